@@ -1,0 +1,548 @@
+"""The CEL environment policies run in: values, functions, analysis and error translation.
+
+cel-python is the reference interpreter. Around it this module adds what rule authors need:
+int/double comparisons that follow the current CEL spec, a few string helpers, the list of
+fact paths each expression reads (for "missing fact" messages and load-time checks), and
+short human error messages instead of cel-python's, which can embed the whole activation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import celpy
+import lark
+from celpy import celtypes
+from celpy.evaluation import CELEvalError, base_functions
+
+#: Variables every expression sees.
+VARIABLES = ("facts", "params", "phase", "now")
+#: Macros: `has(x.y)` and the comprehensions whose first argument names a variable.
+_MACROS = frozenset({"has", "all", "exists", "exists_one", "map", "filter"})
+_COMPREHENSIONS = frozenset({"all", "exists", "exists_one", "map", "filter"})
+#: Type names usable as values, e.g. `type(x) == string`.
+_TYPE_NAMES = frozenset(
+    {
+        "bool",
+        "bytes",
+        "double",
+        "duration",
+        "int",
+        "list",
+        "map",
+        "null_type",
+        "string",
+        "timestamp",
+        "type",
+        "uint",
+    }
+)
+
+
+# --- values ---------------------------------------------------------------------------------
+
+
+def to_cel(value: Any) -> Any:
+    """Plain JSON-like data to CEL values: ints stay int, floats are double, keys strings."""
+    if isinstance(value, bool):
+        return celtypes.BoolType(value)
+    if isinstance(value, int):
+        return celtypes.IntType(value)
+    if isinstance(value, float):
+        return celtypes.DoubleType(value)
+    if isinstance(value, str):
+        return celtypes.StringType(value)
+    if value is None:
+        return None
+    if isinstance(value, Mapping):
+        return celtypes.MapType({celtypes.StringType(k): to_cel(v) for k, v in value.items()})
+    if isinstance(value, list | tuple):
+        return celtypes.ListType([to_cel(item) for item in value])
+    raise TypeError(f"cannot convert {type(value).__name__} to CEL")
+
+
+def to_plain(value: Any) -> Any:
+    """CEL values back to plain data, for messages and reports."""
+    if isinstance(value, celtypes.BoolType):
+        return bool(value)
+    if isinstance(value, celtypes.TimestampType | celtypes.DurationType):
+        return str(value)
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if isinstance(value, Mapping):
+        return {str(to_plain(k)): to_plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [to_plain(item) for item in value]
+    return None if value is None else str(value)
+
+
+def type_name(value: Any) -> str:
+    """The CEL name of a value's type, as rule authors write it."""
+    names = [
+        (celtypes.BoolType, "bool"),
+        (celtypes.IntType, "int"),
+        (celtypes.UintType, "uint"),
+        (celtypes.DoubleType, "double"),
+        (celtypes.StringType, "string"),
+        (celtypes.BytesType, "bytes"),
+        (celtypes.ListType, "list"),
+        (celtypes.MapType, "map"),
+        (celtypes.TimestampType, "timestamp"),
+        (celtypes.DurationType, "duration"),
+    ]
+    for cls, name in names:
+        if isinstance(value, cls):
+            return name
+    return "null" if value is None else type(value).__name__
+
+
+# --- functions ------------------------------------------------------------------------------
+
+
+def _is_integer(value: Any) -> bool:
+    return isinstance(value, celtypes.IntType | celtypes.UintType) and not isinstance(
+        value, celtypes.BoolType
+    )
+
+
+def _mixed_numbers(a: Any, b: Any) -> bool:
+    return (_is_integer(a) and isinstance(b, celtypes.DoubleType)) or (
+        isinstance(a, celtypes.DoubleType) and _is_integer(b)
+    )
+
+
+def _spec_comparison(name: str, python_op: Callable[[Any, Any], bool]) -> Callable[..., Any]:
+    """CEL spec ordering across int and double (`2 < 2.5`), which cel-python 0.5 refuses.
+
+    Python compares int with float exactly, as the spec asks; every other pair of types is
+    left to cel-python, so a string compared with a number is still an error.
+    """
+    fallback = base_functions[name]
+
+    def compare(a: Any, b: Any) -> Any:
+        if _mixed_numbers(a, b):
+            return celtypes.BoolType(
+                python_op(
+                    int(a) if _is_integer(a) else float(a), int(b) if _is_integer(b) else float(b)
+                )
+            )
+        return fallback(a, b)
+
+    return compare
+
+
+def _string_fn(fn: Callable[..., Any]) -> Callable[..., Any]:
+    def wrapped(*args: Any) -> Any:
+        for arg in args:
+            if not isinstance(arg, str):  # `+` on strings yields plain str in cel-python
+                raise TypeError("expects strings")
+        return fn(*args)
+
+    return wrapped
+
+
+def _join(items: Any, separator: Any = "") -> Any:
+    if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+        raise TypeError("join expects a list of strings")
+    if not isinstance(separator, str):
+        raise TypeError("join expects a string separator")
+    return celtypes.StringType(str(separator).join(str(item) for item in items))
+
+
+def _split(text: Any, separator: Any) -> Any:
+    if not isinstance(text, str) or not isinstance(separator, str):
+        raise TypeError("split expects strings")
+    if not separator:
+        return celtypes.ListType([celtypes.StringType(ch) for ch in str(text)])
+    return celtypes.ListType(
+        [celtypes.StringType(part) for part in str(text).split(str(separator))]
+    )
+
+
+def _trim_prefix(text: str, prefix: str) -> Any:
+    return celtypes.StringType(text[len(prefix) :] if text.startswith(prefix) else text)
+
+
+def _trim_suffix(text: str, suffix: str) -> Any:
+    return celtypes.StringType(text[: -len(suffix)] if suffix and text.endswith(suffix) else text)
+
+
+#: Functions added to cel-python's standard library. The string helpers follow cel-go's
+#: strings extension where it has them (trim, lowerAscii, upperAscii, replace, split, join);
+#: trimPrefix and trimSuffix are phasegate's own.
+FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "_<_": _spec_comparison("_<_", lambda a, b: a < b),
+    "_<=_": _spec_comparison("_<=_", lambda a, b: a <= b),
+    "_>_": _spec_comparison("_>_", lambda a, b: a > b),
+    "_>=_": _spec_comparison("_>=_", lambda a, b: a >= b),
+    "_==_": _spec_comparison("_==_", lambda a, b: a == b),
+    "_!=_": _spec_comparison("_!=_", lambda a, b: a != b),
+    "trim": _string_fn(lambda s: celtypes.StringType(str(s).strip())),
+    "lowerAscii": _string_fn(lambda s: celtypes.StringType(str(s).lower())),
+    "upperAscii": _string_fn(lambda s: celtypes.StringType(str(s).upper())),
+    "replace": _string_fn(lambda s, old, new: celtypes.StringType(str(s).replace(old, new))),
+    "trimPrefix": _string_fn(_trim_prefix),
+    "trimSuffix": _string_fn(_trim_suffix),
+    "split": _split,
+    "join": _join,
+}
+
+KNOWN_FUNCTIONS = (
+    frozenset(
+        name for name in (*base_functions, *FUNCTIONS) if not name.startswith(("_", "!", "-"))
+    )
+    | _MACROS
+)
+
+_ENVIRONMENT = celpy.Environment()
+
+
+# --- compiling and analysis -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FactRead:
+    """A path an expression reads from a variable, e.g. ("facts", "metrics", "error_rate").
+
+    `guarded` is true inside `has()`, where absence is a result, not an error.
+    """
+
+    path: tuple[str, ...]
+    line: int
+    col: int
+    guarded: bool
+
+    @property
+    def dotted(self) -> str:
+        return ".".join(self.path)
+
+
+class CelSyntaxError(Exception):
+    """An expression that does not compile; line and col are within the expression text."""
+
+    def __init__(self, message: str, line: int, col: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.col = col
+
+
+@dataclass(frozen=True)
+class Expression:
+    """A compiled CEL expression with what static analysis learned about it."""
+
+    text: str
+    program: celpy.Runner
+    reads: tuple[FactRead, ...]
+
+    def params_read(self) -> tuple[FactRead, ...]:
+        return tuple(read for read in self.reads if read.path[0] == "params")
+
+
+def compile_expression(text: str) -> Expression:
+    """Parse and check an expression: syntax, known functions and known variables."""
+    try:
+        ast = _ENVIRONMENT.compile(text)
+    except celpy.CELParseError as exc:
+        line = getattr(exc, "line", None) or 1
+        col = getattr(exc, "column", None) or 1
+        raise CelSyntaxError(_parse_problem(exc), line, col) from None
+    except (lark.exceptions.LarkError, RecursionError) as exc:
+        raise CelSyntaxError(f"cannot parse CEL ({type(exc).__name__})", 1, 1) from None
+    analysis = _Analysis()
+    analysis.walk(ast, frozenset(), guarded=False)
+    if analysis.problems:
+        message, line, col = analysis.problems[0]
+        raise CelSyntaxError(message, line, col)
+    program = _ENVIRONMENT.program(ast, functions=FUNCTIONS)
+    return Expression(text=text, program=program, reads=tuple(analysis.reads))
+
+
+def _parse_problem(exc: celpy.CELParseError) -> str:
+    first = str(exc.args[0] if exc.args else exc).strip().split("\n")[0]
+    if first.startswith("Unexpected token"):
+        token = re.search(r"Token\('(\w+)', '([^']*)'\)", first)
+        if token:
+            return f"syntax error: unexpected {token.group(2)!r}"
+    if "end of input" in first.lower() or "$END" in first:
+        return "syntax error: unexpected end of expression"
+    return "syntax error: " + (first[:120] if first else "invalid CEL")
+
+
+def _node_position(tree: Any) -> tuple[int, int]:
+    meta = getattr(tree, "meta", None)
+    line = getattr(meta, "line", None) if meta is not None else None
+    col = getattr(meta, "column", None) if meta is not None else None
+    if line is None and isinstance(tree, lark.Token):
+        return tree.line or 1, tree.column or 1
+    return line or 1, col or 1
+
+
+def _string_literal(tree: Any) -> str | None:
+    """The value of a plain quoted string literal expression, else None."""
+    for sub in tree.iter_subtrees_topdown() if isinstance(tree, lark.Tree) else ():
+        if sub.data == "literal":
+            token = sub.children[0]
+            text = str(token)
+            plain = getattr(token, "type", "") == "STRING_LIT" and "\\" not in text
+            if plain and text[:1] in "\"'" and text[-1:] == text[:1]:
+                return text[1:-1]
+            return None
+        if len(sub.children) != 1:
+            return None
+    return None
+
+
+class _Analysis:
+    """Walks cel-python's parse tree collecting reads, calls and problems."""
+
+    def __init__(self) -> None:
+        self.reads: list[FactRead] = []
+        self.problems: list[tuple[str, int, int]] = []
+
+    def problem(self, message: str, tree: Any) -> None:
+        line, col = _node_position(tree)
+        self.problems.append((message, line, col))
+
+    def walk(self, tree: Any, scope: frozenset[str], guarded: bool) -> None:
+        if not isinstance(tree, lark.Tree):
+            return
+        kind = tree.data
+        if kind == "member":
+            self._member(tree, scope, guarded)
+            return
+        if kind == "ident_arg":
+            name = str(tree.children[0])
+            if name not in KNOWN_FUNCTIONS:
+                self.problem(f"unknown function {name!r}", tree)
+            for child in tree.children[1:]:
+                self.walk(child, scope, guarded or name == "has")
+            return
+        if kind == "ident":
+            name = str(tree.children[0])
+            if name not in scope and name not in VARIABLES and name not in _TYPE_NAMES:
+                self.problem(f"unknown name {name!r} (variables are {', '.join(VARIABLES)})", tree)
+            elif name in VARIABLES and name not in scope:
+                line, col = _node_position(tree)
+                self.reads.append(FactRead((name,), line, col, guarded))
+            return
+        if kind in ("dot_ident", "dot_ident_arg", "member_object"):
+            self.problem("qualified names and message construction are not supported", tree)
+            return
+        for child in tree.children:
+            self.walk(child, scope, guarded)
+
+    def _member(self, tree: lark.Tree, scope: frozenset[str], guarded: bool) -> None:
+        child = tree.children[0]
+        kind = child.data
+        if kind == "primary":
+            self.walk(child, scope, guarded)
+            return
+        if kind == "member_dot_arg":
+            target, method = child.children[0], str(child.children[1])
+            args = child.children[2] if len(child.children) > 2 else None
+            if method not in KNOWN_FUNCTIONS:
+                self.problem(f"unknown function {method!r}", child)
+            self.walk(target, scope, guarded)
+            if args is None:
+                return
+            arguments = [arg for arg in args.children if isinstance(arg, lark.Tree)]
+            if method in _COMPREHENSIONS and arguments:
+                bound = _bare_ident(arguments[0])
+                if bound is None:
+                    self.problem(f"{method}() needs a variable name first", arguments[0])
+                    return
+                for arg in arguments[1:]:
+                    self.walk(arg, scope | {bound}, guarded)
+                return
+            for arg in arguments:
+                self.walk(arg, scope, guarded)
+            return
+        if kind in ("member_dot", "member_index"):
+            path, root, indexes = _chain(tree)
+            for index in indexes:
+                self.walk(index, scope, guarded)
+            if root is None:
+                return
+            root_name = str(root.children[0])
+            if root_name in scope:
+                return
+            if root_name not in VARIABLES:
+                self.walk(root, scope, guarded)  # reports the unknown name
+                return
+            line, col = _node_position(child)
+            self.reads.append(FactRead((root_name, *path), line, col, guarded))
+            return
+        self.walk(child, scope, guarded)
+
+
+def _bare_ident(tree: Any) -> str | None:
+    for sub in tree.iter_subtrees_topdown():
+        if sub.data == "ident":
+            return str(sub.children[0])
+        if len(sub.children) != 1:
+            return None
+    return None
+
+
+def _chain(member: lark.Tree) -> tuple[list[str], lark.Tree | None, list[Any]]:
+    """Split `a.b["c"][x].d` into the literal path from its root ident and index expressions.
+
+    A computed index ends what can be known statically, so the path stops before it.
+    """
+    fields: list[str] = []
+    indexes: list[Any] = []
+    node: Any = member
+    while True:
+        inner = node.children[0]
+        if inner.data == "member_dot":
+            fields.append(str(inner.children[1]))
+            node = inner.children[0]
+        elif inner.data == "member_index":
+            literal = _string_literal(inner.children[1])
+            if literal is None:
+                indexes.append(inner.children[1])
+                fields.clear()
+            else:
+                fields.append(literal)
+            node = inner.children[0]
+        elif inner.data == "primary" and inner.children[0].data == "ident":
+            return list(reversed(fields)), inner.children[0], indexes
+        else:
+            indexes.append(inner)
+            return [], None, indexes
+
+
+# --- evaluation and error translation -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EvalFailure:
+    """Why an expression could not be evaluated, in words a rule author can act on."""
+
+    message: str
+    line: int | None = None
+    col: int | None = None
+
+
+def activation(facts: Any, params: Any, phase: int, now: Any) -> dict[str, Any]:
+    """The variables of one evaluation; `now` is the facts' collection time, never the clock."""
+    return {"facts": facts, "params": params, "phase": celtypes.IntType(phase), "now": now}
+
+
+def run(expression: Expression, variables: Mapping[str, Any], plain_facts: Any) -> Any:
+    """Evaluate; return the CEL value or an EvalFailure. Never raises for bad data."""
+    try:
+        value = expression.program.evaluate(dict(variables))
+    except CELEvalError as exc:
+        return translate(exc, expression, plain_facts)
+    except RecursionError:
+        return EvalFailure("expression nested too deeply to evaluate")
+    except Exception as exc:  # cel-python internals: fail closed with a short reason
+        return EvalFailure(f"evaluation failed ({type(exc).__name__})")
+    if isinstance(value, CELEvalError):
+        return translate(value, expression, plain_facts)
+    return value
+
+
+_OPERATORS = {
+    "relation_lt": "<",
+    "relation_le": "<=",
+    "relation_gt": ">",
+    "relation_ge": ">=",
+    "relation_eq": "==",
+    "relation_ne": "!=",
+    "relation_in": "in",
+    "addition_add": "+",
+    "addition_sub": "-",
+    "multiplication_mul": "*",
+    "multiplication_div": "/",
+    "multiplication_mod": "%",
+    "unary_neg": "-",
+    "unary_not": "!",
+}
+_TYPE_WORDS = {
+    "IntType": "int",
+    "UintType": "uint",
+    "DoubleType": "double",
+    "StringType": "string",
+    "BoolType": "bool",
+    "BytesType": "bytes",
+    "ListType": "list",
+    "MapType": "map",
+    "TimestampType": "timestamp",
+    "DurationType": "duration",
+    "NoneType": "null",
+}
+
+
+def translate(error: CELEvalError, expression: Expression, plain_facts: Any) -> EvalFailure:
+    """cel-python's error (which may quote the whole activation) as one short sentence."""
+    text = str(error.args[0]) if error.args else ""
+    cause = error.args[1] if len(error.args) > 1 else None
+    tree = getattr(error, "tree", None) or getattr(error, "token", None)
+    line, col = _node_position(tree) if tree is not None else (None, None)
+    if text.startswith("no such member") or cause is KeyError:
+        missing = _missing_read(expression, plain_facts, line, col)
+        if missing is not None:
+            what = "fact" if missing.path[0] == "facts" else "value"
+            return EvalFailure(f"missing {what}: {missing.dotted}", missing.line, missing.col)
+        key = re.search(r"no such member in mapping: '([^']{0,80})'", text)
+        name = f": {key.group(1)}" if key else ""
+        return EvalFailure(f"missing field{name}", line, col)
+    if cause is ZeroDivisionError or "divide by zero" in text:
+        return EvalFailure("division by zero", line, col)
+    if "no matching overload" in text or "no such overload" in text:
+        return EvalFailure(_type_mismatch(text, error), line, col)
+    if "undeclared reference" in text:
+        return EvalFailure("unknown name or function", line, col)
+    if "overflow" in text:
+        return EvalFailure("integer overflow", line, col)
+    return EvalFailure("evaluation error", line, col)
+
+
+def _type_mismatch(text: str, error: CELEvalError) -> str:
+    op = re.search(r"'(relation_\w+|addition_\w+|multiplication_\w+|unary_\w+)'", text)
+    types = [_TYPE_WORDS.get(name, name) for name in re.findall(r"celtypes\.(\w+)'", text)]
+    if op and len(types) == 2:
+        symbol = _OPERATORS.get(op.group(1), op.group(1))
+        hint = ""
+        if {types[0], types[1]} == {"int", "double"}:
+            hint = " (convert with double())"
+        return f"type mismatch: {types[0]} {symbol} {types[1]}{hint}"
+    token = getattr(error, "token", None)
+    if token is not None:
+        return f"type mismatch: no overload of {str(token)!r} for these arguments"
+    return "type mismatch"
+
+
+def _missing_read(
+    expression: Expression, plain_facts: Any, line: int | None, col: int | None
+) -> FactRead | None:
+    """The unguarded read whose path is absent, preferring the one where evaluation failed."""
+    candidates = [
+        read
+        for read in expression.reads
+        if not read.guarded and read.path[0] == "facts" and not _present(plain_facts, read.path[1:])
+    ]
+    for read in candidates:
+        if (read.line, read.col) == (line, col):
+            return read
+    return candidates[0] if candidates else None
+
+
+def _present(data: Any, path: tuple[str, ...]) -> bool:
+    for part in path:
+        if not isinstance(data, Mapping) or part not in data:
+            return False
+        data = data[part]
+    return True

@@ -1,0 +1,90 @@
+"""Errors that carry where they happened and which exit code they mean.
+
+Every failure a user can cause is one of these, so the CLI can print one located line and
+exit with a documented code instead of a traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """The documented exit codes of every phasegate command; other tools depend on them."""
+
+    CONTINUE = 0
+    INTERNAL = 1
+    USAGE = 2
+    INVALID_INPUT = 3
+    PAUSE = 10
+    ROLLBACK = 20
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """A place in an input file; line and col are 1-based, as editors and CI logs show them."""
+
+    file: str
+    line: int | None = None
+    col: int | None = None
+
+    def __str__(self) -> str:
+        if self.line is None:
+            return self.file
+        if self.col is None:
+            return f"{self.file}:{self.line}"
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+class PhasegateError(Exception):
+    """Base of all expected failures; anything else reaching the CLI is an internal error."""
+
+    exit_code: ExitCode = ExitCode.INTERNAL
+
+    def __init__(self, message: str, location: Location | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.location = location
+
+    def lines(self) -> list[str]:
+        """One line per problem, compiler style, so CI logs link to the file."""
+        if self.location is None:
+            return [f"error: {self.message}"]
+        return [f"{self.location}: error: {self.message}"]
+
+    def __str__(self) -> str:
+        return "\n".join(self.lines())
+
+
+class InputError(PhasegateError):
+    """Facts or policies that cannot be read or are invalid (exit 3)."""
+
+    exit_code = ExitCode.INVALID_INPUT
+
+
+class InputErrors(InputError):
+    """Several input problems found in one pass, so an author fixes them all at once."""
+
+    def __init__(self, errors: list[InputError]) -> None:
+        ordered = sorted(errors, key=_error_sort_key)
+        super().__init__(ordered[0].message if ordered else "invalid input")
+        self.errors = ordered
+
+    def lines(self) -> list[str]:
+        return [line for error in self.errors for line in error.lines()]
+
+
+def _error_sort_key(error: InputError) -> tuple[str, int, int, str]:
+    loc = error.location
+    if loc is None:
+        return ("", 0, 0, error.message)
+    return (loc.file, loc.line or 0, loc.col or 0, error.message)
+
+
+def raise_all(errors: list[InputError]) -> None:
+    """Raise the collected problems, if any, as one error."""
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise InputErrors(errors)

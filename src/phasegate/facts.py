@@ -1,0 +1,100 @@
+"""The facts document: load, validate against the schema, normalise, digest.
+
+Normalising is what makes rules safe to write: a rate written `0` in YAML must compare like
+`0.0`, so every value the schema declares as `number` becomes a float and every `integer`
+an int, and a check's `ok` is filled in from its exit code when the tool gave none.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from phasegate.digest import content_digest
+from phasegate.errors import InputError, Location
+from phasegate.loading import load_document
+from phasegate.schemas import load_schema, problems, validate
+
+
+@dataclass(frozen=True)
+class Facts:
+    """A validated, normalised facts document; `data` is plain JSON-like data."""
+
+    data: Mapping[str, Any]
+    source: str
+    digest: str
+
+    @property
+    def phase(self) -> int:
+        return int(self.data["phase"])
+
+
+def load_facts(path: str | Path) -> Facts:
+    """Read, validate and normalise a facts file; every problem is located in that file."""
+    document = load_document(path)
+    validate(document, "facts")
+    return _finish(document.data, document.source)
+
+
+def facts_from_data(data: Any, source: str) -> Facts:
+    """Validate and normalise facts that did not come from a file (a log line, a collector)."""
+    found = problems(data, "facts")
+    if found:
+        _, message, _ = found[0]
+        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+        raise InputError(message + more, Location(source))
+    return _finish(data, source)
+
+
+def _finish(data: Any, source: str) -> Facts:
+    normalised = normalise(data)
+    return Facts(data=normalised, source=source, digest=content_digest(normalised))
+
+
+def normalise(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Apply the schema's number types and the documented defaults to valid facts."""
+    schema = load_schema("facts")
+    result = _coerce(copy.deepcopy(dict(data)), schema, schema)
+    for check in result.get("checks", {}).values():
+        check.setdefault("ok", check["exit_code"] == 0)
+    return result
+
+
+def _resolve(node: Mapping[str, Any], root: Mapping[str, Any]) -> Mapping[str, Any]:
+    while "$ref" in node:
+        ref = node["$ref"]
+        if not ref.startswith("#/"):
+            raise ValueError(f"unsupported $ref {ref}")
+        target: Any = root
+        for part in ref[2:].split("/"):
+            target = target[part]
+        node = target
+    return node
+
+
+def _coerce(value: Any, node: Mapping[str, Any], root: Mapping[str, Any]) -> Any:
+    node = _resolve(node, root)
+    declared = node.get("type")
+    if isinstance(value, bool):
+        return value
+    if declared == "number" and isinstance(value, int):
+        return float(value)
+    if declared == "integer" and isinstance(value, float) and value.is_integer():
+        return int(value)
+    if declared == "string" and node.get("format") == "date-time" and isinstance(value, str):
+        # cel-python's timestamp() only reads upper-case T and Z, which RFC 3339 treats alike.
+        return value.upper()
+    if isinstance(value, dict):
+        properties = node.get("properties", {})
+        extra = node.get("additionalProperties")
+        for key in value:
+            child = properties.get(key, extra if isinstance(extra, dict) else None)
+            if child is not None:
+                value[key] = _coerce(value[key], child, root)
+        return value
+    if isinstance(value, list) and isinstance(node.get("items"), dict):
+        return [_coerce(item, node["items"], root) for item in value]
+    return value

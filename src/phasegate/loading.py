@@ -1,0 +1,351 @@
+"""Reading YAML and JSON input safely, keeping the position of every node.
+
+Rule authors read errors in CI logs, so every value keeps the line and column it came from,
+including characters inside block scalars (`|`, `>`), where ruamel only marks the indicator
+line. Documents come back as plain dicts, lists and scalars: nothing downstream sees ruamel.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import sys
+from collections.abc import Mapping
+from contextlib import suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import RoundTripConstructor
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.scalarstring import (
+    DoubleQuotedScalarString,
+    FoldedScalarString,
+    LiteralScalarString,
+    SingleQuotedScalarString,
+)
+
+from phasegate.errors import InputError, Location
+
+#: A path into a document: mapping keys and sequence indexes from the root.
+NodePath = tuple[str | int, ...]
+
+#: Inputs are small hand-written or collected documents; anything bigger is a mistake or an
+#: attack, and is refused before it is parsed.
+MAX_BYTES = 16 * 1024 * 1024
+#: Nodes after expanding aliases: a billion-laughs document stops here instead of eating memory.
+MAX_NODES = 200_000
+MAX_DEPTH = 64
+
+
+class _StringTimestamps(RoundTripConstructor):
+    """Keeps YAML timestamps as the text the author wrote: facts carry RFC 3339 strings."""
+
+    def construct_yaml_timestamp(self, node: Any, values: Any = None) -> Any:
+        return self.construct_scalar(node)
+
+
+_StringTimestamps.add_constructor(
+    "tag:yaml.org,2002:timestamp", _StringTimestamps.construct_yaml_timestamp
+)
+
+
+@dataclass(frozen=True)
+class Document:
+    """A parsed input file: plain data plus where each node stands in the source text."""
+
+    source: str
+    data: Any
+    lines: tuple[str, ...] = ()
+    value_marks: Mapping[NodePath, tuple[int, int]] = field(default_factory=dict)
+    key_marks: Mapping[NodePath, tuple[int, int]] = field(default_factory=dict)
+    scalar_styles: Mapping[NodePath, str] = field(default_factory=dict)
+
+    def location(self, path: NodePath, *, key: bool = False) -> Location:
+        """The location of a node (or of its key), or of its nearest located ancestor."""
+        marks = self.key_marks if key else self.value_marks
+        if path in marks:
+            line, col = marks[path]
+            return Location(self.source, line + 1, col + 1)
+        if key and path in self.value_marks:
+            return self.location(path)
+        if path:
+            return self.location(path[:-1])
+        return Location(self.source, 1, 1) if self.value_marks else Location(self.source)
+
+    def locate_offset(self, path: NodePath, offset: int) -> Location:
+        """The file position of character `offset` of the string at `path`.
+
+        Folding and indentation change how a scalar's characters sit in the file, but each
+        non-empty source line of a scalar appears verbatim in its value, so the lines are found
+        in order and the offset mapped through the one that holds it.
+        """
+        value = _get(self.data, path)
+        if path not in self.value_marks or not isinstance(value, str):
+            return self.location(path)
+        first_line, first_col = self.value_marks[path]
+        style = self.scalar_styles.get(path, "")
+        if style in ("|", ">"):
+            start = first_line + 1
+        else:
+            start = first_line
+            if "\n" not in value:
+                shift = 1 if style in ('"', "'") else 0
+                return Location(self.source, first_line + 1, first_col + shift + offset + 1)
+        position = 0
+        best: tuple[int, int, int] | None = None  # value offset, file line, file col
+        for line_no in range(start, len(self.lines)):
+            if position >= len(value):
+                break
+            raw = self.lines[line_no]
+            begin = first_col if line_no == first_line else len(raw) - len(raw.lstrip())
+            if line_no == first_line and style in ('"', "'"):
+                begin += 1
+            text = raw[begin:].rstrip()
+            if not text:
+                continue
+            found = value.find(text, position)
+            if found < 0:
+                break
+            if found > offset:
+                break
+            best = (found, line_no, begin)
+            position = found + len(text)
+        if best is None:
+            return self.location(path)
+        found, line_no, begin = best
+        return Location(self.source, line_no + 1, begin + (offset - found) + 1)
+
+    def locate_in_string(self, path: NodePath, line: int, col: int) -> Location:
+        """Map a 1-based (line, col) inside the string at `path` to the file."""
+        value = _get(self.data, path)
+        if not isinstance(value, str):
+            return self.location(path)
+        text_lines = value.split("\n")
+        line = max(1, min(line, len(text_lines)))
+        offset = sum(len(text) + 1 for text in text_lines[: line - 1]) + max(col - 1, 0)
+        return self.locate_offset(path, offset)
+
+
+def _get(data: Any, path: NodePath) -> Any:
+    for part in path:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
+def display_path(path: str | Path) -> str:
+    """How a file is named in messages: as the user gave it, `-` being standard input."""
+    return "<stdin>" if str(path) == "-" else str(path)
+
+
+def read_text(path: str | Path) -> str:
+    """Read a whole input file as UTF-8, turning every OS failure into one clear line."""
+    name = display_path(path)
+    try:
+        if str(path) == "-":
+            raw = sys.stdin.buffer.read(MAX_BYTES + 1)
+        else:
+            with open(path, "rb") as handle:
+                raw = handle.read(MAX_BYTES + 1)
+    except FileNotFoundError:
+        raise InputError("file not found", Location(name)) from None
+    except IsADirectoryError:
+        raise InputError("is a directory, expected a file", Location(name)) from None
+    except PermissionError:
+        raise InputError("permission denied", Location(name)) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", Location(name)) from None
+    if len(raw) > MAX_BYTES:
+        raise InputError(f"file larger than {MAX_BYTES // (1024 * 1024)} MiB", Location(name))
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text (byte {exc.start})", Location(name)) from None
+
+
+def load_document(path: str | Path) -> Document:
+    """Read and parse one YAML or JSON file (JSON by extension or by a leading `{` or `[`)."""
+    text = read_text(path)
+    name = display_path(path)
+    if str(path).endswith(".json") or text.lstrip()[:1] in ("{", "["):
+        return parse_json(text, name)
+    return parse_yaml(text, name)
+
+
+def parse_json(text: str, source: str) -> Document:
+    """Strict JSON: duplicate keys, NaN and Infinity are refused, as in the YAML path."""
+
+    def refuse_constant(name: str) -> Any:
+        raise _JsonRefusal(f"{name} is not allowed: numbers must be finite")
+
+    def refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in result:
+                raise _JsonRefusal(f"duplicate key {key!r}")
+            result[key] = value
+        return result
+
+    try:
+        data = json.loads(text, parse_constant=refuse_constant, object_pairs_hook=refuse_duplicates)
+    except json.JSONDecodeError as exc:
+        location = Location(source, exc.lineno, exc.colno)
+        raise InputError(f"not valid JSON: {exc.msg}", location) from None
+    except _JsonRefusal as exc:
+        raise InputError(f"invalid JSON: {exc}", Location(source)) from None
+    except RecursionError:
+        raise InputError("nested too deeply", Location(source)) from None
+    # Positions come from reading the same text as YAML (JSON is nearly a subset of it); they
+    # only sharpen error messages, so a text ruamel cannot read simply has none.
+    try:
+        located = parse_yaml(text, source)
+    except InputError:
+        located = None
+    data = _Plainer(source).convert(data, ())
+    if located is not None and located.data == data:
+        return Document(
+            source,
+            data,
+            located.lines,
+            located.value_marks,
+            located.key_marks,
+            located.scalar_styles,
+        )
+    return Document(source, data, tuple(text.splitlines()))
+
+
+class _JsonRefusal(ValueError):
+    pass
+
+
+def parse_yaml(text: str, source: str) -> Document:
+    """Safe YAML 1.2: no arbitrary tags, duplicate keys refused, aliases bounded."""
+    yaml = YAML(typ="rt", pure=True)
+    yaml.Constructor = _StringTimestamps
+    yaml.allow_duplicate_keys = False
+    yaml.preserve_quotes = True
+    try:
+        docs = list(yaml.load_all(io.StringIO(text)))
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = (exc.problem or exc.context or "invalid YAML").strip()
+        problem = problem.split("\n")[0]
+        if "duplicate key" in problem or "found duplicate key" in str(exc):
+            problem = _duplicate_key_problem(exc)
+        location = Location(source, mark.line + 1, mark.column + 1) if mark else Location(source)
+        raise InputError(f"not valid YAML: {problem}", location) from None
+    except YAMLError as exc:
+        first = str(exc).strip().split("\n")[0][:200]
+        raise InputError(f"not valid YAML: {first}", Location(source)) from None
+    except RecursionError:
+        raise InputError("nested too deeply", Location(source)) from None
+    if len(docs) != 1:
+        raise InputError(f"expected one YAML document, found {len(docs)}", Location(source))
+    plainer = _Plainer(source)
+    data = plainer.convert(docs[0], ())
+    lines = tuple(text.splitlines())
+    return Document(source, data, lines, plainer.value_marks, plainer.key_marks, plainer.styles)
+
+
+def _duplicate_key_problem(exc: MarkedYAMLError) -> str:
+    text = str(exc)
+    start = text.find('found duplicate key "')
+    if start >= 0:
+        key = text[start + len('found duplicate key "') :].split('"')[0]
+        return f"duplicate key {key!r}"
+    return "duplicate key"
+
+
+class _Plainer:
+    """Turns ruamel's round-trip nodes into plain data, recording marks and refusing hazards."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.value_marks: dict[NodePath, tuple[int, int]] = {}
+        self.key_marks: dict[NodePath, tuple[int, int]] = {}
+        self.styles: dict[NodePath, str] = {}
+        self.nodes = 0
+        self.active: set[int] = set()
+
+    def fail(self, message: str, path: NodePath) -> InputError:
+        marks = self.value_marks
+        while path and path not in marks:
+            path = path[:-1]
+        if path in marks:
+            line, col = marks[path]
+            return InputError(message, Location(self.source, line + 1, col + 1))
+        return InputError(message, Location(self.source))
+
+    def convert(self, node: Any, path: NodePath) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise self.fail(
+                f"document too large: more than {MAX_NODES} nodes (after expanding YAML aliases)",
+                path,
+            )
+        if len(path) > MAX_DEPTH:
+            raise self.fail(f"nested deeper than {MAX_DEPTH} levels", path)
+        if isinstance(node, dict):
+            return self._mapping(node, path)
+        if isinstance(node, list):
+            return self._sequence(node, path)
+        return self._scalar(node, path)
+
+    def _enter(self, node: Any, path: NodePath) -> None:
+        if id(node) in self.active:
+            raise self.fail("recursive YAML alias", path)
+        self.active.add(id(node))
+
+    def _mapping(self, node: dict[Any, Any], path: NodePath) -> dict[str, Any]:
+        self._enter(node, path)
+        result: dict[str, Any] = {}
+        for key, value in node.items():
+            if isinstance(node, CommentedMap):
+                with suppress(KeyError, TypeError, AttributeError):
+                    self.key_marks[(*path, str(key))] = tuple(node.lc.key(key))
+                    self.value_marks[(*path, str(key))] = tuple(node.lc.value(key))
+            if not isinstance(key, str):
+                raise self.fail(
+                    f"mapping key {key!r} must be a string (quote it)", (*path, str(key))
+                )
+            result[str(key)] = self.convert(value, (*path, str(key)))
+        self.active.discard(id(node))
+        return result
+
+    def _sequence(self, node: list[Any], path: NodePath) -> list[Any]:
+        self._enter(node, path)
+        result = []
+        for index, item in enumerate(node):
+            if isinstance(node, CommentedSeq):
+                with suppress(KeyError, TypeError, AttributeError, IndexError):
+                    self.value_marks[(*path, index)] = tuple(node.lc.item(index))
+            result.append(self.convert(item, (*path, index)))
+        self.active.discard(id(node))
+        return result
+
+    def _scalar(self, node: Any, path: NodePath) -> Any:
+        if node is None or isinstance(node, bool):
+            return None if node is None else bool(node)
+        if isinstance(node, int):
+            return int(node)
+        if isinstance(node, float):
+            if not math.isfinite(node):
+                raise self.fail("NaN and infinite numbers are not allowed", path)
+            return float(node)
+        if isinstance(node, str):
+            if isinstance(node, LiteralScalarString):
+                self.styles[path] = "|"
+            elif isinstance(node, FoldedScalarString):
+                self.styles[path] = ">"
+            elif isinstance(node, DoubleQuotedScalarString):
+                self.styles[path] = '"'
+            elif isinstance(node, SingleQuotedScalarString):
+                self.styles[path] = "'"
+            return str(node)
+        raise self.fail(f"unsupported YAML value of type {type(node).__name__}", path)

@@ -1,0 +1,314 @@
+"""Policies and the policy set: load every file, validate, compile every expression.
+
+The set is refused as a whole when any file has a problem: a gate that silently drops a
+broken rule would let a release through that the rule was written to stop. All problems of
+all files are reported at once, each at its file:line:col.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from phasegate import cel
+from phasegate.digest import content_digest
+from phasegate.errors import InputError, Location, raise_all
+from phasegate.loading import Document, NodePath, load_document
+from phasegate.schemas import data_dir, load_schema, validate
+from phasegate.verdict import Verdict
+
+ALL_PHASES = (0, 1, 2)
+_PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Template:
+    """A message with `{{ CEL }}` placeholders, compiled when the set loads."""
+
+    parts: tuple[str | cel.Expression, ...]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    title: str
+    policy: str
+    #: Where the rule's `id` key stands; results and messages point here.
+    location: Location
+    phases: frozenset[int]
+    when: cel.Expression
+    verdict: Verdict
+    on_error: Verdict
+    message: Template | None
+    #: Maps a (line, col) inside `when` to the policy file, for evaluation errors.
+    locate_when: Callable[[int, int], Location]
+
+    @property
+    def file(self) -> str:
+        return self.location.file
+
+    @property
+    def line(self) -> int:
+        return self.location.line or 1
+
+
+@dataclass(frozen=True)
+class Policy:
+    name: str
+    file: str
+    description: str
+    phases: frozenset[int]
+    params: Mapping[str, Any]
+    params_cel: Any
+    rules: tuple[Rule, ...]
+
+
+@dataclass(frozen=True)
+class PolicySet:
+    policies: tuple[Policy, ...]
+    digest: str
+    source: str
+
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        return tuple(rule for policy in self.policies for rule in policy.rules)
+
+
+def builtin_policies_dir() -> Path:
+    return data_dir("policies")
+
+
+def default_policies_dir(cwd: Path | None = None) -> Path:
+    """`./policies` when it exists, so a repository's own set wins; else the shipped one."""
+    local = Path("policies")
+    return local if (cwd or Path.cwd()).joinpath(local).is_dir() else builtin_policies_dir()
+
+
+def policy_files(directory: Path) -> list[Path]:
+    """The policy files of a set: `*.yaml` and `*.yml` in the top folder only, by name."""
+    if not directory.exists():
+        raise InputError("policy folder not found", Location(str(directory)))
+    if not directory.is_dir():
+        raise InputError(
+            "not a folder: --policies takes a folder of *.yaml files", Location(str(directory))
+        )
+    files = sorted(
+        (
+            path
+            for path in directory.iterdir()
+            if path.suffix in (".yaml", ".yml") and path.is_file()
+        ),
+        key=lambda path: path.name,
+    )
+    if not files:
+        raise InputError("no policy files (*.yaml) in this folder", Location(str(directory)))
+    return files
+
+
+def load_policy_set(directory: Path, display: str | None = None) -> PolicySet:
+    """Load, validate and compile a folder of policies, or raise every problem found.
+
+    `display` is how the folder is named in results and messages (it defaults to the path
+    as given), so a decision is byte-identical wherever the shipped set is installed.
+    """
+    shown = display if display is not None else str(directory)
+    documents: list[Document] = []
+    errors: list[InputError] = []
+    for path in policy_files(directory):
+        try:
+            document = load_document(path)
+            shown_doc = Document(
+                f"{shown.rstrip('/')}/{path.name}",
+                document.data,
+                document.lines,
+                document.value_marks,
+                document.key_marks,
+                document.scalar_styles,
+            )
+            validate(shown_doc, "policy")
+            documents.append(shown_doc)
+        except InputError as error:
+            errors.extend(getattr(error, "errors", [error]))
+    policies: list[Policy] = []
+    seen: dict[str, Location] = {}
+    names: dict[str, Location] = {}
+    for document in documents:
+        policy, problems = _compile_policy(document)
+        errors.extend(problems)
+        where = document.location(("name",))
+        if policy.name in names:
+            errors.append(
+                InputError(
+                    f"duplicate policy name {policy.name!r} (first at {names[policy.name]})", where
+                )
+            )
+        names.setdefault(policy.name, where)
+        for rule in policy.rules:
+            if rule.id in seen:
+                errors.append(
+                    InputError(
+                        f"duplicate rule id {rule.id!r} (first at {seen[rule.id]})", rule.location
+                    )
+                )
+            seen.setdefault(rule.id, rule.location)
+        policies.append(policy)
+    raise_all(errors)
+    digest = content_digest(
+        [{"file": Path(doc.source).name, "policy": doc.data} for doc in documents]
+    )
+    return PolicySet(policies=tuple(policies), digest=digest, source=shown)
+
+
+def _params_to_cel(value: Any) -> Any:
+    """Params are written by hand as `3` or `3.0` alike; all their numbers become doubles."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, dict):
+        return {key: _params_to_cel(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_params_to_cel(item) for item in value]
+    return value
+
+
+def _compile_policy(document: Document) -> tuple[Policy, list[InputError]]:
+    data = document.data
+    errors: list[InputError] = []
+    policy_phases = frozenset(data.get("phases", ALL_PHASES))
+    params = data.get("params", {})
+    rules: list[Rule] = []
+    for index, raw in enumerate(data["rules"]):
+        rule, problems = _compile_rule(document, index, raw, policy_phases, params)
+        errors.extend(problems)
+        if rule is not None:
+            rules.append(rule)
+    policy = Policy(
+        name=data["name"],
+        file=document.source,
+        description=data.get("description", ""),
+        phases=policy_phases,
+        params=params,
+        params_cel=cel.to_cel(_params_to_cel(params)),
+        rules=tuple(rules),
+    )
+    return policy, errors
+
+
+def _compile_rule(
+    document: Document,
+    index: int,
+    raw: Mapping[str, Any],
+    policy_phases: frozenset[int],
+    params: Mapping[str, Any],
+) -> tuple[Rule | None, list[InputError]]:
+    base: NodePath = ("rules", index)
+    rule_id = raw["id"]
+    errors: list[InputError] = []
+    phases = frozenset(raw.get("phases", policy_phases))
+    if not phases <= policy_phases:
+        outside = sorted(phases - policy_phases)
+        errors.append(
+            InputError(
+                f"rule {rule_id}: phases {outside} are outside the policy's phases "
+                f"{sorted(policy_phases)}",
+                document.location((*base, "phases")),
+            )
+        )
+
+    def compile_at(path: NodePath, text: str, offset: int) -> cel.Expression | None:
+        try:
+            expression = cel.compile_expression(text)
+        except cel.CelSyntaxError as exc:
+            where = _locate(document, path, offset, text, exc.line, exc.col)
+            errors.append(InputError(f"rule {rule_id}: {exc.message}", where))
+            return None
+        for problem, read in _static_problems(expression, params):
+            where = _locate(document, path, offset, text, read.line, read.col)
+            errors.append(InputError(f"rule {rule_id}: {problem}", where))
+        return expression
+
+    when = compile_at((*base, "when"), raw["when"], 0)
+    message = None
+    if "message" in raw:
+        message = _compile_template(
+            document, (*base, "message"), raw["message"], compile_at, errors, rule_id
+        )
+    if when is None or errors:
+        return None, errors
+
+    def locate_when(line: int, col: int) -> Location:
+        return document.locate_in_string((*base, "when"), line, col)
+
+    rule = Rule(
+        id=rule_id,
+        title=raw.get("title", ""),
+        policy=document.data["name"],
+        location=document.location((*base, "id"), key=True),
+        phases=phases,
+        when=when,
+        verdict=Verdict.parse(raw["verdict"]),
+        on_error=Verdict.parse(raw.get("on_error", "pause")),
+        message=message,
+        locate_when=locate_when,
+    )
+    return rule, errors
+
+
+def _locate(
+    document: Document, path: NodePath, offset: int, text: str, line: int, col: int
+) -> Location:
+    """Position of (line, col) of an expression that starts at `offset` of the YAML string."""
+    lines = text.split("\n")
+    line = max(1, min(line, len(lines)))
+    inner = sum(len(part) + 1 for part in lines[: line - 1]) + max(col - 1, 0)
+    return document.locate_offset(path, offset + inner)
+
+
+def _compile_template(
+    document: Document,
+    path: NodePath,
+    text: str,
+    compile_at: Callable[[NodePath, str, int], cel.Expression | None],
+    errors: list[InputError],
+    rule_id: str,
+) -> Template:
+    parts: list[str | cel.Expression] = []
+    position = 0
+    for match in _PLACEHOLDER.finditer(text):
+        parts.append(text[position : match.start()])
+        expression = compile_at(path, match.group(1), match.start(1))
+        if expression is not None:
+            parts.append(expression)
+        position = match.end()
+    rest = text[position:]
+    if "{{" in rest:
+        errors.append(
+            InputError(
+                f"rule {rule_id}: message has '{{{{' without '}}}}'",
+                document.locate_offset(path, position + rest.index("{{")),
+            )
+        )
+    parts.append(rest)
+    return Template(tuple(part for part in parts if part != ""))
+
+
+def _static_problems(
+    expression: cel.Expression, params: Mapping[str, Any]
+) -> list[tuple[str, cel.FactRead]]:
+    """What can be known wrong before any facts exist: unknown params and top-level facts."""
+    problems = []
+    known_facts = sorted(load_schema("facts")["properties"])
+    for read in expression.reads:
+        if read.path[0] == "params" and len(read.path) > 1 and read.path[1] not in params:
+            known = ", ".join(sorted(params)) or "none"
+            problems.append((f"unknown param {read.dotted!r} (params of this file: {known})", read))
+        if read.path[0] == "facts" and len(read.path) > 1 and read.path[1] not in known_facts:
+            close = difflib.get_close_matches(read.path[1], known_facts, n=1)
+            hint = f" (did you mean facts.{close[0]}?)" if close else ""
+            problems.append((f"unknown fact {'facts.' + read.path[1]!r}{hint}", read))
+    return problems

@@ -1,0 +1,59 @@
+"""`--format json`: the Decision contract (schemas/decision.schema.json), byte-stable."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from phasegate.evaluate import Decision, RuleResult
+
+
+def decision_object(decision: Decision) -> dict[str, Any]:
+    """The Decision as plain data matching the decision schema."""
+    return {
+        "apiVersion": "phasegate/v1",
+        "kind": "Decision",
+        "verdict": decision.verdict.label,
+        "health": decision.health,
+        "phase": decision.phase,
+        "change": dict(decision.change),
+        "collected_at": decision.collected_at,
+        "phase_started_at": decision.phase_started_at,
+        "owners": dict(decision.owners),
+        "summary": decision.counts(),
+        "rules": [_rule_object(result) for result in decision.results],
+        "facts_digest": decision.facts_digest,
+        "policy_digest": decision.policy_digest,
+        "phasegate_version": decision.phasegate_version,
+    }
+
+
+def _rule_object(result: RuleResult) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "id": result.id,
+        "policy": result.policy,
+        "file": result.file,
+        "line": result.line,
+        "status": result.status.value,
+        "verdict": result.verdict.label,
+        "on_error": result.on_error.label,
+        "message": result.message,
+    }
+    if result.error is not None:
+        item["error"] = result.error
+        if result.error_location is not None and result.error_location.line is not None:
+            item["error_line"] = result.error_location.line
+            if result.error_location.col is not None:
+                item["error_col"] = result.error_location.col
+    return item
+
+
+def render(decision: Decision, color: bool = False) -> str:
+    """Sorted keys and fixed indentation: the same decision always gives the same bytes."""
+    del color
+    return (
+        json.dumps(
+            decision_object(decision), indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False
+        )
+        + "\n"
+    )

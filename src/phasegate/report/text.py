@@ -1,0 +1,34 @@
+"""The default format: verdict first, then what decided it, readable in a CI log."""
+
+from __future__ import annotations
+
+from phasegate.evaluate import Decision, RuleResult, RuleStatus
+from phasegate.verdict import Verdict
+
+_COLORS = {Verdict.CONTINUE: "32", Verdict.PAUSE: "33", Verdict.ROLLBACK: "31"}
+
+
+def _paint(text: str, verdict: Verdict, color: bool) -> str:
+    return f"\x1b[1;{_COLORS[verdict]}m{text}\x1b[0m" if color else text
+
+
+def render(decision: Decision, color: bool = False) -> str:
+    change = decision.change.get("tag") or decision.change.get("commit", "?")
+    head = _paint(decision.verdict.label.upper(), decision.verdict, color)
+    lines = [f"{head}  phase {decision.phase}  change {change}  health {decision.health}"]
+    for result in decision.with_status(RuleStatus.FIRED, RuleStatus.ERROR):
+        lines.append(_result_line(result, color))
+    counts = decision.counts()
+    lines.append(
+        f"{len(decision.results)} rules: {counts['fired']} fired, {counts['error']} error, "
+        f"{counts['passed']} passed, {counts['skipped']} skipped"
+    )
+    return "\n".join(lines) + "\n"
+
+
+def _result_line(result: RuleResult, color: bool) -> str:
+    effect = _paint(f"{result.contribution.label:<8}", result.contribution, color)
+    if result.status is RuleStatus.ERROR:
+        where = result.error_location or f"{result.file}:{result.line}"
+        return f"  {effect} {result.id}: error: {result.error} ({where})"
+    return f"  {effect} {result.id}: {result.message} ({result.file}:{result.line})"

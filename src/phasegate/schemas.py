@@ -1,0 +1,165 @@
+"""The packaged JSON Schemas, and validation that reports located, readable problems.
+
+jsonschema's own messages repeat the whole offending instance; a rule author needs the field,
+what was expected and the file:line:col, one line each, in document order.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import ValidationError
+
+from phasegate.errors import InputError, InputErrors
+from phasegate.loading import Document, NodePath
+
+SCHEMA_NAMES = ("facts", "policy", "decision")
+
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$")
+
+_FORMATS = FormatChecker(formats=())
+
+
+@_FORMATS.checks("date-time")
+def is_rfc3339(value: object) -> bool:
+    """RFC 3339 with a real calendar date; non-strings are the `type` keyword's business."""
+    if not isinstance(value, str):
+        return True
+    if not _RFC3339.match(value):
+        return False
+    try:
+        datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
+
+
+def data_dir(kind: str) -> Path:
+    """Where the shipped `policies` or `schemas` live: inside the wheel, else the checkout.
+
+    An installed wheel carries copies under `phasegate/_data`; an editable install or a
+    source checkout reads the top-level folders reviewers edit.
+    """
+    packaged = Path(str(resources.files("phasegate"))) / "_data" / kind
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / kind
+
+
+@cache
+def load_schema(name: str) -> dict[str, Any]:
+    """One of the shipped schemas by short name (facts, policy, decision)."""
+    if name not in SCHEMA_NAMES:
+        raise ValueError(f"unknown schema {name!r}")
+    path = data_dir("schemas") / f"{name}.schema.json"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@cache
+def _validator(name: str) -> Draft202012Validator:
+    return Draft202012Validator(load_schema(name), format_checker=_FORMATS)
+
+
+def validate(document: Document, schema_name: str) -> None:
+    """Raise every schema violation of `document`, each located in its file."""
+    errors = problems(document.data, schema_name)
+    if not errors:
+        return
+    located = [
+        InputError(message, document.location(path, key=at_key)) for path, message, at_key in errors
+    ]
+    if len(located) == 1:
+        raise located[0]
+    raise InputErrors(located)
+
+
+def problems(data: Any, schema_name: str) -> list[tuple[NodePath, str, bool]]:
+    """Schema violations as (path, message, located at the key) in a stable order."""
+    found: list[tuple[NodePath, str, bool]] = []
+    for error in _validator(schema_name).iter_errors(data):
+        found.extend(_describe(error))
+    return sorted(set(found), key=lambda item: (tuple(map(str, item[0])), item[1]))
+
+
+def _where(path: NodePath) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "document"
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _describe(error: ValidationError) -> list[tuple[NodePath, str, bool]]:
+    """Turn one jsonschema error into readable (path, message, at_key) problems."""
+    path: NodePath = tuple(error.absolute_path)
+    value = error.instance
+    if error.validator == "additionalProperties" and isinstance(value, dict):
+        allowed = set(error.schema.get("properties", {}))
+        hint = ", ".join(sorted(allowed))
+        return [
+            ((*path, key), f"{_where((*path, key))}: unknown field (allowed: {hint})", True)
+            for key in sorted(key for key in value if key not in allowed)
+        ]
+    if error.validator == "required":
+        return [
+            (path, f"{_where((*path, name))}: required field missing", False)
+            for name in error.validator_value
+            if name not in value
+        ]
+    at_key = error.validator == "propertyNames"
+    return [(path, f"{_where(path)}: {_message(error)}", at_key)]
+
+
+def _message(error: ValidationError) -> str:
+    kind, value, expected = error.validator, error.instance, error.validator_value
+    if kind == "propertyNames":
+        return f"invalid name {_short(value)}"
+    if kind == "type":
+        wanted = " or ".join(expected) if isinstance(expected, list) else expected
+        return f"expected {wanted}, got {_json_type(value)} {_short(value)}"
+    if kind == "enum":
+        return f"must be one of {', '.join(map(_short, expected))}; got {_short(value)}"
+    if kind == "const":
+        return f"must be {_short(expected)}; got {_short(value)}"
+    if kind == "format":
+        return f"not an RFC 3339 timestamp: {_short(value)}"
+    if kind in ("minimum", "maximum"):
+        return f"must be {'>=' if kind == 'minimum' else '<='} {expected}; got {_short(value)}"
+    if kind == "minItems":
+        return f"must have at least {expected} item(s)"
+    if kind == "uniqueItems":
+        return "items must be unique"
+    if kind == "minLength":
+        return "must not be empty"
+    if kind == "pattern":
+        return f"{_short(value)} does not match {expected}"
+    if kind == "oneOf":
+        return f"{_short(value)} matches none of the allowed shapes"
+    return error.message[:200]

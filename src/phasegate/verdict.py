@@ -1,0 +1,43 @@
+"""The verdict algebra: continue < pause < rollback, and what each means for a pipeline."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import IntEnum
+
+from phasegate.errors import ExitCode
+
+
+class Verdict(IntEnum):
+    """Ordered by severity, so the decision is simply the maximum of what rules contribute."""
+
+    CONTINUE = 0
+    PAUSE = 1
+    ROLLBACK = 2
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @property
+    def health(self) -> str:
+        """The guide's communications template colour."""
+        return ("green", "yellow", "red")[self]
+
+    @classmethod
+    def parse(cls, text: str) -> Verdict:
+        return cls[text.upper()]
+
+
+def combine(verdicts: Iterable[Verdict]) -> Verdict:
+    """The most severe verdict; continue only when nothing contributed anything else."""
+    return max(verdicts, default=Verdict.CONTINUE)
+
+
+def exit_code(verdict: Verdict, *, allow_pause: bool = False) -> int:
+    """The process exit code for a verdict; it never depends on the output format."""
+    if verdict is Verdict.ROLLBACK:
+        return int(ExitCode.ROLLBACK)
+    if verdict is Verdict.PAUSE and not allow_pause:
+        return int(ExitCode.PAUSE)
+    return int(ExitCode.CONTINUE)
