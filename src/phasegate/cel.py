@@ -128,7 +128,11 @@ def _spec_comparison(name: str, python_op: Callable[[Any, Any], bool]) -> Callab
     """
     fallback = base_functions[name]
 
+    ordering = name not in ("_==_", "_!=_")
+
     def compare(a: Any, b: Any) -> Any:
+        if ordering and isinstance(a, celtypes.BoolType) != isinstance(b, celtypes.BoolType):
+            raise TypeError("no ordering between bool and other types")  # cel-python allows it
         if _mixed_numbers(a, b):
             return celtypes.BoolType(
                 python_op(
@@ -268,14 +272,15 @@ def compile_expression(text: str) -> Expression:
 
 
 def _parse_problem(exc: celpy.CELParseError) -> str:
-    first = str(exc.args[0] if exc.args else exc).strip().split("\n")[0]
-    if first.startswith("Unexpected token"):
-        token = re.search(r"Token\('(\w+)', '([^']*)'\)", first)
-        if token:
-            return f"syntax error: unexpected {token.group(2)!r}"
-    if "end of input" in first.lower() or "$END" in first:
-        return "syntax error: unexpected end of expression"
-    return "syntax error: " + (first[:120] if first else "invalid CEL")
+    """What lark found, in a few words; cel-python's own text is only the caret picture."""
+    cause = exc.__cause__ or exc.__context__
+    if isinstance(cause, lark.exceptions.UnexpectedToken):
+        if cause.token.type == "$END":
+            return "syntax error: unexpected end of expression"
+        return f"syntax error: unexpected {str(cause.token)!r}"
+    if isinstance(cause, lark.exceptions.UnexpectedCharacters):
+        return f"syntax error: unexpected character {cause.char!r}"
+    return "syntax error"
 
 
 def _node_position(tree: Any) -> tuple[int, int]:
@@ -486,26 +491,33 @@ _TYPE_WORDS = {
 
 
 def translate(error: CELEvalError, expression: Expression, plain_facts: Any) -> EvalFailure:
-    """cel-python's error (which may quote the whole activation) as one short sentence."""
+    """cel-python's error (which may quote the whole activation) as one short sentence.
+
+    When both sides of `||` or `&&` fail, cel-python reports an overload error on the two
+    errors, with the original reasons only in its text; so the whole text is searched for
+    the underlying cause, but never shown.
+    """
     text = str(error.args[0]) if error.args else ""
+    detail = " ".join(str(arg) for arg in error.args)
     cause = error.args[1] if len(error.args) > 1 else None
     tree = getattr(error, "tree", None) or getattr(error, "token", None)
     line, col = _node_position(tree) if tree is not None else (None, None)
-    if text.startswith("no such member") or cause is KeyError:
+    if cause is KeyError or "no such member" in detail:
         missing = _missing_read(expression, plain_facts, line, col)
         if missing is not None:
             what = "fact" if missing.path[0] == "facts" else "value"
             return EvalFailure(f"missing {what}: {missing.dotted}", missing.line, missing.col)
-        key = re.search(r"no such member in mapping: '([^']{0,80})'", text)
-        name = f": {key.group(1)}" if key else ""
-        return EvalFailure(f"missing field{name}", line, col)
-    if cause is ZeroDivisionError or "divide by zero" in text:
+        key = re.search(r"no such member in mapping: '([^']{0,80})'", detail)
+        return EvalFailure(f"missing field: {key.group(1)}" if key else "missing field", line, col)
+    if cause is ZeroDivisionError or "divide by zero" in detail:
         return EvalFailure("division by zero", line, col)
+    if "CELEvalError" in text:
+        return EvalFailure("evaluation error in both operands", line, col)
     if "no matching overload" in text or "no such overload" in text:
         return EvalFailure(_type_mismatch(text, error), line, col)
     if "undeclared reference" in text:
         return EvalFailure("unknown name or function", line, col)
-    if "overflow" in text:
+    if "overflow" in detail:
         return EvalFailure("integer overflow", line, col)
     return EvalFailure("evaluation error", line, col)
 

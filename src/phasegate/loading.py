@@ -21,6 +21,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent
 from ruamel.yaml.scalarstring import (
     DoubleQuotedScalarString,
     FoldedScalarString,
@@ -231,6 +232,8 @@ def parse_yaml(text: str, source: str) -> Document:
     yaml.allow_duplicate_keys = False
     yaml.preserve_quotes = True
     try:
+        if "*" in text:
+            _refuse_recursive_aliases(yaml, text, source)
         docs = list(yaml.load_all(io.StringIO(text)))
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -251,6 +254,23 @@ def parse_yaml(text: str, source: str) -> Document:
     data = plainer.convert(docs[0], ())
     lines = tuple(text.splitlines())
     return Document(source, data, lines, plainer.value_marks, plainer.key_marks, plainer.styles)
+
+
+def _refuse_recursive_aliases(yaml: YAML, text: str, source: str) -> None:
+    """An alias to a collection still being read would make data contain itself.
+
+    ruamel quietly reads such an alias as null, which would change what the author wrote.
+    """
+    open_anchors: list[str | None] = []
+    for event in yaml.parse(io.StringIO(text)):
+        if isinstance(event, CollectionStartEvent):
+            open_anchors.append(event.anchor)
+        elif isinstance(event, CollectionEndEvent):
+            open_anchors.pop()
+        elif isinstance(event, AliasEvent) and event.anchor in open_anchors:
+            mark = event.start_mark
+            where = Location(source, mark.line + 1, mark.column + 1)
+            raise InputError(f"recursive YAML alias *{event.anchor}", where)
 
 
 def _duplicate_key_problem(exc: MarkedYAMLError) -> str:

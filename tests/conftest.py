@@ -1,0 +1,86 @@
+"""Shared test helpers: repository paths, facts builders and a real CLI subprocess."""
+
+from __future__ import annotations
+
+import copy
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ruamel.yaml import YAML
+
+ROOT = Path(__file__).resolve().parents[1]
+POLICIES = ROOT / "policies"
+FIXTURES = ROOT / "fixtures" / "facts"
+
+HEALTHY_PHASE1: dict[str, Any] = {
+    "apiVersion": "phasegate/v1",
+    "kind": "Facts",
+    "phase": 1,
+    "collected_at": "2026-11-20T10:00:00Z",
+    "phase_started_at": "2026-11-20T08:00:00Z",
+    "change": {"commit": "9f2c4e1", "tag": "v0.4.3", "last_known_good": "v0.4.2"},
+    "owners": {"release": "alice", "rollback": "bob"},
+    "deployed_version": "0.4.3",
+    "checks": {name: {"exit_code": 0} for name in ("quick", "test", "ci")},
+    "metrics": {
+        "error_rate": 0.012,
+        "lock_contention_rate": 0.004,
+        "agents_total": 8,
+        "agents_failed": 0,
+        "agent_completion_rate": 0.96,
+        "throughput": 42.0,
+    },
+    "baseline": {
+        "error_rate": 0.011,
+        "lock_contention_rate": 0.004,
+        "agents_total": 8,
+        "agents_failed": 0,
+        "agent_completion_rate": 0.96,
+        "throughput": 40.0,
+    },
+    "incidents": [],
+    "contract": {"drift": [], "nondeterministic_exits": []},
+    "state": {"corruption_indicators": 0, "db_integrity_ok": True},
+}
+
+
+def healthy(**changes: Any) -> dict[str, Any]:
+    """A complete, healthy Phase 1 facts document with top-level fields replaced."""
+    data = copy.deepcopy(HEALTHY_PHASE1)
+    data.update(copy.deepcopy(changes))
+    return data
+
+
+def write_yaml(path: Path, data: Any) -> Path:
+    yaml = YAML()
+    with path.open("w", encoding="utf-8") as handle:
+        yaml.dump(data, handle)
+    return path
+
+
+def run_cli(
+    *args: str, cwd: Path | None = None, stdin: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the real `phasegate` in a subprocess, as CI and operators do."""
+    return subprocess.run(
+        [sys.executable, "-m", "phasegate", *args],
+        cwd=cwd or ROOT,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+
+
+@pytest.fixture
+def facts_file(tmp_path: Path):
+    """Write a facts document (healthy Phase 1 with changes) and return its path."""
+
+    def make(data: Any = None, name: str = "facts.yaml", **changes: Any) -> Path:
+        return write_yaml(tmp_path / name, data if data is not None else healthy(**changes))
+
+    return make

@@ -1,0 +1,85 @@
+"""The shipped policies against the fixtures and an independently written corpus."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from ruamel.yaml import YAML
+
+from conftest import FIXTURES, POLICIES, ROOT, run_cli
+from phasegate.evaluate import RuleStatus, evaluate
+from phasegate.facts import load_facts
+from phasegate.policy import load_policy_set
+
+# One fixture per row of the rule table, plus a healthy document per phase.
+FIXTURE_EXPECTATIONS = {
+    "phase0-healthy": ("continue", []),
+    "phase1-healthy": ("continue", []),
+    "phase2-healthy": ("continue", []),
+    "phase0-checklist.checks-passed": ("rollback", ["checklist.checks-passed"]),
+    "phase1-checklist.version-matches": ("rollback", ["checklist.version-matches"]),
+    "phase0-checklist.owners-assigned": ("pause", ["checklist.owners-assigned"]),
+    "phase2-trigger.contract-break": ("rollback", ["trigger.contract-break"]),
+    "phase1-trigger.data-corruption": ("rollback", ["trigger.data-corruption"]),
+    "phase1-trigger.lock-contention-spike": ("rollback", ["trigger.lock-contention-spike"]),
+    "phase2-trigger.agent-failure-cascade": ("rollback", ["trigger.agent-failure-cascade"]),
+    "phase1-health.error-rate-regression": (
+        "rollback",
+        ["health.error-rate-elevated", "health.error-rate-regression"],
+    ),
+    "phase1-health.error-rate-elevated": ("pause", ["health.error-rate-elevated"]),
+    "phase2-health.incident-open": ("rollback", ["health.incident-open"]),
+    "phase2-health.throughput-low": ("pause", ["health.throughput-low"]),
+    "phase2-health.completion-low": ("pause", ["health.completion-low"]),
+    "phase1-window.phase1-stable": ("pause", ["window.phase1-stable"]),
+    "phase2-window.phase2-monitoring": ("pause", ["window.phase2-monitoring"]),
+    "phase0-freeze.active": ("pause", ["freeze.active"]),
+}
+
+
+def test_every_fixture_has_an_expectation_and_every_rule_a_fixture():
+    assert {path.stem for path in FIXTURES.glob("*.yaml")} == set(FIXTURE_EXPECTATIONS)
+    fired = {rule for _, rules in FIXTURE_EXPECTATIONS.values() for rule in rules}
+    assert fired == {rule.id for rule in load_policy_set(POLICIES).rules}
+
+
+@pytest.mark.parametrize("name", sorted(FIXTURE_EXPECTATIONS))
+def test_fixture_verdicts(name):
+    verdict, fired = FIXTURE_EXPECTATIONS[name]
+    decision = evaluate(load_facts(FIXTURES / f"{name}.yaml"), load_policy_set(POLICIES))
+    assert decision.verdict.label == verdict
+    assert sorted(r.id for r in decision.with_status(RuleStatus.FIRED)) == fired
+    assert decision.with_status(RuleStatus.ERROR) == ()
+
+
+ACCEPTANCE = ROOT / "tests" / "acceptance"
+EXPECTED = YAML(typ="safe").load(ACCEPTANCE / "expected.yaml")
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_independent_corpus_end_to_end(name):
+    """Documents written from the contract alone, run through the real CLI."""
+    expected = EXPECTED[name]
+    result = run_cli(
+        "evaluate",
+        str(ACCEPTANCE / "facts" / name),
+        "--format",
+        "json",
+        "--policies",
+        str(POLICIES),
+    )
+    assert result.returncode == expected["exit_code"], result.stderr
+    decision = json.loads(result.stdout)
+    assert decision["verdict"] == expected["verdict"]
+    statuses = {rule["id"]: rule["status"] for rule in decision["rules"]}
+    assert sorted(i for i, s in statuses.items() if s == "fired") == sorted(expected["fired"])
+    assert sorted(i for i, s in statuses.items() if s == "error") == sorted(
+        expected.get("errored", [])
+    )
+
+
+def test_corpus_is_not_empty():
+    assert len(EXPECTED) >= 25
+    assert all(Path(ACCEPTANCE / "facts" / name).is_file() for name in EXPECTED)

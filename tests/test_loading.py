@@ -1,0 +1,166 @@
+"""YAML/JSON reading: safety limits, refusals, and positions (also inside block scalars)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from phasegate.errors import InputError
+from phasegate.loading import load_document, parse_json, parse_yaml
+
+
+def error_of(text: str, parser=parse_yaml, source: str = "in.yaml") -> InputError:
+    with pytest.raises(InputError) as caught:
+        parser(text, source)
+    return caught.value
+
+
+def test_duplicate_key_is_refused_at_its_line():
+    error = error_of("a: 1\nb: 2\na: 3\n")
+    assert "duplicate key 'a'" in error.message
+    assert (error.location.line, error.location.col) == (3, 1)
+
+
+def test_billion_laughs_is_refused_not_expanded():
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    for level in range(1, 9):
+        refs = ", ".join([f"*a{level - 1}"] * 10)
+        lines.append(f"a{level}: &a{level} [{refs}]")
+    error = error_of("\n".join(lines) + "\n")
+    assert "too large" in error.message
+    assert "aliases" in error.message
+
+
+def test_small_aliases_are_expanded():
+    document = parse_yaml("base: &b [0, 1]\nother: *b\n", "in.yaml")
+    assert document.data == {"base": [0, 1], "other": [0, 1]}
+
+
+def test_recursive_alias_is_refused():
+    error = error_of("a: &x [1, *x]\n")
+    assert "recursive YAML alias *x" in error.message
+    assert (error.location.line, error.location.col) == (1, 11)
+
+
+@pytest.mark.parametrize("text", ["a: .nan\n", "a: .inf\n", "a: -.inf\n"])
+def test_nan_and_infinity_are_refused_in_yaml(text):
+    error = error_of(text)
+    assert "NaN and infinite" in error.message
+    assert error.location.line == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('{"a": NaN}', "NaN"),
+        ('{"a": Infinity}', "Infinity"),
+        ('{"a": 1e999}', "infinite"),
+        ('{"a": 1, "a": 2}', "duplicate key 'a'"),
+    ],
+)
+def test_json_refusals(text, expected):
+    error = error_of(text, parse_json, "in.json")
+    assert expected in error.message
+
+
+def test_json_syntax_error_has_line_and_column():
+    error = error_of('{\n  "a": 1,\n  "b": \n}', parse_json, "in.json")
+    assert error.message.startswith("not valid JSON")
+    assert error.location.line == 4
+
+
+def test_json_keeps_positions_for_messages():
+    document = parse_json('{\n  "phase": 7\n}', "in.json")
+    assert document.data == {"phase": 7}
+    assert str(document.location(("phase",))) == "in.json:2:12"
+
+
+def test_timestamps_stay_strings():
+    document = parse_yaml("t: 2026-11-26T10:00:00Z\nd: 2026-11-26\n", "in.yaml")
+    assert document.data == {"t": "2026-11-26T10:00:00Z", "d": "2026-11-26"}
+
+
+def test_non_string_keys_are_refused():
+    assert "must be a string" in error_of("1: x\n").message
+
+
+def test_multiple_documents_are_refused():
+    assert "one YAML document" in error_of("a: 1\n---\nb: 2\n").message
+
+
+def test_empty_document_is_refused():
+    assert "found 0" in error_of("").message
+
+
+def test_deep_nesting_is_refused():
+    assert "nested" in error_of("a: " + "[" * 100 + "]" * 100 + "\n").message
+
+
+def test_ruamel_types_become_plain_python():
+    document = parse_yaml("i: 0x10\nf: 1.5\nb: true\ns: 'x'\nn: null\n", "in.yaml")
+    assert document.data == {"i": 16, "f": 1.5, "b": True, "s": "x", "n": None}
+    assert [type(value) for value in document.data.values()] == [int, float, bool, str, type(None)]
+
+
+BLOCKS = """\
+rules:
+  - when: |
+      facts.a > 1.0 &&
+        facts.b.c
+    folded: >
+      one two
+      three
+
+      four
+    quoted: "x > 1"
+    plain: y < 2
+"""
+
+
+@pytest.mark.parametrize(
+    ("key", "line", "col", "expected"),
+    [
+        ("when", 1, 1, (3, 7)),  # first character of a literal block: the line after `|`
+        ("when", 2, 3, (4, 9)),  # 'f' of facts.b.c, indented further inside the block
+        ("folded", 1, 9, (7, 7)),  # folded: 'three' follows 'one two ' on the next line
+        ("folded", 2, 1, (9, 7)),  # after a blank line, 'four'
+        ("quoted", 1, 3, (10, 16)),  # inside quotes: one past the quote character
+        ("plain", 1, 3, (11, 14)),
+    ],
+)
+def test_positions_inside_scalars_map_to_the_file(key, line, col, expected):
+    document = parse_yaml(BLOCKS, "p.yaml")
+    location = document.locate_in_string(("rules", 0, key), line, col)
+    assert (location.line, location.col) == expected
+    source_line = BLOCKS.splitlines()[expected[0] - 1]
+    value_line = document.data["rules"][0][key].split("\n")[line - 1]
+    assert source_line[expected[1] - 1] == value_line[col - 1]
+
+
+@pytest.mark.parametrize(
+    ("setup", "expected"),
+    [
+        (lambda p: p, "file not found"),
+        (lambda p: (p.mkdir(), p)[1], "is a directory"),
+        (lambda p: (p.write_bytes(b"a: \xff\xfe\n"), p)[1], "not UTF-8"),
+    ],
+)
+def test_unreadable_files_give_one_clear_error(tmp_path: Path, setup, expected):
+    path = setup(tmp_path / "facts.yaml")
+    with pytest.raises(InputError) as caught:
+        load_document(path)
+    assert expected in caught.value.message
+    assert caught.value.location.file == str(path)
+
+
+def test_unreadable_permission(tmp_path: Path, monkeypatch):
+    # Tests run as root in CI, where chmod 0 does not stop a read: simulate the OS refusal.
+    from phasegate import loading
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(loading, "open", refuse, raising=False)
+    with pytest.raises(InputError, match="permission denied"):
+        load_document(tmp_path / "facts.yaml")

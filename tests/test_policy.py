@@ -1,0 +1,240 @@
+"""Policy files: the shipped set's contract, and every load error located in its file."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from conftest import POLICIES
+from phasegate.errors import InputError
+from phasegate.policy import load_policy_set
+from phasegate.verdict import Verdict
+
+# The contract of the shipped set (issue: "Rule ids and semantics are fixed").
+SHIPPED = {
+    "checklist.checks-passed": ({0, 1, 2}, Verdict.ROLLBACK),
+    "checklist.version-matches": ({0, 1, 2}, Verdict.ROLLBACK),
+    "checklist.owners-assigned": ({0, 1, 2}, Verdict.PAUSE),
+    "trigger.contract-break": ({0, 1, 2}, Verdict.ROLLBACK),
+    "trigger.data-corruption": ({0, 1, 2}, Verdict.ROLLBACK),
+    "trigger.lock-contention-spike": ({1, 2}, Verdict.ROLLBACK),
+    "trigger.agent-failure-cascade": ({1, 2}, Verdict.ROLLBACK),
+    "health.error-rate-regression": ({1, 2}, Verdict.ROLLBACK),
+    "health.error-rate-elevated": ({1, 2}, Verdict.PAUSE),
+    "health.incident-open": ({1, 2}, Verdict.ROLLBACK),
+    "health.throughput-low": ({2}, Verdict.PAUSE),
+    "health.completion-low": ({2}, Verdict.PAUSE),
+    "window.phase1-stable": ({1}, Verdict.PAUSE),
+    "window.phase2-monitoring": ({2}, Verdict.PAUSE),
+    "freeze.active": ({0, 1, 2}, Verdict.PAUSE),
+}
+
+
+def test_shipped_set_matches_the_rule_table():
+    policy_set = load_policy_set(POLICIES)
+    rules = {rule.id: (set(rule.phases), rule.verdict) for rule in policy_set.rules}
+    assert rules == SHIPPED
+    assert all(rule.on_error is not Verdict.CONTINUE for rule in policy_set.rules)
+
+
+def test_shipped_thresholds_are_named_params():
+    policy_set = load_policy_set(POLICIES)
+    params = {name for policy in policy_set.policies for name in policy.params}
+    assert {
+        "lock_spike_factor",
+        "regression_factor",
+        "elevated_factor",
+        "throughput_floor",
+        "completion_drop",
+        "cascade_min_failed",
+        "cascade_min_share",
+    } <= params
+
+
+@pytest.fixture
+def policy_dir(tmp_path: Path) -> Path:
+    target = tmp_path / "policies"
+    shutil.copytree(POLICIES, target)
+    return target
+
+
+def write(directory: Path, name: str, text: str) -> Path:
+    path = directory / name
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def load_errors(directory: Path) -> list[str]:
+    with pytest.raises(InputError) as caught:
+        load_policy_set(directory)
+    return caught.value.lines()
+
+
+ONE_RULE = """\
+apiVersion: phasegate/v1
+kind: Policy
+name: custom
+rules:
+  - id: custom.rule
+    when: |
+      facts.metrics.error_rate > 0.5 &&
+        facts.metrics.error_rate < (1.0 +
+    verdict: pause
+"""
+
+
+def test_syntax_error_in_block_scalar_is_located(policy_dir: Path):
+    path = write(policy_dir, "custom.yaml", ONE_RULE)
+    [line] = load_errors(policy_dir)
+    # The expression ends after `(1.0 +`; the parser reports the end at its last token, `+`:
+    # line 2 column 35 of the expression, which is file line 8 column 41.
+    expected = "error: rule custom.rule: syntax error: unexpected end of expression"
+    assert line == f"{path}:8:41: {expected}"
+    assert path.read_text().splitlines()[7][40] == "+"
+
+
+def test_syntax_error_in_folded_message_placeholder_is_located(policy_dir: Path):
+    path = write(
+        policy_dir,
+        "custom.yaml",
+        """\
+        apiVersion: phasegate/v1
+        kind: Policy
+        name: custom
+        rules:
+          - id: custom.rule
+            when: "true"
+            verdict: pause
+            message: >-
+              rate {{ facts.metrics.error_rate }} and
+              {{ facts.metrics.error_rate +* 2.0 }}
+        """,
+    )
+    [line] = load_errors(policy_dir)
+    text = path.read_text().splitlines()[9]
+    assert line.startswith(f"{path}:10:{text.index('*') + 1}: error: rule custom.rule:")
+    assert "unexpected '*'" in line
+
+
+def test_unknown_function_and_param_and_fact_are_load_errors(policy_dir: Path):
+    path = write(
+        policy_dir,
+        "custom.yaml",
+        """\
+        apiVersion: phasegate/v1
+        kind: Policy
+        name: custom
+        params: {limit: 3}
+        rules:
+          - id: custom.a
+            when: facts.deployed_version.trm() == ''
+            verdict: pause
+          - id: custom.b
+            when: facts.metrics.agents_failed > params.limt
+            verdict: pause
+          - id: custom.c
+            when: facts.metric.error_rate > 0.1
+            verdict: pause
+        """,
+    )
+    lines = load_errors(policy_dir)
+    assert lines == [
+        f"{path}:7:11: error: rule custom.a: unknown function 'trm'",
+        f"{path}:10:41: error: rule custom.b: unknown param 'params.limt' "
+        "(params of this file: limit)",
+        f"{path}:13:11: error: rule custom.c: unknown fact 'facts.metric' "
+        "(did you mean facts.metrics?)",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            ("verdict: pause", "verdict: abort"),
+            'rules[0].verdict: must be one of "continue", "pause", "rollback"; got "abort"',
+        ),
+        (("verdict: pause", "verdict: pause\n    on_error: continue"), "rules[0].on_error"),
+        (("    when:", "    whn:"), "rules[0].whn: unknown field"),
+        (("kind: Policy", "kind: Polcy"), 'kind: must be "Policy"'),
+        (("- id: custom.rule", "- id: Custom Rule"), "rules[0].id"),
+        (("name: custom", "name: custom\nphases: [1]\nrules_extra: 1"), "rules_extra"),
+    ],
+)
+def test_schema_errors_are_located(policy_dir: Path, change, expected):
+    path = write(policy_dir, "custom.yaml", ONE_RULE.replace(*change).replace("< (1.0 +", "< 1.0"))
+    lines = load_errors(policy_dir)
+    assert any(line.startswith(f"{path}:") and expected in line for line in lines), lines
+
+
+def test_duplicate_rule_id_across_files_names_both(policy_dir: Path):
+    path = write(
+        policy_dir,
+        "zz-custom.yaml",
+        """\
+        apiVersion: phasegate/v1
+        kind: Policy
+        name: custom
+        rules:
+          - id: freeze.active
+            when: "false"
+            verdict: pause
+        """,
+    )
+    [line] = load_errors(policy_dir)
+    assert line.startswith(f"{path}:5:")
+    assert f"duplicate rule id 'freeze.active' (first at {policy_dir}/freeze.yaml:" in line
+
+
+def test_rule_phases_must_be_within_the_policy_phases(policy_dir: Path):
+    write(
+        policy_dir,
+        "custom.yaml",
+        ONE_RULE.replace("name: custom", "name: custom\nphases: [1]")
+        .replace("    verdict: pause", "    phases: [1, 2]\n    verdict: pause")
+        .replace("< (1.0 +", "< 1.0"),
+    )
+    [line] = load_errors(policy_dir)
+    assert "phases [2] are outside the policy's phases [1]" in line
+
+
+def test_unclosed_placeholder_is_an_error(policy_dir: Path):
+    write(
+        policy_dir,
+        "custom.yaml",
+        ONE_RULE.replace("< (1.0 +", "< 1.0") + "    message: 'rate {{ facts.metrics.error_rate'\n",
+    )
+    [line] = load_errors(policy_dir)
+    assert "'{{' without '}}'" in line
+
+
+def test_every_problem_of_every_file_is_reported(policy_dir: Path):
+    write(policy_dir, "a.yaml", ONE_RULE)
+    write(policy_dir, "b.yaml", "apiVersion: phasegate/v1\nkind: Policy\nname: b\nrules: []\n")
+    lines = load_errors(policy_dir)
+    assert len(lines) == 2
+    assert "a.yaml:" in lines[0] and "b.yaml:" in lines[1]
+
+
+def test_empty_and_missing_folders(tmp_path: Path):
+    assert "no policy files" in load_errors(tmp_path)[0]
+    assert "policy folder not found" in load_errors(tmp_path / "nope")[0]
+
+
+def test_subfolders_and_other_files_are_ignored(policy_dir: Path):
+    (policy_dir / "tests").mkdir()
+    write(policy_dir / "tests", "broken.yaml", "not: [a policy\n")
+    write(policy_dir, "README.md", "notes")
+    assert len(load_policy_set(policy_dir).rules) == len(SHIPPED)
+
+
+def test_digest_follows_meaning_not_formatting(policy_dir: Path):
+    before = load_policy_set(policy_dir).digest
+    path = policy_dir / "triggers.yaml"
+    path.write_text("# a new comment\n" + path.read_text())
+    assert load_policy_set(policy_dir).digest == before
+    path.write_text(path.read_text().replace("lock_spike_factor: 3.0", "lock_spike_factor: 2.5"))
+    assert load_policy_set(policy_dir).digest != before
