@@ -170,6 +170,14 @@ def test_schema_errors_are_located(policy_dir: Path, change, expected):
     assert any(line.startswith(f"{path}:") and expected in line for line in lines), lines
 
 
+def test_a_document_of_another_kind_is_one_error(policy_dir: Path):
+    (policy_dir / "facts.yaml").write_text(
+        (POLICIES.parent / "fixtures" / "facts" / "phase1-healthy.yaml").read_text()
+    )
+    [line] = load_errors(policy_dir)
+    assert line.endswith('error: kind: must be "Policy"; got "Facts"')
+
+
 def test_duplicate_rule_id_across_files_names_both(policy_dir: Path):
     path = write(
         policy_dir,

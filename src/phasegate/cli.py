@@ -56,8 +56,8 @@ def evaluate_command(
     facts: str, policies: Path | None, output_format: str, allow_pause: bool
 ) -> None:
     """Decide continue, pause or rollback for the facts file FACTS (`-` reads stdin)."""
-    policy_set = _load_policies(policies)
-    decision = evaluate(load_facts(facts), policy_set)
+    loaded = load_facts(facts)
+    decision = evaluate(loaded, _load_policies(policies))
     click.echo(FORMATS[output_format](decision, _use_color()), nl=False)
     sys.exit(exit_code(decision.verdict, allow_pause=allow_pause))
 
@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(ExitCode.INTERNAL)
     except PhasegateError as exc:
         for line in exc.lines():
-            click.echo(f"phasegate: {line}" if exc.location is None else line, err=True)
+            click.echo(line, err=True)
         sys.exit(exc.exit_code)
     except BrokenPipeError:
         sys.exit(ExitCode.INTERNAL)

@@ -50,7 +50,7 @@ class PhasegateError(Exception):
     def lines(self) -> list[str]:
         """One line per problem, compiler style, so CI logs link to the file."""
         if self.location is None:
-            return [f"error: {self.message}"]
+            return [f"phasegate: error: {self.message}"]
         return [f"{self.location}: error: {self.message}"]
 
     def __str__(self) -> str:

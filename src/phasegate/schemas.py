@@ -72,6 +72,10 @@ def validate(document: Document, schema_name: str) -> None:
     errors = problems(document.data, schema_name)
     if not errors:
         return
+    header = [error for error in errors if error[0] in (("apiVersion",), ("kind",))]
+    if header:
+        # A document of another kind or version fails every other check too; say only that.
+        errors = header
     located = [
         InputError(message, document.location(path, key=at_key)) for path, message, at_key in errors
     ]
