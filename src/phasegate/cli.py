@@ -12,7 +12,12 @@ from phasegate import __version__
 from phasegate.errors import ExitCode, PhasegateError
 from phasegate.evaluate import evaluate
 from phasegate.facts import load_facts
-from phasegate.policy import builtin_policies_dir, default_policies_dir, load_policy_set
+from phasegate.policy import (
+    PolicySet,
+    builtin_policies_dir,
+    default_policies_dir,
+    load_policy_set,
+)
 from phasegate.report import FORMATS
 from phasegate.schemas import SCHEMA_NAMES, data_dir
 from phasegate.verdict import exit_code
@@ -62,7 +67,7 @@ def evaluate_command(
     sys.exit(exit_code(decision.verdict, allow_pause=allow_pause))
 
 
-def _load_policies(policies: Path | None):  # noqa: ANN202 - returns PolicySet
+def _load_policies(policies: Path | None) -> PolicySet:
     directory = policies if policies is not None else default_policies_dir()
     if directory == builtin_policies_dir():
         return load_policy_set(directory, display="phasegate:policies")

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -55,15 +56,51 @@ _StringTimestamps.add_constructor(
 
 
 @dataclass(frozen=True)
+class Positions:
+    """Where each node of a document stands: 0-based (line, col) by node path."""
+
+    lines: tuple[str, ...] = ()
+    value_marks: Mapping[NodePath, tuple[int, int]] = field(default_factory=dict)
+    key_marks: Mapping[NodePath, tuple[int, int]] = field(default_factory=dict)
+    scalar_styles: Mapping[NodePath, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Document:
     """A parsed input file: plain data plus where each node stands in the source text."""
 
     source: str
     data: Any
-    lines: tuple[str, ...] = ()
-    value_marks: Mapping[NodePath, tuple[int, int]] = field(default_factory=dict)
-    key_marks: Mapping[NodePath, tuple[int, int]] = field(default_factory=dict)
-    scalar_styles: Mapping[NodePath, str] = field(default_factory=dict)
+    text: str = ""
+    known_positions: Positions | None = None
+
+    @cached_property
+    def positions(self) -> Positions:
+        """Positions from the parse, or for JSON read on demand: only errors need them."""
+        if self.known_positions is not None:
+            return self.known_positions
+        lines = tuple(self.text.splitlines())
+        try:
+            located = parse_yaml(self.text, self.source)  # JSON is nearly a subset of YAML
+        except InputError:
+            return Positions(lines)
+        return located.positions if located.data == self.data else Positions(lines)
+
+    @property
+    def lines(self) -> tuple[str, ...]:
+        return self.positions.lines
+
+    @property
+    def value_marks(self) -> Mapping[NodePath, tuple[int, int]]:
+        return self.positions.value_marks
+
+    @property
+    def key_marks(self) -> Mapping[NodePath, tuple[int, int]]:
+        return self.positions.key_marks
+
+    @property
+    def scalar_styles(self) -> Mapping[NodePath, str]:
+        return self.positions.scalar_styles
 
     def location(self, path: NodePath, *, key: bool = False) -> Location:
         """The location of a node (or of its key), or of its nearest located ancestor."""
@@ -202,23 +239,8 @@ def parse_json(text: str, source: str) -> Document:
         raise InputError(f"invalid JSON: {exc}", Location(source)) from None
     except RecursionError:
         raise InputError("nested too deeply", Location(source)) from None
-    # Positions come from reading the same text as YAML (JSON is nearly a subset of it); they
-    # only sharpen error messages, so a text ruamel cannot read simply has none.
-    try:
-        located = parse_yaml(text, source)
-    except InputError:
-        located = None
-    data = _Plainer(source).convert(data, ())
-    if located is not None and located.data == data:
-        return Document(
-            source,
-            data,
-            located.lines,
-            located.value_marks,
-            located.key_marks,
-            located.scalar_styles,
-        )
-    return Document(source, data, tuple(text.splitlines()))
+    # Positions are read on demand (Document.positions): only error messages need them.
+    return Document(source, _Plainer(source).convert(data, ()), text)
 
 
 class _JsonRefusal(ValueError):
@@ -252,8 +274,10 @@ def parse_yaml(text: str, source: str) -> Document:
         raise InputError(f"expected one YAML document, found {len(docs)}", Location(source))
     plainer = _Plainer(source)
     data = plainer.convert(docs[0], ())
-    lines = tuple(text.splitlines())
-    return Document(source, data, lines, plainer.value_marks, plainer.key_marks, plainer.styles)
+    positions = Positions(
+        tuple(text.splitlines()), plainer.value_marks, plainer.key_marks, plainer.styles
+    )
+    return Document(source, data, text, positions)
 
 
 def _refuse_recursive_aliases(yaml: YAML, text: str, source: str) -> None:

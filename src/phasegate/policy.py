@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -121,14 +121,7 @@ def load_policy_set(directory: Path, display: str | None = None) -> PolicySet:
     for path in policy_files(directory):
         try:
             document = load_document(path)
-            shown_doc = Document(
-                f"{shown.rstrip('/')}/{path.name}",
-                document.data,
-                document.lines,
-                document.value_marks,
-                document.key_marks,
-                document.scalar_styles,
-            )
+            shown_doc = replace(document, source=f"{shown.rstrip('/')}/{path.name}")
             validate(shown_doc, "policy")
             documents.append(shown_doc)
         except InputError as error:
