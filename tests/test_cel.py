@@ -13,7 +13,7 @@ def evaluate(text: str, facts: dict | None = None, params: dict | None = None):
     expression = cel.compile_expression(text)
     facts = facts if facts is not None else {}
     variables = cel.activation(cel.to_cel(facts), cel.to_cel(params or {}), 1, None)
-    return cel.run(expression, variables, facts)
+    return cel.run(expression, variables, {"facts": facts})
 
 
 @pytest.mark.parametrize(

@@ -252,8 +252,8 @@ class Expression:
         return tuple(read for read in self.reads if read.path[0] == "params")
 
 
-def compile_expression(text: str) -> Expression:
-    """Parse and check an expression: syntax, known functions and known variables."""
+def compile_expression(text: str, variables: tuple[str, ...] = VARIABLES) -> Expression:
+    """Parse and check an expression: syntax, known functions and known `variables`."""
     try:
         ast = _ENVIRONMENT.compile(text)
     except celpy.CELParseError as exc:
@@ -262,7 +262,7 @@ def compile_expression(text: str) -> Expression:
         raise CelSyntaxError(_parse_problem(exc), line, col) from None
     except (lark.exceptions.LarkError, RecursionError) as exc:
         raise CelSyntaxError(f"cannot parse CEL ({type(exc).__name__})", 1, 1) from None
-    analysis = _Analysis()
+    analysis = _Analysis(variables)
     analysis.walk(ast, frozenset(), guarded=False)
     if analysis.problems:
         message, line, col = analysis.problems[0]
@@ -310,7 +310,8 @@ def _string_literal(tree: Any) -> str | None:
 class _Analysis:
     """Walks cel-python's parse tree collecting reads, calls and problems."""
 
-    def __init__(self) -> None:
+    def __init__(self, variables: tuple[str, ...]) -> None:
+        self.variables = variables
         self.reads: list[FactRead] = []
         self.problems: list[tuple[str, int, int]] = []
 
@@ -334,9 +335,10 @@ class _Analysis:
             return
         if kind == "ident":
             name = str(tree.children[0])
-            if name not in scope and name not in VARIABLES and name not in _TYPE_NAMES:
-                self.problem(f"unknown name {name!r} (variables are {', '.join(VARIABLES)})", tree)
-            elif name in VARIABLES and name not in scope:
+            known = self.variables
+            if name not in scope and name not in known and name not in _TYPE_NAMES:
+                self.problem(f"unknown name {name!r} (variables are {', '.join(known)})", tree)
+            elif name in known and name not in scope:
                 line, col = _node_position(tree)
                 self.reads.append(FactRead((name,), line, col, guarded))
             return
@@ -381,7 +383,7 @@ class _Analysis:
             root_name = str(root.children[0])
             if root_name in scope:
                 return
-            if root_name not in VARIABLES:
+            if root_name not in self.variables:
                 self.walk(root, scope, guarded)  # reports the unknown name
                 return
             line, col = _node_position(child)
@@ -444,18 +446,22 @@ def activation(facts: Any, params: Any, phase: int, now: Any) -> dict[str, Any]:
     return {"facts": facts, "params": params, "phase": celtypes.IntType(phase), "now": now}
 
 
-def run(expression: Expression, variables: Mapping[str, Any], plain_facts: Any) -> Any:
-    """Evaluate; return the CEL value or an EvalFailure. Never raises for bad data."""
+def run(expression: Expression, variables: Mapping[str, Any], plain: Mapping[str, Any]) -> Any:
+    """Evaluate; return the CEL value or an EvalFailure. Never raises for bad data.
+
+    `plain` holds the plain-data form of variables (e.g. {"facts": ...}), so an absent path
+    can be named in the error.
+    """
     try:
         value = expression.program.evaluate(dict(variables))
     except CELEvalError as exc:
-        return translate(exc, expression, plain_facts)
+        return translate(exc, expression, plain)
     except RecursionError:
         return EvalFailure("expression nested too deeply to evaluate")
     except Exception as exc:  # cel-python internals: fail closed with a short reason
         return EvalFailure(f"evaluation failed ({type(exc).__name__})")
     if isinstance(value, CELEvalError):
-        return translate(value, expression, plain_facts)
+        return translate(value, expression, plain)
     return value
 
 
@@ -490,7 +496,7 @@ _TYPE_WORDS = {
 }
 
 
-def translate(error: CELEvalError, expression: Expression, plain_facts: Any) -> EvalFailure:
+def translate(error: CELEvalError, expression: Expression, plain: Mapping[str, Any]) -> EvalFailure:
     """cel-python's error (which may quote the whole activation) as one short sentence.
 
     When both sides of `||` or `&&` fail, cel-python reports an overload error on the two
@@ -503,9 +509,9 @@ def translate(error: CELEvalError, expression: Expression, plain_facts: Any) -> 
     tree = getattr(error, "tree", None) or getattr(error, "token", None)
     line, col = _node_position(tree) if tree is not None else (None, None)
     if cause is KeyError or "no such member" in detail:
-        missing = _missing_read(expression, plain_facts, line, col)
+        missing = _missing_read(expression, plain, line, col)
         if missing is not None:
-            what = "fact" if missing.path[0] == "facts" else "value"
+            what = "fact" if missing.path[0] == "facts" else "field"
             return EvalFailure(f"missing {what}: {missing.dotted}", missing.line, missing.col)
         key = re.search(r"no such member in mapping: '([^']{0,80})'", detail)
         return EvalFailure(f"missing field: {key.group(1)}" if key else "missing field", line, col)
@@ -538,13 +544,15 @@ def _type_mismatch(text: str, error: CELEvalError) -> str:
 
 
 def _missing_read(
-    expression: Expression, plain_facts: Any, line: int | None, col: int | None
+    expression: Expression, plain: Mapping[str, Any], line: int | None, col: int | None
 ) -> FactRead | None:
     """The unguarded read whose path is absent, preferring the one where evaluation failed."""
     candidates = [
         read
         for read in expression.reads
-        if not read.guarded and read.path[0] == "facts" and not _present(plain_facts, read.path[1:])
+        if not read.guarded
+        and read.path[0] in plain
+        and not _present(plain[read.path[0]], read.path[1:])
     ]
     for read in candidates:
         if (read.line, read.col) == (line, col):

@@ -125,7 +125,7 @@ def _evaluate_rule(
     }
     if phase not in rule.phases:
         return RuleResult(status=RuleStatus.SKIPPED, **common)
-    value = cel.run(rule.when, variables, data)
+    value = cel.run(rule.when, variables, {"facts": data})
     if isinstance(value, cel.EvalFailure):
         where = rule.locate_when(value.line, value.col) if value.line else None
         return RuleResult(
@@ -151,7 +151,7 @@ def render_message(template: Template, variables: Mapping[str, Any], data: Any) 
         if isinstance(part, str):
             pieces.append(part)
             continue
-        value = cel.run(part, variables, data)
+        value = cel.run(part, variables, {"facts": data})
         if isinstance(value, cel.EvalFailure):
             pieces.append(f"<{value.message}>")
         else:
