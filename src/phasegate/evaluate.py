@@ -15,10 +15,10 @@ from typing import Any
 from celpy import celtypes
 
 from phasegate import __version__, cel
-from phasegate.digest import canonical_json
 from phasegate.errors import InputError, Location
+from phasegate.expressions import render
 from phasegate.facts import Facts
-from phasegate.policy import PolicySet, Rule, Template
+from phasegate.policy import PolicySet, Rule
 from phasegate.verdict import Verdict, combine
 
 
@@ -140,36 +140,5 @@ def _evaluate_rule(
         )
     if not value:
         return RuleResult(status=RuleStatus.PASSED, **common)
-    message = render_message(rule.message, variables, data) if rule.message else rule.title
+    message = render(rule.message, variables, {"facts": data}) if rule.message else rule.title
     return RuleResult(status=RuleStatus.FIRED, message=message or rule.id, **common)
-
-
-def render_message(template: Template, variables: Mapping[str, Any], data: Any) -> str:
-    """Fill `{{ }}` placeholders; one that fails shows why instead of a value."""
-    pieces = []
-    for part in template.parts:
-        if isinstance(part, str):
-            pieces.append(part)
-            continue
-        value = cel.run(part, variables, {"facts": data})
-        if isinstance(value, cel.EvalFailure):
-            pieces.append(f"<{value.message}>")
-        else:
-            pieces.append(format_value(value))
-    return "".join(pieces)
-
-
-def format_value(value: Any) -> str:
-    """A CEL value as a reader expects it: 0.06 not 0.060000000000000005, true not True."""
-    plain = cel.to_plain(value)
-    if isinstance(plain, bool):
-        return "true" if plain else "false"
-    if isinstance(plain, float):
-        return format(plain, ".6g")
-    if isinstance(plain, str):
-        return plain
-    if plain is None:
-        return "null"
-    if isinstance(plain, int):
-        return str(plain)
-    return canonical_json(plain)

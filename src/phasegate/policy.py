@@ -8,7 +8,6 @@ all files are reported at once, each at its file:line:col.
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -17,19 +16,12 @@ from typing import Any
 from phasegate import cel
 from phasegate.digest import content_digest
 from phasegate.errors import InputError, Location, raise_all
+from phasegate.expressions import DocumentCompiler, Template
 from phasegate.loading import Document, NodePath, load_document
 from phasegate.schemas import data_dir, load_schema, validate
 from phasegate.verdict import Verdict
 
 ALL_PHASES = (0, 1, 2)
-_PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
-
-
-@dataclass(frozen=True)
-class Template:
-    """A message with `{{ CEL }}` placeholders, compiled when the set loads."""
-
-    parts: tuple[str | cel.Expression, ...]
 
 
 @dataclass(frozen=True)
@@ -213,24 +205,13 @@ def _compile_rule(
             )
         )
 
-    def compile_at(path: NodePath, text: str, offset: int) -> cel.Expression | None:
-        try:
-            expression = cel.compile_expression(text)
-        except cel.CelSyntaxError as exc:
-            where = _locate(document, path, offset, text, exc.line, exc.col)
-            errors.append(InputError(f"rule {rule_id}: {exc.message}", where))
-            return None
-        for problem, read in _static_problems(expression, params):
-            where = _locate(document, path, offset, text, read.line, read.col)
-            errors.append(InputError(f"rule {rule_id}: {problem}", where))
-        return expression
-
-    when = compile_at((*base, "when"), raw["when"], 0)
-    message = None
-    if "message" in raw:
-        message = _compile_template(
-            document, (*base, "message"), raw["message"], compile_at, errors, rule_id
-        )
+    compiler = DocumentCompiler(
+        document, cel.VARIABLES, lambda expression: _static_problems(expression, params)
+    )
+    context = f"rule {rule_id}"
+    when = compiler.expression((*base, "when"), context)
+    message = compiler.template((*base, "message"), context) if "message" in raw else None
+    errors.extend(compiler.errors)
     if when is None or errors:
         return None, errors
 
@@ -250,44 +231,6 @@ def _compile_rule(
         locate_when=locate_when,
     )
     return rule, errors
-
-
-def _locate(
-    document: Document, path: NodePath, offset: int, text: str, line: int, col: int
-) -> Location:
-    """Position of (line, col) of an expression that starts at `offset` of the YAML string."""
-    lines = text.split("\n")
-    line = max(1, min(line, len(lines)))
-    inner = sum(len(part) + 1 for part in lines[: line - 1]) + max(col - 1, 0)
-    return document.locate_offset(path, offset + inner)
-
-
-def _compile_template(
-    document: Document,
-    path: NodePath,
-    text: str,
-    compile_at: Callable[[NodePath, str, int], cel.Expression | None],
-    errors: list[InputError],
-    rule_id: str,
-) -> Template:
-    parts: list[str | cel.Expression] = []
-    position = 0
-    for match in _PLACEHOLDER.finditer(text):
-        parts.append(text[position : match.start()])
-        expression = compile_at(path, match.group(1), match.start(1))
-        if expression is not None:
-            parts.append(expression)
-        position = match.end()
-    rest = text[position:]
-    if "{{" in rest:
-        errors.append(
-            InputError(
-                f"rule {rule_id}: message has '{{{{' without '}}}}'",
-                document.locate_offset(path, position + rest.index("{{")),
-            )
-        )
-    parts.append(rest)
-    return Template(tuple(part for part in parts if part != ""))
 
 
 def _static_problems(

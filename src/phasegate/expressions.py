@@ -1,0 +1,120 @@
+"""CEL written in YAML files: compiled with every problem located in the file, and
+templates whose `{{ CEL }}` placeholders fill messages and command arguments.
+
+Policies and the collector configuration both hold expressions inside YAML strings; the
+author needs each problem at its file:line:col, also inside block scalars, so compiling and
+locating live here once for both.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from phasegate import cel
+from phasegate.digest import canonical_json
+from phasegate.errors import InputError, Location
+from phasegate.loading import Document, NodePath
+
+_PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
+
+#: Extra static checks: (problem, the read it is about) for a compiled expression.
+Check = Callable[[cel.Expression], list[tuple[str, cel.FactRead]]]
+
+
+@dataclass(frozen=True)
+class Template:
+    """Text with `{{ CEL }}` placeholders, compiled when its file loads."""
+
+    parts: tuple[str | cel.Expression, ...]
+
+
+class DocumentCompiler:
+    """Compiles the expressions of one document, collecting located errors."""
+
+    def __init__(
+        self, document: Document, variables: tuple[str, ...], check: Check | None = None
+    ) -> None:
+        self.document = document
+        self.variables = variables
+        self.check = check
+        self.errors: list[InputError] = []
+
+    def expression(
+        self, path: NodePath, context: str, text: str | None = None, offset: int = 0
+    ) -> cel.Expression | None:
+        """Compile the string at `path` (or `text`, found at `offset` of it)."""
+        source = text if text is not None else _value(self.document.data, path)
+        try:
+            expression = cel.compile_expression(source, self.variables)
+        except cel.CelSyntaxError as exc:
+            where = self.locate(path, offset, source, exc.line, exc.col)
+            self.errors.append(InputError(f"{context}: {exc.message}", where))
+            return None
+        for problem, read in self.check(expression) if self.check else ():
+            where = self.locate(path, offset, source, read.line, read.col)
+            self.errors.append(InputError(f"{context}: {problem}", where))
+        return expression
+
+    def template(self, path: NodePath, context: str) -> Template:
+        """Compile the `{{ }}` placeholders of the string at `path`."""
+        text = _value(self.document.data, path)
+        parts: list[str | cel.Expression] = []
+        position = 0
+        for match in _PLACEHOLDER.finditer(text):
+            parts.append(text[position : match.start()])
+            expression = self.expression(path, context, match.group(1), match.start(1))
+            if expression is not None:
+                parts.append(expression)
+            position = match.end()
+        rest = text[position:]
+        if "{{" in rest:
+            where = self.document.locate_offset(path, position + rest.index("{{"))
+            self.errors.append(InputError(f"{context}: '{{{{' without '}}}}'", where))
+        parts.append(rest)
+        return Template(tuple(part for part in parts if part != ""))
+
+    def locate(self, path: NodePath, offset: int, text: str, line: int, col: int) -> Location:
+        """File position of (line, col) of an expression found at `offset` of the string."""
+        lines = text.split("\n")
+        line = max(1, min(line, len(lines)))
+        inner = sum(len(part) + 1 for part in lines[: line - 1]) + max(col - 1, 0)
+        return self.document.locate_offset(path, offset + inner)
+
+
+def _value(data: Any, path: NodePath) -> Any:
+    for part in path:
+        data = data[part]
+    return data
+
+
+def render(template: Template, variables: Mapping[str, Any], plain: Mapping[str, Any]) -> str:
+    """Fill the placeholders; one that fails shows `<why>` instead of a value."""
+    pieces = []
+    for part in template.parts:
+        if isinstance(part, str):
+            pieces.append(part)
+            continue
+        value = cel.run(part, variables, plain)
+        pieces.append(
+            f"<{value.message}>" if isinstance(value, cel.EvalFailure) else format_value(value)
+        )
+    return "".join(pieces)
+
+
+def format_value(value: Any) -> str:
+    """A CEL value as a reader expects it: 0.06 not 0.060000000000000005, true not True."""
+    plain = cel.to_plain(value)
+    if isinstance(plain, bool):
+        return "true" if plain else "false"
+    if isinstance(plain, float):
+        return format(plain, ".6g")
+    if isinstance(plain, str):
+        return plain
+    if plain is None:
+        return "null"
+    if isinstance(plain, int):
+        return str(plain)
+    return canonical_json(plain)
