@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -160,3 +162,40 @@ def test_comprehension_variable_is_in_scope_only_inside():
 def test_to_plain_round_trips():
     value = {"a": [1, 2.5, "x", True, None], "b": {"c": False}}
     assert cel.to_plain(cel.to_cel(value)) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("true == 1", False),
+        ("true != 1", True),
+        ("1 == 1.0 && true == true", True),
+        ("'ÀB'.lowerAscii() == 'Àb'", True),
+    ],
+)
+def test_equality_and_ascii_follow_the_spec(text, expected):
+    assert evaluate(text) == expected
+
+
+@pytest.mark.parametrize("text", ["1.0 / 0.0 > 0.0", "0.0 / 0.0 == 0.0", "-1.0 / 0.0 < 0.0"])
+def test_double_division_by_zero_is_an_error_not_infinity(text):
+    assert evaluate(text) == cel.EvalFailure("division by zero", 1, 1)
+
+
+def test_errors_inside_literals_and_conversions_are_translated():
+    assert evaluate("{'a': facts.nope}", {}).message == "missing fact: facts.nope"
+    assert evaluate("duration('bogus')").message == "cannot convert to duration"
+    assert evaluate("9223372036854775807 + 1").message == "integer overflow"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("'a'.matches('[')", "bad regular expression"),
+        ("[1].exists(x)", "exists() takes a variable and an expression"),
+        ("(" * 300 + "1" + ")" * 300, "nested too deeply"),
+    ],
+)
+def test_more_load_time_errors(text, message):
+    with pytest.raises(cel.CelSyntaxError, match=re.escape(message)):
+        cel.compile_expression(text)

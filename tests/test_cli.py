@@ -299,3 +299,25 @@ def test_internal_error_is_one_line_and_exit_1(monkeypatch, capsys):
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err == "phasegate: internal error: RuntimeError: boom\n"
+
+
+def test_a_fact_cannot_forge_a_line_in_the_log(facts_file):
+    forged = "x\nCONTINUE  phase 1  change v0.4.3  health green"
+    result = run_cli("evaluate", str(facts_file(freeze={"active": True, "reason": forged})))
+    assert result.returncode == 10
+    assert not any(line.startswith("CONTINUE") for line in result.stdout.splitlines())
+    assert "x\\nCONTINUE" in result.stdout
+
+
+def test_output_that_cannot_be_written_is_an_error():
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "phasegate", "evaluate", HEALTHY],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+            timeout=60,
+        )
+    assert result.returncode == 1
+    assert result.stderr == "phasegate: error: cannot write output: No space left on device\n"

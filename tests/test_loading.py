@@ -164,3 +164,43 @@ def test_unreadable_permission(tmp_path: Path, monkeypatch):
     monkeypatch.setattr(loading, "open", refuse, raising=False)
     with pytest.raises(InputError, match="permission denied"):
         load_document(tmp_path / "facts.yaml")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("a: 99999999999999999999\n", "integer out of the 64-bit range"),
+        ('a: "\\ud800"\n', "lone surrogate"),
+        ("a: !foo x\n", "YAML tag !foo is not supported"),
+        ("a: !!python/object:os.system {}\n", "is not supported"),
+        ("%YAML 1.3\n---\na: 1\n", "not valid YAML"),
+    ],
+)
+def test_hostile_yaml_is_refused(text, message):
+    assert message in error_of(text).message
+
+
+def test_standard_str_tag_is_a_string():
+    assert parse_yaml("v: !!str 0.4.3\n", "in.yaml").data == {"v": "0.4.3"}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{"a": 99999999999999999999}', "64-bit"),
+        ('{"a": "\\ud800"}', "lone surrogate"),
+        ('{"a": ' + "9" * 5000 + "}", "not valid JSON"),
+    ],
+)
+def test_hostile_json_is_refused(text, message):
+    assert message in error_of(text, parse_json, "in.json").message
+
+
+@pytest.mark.parametrize("brk", ["\u2028", "\x85", "\u2029", "\r"])
+def test_lines_are_counted_as_the_yaml_parser_counts_them(brk):
+    text = f"# a comment{brk}\nrules:\n  - when: |\n      facts.a >\n"
+    document = parse_yaml(text, "p.yaml")
+    assert document.value_marks[("rules", 0, "when")] == (2, 10)  # ruamel's own count
+    location = document.locate_in_string(("rules", 0, "when"), 1, 7)
+    assert (location.line, location.col) == (4, 13)
+    assert document.lines[location.line - 1][location.col - 1] == "a"

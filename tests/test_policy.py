@@ -246,3 +246,16 @@ def test_digest_follows_meaning_not_formatting(policy_dir: Path):
     assert load_policy_set(policy_dir).digest == before
     path.write_text(path.read_text().replace("lock_spike_factor: 3.0", "lock_spike_factor: 2.5"))
     assert load_policy_set(policy_dir).digest != before
+
+
+def test_a_dangling_policy_link_is_an_error_not_a_skip(policy_dir: Path):
+    (policy_dir / "triggers.yaml").unlink()
+    (policy_dir / "triggers.yaml").symlink_to(policy_dir / "gone.yaml")
+    [line] = load_errors(policy_dir)
+    assert line == f"{policy_dir}/triggers.yaml: error: named like a policy but a dangling link"
+
+
+def test_hidden_entries_are_ignored_and_suffixes_are_case_blind(policy_dir: Path):
+    (policy_dir / ".#checklist.yaml").symlink_to("/nonexistent")  # an editor's lock file
+    (policy_dir / "freeze.yaml").rename(policy_dir / "freeze.YML")
+    assert len(load_policy_set(policy_dir).rules) == len(SHIPPED)

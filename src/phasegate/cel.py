@@ -23,6 +23,7 @@ VARIABLES = ("facts", "params", "phase", "now")
 #: Macros: `has(x.y)` and the comprehensions whose first argument names a variable.
 _MACROS = frozenset({"has", "all", "exists", "exists_one", "map", "filter"})
 _COMPREHENSIONS = frozenset({"all", "exists", "exists_one", "map", "filter"})
+_MACRO_ARITY = {"all": {2}, "exists": {2}, "exists_one": {2}, "filter": {2}, "map": {2, 3}}
 #: Type names usable as values, e.g. `type(x) == string`.
 _TYPE_NAMES = frozenset(
     {
@@ -66,6 +67,8 @@ def to_cel(value: Any) -> Any:
 
 def to_plain(value: Any) -> Any:
     """CEL values back to plain data, for messages and reports."""
+    if isinstance(value, type):
+        return _TYPE_WORDS.get(value.__name__, value.__name__)
     if isinstance(value, celtypes.BoolType):
         return bool(value)
     if isinstance(value, celtypes.TimestampType | celtypes.DurationType):
@@ -131,8 +134,11 @@ def _spec_comparison(name: str, python_op: Callable[[Any, Any], bool]) -> Callab
     ordering = name not in ("_==_", "_!=_")
 
     def compare(a: Any, b: Any) -> Any:
-        if ordering and isinstance(a, celtypes.BoolType) != isinstance(b, celtypes.BoolType):
-            raise TypeError("no ordering between bool and other types")  # cel-python allows it
+        if isinstance(a, celtypes.BoolType) != isinstance(b, celtypes.BoolType):
+            if ordering:  # cel-python orders bools as ints
+                raise TypeError("no ordering between bool and other types")
+            if isinstance(a, int | float) and isinstance(b, int | float):
+                return celtypes.BoolType(name == "_!=_")  # the spec: true != 1
         if _mixed_numbers(a, b):
             return celtypes.BoolType(
                 python_op(
@@ -142,6 +148,21 @@ def _spec_comparison(name: str, python_op: Callable[[Any, Any], bool]) -> Callab
         return fallback(a, b)
 
     return compare
+
+
+def _divide(a: Any, b: Any) -> Any:
+    """Division by zero is an error for doubles too: IEEE's infinity would let `x / 0.0 < t`
+    quietly pass or fail where a rule author meant "cannot tell"."""
+    if isinstance(b, celtypes.DoubleType) and float(b) == 0.0:
+        raise ZeroDivisionError("division by zero")
+    return base_functions["_/_"](a, b)
+
+
+def _ascii_case(upper: bool) -> Callable[[Any], Any]:
+    """cel-go's lowerAscii/upperAscii change only A-Z/a-z, unlike str.lower()."""
+    source, target = ("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    table = str.maketrans(source, target) if upper else str.maketrans(target, source)
+    return lambda text: celtypes.StringType(str(text).translate(table))
 
 
 def _string_fn(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -172,6 +193,33 @@ def _split(text: Any, separator: Any) -> Any:
     )
 
 
+def _capture(text: Any, pattern: Any) -> Any:
+    """The first match of `pattern` (its first group, if it has one), or null: no match is
+    unknown, never an empty string that a rule could mistake for a value."""
+    if not isinstance(text, str) or not isinstance(pattern, str):
+        raise TypeError("capture expects strings")
+    try:
+        match = re.search(str(pattern), str(text))
+    except re.error as exc:
+        raise ValueError(f"bad regular expression: {exc}") from None
+    if match is None:
+        return None
+    return celtypes.StringType(match.group(1) if match.groups() else match.group(0))
+
+
+def _extreme(pick: Callable[..., Any]) -> Callable[[Any], Any]:
+    def extreme(items: Any) -> Any:
+        if not isinstance(items, list) or not items:
+            raise TypeError("expects a non-empty list")
+        if all(_is_integer(item) for item in items) or all(
+            isinstance(item, celtypes.DoubleType) for item in items
+        ):
+            return pick(items)
+        raise TypeError("expects a list of ints or a list of doubles")
+
+    return extreme
+
+
 def _trim_prefix(text: str, prefix: str) -> Any:
     return celtypes.StringType(text[len(prefix) :] if text.startswith(prefix) else text)
 
@@ -182,7 +230,7 @@ def _trim_suffix(text: str, suffix: str) -> Any:
 
 #: Functions added to cel-python's standard library. The string helpers follow cel-go's
 #: strings extension where it has them (trim, lowerAscii, upperAscii, replace, split, join);
-#: trimPrefix and trimSuffix are phasegate's own.
+#: trimPrefix, trimSuffix, capture (regex) and max/min (of a list) are phasegate's own.
 FUNCTIONS: dict[str, Callable[..., Any]] = {
     "_<_": _spec_comparison("_<_", lambda a, b: a < b),
     "_<=_": _spec_comparison("_<=_", lambda a, b: a <= b),
@@ -191,13 +239,17 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "_==_": _spec_comparison("_==_", lambda a, b: a == b),
     "_!=_": _spec_comparison("_!=_", lambda a, b: a != b),
     "trim": _string_fn(lambda s: celtypes.StringType(str(s).strip())),
-    "lowerAscii": _string_fn(lambda s: celtypes.StringType(str(s).lower())),
-    "upperAscii": _string_fn(lambda s: celtypes.StringType(str(s).upper())),
+    "_/_": _divide,
+    "lowerAscii": _string_fn(_ascii_case(upper=False)),
+    "upperAscii": _string_fn(_ascii_case(upper=True)),
     "replace": _string_fn(lambda s, old, new: celtypes.StringType(str(s).replace(old, new))),
     "trimPrefix": _string_fn(_trim_prefix),
     "trimSuffix": _string_fn(_trim_suffix),
     "split": _split,
     "join": _join,
+    "capture": _capture,
+    "max": _extreme(max),
+    "min": _extreme(min),
 }
 
 KNOWN_FUNCTIONS = (
@@ -263,7 +315,10 @@ def compile_expression(text: str, variables: tuple[str, ...] = VARIABLES) -> Exp
     except (lark.exceptions.LarkError, RecursionError) as exc:
         raise CelSyntaxError(f"cannot parse CEL ({type(exc).__name__})", 1, 1) from None
     analysis = _Analysis(variables)
-    analysis.walk(ast, frozenset(), guarded=False)
+    try:
+        analysis.walk(ast, frozenset(), guarded=False)
+    except RecursionError:
+        raise CelSyntaxError("expression nested too deeply", 1, 1) from None
     if analysis.problems:
         message, line, col = analysis.problems[0]
         raise CelSyntaxError(message, line, col)
@@ -348,6 +403,16 @@ class _Analysis:
         for child in tree.children:
             self.walk(child, scope, guarded)
 
+    def _check_pattern(self, argument: Any) -> None:
+        """A literal regex is checked when the set loads, not when a rule first runs."""
+        pattern = _string_literal(argument)
+        if pattern is None:
+            return
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            self.problem(f"bad regular expression: {exc}", argument)
+
     def _member(self, tree: lark.Tree, scope: frozenset[str], guarded: bool) -> None:
         child = tree.children[0]
         kind = child.data
@@ -363,6 +428,11 @@ class _Analysis:
             if args is None:
                 return
             arguments = [arg for arg in args.children if isinstance(arg, lark.Tree)]
+            if method in _COMPREHENSIONS and len(arguments) not in _MACRO_ARITY[method]:
+                self.problem(f"{method}() takes a variable and an expression", child)
+                return
+            if method == "matches" and arguments:
+                self._check_pattern(arguments[0])
             if method in _COMPREHENSIONS and arguments:
                 bound = _bare_ident(arguments[0])
                 if bound is None:
@@ -460,9 +530,27 @@ def run(expression: Expression, variables: Mapping[str, Any], plain: Mapping[str
         return EvalFailure("expression nested too deeply to evaluate")
     except Exception as exc:  # cel-python internals: fail closed with a short reason
         return EvalFailure(f"evaluation failed ({type(exc).__name__})")
-    if isinstance(value, CELEvalError):
-        return translate(value, expression, plain)
+    nested = _first_error(value)
+    if nested is not None:
+        return translate(nested, expression, plain)
     return value
+
+
+def _first_error(value: Any) -> CELEvalError | None:
+    """cel-python can leave an error inside a list or map literal instead of raising it."""
+    if isinstance(value, CELEvalError):
+        return value
+    if isinstance(value, Mapping):
+        items: Any = [*value.keys(), *value.values()]
+    elif isinstance(value, list):
+        items = value
+    else:
+        return None
+    for item in items:
+        found = _first_error(item)
+        if found is not None:
+            return found
+    return None
 
 
 _OPERATORS = {
@@ -523,6 +611,11 @@ def translate(error: CELEvalError, expression: Expression, plain: Mapping[str, A
         return EvalFailure(_type_mismatch(text, error), line, col)
     if "undeclared reference" in text:
         return EvalFailure("unknown name or function", line, col)
+    if "regular expression" in detail:
+        return EvalFailure("bad regular expression", line, col)
+    token = getattr(error, "token", None)
+    if "overflow" in detail and token is not None and str(token) in _TYPE_NAMES:
+        return EvalFailure(f"cannot convert to {token}", line, col)
     if "overflow" in detail:
         return EvalFailure("integer overflow", line, col)
     return EvalFailure("evaluation error", line, col)

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
 from phasegate import __version__
+from phasegate.collect.collector import CollectOptions, collect, utc_now
+from phasegate.collect.config import Config, default_config_path, load_config
+from phasegate.collect.contract import record_baseline
+from phasegate.durable import write_atomic
 from phasegate.errors import ExitCode, PhasegateError
 from phasegate.evaluate import evaluate
 from phasegate.facts import load_facts
@@ -19,12 +26,14 @@ from phasegate.policy import (
     load_policy_set,
 )
 from phasegate.report import FORMATS
+from phasegate.runner import run
 from phasegate.schemas import SCHEMA_NAMES, data_dir
+from phasegate.state import StateDir
 from phasegate.verdict import exit_code
 
 
 def _use_color() -> bool:
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    return sys.stdout is not None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -74,6 +83,191 @@ def _load_policies(policies: Path | None) -> PolicySet:
     return load_policy_set(directory)
 
 
+def collect_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The options `collect` and `run` share."""
+    options = [
+        click.option(
+            "--config",
+            "config_path",
+            type=click.Path(path_type=Path),
+            default=None,
+            help="Collector configuration. Default: ./phasegate.yaml if it exists, "
+            "else the shipped one.",
+        ),
+        click.option(
+            "--phase", type=click.IntRange(0, 2), default=None, help="Rollout phase (0, 1 or 2)."
+        ),
+        click.option(
+            "--set",
+            "sets",
+            multiple=True,
+            metavar="PATH=VALUE",
+            help="A fact no command can know, e.g. change.tag=v0.4.3. Repeatable.",
+        ),
+        click.option(
+            "--baseline",
+            type=click.Path(path_type=Path),
+            default=None,
+            help="Facts of the last known-good release: its metrics become baseline.",
+        ),
+        click.option(
+            "--state-dir",
+            type=click.Path(path_type=Path),
+            default=None,
+            help="State directory. Default: the config's state_dir (.phasegate).",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _setup(
+    config_path: Path | None,
+    state_dir: Path | None,
+    phase: int | None,
+    sets: tuple[str, ...],
+    baseline: Path | None,
+) -> tuple[Config, StateDir, CollectOptions]:
+    pairs = []
+    for item in sets:
+        path, separator, value = item.partition("=")
+        if not separator or not path:
+            raise click.BadParameter(f"{item!r}: expected PATH=VALUE", param_hint="--set")
+        pairs.append((path, value))
+    config = load_config(config_path or default_config_path(), state_dir)
+    options = CollectOptions(phase, tuple(pairs), baseline, environ=dict(os.environ))
+    return config, StateDir(config.state_dir), options
+
+
+@cli.command("collect")
+@collect_options
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write the facts here (atomically) instead of standard output.",
+)
+def collect_command(
+    config_path: Path | None,
+    phase: int | None,
+    sets: tuple[str, ...],
+    baseline: Path | None,
+    state_dir: Path | None,
+    output: Path | None,
+) -> None:
+    """Run the configured checks and sources and print one facts document (JSON)."""
+    config, state, options = _setup(config_path, state_dir, phase, sets, baseline)
+    state.check_writable()
+    collection = collect(config, state, options)
+    state.save_samples(collection.samples)
+    for path, reason in sorted(collection.unknown.items()):
+        click.echo(f"phasegate: warning: {path} unknown: {reason}", err=True)
+    text = json.dumps(collection.facts, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        write_atomic(output, text)
+
+
+@cli.command("run")
+@collect_options
+@click.option(
+    "--policies",
+    "policies",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Folder of policy files. Default: ./policies if it exists, else the shipped set.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(sorted(FORMATS)),
+    default="text",
+    show_default=True,
+    help="How to print the decision.",
+)
+@click.option("--allow-pause", is_flag=True, help="Exit 0 on a pause verdict.")
+@click.option(
+    "--dry-run", is_flag=True, help="Collect and decide, print what would run, run nothing."
+)
+def run_command_(
+    config_path: Path | None,
+    phase: int | None,
+    sets: tuple[str, ...],
+    baseline: Path | None,
+    state_dir: Path | None,
+    policies: Path | None,
+    output_format: str,
+    allow_pause: bool,
+    dry_run: bool,
+) -> None:
+    """Collect, evaluate and apply the verdict; every decision is appended to the log."""
+    config, state, options = _setup(config_path, state_dir, phase, sets, baseline)
+    policy_set = _load_policies(policies)
+    outcome = run(config, policy_set, state, options, dry_run=dry_run)
+    click.echo(FORMATS[output_format](outcome.decision, _use_color()), nl=False)
+    for line in outcome.planned:
+        click.echo(f"phasegate: {line}", err=True)
+    if outcome.application is not None:
+        for name, ok, detail in outcome.application.steps:
+            click.echo(f"phasegate: {'done' if ok else 'FAILED'}: {name}: {detail}", err=True)
+        for step in outcome.application.manual:
+            click.echo(f"phasegate: by hand: {step}", err=True)
+    if outcome.note is not None:
+        click.echo(f"phasegate: remediation note: {outcome.note}", err=True)
+    sys.exit(outcome.exit_code(allow_pause=allow_pause))
+
+
+@cli.group("contract")
+def contract_group() -> None:
+    """Command contract baselines for drift detection."""
+
+
+@contract_group.command("record")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Collector configuration (default ./phasegate.yaml, else the shipped one).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Where to write the baseline. Default: the config's contract.baseline.",
+)
+def contract_record_command(config_path: Path | None, output: Path | None) -> None:
+    """Run the smoke commands and record their output shapes as the baseline to commit."""
+    config = load_config(config_path or default_config_path())
+    target = record_baseline(config, output)
+    click.echo(
+        f"phasegate: recorded {len(config.contract.commands) if config.contract else 0} "
+        f"command shape(s) in {target}",
+        err=True,
+    )
+
+
+@cli.command("unfreeze")
+@click.option("--reason", required=True, help="Where the root cause is documented.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), default=None)
+@click.option("--state-dir", type=click.Path(path_type=Path), default=None)
+def unfreeze_command(reason: str, config_path: Path | None, state_dir: Path | None) -> None:
+    """Lift the deployment freeze a Phase 2 rollback set, recording why."""
+    if not reason.strip():
+        raise click.BadParameter(
+            "must say where the root cause is documented", param_hint="--reason"
+        )
+    config = load_config(config_path or default_config_path(), state_dir)
+    lifted = StateDir(config.state_dir).clear_freeze(reason.strip(), utc_now())
+    click.echo(
+        "phasegate: freeze lifted" if lifted else "phasegate: no freeze was active", err=True
+    )
+
+
 @cli.command("schema")
 @click.argument("name", type=click.Choice(SCHEMA_NAMES))
 def schema_command(name: str) -> None:
@@ -99,6 +293,9 @@ def main(argv: list[str] | None = None) -> None:
             click.echo(line, err=True)
         sys.exit(exc.exit_code)
     except BrokenPipeError:
+        sys.exit(ExitCode.INTERNAL)
+    except OSError as exc:  # e.g. stdout on a full disk: the verdict was not delivered
+        click.echo(f"phasegate: error: cannot write output: {exc.strerror or exc}", err=True)
         sys.exit(ExitCode.INTERNAL)
     except Exception as exc:  # the last line of defence: never a traceback, never continue
         if os.environ.get("PHASEGATE_DEBUG"):

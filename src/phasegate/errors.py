@@ -17,6 +17,7 @@ class ExitCode(IntEnum):
     INTERNAL = 1
     USAGE = 2
     INVALID_INPUT = 3
+    ACTION_FAILED = 4
     PAUSE = 10
     ROLLBACK = 20
 
@@ -88,3 +89,9 @@ def raise_all(errors: list[InputError]) -> None:
         raise errors[0]
     if errors:
         raise InputErrors(errors)
+
+
+class UsageProblem(PhasegateError):
+    """A command line that cannot work, found after parsing (exit 2)."""
+
+    exit_code = ExitCode.USAGE

@@ -8,13 +8,13 @@ locating live here once for both.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from phasegate import cel
-from phasegate.digest import canonical_json
 from phasegate.errors import InputError, Location
 from phasegate.loading import Document, NodePath
 
@@ -90,18 +90,35 @@ def _value(data: Any, path: NodePath) -> Any:
     return data
 
 
-def render(template: Template, variables: Mapping[str, Any], plain: Mapping[str, Any]) -> str:
-    """Fill the placeholders; one that fails shows `<why>` instead of a value."""
-    pieces = []
+def _filled(
+    template: Template, variables: Mapping[str, Any], plain: Mapping[str, Any]
+) -> list[str | cel.EvalFailure]:
+    pieces: list[str | cel.EvalFailure] = []
     for part in template.parts:
-        if isinstance(part, str):
-            pieces.append(part)
-            continue
-        value = cel.run(part, variables, plain)
-        pieces.append(
-            f"<{value.message}>" if isinstance(value, cel.EvalFailure) else format_value(value)
-        )
-    return "".join(pieces)
+        value = part if isinstance(part, str) else cel.run(part, variables, plain)
+        pieces.append(value if isinstance(value, str | cel.EvalFailure) else format_value(value))
+    return pieces
+
+
+def render(template: Template, variables: Mapping[str, Any], plain: Mapping[str, Any]) -> str:
+    """Fill the placeholders of a message; one that fails shows `<why>` instead of a value."""
+    return "".join(
+        f"<{piece.message}>" if isinstance(piece, cel.EvalFailure) else piece
+        for piece in _filled(template, variables, plain)
+    )
+
+
+def fill(
+    template: Template, variables: Mapping[str, Any], plain: Mapping[str, Any]
+) -> str | cel.EvalFailure:
+    """Fill the placeholders of a command argument, or say why it cannot be filled.
+
+    An argument is never run half-filled: a missing value must stop the command, not become
+    the text "<missing fact>" handed to a deploy script.
+    """
+    pieces = _filled(template, variables, plain)
+    failures = [piece for piece in pieces if isinstance(piece, cel.EvalFailure)]
+    return failures[0] if failures else "".join(pieces)  # type: ignore[arg-type]
 
 
 def format_value(value: Any) -> str:
@@ -117,4 +134,5 @@ def format_value(value: Any) -> str:
         return "null"
     if isinstance(plain, int):
         return str(plain)
-    return canonical_json(plain)
+    # Containers may hold infinities from arithmetic; JSON spells them, and stays stable.
+    return json.dumps(plain, sort_keys=True, separators=(",", ":"), ensure_ascii=False)

@@ -16,7 +16,7 @@ from typing import Any
 from phasegate.digest import content_digest
 from phasegate.errors import InputError, Location
 from phasegate.loading import load_document
-from phasegate.schemas import load_schema, problems, validate
+from phasegate.schemas import load_schema, problems, resolve, validate
 
 
 @dataclass(frozen=True)
@@ -63,27 +63,15 @@ def normalise(data: Mapping[str, Any]) -> dict[str, Any]:
     return result
 
 
-def _resolve(node: Mapping[str, Any], root: Mapping[str, Any]) -> Mapping[str, Any]:
-    while "$ref" in node:
-        ref = node["$ref"]
-        if not ref.startswith("#/"):
-            raise ValueError(f"unsupported $ref {ref}")
-        target: Any = root
-        for part in ref[2:].split("/"):
-            target = target[part]
-        node = target
-    return node
-
-
 def _coerce(value: Any, node: Mapping[str, Any], root: Mapping[str, Any]) -> Any:
-    node = _resolve(node, root)
+    node = resolve(node, root)
     declared = node.get("type")
     if isinstance(value, bool):
         return value
     if declared == "number" and isinstance(value, int):
         return float(value)
     if declared == "integer" and isinstance(value, float) and value.is_integer():
-        return int(value)
+        return int(value) if abs(value) < 2**63 else value
     if declared == "string" and node.get("format") == "date-time" and isinstance(value, str):
         # cel-python's timestamp() only reads upper-case T and Z, which RFC 3339 treats alike.
         return value.upper()

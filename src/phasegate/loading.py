@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
 from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent
@@ -41,6 +41,8 @@ MAX_BYTES = 16 * 1024 * 1024
 #: Nodes after expanding aliases: a billion-laughs document stops here instead of eating memory.
 MAX_NODES = 200_000
 MAX_DEPTH = 64
+#: CEL integers are 64-bit; a larger one could not be evaluated.
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 
 class _StringTimestamps(RoundTripConstructor):
@@ -79,7 +81,7 @@ class Document:
         """Positions from the parse, or for JSON read on demand: only errors need them."""
         if self.known_positions is not None:
             return self.known_positions
-        lines = tuple(self.text.splitlines())
+        lines = source_lines(self.text)
         try:
             located = parse_yaml(self.text, self.source)  # JSON is nearly a subset of YAML
         except InputError:
@@ -216,8 +218,8 @@ def load_document(path: str | Path) -> Document:
     return parse_yaml(text, name)
 
 
-def parse_json(text: str, source: str) -> Document:
-    """Strict JSON: duplicate keys, NaN and Infinity are refused, as in the YAML path."""
+def loads_strict(text: str) -> Any:
+    """JSON as phasegate accepts it: duplicate keys, NaN and Infinity refused (ValueError)."""
 
     def refuse_constant(name: str) -> Any:
         raise _JsonRefusal(f"{name} is not allowed: numbers must be finite")
@@ -230,8 +232,13 @@ def parse_json(text: str, source: str) -> Document:
             result[key] = value
         return result
 
+    return json.loads(text, parse_constant=refuse_constant, object_pairs_hook=refuse_duplicates)
+
+
+def parse_json(text: str, source: str) -> Document:
+    """Strict JSON: duplicate keys, NaN and Infinity are refused, as in the YAML path."""
     try:
-        data = json.loads(text, parse_constant=refuse_constant, object_pairs_hook=refuse_duplicates)
+        data = loads_strict(text)
     except json.JSONDecodeError as exc:
         location = Location(source, exc.lineno, exc.colno)
         raise InputError(f"not valid JSON: {exc.msg}", location) from None
@@ -239,8 +246,10 @@ def parse_json(text: str, source: str) -> Document:
         raise InputError(f"invalid JSON: {exc}", Location(source)) from None
     except RecursionError:
         raise InputError("nested too deeply", Location(source)) from None
+    except ValueError as exc:  # e.g. an integer beyond Python's digit limit
+        raise InputError(f"not valid JSON: {str(exc)[:80]}", Location(source)) from None
     # Positions are read on demand (Document.positions): only error messages need them.
-    return Document(source, _Plainer(source).convert(data, ()), text)
+    return Document(source, checked_data(data, source), text)
 
 
 class _JsonRefusal(ValueError):
@@ -270,12 +279,16 @@ def parse_yaml(text: str, source: str) -> Document:
         raise InputError(f"not valid YAML: {first}", Location(source)) from None
     except RecursionError:
         raise InputError("nested too deeply", Location(source)) from None
+    except InputError:
+        raise
+    except Exception as exc:  # ruamel asserts on some inputs (`%YAML 1.3`): still bad input
+        raise InputError(f"not valid YAML ({type(exc).__name__})", Location(source)) from None
     if len(docs) != 1:
         raise InputError(f"expected one YAML document, found {len(docs)}", Location(source))
     plainer = _Plainer(source)
     data = plainer.convert(docs[0], ())
     positions = Positions(
-        tuple(text.splitlines()), plainer.value_marks, plainer.key_marks, plainer.styles
+        source_lines(text), plainer.value_marks, plainer.key_marks, plainer.styles
     )
     return Document(source, data, text, positions)
 
@@ -342,6 +355,9 @@ class _Plainer:
         return self._scalar(node, path)
 
     def _enter(self, node: Any, path: NodePath) -> None:
+        tag = getattr(getattr(node, "tag", None), "value", None)
+        if tag is not None and tag not in ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"):
+            raise self.fail(f"YAML tag {tag} is not supported", path)
         if id(node) in self.active:
             raise self.fail("recursive YAML alias", path)
         self.active.add(id(node))
@@ -374,9 +390,15 @@ class _Plainer:
         return result
 
     def _scalar(self, node: Any, path: NodePath) -> Any:
+        if isinstance(node, TaggedScalar):
+            if node.tag.value not in ("tag:yaml.org,2002:str", "!!str"):
+                raise self.fail(f"YAML tag {node.tag.value} is not supported", path)
+            return self._scalar(str(node.value), path)
         if node is None or isinstance(node, bool):
             return None if node is None else bool(node)
         if isinstance(node, int):
+            if not INT64_MIN <= node <= INT64_MAX:
+                raise self.fail("integer out of the 64-bit range", path)
             return int(node)
         if isinstance(node, float):
             if not math.isfinite(node):
@@ -391,5 +413,20 @@ class _Plainer:
                 self.styles[path] = '"'
             elif isinstance(node, SingleQuotedScalarString):
                 self.styles[path] = "'"
+            try:
+                node.encode("utf-8")
+            except UnicodeEncodeError:
+                raise self.fail("text is not valid Unicode (a lone surrogate)", path) from None
             return str(node)
         raise self.fail(f"unsupported YAML value of type {type(node).__name__}", path)
+
+
+def source_lines(text: str) -> tuple[str, ...]:
+    """Lines as ruamel's marks count them: a line feed ends a line; U+2028, U+0085 and the
+    like do not (str.splitlines would split on them and shift every later position)."""
+    return tuple(line.removesuffix("\r") for line in text.split("\n"))
+
+
+def checked_data(data: Any, source: str) -> Any:
+    """Apply the document limits (finite numbers, size, depth) to already-parsed JSON data."""
+    return _Plainer(source).convert(data, ())

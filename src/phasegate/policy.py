@@ -63,7 +63,10 @@ class Policy:
 class PolicySet:
     policies: tuple[Policy, ...]
     digest: str
+    #: How the set is named in results (`policies`, `phasegate:policies`).
     source: str
+    #: Where it was read from, for commands that reproduce a decision.
+    directory: Path
 
     @property
     def rules(self) -> tuple[Rule, ...]:
@@ -81,23 +84,31 @@ def default_policies_dir(cwd: Path | None = None) -> Path:
 
 
 def policy_files(directory: Path) -> list[Path]:
-    """The policy files of a set: `*.yaml` and `*.yml` in the top folder only, by name."""
+    """The policy files of a set: `*.yaml` and `*.yml` in the top folder only, by name.
+
+    Hidden entries (editor lock files such as `.#checklist.yaml`) are not policies. Any
+    other entry named like a policy but unreadable (a dangling link, a folder, a pipe) is
+    an error: skipping it would quietly drop its rules.
+    """
+    where = Location(str(directory))
     if not directory.exists():
-        raise InputError("policy folder not found", Location(str(directory)))
+        raise InputError("policy folder not found", where)
     if not directory.is_dir():
-        raise InputError(
-            "not a folder: --policies takes a folder of *.yaml files", Location(str(directory))
-        )
-    files = sorted(
-        (
-            path
-            for path in directory.iterdir()
-            if path.suffix in (".yaml", ".yml") and path.is_file()
-        ),
-        key=lambda path: path.name,
-    )
+        raise InputError("not a folder: --policies takes a folder of *.yaml files", where)
+    try:
+        entries = sorted(directory.iterdir(), key=lambda path: path.name)
+    except OSError as exc:
+        raise InputError(f"cannot list the policy folder: {exc.strerror or exc}", where) from None
+    files = []
+    for path in entries:
+        if path.name.startswith(".") or path.suffix.lower() not in (".yaml", ".yml"):
+            continue
+        if not path.is_file():
+            kind = "a dangling link" if path.is_symlink() and not path.exists() else "not a file"
+            raise InputError(f"named like a policy but {kind}", Location(str(path)))
+        files.append(path)
     if not files:
-        raise InputError("no policy files (*.yaml) in this folder", Location(str(directory)))
+        raise InputError("no policy files (*.yaml) in this folder", where)
     return files
 
 
@@ -145,7 +156,9 @@ def load_policy_set(directory: Path, display: str | None = None) -> PolicySet:
     digest = content_digest(
         [{"file": Path(doc.source).name, "policy": doc.data} for doc in documents]
     )
-    return PolicySet(policies=tuple(policies), digest=digest, source=shown)
+    return PolicySet(
+        policies=tuple(policies), digest=digest, source=shown, directory=directory.resolve()
+    )
 
 
 def _params_to_cel(value: Any) -> Any:

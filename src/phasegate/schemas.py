@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from datetime import datetime
 from functools import cache
 from importlib import resources
@@ -20,7 +21,7 @@ from jsonschema.exceptions import ValidationError
 from phasegate.errors import InputError, InputErrors
 from phasegate.loading import Document, NodePath
 
-SCHEMA_NAMES = ("facts", "policy", "decision")
+SCHEMA_NAMES = ("facts", "policy", "decision", "config")
 
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$")
 
@@ -41,8 +42,12 @@ def is_rfc3339(value: object) -> bool:
     return True
 
 
+#: Where each kind of shipped data sits in a source checkout, when not under its own name.
+_IN_CHECKOUT = {"config": "."}
+
+
 def data_dir(kind: str) -> Path:
-    """Where the shipped `policies` or `schemas` live: inside the wheel, else the checkout.
+    """Where the shipped `policies`, `schemas` or `config` live: in the wheel, else the checkout.
 
     An installed wheel carries copies under `phasegate/_data`; an editable install or a
     source checkout reads the top-level folders reviewers edit.
@@ -50,7 +55,7 @@ def data_dir(kind: str) -> Path:
     packaged = Path(str(resources.files("phasegate"))) / "_data" / kind
     if packaged.is_dir():
         return packaged
-    return Path(__file__).resolve().parents[2] / kind
+    return Path(__file__).resolve().parents[2] / _IN_CHECKOUT.get(kind, kind)
 
 
 @cache
@@ -60,6 +65,19 @@ def load_schema(name: str) -> dict[str, Any]:
         raise ValueError(f"unknown schema {name!r}")
     path = data_dir("schemas") / f"{name}.schema.json"
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def resolve(node: Mapping[str, Any], root: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Follow local `$ref`s (`#/$defs/...`) of the packaged schemas to the node they name."""
+    while "$ref" in node:
+        ref = node["$ref"]
+        if not ref.startswith("#/"):
+            raise ValueError(f"unsupported $ref {ref}")
+        target: Any = root
+        for part in ref[2:].split("/"):
+            target = target[part]
+        node = target
+    return node
 
 
 @cache
@@ -147,7 +165,11 @@ def _message(error: ValidationError) -> str:
         return f"invalid name {_short(value)}"
     if kind == "type":
         wanted = " or ".join(expected) if isinstance(expected, list) else expected
-        return f"expected {wanted}, got {_json_type(value)} {_short(value)}"
+        hint = ""
+        if wanted == "array" and isinstance(value, str) and " " in value.strip():
+            hint = " (commands are argv lists run without a shell, e.g. [zjj, --version])"
+        got = "null" if value is None else f"{_json_type(value)} {_short(value)}"
+        return f"expected {wanted}, got {got}{hint}"
     if kind == "enum":
         return f"must be one of {', '.join(map(_short, expected))}; got {_short(value)}"
     if kind == "const":

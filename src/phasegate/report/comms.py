@@ -3,23 +3,24 @@
 from __future__ import annotations
 
 from phasegate.evaluate import Decision
+from phasegate.report.text import single_line
 from phasegate.verdict import Verdict
 
 
 def render(decision: Decision, color: bool = False) -> str:
     del color
-    commit = decision.change.get("commit", "?")
+    commit = single_line(decision.change.get("commit", "?"))
     tag = decision.change.get("tag")
-    change = f"{tag} ({commit})" if tag else commit
+    change = f"{single_line(tag)} ({commit})" if tag else commit
     # On rollback the rollback owner acts; otherwise the release owner owns the next step.
     role = "rollback" if decision.verdict is Verdict.ROLLBACK else "release"
-    owner = (decision.owners.get(role) or "").strip() or "unassigned"
+    owner = single_line((decision.owners.get(role) or "").strip() or "unassigned")
     return (
         "\n".join(
             [
                 f"- `Change`: {change}",
                 f"- `Phase`: {decision.phase}",
-                f"- `Start`: {decision.phase_started_at or 'unknown'}",
+                f"- `Start`: {single_line(decision.phase_started_at or 'unknown')}",
                 f"- `Health`: {decision.health}",
                 f"- `Decision`: {decision.verdict.label}",
                 f"- `Owner`: {owner}",

@@ -8,12 +8,20 @@ from phasegate.verdict import Verdict
 _COLORS = {Verdict.CONTINUE: "32", Verdict.PAUSE: "33", Verdict.ROLLBACK: "31"}
 
 
+def single_line(text: object) -> str:
+    """Text from facts, shown on one line: a newline or escape code in a fact must not forge
+    a line such as "CONTINUE ..." in a CI log."""
+    return "".join(
+        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in str(text)
+    )
+
+
 def _paint(text: str, verdict: Verdict, color: bool) -> str:
     return f"\x1b[1;{_COLORS[verdict]}m{text}\x1b[0m" if color else text
 
 
 def render(decision: Decision, color: bool = False) -> str:
-    change = decision.change.get("tag") or decision.change.get("commit", "?")
+    change = single_line(decision.change.get("tag") or decision.change.get("commit", "?"))
     head = _paint(decision.verdict.label.upper(), decision.verdict, color)
     lines = [f"{head}  phase {decision.phase}  change {change}  health {decision.health}"]
     for result in decision.with_status(RuleStatus.FIRED, RuleStatus.ERROR):
@@ -30,5 +38,5 @@ def _result_line(result: RuleResult, color: bool) -> str:
     effect = _paint(f"{result.contribution.label:<8}", result.contribution, color)
     if result.status is RuleStatus.ERROR:
         where = result.error_location or f"{result.file}:{result.line}"
-        return f"  {effect} {result.id}: error: {result.error} ({where})"
-    return f"  {effect} {result.id}: {result.message} ({result.file}:{result.line})"
+        return f"  {effect} {result.id}: error: {single_line(result.error)} ({where})"
+    return f"  {effect} {result.id}: {single_line(result.message)} ({result.file}:{result.line})"

@@ -1,0 +1,369 @@
+"""Gathering one facts document: checks, sources, contract drift, then the user's facts.
+
+The rule for every failure is the same: a fact that could not be measured is left absent
+and the reason is kept under `extra.phasegate`, so the rules that need it error and the
+verdict fails closed. Nothing that failed ever becomes a zero.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from celpy import celtypes
+
+from phasegate import cel
+from phasegate.collect import contract as contract_shapes
+from phasegate.collect.config import Config, Source
+from phasegate.collect.output import OutputError, ParsedOutput, parse_output
+from phasegate.collect.process import CommandResult, run_command
+from phasegate.errors import InputError, Location, UsageProblem
+from phasegate.facts import facts_from_data, load_facts
+from phasegate.loading import load_document
+from phasegate.schemas import load_schema, problems, resolve
+from phasegate.state import StateDir
+
+#: Environment variables CI systems set, and the facts they fill when --set does not.
+ENVIRONMENT_FACTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("change.commit", ("PHASEGATE_COMMIT", "CI_COMMIT_SHA", "GITHUB_SHA")),
+    ("change.tag", ("PHASEGATE_TAG", "CI_COMMIT_TAG")),
+    ("change.last_known_good", ("PHASEGATE_LAST_KNOWN_GOOD",)),
+    ("owners.release", ("PHASEGATE_RELEASE_OWNER",)),
+    ("owners.rollback", ("PHASEGATE_ROLLBACK_OWNER",)),
+    ("phase", ("PHASEGATE_PHASE",)),
+)
+
+
+@dataclass(frozen=True)
+class CollectOptions:
+    phase: int | None = None
+    sets: tuple[tuple[str, str], ...] = ()
+    baseline: Path | None = None
+    collected_at: str | None = None
+    environ: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Collection:
+    """A facts document and what the collector could not measure."""
+
+    facts: dict[str, Any]
+    unknown: dict[str, str]
+    samples: dict[str, Any]
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def collect(
+    config: Config,
+    state: StateDir,
+    options: CollectOptions,
+    clock: Callable[[], str] = utc_now,
+) -> Collection:
+    """Run everything the configuration declares and assemble a valid facts document."""
+    overrides = _overrides(options)
+    collected_at = options.collected_at or str(overrides.pop("collected_at", None) or clock())
+    phase = options.phase if options.phase is not None else overrides.pop("phase", None)
+    overrides.pop("phase", None)
+    if phase is None:
+        raise UsageProblem("the phase is unknown: pass --phase N (or --set phase=N)")
+    now = celtypes.TimestampType(collected_at)
+    facts: dict[str, Any] = {
+        "apiVersion": "phasegate/v1",
+        "kind": "Facts",
+        "phase": int(phase),
+        "collected_at": collected_at,
+    }
+    unknown: dict[str, str] = {}
+    previous = state.samples()
+    samples: dict[str, Any] = {}
+    for check in config.checks:
+        result = run_command(
+            check.command, timeout=check.timeout, max_output_bytes=config.max_output_bytes
+        )
+        if result.failure:
+            unknown[f"checks.{check.name}"] = result.failure
+            continue
+        facts.setdefault("checks", {})[check.name] = _check_fact(result, check.parse)
+    for source in config.sources:
+        kept = _run_source(source, config, previous.get(source.name, {}), now, facts, unknown)
+        if kept is not None:
+            samples[source.name] = {**kept, "at": collected_at}
+    if config.contract is not None:
+        _contract(config, facts, unknown)
+    freeze = state.freeze()
+    if freeze is not None:
+        facts["freeze"] = freeze
+    if options.baseline is not None:
+        facts["baseline"] = dict(load_facts(options.baseline).data.get("metrics", {}))
+    for path, value in overrides.items():
+        _put(facts, path.split("."), value)
+        unknown.pop(path, None)
+    if "phase_started_at" not in facts:
+        facts["phase_started_at"] = state.phase_started_at(int(phase), collected_at)
+    _drop_invalid_collected(facts, unknown, set(overrides))
+    if unknown:
+        facts.setdefault("extra", {})
+        if isinstance(facts["extra"], dict):
+            facts["extra"]["phasegate_unknown"] = dict(sorted(unknown.items()))
+    facts_from_data(facts, "collected facts")  # raises on anything --set made invalid
+    return Collection(facts=facts, unknown=unknown, samples=samples)
+
+
+def _check_fact(result: CommandResult, parse: str | None) -> dict[str, Any]:
+    fact: dict[str, Any] = {
+        "command": contract_shapes.command_name(result.argv),
+        "exit_code": result.exit_code,
+        "ok": result.exit_code == 0 and not result.timed_out,
+        "duration_ms": result.duration_ms,
+        "timed_out": result.timed_out,
+        "stdout_tail": result.tail(result.stdout),
+        "stderr_tail": result.tail(result.stderr),
+    }
+    if parse is not None:
+        with contextlib.suppress(OutputError):  # unparsable output: the check still counts
+            fact["output"] = parse_output(result.stdout, parse, fact["command"]).value
+    return fact
+
+
+def source_variables(
+    parsed: ParsedOutput,
+    result: CommandResult,
+    previous: Mapping[str, Any],
+    now: Any,
+    params: Mapping[str, Any],
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(CEL variables, their plain forms) for expressions over one command's output."""
+    plain = {
+        "output": parsed.value,
+        "lines": list(parsed.lines),
+        "format": parsed.format,
+        "stdout": result.stdout,
+        "stderr": result.stderr,
+        "exit_code": result.exit_code,
+        "previous": dict(previous),
+        "params": dict(params),
+    }
+    variables = {name: cel.to_cel(value) for name, value in plain.items()}
+    variables["now"] = now
+    return variables, plain
+
+
+def _run_source(
+    source: Source,
+    config: Config,
+    previous: Mapping[str, Any],
+    now: Any,
+    facts: dict[str, Any],
+    unknown: dict[str, str],
+) -> dict[str, Any] | None:
+    """Evaluate one source; on any failure its facts stay absent. Returns state to keep."""
+
+    def give_up(reason: str) -> None:
+        for path, _ in source.facts:
+            unknown[".".join(path)] = f"source {source.name}: {reason}"
+
+    result = _read_source(source, config)
+    if result.failure or result.timed_out or result.truncated:
+        reason = result.failure or (
+            f"timed out after {source.timeout:g}s"
+            if result.timed_out
+            else f"output larger than {config.max_output_bytes} bytes"
+        )
+        give_up(reason)
+        return None
+    try:
+        parsed = parse_output(result.stdout, source.parse, source.name)
+    except OutputError as exc:
+        give_up(f"unreadable output (exit {result.exit_code}): {exc}")
+        return None
+    variables, plain = source_variables(parsed, result, previous, now, config.params)
+    success = cel.run(source.success, variables, plain)
+    if success is not True and not (isinstance(success, celtypes.BoolType) and success):
+        why = success.message if isinstance(success, cel.EvalFailure) else "false"
+        first_error = result.stderr.strip().splitlines()[:1]
+        detail = f"; stderr: {first_error[0][:120]}" if first_error else ""
+        give_up(f"not successful (exit {result.exit_code}, success check: {why}){detail}")
+        return None
+    for path, expression in source.facts:
+        value = cel.run(expression, variables, plain)
+        dotted = ".".join(path)
+        if isinstance(value, cel.EvalFailure):
+            unknown[dotted] = f"source {source.name}: {value.message}"
+        elif value is None:
+            unknown[dotted] = f"source {source.name}: unknown (no value)"
+        else:
+            _put(facts, list(path), cel.to_plain(value))
+    kept: dict[str, Any] = {}
+    for name, expression in source.state:
+        value = cel.run(expression, variables, plain)
+        if not isinstance(value, cel.EvalFailure) and value is not None:
+            kept[name] = cel.to_plain(value)
+    return kept
+
+
+def _read_source(source: Source, config: Config) -> CommandResult:
+    if source.command is not None:
+        return run_command(
+            source.command, timeout=source.timeout, max_output_bytes=config.max_output_bytes
+        )
+    assert source.file is not None
+    name = str(source.file)
+    try:
+        with source.file.open("rb") as handle:
+            raw = handle.read(config.max_output_bytes + 1)
+    except OSError as exc:
+        return CommandResult(
+            (name,), 1, "", "", 0, failure=f"cannot read {name}: {exc.strerror or exc}"
+        )
+    return CommandResult(
+        (name,),
+        0,
+        raw[: config.max_output_bytes].decode("utf-8", "replace"),
+        "",
+        0,
+        truncated=len(raw) > config.max_output_bytes,
+    )
+
+
+def _contract(config: Config, facts: dict[str, Any], unknown: dict[str, str]) -> None:
+    contract = config.contract
+    assert contract is not None
+    try:
+        baseline = load_baseline(contract.baseline)
+    except InputError as exc:
+        unknown["contract"] = (
+            f"no usable contract baseline: {exc.message} "
+            "(record one with `phasegate contract record`)"
+        )
+        return
+    drift: list[str] = []
+    varied: list[str] = []
+    reasons: dict[str, list[str]] = {}
+    for argv in contract.commands:
+        name = contract_shapes.command_name(argv)
+        if name not in baseline:
+            unknown["contract"] = f"no baseline recorded for {name!r}: re-run contract record"
+            return
+        runs = [
+            run_command(argv, timeout=contract.timeout, max_output_bytes=config.max_output_bytes)
+            for _ in range(contract.runs)
+        ]
+        drifted, nondeterministic = contract_shapes.assess(runs, baseline[name])
+        if drifted:
+            drift.append(name)
+            reasons[name] = drifted
+        if nondeterministic:
+            varied.append(name)
+    facts["contract"] = {"drift": drift, "nondeterministic_exits": varied}
+    if reasons:
+        facts.setdefault("extra", {})["phasegate_contract"] = reasons
+
+
+def load_baseline(path: Path) -> dict[str, Any]:
+    """Command name -> recorded shape, from a file written by `phasegate contract record`."""
+    data = load_document(path).data
+    if not isinstance(data, dict) or data.get("kind") != "ContractBaseline":
+        raise InputError("not a contract baseline (kind: ContractBaseline)", Location(str(path)))
+    commands = data.get("commands")
+    if not isinstance(commands, list):
+        raise InputError("commands: expected a list", Location(str(path)))
+    return {
+        str(entry.get("command")): entry.get("shape", {})
+        for entry in commands
+        if isinstance(entry, dict)
+    }
+
+
+def _put(target: dict[str, Any], path: list[str], value: Any) -> None:
+    for part in path[:-1]:
+        child = target.get(part)
+        if not isinstance(child, dict):
+            child = target[part] = {}
+        target = child
+    target[path[-1]] = value
+
+
+def _overrides(options: CollectOptions) -> dict[str, Any]:
+    """Facts from CI environment variables, then --set (which wins), typed by the schema."""
+    values: dict[str, Any] = {}
+    for path, names in ENVIRONMENT_FACTS:
+        for name in names:
+            if options.environ.get(name):
+                values[path] = typed_value(path, options.environ[name], f"${name}")
+                break
+    if options.environ.get("GITHUB_REF_TYPE") == "tag" and options.environ.get("GITHUB_REF_NAME"):
+        values.setdefault("change.tag", options.environ["GITHUB_REF_NAME"])
+    for path, text in options.sets:
+        values[path] = typed_value(path, text, f"--set {path}")
+    return values
+
+
+def typed_value(path: str, text: str, origin: str) -> Any:
+    """`text` as the type the facts schema declares at `path`."""
+    node = _schema_at(path.split("."))
+    if node is None:
+        raise UsageProblem(f"{origin}: {path!r} is not a fact (see `phasegate schema facts`)")
+    declared = node.get("type")
+    try:
+        if declared == "integer" or node.get("enum") == [0, 1, 2]:
+            return int(text)
+        if declared == "number":
+            return float(text)
+        if declared == "boolean":
+            if text.lower() not in ("true", "false"):
+                raise ValueError(text)
+            return text.lower() == "true"
+        if declared in ("string", None) and "properties" not in node:
+            if declared is None:
+                try:
+                    return json.loads(text)
+                except ValueError:
+                    return text
+            return text
+    except ValueError:
+        raise UsageProblem(f"{origin}={text}: expected {declared}") from None
+    raise UsageProblem(f"{origin}: {path!r} is an object; set one of its fields")
+
+
+def _schema_at(path: list[str]) -> dict[str, Any] | None:
+    schema = load_schema("facts")
+    node: Any = schema
+    for part in path:
+        node = resolve(node, schema)
+        if "properties" in node and part in node["properties"]:
+            node = node["properties"][part]
+        elif isinstance(node.get("additionalProperties"), dict):
+            node = node["additionalProperties"]
+        elif "type" not in node and "properties" not in node:
+            return {}  # free JSON (extra): any value
+        else:
+            return None
+    return resolve(node, schema)
+
+
+def _drop_invalid_collected(
+    facts: dict[str, Any], unknown: dict[str, str], overrides: set[str]
+) -> None:
+    """A collected value of the wrong type becomes unknown, not an invalid document."""
+    for path, message, _ in problems(facts, "facts"):
+        dotted = ".".join(str(part) for part in path)
+        if (
+            not path
+            or dotted in overrides
+            or path[0] in ("apiVersion", "kind", "phase", "collected_at")
+        ):
+            continue
+        parent: Any = facts
+        for part in path[:-1]:
+            parent = parent.get(part) if isinstance(parent, dict) else None
+        if isinstance(parent, dict) and path[-1] in parent:
+            del parent[path[-1]]
+            unknown[dotted] = f"invalid collected value: {message}"

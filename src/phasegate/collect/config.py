@@ -1,0 +1,265 @@
+"""The collector and runner configuration (`phasegate.yaml`): load, validate, compile.
+
+Like policies, a configuration is refused as a whole with every problem located, and every
+CEL expression is compiled before any command runs: a typo found after a 30-minute
+`moon run :ci` would waste the run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from phasegate import cel
+from phasegate.errors import InputError, raise_all
+from phasegate.expressions import DocumentCompiler, Template
+from phasegate.loading import Document, NodePath, load_document
+from phasegate.schemas import data_dir, load_schema, validate
+from phasegate.verdict import Verdict
+
+#: What source expressions see: the parsed output and the previous sample's kept state.
+SOURCE_VARIABLES = (
+    "output",
+    "lines",
+    "format",
+    "stdout",
+    "stderr",
+    "exit_code",
+    "previous",
+    "now",
+    "params",
+)
+#: Rollback verification also sees the facts (e.g. facts.change.last_known_good).
+VERIFY_VARIABLES = (*SOURCE_VARIABLES, "facts")
+#: Action arguments see the facts and the decision.
+ACTION_VARIABLES = ("facts", "decision", "params")
+#: Facts that collect itself sets; sources cannot write them.
+RESERVED_FACTS = ("apiVersion", "kind", "phase", "collected_at")
+
+DEFAULT_TIMEOUT = 600.0
+DEFAULT_MAX_OUTPUT = 4 * 1024 * 1024
+DEFAULT_CONTRACT_RUNS = 2
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    command: tuple[str, ...]
+    timeout: float
+    parse: str | None
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    command: tuple[str, ...] | None
+    file: Path | None
+    parse: str
+    timeout: float
+    success: cel.Expression
+    facts: tuple[tuple[tuple[str, ...], cel.Expression], ...]
+    state: tuple[tuple[str, cel.Expression], ...]
+
+
+@dataclass(frozen=True)
+class Contract:
+    baseline: Path
+    runs: int
+    timeout: float
+    commands: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    argv: tuple[Template, ...]
+    timeout: float
+
+
+@dataclass(frozen=True)
+class Verification:
+    name: str
+    command: tuple[str, ...]
+    parse: str
+    expect: cel.Expression
+
+
+@dataclass(frozen=True)
+class Config:
+    source: str
+    state_dir: Path
+    max_output_bytes: int
+    params: dict[str, Any]
+    checks: tuple[Check, ...]
+    sources: tuple[Source, ...]
+    contract: Contract | None
+    actions: dict[Verdict, tuple[Action, ...]]
+    #: None: no deploy command configured, so rollback prints the manual procedure.
+    deploy: Action | None
+    verify: tuple[Verification, ...]
+
+
+def default_config_path(cwd: Path | None = None) -> Path:
+    """`./phasegate.yaml` when it exists, else the configuration shipped with phasegate."""
+    local = Path("phasegate.yaml")
+    if (cwd or Path.cwd()).joinpath(local).is_file():
+        return local
+    return data_dir("config") / "phasegate.yaml"
+
+
+def load_config(path: Path, state_dir: Path | None = None) -> Config:
+    """Read, validate and compile a configuration, or raise every problem found."""
+    document = load_document(path)
+    validate(document, "config")
+    data = document.data
+    base = Path(path).resolve().parent
+    defaults = data.get("defaults", {})
+    timeout = float(defaults.get("timeout", DEFAULT_TIMEOUT))
+    errors: list[InputError] = []
+
+    def compiler(variables: tuple[str, ...]) -> DocumentCompiler:
+        made = DocumentCompiler(document, variables)
+        compilers.append(made)
+        return made
+
+    compilers: list[DocumentCompiler] = []
+    checks = tuple(
+        Check(name, tuple(raw["command"]), float(raw.get("timeout", timeout)), raw.get("parse"))
+        for name, raw in data.get("checks", {}).items()
+    )
+    sources = tuple(
+        _source(document, index, raw, base, timeout, compiler(SOURCE_VARIABLES), errors)
+        for index, raw in enumerate(data.get("sources", []))
+    )
+    _refuse_duplicate_sources(document, errors)
+    contract = None
+    if "contract" in data:
+        raw = data["contract"]
+        contract = Contract(
+            baseline=base / raw["baseline"],
+            runs=int(raw.get("runs", defaults.get("contract_runs", DEFAULT_CONTRACT_RUNS))),
+            timeout=float(raw.get("timeout", timeout)),
+            commands=tuple(tuple(argv) for argv in raw["commands"]),
+        )
+    action_compiler = compiler(ACTION_VARIABLES)
+    actions = {
+        verdict: tuple(
+            _action(action_compiler, ("actions", verdict.label, index), raw, timeout)
+            for index, raw in enumerate(data.get("actions", {}).get(verdict.label, []))
+        )
+        for verdict in Verdict
+    }
+    rollback = data.get("rollback", {})
+    deploy = None
+    if rollback.get("deploy"):
+        deploy_raw = {"name": "deploy last known-good", "command": rollback["deploy"]}
+        if "timeout" in rollback:
+            deploy_raw["timeout"] = rollback["timeout"]
+        deploy = _action(
+            action_compiler,
+            ("rollback", "deploy"),
+            deploy_raw,
+            timeout,
+            argv_path=("rollback", "deploy"),
+        )
+    verify_compiler = compiler(VERIFY_VARIABLES)
+    verify = tuple(
+        Verification(
+            name=raw["name"],
+            command=tuple(raw["command"]),
+            parse=raw.get("parse", "auto"),
+            expect=verify_compiler.expression(
+                ("rollback", "verify", index, "expect"), f"verify {raw['name']!r}"
+            ),
+        )
+        for index, raw in enumerate(rollback.get("verify", []))
+    )
+    for made in compilers:
+        errors.extend(made.errors)
+    raise_all(errors)
+    return Config(
+        source=document.source,
+        state_dir=state_dir or Path(data.get("state_dir", ".phasegate")),
+        max_output_bytes=int(defaults.get("max_output_bytes", DEFAULT_MAX_OUTPUT)),
+        params=data.get("params", {}),
+        checks=checks,
+        sources=sources,
+        contract=contract,
+        actions=actions,
+        deploy=deploy,
+        verify=verify,
+    )
+
+
+def _source(
+    document: Document,
+    index: int,
+    raw: dict[str, Any],
+    base: Path,
+    timeout: float,
+    compiler: DocumentCompiler,
+    errors: list[InputError],
+) -> Source:
+    path: NodePath = ("sources", index)
+    context = f"source {raw['name']}"
+    known_facts = load_schema("facts")["properties"]
+    facts = []
+    for fact_path in raw["facts"]:
+        parts = tuple(fact_path.split("."))
+        if parts[0] not in known_facts or parts[0] in RESERVED_FACTS:
+            errors.append(
+                InputError(
+                    f"{context}: {fact_path!r} is not a fact a source can set",
+                    document.location((*path, "facts", fact_path), key=True),
+                )
+            )
+        facts.append((parts, compiler.expression((*path, "facts", fact_path), context)))
+    state = tuple(
+        (name, compiler.expression((*path, "state", name), context))
+        for name in raw.get("state", {})
+    )
+    success_text = raw.get("success")
+    success = (
+        compiler.expression((*path, "success"), context)
+        if success_text
+        else cel.compile_expression("exit_code == 0", SOURCE_VARIABLES)
+    )
+    return Source(
+        name=raw["name"],
+        command=tuple(raw["command"]) if "command" in raw else None,
+        file=base / raw["file"] if "file" in raw else None,
+        parse=raw.get("parse", "auto"),
+        timeout=float(raw.get("timeout", timeout)),
+        success=success,  # type: ignore[arg-type]
+        facts=tuple(facts),  # type: ignore[arg-type]
+        state=state,  # type: ignore[arg-type]
+    )
+
+
+def _refuse_duplicate_sources(document: Document, errors: list[InputError]) -> None:
+    seen: set[str] = set()
+    for index, raw in enumerate(document.data.get("sources", [])):
+        if raw["name"] in seen:
+            errors.append(
+                InputError(
+                    f"duplicate source name {raw['name']!r}",
+                    document.location(("sources", index, "name")),
+                )
+            )
+        seen.add(raw["name"])
+
+
+def _action(
+    compiler: DocumentCompiler,
+    path: NodePath,
+    raw: dict[str, Any],
+    timeout: float,
+    argv_path: NodePath | None = None,
+) -> Action:
+    argv_at = argv_path or (*path, "command")
+    argv = tuple(
+        compiler.template((*argv_at, index), f"action {raw['name']!r}")
+        for index in range(len(raw["command"]))
+    )
+    return Action(raw["name"], argv, float(raw.get("timeout", timeout)))

@@ -1,0 +1,274 @@
+"""Applying a decision: the thin runner behind `phasegate run`.
+
+Only here do verdicts turn into commands. Every argument is filled from facts through CEL
+and passed as one argv element, so a fact such as `v1; rm -rf /` stays one literal
+argument; an argument that cannot be filled stops its command instead of running it wrong.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from celpy import celtypes
+
+from phasegate import cel
+from phasegate.collect.collector import CollectOptions, collect, source_variables
+from phasegate.collect.config import Action, Config
+from phasegate.collect.output import OutputError, parse_output
+from phasegate.collect.process import run_command
+from phasegate.digest import canonical_json
+from phasegate.errors import ExitCode
+from phasegate.evaluate import Decision, evaluate
+from phasegate.expressions import fill
+from phasegate.facts import facts_from_data
+from phasegate.policy import PolicySet
+from phasegate.remediation import note_name, render_note
+from phasegate.report.json import decision_object
+from phasegate.state import StateDir
+from phasegate.verdict import Verdict, exit_code
+
+
+@dataclass(frozen=True)
+class Step:
+    """One planned command: its filled argv, or why it cannot be filled."""
+
+    name: str
+    argv: tuple[str, ...] | None
+    problem: str | None
+    timeout: float
+
+
+@dataclass
+class Application:
+    """What applying a decision did, and what is left to a person."""
+
+    steps: list[tuple[str, bool, str]] = field(default_factory=list)
+    manual: list[str] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        return all(ok for _, ok, _ in self.steps)
+
+
+def _variables(
+    config: Config, decision: Decision, facts: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    plain = {
+        "facts": dict(facts),
+        "decision": decision_object(decision),
+        "params": dict(config.params),
+    }
+    return {name: cel.to_cel(value) for name, value in plain.items()}, plain
+
+
+def plan(config: Config, decision: Decision, facts: Mapping[str, Any]) -> list[Step]:
+    """The commands this decision runs, in order, with every argument filled. Pure."""
+    variables, plain = _variables(config, decision, facts)
+    actions: list[Action] = []
+    if deploys(decision) and config.deploy is not None:
+        actions.append(config.deploy)
+    actions.extend(config.actions[decision.verdict])
+    steps = []
+    for action in actions:
+        argv: list[str] = []
+        problem = None
+        for index, template in enumerate(action.argv):
+            value = fill(template, variables, plain)
+            if isinstance(value, cel.EvalFailure):
+                problem = f"argument {index + 1} cannot be filled: {value.message}"
+                break
+            argv.append(value)
+        steps.append(Step(action.name, None if problem else tuple(argv), problem, action.timeout))
+    return steps
+
+
+def deploys(decision: Decision) -> bool:
+    """Only Phases 1 and 2 put the release on runners; a Phase 0 rollback deploys nothing."""
+    return decision.verdict is Verdict.ROLLBACK and decision.phase in (1, 2)
+
+
+def manual_procedure(config: Config, decision: Decision) -> list[str]:
+    """The guide's rollback path for this phase, with the concrete tag, where not automated."""
+    if decision.verdict is not Verdict.ROLLBACK:
+        return []
+    if decision.phase == 0:
+        return [
+            "Stop promotion: do not start Phase 1 with this release candidate",
+            "Fix on the current branch",
+            "Re-run Phase 0",
+        ]
+    target = decision.change.get("last_known_good") or "<last known-good tag: unknown>"
+    steps = []
+    if config.deploy is None:
+        steps.append(
+            f"Deploy {target} to all affected runners (no rollback.deploy command is "
+            f"configured in {config.source})"
+        )
+    if decision.phase == 1:
+        steps.append("Restart affected operator sessions")
+    steps += [
+        f"Verify health: `zjj --version` reports {str(target).removeprefix('v')}, "
+        "`swarm status` answers ok, `zjj doctor` is healthy",
+        "Confirm the critical command paths used by automation",
+        "Open a remediation bead from the remediation note",
+    ]
+    if decision.phase == 2:
+        steps.append(
+            "New deployments stay frozen until the root cause is documented: "
+            '`phasegate unfreeze --reason "..."`'
+        )
+    return steps
+
+
+def apply(config: Config, decision: Decision, facts: Mapping[str, Any]) -> Application:
+    """Run the planned commands, then verify health after a deploy."""
+    application = Application(manual=manual_procedure(config, decision))
+    deployed = False
+    for step in plan(config, decision, facts):
+        if step.argv is None:
+            application.steps.append((step.name, False, step.problem or "not run"))
+            continue
+        result = run_command(
+            step.argv, timeout=step.timeout, max_output_bytes=config.max_output_bytes
+        )
+        ok = result.exit_code == 0 and not result.timed_out and result.failure is None
+        detail = _outcome(result.exit_code, result.timed_out, result.failure, result.stderr)
+        application.steps.append((f"{step.name}: {' '.join(step.argv)}", ok, detail))
+        if config.deploy is not None and step.name == config.deploy.name:
+            deployed = ok
+    if decision.verdict is Verdict.ROLLBACK and deployed:
+        application.steps.extend(verify(config, facts))
+    return application
+
+
+def verify(config: Config, facts: Mapping[str, Any]) -> list[tuple[str, bool, str]]:
+    """The guide's "validate state health after downgrade", as configured."""
+    outcomes = []
+    for check in config.verify:
+        result = run_command(check.command, timeout=60, max_output_bytes=config.max_output_bytes)
+        try:
+            parsed = parse_output(result.stdout, check.parse, check.name)
+        except OutputError as exc:
+            outcomes.append((f"verify: {check.name}", False, f"unreadable output: {exc}"))
+            continue
+        variables, plain = source_variables(parsed, result, {}, _now(facts), config.params)
+        variables["facts"] = cel.to_cel(dict(facts))
+        plain["facts"] = dict(facts)
+        value = cel.run(check.expect, variables, plain)
+        ok = isinstance(value, celtypes.BoolType) and bool(value)
+        why = (
+            value.message
+            if isinstance(value, cel.EvalFailure)
+            else ("healthy" if ok else f"not as expected (exit {result.exit_code})")
+        )
+        outcomes.append((f"verify: {check.name}", ok, why))
+    return outcomes
+
+
+def _now(facts: Mapping[str, Any]) -> Any:
+    return celtypes.TimestampType(facts["collected_at"])
+
+
+def _outcome(exit_code: int, timed_out: bool, failure: str | None, stderr: str) -> str:
+    if failure:
+        return failure
+    if timed_out:
+        return "timed out"
+    last = stderr.strip().splitlines()[-1:] if exit_code else []
+    return f"exit {exit_code}" + (f": {last[0][:160]}" if last else "")
+
+
+def dry_run_lines(config: Config, decision: Decision, facts: Mapping[str, Any]) -> list[str]:
+    """What `run --dry-run` prints: the commands that would run, then the manual steps."""
+    lines = []
+    for step in plan(config, decision, facts):
+        if step.argv is None:
+            lines.append(f"would NOT run {step.name}: {step.problem}")
+        else:
+            lines.append(f"would run {step.name}: {json.dumps(list(step.argv))}")
+    if decision.verdict is Verdict.ROLLBACK:
+        if deploys(decision) and config.deploy is not None and config.verify:
+            lines += [f"would verify: {check.name}" for check in config.verify]
+        lines.append("would write a remediation note")
+        if decision.phase == 2:
+            lines.append("would freeze deployments")
+    lines += [f"by hand: {step}" for step in manual_procedure(config, decision)]
+    return lines
+
+
+@dataclass
+class RunOutcome:
+    decision: Decision
+    facts: Mapping[str, Any]
+    application: Application | None = None
+    planned: list[str] = field(default_factory=list)
+    note: Path | None = None
+
+    def exit_code(self, *, allow_pause: bool) -> int:
+        if self.application is not None and not self.application.complete:
+            return int(ExitCode.ACTION_FAILED)
+        return exit_code(self.decision.verdict, allow_pause=allow_pause)
+
+
+def run(
+    config: Config,
+    policy_set: PolicySet,
+    state: StateDir,
+    options: CollectOptions,
+    *,
+    dry_run: bool,
+) -> RunOutcome:
+    """Collect, evaluate, apply, record: `phasegate run`. A dry run changes nothing."""
+    if not dry_run:
+        state.check_writable()
+    collection = collect(config, state, options)
+    facts = facts_from_data(collection.facts, "collected facts")
+    decision = evaluate(facts, policy_set)
+    if dry_run:
+        return RunOutcome(decision, facts.data, planned=dry_run_lines(config, decision, facts.data))
+    state.save_samples(collection.samples)
+    application = apply(config, decision, facts.data)
+    outcome = RunOutcome(decision, facts.data, application)
+    if decision.verdict is Verdict.ROLLBACK:
+        outcome.note = _write_note(state, policy_set, decision, facts.data, application)
+        if decision.phase == 2:
+            change = decision.change.get("tag") or decision.change.get("commit")
+            state.set_freeze(
+                f"phase 2 rollback of {change}: document the root cause, then "
+                "`phasegate unfreeze --reason ...`",
+                decision.collected_at,
+            )
+    state.append_decision(
+        {
+            "decision": decision_object(decision),
+            "facts": dict(facts.data),
+            "actions": [
+                {"name": name, "ok": ok, "detail": detail} for name, ok, detail in application.steps
+            ],
+        }
+    )
+    return outcome
+
+
+def _write_note(
+    state: StateDir,
+    policy_set: PolicySet,
+    decision: Decision,
+    facts: Mapping[str, Any],
+    application: Application,
+) -> Path:
+    name = note_name(decision)
+    saved = state.write_remediation(f"{name}.facts.json", canonical_json(dict(facts)) + "\n")
+    reproduce = [
+        "phasegate",
+        "evaluate",
+        str(saved.resolve()),
+        "--policies",
+        str(policy_set.directory),
+    ]
+    note = render_note(decision, facts, application.steps, application.manual, reproduce)
+    return state.write_remediation(f"{name}.md", note)

@@ -1,0 +1,241 @@
+"""Collector parts: real subprocesses, output parsing, contract shapes, configuration."""
+
+from __future__ import annotations
+
+import os
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from phasegate.collect import contract
+from phasegate.collect.collector import typed_value
+from phasegate.collect.config import load_config
+from phasegate.collect.output import OutputError, parse_output
+from phasegate.collect.process import CommandResult, run_command
+from phasegate.errors import InputError, UsageProblem
+
+ROOT = Path(__file__).resolve().parents[1]
+PY = sys.executable
+
+
+def test_no_shell_a_value_stays_one_literal_argument():
+    result = run_command(["echo", "$(reboot); rm -rf /"], timeout=10, max_output_bytes=1000)
+    assert (result.exit_code, result.stdout) == (0, "$(reboot); rm -rf /\n")
+
+
+def test_timeout_kills_the_whole_process_group(tmp_path: Path):
+    pid_file = tmp_path / "grandchild.pid"
+    script = f"sleep 300 & echo $! > {pid_file}; wait"
+    result = run_command(["sh", "-c", script], timeout=1, max_output_bytes=1000)
+    assert result.timed_out and result.exit_code == 124
+    grandchild = int(pid_file.read_text())
+    for _ in range(50):  # the kill is asynchronous: give the kernel a moment to reap
+        try:
+            os.kill(grandchild, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail("the grandchild survived the timeout")
+
+
+def test_output_is_capped_but_drained():
+    result = run_command(
+        [PY, "-c", "import sys; sys.stdout.write('x' * 5_000_000)"],
+        timeout=30,
+        max_output_bytes=4096,
+    )
+    assert result.truncated and len(result.stdout) == 4096 and result.exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("argv", "code", "why"),
+    [
+        (["definitely-not-a-command-xyz"], 127, "command not found"),
+        ([str(ROOT / "README.md")], 126, "not executable"),
+    ],
+)
+def test_commands_that_cannot_run(argv, code, why):
+    result = run_command(argv, timeout=5, max_output_bytes=100)
+    assert result.exit_code == code and why in (result.failure or "")
+
+
+def test_signal_exit_is_reported_as_a_shell_does():
+    result = run_command(["sh", "-c", "kill -TERM $$"], timeout=5, max_output_bytes=100)
+    assert result.exit_code == 128 + 15
+
+
+@pytest.mark.parametrize(
+    ("text", "mode", "fmt", "lines"),
+    [
+        ('{"ok": true}\n', "auto", "json", 1),
+        ('{"session": {"name": "a"}}\n{"summary": {"type": "count"}}\n', "auto", "jsonl", 2),
+        ('{"a": 1}\n\n{"b": 2}', "jsonl", "jsonl", 2),
+        ("zjj 0.4.3\n", "text", "text", 0),
+    ],
+)
+def test_output_formats(text, mode, fmt, lines):
+    parsed = parse_output(text, mode, "t")
+    assert (parsed.format, len(parsed.lines)) == (fmt, lines)
+
+
+@pytest.mark.parametrize(
+    ("text", "mode", "why"),
+    [
+        ("", "auto", "empty output"),
+        ("Error: jj not found\n", "auto", "not JSON"),
+        ('{"a": 1}\nnot json\n', "auto", "line 2"),
+        ('{"a": NaN}', "json", "NaN"),
+        ('{"a": 1, "a": 2}', "json", "duplicate key"),
+        ('{"a": 1}\n{"b": 2}', "json", "not JSON"),
+    ],
+)
+def test_unreadable_output(text, mode, why):
+    with pytest.raises(OutputError, match=why):
+        parse_output(text, mode, "t")
+
+
+def result(stdout: str, code: int = 0) -> CommandResult:
+    return CommandResult(("zjj", "status", "--json"), code, stdout, "", 1)
+
+
+ENVELOPE = (
+    '{"$schema":"zjj://status-response/v1","_schema_version":"1.0",'
+    '"schema_type":"single","success":true,"sessions":[],"_meta":{}}'
+)
+
+
+def test_values_may_change_shapes_may_not():
+    base = contract.output_shape(result(ENVELOPE))
+    same = ENVELOPE.replace('"sessions":[]', '"sessions":[{"name":"x"}]')
+    assert contract.shape_differences(base, contract.output_shape(result(same))) == []
+    renamed = ENVELOPE.replace("sessions", "workspaces")
+    assert contract.shape_differences(base, contract.output_shape(result(renamed))) == [
+        "key 'sessions' removed",
+        "key 'workspaces' added",
+    ]
+    bumped = ENVELOPE.replace('"1.0"', '"2.0"')
+    assert contract.shape_differences(base, contract.output_shape(result(bumped))) == [
+        "_schema_version: '1.0' -> '2.0'"
+    ]
+    retyped = ENVELOPE.replace('"success":true', '"success":"yes"')
+    assert contract.shape_differences(base, contract.output_shape(result(retyped))) == [
+        "key 'success': boolean -> string"
+    ]
+
+
+def test_null_matches_any_type_and_wrappers_count_for_lines():
+    swarm_ok = '{"ok":true,"d":{},"err":null}'
+    swarm_fail = '{"ok":false,"d":null,"err":{"code":"BUSY"}}'
+    base = contract.output_shape(result(swarm_ok))
+    assert contract.shape_differences(base, contract.output_shape(result(swarm_fail))) == []
+    lines = contract.output_shape(result('{"session":{}}\n{"summary":{}}'))
+    wrapped = contract.output_shape(result('{"result":{}}\n{"summary":{}}'))
+    assert contract.shape_differences(lines, wrapped) == [
+        "wrappers: ['session', 'summary'] -> ['result', 'summary']"
+    ]
+
+
+def test_envelope_inconsistencies_are_drift():
+    error = '{"success":false,"error":{"code":"SESSION_LOCKED","exit_code":5}}'
+    assert contract.inconsistencies(result(error, 5)) == []
+    assert contract.inconsistencies(result(error, 0)) == [
+        "success:false with exit 0",
+        "exit 0 but error.exit_code 5",
+    ]
+
+
+def test_recording_refuses_an_unstable_shape():
+    runs = [[result(ENVELOPE), result(ENVELOPE.replace("sessions", "x"))]]
+    with pytest.raises(ValueError, match="differs between runs"):
+        contract.record([("zjj", "status", "--json")], runs)
+
+
+@pytest.mark.parametrize(
+    ("path", "text", "expected"),
+    [
+        ("change.tag", "v0.4.3", "v0.4.3"),
+        ("change.commit", "123456", "123456"),
+        ("metrics.error_rate", "0.02", 0.02),
+        ("metrics.agents_total", "12", 12),
+        ("metrics.my_custom", "3", 3.0),
+        ("state.db_integrity_ok", "false", False),
+        ("phase", "2", 2),
+        ("extra.team", "core", "core"),
+        ("extra.count", "3", 3),
+    ],
+)
+def test_set_values_take_the_schema_type(path, text, expected):
+    value = typed_value(path, text, "--set")
+    assert value == expected and type(value) is type(expected)
+
+
+@pytest.mark.parametrize(
+    ("path", "text", "why"),
+    [
+        ("metrics.error_rate", "high", "expected number"),
+        ("nope.x", "1", "is not a fact"),
+        ("change", "x", "is an object"),
+        ("state.db_integrity_ok", "maybe", "expected boolean"),
+    ],
+)
+def test_bad_set_values_are_usage_errors(path, text, why):
+    with pytest.raises(UsageProblem, match=why):
+        typed_value(path, text, "--set")
+
+
+def test_shipped_config_loads():
+    config = load_config(ROOT / "phasegate.yaml")
+    assert [check.name for check in config.checks] == ["quick", "test", "ci"]
+    assert config.deploy is None and config.contract is not None
+
+
+def config_errors(tmp_path: Path, text: str) -> list[str]:
+    path = tmp_path / "phasegate.yaml"
+    path.write_text(textwrap.dedent(text))
+    with pytest.raises(InputError) as caught:
+        load_config(path)
+    return caught.value.lines()
+
+
+HEAD = "apiVersion: phasegate/v1\nkind: Config\n"
+
+
+def test_a_shell_string_where_argv_is_required(tmp_path: Path):
+    [line] = config_errors(tmp_path, HEAD + "checks:\n  ci: {command: moon run :ci}\n")
+    assert line.startswith(f"{tmp_path}/phasegate.yaml:4:")
+    assert "checks.ci.command: expected array" in line and "argv lists" in line
+
+
+def test_a_typo_in_the_config(tmp_path: Path):
+    [line] = config_errors(tmp_path, HEAD + "chekcs:\n  ci: {command: [moon]}\n")
+    assert line.startswith(f"{tmp_path}/phasegate.yaml:3:1: error: chekcs: unknown field")
+
+
+def test_cel_error_in_a_source_is_located(tmp_path: Path):
+    lines = config_errors(
+        tmp_path,
+        HEAD
+        + textwrap.dedent("""\
+        sources:
+          - name: s
+            command: [swarm, status]
+            facts:
+              metrics.agents_total: |
+                output.d.total +
+              metrics.nope: output.d.total
+              phase: "1"
+          - name: s
+            command: [x]
+            facts: {}
+        """),
+    )
+    assert lines == [
+        f"{tmp_path}/phasegate.yaml:8:24: error: source s: syntax error: unexpected end of "
+        "expression",
+        f"{tmp_path}/phasegate.yaml:10:7: error: source s: 'phase' is not a fact a source can set",
+        f"{tmp_path}/phasegate.yaml:11:11: error: duplicate source name 's'",
+    ]

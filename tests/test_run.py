@@ -1,0 +1,397 @@
+"""`phasegate collect` and `run` end to end against stand-ins for moon, zjj and swarm.
+
+The stand-ins print exactly the formats of the output notes; two sets written
+independently (fixtures/bin and tests/standins_independent/bin) must give the same results.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+STANDINS = {
+    "fixtures": ROOT / "fixtures" / "bin",
+    "independent": ROOT / "tests" / "standins_independent" / "bin",
+}
+CHANGE = [
+    "--set",
+    "change.commit=9f2c4e1",
+    "--set",
+    "change.tag=v0.4.3",
+    "--set",
+    "change.last_known_good=v0.4.2",
+    "--set",
+    "owners.release=alice",
+    "--set",
+    "owners.rollback=bob",
+]
+# Fixed times: the stable window has passed, and runs are deterministic.
+WINDOW = ["--set", "phase_started_at=2026-11-20T08:00:00Z"]
+
+
+def at(minute: int) -> list[str]:
+    return ["--set", f"collected_at=2026-11-20T10:{minute:02d}:00Z"]
+
+
+@dataclass
+class World:
+    """A working directory with a config, stand-ins first on PATH, and a state dir."""
+
+    path: Path
+    env: dict[str, str]
+
+    def run(self, *args: str, timeout: float = 120, **env: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "phasegate", *args],
+            cwd=self.path,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env={**self.env, **env},
+        )
+
+    @property
+    def decisions(self) -> list[dict]:
+        log = self.path / ".phasegate" / "decisions.jsonl"
+        if not log.exists():
+            return []
+        return [json.loads(line) for line in log.read_text().splitlines()]
+
+    def config(self, text: str) -> None:
+        """Append YAML to the shipped configuration (later keys win? no: replace sections)."""
+        (self.path / "phasegate.yaml").write_text(text)
+
+
+def make_world(tmp_path: Path, bin_dir: Path, record: bool = True) -> World:
+    (tmp_path / "standin").mkdir(parents=True)
+    (tmp_path / "phasegate.yaml").write_text((ROOT / "phasegate.yaml").read_text())
+    path_dirs = [
+        str(bin_dir),
+        str(tmp_path / "bin"),
+        os.path.dirname(sys.executable),
+        "/usr/bin",
+        "/bin",
+    ]
+    env = {
+        "PATH": os.pathsep.join(path_dirs),
+        "STANDIN_STATE_DIR": str(tmp_path / "standin"),
+        "HOME": str(tmp_path),
+        "NO_COLOR": "1",
+    }
+    world = World(tmp_path, env)
+    if record:
+        recorded = world.run("contract", "record")
+        assert recorded.returncode == 0, recorded.stderr
+    return world
+
+
+@pytest.fixture(params=sorted(STANDINS))
+def world(request, tmp_path: Path) -> World:
+    return make_world(tmp_path, STANDINS[request.param])
+
+
+@pytest.fixture
+def fixtures_world(tmp_path: Path) -> World:
+    return make_world(tmp_path, STANDINS["fixtures"])
+
+
+def test_healthy_phase0_continues_and_logs_the_decision(world: World):
+    result = world.run("run", "--phase", "0", *CHANGE, *at(0))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith("CONTINUE")
+    [line] = world.decisions
+    assert line["decision"]["verdict"] == "continue"
+    assert line["facts"]["checks"]["ci"]["ok"] is True
+    assert line["facts"]["deployed_version"] == "0.4.3"
+    assert line["facts"]["contract"] == {"drift": [], "nondeterministic_exits": []}
+    assert line["facts"]["state"] == {"corruption_indicators": 0, "db_integrity_ok": True}
+    # the logged facts reproduce the logged decision offline
+    facts = world.path / "replayed.json"
+    facts.write_text(json.dumps(line["facts"]))
+    again = world.run("evaluate", str(facts), "--format", "json")
+    assert json.loads(again.stdout) == line["decision"]
+
+
+def test_failing_ci_rolls_back_with_a_dry_run_and_a_note(world: World):
+    dry = world.run("run", "--phase", "0", *CHANGE, *at(0), "--dry-run", STANDIN_MOON_CI="fail")
+    assert dry.returncode == 20
+    assert "checklist.checks-passed" in dry.stdout
+    assert "phasegate: by hand: Stop promotion" in dry.stderr
+    assert world.decisions == [] and not (world.path / ".phasegate" / "remediation").exists()
+    real = world.run("run", "--phase", "0", *CHANGE, *at(0), STANDIN_MOON_CI="fail")
+    assert real.returncode == 20
+    [line] = world.decisions
+    assert line["decision"]["verdict"] == "rollback"
+    [note] = (world.path / ".phasegate" / "remediation").glob("*.md")
+    text = note.read_text()
+    assert "`checklist.checks-passed` (rollback): checklist failed: ci" in text
+    command = text.split("## Reproduce offline\n\n```\n")[1].split("\n")[0]
+    assert command.startswith("phasegate evaluate /")
+    reproduced = world.run(*command.split()[1:])
+    assert reproduced.returncode == 20
+
+
+def collect(world: World, *args: str, **env: str) -> dict:
+    result = world.run("collect", *CHANGE, *WINDOW, *args, **env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_phase1_metrics_from_swarm(world: World):
+    baseline = collect(world, "--phase", "1", *at(0))
+    (world.path / "baseline.json").write_text(json.dumps(baseline))
+    facts = collect(
+        world,
+        "--phase",
+        "1",
+        *at(30),
+        "--baseline",
+        "baseline.json",
+        STANDIN_SWARM_CLOSED="26",
+        STANDIN_SWARM_BUSY="10",
+        STANDIN_SWARM_SUCCESS_RATE="0.9",
+    )
+    metrics = facts["metrics"]
+    assert metrics["agents_total"] == 11 and metrics["agents_failed"] == 0
+    assert metrics["error_rate"] == pytest.approx(0.1)
+    assert metrics["lock_contention_rate"] == pytest.approx(10 / 200)
+    assert metrics["throughput"] == pytest.approx(12.0)  # 6 beads closed in 30 minutes
+    assert metrics["new_failures"] == 0.0
+    assert facts["baseline"] == baseline["metrics"]
+    run = world.run(
+        "run",
+        "--phase",
+        "1",
+        *CHANGE,
+        *WINDOW,
+        *at(40),
+        "--baseline",
+        "baseline.json",
+        STANDIN_SWARM_BUSY="10",
+    )
+    assert run.returncode == 20
+    assert "trigger.lock-contention-spike" in run.stdout
+
+
+def test_swarm_ok_false_never_becomes_a_zero(world: World):
+    facts = collect(world, "--phase", "1", *at(0), STANDIN_SWARM="failing")
+    assert "agents_failed" not in facts.get("metrics", {})
+    reasons = facts["extra"]["phasegate_unknown"]
+    assert "not successful (exit 0" in reasons["metrics.agents_failed"]
+    run = world.run("run", "--phase", "1", *CHANGE, *WINDOW, *at(5), STANDIN_SWARM="failing")
+    assert run.returncode == 10  # the rules that need those facts error: pause
+    assert "missing fact: facts.metrics" in run.stdout
+
+
+def test_contract_drift_and_flaky_exits_roll_back(world: World):
+    drift = world.run("run", "--phase", "0", *CHANGE, *at(0), STANDIN_ZJJ="drifted")
+    assert drift.returncode == 20
+    assert "drift [zjj status --json]" in drift.stdout
+    flaky = world.run("run", "--phase", "0", *CHANGE, *at(1), STANDIN_ZJJ="flaky")
+    assert flaky.returncode == 20
+    assert world.decisions[-1]["facts"]["contract"]["nondeterministic_exits"] == [
+        "zjj status --json"
+    ]
+
+
+@pytest.mark.parametrize("fmt", ["envelope", "lines"])
+def test_corruption_from_zjj_doctor_in_both_formats(world: World, fmt: str):
+    healthy = collect(world, "--phase", "0", *at(0), STANDIN_ZJJ_FORMAT=fmt)
+    assert healthy["state"] == {"corruption_indicators": 0, "db_integrity_ok": True}
+    corrupt = collect(world, "--phase", "0", *at(1), STANDIN_ZJJ_FORMAT=fmt, STANDIN_ZJJ="corrupt")
+    assert corrupt["state"]["corruption_indicators"] >= 2
+    assert corrupt["state"]["db_integrity_ok"] is False
+
+
+def test_hanging_tool_is_killed_and_counts_as_failed(fixtures_world: World):
+    config = (fixtures_world.path / "phasegate.yaml").read_text()
+    (fixtures_world.path / "phasegate.yaml").write_text(
+        config.replace(
+            'test: {command: [moon, run, ":test"], timeout: 3600}',
+            'test: {command: [moon, run, ":test"], timeout: 1}',
+        )
+    )
+    facts = collect(fixtures_world, "--phase", "0", *at(0), STANDIN_MOON_TEST="hang")
+    assert facts["checks"]["test"]["timed_out"] is True
+    assert facts["checks"]["test"]["ok"] is False
+
+
+@pytest.mark.parametrize(
+    ("env", "fact"),
+    [
+        ({"STANDIN_SWARM": "huge"}, "metrics.agents_total"),
+        ({"STANDIN_SWARM": "garbage"}, "metrics.agents_total"),
+        ({"STANDIN_SWARM": "internal"}, "metrics.agents_total"),
+        ({"STANDIN_ZJJ": "garbage"}, "state.corruption_indicators"),
+    ],
+)
+def test_broken_tool_output_leaves_facts_unknown(fixtures_world: World, env, fact):
+    facts = collect(fixtures_world, "--phase", "1", *at(0), **env)
+    assert fact in facts["extra"]["phasegate_unknown"]
+    section, name = fact.split(".")
+    assert name not in facts.get(section, {})
+
+
+def test_a_missing_tool_leaves_its_facts_unknown(tmp_path: Path):
+    only = tmp_path / "only"
+    only.mkdir()
+    for tool in ("moon", "swarm"):
+        (only / tool).symlink_to(STANDINS["fixtures"] / tool)
+    world = make_world(tmp_path / "w", only, record=False)
+    facts = collect(world, "--phase", "0", *at(0))
+    assert "deployed_version" not in facts
+    assert "command not found: zjj" in facts["extra"]["phasegate_unknown"]["deployed_version"]
+    run = world.run("run", "--phase", "0", *CHANGE, *at(0))
+    assert run.returncode == 10  # cannot verify: pause, never continue
+
+
+def deploy_world(world: World, deploy_script: str) -> Path:
+    """Configure a deploy command: a script that records its argv and sets the version."""
+    bin_dir = world.path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    script = bin_dir / "deploy-zjj"
+    script.write_text(textwrap.dedent(deploy_script))
+    script.chmod(0o755)
+    config = (world.path / "phasegate.yaml").read_text()
+    (world.path / "phasegate.yaml").write_text(
+        config.replace(
+            "  deploy: null", '  deploy: [deploy-zjj, --tag, "{{ facts.change.last_known_good }}"]'
+        )
+    )
+    return world.path / "deploy-args.json"
+
+
+DEPLOY_OK = f"""\
+    #!{sys.executable}
+    import json, os, sys
+    json.dump(sys.argv[1:], open("deploy-args.json", "w"))
+    open(os.environ["STANDIN_ZJJ_VERSION_FILE"], "w").write(sys.argv[2].lstrip("v"))
+    """
+
+
+def test_phase2_rollback_deploys_verifies_and_freezes(world: World):
+    args_file = deploy_world(world, DEPLOY_OK)
+    version_file = str(world.path / "version")
+    baseline = collect(world, "--phase", "2", *at(0))
+    (world.path / "baseline.json").write_text(json.dumps(baseline))
+    run = world.run(
+        "run",
+        "--phase",
+        "2",
+        *CHANGE,
+        *WINDOW,
+        *at(30),
+        "--baseline",
+        "baseline.json",
+        STANDIN_ZJJ="corrupt",
+        STANDIN_ZJJ_VERSION_FILE=version_file,
+    )
+    assert run.returncode == 20, run.stderr
+    assert json.loads(args_file.read_text()) == ["--tag", "v0.4.2"]
+    assert "done: verify: zjj reports the last known-good version: healthy" in run.stderr
+    assert "done: verify: swarm answers ok: healthy" in run.stderr
+    actions = world.decisions[-1]["actions"]
+    assert [action["ok"] for action in actions] == [True, True, True]
+    # the freeze holds every phase until someone documents the root cause
+    frozen = world.run("run", "--phase", "0", *CHANGE, *at(40))
+    assert "freeze.active" in frozen.stdout and frozen.returncode == 10
+    assert world.run("unfreeze", "--reason", "root cause in bd-123").returncode == 0
+    thawed = world.run("run", "--phase", "0", *CHANGE, *at(50))
+    assert thawed.returncode == 0, thawed.stdout
+
+
+def test_failed_deploy_exits_4_and_says_what_is_left(fixtures_world: World):
+    deploy_world(fixtures_world, f"#!{sys.executable}\nimport sys\nsys.exit('no runners')\n")
+    run = fixtures_world.run(
+        "run", "--phase", "1", *CHANGE, *WINDOW, *at(0), STANDIN_MOON_CI="fail"
+    )
+    assert run.returncode == 4
+    assert "FAILED: deploy last known-good: deploy-zjj --tag v0.4.2: exit 1: no runners" in (
+        run.stderr
+    )
+    assert "by hand: Restart affected operator sessions" in run.stderr
+    assert "verify" not in run.stderr  # nothing to verify after a failed deploy
+
+
+def test_hostile_fact_stays_one_literal_argument(fixtures_world: World):
+    args_file = deploy_world(
+        fixtures_world,
+        DEPLOY_OK.replace(
+            'open(os.environ["STANDIN_ZJJ_VERSION_FILE"], "w").write(sys.argv[2].lstrip("v"))', ""
+        ),
+    )
+    hostile = "v1; rm -rf / $(reboot) `id` && echo pwned"
+    run = fixtures_world.run(
+        "run",
+        "--phase",
+        "1",
+        *CHANGE,
+        *WINDOW,
+        *at(0),
+        "--set",
+        f"change.last_known_good={hostile}",
+        STANDIN_MOON_CI="fail",
+    )
+    assert run.returncode == 4  # deployed, but zjj does not report that "version"
+    assert json.loads(args_file.read_text()) == ["--tag", hostile]
+
+
+def test_an_action_whose_argument_cannot_be_filled_is_not_run(fixtures_world: World):
+    args_file = deploy_world(fixtures_world, DEPLOY_OK)
+    config = (fixtures_world.path / "phasegate.yaml").read_text()
+    head, tail = config.rsplit("facts.change.last_known_good }}", 1)  # the deploy line
+    (fixtures_world.path / "phasegate.yaml").write_text(head + "facts.extra.nothing }}" + tail)
+    run = fixtures_world.run(
+        "run", "--phase", "1", *CHANGE, *WINDOW, *at(0), STANDIN_MOON_CI="fail"
+    )
+    assert run.returncode == 4
+    assert "argument 3 cannot be filled: missing fact: facts.extra.nothing" in run.stderr
+    assert not args_file.exists()
+
+
+def test_concurrent_runs_never_tear_the_log(fixtures_world: World):
+    def one(index: int) -> int:
+        return fixtures_world.run("run", "--phase", "0", *CHANGE, *at(index)).returncode
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        codes = list(pool.map(one, range(8)))
+    assert codes == [0] * 8
+    lines = (fixtures_world.path / ".phasegate" / "decisions.jsonl").read_text().splitlines()
+    assert len(lines) == 8
+    times = sorted(json.loads(line)["facts"]["collected_at"] for line in lines)
+    assert times == [f"2026-11-20T10:{i:02d}:00Z" for i in range(8)]
+
+
+def test_unwritable_state_dir_is_exit_3(fixtures_world: World):
+    blocker = fixtures_world.path / "blocker"
+    blocker.write_text("a file where the state dir should be")
+    run = fixtures_world.run("run", "--phase", "0", *CHANGE, "--state-dir", "blocker/state")
+    assert run.returncode == 3
+    assert run.stderr.startswith("blocker/state: error: state dir is not writable")
+    assert len(run.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["collect"], 2, "the phase is unknown"),
+        (["collect", "--phase", "0", "--set", "nonsense"], 2, "expected PATH=VALUE"),
+        (["collect", "--phase", "0", "--set", "metrics.error_rate=high"], 2, "expected number"),
+        (["collect", "--phase", "0", "--config", "missing.yaml"], 3, "file not found"),
+        (["unfreeze", "--reason", " "], 2, "root cause"),
+    ],
+)
+def test_collect_usage_and_input_errors(fixtures_world: World, args, code, message):
+    result = fixtures_world.run(*args)
+    assert result.returncode == code
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
