@@ -19,7 +19,7 @@ from celpy import celtypes
 from celpy.evaluation import CELEvalError, base_functions
 
 #: Variables every expression sees.
-VARIABLES = ("facts", "params", "phase", "now")
+VARIABLES = ("facts", "params", "phase", "now", "history")
 #: Macros: `has(x.y)` and the comprehensions whose first argument names a variable.
 _MACROS = frozenset({"has", "all", "exists", "exists_one", "map", "filter"})
 _COMPREHENSIONS = frozenset({"all", "exists", "exists_one", "map", "filter"})
@@ -299,6 +299,7 @@ class Expression:
     text: str
     program: celpy.Runner
     reads: tuple[FactRead, ...]
+    ast: Any = None
 
     def params_read(self) -> tuple[FactRead, ...]:
         return tuple(read for read in self.reads if read.path[0] == "params")
@@ -323,7 +324,55 @@ def compile_expression(text: str, variables: tuple[str, ...] = VARIABLES) -> Exp
         message, line, col = analysis.problems[0]
         raise CelSyntaxError(message, line, col)
     program = _ENVIRONMENT.program(ast, functions=FUNCTIONS)
-    return Expression(text=text, program=program, reads=tuple(analysis.reads))
+    return Expression(text=text, program=program, reads=tuple(analysis.reads), ast=ast)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """`<fact path> <op> <other expression>` found in an expression: what a chart can plot."""
+
+    path: tuple[str, ...]
+    operator: str
+    other: Expression
+
+
+def comparisons(expression: Expression) -> list[Comparison]:
+    """The comparisons of a fact path with another expression, as the threshold to plot."""
+    found = []
+    for tree in expression.ast.iter_subtrees_topdown():
+        if tree.data != "relation" or len(tree.children) != 2:
+            continue
+        op_tree, right = tree.children
+        left = op_tree.children[0]
+        operator = _OPERATORS.get(op_tree.data)
+        if operator not in ("<", "<=", ">", ">="):
+            continue
+        for side, other, flipped in ((left, right, False), (right, left, True)):
+            path = _plain_path(side)
+            if path is None or path[0] != "facts":
+                continue
+            text = expression.text[other.meta.start_pos : other.meta.end_pos]
+            try:
+                compiled = compile_expression(text)
+            except CelSyntaxError:
+                continue
+            flip = {"<": ">", ">": "<", "<=": ">=", ">=": "<="}
+            found.append(Comparison(path, flip[operator] if flipped else operator, compiled))
+            break
+    return found
+
+
+def _plain_path(tree: Any) -> tuple[str, ...] | None:
+    """The path of an expression that is nothing but a member chain (`facts.metrics.x`)."""
+    node = tree
+    while isinstance(node, lark.Tree) and node.data != "member" and len(node.children) == 1:
+        node = node.children[0]
+    if not isinstance(node, lark.Tree) or node.data != "member":
+        return None
+    path, root, indexes = _chain(node)
+    if root is None or indexes or not path:
+        return None
+    return (str(root.children[0]), *path)
 
 
 def _parse_problem(exc: celpy.CELParseError) -> str:

@@ -17,7 +17,7 @@ from phasegate.collect.config import Config, default_config_path, load_config
 from phasegate.collect.contract import record_baseline
 from phasegate.durable import write_atomic
 from phasegate.errors import ExitCode, PhasegateError
-from phasegate.evaluate import evaluate
+from phasegate.evaluate import DEFAULT_HISTORY_WINDOW, evaluate
 from phasegate.facts import load_facts
 from phasegate.policy import (
     PolicySet,
@@ -25,7 +25,10 @@ from phasegate.policy import (
     default_policies_dir,
     load_policy_set,
 )
+from phasegate.recording import read_recording
+from phasegate.replay import check_expectations, load_expectations, replay
 from phasegate.report import FORMATS
+from phasegate.report.replay import REPLAY_FORMATS
 from phasegate.runner import run
 from phasegate.schemas import SCHEMA_NAMES, data_dir
 from phasegate.state import StateDir
@@ -66,12 +69,33 @@ def cli() -> None:
     help="Output format; the exit code never depends on it.",
 )
 @click.option("--allow-pause", is_flag=True, help="Exit 0 on a pause verdict.")
+@click.option(
+    "--history",
+    "history",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Earlier snapshots (a decision log, a JSONL recording or a folder), for "
+    "rules with `for:` or that read `history`.",
+)
+@click.option(
+    "--history-window",
+    type=click.IntRange(1, 10_000),
+    default=DEFAULT_HISTORY_WINDOW,
+    show_default=True,
+    help="How many earlier snapshots `history` holds.",
+)
 def evaluate_command(
-    facts: str, policies: Path | None, output_format: str, allow_pause: bool
+    facts: str,
+    policies: Path | None,
+    output_format: str,
+    allow_pause: bool,
+    history: Path | None,
+    history_window: int,
 ) -> None:
     """Decide continue, pause or rollback for the facts file FACTS (`-` reads stdin)."""
     loaded = load_facts(facts)
-    decision = evaluate(loaded, _load_policies(policies))
+    earlier = read_recording(history).snapshots if history is not None else ()
+    decision = evaluate(loaded, _load_policies(policies), earlier, history_window)
     click.echo(FORMATS[output_format](decision, _use_color()), nl=False)
     sys.exit(exit_code(decision.verdict, allow_pause=allow_pause))
 
@@ -268,10 +292,102 @@ def unfreeze_command(reason: str, config_path: Path | None, state_dir: Path | No
     )
 
 
+@cli.command("replay")
+@click.argument("recordings", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--policies",
+    "policies",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Folder of policy files. Default: ./policies if it exists, else the shipped set.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(sorted(REPLAY_FORMATS)),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "--expect",
+    "expect",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Expected verdicts per snapshot index or time range; mismatches exit 5.",
+)
+@click.option(
+    "--history-window",
+    type=click.IntRange(1, 10_000),
+    default=DEFAULT_HISTORY_WINDOW,
+    show_default=True,
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write the report here (atomically) instead of standard output.",
+)
+def replay_command(
+    recordings: tuple[Path, ...],
+    policies: Path | None,
+    output_format: str,
+    expect: Path | None,
+    history_window: int,
+    output: Path | None,
+) -> None:
+    """Decide every snapshot of recorded rollouts (JSONL files or folders of facts)."""
+    policy_set = _load_policies(policies)
+    expectations = load_expectations(expect) if expect is not None else []
+    loaded = [read_recording(path) for path in recordings]
+    progress = Progress(sum(len(r.snapshots) for r in loaded), enabled=_show_progress())
+    replayed = [
+        replay(recording, policy_set, history_window, progress.advance) for recording in loaded
+    ]
+    progress.close()
+    text = REPLAY_FORMATS[output_format](replayed, policy_set)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        write_atomic(output, text)
+    for recording in replayed:
+        for where, reason in recording.skipped:
+            click.echo(f"{where}: warning: skipped: {reason}", err=True)
+    problems = check_expectations(replayed, expectations)
+    for problem in problems:
+        click.echo(f"phasegate: expectation not met: {problem}", err=True)
+    sys.exit(ExitCode.EXPECTATION_FAILED if problems else ExitCode.CONTINUE)
+
+
+def _show_progress() -> bool:
+    """A progress bar for people at a terminal, never in CI logs."""
+    return sys.stderr is not None and sys.stderr.isatty() and not os.environ.get("CI")
+
+
+class Progress:
+    def __init__(self, total: int, *, enabled: bool) -> None:
+        self.total, self.done, self.enabled = total, 0, enabled and total > 0
+
+    def advance(self, count: int) -> None:
+        self.done += count
+        if self.enabled and (self.done % 200 == 0 or self.done == self.total):
+            width = 30
+            filled = width * self.done // self.total
+            click.echo(
+                f"\rreplaying [{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total}",
+                err=True,
+                nl=False,
+            )
+
+    def close(self) -> None:
+        if self.enabled:
+            click.echo("", err=True)
+
+
 @cli.command("schema")
 @click.argument("name", type=click.Choice(SCHEMA_NAMES))
 def schema_command(name: str) -> None:
-    """Print the JSON Schema for facts, policy or decision documents."""
+    """Print one of phasegate's JSON Schemas."""
     path = data_dir("schemas") / f"{name}.schema.json"
     click.echo(path.read_text(encoding="utf-8"), nl=False)
 

@@ -29,6 +29,7 @@ def write_atomic(path: Path, text: str) -> None:
     except OSError as exc:
         raise _unwritable(path, exc) from None
     try:
+        os.fchmod(handle, 0o644)  # mkstemp's 0600 would hide reports from the team
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
             stream.flush()

@@ -18,6 +18,7 @@ class ExitCode(IntEnum):
     USAGE = 2
     INVALID_INPUT = 3
     ACTION_FAILED = 4
+    EXPECTATION_FAILED = 5
     PAUSE = 10
     ROLLBACK = 20
 

@@ -7,8 +7,9 @@ result (`error`) that contributes its `on_error` verdict, never an exception and
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections import deque
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -19,12 +20,15 @@ from phasegate.errors import InputError, Location
 from phasegate.expressions import render
 from phasegate.facts import Facts
 from phasegate.policy import PolicySet, Rule
+from phasegate.recording import instant
 from phasegate.verdict import Verdict, combine
 
 
 class RuleStatus(StrEnum):
     SKIPPED = "skipped"
     PASSED = "passed"
+    #: The condition holds, but not yet in `for` consecutive snapshots.
+    PENDING = "pending"
     FIRED = "fired"
     ERROR = "error"
 
@@ -43,14 +47,19 @@ class RuleResult:
     message: str | None = None
     error: str | None = None
     error_location: Location | None = None
+    #: For rules with `for: N` (N > 1): N, and how many consecutive snapshots held so far.
+    hold: int = 1
+    streak: int = 0
 
     @property
     def contribution(self) -> Verdict:
-        """What this result adds to the decision."""
+        """What this result adds to the decision; a pending rule holds, never continues."""
         if self.status is RuleStatus.FIRED:
             return self.verdict
         if self.status is RuleStatus.ERROR:
             return self.on_error
+        if self.status is RuleStatus.PENDING:
+            return Verdict.PAUSE
         return Verdict.CONTINUE
 
 
@@ -80,16 +89,83 @@ class Decision:
         return {status.value: len(self.with_status(status)) for status in RuleStatus}
 
 
-def evaluate(facts: Facts, policy_set: PolicySet) -> Decision:
-    """Decide for one facts document: the most severe contribution of all applicable rules."""
+#: Previous snapshots `history` holds by default (oldest dropped first).
+DEFAULT_HISTORY_WINDOW = 50
+
+
+class Rollout:
+    """Decides the snapshots of one rollout in order, carrying what `for:` and `history` need.
+
+    A snapshot of another change or phase starts afresh: "held for N snapshots" and
+    `history` are about this rollout and this phase only.
+    """
+
+    def __init__(self, policy_set: PolicySet, window: int = DEFAULT_HISTORY_WINDOW) -> None:
+        self.policy_set = policy_set
+        self.window = window
+        self.key: tuple[Any, int] | None = None
+        self.history: deque[Mapping[str, Any]] = deque(maxlen=window)
+        self.streaks: dict[str, int] = {}
+
+    def decide(self, facts: Facts) -> Decision:
+        key = (facts.data["change"].get("commit"), facts.phase)
+        if key != self.key:
+            self.key, self.streaks = key, {}
+            self.history.clear()
+        history = list(self.history) if self.policy_set.reads_history else []
+        decision = _decide(facts, self.policy_set, history, self.streaks)
+        self.history.append(facts.data)
+        return decision
+
+
+def evaluate(
+    facts: Facts,
+    policy_set: PolicySet,
+    history: Sequence[Facts] = (),
+    window: int = DEFAULT_HISTORY_WINDOW,
+) -> Decision:
+    """Decide for one facts document: the most severe contribution of all applicable rules.
+
+    `history` (earlier snapshots, any order, any rollout) matters only to rules with `for:`
+    or that read `history`; the ones of this rollout and phase before `facts` are used.
+    """
+    rollout = Rollout(policy_set, window)
+    if policy_set.uses_history:
+        for past in previous_snapshots(facts, history):
+            rollout.decide(past)
+    return rollout.decide(facts)
+
+
+def previous_snapshots(facts: Facts, history: Sequence[Facts]) -> list[Facts]:
+    """The snapshots of the same change and phase collected before `facts`, oldest first."""
+    key = (facts.data["change"].get("commit"), facts.phase)
+    now = instant(facts.data["collected_at"])
+    earlier = [
+        past
+        for past in history
+        if (past.data["change"].get("commit"), past.phase) == key
+        and instant(past.data["collected_at"]) < now
+    ]
+    return sorted(earlier, key=lambda past: instant(past.data["collected_at"]))
+
+
+def _decide(
+    facts: Facts,
+    policy_set: PolicySet,
+    history: list[Mapping[str, Any]],
+    streaks: dict[str, int],
+) -> Decision:
     data = facts.data
     facts_cel = cel.to_cel(data)
+    history_cel = cel.to_cel(history)
     now = _timestamp(data["collected_at"], facts.source)
     results: list[RuleResult] = []
     for policy in policy_set.policies:
         variables = cel.activation(facts_cel, policy.params_cel, facts.phase, now)
+        variables["history"] = history_cel
         for rule in policy.rules:
-            results.append(_evaluate_rule(rule, facts.phase, variables, data))
+            result = _evaluate_rule(rule, facts.phase, variables, data)
+            results.append(_with_streak(result, rule, streaks))
     return Decision(
         verdict=combine(result.contribution for result in results),
         phase=facts.phase,
@@ -101,6 +177,19 @@ def evaluate(facts: Facts, policy_set: PolicySet) -> Decision:
         facts_digest=facts.digest,
         policy_digest=policy_set.digest,
     )
+
+
+def _with_streak(result: RuleResult, rule: Rule, streaks: dict[str, int]) -> RuleResult:
+    """Count consecutive snapshots where the condition held; fire only after `for` of them."""
+    held = result.status is RuleStatus.FIRED
+    streak = streaks[rule.id] = streaks.get(rule.id, 0) + 1 if held else 0
+    if rule.hold <= 1:
+        return result
+    if held and streak < rule.hold:
+        return replace(
+            result, status=RuleStatus.PENDING, message=None, hold=rule.hold, streak=streak
+        )
+    return replace(result, hold=rule.hold, streak=streak)
 
 
 def _timestamp(text: str, source: str) -> Any:

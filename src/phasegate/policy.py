@@ -38,6 +38,8 @@ class Rule:
     message: Template | None
     #: Maps a (line, col) inside `when` to the policy file, for evaluation errors.
     locate_when: Callable[[int, int], Location]
+    #: `for: N`: fires only once the condition held in N consecutive snapshots.
+    hold: int = 1
 
     @property
     def file(self) -> str:
@@ -71,6 +73,15 @@ class PolicySet:
     @property
     def rules(self) -> tuple[Rule, ...]:
         return tuple(rule for policy in self.policies for rule in policy.rules)
+
+    @property
+    def reads_history(self) -> bool:
+        return any(read.path[0] == "history" for rule in self.rules for read in rule.when.reads)
+
+    @property
+    def uses_history(self) -> bool:
+        """Whether earlier snapshots can change a decision (`for:` or `history`)."""
+        return self.reads_history or any(rule.hold > 1 for rule in self.rules)
 
 
 def builtin_policies_dir() -> Path:
@@ -242,6 +253,7 @@ def _compile_rule(
         on_error=Verdict.parse(raw.get("on_error", "pause")),
         message=message,
         locate_when=locate_when,
+        hold=int(raw.get("for", 1)),
     )
     return rule, errors
 

@@ -227,7 +227,7 @@ def run(
         state.check_writable()
     collection = collect(config, state, options)
     facts = facts_from_data(collection.facts, "collected facts")
-    decision = evaluate(facts, policy_set)
+    decision = evaluate(facts, policy_set, state.history() if policy_set.uses_history else ())
     if dry_run:
         return RunOutcome(decision, facts.data, planned=dry_run_lines(config, decision, facts.data))
     state.save_samples(collection.samples)

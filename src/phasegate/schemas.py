@@ -21,7 +21,7 @@ from jsonschema.exceptions import ValidationError
 from phasegate.errors import InputError, InputErrors
 from phasegate.loading import Document, NodePath
 
-SCHEMA_NAMES = ("facts", "policy", "decision", "config")
+SCHEMA_NAMES = ("facts", "policy", "decision", "config", "replay", "expectation")
 
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$")
 

@@ -15,7 +15,9 @@ from typing import Any
 from phasegate.digest import canonical_json
 from phasegate.durable import append_line, write_atomic
 from phasegate.errors import InputError, Location
+from phasegate.facts import Facts
 from phasegate.loading import load_document
+from phasegate.recording import read_recording
 
 DECISIONS = "decisions.jsonl"
 SAMPLES = "samples.json"
@@ -86,6 +88,11 @@ class StateDir:
         )
         (self.path / FREEZE).unlink()
         return True
+
+    def history(self) -> tuple[Facts, ...]:
+        """The facts of every logged decision: what `for:` and `history` look back on."""
+        log = self.path / DECISIONS
+        return read_recording(log).snapshots if log.exists() else ()
 
     def append_decision(self, record: dict[str, Any]) -> None:
         append_line(self.path / DECISIONS, canonical_json(record))

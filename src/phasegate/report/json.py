@@ -39,6 +39,9 @@ def _rule_object(result: RuleResult) -> dict[str, Any]:
         "on_error": result.on_error.label,
         "message": result.message,
     }
+    if result.hold > 1:
+        item["for"] = result.hold
+        item["streak"] = result.streak
     if result.error is not None:
         item["error"] = result.error
         if result.error_location is not None and result.error_location.line is not None:

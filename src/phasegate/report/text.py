@@ -24,12 +24,13 @@ def render(decision: Decision, color: bool = False) -> str:
     change = single_line(decision.change.get("tag") or decision.change.get("commit", "?"))
     head = _paint(decision.verdict.label.upper(), decision.verdict, color)
     lines = [f"{head}  phase {decision.phase}  change {change}  health {decision.health}"]
-    for result in decision.with_status(RuleStatus.FIRED, RuleStatus.ERROR):
+    for result in decision.with_status(RuleStatus.FIRED, RuleStatus.PENDING, RuleStatus.ERROR):
         lines.append(_result_line(result, color))
     counts = decision.counts()
     lines.append(
         f"{len(decision.results)} rules: {counts['fired']} fired, {counts['error']} error, "
-        f"{counts['passed']} passed, {counts['skipped']} skipped"
+        + (f"{counts['pending']} pending, " if counts["pending"] else "")
+        + f"{counts['passed']} passed, {counts['skipped']} skipped"
     )
     return "\n".join(lines) + "\n"
 
@@ -39,4 +40,9 @@ def _result_line(result: RuleResult, color: bool) -> str:
     if result.status is RuleStatus.ERROR:
         where = result.error_location or f"{result.file}:{result.line}"
         return f"  {effect} {result.id}: error: {single_line(result.error)} ({where})"
+    if result.status is RuleStatus.PENDING:
+        return (
+            f"  {effect} {result.id}: pending, held {result.streak} of {result.hold} "
+            f"snapshots ({result.file}:{result.line})"
+        )
     return f"  {effect} {result.id}: {single_line(result.message)} ({result.file}:{result.line})"

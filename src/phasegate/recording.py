@@ -1,0 +1,79 @@
+"""Recordings: sequences of facts documents that replay and `for:` rules read.
+
+A recording is a JSONL file (a bare facts document per line, or a decision-log line that
+carries one under `facts`) or a folder of facts files. A bad line never stops or corrupts
+a replay: it is skipped, counted and reported with its line number.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from phasegate.errors import InputError, Location
+from phasegate.facts import Facts, facts_from_data, load_facts
+from phasegate.loading import display_path, loads_strict, read_text
+
+
+@dataclass(frozen=True)
+class Recording:
+    source: str
+    #: Ordered by collected_at; snapshots with equal times keep their recorded order.
+    snapshots: tuple[Facts, ...]
+    #: (where, why) of every line or file that was not a usable facts document.
+    skipped: tuple[tuple[str, str], ...]
+
+
+def read_recording(path: str | Path) -> Recording:
+    path = Path(path)
+    if path.is_dir():
+        return _read_folder(path)
+    return _read_lines(path)
+
+
+def _read_lines(path: Path) -> Recording:
+    name = display_path(path)
+    snapshots: list[Facts] = []
+    skipped: list[tuple[str, str]] = []
+    for number, line in enumerate(read_text(path).split("\n"), 1):
+        if not line.strip():
+            continue
+        where = f"{name}:{number}"
+        try:
+            data: Any = loads_strict(line)
+        except (ValueError, RecursionError) as exc:
+            reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)[:120]
+            skipped.append((where, f"not JSON: {reason}"))
+            continue
+        if isinstance(data, dict) and "facts" in data and data.get("kind") != "Facts":
+            data = data["facts"]  # a decision-log line
+        try:
+            snapshots.append(facts_from_data(data, where))
+        except InputError as exc:
+            skipped.append((where, exc.message))
+    return Recording(name, _ordered(snapshots), tuple(skipped))
+
+
+def _read_folder(path: Path) -> Recording:
+    snapshots: list[Facts] = []
+    skipped: list[tuple[str, str]] = []
+    for file in sorted(path.iterdir(), key=lambda entry: entry.name):
+        if file.name.startswith(".") or file.suffix.lower() not in (".yaml", ".yml", ".json"):
+            continue
+        try:
+            snapshots.append(load_facts(file))
+        except InputError as exc:
+            skipped.append((str(exc.location or Location(str(file))), exc.message))
+    return Recording(display_path(path), _ordered(snapshots), tuple(skipped))
+
+
+def _ordered(snapshots: list[Facts]) -> tuple[Facts, ...]:
+    return tuple(sorted(snapshots, key=lambda facts: instant(facts.data["collected_at"])))
+
+
+def instant(text: str) -> datetime:
+    """An RFC 3339 time (as normalised by facts loading) as an aware datetime."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))

@@ -1,0 +1,273 @@
+"""Replay of recordings, `for:` streaks and `history`, end to end and in units."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from conftest import POLICIES, ROOT, healthy, run_cli
+from phasegate.evaluate import Rollout, RuleStatus, evaluate
+from phasegate.facts import facts_from_data
+from phasegate.policy import load_policy_set
+from phasegate.recording import read_recording
+from phasegate.replay import replay
+from phasegate.verdict import Verdict
+
+DEGRADES = ROOT / "fixtures" / "recordings" / "phase1-error-rate-degrades.jsonl"
+
+
+def test_degrading_metric_gives_first_pause_and_rollback_where_the_policies_imply():
+    result = run_cli("replay", str(DEGRADES), "--format", "json", "--policies", str(POLICIES))
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    schema = json.loads((ROOT / "schemas" / "replay.schema.json").read_text())
+    assert list(Draft202012Validator(schema).iter_errors(document)) == []
+    [recording] = document["recordings"]
+    summary = recording["summary"]
+    # error_rate 0.016 > 0.011*1.1+0.002 = 0.0141 at #4; 0.03 > 0.011*1.5+0.01 = 0.0265 at #6
+    assert (summary["first_pause"], summary["first_rollback"]) == (4, 6)
+    assert summary["counts"] == {"continue": 4, "pause": 2, "rollback": 2}
+    assert summary["first_rollback_rules"] == ["health.error-rate-regression"]
+    assert summary["breach_to_rollback_seconds"] == 600
+    assert recording["snapshots"][6]["fired"] == [
+        "health.error-rate-elevated",
+        "health.error-rate-regression",
+    ]
+
+
+def test_replay_equals_evaluating_each_snapshot_alone():
+    policy_set = load_policy_set(POLICIES)
+    recording = read_recording(DEGRADES)
+    replayed = replay(recording, policy_set)
+    for facts, decision in zip(recording.snapshots, replayed.decisions, strict=True):
+        assert evaluate(facts, policy_set) == decision
+
+
+def lines_of(path: Path) -> list[str]:
+    return path.read_text().splitlines()
+
+
+def test_bad_lines_are_skipped_counted_and_reported(tmp_path: Path):
+    lines = lines_of(DEGRADES)
+    broken = copy.deepcopy(json.loads(lines[2]))
+    broken["phase"] = 9
+    damaged = [*lines[:2], "{not json", json.dumps(broken), "", *lines[3:]]
+    path = tmp_path / "damaged.jsonl"
+    path.write_text("\n".join(damaged) + "\n")
+    result = run_cli("replay", str(path), "--format", "json")
+    assert result.returncode == 0
+    [recording] = json.loads(result.stdout)["recordings"]
+    assert recording["summary"]["skipped_lines"] == 2
+    assert len(recording["snapshots"]) == len(lines) - 1
+    assert f"{path}:3: warning: skipped: not JSON" in result.stderr
+    assert f"{path}:4: warning: skipped: phase: must be one of 0, 1, 2" in result.stderr
+
+
+def test_decision_log_lines_folders_order_and_separate_recordings(tmp_path: Path):
+    lines = lines_of(DEGRADES)
+    log = tmp_path / "decisions.jsonl"
+    log.write_text(
+        "\n".join(
+            json.dumps({"decision": {"verdict": "x"}, "facts": json.loads(line)})
+            for line in reversed(lines)
+        )
+        + "\n"
+    )
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    for index, line in enumerate(lines[:3]):
+        (folder / f"s{index}.json").write_text(line)
+    result = run_cli("replay", str(log), str(folder), "--format", "json")
+    first, second = json.loads(result.stdout)["recordings"]
+    assert [s["collected_at"] for s in first["snapshots"]] == sorted(
+        s["collected_at"] for s in first["snapshots"]
+    )
+    assert (first["summary"]["first_pause"], first["summary"]["first_rollback"]) == (4, 6)
+    assert len(second["snapshots"]) == 3 and second["summary"]["first_pause"] is None
+
+
+def test_expectations_pass_and_fail(tmp_path: Path):
+    good = tmp_path / "good.yaml"
+    good.write_text(
+        textwrap.dedent("""\
+        apiVersion: phasegate/v1
+        kind: ReplayExpectation
+        expect:
+          - {from: 0, to: 3, verdict: continue}
+          - {at: 4, verdict: pause}
+          - {from: "2026-11-20T10:30:00Z", to: "2026-11-20T10:35:00Z", verdict: rollback}
+        """)
+    )
+    assert run_cli("replay", str(DEGRADES), "--expect", str(good)).returncode == 0
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        good.read_text().replace("{at: 4, verdict: pause}", "{at: 4, verdict: continue}")
+    )
+    result = run_cli("replay", str(DEGRADES), "--expect", str(bad))
+    assert result.returncode == 5
+    assert (
+        "expectation not met: " + str(DEGRADES) + " #4 (2026-11-20T10:20:00Z): expected "
+        "continue, got pause (health.error-rate-elevated)"
+    ) in result.stderr
+
+
+def test_html_is_one_self_contained_page():
+    first = run_cli("replay", str(DEGRADES), "--format", "html")
+    second = run_cli("replay", str(DEGRADES), "--format", "html")
+    assert first.stdout == second.stdout
+    page = first.stdout
+    assert page.startswith("<!DOCTYPE html>") and page.count("<svg") >= 3
+    assert "<script" not in page and "src=" not in page and "href=" not in page
+    assert "health.error-rate-regression (&gt; facts.baseline.error_rate" in page
+    # every chart has a verdict band with two rollback snapshots
+    assert page.count('fill="#d33a2c"') == 2 * page.count("<svg")
+
+
+def test_markdown_lists_the_moves():
+    page = run_cli("replay", str(DEGRADES), "--format", "markdown").stdout
+    assert (
+        "| 6 | 2026-11-20T10:30:00Z | rollback | pause -> rollback; +fired "
+        "health.error-rate-regression |" in page
+    )
+
+
+# --- for: and history -------------------------------------------------------------------
+
+
+def policies(tmp_path: Path, rules: str):
+    directory = tmp_path / "policies"
+    directory.mkdir(exist_ok=True)
+    (directory / "p.yaml").write_text(
+        "apiVersion: phasegate/v1\nkind: Policy\nname: p\nrules:\n"
+        + textwrap.indent(textwrap.dedent(rules), "  ")
+    )
+    return load_policy_set(directory)
+
+
+def snapshots(rates: list[float], **changes) -> list:
+    result = []
+    for index, rate in enumerate(rates):
+        data = healthy(**changes)
+        data["collected_at"] = f"2026-11-20T10:{index:02d}:00Z"
+        data["metrics"]["error_rate"] = rate
+        result.append(facts_from_data(data, f"s{index}"))
+    return result
+
+
+SUSTAINED = """\
+- id: p.sustained
+  for: 3
+  when: facts.metrics.error_rate > 0.1
+  verdict: rollback
+"""
+
+
+def test_for_fires_only_after_consecutive_snapshots_and_resets_on_recovery(tmp_path: Path):
+    rollout = Rollout(policies(tmp_path, SUSTAINED))
+    sequence = snapshots([0.2, 0.2, 0.0, 0.2, 0.2, 0.2, 0.3, 0.0])
+    results = [rollout.decide(facts).results[0] for facts in sequence]
+    assert [r.status.value for r in results] == [
+        "pending",
+        "pending",
+        "passed",
+        "pending",
+        "pending",
+        "fired",
+        "fired",
+        "passed",
+    ]
+    assert [r.streak for r in results] == [1, 2, 0, 1, 2, 3, 4, 0]
+    assert [r.contribution for r in results] == [
+        Verdict.PAUSE,
+        Verdict.PAUSE,
+        Verdict.CONTINUE,
+        Verdict.PAUSE,
+        Verdict.PAUSE,
+        Verdict.ROLLBACK,
+        Verdict.ROLLBACK,
+        Verdict.CONTINUE,
+    ]
+
+
+def test_an_error_breaks_the_streak_and_never_continues(tmp_path: Path):
+    rollout = Rollout(policies(tmp_path, SUSTAINED))
+    sequence = snapshots([0.2, 0.2, 0.2])
+    del sequence[1].data["metrics"]["error_rate"]  # type: ignore[attr-defined]
+    results = [rollout.decide(facts).results[0] for facts in sequence]
+    assert [r.status.value for r in results] == ["pending", "error", "pending"]
+    assert all(r.contribution is not Verdict.CONTINUE for r in results)
+
+
+def test_a_new_phase_or_change_starts_afresh(tmp_path: Path):
+    rollout = Rollout(policies(tmp_path, SUSTAINED))
+    for facts in snapshots([0.2, 0.2]):
+        rollout.decide(facts)
+    [other] = snapshots([0.2], change={"commit": "other", "tag": "v0.4.3"})
+    assert rollout.decide(other).results[0].streak == 1
+
+
+JUMP = """\
+- id: p.jump
+  when: >
+    size(history) > 0 &&
+    facts.metrics.error_rate > history[size(history) - 1].metrics.error_rate * 2.0
+  verdict: pause
+"""
+
+
+def test_history_compares_with_the_previous_sample(tmp_path: Path):
+    rollout = Rollout(policies(tmp_path, JUMP), window=2)
+    statuses = [
+        rollout.decide(f).results[0].status for f in snapshots([0.01, 0.03, 0.031, 0.01, 0.05])
+    ]
+    assert statuses == [
+        RuleStatus.PASSED,
+        RuleStatus.FIRED,
+        RuleStatus.PASSED,
+        RuleStatus.PASSED,
+        RuleStatus.FIRED,
+    ]
+    assert len(rollout.history) == 2  # bounded by the window
+
+
+def test_evaluate_with_history_matches_replay(tmp_path: Path):
+    policy_set = policies(tmp_path, SUSTAINED)
+    sequence = snapshots([0.2, 0.0, 0.2, 0.2, 0.2])
+    log = tmp_path / "decisions.jsonl"
+    log.write_text("".join(json.dumps({"facts": dict(f.data)}) + "\n" for f in sequence[:4]))
+    current = tmp_path / "now.json"
+    current.write_text(json.dumps(dict(sequence[4].data)))
+    alone = run_cli("evaluate", str(current), "--policies", str(tmp_path / "policies"))
+    assert alone.returncode == 10 and "pending, held 1 of 3" in alone.stdout
+    with_history = run_cli(
+        "evaluate",
+        str(current),
+        "--policies",
+        str(tmp_path / "policies"),
+        "--history",
+        str(log),
+        "--format",
+        "json",
+    )
+    assert with_history.returncode == 20
+    [rule] = json.loads(with_history.stdout)["rules"]
+    assert (rule["status"], rule["for"], rule["streak"]) == ("fired", 3, 3)
+    # replaying all five snapshots decides the last one exactly as evaluate with history
+    everything = tmp_path / "all.jsonl"
+    everything.write_text(log.read_text() + json.dumps({"facts": dict(sequence[4].data)}) + "\n")
+    replayed = replay(read_recording(everything), policy_set).decisions[-1]
+    assert replayed == evaluate(sequence[4], policy_set, sequence[:4])
+    assert replayed.verdict is Verdict.ROLLBACK
+
+
+def test_for_is_validated(tmp_path: Path):
+    from phasegate.errors import InputError
+
+    with pytest.raises(InputError, match=re.escape("rules[0].for: must be >= 1")):
+        policies(tmp_path, SUSTAINED.replace("for: 3", "for: 0"))
