@@ -543,8 +543,8 @@ def _chain(member: lark.Tree) -> tuple[list[str], lark.Tree | None, list[Any]]:
             node = inner.children[0]
         elif inner.data == "primary" and inner.children[0].data == "ident":
             return list(reversed(fields)), inner.children[0], indexes
-        else:
-            indexes.append(inner)
+        else:  # a call or literal starts the chain: walk it as a member of its own
+            indexes.append(node)
             return [], None, indexes
 
 

@@ -10,14 +10,21 @@ import hashlib
 import json
 from typing import Any
 
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+)
+
 
 def canonical_json(value: Any) -> str:
     """Sorted keys, no insignificant whitespace, finite numbers only."""
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    )
+    return _CANONICAL.encode(value)
 
 
 def content_digest(value: Any) -> str:
     """`sha256:<hex>` of the canonical JSON of `value`."""
-    return "sha256:" + hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()
+    return text_digest(canonical_json(value))
+
+
+def text_digest(canonical: str) -> str:
+    """`sha256:<hex>` of canonical JSON text already built."""
+    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()

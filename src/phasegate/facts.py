@@ -13,10 +13,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from phasegate.digest import content_digest
+from jsonschema import Draft202012Validator
+
+from phasegate.digest import canonical_json, content_digest, text_digest
 from phasegate.errors import InputError, Location
-from phasegate.loading import load_document
-from phasegate.schemas import load_schema, problems, resolve, validate
+from phasegate.loading import checked_data, load_document
+from phasegate.schemas import (
+    FORMAT_CHECKER,
+    inlined,
+    load_schema,
+    problems,
+    resolve,
+    validate,
+)
 
 
 @dataclass(frozen=True)
@@ -56,11 +65,71 @@ def _finish(data: Any, source: str) -> Facts:
 
 def normalise(data: Mapping[str, Any]) -> dict[str, Any]:
     """Apply the schema's number types and the documented defaults to valid facts."""
+    return {key: normalise_part(key, value) for key, value in data.items()}
+
+
+def normalise_part(key: str, value: Any) -> Any:
+    """Normalise one top-level field: how each field normalises depends on it alone."""
     schema = load_schema("facts")
-    result = _coerce(copy.deepcopy(dict(data)), schema, schema)
-    for check in result.get("checks", {}).values():
-        check.setdefault("ok", check["exit_code"] == 0)
+    result = _coerce(copy.deepcopy(value), schema["properties"][key], schema)
+    if key == "checks":
+        for check in result.values():
+            check.setdefault("ok", check["exit_code"] == 0)
     return result
+
+
+class FactsStream:
+    """Validates and normalises a stream of similar documents, such as a recording.
+
+    Consecutive snapshots repeat most of their fields (checks, change, contract...), and
+    JSON Schema validation costs about a millisecond a document. A document is valid when
+    its top level is and each field is, so each distinct field value is checked and
+    normalised once; any invalid document goes the ordinary way, for its messages.
+    """
+
+    MAX_MEMO = 20_000
+
+    def __init__(self) -> None:
+        schema = load_schema("facts")
+        self._top = Draft202012Validator(
+            {
+                "type": "object",
+                "required": schema["required"],
+                "additionalProperties": False,
+                "properties": {key: True for key in schema["properties"]},
+            }
+        )
+        self._fields = {
+            key: Draft202012Validator(inlined(sub, schema), format_checker=FORMAT_CHECKER)
+            for key, sub in schema["properties"].items()
+        }
+        self._memo: dict[tuple[str, str], tuple[Any, str]] = {}
+
+    def facts(self, data: Any, source: str) -> Facts:
+        if not isinstance(data, dict) or not self._top.is_valid(data):
+            return facts_from_data(data, source)
+        normalised: dict[str, Any] = {}
+        texts: dict[str, str] = {}
+        for key, value in data.items():
+            try:
+                memo_key = (key, canonical_json(value))
+            except (ValueError, TypeError):
+                return facts_from_data(checked_data(data, source), source)
+            hit = self._memo.get(memo_key)
+            if hit is None:
+                checked_data(value, source)
+                if not self._fields[key].is_valid(value):
+                    return facts_from_data(data, source)
+                part = normalise_part(key, value)
+                hit = (part, canonical_json(part))
+                if len(self._memo) >= self.MAX_MEMO:
+                    self._memo.clear()
+                self._memo[memo_key] = hit
+            normalised[key], texts[key] = hit
+        canonical = (
+            "{" + ",".join(f"{canonical_json(key)}:{texts[key]}" for key in sorted(texts)) + "}"
+        )
+        return Facts(data=normalised, source=source, digest=text_digest(canonical))
 
 
 def _coerce(value: Any, node: Mapping[str, Any], root: Mapping[str, Any]) -> Any:

@@ -17,6 +17,7 @@ from phasegate import cel
 from phasegate.digest import content_digest
 from phasegate.errors import InputError, Location, raise_all
 from phasegate.expressions import DocumentCompiler, Template
+from phasegate.fastcel import FastProgram, compile_fast
 from phasegate.loading import Document, NodePath, load_document
 from phasegate.schemas import data_dir, load_schema, validate
 from phasegate.verdict import Verdict
@@ -40,6 +41,14 @@ class Rule:
     locate_when: Callable[[int, int], Location]
     #: `for: N`: fires only once the condition held in N consecutive snapshots.
     hold: int = 1
+    #: The same condition compiled for plain data, where fastcel supports it.
+    fast: FastProgram | None = None
+
+    @property
+    def memoizable(self) -> bool:
+        """Whether the condition is a function of the fact values it reads alone (`now` and
+        `history` change with every snapshot, so memoising them gains nothing)."""
+        return not any(read.path[0] in ("now", "history") for read in self.when.reads)
 
     @property
     def file(self) -> str:
@@ -57,6 +66,8 @@ class Policy:
     description: str
     phases: frozenset[int]
     params: Mapping[str, Any]
+    #: Params as rules see them (numbers as doubles): plain, and as CEL values.
+    params_plain: Any
     params_cel: Any
     rules: tuple[Rule, ...]
 
@@ -202,6 +213,7 @@ def _compile_policy(document: Document) -> tuple[Policy, list[InputError]]:
         description=data.get("description", ""),
         phases=policy_phases,
         params=params,
+        params_plain=_params_to_cel(params),
         params_cel=cel.to_cel(_params_to_cel(params)),
         rules=tuple(rules),
     )
@@ -254,6 +266,7 @@ def _compile_rule(
         message=message,
         locate_when=locate_when,
         hold=int(raw.get("for", 1)),
+        fast=compile_fast(when),
     )
     return rule, errors
 

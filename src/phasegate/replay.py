@@ -17,7 +17,7 @@ from phasegate.evaluate import DEFAULT_HISTORY_WINDOW, Decision, Rollout, RuleSt
 from phasegate.facts import Facts
 from phasegate.loading import load_document
 from phasegate.policy import PolicySet
-from phasegate.recording import Recording, instant
+from phasegate.recording import Recording, batch, instant
 from phasegate.schemas import validate
 from phasegate.verdict import Verdict
 
@@ -40,12 +40,13 @@ def replay(
     window: int = DEFAULT_HISTORY_WINDOW,
     progress: Callable[[int], None] | None = None,
 ) -> ReplayedRecording:
-    rollout = Rollout(policy_set, window)
+    rollout = Rollout(policy_set, window, messages=False)
     decisions = []
-    for facts in recording.snapshots:
-        decisions.append(rollout.decide(facts))
-        if progress is not None:
-            progress(1)
+    with batch():
+        for facts in recording.snapshots:
+            decisions.append(rollout.decide(facts))
+            if progress is not None:
+                progress(1)
     return ReplayedRecording(
         recording.source, tuple(decisions), recording.skipped, recording.snapshots
     )

@@ -25,10 +25,10 @@ SCHEMA_NAMES = ("facts", "policy", "decision", "config", "replay", "expectation"
 
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$")
 
-_FORMATS = FormatChecker(formats=())
+FORMAT_CHECKER = FormatChecker(formats=())
 
 
-@_FORMATS.checks("date-time")
+@FORMAT_CHECKER.checks("date-time")
 def is_rfc3339(value: object) -> bool:
     """RFC 3339 with a real calendar date; non-strings are the `type` keyword's business."""
     if not isinstance(value, str):
@@ -80,9 +80,22 @@ def resolve(node: Mapping[str, Any], root: Mapping[str, Any]) -> Mapping[str, An
     return node
 
 
+def inlined(node: Any, root: Mapping[str, Any]) -> Any:
+    """`node` with every local `$ref` replaced by what it names (the packaged schemas have no
+    recursive references), so a validator built from it never looks anything up."""
+    if isinstance(node, list):
+        return [inlined(item, root) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if "$ref" in node:
+        rest = {key: value for key, value in node.items() if key != "$ref"}
+        return {**inlined(dict(resolve({"$ref": node["$ref"]}, root)), root), **rest}
+    return {key: inlined(value, root) for key, value in node.items()}
+
+
 @cache
 def _validator(name: str) -> Draft202012Validator:
-    return Draft202012Validator(load_schema(name), format_checker=_FORMATS)
+    return Draft202012Validator(load_schema(name), format_checker=FORMAT_CHECKER)
 
 
 def validate(document: Document, schema_name: str) -> None:
