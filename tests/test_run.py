@@ -242,16 +242,22 @@ def test_broken_tool_output_leaves_facts_unknown(fixtures_world: World, env, fac
 
 
 def test_a_missing_tool_leaves_its_facts_unknown(tmp_path: Path):
+    world = make_world(tmp_path / "w", STANDINS["fixtures"])  # baseline recorded with zjj
     only = tmp_path / "only"
     only.mkdir()
     for tool in ("moon", "swarm"):
         (only / tool).symlink_to(STANDINS["fixtures"] / tool)
-    world = make_world(tmp_path / "w", only, record=False)
+    world.env["PATH"] = world.env["PATH"].replace(str(STANDINS["fixtures"]), str(only))
     facts = collect(world, "--phase", "0", *at(0))
+    unknown = facts["extra"]["phasegate_unknown"]
     assert "deployed_version" not in facts
-    assert "command not found: zjj" in facts["extra"]["phasegate_unknown"]["deployed_version"]
-    run = world.run("run", "--phase", "0", *CHANGE, *at(0))
+    assert "command not found: zjj" in unknown["deployed_version"]
+    assert "zjj status --json: command not found: zjj" in unknown["contract"]
+    run = world.run("run", "--phase", "0", *CHANGE, *at(0), "--format", "json")
     assert run.returncode == 10  # cannot verify: pause, never continue
+    errors = {r["id"]: r["error"] for r in json.loads(run.stdout)["rules"] if "error" in r}
+    assert errors["checklist.version-matches"] == "missing fact: facts.deployed_version"
+    assert errors["trigger.contract-break"].startswith("missing fact: facts.contract")
 
 
 def deploy_world(world: World, deploy_script: str) -> Path:
@@ -395,3 +401,169 @@ def test_collect_usage_and_input_errors(fixtures_world: World, args, code, messa
     assert result.returncode == code
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# --- state, freeze and recording hazards ---------------------------------------------------
+
+INCIDENTS_NONE = ["--set", "incidents=[]"]
+
+
+def test_phase1_can_continue_when_everything_is_healthy(world: World):
+    baseline = collect(world, "--phase", "1", *at(0), *INCIDENTS_NONE)
+    (world.path / "baseline.json").write_text(json.dumps(baseline))
+    run = world.run(
+        "run",
+        "--phase",
+        "1",
+        *CHANGE,
+        *WINDOW,
+        *at(30),
+        *INCIDENTS_NONE,
+        "--baseline",
+        "baseline.json",
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_a_dry_run_writes_nothing(fixtures_world: World):
+    run = fixtures_world.run("run", "--phase", "1", *CHANGE, *at(0), "--dry-run")
+    assert run.returncode in (0, 10, 20)
+    assert not (fixtures_world.path / ".phasegate").exists()
+
+
+@pytest.mark.parametrize("content", ["{}", "[]", '"x"', "{not yaml: [", '{"active": "yes"}'])
+def test_a_damaged_freeze_still_freezes_and_can_be_lifted(fixtures_world: World, content):
+    state = fixtures_world.path / ".phasegate"
+    state.mkdir()
+    (state / "freeze.json").write_text(content)
+    run = fixtures_world.run("run", "--phase", "0", *CHANGE, *at(0))
+    assert run.returncode == 10 and "freeze.active" in run.stdout
+    assert "damaged" in run.stdout
+    assert fixtures_world.run("unfreeze", "--reason", "checked by hand").returncode == 0
+    assert fixtures_world.run("run", "--phase", "0", *CHANGE, *at(1)).returncode == 0
+
+
+def test_set_cannot_lift_a_freeze(fixtures_world: World):
+    state = fixtures_world.path / ".phasegate"
+    state.mkdir()
+    (state / "freeze.json").write_text('{"active": true, "reason": "INC-9"}')
+    run = fixtures_world.run("run", "--phase", "0", *CHANGE, *at(0), "--set", "freeze.active=false")
+    assert run.returncode == 10 and "deployments frozen: INC-9" in run.stdout
+
+
+@pytest.mark.parametrize(
+    "env", [{"STANDIN_ZJJ": "locked"}, {"STANDIN_SWARM": "failing"}, {"STANDIN_ZJJ": "garbage"}]
+)
+def test_contract_record_refuses_an_unhealthy_system(tmp_path: Path, env):
+    world = make_world(tmp_path, STANDINS["fixtures"], record=False)
+    result = world.run("contract", "record", **env)
+    assert result.returncode == 3
+    assert "not recorded" in result.stderr
+    assert not (tmp_path / "contract-baseline.json").exists()
+
+
+def test_phase_start_belongs_to_the_change(fixtures_world: World):
+    first = collect(fixtures_world, "--phase", "1", *at(0))
+    del first
+    other = ["--set", "change.commit=aaaa111", "--set", "change.tag=v0.4.3"]
+    result = fixtures_world.run("collect", "--phase", "1", *other, *at(30))
+    facts = json.loads(result.stdout)
+    assert facts["phase_started_at"] == "2026-11-20T10:30:00Z"  # a new change starts afresh
+
+
+def test_a_failed_source_keeps_the_previous_sample(fixtures_world: World):
+    collect(fixtures_world, "--phase", "1", *at(0), STANDIN_SWARM_MAX_SEQ="812")
+    failed = collect(fixtures_world, "--phase", "1", *at(5), STANDIN_SWARM="failing")
+    assert "metrics" not in failed or "new_failures" not in failed["metrics"]
+    later = collect(fixtures_world, "--phase", "1", *at(10), STANDIN_SWARM_MAX_SEQ="840")
+    assert later["metrics"]["new_failures"] == 28.0  # 813..840, none lost to the failure
+
+
+def test_an_invalid_collected_value_becomes_unknown(fixtures_world: World):
+    config = fixtures_world.path / "phasegate.yaml"
+    config.write_text(
+        config.read_text().replace(
+            "sources:\n",
+            textwrap.dedent("""\
+        sources:
+          - name: tracker
+            command: [swarm, status]
+            facts:
+              incidents: "[{'id': 1}]"
+        """),
+            1,
+        )
+    )
+    facts = collect(fixtures_world, "--phase", "1", *at(0))
+    assert "incidents" not in facts
+    assert "invalid collected value" in facts["extra"]["phasegate_unknown"]["incidents"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--set", "collected_at=garbage"], "collected_at: not an RFC 3339 timestamp"),
+        (["--set", "metrics.error_rate=nan"], "expected number"),
+        (["--set", "metrics.agents_total=99999999999999999999999"], "expected integer"),
+        (["--set", "incidents={}"], "expected a JSON list"),
+    ],
+)
+def test_odd_set_values_are_usage_errors(fixtures_world: World, args, message):
+    result = fixtures_world.run("collect", "--phase", "1", *args)
+    assert result.returncode == 2 and message in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("samples.json", '{"swarm-status": "x", "swarm-failures": [1]}'),
+        ("phase.json", "[1, 2"),
+        ("decisions.jsonl", "{torn"),
+    ],
+)
+def test_damaged_state_files_do_not_crash(fixtures_world: World, name, content):
+    state = fixtures_world.path / ".phasegate"
+    state.mkdir()
+    (state / name).write_text(content)
+    run = fixtures_world.run("run", "--phase", "0", *CHANGE, *at(0))
+    assert run.returncode == 0, run.stderr
+    if name == "decisions.jsonl":
+        lines = (state / name).read_text().split("\n")
+        assert lines[0] == "{torn" and json.loads(lines[1])["decision"]["verdict"] == "continue"
+
+
+def test_a_damaged_contract_baseline_makes_the_contract_unknown(fixtures_world: World):
+    baseline = fixtures_world.path / "contract-baseline.json"
+    data = json.loads(baseline.read_text())
+    data["commands"][0]["shape"] = "x"
+    baseline.write_text(json.dumps(data))
+    facts = collect(fixtures_world, "--phase", "0", *at(0))
+    assert "contract" not in facts
+    assert "no usable contract baseline" in facts["extra"]["phasegate_unknown"]["contract"]
+
+
+def test_nothing_runs_when_the_decision_could_not_be_recorded(fixtures_world: World):
+    args_file = deploy_world(fixtures_world, DEPLOY_OK)
+    state = fixtures_world.path / ".phasegate"
+    state.mkdir()
+    (state / "remediation").write_text("a file where notes should go")
+    run = fixtures_world.run(
+        "run", "--phase", "2", *CHANGE, *WINDOW, *at(0), STANDIN_MOON_CI="fail"
+    )
+    assert run.returncode == 3 and "state dir is not writable" in run.stderr
+    assert not args_file.exists()
+
+
+def test_action_arguments_are_exact_and_never_null(fixtures_world: World):
+    config = fixtures_world.path / "phasegate.yaml"
+    actions = (
+        "  continue:\n"
+        "    - name: announce\n"
+        '      command: [echo, "--n={{ 1234567.5 }}", "{{ facts.extra.nothing_here }}"]\n'
+        "    - name: precise\n"
+        '      command: [echo, "--n={{ 1234567.5 }}"]'
+    )
+    config.write_text(config.read_text().replace("  continue: []", actions))
+    run = fixtures_world.run("run", "--phase", "0", *CHANGE, *at(0), "--dry-run")
+    assert 'would run precise: ["echo", "--n=1234567.5"]' in run.stderr
+    assert "would NOT run announce: argument 3 cannot be filled" in run.stderr

@@ -188,7 +188,9 @@ def collect_command(
     state.save_samples(collection.samples)
     for path, reason in sorted(collection.unknown.items()):
         click.echo(f"phasegate: warning: {path} unknown: {reason}", err=True)
-    text = json.dumps(collection.facts, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    text = (
+        json.dumps(dict(collection.facts.data), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    )
     if output is None:
         click.echo(text, nl=False)
     else:

@@ -10,6 +10,7 @@ import contextlib
 import fcntl
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from phasegate.errors import InputError, Location
@@ -20,8 +21,17 @@ def _unwritable(path: Path, exc: OSError) -> InputError:
     return InputError(f"cannot write: {reason}", Location(str(path)))
 
 
+def _sync_folder(folder: Path) -> None:
+    """Make a rename or a new file in `folder` survive a crash, not only its bytes."""
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
 def write_atomic(path: Path, text: str) -> None:
-    """Write to a temporary file beside `path`, fsync, then rename over it."""
+    """Write to a temporary file beside `path`, fsync, rename over it, fsync the folder."""
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -29,35 +39,60 @@ def write_atomic(path: Path, text: str) -> None:
     except OSError as exc:
         raise _unwritable(path, exc) from None
     try:
-        os.fchmod(handle, 0o644)  # mkstemp's 0600 would hide reports from the team
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            os.fchmod(stream.fileno(), 0o644)  # mkstemp's 0600 would hide reports
             stream.write(text)
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temporary, path)
+        _sync_folder(path.parent)
     except OSError as exc:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise _unwritable(path, exc) from None
 
 
-def append_line(path: Path, line: str) -> None:
-    """Append one line with a single write under an exclusive lock, then fsync."""
-    if "\n" in line:
-        raise ValueError("a log line cannot contain a newline")
-    data = (line + "\n").encode("utf-8")
-    path = Path(path)
+@contextlib.contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `path` (created if needed) for a read-modify-write."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
         raise _unwritable(path, exc) from None
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)  # closing releases the lock
+
+
+def append_line(path: Path, line: str) -> None:
+    """Append one line with a single write under an exclusive lock, then fsync.
+
+    A previous writer that died mid-line left no newline at the end: the new line starts
+    on a line of its own, so only the torn line is lost, never the new one.
+    """
+    if "\n" in line:
+        raise ValueError("a log line cannot contain a newline")
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        created = not path.exists()
+        descriptor = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise _unwritable(path, exc) from None
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        size = os.fstat(descriptor).st_size
+        torn = size > 0 and os.pread(descriptor, 1, size - 1) != b"\n"
+        data = ("\n" if torn else "").encode() + (line + "\n").encode("utf-8")
         written = 0
         while written < len(data):
             written += os.write(descriptor, data[written:])
         os.fsync(descriptor)
+        if created:
+            _sync_folder(path.parent)
     except OSError as exc:
         raise _unwritable(path, exc) from None
     finally:

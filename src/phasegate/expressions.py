@@ -116,9 +116,18 @@ def fill(
     An argument is never run half-filled: a missing value must stop the command, not become
     the text "<missing fact>" handed to a deploy script.
     """
-    pieces = _filled(template, variables, plain)
-    failures = [piece for piece in pieces if isinstance(piece, cel.EvalFailure)]
-    return failures[0] if failures else "".join(pieces)  # type: ignore[arg-type]
+    pieces: list[str] = []
+    for part in template.parts:
+        value = part if isinstance(part, str) else cel.run(part, variables, plain)
+        if isinstance(value, cel.EvalFailure):
+            return value
+        if value is None:
+            return cel.EvalFailure("the value is null")
+        if isinstance(value, float):  # exact, not the rounded form messages use
+            pieces.append(repr(float(value)))
+        else:
+            pieces.append(value if isinstance(value, str) else format_value(value))
+    return "".join(pieces)
 
 
 def format_value(value: Any) -> str:

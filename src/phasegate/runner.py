@@ -21,10 +21,9 @@ from phasegate.collect.config import Action, Config
 from phasegate.collect.output import OutputError, parse_output
 from phasegate.collect.process import run_command
 from phasegate.digest import canonical_json
-from phasegate.errors import ExitCode
+from phasegate.errors import ExitCode, InputError
 from phasegate.evaluate import Decision, evaluate
 from phasegate.expressions import fill
-from phasegate.facts import facts_from_data
 from phasegate.policy import PolicySet
 from phasegate.remediation import note_name, render_note
 from phasegate.report.json import decision_object
@@ -40,6 +39,8 @@ class Step:
     argv: tuple[str, ...] | None
     problem: str | None
     timeout: float
+    #: The rollback deploy, after which health is verified.
+    deploy: bool = False
 
 
 @dataclass
@@ -68,12 +69,12 @@ def _variables(
 def plan(config: Config, decision: Decision, facts: Mapping[str, Any]) -> list[Step]:
     """The commands this decision runs, in order, with every argument filled. Pure."""
     variables, plain = _variables(config, decision, facts)
-    actions: list[Action] = []
+    actions: list[tuple[Action, bool]] = []
     if deploys(decision) and config.deploy is not None:
-        actions.append(config.deploy)
-    actions.extend(config.actions[decision.verdict])
+        actions.append((config.deploy, True))
+    actions.extend((action, False) for action in config.actions[decision.verdict])
     steps = []
-    for action in actions:
+    for action, is_deploy in actions:
         argv: list[str] = []
         problem = None
         for index, template in enumerate(action.argv):
@@ -82,7 +83,9 @@ def plan(config: Config, decision: Decision, facts: Mapping[str, Any]) -> list[S
                 problem = f"argument {index + 1} cannot be filled: {value.message}"
                 break
             argv.append(value)
-        steps.append(Step(action.name, None if problem else tuple(argv), problem, action.timeout))
+        steps.append(
+            Step(action.name, None if problem else tuple(argv), problem, action.timeout, is_deploy)
+        )
     return steps
 
 
@@ -91,8 +94,9 @@ def deploys(decision: Decision) -> bool:
     return decision.verdict is Verdict.ROLLBACK and decision.phase in (1, 2)
 
 
-def manual_procedure(config: Config, decision: Decision) -> list[str]:
-    """The guide's rollback path for this phase, with the concrete tag, where not automated."""
+def manual_procedure(config: Config, decision: Decision, deployed: bool = False) -> list[str]:
+    """The guide's rollback path for this phase, with the concrete tag, where not automated
+    (or where the automated deploy did not succeed)."""
     if decision.verdict is not Verdict.ROLLBACK:
         return []
     if decision.phase == 0:
@@ -108,6 +112,8 @@ def manual_procedure(config: Config, decision: Decision) -> list[str]:
             f"Deploy {target} to all affected runners (no rollback.deploy command is "
             f"configured in {config.source})"
         )
+    elif not deployed:
+        steps.append(f"Deploy {target} to all affected runners (the configured deploy failed)")
     if decision.phase == 1:
         steps.append("Restart affected operator sessions")
     steps += [
@@ -126,7 +132,7 @@ def manual_procedure(config: Config, decision: Decision) -> list[str]:
 
 def apply(config: Config, decision: Decision, facts: Mapping[str, Any]) -> Application:
     """Run the planned commands, then verify health after a deploy."""
-    application = Application(manual=manual_procedure(config, decision))
+    application = Application()
     deployed = False
     for step in plan(config, decision, facts):
         if step.argv is None:
@@ -138,10 +144,10 @@ def apply(config: Config, decision: Decision, facts: Mapping[str, Any]) -> Appli
         ok = result.exit_code == 0 and not result.timed_out and result.failure is None
         detail = _outcome(result.exit_code, result.timed_out, result.failure, result.stderr)
         application.steps.append((f"{step.name}: {' '.join(step.argv)}", ok, detail))
-        if config.deploy is not None and step.name == config.deploy.name:
-            deployed = ok
-    if decision.verdict is Verdict.ROLLBACK and deployed:
+        deployed = deployed or (step.deploy and ok)
+    if deployed:
         application.steps.extend(verify(config, facts))
+    application.manual = manual_procedure(config, decision, deployed)
     return application
 
 
@@ -149,7 +155,9 @@ def verify(config: Config, facts: Mapping[str, Any]) -> list[tuple[str, bool, st
     """The guide's "validate state health after downgrade", as configured."""
     outcomes = []
     for check in config.verify:
-        result = run_command(check.command, timeout=60, max_output_bytes=config.max_output_bytes)
+        result = run_command(
+            check.command, timeout=check.timeout, max_output_bytes=config.max_output_bytes
+        )
         try:
             parsed = parse_output(result.stdout, check.parse, check.name)
         except OutputError as exc:
@@ -225,32 +233,43 @@ def run(
     """Collect, evaluate, apply, record: `phasegate run`. A dry run changes nothing."""
     if not dry_run:
         state.check_writable()
-    collection = collect(config, state, options)
-    facts = facts_from_data(collection.facts, "collected facts")
+    collection = collect(config, state, options, record=not dry_run)
+    facts = collection.facts
     decision = evaluate(facts, policy_set, state.history() if policy_set.uses_history else ())
     if dry_run:
         return RunOutcome(decision, facts.data, planned=dry_run_lines(config, decision, facts.data))
     state.save_samples(collection.samples)
     application = apply(config, decision, facts.data)
     outcome = RunOutcome(decision, facts.data, application)
-    if decision.verdict is Verdict.ROLLBACK:
-        outcome.note = _write_note(state, policy_set, decision, facts.data, application)
-        if decision.phase == 2:
+    try:
+        # What protects later runs first: the freeze and the log line, then the note.
+        if decision.verdict is Verdict.ROLLBACK and decision.phase == 2:
             change = decision.change.get("tag") or decision.change.get("commit")
             state.set_freeze(
                 f"phase 2 rollback of {change}: document the root cause, then "
                 "`phasegate unfreeze --reason ...`",
                 decision.collected_at,
             )
-    state.append_decision(
-        {
-            "decision": decision_object(decision),
-            "facts": dict(facts.data),
-            "actions": [
-                {"name": name, "ok": ok, "detail": detail} for name, ok, detail in application.steps
-            ],
-        }
-    )
+        state.append_decision(
+            {
+                "decision": decision_object(decision),
+                "facts": dict(facts.data),
+                "actions": [
+                    {"name": name, "ok": ok, "detail": detail}
+                    for name, ok, detail in application.steps
+                ],
+            }
+        )
+        if decision.verdict is Verdict.ROLLBACK:
+            outcome.note = _write_note(state, policy_set, decision, facts.data, application)
+    except InputError as exc:
+        application.steps.append(
+            (
+                f"record the decision in {state.path}",
+                False,
+                f"{exc.location}: {exc.message}" if exc.location else exc.message,
+            )
+        )
     return outcome
 
 

@@ -1,14 +1,14 @@
 """Gathering one facts document: checks, sources, contract drift, then the user's facts.
 
 The rule for every failure is the same: a fact that could not be measured is left absent
-and the reason is kept under `extra.phasegate`, so the rules that need it error and the
-verdict fails closed. Nothing that failed ever becomes a zero.
+and the reason is kept under `extra.phasegate_unknown`, so the rules that need it error and
+the verdict fails closed. Nothing that failed ever becomes a zero.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,9 +23,9 @@ from phasegate.collect.config import Config, Source
 from phasegate.collect.output import OutputError, ParsedOutput, parse_output
 from phasegate.collect.process import CommandResult, run_command
 from phasegate.errors import InputError, Location, UsageProblem
-from phasegate.facts import facts_from_data, load_facts
-from phasegate.loading import load_document
-from phasegate.schemas import load_schema, problems, resolve
+from phasegate.facts import Facts, facts_from_data, load_facts
+from phasegate.loading import INT64_MAX, INT64_MIN, checked_data, load_document, loads_strict
+from phasegate.schemas import is_rfc3339, load_schema, problems, resolve
 from phasegate.state import StateDir
 
 #: Environment variables CI systems set, and the facts they fill when --set does not.
@@ -50,11 +50,11 @@ class CollectOptions:
 
 @dataclass
 class Collection:
-    """A facts document and what the collector could not measure."""
+    """A validated facts document, what could not be measured, and source state to keep."""
 
-    facts: dict[str, Any]
+    facts: Facts
     unknown: dict[str, str]
-    samples: dict[str, Any]
+    samples: dict[str, dict[str, Any]]
 
 
 def utc_now() -> str:
@@ -66,12 +66,21 @@ def collect(
     state: StateDir,
     options: CollectOptions,
     clock: Callable[[], str] = utc_now,
+    *,
+    record: bool = True,
 ) -> Collection:
-    """Run everything the configuration declares and assemble a valid facts document."""
+    """Run everything the configuration declares and assemble a valid facts document.
+
+    With `record` false (a dry run) nothing is written to the state dir.
+    """
     overrides = _overrides(options)
     collected_at = options.collected_at or str(overrides.pop("collected_at", None) or clock())
-    phase = options.phase if options.phase is not None else overrides.pop("phase", None)
-    overrides.pop("phase", None)
+    if not is_rfc3339(collected_at):
+        raise UsageProblem(f"collected_at: not an RFC 3339 timestamp: {collected_at!r}")
+    collected_at = collected_at.upper()
+    phase = overrides.pop("phase", None)
+    if options.phase is not None:
+        phase = options.phase
     if phase is None:
         raise UsageProblem("the phase is unknown: pass --phase N (or --set phase=N)")
     now = celtypes.TimestampType(collected_at)
@@ -82,8 +91,9 @@ def collect(
         "collected_at": collected_at,
     }
     unknown: dict[str, str] = {}
+    collected: set[str] = set()
     previous = state.samples()
-    samples: dict[str, Any] = {}
+    samples: dict[str, dict[str, Any]] = {}
     for check in config.checks:
         result = run_command(
             check.command, timeout=check.timeout, max_output_bytes=config.max_output_bytes
@@ -92,29 +102,34 @@ def collect(
             unknown[f"checks.{check.name}"] = result.failure
             continue
         facts.setdefault("checks", {})[check.name] = _check_fact(result, check.parse)
+        collected.add(f"checks.{check.name}")
     for source in config.sources:
         kept = _run_source(source, config, previous.get(source.name, {}), now, facts, unknown)
+        collected.update(".".join(path) for path, _ in source.facts)
         if kept is not None:
             samples[source.name] = {**kept, "at": collected_at}
     if config.contract is not None:
         _contract(config, facts, unknown)
-    freeze = state.freeze()
-    if freeze is not None:
-        facts["freeze"] = freeze
+        collected.add("contract")
     if options.baseline is not None:
         facts["baseline"] = dict(load_facts(options.baseline).data.get("metrics", {}))
     for path, value in overrides.items():
         _put(facts, path.split("."), value)
         unknown.pop(path, None)
+        collected.discard(path)
+    freeze = state.freeze()
+    if freeze is not None:
+        facts["freeze"] = freeze  # the state dir's freeze wins: --set cannot lift it
     if "phase_started_at" not in facts:
-        facts["phase_started_at"] = state.phase_started_at(int(phase), collected_at)
-    _drop_invalid_collected(facts, unknown, set(overrides))
-    if unknown:
-        facts.setdefault("extra", {})
-        if isinstance(facts["extra"], dict):
-            facts["extra"]["phasegate_unknown"] = dict(sorted(unknown.items()))
-    facts_from_data(facts, "collected facts")  # raises on anything --set made invalid
-    return Collection(facts=facts, unknown=unknown, samples=samples)
+        commit = str(facts.get("change", {}).get("commit", ""))
+        facts["phase_started_at"] = state.phase_started_at(
+            commit, int(phase), collected_at, record=record
+        )
+    _drop_invalid_collected(facts, unknown, collected)
+    if unknown and isinstance(facts.setdefault("extra", {}), dict):
+        facts["extra"]["phasegate_unknown"] = dict(sorted(unknown.items()))
+    validated = facts_from_data(facts, "collected facts")  # what --set made invalid: exit 3
+    return Collection(facts=validated, unknown=unknown, samples=samples)
 
 
 def _check_fact(result: CommandResult, parse: str | None) -> dict[str, Any]:
@@ -186,7 +201,7 @@ def _run_source(
         return None
     variables, plain = source_variables(parsed, result, previous, now, config.params)
     success = cel.run(source.success, variables, plain)
-    if success is not True and not (isinstance(success, celtypes.BoolType) and success):
+    if not (isinstance(success, celtypes.BoolType) and success):
         why = success.message if isinstance(success, cel.EvalFailure) else "false"
         first_error = result.stderr.strip().splitlines()[:1]
         detail = f"; stderr: {first_error[0][:120]}" if first_error else ""
@@ -199,8 +214,10 @@ def _run_source(
             unknown[dotted] = f"source {source.name}: {value.message}"
         elif value is None:
             unknown[dotted] = f"source {source.name}: unknown (no value)"
+        elif not _finite(plain_value := cel.to_plain(value)):
+            unknown[dotted] = f"source {source.name}: not a finite number"
         else:
-            _put(facts, list(path), cel.to_plain(value))
+            _put(facts, list(path), plain_value)
     kept: dict[str, Any] = {}
     for name, expression in source.state:
         value = cel.run(expression, variables, plain)
@@ -256,6 +273,11 @@ def _contract(config: Config, facts: dict[str, Any], unknown: dict[str, str]) ->
             run_command(argv, timeout=contract.timeout, max_output_bytes=config.max_output_bytes)
             for _ in range(contract.runs)
         ]
+        broken = next((r for r in runs if r.failure or r.timed_out or r.truncated), None)
+        if broken is not None:
+            why = broken.failure or ("timed out" if broken.timed_out else "output too large")
+            unknown["contract"] = f"{name}: {why}: cannot tell whether its contract holds"
+            return
         drifted, nondeterministic = contract_shapes.assess(runs, baseline[name])
         if drifted:
             drift.append(name)
@@ -275,11 +297,14 @@ def load_baseline(path: Path) -> dict[str, Any]:
     commands = data.get("commands")
     if not isinstance(commands, list):
         raise InputError("commands: expected a list", Location(str(path)))
-    return {
-        str(entry.get("command")): entry.get("shape", {})
-        for entry in commands
-        if isinstance(entry, dict)
-    }
+    shapes = {}
+    for entry in commands:
+        if not isinstance(entry, dict) or not isinstance(entry.get("shape"), dict):
+            raise InputError(
+                "commands: every entry needs a command and a shape", Location(str(path))
+            )
+        shapes[str(entry.get("command"))] = entry["shape"]
+    return shapes
 
 
 def _put(target: dict[str, Any], path: list[str], value: Any) -> None:
@@ -314,9 +339,20 @@ def typed_value(path: str, text: str, origin: str) -> Any:
     declared = node.get("type")
     try:
         if declared == "integer" or node.get("enum") == [0, 1, 2]:
-            return int(text)
+            number = int(text)
+            if not INT64_MIN <= number <= INT64_MAX:
+                raise ValueError(text)
+            return number
         if declared == "number":
-            return float(text)
+            number = float(text)
+            if not math.isfinite(number):
+                raise ValueError(text)
+            return number
+        if declared == "array":
+            items = checked_data(loads_strict(text), origin)
+            if not isinstance(items, list):
+                raise ValueError(text)
+            return items
         if declared == "boolean":
             if text.lower() not in ("true", "false"):
                 raise ValueError(text)
@@ -324,12 +360,13 @@ def typed_value(path: str, text: str, origin: str) -> Any:
         if declared in ("string", None) and "properties" not in node:
             if declared is None:
                 try:
-                    return json.loads(text)
-                except ValueError:
+                    return checked_data(loads_strict(text), origin)
+                except (ValueError, InputError):
                     return text
             return text
-    except ValueError:
-        raise UsageProblem(f"{origin}={text}: expected {declared}") from None
+    except (ValueError, InputError):
+        expected = "a JSON list" if declared == "array" else declared
+        raise UsageProblem(f"{origin}={text}: expected {expected}") from None
     raise UsageProblem(f"{origin}: {path!r} is an object; set one of its fields")
 
 
@@ -350,20 +387,36 @@ def _schema_at(path: list[str]) -> dict[str, Any] | None:
 
 
 def _drop_invalid_collected(
-    facts: dict[str, Any], unknown: dict[str, str], overrides: set[str]
+    facts: dict[str, Any], unknown: dict[str, str], collected: set[str]
 ) -> None:
-    """A collected value of the wrong type becomes unknown, not an invalid document."""
+    """A collected fact with an invalid value becomes unknown, not an invalid document.
+
+    The schema names the innermost place it dislikes (an item of a list, a missing field);
+    what is dropped is the whole fact the collector set there, or every collected fact
+    below a place it dislikes as a whole. Problems in facts the user gave (--set,
+    --baseline) are left for validation to report.
+    """
     for path, message, _ in problems(facts, "facts"):
         dotted = ".".join(str(part) for part in path)
-        if (
-            not path
-            or dotted in overrides
-            or path[0] in ("apiVersion", "kind", "phase", "collected_at")
-        ):
+        if not dotted:
             continue
-        parent: Any = facts
-        for part in path[:-1]:
-            parent = parent.get(part) if isinstance(parent, dict) else None
-        if isinstance(parent, dict) and path[-1] in parent:
-            del parent[path[-1]]
-            unknown[dotted] = f"invalid collected value: {message}"
+        inside = [fact for fact in collected if dotted == fact or dotted.startswith(fact + ".")]
+        below = [fact for fact in collected if fact.startswith(dotted + ".")]
+        for owner in [max(inside, key=len)] if inside else below:
+            parts = owner.split(".")
+            parent: Any = facts
+            for part in parts[:-1]:
+                parent = parent.get(part) if isinstance(parent, dict) else None
+            if isinstance(parent, dict) and parts[-1] in parent:
+                del parent[parts[-1]]
+                unknown[owner] = f"invalid collected value: {message}"
+
+
+def _finite(value: Any) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, list):
+        return all(_finite(item) for item in value)
+    if isinstance(value, dict):
+        return all(_finite(item) for item in value.values())
+    return True

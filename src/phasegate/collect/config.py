@@ -83,6 +83,7 @@ class Verification:
     command: tuple[str, ...]
     parse: str
     expect: cel.Expression
+    timeout: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -172,6 +173,7 @@ def load_config(path: Path, state_dir: Path | None = None) -> Config:
             expect=verify_compiler.expression(
                 ("rollback", "verify", index, "expect"), f"verify {raw['name']!r}"
             ),
+            timeout=float(raw.get("timeout", 60)),
         )
         for index, raw in enumerate(rollback.get("verify", []))
     )
@@ -219,6 +221,13 @@ def _source(
         (name, compiler.expression((*path, "state", name), context))
         for name in raw.get("state", {})
     )
+    if "at" in raw.get("state", {}):
+        errors.append(
+            InputError(
+                f"{context}: state name 'at' is reserved (it holds the sample's time)",
+                document.location((*path, "state", "at"), key=True),
+            )
+        )
     success_text = raw.get("success")
     success = (
         compiler.expression((*path, "success"), context)

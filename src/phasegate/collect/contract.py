@@ -132,10 +132,26 @@ def record(
         if any(shape != shapes[0] for shape in shapes[1:]):
             raise ValueError(f"{name}: the output shape differs between runs; not recorded")
         problems = [problem for result in results for problem in inconsistencies(result)]
+        problems += [_unhealthy(result) for result in results if _unhealthy(result)]
         if problems:
             raise ValueError(f"{name}: {problems[0]}; not recorded")
         entries.append({"command": name, "argv": list(argv), "shape": shapes[0]})
     return {"apiVersion": "phasegate/v1", "kind": "ContractBaseline", "commands": entries}
+
+
+def _unhealthy(result: CommandResult) -> str:
+    """Why a run cannot serve as the contract, or "": a baseline is a healthy answer."""
+    if result.timed_out:
+        return "timed out"
+    if result.exit_code != 0:
+        return f"exit {result.exit_code} (record the baseline from a healthy system)"
+    try:
+        value = parse_output(result.stdout, "auto", command_name(result.argv)).value
+    except OutputError as exc:
+        return f"unreadable output ({exc})"
+    if isinstance(value, dict) and (value.get("success") is False or value.get("ok") is False):
+        return "the command reported failure"
+    return ""
 
 
 def record_baseline(config: Config, output: Path | None) -> Path:
