@@ -25,7 +25,7 @@ _MACROS = frozenset({"has", "all", "exists", "exists_one", "map", "filter"})
 _COMPREHENSIONS = frozenset({"all", "exists", "exists_one", "map", "filter"})
 _MACRO_ARITY = {"all": {2}, "exists": {2}, "exists_one": {2}, "filter": {2}, "map": {2, 3}}
 #: Type names usable as values, e.g. `type(x) == string`.
-_TYPE_NAMES = frozenset(
+TYPE_NAMES = frozenset(
     {
         "bool",
         "bytes",
@@ -440,7 +440,7 @@ class _Analysis:
         if kind == "ident":
             name = str(tree.children[0])
             known = self.variables
-            if name not in scope and name not in known and name not in _TYPE_NAMES:
+            if name not in scope and name not in known and name not in TYPE_NAMES:
                 self.problem(f"unknown name {name!r} (variables are {', '.join(known)})", tree)
             elif name in known and name not in scope:
                 line, col = _node_position(tree)
@@ -663,7 +663,7 @@ def translate(error: CELEvalError, expression: Expression, plain: Mapping[str, A
     if "regular expression" in detail:
         return EvalFailure("bad regular expression", line, col)
     token = getattr(error, "token", None)
-    if "overflow" in detail and token is not None and str(token) in _TYPE_NAMES:
+    if "overflow" in detail and token is not None and str(token) in TYPE_NAMES:
         return EvalFailure(f"cannot convert to {token}", line, col)
     if "overflow" in detail:
         return EvalFailure("integer overflow", line, col)
@@ -702,9 +702,17 @@ def _missing_read(
     return candidates[0] if candidates else None
 
 
-def _present(data: Any, path: tuple[str, ...]) -> bool:
+MISSING = object()
+
+
+def lookup(data: Any, path: tuple[str, ...]) -> Any:
+    """The value at `path` in plain data, or MISSING."""
     for part in path:
         if not isinstance(data, Mapping) or part not in data:
-            return False
+            return MISSING
         data = data[part]
-    return True
+    return data
+
+
+def _present(data: Any, path: tuple[str, ...]) -> bool:
+    return lookup(data, path) is not MISSING

@@ -51,15 +51,27 @@ def cli() -> None:
     """
 
 
-@cli.command("evaluate")
-@click.argument("facts", metavar="FACTS")
-@click.option(
+#: Options several commands share, defined once so they read and behave the same.
+POLICIES_OPTION = click.option(
     "--policies",
     "policies",
     type=click.Path(path_type=Path),
     default=None,
     help="Folder of policy files (*.yaml). Default: ./policies if it exists, else the shipped set.",
 )
+ALLOW_PAUSE_OPTION = click.option("--allow-pause", is_flag=True, help="Exit 0 on a pause verdict.")
+HISTORY_WINDOW_OPTION = click.option(
+    "--history-window",
+    type=click.IntRange(1, 10_000),
+    default=DEFAULT_HISTORY_WINDOW,
+    show_default=True,
+    help="How many earlier snapshots `history` holds.",
+)
+
+
+@cli.command("evaluate")
+@click.argument("facts", metavar="FACTS")
+@POLICIES_OPTION
 @click.option(
     "--format",
     "output_format",
@@ -68,7 +80,7 @@ def cli() -> None:
     show_default=True,
     help="Output format; the exit code never depends on it.",
 )
-@click.option("--allow-pause", is_flag=True, help="Exit 0 on a pause verdict.")
+@ALLOW_PAUSE_OPTION
 @click.option(
     "--history",
     "history",
@@ -77,13 +89,7 @@ def cli() -> None:
     help="Earlier snapshots (a decision log, a JSONL recording or a folder), for "
     "rules with `for:` or that read `history`.",
 )
-@click.option(
-    "--history-window",
-    type=click.IntRange(1, 10_000),
-    default=DEFAULT_HISTORY_WINDOW,
-    show_default=True,
-    help="How many earlier snapshots `history` holds.",
-)
+@HISTORY_WINDOW_OPTION
 def evaluate_command(
     facts: str,
     policies: Path | None,
@@ -199,13 +205,7 @@ def collect_command(
 
 @cli.command("run")
 @collect_options
-@click.option(
-    "--policies",
-    "policies",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Folder of policy files. Default: ./policies if it exists, else the shipped set.",
-)
+@POLICIES_OPTION
 @click.option(
     "--format",
     "output_format",
@@ -214,7 +214,7 @@ def collect_command(
     show_default=True,
     help="How to print the decision.",
 )
-@click.option("--allow-pause", is_flag=True, help="Exit 0 on a pause verdict.")
+@ALLOW_PAUSE_OPTION
 @click.option(
     "--dry-run", is_flag=True, help="Collect and decide, print what would run, run nothing."
 )
@@ -296,13 +296,7 @@ def unfreeze_command(reason: str, config_path: Path | None, state_dir: Path | No
 
 @cli.command("replay")
 @click.argument("recordings", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
-    "--policies",
-    "policies",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Folder of policy files. Default: ./policies if it exists, else the shipped set.",
-)
+@POLICIES_OPTION
 @click.option(
     "--format",
     "output_format",
@@ -317,12 +311,7 @@ def unfreeze_command(reason: str, config_path: Path | None, state_dir: Path | No
     default=None,
     help="Expected verdicts per snapshot index or time range; mismatches exit 5.",
 )
-@click.option(
-    "--history-window",
-    type=click.IntRange(1, 10_000),
-    default=DEFAULT_HISTORY_WINDOW,
-    show_default=True,
-)
+@HISTORY_WINDOW_OPTION
 @click.option(
     "-o",
     "--output",

@@ -240,11 +240,9 @@ class _NotScalar(Exception):
 
 
 def _read_value(plain: Mapping[str, Any], path: tuple[str, ...]) -> Any:
-    value: Any = plain
-    for part in path:
-        if not isinstance(value, Mapping) or part not in value:
-            return _ABSENT
-        value = value[part]
+    value = cel.lookup(plain, path)
+    if value is cel.MISSING:
+        return _ABSENT
     if isinstance(value, dict | list):
         raise _NotScalar  # keying on a whole list would cost what evaluating it costs
     return (type(value), value)  # 1, 1.0 and true must not share an entry

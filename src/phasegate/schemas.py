@@ -130,7 +130,7 @@ def _where(path: NodePath) -> str:
     return text or "document"
 
 
-def _json_type(value: Any) -> str:
+def json_type(value: Any) -> str:
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -181,7 +181,7 @@ def _message(error: ValidationError) -> str:
         hint = ""
         if wanted == "array" and isinstance(value, str) and " " in value.strip():
             hint = " (commands are argv lists run without a shell, e.g. [zjj, --version])"
-        got = "null" if value is None else f"{_json_type(value)} {_short(value)}"
+        got = "null" if value is None else f"{json_type(value)} {_short(value)}"
         return f"expected {wanted}, got {got}{hint}"
     if kind == "enum":
         return f"must be one of {', '.join(map(_short, expected))}; got {_short(value)}"

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from phasegate import schemas
 from phasegate.collect.output import OutputError, parse_output
 from phasegate.collect.process import CommandResult, run_command
 from phasegate.durable import write_atomic
@@ -25,17 +26,10 @@ ENVELOPE_FIELDS = ("$schema", "_schema_version")
 
 
 def json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
+    """The JSON type of a value, integers and decimals alike "number": a count that becomes
+    a ratio is a value change, not a shape change."""
+    kind = schemas.json_type(value)
+    return "number" if kind == "integer" else kind
 
 
 def output_shape(result: CommandResult) -> dict[str, Any]:

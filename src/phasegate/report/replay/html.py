@@ -55,7 +55,7 @@ def _charts(recording: ReplayedRecording, policy_set: PolicySet) -> list[str]:
     verdicts = [decision.verdict.label for decision in recording.decisions]
     charts = []
     for path in sorted(plots):
-        values = [_number(_lookup(facts.data, path[1:])) for facts in recording.snapshots]
+        values = [_number(cel.lookup(facts.data, path[1:])) for facts in recording.snapshots]
         if not any(value is not None for value in values):
             continue
         series = [(".".join(path), values, False)]
@@ -69,14 +69,6 @@ def _charts(recording: ReplayedRecording, policy_set: PolicySet) -> list[str]:
     if not charts:
         charts.append(_svg([], verdicts))
     return charts
-
-
-def _lookup(data: Any, path: tuple[str, ...]) -> Any:
-    for part in path:
-        if not isinstance(data, dict) or part not in data:
-            return None
-        data = data[part]
-    return data
 
 
 def _number(value: Any) -> float | None:
