@@ -63,14 +63,15 @@ def test_bad_lines_are_skipped_counted_and_reported(tmp_path: Path):
     broken["phase"] = 9
     damaged = [*lines[:2], "{not json", json.dumps(broken), "", *lines[3:]]
     path = tmp_path / "damaged.jsonl"
-    path.write_text("\n".join(damaged) + "\n")
+    path.write_bytes(("\n".join(damaged) + "\n").encode() + b"\xff\xfe not utf-8\n")
     result = run_cli("replay", str(path), "--format", "json")
     assert result.returncode == 0
     [recording] = json.loads(result.stdout)["recordings"]
-    assert recording["summary"]["skipped_lines"] == 2
+    assert recording["summary"]["skipped_lines"] == 3
     assert len(recording["snapshots"]) == len(lines) - 1
     assert f"{path}:3: warning: skipped: not JSON" in result.stderr
     assert f"{path}:4: warning: skipped: phase: must be one of 0, 1, 2" in result.stderr
+    assert f"{path}:{len(damaged) + 1}: warning: skipped: not JSON" in result.stderr
 
 
 def test_decision_log_lines_folders_order_and_separate_recordings(tmp_path: Path):

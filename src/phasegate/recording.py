@@ -18,7 +18,8 @@ from typing import Any
 
 from phasegate.errors import InputError, Location
 from phasegate.facts import Facts, FactsStream, load_facts
-from phasegate.loading import display_path, loads_strict, read_text
+from phasegate.loading import MAX_BYTES as MAX_LINE_BYTES
+from phasegate.loading import display_path, loads_strict
 
 
 @dataclass(frozen=True)
@@ -60,13 +61,16 @@ def _read_lines(path: Path) -> Recording:
     snapshots: list[Facts] = []
     skipped: list[tuple[str, str]] = []
     stream = FactsStream()
-    for number, line in enumerate(read_text(path).split("\n"), 1):
-        if not line.strip():
+    for number, raw in enumerate(_lines(path), 1):
+        if not raw.strip():
             continue
         where = f"{name}:{number}"
+        if len(raw) > MAX_LINE_BYTES:
+            skipped.append((where, f"line longer than {MAX_LINE_BYTES // 1024 // 1024} MiB"))
+            continue
         try:
-            data: Any = loads_strict(line)
-        except (ValueError, RecursionError) as exc:
+            data: Any = loads_strict(raw.decode("utf-8"))
+        except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
             reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)[:120]
             skipped.append((where, f"not JSON: {reason}"))
             continue
@@ -77,6 +81,20 @@ def _read_lines(path: Path) -> Recording:
         except InputError as exc:
             skipped.append((where, exc.message))
     return Recording(name, _ordered(snapshots), tuple(skipped))
+
+
+def _lines(path: Path) -> Iterator[bytes]:
+    """The file's lines, streamed: a year of samples is far larger than one document."""
+    name = display_path(path)
+    try:
+        with open(path, "rb") as handle:
+            yield from handle
+    except FileNotFoundError:
+        raise InputError("file not found", Location(name)) from None
+    except IsADirectoryError:
+        raise InputError("is a directory", Location(name)) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", Location(name)) from None
 
 
 def _read_folder(path: Path) -> Recording:
