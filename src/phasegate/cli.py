@@ -60,6 +60,13 @@ POLICIES_OPTION = click.option(
     help="Folder of policy files (*.yaml). Default: ./policies if it exists, else the shipped set.",
 )
 ALLOW_PAUSE_OPTION = click.option("--allow-pause", is_flag=True, help="Exit 0 on a pause verdict.")
+CONFIG_OPTION = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Collector configuration. Default: ./phasegate.yaml if it exists, else the shipped one.",
+)
 HISTORY_WINDOW_OPTION = click.option(
     "--history-window",
     type=click.IntRange(1, 10_000),
@@ -116,14 +123,7 @@ def _load_policies(policies: Path | None) -> PolicySet:
 def collect_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """The options `collect` and `run` share."""
     options = [
-        click.option(
-            "--config",
-            "config_path",
-            type=click.Path(path_type=Path),
-            default=None,
-            help="Collector configuration. Default: ./phasegate.yaml if it exists, "
-            "else the shipped one.",
-        ),
+        CONFIG_OPTION,
         click.option(
             "--phase", type=click.IntRange(0, 2), default=None, help="Rollout phase (0, 1 or 2)."
         ),
@@ -252,13 +252,7 @@ def contract_group() -> None:
 
 
 @contract_group.command("record")
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Collector configuration (default ./phasegate.yaml, else the shipped one).",
-)
+@CONFIG_OPTION
 @click.option(
     "-o",
     "--output",
@@ -279,8 +273,13 @@ def contract_record_command(config_path: Path | None, output: Path | None) -> No
 
 @cli.command("unfreeze")
 @click.option("--reason", required=True, help="Where the root cause is documented.")
-@click.option("--config", "config_path", type=click.Path(path_type=Path), default=None)
-@click.option("--state-dir", type=click.Path(path_type=Path), default=None)
+@CONFIG_OPTION
+@click.option(
+    "--state-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="State directory. Default: the config's state_dir (.phasegate).",
+)
 def unfreeze_command(reason: str, config_path: Path | None, state_dir: Path | None) -> None:
     """Lift the deployment freeze a Phase 2 rollback set, recording why."""
     if not reason.strip():
