@@ -60,6 +60,14 @@ POLICIES_OPTION = click.option(
     help="Folder of policy files (*.yaml). Default: ./policies if it exists, else the shipped set.",
 )
 ALLOW_PAUSE_OPTION = click.option("--allow-pause", is_flag=True, help="Exit 0 on a pause verdict.")
+FORMAT_OPTION = click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(sorted(FORMATS)),
+    default="text",
+    show_default=True,
+    help="How to print the decision; the exit code never depends on it.",
+)
 CONFIG_OPTION = click.option(
     "--config",
     "config_path",
@@ -79,14 +87,7 @@ HISTORY_WINDOW_OPTION = click.option(
 @cli.command("evaluate")
 @click.argument("facts", metavar="FACTS")
 @POLICIES_OPTION
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(sorted(FORMATS)),
-    default="text",
-    show_default=True,
-    help="Output format; the exit code never depends on it.",
-)
+@FORMAT_OPTION
 @ALLOW_PAUSE_OPTION
 @click.option(
     "--history",
@@ -206,14 +207,7 @@ def collect_command(
 @cli.command("run")
 @collect_options
 @POLICIES_OPTION
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(sorted(FORMATS)),
-    default="text",
-    show_default=True,
-    help="How to print the decision.",
-)
+@FORMAT_OPTION
 @ALLOW_PAUSE_OPTION
 @click.option(
     "--dry-run", is_flag=True, help="Collect and decide, print what would run, run nothing."

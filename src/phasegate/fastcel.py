@@ -458,20 +458,7 @@ class _Compiler:
 
     def _ident(self, tree: lark.Tree) -> Fn:
         name = str(tree.children[0])
-        if name in (
-            "bool",
-            "bytes",
-            "double",
-            "duration",
-            "int",
-            "list",
-            "map",
-            "null_type",
-            "string",
-            "timestamp",
-            "type",
-            "uint",
-        ):
+        if name in cel.TYPE_NAMES:
             raise Unsupported("type names")
 
         def lookup(env: Env) -> Any:

@@ -11,8 +11,8 @@ import io
 import json
 import math
 import sys
-from collections.abc import Mapping
-from contextlib import suppress
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -184,15 +184,11 @@ def display_path(path: str | Path) -> str:
     return "<stdin>" if str(path) == "-" else str(path)
 
 
-def read_text(path: str | Path) -> str:
-    """Read a whole input file as UTF-8, turning every OS failure into one clear line."""
-    name = display_path(path)
+@contextmanager
+def os_errors(name: str) -> Iterator[None]:
+    """Turn every OS failure to read an input into one clear line naming the file."""
     try:
-        if str(path) == "-":
-            raw = sys.stdin.buffer.read(MAX_BYTES + 1)
-        else:
-            with open(path, "rb") as handle:
-                raw = handle.read(MAX_BYTES + 1)
+        yield
     except FileNotFoundError:
         raise InputError("file not found", Location(name)) from None
     except IsADirectoryError:
@@ -201,6 +197,17 @@ def read_text(path: str | Path) -> str:
         raise InputError("permission denied", Location(name)) from None
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror or exc}", Location(name)) from None
+
+
+def read_text(path: str | Path) -> str:
+    """Read a whole input file as UTF-8, turning every OS failure into one clear line."""
+    name = display_path(path)
+    with os_errors(name):
+        if str(path) == "-":
+            raw = sys.stdin.buffer.read(MAX_BYTES + 1)
+        else:
+            with open(path, "rb") as handle:
+                raw = handle.read(MAX_BYTES + 1)
     if len(raw) > MAX_BYTES:
         raise InputError(f"file larger than {MAX_BYTES // (1024 * 1024)} MiB", Location(name))
     try:

@@ -19,7 +19,7 @@ from typing import Any
 from phasegate.errors import InputError, Location
 from phasegate.facts import Facts, FactsStream, load_facts
 from phasegate.loading import MAX_BYTES as MAX_LINE_BYTES
-from phasegate.loading import display_path, loads_strict
+from phasegate.loading import display_path, loads_strict, os_errors
 
 
 @dataclass(frozen=True)
@@ -85,16 +85,8 @@ def _read_lines(path: Path) -> Recording:
 
 def _lines(path: Path) -> Iterator[bytes]:
     """The file's lines, streamed: a year of samples is far larger than one document."""
-    name = display_path(path)
-    try:
-        with open(path, "rb") as handle:
-            yield from handle
-    except FileNotFoundError:
-        raise InputError("file not found", Location(name)) from None
-    except IsADirectoryError:
-        raise InputError("is a directory", Location(name)) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}", Location(name)) from None
+    with os_errors(display_path(path)), open(path, "rb") as handle:
+        yield from handle
 
 
 def _read_folder(path: Path) -> Recording:
