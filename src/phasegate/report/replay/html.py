@@ -26,7 +26,8 @@ body{font:14px system-ui,sans-serif;margin:24px;color:#222}
 h1{font-size:20px}h2{font-size:16px;margin-top:32px}h3{font-size:14px;margin:18px 0 4px}
 .legend span{margin-right:14px;white-space:nowrap}.legend i{display:inline-block;width:18px;
 height:3px;vertical-align:middle;margin-right:4px}svg{border:1px solid #ddd;background:#fff}
-.summary{color:#444}
+.summary{color:#444}.times{width:900px;display:flex;justify-content:space-between;
+font-size:11px;color:#666}
 """
 
 
@@ -47,11 +48,11 @@ def render(replayed: Sequence[ReplayedRecording], policy_set: PolicySet) -> str:
 
 
 def _charts(recording: ReplayedRecording, policy_set: PolicySet) -> list[str]:
-    plots: dict[tuple[str, ...], list[tuple[str, cel.Comparison, Any]]] = {}
+    plots: dict[tuple[str, ...], list[tuple[Any, cel.Comparison, Any]]] = {}
     for policy in policy_set.policies:
         for rule in policy.rules:
             for comparison in cel.comparisons(rule.when):
-                plots.setdefault(comparison.path, []).append((rule.id, comparison, policy))
+                plots.setdefault(comparison.path, []).append((rule, comparison, policy))
     verdicts = [decision.verdict.label for decision in recording.decisions]
     charts = []
     for path in sorted(plots):
@@ -59,15 +60,20 @@ def _charts(recording: ReplayedRecording, policy_set: PolicySet) -> list[str]:
         if not any(value is not None for value in values):
             continue
         series = [(".".join(path), values, False)]
-        for rule_id, comparison, policy in plots[path]:
-            limits = [_threshold(comparison, policy, facts) for facts in recording.snapshots]
-            series.append(
-                (f"{rule_id} ({comparison.operator} {comparison.other.text})", limits, True)
-            )
+        for rule, comparison, policy in plots[path]:
+            # A threshold only where its rule applies: no Phase 2 limit over Phase 1.
+            limits = [
+                _threshold(comparison, policy, facts) if facts.phase in rule.phases else None
+                for facts in recording.snapshots
+            ]
+            if any(limit is not None for limit in limits):
+                series.append(
+                    (f"{rule.id} ({comparison.operator} {comparison.other.text})", limits, True)
+                )
         charts.append(f"<h3>{escape('.'.join(path))}</h3>")
-        charts.append(_svg(series, verdicts))
+        charts.append(_svg(series, verdicts, _span(recording)))
     if not charts:
-        charts.append(_svg([], verdicts))
+        charts.append(_svg([], verdicts, _span(recording)))
     return charts
 
 
@@ -89,13 +95,23 @@ def _threshold(comparison: cel.Comparison, policy: Any, facts: Any) -> float | N
     return None if isinstance(value, cel.EvalFailure) else _number(cel.to_plain(value))
 
 
-def _svg(series: list[tuple[str, list[float | None], bool]], verdicts: list[str]) -> str:
+def _span(recording: ReplayedRecording) -> tuple[str, str]:
+    times = [decision.collected_at for decision in recording.decisions]
+    return (times[0], times[-1]) if times else ("", "")
+
+
+def _svg(
+    series: list[tuple[str, list[float | None], bool]],
+    verdicts: list[str],
+    span: tuple[str, str],
+) -> str:
     count = max(len(verdicts), 1)
     plot_height = HEIGHT - BAND - 22
     numbers = [value for _, values, _ in series for value in values if value is not None]
     low, high = (min(numbers), max(numbers)) if numbers else (0.0, 1.0)
-    if high == low:
-        high, low = high + 1.0, low - 1.0 if low else 0.0
+    if high == low:  # a flat line sits mid-chart, its value readable on the axis
+        pad = abs(high) * 0.1 or 1.0
+        high, low = high + pad, low - pad
 
     def x(index: int) -> float:
         return 40 + (WIDTH - 50) * (index + 0.5) / count
@@ -128,4 +144,5 @@ def _svg(series: list[tuple[str, list[float | None], bool]], verdicts: list[str]
             "</title></rect>"
         )
     out.append("</svg>")
-    return f'<div class="legend">{"".join(legend)}</div>' + "".join(out)
+    times = f'<div class="times"><span>{escape(span[0])}</span><span>{escape(span[1])}</span></div>'
+    return f'<div class="legend">{"".join(legend)}</div>' + "".join(out) + times
