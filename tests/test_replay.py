@@ -130,6 +130,8 @@ def test_html_is_one_self_contained_page():
     assert page.startswith("<!DOCTYPE html>") and page.count("<svg") >= 3
     assert "<script" not in page and "src=" not in page and "href=" not in page
     assert "health.error-rate-regression (&gt; facts.baseline.error_rate" in page
+    assert "health.throughput-low" not in page  # a Phase 2 rule: no limit over Phase 1
+    assert "2026-11-20T10:00:00Z</span><span>2026-11-20T10:35:00Z" in page
     # every chart has a verdict band with two rollback snapshots
     assert page.count('fill="#d33a2c"') == 2 * page.count("<svg")
 
