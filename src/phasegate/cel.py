@@ -112,15 +112,16 @@ def type_name(value: Any) -> str:
 
 
 def _is_integer(value: Any) -> bool:
-    return isinstance(value, celtypes.IntType | celtypes.UintType) and not isinstance(
-        value, celtypes.BoolType
-    )
+    return isinstance(value, int) and not isinstance(value, bool | celtypes.BoolType)
+
+
+def _is_double(value: Any) -> bool:
+    """DoubleType, and the plain float cel-python returns for `double + double`."""
+    return isinstance(value, float)
 
 
 def _mixed_numbers(a: Any, b: Any) -> bool:
-    return (_is_integer(a) and isinstance(b, celtypes.DoubleType)) or (
-        isinstance(a, celtypes.DoubleType) and _is_integer(b)
-    )
+    return (_is_integer(a) and _is_double(b)) or (_is_double(a) and _is_integer(b))
 
 
 def _spec_comparison(name: str, python_op: Callable[[Any, Any], bool]) -> Callable[..., Any]:
@@ -211,9 +212,7 @@ def _extreme(pick: Callable[..., Any]) -> Callable[[Any], Any]:
     def extreme(items: Any) -> Any:
         if not isinstance(items, list) or not items:
             raise TypeError("expects a non-empty list")
-        if all(_is_integer(item) for item in items) or all(
-            isinstance(item, celtypes.DoubleType) for item in items
-        ):
+        if all(_is_integer(item) for item in items) or all(_is_double(i) for i in items):
             return pick(items)
         raise TypeError("expects a list of ints or a list of doubles")
 

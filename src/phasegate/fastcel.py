@@ -548,6 +548,8 @@ def _index(value: Any, index: Any) -> Any:
     if isinstance(value, list) and _is_int(index):
         if 0 <= index < len(value):
             return value[index]
+        if index < 0:
+            raise Fallback  # cel-python indexes from the end, as Python does
         raise CelError
     if isinstance(value, Mapping) and isinstance(index, str):
         try:
