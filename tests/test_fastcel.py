@@ -131,6 +131,12 @@ def test_shipped_rules_agree_on_generated_snapshots(
 
 
 EXPRESSIONS = [
+    "facts.c || facts.l.exists(i, i.x == 1)",
+    "facts.c || facts.l.map(i, i.x).size() > 0",
+    "true || 1 && [] && 1",
+    "!has(facts.nope.k)",
+    "1.0 / (facts.a - facts.a) > 1.0",
+    "false && facts.a.exists(y, true)",
     "facts.a < facts.b",
     "facts.a == facts.b",
     "facts.a != facts.b",
@@ -166,7 +172,6 @@ EXPRESSIONS = [
     "facts.c == true",
     "facts.a == facts.c",
     "facts.n == null",
-    "facts.s.contains('b')",
     "timestamp('2026-01-01T00:00:00Z') < now",
     "now - timestamp(facts.t) < duration('1h')",
     "(now - timestamp(facts.t)).getSeconds() > 60",

@@ -154,7 +154,7 @@ def _spec_comparison(name: str, python_op: Callable[[Any, Any], bool]) -> Callab
 def _divide(a: Any, b: Any) -> Any:
     """Division by zero is an error for doubles too: IEEE's infinity would let `x / 0.0 < t`
     quietly pass or fail where a rule author meant "cannot tell"."""
-    if isinstance(b, celtypes.DoubleType) and float(b) == 0.0:
+    if _is_double(b) and float(b) == 0.0:  # also the plain float of double arithmetic
         raise ZeroDivisionError("division by zero")
     return base_functions["_/_"](a, b)
 

@@ -33,6 +33,11 @@ class CelError(Exception):
     """The expression has no value (missing key, division by zero, overflow...)."""
 
 
+class Missing(CelError):
+    """A map has no such key: cel-python makes this an error value, which `||` and `&&`
+    absorb when the other side decides (other failures may be raised exceptions)."""
+
+
 class Fallback(Exception):
     """Not something this evaluator decides: ask the interpreter."""
 
@@ -254,7 +259,6 @@ _CALLS: dict[tuple[str, int], Callable[..., Any]] = {
     ("getSeconds", 1): _get_seconds,
     ("startsWith", 2): _str_test(str.startswith),
     ("endsWith", 2): _str_test(str.endswith),
-    ("contains", 2): _str_test(lambda text, part: part in text),
     ("trim", 1): _string_method("trim"),
     ("trimPrefix", 2): _string_method("trimPrefix"),
     ("trimSuffix", 2): _string_method("trimSuffix"),
@@ -306,24 +310,30 @@ class _Compiler:
         if len(tree.children) == 1:
             return self.compile(tree.children[0])
         left, right = (self.compile(child) for child in tree.children)
+        absorbable = tuple(_simple(child) for child in tree.children)
 
         def logic(env: Env) -> Any:
-            try:
-                first = left(env)
-            except CelError:
-                first = _ERROR
-            if first is decisive:
-                return decisive
-            try:
-                second = right(env)
-            except CelError:
-                second = _ERROR
-            if second is decisive:
+            # cel-python evaluates both sides, and only some failures are error values that
+            # `||`/`&&` absorb (a missing key); others are raised and fail the whole
+            # expression. So both sides are evaluated, a missing key is absorbed as CEL
+            # says, and any other failure is left to the interpreter.
+            sides = []
+            for side, simple in zip((left, right), absorbable, strict=True):
+                try:
+                    sides.append(side(env))
+                except Missing:
+                    if not simple:
+                        raise Fallback from None
+                    sides.append(_ERROR)
+                except CelError:
+                    raise Fallback from None
+            first, second = sides
+            if first is decisive or second is decisive:
                 return decisive
             other = not decisive
             if (first is _ERROR or first is other) and (second is _ERROR or second is other):
                 if first is _ERROR or second is _ERROR:
-                    raise CelError
+                    raise Missing
                 return other
             raise Fallback
 
@@ -427,11 +437,17 @@ class _Compiler:
             scope[variable] = item
             return body(scope)
 
+        def guarded(env: Env, item: Any) -> Any:
+            try:  # cel-python raises errors inside map/filter bodies: not absorbable
+                return each(env, item)
+            except CelError:
+                raise Fallback from None
+
         if name == "map":
-            return lambda env: [each(env, item) for item in items(env)]
+            return lambda env: [guarded(env, item) for item in items(env)]
 
         def predicate(env: Env, item: Any) -> bool:
-            result = each(env, item)
+            result = guarded(env, item)
             if result is True or result is False:
                 return result
             raise Fallback
@@ -492,7 +508,10 @@ class _Compiler:
         target, name = self.compile(selection.children[0]), str(selection.children[1])
 
         def has(env: Env) -> bool:
-            value = target(env)
+            try:
+                value = target(env)
+            except CelError:
+                return False  # cel-python: has(e.f) is false when e itself is missing
             if isinstance(value, dict):
                 return name in value
             raise Fallback
@@ -513,6 +532,8 @@ class _Compiler:
             value = int(text, 16) if text.lstrip("-").startswith("0x") else int(text)
             if text.startswith("-0x"):
                 value = -int(text[1:], 16)
+            if not INT64_MIN <= value <= INT64_MAX:
+                raise Unsupported("an integer literal beyond 64 bits")
         elif kind == "FLOAT_LIT":
             value = float(text)
         elif kind == "BOOL_LIT":
@@ -524,6 +545,45 @@ class _Compiler:
         else:
             raise Unsupported(kind)
         return lambda env: value
+
+
+#: Nodes through which cel-python carries a missing key as an error value that `||` and
+#: `&&` can absorb. Calls, comprehensions, literals of lists and ternaries may raise.
+_SIMPLE = frozenset(
+    {
+        "expr",
+        "conditionalor",
+        "conditionaland",
+        "relation",
+        "relation_lt",
+        "relation_le",
+        "relation_gt",
+        "relation_ge",
+        "relation_eq",
+        "relation_ne",
+        "addition",
+        "addition_add",
+        "addition_sub",
+        "multiplication",
+        "multiplication_mul",
+        "multiplication_div",
+        "unary",
+        "unary_not",
+        "unary_neg",
+        "member",
+        "member_dot",
+        "primary",
+        "ident",
+        "literal",
+        "paren_expr",
+    }
+)
+
+
+def _simple(tree: Any) -> bool:
+    return all(sub.data in _SIMPLE for sub in tree.iter_subtrees()) and not any(
+        sub.data == "expr" and len(sub.children) == 3 for sub in tree.iter_subtrees()
+    )
 
 
 def _variable_name(tree: Any) -> str:
@@ -540,7 +600,7 @@ def _field(value: Any, name: str) -> Any:
         try:
             return value[name]
         except KeyError:
-            raise CelError from None
+            raise Missing from None
     raise Fallback
 
 
@@ -555,5 +615,5 @@ def _index(value: Any, index: Any) -> Any:
         try:
             return value[index]
         except KeyError:
-            raise CelError from None
+            raise Missing from None
     raise Fallback
