@@ -69,7 +69,7 @@ def to_plain(value: Any) -> Any:
     """CEL values back to plain data, for messages and reports."""
     if isinstance(value, type):
         return _TYPE_WORDS.get(value.__name__, value.__name__)
-    if isinstance(value, celtypes.BoolType):
+    if isinstance(value, celtypes.BoolType | bool):
         return bool(value)
     if isinstance(value, celtypes.TimestampType | celtypes.DurationType):
         return str(value)
@@ -617,6 +617,13 @@ _OPERATORS = {
     "unary_neg": "-",
     "unary_not": "!",
 }
+
+
+def operator_symbol(rule: str) -> str:
+    """The symbol of a grammar operator rule (`relation_gt` is `>`), as authors write it."""
+    return _OPERATORS.get(rule, rule)
+
+
 _TYPE_WORDS = {
     "IntType": "int",
     "UintType": "uint",

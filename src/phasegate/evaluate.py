@@ -159,7 +159,7 @@ def previous_snapshots(facts: Facts, history: Sequence[Facts]) -> list[Facts]:
     return sorted(earlier, key=lambda past: instant(past.data["collected_at"]))
 
 
-class _Snapshot:
+class Snapshot:
     """The variables of one snapshot, built once and only when a rule needs them.
 
     Rules the fast evaluator decides read the plain facts; converting the facts to CEL
@@ -199,7 +199,7 @@ def _decide(
     memo: dict[tuple[str, tuple[Any, ...]], bool] | None = None,
 ) -> Decision:
     data = facts.data
-    snapshot = _Snapshot(facts, history)
+    snapshot = Snapshot(facts, history)
     results: list[RuleResult] = []
     for policy in policy_set.policies:
         plain = snapshot.plain(policy)
@@ -285,7 +285,7 @@ def _timestamp(text: str, source: str) -> Any:
 def _evaluate_rule(
     rule: Rule,
     policy: Policy,
-    snapshot: _Snapshot,
+    snapshot: Snapshot,
     plain: dict[str, Any],
     messages: bool,
     memo: dict[tuple[str, tuple[Any, ...]], bool] | None,

@@ -1,0 +1,120 @@
+"""Why the verdict came out as it did: per rule, the facts it read and its evaluation tree.
+
+A reviewer asking "why did this pause?" needs more than the fired rule's message: the value
+of every fact the condition read, which sub-expressions were true or false, and which of
+them decided. The decision is the same `evaluate` result the gate acts on; the trees come
+from `trace`, which evaluates with the same interpreter, so the two cannot disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from phasegate import cel
+from phasegate.evaluate import (
+    DEFAULT_HISTORY_WINDOW,
+    Decision,
+    RuleResult,
+    RuleStatus,
+    Snapshot,
+    evaluate,
+    previous_snapshots,
+)
+from phasegate.facts import Facts
+from phasegate.policy import PolicySet, Rule
+from phasegate.trace import Node, trace
+from phasegate.verdict import Verdict
+
+#: What a read shows when the path is absent from the facts.
+MISSING = "(missing)"
+
+
+@dataclass(frozen=True)
+class Read:
+    """One value a condition read: `facts.metrics.error_rate = 0.05`."""
+
+    path: str
+    value: Any
+    present: bool
+
+
+@dataclass(frozen=True)
+class RuleExplanation:
+    rule: Rule
+    result: RuleResult
+    #: Empty for a skipped rule, which was not evaluated.
+    reads: tuple[Read, ...]
+    tree: Node | None
+    why: str
+
+
+@dataclass(frozen=True)
+class Explanation:
+    decision: Decision
+    rules: tuple[RuleExplanation, ...]
+    why: str
+
+
+def explain(
+    facts: Facts,
+    policy_set: PolicySet,
+    history: Sequence[Facts] = (),
+    window: int = DEFAULT_HISTORY_WINDOW,
+    rule_ids: Sequence[str] = (),
+) -> Explanation:
+    """Decide `facts` and explain every rule (or only `rule_ids`)."""
+    decision = evaluate(facts, policy_set, history, window)
+    earlier = previous_snapshots(facts, history)[-window:] if policy_set.reads_history else []
+    snapshot = Snapshot(facts, [past.data for past in earlier])
+    results = {result.id: result for result in decision.results}
+    explained = []
+    for policy in policy_set.policies:
+        for rule in policy.rules:
+            if rule_ids and rule.id not in rule_ids:
+                continue
+            result = results[rule.id]
+            if result.status is RuleStatus.SKIPPED:
+                why = f"skipped: the rule applies to phases {sorted(rule.phases)}"
+                explained.append(RuleExplanation(rule, result, (), None, why))
+                continue
+            plain = snapshot.plain(policy)
+            reads = tuple(_reads(rule, plain))
+            tree = trace(rule.when, snapshot.variables(policy), plain)
+            explained.append(RuleExplanation(rule, result, reads, tree, _rule_why(result)))
+    return Explanation(decision, tuple(explained), _decision_why(decision))
+
+
+def _reads(rule: Rule, plain: dict[str, Any]) -> list[Read]:
+    """Each path the condition reads, once, in the order it is written. `history` is left
+    out: a list of whole earlier snapshots says little in a list of values."""
+    seen: dict[str, Read] = {}
+    for read in rule.when.reads:
+        if read.path[0] == "history" or read.dotted in seen:
+            continue
+        value = cel.lookup(plain, read.path)
+        present = value is not cel.MISSING
+        seen[read.dotted] = Read(read.dotted, cel.to_plain(value) if present else None, present)
+    return list(seen.values())
+
+
+def _rule_why(result: RuleResult) -> str:
+    effect = result.contribution.label
+    if result.status is RuleStatus.FIRED:
+        return f"the condition is true, so the rule fires: {effect}"
+    if result.status is RuleStatus.PASSED:
+        return "the condition is false: the rule contributes nothing"
+    if result.status is RuleStatus.PENDING:
+        return (
+            f"the condition is true, held {result.streak} of {result.hold} snapshots: "
+            f"{effect} until it has held {result.hold}"
+        )
+    return f"the condition cannot be evaluated ({result.error}): on_error {effect}"
+
+
+def _decision_why(decision: Decision) -> str:
+    deciding = [r.id for r in decision.results if r.contribution is decision.verdict]
+    if decision.verdict is Verdict.CONTINUE:
+        return "continue: no rule fired, was pending or failed"
+    return f"{decision.verdict.label}: the most severe contribution, from {', '.join(deciding)}"

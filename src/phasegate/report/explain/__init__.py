@@ -1,0 +1,13 @@
+"""Renderers of an Explanation: text for people, json for tools."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from phasegate.explain import Explanation
+from phasegate.report.explain import json, text
+
+EXPLAIN_FORMATS: dict[str, Callable[[Explanation], str]] = {
+    "text": text.render,
+    "json": json.render,
+}

@@ -1,0 +1,69 @@
+"""`explain --format json`: the whole tree, every node located in its policy file, with
+`decided` marking the sub-expressions that settled their parent. Byte-stable."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from phasegate.errors import Location
+from phasegate.explain import Explanation, RuleExplanation
+from phasegate.trace import Node
+
+
+def render(explanation: Explanation) -> str:
+    decision = explanation.decision
+    document = {
+        "apiVersion": "phasegate/v1",
+        "kind": "Explanation",
+        "verdict": decision.verdict.label,
+        "phase": decision.phase,
+        "change": dict(decision.change),
+        "why": explanation.why,
+        "rules": [_rule(item) for item in explanation.rules],
+        "facts_digest": decision.facts_digest,
+        "policy_digest": decision.policy_digest,
+    }
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _rule(item: RuleExplanation) -> dict[str, Any]:
+    result = item.result
+    return {
+        "id": result.id,
+        "policy": result.policy,
+        "file": result.file,
+        "line": result.line,
+        "status": result.status.value,
+        "verdict": result.verdict.label,
+        "on_error": result.on_error.label,
+        "contribution": result.contribution.label,
+        "when": item.rule.when.text,
+        "message": result.message,
+        "error": result.error,
+        "reads": [
+            {"path": read.path, "present": read.present, "value": read.value} for read in item.reads
+        ],
+        "trace": None if item.tree is None else _node(item.tree, item.rule.locate_when, True),
+        "why": item.why,
+    }
+
+
+def _node(node: Node, locate: Callable[[int, int], Location], decided: bool) -> dict[str, Any]:
+    where = locate(node.line, node.col)
+    deciding = {id(child) for child in node.deciding()}
+    return {
+        "kind": node.kind.value,
+        "operator": node.operator,
+        "text": node.text,
+        "line": where.line,
+        "col": where.col,
+        "outcome": node.outcome.value,
+        "value": node.value,
+        "error": node.error,
+        "decided": decided,
+        "children": [
+            _node(child, locate, decided and id(child) in deciding) for child in node.children
+        ],
+    }
