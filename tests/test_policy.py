@@ -145,8 +145,8 @@ def test_unknown_function_and_param_and_fact_are_load_errors(policy_dir: Path):
         f"{path}:7:11: error: rule custom.a: unknown function 'trm'",
         f"{path}:10:41: error: rule custom.b: unknown param 'params.limt' "
         "(params of this file: limit)",
-        f"{path}:13:11: error: rule custom.c: unknown fact 'facts.metric' "
-        "(did you mean facts.metrics?)",
+        f"{path}:13:11: error: rule custom.c: unknown fact 'facts.metric.error_rate' "
+        "(did you mean facts.metrics.error_rate?)",
     ]
 
 
@@ -233,8 +233,8 @@ def test_empty_and_missing_folders(tmp_path: Path):
 
 
 def test_subfolders_and_other_files_are_ignored(policy_dir: Path):
-    (policy_dir / "tests").mkdir()
-    write(policy_dir / "tests", "broken.yaml", "not: [a policy\n")
+    (policy_dir / "notes").mkdir()
+    write(policy_dir / "notes", "broken.yaml", "not: [a policy\n")
     write(policy_dir, "README.md", "notes")
     assert len(load_policy_set(policy_dir).rules) == len(SHIPPED)
 

@@ -284,11 +284,13 @@ class FactRead:
 class CelSyntaxError(Exception):
     """An expression that does not compile; line and col are within the expression text."""
 
-    def __init__(self, message: str, line: int, col: int) -> None:
+    def __init__(self, message: str, line: int, col: int, code: str = "cel-syntax") -> None:
         super().__init__(message)
         self.message = message
         self.line = line
         self.col = col
+        #: The kind of problem: `cel-syntax`, `unknown-function`, `unknown-name`, ...
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -311,7 +313,7 @@ def compile_expression(text: str, variables: tuple[str, ...] = VARIABLES) -> Exp
     except celpy.CELParseError as exc:
         line = getattr(exc, "line", None) or 1
         col = getattr(exc, "column", None) or 1
-        raise CelSyntaxError(_parse_problem(exc), line, col) from None
+        raise CelSyntaxError(parse_problem(exc), line, col) from None
     except (lark.exceptions.LarkError, RecursionError) as exc:
         raise CelSyntaxError(f"cannot parse CEL ({type(exc).__name__})", 1, 1) from None
     analysis = _Analysis(variables)
@@ -320,8 +322,7 @@ def compile_expression(text: str, variables: tuple[str, ...] = VARIABLES) -> Exp
     except RecursionError:
         raise CelSyntaxError("expression nested too deeply", 1, 1) from None
     if analysis.problems:
-        message, line, col = analysis.problems[0]
-        raise CelSyntaxError(message, line, col)
+        raise CelSyntaxError(*analysis.problems[0])
     program = _ENVIRONMENT.program(ast, functions=FUNCTIONS)
     return Expression(text=text, program=program, reads=tuple(analysis.reads), ast=ast)
 
@@ -347,7 +348,7 @@ def comparisons(expression: Expression) -> list[Comparison]:
         if operator not in ("<", "<=", ">", ">="):
             continue
         for side, other, flipped in ((left, right, False), (right, left, True)):
-            path = _plain_path(side)
+            path = plain_path(side)
             if path is None or path[0] != "facts":
                 continue
             text = expression.text[other.meta.start_pos : other.meta.end_pos]
@@ -361,7 +362,7 @@ def comparisons(expression: Expression) -> list[Comparison]:
     return found
 
 
-def _plain_path(tree: Any) -> tuple[str, ...] | None:
+def plain_path(tree: Any) -> tuple[str, ...] | None:
     """The path of an expression that is nothing but a member chain (`facts.metrics.x`)."""
     node = tree
     while isinstance(node, lark.Tree) and node.data != "member" and len(node.children) == 1:
@@ -374,7 +375,7 @@ def _plain_path(tree: Any) -> tuple[str, ...] | None:
     return (str(root.children[0]), *path)
 
 
-def _parse_problem(exc: celpy.CELParseError) -> str:
+def parse_problem(exc: celpy.CELParseError) -> str:
     """What lark found, in a few words; cel-python's own text is only the caret picture."""
     cause = exc.__cause__ or exc.__context__
     if isinstance(cause, lark.exceptions.UnexpectedToken):
@@ -395,7 +396,7 @@ def _node_position(tree: Any) -> tuple[int, int]:
     return line or 1, col or 1
 
 
-def _string_literal(tree: Any) -> str | None:
+def string_literal(tree: Any) -> str | None:
     """The value of a plain quoted string literal expression, else None."""
     for sub in tree.iter_subtrees_topdown() if isinstance(tree, lark.Tree) else ():
         if sub.data == "literal":
@@ -416,11 +417,11 @@ class _Analysis:
     def __init__(self, variables: tuple[str, ...]) -> None:
         self.variables = variables
         self.reads: list[FactRead] = []
-        self.problems: list[tuple[str, int, int]] = []
+        self.problems: list[tuple[str, int, int, str]] = []
 
-    def problem(self, message: str, tree: Any) -> None:
+    def problem(self, message: str, tree: Any, code: str) -> None:
         line, col = _node_position(tree)
-        self.problems.append((message, line, col))
+        self.problems.append((message, line, col, code))
 
     def walk(self, tree: Any, scope: frozenset[str], guarded: bool) -> None:
         if not isinstance(tree, lark.Tree):
@@ -432,7 +433,7 @@ class _Analysis:
         if kind == "ident_arg":
             name = str(tree.children[0])
             if name not in KNOWN_FUNCTIONS:
-                self.problem(f"unknown function {name!r}", tree)
+                self.problem(f"unknown function {name!r}", tree, "unknown-function")
             for child in tree.children[1:]:
                 self.walk(child, scope, guarded or name == "has")
             return
@@ -440,26 +441,32 @@ class _Analysis:
             name = str(tree.children[0])
             known = self.variables
             if name not in scope and name not in known and name not in TYPE_NAMES:
-                self.problem(f"unknown name {name!r} (variables are {', '.join(known)})", tree)
+                self.problem(
+                    f"unknown name {name!r} (variables are {', '.join(known)})",
+                    tree,
+                    "unknown-name",
+                )
             elif name in known and name not in scope:
                 line, col = _node_position(tree)
                 self.reads.append(FactRead((name,), line, col, guarded))
             return
         if kind in ("dot_ident", "dot_ident_arg", "member_object"):
-            self.problem("qualified names and message construction are not supported", tree)
+            self.problem(
+                "qualified names and message construction are not supported", tree, "unsupported"
+            )
             return
         for child in tree.children:
             self.walk(child, scope, guarded)
 
     def _check_pattern(self, argument: Any) -> None:
         """A literal regex is checked when the set loads, not when a rule first runs."""
-        pattern = _string_literal(argument)
+        pattern = string_literal(argument)
         if pattern is None:
             return
         try:
             re.compile(pattern)
         except re.error as exc:
-            self.problem(f"bad regular expression: {exc}", argument)
+            self.problem(f"bad regular expression: {exc}", argument, "bad-regex")
 
     def _member(self, tree: lark.Tree, scope: frozenset[str], guarded: bool) -> None:
         child = tree.children[0]
@@ -471,20 +478,20 @@ class _Analysis:
             target, method = child.children[0], str(child.children[1])
             args = child.children[2] if len(child.children) > 2 else None
             if method not in KNOWN_FUNCTIONS:
-                self.problem(f"unknown function {method!r}", child)
+                self.problem(f"unknown function {method!r}", child, "unknown-function")
             self.walk(target, scope, guarded)
             if args is None:
                 return
             arguments = [arg for arg in args.children if isinstance(arg, lark.Tree)]
             if method in _COMPREHENSIONS and len(arguments) not in _MACRO_ARITY[method]:
-                self.problem(f"{method}() takes a variable and an expression", child)
+                self.problem(f"{method}() takes a variable and an expression", child, "macro")
                 return
             if method == "matches" and arguments:
                 self._check_pattern(arguments[0])
             if method in _COMPREHENSIONS and arguments:
                 bound = _bare_ident(arguments[0])
                 if bound is None:
-                    self.problem(f"{method}() needs a variable name first", arguments[0])
+                    self.problem(f"{method}() needs a variable name first", arguments[0], "macro")
                     return
                 for arg in arguments[1:]:
                     self.walk(arg, scope | {bound}, guarded)
@@ -533,7 +540,7 @@ def _chain(member: lark.Tree) -> tuple[list[str], lark.Tree | None, list[Any]]:
             fields.append(str(inner.children[1]))
             node = inner.children[0]
         elif inner.data == "member_index":
-            literal = _string_literal(inner.children[1])
+            literal = string_literal(inner.children[1])
             if literal is None:
                 indexes.append(inner.children[1])
                 fields.clear()

@@ -15,6 +15,10 @@ class ExitCode(IntEnum):
 
     CONTINUE = 0
     INTERNAL = 1
+    #: The reviewer tools (lint, fmt --check, test, diff --fail-on) found what they check
+    #: for. The same 1 as an internal error, as eslint, opa test and promtool use it: either
+    #: way the pipeline stops; the stderr line tells which.
+    CHECK_FAILED = 1
     USAGE = 2
     INVALID_INPUT = 3
     ACTION_FAILED = 4
@@ -44,10 +48,14 @@ class PhasegateError(Exception):
 
     exit_code: ExitCode = ExitCode.INTERNAL
 
-    def __init__(self, message: str, location: Location | None = None) -> None:
+    def __init__(
+        self, message: str, location: Location | None = None, code: str = "invalid-input"
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.location = location
+        #: What kind of problem, for tools (`lint` finding ids): e.g. `schema`, `cel-syntax`.
+        self.code = code
 
     def lines(self) -> list[str]:
         """One line per problem, compiler style, so CI logs link to the file."""

@@ -18,10 +18,10 @@ from phasegate import cel
 from phasegate.errors import InputError, Location
 from phasegate.loading import Document, NodePath
 
-_PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
+PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
 
-#: Extra static checks: (problem, the read it is about) for a compiled expression.
-Check = Callable[[cel.Expression], list[tuple[str, cel.FactRead]]]
+#: Extra static checks: (code, problem, the read it is about) for a compiled expression.
+Check = Callable[[cel.Expression], list[tuple[str, str, cel.FactRead]]]
 
 
 @dataclass(frozen=True)
@@ -51,11 +51,11 @@ class DocumentCompiler:
             expression = cel.compile_expression(source, self.variables)
         except cel.CelSyntaxError as exc:
             where = self.locate(path, offset, source, exc.line, exc.col)
-            self.errors.append(InputError(f"{context}: {exc.message}", where))
+            self.errors.append(InputError(f"{context}: {exc.message}", where, exc.code))
             return None
-        for problem, read in self.check(expression) if self.check else ():
+        for code, problem, read in self.check(expression) if self.check else ():
             where = self.locate(path, offset, source, read.line, read.col)
-            self.errors.append(InputError(f"{context}: {problem}", where))
+            self.errors.append(InputError(f"{context}: {problem}", where, code))
         return expression
 
     def template(self, path: NodePath, context: str) -> Template:
@@ -63,7 +63,7 @@ class DocumentCompiler:
         text = _value(self.document.data, path)
         parts: list[str | cel.Expression] = []
         position = 0
-        for match in _PLACEHOLDER.finditer(text):
+        for match in PLACEHOLDER.finditer(text):
             parts.append(text[position : match.start()])
             expression = self.expression(path, context, match.group(1), match.start(1))
             if expression is not None:
@@ -72,7 +72,7 @@ class DocumentCompiler:
         rest = text[position:]
         if "{{" in rest:
             where = self.document.locate_offset(path, position + rest.index("{{"))
-            self.errors.append(InputError(f"{context}: '{{{{' without '}}}}'", where))
+            self.errors.append(InputError(f"{context}: '{{{{' without '}}}}'", where, "template"))
         parts.append(rest)
         return Template(tuple(part for part in parts if part != ""))
 

@@ -7,19 +7,18 @@ all files are reported at once, each at its file:line:col.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from phasegate import cel
+from phasegate import cel, factschema
 from phasegate.digest import content_digest
 from phasegate.errors import InputError, Location, raise_all
 from phasegate.expressions import DocumentCompiler, Template
 from phasegate.fastcel import FastProgram, compile_fast
 from phasegate.loading import Document, NodePath, load_document
-from phasegate.schemas import data_dir, load_schema, validate
+from phasegate.schemas import data_dir, validate
 from phasegate.verdict import Verdict
 
 ALL_PHASES = (0, 1, 2)
@@ -141,27 +140,65 @@ def load_policy_set(directory: Path, display: str | None = None) -> PolicySet:
     as given), so a decision is byte-identical wherever the shipped set is installed.
     """
     shown = display if display is not None else str(directory)
+    documents, unreadable = read_policy_documents(policy_files(directory), shown)
+    policies, problems = compile_policies(documents)
+    raise_all(unreadable + problems)
+    digest = content_digest(
+        [{"file": Path(doc.source).name, "policy": doc.data} for doc in documents]
+    )
+    return PolicySet(
+        policies=tuple(policies), digest=digest, source=shown, directory=directory.resolve()
+    )
+
+
+def read_policy_documents(
+    paths: list[Path], shown: str | None = None
+) -> tuple[list[Document], list[InputError]]:
+    """Parse policy files; those that cannot be read or parsed are errors, the rest documents.
+
+    With `shown`, each document is named `<shown>/<file name>` in messages and results.
+    """
     documents: list[Document] = []
     errors: list[InputError] = []
-    for path in policy_files(directory):
+    for path in paths:
         try:
             document = load_document(path)
-            shown_doc = replace(document, source=f"{shown.rstrip('/')}/{path.name}")
-            validate(shown_doc, "policy")
-            documents.append(shown_doc)
+        except InputError as error:
+            errors.extend(getattr(error, "errors", [error]))
+            continue
+        if shown is not None:
+            document = replace(document, source=f"{shown.rstrip('/')}/{path.name}")
+        documents.append(document)
+    return documents, errors
+
+
+def compile_policies(documents: list[Document]) -> tuple[list[Policy], list[InputError]]:
+    """Validate and compile parsed policy documents as one set (rule ids unique across it).
+
+    Returns the policies that validated (with the rules that compiled) and every problem;
+    a set with any problem must not be used to decide, but `lint` reports on the rest.
+    """
+    errors: list[InputError] = []
+    valid = []
+    for document in documents:
+        try:
+            validate(document, "policy")
+            valid.append(document)
         except InputError as error:
             errors.extend(getattr(error, "errors", [error]))
     policies: list[Policy] = []
     seen: dict[str, Location] = {}
     names: dict[str, Location] = {}
-    for document in documents:
+    for document in valid:
         policy, problems = _compile_policy(document)
         errors.extend(problems)
         where = document.location(("name",))
         if policy.name in names:
             errors.append(
                 InputError(
-                    f"duplicate policy name {policy.name!r} (first at {names[policy.name]})", where
+                    f"duplicate policy name {policy.name!r} (first at {names[policy.name]})",
+                    where,
+                    "duplicate-name",
                 )
             )
         names.setdefault(policy.name, where)
@@ -169,18 +206,14 @@ def load_policy_set(directory: Path, display: str | None = None) -> PolicySet:
             if rule.id in seen:
                 errors.append(
                     InputError(
-                        f"duplicate rule id {rule.id!r} (first at {seen[rule.id]})", rule.location
+                        f"duplicate rule id {rule.id!r} (first at {seen[rule.id]})",
+                        rule.location,
+                        "duplicate-id",
                     )
                 )
             seen.setdefault(rule.id, rule.location)
         policies.append(policy)
-    raise_all(errors)
-    digest = content_digest(
-        [{"file": Path(doc.source).name, "policy": doc.data} for doc in documents]
-    )
-    return PolicySet(
-        policies=tuple(policies), digest=digest, source=shown, directory=directory.resolve()
-    )
+    return policies, errors
 
 
 def _params_to_cel(value: Any) -> Any:
@@ -238,6 +271,7 @@ def _compile_rule(
                 f"rule {rule_id}: phases {outside} are outside the policy's phases "
                 f"{sorted(policy_phases)}",
                 document.location((*base, "phases")),
+                "phases",
             )
         )
 
@@ -273,16 +307,20 @@ def _compile_rule(
 
 def _static_problems(
     expression: cel.Expression, params: Mapping[str, Any]
-) -> list[tuple[str, cel.FactRead]]:
-    """What can be known wrong before any facts exist: unknown params and top-level facts."""
+) -> list[tuple[str, str, cel.FactRead]]:
+    """What can be known wrong before any facts exist: unknown params and top-level facts.
+
+    Deeper paths (`facts.checks.ci.okk`) are `lint`'s to report: the schema leaves some maps
+    open, so only a name the top level cannot have is certain to fail.
+    """
     problems = []
-    known_facts = sorted(load_schema("facts")["properties"])
     for read in expression.reads:
         if read.path[0] == "params" and len(read.path) > 1 and read.path[1] not in params:
             known = ", ".join(sorted(params)) or "none"
-            problems.append((f"unknown param {read.dotted!r} (params of this file: {known})", read))
-        if read.path[0] == "facts" and len(read.path) > 1 and read.path[1] not in known_facts:
-            close = difflib.get_close_matches(read.path[1], known_facts, n=1)
-            hint = f" (did you mean facts.{close[0]}?)" if close else ""
-            problems.append((f"unknown fact {'facts.' + read.path[1]!r}{hint}", read))
+            message = f"unknown param {read.dotted!r} (params of this file: {known})"
+            problems.append(("unknown-param", message, read))
+        if read.path[0] == "facts" and len(read.path) > 1:
+            found = factschema.lookup(read.path[1:])
+            if found.status is factschema.Status.UNKNOWN and not found.known_prefix:
+                problems.append(("unknown-fact", found.message(read.path), read))
     return problems
