@@ -1,0 +1,81 @@
+"""`--format github`: GitHub Actions workflow commands, so the runner annotates the rule lines.
+
+One command per fired, pending or errored rule, at the rule's line (an error at the place in
+the expression that failed), and a last `::notice` with the verdict. The runner reads a
+command only at the start of a line, so untrusted text is escaped to stay on its line: a
+fact holding "\\n::error::forged" cannot add an annotation or hide the real one.
+"""
+
+from __future__ import annotations
+
+from phasegate.evaluate import Decision, RuleResult, RuleStatus
+from phasegate.report.text import single_line
+from phasegate.verdict import Verdict
+
+#: The annotation level for what a rule contributes; a fired `continue` rule is a note.
+_COMMANDS = {Verdict.ROLLBACK: "error", Verdict.PAUSE: "warning", Verdict.CONTINUE: "notice"}
+
+#: GitHub's escaping (toolkit `escapeData` / `escapeProperty`), the runner's unescaping.
+_DATA = {"%": "%25", "\r": "%0D", "\n": "%0A"}
+_PROPERTY = {**_DATA, ":": "%3A", ",": "%2C"}
+
+
+def _escape(text: object, table: dict[str, str]) -> str:
+    """GitHub's escapes, plus other control characters (escape codes, NUL, line and paragraph
+    separators) written out visibly: they could repaint or split the log line."""
+    return "".join(
+        table.get(ch) or (ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii"))
+        for ch in str(text)
+    )
+
+
+def command(name: str, message: object, **properties: object) -> str:
+    """One workflow command line; properties with value None are left out."""
+    props = ",".join(
+        f"{key}={_escape(value, _PROPERTY)}"
+        for key, value in properties.items()
+        if value is not None
+    )
+    return f"::{name}{' ' + props if props else ''}::{_escape(message, _DATA)}"
+
+
+def render(decision: Decision, color: bool = False) -> str:
+    del color
+    lines = [
+        _annotation(result)
+        for result in decision.with_status(RuleStatus.FIRED, RuleStatus.PENDING, RuleStatus.ERROR)
+    ]
+    counts = decision.counts()
+    change = decision.change.get("tag") or decision.change.get("commit", "?")
+    summary = (
+        f"{decision.verdict.label.upper()}  phase {decision.phase}  change {single_line(change)}"
+        f"  health {decision.health}; {len(decision.results)} rules: {counts['fired']} fired, "
+        f"{counts['error']} error, {counts['pending']} pending, {counts['passed']} passed, "
+        f"{counts['skipped']} skipped"
+    )
+    lines.append(command("notice", summary, title=f"phasegate: {decision.verdict.label}"))
+    return "\n".join(lines) + "\n"
+
+
+def _annotation(result: RuleResult) -> str:
+    name = _COMMANDS[result.contribution]
+    title = f"phasegate {result.contribution.label}: {result.id}"
+    if result.status is RuleStatus.ERROR:
+        where = result.error_location
+        if where is None or where.line is None:
+            return command(
+                name, f"error: {result.error}", file=result.file, line=result.line, title=title
+            )
+        return command(
+            name,
+            f"error: {result.error}",
+            file=where.file,
+            line=where.line,
+            col=where.col,
+            title=title,
+        )
+    if result.status is RuleStatus.PENDING:
+        message = f"pending: held {result.streak} of {result.hold} snapshots"
+    else:
+        message = result.message if result.message is not None else result.id
+    return command(name, message, file=result.file, line=result.line, title=title)
