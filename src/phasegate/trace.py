@@ -9,7 +9,7 @@ with the rule's variables; nothing is re-implemented. Comprehension macros (`exi
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
@@ -19,6 +19,9 @@ import lark
 from celpy import celtypes
 
 from phasegate import cel
+from phasegate.evaluate import Snapshot
+from phasegate.facts import Facts
+from phasegate.policy import Policy, Rule
 
 
 class Outcome(StrEnum):
@@ -86,6 +89,15 @@ class Node:
 def trace(expression: cel.Expression, variables: Mapping[str, Any], plain: Any) -> Node:
     """The evaluation tree of `expression` with CEL `variables` (plain: their plain form)."""
     return _Tracer(expression.text, variables, plain).build(expression.ast, evaluate=True)
+
+
+def trace_rule(
+    rule: Rule, policy: Policy, facts: Facts, history: Sequence[Mapping[str, Any]] = ()
+) -> Node:
+    """The tree of one rule's condition for `facts`, with the variables `evaluate` gives it
+    (`history`: earlier snapshots' data, oldest first, for rules that read it)."""
+    snapshot = Snapshot(facts, list(history))
+    return trace(rule.when, snapshot.variables(policy), snapshot.plain(policy))
 
 
 def branch_points(node: Node) -> Iterator[Node]:
