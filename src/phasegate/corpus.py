@@ -1,0 +1,130 @@
+"""The corpus `diff` judges a policy change by: facts files and recordings, read leniently.
+
+A corpus is whatever a repository has lying around: fixtures, recordings, the decision log,
+and files that are none of these (scripts, READMEs, broken drafts). `evaluate` refuses bad
+input; a corpus instead skips what it cannot read, says so one line each, and compares the
+rest, because one unreadable file must not hide what a change does to all the others.
+
+Documents are named so a reviewer can open them: a facts file by its path, a snapshot of a
+JSONL recording by `path:LINE` (the line it was recorded on, as replay's warnings name it).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from phasegate.errors import InputError, Location
+from phasegate.facts import Facts, load_facts
+from phasegate.recording import Recording, read_recording
+
+FACTS_SUFFIXES = (".yaml", ".yml", ".json")
+RECORDING_SUFFIXES = (".jsonl",)
+
+#: What `diff` reads when no --corpus is given; each only when it exists.
+DEFAULT_CORPUS = (Path("fixtures"), Path(".phasegate") / "decisions.jsonl")
+
+
+@dataclass(frozen=True)
+class CorpusFile:
+    """One readable file of the corpus: a single facts document or a recording."""
+
+    path: str
+    facts: Facts | None = None
+    recording: Recording | None = None
+
+
+@dataclass(frozen=True)
+class Corpus:
+    #: Ordered by path.
+    files: tuple[CorpusFile, ...]
+    #: (where, why) of every file or recording line that is not a facts document.
+    skipped: tuple[tuple[str, str], ...]
+
+
+def default_corpus(cwd: Path | None = None) -> list[Path]:
+    """`fixtures/` and the decision log, those of them that exist (relative to `cwd`)."""
+    base = cwd or Path.cwd()
+    return [path for path in DEFAULT_CORPUS if base.joinpath(path).exists()]
+
+
+def read_corpus(paths: Sequence[Path]) -> Corpus:
+    """Every facts document under `paths` (files or folders, recursively, sorted by path).
+
+    A path the user named that does not exist is an error (a typo must not compare nothing);
+    anything found inside that is named like one but is not a facts document is skipped with
+    its reason. Hidden entries (`.git`, editor files) and files with other extensions
+    (scripts, READMEs) inside folders are not looked at.
+    """
+    found: dict[Path, Path] = {}
+    skipped: list[tuple[str, str]] = []
+    for given in paths:
+        if not given.exists():
+            raise InputError("corpus path not found", Location(given.as_posix()))
+        for path in _walk(given, skipped):
+            found.setdefault(path.resolve(), path)
+    files: list[CorpusFile] = []
+    for path in sorted(found.values(), key=lambda item: item.as_posix()):
+        entry = _read(path, skipped)
+        if entry is not None:
+            files.append(entry)
+    return Corpus(tuple(files), tuple(sorted(skipped, key=_where_key)))
+
+
+def _walk(path: Path, skipped: list[tuple[str, str]]) -> list[Path]:
+    if not path.is_dir():
+        return [path]
+    found: list[Path] = []
+    try:
+        entries = sorted(path.iterdir(), key=lambda entry: entry.name)
+    except OSError as exc:
+        skipped.append((path.as_posix(), f"cannot list the folder: {exc.strerror or exc}"))
+        return found
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir() and entry.is_symlink():
+            skipped.append((entry.as_posix(), "a link to a folder (not followed)"))
+        elif entry.is_dir():
+            found.extend(_walk(entry, skipped))
+        elif entry.suffix.lower() in FACTS_SUFFIXES + RECORDING_SUFFIXES:
+            found.append(entry)  # other files in a folder (scripts, notes) are not facts
+    return found
+
+
+def _read(path: Path, skipped: list[tuple[str, str]]) -> CorpusFile | None:
+    name = path.as_posix()
+    suffix = path.suffix.lower()
+    if not path.is_file():
+        skipped.append((name, "not a regular file"))
+        return None
+    if suffix not in FACTS_SUFFIXES + RECORDING_SUFFIXES:
+        skipped.append((name, "not a facts document (*.yaml, *.yml, *.json or *.jsonl)"))
+        return None
+    try:
+        if suffix in RECORDING_SUFFIXES:
+            recording = read_recording(path)
+            skipped.extend(recording.skipped)
+            if not recording.snapshots and not recording.skipped:
+                skipped.append((name, "an empty recording"))
+            return CorpusFile(name, recording=recording) if recording.snapshots else None
+        return CorpusFile(name, facts=load_facts(path))
+    except InputError as error:
+        problems = getattr(error, "errors", [error])
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        skipped.append((str(problems[0].location or Location(name)), problems[0].message + more))
+        return None
+
+
+_WHERE = re.compile(r"^(.*?)(?::(\d+))?(?::(\d+))?$", re.DOTALL)
+
+
+def _where_key(item: tuple[str, str]) -> tuple[str, int, int, str]:
+    """`path:LINE:COL` sorts by path, then by line and column as numbers."""
+    where, why = item
+    match = _WHERE.match(where)
+    assert match is not None  # every string matches
+    path, line, col = match.groups()
+    return (path, int(line or 0), int(col or 0), why)

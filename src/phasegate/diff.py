@@ -1,0 +1,284 @@
+"""What a policy change does to real decisions: two policy sets judged over one corpus.
+
+A reviewer reads a policy diff as text; what matters is which decisions it flips. Every
+document of the corpus is decided with the base set and with the head set, and only the
+documents whose verdict or fired rules differ are reported, with the fact values the rules
+in question read, so "this now continues" comes with the numbers that explain it.
+
+Pure: policy sets and a read corpus in, plain data out. Recordings are decided in order, as
+replay decides them, so `for:` streaks and `history` mean what they mean in a live run.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from phasegate import cel
+from phasegate.corpus import Corpus
+from phasegate.errors import ExitCode, InputError
+from phasegate.evaluate import DEFAULT_HISTORY_WINDOW, Decision, RuleStatus, evaluate
+from phasegate.expressions import Template
+from phasegate.facts import Facts
+from phasegate.policy import Policy, PolicySet, Rule
+from phasegate.recording import Recording
+from phasegate.replay import replay
+from phasegate.verdict import Verdict
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A document's decision under one policy set, reduced to what a diff compares."""
+
+    verdict: Verdict
+    fired: tuple[str, ...]
+    errored: tuple[str, ...] = ()
+    pending: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, decision: Decision) -> Outcome:
+        def ids(status: RuleStatus) -> tuple[str, ...]:
+            return tuple(sorted(result.id for result in decision.with_status(status)))
+
+        return cls(
+            decision.verdict, ids(RuleStatus.FIRED), ids(RuleStatus.ERROR), ids(RuleStatus.PENDING)
+        )
+
+
+@dataclass(frozen=True)
+class DocumentChange:
+    """A document whose verdict or fired rules differ between base and head."""
+
+    document: str
+    base: Outcome
+    head: Outcome
+    #: The values (by dotted path) the rules whose status changed read from this document.
+    facts: tuple[tuple[str, Any], ...] = ()
+    #: Paths those rules read that the document does not have.
+    missing: tuple[str, ...] = ()
+
+    @property
+    def started(self) -> tuple[str, ...]:
+        return tuple(sorted(set(self.head.fired) - set(self.base.fired)))
+
+    @property
+    def stopped(self) -> tuple[str, ...]:
+        return tuple(sorted(set(self.base.fired) - set(self.head.fired)))
+
+    @property
+    def direction(self) -> str:
+        """`relaxed` when the head verdict is less strict, `tightened` when stricter."""
+        if self.head.verdict < self.base.verdict:
+            return "relaxed"
+        if self.head.verdict > self.base.verdict:
+            return "tightened"
+        return "same"
+
+
+@dataclass(frozen=True)
+class RuleChanges:
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PolicyDiff:
+    base_source: str
+    head_source: str
+    #: How many documents were decided with both sets.
+    documents: int
+    changes: tuple[DocumentChange, ...]
+    rules: RuleChanges
+    #: (where, why) of corpus entries that were not compared.
+    skipped: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def relaxed(self) -> tuple[DocumentChange, ...]:
+        return tuple(change for change in self.changes if change.direction == "relaxed")
+
+    @property
+    def tightened(self) -> tuple[DocumentChange, ...]:
+        return tuple(change for change in self.changes if change.direction == "tightened")
+
+
+def diff(
+    base: PolicySet,
+    head: PolicySet,
+    corpus: Corpus,
+    window: int = DEFAULT_HISTORY_WINDOW,
+) -> PolicyDiff:
+    """Decide every corpus document with both sets; keep those whose outcome differs."""
+    base_rules, head_rules = _rules_by_id(base), _rules_by_id(head)
+    changes: list[tuple[tuple[str, int], DocumentChange]] = []
+    skipped = list(corpus.skipped)
+    documents = 0
+    for file in corpus.files:
+        try:
+            pairs = list(_decide_both(file.path, file.facts, file.recording, base, head, window))
+        except InputError as error:  # a document no set can decide, e.g. an odd timestamp
+            skipped.append((str(error.location or file.path), error.message))
+            continue
+        documents += len(pairs)
+        for key, facts, before, after in pairs:
+            if (before.verdict, before.fired) == (after.verdict, after.fired):
+                continue
+            values, missing = _values_read(facts, before, after, base_rules, head_rules)
+            changes.append((key, DocumentChange(facts.source, before, after, values, missing)))
+    changes.sort(key=lambda item: item[0])
+    return PolicyDiff(
+        base_source=base.source,
+        head_source=head.source,
+        documents=documents,
+        changes=tuple(change for _, change in changes),
+        rules=compare_rules(base, head),
+        skipped=tuple(skipped),
+    )
+
+
+def _decide_both(
+    path: str,
+    facts: Facts | None,
+    recording: Recording | None,
+    base: PolicySet,
+    head: PolicySet,
+    window: int,
+) -> Iterator[tuple[tuple[str, int], Facts, Outcome, Outcome]]:
+    """(sort key, facts, base outcome, head outcome) for each document of one corpus file."""
+    if facts is not None:
+        yield (path, 0), facts, Outcome.of(evaluate(facts, base)), Outcome.of(evaluate(facts, head))
+        return
+    assert recording is not None
+    before = replay(recording, base, window).decisions
+    after = replay(recording, head, window).decisions
+    for snapshot, old, new in zip(recording.snapshots, before, after, strict=True):
+        line = snapshot.source[len(path) + 1 :]
+        yield (path, int(line) if line.isdigit() else 0), snapshot, Outcome.of(old), Outcome.of(new)
+
+
+def _rules_by_id(policy_set: PolicySet) -> dict[str, tuple[Rule, Policy]]:
+    return {rule.id: (rule, policy) for policy in policy_set.policies for rule in policy.rules}
+
+
+def _values_read(
+    facts: Facts,
+    before: Outcome,
+    after: Outcome,
+    base_rules: dict[str, tuple[Rule, Policy]],
+    head_rules: dict[str, tuple[Rule, Policy]],
+) -> tuple[tuple[tuple[str, Any], ...], tuple[str, ...]]:
+    """The fact values read by every rule that contributes on one side and not the other."""
+    moved = set()
+    for status in ("fired", "errored", "pending"):
+        moved |= set(getattr(before, status)) ^ set(getattr(after, status))
+    paths: set[tuple[str, ...]] = set()
+    for rule_id in moved:
+        for rules in (base_rules, head_rules):
+            if rule_id in rules:
+                paths.update(_fact_paths(rules[rule_id][0]))
+    # `has(facts.owners) && facts.owners.release` reads both; the longer path says more.
+    leaves = [p for p in paths if not any(o[: len(p)] == p and o != p for o in paths)]
+    values: list[tuple[str, Any]] = []
+    missing: list[str] = []
+    for path in sorted(leaves):
+        dotted = ".".join(path)
+        if path == ("now",):
+            values.append((dotted, facts.data["collected_at"]))
+            continue
+        value = cel.lookup(facts.data, path[1:])
+        if value is cel.MISSING:
+            missing.append(dotted)
+        else:
+            values.append((dotted, copy.deepcopy(value)))
+    return tuple(values), tuple(missing)
+
+
+def _fact_paths(rule: Rule) -> set[tuple[str, ...]]:
+    return {
+        read.path
+        for read in rule.when.reads
+        if (read.path[0] == "facts" and len(read.path) > 1) or read.path == ("now",)
+    }
+
+
+def compare_rules(base: PolicySet, head: PolicySet) -> RuleChanges:
+    """Rules added and removed (by id), and rules whose decision could differ.
+
+    A rule changed when its definition does (condition, verdict, on_error, phases, `for`,
+    message, title) or a param value it reads does. Conditions are compared as parsed CEL,
+    so re-indenting a block scalar or re-wrapping a line is not a change.
+    """
+    old, new = _rules_by_id(base), _rules_by_id(head)
+    changed = [
+        rule_id
+        for rule_id in sorted(old.keys() & new.keys())
+        if _definition(old[rule_id][0]) != _definition(new[rule_id][0])
+        or _params_differ(old[rule_id], new[rule_id])
+    ]
+    return RuleChanges(
+        added=tuple(sorted(new.keys() - old.keys())),
+        removed=tuple(sorted(old.keys() - new.keys())),
+        changed=tuple(changed),
+    )
+
+
+def _definition(rule: Rule) -> tuple[Any, ...]:
+    return (
+        _parsed(rule.when),
+        rule.verdict,
+        rule.on_error,
+        tuple(sorted(rule.phases)),
+        rule.hold,
+        _template(rule.message),
+        rule.title,
+    )
+
+
+def _parsed(expression: cel.Expression) -> Any:
+    return expression.ast if expression.ast is not None else expression.text
+
+
+def _template(template: Template | None) -> Any:
+    if template is None:
+        return None
+    return tuple(part if isinstance(part, str) else _parsed(part) for part in template.parts)
+
+
+def _param_paths(rule: Rule) -> set[tuple[str, ...]]:
+    expressions = [rule.when]
+    if rule.message is not None:
+        expressions += [part for part in rule.message.parts if isinstance(part, cel.Expression)]
+    return {read.path[1:] for expression in expressions for read in expression.params_read()}
+
+
+def _params_differ(old: tuple[Rule, Policy], new: tuple[Rule, Policy]) -> bool:
+    """Whether a param the rule reads (in either version) has another value; `3` == `3.0`."""
+    (old_rule, old_policy), (new_rule, new_policy) = old, new
+    for path in sorted(_param_paths(old_rule) | _param_paths(new_rule)):
+        before = cel.lookup(old_policy.params_plain, path)
+        after = cel.lookup(new_policy.params_plain, path)
+        if before is not after and (before is cel.MISSING or after is cel.MISSING):
+            return True
+        if before is not cel.MISSING and not _same(before, after):
+            return True
+    return False
+
+
+def _same(left: Any, right: Any) -> bool:
+    """Equal with types: `true` is not `1.0` here, though Python says True == 1.0."""
+    if type(left) is not type(right):
+        return False
+    if isinstance(left, dict):
+        return left.keys() == right.keys() and all(_same(left[k], right[k]) for k in left)
+    if isinstance(left, list):
+        return len(left) == len(right) and all(map(_same, left, right))
+    return bool(left == right)
+
+
+def diff_exit_code(policy_diff: PolicyDiff, fail_on: str | None) -> int:
+    """0 whether or not decisions change, unless the caller asked to fail on relaxing."""
+    if fail_on == "relax" and policy_diff.relaxed:
+        return int(ExitCode.CHECK_FAILED)
+    return int(ExitCode.CONTINUE)

@@ -1,0 +1,52 @@
+"""`diff --format json`: the contract of schemas/diff.schema.json, byte-stable.
+
+`changes[].document/base/head` and `rules.added/removed/changed` are the contract; the other
+fields of a change (started, stopped, direction, facts, missing, errored, pending) add detail
+and may grow, never shrink.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from phasegate.diff import DocumentChange, Outcome, PolicyDiff
+
+
+def diff_object(policy_diff: PolicyDiff) -> dict[str, Any]:
+    """The diff as plain data matching the diff schema."""
+    rules = policy_diff.rules
+    return {
+        "changes": [_change_object(change) for change in policy_diff.changes],
+        "rules": {
+            "added": list(rules.added),
+            "removed": list(rules.removed),
+            "changed": list(rules.changed),
+        },
+    }
+
+
+def _outcome_object(outcome: Outcome) -> dict[str, Any]:
+    return {
+        "verdict": outcome.verdict.label,
+        "fired": list(outcome.fired),
+        "errored": list(outcome.errored),
+        "pending": list(outcome.pending),
+    }
+
+
+def _change_object(change: DocumentChange) -> dict[str, Any]:
+    return {
+        "document": change.document,
+        "base": _outcome_object(change.base),
+        "head": _outcome_object(change.head),
+        "direction": change.direction,
+        "started": list(change.started),
+        "stopped": list(change.stopped),
+        "facts": dict(change.facts),
+        "missing": list(change.missing),
+    }
+
+
+def render(policy_diff: PolicyDiff) -> str:
+    return json.dumps(diff_object(policy_diff), indent=2, sort_keys=True, ensure_ascii=False) + "\n"

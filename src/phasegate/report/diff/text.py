@@ -1,0 +1,74 @@
+"""`diff` default format: each changed document with its verdicts, rules and facts."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from phasegate.diff import DocumentChange, PolicyDiff
+from phasegate.report.text import single_line
+
+#: Longest value shown for one fact; the JSON format always has the whole value.
+MAX_VALUE = 80
+
+
+def value_text(value: Any) -> str:
+    """A fact value as JSON on one line, cut short when long (a whole check output)."""
+    shown = single_line(json.dumps(value, sort_keys=True, ensure_ascii=False))
+    return shown if len(shown) <= MAX_VALUE else shown[: MAX_VALUE - 3] + "..."
+
+
+def summary_line(policy_diff: PolicyDiff) -> str:
+    """ "2 of 26 documents change: 1 less strict, 1 stricter, 0 same verdict; 4 skipped"."""
+    changes = policy_diff.changes
+    relaxed, tightened = len(policy_diff.relaxed), len(policy_diff.tightened)
+    text = (
+        f"{len(changes)} of {policy_diff.documents} documents change: {relaxed} less strict, "
+        f"{tightened} stricter, {len(changes) - relaxed - tightened} same verdict"
+    )
+    if policy_diff.skipped:
+        text += f"; {len(policy_diff.skipped)} corpus entries skipped"
+    return text
+
+
+def rules_line(policy_diff: PolicyDiff) -> str:
+    rules = policy_diff.rules
+    parts = [
+        f"{label} {', '.join(ids) if ids else 'none'}"
+        for label, ids in (
+            ("added", rules.added),
+            ("removed", rules.removed),
+            ("changed", rules.changed),
+        )
+    ]
+    return "rules: " + "; ".join(parts)
+
+
+def _verdicts(change: DocumentChange) -> str:
+    base, head = change.base.verdict.label, change.head.verdict.label
+    if change.direction == "same":
+        return f"{base} (same verdict, other rules)"
+    words = "less strict" if change.direction == "relaxed" else "stricter"
+    return f"{base} -> {head} ({words})"
+
+
+def render(policy_diff: PolicyDiff) -> str:
+    lines = [
+        f"base {single_line(policy_diff.base_source)}  head {single_line(policy_diff.head_source)}"
+    ]
+    for change in policy_diff.changes:
+        lines.append(f"{single_line(change.document)}: {_verdicts(change)}")
+        if change.started:
+            lines.append(f"  started firing: {', '.join(change.started)}")
+        if change.stopped:
+            lines.append(f"  stopped firing: {', '.join(change.stopped)}")
+        for side, outcome in (("base", change.base), ("head", change.head)):
+            if outcome.errored:
+                lines.append(f"  errors in {side}: {', '.join(outcome.errored)}")
+        for path, value in change.facts:
+            lines.append(f"  {path} = {value_text(value)}")
+        for path in change.missing:
+            lines.append(f"  {path} absent")
+    lines.append(rules_line(policy_diff))
+    lines.append(summary_line(policy_diff))
+    return "\n".join(lines) + "\n"

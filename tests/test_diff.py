@@ -1,0 +1,517 @@
+"""`phasegate diff`: the decisions a policy change flips, against a real git repository."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from conftest import FIXTURES, POLICIES, ROOT, healthy, run_cli
+from phasegate.corpus import read_corpus
+from phasegate.diff import DocumentChange, Outcome, PolicyDiff, RuleChanges, compare_rules, diff
+from phasegate.evaluate import Decision, Rollout, RuleStatus, evaluate
+from phasegate.facts import load_facts
+from phasegate.policy import PolicySet, load_policy_set
+from phasegate.recording import read_recording
+from phasegate.report.diff import markdown
+from phasegate.report.diff.json import diff_object
+from phasegate.verdict import Verdict
+
+RECORDING = ROOT / "fixtures" / "recordings" / "phase1-error-rate-degrades.jsonl"
+SCHEMA = json.loads((ROOT / "schemas" / "diff.schema.json").read_text(encoding="utf-8"))
+REGRESSION_DOC = "fixtures/facts/phase1-health.error-rate-regression.yaml"
+
+#: Git isolated from the machine's configuration and from any repository around the tests.
+GIT_ENV = {key: value for key, value in os.environ.items() if not key.startswith("GIT_")} | {
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+
+
+def git(repo: Path, *args: str) -> str:
+    done = subprocess.run(
+        [
+            "git",
+            "-c",
+            "user.name=phasegate tests",
+            "-c",
+            "user.email=tests@example.invalid",
+            "-c",
+            "commit.gpgsign=false",
+            *args,
+        ],
+        cwd=repo,
+        env=GIT_ENV,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return done.stdout
+
+
+def copy_policies(target: Path) -> Path:
+    """The shipped policy files (not their tests/ folder), as committed in the repository."""
+    target.mkdir(parents=True)
+    for path in sorted(POLICIES.glob("*.yaml")):
+        shutil.copy(path, target / path.name)
+    return target
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A git repository holding a copy of the policies and a corpus, committed once."""
+    root = tmp_path / "repo"
+    copy_policies(root / "policies")
+    shutil.copytree(FIXTURES, root / "fixtures" / "facts")
+    (root / "fixtures" / "recordings").mkdir()
+    shutil.copy(RECORDING, root / "fixtures" / "recordings" / RECORDING.name)
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", ".")
+    git(root, "commit", "-q", "-m", "policies")
+    return root
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, old
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def set_regression_factor(repo: Path, value: str) -> None:
+    path = repo / "policies" / "health.yaml"
+    text, count = re.subn(
+        r"regression_factor: \S+", f"regression_factor: {value}", path.read_text()
+    )
+    assert count == 1
+    path.write_text(text, encoding="utf-8")
+
+
+def diff_cli(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return run_cli("diff", *args, cwd=repo, env=GIT_ENV)
+
+
+def diff_json(repo: Path, *args: str) -> dict:
+    result = diff_cli(repo, "--base", "HEAD", "--format", "json", *args)
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert list(Draft202012Validator(SCHEMA).iter_errors(document)) == []
+    return document
+
+
+def outcome(decision: Decision) -> tuple[str, list[str]]:
+    fired = sorted(r.id for r in decision.results if r.status is RuleStatus.FIRED)
+    return decision.verdict.label, fired
+
+
+def expected_changes(base: PolicySet, head: PolicySet, repo: Path) -> dict[str, tuple]:
+    """Computed without `diff`: each facts file evaluated with both sets, and the recording
+    decided snapshot by snapshot in a Rollout per set, as a live run would."""
+    expected = {}
+    for path in sorted((repo / "fixtures" / "facts").glob("*.yaml")):
+        facts = load_facts(path)
+        before, after = outcome(evaluate(facts, base)), outcome(evaluate(facts, head))
+        if before != after:
+            expected[path.relative_to(repo).as_posix()] = (before, after)
+    recording = read_recording(repo / "fixtures" / "recordings" / RECORDING.name)
+    rollouts = Rollout(base), Rollout(head)
+    for snapshot in recording.snapshots:
+        before, after = (outcome(rollout.decide(snapshot)) for rollout in rollouts)
+        if before != after:
+            line = snapshot.source.rsplit(":", 1)[1]
+            expected[f"fixtures/recordings/{RECORDING.name}:{line}"] = (before, after)
+    return expected
+
+
+def actual_changes(document: dict) -> dict[str, tuple]:
+    return {
+        change["document"]: (
+            (change["base"]["verdict"], change["base"]["fired"]),
+            (change["head"]["verdict"], change["head"]["fired"]),
+        )
+        for change in document["changes"]
+    }
+
+
+def test_one_changed_threshold_lists_exactly_the_documents_whose_decision_changes(repo, tmp_path):
+    set_regression_factor(repo, "3.0")
+    document = diff_json(repo)
+
+    base = load_policy_set(copy_policies(tmp_path / "committed"))
+    head = load_policy_set(repo / "policies")
+    expected = expected_changes(base, head, repo)
+    assert actual_changes(document) == expected
+    verdict_flips = {doc for doc, (before, after) in expected.items() if before[0] != after[0]}
+    assert {
+        c["document"] for c in document["changes"] if c["base"]["verdict"] != c["head"]["verdict"]
+    } == verdict_flips
+    # 0.04 > 0.011 * 1.5 + 0.01 rolled back; 0.04 < 0.011 * 3.0 + 0.01 only pauses now.
+    # The recording's snapshot on line 7 (0.03) flips too; line 8 (0.05) still rolls back.
+    assert set(verdict_flips) == {REGRESSION_DOC, f"fixtures/recordings/{RECORDING.name}:7"}
+    [flipped] = [c for c in document["changes"] if c["document"] == REGRESSION_DOC]
+    assert (flipped["base"]["verdict"], flipped["head"]["verdict"]) == ("rollback", "pause")
+    assert flipped["stopped"] == ["health.error-rate-regression"]
+    assert flipped["started"] == []
+    assert flipped["direction"] == "relaxed"
+    assert flipped["facts"] == {
+        "facts.baseline.error_rate": 0.011,
+        "facts.metrics.error_rate": 0.04,
+    }
+    # Deterministic order: by document path, then line number.
+    keys = [re.match(r"(.*?)(?::(\d+))?$", c["document"]).groups() for c in document["changes"]]
+    assert keys == sorted(keys, key=lambda key: (key[0], int(key[1] or 0)))
+
+    readers = sorted(
+        rule.id
+        for rule in head.rules
+        if any(read.path == ("params", "regression_factor") for read in rule.when.reads)
+    )
+    assert readers == ["health.error-rate-regression"]
+    assert document["rules"] == {"added": [], "removed": [], "changed": readers}
+
+
+def test_json_is_byte_identical_across_runs(repo):
+    set_regression_factor(repo, "3.0")
+    first = diff_cli(repo, "--base", "HEAD", "--format", "json")
+    second = diff_cli(repo, "--base", "HEAD", "--format", "json")
+    assert first.returncode == second.returncode == 0
+    assert first.stdout == second.stdout
+    assert first.stdout.endswith("}\n")
+    assert first.stdout == json.dumps(json.loads(first.stdout), indent=2, sort_keys=True) + "\n"
+
+
+def test_no_change_and_formatting_only_change_report_nothing(repo):
+    empty = {"changes": [], "rules": {"added": [], "removed": [], "changed": []}}
+    assert diff_json(repo) == empty
+    # Re-indenting a condition, re-wrapping it and adding comments is not a change.
+    edit(
+        repo / "policies" / "triggers.yaml",
+        "rules:\n",
+        "# a reviewer's comment\nrules:\n",
+    )
+    edit(
+        repo / "policies" / "health.yaml",
+        "      facts.metrics.error_rate >\n"
+        "        facts.baseline.error_rate * params.regression_factor + params.regression_margin",
+        "      facts.metrics.error_rate > facts.baseline.error_rate\n"
+        "          *   params.regression_factor +  params.regression_margin  // why",
+    )
+    edit(repo / "policies" / "health.yaml", "regression_factor: 1.5", "regression_factor: 1.50")
+    assert diff_json(repo) == empty
+    result = diff_cli(repo, "--base", "HEAD", "--fail-on", "relax")
+    assert result.returncode == 0, result.stderr
+
+
+def test_fail_on_relax_exits_1_on_a_relaxing_change_only(repo):
+    set_regression_factor(repo, "3.0")
+    relaxed = diff_cli(repo, "--base", "HEAD", "--fail-on", "relax", "--format", "json")
+    assert relaxed.returncode == 1, relaxed.stderr
+    assert "relaxed" in {c["direction"] for c in json.loads(relaxed.stdout)["changes"]}
+    assert diff_cli(repo, "--base", "HEAD").returncode == 0  # without --fail-on: exit 0
+
+    set_regression_factor(repo, "0.5")  # from 3.0 in the working tree: compare with 1.5
+    tightened = diff_cli(repo, "--base", "HEAD", "--fail-on", "relax", "--format", "json")
+    assert tightened.returncode == 0, tightened.stderr
+    changes = json.loads(tightened.stdout)["changes"]
+    assert changes, "the tightening must change something for the exit code to mean anything"
+    assert {c["direction"] for c in changes} == {"tightened"}
+
+
+def test_added_and_removed_rules(repo):
+    windows = repo / "policies" / "windows.yaml"
+    text = windows.read_text(encoding="utf-8")
+    windows.write_text(text[: text.index("\n  - id: window.phase2-monitoring")] + "\n")
+    with (repo / "policies" / "freeze.yaml").open("a", encoding="utf-8") as handle:
+        handle.write(
+            "  - id: freeze.scheduled\n"
+            "    when: has(facts.labels.freeze_window)\n"
+            "    verdict: pause\n"
+        )
+    document = diff_json(repo)
+    assert document["rules"] == {
+        "added": ["freeze.scheduled"],
+        "removed": ["window.phase2-monitoring"],
+        "changed": [],
+    }
+    [change] = [
+        c for c in document["changes"] if c["document"].endswith("window.phase2-monitoring.yaml")
+    ]
+    assert (change["base"]["verdict"], change["head"]["verdict"]) == ("pause", "continue")
+    assert change["stopped"] == ["window.phase2-monitoring"]
+    assert set(change["facts"]) == {"now", "facts.phase_started_at"}
+
+
+def test_folder_as_base_gives_the_same_result_as_the_revision(repo, tmp_path):
+    committed = copy_policies(tmp_path / "committed")
+    set_regression_factor(repo, "3.0")
+    by_revision = diff_cli(repo, "--base", "HEAD", "--format", "json")
+    by_folder = diff_cli(repo, "--base", str(committed), "--format", "json")
+    assert by_folder.returncode == 0, by_folder.stderr
+    assert by_folder.stdout == by_revision.stdout
+    assert json.loads(by_folder.stdout)["changes"]
+    text = diff_cli(repo, "--base", str(committed))
+    assert text.stdout.startswith(f"base {committed}  head policies\n")
+
+
+def test_policies_at_an_older_revision(repo):
+    set_regression_factor(repo, "3.0")
+    git(repo, "commit", "-q", "-am", "relax")
+    assert diff_json(repo)["changes"] == []
+    document = json.loads(diff_cli(repo, "--base", "HEAD~1", "--format", "json").stdout)
+    assert document["rules"]["changed"] == ["health.error-rate-regression"]
+    assert REGRESSION_DOC in {c["document"] for c in document["changes"]}
+
+
+def one_error_line(result: subprocess.CompletedProcess[str]) -> str:
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert result.stdout == ""
+    return lines[0]
+
+
+def test_unknown_revision_is_one_usage_error(repo):
+    result = diff_cli(repo, "--base", "no-such-branch")
+    assert result.returncode == 2
+    assert "no-such-branch: unknown git revision" in one_error_line(result)
+    result = diff_cli(repo, "--base", "--upload-pack=touch x")
+    assert result.returncode == 2
+    one_error_line(result)
+    assert not (repo / "x").exists()
+    result = diff_cli(repo, "--base", "")
+    assert result.returncode == 2
+    assert one_error_line(result) == "phasegate: error: --base: give a git revision or a folder"
+
+
+def test_not_a_git_repository_is_one_usage_error(repo, tmp_path):
+    plain = tmp_path / "plain"
+    shutil.copytree(repo / "policies", plain / "policies")
+    env = GIT_ENV | {"GIT_CEILING_DIRECTORIES": str(tmp_path)}
+    result = run_cli("diff", "--base", "HEAD", "--corpus", str(FIXTURES), cwd=plain, env=env)
+    assert result.returncode == 2
+    assert "not in a git repository" in one_error_line(result)
+
+
+def test_policies_absent_at_the_revision(tmp_path):
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "README.md").write_text("no policies yet\n")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", ".")
+    git(root, "commit", "-q", "-m", "start")
+    copy_policies(root / "policies")
+    result = diff_cli(root, "--base", "HEAD", "--corpus", str(FIXTURES))
+    assert result.returncode == 3
+    assert one_error_line(result) == (
+        "HEAD:policies: error: the policies folder does not exist at this revision"
+    )
+
+
+def test_invalid_base_policy_is_located_at_the_revision(repo):
+    health = repo / "policies" / "health.yaml"
+    good = health.read_text(encoding="utf-8")
+    edit(health, "when: facts.metrics.throughput <", "when: facts.metrics.throughput <<")
+    git(repo, "commit", "-q", "-am", "typo")
+    health.write_text(good, encoding="utf-8")
+    result = diff_cli(repo, "--base", "HEAD")
+    assert result.returncode == 3
+    line = one_error_line(result)
+    assert re.match(r"HEAD:policies/health\.yaml:\d+:\d+: error: ", line), line
+
+
+def test_corpus_skips_what_is_not_facts_with_one_warning_each(repo, tmp_path):
+    set_regression_factor(repo, "3.0")
+    corpus = tmp_path / "corpus"
+    (corpus / "sub").mkdir(parents=True)
+    shutil.copy(repo / REGRESSION_DOC, corpus / "sub" / "regression.yaml")
+    (corpus / "README.md").write_text("not facts\n")
+    (corpus / "broken.yaml").write_text("apiVersion: phasegate/v1\nkind: Facts\nphase: 7\n")
+    (corpus / ".hidden.yaml").write_text("ignored: true\n")
+    good = json.dumps(json.loads(RECORDING.read_text().splitlines()[6]))
+    (corpus / "log.jsonl").write_text('{"not": "facts"}\n' + good + "\nnot json\n")
+    result = diff_cli(repo, "--base", "HEAD", "--corpus", str(corpus), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    warnings = result.stderr.splitlines()
+    assert len(warnings) == 3, result.stderr  # README.md is not named like facts: ignored
+    assert all(": warning: skipped: " in line for line in warnings)
+    assert [line.split(": warning")[0].split(":")[0] for line in warnings] == [
+        f"{corpus}/broken.yaml",
+        f"{corpus}/log.jsonl",
+        f"{corpus}/log.jsonl",
+    ]
+    assert f"{corpus}/log.jsonl:1: warning" in result.stderr
+    assert f"{corpus}/log.jsonl:3: warning" in result.stderr
+    documents = [c["document"] for c in json.loads(result.stdout)["changes"]]
+    assert documents == [f"{corpus}/log.jsonl:2", f"{corpus}/sub/regression.yaml"]
+    text = diff_cli(repo, "--base", "HEAD", "--corpus", str(corpus))
+    assert "2 of 2 documents change: 2 less strict, 0 stricter" in text.stdout
+    assert "3 corpus entries skipped" in text.stdout
+    named = diff_cli(repo, "--base", "HEAD", "--corpus", str(corpus / "README.md"))
+    assert "README.md: warning: skipped: not a facts document" in named.stderr
+
+
+def test_missing_corpus_path_is_an_input_error(repo):
+    result = diff_cli(repo, "--base", "HEAD", "--corpus", "nowhere")
+    assert result.returncode == 3
+    assert one_error_line(result) == "nowhere: error: corpus path not found"
+
+
+def test_default_corpus_is_fixtures_and_the_decision_log(repo):
+    set_regression_factor(repo, "3.0")
+    log = repo / ".phasegate" / "decisions.jsonl"
+    log.parent.mkdir()
+    facts = json.loads(RECORDING.read_text().splitlines()[6])
+    log.write_text(json.dumps({"decision": {"verdict": "rollback"}, "facts": facts}) + "\n")
+    documents = [c["document"] for c in diff_json(repo)["changes"]]
+    assert documents[0] == ".phasegate/decisions.jsonl:1"
+    assert REGRESSION_DOC in documents
+
+
+def test_text_output(repo):
+    set_regression_factor(repo, "3.0")
+    result = diff_cli(repo, "--base", "HEAD")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "base HEAD:policies  head policies"
+    index = lines.index(f"{REGRESSION_DOC}: rollback -> pause (less strict)")
+    assert lines[index + 1 : index + 4] == [
+        "  stopped firing: health.error-rate-regression",
+        "  facts.baseline.error_rate = 0.011",
+        "  facts.metrics.error_rate = 0.04",
+    ]
+    assert lines[-2] == "rules: added none; removed none; changed health.error-rate-regression"
+    assert lines[-1].startswith("2 of 26 documents change: 2 less strict, 0 stricter")
+
+
+def test_markdown_output_is_a_pr_comment_with_untrusted_text_escaped(repo, tmp_path):
+    set_regression_factor(repo, "3.0")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(repo / REGRESSION_DOC, corpus / "we|ird `name` <b>.yaml")
+    result = diff_cli(repo, "--base", "HEAD", "--corpus", str(corpus), "--format", "markdown")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "### phasegate diff"
+    assert "1 of 1 documents change: 1 less strict" in lines[2]
+    header = lines.index(
+        "| document | base | head | change | started firing | stopped firing | facts |"
+    )
+    row = lines[header + 2]
+    assert unescaped_pipes(row) == 8
+    assert "``" in row and "we\\|ird" in row  # in a code span that holds backticks
+    assert "| rollback | **pause** | less strict |" in row
+    assert "- changed: `health.error-rate-regression`" in lines
+
+
+def unescaped_pipes(row: str) -> int:
+    return len(re.findall(r"(?<!\\)\|", row))
+
+
+def test_markdown_keeps_hostile_fact_values_in_one_cell():
+    hostile = "0.4.3 | injected |\n### heading `x` [link](http://evil) @team"
+    change = DocumentChange(
+        "doc.yaml",
+        Outcome(Verdict.ROLLBACK, ("checklist.version-matches",)),
+        Outcome(Verdict.CONTINUE, ()),
+        facts=(("facts.deployed_version", hostile),),
+    )
+    text = markdown.render(PolicyDiff("HEAD:policies", "policies", 1, (change,), RuleChanges()))
+    [row] = [line for line in text.splitlines() if line.startswith("| `doc.yaml`")]
+    assert unescaped_pipes(row) == 8
+    assert "\n### heading" not in text
+    assert markdown.code("a`b") == "``a`b``"
+    assert markdown.code("`x") == "`` `x ``"
+    assert markdown.code("a|b") == "`a\\|b`"
+
+
+def write_policy(folder: Path, rule: str, params: str = "{}") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "p.yaml").write_text(
+        f"apiVersion: phasegate/v1\nkind: Policy\nname: p\nparams: {params}\nrules:\n{rule}",
+        encoding="utf-8",
+    )
+    return folder
+
+
+RULE = (
+    "  - id: r\n    title: T\n    when: facts.metrics.error_rate > params.limit\n"
+    "    verdict: rollback\n    message: 'rate above {{ params.shown }}'\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("rule", "params", "changed"),
+    [
+        (RULE, "{limit: 1, shown: 2}", False),  # 1 == 1.0: params are doubles
+        (RULE, "{limit: 1.0, shown: 2.0, unused: 5}", False),
+        (RULE, "{limit: 0.5, shown: 2}", True),
+        (RULE, "{limit: 1, shown: 3}", True),  # read by the message only
+        (RULE.replace("title: T", "title: U"), "{limit: 1, shown: 2}", True),
+        (RULE.replace("rollback", "pause"), "{limit: 1, shown: 2}", True),
+        (RULE + "    on_error: rollback\n", "{limit: 1, shown: 2}", True),
+        (RULE + "    for: 2\n", "{limit: 1, shown: 2}", True),
+        (RULE + "    phases: [1]\n", "{limit: 1, shown: 2}", True),
+        (RULE.replace("> params.limit", ">= params.limit"), "{limit: 1, shown: 2}", True),
+        (RULE.replace("> params.limit", ">  params.limit"), "{limit: 1, shown: 2}", False),
+    ],
+)
+def test_rule_changes(tmp_path, rule, params, changed):
+    base = load_policy_set(write_policy(tmp_path / "base", RULE, "{limit: 1.0, shown: 2}"))
+    head = load_policy_set(write_policy(tmp_path / "head", rule, params))
+    assert compare_rules(base, head) == RuleChanges(changed=("r",) if changed else ())
+
+
+def test_an_erroring_rule_counts_through_its_on_error_verdict(tmp_path):
+    base = load_policy_set(write_policy(tmp_path / "base", RULE, "{limit: 1.0, shown: 2}"))
+    head_rule = RULE.replace("facts.metrics.error_rate", "facts.metrics.eror_rate_v2")
+    head = load_policy_set(write_policy(tmp_path / "head", head_rule, "{limit: 1.0, shown: 2}"))
+    corpus_dir = tmp_path / "corpus"
+    corpus_dir.mkdir()
+    (corpus_dir / "healthy.json").write_text(json.dumps(healthy()))
+    result = diff(base, head, read_corpus([corpus_dir]))
+    [change] = result.changes
+    assert (change.base.verdict, change.head.verdict) == (Verdict.CONTINUE, Verdict.PAUSE)
+    assert change.head.errored == ("r",) and change.head.fired == ()
+    assert change.direction == "tightened"
+    assert change.missing == ("facts.metrics.eror_rate_v2",)
+    assert change.facts == (("facts.metrics.error_rate", 0.012),)
+
+
+def test_recordings_keep_for_streaks_like_replay(tmp_path):
+    rule = "  - id: r\n    when: facts.metrics.error_rate > params.limit\n    verdict: rollback\n"
+    base = load_policy_set(write_policy(tmp_path / "base", rule, "{limit: 0.025}"))
+    head = load_policy_set(write_policy(tmp_path / "head", rule + "    for: 2\n", "{limit: 0.025}"))
+    result = diff(base, head, read_corpus([RECORDING]))
+    # Line 7 (0.03) is the first snapshot over the limit: pending (pause) with `for: 2`.
+    # Line 8 (0.05) is the second in a row: it fires in both, so it is no change. Decided
+    # alone, without the recording's earlier snapshots, it would be pending too.
+    assert [c.document for c in result.changes] == [f"{RECORDING}:7"]
+    [change] = result.changes
+    assert change.head.pending == ("r",)
+    assert (change.base.verdict, change.head.verdict) == (Verdict.ROLLBACK, Verdict.PAUSE)
+    assert result.documents == 8
+
+
+def test_contract_fields_of_the_json_object(repo):
+    set_regression_factor(repo, "3.0")
+    document = diff_json(repo)
+    assert set(document) == {"changes", "rules"}
+    for change in document["changes"]:
+        assert {"document", "base", "head"} <= set(change)
+        for side in ("base", "head"):
+            assert {"verdict", "fired"} <= set(change[side])
+    empty = diff_object(PolicyDiff("a", "b", 0, (), RuleChanges()))
+    assert empty == {"changes": [], "rules": {"added": [], "removed": [], "changed": []}}
+
+
+def test_schema_command_prints_the_diff_schema():
+    result = run_cli("schema", "diff")
+    assert result.returncode == 0
+    assert json.loads(result.stdout) == SCHEMA
