@@ -15,23 +15,35 @@ from phasegate import __version__
 from phasegate.collect.collector import CollectOptions, collect, utc_now
 from phasegate.collect.config import Config, default_config_path, load_config
 from phasegate.collect.contract import record_baseline
+from phasegate.corpus import default_corpus, read_corpus
+from phasegate.diff import diff, diff_exit_code
 from phasegate.durable import write_atomic
 from phasegate.errors import ExitCode, PhasegateError
 from phasegate.evaluate import DEFAULT_HISTORY_WINDOW, evaluate
+from phasegate.explain import explain
 from phasegate.facts import load_facts
+from phasegate.fmt import format_files, target_files, unified_diff
+from phasegate.lint import lint_paths
 from phasegate.policy import (
     PolicySet,
     builtin_policies_dir,
     default_policies_dir,
     load_policy_set,
 )
+from phasegate.policysource import load_base_policies
 from phasegate.recording import read_recording
 from phasegate.replay import check_expectations, load_expectations, replay
 from phasegate.report import FORMATS
+from phasegate.report.diff import DIFF_FORMATS
+from phasegate.report.explain import EXPLAIN_FORMATS
+from phasegate.report.lint import LINT_FORMATS
 from phasegate.report.replay import REPLAY_FORMATS
+from phasegate.report.testing import TEST_FORMATS
 from phasegate.runner import run
 from phasegate.schemas import SCHEMA_NAMES, data_dir
 from phasegate.state import StateDir
+from phasegate.testing import load_test_files, run_policy_tests
+from phasegate.trace import trace_rule
 from phasegate.verdict import exit_code
 
 
@@ -112,6 +124,71 @@ def evaluate_command(
     decision = evaluate(loaded, _load_policies(policies), earlier, history_window)
     click.echo(FORMATS[output_format](decision, _use_color()), nl=False)
     sys.exit(exit_code(decision.verdict, allow_pause=allow_pause))
+
+
+@cli.command("explain")
+@click.argument("facts", metavar="FACTS")
+@POLICIES_OPTION
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(sorted(EXPLAIN_FORMATS)),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "--rule",
+    "rule_ids",
+    multiple=True,
+    metavar="ID",
+    help="Explain only this rule (repeatable). Default: every rule.",
+)
+@click.option(
+    "--history",
+    "history",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Earlier snapshots, as for `evaluate --history`.",
+)
+@HISTORY_WINDOW_OPTION
+def explain_command(
+    facts: str,
+    policies: Path | None,
+    output_format: str,
+    rule_ids: tuple[str, ...],
+    history: Path | None,
+    history_window: int,
+) -> None:
+    """Show why FACTS get their verdict: each rule's reads and evaluation tree. Exits 0."""
+    loaded = load_facts(facts)
+    policy_set = _load_policies(policies)
+    unknown = sorted(set(rule_ids) - {rule.id for rule in policy_set.rules})
+    if unknown:
+        raise click.BadParameter(f"no rule {', '.join(unknown)} in the set", param_hint="--rule")
+    earlier = read_recording(history).snapshots if history is not None else ()
+    explanation = explain(loaded, policy_set, earlier, history_window, rule_ids)
+    click.echo(EXPLAIN_FORMATS[output_format](explanation), nl=False)
+
+
+@cli.command("lint")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(sorted(LINT_FORMATS)),
+    default="text",
+    show_default=True,
+    help="github: workflow annotations on the exact lines; sarif: SARIF 2.1.0.",
+)
+def lint_command(paths: tuple[Path, ...], output_format: str) -> None:
+    """Check policy files (folders or files; default: the policies folder) without facts.
+
+    Exits 0 when no finding is an error (warnings and info do not fail), 1 when some is,
+    3 when a file cannot be read.
+    """
+    report = lint_paths(paths or (default_policies_dir(),))
+    click.echo(LINT_FORMATS[output_format](report), nl=False)
+    sys.exit(ExitCode.CHECK_FAILED if report.failed else ExitCode.CONTINUE)
 
 
 def _load_policies(policies: Path | None) -> PolicySet:
@@ -366,6 +443,163 @@ class Progress:
     def close(self) -> None:
         if self.enabled:
             click.echo("", err=True)
+
+
+@cli.command("test")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@POLICIES_OPTION
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(sorted(TEST_FORMATS)),
+    default="text",
+    show_default=True,
+)
+@click.option("--coverage", is_flag=True, help="Report which rules and branches the cases cover.")
+@click.option(
+    "--min-coverage",
+    type=click.FloatRange(0, 100),
+    default=None,
+    metavar="PERCENT",
+    help="Exit 1 when fewer rules are covered (fired and passed); implies --coverage.",
+)
+@click.option(
+    "--min-branch-coverage",
+    type=click.FloatRange(0, 100),
+    default=None,
+    metavar="PERCENT",
+    help="Exit 1 when fewer &&/|| operands were decided both ways; implies --coverage.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write the report here (atomically) instead of standard output.",
+)
+def test_command(
+    paths: tuple[Path, ...],
+    policies: Path | None,
+    output_format: str,
+    coverage: bool,
+    min_coverage: float | None,
+    min_branch_coverage: float | None,
+    output: Path | None,
+) -> None:
+    """Run policy unit tests (test files or folders; default: the policies' tests/ folder).
+
+    Exit codes: 0 every case passed, 1 a case failed or coverage is below the minimum,
+    3 invalid test files or policies.
+    """
+    targets = paths or ((policies if policies is not None else Path("policies")) / "tests",)
+    files = load_test_files(targets, lambda: _load_policies(policies))
+    report = run_policy_tests(
+        files,
+        coverage=coverage,
+        trace=trace_rule,
+        min_coverage=min_coverage,
+        min_branch_coverage=min_branch_coverage,
+    )
+    text = TEST_FORMATS[output_format](report, _use_color() and output is None)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        write_atomic(output, text)
+    for shortfall in report.shortfalls():
+        click.echo(f"phasegate: {shortfall}", err=True)
+    sys.exit(report.exit_code)
+
+
+@cli.command("diff")
+@click.option(
+    "--base",
+    "base_ref",
+    required=True,
+    metavar="REF",
+    help="Git revision whose policies folder to compare against (e.g. origin/main), or a "
+    "folder of policies.",
+)
+@click.option(
+    "--corpus",
+    "corpus",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Facts files, JSONL recordings or folders of them (repeatable). Default: fixtures/ "
+    "and .phasegate/decisions.jsonl, where they exist.",
+)
+@POLICIES_OPTION
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(sorted(DIFF_FORMATS)),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "--fail-on",
+    "fail_on",
+    type=click.Choice(["relax"]),
+    default=None,
+    help="relax: exit 1 when any decision becomes less strict.",
+)
+@HISTORY_WINDOW_OPTION
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write the report here (atomically) instead of standard output.",
+)
+def diff_command(
+    base_ref: str,
+    corpus: tuple[Path, ...],
+    policies: Path | None,
+    output_format: str,
+    fail_on: str | None,
+    history_window: int,
+    output: Path | None,
+) -> None:
+    """Show which decisions of the corpus a policy change flips (head: --policies).
+
+    Exit codes: 0 (also when decisions change), 1 with --fail-on relax when a decision
+    becomes less strict, 2 unknown revision or not a git repository, 3 invalid input.
+    """
+    head = _load_policies(policies)
+    base = load_base_policies(
+        base_ref, policies if policies is not None else default_policies_dir()
+    )
+    result = diff(base, head, read_corpus(list(corpus) or default_corpus()), history_window)
+    text = DIFF_FORMATS[output_format](result)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        write_atomic(output, text)
+    for where, why in result.skipped:
+        click.echo(f"{where}: warning: skipped: {why}", err=True)
+    if not result.documents:
+        click.echo("phasegate: warning: the corpus holds no facts documents", err=True)
+    sys.exit(diff_exit_code(result, fail_on))
+
+
+@cli.command("fmt")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--check", is_flag=True, help="Write nothing; print a diff, exit 1 if any would change."
+)
+def fmt_command(paths: tuple[Path, ...], check: bool) -> None:
+    """Rewrite policy files (files or folders; default: ./policies) in canonical layout.
+
+    Exit codes: 0 formatted (or, with --check, already canonical), 1 --check found files to
+    format, 2 usage (the installed policy set), 3 a file cannot be read or is invalid.
+    """
+    changed = [result for result in format_files(target_files(paths)) if result.changed]
+    if check:
+        for result in changed:
+            click.echo(unified_diff(result), nl=False)
+        sys.exit(ExitCode.CHECK_FAILED if changed else ExitCode.CONTINUE)
+    for result in changed:
+        write_atomic(result.path, result.after)
+        click.echo(f"formatted: {result.path}", err=True)
 
 
 @cli.command("schema")

@@ -21,7 +21,16 @@ from jsonschema.exceptions import ValidationError
 from phasegate.errors import InputError, InputErrors
 from phasegate.loading import Document, NodePath
 
-SCHEMA_NAMES = ("facts", "policy", "decision", "config", "replay", "expectation")
+SCHEMA_NAMES = (
+    "facts",
+    "policy",
+    "decision",
+    "config",
+    "replay",
+    "expectation",
+    "policytest",
+    "diff",
+)
 
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$")
 
@@ -108,7 +117,8 @@ def validate(document: Document, schema_name: str) -> None:
         # A document of another kind or version fails every other check too; say only that.
         errors = header
     located = [
-        InputError(message, document.location(path, key=at_key)) for path, message, at_key in errors
+        InputError(message, document.location(path, key=at_key), code="schema")
+        for path, message, at_key in errors
     ]
     if len(located) == 1:
         raise located[0]
