@@ -350,8 +350,8 @@ def test_markdown_escape_is_one_line_without_live_markup(text: str):
         (ROLLBACK, ["--allow-pause"], 20),
     ],
 )
-@pytest.mark.parametrize("output", ["github", "junit", "markdown"])
-def test_cli_exit_code_does_not_depend_on_the_new_formats(facts, extra, code, output):
+@pytest.mark.parametrize("output", sorted(FORMATS))
+def test_cli_exit_code_depends_on_the_verdict_never_on_the_format(facts, extra, code, output):
     result = run_cli("evaluate", str(facts), "--format", output, *extra)
     assert result.returncode == code, result.stderr
     assert result.stderr == ""

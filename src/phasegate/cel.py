@@ -489,7 +489,7 @@ class _Analysis:
             if method == "matches" and arguments:
                 self._check_pattern(arguments[0])
             if method in _COMPREHENSIONS and arguments:
-                bound = _bare_ident(arguments[0])
+                bound = bare_ident(arguments[0])
                 if bound is None:
                     self.problem(f"{method}() needs a variable name first", arguments[0], "macro")
                     return
@@ -517,7 +517,7 @@ class _Analysis:
         self.walk(child, scope, guarded)
 
 
-def _bare_ident(tree: Any) -> str | None:
+def bare_ident(tree: Any) -> str | None:
     for sub in tree.iter_subtrees_topdown():
         if sub.data == "ident":
             return str(sub.children[0])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +59,7 @@ def cli() -> None:
     """Policy-as-code gate for phased rollouts: facts + CEL policies -> continue, pause, rollback.
 
     Exit codes: 0 continue, 10 pause, 20 rollback, 3 invalid input, 2 usage error,
-    1 internal error.
+    1 a reviewer check failed (lint, fmt --check, test, diff --fail-on) or internal error.
     """
 
 
@@ -72,13 +72,37 @@ POLICIES_OPTION = click.option(
     help="Folder of policy files (*.yaml). Default: ./policies if it exists, else the shipped set.",
 )
 ALLOW_PAUSE_OPTION = click.option("--allow-pause", is_flag=True, help="Exit 0 on a pause verdict.")
-FORMAT_OPTION = click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(sorted(FORMATS)),
-    default="text",
-    show_default=True,
-    help="How to print the decision; the exit code never depends on it.",
+
+
+def format_option(formats: Mapping[str, object], help: str | None = None) -> Any:
+    """`--format` over the names of a command's renderers, text by default."""
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(sorted(formats)),
+        default="text",
+        show_default=True,
+        help=help,
+    )
+
+
+FORMAT_OPTION = format_option(
+    FORMATS, "How to print the decision; the exit code never depends on it."
+)
+OUTPUT_OPTION = click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write the report here (atomically) instead of standard output.",
+)
+HISTORY_OPTION = click.option(
+    "--history",
+    "history",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Earlier snapshots (a decision log, a JSONL recording or a folder), for "
+    "rules with `for:` or that read `history`.",
 )
 CONFIG_OPTION = click.option(
     "--config",
@@ -101,14 +125,7 @@ HISTORY_WINDOW_OPTION = click.option(
 @POLICIES_OPTION
 @FORMAT_OPTION
 @ALLOW_PAUSE_OPTION
-@click.option(
-    "--history",
-    "history",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Earlier snapshots (a decision log, a JSONL recording or a folder), for "
-    "rules with `for:` or that read `history`.",
-)
+@HISTORY_OPTION
 @HISTORY_WINDOW_OPTION
 def evaluate_command(
     facts: str,
@@ -129,13 +146,7 @@ def evaluate_command(
 @cli.command("explain")
 @click.argument("facts", metavar="FACTS")
 @POLICIES_OPTION
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(sorted(EXPLAIN_FORMATS)),
-    default="text",
-    show_default=True,
-)
+@format_option(EXPLAIN_FORMATS)
 @click.option(
     "--rule",
     "rule_ids",
@@ -143,13 +154,7 @@ def evaluate_command(
     metavar="ID",
     help="Explain only this rule (repeatable). Default: every rule.",
 )
-@click.option(
-    "--history",
-    "history",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Earlier snapshots, as for `evaluate --history`.",
-)
+@HISTORY_OPTION
 @HISTORY_WINDOW_OPTION
 def explain_command(
     facts: str,
@@ -172,14 +177,7 @@ def explain_command(
 
 @cli.command("lint")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(sorted(LINT_FORMATS)),
-    default="text",
-    show_default=True,
-    help="github: workflow annotations on the exact lines; sarif: SARIF 2.1.0.",
-)
+@format_option(LINT_FORMATS, "github: annotations on the exact lines; sarif: SARIF 2.1.0.")
 def lint_command(paths: tuple[Path, ...], output_format: str) -> None:
     """Check policy files (folders or files; default: the policies folder) without facts.
 
@@ -189,6 +187,14 @@ def lint_command(paths: tuple[Path, ...], output_format: str) -> None:
     report = lint_paths(paths or (default_policies_dir(),))
     click.echo(LINT_FORMATS[output_format](report), nl=False)
     sys.exit(ExitCode.CHECK_FAILED if report.failed else ExitCode.CONTINUE)
+
+
+def _deliver(text: str, output: Path | None) -> None:
+    """Print a report, or write it whole (never half a file) where `-o` says."""
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        write_atomic(output, text)
 
 
 def _load_policies(policies: Path | None) -> PolicySet:
@@ -275,10 +281,7 @@ def collect_command(
     text = (
         json.dumps(dict(collection.facts.data), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     )
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        write_atomic(output, text)
+    _deliver(text, output)
 
 
 @cli.command("run")
@@ -367,13 +370,7 @@ def unfreeze_command(reason: str, config_path: Path | None, state_dir: Path | No
 @cli.command("replay")
 @click.argument("recordings", nargs=-1, required=True, type=click.Path(path_type=Path))
 @POLICIES_OPTION
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(sorted(REPLAY_FORMATS)),
-    default="text",
-    show_default=True,
-)
+@format_option(REPLAY_FORMATS)
 @click.option(
     "--expect",
     "expect",
@@ -382,13 +379,7 @@ def unfreeze_command(reason: str, config_path: Path | None, state_dir: Path | No
     help="Expected verdicts per snapshot index or time range; mismatches exit 5.",
 )
 @HISTORY_WINDOW_OPTION
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Write the report here (atomically) instead of standard output.",
-)
+@OUTPUT_OPTION
 def replay_command(
     recordings: tuple[Path, ...],
     policies: Path | None,
@@ -407,10 +398,7 @@ def replay_command(
     ]
     progress.close()
     text = REPLAY_FORMATS[output_format](replayed, policy_set)
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        write_atomic(output, text)
+    _deliver(text, output)
     for recording in replayed:
         for where, reason in recording.skipped:
             click.echo(f"{where}: warning: skipped: {reason}", err=True)
@@ -448,13 +436,7 @@ class Progress:
 @cli.command("test")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @POLICIES_OPTION
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(sorted(TEST_FORMATS)),
-    default="text",
-    show_default=True,
-)
+@format_option(TEST_FORMATS)
 @click.option("--coverage", is_flag=True, help="Report which rules and branches the cases cover.")
 @click.option(
     "--min-coverage",
@@ -470,13 +452,7 @@ class Progress:
     metavar="PERCENT",
     help="Exit 1 when fewer &&/|| operands were decided both ways; implies --coverage.",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Write the report here (atomically) instead of standard output.",
-)
+@OUTPUT_OPTION
 def test_command(
     paths: tuple[Path, ...],
     policies: Path | None,
@@ -501,10 +477,7 @@ def test_command(
         min_branch_coverage=min_branch_coverage,
     )
     text = TEST_FORMATS[output_format](report, _use_color() and output is None)
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        write_atomic(output, text)
+    _deliver(text, output)
     for shortfall in report.shortfalls():
         click.echo(f"phasegate: {shortfall}", err=True)
     sys.exit(report.exit_code)
@@ -528,13 +501,7 @@ def test_command(
     "and .phasegate/decisions.jsonl, where they exist.",
 )
 @POLICIES_OPTION
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(sorted(DIFF_FORMATS)),
-    default="text",
-    show_default=True,
-)
+@format_option(DIFF_FORMATS)
 @click.option(
     "--fail-on",
     "fail_on",
@@ -543,13 +510,7 @@ def test_command(
     help="relax: exit 1 when any decision becomes less strict.",
 )
 @HISTORY_WINDOW_OPTION
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Write the report here (atomically) instead of standard output.",
-)
+@OUTPUT_OPTION
 def diff_command(
     base_ref: str,
     corpus: tuple[Path, ...],
@@ -570,10 +531,7 @@ def diff_command(
     )
     result = diff(base, head, read_corpus(list(corpus) or default_corpus()), history_window)
     text = DIFF_FORMATS[output_format](result)
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        write_atomic(output, text)
+    _deliver(text, output)
     for where, why in result.skipped:
         click.echo(f"{where}: warning: skipped: {why}", err=True)
     if not result.documents:

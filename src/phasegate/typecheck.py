@@ -393,7 +393,7 @@ class _Checker:
         present: frozenset[Any],
         tree: Any,
     ) -> Type:
-        variable = _ident(arguments[0])
+        variable = cel.bare_ident(arguments[0])
         if target.name not in (None, "list", "map"):
             self.problem(
                 "type-mismatch", "error", f"{macro}() needs a list or map, got {target.name}", tree
@@ -502,15 +502,6 @@ def constant(value: Any, path: tuple[str, ...]) -> Type:
     else:
         kind = "null" if value is None else None
     return Type(kind, None, path, value, True)
-
-
-def _ident(tree: Any) -> str | None:
-    for sub in tree.iter_subtrees_topdown():
-        if sub.data == "ident":
-            return str(sub.children[0])
-        if len(sub.children) != 1:
-            return None
-    return None
 
 
 # --- what a has() guarantees -----------------------------------------------------------------

@@ -21,14 +21,14 @@ def decision_object(decision: Decision) -> dict[str, Any]:
         "phase_started_at": decision.phase_started_at,
         "owners": dict(decision.owners),
         "summary": decision.counts(),
-        "rules": [_rule_object(result) for result in decision.results],
+        "rules": [rule_object(result) for result in decision.results],
         "facts_digest": decision.facts_digest,
         "policy_digest": decision.policy_digest,
         "phasegate_version": decision.phasegate_version,
     }
 
 
-def _rule_object(result: RuleResult) -> dict[str, Any]:
+def rule_object(result: RuleResult) -> dict[str, Any]:
     item: dict[str, Any] = {
         "id": result.id,
         "policy": result.policy,

@@ -9,6 +9,7 @@ from typing import Any
 
 from phasegate.errors import Location
 from phasegate.explain import Explanation, RuleExplanation
+from phasegate.report.json import rule_object
 from phasegate.trace import Node
 
 
@@ -31,19 +32,13 @@ def render(explanation: Explanation) -> str:
 def _rule(item: RuleExplanation) -> dict[str, Any]:
     result = item.result
     return {
-        "id": result.id,
-        "policy": result.policy,
-        "file": result.file,
-        "line": result.line,
-        "status": result.status.value,
-        "verdict": result.verdict.label,
-        "on_error": result.on_error.label,
+        **rule_object(result),
         "contribution": result.contribution.label,
         "when": item.rule.when.text,
-        "message": result.message,
         "error": result.error,
         "reads": [
-            {"path": read.path, "present": read.present, "value": read.value} for read in item.reads
+            {"path": read.path, "present": read.present, "value": read.value}
+            for read in item.reads
         ],
         "trace": None if item.tree is None else _node(item.tree, item.rule.locate_when, True),
         "why": item.why,
