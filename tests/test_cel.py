@@ -196,6 +196,9 @@ def test_errors_inside_literals_and_conversions_are_translated():
     [
         ("'a'.matches('[')", "bad regular expression"),
         ("[1].exists(x)", "exists() takes a variable and an expression"),
+        ("[1].all()", "all() takes a variable and an expression"),
+        ("has()", "has() takes one field selection"),
+        ("has(facts.a, facts.b)", "has() takes one field selection"),
         ("(" * 300 + "1" + ")" * 300, "nested too deeply"),
     ],
 )

@@ -261,3 +261,43 @@ def test_explain_marks_skipped_rules_without_evaluating_them():
         "window.phase2-monitoring",
     }
     assert all(item.reads == () and "phases [2]" in item.why for item in skipped)
+
+
+def test_bool_literals_have_positions_so_every_node_is_located(tmp_path: Path):
+    policies = tmp_path / "policies"
+    policies.mkdir()
+    (policies / "p.yaml").write_text(
+        "apiVersion: phasegate/v1\nkind: Policy\nname: p\nrules:\n"
+        "  - id: p.a\n"
+        "    when: (facts.phase == 1 && facts.state.db_integrity_ok == true) || false\n"
+        "    verdict: pause\n"
+    )
+    fixture = str(FIXTURES / "phase1-healthy.yaml")
+    done = run_cli("explain", fixture, "--policies", str(policies), "--format", "json")
+    assert done.returncode == 0, done.stderr
+    (rule,) = json.loads(done.stdout)["rules"]
+    line = (policies / "p.yaml").read_text().splitlines()[5]
+    texts = {(n["col"], n["text"]) for n in walk(rule["trace"])}
+    assert (line.index("false") + 1, "false") in texts
+    assert (line.index("true") + 1, "true") in texts
+    assert rule["trace"]["children"][0]["outcome"] == "true"  # the && is evaluated whole
+
+
+def test_a_condition_too_deep_for_the_interpreter_keeps_the_gates_decision(tmp_path: Path):
+    deep = "!(" * 60 + "facts.phase == 1" + ")" * 60
+    policies = tmp_path / "policies"
+    policies.mkdir()
+    (policies / "p.yaml").write_text(
+        "apiVersion: phasegate/v1\nkind: Policy\nname: p\nrules:\n"
+        f"  - id: p.a\n    when: '{deep}'\n    verdict: pause\n"
+    )
+    fixture = str(FIXTURES / "phase1-healthy.yaml")
+    decided = json.loads(
+        run_cli("evaluate", fixture, "--policies", str(policies), "--format", "json").stdout
+    )
+    done = run_cli("explain", fixture, "--policies", str(policies), "--format", "json")
+    assert done.returncode == 0, done.stderr
+    (rule,) = json.loads(done.stdout)["rules"]
+    assert rule["status"] == decided["rules"][0]["status"]
+    assert rule["trace"] is None
+    assert "nested too deeply to show" in rule["why"]

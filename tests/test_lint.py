@@ -231,15 +231,16 @@ def test_an_optional_fact_read_without_has_is_reported_with_the_on_error(tmp_pat
             9,
             11,
             "rule custom.a: reads facts.metrics.error_rate without has(); facts.metrics is "
-            "optional in the facts schema, and when it is missing the rule errors: "
-            "on_error rollback",
+            "optional in the facts schema: when it is missing, the read fails, and unless the "
+            "rest of the condition decides without it the rule contributes on_error rollback",
         ),
         (
             19,
             33,
             "rule custom.d: reads facts.metrics.error_rate without has(); "
-            "facts.metrics.error_rate is optional in the facts schema, and when it is missing "
-            "the rule errors: on_error pause",
+            "facts.metrics.error_rate is optional in the facts schema: when it is missing, the "
+            "read fails, and unless the rest of the condition decides without it the rule "
+            "contributes on_error pause",
         ),
     ]
     others = {f.code for f in lint_paths([path]).findings if f.code != "optional-fact"}
@@ -430,3 +431,94 @@ def test_json_format_is_byte_stable_and_complete(broken):
     document = json.loads(first.stdout)
     assert document["summary"] == {"error": 1, "warning": 1, "info": 0}
     assert [f["code"] for f in document["findings"]] == ["unused-param", "unknown-fact"]
+
+
+def test_message_placeholders_are_checked_and_located_in_the_folded_message(tmp_path):
+    path = policy(
+        tmp_path,
+        """\
+        - id: custom.a
+          when: facts.phase == 1
+          verdict: pause
+          message: >-
+            rate {{ facts.metrics.eror_rate }} and
+            {{ facts.deployed_version + 1 }}
+        """,
+    )
+    assert findings(path, "unknown-fact") == [
+        (
+            12,
+            15,
+            "rule custom.a: message: unknown fact 'facts.metrics.eror_rate' "
+            "(did you mean facts.metrics.error_rate?)",
+        )
+    ]
+    assert findings(path, "type-mismatch") == [
+        (13, 10, "rule custom.a: message: string + int is not defined in CEL")
+    ]
+
+
+def test_constructs_that_evaluate_fine_get_no_error(tmp_path):
+    """Indexing a list, a ternary with a constant branch, history items, bool literals."""
+    path = policy(
+        tmp_path,
+        """\
+        - id: custom.a
+          when: size(facts.incidents) > 0 && facts.incidents[0].status == 'open'
+          verdict: pause
+        - id: custom.b
+          when: "!has(facts.metrics.error_rate) ? false : facts.metrics.error_rate > params.limit"
+          verdict: pause
+        - id: custom.c
+          when: history.exists(h, h.metrics.error_rate > 0.1) || facts.labels.x == params.label
+          verdict: pause
+        - id: custom.d
+          when: (facts.phase == 1 && facts.state.db_integrity_ok == true) || false
+          verdict: pause
+        """,
+    )
+    report = lint_paths([path])
+    assert [f for f in report.findings if f.severity is not Severity.INFO] == []
+
+
+def test_typos_after_an_index_or_in_history_items_are_found(tmp_path):
+    path = policy(
+        tmp_path,
+        """\
+        - id: custom.a
+          when: facts.incidents[0].sevrity == 'P1' || history[0].metrics.eror_rate > 0.1
+          verdict: pause
+        - id: custom.b
+          when: history.exists(h, h.metrics.eror_rate > params.limit) && params.label == 'x'
+          verdict: pause
+        """,
+    )
+    assert [message for _, _, message in findings(path, "unknown-fact")] == [
+        "rule custom.a: unknown fact 'facts.incidents[].sevrity' "
+        "(did you mean facts.incidents[].severity?)",
+        "rule custom.a: unknown field 'history[].metrics.eror_rate' "
+        "(did you mean history[].metrics.error_rate?)",
+        "rule custom.b: unknown field 'h.metrics.eror_rate' (did you mean h.metrics.error_rate?)",
+    ]
+
+
+def test_a_finding_on_a_bool_literal_is_located(tmp_path):
+    path = policy(
+        tmp_path,
+        """\
+        - id: custom.a
+          when: facts.phase == 1 && true + 1 == 2
+          verdict: pause
+        """,
+    )
+    assert findings(path, "type-mismatch") == [
+        (9, 31, "rule custom.a: bool + int is not defined in CEL")
+    ]
+
+
+def test_a_condition_too_deep_to_check_is_a_warning_not_a_crash(tmp_path):
+    deep = "!(" * 120 + "facts.phase == 1" + ")" * 120
+    path = policy(tmp_path, f"- id: custom.a\n  when: '{deep}'\n  verdict: pause\n")
+    done = run_cli("lint", str(path))
+    assert "Traceback" not in done.stderr and "internal error" not in done.stderr
+    assert "[too-deep]" in done.stdout and done.returncode == 0

@@ -204,3 +204,36 @@ def test_lines_are_counted_as_the_yaml_parser_counts_them(brk):
     location = document.locate_in_string(("rules", 0, "when"), 1, 7)
     assert (location.line, location.col) == (4, 13)
     assert document.lines[location.line - 1][location.col - 1] == "a"
+
+
+FLOW_SCALARS = {
+    "plain over lines": "when: facts.phase == 1 &&\n  facts.metrics.eror_rate > 0.6\n",
+    "plain with a blank line": "when: facts.phase == 1 &&\n\n    facts.x > 2\n",
+    "single quotes over lines": "when: 'facts.phase == 1 &&\n      facts.x > 0.6'\n",
+    "doubled single quotes": "when: 'facts.labels[''team''] == ''x'' && facts.y > 0.1'\n",
+    "double quotes with escapes": 'when: "facts.a == \\"b\\" && \\tfacts.c\\x2b1 > 1"\n',
+    "double quotes with a blank line": 'when: "facts.a &&\n\n   facts.bb"\n',
+    "escaped line break": 'when: "facts.a && fa\\\n    cts.b"\n',
+    "trailing spaces before a fold": "when: 'facts.a &&   \n   facts.b'\n",
+}
+
+
+@pytest.mark.parametrize("source", FLOW_SCALARS.values(), ids=FLOW_SCALARS.keys())
+def test_every_character_of_a_flow_scalar_is_located_where_it_stands(source: str):
+    """Folded lines and escapes move characters away from `value offset = column`; each
+    letter or digit of the value must still be found at the position it is reported at."""
+    document = parse_yaml(source, "p.yaml")
+    value = document.data["when"]
+    lines = source.split("\n")
+    for offset, char in enumerate(value):
+        if not char.isalnum():
+            continue
+        where = document.locate_offset(("when",), offset)
+        assert lines[where.line - 1][where.col - 1] == char, (offset, char, where)
+
+
+def test_an_escape_counts_as_one_character_of_the_value():
+    document = parse_yaml('when: "\\u00e9t\\u00e9 x"\n', "p.yaml")
+    assert document.data["when"] == "été x"
+    where = document.locate_offset(("when",), 4)
+    assert (where.line, where.col) == (1, 22)  # the x, after two six-character escapes

@@ -16,6 +16,7 @@ from typing import Any
 import celpy
 import lark
 from celpy import celtypes
+from celpy.celparser import CELParser
 from celpy.evaluation import CELEvalError, base_functions
 
 #: Variables every expression sees.
@@ -258,6 +259,20 @@ KNOWN_FUNCTIONS = (
     | _MACROS
 )
 
+
+def _literal_keeping_position(token: lark.Token) -> lark.Token:
+    """cel-python turns the identifiers `true` and `false` into BOOL_LIT tokens without a
+    position, and lark then leaves every node around them without an end: errors, `explain`
+    and `lint` could not say where such a node is. The same tokens, with their position."""
+    if token.value in ("true", "false"):
+        return lark.Token.new_borrow_pos("BOOL_LIT", token.value, token)
+    return token
+
+
+# Installed before the (shared, lazily built) parser exists, and reset in case something
+# built it first, so every parse of every module goes through the callback above.
+CELParser.ambiguous_literals = staticmethod(_literal_keeping_position)  # type: ignore[method-assign]
+CELParser.CEL_PARSER = None
 _ENVIRONMENT = celpy.Environment()
 
 
@@ -301,6 +316,20 @@ class Expression:
     program: celpy.Runner
     reads: tuple[FactRead, ...]
     ast: Any = None
+
+    @property
+    def structure(self) -> tuple[Any, ...]:
+        """The parse tree without positions, as a flat tuple: equal exactly when two
+        expressions differ only in layout. Built without recursion (lark's own tree equality
+        and hashing recurse, and fail on conditions nested a few hundred deep)."""
+        return tuple(
+            (
+                node.data,
+                len(node.children),
+                tuple(str(child) for child in node.children if isinstance(child, lark.Token)),
+            )
+            for node in self.ast.iter_subtrees_topdown()
+        )
 
     def params_read(self) -> tuple[FactRead, ...]:
         return tuple(read for read in self.reads if read.path[0] == "params")
@@ -434,6 +463,9 @@ class _Analysis:
             name = str(tree.children[0])
             if name not in KNOWN_FUNCTIONS:
                 self.problem(f"unknown function {name!r}", tree, "unknown-function")
+            given = tree.children[1].children if len(tree.children) > 1 else []
+            if name == "has" and len([a for a in given if isinstance(a, lark.Tree)]) != 1:
+                self.problem("has() takes one field selection, e.g. has(facts.x)", tree, "macro")
             for child in tree.children[1:]:
                 self.walk(child, scope, guarded or name == "has")
             return
@@ -480,9 +512,9 @@ class _Analysis:
             if method not in KNOWN_FUNCTIONS:
                 self.problem(f"unknown function {method!r}", child, "unknown-function")
             self.walk(target, scope, guarded)
-            if args is None:
-                return
-            arguments = [arg for arg in args.children if isinstance(arg, lark.Tree)]
+            arguments = (
+                [] if args is None else [a for a in args.children if isinstance(a, lark.Tree)]
+            )
             if method in _COMPREHENSIONS and len(arguments) not in _MACRO_ARITY[method]:
                 self.problem(f"{method}() takes a variable and an expression", child, "macro")
                 return

@@ -24,7 +24,7 @@ from phasegate.evaluate import (
 )
 from phasegate.facts import Facts
 from phasegate.policy import PolicySet, Rule
-from phasegate.trace import Node, trace
+from phasegate.trace import Node, Outcome, trace
 from phasegate.verdict import Verdict
 
 #: What a read shows when the path is absent from the facts.
@@ -81,9 +81,27 @@ def explain(
                 continue
             plain = snapshot.plain(policy)
             reads = tuple(_reads(rule, plain))
-            tree = trace(rule.when, snapshot.variables(policy), plain)
-            explained.append(RuleExplanation(rule, result, reads, tree, _rule_why(result)))
+            why = _rule_why(result)
+            try:
+                tree: Node | None = trace(rule.when, snapshot.variables(policy), plain)
+            except RecursionError:
+                tree = None
+            if tree is None or tree.outcome not in _OUTCOMES[result.status]:
+                # The gate decided with its fast evaluator, which nests deeper than
+                # cel-python: the decision stands, the tree cannot show it.
+                why += "; the condition is nested too deeply to show its evaluation"
+                tree = None
+            explained.append(RuleExplanation(rule, result, reads, tree, why))
     return Explanation(decision, tuple(explained), _decision_why(decision))
+
+
+#: The root outcomes that agree with each status of an evaluated rule.
+_OUTCOMES = {
+    RuleStatus.FIRED: {Outcome.TRUE},
+    RuleStatus.PENDING: {Outcome.TRUE},
+    RuleStatus.PASSED: {Outcome.FALSE},
+    RuleStatus.ERROR: {Outcome.ERROR, Outcome.VALUE},
+}
 
 
 def _reads(rule: Rule, plain: dict[str, Any]) -> list[Read]:

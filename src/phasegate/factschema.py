@@ -98,12 +98,16 @@ def cel_type(schema: Mapping[str, Any] | None) -> str | None:
     return None
 
 
-def lookup(path: tuple[str, ...], start: Mapping[str, Any] | None = None) -> Lookup:
-    """Walk `path` (below `facts`, or below `start`) through the schema."""
+def lookup(
+    path: tuple[str, ...], start: Mapping[str, Any] | None = None, parent: str | None = None
+) -> Lookup:
+    """Walk `path` (below `facts`, or below `start`, reached through a step named `parent`)
+    through the schema."""
     current = node(start) if start is not None else facts_node()
     optional: list[tuple[str, ...]] = []
     for index, name in enumerate(path):
         here = path[: index + 1]
+        before = path[index - 1] if index else parent
         properties = current.get("properties", {})
         extra = current.get("additionalProperties", True)
         kind = cel_type(current)
@@ -116,7 +120,7 @@ def lookup(path: tuple[str, ...], start: Mapping[str, Any] | None = None) -> Loo
             return Lookup(Status.UNKNOWN, known_prefix=path[:index], not_a_map=kind)
         if isinstance(extra, Mapping):  # an open map: any name, values of one schema
             optional.append(here)
-            if path[:index] and path[:index][-1] in TYPO_CHECKED and properties:
+            if before in TYPO_CHECKED and properties:
                 typo = likely_typo(name, sorted(properties))
                 if typo is not None:
                     suggestion = (*path[:index], typo, *path[index + 1 :])

@@ -17,7 +17,7 @@ from typing import Any
 
 from phasegate import cel, typecheck
 from phasegate.errors import InputError, Location, raise_all
-from phasegate.expressions import Template
+from phasegate.expressions import PLACEHOLDER, DocumentCompiler, Template
 from phasegate.loading import Document
 from phasegate.policy import (
     Policy,
@@ -67,6 +67,7 @@ CHECKS: dict[str, Check] = {
         Check("non-bool-condition", Severity.ERROR, "A `when` that is not a bool."),
         Check("optional-fact", Severity.INFO, "An optional fact read without has()."),
         Check("never-fires", Severity.WARNING, "A rule that cannot fire in any phase."),
+        Check("too-deep", Severity.WARNING, "A condition nested too deeply to check."),
         Check("no-effect", Severity.WARNING, "A rule whose firing changes no verdict."),
         Check("duplicate-condition", Severity.WARNING, "Two rules with the same condition."),
         Check("unused-param", Severity.WARNING, "A param no rule of its file reads."),
@@ -156,6 +157,7 @@ def _policy_findings(policy: Policy, document: Document) -> list[Finding]:
     findings: list[Finding] = []
     for rule in policy.rules:
         findings.extend(_rule_findings(rule, policy))
+        findings.extend(_message_findings(rule, policy, document))
     if len(policy.rules) < len(document.data["rules"]):
         return findings  # a rule that did not compile may read any param
     used = {
@@ -186,7 +188,11 @@ def _expressions(rule: Rule) -> list[cel.Expression]:
 
 def _rule_findings(rule: Rule, policy: Policy) -> list[Finding]:
     findings: list[Finding] = []
-    result = typecheck.check(rule.when, policy.params_plain)
+    try:
+        result = typecheck.check(rule.when, policy.params_plain)
+    except RecursionError:
+        message = f"rule {rule.id}: the condition is nested too deeply to check"
+        return [_finding("too-deep", message, rule.locate_when(1, 1), rule.id)]
     for problem in result.problems:
         where = rule.locate_when(problem.line, problem.col)
         findings.append(
@@ -210,10 +216,35 @@ def _rule_findings(rule: Rule, policy: Policy) -> list[Finding]:
         shown = ".".join(path)
         message = (
             f"rule {rule.id}: reads {shown} without has(); {'.'.join(optional)} is optional "
-            f"in the facts schema, and when it is missing the rule errors: "
-            f"on_error {rule.on_error.label}"
+            "in the facts schema: when it is missing, the read fails, and unless the rest of "
+            f"the condition decides without it the rule contributes on_error "
+            f"{rule.on_error.label}"
         )
         findings.append(_finding("optional-fact", message, rule.locate_when(line, col), rule.id))
+    return findings
+
+
+def _message_findings(rule: Rule, policy: Policy, document: Document) -> list[Finding]:
+    """The `{{ }}` placeholders of a message, checked like conditions: a typo there shows
+    `<missing fact>` in the very alert that should have said what went wrong."""
+    if rule.message is None:
+        return []
+    index = next(i for i, raw in enumerate(document.data["rules"]) if raw["id"] == rule.id)
+    path = ("rules", index, "message")
+    text = document.data["rules"][index]["message"]
+    placeholders = list(PLACEHOLDER.finditer(text))
+    expressions = [part for part in rule.message.parts if isinstance(part, cel.Expression)]
+    compiler = DocumentCompiler(document, cel.VARIABLES)
+    findings = []
+    for match, expression in zip(placeholders, expressions, strict=False):
+        try:
+            problems = typecheck.check(expression, policy.params_plain).problems
+        except RecursionError:
+            continue
+        for problem in problems:
+            where = compiler.locate(path, match.start(1), match.group(1), problem.line, problem.col)
+            message = f"rule {rule.id}: message: {problem.message}"
+            findings.append(_finding(problem.code, message, where, rule.id))
     return findings
 
 
@@ -229,7 +260,7 @@ def _duplicate_conditions(policies: list[Policy]) -> list[Finding]:
                 for read in rule.when.reads
                 if read.path[0] == "params"
             )
-            key = (rule.when.ast, params)
+            key = (rule.when.structure, params)
             earlier = first.get(key)
             if earlier is None:
                 first[key] = rule

@@ -128,6 +128,11 @@ class Document:
             return self.location(path)
         first_line, first_col = self.value_marks[path]
         style = self.scalar_styles.get(path, "")
+        if style not in ("|", ">"):
+            mapped = _flow_scalar_positions(self.lines, first_line, first_col, style, value)
+            if mapped is not None and offset < len(mapped):
+                line, col = mapped[offset]
+                return Location(self.source, line + 1, col + 1)
         if style in ("|", ">"):
             start = first_line + 1
         else:
@@ -168,6 +173,95 @@ class Document:
         line = max(1, min(line, len(text_lines)))
         offset = sum(len(text) + 1 for text in text_lines[: line - 1]) + max(col - 1, 0)
         return self.locate_offset(path, offset)
+
+
+#: Double-quoted escapes that stand for one character (YAML 1.2, 5.7); \x, \u and \U take
+#: 2, 4 and 8 hex digits.
+_ESCAPE_LENGTHS = {"x": 2, "u": 4, "U": 8}
+
+
+def _flow_scalar_positions(
+    lines: tuple[str, ...], line: int, col: int, style: str, value: str
+) -> list[tuple[int, int]] | None:
+    """The 0-based file (line, col) of each character of a flow scalar's value.
+
+    Plain and quoted scalars fold line breaks into spaces and drop indentation, and quoted
+    ones turn escapes (`''`, `\\"`, `\\n`) into single characters, so a value offset is not
+    a column. The source is read again the way YAML folds it; the result is used only when
+    it spells exactly the loaded value, so a case this reading gets wrong falls back instead
+    of pointing at the wrong place.
+    """
+    quote = style if style in ('"', "'") else ""
+    positions: list[tuple[int, int]] = []
+    text: list[str] = []
+    row, index = line, col + len(quote)
+    breaks = 0  # line breaks since the last character, folded when the next one comes
+    joined = False  # after an escaped line break: the lines join with nothing between
+    while row < len(lines) and len(text) < len(value):
+        raw = lines[row]
+        if index >= len(raw) or (not quote and not raw[index:].strip()):
+            row, index = row + 1, 0
+            breaks += 0 if joined else 1
+            continue
+        char = raw[index]
+        if (breaks or joined) and char in " \t":
+            index += 1
+            continue
+        if breaks:
+            while text and text[-1] in " \t" and positions[-1][0] < row:
+                text.pop()
+                positions.pop()
+            folded = " " if breaks == 1 else "\n" * (breaks - 1)
+            text.extend(folded)
+            positions.extend([(row, index)] * len(folded))
+        breaks, joined = 0, False
+        if quote == "'" and char == "'":
+            if raw[index + 1 : index + 2] != "'":
+                break
+            index += 1
+        elif quote == '"' and char == '"':
+            break
+        elif quote == '"' and char == "\\":
+            code = raw[index + 1 : index + 2]
+            if not code:
+                row, index, joined = row + 1, 0, True
+                continue
+            length = _ESCAPE_LENGTHS.get(code, 0)
+            digits = raw[index + 2 : index + 2 + length]
+            try:
+                decoded = chr(int(digits, 16)) if length else _SIMPLE_ESCAPES[code]
+            except (KeyError, ValueError):
+                return None
+            text.append(decoded)
+            positions.append((row, index))
+            index += 2 + length
+            continue
+        text.append(char)
+        positions.append((row, index))
+        index += 1
+    return positions if "".join(text) == value else None
+
+
+_SIMPLE_ESCAPES = {
+    "0": "\x00",
+    "a": "\a",
+    "b": "\b",
+    "t": "\t",
+    "\t": "\t",
+    "n": "\n",
+    "v": "\v",
+    "f": "\f",
+    "r": "\r",
+    "e": "\x1b",
+    " ": " ",
+    '"': '"',
+    "/": "/",
+    "\\": "\\",
+    "N": "\x85",
+    "_": "\xa0",
+    "L": "\u2028",
+    "P": "\u2029",
+}
 
 
 def _get(data: Any, path: NodePath) -> Any:

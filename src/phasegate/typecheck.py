@@ -157,10 +157,14 @@ class _Checker:
         if len(tree.children) == 1:
             return self.walk(tree.children[0], scope, present)
         condition, then, otherwise = tree.children
-        self.boolean(condition, self.walk(condition, scope, present), "the condition of ?:")
+
+        kind = self.walk(condition, scope, present)
+        self.boolean(condition, kind, "the condition of ?:")
         left = self.walk(then, scope, present | positive(condition))
         right = self.walk(otherwise, scope, present | negative(condition))
-        return left if left.name == right.name else DYN
+        if kind.known and isinstance(kind.value, bool):
+            return left if kind.value else right
+        return Type(left.name) if left.name == right.name else DYN
 
     def _conditionalor(
         self, tree: lark.Tree, scope: dict[str, Type], present: frozenset[Any]
@@ -260,7 +264,7 @@ class _Checker:
         # Not defined by the CEL spec: cel-python refuses some of these and quietly computes
         # others (`2 / 0.5` is 4, `true + 1` is 2), neither of which the author meant.
         message = f"{left.name} {op} {right.name} is not defined in CEL"
-        if {left.name, right.name} <= NUMBERS:
+        if {left.name, right.name} == {"int", "double"}:
             message += ": int and double never mix (convert with double())"
         self.problem("type-mismatch", "error", message, tree)
         return DYN
@@ -307,7 +311,9 @@ class _Checker:
                     index_tree,
                 )
             item = factschema.item_schema(target.schema)
-            return self.of_schema(item, (*target.path, "[]")) if item is not None else DYN
+            if item is None:
+                return DYN
+            return self.of_schema(item, (*target.path[:-1], f"{target.path[-1]}[]"))
         if target.name == "map" and index.known and isinstance(index.value, str):
             return self.field(target, index.value, tree)
         return DYN
@@ -329,16 +335,14 @@ class _Checker:
             return DYN
         if target.schema is None:
             return DYN
-        if path[0] == "facts":  # from the root: `metrics` names are checked for typos
-            found = factschema.lookup(path[1:])
-        else:
-            found = factschema.lookup((name,), target.schema)
+        # The step's own name decides typo checks: a name under `metrics` or `baseline`.
+        parent = target.path[-1] if target.path else None
+        found = factschema.lookup((name,), target.schema, parent)
         shown = ".".join(path)
         if found.status is Status.UNKNOWN:
-            if path[:1] == ("facts",) and len(path) == 2:
+            if target.path == ("facts",):
                 return DYN  # refused when the policy loads, with the same message
-            base = ("facts",) if path[0] == "facts" else target.path
-            self.problem("unknown-fact", "error", found.message(path, base), tree)
+            self.problem("unknown-fact", "error", found.message(path, target.path), tree)
             return DYN
         if found.status is Status.UNDECLARED:
             self.problem(

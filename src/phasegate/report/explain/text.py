@@ -7,6 +7,7 @@ import json
 import re
 from typing import Any
 
+from phasegate.evaluate import RuleStatus
 from phasegate.explain import Explanation, RuleExplanation
 from phasegate.report.text import single_line
 from phasegate.trace import Kind, Node, Outcome
@@ -24,7 +25,7 @@ def render(explanation: Explanation) -> str:
     ]
     skipped = []
     for item in explanation.rules:
-        if item.tree is None:
+        if item.result.status is RuleStatus.SKIPPED:
             skipped.append(item.rule.id)
             continue
         lines.append("")
@@ -40,7 +41,7 @@ def _rule(item: RuleExplanation) -> list[str]:
     head = f"{result.id}  {result.status.value}"
     if result.contribution.label != "continue":
         head += f" -> {result.contribution.label}"
-    lines = [f"{head}  ({result.file}:{result.line})", f"  when: {expression(item.rule.when.text)}"]
+    lines = [f"{head}  ({result.file}:{result.line})", *_when(item.rule.when.text)]
     if item.reads:
         lines.append("  reads:")
         for read in item.reads:
@@ -79,6 +80,15 @@ def _label(node: Node) -> str:
     if node.kind is Kind.LITERAL:
         return f"{'':<6} {text}"
     return f"{'':<6} {text} = {value_text(node.value)}"
+
+
+def _when(text: str) -> list[str]:
+    """The condition on one line, unless it holds `//` comments: joining lines would make a
+    comment swallow the rest of the condition."""
+    if "//" not in text:
+        return [f"  when: {expression(text)}"]
+    lines = [single_line(line.rstrip()) for line in text.strip().split("\n")]
+    return ["  when:", *(f"    {line}" for line in lines)]
 
 
 def expression(text: str) -> str:
