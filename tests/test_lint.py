@@ -522,3 +522,14 @@ def test_a_condition_too_deep_to_check_is_a_warning_not_a_crash(tmp_path):
     done = run_cli("lint", str(path))
     assert "Traceback" not in done.stderr and "internal error" not in done.stderr
     assert "[too-deep]" in done.stdout and done.returncode == 0
+
+
+def test_a_bad_param_name_is_located_at_its_key_and_files_are_counted_once(tmp_path):
+    header = HEADER.replace("  label: x\n", "  label: x\n  f-g: 3\n")
+    path = policy(
+        tmp_path, "- id: custom.a\n  when: params.limit > 0.0\n  verdict: pause\n", header
+    )
+    (finding,) = lint_paths([path]).findings
+    assert (finding.code, finding.location.line, finding.location.col) == ("schema", 7, 3)
+    assert '"f-g" does not match' in finding.message
+    assert lint_paths([tmp_path, path]).files == (str(path),)

@@ -119,8 +119,10 @@ def lint_paths(paths: Iterable[Path]) -> LintReport:
             raise InputError("no such file or folder", Location(str(path)))
         else:
             loose.append(path)
+    in_sets = {path.resolve() for members in sets for path in members}
+    loose = [path for path in dict.fromkeys(loose) if path.resolve() not in in_sets]
     if loose:
-        sets.append(sorted(dict.fromkeys(loose)))
+        sets.append(sorted(loose))
     findings: list[Finding] = []
     files: list[str] = []
     for members in sets:

@@ -178,8 +178,9 @@ def _describe(error: ValidationError) -> list[tuple[NodePath, str, bool]]:
             for name in error.validator_value
             if name not in value
         ]
-    at_key = error.validator == "propertyNames"
-    return [(path, f"{_where(path)}: {_message(error)}", at_key)]
+    if "propertyNames" in error.relative_schema_path and isinstance(value, str):
+        return [((*path, value), f"{_where(path)}: {_message(error)}", True)]  # at that key
+    return [(path, f"{_where(path)}: {_message(error)}", False)]
 
 
 def _message(error: ValidationError) -> str:
