@@ -41,7 +41,7 @@ def render(report: PolicyTestReport, color: bool = False) -> str:
         mark = _paint("FAIL", _RED, color) if failed else _paint("ok", _GREEN, color)
         lines.append(
             f"{mark} {suite.source}: {single_line(suite.name)} "
-            f"({len(suite.cases)} cases, {failed} failed; policy set {suite.policy_set.source})"
+            f"({_cases(len(suite.cases))}, {failed} failed; policy set {suite.policy_set.source})"
         )
         for case in suite.cases:
             if case.passed:
@@ -54,7 +54,7 @@ def render(report: PolicyTestReport, color: bool = False) -> str:
             lines.append(f"         expected: {expected_line(case.expect)}")
             lines.append(f"         actual:   {actual_line(case)}")
     total, failed = len(report.cases), len(report.failed)
-    summary = f"{total} cases: {total - failed} passed, {failed} failed"
+    summary = f"{_cases(total)}: {total - failed} passed, {failed} failed"
     lines.append(_paint(summary, _RED if failed else _GREEN, color))
     for coverage in report.coverage or ():
         lines.extend(_coverage_lines(coverage, color))
@@ -113,3 +113,7 @@ def _branch_gap(branch: BranchCoverage) -> str:
     seen = [word for word in ("true", "false", "error") if getattr(branch, word)]
     what = "only " + " and ".join(seen) if seen else "never evaluated"
     return f"`{single_line(branch.text)}` {what}"
+
+
+def _cases(count: int) -> str:
+    return f"{count} case{'' if count == 1 else 's'}"
