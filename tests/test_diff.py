@@ -15,6 +15,7 @@ from jsonschema import Draft202012Validator
 from conftest import FIXTURES, POLICIES, ROOT, healthy, run_cli
 from phasegate.corpus import read_corpus
 from phasegate.diff import DocumentChange, Outcome, PolicyDiff, RuleChanges, compare_rules, diff
+from phasegate.errors import InputError
 from phasegate.evaluate import Decision, Rollout, RuleStatus, evaluate
 from phasegate.facts import load_facts
 from phasegate.policy import PolicySet, load_policy_set
@@ -353,8 +354,120 @@ def test_corpus_skips_what_is_not_facts_with_one_warning_each(repo, tmp_path):
     text = diff_cli(repo, "--base", "HEAD", "--corpus", str(corpus))
     assert "2 of 2 documents change: 2 less strict, 0 stricter" in text.stdout
     assert "3 corpus entries skipped" in text.stdout
-    named = diff_cli(repo, "--base", "HEAD", "--corpus", str(corpus / "README.md"))
-    assert "README.md: warning: skipped: not a facts document" in named.stderr
+    readme, regression = str(corpus / "README.md"), str(corpus / "sub" / "regression.yaml")
+    named = diff_cli(repo, "--base", "HEAD", "--corpus", readme, "--corpus", regression)
+    assert named.returncode == 0, named.stderr
+    assert named.stderr == f"{readme}: warning: skipped: not a facts document" + (
+        " (*.yaml, *.yml, *.json or *.jsonl)\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [(), ("--fail-on", "relax"), ("--format", "json"), ("--format", "markdown", "-o", "d.md")],
+)
+def test_a_corpus_without_documents_fails_closed_whatever_the_flags(repo, tmp_path, flags):
+    """A relaxing change judged over nothing must not pass a `--fail-on relax` gate."""
+    set_regression_factor(repo, "3.0")
+    assert diff_cli(repo, "--base", "HEAD", "--fail-on", "relax").returncode == 1
+    empty = tmp_path / "empty"
+    (empty / "bin").mkdir(parents=True)
+    (empty / "bin" / "collect.sh").write_text("#!/bin/sh\n")  # not named like facts: ignored
+    result = diff_cli(repo, "--base", "HEAD", "--corpus", str(empty), *flags)
+    assert result.returncode == 3
+    assert one_error_line(result) == (
+        "phasegate: error: the corpus holds no facts documents, nothing was compared "
+        f"(looked at: {empty})"
+    )
+    assert not (repo / "d.md").exists()
+    # Run from the wrong folder: the default corpus is named by the absolute paths tried.
+    elsewhere = repo / "policies"
+    result = run_cli(
+        "diff", "--base", "HEAD", "--policies", ".", *flags, cwd=elsewhere, env=GIT_ENV
+    )
+    assert result.returncode == 3
+    assert one_error_line(result) == (
+        "phasegate: error: the corpus holds no facts documents, nothing was compared "
+        f"(looked at: {elsewhere}/fixtures, {elsewhere}/.phasegate/decisions.jsonl)"
+    )
+
+
+def test_a_corpus_of_only_unreadable_files_fails_closed_and_says_why(repo, tmp_path):
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("apiVersion: phasegate/v1\nkind: Facts\nphase: 7\n")
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not facts\n")
+    result = diff_cli(repo, "--base", "HEAD", "--corpus", str(broken), "--corpus", str(notes))
+    assert result.returncode == 3
+    line = one_error_line(result)
+    assert line.startswith(
+        "phasegate: error: the corpus holds no facts documents, nothing was compared "
+        f"(looked at: {broken}, {notes}); 2 entries skipped, the first {broken}:"
+    ), line
+    unit = read_corpus([broken])
+    assert unit.files == () and unit.looked_at == (broken.as_posix(),)
+    base = head = load_policy_set(POLICIES)
+    with pytest.raises(InputError, match="1 entry skipped, the first"):
+        diff(base, head, unit)
+
+
+def link_health_policy(repo: Path, target: str) -> Path:
+    """Commit policies/health.yaml as a symbolic link to `target`; the working tree keeps
+    the link (for the caller to replace when the link is meant to be broken)."""
+    health = repo / "policies" / "health.yaml"
+    health.unlink()
+    health.symlink_to(target)
+    git(repo, "add", "-A", "policies")
+    git(repo, "commit", "-q", "-m", "link")
+    assert git(repo, "ls-tree", "HEAD", "policies/health.yaml").startswith("120000 ")
+    return health
+
+
+def test_a_symlinked_base_policy_is_read_through_its_link_inside_the_revision(repo, tmp_path):
+    shared = repo / "shared" / "gates"
+    shared.mkdir(parents=True)
+    (shared / "health.yaml").write_text((repo / "policies" / "health.yaml").read_text())
+    (repo / "shared" / "current").symlink_to("gates")  # a link to a folder on the way
+    link_health_policy(repo, "../shared/current/health.yaml")
+    git(repo, "add", "shared")
+    git(repo, "commit", "-q", "-m", "shared")
+    assert diff_json(repo) == {"changes": [], "rules": {"added": [], "removed": [], "changed": []}}
+    plain = tmp_path / "plain"
+    shutil.copytree(repo, plain, symlinks=True)
+    (plain / "policies" / "health.yaml").unlink()
+    shutil.copy(shared / "health.yaml", plain / "policies" / "health.yaml")
+    # Editing the working-tree file (through the link) is compared with the linked blob at HEAD,
+    # exactly as when the policy is a plain file.
+    set_regression_factor(repo, "3.0")
+    git(plain, "commit", "-q", "-am", "plain")
+    set_regression_factor(plain, "3.0")
+    linked, expected = diff_json(repo), diff_json(plain)
+    assert linked["rules"]["changed"] == ["health.error-rate-regression"]
+    assert linked == expected
+    assert REGRESSION_DOC in [c["document"] for c in linked["changes"]]
+
+
+@pytest.mark.parametrize(
+    ("target", "reason"),
+    [
+        ("../../outside.yaml", "leaves the repository (to ../outside.yaml)"),
+        ("/etc/hostname", "leaves the repository (to /etc/hostname)"),
+        ("health.yaml", "is a loop of links"),
+        ("../shared/gone.yaml", "leads to nothing at this revision"),
+        ("../fixtures", "leads to a git tree, not a file"),
+    ],
+)
+def test_a_base_policy_link_that_leaves_the_revision_is_refused(repo, target, reason):
+    (repo.parent / "outside.yaml").write_text((repo / "policies" / "health.yaml").read_text())
+    good = (repo / "policies" / "health.yaml").read_text()
+    health = link_health_policy(repo, target)
+    health.unlink()
+    health.write_text(good)  # the working tree is fine; only the base is refused
+    result = diff_cli(repo, "--base", "HEAD")
+    assert result.returncode == 3
+    assert one_error_line(result) == (
+        f"HEAD:policies/health.yaml: error: named like a policy but a symbolic link that {reason}"
+    )
 
 
 def test_missing_corpus_path_is_an_input_error(repo):

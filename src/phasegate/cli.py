@@ -15,7 +15,7 @@ from phasegate import __version__
 from phasegate.collect.collector import CollectOptions, collect, utc_now
 from phasegate.collect.config import Config, default_config_path, load_config
 from phasegate.collect.contract import record_baseline
-from phasegate.corpus import default_corpus, read_corpus
+from phasegate.corpus import read_corpus, read_default_corpus
 from phasegate.diff import diff, diff_exit_code
 from phasegate.durable import write_atomic
 from phasegate.errors import ExitCode, PhasegateError
@@ -523,19 +523,19 @@ def diff_command(
     """Show which decisions of the corpus a policy change flips (head: --policies).
 
     Exit codes: 0 (also when decisions change), 1 with --fail-on relax when a decision
-    becomes less strict, 2 unknown revision or not a git repository, 3 invalid input.
+    becomes less strict, 2 unknown revision or not a git repository, 3 invalid input
+    (also a corpus holding no facts documents).
     """
     head = _load_policies(policies)
     base = load_base_policies(
         base_ref, policies if policies is not None else default_policies_dir()
     )
-    result = diff(base, head, read_corpus(list(corpus) or default_corpus()), history_window)
+    documents = read_corpus(list(corpus)) if corpus else read_default_corpus()
+    result = diff(base, head, documents, history_window)
     text = DIFF_FORMATS[output_format](result)
     _deliver(text, output)
     for where, why in result.skipped:
         click.echo(f"{where}: warning: skipped: {why}", err=True)
-    if not result.documents:
-        click.echo("phasegate: warning: the corpus holds no facts documents", err=True)
     sys.exit(diff_exit_code(result, fail_on))
 
 

@@ -42,12 +42,25 @@ class Corpus:
     files: tuple[CorpusFile, ...]
     #: (where, why) of every file or recording line that is not a facts document.
     skipped: tuple[tuple[str, str], ...]
+    #: The paths the corpus was read from, as given, so "no documents" can say where it looked.
+    looked_at: tuple[str, ...] = ()
 
 
 def default_corpus(cwd: Path | None = None) -> list[Path]:
     """`fixtures/` and the decision log, those of them that exist (relative to `cwd`)."""
     base = cwd or Path.cwd()
     return [path for path in DEFAULT_CORPUS if base.joinpath(path).exists()]
+
+
+def read_default_corpus() -> Corpus:
+    """The default corpus, with both default paths recorded as looked at, existing or not.
+
+    Run from the wrong folder, neither exists; the error for an empty corpus then names the
+    absolute paths it looked at, which is the hint the user needs.
+    """
+    corpus = read_corpus(default_corpus())
+    looked_at = tuple((Path.cwd() / path).as_posix() for path in DEFAULT_CORPUS)
+    return Corpus(corpus.files, corpus.skipped, looked_at)
 
 
 def read_corpus(paths: Sequence[Path]) -> Corpus:
@@ -70,7 +83,8 @@ def read_corpus(paths: Sequence[Path]) -> Corpus:
         entry = _read(path, skipped)
         if entry is not None:
             files.append(entry)
-    return Corpus(tuple(files), tuple(sorted(skipped, key=_where_key)))
+    looked_at = tuple(path.as_posix() for path in paths)
+    return Corpus(tuple(files), tuple(sorted(skipped, key=where_key)), looked_at)
 
 
 def _walk(path: Path, skipped: list[tuple[str, str]]) -> list[Path]:
@@ -121,7 +135,7 @@ def _read(path: Path, skipped: list[tuple[str, str]]) -> CorpusFile | None:
 _WHERE = re.compile(r"^(.*?)(?::(\d+))?(?::(\d+))?$", re.DOTALL)
 
 
-def _where_key(item: tuple[str, str]) -> tuple[str, int, int, str]:
+def where_key(item: tuple[str, str]) -> tuple[str, int, int, str]:
     """`path:LINE:COL` sorts by path, then by line and column as numbers."""
     where, why = item
     match = _WHERE.match(where)

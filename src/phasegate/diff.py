@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from phasegate import cel
-from phasegate.corpus import Corpus
+from phasegate.corpus import Corpus, where_key
 from phasegate.errors import ExitCode, InputError
 from phasegate.evaluate import DEFAULT_HISTORY_WINDOW, Decision, RuleStatus, evaluate
 from phasegate.expressions import Template
@@ -25,6 +25,7 @@ from phasegate.facts import Facts
 from phasegate.policy import Policy, PolicySet, Rule
 from phasegate.recording import Recording
 from phasegate.replay import replay
+from phasegate.report.text import single_line
 from phasegate.verdict import Verdict
 
 
@@ -127,6 +128,8 @@ def diff(
                 continue
             values, missing = _values_read(facts, before, after, base_rules, head_rules)
             changes.append((key, DocumentChange(facts.source, before, after, values, missing)))
+    if not documents:
+        raise InputError(_nothing_compared(corpus.looked_at, skipped), None)
     changes.sort(key=lambda item: item[0])
     return PolicyDiff(
         base_source=base.source,
@@ -136,6 +139,21 @@ def diff(
         rules=compare_rules(base, head),
         skipped=tuple(skipped),
     )
+
+
+def _nothing_compared(looked_at: tuple[str, ...], skipped: list[tuple[str, str]]) -> str:
+    """Why an empty corpus is an error, and where it looked.
+
+    "0 of 0 documents change" with exit 0 would let `--fail-on relax` pass a relaxing change
+    unseen when diff runs in the wrong folder or a corpus path has a typo, so it fails closed.
+    """
+    where = ", ".join(single_line(path) for path in looked_at) or "no paths"
+    message = f"the corpus holds no facts documents, nothing was compared (looked at: {where})"
+    if skipped:
+        first_where, first_why = sorted(skipped, key=where_key)[0]
+        count = f"{len(skipped)} entr{'y' if len(skipped) == 1 else 'ies'} skipped"
+        message += f"; {count}, the first {single_line(first_where)}: {single_line(first_why)}"
+    return message
 
 
 def _decide_both(
@@ -237,7 +255,7 @@ def _definition(rule: Rule) -> tuple[Any, ...]:
 
 
 def _parsed(expression: cel.Expression) -> Any:
-    return expression.ast if expression.ast is not None else expression.text
+    return expression.structure
 
 
 def _template(template: Template | None) -> Any:

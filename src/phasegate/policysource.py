@@ -1,9 +1,10 @@
 """The base policy set of a diff: the same policies folder at a git revision, or a folder.
 
 The imperative part of `diff`: it asks the real `git` (a subprocess with a timeout, argv
-only, no shell) which files the policies folder held at REF, writes them to a temporary
-folder and loads that with the ordinary loader, so the base set is checked exactly like the
-working tree's. Nothing in the repository, its index or its working tree is touched.
+only, no shell) which files the policies folder held at REF (a symbolic link read through
+to the file it names inside REF), writes them to a temporary folder and loads that with the
+ordinary loader, so the base set is checked exactly like the working tree's. Nothing in
+the repository, its index or its working tree is touched.
 
 Problems in the base set are reported at `REF:path/file.yaml:line:col` (git's own notation
 for a file at a revision: `git show REF:path/file.yaml` opens it), never at the working
@@ -19,11 +20,13 @@ from pathlib import Path
 
 from phasegate.errors import InputError, Location, UsageProblem
 from phasegate.policy import PolicySet, load_policy_set
+from phasegate.report.text import single_line
 
 #: Seconds any one git command may take; reading a few small files takes milliseconds.
 GIT_TIMEOUT = 30
 
 _BLOB_MODES = ("100644", "100755")
+_LINK_MODE = "120000"
 
 
 def load_base_policies(ref: str, policies: Path) -> PolicySet:
@@ -85,9 +88,13 @@ def _materialise(directory: Path, sha: str, prefix: str, shown: str, target: Pat
         if name.startswith(".") or Path(name).suffix.lower() not in (".yaml", ".yml"):
             continue
         where = Location(f"{shown.rstrip('/')}/{name}")
+        if mode == _LINK_MODE:
+            path = f"{prefix}/{name}" if prefix else name
+            (target / name).write_bytes(_linked_blob(directory, sha, path, where))
+            written += 1
+            continue
         if object_type != "blob" or mode not in _BLOB_MODES:
-            what = "a symbolic link" if mode == "120000" else f"a git {object_type}"
-            raise InputError(f"named like a policy but {what} at this revision", where)
+            raise InputError(f"named like a policy but a git {object_type} at this revision", where)
         blob = _git(directory, "cat-file", "blob", oid)
         if blob.returncode != 0:
             raise InputError(f"cannot read: {_first_line(blob.stderr)}", where)
@@ -99,12 +106,55 @@ def _materialise(directory: Path, sha: str, prefix: str, shown: str, target: Pat
         )
 
 
-def _git(directory: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+def _linked_blob(directory: Path, sha: str, path: str, where: Location) -> bytes:
+    """The content a symbolic link at `path` in commit `sha` leads to, as a checkout reads it.
+
+    The working-tree loader follows links, so the base set must too, or a set that shares a
+    file through a link could not be compared with itself. Git resolves the link inside the
+    commit's tree (`cat-file --follow-symlinks`: relative to the link's folder, through links
+    to folders, chains of links); a link that leaves the repository, an absolute link, a loop
+    or a link to nothing is refused, since the checkout would read something other than the
+    commit holds, or nothing.
+    """
+    if "\n" in path:
+        raise InputError("a symbolic link whose name git cannot follow (a newline)", where)
+    found = _git(
+        directory,
+        "cat-file",
+        "--batch",
+        "--follow-symlinks",
+        stdin=f"{sha}:{path}\n".encode("utf-8", errors="surrogateescape"),
+    )
+    header, _, rest = found.stdout.partition(b"\n")
+    fields = header.decode(errors="replace").split(" ")
+    if found.returncode == 0 and len(fields) == 3 and fields[1] == "blob" and fields[2].isdigit():
+        return rest[: int(fields[2])]
+    detail = rest.split(b"\n", 1)[0].decode("utf-8", errors="replace")
+    reasons = {
+        "symlink": f"leaves the repository (to {single_line(detail)})",
+        "loop": "is a loop of links",
+        "dangling": "leads to nothing at this revision",
+        "notdir": "leads to nothing at this revision",
+        "missing": "leads to nothing at this revision",
+    }
+    if fields[-1] == "missing":
+        reason = reasons["missing"]
+    elif len(fields) == 3:
+        reason = f"leads to a git {fields[1]}, not a file"
+    else:
+        reason = reasons.get(fields[0]) or f"cannot be followed: {_first_line(found.stderr)}"
+    raise InputError(f"named like a policy but a symbolic link that {reason}", where)
+
+
+def _git(
+    directory: Path, *args: str, stdin: bytes | None = None
+) -> subprocess.CompletedProcess[bytes]:
     """Run one read-only git command in `directory`'s repository."""
     environment = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"}
     try:
         return subprocess.run(
             ["git", "-C", str(directory), *args],
+            input=stdin if stdin is not None else b"",
             capture_output=True,
             timeout=GIT_TIMEOUT,
             env=environment,
