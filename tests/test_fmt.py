@@ -9,17 +9,18 @@ import shutil
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given, reject, settings
 from hypothesis import strategies as st
 from ruamel.yaml.scalarstring import LiteralScalarString
 
 from conftest import FIXTURES, POLICIES, ROOT, run_cli
 from phasegate import fmt
+from phasegate.durable import write_atomic
 from phasegate.errors import InputError, UsageProblem
 from phasegate.evaluate import evaluate
 from phasegate.facts import load_facts
 from phasegate.loading import parse_yaml
-from phasegate.policy import load_policy_set
+from phasegate.policy import compile_policies, load_policy_set
 
 ACCEPTANCE = ROOT / "tests" / "acceptance" / "facts"
 SHIPPED = sorted(POLICIES.glob("*.yaml"))
@@ -273,7 +274,7 @@ rules:
 )
 def test_cel_whitespace(written: str, canonical: str) -> None:
     assert fmt.format_cel(written) == canonical
-    assert fmt.cel_ast(written) == fmt.cel_ast(canonical)
+    assert fmt.syntax_tree(written) == fmt.syntax_tree(canonical)
 
 
 def test_string_literals_are_never_touched() -> None:
@@ -323,8 +324,9 @@ def test_a_when_that_does_not_parse_is_a_located_error() -> None:
     text += "  - id: a\n    when: |\n      a >\n        (b\n    verdict: pause\n"
     with pytest.raises(InputError) as caught:
         fmt_text(text)
+    # Where loading and `lint` put it: the end of the expression (one parse for all three).
     assert str(caught.value) == (
-        "p.yaml:7:7: error: rule a: when: syntax error: unexpected end of expression"
+        "p.yaml:8:10: error: rule a: when: syntax error: unexpected end of expression"
     )
 
 
@@ -417,7 +419,7 @@ def test_every_whitespace_variant_of_a_shipped_condition_formats_to_it(
     formatted = fmt.format_cel(variant)
     assert formatted == condition  # the shipped conditions are canonical
     assert fmt.format_cel(formatted) == formatted
-    assert fmt.cel_ast(formatted) == fmt.cel_ast(variant)
+    assert fmt.syntax_tree(formatted) == fmt.syntax_tree(variant)
     # And in a file: the whole document formats to the shipped layout.
     document = (
         "apiVersion: phasegate/v1\nkind: Policy\nname: v\nrules:\n  - id: v.one\n    when: |\n"
@@ -526,7 +528,7 @@ def test_a_broken_file_exits_3_and_no_file_is_touched(tmp_path: Path) -> None:
     assert result.returncode == 3
     assert result.stdout == ""
     assert result.stderr.splitlines() == [
-        f"{broken}:7:7: error: rule b: when: syntax error: unexpected end of expression",
+        f"{broken}:8:10: error: rule b: when: syntax error: unexpected end of expression",
         f"{tmp_path / 'c.yaml'}:2:1: error: not valid YAML: expected the node content, "
         "but found '<stream end>'",
     ]
@@ -559,3 +561,242 @@ def test_the_installed_set_is_refused(tmp_path: Path) -> None:
     assert fmt.target_files([own, own / SHIPPED[0].name], package_dir=package) == [
         own / SHIPPED[0].name
     ]
+
+
+# --- folded scalars with kept line breaks ---------------------------------------------------
+
+HEAD = "apiVersion: phasegate/v1\nkind: Policy\nname: b\nrules:\n  - id: b.a\n"
+
+
+def test_a_more_indented_line_of_a_folded_when_keeps_its_line_break_end_to_end(
+    tmp_path: Path,
+) -> None:
+    # `>` keeps the line break before a more-indented line; ruamel reports a fold there too,
+    # which was once written as a space (three in a row, and a second run changed it again).
+    canonical = (
+        HEAD + "    when: >\n      facts.metrics.error_rate >\n"
+        "        facts.baseline.error_rate * 2.0\n    verdict: pause\n"
+    )
+    path = write(tmp_path, "b.yaml", canonical.replace("rate >\n", "rate  >   \n"))
+    first = run_cli("fmt", str(path))
+    assert (first.returncode, first.stderr) == (0, f"formatted: {path}\n")
+    assert path.read_text(encoding="utf-8") == canonical
+    again = run_cli("fmt", "--check", str(path))
+    assert (again.returncode, again.stdout, again.stderr) == (0, "", "")
+
+
+def test_a_more_indented_line_of_a_folded_message_is_not_refused_end_to_end(
+    tmp_path: Path,
+) -> None:
+    text = (
+        HEAD + "    when: facts.metrics.error_rate > 0.1\n    verdict: pause\n"
+        "    message: >\n      error rate {{facts.metrics.error_rate}}\n        is high\n"
+        "\n      for {{ phase }}\n      now\n"
+    )
+    path = write(tmp_path, "c.yaml", text)
+    result = run_cli("fmt", str(path))
+    assert (result.returncode, result.stderr) == (0, f"formatted: {path}\n")
+    assert path.read_text(encoding="utf-8") == text.replace(
+        "{{facts.metrics.error_rate}}", "{{ facts.metrics.error_rate }}"
+    )
+    message = parse_yaml(path.read_text(encoding="utf-8"), "c.yaml").data["rules"][0]["message"]
+    assert (
+        message == "error rate {{ facts.metrics.error_rate }}\n  is high\n\nfor {{ phase }} now\n"
+    )
+    assert run_cli("fmt", "--check", str(path)).returncode == 0
+
+
+# --- property: any scalar style, any valid CEL -----------------------------------------------
+
+ATOMS = ["facts.metrics.error_rate", "phase", "1", "2.5", "'a  b'", '"q\\"t"', "true", "null"]
+BINARY = ["&&", "||", "==", "!=", "<", ">=", "+", "*", "in"]
+
+
+def _compound(inner: st.SearchStrategy[list[str]]) -> st.SearchStrategy[list[str]]:
+    return st.one_of(
+        st.tuples(inner, st.sampled_from(BINARY), inner).map(lambda t: [*t[0], t[1], *t[2]]),
+        inner.map(lambda p: ["!", "(", *p, ")"]),
+        inner.map(lambda p: ["-", "(", *p, ")"]),
+        inner.map(lambda p: ["size", "(", "[", *p, ",", "1", "]", ")"]),
+        st.tuples(inner, inner, inner).map(lambda t: [*t[0], "?", *t[1], ":", *t[2]]),
+        st.just(["has", "(", "facts.owners", ")"]),
+    )
+
+
+#: Valid CEL as a list of tokens (dotted names and literals kept whole).
+CEL_PIECES = st.recursive(st.sampled_from(ATOMS).map(lambda text: [text]), _compound, max_leaves=8)
+
+
+#: Between two tokens: spaces, a line break, a blank line.
+SEPARATORS = [" ", " ", "  ", "\n", "\n", "\n\n"]
+
+
+@st.composite
+def cel_source(draw: st.DrawFn) -> str:
+    """CEL source text; sometimes one line ends in a `//` comment (where YAML folds that line
+    break into a space, the comment runs on and the file no longer loads: rejected)."""
+    pieces = draw(CEL_PIECES)
+    out = [pieces[0]]
+    for piece in pieces[1:]:
+        out.extend((draw(st.sampled_from(SEPARATORS)), piece))
+    breaks = [index for index, part in enumerate(out) if index % 2 and "\n" in part]
+    if breaks and draw(st.integers(0, 3)) == 0:
+        out[draw(st.sampled_from(breaks))] = "  // why\n"
+    return "".join(out)
+
+
+@st.composite
+def message_source(draw: st.DrawFn) -> str:
+    words = st.sampled_from(["error", "rate is", "high", "(see runbook)", "a  b"])
+    gap = st.sampled_from([" ", "\n", "\n\n"])
+    out = [draw(words)]
+    for _ in range(draw(st.integers(1, 2))):
+        inside = draw(st.sampled_from(["", " ", "\n"]))
+        out += [draw(gap), "{{", inside, draw(cel_source()), inside, "}}", draw(gap), draw(words)]
+    return "".join(out)
+
+
+def double_quoted(text: str, escaped: list[bool]) -> str:
+    """`text` as a double-quoted scalar, some characters spelled as escapes."""
+    out = []
+    for char, escape in zip(text, itertools.cycle(escaped or [False]), strict=False):
+        if char in '"\\':
+            out.append("\\" + char)
+        elif char == "\n":
+            out.append("\\n" if escape else "\n")
+        elif escape:
+            out.append(f"\\x{ord(char):02x}" if ord(char) < 256 else char)
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'
+
+
+@st.composite
+def yaml_scalar(draw: st.DrawFn, source: str) -> str:
+    """`source` written after `key: ` in one of YAML's scalar styles, its lines indented
+    under the key (block styles: some continuation lines more-indented)."""
+    style = draw(st.sampled_from(["plain", "'", '"', "|", "|-", ">", ">-"]))
+    lines = source.split("\n")
+    extra = draw(st.lists(st.sampled_from([0, 0, 2]), min_size=len(lines), max_size=len(lines)))
+    if style in ("|", "|-", ">", ">-"):
+        body = [
+            (" " * (6 + (extra[i] if i else 0)) + line) if line else ""
+            for i, line in enumerate(lines)
+        ]
+        return style + "\n" + "\n".join(body)
+    if style == '"':
+        text = double_quoted(source, draw(st.lists(st.booleans(), max_size=8)))
+    elif style == "'":
+        text = "'" + source.replace("'", "''") + "'"
+    else:
+        text = source
+    first, *rest = text.split("\n")
+    return "\n".join([first, *((" " * (6 + extra[0]) + line) if line else "" for line in rest)])
+
+
+def meaning(text: str) -> list[tuple[object, ...]]:
+    """What the policy set decides with: every rule's data, condition and message as syntax
+    trees; the file must load without a problem."""
+    policies, problems = compile_policies([parse_yaml(text, "p.yaml")])
+    assert not problems
+    return [
+        (
+            rule.id,
+            rule.verdict,
+            rule.phases,
+            fmt.syntax_tree(rule.when.text),
+            tuple(
+                part if isinstance(part, str) else fmt.syntax_tree(part.text)
+                for part in (rule.message.parts if rule.message else ())
+            ),
+        )
+        for policy in policies
+        for rule in policy.rules
+    ]
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data())
+def test_any_scalar_style_of_valid_cel_formats_idempotently_to_the_same_policy(
+    data: st.DataObject,
+) -> None:
+    when = data.draw(yaml_scalar(data.draw(cel_source())), label="when")
+    message = data.draw(yaml_scalar(data.draw(message_source())), label="message")
+    text = f"{HEAD}    when: {when}\n    verdict: pause\n    message: {message}\n"
+    try:
+        before = meaning(text)
+    except (InputError, AssertionError):
+        reject()  # not a file that loads (e.g. `: ` in a plain scalar, a comment eating a `)`)
+    once = fmt_text(text)  # never refuses a file that loads
+    assert fmt_text(once) == once
+    assert meaning(once) == before
+
+
+# --- depth, links, modes -------------------------------------------------------------------
+
+
+def nested_policy(levels: int) -> str:
+    return HEAD + f"    when: {'(' * levels}phase  ==  1{')' * levels}\n    verdict: pause\n"
+
+
+def test_an_expression_nested_too_deeply_is_a_located_error_and_nothing_is_written(
+    tmp_path: Path,
+) -> None:
+    path = write(tmp_path, "d.yaml", nested_policy(300))
+    result = run_cli("fmt", str(tmp_path))
+    assert (result.returncode, result.stdout) == (3, "")
+    assert result.stderr == f"{path}:6:11: error: rule b.a: when: expression nested too deeply\n"
+    assert path.read_text(encoding="utf-8") == nested_policy(300)
+    with pytest.raises(InputError, match="nested too deeply"):  # loading refuses it too
+        load_policy_set(tmp_path)
+
+
+def test_an_expression_as_deep_as_loading_accepts_is_formatted(tmp_path: Path) -> None:
+    # One depth limit (phasegate.cel) for both, so fmt never refuses a file that loads.
+    path = write(tmp_path, "d.yaml", nested_policy(200))
+    load_policy_set(tmp_path)
+    result = run_cli("fmt", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert path.read_text(encoding="utf-8") == nested_policy(200).replace("  ==  ", " == ")
+
+
+def test_a_symlinked_policy_is_written_through_the_link_keeping_modes(tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    target = write(shared, "messy.yaml", MESSY)
+    target.chmod(0o640)
+    folder = tmp_path / "policies"
+    folder.mkdir()
+    link = folder / "messy.yaml"
+    link.symlink_to(Path("..") / "shared" / "messy.yaml")
+    plain = write(folder, "plain.yaml", MESSY.replace("name: messy", "name: plain"))
+    plain.chmod(0o600)
+    result = run_cli("fmt", str(folder))
+    assert result.returncode == 0, result.stderr
+    assert link.is_symlink() and link.resolve() == target.resolve()
+    assert target.read_text(encoding="utf-8") == MESSY_CANONICAL
+    assert (target.stat().st_mode & 0o7777, plain.stat().st_mode & 0o7777) == (0o640, 0o600)
+    assert sorted(p.name for p in shared.iterdir()) == ["messy.yaml"]  # no temporary left
+    assert run_cli("fmt", "--check", str(folder)).returncode == 0
+
+
+def test_write_atomic_in_place_follows_links_and_keeps_the_mode_by_default_it_does_not(
+    tmp_path: Path,
+) -> None:
+    target = write(tmp_path, "target.txt", "old")
+    target.chmod(0o600)
+    link = tmp_path / "link.txt"
+    link.symlink_to(target)
+    write_atomic(link, "new", in_place=True)
+    assert (link.is_symlink(), target.read_text(), target.stat().st_mode & 0o777) == (
+        True,
+        "new",
+        0o600,
+    )
+    write_atomic(link, "report")  # reports: the path itself, readable by all
+    assert (link.is_symlink(), link.read_text(), link.stat().st_mode & 0o777) == (
+        False,
+        "report",
+        0o644,
+    )
+    assert target.read_text() == "new"

@@ -335,8 +335,15 @@ class Expression:
         return tuple(read for read in self.reads if read.path[0] == "params")
 
 
-def compile_expression(text: str, variables: tuple[str, ...] = VARIABLES) -> Expression:
-    """Parse and check an expression: syntax, known functions and known `variables`."""
+#: The deepest syntax tree an expression may have (a level of parentheses is about ten).
+#: Checked without recursion, so loading and `fmt` refuse the same expressions whatever the
+#: call stack; the recursive analysis and evaluation below stay within Python's limit.
+MAX_TREE_DEPTH = 2200
+
+
+def parse_expression(text: str) -> Any:
+    """The syntax tree of an expression, or CelSyntaxError: the one parse of CEL text, shared
+    by compiling and by `fmt` (which must accept exactly the expressions a policy may hold)."""
     try:
         ast = _ENVIRONMENT.compile(text)
     except celpy.CELParseError as exc:
@@ -345,6 +352,19 @@ def compile_expression(text: str, variables: tuple[str, ...] = VARIABLES) -> Exp
         raise CelSyntaxError(parse_problem(exc), line, col) from None
     except (lark.exceptions.LarkError, RecursionError) as exc:
         raise CelSyntaxError(f"cannot parse CEL ({type(exc).__name__})", 1, 1) from None
+    levels = [(ast, 1)]
+    while levels:
+        node, depth = levels.pop()
+        if depth > MAX_TREE_DEPTH:
+            raise CelSyntaxError("expression nested too deeply", 1, 1)
+        if isinstance(node, lark.Tree):
+            levels.extend((child, depth + 1) for child in node.children)
+    return ast
+
+
+def compile_expression(text: str, variables: tuple[str, ...] = VARIABLES) -> Expression:
+    """Parse and check an expression: syntax, known functions and known `variables`."""
+    ast = parse_expression(text)
     analysis = _Analysis(variables)
     try:
         analysis.walk(ast, frozenset(), guarded=False)

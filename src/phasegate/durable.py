@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,17 +31,27 @@ def _sync_folder(folder: Path) -> None:
         os.close(descriptor)
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write to a temporary file beside `path`, fsync, rename over it, fsync the folder."""
+def write_atomic(path: Path, text: str, *, in_place: bool = False) -> None:
+    """Write to a temporary file beside `path`, fsync, rename over it, fsync the folder.
+
+    `in_place` edits a file the user owns (a policy that `fmt` rewrites): a symlink is
+    followed and its target replaced, the link left alone, and the file's permission bits
+    are kept; the temporary file is made beside the target, so the rename stays atomic.
+    """
     path = Path(path)
+    mode = 0o644  # mkstemp's 0600 would hide reports
     try:
+        if in_place:
+            path = Path(os.path.realpath(path))
+            with contextlib.suppress(FileNotFoundError):
+                mode = stat.S_IMODE(os.stat(path).st_mode)
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     except OSError as exc:
         raise _unwritable(path, exc) from None
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            os.fchmod(stream.fileno(), 0o644)  # mkstemp's 0600 would hide reports
+            os.fchmod(stream.fileno(), mode)
             stream.write(text)
             stream.flush()
             os.fsync(stream.fileno())

@@ -3,8 +3,12 @@
 `phasegate fmt` rewrites a policy file with ruamel.yaml's round trip: comments stay, the keys
 of the policy and of each rule come in the order of `schemas/policy.schema.json`, indentation
 is the shipped files', and CEL whitespace is normalised token by token inside `when` and the
-`{{ }}` placeholders of `message` (string literals are never touched, line breaks and
-continuation indentation stay as the author wrote them).
+`{{ }}` placeholders of `message` (string literals are never touched; the line breaks a
+scalar's value keeps, the folds of a `>` scalar and continuation indentation stay as the
+author wrote them).
+
+The formatter is pure text to text (`format_text`); finding, reading and writing files is
+the shell at the end of this module.
 
 A formatter must never change what a policy decides, so this one proves it on every file
 before anything is written: the output is parsed again and must hold the same data, the same
@@ -16,14 +20,13 @@ from __future__ import annotations
 import difflib
 import io
 import itertools
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import lark
-from celpy.celparser import CELParseError, CELParser
+from celpy.celparser import CELParser
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedBase, CommentedMap, CommentedSeq
 from ruamel.yaml.error import CommentMark
@@ -36,9 +39,10 @@ from ruamel.yaml.scalarstring import (
 from ruamel.yaml.tokens import CommentToken
 
 import phasegate
-from phasegate.cel import parse_problem
+from phasegate import cel
+from phasegate.durable import write_atomic
 from phasegate.errors import InputError, Location, PhasegateError, UsageProblem, raise_all
-from phasegate.expressions import PLACEHOLDER
+from phasegate.expressions import PLACEHOLDER, DocumentCompiler
 from phasegate.loading import NodePath, parse_yaml, read_text
 from phasegate.policy import builtin_policies_dir, default_policies_dir, policy_files
 from phasegate.schemas import load_schema, validate
@@ -55,11 +59,12 @@ class UnsafeFormat(PhasegateError):
 
 
 class CelSyntax(Exception):
-    """A CEL text that does not parse; line and col are 1-based within the text."""
+    """CEL that does not parse: `error` is at (line, col) of `text`, which starts at `offset`
+    of the scalar's value (a placeholder's inside, or the whole `when`)."""
 
-    def __init__(self, message: str, line: int, col: int) -> None:
-        super().__init__(message)
-        self.message, self.line, self.col = message, line, col
+    def __init__(self, error: cel.CelSyntaxError, text: str, offset: int = 0) -> None:
+        super().__init__(error.message)
+        self.error, self.text, self.offset = error, text, offset
 
 
 @dataclass(frozen=True)
@@ -93,27 +98,18 @@ _BLANK = " \t\f\r\n"
 _FOLD = "\x00"
 
 
-def _parser() -> lark.Lark:
-    CELParser()  # builds cel-python's singleton parser on first use
+def _lexer() -> lark.Lark:
+    """The lark parser behind `cel.parse_expression` (cel-python keeps one per process).
+
+    Syntax trees come from `cel.parse_expression`; only the token stream is read here, and it
+    needs lark's interactive parser: a tree drops the punctuation and every offset between
+    tokens, and CEL's lexer picks tokens by parser state (`a -1` is a minus and a one, `[-1]`
+    a negative literal), so no separate tokenizer could reproduce it.
+    """
+    CELParser()  # the shared instance, already built when phasegate.cel was imported
     parser = CELParser.CEL_PARSER
     assert parser is not None
     return parser
-
-
-def _syntax_error(exc: Exception) -> CelSyntax:
-    if isinstance(exc, lark.exceptions.UnexpectedInput):
-        wrapped = CELParseError("", line=exc.line, column=exc.column)
-        wrapped.__cause__ = exc
-        return CelSyntax(parse_problem(wrapped), exc.line or 1, exc.column or 1)
-    return CelSyntax(f"cannot parse CEL ({type(exc).__name__})", 1, 1)
-
-
-def cel_ast(text: str) -> lark.Tree:
-    """cel-python's syntax tree; lark trees compare equal regardless of positions."""
-    try:
-        return _parser().parse(text)
-    except (lark.exceptions.LarkError, RecursionError) as exc:
-        raise _syntax_error(exc) from None
 
 
 def _skip_blank(text: str, position: int) -> int:
@@ -129,17 +125,22 @@ def _skip_blank(text: str, position: int) -> int:
     return position
 
 
-def cel_tokens(text: str) -> list[_Token]:
-    """The tokens exactly as cel-python's parser lexes them (its lexer depends on the parser
-    state: `a -1` is a minus and a one, `[-1]` a negative literal), with their roles."""
-    parser = _parser()
-    raw: list[tuple[str, str]] = []
+def _lexed(text: str) -> list[tuple[str, str]] | None:
+    """(kind, text) of every token, as the parser lexes them; None if the text does not parse."""
     try:
-        interactive = parser.parse_interactive(text)
-        raw = [(token.type, str(token)) for token in interactive.iter_parse()]
+        interactive = _lexer().parse_interactive(text)
+        tokens = [(token.type, str(token)) for token in interactive.iter_parse()]
         interactive.feed_eof()
-    except (lark.exceptions.LarkError, RecursionError) as exc:
-        raise _syntax_error(exc) from None
+    except (lark.exceptions.LarkError, RecursionError):
+        return None
+    return tokens
+
+
+def cel_tokens(text: str) -> list[_Token]:
+    """The tokens of a CEL text that parses, where they stand in it, and their roles."""
+    raw = _lexed(text)
+    if raw is None:
+        raise UnsafeFormat("cannot follow the CEL lexer")
     tokens: list[_Token] = []
     position = 0
     frames: list[list[int]] = [[0]]  # per bracket level: `?` still waiting for their `:`
@@ -223,14 +224,29 @@ def _spacing(a: _Token, b: _Token, spaced: bool) -> str:
 
 def _multi_line_gap(gap: str, first: bool, last: bool) -> str:
     """A gap with line breaks or comments: trailing whitespace goes, one space before a
-    comment that follows a token, and every line keeps its indentation and comment."""
-    pieces = re.split(f"(\n|{_FOLD})", gap)
-    lines, breaks = pieces[0::2], pieces[1::2]
+    comment that follows a token, and every line keeps its indentation and comment.
+
+    A `//` comment runs to the next line break of the value, so across the folds of a `>`
+    scalar (spaces in the value): its text is kept whole, folds included.
+    """
+    lines: list[tuple[str, str]] = []  # (the whitespace of a line of the file, its comment)
+    breaks: list[str] = []
+    for number, segment in enumerate(gap.split("\n")):
+        if number:
+            breaks.append("\n")
+        comment_at = segment.find("//")
+        blank, comment = (
+            (segment, "")
+            if comment_at < 0
+            else (segment[:comment_at], segment[comment_at:].rstrip(_BLANK))
+        )
+        parts = blank.split(_FOLD)
+        for index, part in enumerate(parts):
+            if index:
+                breaks.append(_FOLD)
+            lines.append((part, comment if index == len(parts) - 1 else ""))
     out: list[str] = []
-    for index, line in enumerate(lines):
-        comment_at = line.find("//")
-        comment = line[comment_at:].rstrip(_BLANK) if comment_at >= 0 else ""
-        indent = line[:comment_at] if comment_at >= 0 else line
+    for index, (indent, comment) in enumerate(lines):
         if index == 0:
             piece = ("" if first else " ") + comment if comment else ""
         elif index == len(lines) - 1 and not last:
@@ -250,23 +266,19 @@ def format_cel(text: str, *, padded: bool = False, folds: Iterable[int] = ()) ->
     are line breaks in the file (a `>` scalar); they come back as `_FOLD` characters so the
     caller can fold the value at the same places.
     """
+    try:
+        cel.parse_expression(text)
+    except cel.CelSyntaxError as exc:
+        raise CelSyntax(exc, text) from None
     tokens = cel_tokens(text)
-    if not tokens:
-        raise CelSyntax("syntax error: empty expression", 1, 1)
+    wanted = [(token.kind, token.text) for token in tokens]
     fold_set = frozenset(folds)
     result = _format_tokens(text, tokens, padded, fold_set, keep_apart=False)
-    if _lexed(result) != [(token.kind, token.text) for token in tokens]:
+    if _lexed(result.replace(_FOLD, " ")) != wanted:
         result = _format_tokens(text, tokens, padded, fold_set, keep_apart=True)
-        if _lexed(result) != [(token.kind, token.text) for token in tokens]:
+        if _lexed(result.replace(_FOLD, " ")) != wanted:
             raise UnsafeFormat("normalising CEL whitespace would change its tokens")
     return result
-
-
-def _lexed(text: str) -> list[tuple[str, str]]:
-    try:
-        return [(token.kind, token.text) for token in cel_tokens(text.replace(_FOLD, " "))]
-    except CelSyntax:
-        return []
 
 
 def _format_tokens(
@@ -305,8 +317,7 @@ def format_template(text: str, folds: Iterable[int] = ()) -> str:
         try:
             out.append(format_cel(match.group(1), padded=True, folds=inner))
         except CelSyntax as exc:
-            line, col = _shift(text, start, match.group(1), exc.line, exc.col)
-            raise CelSyntax(exc.message, line, col) from None
+            raise CelSyntax(exc.error, exc.text, start) from None
         position = end
     out.append(_with_folds(text, position, len(text), fold_list))
     return "".join(out)
@@ -318,15 +329,6 @@ def _with_folds(text: str, start: int, end: int, folds: Sequence[int]) -> str:
         if start <= offset < end:
             chars[offset - start] = _FOLD
     return "".join(chars)
-
-
-def _shift(text: str, offset: int, inner: str, line: int, col: int) -> tuple[int, int]:
-    """(line, col) within `inner`, found at `offset` of `text`, as (line, col) in `text`."""
-    lines = inner.split("\n")
-    line = max(1, min(line, len(lines)))
-    absolute = offset + sum(len(part) + 1 for part in lines[: line - 1]) + max(col - 1, 0)
-    before = text[:absolute]
-    return before.count("\n") + 1, absolute - (before.rfind("\n") + 1) + 1
 
 
 # --- the YAML document --------------------------------------------------------------------
@@ -514,6 +516,8 @@ def format_text(text: str, source: str) -> str:
     checked: fmt formats files that `lint` may still find wrong)."""
     try:
         return _format_text(text, source)
+    except RecursionError:  # CEL depth is checked where it is located; this is a last guard
+        raise InputError("nested too deeply", Location(source)) from None
     except UnsafeFormat as exc:
         raise UnsafeFormat(
             f"not formatted, nothing written: {exc.message} (a phasegate bug: please report it)",
@@ -525,6 +529,7 @@ def _format_text(text: str, source: str) -> str:
     document = parse_yaml(text, source)
     validate(document, "policy")
     root = _yaml().load(io.StringIO(text))
+    compiler = DocumentCompiler(document, cel.VARIABLES)
     errors: list[InputError] = []
     for index, rule in enumerate(root["rules"]):
         for key, formatter in (("when", format_cel), ("message", format_template)):
@@ -534,8 +539,9 @@ def _format_text(text: str, source: str) -> str:
             try:
                 value = _formatted_scalar(rule[key], formatter)
             except CelSyntax as exc:
-                where = document.locate_in_string(path, exc.line, exc.col)
-                errors.append(InputError(f"rule {rule['id']}: {key}: {exc.message}", where))
+                where = compiler.locate(path, exc.offset, exc.text, exc.error.line, exc.error.col)
+                message = f"rule {rule['id']}: {key}: {exc.error.message}"
+                errors.append(InputError(message, where, exc.error.code))
                 continue
             if value is not rule[key]:
                 rule[key] = value
@@ -552,15 +558,14 @@ def _format_text(text: str, source: str) -> str:
 
 def _formatted_scalar(value: str, formatter: Any) -> str:
     """The scalar with its CEL formatted, in the same YAML style (and folds) as before."""
-    folds = (
-        list(getattr(value, "fold_pos", None) or ())
-        if isinstance(value, FoldedScalarString)
-        else []
-    )
-    new = formatter(str(value), folds=folds)
+    text = str(value)
+    folds = _folds(value) if isinstance(value, FoldedScalarString) else []
+    new = formatter(text, folds=folds)
     plain = new.replace(_FOLD, " ")
-    new_folds = [index for index, char in enumerate(new) if char == _FOLD]
-    if plain == str(value) and new_folds == folds:
+    new_folds = [
+        index for index, char in enumerate(new) if char == _FOLD and _foldable(plain, index)
+    ]
+    if plain == text and new_folds == folds:
         return value
     if isinstance(value, FoldedScalarString):
         rebuilt: str = FoldedScalarString(plain)
@@ -575,6 +580,26 @@ def _formatted_scalar(value: str, formatter: Any) -> str:
     if comment is not None:
         rebuilt.comment = comment  # type: ignore[attr-defined]
     return rebuilt
+
+
+def _folds(value: FoldedScalarString) -> list[int]:
+    """The offsets of the spaces of a `>` scalar's value that are line breaks in the file.
+
+    ruamel reports a position for every line break inside the scalar, also for the ones the
+    value keeps (before a more-indented or an empty line): there the value holds a line
+    break, which stays one (and text as written), so only the positions of spaces count.
+    """
+    text = str(value)
+    positions = getattr(value, "fold_pos", None) or ()
+    return [index for index in positions if index < len(text) and text[index] == " "]
+
+
+def _foldable(text: str, index: int) -> bool:
+    """Whether ruamel writes a fold at this space: only between two other characters (it
+    writes the rest as spaces, the value unchanged, so a second run finds nothing to do)."""
+    return 0 < index < len(text) - 1 and not (
+        text[index - 1].isspace() or text[index + 1].isspace()
+    )
 
 
 def indent_comments(text: str) -> str:
@@ -632,13 +657,13 @@ def _meaning(data: Any) -> Any:
     for rule in data.get("rules", []):
         meaning = dict(rule)
         if isinstance(rule.get("when"), str):
-            meaning["when"] = _tree(rule["when"])
+            meaning["when"] = syntax_tree(rule["when"])
         if isinstance(rule.get("message"), str):
             text = rule["message"]
             parts: list[Any] = []
             position = 0
             for match in PLACEHOLDER.finditer(text):
-                parts.extend((text[position : match.start()], _tree(match.group(1))))
+                parts.extend((text[position : match.start()], syntax_tree(match.group(1))))
                 position = match.end()
             parts.append(text[position:])
             meaning["message"] = parts
@@ -646,11 +671,25 @@ def _meaning(data: Any) -> Any:
     return {**data, "rules": rules}
 
 
-def _tree(text: str) -> Any:
+def syntax_tree(text: str) -> Any:
+    """The syntax tree as a flat tuple, positions aside, built and compared without recursion:
+    a tree nested as deeply as a policy may hold is deeper than lark's `==` can compare."""
     try:
-        return cel_ast(text)
-    except CelSyntax:
+        root = cel.parse_expression(text)
+    except cel.CelSyntaxError:
         return ("unparsed", text)
+    flat: list[tuple[str, ...]] = []
+    pending = [root]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, lark.Tree):
+            flat.append(("tree", str(node.data), str(len(node.children))))
+            pending.extend(reversed(node.children))
+        elif isinstance(node, lark.Token):
+            flat.append(("token", node.type, str(node)))
+        else:
+            flat.append(("value", repr(node)))
+    return tuple(flat)
 
 
 def _comments(text: str) -> list[str]:
@@ -686,7 +725,7 @@ def _comments(text: str) -> list[str]:
     return sorted(found)
 
 
-# --- files --------------------------------------------------------------------------------
+# --- results -------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -700,6 +739,32 @@ class Formatted:
     @property
     def changed(self) -> bool:
         return self.before != self.after
+
+
+def unified_diff(result: Formatted) -> str:
+    """A `git diff`-style patch from the file to its canonical form."""
+    lines = difflib.unified_diff(
+        _diff_lines(result.before),
+        _diff_lines(result.after),
+        fromfile=f"a/{result.path}",
+        tofile=f"b/{result.path}",
+    )
+    return "".join(lines)
+
+
+def _diff_lines(text: str) -> list[str]:
+    """Lines split at line feeds only (as YAML reads them), git's marker for a missing one."""
+    if not text:
+        return []
+    lines = [line + "\n" for line in text.split("\n")]
+    if text.endswith("\n"):
+        lines.pop()
+    else:
+        lines[-1] = lines[-1][:-1] + "\n\\ No newline at end of file\n"
+    return lines
+
+
+# --- the shell: finding, reading and writing files ---------------------------------------
 
 
 def target_files(paths: Sequence[Path], package_dir: Path | None = None) -> list[Path]:
@@ -747,24 +812,7 @@ def format_files(paths: Iterable[Path]) -> list[Formatted]:
     return results
 
 
-def unified_diff(result: Formatted) -> str:
-    """A `git diff`-style patch from the file to its canonical form."""
-    lines = difflib.unified_diff(
-        _diff_lines(result.before),
-        _diff_lines(result.after),
-        fromfile=f"a/{result.path}",
-        tofile=f"b/{result.path}",
-    )
-    return "".join(lines)
-
-
-def _diff_lines(text: str) -> list[str]:
-    """Lines split at line feeds only (as YAML reads them), git's marker for a missing one."""
-    if not text:
-        return []
-    lines = [line + "\n" for line in text.split("\n")]
-    if text.endswith("\n"):
-        lines.pop()
-    else:
-        lines[-1] = lines[-1][:-1] + "\n\\ No newline at end of file\n"
-    return lines
+def write_formatted(result: Formatted) -> None:
+    """Replace a policy file as an editor would: atomically, through a symlink to its target
+    (the link stays a link), keeping the file's permission bits."""
+    write_atomic(result.path, result.after, in_place=True)
