@@ -22,7 +22,7 @@ from phasegate.errors import ExitCode, PhasegateError
 from phasegate.evaluate import DEFAULT_HISTORY_WINDOW, evaluate
 from phasegate.explain import explain
 from phasegate.facts import load_facts
-from phasegate.fmt import format_files, target_files, unified_diff
+from phasegate.fmt import format_files, target_files, unified_diff, write_formatted
 from phasegate.lint import lint_paths
 from phasegate.policy import (
     PolicySet,
@@ -556,7 +556,7 @@ def fmt_command(paths: tuple[Path, ...], check: bool) -> None:
             click.echo(unified_diff(result), nl=False)
         sys.exit(ExitCode.CHECK_FAILED if changed else ExitCode.CONTINUE)
     for result in changed:
-        write_atomic(result.path, result.after)
+        write_formatted(result)
         click.echo(f"formatted: {result.path}", err=True)
 
 
