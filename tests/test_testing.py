@@ -66,6 +66,13 @@ def run_files(root: Path, *paths: Path, **options: Any):
     return run_policy_tests(files, **options)
 
 
+def bad_test_file(tiny: Path, cases: str) -> Path:
+    """A test file named `bad` in the tiny set's tests folder, with these `cases:` lines."""
+    path = tiny / "policies" / "tests" / "bad.yaml"
+    path.write_text("apiVersion: phasegate/v1\nkind: PolicyTest\nname: bad\ncases:\n" + cases)
+    return path
+
+
 def load_error(root: Path, path: Path) -> list[str]:
     with pytest.raises(InputError) as caught:
         run_files(root, path)
@@ -240,15 +247,11 @@ def test_facts_paths_are_relative_to_the_test_file_not_the_working_directory(tin
 
 
 def test_schema_problems_are_located(tiny: Path):
-    path = tiny / "policies" / "tests" / "bad.yaml"
-    path.write_text(
-        "apiVersion: phasegate/v1\n"
-        "kind: PolicyTest\n"
-        "name: bad\n"
-        "cases:\n"
+    path = bad_test_file(
+        tiny,
         "  - name: one\n"
         "    facts: ../../facts/healthy.yaml\n"
-        "    expect: {verdict: maybe, fird: [tiny.errors]}\n"
+        "    expect: {verdict: maybe, fird: [tiny.errors]}\n",
     )
     lines = load_error(tiny, path)
     assert lines == [
@@ -260,15 +263,11 @@ def test_schema_problems_are_located(tiny: Path):
 
 
 def test_missing_facts_file_is_located_at_the_facts_value(tiny: Path):
-    path = tiny / "policies" / "tests" / "bad.yaml"
-    path.write_text(
-        "apiVersion: phasegate/v1\n"
-        "kind: PolicyTest\n"
-        "name: bad\n"
-        "cases:\n"
+    path = bad_test_file(
+        tiny,
         "  - name: one\n"
         "    facts: ../facts/healthy.yaml\n"
-        "    expect: {verdict: continue, fired: [tiny.nope]}\n"
+        "    expect: {verdict: continue, fired: [tiny.nope]}\n",
     )
     missing, unknown = load_error(tiny, path)
     assert missing.startswith(f"{path}:6:12: error: case 'one': facts file not found: ")
@@ -277,17 +276,13 @@ def test_missing_facts_file_is_located_at_the_facts_value(tiny: Path):
 
 
 def test_unknown_rule_id_in_expect_suggests_the_closest(tiny: Path):
-    path = tiny / "policies" / "tests" / "bad.yaml"
-    path.write_text(
-        "apiVersion: phasegate/v1\n"
-        "kind: PolicyTest\n"
-        "name: bad\n"
-        "cases:\n"
+    path = bad_test_file(
+        tiny,
         "  - name: one\n"
         "    facts: ../../facts/healthy.yaml\n"
         "    expect:\n"
         "      fired: [tiny.freeze, tiny.erors]\n"
-        "      not_fired: [tiny.freeze, zzz.qqq]\n"
+        "      not_fired: [tiny.freeze, zzz.qqq]\n",
     )
     lines = load_error(tiny, path)
     policies = tiny / "policies"
@@ -302,12 +297,8 @@ def test_unknown_rule_id_in_expect_suggests_the_closest(tiny: Path):
 
 
 def test_invalid_facts_after_patch_are_located_in_the_patch(tiny: Path):
-    path = tiny / "policies" / "tests" / "bad.yaml"
-    path.write_text(
-        "apiVersion: phasegate/v1\n"
-        "kind: PolicyTest\n"
-        "name: bad\n"
-        "cases:\n"
+    path = bad_test_file(
+        tiny,
         "  - name: typed wrong\n"
         "    facts: ../../facts/healthy.yaml\n"
         "    patch:\n"
@@ -323,7 +314,7 @@ def test_invalid_facts_after_patch_are_located_in_the_patch(tiny: Path):
         "  - name: typo\n"
         "    facts: ../../facts/healthy.yaml\n"
         "    patch: {metrcs: {error_rate: 1}}\n"
-        "    expect: {verdict: continue}\n"
+        "    expect: {verdict: continue}\n",
     )
     lines = load_error(tiny, path)
     assert [line.split(" (allowed:")[0] for line in lines] == [

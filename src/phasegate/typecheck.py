@@ -203,13 +203,20 @@ class _Checker:
                 "type-mismatch", "error", f"{what} must be a bool, got {_show(kind)}", tree
             )
 
+    def operands(
+        self, tree: lark.Tree, scope: dict[str, Type], present: frozenset[Any]
+    ) -> tuple[str, Type, Type, Any]:
+        """A binary operation's operator, operand types and right operand's tree (the
+        grammar nests the left operand inside the operator's node)."""
+        op_tree, right_tree = tree.children
+        left = self.walk(op_tree.children[0], scope, present)
+        right = self.walk(right_tree, scope, present)
+        return cel.operator_symbol(op_tree.data), left, right, right_tree
+
     def _relation(self, tree: lark.Tree, scope: dict[str, Type], present: frozenset[Any]) -> Type:
         if len(tree.children) == 1:
             return self.walk(tree.children[0], scope, present)
-        op_tree, right_tree = tree.children
-        op = cel.operator_symbol(op_tree.data)
-        left = self.walk(op_tree.children[0], scope, present)
-        right = self.walk(right_tree, scope, present)
+        op, left, right, right_tree = self.operands(tree, scope, present)
         if op == "in":
             if right.name not in (None, "list", "map"):
                 message = f"`in` needs a list or map, got {_show(right)}"
@@ -251,10 +258,7 @@ class _Checker:
     def arithmetic(self, tree: lark.Tree, scope: dict[str, Type], present: frozenset[Any]) -> Type:
         if len(tree.children) == 1:
             return self.walk(tree.children[0], scope, present)
-        op_tree, right_tree = tree.children
-        op = cel.operator_symbol(op_tree.data)
-        left = self.walk(op_tree.children[0], scope, present)
-        right = self.walk(right_tree, scope, present)
+        op, left, right, _ = self.operands(tree, scope, present)
         if left.name is None or right.name is None:
             return DYN
         pair = (left.name, right.name)
