@@ -318,18 +318,10 @@ class Expression:
     ast: Any = None
 
     @property
-    def structure(self) -> tuple[Any, ...]:
-        """The parse tree without positions, as a flat tuple: equal exactly when two
-        expressions differ only in layout. Built without recursion (lark's own tree equality
-        and hashing recurse, and fail on conditions nested a few hundred deep)."""
-        return tuple(
-            (
-                node.data,
-                len(node.children),
-                tuple(str(child) for child in node.children if isinstance(child, lark.Token)),
-            )
-            for node in self.ast.iter_subtrees_topdown()
-        )
+    def structure(self) -> tuple[tuple[str, ...], ...]:
+        """The parse tree without positions: equal exactly when two expressions differ only
+        in layout."""
+        return tree_shape(self.ast)
 
     def params_read(self) -> tuple[FactRead, ...]:
         return tuple(read for read in self.reads if read.path[0] == "params")
@@ -360,6 +352,24 @@ def parse_expression(text: str) -> Any:
         if isinstance(node, lark.Tree):
             levels.extend((child, depth + 1) for child in node.children)
     return ast
+
+
+def tree_shape(root: Any) -> tuple[tuple[str, ...], ...]:
+    """A parse tree as a flat tuple in document order, positions aside, built without
+    recursion: lark's own tree equality and hashing recurse, and fail on conditions nested
+    as deeply as a policy may hold."""
+    flat: list[tuple[str, ...]] = []
+    pending = [root]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, lark.Tree):
+            flat.append(("tree", str(node.data), str(len(node.children))))
+            pending.extend(reversed(node.children))
+        elif isinstance(node, lark.Token):
+            flat.append(("token", node.type, str(node)))
+        else:
+            flat.append(("value", repr(node)))
+    return tuple(flat)
 
 
 def compile_expression(text: str, variables: tuple[str, ...] = VARIABLES) -> Expression:

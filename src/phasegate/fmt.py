@@ -672,24 +672,12 @@ def _meaning(data: Any) -> Any:
 
 
 def syntax_tree(text: str) -> Any:
-    """The syntax tree as a flat tuple, positions aside, built and compared without recursion:
-    a tree nested as deeply as a policy may hold is deeper than lark's `==` can compare."""
+    """The syntax tree as a flat tuple, positions aside (`cel.tree_shape`); text that does
+    not parse compares as itself."""
     try:
-        root = cel.parse_expression(text)
+        return cel.tree_shape(cel.parse_expression(text))
     except cel.CelSyntaxError:
         return ("unparsed", text)
-    flat: list[tuple[str, ...]] = []
-    pending = [root]
-    while pending:
-        node = pending.pop()
-        if isinstance(node, lark.Tree):
-            flat.append(("tree", str(node.data), str(len(node.children))))
-            pending.extend(reversed(node.children))
-        elif isinstance(node, lark.Token):
-            flat.append(("token", node.type, str(node)))
-        else:
-            flat.append(("value", repr(node)))
-    return tuple(flat)
 
 
 def _comments(text: str) -> list[str]:
