@@ -68,13 +68,18 @@ def normalise(data: Mapping[str, Any]) -> dict[str, Any]:
     return {key: normalise_part(key, value) for key, value in data.items()}
 
 
+#: The command-result field loading fills in (from `exit_code`) when a collector left it
+#: out, so rules, and lint, may count on it whenever the result is there.
+DEFAULTED_CHECK_FIELD = "ok"
+
+
 def normalise_part(key: str, value: Any) -> Any:
     """Normalise one top-level field: how each field normalises depends on it alone."""
     schema = load_schema("facts")
     result = _coerce(copy.deepcopy(value), schema["properties"][key], schema)
     if key == "checks":
         for check in result.values():
-            check.setdefault("ok", check["exit_code"] == 0)
+            check.setdefault(DEFAULTED_CHECK_FIELD, check["exit_code"] == 0)
     return result
 
 

@@ -15,6 +15,7 @@ from enum import StrEnum
 from functools import cache
 from typing import Any
 
+from phasegate.facts import DEFAULTED_CHECK_FIELD
 from phasegate.schemas import load_schema, resolve
 
 #: JSON Schema types as CEL sees facts after normalisation (`number` always a double).
@@ -136,9 +137,8 @@ def lookup(
 
 
 def _defaulted(parent: Mapping[str, Any], name: str) -> bool:
-    """A command result's `ok` is filled in from `exit_code` when facts load
-    (`facts.normalise_part`), so rules may read it whenever the result is there."""
-    return name == "ok" and "exit_code" in parent.get("required", ())
+    """A command result's `ok` is filled in when facts load (`facts.normalise_part`)."""
+    return name == DEFAULTED_CHECK_FIELD and "exit_code" in parent.get("required", ())
 
 
 def likely_typo(name: str, declared: list[str]) -> str | None:
