@@ -89,10 +89,10 @@ rules:
 def test_syntax_error_in_block_scalar_is_located(policy_dir: Path):
     path = write(policy_dir, "custom.yaml", ONE_RULE)
     [line] = load_errors(policy_dir)
-    # The expression ends after `(1.0 +`; the parser reports the end at its last token, `+`:
-    # line 2 column 35 of the expression, which is file line 8 column 41.
+    # The expression ends after `(1.0 +`; the engine reports the end of the expression, after
+    # the `+` and its newline: line 2 column 37 of the expression, file line 8 column 43.
     expected = "error: rule custom.rule: syntax error: unexpected end of expression"
-    assert line == f"{path}:8:41: {expected}"
+    assert line == f"{path}:8:43: {expected}"
     assert path.read_text().splitlines()[7][40] == "+"
 
 

@@ -10,16 +10,14 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
-
-from celpy import celtypes
 
 from phasegate import __version__, cel
 from phasegate.errors import InputError, Location
 from phasegate.expressions import render
 from phasegate.facts import Facts
-from phasegate.fastcel import CelError, Fallback
 from phasegate.policy import Policy, PolicySet, Rule
 from phasegate.recording import instant
 from phasegate.verdict import Verdict, combine
@@ -111,9 +109,6 @@ class Rollout:
         self.key: tuple[Any, int] | None = None
         self.history: deque[Mapping[str, Any]] = deque(maxlen=window)
         self.streaks: dict[str, int] = {}
-        #: Fast-path outcomes by rule and the values the rule reads: over a recording most
-        #: rules read facts that do not change, so most decisions are looked up.
-        self.memo: dict[tuple[str, tuple[Any, ...]], bool] = {}
 
     def decide(self, facts: Facts) -> Decision:
         key = (facts.data["change"].get("commit"), facts.phase)
@@ -121,9 +116,7 @@ class Rollout:
             self.key, self.streaks = key, {}
             self.history.clear()
         history = list(self.history) if self.policy_set.reads_history else []
-        if len(self.memo) > 50_000:
-            self.memo.clear()
-        decision = _decide(facts, self.policy_set, history, self.streaks, self.messages, self.memo)
+        decision = _decide(facts, self.policy_set, history, self.streaks, self.messages)
         self.history.append(facts.data)
         return decision
 
@@ -160,34 +153,24 @@ def previous_snapshots(facts: Facts, history: Sequence[Facts]) -> list[Facts]:
 
 
 class Snapshot:
-    """The variables of one snapshot, built once and only when a rule needs them.
-
-    Rules the fast evaluator decides read the plain facts; converting the facts to CEL
-    values (the costliest step) happens only when some rule needs the interpreter.
-    """
+    """The variables of one snapshot: one set of bindings per policy (params differ), each
+    handed to the engine once and shared by the policy's rules."""
 
     def __init__(self, facts: Facts, history: list[Mapping[str, Any]]) -> None:
         self.facts = facts
         self.history = history
         self.now = _timestamp(facts.data["collected_at"], facts.source)
-        self._cel: tuple[Any, Any] | None = None
 
-    def plain(self, policy: Policy) -> dict[str, Any]:
-        return {
-            "facts": self.facts.data,
-            "params": policy.params_plain,
-            "phase": self.facts.phase,
-            "now": self.now,
-            "history": self.history,
-        }
-
-    def variables(self, policy: Policy) -> dict[str, Any]:
-        if self._cel is None:
-            self._cel = (cel.to_cel(self.facts.data), cel.to_cel(self.history))
-        facts_cel, history_cel = self._cel
-        variables = cel.activation(facts_cel, policy.params_cel, self.facts.phase, self.now)
-        variables["history"] = history_cel
-        return variables
+    def bindings(self, policy: Policy) -> cel.Bindings:
+        return cel.Bindings(
+            {
+                "facts": self.facts.data,
+                "params": policy.params_plain,
+                "phase": self.facts.phase,
+                "now": self.now,
+                "history": self.history,
+            }
+        )
 
 
 def _decide(
@@ -196,15 +179,14 @@ def _decide(
     history: list[Mapping[str, Any]],
     streaks: dict[str, int],
     messages: bool = True,
-    memo: dict[tuple[str, tuple[Any, ...]], bool] | None = None,
 ) -> Decision:
     data = facts.data
     snapshot = Snapshot(facts, history)
     results: list[RuleResult] = []
     for policy in policy_set.policies:
-        plain = snapshot.plain(policy)
+        bindings = snapshot.bindings(policy)
         for rule in policy.rules:
-            result = _evaluate_rule(rule, policy, snapshot, plain, messages, memo)
+            result = _evaluate_rule(rule, snapshot, bindings, messages)
             results.append(_with_streak(result, rule, streaks))
     return Decision(
         verdict=combine(result.contribution for result in results),
@@ -232,63 +214,17 @@ def _with_streak(result: RuleResult, rule: Rule, streaks: dict[str, int]) -> Rul
     return replace(result, hold=rule.hold, streak=streak)
 
 
-_ABSENT = ("absent",)
-
-
-class _NotScalar(Exception):
-    pass
-
-
-def _read_value(plain: Mapping[str, Any], path: tuple[str, ...]) -> Any:
-    value = cel.lookup(plain, path)
-    if value is cel.MISSING:
-        return _ABSENT
-    if isinstance(value, dict | list):
-        raise _NotScalar  # keying on a whole list would cost what evaluating it costs
-    return (type(value), value)  # 1, 1.0 and true must not share an entry
-
-
-def _decide_fast(
-    rule: Rule, plain: dict[str, Any], memo: dict[tuple[str, tuple[Any, ...]], bool] | None
-) -> bool | None:
-    """True or False from the fast evaluator (or its memo); None leaves it to cel-python,
-    which words errors and settles every case the fast evaluator is unsure of."""
-    if rule.fast is None:
-        return None
-    key = None
-    if memo is not None and rule.memoizable:
-        try:
-            key = (rule.id, tuple([_read_value(plain, read.path) for read in rule.when.reads]))
-        except _NotScalar:
-            key = None
-        else:
-            if key in memo:
-                return memo[key]
+def _timestamp(text: str, source: str) -> datetime:
     try:
-        held = rule.fast.decide(plain)
-    except (CelError, Fallback):
-        return None
-    if key is not None:
-        memo[key] = held  # type: ignore[index]
-    return held
-
-
-def _timestamp(text: str, source: str) -> Any:
-    try:
-        return celtypes.TimestampType(text)
-    except Exception:
+        return instant(text)
+    except (ValueError, TypeError):
         raise InputError(
             f"collected_at: cannot read {text!r} as a timestamp", Location(source)
         ) from None
 
 
 def _evaluate_rule(
-    rule: Rule,
-    policy: Policy,
-    snapshot: Snapshot,
-    plain: dict[str, Any],
-    messages: bool,
-    memo: dict[tuple[str, tuple[Any, ...]], bool] | None,
+    rule: Rule, snapshot: Snapshot, bindings: cel.Bindings, messages: bool
 ) -> RuleResult:
     common = {
         "id": rule.id,
@@ -300,31 +236,26 @@ def _evaluate_rule(
     }
     if snapshot.facts.phase not in rule.phases:
         return RuleResult(status=RuleStatus.SKIPPED, **common)
-    held = _decide_fast(rule, plain, memo)
-    data = {"facts": snapshot.facts.data}
-    variables: dict[str, Any] | None = None
-    if held is None:
-        variables = snapshot.variables(policy)
-        value = cel.run(rule.when, variables, data)
-        if isinstance(value, cel.EvalFailure):
-            where = rule.locate_when(value.line, value.col) if value.line else None
-            return RuleResult(
-                status=RuleStatus.ERROR, error=value.message, error_location=where, **common
-            )
-        if not isinstance(value, celtypes.BoolType):
-            return RuleResult(
-                status=RuleStatus.ERROR,
-                error=f"type mismatch: when must be a bool, got {cel.type_name(value)}",
-                error_location=rule.locate_when(1, 1),
-                **common,
-            )
-        held = bool(value)
-    if not held:
+    value = cel.run(rule.when, bindings)
+    if isinstance(value, cel.EvalFailure):
+        if messages and value.line is None:  # only reports show where; replay counts
+            from phasegate.cel.locate import locate
+
+            value = locate(rule.when, bindings, value)
+        where = rule.locate_when(value.line, value.col) if value.line else None
+        return RuleResult(
+            status=RuleStatus.ERROR, error=value.message, error_location=where, **common
+        )
+    if value is not True and value is not False:
+        return RuleResult(
+            status=RuleStatus.ERROR,
+            error=f"type mismatch: when must be a bool, got {cel.type_name(value)}",
+            error_location=rule.locate_when(1, 1),
+            **common,
+        )
+    if not value:
         return RuleResult(status=RuleStatus.PASSED, **common)
     message = None
     if messages:
-        if rule.message is None:
-            message = rule.title or rule.id
-        else:
-            message = render(rule.message, variables or snapshot.variables(policy), data)
+        message = rule.title or rule.id if rule.message is None else render(rule.message, bindings)
     return RuleResult(status=RuleStatus.FIRED, message=message, **common)

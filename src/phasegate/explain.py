@@ -8,7 +8,7 @@ from `trace`, which evaluates with the same interpreter, so the two cannot disag
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,16 +79,16 @@ def explain(
                 why = f"skipped: the rule applies to phases {sorted(rule.phases)}"
                 explained.append(RuleExplanation(rule, result, (), None, why))
                 continue
-            plain = snapshot.plain(policy)
-            reads = tuple(_reads(rule, plain))
+            bindings = snapshot.bindings(policy)
+            reads = tuple(_reads(rule, bindings.data))
             why = _rule_why(result)
             try:
-                tree: Node | None = trace(rule.when, snapshot.variables(policy), plain)
-            except RecursionError:
+                tree: Node | None = trace(rule.when, bindings)
+            except (RecursionError, cel.CelSyntaxError):
                 tree = None
             if tree is None or tree.outcome not in _OUTCOMES[result.status]:
-                # The gate decided with its fast evaluator, which nests deeper than
-                # cel-python: the decision stands, the tree cannot show it.
+                # The engine nests deeper than the syntax-tree parser: the decision stands,
+                # the tree cannot show it.
                 why += "; the condition is nested too deeply to show its evaluation"
                 tree = None
             explained.append(RuleExplanation(rule, result, reads, tree, why))
@@ -104,7 +104,7 @@ _OUTCOMES = {
 }
 
 
-def _reads(rule: Rule, plain: dict[str, Any]) -> list[Read]:
+def _reads(rule: Rule, plain: Mapping[str, Any]) -> list[Read]:
     """Each path the condition reads, once, in the order it is written. `history` is left
     out: a list of whole earlier snapshots says little in a list of values."""
     seen: dict[str, Read] = {}
@@ -113,7 +113,7 @@ def _reads(rule: Rule, plain: dict[str, Any]) -> list[Read]:
             continue
         value = cel.lookup(plain, read.path)
         present = value is not cel.MISSING
-        seen[read.dotted] = Read(read.dotted, cel.to_plain(value) if present else None, present)
+        seen[read.dotted] = Read(read.dotted, value if present else None, present)
     return list(seen.values())
 
 

@@ -8,13 +8,13 @@ locating live here once for both.
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from phasegate import cel
+from phasegate.cel.values import format_value
 from phasegate.errors import InputError, Location
 from phasegate.loading import Document, NodePath
 
@@ -50,8 +50,9 @@ class DocumentCompiler:
         try:
             expression = cel.compile_expression(source, self.variables)
         except cel.CelSyntaxError as exc:
-            where = self.locate(path, offset, source, exc.line, exc.col)
-            self.errors.append(InputError(f"{context}: {exc.message}", where, exc.code))
+            for message, line, col, code in exc.problems:
+                where = self.locate(path, offset, source, line, col)
+                self.errors.append(InputError(f"{context}: {message}", where, code))
             return None
         for code, problem, read in self.check(expression) if self.check else ():
             where = self.locate(path, offset, source, read.line, read.col)
@@ -90,27 +91,19 @@ def _value(data: Any, path: NodePath) -> Any:
     return data
 
 
-def _filled(
-    template: Template, variables: Mapping[str, Any], plain: Mapping[str, Any]
-) -> list[str | cel.EvalFailure]:
-    pieces: list[str | cel.EvalFailure] = []
-    for part in template.parts:
-        value = part if isinstance(part, str) else cel.run(part, variables, plain)
-        pieces.append(value if isinstance(value, str | cel.EvalFailure) else format_value(value))
-    return pieces
-
-
-def render(template: Template, variables: Mapping[str, Any], plain: Mapping[str, Any]) -> str:
+def render(template: Template, bindings: cel.Bindings) -> str:
     """Fill the placeholders of a message; one that fails shows `<why>` instead of a value."""
-    return "".join(
-        f"<{piece.message}>" if isinstance(piece, cel.EvalFailure) else piece
-        for piece in _filled(template, variables, plain)
-    )
+    pieces: list[str] = []
+    for part in template.parts:
+        value = part if isinstance(part, str) else cel.run(part, bindings)
+        if isinstance(value, cel.EvalFailure):
+            pieces.append(f"<{value.message}>")
+        else:
+            pieces.append(value if isinstance(value, str) else format_value(value))
+    return "".join(pieces)
 
 
-def fill(
-    template: Template, variables: Mapping[str, Any], plain: Mapping[str, Any]
-) -> str | cel.EvalFailure:
+def fill(template: Template, bindings: cel.Bindings) -> str | cel.EvalFailure:
     """Fill the placeholders of a command argument, or say why it cannot be filled.
 
     An argument is never run half-filled: a missing value must stop the command, not become
@@ -118,30 +111,13 @@ def fill(
     """
     pieces: list[str] = []
     for part in template.parts:
-        value = part if isinstance(part, str) else cel.run(part, variables, plain)
+        value = part if isinstance(part, str) else cel.run(part, bindings)
         if isinstance(value, cel.EvalFailure):
             return value
         if value is None:
             return cel.EvalFailure("the value is null")
         if isinstance(value, float):  # exact, not the rounded form messages use
-            pieces.append(repr(float(value)))
+            pieces.append(repr(value))
         else:
             pieces.append(value if isinstance(value, str) else format_value(value))
     return "".join(pieces)
-
-
-def format_value(value: Any) -> str:
-    """A CEL value as a reader expects it: 0.06 not 0.060000000000000005, true not True."""
-    plain = cel.to_plain(value)
-    if isinstance(plain, bool):
-        return "true" if plain else "false"
-    if isinstance(plain, float):
-        return format(plain, ".6g")
-    if isinstance(plain, str):
-        return plain
-    if plain is None:
-        return "null"
-    if isinstance(plain, int):
-        return str(plain)
-    # Containers may hold infinities from arithmetic; JSON spells them, and stays stable.
-    return json.dumps(plain, sort_keys=True, separators=(",", ":"), ensure_ascii=False)

@@ -40,6 +40,7 @@ from ruamel.yaml.tokens import CommentToken
 
 import phasegate
 from phasegate import cel
+from phasegate.cel import syntax
 from phasegate.durable import write_atomic
 from phasegate.errors import InputError, Location, PhasegateError, UsageProblem, raise_all
 from phasegate.expressions import PLACEHOLDER, DocumentCompiler
@@ -99,14 +100,14 @@ _FOLD = "\x00"
 
 
 def _lexer() -> lark.Lark:
-    """The lark parser behind `cel.parse_expression` (cel-python keeps one per process).
+    """The lark parser behind `syntax.parse_expression` (cel-python keeps one per process).
 
-    Syntax trees come from `cel.parse_expression`; only the token stream is read here, and it
+    Syntax trees come from `syntax.parse_expression`; only the token stream is read here, and it
     needs lark's interactive parser: a tree drops the punctuation and every offset between
     tokens, and CEL's lexer picks tokens by parser state (`a -1` is a minus and a one, `[-1]`
     a negative literal), so no separate tokenizer could reproduce it.
     """
-    CELParser()  # the shared instance, already built when phasegate.cel was imported
+    CELParser()  # the shared instance, built when phasegate.cel.syntax was imported
     parser = CELParser.CEL_PARSER
     assert parser is not None
     return parser
@@ -267,7 +268,7 @@ def format_cel(text: str, *, padded: bool = False, folds: Iterable[int] = ()) ->
     caller can fold the value at the same places.
     """
     try:
-        cel.parse_expression(text)
+        syntax.parse_expression(text)
     except cel.CelSyntaxError as exc:
         raise CelSyntax(exc, text) from None
     tokens = cel_tokens(text)
@@ -672,10 +673,10 @@ def _meaning(data: Any) -> Any:
 
 
 def syntax_tree(text: str) -> Any:
-    """The syntax tree as a flat tuple, positions aside (`cel.tree_shape`); text that does
+    """The syntax tree as a flat tuple, positions aside (`syntax.tree_shape`); text that does
     not parse compares as itself."""
     try:
-        return cel.tree_shape(cel.parse_expression(text))
+        return syntax.tree_shape(syntax.parse_expression(text))
     except cel.CelSyntaxError:
         return ("unparsed", text)
 

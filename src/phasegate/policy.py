@@ -16,7 +16,6 @@ from phasegate import cel, factschema
 from phasegate.digest import content_digest
 from phasegate.errors import InputError, Location, raise_all
 from phasegate.expressions import DocumentCompiler, Template
-from phasegate.fastcel import FastProgram, compile_fast
 from phasegate.loading import Document, NodePath, load_document
 from phasegate.schemas import data_dir, validate
 from phasegate.verdict import Verdict
@@ -40,14 +39,6 @@ class Rule:
     locate_when: Callable[[int, int], Location]
     #: `for: N`: fires only once the condition held in N consecutive snapshots.
     hold: int = 1
-    #: The same condition compiled for plain data, where fastcel supports it.
-    fast: FastProgram | None = None
-
-    @property
-    def memoizable(self) -> bool:
-        """Whether the condition is a function of the fact values it reads alone (`now` and
-        `history` change with every snapshot, so memoising them gains nothing)."""
-        return not any(read.path[0] in ("now", "history") for read in self.when.reads)
 
     @property
     def file(self) -> str:
@@ -65,9 +56,8 @@ class Policy:
     description: str
     phases: frozenset[int]
     params: Mapping[str, Any]
-    #: Params as rules see them (numbers as doubles): plain, and as CEL values.
+    #: Params as rules see them (numbers as doubles).
     params_plain: Any
-    params_cel: Any
     rules: tuple[Rule, ...]
 
 
@@ -216,16 +206,16 @@ def compile_policies(documents: list[Document]) -> tuple[list[Policy], list[Inpu
     return policies, errors
 
 
-def _params_to_cel(value: Any) -> Any:
+def _params_plain(value: Any) -> Any:
     """Params are written by hand as `3` or `3.0` alike; all their numbers become doubles."""
     if isinstance(value, bool):
         return value
     if isinstance(value, int | float):
         return float(value)
     if isinstance(value, dict):
-        return {key: _params_to_cel(item) for key, item in value.items()}
+        return {key: _params_plain(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_params_to_cel(item) for item in value]
+        return [_params_plain(item) for item in value]
     return value
 
 
@@ -246,8 +236,7 @@ def _compile_policy(document: Document) -> tuple[Policy, list[InputError]]:
         description=data.get("description", ""),
         phases=policy_phases,
         params=params,
-        params_plain=_params_to_cel(params),
-        params_cel=cel.to_cel(_params_to_cel(params)),
+        params_plain=_params_plain(params),
         rules=tuple(rules),
     )
     return policy, errors
@@ -300,7 +289,6 @@ def _compile_rule(
         message=message,
         locate_when=locate_when,
         hold=int(raw.get("for", 1)),
-        fast=compile_fast(when),
     )
     return rule, errors
 
@@ -311,9 +299,20 @@ def _static_problems(
     """What can be known wrong before any facts exist: unknown params and top-level facts.
 
     Deeper paths (`facts.checks.ci.okk`) are `lint`'s to report: the schema leaves some maps
-    open, so only a name the top level cannot have is certain to fail.
+    open, so only a name the top level cannot have is certain to fail. A division whose
+    divisor may be zero is refused too (see `phasegate.cel.division`): checking it needs the
+    syntax tree, so only a set that divides pays for the parser.
     """
     problems = []
+    if expression.scan.divides:
+        from phasegate.cel.division import unguarded_divisions
+
+        for divisor, line, col in unguarded_divisions(expression.text, params):
+            message = (
+                f"division by {divisor}, which may be zero: guard it ({divisor} > 0.0 && ...)"
+                " or divide by a non-zero param (x / 0.0 is inf or NaN, and NaN compares false)"
+            )
+            problems.append(("unguarded-division", message, cel.FactRead((divisor,), line, col)))
     for read in expression.reads:
         if read.path[0] == "params" and len(read.path) > 1 and read.path[1] not in params:
             known = ", ".join(sorted(params)) or "none"

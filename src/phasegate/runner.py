@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from celpy import celtypes
-
 from phasegate import cel
 from phasegate.collect.collector import CollectOptions, collect, source_variables
 from phasegate.collect.config import Action, Config
@@ -25,6 +23,7 @@ from phasegate.errors import ExitCode, InputError
 from phasegate.evaluate import Decision, evaluate
 from phasegate.expressions import fill
 from phasegate.policy import PolicySet
+from phasegate.recording import instant
 from phasegate.remediation import note_name, render_note
 from phasegate.report.json import decision_object
 from phasegate.state import StateDir
@@ -55,20 +54,19 @@ class Application:
         return all(ok for _, ok, _ in self.steps)
 
 
-def _variables(
-    config: Config, decision: Decision, facts: Mapping[str, Any]
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    plain = {
-        "facts": dict(facts),
-        "decision": decision_object(decision),
-        "params": dict(config.params),
-    }
-    return {name: cel.to_cel(value) for name, value in plain.items()}, plain
+def _variables(config: Config, decision: Decision, facts: Mapping[str, Any]) -> cel.Bindings:
+    return cel.Bindings(
+        {
+            "facts": dict(facts),
+            "decision": decision_object(decision),
+            "params": dict(config.params),
+        }
+    )
 
 
 def plan(config: Config, decision: Decision, facts: Mapping[str, Any]) -> list[Step]:
     """The commands this decision runs, in order, with every argument filled. Pure."""
-    variables, plain = _variables(config, decision, facts)
+    bindings = _variables(config, decision, facts)
     actions: list[tuple[Action, bool]] = []
     if deploys(decision) and config.deploy is not None:
         actions.append((config.deploy, True))
@@ -78,7 +76,7 @@ def plan(config: Config, decision: Decision, facts: Mapping[str, Any]) -> list[S
         argv: list[str] = []
         problem = None
         for index, template in enumerate(action.argv):
-            value = fill(template, variables, plain)
+            value = fill(template, bindings)
             if isinstance(value, cel.EvalFailure):
                 problem = f"argument {index + 1} cannot be filled: {value.message}"
                 break
@@ -163,11 +161,10 @@ def verify(config: Config, facts: Mapping[str, Any]) -> list[tuple[str, bool, st
         except OutputError as exc:
             outcomes.append((f"verify: {check.name}", False, f"unreadable output: {exc}"))
             continue
-        variables, plain = source_variables(parsed, result, {}, _now(facts), config.params)
-        variables["facts"] = cel.to_cel(dict(facts))
-        plain["facts"] = dict(facts)
-        value = cel.run(check.expect, variables, plain)
-        ok = isinstance(value, celtypes.BoolType) and bool(value)
+        bindings = source_variables(parsed, result, {}, _now(facts), config.params)
+        bindings.data["facts"] = dict(facts)
+        value = cel.run(check.expect, bindings)
+        ok = value is True
         why = (
             value.message
             if isinstance(value, cel.EvalFailure)
@@ -178,7 +175,7 @@ def verify(config: Config, facts: Mapping[str, Any]) -> list[tuple[str, bool, st
 
 
 def _now(facts: Mapping[str, Any]) -> Any:
-    return celtypes.TimestampType(facts["collected_at"])
+    return instant(facts["collected_at"])
 
 
 def _outcome(exit_code: int, timed_out: bool, failure: str | None, stderr: str) -> str:

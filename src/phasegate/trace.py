@@ -2,9 +2,10 @@
 
 `explain` shows this tree to people and `test --coverage` counts which operands of `&&` and
 `||` were decided both ways. Both must agree with the decision itself, so every value here
-comes from cel-python, the reference interpreter, by evaluating the sub-expression's own text
-with the rule's variables; nothing is re-implemented. Comprehension macros (`exists`, `all`,
-...) are leaves: their bodies read a bound variable and have no value of their own.
+comes from the engine that decides (cel-expr-python), by evaluating the sub-expression's own
+text with the rule's variables; cel-python's parser only supplies the tree. Comprehension
+macros (`exists`, `all`, ...) are leaves: their bodies read a bound variable and have no
+value of their own.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from functools import lru_cache
 from typing import Any
 
 import lark
-from celpy import celtypes
 
 from phasegate import cel
+from phasegate.cel import syntax
 from phasegate.evaluate import Snapshot
 from phasegate.facts import Facts
 from phasegate.policy import Policy, Rule
@@ -86,9 +87,10 @@ class Node:
         return self.children
 
 
-def trace(expression: cel.Expression, variables: Mapping[str, Any], plain: Any) -> Node:
-    """The evaluation tree of `expression` with CEL `variables` (plain: their plain form)."""
-    return _Tracer(expression.text, variables, plain).build(expression.ast, evaluate=True)
+def trace(expression: cel.Expression, bindings: cel.Bindings) -> Node:
+    """The evaluation tree of `expression` over `bindings`."""
+    tree = syntax.parse_expression(expression.text)
+    return _Tracer(expression.text, expression.variables, bindings).build(tree, evaluate=True)
 
 
 def trace_rule(
@@ -97,7 +99,7 @@ def trace_rule(
     """The tree of one rule's condition for `facts`, with the variables `evaluate` gives it
     (`history`: earlier snapshots' data, oldest first, for rules that read it)."""
     snapshot = Snapshot(facts, list(history))
-    return trace(rule.when, snapshot.variables(policy), snapshot.plain(policy))
+    return trace(rule.when, snapshot.bindings(policy))
 
 
 def branch_points(node: Node) -> Iterator[Node]:
@@ -111,15 +113,15 @@ def branch_points(node: Node) -> Iterator[Node]:
 def outcome_of(value: Any) -> Outcome:
     if isinstance(value, cel.EvalFailure):
         return Outcome.ERROR
-    if isinstance(value, celtypes.BoolType):
+    if value is True or value is False:
         return Outcome.TRUE if value else Outcome.FALSE
     return Outcome.VALUE
 
 
 @lru_cache(maxsize=4096)
-def _compiled(text: str) -> cel.Expression | None:
+def _compiled(text: str, variables: tuple[str, ...]) -> cel.Expression | None:
     try:
-        return cel.compile_expression(text)
+        return cel.compile_expression(text, variables)
     except cel.CelSyntaxError:
         return None
 
@@ -131,10 +133,10 @@ _WRAPPERS = frozenset(
 
 
 class _Tracer:
-    def __init__(self, text: str, variables: Mapping[str, Any], plain: Any) -> None:
+    def __init__(self, text: str, variables: tuple[str, ...], bindings: cel.Bindings) -> None:
         self.text = text
         self.variables = variables
-        self.plain = plain
+        self.bindings = bindings
 
     def build(self, tree: Any, *, evaluate: bool) -> Node:
         tree = _unwrap(tree)
@@ -144,14 +146,14 @@ class _Tracer:
         outcome = Outcome.UNEVALUATED
         error = None
         if evaluate:
-            compiled = _compiled(text)
+            compiled = _compiled(text, self.variables)
             if compiled is not None:
-                result = cel.run(compiled, self.variables, self.plain)
+                result = cel.run(compiled, self.bindings)
                 outcome = outcome_of(result)
                 if isinstance(result, cel.EvalFailure):
                     error = result.message
                 else:
-                    value = cel.to_plain(result)
+                    value = result
         children = self._children(kind, parts, evaluate)
         return Node(
             kind=kind,
@@ -225,7 +227,7 @@ def _shape(tree: Any) -> tuple[Kind, str | None, list[Any]]:
     if data in ("relation", "addition", "multiplication") and len(children) == 2:
         operator_tree, right = children
         kind = Kind.RELATION if data == "relation" else Kind.ARITHMETIC
-        return kind, cel.operator_symbol(operator_tree.data), [operator_tree.children[0], right]
+        return kind, syntax.operator_symbol(operator_tree.data), [operator_tree.children[0], right]
     if data == "literal" or (data == "primary" and children[0].data == "literal"):
         return Kind.LITERAL, None, []
     return Kind.VALUE, None, []

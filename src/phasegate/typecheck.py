@@ -17,6 +17,7 @@ from typing import Any
 import lark
 
 from phasegate import cel, factschema
+from phasegate.cel import syntax
 from phasegate.factschema import Status
 
 #: Numeric CEL types: comparisons between them follow the spec, arithmetic does not mix.
@@ -100,8 +101,8 @@ class Result:
 def check(expression: cel.Expression, params: Any) -> Result:
     """Check a compiled condition; `params` are the policy's params as rules see them."""
     checker = _Checker(params)
-    found = checker.walk(expression.ast, {}, frozenset())
-    for read in expression.reads:
+    found = checker.walk(syntax.parse_expression(expression.text), {}, frozenset())
+    for read in syntax.analyze(expression.text, expression.variables):
         if read.path[0] != "facts" or read.guarded or len(read.path) < 2:
             continue
         lookup = factschema.lookup(read.path[1:])
@@ -211,7 +212,7 @@ class _Checker:
         op_tree, right_tree = tree.children
         left = self.walk(op_tree.children[0], scope, present)
         right = self.walk(right_tree, scope, present)
-        return cel.operator_symbol(op_tree.data), left, right, right_tree
+        return syntax.operator_symbol(op_tree.data), left, right, right_tree
 
     def _relation(self, tree: lark.Tree, scope: dict[str, Type], present: frozenset[Any]) -> Type:
         if len(tree.children) == 1:
@@ -401,7 +402,7 @@ class _Checker:
         present: frozenset[Any],
         tree: Any,
     ) -> Type:
-        variable = cel.bare_ident(arguments[0])
+        variable = syntax.bare_ident(arguments[0])
         if target.name not in (None, "list", "map"):
             self.problem(
                 "type-mismatch", "error", f"{macro}() needs a list or map, got {target.name}", tree
@@ -458,7 +459,7 @@ class _Checker:
         if kind == "bool":
             return Type("bool", value=str(token) == "true", known=True)
         if kind == "string":
-            literal = cel.string_literal(tree)
+            literal = syntax.string_literal(tree)
             if literal is not None:
                 return Type("string", value=literal, known=True)
         return Type(kind)
@@ -517,7 +518,7 @@ def constant(value: Any, path: tuple[str, ...]) -> Type:
 
 def positive_has(argument: Any) -> frozenset[tuple[str, ...]]:
     """Inside `has(facts.a.b)`, the prefix `facts.a` is safe to read."""
-    path = cel.plain_path(argument)
+    path = syntax.plain_path(argument)
     if path is None or path[0] != "facts" or len(path) < 3:
         return frozenset()
     return frozenset({path[1:-1]})
@@ -550,7 +551,7 @@ def _guarantees(tree: Any, truth: bool) -> frozenset[tuple[str, ...]]:
         return left | right if both else left & right
     if tree.data == "ident_arg" and str(tree.children[0]) == "has" and truth:
         arguments = [a for a in tree.children[1].children if isinstance(a, lark.Tree)]
-        path = cel.plain_path(arguments[0]) if arguments else None
+        path = syntax.plain_path(arguments[0]) if arguments else None
         if path is not None and path[0] == "facts" and len(path) > 1:
             return frozenset({path[1:]})
     return frozenset()

@@ -15,8 +15,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from celpy import celtypes
-
 from phasegate import cel
 from phasegate.collect import contract as contract_shapes
 from phasegate.collect.config import Config, Source
@@ -25,6 +23,7 @@ from phasegate.collect.process import CommandResult, run_command
 from phasegate.errors import InputError, Location, UsageProblem
 from phasegate.facts import Facts, facts_from_data, load_facts
 from phasegate.loading import INT64_MAX, INT64_MIN, checked_data, load_document, loads_strict
+from phasegate.recording import instant
 from phasegate.schemas import is_rfc3339, load_schema, problems, resolve
 from phasegate.state import StateDir
 
@@ -83,7 +82,7 @@ def collect(
         phase = options.phase
     if phase is None:
         raise UsageProblem("the phase is unknown: pass --phase N (or --set phase=N)")
-    now = celtypes.TimestampType(collected_at)
+    now = instant(collected_at)
     facts: dict[str, Any] = {
         "apiVersion": "phasegate/v1",
         "kind": "Facts",
@@ -154,8 +153,8 @@ def source_variables(
     previous: Mapping[str, Any],
     now: Any,
     params: Mapping[str, Any],
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(CEL variables, their plain forms) for expressions over one command's output."""
+) -> cel.Bindings:
+    """The variables of expressions over one command's output."""
     plain = {
         "output": parsed.value,
         "lines": list(parsed.lines),
@@ -165,10 +164,9 @@ def source_variables(
         "exit_code": result.exit_code,
         "previous": dict(previous),
         "params": dict(params),
+        "now": now,
     }
-    variables = {name: cel.to_cel(value) for name, value in plain.items()}
-    variables["now"] = now
-    return variables, plain
+    return cel.Bindings(plain)
 
 
 def _run_source(
@@ -199,30 +197,30 @@ def _run_source(
     except OutputError as exc:
         give_up(f"unreadable output (exit {result.exit_code}): {exc}")
         return None
-    variables, plain = source_variables(parsed, result, previous, now, config.params)
-    success = cel.run(source.success, variables, plain)
-    if not (isinstance(success, celtypes.BoolType) and success):
+    bindings = source_variables(parsed, result, previous, now, config.params)
+    success = cel.run(source.success, bindings)
+    if success is not True:
         why = success.message if isinstance(success, cel.EvalFailure) else "false"
         first_error = result.stderr.strip().splitlines()[:1]
         detail = f"; stderr: {first_error[0][:120]}" if first_error else ""
         give_up(f"not successful (exit {result.exit_code}, success check: {why}){detail}")
         return None
     for path, expression in source.facts:
-        value = cel.run(expression, variables, plain)
+        value = cel.run(expression, bindings)
         dotted = ".".join(path)
         if isinstance(value, cel.EvalFailure):
             unknown[dotted] = f"source {source.name}: {value.message}"
         elif value is None:
             unknown[dotted] = f"source {source.name}: unknown (no value)"
-        elif not _finite(plain_value := cel.to_plain(value)):
+        elif not _finite(value):
             unknown[dotted] = f"source {source.name}: not a finite number"
         else:
-            _put(facts, list(path), plain_value)
+            _put(facts, list(path), value)
     kept: dict[str, Any] = {}
     for name, expression in source.state:
-        value = cel.run(expression, variables, plain)
+        value = cel.run(expression, bindings)
         if not isinstance(value, cel.EvalFailure) and value is not None:
-            kept[name] = cel.to_plain(value)
+            kept[name] = value
     return kept
 
 

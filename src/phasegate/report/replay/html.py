@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from html import escape
 from typing import Any
 
-from celpy import celtypes
-
 from phasegate import cel
+from phasegate.cel import syntax
 from phasegate.policy import PolicySet
+from phasegate.recording import instant
 from phasegate.replay import ReplayedRecording
 from phasegate.report.replay.text import summary_line
 
@@ -48,10 +48,10 @@ def render(replayed: Sequence[ReplayedRecording], policy_set: PolicySet) -> str:
 
 
 def _charts(recording: ReplayedRecording, policy_set: PolicySet) -> list[str]:
-    plots: dict[tuple[str, ...], list[tuple[Any, cel.Comparison, Any]]] = {}
+    plots: dict[tuple[str, ...], list[tuple[Any, syntax.Comparison, Any]]] = {}
     for policy in policy_set.policies:
         for rule in policy.rules:
-            for comparison in cel.comparisons(rule.when):
+            for comparison in syntax.comparisons(rule.when):
                 plots.setdefault(comparison.path, []).append((rule, comparison, policy))
     verdicts = [decision.verdict.label for decision in recording.decisions]
     charts = []
@@ -83,16 +83,18 @@ def _number(value: Any) -> float | None:
     return float(value)
 
 
-def _threshold(comparison: cel.Comparison, policy: Any, facts: Any) -> float | None:
-    variables = cel.activation(
-        cel.to_cel(facts.data),
-        policy.params_cel,
-        facts.phase,
-        celtypes.TimestampType(facts.data["collected_at"]),
+def _threshold(comparison: syntax.Comparison, policy: Any, facts: Any) -> float | None:
+    bindings = cel.Bindings(
+        {
+            "facts": facts.data,
+            "params": policy.params_plain,
+            "phase": facts.phase,
+            "now": instant(facts.data["collected_at"]),
+            "history": [],
+        }
     )
-    variables["history"] = cel.to_cel([])
-    value = cel.run(comparison.other, variables, {"facts": facts.data})
-    return None if isinstance(value, cel.EvalFailure) else _number(cel.to_plain(value))
+    value = cel.run(comparison.other, bindings)
+    return None if isinstance(value, cel.EvalFailure) else _number(value)
 
 
 def _span(recording: ReplayedRecording) -> tuple[str, str]:

@@ -1,0 +1,165 @@
+"""Compiling one CEL text: the engine parses and type-checks it; the token scan adds what
+phasegate checks at load on top (regex literals on RE2, the comprehension budget)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from phasegate.cel import environment, lexer
+from phasegate.cel.functions import compile_regex
+from phasegate.cel.lexer import FactRead, Scan
+
+#: Variables of a rule's `when` and `message`.
+VARIABLES = tuple(environment.RULE_VARIABLES)
+#: Comprehensions may nest this deep (`a.all(x, b.exists(y, ...))` is 2): each level
+#: multiplies the work by the length of a list, and facts lists may be long.
+MAX_COMPREHENSION_DEPTH = 2
+
+#: One problem in the engine's report: `ERROR: <input>:LINE:COL: MESSAGE`.
+_ENGINE_ERROR = re.compile(r"ERROR: <input>:(-?\d+):(-?\d+): ([^\n]*)")
+
+
+class CelSyntaxError(Exception):
+    """An expression that does not compile; line and col are within the expression text.
+
+    `problems` holds every problem the engine found (the first is this one's own), each as
+    (message, line, col, code), so a policy author sees them all at once.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        line: int,
+        col: int,
+        code: str = "cel-syntax",
+        problems: tuple[tuple[str, int, int, str], ...] = (),
+    ) -> None:
+        super().__init__(message)
+        self.message, self.line, self.col, self.code = message, line, col, code
+        self.problems = problems or ((message, line, col, code),)
+
+
+@dataclass(frozen=True)
+class Expression:
+    """A checked CEL expression, ready to evaluate, with what its tokens tell."""
+
+    text: str
+    program: Any = field(repr=False, compare=False)
+    variables: tuple[str, ...]
+    scan: Scan
+    env: Any = field(repr=False, compare=False, default=None)
+
+    @property
+    def reads(self) -> tuple[FactRead, ...]:
+        return self.scan.reads
+
+    def params_read(self) -> tuple[FactRead, ...]:
+        return tuple(read for read in self.reads if read.path[0] == "params")
+
+    @property
+    def structure(self) -> tuple[tuple[str, ...], ...]:
+        """The syntax tree without positions: equal exactly when two expressions differ only
+        in layout (reviewer tools only: it loads the syntax-tree parser)."""
+        from phasegate.cel import syntax
+
+        return syntax.tree_shape(syntax.parse_expression(self.text))
+
+
+def compile_expression(
+    text: str,
+    variables: tuple[str, ...] = VARIABLES,
+    declared: tuple[tuple[str, str], ...] | None = None,
+) -> Expression:
+    """Parse, type-check and scan `text`; raise CelSyntaxError with every problem found.
+
+    `declared` gives each variable's type name (see `environment.TYPES`); by default the
+    rule variables have their own types and any other is dyn.
+    """
+    env = environment.environment(declared or environment.declarations(tuple(variables)))
+    try:
+        program = env.compile(text)
+    except RuntimeError as exc:
+        raise _syntax_error(str(exc), text, variables) from None
+    try:
+        scan = lexer.scan(text, tuple(variables))
+    except lexer.LexError as exc:  # the engine accepted it: a gap in the scanner
+        raise CelSyntaxError(str(exc), exc.line, exc.col) from None
+    problems = []
+    for pattern, line, col in scan.patterns:
+        try:
+            compile_regex(pattern)
+        except ValueError as exc:
+            problems.append((str(exc), line, col, "bad-regex"))
+    if scan.comprehension_depth > MAX_COMPREHENSION_DEPTH:
+        problems.append(
+            (
+                f"comprehensions nested {scan.comprehension_depth} deep; at most "
+                f"{MAX_COMPREHENSION_DEPTH} (each level multiplies the work by a list's length)",
+                1,
+                1,
+                "too-costly",
+            )
+        )
+    if problems:
+        raise CelSyntaxError(*problems[0], problems=tuple(problems))
+    return Expression(text=text, program=program, variables=tuple(variables), scan=scan, env=env)
+
+
+def _syntax_error(report: str, text: str, variables: tuple[str, ...]) -> CelSyntaxError:
+    problems = []
+    for line, col, message in _ENGINE_ERROR.findall(report):
+        problems.append(_problem(message, int(line), int(col), text, variables))
+    if not problems:
+        first = _without_status(report.split("\n", 1)[0])
+        problems.append(_problem(first, -1, -1, text, variables))
+    return CelSyntaxError(*problems[0], problems=tuple(problems))
+
+
+def _problem(
+    message: str, line: int, col: int, text: str, variables: tuple[str, ...]
+) -> tuple[str, int, int, str]:
+    """One engine problem as (message, line, col, code): the engine's words, made short."""
+    message = message.replace(" (in container '')", "").removesuffix(" [INVALID_ARGUMENT]")
+    if line < 1:  # the engine's own limits carry no position
+        if "recursion" in message:
+            return (
+                "expression nested too deeply (the CEL engine allows 32 levels)",
+                1,
+                1,
+                "too-deep",
+            )
+        return (message, 1, 1, "cel-syntax")
+    if message.startswith("Syntax error: "):
+        return (_syntax_message(message.removeprefix("Syntax error: ")), line, col, "cel-syntax")
+    unknown = re.match(r"undeclared reference to '([^']*)'", message)
+    if unknown:
+        name = unknown.group(1)
+        lines = text.split("\n")
+        at = lines[line - 1][col - 1 : col] if line <= len(lines) else ""
+        if at == "(":  # the engine points a call at its parenthesis
+            return (f"unknown function {name!r}", line, col, "unknown-function")
+        known = ", ".join(variables)
+        return (f"unknown name {name!r} (variables are {known})", line, col, "unknown-name")
+    if message.startswith("found no matching overload"):
+        return ("type mismatch: " + message.removeprefix("found "), line, col, "type-mismatch")
+    return (message, line, col, "cel-check")
+
+
+def _syntax_message(detail: str) -> str:
+    """ANTLR's report without the list of every token it would have taken."""
+    unexpected = re.match(r"(?:mismatched|extraneous) input '(.*)' expecting", detail)
+    if unexpected:
+        token = unexpected.group(1)
+        if token == "<EOF>":
+            return "syntax error: unexpected end of expression"
+        return f"syntax error: unexpected {token!r}"
+    if detail.startswith("token recognition error at: "):
+        return f"syntax error: unexpected {detail.removeprefix('token recognition error at: ')}"
+    return "syntax error: " + detail
+
+
+def _without_status(text: str) -> str:
+    """`INVALID_ARGUMENT: x` is `x`: the status name says nothing to a rule author."""
+    return re.sub(r"^[A-Z_]+: ", "", text)

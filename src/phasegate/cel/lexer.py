@@ -1,0 +1,190 @@
+"""CEL tokens, and what an expression reads, without a parser.
+
+`evaluate`, `replay`, `collect` and `run` need only a little static knowledge of a rule: which
+fact paths it reads (to name a missing fact and refuse an unknown one at load), which string
+literals it hands to a regex function (to check them with RE2 at load), how deeply its
+comprehensions nest (the cost budget), and whether it divides. Building a parser for that
+costs more than everything else those commands do, and cel-expr-python exposes no syntax
+tree; CEL's lexical grammar is small and fixed by the spec, so a scan of its tokens answers
+all four. The reviewer tools that need the real tree use `phasegate.cel.syntax`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+#: CEL's tokens (cel-spec langdef.md, "Syntax"), longest alternatives first.
+_TOKEN = re.compile(
+    r"""
+    (?P<space>[ \t\r\n\f]+)
+  | (?P<comment>//[^\n]*)
+  | (?P<string>(?:[rR][bB]?|[bB][rR]?)?(?:\"\"\"(?:\\.|[^\\])*?\"\"\"|'''(?:\\.|[^\\])*?'''
+              |"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'))
+  | (?P<number>0[xX][0-9a-fA-F]+[uU]?|(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)(?:[eE][+-]?[0-9]+)?[uU]?)
+  | (?P<ident>[_a-zA-Z][_a-zA-Z0-9]*)
+  | (?P<punct>&&|\|\||==|!=|<=|>=|[-+*/%!<>?:.,()\[\]{}])
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+#: Macros that bind a variable over a list or map (`x.all(i, ...)`).
+COMPREHENSIONS = frozenset({"all", "exists", "exists_one", "map", "filter"})
+#: Functions whose (first) string argument is a regular expression.
+REGEX_FUNCTIONS = frozenset({"matches", "capture"})
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str
+    text: str
+    line: int
+    col: int
+
+
+@dataclass(frozen=True)
+class FactRead:
+    """A path an expression reads from a variable, e.g. ("facts", "metrics", "error_rate").
+
+    `guarded` is true directly inside `has()`, where absence is a result, not an error.
+    """
+
+    path: tuple[str, ...]
+    line: int
+    col: int
+    guarded: bool = False
+
+    @property
+    def dotted(self) -> str:
+        return ".".join(self.path)
+
+
+@dataclass(frozen=True)
+class Scan:
+    """What the tokens of one expression tell: reads, regex literals, nesting, division."""
+
+    reads: tuple[FactRead, ...]
+    #: (pattern, line, col) of each string literal given to `matches` or `capture`.
+    patterns: tuple[tuple[str, int, int], ...]
+    #: The most comprehensions open at once (`a.all(x, b.exists(y, ...))` is 2).
+    comprehension_depth: int
+    divides: bool
+
+
+class LexError(ValueError):
+    def __init__(self, message: str, line: int, col: int) -> None:
+        super().__init__(message)
+        self.line, self.col = line, col
+
+
+def tokens(text: str) -> list[Token]:
+    """The significant tokens of `text` with their 1-based line:col; raises LexError."""
+    found: list[Token] = []
+    position, line, line_start = 0, 1, 0
+    while position < len(text):
+        match = _TOKEN.match(text, position)
+        if match is None:
+            raise LexError(
+                f"unexpected character {text[position]!r}", line, position - line_start + 1
+            )
+        kind = match.lastgroup or ""
+        if kind not in ("space", "comment"):
+            found.append(Token(kind, match.group(), line, position - line_start + 1))
+        newlines = match.group().count("\n")
+        if newlines:
+            line += newlines
+            line_start = match.start() + match.group().rindex("\n") + 1
+        position = match.end()
+    return found
+
+
+def string_value(token: Token) -> str | None:
+    """The value of a plain string literal (no escapes, not bytes), else None."""
+    text = token.text
+    if token.kind != "string" or text[:1] in "bB" or "\\" in text:
+        return None
+    raw = text[1:] if text[:1] in "rR" else text
+    quote = 3 if raw[:3] in ('"""', "'''") else 1
+    return raw[quote:-quote]
+
+
+def scan(text: str, variables: tuple[str, ...]) -> Scan:
+    """Reads of `variables`, regex literals, comprehension depth and division in `text`.
+
+    A comprehension's own variable shadows a variable of the same name inside its call.
+    """
+    toks = tokens(text)
+    reads: list[FactRead] = []
+    patterns: list[tuple[str, int, int]] = []
+    #: One frame per open bracket: (closing text, names bound there, is a comprehension).
+    frames: list[tuple[str, frozenset[str], bool]] = []
+    depth = deepest = 0
+    i = 0
+    while i < len(toks):
+        tok = toks[i]
+        before = toks[i - 1].text if i > 0 else ""
+        if tok.text in ("(", "[", "{"):
+            method = toks[i - 1].text if i > 0 and toks[i - 1].kind == "ident" else ""
+            member = i > 1 and toks[i - 2].text == "."
+            comprehension = tok.text == "(" and member and method in COMPREHENSIONS
+            bound: frozenset[str] = frozenset()
+            if comprehension and i + 2 < len(toks) and toks[i + 1].kind == "ident":
+                bound = frozenset({toks[i + 1].text})
+            if method in REGEX_FUNCTIONS and member and i + 2 < len(toks):
+                literal = string_value(toks[i + 1])
+                if literal is not None and toks[i + 2].text in (")", ","):
+                    patterns.append((literal, toks[i + 1].line, toks[i + 1].col))
+            frames.append(({"(": ")", "[": "]", "{": "}"}[tok.text], bound, comprehension))
+            depth += comprehension
+            deepest = max(deepest, depth)
+        elif tok.text in (")", "]", "}"):
+            if frames:
+                depth -= frames.pop()[2]
+        elif tok.kind == "ident" and tok.text in variables and before != ".":
+            shadowed = any(tok.text in frame[1] for frame in frames)
+            binder = i + 1 < len(toks) and toks[i + 1].text == "," and before == "("
+            if not shadowed and not binder:
+                path, i = _path(toks, i)
+                guarded = _inside_has(toks, i)
+                reads.append(FactRead(path, tok.line, tok.col, guarded))
+                continue
+        i += 1
+    divides = any(tok.text == "/" for tok in toks)
+    return Scan(tuple(reads), tuple(patterns), deepest, divides)
+
+
+def _path(toks: list[Token], start: int) -> tuple[tuple[str, ...], int]:
+    """The literal path starting at the variable `toks[start]`, and the index after it."""
+    path = [toks[start].text]
+    i = start + 1
+    while i + 1 < len(toks):
+        if toks[i].text == "." and toks[i + 1].kind == "ident":
+            if i + 2 < len(toks) and toks[i + 2].text == "(":
+                break  # a method call: `facts.x.trim()` reads facts.x
+            path.append(toks[i + 1].text)
+            i += 2
+        elif toks[i].text == "[" and i + 2 < len(toks) and toks[i + 2].text == "]":
+            key = string_value(toks[i + 1])
+            if key is None:
+                break
+            path.append(key)
+            i += 3
+        else:
+            break
+    return tuple(path), i
+
+
+def _inside_has(toks: list[Token], end: int) -> bool:
+    """Whether the path that ends before `toks[end]` is the whole argument of `has(...)`."""
+    if end >= len(toks) or toks[end].text != ")":
+        return False
+    depth = 0
+    for j in range(end - 1, -1, -1):
+        text = toks[j].text
+        if text in (")", "]", "}"):
+            depth += 1
+        elif text in ("(", "[", "{"):
+            if depth == 0:
+                return text == "(" and j > 0 and toks[j - 1].text == "has"
+            depth -= 1
+    return False

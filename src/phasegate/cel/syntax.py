@@ -1,0 +1,319 @@
+"""CEL's syntax tree, for the reviewer tools: fmt, lint, explain, coverage and diff.
+
+cel-expr-python checks and evaluates but exposes no tree; cel-python's parser gives a
+concrete syntax tree with token positions, which is what formatting, `has()` guards,
+explain's TRUE/FALSE tree and branch coverage need. It is used as it comes (never patched),
+and only imported by the commands that need a tree: building its parser costs a few hundred
+milliseconds that `evaluate`, `replay`, `collect` and `run` never pay.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import celpy
+import lark
+
+from phasegate.cel.expression import VARIABLES, CelSyntaxError, Expression, compile_expression
+from phasegate.cel.lexer import COMPREHENSIONS, FactRead
+
+_MACROS = frozenset({"has", *COMPREHENSIONS})
+_MACRO_ARITY = {"all": {2}, "exists": {2}, "exists_one": {2}, "filter": {2}, "map": {2, 3}}
+#: Type names usable as values, e.g. `type(x) == string`.
+TYPE_NAMES = frozenset(
+    {
+        "bool",
+        "bytes",
+        "double",
+        "duration",
+        "int",
+        "list",
+        "map",
+        "null_type",
+        "string",
+        "timestamp",
+        "type",
+        "uint",
+    }
+)
+_ENVIRONMENT = celpy.Environment()
+
+#: The deepest syntax tree an expression may have (a level of parentheses is about ten).
+#: Checked without recursion, so loading and `fmt` refuse the same expressions whatever the
+#: call stack; the recursive analysis and evaluation below stay within Python's limit.
+MAX_TREE_DEPTH = 2200
+
+
+def parse_expression(text: str) -> Any:
+    """The syntax tree of an expression, or CelSyntaxError: the one parse of CEL text, shared
+    by compiling and by `fmt` (which must accept exactly the expressions a policy may hold)."""
+    try:
+        ast = _ENVIRONMENT.compile(text)
+    except celpy.CELParseError as exc:
+        line = getattr(exc, "line", None) or 1
+        col = getattr(exc, "column", None) or 1
+        raise CelSyntaxError(parse_problem(exc), line, col) from None
+    except (lark.exceptions.LarkError, RecursionError) as exc:
+        raise CelSyntaxError(f"cannot parse CEL ({type(exc).__name__})", 1, 1) from None
+    levels = [(ast, 1)]
+    while levels:
+        node, depth = levels.pop()
+        if depth > MAX_TREE_DEPTH:
+            raise CelSyntaxError("expression nested too deeply", 1, 1)
+        if isinstance(node, lark.Tree):
+            levels.extend((child, depth + 1) for child in node.children)
+    return ast
+
+
+def tree_shape(root: Any) -> tuple[tuple[str, ...], ...]:
+    """A parse tree as a flat tuple in document order, positions aside, built without
+    recursion: lark's own tree equality and hashing recurse, and fail on conditions nested
+    as deeply as a policy may hold."""
+    flat: list[tuple[str, ...]] = []
+    pending = [root]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, lark.Tree):
+            flat.append(("tree", str(node.data), str(len(node.children))))
+            pending.extend(reversed(node.children))
+        elif isinstance(node, lark.Token):
+            flat.append(("token", node.type, str(node)))
+        else:
+            flat.append(("value", repr(node)))
+    return tuple(flat)
+
+
+def analyze(text: str, variables: tuple[str, ...] = VARIABLES) -> tuple[FactRead, ...]:
+    """The reads of `text` with `has()` guards and comprehension scopes, from the tree."""
+    analysis = _Analysis(variables)
+    try:
+        analysis.walk(parse_expression(text), frozenset(), guarded=False)
+    except RecursionError:
+        raise CelSyntaxError("expression nested too deeply", 1, 1, "too-deep") from None
+    return tuple(analysis.reads)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """`<fact path> <op> <other expression>` found in an expression: what a chart can plot."""
+
+    path: tuple[str, ...]
+    operator: str
+    other: Expression
+
+
+def comparisons(expression: Expression) -> list[Comparison]:
+    """The comparisons of a fact path with another expression, as the threshold to plot."""
+    found = []
+    for tree in expression.ast.iter_subtrees_topdown():
+        if tree.data != "relation" or len(tree.children) != 2:
+            continue
+        op_tree, right = tree.children
+        left = op_tree.children[0]
+        operator = _OPERATORS.get(op_tree.data)
+        if operator not in ("<", "<=", ">", ">="):
+            continue
+        for side, other, flipped in ((left, right, False), (right, left, True)):
+            path = plain_path(side)
+            if path is None or path[0] != "facts":
+                continue
+            text = expression.text[other.meta.start_pos : other.meta.end_pos]
+            try:
+                compiled = compile_expression(text)
+            except CelSyntaxError:
+                continue
+            flip = {"<": ">", ">": "<", "<=": ">=", ">=": "<="}
+            found.append(Comparison(path, flip[operator] if flipped else operator, compiled))
+            break
+    return found
+
+
+def plain_path(tree: Any) -> tuple[str, ...] | None:
+    """The path of an expression that is nothing but a member chain (`facts.metrics.x`)."""
+    node = tree
+    while isinstance(node, lark.Tree) and node.data != "member" and len(node.children) == 1:
+        node = node.children[0]
+    if not isinstance(node, lark.Tree) or node.data != "member":
+        return None
+    path, root, indexes = _chain(node)
+    if root is None or indexes or not path:
+        return None
+    return (str(root.children[0]), *path)
+
+
+def parse_problem(exc: celpy.CELParseError) -> str:
+    """What lark found, in a few words; cel-python's own text is only the caret picture."""
+    cause = exc.__cause__ or exc.__context__
+    if isinstance(cause, lark.exceptions.UnexpectedToken):
+        if cause.token.type == "$END":
+            return "syntax error: unexpected end of expression"
+        return f"syntax error: unexpected {str(cause.token)!r}"
+    if isinstance(cause, lark.exceptions.UnexpectedCharacters):
+        return f"syntax error: unexpected character {cause.char!r}"
+    return "syntax error"
+
+
+def _node_position(tree: Any) -> tuple[int, int]:
+    meta = getattr(tree, "meta", None)
+    line = getattr(meta, "line", None) if meta is not None else None
+    col = getattr(meta, "column", None) if meta is not None else None
+    if line is None and isinstance(tree, lark.Token):
+        return tree.line or 1, tree.column or 1
+    return line or 1, col or 1
+
+
+def string_literal(tree: Any) -> str | None:
+    """The value of a plain quoted string literal expression, else None."""
+    for sub in tree.iter_subtrees_topdown() if isinstance(tree, lark.Tree) else ():
+        if sub.data == "literal":
+            token = sub.children[0]
+            text = str(token)
+            plain = getattr(token, "type", "") == "STRING_LIT" and "\\" not in text
+            if plain and text[:1] in "\"'" and text[-1:] == text[:1]:
+                return text[1:-1]
+            return None
+        if len(sub.children) != 1:
+            return None
+    return None
+
+
+class _Analysis:
+    """Walks cel-python's parse tree collecting reads (the engine reports the problems)."""
+
+    def __init__(self, variables: tuple[str, ...]) -> None:
+        self.variables = variables
+        self.reads: list[FactRead] = []
+        self.problems: list[tuple[str, int, int, str]] = []
+
+    def problem(self, message: str, tree: Any, code: str) -> None:
+        line, col = _node_position(tree)
+        self.problems.append((message, line, col, code))
+
+    def walk(self, tree: Any, scope: frozenset[str], guarded: bool) -> None:
+        if not isinstance(tree, lark.Tree):
+            return
+        kind = tree.data
+        if kind == "member":
+            self._member(tree, scope, guarded)
+            return
+        if kind == "ident_arg":
+            name = str(tree.children[0])
+            given = tree.children[1].children if len(tree.children) > 1 else []
+            if name == "has" and len([a for a in given if isinstance(a, lark.Tree)]) != 1:
+                self.problem("has() takes one field selection, e.g. has(facts.x)", tree, "macro")
+            for child in tree.children[1:]:
+                self.walk(child, scope, guarded or name == "has")
+            return
+        if kind == "ident":
+            name = str(tree.children[0])
+            if name in self.variables and name not in scope:
+                line, col = _node_position(tree)
+                self.reads.append(FactRead((name,), line, col, guarded))
+            return
+        for child in tree.children:
+            self.walk(child, scope, guarded)
+
+    def _member(self, tree: lark.Tree, scope: frozenset[str], guarded: bool) -> None:
+        child = tree.children[0]
+        kind = child.data
+        if kind == "primary":
+            self.walk(child, scope, guarded)
+            return
+        if kind == "member_dot_arg":
+            target, method = child.children[0], str(child.children[1])
+            args = child.children[2] if len(child.children) > 2 else None
+            self.walk(target, scope, guarded)
+            arguments = (
+                [] if args is None else [a for a in args.children if isinstance(a, lark.Tree)]
+            )
+            if method in COMPREHENSIONS and len(arguments) not in _MACRO_ARITY[method]:
+                self.problem(f"{method}() takes a variable and an expression", child, "macro")
+                return
+            if method in COMPREHENSIONS and arguments:
+                bound = bare_ident(arguments[0])
+                if bound is None:
+                    self.problem(f"{method}() needs a variable name first", arguments[0], "macro")
+                    return
+                for arg in arguments[1:]:
+                    self.walk(arg, scope | {bound}, guarded)
+                return
+            for arg in arguments:
+                self.walk(arg, scope, guarded)
+            return
+        if kind in ("member_dot", "member_index"):
+            path, root, indexes = _chain(tree)
+            for index in indexes:
+                self.walk(index, scope, guarded)
+            if root is None:
+                return
+            root_name = str(root.children[0])
+            if root_name in scope:
+                return
+            if root_name not in self.variables:
+                self.walk(root, scope, guarded)  # reports the unknown name
+                return
+            line, col = _node_position(child)
+            self.reads.append(FactRead((root_name, *path), line, col, guarded))
+            return
+        self.walk(child, scope, guarded)
+
+
+def bare_ident(tree: Any) -> str | None:
+    for sub in tree.iter_subtrees_topdown():
+        if sub.data == "ident":
+            return str(sub.children[0])
+        if len(sub.children) != 1:
+            return None
+    return None
+
+
+def _chain(member: lark.Tree) -> tuple[list[str], lark.Tree | None, list[Any]]:
+    """Split `a.b["c"][x].d` into the literal path from its root ident and index expressions.
+
+    A computed index ends what can be known statically, so the path stops before it.
+    """
+    fields: list[str] = []
+    indexes: list[Any] = []
+    node: Any = member
+    while True:
+        inner = node.children[0]
+        if inner.data == "member_dot":
+            fields.append(str(inner.children[1]))
+            node = inner.children[0]
+        elif inner.data == "member_index":
+            literal = string_literal(inner.children[1])
+            if literal is None:
+                indexes.append(inner.children[1])
+                fields.clear()
+            else:
+                fields.append(literal)
+            node = inner.children[0]
+        elif inner.data == "primary" and inner.children[0].data == "ident":
+            return list(reversed(fields)), inner.children[0], indexes
+        else:  # a call or literal starts the chain: walk it as a member of its own
+            indexes.append(node)
+            return [], None, indexes
+
+
+_OPERATORS = {
+    "relation_lt": "<",
+    "relation_le": "<=",
+    "relation_gt": ">",
+    "relation_ge": ">=",
+    "relation_eq": "==",
+    "relation_ne": "!=",
+    "relation_in": "in",
+    "addition_add": "+",
+    "addition_sub": "-",
+    "multiplication_mul": "*",
+    "multiplication_div": "/",
+    "multiplication_mod": "%",
+    "unary_neg": "-",
+    "unary_not": "!",
+}
+
+
+def operator_symbol(rule: str) -> str:
+    """The symbol of a grammar operator rule (`relation_gt` is `>`), as authors write it."""
+    return _OPERATORS.get(rule, rule)

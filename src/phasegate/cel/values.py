@@ -1,0 +1,127 @@
+"""Values between plain Python data and the CEL engine, and as people read them.
+
+The engine takes plain data (dict, list, int, float, str, bool, None, datetime, timedelta)
+as it is, without a copy; what comes back is made plain again here, so nothing outside this
+package ever holds an engine value.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from cel_expr_python import cel
+
+ERROR = cel.Type.ERROR
+
+#: CEL's own names for the engine's type names (`LIST<DYN>` is a `list`).
+_CEL_NAMES = {
+    "NULL": "null_type",
+    "TIMESTAMP": "google.protobuf.Timestamp",
+    "DURATION": "google.protobuf.Duration",
+}
+
+
+def cel_type_name(kind: Any) -> str:
+    """A type as CEL spells it (`int`, `list`, `map`, `null_type`, ...)."""
+    base = kind.name().split("<", 1)[0]
+    return _CEL_NAMES.get(base, base.lower())
+
+
+def short_type_name(kind: Any) -> str:
+    """A type as a rule author reads it in a message: `timestamp`, not the proto name."""
+    name = cel_type_name(kind)
+    return name.rsplit(".", 1)[-1].lower() if name.startswith("google.") else name
+
+
+def plain(value: Any) -> Any:
+    """An engine value (`cel.Value`) as plain Python: bytes not bytearray, timestamps in UTC,
+    a type as its CEL name."""
+    return _plain(value.plain_value())
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, bool | int | float | str | timedelta) or value is None:
+        return value
+    if isinstance(value, bytearray | bytes):
+        return bytes(value)
+    if isinstance(value, datetime):
+        return value.astimezone(UTC)
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {_plain(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, cel.Type):
+        return cel_type_name(value)
+    return value
+
+
+def format_timestamp(value: datetime) -> str:
+    """RFC 3339 in UTC with `Z`, as CEL prints a timestamp: the text rule authors wrote."""
+    text = value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    if value.microsecond:
+        text += f".{value.microsecond:06d}".rstrip("0")
+    return text + "Z"
+
+
+def format_duration(value: timedelta) -> str:
+    """Seconds with an `s`, as CEL's string(duration) prints it: `3600s`, `1.5s`."""
+    seconds = value.total_seconds()
+    return f"{seconds:g}s" if seconds != int(seconds) else f"{int(seconds)}s"
+
+
+def format_value(value: Any) -> str:
+    """A plain value as a reader expects it: 0.06 not 0.060000000000000005, true not True."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return format(value, ".6g")
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return "null"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, datetime):
+        return format_timestamp(value)
+    if isinstance(value, timedelta):
+        return format_duration(value)
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return json.dumps(_jsonable(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _jsonable(value: Any) -> Any:
+    """Containers as JSON can spell them: infinities from arithmetic keep a stable text."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, list):
+        return [_jsonable(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): _jsonable(item) for key, item in value.items()}
+    if isinstance(value, datetime | timedelta | bytes):
+        return format_value(value)
+    return value
+
+
+def type_name(value: Any) -> str:
+    """The CEL type name of a plain value, as a rule author reads it in a message."""
+    for kind, name in _PLAIN_TYPES:
+        if isinstance(value, kind):
+            return name
+    return "null_type" if value is None else type(value).__name__
+
+
+_PLAIN_TYPES: tuple[tuple[type, str], ...] = (
+    (bool, "bool"),
+    (int, "int"),
+    (float, "double"),
+    (str, "string"),
+    (bytes, "bytes"),
+    (list, "list"),
+    (dict, "map"),
+    (datetime, "timestamp"),
+    (timedelta, "duration"),
+)
