@@ -170,7 +170,7 @@ def test_regex_literals_are_checked_with_re2_when_the_rule_loads():
     [
         ("facts.x >", "cel-syntax", 1, 10),
         ("nosuch > 1", "unknown-name", 1, 1),
-        ("facts.x.nosuch()", "unknown-function", 1, 15),
+        ("facts.x.nosuch()", "unknown-function", 1, 9),
         ("phase == 'x'", "type-mismatch", 1, 7),
         ("1 + 'a'", "type-mismatch", 1, 3),
         ("facts.l.all(a, a.all(b, b.all(c, c)))", "too-costly", 1, 1),

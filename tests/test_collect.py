@@ -234,7 +234,8 @@ def test_cel_error_in_a_source_is_located(tmp_path: Path):
         """),
     )
     assert lines == [
-        f"{tmp_path}/phasegate.yaml:8:24: error: source s: syntax error: unexpected end of "
+        # The engine reports the end of the expression: after the `+` and its line break.
+        f"{tmp_path}/phasegate.yaml:8:26: error: source s: syntax error: unexpected end of "
         "expression",
         f"{tmp_path}/phasegate.yaml:10:7: error: source s: 'phase' is not a fact a source can set",
         f"{tmp_path}/phasegate.yaml:11:11: error: duplicate source name 's'",

@@ -142,7 +142,7 @@ def test_unknown_function_and_param_and_fact_are_load_errors(policy_dir: Path):
     )
     lines = load_errors(policy_dir)
     assert lines == [
-        f"{path}:7:11: error: rule custom.a: unknown function 'trm'",
+        f"{path}:7:34: error: rule custom.a: unknown function 'trm'",
         f"{path}:10:41: error: rule custom.b: unknown param 'params.limt' "
         "(params of this file: limit)",
         f"{path}:13:11: error: rule custom.c: unknown fact 'facts.metric.error_rate' "

@@ -138,8 +138,14 @@ def _problem(
         name = unknown.group(1)
         lines = text.split("\n")
         at = lines[line - 1][col - 1 : col] if line <= len(lines) else ""
-        if at == "(":  # the engine points a call at its parenthesis
-            return (f"unknown function {name!r}", line, col, "unknown-function")
+        if at == "(":  # the engine points a call at its parenthesis; authors look for the name
+            before = lines[line - 1][: col - 1].rstrip()
+            return (
+                f"unknown function {name!r}",
+                line,
+                len(before) - len(name) + 1,
+                "unknown-function",
+            )
         known = ", ".join(variables)
         return (f"unknown name {name!r} (variables are {known})", line, col, "unknown-name")
     if message.startswith("found no matching overload"):
