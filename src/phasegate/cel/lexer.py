@@ -98,14 +98,26 @@ def tokens(text: str) -> list[Token]:
     return found
 
 
+#: Escapes a string literal may use and still be read here; any other makes it unknown.
+_ESCAPES = {"\\\\": "\\", "\\'": "'", '\\"': '"', "\\n": "\n", "\\t": "\t", "\\r": "\r"}
+
+
 def string_value(token: Token) -> str | None:
-    """The value of a plain string literal (no escapes, not bytes), else None."""
+    """The value of a string literal (not bytes), or None where an escape is not one of the
+    plain ones above: such a literal is left to the engine at run time."""
     text = token.text
-    if token.kind != "string" or text[:1] in "bB" or "\\" in text:
+    if token.kind != "string" or text[:1] in "bB" or text[1:2] in "bB":
         return None
-    raw = text[1:] if text[:1] in "rR" else text
-    quote = 3 if raw[:3] in ('"""', "'''") else 1
-    return raw[quote:-quote]
+    raw = text[:1] in "rR"
+    body = text[1:] if raw else text
+    quote = 3 if body[:3] in ('"""', "'''") else 1
+    body = body[quote:-quote]
+    if raw or "\\" not in body:
+        return body
+    parts = re.split(r"(\\.)", body, flags=re.DOTALL)
+    if any(part.startswith("\\") and part not in _ESCAPES for part in parts):
+        return None
+    return "".join(_ESCAPES.get(part, part) for part in parts)
 
 
 def scan(text: str, variables: tuple[str, ...]) -> Scan:

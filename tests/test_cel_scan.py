@@ -1,0 +1,91 @@
+"""What the token scan tells without a parser (reads, regex literals, depth, division), and
+where a runtime error is located after the fact."""
+
+from __future__ import annotations
+
+import pytest
+
+from phasegate import cel
+from phasegate.cel import lexer, syntax
+from phasegate.cel.locate import locate
+
+VARIABLES = ("facts", "params", "phase", "now", "history")
+
+
+def scan(text: str) -> lexer.Scan:
+    return lexer.scan(text, VARIABLES)
+
+
+def test_reads_follow_fields_and_literal_keys_with_positions():
+    found = scan("facts.checks['ci'].ok &&\n  params.limit > facts.metrics.x.size()").reads
+    assert [(read.dotted, read.line, read.col) for read in found] == [
+        ("facts.checks.ci.ok", 1, 1),
+        ("params.limit", 2, 3),
+        ("facts.metrics.x", 2, 18),  # a method call ends the path
+    ]
+
+
+def test_computed_keys_and_comments_and_strings_are_not_reads():
+    text = 'facts.m[params.k] > 1 // facts.hidden\n && \'facts.s\' != """facts.t"""'
+    assert [read.dotted for read in scan(text).reads] == ["facts.m", "params.k"]
+
+
+def test_has_marks_its_argument_guarded_only():
+    found = scan("has(facts.owners.release) && facts.owners.release != ''").reads
+    assert [(read.dotted, read.guarded) for read in found] == [
+        ("facts.owners.release", True),
+        ("facts.owners.release", False),
+    ]
+
+
+def test_a_comprehension_variable_shadows_only_inside_its_call():
+    found = scan("facts.l.exists(facts, facts > 1) && facts.y").reads
+    assert [read.dotted for read in found] == ["facts.l", "facts.y"]
+
+
+def test_regex_literals_depth_and_division():
+    found = scan(r"facts.v.matches('^v\\d+') && facts.l.all(x, x.exists(y, y / 2 > 1))")
+    assert found.patterns == ((r"^v\d+", 1, 17),)
+    assert found.comprehension_depth == 2
+    assert found.divides
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "has(facts.owners.release) && facts.incidents.exists(i, i.severity in params.s)",
+        "facts['checks'].ci.ok || !facts.checks.test.ok",
+        "facts.l.map(x, x.id).filter(y, y != facts.z) == []",
+        "now - timestamp(facts.phase_started_at) < duration(params.w)",
+    ],
+)
+def test_scan_reads_agree_with_the_syntax_tree(text):
+    # Two front ends, one answer: the scan must find the reads the parser finds.
+    by_scan = [(read.path, read.guarded) for read in scan(text).reads]
+    by_tree = [(read.path, read.guarded) for read in syntax.analyze(text, VARIABLES)]
+    assert sorted(by_scan) == sorted(by_tree)
+
+
+def test_an_unknown_character_is_a_located_lex_error():
+    with pytest.raises(lexer.LexError) as raised:
+        lexer.tokens("facts.a >\n  #")
+    assert (raised.value.line, raised.value.col) == (2, 3)
+
+
+def bindings(facts: dict) -> cel.Bindings:
+    return cel.Bindings({"facts": facts, "params": {}, "phase": 1, "now": None, "history": []})
+
+
+def test_a_runtime_error_is_located_at_the_innermost_failing_sub_expression():
+    expression = cel.compile_expression("facts.a > 0.0 &&\n  facts.n / facts.d > 1")
+    values = bindings({"a": 1.0, "n": 1, "d": 0})
+    failed = cel.run(expression, values)
+    assert failed == cel.EvalFailure("division by zero")
+    assert locate(expression, values, failed) == cel.EvalFailure("division by zero", 2, 3)
+
+
+def test_a_missing_fact_is_located_without_the_tree():
+    expression = cel.compile_expression("facts.a > 0.0 && facts.b > 1.0")
+    assert cel.run(expression, bindings({"a": 1.0})) == cel.EvalFailure(
+        "missing fact: facts.b", 1, 18
+    )
