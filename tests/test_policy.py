@@ -259,3 +259,42 @@ def test_hidden_entries_are_ignored_and_suffixes_are_case_blind(policy_dir: Path
     (policy_dir / ".#checklist.yaml").symlink_to("/nonexistent")  # an editor's lock file
     (policy_dir / "freeze.yaml").rename(policy_dir / "freeze.YML")
     assert len(load_policy_set(policy_dir).rules) == len(SHIPPED)
+
+
+COSTLY = """\
+apiVersion: phasegate/v1
+kind: Policy
+name: custom
+params:
+  kinds: [a, b, c]
+rules:
+  - id: custom.bounded
+    when: facts.incidents.exists(i, params.kinds.exists(k, i.id.contains(k)))
+    verdict: pause
+  - id: custom.unbounded
+    when: |
+      facts.incidents.exists(i,
+        facts.incidents.exists(j, i.id == j.id && i.status != j.status))
+    verdict: pause
+  - id: custom.divides
+    when: |
+      facts.metrics.agents_total > 0 &&
+        double(facts.metrics.agents_failed) / double(facts.metrics.agents_total) > 0.5
+        || facts.metrics.error_rate / facts.baseline.error_rate > 2.0
+    verdict: rollback
+"""
+
+
+def test_a_rule_over_the_cost_budget_or_dividing_unguarded_is_refused_at_load(policy_dir):
+    path = write(policy_dir, "custom.yaml", COSTLY)
+    lines = load_errors(policy_dir)
+    # A params list has a known length (3 x 10,000 steps passes); two fact lists nested
+    # may take 10,000 x 10,000 steps. The guarded division passes; the other does not.
+    assert lines == [
+        f"{path}:12:7: error: rule custom.unbounded: too costly: nested comprehensions may "
+        "take 100,000,000 steps (at most 1,000,000); a list that is not a param is assumed "
+        "to hold up to 10,000 items",
+        f"{path}:19:39: error: rule custom.divides: division by facts.baseline.error_rate, "
+        "which may be zero: guard it (facts.baseline.error_rate > 0.0 && ...) or divide by "
+        "a non-zero param (x / 0.0 is inf or NaN, and NaN compares false)",
+    ]

@@ -9,11 +9,12 @@ locating live here once for both.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from phasegate import cel
+from phasegate.cel import cost
 from phasegate.cel.values import format_value
 from phasegate.errors import InputError, Location
 from phasegate.loading import Document, NodePath
@@ -35,11 +36,17 @@ class DocumentCompiler:
     """Compiles the expressions of one document, collecting located errors."""
 
     def __init__(
-        self, document: Document, variables: tuple[str, ...], check: Check | None = None
+        self,
+        document: Document,
+        variables: tuple[str, ...],
+        check: Check | None = None,
+        params: Mapping[str, Any] | None = None,
     ) -> None:
         self.document = document
         self.variables = variables
         self.check = check
+        #: The document's params: their lists' lengths bound the cost of comprehensions.
+        self.params = params or {}
         self.errors: list[InputError] = []
 
     def expression(
@@ -54,6 +61,10 @@ class DocumentCompiler:
                 where = self.locate(path, offset, source, line, col)
                 self.errors.append(InputError(f"{context}: {message}", where, code))
             return None
+        costly = cost.over_budget(expression.scan, self.params)
+        if costly is not None:
+            where = self.locate(path, offset, source, 1, 1)
+            self.errors.append(InputError(f"{context}: {costly}", where, "too-costly"))
         for code, problem, read in self.check(expression) if self.check else ():
             where = self.locate(path, offset, source, read.line, read.col)
             self.errors.append(InputError(f"{context}: {problem}", where, code))

@@ -265,7 +265,7 @@ def _compile_rule(
         )
 
     compiler = DocumentCompiler(
-        document, cel.VARIABLES, lambda expression: _static_problems(expression, params)
+        document, cel.VARIABLES, lambda expression: _static_problems(expression, params), params
     )
     context = f"rule {rule_id}"
     when = compiler.expression((*base, "when"), context)

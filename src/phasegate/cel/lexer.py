@@ -69,6 +69,9 @@ class Scan:
     #: The most comprehensions open at once (`a.all(x, b.exists(y, ...))` is 2).
     comprehension_depth: int
     divides: bool
+    #: Every chain of nested comprehensions, outermost first, each by what it ranges over:
+    #: the variable path when that is a plain read (`params.kinds`), else None.
+    nestings: tuple[tuple[tuple[str, ...] | None, ...], ...] = ()
 
 
 class LexError(ValueError):
@@ -131,6 +134,10 @@ def scan(text: str, variables: tuple[str, ...]) -> Scan:
     #: One frame per open bracket: (closing text, names bound there, is a comprehension).
     frames: list[tuple[str, frozenset[str], bool]] = []
     depth = deepest = 0
+    #: The ranges of the comprehensions open now, and where the last read ended.
+    ranges: list[tuple[str, ...] | None] = []
+    nestings: list[tuple[tuple[str, ...] | None, ...]] = []
+    last_read: tuple[tuple[str, ...], int] | None = None
     i = 0
     while i < len(toks):
         tok = toks[i]
@@ -149,9 +156,16 @@ def scan(text: str, variables: tuple[str, ...]) -> Scan:
             frames.append(({"(": ")", "[": "]", "{": "}"}[tok.text], bound, comprehension))
             depth += comprehension
             deepest = max(deepest, depth)
+            if comprehension:
+                receiver = last_read[0] if last_read and last_read[1] == i - 2 else None
+                ranges.append(receiver)
+                nestings.append(tuple(ranges))
         elif tok.text in (")", "]", "}"):
             if frames:
-                depth -= frames.pop()[2]
+                closed = frames.pop()[2]
+                depth -= closed
+                if closed and ranges:
+                    ranges.pop()
         elif tok.kind == "ident" and tok.text in variables and before != ".":
             shadowed = any(tok.text in frame[1] for frame in frames)
             binder = i + 1 < len(toks) and toks[i + 1].text == "," and before == "("
@@ -159,10 +173,11 @@ def scan(text: str, variables: tuple[str, ...]) -> Scan:
                 path, i = _path(toks, i)
                 guarded = _inside_has(toks, i)
                 reads.append(FactRead(path, tok.line, tok.col, guarded))
+                last_read = (path, i)
                 continue
         i += 1
     divides = any(tok.text == "/" for tok in toks)
-    return Scan(tuple(reads), tuple(patterns), deepest, divides)
+    return Scan(tuple(reads), tuple(patterns), deepest, divides, tuple(nestings))
 
 
 def _path(toks: list[Token], start: int) -> tuple[tuple[str, ...], int]:

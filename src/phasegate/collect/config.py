@@ -120,7 +120,7 @@ def load_config(path: Path, state_dir: Path | None = None) -> Config:
     errors: list[InputError] = []
 
     def compiler(variables: tuple[str, ...]) -> DocumentCompiler:
-        made = DocumentCompiler(document, variables)
+        made = DocumentCompiler(document, variables, params=document.data.get("params", {}))
         compilers.append(made)
         return made
 
