@@ -23,9 +23,9 @@ from phasegate.errors import ExitCode, InputError
 from phasegate.evaluate import Decision, evaluate
 from phasegate.expressions import fill
 from phasegate.policy import PolicySet
+from phasegate.record import decision_object
 from phasegate.recording import instant
 from phasegate.remediation import note_name, render_note
-from phasegate.report.json import decision_object
 from phasegate.state import StateDir
 from phasegate.verdict import Verdict, exit_code
 

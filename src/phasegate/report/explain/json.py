@@ -9,7 +9,7 @@ from typing import Any
 
 from phasegate.errors import Location
 from phasegate.explain import Explanation, RuleExplanation
-from phasegate.report.json import rule_object
+from phasegate.record import rule_object
 from phasegate.trace import Node
 
 

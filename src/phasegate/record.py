@@ -1,0 +1,55 @@
+"""The Decision as the plain data of its contract (schemas/decision.schema.json).
+
+One form for two uses: the decision log records it before anything acts on a verdict, and
+`--format json` prints it. It lives in the core, not among the renderers, because the runner
+writes it and core modules never import a renderer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from phasegate.evaluate import Decision, RuleResult
+
+
+def decision_object(decision: Decision) -> dict[str, Any]:
+    """The Decision as plain data matching the decision schema."""
+    return {
+        "apiVersion": "phasegate/v1",
+        "kind": "Decision",
+        "verdict": decision.verdict.label,
+        "health": decision.health,
+        "phase": decision.phase,
+        "change": dict(decision.change),
+        "collected_at": decision.collected_at,
+        "phase_started_at": decision.phase_started_at,
+        "owners": dict(decision.owners),
+        "summary": decision.counts(),
+        "rules": [rule_object(result) for result in decision.results],
+        "facts_digest": decision.facts_digest,
+        "policy_digest": decision.policy_digest,
+        "phasegate_version": decision.phasegate_version,
+    }
+
+
+def rule_object(result: RuleResult) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "id": result.id,
+        "policy": result.policy,
+        "file": result.file,
+        "line": result.line,
+        "status": result.status.value,
+        "verdict": result.verdict.label,
+        "on_error": result.on_error.label,
+        "message": result.message,
+    }
+    if result.hold > 1:
+        item["for"] = result.hold
+        item["streak"] = result.streak
+    if result.error is not None:
+        item["error"] = result.error
+        if result.error_location is not None and result.error_location.line is not None:
+            item["error_line"] = result.error_location.line
+            if result.error_location.col is not None:
+                item["error_col"] = result.error_location.col
+    return item
