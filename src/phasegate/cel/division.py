@@ -20,7 +20,7 @@ from phasegate.cel import syntax
 Shape = tuple[tuple[str, ...], ...]
 _CONVERSIONS = frozenset({"double", "dyn"})
 _INTEGER = frozenset({"int", "uint"})
-#: For `x OP c`: whether x != 0 follows when the comparison is true, by the constant c.
+#: For `x OP c`: whether x != 0 follows when the comparison holds, by the constant c.
 _NONZERO_IF_TRUE = {
     "relation_gt": lambda c: c >= 0,
     "relation_lt": lambda c: c <= 0,
@@ -29,14 +29,15 @@ _NONZERO_IF_TRUE = {
     "relation_ne": lambda c: c == 0,
     "relation_eq": lambda c: c != 0,
 }
-#: The same when the comparison is false (`x <= 0.0 || a / x`).
-_NONZERO_IF_FALSE = {
-    "relation_le": lambda c: c >= 0,
-    "relation_ge": lambda c: c <= 0,
-    "relation_lt": lambda c: c > 0,
-    "relation_gt": lambda c: c < 0,
-    "relation_eq": lambda c: c == 0,
-    "relation_ne": lambda c: c != 0,
+#: `x OP c` is false exactly when `x NEGATION[OP] c` is true (NaN aside: it makes every
+#: comparison false, and a NaN is non-zero, so no guard is wrongly granted).
+_NEGATION = {
+    "relation_gt": "relation_le",
+    "relation_le": "relation_gt",
+    "relation_lt": "relation_ge",
+    "relation_ge": "relation_lt",
+    "relation_eq": "relation_ne",
+    "relation_ne": "relation_eq",
 }
 _MIRROR = {
     "relation_gt": "relation_lt",
@@ -165,14 +166,14 @@ def _guards(condition: Any, truth: bool) -> frozenset[Shape]:
         if not operator.children:
             return frozenset()
         left = operator.children[0]
-        table = _NONZERO_IF_TRUE if truth else _NONZERO_IF_FALSE
         found = set()
         for operand, constant_side, op in (
             (left, right, operator.data),
             (right, left, _MIRROR.get(operator.data, "")),
         ):
+            holds = _NONZERO_IF_TRUE.get(op if truth else _NEGATION.get(op, ""))
             constant = _constant(constant_side)
-            if constant is not None and op in table and table[op](constant):
+            if constant is not None and holds is not None and holds(constant):
                 found.add(_shape(operand))
         return frozenset(found)
     return frozenset()
