@@ -8,6 +8,7 @@ an int, and a check's `ok` is filled in from its exit code when the tool gave no
 from __future__ import annotations
 
 import copy
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,8 +17,8 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from phasegate.digest import canonical_json, content_digest, text_digest
-from phasegate.errors import InputError, Location
-from phasegate.loading import checked_data, load_document
+from phasegate.errors import InputError, Location, raise_all
+from phasegate.loading import NodePath, checked_data, load_document
 from phasegate.schemas import (
     FORMAT_CHECKER,
     inlined,
@@ -45,12 +46,19 @@ def load_facts(path: str | Path) -> Facts:
     """Read, validate and normalise a facts file; every problem is located in that file."""
     document = load_document(path)
     validate(document, "facts")
+    raise_all(
+        [
+            InputError(message, document.location(where, key=True), code="schema")
+            for where, message in contradictions(document.data)
+        ]
+    )
     return _finish(document.data, document.source)
 
 
 def facts_from_data(data: Any, source: str) -> Facts:
     """Validate and normalise facts that did not come from a file (a log line, a collector)."""
     found = problems(data, "facts")
+    found += [(where, message, False) for where, message in contradictions(data)]
     if found:
         _, message, _ = found[0]
         more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
@@ -79,8 +87,63 @@ def normalise_part(key: str, value: Any) -> Any:
     result = _coerce(copy.deepcopy(value), schema["properties"][key], schema)
     if key == "checks":
         for check in result.values():
-            check.setdefault(DEFAULTED_CHECK_FIELD, check["exit_code"] == 0)
+            # Fail closed: a run that was killed proved nothing, whatever its exit code.
+            passed = check["exit_code"] == 0 and not check.get("timed_out", False)
+            check.setdefault(DEFAULTED_CHECK_FIELD, passed)
+    if key == "owners":
+        for role, person in result.items():
+            if not is_visible(person):
+                result[role] = ""
     return result
+
+
+def contradictions(data: Any) -> list[tuple[NodePath, str]]:
+    """Check results whose fields disagree, which the schema alone cannot express.
+
+    `ok: true` beside a failing exit code or a timeout means a collector (or a hand edit)
+    got something wrong; trusting either field could turn a failure into a pass, so the
+    document is refused rather than guessed at.
+    """
+    checks = data.get("checks") if isinstance(data, dict) else None
+    if not isinstance(checks, dict):
+        return []
+    found: list[tuple[NodePath, str]] = []
+    for name, check in checks.items():
+        if not isinstance(check, dict) or check.get("ok") is not True:
+            continue
+        if check.get("timed_out") is True:
+            found.append((("checks", name), f"checks.{name}: ok is true but timed_out is true"))
+        exit_status = check.get("exit_code")
+        if isinstance(exit_status, int) and not isinstance(exit_status, bool) and exit_status:
+            found.append(
+                (
+                    ("checks", name),
+                    f"checks.{name}: ok is true but exit_code is {exit_status}",
+                )
+            )
+    return found
+
+
+#: Characters that render as nothing or as blank space, though Unicode files them under
+#: letters or symbols (Hangul fillers, the blank Braille pattern).
+_BLANK_LOOKALIKES = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def is_visible(text: str) -> bool:
+    """Whether a person's name shows at least one character a reader can see.
+
+    An owner made of a zero-width space or a no-break space looks assigned to `has()` and
+    even to CEL's `trim()`, yet names nobody; such owners normalise to "" so the shipped
+    `checklist.owners-assigned` rule sees them as unassigned.
+    """
+    return any(
+        unicodedata.category(char) not in _UNSEEN and char not in _BLANK_LOOKALIKES for char in text
+    )
+
+
+#: Unicode categories with no glyph of their own: controls, format characters (U+200B,
+#: U+FEFF), unassigned, separators (U+00A0) and combining marks without a base letter.
+_UNSEEN = frozenset({"Cc", "Cf", "Cn", "Co", "Cs", "Zs", "Zl", "Zp", "Mn", "Me"})
 
 
 class FactsStream:
@@ -123,7 +186,7 @@ class FactsStream:
             hit = self._memo.get(memo_key)
             if hit is None:
                 checked_data(value, source)
-                if not self._fields[key].is_valid(value):
+                if not self._fields[key].is_valid(value) or contradictions({key: value}):
                     return facts_from_data(data, source)
                 part = normalise_part(key, value)
                 hit = (part, canonical_json(part))
