@@ -20,6 +20,7 @@ from phasegate.errors import InputError, Location
 from phasegate.facts import Facts, FactsStream, load_facts
 from phasegate.loading import MAX_BYTES as MAX_LINE_BYTES
 from phasegate.loading import display_path, json_problem, loads_strict, os_errors
+from phasegate.schemas import rfc3339_instant
 
 
 @dataclass(frozen=True)
@@ -126,5 +127,5 @@ def _ordered(snapshots: list[Facts]) -> tuple[Facts, ...]:
 
 
 def instant(text: str) -> datetime:
-    """An RFC 3339 time (as normalised by facts loading) as an aware datetime."""
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    """An RFC 3339 time as an aware datetime, whichever case its `T` and `Z` are written in."""
+    return rfc3339_instant(text)

@@ -52,10 +52,16 @@ def is_rfc3339(value: object) -> bool:
     if not _RFC3339.match(value):
         return False
     try:
-        datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
+        rfc3339_instant(value)
     except ValueError:
         return False
     return True
+
+
+def rfc3339_instant(text: str) -> datetime:
+    """An RFC 3339 time as an aware datetime, `t` and `z` read as `T` and `Z` (RFC 3339
+    5.6 allows either case; Python's fromisoformat only the upper)."""
+    return datetime.fromisoformat(text.upper().replace("Z", "+00:00"))
 
 
 #: Where each kind of shipped data sits in a source checkout, when not under its own name.
