@@ -7,10 +7,13 @@ line. Documents come back as plain dicts, lists and scalars: nothing downstream 
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 import math
+import os
 import re
+import stat
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
@@ -293,6 +296,44 @@ def os_errors(name: str) -> Iterator[None]:
         raise InputError("permission denied", Location(name)) from None
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror or exc}", Location(name)) from None
+
+
+def resolved(path: Path) -> Path:
+    """`path.resolve()`, with a symbolic link loop refused as bad input, not a crash."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError):  # RuntimeError up to Python 3.12, OSError (ELOOP) after
+        raise InputError(_LOOP, Location(display_path(path))) from None
+
+
+_LOOP = "a symbolic link loop (the link leads back to itself)"
+
+
+def entry_problem(path: Path) -> str | None:
+    """Why an entry found in a folder is not a regular file to read (None when it is one).
+
+    Folders hold what people and tools leave there: a FIFO would block the reader forever,
+    a device could stream without end, a dangling link has nothing behind it. They are
+    looked at (through links) before anything opens them. A link loop is refused outright:
+    it is a mistake in what the user pointed phasegate at, not a stray file.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise InputError(_LOOP, Location(display_path(path))) from None
+        if os.path.islink(path):
+            return "a dangling link"
+        return f"cannot read: {exc.strerror or exc}"
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a device or other special file"
 
 
 def read_text(path: str | Path) -> str:

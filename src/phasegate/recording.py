@@ -19,7 +19,7 @@ from typing import Any
 from phasegate.errors import InputError, Location
 from phasegate.facts import Facts, FactsStream, load_facts
 from phasegate.loading import MAX_BYTES as MAX_LINE_BYTES
-from phasegate.loading import display_path, json_problem, loads_strict, os_errors
+from phasegate.loading import display_path, entry_problem, json_problem, loads_strict, os_errors
 from phasegate.schemas import rfc3339_instant
 
 
@@ -114,6 +114,10 @@ def _read_folder(path: Path) -> Recording:
     skipped: list[tuple[str, str]] = []
     for file in sorted(path.iterdir(), key=lambda entry: entry.name):
         if file.name.startswith(".") or file.suffix.lower() not in (".yaml", ".yml", ".json"):
+            continue
+        why = entry_problem(file)
+        if why is not None:
+            skipped.append((display_path(file), f"not a regular file: {why}"))
             continue
         try:
             snapshots.append(load_facts(file))
