@@ -354,10 +354,16 @@ def read_text(path: str | Path) -> str:
 
 
 def load_document(path: str | Path) -> Document:
-    """Read and parse one YAML or JSON file (JSON by extension or by a leading `{` or `[`)."""
+    """Read and parse one YAML or JSON file, by its extension.
+
+    A `.yaml` file stays YAML even when it starts with `{` (flow style), as `fmt` reads it:
+    both tools must accept the same files. Only what has no such extension (standard
+    input, `facts.txt`) is taken as JSON when it starts with `{` or `[`.
+    """
     text = read_text(path)
     name = display_path(path)
-    if str(path).endswith(".json") or text.lstrip()[:1] in ("{", "["):
+    suffix = Path(str(path)).suffix.lower()
+    if suffix == ".json" or (suffix not in (".yaml", ".yml") and text.lstrip()[:1] in ("{", "[")):
         return parse_json(text, name)
     return parse_yaml(text, name)
 
