@@ -18,7 +18,7 @@ from jsonschema import Draft202012Validator
 
 from phasegate.digest import canonical_json, content_digest, text_digest
 from phasegate.errors import InputError, Location, raise_all
-from phasegate.loading import NodePath, checked_data, load_document
+from phasegate.loading import MAX_NODES, NodePath, checked_data, load_document
 from phasegate.schemas import (
     FORMAT_CHECKER,
     inlined,
@@ -27,6 +27,45 @@ from phasegate.schemas import (
     resolve,
     validate,
 )
+
+#: Caps on one facts document. Every rule may walk any list (`exists`, `filter`, `join`) and
+#: copy any string into its message, once per snapshot of a recording: these bound what one
+#: document can make evaluation cost, far above anything a collector writes.
+MAX_LIST_ITEMS = 10_000
+MAX_STRING_BYTES = 64 * 1024
+#: The same node limit loading applies to every document (aliases expanded).
+MAX_FACT_NODES = MAX_NODES
+
+
+def cap_problem(data: Any) -> tuple[NodePath, str] | None:
+    """The first place (path, why) where `data` exceeds the facts caps, or None."""
+    pending: list[tuple[NodePath, Any]] = [((), data)]
+    nodes = 0
+    while pending:  # each node is visited once: bounded by the (already capped) input
+        path, value = pending.pop()
+        nodes += 1
+        if nodes > MAX_FACT_NODES:
+            return path, f"document too large: more than {MAX_FACT_NODES} nodes"
+        if isinstance(value, str) and len(value.encode("utf-8", "replace")) > MAX_STRING_BYTES:
+            return path, f"{_shown(path)}: string longer than {MAX_STRING_BYTES // 1024} KiB"
+        if isinstance(value, list):
+            if len(value) > MAX_LIST_ITEMS:
+                return (
+                    path,
+                    f"{_shown(path)}: list of {len(value)} items (at most {MAX_LIST_ITEMS})",
+                )
+            pending.extend(((*path, index), item) for index, item in enumerate(value))
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(key, str) and len(key.encode("utf-8", "replace")) > MAX_STRING_BYTES:
+                    where = (*path, key)
+                    return where, f"{_shown(path)}: key longer than {MAX_STRING_BYTES // 1024} KiB"
+                pending.append(((*path, key), item))
+    return None
+
+
+def _shown(path: NodePath) -> str:
+    return ".".join(str(part) for part in path) or "document"
 
 
 @dataclass(frozen=True)
@@ -45,6 +84,9 @@ class Facts:
 def load_facts(path: str | Path) -> Facts:
     """Read, validate and normalise a facts file; every problem is located in that file."""
     document = load_document(path)
+    capped = cap_problem(document.data)
+    if capped is not None:
+        raise InputError(capped[1], document.location(capped[0]), code="schema")
     validate(document, "facts")
     raise_all(
         [
@@ -57,6 +99,9 @@ def load_facts(path: str | Path) -> Facts:
 
 def facts_from_data(data: Any, source: str) -> Facts:
     """Validate and normalise facts that did not come from a file (a log line, a collector)."""
+    capped = cap_problem(data)
+    if capped is not None:
+        raise InputError(capped[1], Location(source), code="schema")
     found = problems(data, "facts")
     found += [(where, message, False) for where, message in contradictions(data)]
     if found:
@@ -186,7 +231,8 @@ class FactsStream:
             hit = self._memo.get(memo_key)
             if hit is None:
                 checked_data(value, source)
-                if not self._fields[key].is_valid(value) or contradictions({key: value}):
+                invalid = not self._fields[key].is_valid(value) or contradictions({key: value})
+                if invalid or cap_problem({key: value}) is not None:
                     return facts_from_data(data, source)
                 part = normalise_part(key, value)
                 hit = (part, canonical_json(part))
