@@ -348,7 +348,7 @@ def test_corpus_skips_what_is_not_facts_with_one_warning_each(repo, tmp_path):
         f"{corpus}/log.jsonl",
     ]
     assert f"{corpus}/log.jsonl:1: warning" in result.stderr
-    assert f"{corpus}/log.jsonl:3: warning" in result.stderr
+    assert f"{corpus}/log.jsonl:3:1: warning" in result.stderr
     documents = [c["document"] for c in json.loads(result.stdout)["changes"]]
     assert documents == [f"{corpus}/log.jsonl:2", f"{corpus}/sub/regression.yaml"]
     text = diff_cli(repo, "--base", "HEAD", "--corpus", str(corpus))

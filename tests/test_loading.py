@@ -189,7 +189,7 @@ def test_standard_str_tag_is_a_string():
     [
         ('{"a": 99999999999999999999}', "64-bit"),
         ('{"a": "\\ud800"}', "lone surrogate"),
-        ('{"a": ' + "9" * 5000 + "}", "not valid JSON"),
+        ('{"a": ' + "9" * 5000 + "}", "64-bit"),
     ],
 )
 def test_hostile_json_is_refused(text, message):

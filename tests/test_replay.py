@@ -69,7 +69,7 @@ def test_bad_lines_are_skipped_counted_and_reported(tmp_path: Path):
     [recording] = json.loads(result.stdout)["recordings"]
     assert recording["summary"]["skipped_lines"] == 3
     assert len(recording["snapshots"]) == len(lines) - 1
-    assert f"{path}:3: warning: skipped: not JSON" in result.stderr
+    assert f"{path}:3:2: warning: skipped: not JSON" in result.stderr
     assert f"{path}:4: warning: skipped: phase: must be one of 0, 1, 2" in result.stderr
     assert f"{path}:{len(damaged) + 1}: warning: skipped: not JSON" in result.stderr
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
@@ -18,7 +19,7 @@ from phasegate.collect.contract import record_baseline
 from phasegate.corpus import read_corpus, read_default_corpus
 from phasegate.diff import diff, diff_exit_code
 from phasegate.durable import write_atomic
-from phasegate.errors import ExitCode, PhasegateError
+from phasegate.errors import ExitCode, PhasegateError, single_line
 from phasegate.evaluate import DEFAULT_HISTORY_WINDOW, evaluate
 from phasegate.explain import explain
 from phasegate.facts import load_facts
@@ -401,7 +402,7 @@ def replay_command(
     _deliver(text, output)
     for recording in replayed:
         for where, reason in recording.skipped:
-            click.echo(f"{where}: warning: skipped: {reason}", err=True)
+            click.echo(f"{single_line(where)}: warning: skipped: {single_line(reason)}", err=True)
     problems = check_expectations(replayed, expectations)
     for problem in problems:
         click.echo(f"phasegate: expectation not met: {problem}", err=True)
@@ -535,7 +536,7 @@ def diff_command(
     text = DIFF_FORMATS[output_format](result)
     _deliver(text, output)
     for where, why in result.skipped:
-        click.echo(f"{where}: warning: skipped: {why}", err=True)
+        click.echo(f"{single_line(where)}: warning: skipped: {single_line(why)}", err=True)
     sys.exit(diff_exit_code(result, fail_on))
 
 
@@ -553,11 +554,13 @@ def fmt_command(paths: tuple[Path, ...], check: bool) -> None:
     changed = [result for result in format_files(target_files(paths)) if result.changed]
     if check:
         for result in changed:
-            click.echo(unified_diff(result), nl=False)
+            # The patch header names the file: a newline in its name must not start a line.
+            shown = dataclasses.replace(result, path=Path(single_line(result.path)))
+            click.echo(unified_diff(shown), nl=False)
         sys.exit(ExitCode.CHECK_FAILED if changed else ExitCode.CONTINUE)
     for result in changed:
         write_formatted(result)
-        click.echo(f"formatted: {result.path}", err=True)
+        click.echo(f"formatted: {single_line(result.path)}", err=True)
 
 
 @cli.command("schema")

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from phasegate.errors import InputError, Location
 from phasegate.facts import Facts, load_facts
+from phasegate.loading import entry_problem, resolved
 from phasegate.recording import Recording, read_recording
 
 FACTS_SUFFIXES = (".yaml", ".yml", ".json")
@@ -74,10 +75,10 @@ def read_corpus(paths: Sequence[Path]) -> Corpus:
     found: dict[Path, Path] = {}
     skipped: list[tuple[str, str]] = []
     for given in paths:
-        if not given.exists():
+        if not given.exists() and not given.is_symlink():
             raise InputError("corpus path not found", Location(given.as_posix()))
         for path in _walk(given, skipped):
-            found.setdefault(path.resolve(), path)
+            found.setdefault(resolved(path), path)
     files: list[CorpusFile] = []
     for path in sorted(found.values(), key=lambda item: item.as_posix()):
         entry = _read(path, skipped)
@@ -111,8 +112,9 @@ def _walk(path: Path, skipped: list[tuple[str, str]]) -> list[Path]:
 def _read(path: Path, skipped: list[tuple[str, str]]) -> CorpusFile | None:
     name = path.as_posix()
     suffix = path.suffix.lower()
-    if not path.is_file():
-        skipped.append((name, "not a regular file"))
+    why = entry_problem(path)
+    if why is not None:
+        skipped.append((name, f"not a regular file: {why}"))
         return None
     if suffix not in FACTS_SUFFIXES + RECORDING_SUFFIXES:
         skipped.append((name, "not a facts document (*.yaml, *.yml, *.json or *.jsonl)"))

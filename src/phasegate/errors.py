@@ -27,6 +27,14 @@ class ExitCode(IntEnum):
     ROLLBACK = 20
 
 
+def single_line(text: object) -> str:
+    """Untrusted text (a fact, a file name, a message) shown on one line: a newline or escape
+    code in it must not forge a line such as "CONTINUE ..." or "::error::" in a CI log."""
+    return "".join(
+        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in str(text)
+    )
+
+
 @dataclass(frozen=True, order=True)
 class Location:
     """A place in an input file; line and col are 1-based, as editors and CI logs show them."""
@@ -36,11 +44,12 @@ class Location:
     col: int | None = None
 
     def __str__(self) -> str:
+        shown = single_line(self.file)  # a file may be named "p\n::error::x.yaml"
         if self.line is None:
-            return self.file
+            return shown
         if self.col is None:
-            return f"{self.file}:{self.line}"
-        return f"{self.file}:{self.line}:{self.col}"
+            return f"{shown}:{self.line}"
+        return f"{shown}:{self.line}:{self.col}"
 
 
 class PhasegateError(Exception):
@@ -60,8 +69,8 @@ class PhasegateError(Exception):
     def lines(self) -> list[str]:
         """One line per problem, compiler style, so CI logs link to the file."""
         if self.location is None:
-            return [f"phasegate: error: {self.message}"]
-        return [f"{self.location}: error: {self.message}"]
+            return [f"phasegate: error: {single_line(self.message)}"]
+        return [f"{self.location}: error: {single_line(self.message)}"]
 
     def __str__(self) -> str:
         return "\n".join(self.lines())

@@ -18,6 +18,7 @@ from phasegate.cel import cost
 from phasegate.cel.values import format_value
 from phasegate.errors import InputError, Location
 from phasegate.loading import Document, NodePath
+from phasegate.messages import MAX_MESSAGE_BYTES, cap_message
 
 PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
 
@@ -103,15 +104,21 @@ def _value(data: Any, path: NodePath) -> Any:
 
 
 def render(template: Template, bindings: cel.Bindings) -> str:
-    """Fill the placeholders of a message; one that fails shows `<why>` instead of a value."""
+    """Fill the placeholders of a message; one that fails shows `<why>` instead of a value.
+    The message is capped (`phasegate.messages`): facts can be large, CI logs cannot."""
     pieces: list[str] = []
+    size = 0
     for part in template.parts:
+        if size > MAX_MESSAGE_BYTES:  # what follows would be cut anyway: do not compute it
+            break
         value = part if isinstance(part, str) else cel.run(part, bindings)
         if isinstance(value, cel.EvalFailure):
-            pieces.append(f"<{value.message}>")
+            piece = f"<{value.message}>"
         else:
-            pieces.append(value if isinstance(value, str) else format_value(value))
-    return "".join(pieces)
+            piece = value if isinstance(value, str) else format_value(value)
+        pieces.append(piece)
+        size += len(piece)
+    return cap_message("".join(pieces))
 
 
 def fill(template: Template, bindings: cel.Bindings) -> str | cel.EvalFailure:

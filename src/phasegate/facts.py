@@ -8,6 +8,7 @@ an int, and a check's `ok` is filled in from its exit code when the tool gave no
 from __future__ import annotations
 
 import copy
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,9 +16,10 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from phasegate.cel import cost
 from phasegate.digest import canonical_json, content_digest, text_digest
-from phasegate.errors import InputError, Location
-from phasegate.loading import checked_data, load_document
+from phasegate.errors import InputError, Location, raise_all
+from phasegate.loading import MAX_NODES, NodePath, checked_data, load_document
 from phasegate.schemas import (
     FORMAT_CHECKER,
     inlined,
@@ -26,6 +28,45 @@ from phasegate.schemas import (
     resolve,
     validate,
 )
+
+#: Caps on one facts document. Every rule may walk any list (`exists`, `filter`, `join`) and
+#: copy any string into its message, once per snapshot of a recording: these bound what one
+#: document can make evaluation cost, far above anything a collector writes.
+MAX_LIST_ITEMS = cost.MAX_LIST_LENGTH  # the cost budget assumes this of any fact list
+MAX_STRING_BYTES = 64 * 1024
+#: The same node limit loading applies to every document (aliases expanded).
+MAX_FACT_NODES = MAX_NODES
+
+
+def cap_problem(data: Any) -> tuple[NodePath, str] | None:
+    """The first place (path, why) where `data` exceeds the facts caps, or None."""
+    pending: list[tuple[NodePath, Any]] = [((), data)]
+    nodes = 0
+    while pending:  # each node is visited once: bounded by the (already capped) input
+        path, value = pending.pop()
+        nodes += 1
+        if nodes > MAX_FACT_NODES:
+            return path, f"document too large: more than {MAX_FACT_NODES} nodes"
+        if isinstance(value, str) and len(value.encode("utf-8", "replace")) > MAX_STRING_BYTES:
+            return path, f"{_shown(path)}: string longer than {MAX_STRING_BYTES // 1024} KiB"
+        if isinstance(value, list):
+            if len(value) > MAX_LIST_ITEMS:
+                return (
+                    path,
+                    f"{_shown(path)}: list of {len(value)} items (at most {MAX_LIST_ITEMS})",
+                )
+            pending.extend(((*path, index), item) for index, item in enumerate(value))
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(key, str) and len(key.encode("utf-8", "replace")) > MAX_STRING_BYTES:
+                    where = (*path, key)
+                    return where, f"{_shown(path)}: key longer than {MAX_STRING_BYTES // 1024} KiB"
+                pending.append(((*path, key), item))
+    return None
+
+
+def _shown(path: NodePath) -> str:
+    return ".".join(str(part) for part in path) or "document"
 
 
 @dataclass(frozen=True)
@@ -44,13 +85,26 @@ class Facts:
 def load_facts(path: str | Path) -> Facts:
     """Read, validate and normalise a facts file; every problem is located in that file."""
     document = load_document(path)
+    capped = cap_problem(document.data)
+    if capped is not None:
+        raise InputError(capped[1], document.location(capped[0]), code="schema")
     validate(document, "facts")
+    raise_all(
+        [
+            InputError(message, document.location(where, key=True), code="schema")
+            for where, message in contradictions(document.data)
+        ]
+    )
     return _finish(document.data, document.source)
 
 
 def facts_from_data(data: Any, source: str) -> Facts:
     """Validate and normalise facts that did not come from a file (a log line, a collector)."""
+    capped = cap_problem(data)
+    if capped is not None:
+        raise InputError(capped[1], Location(source), code="schema")
     found = problems(data, "facts")
+    found += [(where, message, False) for where, message in contradictions(data)]
     if found:
         _, message, _ = found[0]
         more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
@@ -79,8 +133,63 @@ def normalise_part(key: str, value: Any) -> Any:
     result = _coerce(copy.deepcopy(value), schema["properties"][key], schema)
     if key == "checks":
         for check in result.values():
-            check.setdefault(DEFAULTED_CHECK_FIELD, check["exit_code"] == 0)
+            # Fail closed: a run that was killed proved nothing, whatever its exit code.
+            passed = check["exit_code"] == 0 and not check.get("timed_out", False)
+            check.setdefault(DEFAULTED_CHECK_FIELD, passed)
+    if key == "owners":
+        for role, person in result.items():
+            if not is_visible(person):
+                result[role] = ""
     return result
+
+
+def contradictions(data: Any) -> list[tuple[NodePath, str]]:
+    """Check results whose fields disagree, which the schema alone cannot express.
+
+    `ok: true` beside a failing exit code or a timeout means a collector (or a hand edit)
+    got something wrong; trusting either field could turn a failure into a pass, so the
+    document is refused rather than guessed at.
+    """
+    checks = data.get("checks") if isinstance(data, dict) else None
+    if not isinstance(checks, dict):
+        return []
+    found: list[tuple[NodePath, str]] = []
+    for name, check in checks.items():
+        if not isinstance(check, dict) or check.get("ok") is not True:
+            continue
+        if check.get("timed_out") is True:
+            found.append((("checks", name), f"checks.{name}: ok is true but timed_out is true"))
+        exit_status = check.get("exit_code")
+        if isinstance(exit_status, int) and not isinstance(exit_status, bool) and exit_status:
+            found.append(
+                (
+                    ("checks", name),
+                    f"checks.{name}: ok is true but exit_code is {exit_status}",
+                )
+            )
+    return found
+
+
+#: Characters that render as nothing or as blank space, though Unicode files them under
+#: letters or symbols (Hangul fillers, the blank Braille pattern).
+_BLANK_LOOKALIKES = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def is_visible(text: str) -> bool:
+    """Whether a person's name shows at least one character a reader can see.
+
+    An owner made of a zero-width space or a no-break space looks assigned to `has()` and
+    even to CEL's `trim()`, yet names nobody; such owners normalise to "" so the shipped
+    `checklist.owners-assigned` rule sees them as unassigned.
+    """
+    return any(
+        unicodedata.category(char) not in _UNSEEN and char not in _BLANK_LOOKALIKES for char in text
+    )
+
+
+#: Unicode categories with no glyph of their own: controls, format characters (U+200B,
+#: U+FEFF), unassigned, separators (U+00A0) and combining marks without a base letter.
+_UNSEEN = frozenset({"Cc", "Cf", "Cn", "Co", "Cs", "Zs", "Zl", "Zp", "Mn", "Me"})
 
 
 class FactsStream:
@@ -123,7 +232,8 @@ class FactsStream:
             hit = self._memo.get(memo_key)
             if hit is None:
                 checked_data(value, source)
-                if not self._fields[key].is_valid(value):
+                invalid = not self._fields[key].is_valid(value) or contradictions({key: value})
+                if invalid or cap_problem({key: value}) is not None:
                     return facts_from_data(data, source)
                 part = normalise_part(key, value)
                 hit = (part, canonical_json(part))

@@ -44,7 +44,7 @@ from phasegate.cel import syntax
 from phasegate.durable import write_atomic
 from phasegate.errors import InputError, Location, PhasegateError, UsageProblem, raise_all
 from phasegate.expressions import PLACEHOLDER, DocumentCompiler
-from phasegate.loading import NodePath, parse_yaml, read_text
+from phasegate.loading import NodePath, parse_yaml, read_text, resolved
 from phasegate.policy import builtin_policies_dir, default_policies_dir, policy_files
 from phasegate.schemas import load_schema, validate
 
@@ -775,7 +775,7 @@ def target_files(paths: Sequence[Path], package_dir: Path | None = None) -> list
     files: list[Path] = []
     for path in paths:
         for file in policy_files(path) if path.is_dir() else [path]:
-            if file.resolve().is_relative_to(installed):
+            if resolved(file).is_relative_to(installed):
                 raise UsageProblem(
                     "part of the policy set installed with phasegate; fmt formats a "
                     "repository's own policy files",

@@ -7,9 +7,13 @@ line. Documents come back as plain dicts, lists and scalars: nothing downstream 
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 import math
+import os
+import re
+import stat
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
@@ -23,6 +27,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
 from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent
+from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.scalarstring import (
     DoubleQuotedScalarString,
     FoldedScalarString,
@@ -293,6 +298,44 @@ def os_errors(name: str) -> Iterator[None]:
         raise InputError(f"cannot read: {exc.strerror or exc}", Location(name)) from None
 
 
+def resolved(path: Path) -> Path:
+    """`path.resolve()`, with a symbolic link loop refused as bad input, not a crash."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError):  # RuntimeError up to Python 3.12, OSError (ELOOP) after
+        raise InputError(_LOOP, Location(display_path(path))) from None
+
+
+_LOOP = "a symbolic link loop (the link leads back to itself)"
+
+
+def entry_problem(path: Path) -> str | None:
+    """Why an entry found in a folder is not a regular file to read (None when it is one).
+
+    Folders hold what people and tools leave there: a FIFO would block the reader forever,
+    a device could stream without end, a dangling link has nothing behind it. They are
+    looked at (through links) before anything opens them. A link loop is refused outright:
+    it is a mistake in what the user pointed phasegate at, not a stray file.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise InputError(_LOOP, Location(display_path(path))) from None
+        if os.path.islink(path):
+            return "a dangling link"
+        return f"cannot read: {exc.strerror or exc}"
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a device or other special file"
+
+
 def read_text(path: str | Path) -> str:
     """Read a whole input file as UTF-8, turning every OS failure into one clear line."""
     name = display_path(path)
@@ -311,10 +354,16 @@ def read_text(path: str | Path) -> str:
 
 
 def load_document(path: str | Path) -> Document:
-    """Read and parse one YAML or JSON file (JSON by extension or by a leading `{` or `[`)."""
+    """Read and parse one YAML or JSON file, by its extension.
+
+    A `.yaml` file stays YAML even when it starts with `{` (flow style), as `fmt` reads it:
+    both tools must accept the same files. Only what has no such extension (standard
+    input, `facts.txt`) is taken as JSON when it starts with `{` or `[`.
+    """
     text = read_text(path)
     name = display_path(path)
-    if str(path).endswith(".json") or text.lstrip()[:1] in ("{", "["):
+    suffix = Path(str(path)).suffix.lower()
+    if suffix == ".json" or (suffix not in (".yaml", ".yml") and text.lstrip()[:1] in ("{", "[")):
         return parse_json(text, name)
     return parse_yaml(text, name)
 
@@ -339,18 +388,124 @@ def loads_strict(text: str) -> Any:
 def parse_json(text: str, source: str) -> Document:
     """Strict JSON: duplicate keys, NaN and Infinity are refused, as in the YAML path."""
     try:
-        data = loads_strict(text)
+        data = checked_data(loads_strict(text), source)
     except json.JSONDecodeError as exc:
         location = Location(source, exc.lineno, exc.colno)
         raise InputError(f"not valid JSON: {exc.msg}", location) from None
-    except _JsonRefusal as exc:
-        raise InputError(f"invalid JSON: {exc}", Location(source)) from None
-    except RecursionError:
-        raise InputError("nested too deeply", Location(source)) from None
-    except ValueError as exc:  # e.g. an integer beyond Python's digit limit
-        raise InputError(f"not valid JSON: {str(exc)[:80]}", Location(source)) from None
+    except (ValueError, RecursionError, InputError) as exc:
+        # Refused keys and constants, limits, Python's digit limit: the data has no positions,
+        # so the text is read again to find the token that broke the rule.
+        found = json_problem(text)
+        if found is not None:
+            offset, message = found
+            raise InputError(message, offset_location(text, offset, source)) from None
+        if isinstance(exc, InputError):
+            raise
+        detail = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)[:80]
+        raise InputError(f"not valid JSON: {detail}", Location(source)) from None
     # Positions are read on demand (Document.positions): only error messages need them.
-    return Document(source, checked_data(data, source), text)
+    return Document(source, data, text)
+
+
+#: One JSON token after optional white space; strings keep their quotes and escapes.
+_JSON_TOKEN = re.compile(
+    r"""[ \t\n\r]*(?:(?P<open>[\[{])|(?P<close>[\]}])|(?P<string>"(?:[^"\\]|\\.)*")"""
+    r"""|(?P<number>-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)|(?P<word>[A-Za-z]+|-Infinity)"""
+    r"""|(?P<punct>[,:]))""",
+    re.DOTALL,
+)
+
+
+def json_problem(text: str) -> tuple[int, str] | None:
+    """(offset, message) of the first token of JSON `text` that phasegate refuses, or None.
+
+    Used only after a refusal, to say where: the same rules as `loads_strict` and
+    `checked_data` (duplicate keys, non-finite numbers, 64-bit integers, lone surrogates,
+    depth, node count), read one token at a time without recursion, so depth costs nothing.
+    """
+    # Per open container: its kind, and for an object its keys so far and whether the next
+    # string is a key.
+    frames: list[tuple[str, set[str]]] = []
+    expect_key = False
+    nodes = 0
+    position = 0
+    while position < len(text):
+        match = _JSON_TOKEN.match(text, position)
+        if match is None:
+            return None  # not JSON at all: the parser's own message says where
+        position = match.end()
+        kind = match.lastgroup
+        token = match.group(kind or 0)
+        start = match.start(kind or 0)
+        if kind == "close":
+            if frames:
+                frames.pop()
+            expect_key = False
+            continue
+        if kind == "punct":
+            expect_key = token == "," and bool(frames) and frames[-1][0] == "{"
+            continue
+        if kind == "string" and expect_key:
+            key = json.loads(token)
+            problem = scalar_problem(key)
+            if problem is not None:
+                return start, f"mapping key: {problem}"
+            if key in frames[-1][1]:
+                return start, f"invalid JSON: duplicate key {key!r}"
+            frames[-1][1].add(key)
+            expect_key = False
+            continue
+        nodes += 1
+        if nodes > MAX_NODES:
+            return start, f"document too large: more than {MAX_NODES} nodes"
+        if len(frames) > MAX_DEPTH:
+            return start, f"nested deeper than {MAX_DEPTH} levels"
+        if kind == "open":
+            frames.append((token, set()))
+            expect_key = token == "{"
+            continue
+        problem = _json_scalar_problem(kind, token)
+        if problem is not None:
+            return start, problem
+    return None
+
+
+def _json_scalar_problem(kind: str | None, token: str) -> str | None:
+    if kind == "word":
+        if token in ("NaN", "Infinity", "-Infinity"):
+            return f"invalid JSON: {token} is not allowed: numbers must be finite"
+        return None
+    if kind == "number":
+        if any(mark in token for mark in ".eE"):
+            return scalar_problem(float(token))
+        digits = len(token.lstrip("-"))
+        return scalar_problem(int(token)) if digits <= 20 else _OUT_OF_RANGE
+    return scalar_problem(json.loads(token))
+
+
+def offset_location(text: str, offset: int, source: str) -> Location:
+    """The 1-based line and column of character `offset`, counted as JSON's errors count."""
+    line = text.count("\n", 0, offset) + 1
+    return Location(source, line, offset - text.rfind("\n", 0, offset))
+
+
+_OUT_OF_RANGE = "integer out of the 64-bit range"
+
+
+def scalar_problem(value: Any) -> str | None:
+    """Why a parsed scalar cannot be a fact (CEL's 64-bit ints, finite doubles, Unicode)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return None if INT64_MIN <= value <= INT64_MAX else _OUT_OF_RANGE
+    if isinstance(value, float):
+        return None if math.isfinite(value) else "NaN and infinite numbers are not allowed"
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return "text is not valid Unicode (a lone surrogate)"
+    return None
 
 
 class _JsonRefusal(ValueError):
@@ -375,6 +530,10 @@ def parse_yaml(text: str, source: str) -> Document:
             problem = _duplicate_key_problem(exc)
         location = Location(source, mark.line + 1, mark.column + 1) if mark else Location(source)
         raise InputError(f"not valid YAML: {problem}", location) from None
+    except ReaderError as exc:  # a character YAML forbids (NUL, other controls)
+        where = offset_location(text, exc.position, source)
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1])
+        raise InputError(f"not valid YAML: character U+{code:04X} is not allowed", where) from None
     except YAMLError as exc:
         first = str(exc).strip().split("\n")[0][:200]
         raise InputError(f"not valid YAML: {first}", Location(source)) from None
@@ -475,6 +634,9 @@ class _Plainer:
                 raise self.fail(
                     f"mapping key {key!r} must be a string (quote it)", (*path, str(key))
                 )
+            problem = scalar_problem(key)
+            if problem is not None:
+                raise self.fail(f"mapping key: {problem}", (*path, key))
             result[str(key)] = self.convert(value, (*path, str(key)))
         self.active.discard(id(node))
         return result
@@ -497,13 +659,12 @@ class _Plainer:
             return self._scalar(str(node.value), path)
         if node is None or isinstance(node, bool):
             return None if node is None else bool(node)
+        problem = scalar_problem(node)
+        if problem is not None:
+            raise self.fail(problem, path)
         if isinstance(node, int):
-            if not INT64_MIN <= node <= INT64_MAX:
-                raise self.fail("integer out of the 64-bit range", path)
             return int(node)
         if isinstance(node, float):
-            if not math.isfinite(node):
-                raise self.fail("NaN and infinite numbers are not allowed", path)
             return float(node)
         if isinstance(node, str):
             if isinstance(node, LiteralScalarString):
@@ -514,10 +675,6 @@ class _Plainer:
                 self.styles[path] = '"'
             elif isinstance(node, SingleQuotedScalarString):
                 self.styles[path] = "'"
-            try:
-                node.encode("utf-8")
-            except UnicodeEncodeError:
-                raise self.fail("text is not valid Unicode (a lone surrogate)", path) from None
             return str(node)
         raise self.fail(f"unsupported YAML value of type {type(node).__name__}", path)
 

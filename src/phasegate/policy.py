@@ -16,7 +16,7 @@ from phasegate import cel, factschema
 from phasegate.digest import content_digest
 from phasegate.errors import InputError, Location, raise_all
 from phasegate.expressions import DocumentCompiler, Template
-from phasegate.loading import Document, NodePath, load_document
+from phasegate.loading import Document, NodePath, entry_problem, load_document
 from phasegate.schemas import data_dir, validate
 from phasegate.verdict import Verdict
 
@@ -114,9 +114,9 @@ def policy_files(directory: Path) -> list[Path]:
     for path in entries:
         if path.name.startswith(".") or path.suffix.lower() not in (".yaml", ".yml"):
             continue
-        if not path.is_file():
-            kind = "a dangling link" if path.is_symlink() and not path.exists() else "not a file"
-            raise InputError(f"named like a policy but {kind}", Location(str(path)))
+        why = entry_problem(path)
+        if why is not None:
+            raise InputError(f"named like a policy but {why}", Location(str(path)))
         files.append(path)
     if not files:
         raise InputError("no policy files (*.yaml) in this folder", where)

@@ -19,7 +19,8 @@ from typing import Any
 from phasegate.errors import InputError, Location
 from phasegate.facts import Facts, FactsStream, load_facts
 from phasegate.loading import MAX_BYTES as MAX_LINE_BYTES
-from phasegate.loading import display_path, loads_strict, os_errors
+from phasegate.loading import display_path, entry_problem, json_problem, loads_strict, os_errors
+from phasegate.schemas import rfc3339_instant
 
 
 @dataclass(frozen=True)
@@ -69,18 +70,37 @@ def _read_lines(path: Path) -> Recording:
             skipped.append((where, f"line longer than {MAX_LINE_BYTES // 1024 // 1024} MiB"))
             continue
         try:
-            data: Any = loads_strict(raw.decode("utf-8"))
-        except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
-            reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)[:120]
-            skipped.append((where, f"not JSON: {reason}"))
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            skipped.append((where, f"not JSON: not UTF-8 text (byte {exc.start})"))
+            continue
+        try:
+            data: Any = loads_strict(text)
+        except json.JSONDecodeError as exc:
+            skipped.append((f"{where}:{exc.colno}", f"not JSON: {exc.msg}"))
+            continue
+        except (ValueError, RecursionError) as exc:
+            skipped.append(_line_problem(text, where, f"not JSON: {str(exc)[:120]}"))
             continue
         if isinstance(data, dict) and "facts" in data and data.get("kind") != "Facts":
             data = data["facts"]  # a decision-log line
         try:
             snapshots.append(stream.facts(data, where))
         except InputError as exc:
-            skipped.append((where, exc.message))
+            skipped.append(_line_problem(text, where, exc.message))
     return Recording(name, _ordered(snapshots), tuple(skipped))
+
+
+def _line_problem(text: str, where: str, fallback: str) -> tuple[str, str]:
+    """(where, why) of a refused line, at the column of the token that broke a limit, if any.
+
+    The parsed data has no positions, so the line is read again only when it failed.
+    """
+    found = json_problem(text)
+    if found is None:
+        return where, fallback
+    offset, message = found
+    return f"{where}:{offset + 1}", message
 
 
 def _lines(path: Path) -> Iterator[bytes]:
@@ -95,6 +115,10 @@ def _read_folder(path: Path) -> Recording:
     for file in sorted(path.iterdir(), key=lambda entry: entry.name):
         if file.name.startswith(".") or file.suffix.lower() not in (".yaml", ".yml", ".json"):
             continue
+        why = entry_problem(file)
+        if why is not None:
+            skipped.append((display_path(file), f"not a regular file: {why}"))
+            continue
         try:
             snapshots.append(load_facts(file))
         except InputError as exc:
@@ -107,5 +131,5 @@ def _ordered(snapshots: list[Facts]) -> tuple[Facts, ...]:
 
 
 def instant(text: str) -> datetime:
-    """An RFC 3339 time (as normalised by facts loading) as an aware datetime."""
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    """An RFC 3339 time as an aware datetime, whichever case its `T` and `Z` are written in."""
+    return rfc3339_instant(text)

@@ -156,6 +156,10 @@ def load_expectations(path: str | Path) -> list[Expectation]:
     expectations = []
     for index, raw in enumerate(document.data["expect"]):
         first, last = (raw["at"], raw["at"]) if "at" in raw else (raw["from"], raw["to"])
+        # Times are kept as written but in upper case, as facts keep theirs (`t` is `T`).
+        first, last = (
+            bound.upper() if isinstance(bound, str) else bound for bound in (first, last)
+        )
         if type(first) is not type(last):
             raise InputError(
                 "from and to must both be indexes or both be times",

@@ -32,7 +32,14 @@ SCHEMA_NAMES = (
     "diff",
 )
 
-_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$")
+_RFC3339 = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})\Z"
+)
+
+#: How the packaged schemas end a `pattern`: jsonschema runs `re.search`, where a bare `$`
+#: also matches before a final newline, so an id "a.b\n" would pass and forge a log line.
+#: Not shown in messages: readers only need to know the pattern ends there.
+_STRICT_END = "$(?!\\n)"
 
 FORMAT_CHECKER = FormatChecker(formats=())
 
@@ -45,10 +52,16 @@ def is_rfc3339(value: object) -> bool:
     if not _RFC3339.match(value):
         return False
     try:
-        datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
+        rfc3339_instant(value)
     except ValueError:
         return False
     return True
+
+
+def rfc3339_instant(text: str) -> datetime:
+    """An RFC 3339 time as an aware datetime, `t` and `z` read as `T` and `Z` (RFC 3339
+    5.6 allows either case; Python's fromisoformat only the upper)."""
+    return datetime.fromisoformat(text.upper().replace("Z", "+00:00"))
 
 
 #: Where each kind of shipped data sits in a source checkout, when not under its own name.
@@ -209,7 +222,7 @@ def _message(error: ValidationError) -> str:
     if kind == "minLength":
         return "must not be empty"
     if kind == "pattern":
-        return f"{_short(value)} does not match {expected}"
+        return f"{_short(value)} does not match {expected.replace(_STRICT_END, '$')}"
     if kind == "oneOf":
         return f"{_short(value)} matches none of the allowed shapes"
     return error.message[:200]

@@ -112,10 +112,12 @@ def collect(
         collected.add("contract")
     if options.baseline is not None:
         facts["baseline"] = dict(load_facts(options.baseline).data.get("metrics", {}))
+    failing = _failing_checks(facts)
     for path, value in overrides.items():
         _put(facts, path.split("."), value)
         unknown.pop(path, None)
         collected.discard(path)
+    _refuse_overridden_failures(failing, facts)
     freeze = state.freeze()
     if freeze is not None:
         facts["freeze"] = freeze  # the state dir's freeze wins: --set cannot lift it
@@ -129,6 +131,35 @@ def collect(
         facts["extra"]["phasegate_unknown"] = dict(sorted(unknown.items()))
     validated = facts_from_data(facts, "collected facts")  # what --set made invalid: exit 3
     return Collection(facts=validated, unknown=unknown, samples=samples)
+
+
+def _failing_checks(facts: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """The measured checks that failed, as measured (copies: --set may replace them)."""
+    checks = facts.get("checks", {})
+    return {name: dict(check) for name, check in checks.items() if check.get("ok") is False}
+
+
+def _refuse_overridden_failures(
+    failing: Mapping[str, Mapping[str, Any]], facts: Mapping[str, Any]
+) -> None:
+    """`--set` fills facts no command can know; it must not overrule a command that ran.
+
+    A measured failure that `--set checks.ci.ok=true` (or a new exit code, or a whole new
+    `checks`) turned into a pass would let a typo or a hurried operator ship a release its
+    own checklist rejected, so any change to a failing check's result is refused.
+    """
+    checks = facts.get("checks")
+    for name, measured in sorted(failing.items()):
+        now = checks.get(name) if isinstance(checks, dict) else None
+        kept = isinstance(now, dict) and all(
+            now.get(key) == measured.get(key) for key in ("ok", "exit_code", "timed_out")
+        )
+        if not kept:
+            raise InputError(
+                f"checks.{name} failed when it ran (exit {measured.get('exit_code')}); "
+                "--set cannot change a measured check result",
+                Location("--set"),
+            )
 
 
 def _check_fact(result: CommandResult, parse: str | None) -> dict[str, Any]:

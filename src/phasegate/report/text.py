@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
+from phasegate.errors import Location, single_line
 from phasegate.evaluate import Decision, RuleResult, RuleStatus
 from phasegate.verdict import Verdict
 
+__all__ = ["render", "single_line"]
+
 _COLORS = {Verdict.CONTINUE: "32", Verdict.PAUSE: "33", Verdict.ROLLBACK: "31"}
-
-
-def single_line(text: object) -> str:
-    """Text from facts, shown on one line: a newline or escape code in a fact must not forge
-    a line such as "CONTINUE ..." in a CI log."""
-    return "".join(
-        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in str(text)
-    )
 
 
 def _paint(text: str, verdict: Verdict, color: bool) -> str:
@@ -37,12 +32,12 @@ def render(decision: Decision, color: bool = False) -> str:
 
 def _result_line(result: RuleResult, color: bool) -> str:
     effect = _paint(f"{result.contribution.label:<8}", result.contribution, color)
+    rule = single_line(result.id)
+    where = result.error_location or Location(result.file, result.line)
     if result.status is RuleStatus.ERROR:
-        where = result.error_location or f"{result.file}:{result.line}"
-        return f"  {effect} {result.id}: error: {single_line(result.error)} ({where})"
+        return f"  {effect} {rule}: error: {single_line(result.error)} ({where})"
     if result.status is RuleStatus.PENDING:
         return (
-            f"  {effect} {result.id}: pending, held {result.streak} of {result.hold} "
-            f"snapshots ({result.file}:{result.line})"
+            f"  {effect} {rule}: pending, held {result.streak} of {result.hold} snapshots ({where})"
         )
-    return f"  {effect} {result.id}: {single_line(result.message)} ({result.file}:{result.line})"
+    return f"  {effect} {rule}: {single_line(result.message)} ({where})"

@@ -66,9 +66,9 @@ def render(policy_diff: PolicyDiff) -> str:
             if outcome.errored:
                 lines.append(f"  errors in {side}: {', '.join(outcome.errored)}")
         for path, value in change.facts:
-            lines.append(f"  {path} = {value_text(value)}")
+            lines.append(f"  {single_line(path)} = {value_text(value)}")
         for path in change.missing:
-            lines.append(f"  {path} absent")
+            lines.append(f"  {single_line(path)} absent")
     lines.append(rules_line(policy_diff))
     lines.append(summary_line(policy_diff))
     return "\n".join(lines) + "\n"

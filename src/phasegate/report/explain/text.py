@@ -7,6 +7,7 @@ import json
 import re
 from typing import Any
 
+from phasegate.errors import Location
 from phasegate.evaluate import RuleStatus
 from phasegate.explain import Explanation, RuleExplanation
 from phasegate.report.text import single_line
@@ -41,7 +42,7 @@ def _rule(item: RuleExplanation) -> list[str]:
     head = f"{result.id}  {result.status.value}"
     if result.contribution.label != "continue":
         head += f" -> {result.contribution.label}"
-    lines = [f"{head}  ({result.file}:{result.line})", *_when(item.rule.when.text)]
+    lines = [f"{head}  ({Location(result.file, result.line)})", *_when(item.rule.when.text)]
     if item.reads:
         lines.append("  reads:")
         for read in item.reads:

@@ -3,12 +3,14 @@ link to the file, then one summary line."""
 
 from __future__ import annotations
 
+from phasegate.errors import single_line
 from phasegate.lint import LintReport, Severity
 
 
 def render(report: LintReport) -> str:
     lines = [
-        f"{finding.location}: {finding.severity.label}: {finding.message} [{finding.code}]"
+        f"{finding.location}: {finding.severity.label}: {single_line(finding.message)} "
+        f"[{finding.code}]"
         for finding in report.findings
     ]
     lines.append(summary(report))

@@ -23,7 +23,7 @@ def render(replayed: Sequence[ReplayedRecording], policy_set: PolicySet) -> str:
             )
             previous = decision
         for where, reason in recording.skipped:
-            lines.append(f"skipped {where}: {single_line(reason)}")
+            lines.append(f"skipped {single_line(where)}: {single_line(reason)}")
         lines.append(summary_line(recording))
     return "\n".join(lines) + "\n"
 

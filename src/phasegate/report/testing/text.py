@@ -4,6 +4,7 @@ the coverage table when asked for."""
 from __future__ import annotations
 
 from phasegate.coverage import BranchCoverage, Coverage, percent
+from phasegate.errors import Location
 from phasegate.report.text import single_line
 from phasegate.testing import CaseExpectation, CaseResult, PolicyTestReport
 
@@ -40,8 +41,9 @@ def render(report: PolicyTestReport, color: bool = False) -> str:
         failed = len(suite.failed)
         mark = _paint("FAIL", _RED, color) if failed else _paint("ok", _GREEN, color)
         lines.append(
-            f"{mark} {suite.source}: {single_line(suite.name)} "
-            f"({_cases(len(suite.cases))}, {failed} failed; policy set {suite.policy_set.source})"
+            f"{mark} {single_line(suite.source)}: {single_line(suite.name)} "
+            f"({_cases(len(suite.cases))}, {failed} failed; "
+            f"policy set {single_line(suite.policy_set.source)})"
         )
         for case in suite.cases:
             if case.passed:
@@ -94,7 +96,7 @@ def _coverage_lines(coverage: Coverage, color: bool) -> list[str]:
             for word, count in (("fired", rule.fired), ("passed", rule.passed))
             if not count
         )
-        lines.append(f"  {rule.file}:{rule.line}: {rule.id}: {missing}")
+        lines.append(f"  {Location(rule.file, rule.line)}: {single_line(rule.id)}: {missing}")
     if coverage.traced:
         branches = coverage.branches
         decided = coverage.branches_covered
