@@ -10,6 +10,7 @@ import sys
 import textwrap
 
 import pytest
+from hostile_gate import gate_fixture  # noqa: F401  (the `gate` fixture)
 from waiting import gone, running, wait_for_file
 
 from phasegate.collect.process import run_command

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from hostile_gate import gate_fixture  # noqa: F401  (the `gate` fixture)
 
 from phasegate.collect.process import printable, run_command
 

@@ -8,6 +8,7 @@ import json
 import signal
 
 import pytest
+from hostile_gate import gate_fixture  # noqa: F401  (the `gate` fixture)
 from waiting import gone, wait_for_file
 
 #: A command that tells its pid, then either returns or hangs until killed.

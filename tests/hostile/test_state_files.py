@@ -8,6 +8,7 @@ import signal
 import socket
 
 import pytest
+from hostile_gate import gate_fixture  # noqa: F401  (the `gate` fixture)
 
 
 @pytest.fixture(autouse=True)

@@ -8,6 +8,7 @@ import json
 import sys
 
 import pytest
+from hostile_gate import gate_fixture  # noqa: F401  (the `gate` fixture)
 
 from phasegate import durable
 from phasegate.state import StateDir

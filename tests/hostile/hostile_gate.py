@@ -95,8 +95,10 @@ class Gate:
         )
 
 
-@pytest.fixture
-def gate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Gate:
+# Not a conftest.py: tests import `from conftest import ...` by that name, and a second
+# conftest module would shadow the suite's.
+@pytest.fixture(name="gate")
+def gate_fixture(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Gate:
     monkeypatch.chdir(tmp_path)  # the config's state dir is relative to the working folder
     (tmp_path / "policies").mkdir()
     (tmp_path / "policies" / "hostile.yaml").write_text(POLICY)
