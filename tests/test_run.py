@@ -60,11 +60,20 @@ class World:
         )
 
     @property
-    def decisions(self) -> list[dict]:
+    def log(self) -> list[dict]:
         log = self.path / ".phasegate" / "decisions.jsonl"
         if not log.exists():
             return []
         return [json.loads(line) for line in log.read_text().splitlines()]
+
+    @property
+    def decisions(self) -> list[dict]:
+        return [line for line in self.log if line["event"] == "decision"]
+
+    @property
+    def actions(self) -> list[dict]:
+        """The outcomes logged after each action ran, of every decision."""
+        return [line for line in self.log if line["event"] == "action"]
 
     def config(self, text: str) -> None:
         """Append YAML to the shipped configuration (later keys win? no: replace sections)."""
@@ -305,7 +314,9 @@ def test_phase2_rollback_deploys_verifies_and_freezes(world: World):
     assert json.loads(args_file.read_text()) == ["--tag", "v0.4.2"]
     assert "done: verify: zjj reports the last known-good version: healthy" in run.stderr
     assert "done: verify: swarm answers ok: healthy" in run.stderr
-    actions = world.decisions[-1]["actions"]
+    decision = world.decisions[-1]
+    assert [action["name"] for action in decision["actions"]] == ["deploy last known-good"]
+    actions = [a for a in world.actions if a["decision_id"] == decision["id"]]
     assert [action["ok"] for action in actions] == [True, True, True]
     # the freeze holds every phase until someone documents the root cause
     frozen = world.run("run", "--phase", "0", *CHANGE, *at(40))
@@ -527,9 +538,10 @@ def test_damaged_state_files_do_not_crash(fixtures_world: World, name, content):
     (state / name).write_text(content)
     run = fixtures_world.run("run", "--phase", "0", *CHANGE, *at(0))
     assert run.returncode == 0, run.stderr
-    if name == "decisions.jsonl":
-        lines = (state / name).read_text().split("\n")
-        assert lines[0] == "{torn" and json.loads(lines[1])["decision"]["verdict"] == "continue"
+    if name == "decisions.jsonl":  # the torn line is cut off and kept aside, never glued to
+        [line] = (state / name).read_text().splitlines()
+        assert json.loads(line)["decision"]["verdict"] == "continue"
+        assert (state / "decisions.jsonl.torn").read_text() == "{torn\n"
 
 
 def test_a_damaged_contract_baseline_makes_the_contract_unknown(fixtures_world: World):

@@ -6,6 +6,8 @@ import json
 import os
 from pathlib import Path
 
+import pytest
+
 from phasegate import durable
 from phasegate.state import StateDir
 
@@ -28,11 +30,13 @@ def test_appends_take_the_lock_before_writing(tmp_path: Path, monkeypatch):
     assert events[0] == f"flock {durable.fcntl.LOCK_EX}" and "write" in events[1:]
 
 
-def test_a_torn_last_line_does_not_swallow_the_next(tmp_path: Path):
+@pytest.mark.parametrize("torn", ['{"b": ', '{"b": 2}', '{"b": \n', "\u00e9"[:1] + "x\n"])
+def test_a_torn_tail_is_cut_off_and_kept_aside(tmp_path: Path, torn):
     log = tmp_path / "log.jsonl"
-    log.write_text('{"a": 1}\n{"b": ')
+    log.write_text('{"a": 1}\n' + torn)
     durable.append_line(log, '{"c": 3}')
-    assert log.read_text().split("\n") == ['{"a": 1}', '{"b": ', '{"c": 3}', ""]
+    assert log.read_text() == '{"a": 1}\n{"c": 3}\n'
+    assert (tmp_path / "log.jsonl.torn").read_text() == torn.rstrip("\n") + "\n"
 
 
 def test_atomic_write_leaves_no_temporary_and_a_readable_file(tmp_path: Path):

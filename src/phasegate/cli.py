@@ -16,6 +16,7 @@ from phasegate import __version__
 from phasegate.collect.collector import CollectOptions, collect, utc_now
 from phasegate.collect.config import Config, default_config_path, load_config
 from phasegate.collect.contract import record_baseline
+from phasegate.collect.process import install_stop_handlers
 from phasegate.corpus import read_corpus, read_default_corpus
 from phasegate.diff import diff, diff_exit_code
 from phasegate.durable import write_atomic
@@ -273,6 +274,7 @@ def collect_command(
     output: Path | None,
 ) -> None:
     """Run the configured checks and sources and print one facts document (JSON)."""
+    install_stop_handlers()
     config, state, options = _setup(config_path, state_dir, phase, sets, baseline)
     state.check_writable()
     collection = collect(config, state, options)
@@ -305,6 +307,7 @@ def run_command_(
     dry_run: bool,
 ) -> None:
     """Collect, evaluate and apply the verdict; every decision is appended to the log."""
+    install_stop_handlers()
     config, state, options = _setup(config_path, state_dir, phase, sets, baseline)
     policy_set = _load_policies(policies)
     outcome = run(config, policy_set, state, options, dry_run=dry_run)
@@ -337,6 +340,7 @@ def contract_group() -> None:
 )
 def contract_record_command(config_path: Path | None, output: Path | None) -> None:
     """Run the smoke commands and record their output shapes as the baseline to commit."""
+    install_stop_handlers()
     config = load_config(config_path or default_config_path())
     target = record_baseline(config, output)
     click.echo(

@@ -1,13 +1,17 @@
 """Durable writes: whole files replaced atomically, log lines appended under a lock.
 
 A reader (replay, a second runner, a person) must never see half a file or half a line,
-even when two runners write at once or the machine stops mid-write.
+even when two runners write at once or the machine stops mid-write. The state dir is
+shared with other people and tools, so nothing here follows a final symlink or waits on a
+FIFO: a state file that is not a regular file is refused, never written through.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
+import json
 import os
 import stat
 import tempfile
@@ -16,10 +20,88 @@ from pathlib import Path
 
 from phasegate.errors import InputError, Location
 
+#: Added to every open of a state file: a symlink fails (ELOOP) instead of leading
+#: elsewhere, and a FIFO opens at once instead of blocking until a writer comes.
+_SAFE_OPEN = os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
+_KINDS = (
+    (stat.S_ISLNK, "symlink"),
+    (stat.S_ISFIFO, "fifo"),
+    (stat.S_ISSOCK, "socket"),
+    (stat.S_ISCHR, "character device"),
+    (stat.S_ISBLK, "block device"),
+    (stat.S_ISDIR, "directory"),
+)
+#: Where a torn tail cut off a log is kept: `decisions.jsonl` -> `decisions.jsonl.torn`.
+TORN_SUFFIX = ".torn"
+
 
 def _unwritable(path: Path, exc: OSError) -> InputError:
     reason = exc.strerror or type(exc).__name__
     return InputError(f"cannot write: {reason}", Location(str(path)))
+
+
+def _kind(mode: int) -> str:
+    return next((name for test, name in _KINDS if test(mode)), "special file")
+
+
+def not_regular(path: Path, mode: int) -> InputError:
+    return InputError(f"not a regular file ({_kind(mode)})", Location(str(path)))
+
+
+def refuse_special(path: Path) -> None:
+    """Raise when `path` exists and is anything but a regular file (a symlink included).
+
+    Checked before opening, so a device is never even opened (opening some has effects);
+    `open_regular` checks again on the descriptor, which closes the race.
+    """
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise _unwritable(path, exc) from None
+    if not stat.S_ISREG(mode):
+        raise not_regular(path, mode)
+
+
+def open_regular(path: Path, flags: int, mode: int = 0o644) -> int:
+    """A descriptor of the regular file `path`; InputError for anything else.
+
+    OSError from the open itself (absent, permission) is left to the caller, who knows
+    whether that means "no state yet" or "cannot write".
+    """
+    refuse_special(path)
+    try:
+        descriptor = os.open(path, flags | _SAFE_OPEN, mode)
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.ENXIO):  # swapped in after the check
+            refuse_special(path)
+        raise
+    info = os.fstat(descriptor)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(descriptor)
+        raise not_regular(path, info.st_mode)
+    return descriptor
+
+
+def read_regular(path: Path, limit: int) -> bytes | None:
+    """Up to `limit` + 1 bytes of a state file, None when it does not exist."""
+    try:
+        descriptor = open_regular(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return None
+    with os.fdopen(descriptor, "rb") as handle:
+        return handle.read(limit + 1)
+
+
+@contextlib.contextmanager
+def regular_descriptor(path: Path) -> Iterator[int]:
+    """Hold a state file open (checked regular) while a reader that wants a path uses it."""
+    descriptor = open_regular(path, os.O_RDONLY)
+    try:
+        yield descriptor
+    finally:
+        os.close(descriptor)
 
 
 def _sync_folder(folder: Path) -> None:
@@ -31,15 +113,19 @@ def _sync_folder(folder: Path) -> None:
         os.close(descriptor)
 
 
-def write_atomic(path: Path, text: str, *, in_place: bool = False) -> None:
+def write_atomic(path: Path, text: str, *, in_place: bool = False, state: bool = False) -> None:
     """Write to a temporary file beside `path`, fsync, rename over it, fsync the folder.
 
     `in_place` edits a file the user owns (a policy that `fmt` rewrites): a symlink is
     followed and its target replaced, the link left alone, and the file's permission bits
     are kept; the temporary file is made beside the target, so the rename stays atomic.
+    `state` is the opposite: a state file that is a symlink, FIFO or device is refused
+    rather than silently replaced, and so is a folder on the way that is a symlink.
     """
     path = Path(path)
     mode = 0o644  # mkstemp's 0600 would hide reports
+    if state:
+        refuse_special(path)
     try:
         if in_place:
             path = Path(os.path.realpath(path))
@@ -63,14 +149,18 @@ def write_atomic(path: Path, text: str, *, in_place: bool = False) -> None:
         raise _unwritable(path, exc) from None
 
 
+def _open_for_writing(path: Path, flags: int) -> int:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return open_regular(path, flags | os.O_CREAT)
+    except OSError as exc:
+        raise _unwritable(path, exc) from None
+
+
 @contextlib.contextmanager
 def locked(path: Path) -> Iterator[None]:
     """Hold an exclusive lock on `path` (created if needed) for a read-modify-write."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError as exc:
-        raise _unwritable(path, exc) from None
+    descriptor = _open_for_writing(path, os.O_RDWR)
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX)
         yield
@@ -79,32 +169,101 @@ def locked(path: Path) -> Iterator[None]:
 
 
 def append_line(path: Path, line: str) -> None:
-    """Append one line with a single write under an exclusive lock, then fsync.
+    """Append one whole line under an exclusive lock: a single write, then fsync.
 
-    A previous writer that died mid-line left no newline at the end: the new line starts
-    on a line of its own, so only the torn line is lost, never the new one.
+    A writer that died mid-line left a torn tail; it is cut off first (and kept in
+    `<log>.torn`), so the new line never glues onto it and every line stays valid JSON.
+    A write that fails half-way is cut back, so this writer never leaves a torn tail.
     """
     if "\n" in line:
         raise ValueError("a log line cannot contain a newline")
     path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        created = not path.exists()
-        descriptor = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
-    except OSError as exc:
-        raise _unwritable(path, exc) from None
+    data = (line + "\n").encode("utf-8")
+    created = not os.path.lexists(path)
+    descriptor = _open_for_writing(path, os.O_RDWR | os.O_APPEND)
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX)
-        size = os.fstat(descriptor).st_size
-        torn = size > 0 and os.pread(descriptor, 1, size - 1) != b"\n"
-        data = ("\n" if torn else "").encode() + (line + "\n").encode("utf-8")
-        written = 0
-        while written < len(data):
-            written += os.write(descriptor, data[written:])
-        os.fsync(descriptor)
+        size = _repair_tail(path, descriptor)
+        try:
+            written = os.write(descriptor, data)
+            if written != len(data):
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            os.fsync(descriptor)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.ftruncate(descriptor, size)
+            raise
         if created:
             _sync_folder(path.parent)
     except OSError as exc:
         raise _unwritable(path, exc) from None
     finally:
         os.close(descriptor)  # closing releases the lock
+
+
+def _repair_tail(path: Path, descriptor: int) -> int:
+    """Cut a torn tail off the locked log, keeping it aside; return the new size.
+
+    Torn: bytes after the last newline, or a last line that is not JSON. Only the end is
+    looked at (the log may be large); earlier damage is for readers to skip.
+    """
+    size = os.fstat(descriptor).st_size
+    if size == 0:
+        return 0
+    end = size
+    if os.pread(descriptor, 1, size - 1) == b"\n":
+        end = size - 1  # the last line is whole: check it is JSON
+    start = _line_start(descriptor, end)
+    tail = _read_range(descriptor, start, size)
+    if end != size - 1 or not _is_json(tail[:-1]):
+        if tail.strip():
+            keep_aside(path.with_name(path.name + TORN_SUFFIX), tail.rstrip(b"\n"))
+        os.ftruncate(descriptor, start)
+        os.fsync(descriptor)
+        return start
+    return size
+
+
+def _line_start(descriptor: int, end: int) -> int:
+    """Offset just after the last newline before `end` (0 if none): bounded by the file."""
+    position = end
+    while position > 0:
+        step = min(65536, position)
+        chunk = os.pread(descriptor, step, position - step)
+        found = chunk.rfind(b"\n")
+        if found >= 0:
+            return position - step + found + 1
+        position -= step
+    return 0
+
+
+def _read_range(descriptor: int, start: int, end: int) -> bytes:
+    parts = []
+    position = start
+    while position < end:
+        chunk = os.pread(descriptor, min(1 << 20, end - position), position)
+        if not chunk:
+            break
+        parts.append(chunk)
+        position += len(chunk)
+    return b"".join(parts)
+
+
+def _is_json(raw: bytes) -> bool:
+    try:
+        json.loads(raw.decode("utf-8"))
+    except (ValueError, RecursionError):
+        return False
+    return True
+
+
+def keep_aside(path: Path, fragment: bytes) -> None:
+    """Append a cut-off fragment as a line of its own: it is evidence, never thrown away."""
+    descriptor = open_regular(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+    try:
+        data = fragment.replace(b"\n", b" ") + b"\n"
+        if os.write(descriptor, data) != len(data):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)

@@ -3,12 +3,17 @@
 Only here do verdicts turn into commands. Every argument is filled from facts through CEL
 and passed as one argv element, so a fact such as `v1; rm -rf /` stays one literal
 argument; an argument that cannot be filled stops its command instead of running it wrong.
+
+The log is written ahead: the decision, with what it is about to run, is on disk before the
+first command starts, and each command's outcome is appended after it ran. Whatever kills
+phasegate in between, the log says what may have been done.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +22,7 @@ from phasegate import cel
 from phasegate.collect.collector import CollectOptions, collect, source_variables
 from phasegate.collect.config import Action, Config
 from phasegate.collect.output import OutputError, parse_output
-from phasegate.collect.process import run_command
+from phasegate.collect.process import first_control_character, run_command
 from phasegate.digest import canonical_json
 from phasegate.errors import ExitCode, InputError
 from phasegate.evaluate import Decision, evaluate
@@ -80,6 +85,12 @@ def plan(config: Config, decision: Decision, facts: Mapping[str, Any]) -> list[S
             if isinstance(value, cel.EvalFailure):
                 problem = f"argument {index + 1} cannot be filled: {value.message}"
                 break
+            if (control := first_control_character(value)) is not None:
+                problem = (
+                    f"argument {index + 1} refused: it would contain the control character "
+                    f"U+{ord(control):04X}"
+                )
+                break
             argv.append(value)
         steps.append(
             Step(action.name, None if problem else tuple(argv), problem, action.timeout, is_deploy)
@@ -128,23 +139,40 @@ def manual_procedure(config: Config, decision: Decision, deployed: bool = False)
     return steps
 
 
-def apply(config: Config, decision: Decision, facts: Mapping[str, Any]) -> Application:
+#: Told each step's outcome as soon as it is known, so it is logged before the next starts.
+StepReport = Callable[[tuple[str, bool, str]], None]
+
+
+def apply(
+    config: Config,
+    decision: Decision,
+    facts: Mapping[str, Any],
+    steps: list[Step] | None = None,
+    report: StepReport | None = None,
+) -> Application:
     """Run the planned commands, then verify health after a deploy."""
     application = Application()
+
+    def done(outcome: tuple[str, bool, str]) -> None:
+        application.steps.append(outcome)
+        if report is not None:
+            report(outcome)
+
     deployed = False
-    for step in plan(config, decision, facts):
+    for step in plan(config, decision, facts) if steps is None else steps:
         if step.argv is None:
-            application.steps.append((step.name, False, step.problem or "not run"))
+            done((step.name, False, step.problem or "not run"))
             continue
         result = run_command(
             step.argv, timeout=step.timeout, max_output_bytes=config.max_output_bytes
         )
         ok = result.exit_code == 0 and not result.timed_out and result.failure is None
         detail = _outcome(result.exit_code, result.timed_out, result.failure, result.stderr)
-        application.steps.append((f"{step.name}: {' '.join(step.argv)}", ok, detail))
+        done((f"{step.name}: {' '.join(step.argv)}", ok, detail))
         deployed = deployed or (step.deploy and ok)
     if deployed:
-        application.steps.extend(verify(config, facts))
+        for outcome in verify(config, facts):
+            done(outcome)
     application.manual = manual_procedure(config, decision, deployed)
     return application
 
@@ -219,6 +247,74 @@ class RunOutcome:
         return exit_code(self.decision.verdict, allow_pause=allow_pause)
 
 
+class Journal:
+    """The write-ahead log of one run: the decision, then each step's outcome.
+
+    A record that cannot be written (disk full, permissions) does not stop the run: it is
+    noted, and `unrecorded` becomes the one line that tells the operator what is missing.
+    """
+
+    def __init__(self, state: StateDir) -> None:
+        self.state = state
+        self.id = uuid.uuid4().hex
+        self.decision_recorded = False
+        self.missing: list[str] = []
+        self.first_problem: str | None = None
+
+    def attempt(self, what: str, write: Callable[[], object]) -> bool:
+        try:
+            write()
+        except InputError as exc:
+            self.missing.append(what)
+            if self.first_problem is None:
+                where = f"{exc.location}: " if exc.location else ""
+                self.first_problem = where + exc.message
+            return False
+        return True
+
+    def decision(self, decision: Decision, facts: Mapping[str, Any], steps: list[Step]) -> None:
+        planned = [
+            {"name": step.name, "argv": list(step.argv)}
+            if step.argv is not None
+            else {"name": step.name, "problem": step.problem}
+            for step in steps
+        ]
+        record = {
+            "event": "decision",
+            "id": self.id,
+            "decision": decision_object(decision),
+            "facts": dict(facts),
+            "actions": planned,
+        }
+        self.decision_recorded = self.attempt(
+            "the decision", lambda: self.state.append_decision(record)
+        )
+
+    def action(self, outcome: tuple[str, bool, str]) -> None:
+        """Log one step's outcome, under the decision's id; without the decision line there
+        is nothing for it to refer to, and the missing decision is already reported."""
+        if not self.decision_recorded:
+            return
+        name, ok, detail = outcome
+        record = {
+            "event": "action",
+            "decision_id": self.id,
+            "name": name,
+            "ok": ok,
+            "detail": detail,
+        }
+        self.attempt(f"the outcome of {name}", lambda: self.state.append_decision(record))
+
+    def unrecorded(self) -> tuple[str, bool, str] | None:
+        if not self.missing:
+            return None
+        return (
+            f"record in {self.state.path}",
+            False,
+            f"not recorded: {', '.join(self.missing)} ({self.first_problem})",
+        )
+
+
 def run(
     config: Config,
     policy_set: PolicySet,
@@ -227,7 +323,11 @@ def run(
     *,
     dry_run: bool,
 ) -> RunOutcome:
-    """Collect, evaluate, apply, record: `phasegate run`. A dry run changes nothing."""
+    """Collect, evaluate, record, apply: `phasegate run`. A dry run changes nothing.
+
+    A decision that cannot be recorded is still returned (so it is printed) and a rollback
+    is still applied, since rolling back is the safe side; other verdicts run nothing then.
+    """
     if not dry_run:
         state.check_writable()
     collection = collect(config, state, options, record=not dry_run)
@@ -235,38 +335,36 @@ def run(
     decision = evaluate(facts, policy_set, state.history() if policy_set.uses_history else ())
     if dry_run:
         return RunOutcome(decision, facts.data, planned=dry_run_lines(config, decision, facts.data))
-    state.save_samples(collection.samples)
-    application = apply(config, decision, facts.data)
-    outcome = RunOutcome(decision, facts.data, application)
-    try:
-        # What protects later runs first: the freeze and the log line, then the note.
-        if decision.verdict is Verdict.ROLLBACK and decision.phase == 2:
-            change = decision.change.get("tag") or decision.change.get("commit")
-            state.set_freeze(
+    journal = Journal(state)
+    journal.attempt("the source samples", lambda: state.save_samples(collection.samples))
+    steps = plan(config, decision, facts.data)
+    # What protects later runs comes first: the freeze, then the decision, then the actions.
+    if decision.verdict is Verdict.ROLLBACK and decision.phase == 2:
+        change = decision.change.get("tag") or decision.change.get("commit")
+        journal.attempt(
+            "the freeze",
+            lambda: state.set_freeze(
                 f"phase 2 rollback of {change}: document the root cause, then "
                 "`phasegate unfreeze --reason ...`",
                 decision.collected_at,
-            )
-        state.append_decision(
-            {
-                "decision": decision_object(decision),
-                "facts": dict(facts.data),
-                "actions": [
-                    {"name": name, "ok": ok, "detail": detail}
-                    for name, ok, detail in application.steps
-                ],
-            }
+            ),
         )
-        if decision.verdict is Verdict.ROLLBACK:
+    journal.decision(decision, facts.data, steps)
+    if journal.decision_recorded or decision.verdict is Verdict.ROLLBACK:
+        application = apply(config, decision, facts.data, steps, journal.action)
+    else:
+        application = Application(
+            [(step.name, False, "not run: the decision could not be recorded") for step in steps]
+        )
+    outcome = RunOutcome(decision, facts.data, application)
+    if decision.verdict is Verdict.ROLLBACK:
+
+        def note() -> None:
             outcome.note = _write_note(state, policy_set, decision, facts.data, application)
-    except InputError as exc:
-        application.steps.append(
-            (
-                f"record the decision in {state.path}",
-                False,
-                f"{exc.location}: {exc.message}" if exc.location else exc.message,
-            )
-        )
+
+        journal.attempt("the remediation note", note)
+    if (missing := journal.unrecorded()) is not None:
+        application.steps.append(missing)
     return outcome
 
 

@@ -3,23 +3,35 @@
 Samples let the collector diff counters between runs (new failures, closed beads), the
 phase record gives `phase_started_at`, a freeze blocks deployments after a Phase 2
 rollback, and `decisions.jsonl` is the recording that offline replay reads. Damaged state
-fails closed: an unreadable freeze file still freezes.
+fails closed: an unreadable freeze file still freezes. A state file that is not a regular
+file (a symlink, FIFO, device or socket) is refused outright: reading it could hang and
+writing it could land outside the state dir.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from phasegate.digest import canonical_json
-from phasegate.durable import append_line, locked, write_atomic
+from phasegate.durable import (
+    TORN_SUFFIX,
+    append_line,
+    locked,
+    not_regular,
+    read_regular,
+    refuse_special,
+    regular_descriptor,
+    write_atomic,
+)
 from phasegate.errors import InputError, Location
 from phasegate.facts import Facts
-from phasegate.loading import load_document
+from phasegate.loading import MAX_BYTES, parse_json
 from phasegate.recording import instant, read_recording
 
 DECISIONS = "decisions.jsonl"
@@ -29,32 +41,70 @@ FREEZE = "freeze.json"
 FREEZE_LOG = "freeze-log.jsonl"
 REMEDIATION = "remediation"
 LOCK = ".lock"
+#: Every file phasegate keeps in the state dir: each must be a regular file or absent.
+FILES = (
+    DECISIONS,
+    DECISIONS + TORN_SUFFIX,
+    SAMPLES,
+    PHASE,
+    FREEZE,
+    FREEZE_LOG,
+    FREEZE_LOG + TORN_SUFFIX,
+    LOCK,
+)
 
 
 @dataclass(frozen=True)
 class StateDir:
     path: Path
 
-    def _read(self, name: str) -> Any:
-        """The file's data, or None when absent or unreadable (callers decide what that means)."""
+    def _load(self, name: str) -> tuple[bool, Any]:
+        """(whether the file exists, its data or None when unreadable): callers decide what
+        damage means. Not a regular file: InputError, whatever the caller."""
         file = self.path / name
-        if not file.exists():
-            return None
         try:
-            return load_document(file).data
-        except InputError:
-            return None
+            raw = read_regular(file, MAX_BYTES)
+        except (FileNotFoundError, NotADirectoryError):
+            return False, None
+        except OSError:
+            return True, None
+        if raw is None:
+            return False, None
+        try:
+            return True, parse_json(raw.decode("utf-8-sig"), str(file)).data
+        except (InputError, ValueError):  # UnicodeDecodeError is a ValueError
+            return True, None
+
+    def _read(self, name: str) -> Any:
+        return self._load(name)[1]
 
     def _write(self, name: str, value: Any) -> None:
-        write_atomic(self.path / name, json.dumps(value, indent=2, sort_keys=True) + "\n")
+        text = json.dumps(value, indent=2, sort_keys=True) + "\n"
+        write_atomic(self.path / name, text, state=True)
+
+    def _remediation_folder(self) -> Path:
+        """The notes folder, refused when it is a symlink: notes must stay in the state dir."""
+        folder = self.path / REMEDIATION
+        try:
+            mode = os.lstat(folder).st_mode
+        except FileNotFoundError:
+            return folder
+        except OSError as exc:
+            raise InputError(f"cannot write: {exc.strerror}", Location(str(folder))) from None
+        if not (stat.S_ISDIR(mode) or stat.S_ISREG(mode)):  # a plain file: mkdir says so
+            raise not_regular(folder, mode)
+        return folder
 
     def check_writable(self) -> None:
-        """Fail before running anything when results could not be kept."""
+        """Fail before running anything when results could not be kept, or would be kept
+        somewhere else than the state dir."""
         try:
             self.path.mkdir(parents=True, exist_ok=True)
             with tempfile.NamedTemporaryFile(dir=self.path, prefix=".write-test-"):
                 pass
-            (self.path / REMEDIATION).mkdir(exist_ok=True)
+            for name in FILES:
+                refuse_special(self.path / name)
+            self._remediation_folder().mkdir(exist_ok=True)
             for name in (DECISIONS, REMEDIATION):
                 target = self.path / name
                 usable = target.is_dir() if name == REMEDIATION else not target.is_dir()
@@ -100,9 +150,9 @@ class StateDir:
     def freeze(self) -> dict[str, Any] | None:
         """The active freeze; a freeze file that cannot be read still freezes."""
         file = self.path / FREEZE
-        if not file.exists():
+        exists, value = self._load(FREEZE)
+        if not exists:
             return None
-        value = self._read(FREEZE)
         if isinstance(value, dict) and value.get("active") is True:
             return {
                 key: value[key]
@@ -134,16 +184,28 @@ class StateDir:
         return True
 
     def history(self) -> tuple[Facts, ...]:
-        """The facts of every logged decision: what `for:` and `history` look back on."""
+        """The facts of every logged decision: what `for:` and `history` look back on.
+
+        Action lines and decisions whose actions never finished are kept as they are: the
+        recording reader takes the facts of decision lines and skips every other line.
+        """
         log = self.path / DECISIONS
-        return read_recording(log).snapshots if log.exists() else ()
+        try:
+            with regular_descriptor(log) as descriptor:
+                # The checked descriptor, reopened by name: the file cannot be swapped.
+                by_descriptor = Path(f"/proc/self/fd/{descriptor}")
+                return read_recording(by_descriptor if by_descriptor.exists() else log).snapshots
+        except (FileNotFoundError, NotADirectoryError):
+            return ()
+        except OSError as exc:
+            raise InputError(f"cannot read: {exc.strerror}", Location(str(log))) from None
 
     def append_decision(self, record: dict[str, Any]) -> None:
         append_line(self.path / DECISIONS, canonical_json(record))
 
     def write_remediation(self, name: str, text: str) -> Path:
-        target = self.path / REMEDIATION / name
-        write_atomic(target, text)
+        target = self._remediation_folder() / name
+        write_atomic(target, text, state=True)
         return target
 
 

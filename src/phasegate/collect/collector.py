@@ -19,7 +19,7 @@ from phasegate import cel
 from phasegate.collect import contract as contract_shapes
 from phasegate.collect.config import Config, Source
 from phasegate.collect.output import OutputError, ParsedOutput, parse_output
-from phasegate.collect.process import CommandResult, run_command
+from phasegate.collect.process import CommandResult, printable, run_command
 from phasegate.errors import InputError, Location, UsageProblem
 from phasegate.facts import Facts, facts_from_data, load_facts
 from phasegate.loading import INT64_MAX, INT64_MIN, checked_data, load_document, loads_strict
@@ -126,6 +126,7 @@ def collect(
         facts["phase_started_at"] = state.phase_started_at(
             commit, int(phase), collected_at, record=record
         )
+    facts = _printable_values(facts)
     _drop_invalid_collected(facts, unknown, collected)
     if unknown and isinstance(facts.setdefault("extra", {}), dict):
         facts["extra"]["phasegate_unknown"] = dict(sorted(unknown.items()))
@@ -272,7 +273,7 @@ def _read_source(source: Source, config: Config) -> CommandResult:
     return CommandResult(
         (name,),
         0,
-        raw[: config.max_output_bytes].decode("utf-8", "replace"),
+        printable(raw[: config.max_output_bytes].decode("utf-8", "replace")),
         "",
         0,
         truncated=len(raw) > config.max_output_bytes,
@@ -439,6 +440,18 @@ def _drop_invalid_collected(
             if isinstance(parent, dict) and parts[-1] in parent:
                 del parent[parts[-1]]
                 unknown[owner] = f"invalid collected value: {message}"
+
+
+def _printable_values(value: Any) -> Any:
+    """Control characters decoded away from output can come back through JSON escapes
+    (`"\\u0000"`), baselines or the environment: none of them reaches the facts."""
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, list):
+        return [_printable_values(item) for item in value]
+    if isinstance(value, dict):
+        return {printable(key): _printable_values(item) for key, item in value.items()}
+    return value
 
 
 def _finite(value: Any) -> bool:

@@ -2,17 +2,24 @@
 
 Tools under test can hang, print without end or spawn children; the collector must survive
 all of that and report what happened, so a probe never raises for the command's behaviour.
+No child outlives phasegate: each runs in its own process group, which is killed when the
+command ends (a background child holding the pipes included), when phasegate is stopped by
+SIGTERM, SIGINT or SIGHUP, and, on Linux, the child itself when phasegate is killed outright.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from types import FrameType
 from typing import IO
 
 #: Exit codes used when there is no real one, as shells do.
@@ -20,6 +27,27 @@ EXIT_TIMED_OUT = 124
 EXIT_NOT_EXECUTABLE = 126
 EXIT_NOT_FOUND = 127
 TAIL_CHARS = 2000
+#: How long the pipes are still read after the command exited: a background child that
+#: keeps them open must not hold phasegate until the timeout.
+PIPE_GRACE = 0.5
+#: How long a stopped phasegate lets its children end on SIGTERM before SIGKILL.
+STOP_GRACE = 1.0
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+#: NUL, C0 and C1 controls but newline and tab, and DEL: they mean nothing in a fact and
+#: turn into terminal escapes, truncated C strings or `embedded null byte` further on.
+_CONTROL = [*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0)]
+_REPLACE = dict.fromkeys(_CONTROL, "\ufffd")
+
+
+def printable(text: str) -> str:
+    """`text` with every control character but newline and tab replaced by U+FFFD, which
+    shows that something was there; CRLF line ends become plain newlines first."""
+    return text.replace("\r\n", "\n").translate(_REPLACE)
+
+
+def first_control_character(text: str) -> str | None:
+    return next((char for char in text if ord(char) in _REPLACE), None)
 
 
 @dataclass(frozen=True)
@@ -62,7 +90,87 @@ class _CappedReader(threading.Thread):
             pass
 
     def text(self) -> str:
-        return b"".join(self.chunks).decode("utf-8", errors="replace")
+        return printable(b"".join(self.chunks).decode("utf-8", errors="replace"))
+
+
+_PR_SET_PDEATHSIG = 1
+_libc: ctypes.CDLL | None = None
+if sys.platform.startswith("linux"):
+    try:
+        _libc = ctypes.CDLL(None, use_errno=True)
+    except OSError:  # pragma: no cover - a Linux without a loadable libc
+        _libc = None
+
+
+def _die_with(parent: int) -> Callable[[], None] | None:
+    """What the child runs before exec: be killed when phasegate dies, even by SIGKILL.
+
+    The parent-death signal follows the thread that forked, so commands are started from
+    the main thread. A parent that died before prctl ran is caught by the getppid check.
+    """
+    libc = _libc
+    if libc is None:
+        return None
+
+    def arm() -> None:
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:
+            os._exit(EXIT_NOT_EXECUTABLE)
+
+    return arm
+
+
+#: Process groups of the commands running now, for the stop handler to kill.
+_running: set[int] = set()
+_running_lock = threading.RLock()  # re-entered by a stop handler during Popen
+
+
+def kill_running(grace: float = STOP_GRACE) -> int:
+    """SIGTERM every running command's group, SIGKILL what is left after `grace`."""
+    with _running_lock:
+        groups = sorted(_running)
+    for group in groups:
+        _signal_group(group, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while groups and time.monotonic() < deadline:
+        if not any(_alive(group) for group in groups):
+            break
+        time.sleep(0.02)
+    for group in groups:
+        _signal_group(group, signal.SIGKILL)
+    return len(groups)
+
+
+def _alive(pid: int) -> bool:
+    """Whether the group leader still runs (not yet exited; a zombie does not run)."""
+    try:
+        return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None
+    except ChildProcessError:
+        return False
+
+
+def _signal_group(group: int, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(group, signum)
+
+
+def install_stop_handlers() -> None:
+    """On SIGTERM, SIGINT or SIGHUP: kill every running command, then exit 128+signum.
+
+    For commands that run children (collect, run, contract record); only the main thread
+    may install handlers, and the exit unwinds normally so open files are closed.
+    """
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        for other in STOP_SIGNALS:
+            signal.signal(other, signal.SIG_IGN)  # a second signal must not cut this short
+        killed = kill_running()
+        name = signal.Signals(signum).name
+        sys.stderr.write(f"phasegate: stopped by {name}; killed {killed} running command(s)\n")
+        raise SystemExit(128 + signum)
+
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, stop)
 
 
 def run_command(
@@ -76,16 +184,21 @@ def run_command(
     """Run `argv` without a shell; on timeout kill its whole process group."""
     started = time.monotonic()
     argv = tuple(argv)
+    if any("\0" in part for part in argv):
+        return _not_run(argv, EXIT_NOT_EXECUTABLE, "refused: an argument holds a NUL", started)
     try:
-        process = subprocess.Popen(
-            argv,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-            env=dict(env) if env is not None else None,
-            cwd=cwd,
-        )
+        with _running_lock:  # registered before a stop handler could miss it
+            process = subprocess.Popen(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                start_new_session=True,
+                preexec_fn=_die_with(os.getpid()),
+                env=dict(env) if env is not None else None,
+                cwd=cwd,
+            )
+            _running.add(process.pid)
     except FileNotFoundError:
         return _not_run(argv, EXIT_NOT_FOUND, f"command not found: {argv[0]}", started)
     except PermissionError:
@@ -97,17 +210,23 @@ def run_command(
     err = _CappedReader(process.stderr, max_output_bytes)
     out.start()
     err.start()
-    timed_out = False
     try:
-        exit_code = process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        timed_out = True
+        timed_out = not _exited(process.pid, timeout)
+        if not timed_out:
+            # A background child may still hold the pipes: read what it prints for a moment.
+            out.join(timeout=PIPE_GRACE)
+            err.join(timeout=PIPE_GRACE)
+        # The leader is exited but not reaped, so its group id cannot have been reused.
         _kill_group(process)
-        process.wait()
-        exit_code = EXIT_TIMED_OUT
-    # A child that escaped the group could hold the pipes open: do not wait for it forever.
-    out.join(timeout=5)
-    err.join(timeout=5)
+        exit_code = process.wait()
+        if timed_out:
+            exit_code = EXIT_TIMED_OUT
+    finally:
+        with _running_lock:
+            _running.discard(process.pid)
+    # Killed with the group, no writer is left; a child that left the group is not waited for.
+    out.join(timeout=PIPE_GRACE)
+    err.join(timeout=PIPE_GRACE)
     if exit_code < 0:
         exit_code = 128 - exit_code  # killed by a signal, as a shell reports it
     return CommandResult(
@@ -119,6 +238,19 @@ def run_command(
         timed_out=timed_out,
         truncated=out.truncated or err.truncated,
     )
+
+
+def _exited(pid: int, timeout: float) -> bool:
+    """Wait up to `timeout` for `pid` to exit, leaving it unreaped (WNOWAIT)."""
+    deadline = time.monotonic() + timeout
+    delay = 0.001
+    while _alive(pid):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return False
+        time.sleep(min(delay, remaining))
+        delay = min(delay * 2, 0.05)
+    return True
 
 
 def _kill_group(process: subprocess.Popen[bytes]) -> None:

@@ -1,0 +1,63 @@
+"""No child outlives phasegate: not a background child holding the pipes, not a command
+running when phasegate is stopped by a signal, not one when phasegate is killed outright."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from hostile_gate import gate_fixture  # noqa: F401  (the `gate` fixture)
+from waiting import gone, running, wait_for_file
+
+from phasegate.collect.process import run_command
+
+
+def test_a_background_child_holding_the_pipes_is_killed_and_its_output_kept():
+    result = run_command(
+        ["sh", "-c", "sleep 123 & echo $!; echo started"], timeout=300, max_output_bytes=1000
+    )
+    pid, said = result.stdout.split()
+    assert said == "started" and result.exit_code == 0 and not result.timed_out
+    assert gone(int(pid))
+
+
+def test_a_killed_phasegate_takes_its_running_command_with_it(tmp_path):
+    pidfile = tmp_path / "child.pid"
+    script = textwrap.dedent(f"""\
+        from phasegate.collect.process import run_command
+        run_command(["sh", "-c", 'echo $$ > "$0"; exec sleep 300', "{pidfile}"],
+                    timeout=300, max_output_bytes=100)
+        """)
+    parent = subprocess.Popen([sys.executable, "-c", script])
+    try:
+        child = int(wait_for_file(pidfile))
+        assert running(child)
+    finally:
+        parent.kill()
+        parent.wait(timeout=60)
+    assert gone(child)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
+def test_a_stopped_phasegate_kills_every_running_group_then_exits_128_plus_signal(gate, signum):
+    pids = gate.path / "pids"
+    gate.configure(f"""\
+    checks:
+      slow:
+        command: [sh, -c, 'sleep 300 & echo $$ $! > "$0"; wait', {pids}]
+        timeout: 600
+    """)
+    phasegate = gate.spawn("continue", 0)
+    try:
+        leader, background = map(int, wait_for_file(pids).split())
+        os.kill(phasegate.pid, signum)
+        _, err = phasegate.communicate(timeout=60)
+    finally:
+        phasegate.kill()
+    assert phasegate.returncode == 128 + signum
+    assert f"stopped by {signal.Signals(signum).name}" in err
+    assert gone(leader) and gone(background)

@@ -1,0 +1,78 @@
+"""Control characters in tool output never reach facts, and an action argument that would
+carry one is refused (exit 4) instead of crashing `run` with `embedded null byte`."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hostile_gate import gate_fixture  # noqa: F401  (the `gate` fixture)
+
+from phasegate.collect.process import printable, run_command
+
+
+def test_printable_keeps_newlines_and_tabs_and_marks_every_other_control():
+    controls = "".join(chr(code) for code in [*range(0x20), 0x7F, *range(0x80, 0xA0)])
+    cleaned = printable("a\r\nb" + controls + "é€")
+    assert cleaned.startswith("a\nb") and cleaned.endswith("é€")
+    assert set(cleaned[3:-2]) == {"\ufffd", "\n", "\t"}
+    assert cleaned.count("\n") == 2 and cleaned.count("\t") == 1
+
+
+def test_command_output_is_decoded_without_control_characters():
+    result = run_command(
+        ["printf", "zjj 0.4.4\\000evil\\033[31m\\n"], timeout=60, max_output_bytes=1000
+    )
+    assert result.stdout == "zjj 0.4.4\ufffdevil\ufffd[31m\n"
+
+
+def zjj_standin(gate) -> None:
+    """A `zjj --version` printing a NUL, and a rollback action that passes the version on."""
+    standin = gate.path / "zjj"
+    standin.write_text("#!/bin/sh\nprintf 'zjj 0.4.4\\000evil\\n'\n")
+    standin.chmod(0o755)
+    gate.configure(f"""\
+    sources:
+      - name: zjj-version
+        command: [{standin}, --version]
+        parse: text
+        facts:
+          deployed_version: stdout.capture('[0-9]+[.][0-9]+[.][0-9]+[^ \\t\\r\\n]*')
+    actions:
+      rollback:
+        - name: announce
+          command: [echo, "{{{{ facts.deployed_version }}}}"]
+    """)
+
+
+def test_a_nul_in_a_tools_output_does_not_crash_run(gate, monkeypatch, capsys):
+    zjj_standin(gate)
+    code = gate.cli(*gate.run_args("rollback", 2), monkeypatch=monkeypatch)
+    out, err = capsys.readouterr()
+    assert code == 20, err
+    assert out.startswith("ROLLBACK")
+    assert "internal error" not in err
+    decision = json.loads(gate.log.read_text().splitlines()[0])
+    assert decision["facts"]["deployed_version"] == "0.4.4\ufffdevil"
+
+
+@pytest.mark.parametrize(("escape", "code"), [("\\0", "U+0000"), ("\\e", "U+001B")])
+def test_an_action_argument_with_a_control_character_is_refused(
+    gate, monkeypatch, capsys, escape, code
+):
+    marker = gate.path / "ran"
+    gate.configure(f"""\
+    params:
+      tag: "v1{escape}x"
+    actions:
+      rollback:
+        - name: tag
+          command: [touch, {marker}, "{{{{ params.tag }}}}"]
+    """)
+    exit_code = gate.cli(*gate.run_args("rollback", 2), monkeypatch=monkeypatch)
+    err = capsys.readouterr().err
+    assert exit_code == 4, err
+    assert f"FAILED: tag: argument 3 refused: it would contain the control character {code}" in (
+        err
+    )
+    assert not marker.exists()
