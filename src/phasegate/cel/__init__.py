@@ -19,7 +19,7 @@ from phasegate.cel.expression import (
 )
 from phasegate.cel.lexer import FactRead
 from phasegate.cel.runtime import MISSING, Bindings, EvalFailure, lookup, run
-from phasegate.cel.values import format_value, type_name
+from phasegate.cel.values import format_value, jsonable, type_name
 from phasegate.errors import PhasegateError
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
     "compile_expression",
     "evaluate",
     "format_value",
+    "jsonable",
     "lookup",
     "run",
     "type_name",
