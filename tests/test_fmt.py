@@ -735,8 +735,8 @@ def test_any_scalar_style_of_valid_cel_formats_idempotently_to_the_same_policy(
 # --- depth, links, modes -------------------------------------------------------------------
 
 
-def nested_policy(levels: int) -> str:
-    return HEAD + f"    when: {'(' * levels}phase  ==  1{')' * levels}\n    verdict: pause\n"
+def nested_policy(levels: int, inner: str = "phase  ==  1") -> str:
+    return HEAD + f"    when: {'(' * levels}{inner}{')' * levels}\n    verdict: pause\n"
 
 
 def test_an_expression_nested_too_deeply_is_a_located_error_and_nothing_is_written(
@@ -752,12 +752,20 @@ def test_an_expression_nested_too_deeply_is_a_located_error_and_nothing_is_writt
 
 
 def test_an_expression_as_deep_as_loading_accepts_is_formatted(tmp_path: Path) -> None:
-    # One depth limit (phasegate.cel) for both, so fmt never refuses a file that loads.
-    path = write(tmp_path, "d.yaml", nested_policy(200))
-    load_policy_set(tmp_path)
-    result = run_cli("fmt", str(tmp_path))
-    assert result.returncode == 0, result.stderr
-    assert path.read_text(encoding="utf-8") == nested_policy(200).replace("  ==  ", " == ")
+    # fmt never refuses a file that loads: the engine nests at most 32 levels, and loading
+    # caps operator chains (which the engine takes at any length) at what cel-python parses.
+    chain = " ||  ".join(["phase  ==  1"] * 1000)
+    for name, text in (("d.yaml", nested_policy(32)), ("c.yaml", nested_policy(0, chain))):
+        path = write(tmp_path, name, text)
+        load_policy_set(tmp_path)
+        result = run_cli("fmt", str(tmp_path))
+        assert result.returncode == 0, result.stderr
+        wanted = text.replace("  ==  ", " == ").replace(" ||  ", " || ")
+        assert path.read_text(encoding="utf-8") == wanted
+        path.unlink()
+    write(tmp_path, "c.yaml", nested_policy(0, " || ".join(["phase == 1"] * 1002)))
+    with pytest.raises(InputError, match="1001 of the operators !, -, && and \\|\\|; at most 1000"):
+        load_policy_set(tmp_path)
 
 
 def test_a_symlinked_policy_is_written_through_the_link_keeping_modes(tmp_path: Path) -> None:

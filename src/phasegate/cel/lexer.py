@@ -69,6 +69,8 @@ class Scan:
     #: The most comprehensions open at once (`a.all(x, b.exists(y, ...))` is 2).
     comprehension_depth: int
     divides: bool
+    #: How many `!`, `-`, `&&` and `||` tokens: each can nest the syntax tree one level.
+    chaining: int = 0
 
 
 class LexError(ValueError):
@@ -150,7 +152,13 @@ def scan(text: str, variables: tuple[str, ...]) -> Scan:
                 continue
         i += 1
     divides = any(tok.text == "/" for tok in toks)
-    return Scan(tuple(reads), tuple(patterns), deepest, divides)
+    chaining = sum(1 for tok in toks if tok.text in _CHAINING)
+    return Scan(tuple(reads), tuple(patterns), deepest, divides, chaining)
+
+
+#: Operators the engine accepts in chains of any length (it balances `&&` and `||`, and
+#: unary operators do not count toward its nesting limit).
+_CHAINING = frozenset({"!", "-", "&&", "||"})
 
 
 def _path(toks: list[Token], start: int) -> tuple[tuple[str, ...], int]:
