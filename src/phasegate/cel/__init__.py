@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from functools import lru_cache
 
+from phasegate.cel.environment import declarations as expression_declarations
 from phasegate.cel.expression import (
     VARIABLES,
     CelSyntaxError,
@@ -33,6 +34,7 @@ __all__ = [
     "FactRead",
     "compile_expression",
     "evaluate",
+    "expression_declarations",
     "format_value",
     "jsonable",
     "lookup",
