@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
+from phasegate.errors import single_line
 from phasegate.evaluate import Decision, RuleResult, RuleStatus
 from phasegate.verdict import Verdict
 
 _COLORS = {Verdict.CONTINUE: "32", Verdict.PAUSE: "33", Verdict.ROLLBACK: "31"}
-
-
-def single_line(text: object) -> str:
-    """Text from facts, shown on one line: a newline or escape code in a fact must not forge
-    a line such as "CONTINUE ..." in a CI log."""
-    return "".join(
-        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in str(text)
-    )
 
 
 def _paint(text: str, verdict: Verdict, color: bool) -> str:
