@@ -231,7 +231,7 @@ def test_added_and_removed_rules(repo):
     with (repo / "policies" / "freeze.yaml").open("a", encoding="utf-8") as handle:
         handle.write(
             "  - id: freeze.scheduled\n"
-            "    when: has(facts.labels.freeze_window)\n"
+            "    when: has(facts.labels) && has(facts.labels.freeze_window)\n"
             "    verdict: pause\n"
         )
     document = diff_json(repo)
@@ -628,3 +628,23 @@ def test_schema_command_prints_the_diff_schema():
     result = run_cli("schema", "diff")
     assert result.returncode == 0
     assert json.loads(result.stdout) == SCHEMA
+
+
+def test_the_diff_core_imports_no_renderer():
+    """Core modules hand plain data to the renderers, never the other way round."""
+    import ast
+
+    import phasegate.diff
+    import phasegate.policysource
+
+    for module in (phasegate.diff, phasegate.policysource):
+        tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+        imported = [
+            node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+        ] + [
+            alias.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Import)
+            for alias in node.names
+        ]
+        assert not [name for name in imported if name.startswith("phasegate.report")], module

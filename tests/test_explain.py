@@ -78,7 +78,7 @@ def test_or_is_split_into_its_operands_and_trimmed_to_the_deciding_one():
     expression = cel.compile_expression(
         "facts.state.corruption_indicators > 0 || !facts.state.db_integrity_ok"
     )
-    tree = trace(expression, {"facts": cel.to_cel(data)}, {"facts": data})
+    tree = trace(expression, cel.Bindings({"facts": data}))
     assert tree.kind is Kind.OR and tree.outcome is Outcome.TRUE
     assert [child.text for child in tree.children] == [
         "facts.state.corruption_indicators > 0",
@@ -97,7 +97,7 @@ def test_or_is_split_into_its_operands_and_trimmed_to_the_deciding_one():
 def test_a_failing_operand_that_did_not_decide_is_kept_but_not_deciding():
     data = healthy()
     expression = cel.compile_expression("has(facts.freeze) && facts.freeze.active")
-    tree = trace(expression, {"facts": cel.to_cel(data)}, {"facts": data})
+    tree = trace(expression, cel.Bindings({"facts": data}))
     assert tree.outcome is Outcome.FALSE
     right = tree.children[1]
     assert (right.outcome, right.error) == (Outcome.ERROR, "missing fact: facts.freeze.active")
@@ -107,7 +107,7 @@ def test_a_failing_operand_that_did_not_decide_is_kept_but_not_deciding():
 def test_nested_or_inside_and_and_positions_within_the_condition():
     text = "facts.a > 1 &&\n  (facts.b || facts.c)"
     data = {"a": 2, "b": False, "c": True}
-    tree = trace(cel.compile_expression(text), {"facts": cel.to_cel(data)}, {"facts": data})
+    tree = trace(cel.compile_expression(text), cel.Bindings({"facts": data}))
     inner = tree.children[1]
     assert inner.kind is Kind.OR and inner.text == "facts.b || facts.c"
     assert (inner.line, inner.col) == (2, 4)
@@ -122,7 +122,7 @@ def test_nested_or_inside_and_and_positions_within_the_condition():
 def test_the_branch_not_taken_is_not_evaluated():
     text = "facts.a ? facts.missing > 1 : facts.b == 2"
     data = {"a": False, "b": 2}
-    tree = trace(cel.compile_expression(text), {"facts": cel.to_cel(data)}, {"facts": data})
+    tree = trace(cel.compile_expression(text), cel.Bindings({"facts": data}))
     assert tree.kind is Kind.CONDITIONAL and tree.outcome is Outcome.TRUE
     assert tree.children[1].outcome is Outcome.UNEVALUATED
     assert tree.children[2].outcome is Outcome.TRUE
@@ -132,7 +132,7 @@ def test_the_branch_not_taken_is_not_evaluated():
 def test_comprehension_macros_are_leaves():
     text = "facts.items.exists(i, i > 2) || facts.items.all(i, i > 0)"
     data = {"items": [1, 3]}
-    tree = trace(cel.compile_expression(text), {"facts": cel.to_cel(data)}, {"facts": data})
+    tree = trace(cel.compile_expression(text), cel.Bindings({"facts": data}))
     assert [(c.kind, c.outcome) for c in tree.children] == [
         (Kind.VALUE, Outcome.TRUE),
         (Kind.VALUE, Outcome.TRUE),
@@ -175,13 +175,13 @@ def expressions(depth: int) -> st.SearchStrategy[str]:
 )
 def test_every_tree_is_consistent_and_its_root_is_the_interpreters_answer(text, data):
     expression = cel.compile_expression(text)
-    variables, plain = {"facts": cel.to_cel(data)}, {"facts": data}
-    tree = trace(expression, variables, plain)
-    reference = cel.run(expression, variables, plain)
+    bindings = cel.Bindings({"facts": data})
+    tree = trace(expression, bindings)
+    reference = cel.run(expression, bindings)
     if isinstance(reference, cel.EvalFailure):
         assert tree.outcome is Outcome.ERROR and tree.error == reference.message
     else:
-        assert tree.value == cel.to_plain(reference)
+        assert tree.value == reference
     consistent(tree)
 
 
@@ -283,8 +283,10 @@ def test_bool_literals_have_positions_so_every_node_is_located(tmp_path: Path):
     assert rule["trace"]["children"][0]["outcome"] == "true"  # the && is evaluated whole
 
 
-def test_a_condition_too_deep_for_the_interpreter_keeps_the_gates_decision(tmp_path: Path):
-    deep = "!(" * 60 + "facts.phase == 1" + ")" * 60
+def test_a_condition_too_deep_to_trace_keeps_the_gates_decision(tmp_path: Path):
+    # The engine takes long operator chains (loading allows 1000 operators) that the
+    # recursive tree walk cannot follow: the decision stands, without a tree.
+    deep = "!" * 998 + "(facts.phase == 1)"
     policies = tmp_path / "policies"
     policies.mkdir()
     (policies / "p.yaml").write_text(

@@ -608,23 +608,53 @@ def test_a_more_indented_line_of_a_folded_message_is_not_refused_end_to_end(
 
 # --- property: any scalar style, any valid CEL -----------------------------------------------
 
-ATOMS = ["facts.metrics.error_rate", "phase", "1", "2.5", "'a  b'", '"q\\"t"', "true", "null"]
-BINARY = ["&&", "||", "==", "!=", "<", ">=", "+", "*", "in"]
+
+def _tokens(*parts: object) -> list[str]:
+    return [token for part in parts for token in (part if isinstance(part, list) else [part])]
+
+
+def _typed(atoms: list[str], join: list[str]) -> st.SearchStrategy[list[str]]:
+    """Arithmetic over one type: the engine type-checks at load, and int and double do not
+    mix (the generator used to mix them freely, as cel-python let a file load that way)."""
+    return st.recursive(
+        st.sampled_from(atoms).map(lambda text: [text]),
+        lambda inner: st.one_of(
+            st.tuples(inner, st.sampled_from(join), inner).map(lambda t: _tokens(*t)),
+            inner.map(lambda p: _tokens("-", "(", p, ")")),
+        ),
+        max_leaves=3,
+    )
+
+
+DOUBLES = _typed(["facts.metrics.error_rate", "2.5"], ["+", "*"])
+INTS = _typed(["phase", "1"], ["+", "*"]) | _typed(["1"], ["+"]).map(
+    lambda p: _tokens("size", "(", "[", p, ",", "1", "]", ")")
+)
+STRINGS = st.sampled_from(["'a  b'", '"q\\"t"']).map(lambda text: [text])
+COMPARISONS = st.one_of(
+    st.tuples(DOUBLES, st.sampled_from(["==", "!=", "<", ">="]), DOUBLES),
+    st.tuples(INTS, st.sampled_from(["==", "!=", "<", ">="]), INTS),
+    st.tuples(STRINGS, st.sampled_from(["==", "!="]), STRINGS),
+    st.tuples(INTS, st.just("in"), INTS.map(lambda p: _tokens("[", p, ",", "1", "]"))),
+).map(lambda t: _tokens(*t))
+BOOLS = st.one_of(
+    st.just(["true"]),
+    st.just(["facts.metrics.error_rate", "==", "null"]),
+    st.just(["has", "(", "facts.owners", ")"]),
+    COMPARISONS,
+)
 
 
 def _compound(inner: st.SearchStrategy[list[str]]) -> st.SearchStrategy[list[str]]:
     return st.one_of(
-        st.tuples(inner, st.sampled_from(BINARY), inner).map(lambda t: [*t[0], t[1], *t[2]]),
+        st.tuples(inner, st.sampled_from(["&&", "||"]), inner).map(lambda t: _tokens(*t)),
         inner.map(lambda p: ["!", "(", *p, ")"]),
-        inner.map(lambda p: ["-", "(", *p, ")"]),
-        inner.map(lambda p: ["size", "(", "[", *p, ",", "1", "]", ")"]),
         st.tuples(inner, inner, inner).map(lambda t: [*t[0], "?", *t[1], ":", *t[2]]),
-        st.just(["has", "(", "facts.owners", ")"]),
     )
 
 
-#: Valid CEL as a list of tokens (dotted names and literals kept whole).
-CEL_PIECES = st.recursive(st.sampled_from(ATOMS).map(lambda text: [text]), _compound, max_leaves=8)
+#: Valid, well-typed CEL as a list of tokens (dotted names and literals kept whole).
+CEL_PIECES = st.recursive(BOOLS, _compound, max_leaves=4)
 
 
 #: Between two tokens: spaces, a line break, a blank line.
@@ -735,8 +765,8 @@ def test_any_scalar_style_of_valid_cel_formats_idempotently_to_the_same_policy(
 # --- depth, links, modes -------------------------------------------------------------------
 
 
-def nested_policy(levels: int) -> str:
-    return HEAD + f"    when: {'(' * levels}phase  ==  1{')' * levels}\n    verdict: pause\n"
+def nested_policy(levels: int, inner: str = "phase  ==  1") -> str:
+    return HEAD + f"    when: {'(' * levels}{inner}{')' * levels}\n    verdict: pause\n"
 
 
 def test_an_expression_nested_too_deeply_is_a_located_error_and_nothing_is_written(
@@ -752,12 +782,20 @@ def test_an_expression_nested_too_deeply_is_a_located_error_and_nothing_is_writt
 
 
 def test_an_expression_as_deep_as_loading_accepts_is_formatted(tmp_path: Path) -> None:
-    # One depth limit (phasegate.cel) for both, so fmt never refuses a file that loads.
-    path = write(tmp_path, "d.yaml", nested_policy(200))
-    load_policy_set(tmp_path)
-    result = run_cli("fmt", str(tmp_path))
-    assert result.returncode == 0, result.stderr
-    assert path.read_text(encoding="utf-8") == nested_policy(200).replace("  ==  ", " == ")
+    # fmt never refuses a file that loads: the engine nests at most 32 levels, and loading
+    # caps operator chains (which the engine takes at any length) at what cel-python parses.
+    chain = " ||  ".join(["phase  ==  1"] * 1000)
+    for name, text in (("d.yaml", nested_policy(32)), ("c.yaml", nested_policy(0, chain))):
+        path = write(tmp_path, name, text)
+        load_policy_set(tmp_path)
+        result = run_cli("fmt", str(tmp_path))
+        assert result.returncode == 0, result.stderr
+        wanted = text.replace("  ==  ", " == ").replace(" ||  ", " || ")
+        assert path.read_text(encoding="utf-8") == wanted
+        path.unlink()
+    write(tmp_path, "c.yaml", nested_policy(0, " || ".join(["phase == 1"] * 1002)))
+    with pytest.raises(InputError, match="1001 of the operators !, -, && and \\|\\|; at most 1000"):
+        load_policy_set(tmp_path)
 
 
 def test_a_symlinked_policy_is_written_through_the_link_keeping_modes(tmp_path: Path) -> None:

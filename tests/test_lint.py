@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 
 from conftest import POLICIES, healthy, run_cli
-from phasegate import cel, typecheck
+from phasegate import cel
 from phasegate.lint import CHECKS, Severity, lint_paths
 
 HEADER = """\
@@ -123,16 +123,26 @@ def test_type_errors_are_found_from_the_schema_and_params(tmp_path):
           verdict: pause
         """,
     )
-    assert findings(path, "type-mismatch") == [
+    # The engine's checker places a mismatch at its operator. Fact numbers are dyn to it
+    # (it has no int/double comparisons), so `agents_failed + 1.0` is left to evaluation,
+    # which fails closed.
+    found = findings(path, "type-mismatch")
+    assert found == [
         (
-            10,
-            7,
-            "rule custom.a: int + double is not defined in CEL: int and double never mix "
-            "(convert with double())",
+            11,
+            32,
+            "rule custom.a: type mismatch: no matching overload for '_>_' applied to "
+            "'(string, int)'",
         ),
-        (11, 9, "rule custom.a: comparing string with int (>) is always an error"),
-        (12, 9, "rule custom.a: comparing string with double (<) is always an error"),
+        (
+            12,
+            22,
+            "rule custom.a: type mismatch: no matching overload for '_<_' applied to "
+            "'(string, double)'",
+        ),
     ]
+    lines = path.read_text().splitlines()
+    assert [lines[line - 1][col - 1] for line, col, _ in found] == [">", "<"]
 
 
 def test_a_syntax_error_in_a_block_scalar_is_reported_where_it_is(tmp_path):
@@ -323,42 +333,62 @@ def spec_defines(op: str, left: str, right: str) -> bool:
     return False
 
 
+#: Atoms whose type the engine's checker knows in lint (fact and param numbers are dyn: the
+#: checker has no int/double comparisons, which evaluation has).
+TYPED = {atom for atom, kind in ATOMS.items() if kind not in NUMERIC or atom[0].isdigit()}
+#: The spec defines int/double comparisons; cel-cpp's checker refuses them between typed
+#: operands, at load as in lint, so a rule writes double(x) there.
+CROSS_NUMERIC = {("int", "double"), ("double", "int")}
+
+
 @pytest.mark.parametrize("operator", ["+", "-", "*", "/", "%", "<", ">=", "==", "!=", "in"])
-def test_type_errors_are_what_the_spec_leaves_undefined_and_all_the_interpreter_refuses(
+def test_type_errors_are_what_the_spec_leaves_undefined_and_never_what_evaluation_takes(
     operator,
 ):
-    """Over every pair of typed operands: the checker reports exactly the operations the
-    spec does not define, and among them every one cel-python refuses on a valid document.
-    (cel-python also computes some undefined ones: `2 / 0.5` is 4, `true + 1` is 2.)"""
+    """Over every pair of typed operands: loading or lint reports every operation the spec
+    does not define, among typed operands; and nothing they report evaluates to a meaningful
+    answer on a valid document (it fails, or `==` and `in` are never true)."""
     from phasegate.evaluate import Snapshot
     from phasegate.facts import facts_from_data
+    from phasegate.lint import typed_check
     from phasegate.policy import load_policy_set
 
     facts = facts_from_data(FACTS, "inline")
     (policy,) = [p for p in load_policy_set(POLICIES).policies if p.name == "health"]
-    snapshot = Snapshot(facts, [])
     params = {"limit": 0.1}
-    variables = {**snapshot.variables(policy), "params": cel.to_cel(params)}
-    plain = {**snapshot.plain(policy), "params": params}
+    bindings = cel.Bindings({**Snapshot(facts, []).bindings(policy).data, "params": params})
     wrong = []
     for left, right in itertools.product(ATOMS, repeat=2):
         text = f"{left} {operator} {right}"
-        expression = cel.compile_expression(text)
-        reported = [p for p in typecheck.check(expression, params).problems]
-        value = cel.run(expression, variables, plain)
-        refused = isinstance(value, cel.EvalFailure) and "type mismatch" in value.message
-        defined = spec_defines(operator, ATOMS[left], ATOMS[right])
-        if bool(reported) == defined or (refused and not reported):
-            wrong.append((text, reported, value))
-        if reported and operator == "==" and not refused:
-            assert value is not True and not bool(value), text  # "never true" holds
+        kinds = (ATOMS[left], ATOMS[right])
+        try:
+            expression = cel.compile_expression(text)
+        except cel.CelSyntaxError as exc:
+            assert exc.code == "type-mismatch", text
+            if spec_defines(operator, *kinds) and not (
+                operator not in SAME and kinds in CROSS_NUMERIC
+            ):
+                wrong.append((text, "refused at load"))
+            continue
+        reported, _ = typed_check(expression, params)
+        typed = left in TYPED and right in TYPED
+        if typed and bool(reported) == spec_defines(operator, *kinds):
+            wrong.append((text, reported))
+        if reported:
+            value = cel.run(expression, bindings)
+            failed = isinstance(value, cel.EvalFailure)
+            never = operator in ("==", "!=", "in") and value is (operator == "!=")
+            assert failed or never, text
     assert wrong == []
 
 
 def test_a_non_bool_operand_of_a_logical_operator_is_an_error_even_when_absorbed():
-    expression = cel.compile_expression("facts.metrics.error_rate || true")
-    problems = typecheck.check(expression, {}).problems
-    assert [p.message for p in problems] == ["an operand of || must be a bool, got double"]
+    from phasegate.lint import typed_check
+
+    problems, _ = typed_check(cel.compile_expression("facts.deployed_version || true"), {})
+    assert [p[1] for p in problems] == [
+        "type mismatch: no matching overload for '_||_' applied to '(string, bool)'"
+    ]
 
 
 # --- the command and its formats ------------------------------------------------------------
@@ -454,8 +484,14 @@ def test_message_placeholders_are_checked_and_located_in_the_folded_message(tmp_
         )
     ]
     assert findings(path, "type-mismatch") == [
-        (13, 10, "rule custom.a: message: string + int is not defined in CEL")
+        (
+            13,
+            33,
+            "rule custom.a: message: type mismatch: no matching overload for '_+_' applied to "
+            "'(string, int)'",
+        )
     ]
+    assert path.read_text().splitlines()[12][32] == "+"
 
 
 def test_constructs_that_evaluate_fine_get_no_error(tmp_path):
@@ -511,17 +547,26 @@ def test_a_finding_on_a_bool_literal_is_located(tmp_path):
           verdict: pause
         """,
     )
+    # Loading refuses it (the engine checks literals), at the operator after the literal.
     assert findings(path, "type-mismatch") == [
-        (9, 31, "rule custom.a: bool + int is not defined in CEL")
+        (
+            9,
+            36,
+            "rule custom.a: type mismatch: no matching overload for '_+_' applied to '(bool, int)'",
+        )
     ]
+    assert path.read_text().splitlines()[8][35] == "+"
 
 
-def test_a_condition_too_deep_to_check_is_a_warning_not_a_crash(tmp_path):
-    deep = "!(" * 120 + "facts.phase == 1" + ")" * 120
+def test_too_deep_is_an_error_as_loading_refuses_it_and_long_chains_are_checked(tmp_path):
+    deep = "!(" * 120 + "facts.phase == 1" + ")" * 120  # past the engine's 32 levels
     path = policy(tmp_path, f"- id: custom.a\n  when: '{deep}'\n  verdict: pause\n")
     done = run_cli("lint", str(path))
     assert "Traceback" not in done.stderr and "internal error" not in done.stderr
-    assert "[too-deep]" in done.stdout and done.returncode == 0
+    assert "[too-deep]" in done.stdout and done.returncode == 1
+    chain = "!" * 998 + "(facts.phase == 1)"  # the longest chain loading accepts
+    path.write_text(path.read_text().replace(deep, chain))
+    assert {f.code for f in lint_paths([path]).findings} == {"unused-param"}
 
 
 def test_a_bad_param_name_is_located_at_its_key_and_files_are_counted_once(tmp_path):
@@ -533,3 +578,29 @@ def test_a_bad_param_name_is_located_at_its_key_and_files_are_counted_once(tmp_p
     assert (finding.code, finding.location.line, finding.location.col) == ("schema", 7, 3)
     assert '"f-g" does not match' in finding.message
     assert lint_paths([tmp_path, path]).files == (str(path),)
+
+
+def test_an_unguarded_division_is_one_located_error_with_its_own_check(tmp_path):
+    path = policy(
+        tmp_path,
+        """\
+        - id: custom.a
+          when: |
+            has(facts.metrics.agents_total) &&
+              facts.metrics.agents_failed / facts.metrics.agents_total > params.limit
+          verdict: pause
+        - id: custom.b
+          when: |
+            facts.metrics.agents_total > 0.0 &&
+              facts.metrics.agents_failed / facts.metrics.agents_total > params.limit
+          verdict: pause
+        """,
+    )
+    found = [f for f in lint_paths([path]).findings if f.severity is Severity.ERROR]
+    assert [(f.code, f.rule, f.location.line, f.location.col) for f in found] == [
+        ("unguarded-division", None, 11, 39)
+    ]
+    assert path.read_text().splitlines()[10][38:].startswith("facts.metrics.agents_total >")
+    assert found[0].message.startswith(
+        "rule custom.a: division by facts.metrics.agents_total, which may be zero"
+    )

@@ -18,14 +18,13 @@ from typing import Any
 
 from phasegate import cel
 from phasegate.corpus import Corpus, where_key
-from phasegate.errors import ExitCode, InputError
+from phasegate.errors import ExitCode, InputError, single_line
 from phasegate.evaluate import DEFAULT_HISTORY_WINDOW, Decision, RuleStatus, evaluate
 from phasegate.expressions import Template
 from phasegate.facts import Facts
 from phasegate.policy import Policy, PolicySet, Rule
 from phasegate.recording import Recording
 from phasegate.replay import replay
-from phasegate.report.text import single_line
 from phasegate.verdict import Verdict
 
 

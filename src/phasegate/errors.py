@@ -113,3 +113,12 @@ class UsageProblem(PhasegateError):
     """A command line that cannot work, found after parsing (exit 2)."""
 
     exit_code = ExitCode.USAGE
+
+
+def single_line(text: object) -> str:
+    """Text from facts or files, shown on one line: a newline or escape code in a fact must
+    not forge a line such as "CONTINUE ..." in a CI log. Here, not in a renderer, because
+    core modules (diff, policysource) word messages with it too."""
+    return "".join(
+        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in str(text)
+    )

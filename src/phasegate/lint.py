@@ -15,9 +15,12 @@ from enum import IntEnum
 from pathlib import Path
 from typing import Any
 
-from phasegate import cel, typecheck
+from phasegate import cel, factpaths, factschema
+from phasegate.cel import syntax
+from phasegate.cel.values import short_type_name
 from phasegate.errors import InputError, Location, raise_all
 from phasegate.expressions import PLACEHOLDER, DocumentCompiler, Template
+from phasegate.factschema import Status
 from phasegate.loading import Document
 from phasegate.policy import (
     Policy,
@@ -59,6 +62,10 @@ CHECKS: dict[str, Check] = {
         Check("unsupported", Severity.ERROR, "CEL syntax phasegate does not support."),
         Check("macro", Severity.ERROR, "A comprehension macro used with wrong arguments."),
         Check("bad-regex", Severity.ERROR, "A literal regular expression that does not compile."),
+        Check("too-costly", Severity.ERROR, "Comprehensions nested deeper than allowed."),
+        Check("too-deep", Severity.ERROR, "An expression nested deeper than loading accepts."),
+        Check("unguarded-division", Severity.ERROR, "A division whose divisor may be zero."),
+        Check("cel-check", Severity.ERROR, "Another problem the CEL checker reports."),
         Check("template", Severity.ERROR, "A message placeholder that is not closed."),
         Check("unknown-param", Severity.ERROR, "A param the policy file does not define."),
         Check("unknown-fact", Severity.ERROR, "A fact path the facts schema does not declare."),
@@ -67,7 +74,7 @@ CHECKS: dict[str, Check] = {
         Check("non-bool-condition", Severity.ERROR, "A `when` that is not a bool."),
         Check("optional-fact", Severity.INFO, "An optional fact read without has()."),
         Check("never-fires", Severity.WARNING, "A rule that cannot fire in any phase."),
-        Check("too-deep", Severity.WARNING, "A condition nested too deeply to check."),
+        Check("too-deep-to-check", Severity.WARNING, "A condition too deep for lint's walk."),
         Check("no-effect", Severity.WARNING, "A rule whose firing changes no verdict."),
         Check("duplicate-condition", Severity.WARNING, "Two rules with the same condition."),
         Check("unused-param", Severity.WARNING, "A param no rule of its file reads."),
@@ -191,27 +198,26 @@ def _expressions(rule: Rule) -> list[cel.Expression]:
 def _rule_findings(rule: Rule, policy: Policy) -> list[Finding]:
     findings: list[Finding] = []
     try:
-        result = typecheck.check(rule.when, policy.params_plain)
-    except RecursionError:
+        paths = factpaths.check(rule.when)
+    except (RecursionError, cel.CelSyntaxError):
         message = f"rule {rule.id}: the condition is nested too deeply to check"
-        return [_finding("too-deep", message, rule.locate_when(1, 1), rule.id)]
-    for problem in result.problems:
-        where = rule.locate_when(problem.line, problem.col)
-        findings.append(
-            _finding(problem.code, f"rule {rule.id}: {problem.message}", where, rule.id)
-        )
-    kind = result.type
-    if kind.name not in (None, "bool"):
-        message = f"rule {rule.id}: `when` must be a bool, this is a {kind.name}"
+        return [_finding("too-deep-to-check", message, rule.locate_when(1, 1), rule.id)]
+    problems, kind = typed_check(rule.when, policy.params_plain)
+    for code, text, line, col in [*problems, *_path_problems(paths)]:
+        where = rule.locate_when(line, col)
+        findings.append(_finding(code, f"rule {rule.id}: {text}", where, rule.id))
+    if kind not in (None, "bool", "dyn"):
+        message = f"rule {rule.id}: `when` must be a bool, this is a {kind}"
         findings.append(_finding("non-bool-condition", message, rule.locate_when(1, 1), rule.id))
-    if kind.known and kind.value is False:
+    if cel.run(rule.when, cel.Bindings({})) is False:
+        # False with no variable bound: every read errors, so no fact can make it true.
         message = f"rule {rule.id}: the condition is always false: the rule can never fire"
         findings.append(_finding("never-fires", message, rule.locate_when(1, 1), rule.id))
     if rule.verdict is Verdict.CONTINUE:
         message = f"rule {rule.id}: verdict continue: firing changes no decision"
         findings.append(_finding("no-effect", message, rule.location, rule.id))
     seen: set[tuple[str, ...]] = set()
-    for path, optional, line, col in result.unguarded:
+    for path, optional, line, col in paths.unguarded:
         if path in seen:
             continue
         seen.add(path)
@@ -224,6 +230,54 @@ def _rule_findings(rule: Rule, policy: Policy) -> list[Finding]:
         )
         findings.append(_finding("optional-fact", message, rule.locate_when(line, col), rule.id))
     return findings
+
+
+def _path_problems(result: factpaths.Result) -> list[tuple[str, str, int, int]]:
+    return [(p.code, p.message, p.line, p.col) for p in result.problems]
+
+
+#: Schema types the engine's checker can be told (JSON Schema `number` and `integer` stay
+#: dyn: the checker refuses `double > int`, which evaluation compares as the spec says).
+_DECLARABLE = frozenset({"string", "bool", "list", "map"})
+
+
+def typed_check(
+    expression: cel.Expression, params: Any
+) -> tuple[list[tuple[str, str, int, int]], str | None]:
+    """The engine's type check of `expression` with each fact path it reads declared with
+    its schema type and each param with its value's type: (code, message, line, col) of
+    every problem, and the expression's type when it checks (None when it does not).
+
+    Loading sees `facts` and `params` as maps of anything, so it cannot refuse
+    `facts.deployed_version > 3`; here `facts.deployed_version` is a string variable (the
+    engine resolves the qualified name). A path inside `has()` stays undeclared: the
+    checker would take `has(x.y)` of a declared `x.y` for the variable itself.
+    """
+    reads = syntax.analyze(expression.text, expression.variables)
+    inside_has = {read.path for read in reads if read.guarded}
+    typed: dict[str, str] = {}
+    for read in reads:
+        if read.guarded or read.path in inside_has or len(read.path) < 2:
+            continue
+        kind = _read_type(read.path, params)
+        if kind in _DECLARABLE:
+            typed[read.dotted] = kind
+    declared = (*cel.expression_declarations(expression.variables), *sorted(typed.items()))
+    try:
+        checked = cel.compile_expression(expression.text, expression.variables, declared)
+    except cel.CelSyntaxError as exc:
+        return [(code, message, line, col) for message, line, col, code in exc.problems], None
+    return [], short_type_name(checked.program.return_type())
+
+
+def _read_type(path: tuple[str, ...], params: Any) -> str | None:
+    if path[0] == "facts":
+        found = factschema.lookup(path[1:])
+        return factschema.cel_type(found.node) if found.status is Status.DECLARED else None
+    if path[0] == "params":
+        value = cel.lookup(params, path[1:])
+        return None if value is cel.MISSING else cel.type_name(value)
+    return None
 
 
 def _message_findings(rule: Rule, policy: Policy, document: Document) -> list[Finding]:
@@ -240,13 +294,16 @@ def _message_findings(rule: Rule, policy: Policy, document: Document) -> list[Fi
     findings = []
     for match, expression in zip(placeholders, expressions, strict=False):
         try:
-            problems = typecheck.check(expression, policy.params_plain).problems
-        except RecursionError:
+            problems = [
+                *typed_check(expression, policy.params_plain)[0],
+                *_path_problems(factpaths.check(expression)),
+            ]
+        except (RecursionError, cel.CelSyntaxError):
             continue
-        for problem in problems:
-            where = compiler.locate(path, match.start(1), match.group(1), problem.line, problem.col)
-            message = f"rule {rule.id}: message: {problem.message}"
-            findings.append(_finding(problem.code, message, where, rule.id))
+        for code, problem, line, col in problems:
+            where = compiler.locate(path, match.start(1), match.group(1), line, col)
+            message = f"rule {rule.id}: message: {problem}"
+            findings.append(_finding(code, message, where, rule.id))
     return findings
 
 

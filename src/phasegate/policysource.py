@@ -18,9 +18,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from phasegate.errors import InputError, Location, UsageProblem
+from phasegate.errors import InputError, Location, UsageProblem, single_line
 from phasegate.policy import PolicySet, load_policy_set
-from phasegate.report.text import single_line
 
 #: Seconds any one git command may take; reading a few small files takes milliseconds.
 GIT_TIMEOUT = 30

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from functools import lru_cache
 
+from phasegate.cel.environment import declarations as expression_declarations
 from phasegate.cel.expression import (
     VARIABLES,
     CelSyntaxError,
@@ -19,7 +20,7 @@ from phasegate.cel.expression import (
 )
 from phasegate.cel.lexer import FactRead
 from phasegate.cel.runtime import MISSING, Bindings, EvalFailure, lookup, run
-from phasegate.cel.values import format_value, type_name
+from phasegate.cel.values import format_value, jsonable, type_name
 from phasegate.errors import PhasegateError
 
 __all__ = [
@@ -33,7 +34,9 @@ __all__ = [
     "FactRead",
     "compile_expression",
     "evaluate",
+    "expression_declarations",
     "format_value",
+    "jsonable",
     "lookup",
     "run",
     "type_name",

@@ -32,7 +32,16 @@ RULE_VARIABLES: Mapping[str, Any] = {
 
 #: Type names usable in `declared` below; the engine takes a Python datetime or timedelta
 #: only where a variable is declared a timestamp or duration.
-TYPES: Mapping[str, Any] = {"dyn": T.DYN, "timestamp": T.TIMESTAMP, "duration": T.DURATION}
+#: `lint` also declares fact paths with the type the facts schema gives them.
+TYPES: Mapping[str, Any] = {
+    "dyn": T.DYN,
+    "timestamp": T.TIMESTAMP,
+    "duration": T.DURATION,
+    "string": T.STRING,
+    "bool": T.BOOL,
+    "list": T.List(T.DYN),
+    "map": _FACTS,
+}
 
 
 def declarations(variables: tuple[str, ...]) -> tuple[tuple[str, str], ...]:

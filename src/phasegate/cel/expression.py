@@ -16,6 +16,12 @@ VARIABLES = tuple(environment.RULE_VARIABLES)
 #: Comprehensions may nest this deep (`a.all(x, b.exists(y, ...))` is 2): each level
 #: multiplies the work by the length of a list, and facts lists may be long.
 MAX_COMPREHENSION_DEPTH = 2
+#: At most this many `!`, `-`, `&&` and `||` in one expression. The engine itself takes
+#: chains of any length, but cel-python's parser, which lint, fmt, explain and coverage read
+#: the tree with, nests one level per operator and refuses past about 2,000 levels: one
+#: limit here keeps every expression that loads parseable by the reviewer tools (so `fmt`
+#: never refuses a file that loads). Real conditions use a handful.
+MAX_CHAINED_OPERATORS = 1000
 
 #: One problem in the engine's report: `ERROR: <input>:LINE:COL: MESSAGE`.
 _ENGINE_ERROR = re.compile(r"ERROR: <input>:(-?\d+):(-?\d+): ([^\n]*)")
@@ -100,6 +106,16 @@ def compile_expression(
                 1,
                 1,
                 "too-costly",
+            )
+        )
+    if scan.chaining > MAX_CHAINED_OPERATORS:
+        problems.append(
+            (
+                f"expression nested too deeply: {scan.chaining} of the operators !, -, && and"
+                f" ||; at most {MAX_CHAINED_OPERATORS}",
+                1,
+                1,
+                "too-deep",
             )
         )
     if problems:

@@ -72,6 +72,8 @@ class Scan:
     #: Every chain of nested comprehensions, outermost first, each by what it ranges over:
     #: the variable path when that is a plain read (`params.kinds`), else None.
     nestings: tuple[tuple[tuple[str, ...] | None, ...], ...] = ()
+    #: How many `!`, `-`, `&&` and `||` tokens: each can nest the syntax tree one level.
+    chaining: int = 0
 
 
 class LexError(ValueError):
@@ -177,7 +179,13 @@ def scan(text: str, variables: tuple[str, ...]) -> Scan:
                 continue
         i += 1
     divides = any(tok.text == "/" for tok in toks)
-    return Scan(tuple(reads), tuple(patterns), deepest, divides, tuple(nestings))
+    chaining = sum(1 for tok in toks if tok.text in _CHAINING)
+    return Scan(tuple(reads), tuple(patterns), deepest, divides, tuple(nestings), chaining)
+
+
+#: Operators the engine accepts in chains of any length (it balances `&&` and `||`, and
+#: unary operators do not count toward its nesting limit).
+_CHAINING = frozenset({"!", "-", "&&", "||"})
 
 
 def _path(toks: list[Token], start: int) -> tuple[tuple[str, ...], int]:

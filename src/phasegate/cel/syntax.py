@@ -15,6 +15,7 @@ from typing import Any
 import celpy
 import lark
 
+from phasegate.cel import lexer
 from phasegate.cel.expression import VARIABLES, CelSyntaxError, Expression, compile_expression
 from phasegate.cel.lexer import COMPREHENSIONS, FactRead
 
@@ -63,7 +64,69 @@ def parse_expression(text: str) -> Any:
             raise CelSyntaxError("expression nested too deeply", 1, 1)
         if isinstance(node, lark.Tree):
             levels.extend((child, depth + 1) for child in node.children)
+    _fill_positions(ast, text)
     return ast
+
+
+_POSITION = ("line", "column", "start_pos", "end_line", "end_column", "end_pos")
+
+
+def _fill_positions(root: Any, text: str) -> None:
+    """Give every token and subtree a position. cel-python's parser leaves `true` and
+    `false` without one (and so every subtree they start or end); each such token is found
+    in the source as the first token of its text after the one before it (comments and
+    strings cannot fool a token scan), and each subtree spans its first to its last child."""
+    if not text:
+        return
+    try:
+        scanned = lexer.tokens(text)
+    except lexer.LexError:
+        return
+    starts = [0]
+    for line in text.split("\n")[:-1]:
+        starts.append(starts[-1] + len(line) + 1)
+    offsets = [(starts[tok.line - 1] + tok.col - 1, tok) for tok in scanned]
+    cursor, index = 0, 0
+    order: list[Any] = []
+    pending = [root]
+    while pending:  # document order, without recursion
+        node = pending.pop()
+        order.append(node)
+        if isinstance(node, lark.Tree):
+            pending.extend(reversed(node.children))
+    for node in order:
+        if not isinstance(node, lark.Token):
+            continue
+        if node.start_pos is None:
+            while index < len(offsets) and (
+                offsets[index][0] < cursor or offsets[index][1].text != str(node)
+            ):
+                index += 1
+            if index == len(offsets):
+                return
+            start, tok = offsets[index]
+            node.start_pos, node.line, node.column = start, tok.line, tok.col
+            node.end_pos, node.end_line = start + len(tok.text), tok.line
+            node.end_column = tok.col + len(tok.text)
+        cursor = node.end_pos or cursor
+    for node in reversed(order):  # children before their parents
+        if not isinstance(node, lark.Tree) or _span_of(node) is not None:
+            continue
+        spans = [_span_of(child) for child in node.children]
+        spans = [span for span in spans if span is not None]
+        if not spans:
+            continue
+        meta = node.meta
+        first, last = spans[0], spans[-1]
+        meta.line, meta.column, meta.start_pos = first[0], first[1], first[2]
+        meta.end_line, meta.end_column, meta.end_pos = last[3], last[4], last[5]
+        meta.empty = False
+
+
+def _span_of(node: Any) -> tuple[Any, ...] | None:
+    source = node if isinstance(node, lark.Token) else node.meta
+    values = tuple(getattr(source, name, None) for name in _POSITION)
+    return None if None in values else values
 
 
 def tree_shape(root: Any) -> tuple[tuple[str, ...], ...]:

@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from phasegate.cel import jsonable
 from phasegate.errors import Location
 from phasegate.explain import Explanation, RuleExplanation
 from phasegate.record import rule_object
@@ -37,7 +38,8 @@ def _rule(item: RuleExplanation) -> dict[str, Any]:
         "when": item.rule.when.text,
         "error": result.error,
         "reads": [
-            {"path": read.path, "present": read.present, "value": read.value} for read in item.reads
+            {"path": read.path, "present": read.present, "value": jsonable(read.value)}
+            for read in item.reads
         ],
         "trace": None if item.tree is None else _node(item.tree, item.rule.locate_when, True),
         "why": item.why,
@@ -54,7 +56,7 @@ def _node(node: Node, locate: Callable[[int, int], Location], decided: bool) -> 
         "line": where.line,
         "col": where.col,
         "outcome": node.outcome.value,
-        "value": node.value,
+        "value": jsonable(node.value),
         "error": node.error,
         "decided": decided,
         "children": [
