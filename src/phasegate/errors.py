@@ -29,7 +29,8 @@ class ExitCode(IntEnum):
 
 def single_line(text: object) -> str:
     """Untrusted text (a fact, a file name, a message) shown on one line: a newline or escape
-    code in it must not forge a line such as "CONTINUE ..." or "::error::" in a CI log."""
+    code in it must not forge a line such as "CONTINUE ..." or "::error::" in a CI log. Here,
+    not in a renderer, because core modules (diff, policysource) word messages with it too."""
     return "".join(
         ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in str(text)
     )
@@ -113,12 +114,3 @@ class UsageProblem(PhasegateError):
     """A command line that cannot work, found after parsing (exit 2)."""
 
     exit_code = ExitCode.USAGE
-
-
-def single_line(text: object) -> str:
-    """Text from facts or files, shown on one line: a newline or escape code in a fact must
-    not forge a line such as "CONTINUE ..." in a CI log. Here, not in a renderer, because
-    core modules (diff, policysource) word messages with it too."""
-    return "".join(
-        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in str(text)
-    )

@@ -113,7 +113,8 @@ def _reads(rule: Rule, plain: Mapping[str, Any]) -> list[Read]:
             continue
         value = cel.lookup(plain, read.path)
         present = value is not cel.MISSING
-        seen[read.dotted] = Read(read.dotted, value if present else None, present)
+        shown = cel.jsonable(value) if present else None
+        seen[read.dotted] = Read(read.dotted, shown, present)
     return list(seen.values())
 
 

@@ -153,7 +153,7 @@ class _Tracer:
                 if isinstance(result, cel.EvalFailure):
                     error = result.message
                 else:
-                    value = result
+                    value = cel.jsonable(result)  # the tree is plain data for reports
         children = self._children(kind, parts, evaluate)
         return Node(
             kind=kind,

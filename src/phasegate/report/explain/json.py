@@ -7,7 +7,6 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from phasegate.cel import jsonable
 from phasegate.errors import Location
 from phasegate.explain import Explanation, RuleExplanation
 from phasegate.record import rule_object
@@ -38,8 +37,7 @@ def _rule(item: RuleExplanation) -> dict[str, Any]:
         "when": item.rule.when.text,
         "error": result.error,
         "reads": [
-            {"path": read.path, "present": read.present, "value": jsonable(read.value)}
-            for read in item.reads
+            {"path": read.path, "present": read.present, "value": read.value} for read in item.reads
         ],
         "trace": None if item.tree is None else _node(item.tree, item.rule.locate_when, True),
         "why": item.why,
@@ -56,7 +54,7 @@ def _node(node: Node, locate: Callable[[int, int], Location], decided: bool) -> 
         "line": where.line,
         "col": where.col,
         "outcome": node.outcome.value,
-        "value": jsonable(node.value),
+        "value": node.value,
         "error": node.error,
         "decided": decided,
         "children": [

@@ -7,7 +7,6 @@ import json
 import re
 from typing import Any
 
-from phasegate.cel import jsonable
 from phasegate.errors import Location
 from phasegate.evaluate import RuleStatus
 from phasegate.explain import Explanation, RuleExplanation
@@ -99,6 +98,6 @@ def expression(text: str) -> str:
 
 
 def value_text(value: Any) -> str:
-    shown = json.dumps(jsonable(value), ensure_ascii=False, sort_keys=True)
+    shown = json.dumps(value, ensure_ascii=False, sort_keys=True)
     shown = single_line(shown)
     return shown if len(shown) <= _WIDTH else shown[: _WIDTH - 1] + "…"
