@@ -240,7 +240,8 @@ def test_history_compares_with_the_previous_sample(tmp_path: Path):
         RuleStatus.PASSED,
         RuleStatus.FIRED,
     ]
-    assert len(rollout.history) == 2  # bounded by the window
+    [state] = rollout.states.values()
+    assert len(state.history) == 2  # bounded by the window
 
 
 def test_evaluate_with_history_matches_replay(tmp_path: Path):
@@ -274,6 +275,47 @@ def test_evaluate_with_history_matches_replay(tmp_path: Path):
         (r.id, r.status, r.streak) for r in alone.results
     ]
     assert replayed.verdict is alone.verdict is Verdict.ROLLBACK
+
+
+TWICE = """\
+- id: p.twice
+  for: 2
+  when: facts.metrics.error_rate > 0.1
+  verdict: rollback
+"""
+
+
+def test_interleaved_changes_are_decided_as_evaluate_with_history_decides_each(tmp_path: Path):
+    policy_set = policies(tmp_path, TWICE)
+    rates = [0.2, 0.0, 0.2, 0.2, 0.0, 0.2, 0.2, 0.2]
+    # commits a and b alternate; a breaches at #0, #2, #4 (b recovers in between)
+    sequence = [
+        facts_from_data(dict(f.data, change={"commit": "ab"[i % 2], "tag": "v0.4.3"}), f.source)
+        for i, f in enumerate(snapshots(rates))
+    ]
+    recording = tmp_path / "interleaved.jsonl"
+    recording.write_text("".join(json.dumps(dict(f.data)) + "\n" for f in sequence))
+    replayed = replay(read_recording(recording), policy_set).decisions
+    alone = [evaluate(facts, policy_set, sequence) for facts in sequence]
+    assert [d.verdict for d in replayed] == [d.verdict for d in alone]
+    assert [d.verdict.label for d in replayed] == [
+        "pause", "continue", "rollback", "pause", "continue", "rollback", "rollback", "rollback"
+    ]  # fmt: skip
+
+
+def test_rollouts_remembered_at_once_are_bounded(tmp_path: Path, monkeypatch):
+    import phasegate.evaluate
+
+    monkeypatch.setattr(phasegate.evaluate, "MAX_ROLLOUTS", 2)
+    rollout = Rollout(policies(tmp_path, TWICE))
+    first, second, third = (
+        snapshots([0.2], change={"commit": name, "tag": "v0.4.3"})[0] for name in "abc"
+    )
+    assert rollout.decide(first).verdict is Verdict.PAUSE
+    rollout.decide(second)
+    rollout.decide(third)  # forgets a, the least recently seen
+    assert len(rollout.states) == 2
+    assert rollout.decide(first).verdict is Verdict.PAUSE  # a starts afresh
 
 
 def test_for_is_validated(tmp_path: Path):
