@@ -13,6 +13,7 @@ import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TextIO
 
 from phasegate.errors import InputError, Location
 
@@ -38,9 +39,23 @@ def write_atomic(path: Path, text: str, *, in_place: bool = False) -> None:
     followed and its target replaced, the link left alone, and the file's permission bits
     are kept; the temporary file is made beside the target, so the rename stays atomic.
     """
+    with atomic_output(path, in_place=in_place) as stream:
+        stream.write(text)
+
+
+@contextlib.contextmanager
+def atomic_output(path: Path, *, in_place: bool = False) -> Iterator[TextIO]:
+    """A text stream whose content replaces `path` whole once the block ends without an
+    error (see write_atomic), so a report can be written as it is made. A path that exists
+    and is not a regular file (`/dev/null`, a pipe) is written straight: it cannot be
+    replaced, and nobody reads half of it as a file."""
     path = Path(path)
     mode = 0o644  # mkstemp's 0600 would hide reports
     try:
+        if path.exists() and not path.is_file():
+            with open(path, "w", encoding="utf-8") as stream:
+                yield stream
+            return
         if in_place:
             path = Path(os.path.realpath(path))
             with contextlib.suppress(FileNotFoundError):
@@ -52,7 +67,7 @@ def write_atomic(path: Path, text: str, *, in_place: bool = False) -> None:
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             os.fchmod(stream.fileno(), mode)
-            stream.write(text)
+            yield stream
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temporary, path)
@@ -61,6 +76,10 @@ def write_atomic(path: Path, text: str, *, in_place: bool = False) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise _unwritable(path, exc) from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
 
 
 @contextlib.contextmanager
