@@ -173,8 +173,7 @@ def previous_snapshots(facts: Facts, history: Sequence[Facts]) -> list[Facts]:
     earlier = [
         past
         for past in history
-        if rollout_key(past) == key
-        and instant(past.data["collected_at"]) < now
+        if rollout_key(past) == key and instant(past.data["collected_at"]) < now
     ]
     return sorted(earlier, key=lambda past: instant(past.data["collected_at"]))
 
