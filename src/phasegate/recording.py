@@ -147,19 +147,22 @@ class RecordingReader:
     def _read(
         self, entries: Iterator[tuple[int, int, str, Any]], skipped: list[tuple[str, str]]
     ) -> Iterator[tuple[int, int, Facts]]:
-        """Each usable entry as facts; every other one recorded in `skipped`, never fatal."""
+        """Each usable entry as facts; every other one recorded in `skipped`, never fatal.
+
+        The garbage collector stays on while streaming: with it paused (see `batch`), the
+        few reference cycles a snapshot leaves behind would pile up for the whole file.
+        """
         stream = FactsStream()
-        with batch():
-            for position, number, where, raw in entries:
-                if isinstance(raw, Path):
-                    try:
-                        yield position, number, load_facts(raw)
-                    except InputError as exc:
-                        skipped.append((str(exc.location or Location(where)), exc.message))
-                    continue
-                facts = _line_facts(stream, raw, where, skipped)
-                if facts is not None:
-                    yield position, number, facts
+        for position, number, where, raw in entries:
+            if isinstance(raw, Path):
+                try:
+                    yield position, number, load_facts(raw)
+                except InputError as exc:
+                    skipped.append((str(exc.location or Location(where)), exc.message))
+                continue
+            facts = _line_facts(stream, raw, where, skipped)
+            if facts is not None:
+                yield position, number, facts
 
 
 def _line_facts(
