@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import celpy
 from celpy import celtypes
 from celpy.adapter import json_to_cel
 
@@ -108,6 +109,12 @@ def generate(count: int, seed: int) -> list[dict[str, Any]]:
 
 def naive(path: Path, policy_set: Any) -> list[tuple[str, list[str]]]:
     """What a first implementation would do with cel-python alone."""
+    environment = celpy.Environment()
+    programs = {
+        rule.id: environment.program(environment.compile(rule.when.text))
+        for rule in policy_set.rules
+    }
+    params = {id(policy): json_to_cel(policy.params_plain) for policy in policy_set.policies}
     results = []
     with path.open() as handle:
         for line in handle:
@@ -120,12 +127,12 @@ def naive(path: Path, policy_set: Any) -> list[tuple[str, list[str]]]:
             }
             verdict, fired = Verdict.CONTINUE, []
             for policy in policy_set.policies:
-                activation["params"] = policy.params_cel
+                activation["params"] = params[id(policy)]
                 for rule in policy.rules:
                     if data["phase"] not in rule.phases:
                         continue
                     try:
-                        value = rule.when.program.evaluate(activation)
+                        value = programs[rule.id].evaluate(activation)
                     except Exception:
                         value = None
                     if isinstance(value, celtypes.BoolType) and value:

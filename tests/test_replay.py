@@ -132,8 +132,98 @@ def test_html_is_one_self_contained_page():
     assert "health.error-rate-regression (&gt; facts.baseline.error_rate" in page
     assert "health.throughput-low" not in page  # a Phase 2 rule: no limit over Phase 1
     assert "2026-11-20T10:00:00Z</span><span>2026-11-20T10:35:00Z" in page
-    # every chart has a verdict band with two rollback snapshots
-    assert page.count('fill="#d33a2c"') == 2 * page.count("<svg")
+    # every chart's verdict band shows the two rollback snapshots as one run
+    assert page.count('fill="#d33a2c"><title>#6-#7 rollback') == page.count("<svg")
+
+
+def test_html_stays_bounded_and_keeps_extremes_and_every_breach(tmp_path: Path):
+    lines = lines_of(DEGRADES)
+    healthy_line, breach_line = json.loads(lines[0]), json.loads(lines[6])
+    rows = []
+    for index in range(4000):
+        data = copy.deepcopy(breach_line if index == 2999 else healthy_line)
+        data["collected_at"] = (
+            f"2026-11-2{index // 1440}T{index // 60 % 24:02d}:{index % 60:02d}:00Z"
+        )
+        if index != 2999:
+            data["metrics"]["error_rate"] = 0.001 + (index % 7) / 10_000
+        rows.append(json.dumps(data))
+    path = tmp_path / "long.jsonl"
+    path.write_text("\n".join(rows) + "\n")
+    page = run_cli("replay", str(path), "--format", "html").stdout
+    polylines = re.findall(r'points="([^"]*)"', page)
+    assert polylines and all(len(p.split()) <= 2 * 850 for p in polylines)
+    assert "#2999 rollback" in page  # the one breach survives the downsampling
+    # the spike itself is plotted: the axis tops out at the breach's error rate
+    assert '<text x="2" y="14" font-size="10">0.03</text>' in page
+
+
+def test_chart_buckets_keep_each_columns_lowest_and_highest():
+    from phasegate.charts import ChartRecorder
+
+    policy_set = load_policy_set(POLICIES)
+    recorder = ChartRecorder(policy_set, columns=4)
+    values = [0.01, 0.05, 0.0, 0.02, 0.03, 0.01, 0.04, 0.02, 0.0, 0.09, 0.01, 0.02, 0.01]
+    for index, rate in enumerate(values):
+        data = healthy(phase=1)
+        data["collected_at"] = f"2026-11-20T10:{index:02d}:00Z"
+        data["metrics"]["error_rate"] = rate
+        facts = facts_from_data(data, f"s{index}")
+        recorder.add(index, facts, evaluate(facts, policy_set))
+    charts = recorder.result()
+    [chart] = [c for c in charts.charts if c.title == "facts.metrics.error_rate"]
+    points = chart.series[0].points
+    assert len(points) <= 2 * 4
+    assert (9, 0.09) in points and (2, 0.0) in points and (1, 0.05) in points
+    assert [i for i, _ in points] == sorted(i for i, _ in points)
+    assert charts.count == len(values)
+
+
+def test_no_report_module_evaluates():
+    import ast
+
+    for path in (ROOT / "src" / "phasegate" / "report").rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""] + [f"{node.module}.{a.name}" for a in node.names]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            assert not any(n == "phasegate.cel" or n.startswith("phasegate.cel.") for n in names), (
+                path
+            )
+
+
+def test_json_is_written_as_the_whole_document_would_be(tmp_path: Path):
+    lines = lines_of(DEGRADES)
+    unordered = tmp_path / "unordered.jsonl"
+    unordered.write_text("\n".join([*lines[4:], "{not json", *lines[:4]]) + "\n")
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n")
+    out = tmp_path / "out.json"
+    result = run_cli("replay", str(unordered), str(empty), str(DEGRADES), "--format", "json",
+                     "-o", str(out))  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    text = out.read_text()
+    document = json.loads(text)
+    assert text == json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    first, second, third = document["recordings"]
+    assert first["snapshots"] == third["snapshots"]  # read out of order, decided in order
+    assert first["skipped"] == [{"where": f"{unordered}:5", "reason": "not JSON: Expecting "
+                                 "property name enclosed in double quotes"}]  # fmt: skip
+    assert second["snapshots"] == [] and second["summary"]["first_pause"] is None
+
+
+def test_lower_case_times_in_expectations_are_read(tmp_path: Path):
+    expect = tmp_path / "expect.yaml"
+    expect.write_text(
+        "apiVersion: phasegate/v1\nkind: ReplayExpectation\nexpect:\n"
+        '  - {from: "2026-11-20t10:30:00z", to: "2026-11-20t10:35:00z", verdict: continue}\n'
+    )
+    result = run_cli("replay", str(DEGRADES), "--expect", str(expect))
+    assert result.returncode == 5
+    assert "#6 (2026-11-20T10:30:00Z): expected continue, got rollback" in result.stderr
 
 
 def test_markdown_lists_the_moves():
@@ -240,7 +330,8 @@ def test_history_compares_with_the_previous_sample(tmp_path: Path):
         RuleStatus.PASSED,
         RuleStatus.FIRED,
     ]
-    assert len(rollout.history) == 2  # bounded by the window
+    [state] = rollout.states.values()
+    assert len(state.history) == 2  # bounded by the window
 
 
 def test_evaluate_with_history_matches_replay(tmp_path: Path):
@@ -274,6 +365,47 @@ def test_evaluate_with_history_matches_replay(tmp_path: Path):
         (r.id, r.status, r.streak) for r in alone.results
     ]
     assert replayed.verdict is alone.verdict is Verdict.ROLLBACK
+
+
+TWICE = """\
+- id: p.twice
+  for: 2
+  when: facts.metrics.error_rate > 0.1
+  verdict: rollback
+"""
+
+
+def test_interleaved_changes_are_decided_as_evaluate_with_history_decides_each(tmp_path: Path):
+    policy_set = policies(tmp_path, TWICE)
+    rates = [0.2, 0.0, 0.2, 0.2, 0.0, 0.2, 0.2, 0.2]
+    # commits a and b alternate: a holds at #0 and #2, b at #3 and #5, each only by itself
+    sequence = [
+        facts_from_data(dict(f.data, change={"commit": "ab"[i % 2], "tag": "v0.4.3"}), f.source)
+        for i, f in enumerate(snapshots(rates))
+    ]
+    recording = tmp_path / "interleaved.jsonl"
+    recording.write_text("".join(json.dumps(dict(f.data)) + "\n" for f in sequence))
+    replayed = replay(read_recording(recording), policy_set).decisions
+    alone = [evaluate(facts, policy_set, sequence) for facts in sequence]
+    assert [d.verdict for d in replayed] == [d.verdict for d in alone]
+    assert [d.verdict.label for d in replayed] == [
+        "pause", "continue", "rollback", "pause", "continue", "rollback", "pause", "rollback"
+    ]  # fmt: skip
+
+
+def test_rollouts_remembered_at_once_are_bounded(tmp_path: Path, monkeypatch):
+    import phasegate.evaluate
+
+    monkeypatch.setattr(phasegate.evaluate, "MAX_ROLLOUTS", 2)
+    rollout = Rollout(policies(tmp_path, TWICE))
+    first, second, third = (
+        snapshots([0.2], change={"commit": name, "tag": "v0.4.3"})[0] for name in "abc"
+    )
+    assert rollout.decide(first).verdict is Verdict.PAUSE
+    rollout.decide(second)
+    rollout.decide(third)  # forgets a, the least recently seen
+    assert len(rollout.states) == 2
+    assert rollout.decide(first).verdict is Verdict.PAUSE  # a starts afresh
 
 
 def test_for_is_validated(tmp_path: Path):

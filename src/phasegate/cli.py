@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import click
 
@@ -19,7 +20,7 @@ from phasegate.collect.contract import record_baseline
 from phasegate.collect.process import install_stop_handlers
 from phasegate.corpus import read_corpus, read_default_corpus
 from phasegate.diff import diff, diff_exit_code
-from phasegate.durable import write_atomic
+from phasegate.durable import atomic_output, write_atomic
 from phasegate.errors import ExitCode, PhasegateError, single_line
 from phasegate.evaluate import DEFAULT_HISTORY_WINDOW, evaluate
 from phasegate.explain import explain
@@ -34,7 +35,7 @@ from phasegate.policy import (
 )
 from phasegate.policysource import load_base_policies
 from phasegate.recording import read_recording
-from phasegate.replay import check_expectations, load_expectations, replay
+from phasegate.replay import ExpectationCheck, load_expectations, replay_recordings
 from phasegate.report import FORMATS
 from phasegate.report.diff import DIFF_FORMATS
 from phasegate.report.explain import EXPLAIN_FORMATS
@@ -395,22 +396,38 @@ def replay_command(
 ) -> None:
     """Decide every snapshot of recorded rollouts (JSONL files or folders of facts)."""
     policy_set = _load_policies(policies)
-    expectations = load_expectations(expect) if expect is not None else []
-    loaded = [read_recording(path) for path in recordings]
-    progress = Progress(sum(len(r.snapshots) for r in loaded), enabled=_show_progress())
-    replayed = [
-        replay(recording, policy_set, history_window, progress.advance) for recording in loaded
-    ]
+    checker = ExpectationCheck(load_expectations(expect) if expect is not None else [])
+    progress = Progress(enabled=_show_progress())
+    with _report_stream(output) as out:
+        report = REPLAY_FORMATS[output_format](out)
+        replayed = replay_recordings(
+            recordings,
+            policy_set,
+            history_window,
+            report.recording,
+            charts=getattr(report, "charts", False),
+            checker=checker,
+            progress=progress.advance,
+        )
+        report.close()
     progress.close()
-    text = REPLAY_FORMATS[output_format](replayed, policy_set)
-    _deliver(text, output)
     for recording in replayed:
         for where, reason in recording.skipped:
             click.echo(f"{single_line(where)}: warning: skipped: {single_line(reason)}", err=True)
-    problems = check_expectations(replayed, expectations)
+    problems = checker.problems()
     for problem in problems:
         click.echo(f"phasegate: expectation not met: {problem}", err=True)
     sys.exit(ExitCode.EXPECTATION_FAILED if problems else ExitCode.CONTINUE)
+
+
+@contextlib.contextmanager
+def _report_stream(output: Path | None) -> Iterator[TextIO]:
+    """Standard output, or the `-o` file, replaced whole only once the report is complete."""
+    if output is None:
+        yield click.get_text_stream("stdout")
+    else:
+        with atomic_output(output) as stream:
+            yield stream
 
 
 def _show_progress() -> bool:
@@ -419,22 +436,18 @@ def _show_progress() -> bool:
 
 
 class Progress:
-    def __init__(self, total: int, *, enabled: bool) -> None:
-        self.total, self.done, self.enabled = total, 0, enabled and total > 0
+    """How many snapshots are decided so far: a recording is streamed, its length unknown."""
+
+    def __init__(self, *, enabled: bool) -> None:
+        self.done, self.enabled = 0, enabled
 
     def advance(self, count: int) -> None:
         self.done += count
-        if self.enabled and (self.done % 200 == 0 or self.done == self.total):
-            width = 30
-            filled = width * self.done // self.total
-            click.echo(
-                f"\rreplaying [{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total}",
-                err=True,
-                nl=False,
-            )
+        if self.enabled and self.done % 1000 == 0:
+            click.echo(f"\rreplaying: {self.done} snapshots", err=True, nl=False)
 
     def close(self) -> None:
-        if self.enabled:
+        if self.enabled and self.done >= 1000:
             click.echo("", err=True)
 
 

@@ -17,6 +17,7 @@ import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TextIO
 
 from phasegate.errors import InputError, Location
 
@@ -122,11 +123,25 @@ def write_atomic(path: Path, text: str, *, in_place: bool = False, state: bool =
     `state` is the opposite: a state file that is a symlink, FIFO or device is refused
     rather than silently replaced, and so is a folder on the way that is a symlink.
     """
+    with atomic_output(path, in_place=in_place, state=state) as stream:
+        stream.write(text)
+
+
+@contextlib.contextmanager
+def atomic_output(path: Path, *, in_place: bool = False, state: bool = False) -> Iterator[TextIO]:
+    """A text stream whose content replaces `path` whole once the block ends without an
+    error (see write_atomic), so a report can be written as it is made. A report path that
+    exists and is not a regular file (`/dev/null`, a pipe) is written straight: it cannot be
+    replaced, and nobody reads half of it as a file; a state path like that is refused."""
     path = Path(path)
     mode = 0o644  # mkstemp's 0600 would hide reports
     if state:
         refuse_special(path)
     try:
+        if path.exists() and not path.is_file():
+            with open(path, "w", encoding="utf-8") as stream:
+                yield stream
+            return
         if in_place:
             path = Path(os.path.realpath(path))
             with contextlib.suppress(FileNotFoundError):
@@ -138,7 +153,7 @@ def write_atomic(path: Path, text: str, *, in_place: bool = False, state: bool =
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             os.fchmod(stream.fileno(), mode)
-            stream.write(text)
+            yield stream
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temporary, path)
@@ -147,6 +162,10 @@ def write_atomic(path: Path, text: str, *, in_place: bool = False, state: bool =
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise _unwritable(path, exc) from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
 
 
 def _open_for_writing(path: Path, flags: int) -> int:

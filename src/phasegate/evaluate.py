@@ -7,7 +7,7 @@ result (`error`) that contributes its `on_error` verdict, never an exception and
 
 from __future__ import annotations
 
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -92,11 +92,26 @@ class Decision:
 DEFAULT_HISTORY_WINDOW = 50
 
 
-class Rollout:
-    """Decides the snapshots of one rollout in order, carrying what `for:` and `history` need.
+#: Rollouts (change, phase) a Rollout remembers at once. A recording or decision log
+#: interleaves the few rollouts in flight; the least recently seen one is forgotten first,
+#: and its next snapshot starts afresh, so memory stays bounded however long the log is.
+MAX_ROLLOUTS = 1024
 
-    A snapshot of another change or phase starts afresh: "held for N snapshots" and
-    `history` are about this rollout and this phase only.
+
+class _RolloutState:
+    __slots__ = ("history", "streaks")
+
+    def __init__(self, window: int) -> None:
+        self.history: deque[Mapping[str, Any]] = deque(maxlen=window)
+        self.streaks: dict[str, int] = {}
+
+
+class Rollout:
+    """Decides snapshots in order, carrying what `for:` and `history` need per rollout.
+
+    "Held for N snapshots" and `history` are about one change in one phase, so each
+    (change commit, phase) keeps its own streaks and window: snapshots of two changes that
+    interleave in one log are decided exactly as `evaluate --history` decides each alone.
     """
 
     def __init__(
@@ -106,19 +121,31 @@ class Rollout:
         self.window = window
         #: Replay reports statuses only; rendering messages would cost more than deciding.
         self.messages = messages
-        self.key: tuple[Any, int] | None = None
-        self.history: deque[Mapping[str, Any]] = deque(maxlen=window)
-        self.streaks: dict[str, int] = {}
+        self.states: OrderedDict[tuple[Any, int], _RolloutState] = OrderedDict()
+
+    def state(self, facts: Facts) -> _RolloutState:
+        """The streaks and history of the rollout `facts` belongs to (made when first seen)."""
+        key = rollout_key(facts)
+        found = self.states.get(key)
+        if found is None:
+            found = self.states[key] = _RolloutState(self.window)
+            if len(self.states) > MAX_ROLLOUTS:
+                self.states.popitem(last=False)
+        else:
+            self.states.move_to_end(key)
+        return found
 
     def decide(self, facts: Facts) -> Decision:
-        key = (facts.data["change"].get("commit"), facts.phase)
-        if key != self.key:
-            self.key, self.streaks = key, {}
-            self.history.clear()
-        history = list(self.history) if self.policy_set.reads_history else []
-        decision = _decide(facts, self.policy_set, history, self.streaks, self.messages)
-        self.history.append(facts.data)
+        state = self.state(facts)
+        history = list(state.history) if self.policy_set.reads_history else []
+        decision = _decide(facts, self.policy_set, history, state.streaks, self.messages)
+        state.history.append(facts.data)
         return decision
+
+
+def rollout_key(facts: Facts) -> tuple[Any, int]:
+    """Which rollout a snapshot belongs to: its change's commit and its phase."""
+    return (facts.data["change"].get("commit"), facts.phase)
 
 
 def evaluate(
@@ -141,13 +168,12 @@ def evaluate(
 
 def previous_snapshots(facts: Facts, history: Sequence[Facts]) -> list[Facts]:
     """The snapshots of the same change and phase collected before `facts`, oldest first."""
-    key = (facts.data["change"].get("commit"), facts.phase)
+    key = rollout_key(facts)
     now = instant(facts.data["collected_at"])
     earlier = [
         past
         for past in history
-        if (past.data["change"].get("commit"), past.phase) == key
-        and instant(past.data["collected_at"]) < now
+        if rollout_key(past) == key and instant(past.data["collected_at"]) < now
     ]
     return sorted(earlier, key=lambda past: instant(past.data["collected_at"]))
 

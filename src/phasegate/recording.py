@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import json
+from array import array
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -50,45 +51,151 @@ def batch() -> Iterator[None]:
 
 
 def read_recording(path: str | Path) -> Recording:
-    path = Path(path)
+    """A whole recording in memory, for the commands that need every snapshot at hand
+    (`--history`, diff); replay streams with `RecordingReader` instead."""
+    reader = RecordingReader(path)
     with batch():
-        if path.is_dir():
-            return _read_folder(path)
-        return _read_lines(path)
+        snapshots = sorted(reader.snapshots(strict=False), key=_time)
+    return Recording(reader.source, tuple(snapshots), tuple(reader.skipped))
 
 
-def _read_lines(path: Path) -> Recording:
-    name = display_path(path)
-    snapshots: list[Facts] = []
-    skipped: list[tuple[str, str]] = []
-    stream = FactsStream()
-    for number, raw in enumerate(_lines(path), 1):
-        if not raw.strip():
-            continue
-        where = f"{name}:{number}"
-        if len(raw) > MAX_LINE_BYTES:
-            skipped.append((where, f"line longer than {MAX_LINE_BYTES // 1024 // 1024} MiB"))
-            continue
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            skipped.append((where, f"not JSON: not UTF-8 text (byte {exc.start})"))
-            continue
-        try:
-            data: Any = loads_strict(text)
-        except json.JSONDecodeError as exc:
-            skipped.append((f"{where}:{exc.colno}", f"not JSON: {exc.msg}"))
-            continue
-        except (ValueError, RecursionError) as exc:
-            skipped.append(_line_problem(text, where, f"not JSON: {str(exc)[:120]}"))
-            continue
-        if isinstance(data, dict) and "facts" in data and data.get("kind") != "Facts":
-            data = data["facts"]  # a decision-log line
-        try:
-            snapshots.append(stream.facts(data, where))
-        except InputError as exc:
-            skipped.append(_line_problem(text, where, exc.message))
-    return Recording(name, _ordered(snapshots), tuple(skipped))
+class Unordered(Exception):
+    """A recording's snapshots are not in collected_at order as written; raised by a strict
+    read so a streaming consumer can start again with `RecordingReader.snapshots(sort=True)`."""
+
+
+class RecordingReader:
+    """Reads a recording one snapshot at a time, so memory does not grow with its length.
+
+    Recordings and decision logs are appended in time order, so the snapshots are read as
+    written. One that is not (logs concatenated out of order) is detected on the way: a
+    strict read raises `Unordered` and the consumer reads again with `sort=True`, which
+    orders the snapshots by an index of a time, an offset and a line number per snapshot
+    (24 bytes each) and reads each again where it stands, validating it again.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.source = display_path(self.path)
+        #: (where, why) of every line or file that was not a usable facts document, in
+        #: the order they stand in the recording; complete once `snapshots` is exhausted.
+        self.skipped: list[tuple[str, str]] = []
+
+    def check(self) -> None:
+        """Raise the located error reading would, before anything is read."""
+        with os_errors(self.source):
+            if self.path.is_dir():
+                _facts_files(self.path)
+            else:
+                open(self.path, "rb").close()
+
+    def snapshots(self, *, strict: bool = True, sort: bool = False) -> Iterator[Facts]:
+        """The usable snapshots: as written (strict: raising `Unordered` at the first one
+        earlier than the one before), or ordered by collected_at, equal times as written."""
+        self.skipped = []
+        if sort:
+            yield from self._sorted()
+            return
+        last = None
+        for _, _, facts in self._read(self._entries(), self.skipped):
+            moment = _time(facts)
+            if strict and last is not None and moment < last:
+                raise Unordered(self.source)
+            last = moment
+            yield facts
+
+    def _sorted(self) -> Iterator[Facts]:
+        times, positions, numbers = array("d"), array("q"), array("q")
+        for position, number, facts in self._read(self._entries(), self.skipped):
+            times.append(_time(facts).timestamp())
+            positions.append(position)
+            numbers.append(number)
+        order = sorted(range(len(times)), key=times.__getitem__)
+        again: list[tuple[str, str]] = []
+        last, count = None, 0
+        entries = self._entries([(positions[i], numbers[i]) for i in order])
+        for _, _, facts in self._read(entries, again):
+            moment = _time(facts)
+            if again or (last is not None and moment < last):
+                break
+            last, count = moment, count + 1
+            yield facts
+        if again or count != len(order):
+            where = again[0][0] if again else self.source
+            raise InputError("recording changed while being read", Location(where))
+
+    def _entries(
+        self, positions: list[tuple[int, int]] | None = None
+    ) -> Iterator[tuple[int, int, str, Any]]:
+        """(position, line number, where, raw entry) in the order asked (as (position, line
+        number) pairs), by default as written. A folder's position is the file's index."""
+        if self.path.is_dir():
+            files = _facts_files(self.path, self.skipped if positions is None else None)
+            for index, _ in positions or ((index, 0) for index in range(len(files))):
+                yield index, 0, str(files[index]), files[index]
+            return
+        with os_errors(self.source), open(self.path, "rb") as handle:
+            if positions is None:
+                offset = 0
+                for number, raw in enumerate(handle, 1):
+                    yield offset, number, f"{self.source}:{number}", raw
+                    offset += len(raw)
+                return
+            for offset, number in positions:
+                handle.seek(offset)
+                yield offset, number, f"{self.source}:{number}", handle.readline()
+
+    def _read(
+        self, entries: Iterator[tuple[int, int, str, Any]], skipped: list[tuple[str, str]]
+    ) -> Iterator[tuple[int, int, Facts]]:
+        """Each usable entry as facts; every other one recorded in `skipped`, never fatal.
+
+        The garbage collector stays on while streaming: with it paused (see `batch`), the
+        few reference cycles a snapshot leaves behind would pile up for the whole file.
+        """
+        stream = FactsStream()
+        for position, number, where, raw in entries:
+            if isinstance(raw, Path):
+                try:
+                    yield position, number, load_facts(raw)
+                except InputError as exc:
+                    skipped.append((str(exc.location or Location(where)), exc.message))
+                continue
+            facts = _line_facts(stream, raw, where, skipped)
+            if facts is not None:
+                yield position, number, facts
+
+
+def _line_facts(
+    stream: FactsStream, raw: bytes, where: str, skipped: list[tuple[str, str]]
+) -> Facts | None:
+    if not raw.strip():
+        return None
+    if len(raw) > MAX_LINE_BYTES:
+        skipped.append((where, f"line longer than {MAX_LINE_BYTES // 1024 // 1024} MiB"))
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        skipped.append((where, f"not JSON: not UTF-8 text (byte {exc.start})"))
+        return None
+    try:
+        data: Any = loads_strict(text)
+    except json.JSONDecodeError as exc:
+        skipped.append((f"{where}:{exc.colno}", f"not JSON: {exc.msg}"))
+        return None
+    except (ValueError, RecursionError) as exc:
+        skipped.append(_line_problem(text, where, f"not JSON: {str(exc)[:120]}"))
+        return None
+    if isinstance(data, dict) and data.get("event", "decision") != "decision":
+        return None  # an action's outcome in a decision log: no snapshot of its own
+    if isinstance(data, dict) and "facts" in data and data.get("kind") != "Facts":
+        data = data["facts"]  # a decision-log line
+    try:
+        return stream.facts(data, where)
+    except InputError as exc:
+        skipped.append(_line_problem(text, where, exc.message))
+        return None
 
 
 def _line_problem(text: str, where: str, fallback: str) -> tuple[str, str]:
@@ -103,31 +210,26 @@ def _line_problem(text: str, where: str, fallback: str) -> tuple[str, str]:
     return f"{where}:{offset + 1}", message
 
 
-def _lines(path: Path) -> Iterator[bytes]:
-    """The file's lines, streamed: a year of samples is far larger than one document."""
-    with os_errors(display_path(path)), open(path, "rb") as handle:
-        yield from handle
-
-
-def _read_folder(path: Path) -> Recording:
-    snapshots: list[Facts] = []
-    skipped: list[tuple[str, str]] = []
-    for file in sorted(path.iterdir(), key=lambda entry: entry.name):
+def _facts_files(path: Path, skipped: list[tuple[str, str]] | None = None) -> list[Path]:
+    """The facts files of a folder, by name; an entry that is not a regular file (a pipe,
+    a device, a dangling link) is skipped with a warning, never opened."""
+    with os_errors(display_path(path)):
+        entries = sorted(path.iterdir(), key=lambda entry: entry.name)
+    files = []
+    for file in entries:
         if file.name.startswith(".") or file.suffix.lower() not in (".yaml", ".yml", ".json"):
             continue
         why = entry_problem(file)
         if why is not None:
-            skipped.append((display_path(file), f"not a regular file: {why}"))
+            if skipped is not None:
+                skipped.append((display_path(file), f"not a regular file: {why}"))
             continue
-        try:
-            snapshots.append(load_facts(file))
-        except InputError as exc:
-            skipped.append((str(exc.location or Location(str(file))), exc.message))
-    return Recording(display_path(path), _ordered(snapshots), tuple(skipped))
+        files.append(file)
+    return files
 
 
-def _ordered(snapshots: list[Facts]) -> tuple[Facts, ...]:
-    return tuple(sorted(snapshots, key=lambda facts: instant(facts.data["collected_at"])))
+def _time(facts: Facts) -> datetime:
+    return instant(facts.data["collected_at"])
 
 
 def instant(text: str) -> datetime:

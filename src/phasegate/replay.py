@@ -3,27 +3,173 @@
 Replay answers "when would this policy have acted?": each snapshot is decided in order,
 with the `for:` streaks and `history` a live run would have had, and each recording gets a
 summary of its first pause, first rollback and how long after the first breach it came.
+
+Recordings are streamed: memory holds the rollouts' history windows and what an output must
+keep (skipped lines, chart buckets, verdict runs), never the recording itself. Everything a
+report shows is computed here, as plain data; renderers only format it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
+from phasegate.charts import ChartRecorder, Charts
 from phasegate.errors import InputError
 from phasegate.evaluate import DEFAULT_HISTORY_WINDOW, Decision, Rollout, RuleStatus
 from phasegate.facts import Facts
 from phasegate.loading import load_document
 from phasegate.policy import PolicySet
-from phasegate.recording import Recording, batch, instant
+from phasegate.recording import Recording, RecordingReader, Unordered, instant
 from phasegate.schemas import validate
 from phasegate.verdict import Verdict
 
 
 @dataclass(frozen=True)
+class Step:
+    """One replayed snapshot: its place in the recording and its decision."""
+
+    index: int
+    decision: Decision
+
+
+class Summary:
+    """First pause and rollback (index, time, rules), counts and breach-to-rollback time,
+    gathered as the steps go by so nothing but the firsts is kept."""
+
+    def __init__(self) -> None:
+        self.counts = dict.fromkeys(Verdict, 0)
+        self.first: dict[Verdict, tuple[int, Decision]] = {}
+        self.breach: Decision | None = None
+
+    def add(self, step: Step) -> None:
+        verdict = step.decision.verdict
+        self.counts[verdict] += 1
+        if verdict is not Verdict.CONTINUE:
+            self.first.setdefault(verdict, (step.index, step.decision))
+            if self.breach is None:
+                self.breach = step.decision
+
+    def result(self, skipped: int) -> dict[str, Any]:
+        summary: dict[str, Any] = {
+            f"first_{verdict.label}": self.first[verdict][0] if verdict in self.first else None
+            for verdict in (Verdict.PAUSE, Verdict.ROLLBACK)
+        }
+        summary["counts"] = {verdict.label: count for verdict, count in self.counts.items()}
+        summary["skipped_lines"] = skipped
+        for verdict, (_, decision) in self.first.items():
+            summary[f"first_{verdict.label}_at"] = decision.collected_at
+            summary[f"first_{verdict.label}_rules"] = sorted(
+                r.id for r in decision.results if r.contribution is verdict
+            )
+        if self.breach is not None and Verdict.ROLLBACK in self.first:
+            rollback = self.first[Verdict.ROLLBACK][1]
+            elapsed = instant(rollback.collected_at) - instant(self.breach.collected_at)
+            summary["breach_to_rollback_seconds"] = int(elapsed.total_seconds())
+        return summary
+
+
+class Replay:
+    """One recording being replayed: `steps()` decides its snapshots one at a time; once
+    they are exhausted, `skipped`, `summary()`, `count` and `charts` describe the whole."""
+
+    def __init__(
+        self,
+        reader: RecordingReader,
+        policy_set: PolicySet,
+        window: int = DEFAULT_HISTORY_WINDOW,
+        *,
+        charts: bool = False,
+        sort: bool = False,
+    ) -> None:
+        self.reader, self.policy_set, self.window, self.sort = reader, policy_set, window, sort
+        self.source = reader.source
+        self.count = 0
+        self._summary = Summary()
+        self._charts = ChartRecorder(policy_set) if charts else None
+
+    @property
+    def skipped(self) -> list[tuple[str, str]]:
+        return self.reader.skipped
+
+    def steps(self) -> Iterator[Step]:
+        """Raises `Unordered` (before anything is decided out of order) unless `sort`."""
+        rollout = Rollout(self.policy_set, self.window, messages=False)
+        for index, facts in enumerate(self.reader.snapshots(sort=self.sort)):
+            step = Step(index, rollout.decide(facts))
+            self._summary.add(step)
+            if self._charts is not None:
+                self._charts.add(step.index, facts, step.decision)
+            self.count = index + 1
+            yield step
+
+    def summary(self) -> dict[str, Any]:
+        return self._summary.result(len(self.skipped))
+
+    @property
+    def charts(self) -> Charts:
+        if self._charts is None:
+            raise ValueError("replayed without charts")
+        return self._charts.result()
+
+
+class RecordingOutput(Protocol):
+    """What a report format does with one recording while it is replayed."""
+
+    def add(self, step: Step) -> None: ...
+
+    def finish(self) -> None:
+        """The recording is complete: write it (its steps may have been spooled)."""
+
+    def discard(self) -> None:
+        """The recording is read again in order: forget what `add` was given."""
+
+
+def replay_recordings(
+    paths: Iterable[Path],
+    policy_set: PolicySet,
+    window: int,
+    output: Callable[[Replay], RecordingOutput],
+    *,
+    charts: bool = False,
+    checker: ExpectationCheck | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> list[Replay]:
+    """Replay each recording into `output`; one written out of order is read again sorted."""
+    readers = [RecordingReader(path) for path in paths]
+    for reader in readers:
+        reader.check()  # an unreadable recording stops the replay before any output
+    done = []
+    for reader in readers:
+        for sort in (False, True):
+            replayed = Replay(reader, policy_set, window, charts=charts, sort=sort)
+            sink = output(replayed)
+            check = checker.recording(replayed.source) if checker is not None else None
+            try:
+                for step in replayed.steps():
+                    sink.add(step)
+                    if check is not None:
+                        check.add(step)
+                    if progress is not None:
+                        progress(1)
+            except Unordered:
+                sink.discard()
+                continue
+            sink.finish()
+            if check is not None:
+                check.commit()
+            done.append(replayed)
+            break
+    return done
+
+
+@dataclass(frozen=True)
 class ReplayedRecording:
+    """A replayed recording held whole, for callers that compare decisions (diff, tests)."""
+
     source: str
     decisions: tuple[Decision, ...]
     skipped: tuple[tuple[str, str], ...]
@@ -31,60 +177,22 @@ class ReplayedRecording:
     snapshots: tuple[Facts, ...] = ()
 
     def summary(self) -> dict[str, Any]:
-        return summarise(self.decisions, len(self.skipped))
+        summary = Summary()
+        for index, decision in enumerate(self.decisions):
+            summary.add(Step(index, decision))
+        return summary.result(len(self.skipped))
 
 
 def replay(
-    recording: Recording,
-    policy_set: PolicySet,
-    window: int = DEFAULT_HISTORY_WINDOW,
-    progress: Callable[[int], None] | None = None,
+    recording: Recording, policy_set: PolicySet, window: int = DEFAULT_HISTORY_WINDOW
 ) -> ReplayedRecording:
     rollout = Rollout(policy_set, window, messages=False)
-    decisions = []
-    with batch():
-        for facts in recording.snapshots:
-            decisions.append(rollout.decide(facts))
-            if progress is not None:
-                progress(1)
-    return ReplayedRecording(
-        recording.source, tuple(decisions), recording.skipped, recording.snapshots
-    )
+    decisions = tuple(rollout.decide(facts) for facts in recording.snapshots)
+    return ReplayedRecording(recording.source, decisions, recording.skipped, recording.snapshots)
 
 
 def ids(decision: Decision, status: RuleStatus) -> list[str]:
     return sorted(result.id for result in decision.with_status(status))
-
-
-def summarise(decisions: Sequence[Decision], skipped: int) -> dict[str, Any]:
-    """First pause, first rollback (index, time, rules), counts, breach-to-rollback time."""
-    first = {
-        verdict: next((i for i, d in enumerate(decisions) if d.verdict is verdict), None)
-        for verdict in (Verdict.PAUSE, Verdict.ROLLBACK)
-    }
-    breach = next((i for i, d in enumerate(decisions) if d.verdict is not Verdict.CONTINUE), None)
-    summary: dict[str, Any] = {
-        "first_pause": first[Verdict.PAUSE],
-        "first_rollback": first[Verdict.ROLLBACK],
-        "counts": {
-            verdict.label: sum(d.verdict is verdict for d in decisions) for verdict in Verdict
-        },
-        "skipped_lines": skipped,
-    }
-    for verdict, index in first.items():
-        if index is not None:
-            decision = decisions[index]
-            summary[f"first_{verdict.label}_at"] = decision.collected_at
-            summary[f"first_{verdict.label}_rules"] = sorted(
-                r.id for r in decision.results if r.contribution is verdict
-            )
-    rollback = first[Verdict.ROLLBACK]
-    if breach is not None and rollback is not None:
-        elapsed = instant(decisions[rollback].collected_at) - instant(
-            decisions[breach].collected_at
-        )
-        summary["breach_to_rollback_seconds"] = int(elapsed.total_seconds())
-    return summary
 
 
 def changes(previous: Decision | None, current: Decision) -> list[str]:
@@ -109,45 +217,83 @@ class Expectation:
     first: int | str
     last: int | str
     recording: str | None = None
+    #: The range's times read once, when it is a time range.
+    times: tuple[datetime, datetime] | None = None
 
     def covers(self, index: int, decision: Decision) -> bool:
-        if isinstance(self.first, int) and isinstance(self.last, int):
-            return self.first <= index <= self.last
-        moment = instant(decision.collected_at)
-        return instant(str(self.first)) <= moment <= instant(str(self.last))
+        if self.times is None:
+            return self.first <= index <= self.last  # type: ignore[operator]
+        return self.times[0] <= instant(decision.collected_at) <= self.times[1]
 
 
-def check_expectations(
-    replayed: Sequence[ReplayedRecording], expectations: Sequence[Expectation]
-) -> list[str]:
-    """Every snapshot whose verdict differs from what an expectation says, in words."""
-    problems = []
-    for expectation in expectations:
-        matched = False
-        for recording in replayed:
-            if expectation.recording and expectation.recording not in recording.source:
+@dataclass
+class ExpectationCheck:
+    """Every snapshot whose verdict differs from what an expectation says, in words,
+    checked as the snapshots are decided; problems are listed expectation by expectation."""
+
+    expectations: Sequence[Expectation]
+    found: list[list[str]] = field(default_factory=list)
+    matched: list[bool] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.found = [[] for _ in self.expectations]
+        self.matched = [False for _ in self.expectations]
+
+    def recording(self, source: str) -> _RecordingCheck:
+        return _RecordingCheck(self, source)
+
+    def problems(self) -> list[str]:
+        problems = []
+        for expectation, found, matched in zip(
+            self.expectations, self.found, self.matched, strict=True
+        ):
+            problems += found
+            if not matched:
+                problems.append(
+                    f"no snapshot in {expectation.first}..{expectation.last}"
+                    + (f" of {expectation.recording}" if expectation.recording else "")
+                )
+        return problems
+
+
+class _RecordingCheck:
+    """One recording's part of a check, kept apart until the recording is complete."""
+
+    def __init__(self, check: ExpectationCheck, source: str) -> None:
+        self.check, self.source = check, source
+        self.applies = [
+            number
+            for number, expectation in enumerate(check.expectations)
+            if not expectation.recording or expectation.recording in source
+        ]
+        self.found: list[tuple[int, str]] = []
+        self.matched: set[int] = set()
+
+    def add(self, step: Step) -> None:
+        decision = step.decision
+        for number in self.applies:
+            expectation = self.check.expectations[number]
+            if not expectation.covers(step.index, decision):
                 continue
-            for index, decision in enumerate(recording.decisions):
-                if not expectation.covers(index, decision):
-                    continue
-                matched = True
-                if decision.verdict is not expectation.verdict:
-                    fired = (
-                        ", ".join(
-                            r.id for r in decision.results if r.contribution is decision.verdict
-                        )
-                        or "nothing"
+            self.matched.add(number)
+            if decision.verdict is not expectation.verdict:
+                fired = (
+                    ", ".join(r.id for r in decision.results if r.contribution is decision.verdict)
+                    or "nothing"
+                )
+                self.found.append(
+                    (
+                        number,
+                        f"{self.source} #{step.index} ({decision.collected_at}): expected "
+                        f"{expectation.verdict.label}, got {decision.verdict.label} ({fired})",
                     )
-                    problems.append(
-                        f"{recording.source} #{index} ({decision.collected_at}): expected "
-                        f"{expectation.verdict.label}, got {decision.verdict.label} ({fired})"
-                    )
-        if not matched:
-            problems.append(
-                f"no snapshot in {expectation.first}..{expectation.last}"
-                + (f" of {expectation.recording}" if expectation.recording else "")
-            )
-    return problems
+                )
+
+    def commit(self) -> None:
+        for number, problem in self.found:
+            self.check.found[number].append(problem)
+        for number in self.matched:
+            self.check.matched[number] = True
 
 
 def load_expectations(path: str | Path) -> list[Expectation]:
@@ -160,12 +306,16 @@ def load_expectations(path: str | Path) -> list[Expectation]:
         first, last = (
             bound.upper() if isinstance(bound, str) else bound for bound in (first, last)
         )
+        where = document.location(("expect", index))
         if type(first) is not type(last):
-            raise InputError(
-                "from and to must both be indexes or both be times",
-                document.location(("expect", index)),
-            )
+            raise InputError("from and to must both be indexes or both be times", where)
+        times = None
+        if isinstance(first, str):
+            try:
+                times = (instant(first), instant(last))
+            except ValueError:
+                raise InputError(f"cannot read {first!r}..{last!r} as times", where) from None
         expectations.append(
-            Expectation(Verdict.parse(raw["verdict"]), first, last, raw.get("recording"))
+            Expectation(Verdict.parse(raw["verdict"]), first, last, raw.get("recording"), times)
         )
     return expectations

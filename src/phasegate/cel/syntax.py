@@ -169,7 +169,7 @@ class Comparison:
 def comparisons(expression: Expression) -> list[Comparison]:
     """The comparisons of a fact path with another expression, as the threshold to plot."""
     found = []
-    for tree in expression.ast.iter_subtrees_topdown():
+    for tree in parse_expression(expression.text).iter_subtrees_topdown():
         if tree.data != "relation" or len(tree.children) != 2:
             continue
         op_tree, right = tree.children

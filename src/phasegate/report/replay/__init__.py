@@ -1,17 +1,21 @@
-"""Replay output formats; each renders replayed recordings and nothing else."""
+"""Replay output formats; each formats replayed recordings, as they are decided, and
+nothing else: what they show is computed by `phasegate.replay`.
+
+A format is a class made with the output stream; `recording(replay)` gives the object that
+takes the recording's steps (`phasegate.replay.RecordingOutput`), and `close()` ends the
+document. Each writes as it goes; what a format prints before a recording's snapshots but
+only knows after them (counts, summary, skipped lines) is handled by spooling the
+snapshots to a temporary file, so memory stays bounded whatever the recording's length.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-
-from phasegate.policy import PolicySet
-from phasegate.replay import ReplayedRecording
 from phasegate.report.replay import html, json, markdown, text
 
-#: Format name -> renderer(replayed recordings, policy set) -> text.
-REPLAY_FORMATS: dict[str, Callable[[Sequence[ReplayedRecording], PolicySet], str]] = {
-    "text": text.render,
-    "json": json.render,
-    "markdown": markdown.render,
-    "html": html.render,
+#: Format name -> format class (made with the output stream).
+REPLAY_FORMATS = {
+    "text": text.TextReport,
+    "json": json.JsonReport,
+    "markdown": markdown.MarkdownReport,
+    "html": html.HtmlReport,
 }

@@ -2,23 +2,20 @@
 
 For every fact a rule compares with a threshold, the fact is plotted over the snapshots
 with each threshold it is compared against, above a band coloured by verdict, so a reviewer
-sees at a glance when and why the policies would have acted.
+sees at a glance when and why the policies would have acted. The numbers come computed and
+downsampled from `phasegate.charts`, so the page stays small however long the recording.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from html import escape
-from typing import Any
+from typing import TextIO
 
-from phasegate import cel
-from phasegate.cel import syntax
-from phasegate.policy import PolicySet
-from phasegate.recording import instant
-from phasegate.replay import ReplayedRecording
+from phasegate.charts import COLUMNS, Charts, Series
+from phasegate.replay import Replay, Step
 from phasegate.report.replay.text import summary_line
 
-WIDTH, HEIGHT, BAND = 900, 170, 14
+WIDTH, HEIGHT, BAND = 50 + COLUMNS, 170, 14
 COLOURS = {"continue": "#2e9d4e", "pause": "#e0a800", "rollback": "#d33a2c"}
 SERIES = ("#1f5fbf", "#8e44ad", "#c0392b", "#16a085", "#d35400", "#7f8c8d")
 STYLE = """
@@ -31,91 +28,62 @@ font-size:11px;color:#666}
 """
 
 
-def render(replayed: Sequence[ReplayedRecording], policy_set: PolicySet) -> str:
-    parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        "<title>phasegate replay</title>",
-        f"<style>{STYLE}</style></head><body>",
-        "<h1>phasegate replay</h1>",
-    ]
-    for recording in replayed:
-        parts.append(f"<h2>{escape(recording.source)}</h2>")
-        parts.append(f'<p class="summary">{escape(summary_line(recording))}</p>')
-        parts += _charts(recording, policy_set)
-    parts.append("</body></html>")
-    return "\n".join(parts) + "\n"
+class HtmlReport:
+    #: The replay computes chart data for this format only.
+    charts = True
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        for part in (
+            "<!DOCTYPE html>",
+            '<html lang="en"><head><meta charset="utf-8">',
+            "<title>phasegate replay</title>",
+            f"<style>{STYLE}</style></head><body>",
+            "<h1>phasegate replay</h1>",
+        ):
+            out.write(part + "\n")
+
+    def recording(self, replay: Replay) -> _HtmlRecording:
+        return _HtmlRecording(self.out, replay)
+
+    def close(self) -> None:
+        self.out.write("</body></html>\n")
 
 
-def _charts(recording: ReplayedRecording, policy_set: PolicySet) -> list[str]:
-    plots: dict[tuple[str, ...], list[tuple[Any, syntax.Comparison, Any]]] = {}
-    for policy in policy_set.policies:
-        for rule in policy.rules:
-            for comparison in syntax.comparisons(rule.when):
-                plots.setdefault(comparison.path, []).append((rule, comparison, policy))
-    verdicts = [decision.verdict.label for decision in recording.decisions]
-    charts = []
-    for path in sorted(plots):
-        values = [_number(cel.lookup(facts.data, path[1:])) for facts in recording.snapshots]
-        if not any(value is not None for value in values):
-            continue
-        series = [(".".join(path), values, False)]
-        for rule, comparison, policy in plots[path]:
-            # A threshold only where its rule applies: no Phase 2 limit over Phase 1.
-            limits = [
-                _threshold(comparison, policy, facts) if facts.phase in rule.phases else None
-                for facts in recording.snapshots
-            ]
-            if any(limit is not None for limit in limits):
-                series.append(
-                    (f"{rule.id} ({comparison.operator} {comparison.other.text})", limits, True)
-                )
-        charts.append(f"<h3>{escape('.'.join(path))}</h3>")
-        charts.append(_svg(series, verdicts, _span(recording)))
-    if not charts:
-        charts.append(_svg([], verdicts, _span(recording)))
-    return charts
+class _HtmlRecording:
+    def __init__(self, out: TextIO, replay: Replay) -> None:
+        self.out, self.replay = out, replay
+
+    def add(self, step: Step) -> None:
+        pass  # the replay gathers the chart data
+
+    def discard(self) -> None:
+        pass
+
+    def finish(self) -> None:
+        data = self.replay.charts
+        parts = [
+            f"<h2>{escape(self.replay.source)}</h2>",
+            f'<p class="summary">{escape(summary_line(self.replay.summary()))}</p>',
+        ]
+        for chart in data.charts:
+            parts.append(f"<h3>{escape(chart.title)}</h3>")
+            parts.append(_svg(chart.series, data))
+        if not data.charts:
+            parts.append(_svg((), data))
+        self.out.write("".join(part + "\n" for part in parts))
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value)
-
-
-def _threshold(comparison: syntax.Comparison, policy: Any, facts: Any) -> float | None:
-    bindings = cel.Bindings(
-        {
-            "facts": facts.data,
-            "params": policy.params_plain,
-            "phase": facts.phase,
-            "now": instant(facts.data["collected_at"]),
-            "history": [],
-        }
-    )
-    value = cel.run(comparison.other, bindings)
-    return None if isinstance(value, cel.EvalFailure) else _number(value)
-
-
-def _span(recording: ReplayedRecording) -> tuple[str, str]:
-    times = [decision.collected_at for decision in recording.decisions]
-    return (times[0], times[-1]) if times else ("", "")
-
-
-def _svg(
-    series: list[tuple[str, list[float | None], bool]],
-    verdicts: list[str],
-    span: tuple[str, str],
-) -> str:
-    count = max(len(verdicts), 1)
+def _svg(series: tuple[Series, ...], data: Charts) -> str:
+    count = max(data.count, 1)
     plot_height = HEIGHT - BAND - 22
-    numbers = [value for _, values, _ in series for value in values if value is not None]
+    numbers = [value for one in series for _, value in one.points]
     low, high = (min(numbers), max(numbers)) if numbers else (0.0, 1.0)
     if high == low:  # a flat line sits mid-chart, its value readable on the axis
         pad = abs(high) * 0.1 or 1.0
         high, low = high + pad, low - pad
 
-    def x(index: int) -> float:
+    def x(index: float) -> float:
         return 40 + (WIDTH - 50) * (index + 0.5) / count
 
     def y(value: float) -> float:
@@ -128,23 +96,25 @@ def _svg(
         f'<text x="2" y="{6 + plot_height:.1f}" font-size="10">{low:.4g}</text>',
     ]
     legend = []
-    for number, (label, values, dashed) in enumerate(series):
+    for number, one in enumerate(series):
         colour = SERIES[number % len(SERIES)]
-        points = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(values) if v is not None)
-        dash = ' stroke-dasharray="6 4"' if dashed else ""
+        points = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in one.points)
+        dash = ' stroke-dasharray="6 4"' if one.threshold else ""
         out.append(
             f'<polyline fill="none" stroke="{colour}" stroke-width="1.6"{dash} '
-            f'points="{points}"><title>{escape(label)}</title></polyline>'
+            f'points="{points}"><title>{escape(one.label)}</title></polyline>'
         )
-        legend.append(f'<span><i style="background:{colour}"></i>{escape(label)}</span>')
+        legend.append(f'<span><i style="background:{colour}"></i>{escape(one.label)}</span>')
     band_top = HEIGHT - BAND - 2
     step = (WIDTH - 50) / count
-    for index, verdict in enumerate(verdicts):
+    for first, last, verdict in data.runs:
+        where = f"#{first}" if first == last else f"#{first}-#{last}"
         out.append(
-            f'<rect x="{40 + step * index:.2f}" y="{band_top}" width="{step + 0.05:.2f}" '
-            f'height="{BAND}" fill="{COLOURS[verdict]}"><title>#{index} {verdict}'
-            "</title></rect>"
+            f'<rect x="{40 + step * first:.2f}" y="{band_top}" '
+            f'width="{step * (last - first + 1) + 0.05:.2f}" height="{BAND}" '
+            f'fill="{COLOURS[verdict]}"><title>{where} {verdict}</title></rect>'
         )
     out.append("</svg>")
+    span = data.span
     times = f'<div class="times"><span>{escape(span[0])}</span><span>{escape(span[1])}</span></div>'
     return f'<div class="legend">{"".join(legend)}</div>' + "".join(out) + times

@@ -1,42 +1,87 @@
-"""`replay --format json`: the contract in schemas/replay.schema.json."""
+"""`replay --format json`: the contract in schemas/replay.schema.json.
+
+The document is what `json.dumps(..., indent=2, sort_keys=True)` makes of the whole, byte
+for byte, written a snapshot at a time: each recording's `skipped` sorts before its
+`snapshots`, so the snapshots are spooled until the recording is complete.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from typing import Any
+from typing import Any, TextIO
 
 from phasegate.evaluate import RuleStatus
-from phasegate.policy import PolicySet
-from phasegate.replay import ReplayedRecording, ids
+from phasegate.replay import Replay, Step, ids
+from phasegate.report.replay.spool import SpooledRecording
+
+#: Indentation of a recording object, and of one snapshot object, in the document.
+RECORDING, SNAPSHOT = 4, 8
 
 
-def replay_object(replayed: Sequence[ReplayedRecording]) -> dict[str, Any]:
+def _dumps(value: Any, indent: int) -> str:
+    text = json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)
+    return text.replace("\n", "\n" + " " * indent)
+
+
+def snapshot_object(step: Step) -> dict[str, Any]:
+    decision = step.decision
     return {
-        "recordings": [
-            {
-                "source": recording.source,
-                "snapshots": [
-                    {
-                        "index": index,
-                        "collected_at": decision.collected_at,
-                        "verdict": decision.verdict.label,
-                        "fired": ids(decision, RuleStatus.FIRED),
-                        "errored": ids(decision, RuleStatus.ERROR),
-                        "pending": ids(decision, RuleStatus.PENDING),
-                    }
-                    for index, decision in enumerate(recording.decisions)
-                ],
-                "summary": recording.summary(),
-                "skipped": [
-                    {"where": where, "reason": reason} for where, reason in recording.skipped
-                ],
-            }
-            for recording in replayed
-        ]
+        "index": step.index,
+        "collected_at": decision.collected_at,
+        "verdict": decision.verdict.label,
+        "fired": ids(decision, RuleStatus.FIRED),
+        "errored": ids(decision, RuleStatus.ERROR),
+        "pending": ids(decision, RuleStatus.PENDING),
     }
 
 
-def render(replayed: Sequence[ReplayedRecording], policy_set: PolicySet) -> str:
-    del policy_set
-    return json.dumps(replay_object(replayed), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+class JsonReport:
+    def __init__(self, out: TextIO) -> None:
+        self.out, self.started = out, False
+        out.write('{\n  "recordings": [')
+
+    def recording(self, replay: Replay) -> _JsonRecording:
+        return _JsonRecording(self.out, replay, self)
+
+    def separator(self) -> str:
+        """What comes before a recording written now: nothing before the first."""
+        separator, self.started = ("," if self.started else ""), True
+        return separator
+
+    def close(self) -> None:
+        self.out.write("\n  ]\n}\n" if self.started else "]\n}\n")
+
+
+class _JsonRecording(SpooledRecording):
+    def __init__(self, out: TextIO, replay: Replay, report: JsonReport) -> None:
+        super().__init__(out, replay)
+        self.report = report
+
+    def line(self, step: Step) -> str:
+        comma = "," if step.index else ""
+        return f"{comma}\n{' ' * SNAPSHOT}{_dumps(snapshot_object(step), SNAPSHOT)}"
+
+    def _skeleton(self) -> tuple[str, str]:
+        """The recording object around its (empty) snapshot list: before and after it."""
+        text = _dumps(
+            {
+                "source": self.replay.source,
+                "snapshots": [],
+                "summary": self.replay.summary(),
+                "skipped": [
+                    {"where": where, "reason": reason} for where, reason in self.replay.skipped
+                ],
+            },
+            RECORDING,
+        )
+        # keys and string contents are escaped, so the key with its empty list is unique
+        before, after = text.split('"snapshots": []', 1)
+        return before + '"snapshots": [', "]" + after
+
+    def head(self) -> str:
+        before, self._after = self._skeleton()
+        return f"{self.report.separator()}\n{' ' * RECORDING}{before}"
+
+    def tail(self) -> str:
+        closing = f"\n{' ' * (SNAPSHOT - 2)}" if self.replay.count else ""
+        return closing + self._after

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from typing import TextIO
 
-from phasegate.policy import PolicySet
-from phasegate.replay import ReplayedRecording, changes
+from phasegate.replay import Replay, Step, changes
+from phasegate.report.replay.spool import SpooledRecording
 from phasegate.report.replay.text import summary_line
 
 
@@ -13,26 +13,41 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def render(replayed: Sequence[ReplayedRecording], policy_set: PolicySet) -> str:
-    del policy_set
-    lines = ["# Replay", ""]
-    for recording in replayed:
-        lines += [
-            f"## `{_cell(recording.source)}`",
-            "",
-            summary_line(recording),
-            "",
-            "| # | collected at | verdict | changes |",
-            "|---|---|---|---|",
-        ]
-        previous = None
-        for index, decision in enumerate(recording.decisions):
-            noted = changes(previous, decision)
-            if previous is None or noted:
-                lines.append(
-                    f"| {index} | {decision.collected_at} | {decision.verdict.label} "
-                    f"| {_cell('; '.join(noted))} |"
-                )
-            previous = decision
-        lines.append("")
-    return "\n".join(lines)
+class MarkdownReport:
+    def __init__(self, out: TextIO) -> None:
+        self.out, self.started = out, False
+        out.write("# Replay\n\n")
+
+    def recording(self, replay: Replay) -> _MarkdownRecording:
+        return _MarkdownRecording(self.out, replay, self)
+
+    def separator(self) -> str:
+        """What comes before a recording written now: nothing before the first."""
+        separator, self.started = ("\n" if self.started else ""), True
+        return separator
+
+    def close(self) -> None:
+        pass
+
+
+class _MarkdownRecording(SpooledRecording):
+    def __init__(self, out: TextIO, replay: Replay, report: MarkdownReport) -> None:
+        super().__init__(out, replay)
+        self.report = report
+
+    def head(self) -> str:
+        return (
+            f"{self.report.separator()}## `{_cell(self.replay.source)}`\n\n"
+            f"{summary_line(self.replay.summary())}\n\n"
+            "| # | collected at | verdict | changes |\n|---|---|---|---|\n"
+        )
+
+    def line(self, step: Step) -> str:
+        noted = changes(self.previous, step.decision)
+        if self.previous is not None and not noted:
+            return ""
+        decision = step.decision
+        return (
+            f"| {step.index} | {decision.collected_at} | {decision.verdict.label} "
+            f"| {_cell('; '.join(noted))} |\n"
+        )

@@ -2,34 +2,45 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from typing import Any, TextIO
 
-from phasegate.policy import PolicySet
-from phasegate.replay import ReplayedRecording, changes
+from phasegate.replay import Replay, Step, changes
+from phasegate.report.replay.spool import SpooledRecording
 from phasegate.report.text import single_line
 
 
-def render(replayed: Sequence[ReplayedRecording], policy_set: PolicySet) -> str:
-    del policy_set
-    lines = []
-    for recording in replayed:
-        lines.append(f"== {single_line(recording.source)}: {len(recording.decisions)} snapshots")
-        previous = None
-        for index, decision in enumerate(recording.decisions):
-            noted = changes(previous, decision)
-            lines.append(
-                f"#{index:<5} {decision.collected_at}  {decision.verdict.label:<8}"
-                + (f"  {'; '.join(noted)}" if noted else "")
-            )
-            previous = decision
-        for where, reason in recording.skipped:
-            lines.append(f"skipped {single_line(where)}: {single_line(reason)}")
-        lines.append(summary_line(recording))
-    return "\n".join(lines) + "\n"
+class TextReport:
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+
+    def recording(self, replay: Replay) -> _TextRecording:
+        return _TextRecording(self.out, replay)
+
+    def close(self) -> None:
+        pass
 
 
-def summary_line(recording: ReplayedRecording) -> str:
-    summary = recording.summary()
+class _TextRecording(SpooledRecording):
+    def head(self) -> str:
+        return f"== {single_line(self.replay.source)}: {self.replay.count} snapshots\n"
+
+    def line(self, step: Step) -> str:
+        noted = changes(self.previous, step.decision)
+        return (
+            f"#{step.index:<5} {step.decision.collected_at}  {step.decision.verdict.label:<8}"
+            + (f"  {'; '.join(noted)}" if noted else "")
+            + "\n"
+        )
+
+    def tail(self) -> str:
+        lines = [
+            f"skipped {single_line(where)}: {single_line(reason)}"
+            for where, reason in self.replay.skipped
+        ]
+        return "".join(line + "\n" for line in [*lines, summary_line(self.replay.summary())])
+
+
+def summary_line(summary: dict[str, Any]) -> str:
     parts = [", ".join(f"{count} {verdict}" for verdict, count in summary["counts"].items())]
     for verdict in ("pause", "rollback"):
         index = summary[f"first_{verdict}"]
