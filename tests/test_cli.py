@@ -270,12 +270,12 @@ def test_bad_input_is_one_clear_line_and_exit_3(tmp_path: Path, case):
 
 
 def test_internal_error_is_one_line_and_exit_1(monkeypatch, capsys):
-    from phasegate import cli
+    from phasegate import cli, evaluate
 
     def explode(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(cli, "evaluate", explode)
+    monkeypatch.setattr(evaluate, "evaluate", explode)
     with pytest.raises(SystemExit) as exited:
         cli.main(["evaluate", HEALTHY])
     assert exited.value.code == 1
