@@ -140,8 +140,8 @@ def _problem(
         at = lines[line - 1][col - 1 : col] if line <= len(lines) else ""
         if at == "(":  # the engine points a call at its parenthesis
             return (f"unknown function {name!r}", line, col, "unknown-function")
-        known = ", ".join(variables)
-        return (f"unknown name {name!r} (variables are {known})", line, col, "unknown-name")
+        known = f"variables are {', '.join(variables)}" if variables else "no variables are bound"
+        return (f"unknown name {name!r} ({known})", line, col, "unknown-name")
     if message.startswith("found no matching overload"):
         return ("type mismatch: " + message.removeprefix("found "), line, col, "type-mismatch")
     return (message, line, col, "cel-check")

@@ -90,17 +90,18 @@ def format_value(value: Any) -> str:
         return format_duration(value)
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
-    return json.dumps(_jsonable(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return json.dumps(jsonable(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def _jsonable(value: Any) -> Any:
-    """Containers as JSON can spell them: infinities from arithmetic keep a stable text."""
+def jsonable(value: Any) -> Any:
+    """A plain value as JSON can spell it: timestamps, durations and bytes as their text,
+    infinities from arithmetic as a stable string."""
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
     if isinstance(value, list):
-        return [_jsonable(item) for item in value]
+        return [jsonable(item) for item in value]
     if isinstance(value, dict):
-        return {str(key): _jsonable(item) for key, item in value.items()}
+        return {str(key): jsonable(item) for key, item in value.items()}
     if isinstance(value, datetime | timedelta | bytes):
         return format_value(value)
     return value

@@ -21,6 +21,7 @@ COMMANDS = {
     "collect": "collect",
     "contract": "contract",
     "diff": "diff",
+    "eval": "eval",
     "evaluate": "evaluate",
     "explain": "explain",
     "fmt": "fmt",
