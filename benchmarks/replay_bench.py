@@ -13,6 +13,7 @@ Run: python benchmarks/replay_bench.py [SNAPSHOTS] [SEED]
 from __future__ import annotations
 
 import json
+import operator
 import random
 import sys
 import tempfile
@@ -24,7 +25,9 @@ from typing import Any
 import celpy
 from celpy import celtypes
 from celpy.adapter import json_to_cel
+from celpy.evaluation import base_functions
 
+from phasegate.facts import normalise
 from phasegate.policy import load_policy_set
 from phasegate.recording import read_recording
 from phasegate.replay import replay
@@ -107,18 +110,59 @@ def generate(count: int, seed: int) -> list[dict[str, Any]]:
     return snapshots
 
 
-def naive(path: Path, policy_set: Any) -> list[tuple[str, list[str]]]:
-    """What a first implementation would do with cel-python alone."""
+def _spec_comparison(name: str, compare: Any) -> Any:
+    """int against double as the CEL spec (and phasegate's engine) compares them; cel-python
+    0.5 refuses the mix, which would turn `agents_failed >= 3.0` into an error."""
+    fallback = base_functions[name]
+
+    def mixed(a: Any, b: Any) -> Any:
+        numbers = (celtypes.IntType, celtypes.UintType, celtypes.DoubleType)
+        if isinstance(a, numbers) and isinstance(b, numbers) and type(a) is not type(b):
+            return celtypes.BoolType(compare(float(a), float(b)))
+        return fallback(a, b)
+
+    return mixed
+
+
+#: The helpers the shipped policies call beyond standard CEL, as cel-python functions, and
+#: the spec's mixed-number comparisons.
+BASELINE_FUNCTIONS = {
+    "join": lambda items, separator="": celtypes.StringType(str(separator).join(items)),
+    "trim": lambda text: celtypes.StringType(str(text).strip()),
+    "trimPrefix": lambda text, prefix: celtypes.StringType(str(text).removeprefix(prefix)),
+    **{
+        name: _spec_comparison(name, compare)
+        for name, compare in {
+            "_<_": operator.lt,
+            "_<=_": operator.le,
+            "_>_": operator.gt,
+            "_>=_": operator.ge,
+            "_==_": operator.eq,
+            "_!=_": operator.ne,
+        }.items()
+    },
+}
+
+
+def baseline_programs(policy_set: Any) -> dict[str, Any]:
+    """Each rule's `when` compiled once by cel-python, the baseline (not phasegate's engine)."""
     environment = celpy.Environment()
-    programs = {
-        rule.id: environment.program(environment.compile(rule.when.text))
+    return {
+        rule.id: environment.program(environment.compile(rule.when.text), BASELINE_FUNCTIONS)
         for rule in policy_set.rules
     }
+
+
+def naive(path: Path, policy_set: Any) -> list[tuple[str, list[str]]]:
+    """What a first implementation would do with cel-python alone (programs and params
+    converted once, facts normalised as phasegate does, so both compare doubles with
+    doubles)."""
+    programs = baseline_programs(policy_set)
     params = {id(policy): json_to_cel(policy.params_plain) for policy in policy_set.policies}
     results = []
     with path.open() as handle:
         for line in handle:
-            data = json.loads(line)
+            data = normalise(json.loads(line))
             activation = {
                 "facts": json_to_cel(data),
                 "phase": celtypes.IntType(data["phase"]),

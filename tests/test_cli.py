@@ -270,12 +270,12 @@ def test_bad_input_is_one_clear_line_and_exit_3(tmp_path: Path, case):
 
 
 def test_internal_error_is_one_line_and_exit_1(monkeypatch, capsys):
-    from phasegate import cli
+    from phasegate import cli, evaluate
 
     def explode(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(cli, "evaluate", explode)
+    monkeypatch.setattr(evaluate, "evaluate", explode)
     with pytest.raises(SystemExit) as exited:
         cli.main(["evaluate", HEALTHY])
     assert exited.value.code == 1
@@ -304,3 +304,29 @@ def test_output_that_cannot_be_written_is_an_error():
         )
     assert result.returncode == 1
     assert result.stderr == "phasegate: error: cannot write output: No space left on device\n"
+
+
+def imported_modules(*args: str) -> set[str]:
+    """Top-level packages a real `phasegate ARGS` process imports (from -X importtime)."""
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "phasegate", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    lines = [line for line in result.stderr.splitlines() if line.startswith("import time:")]
+    assert lines, result.stderr
+    return {line.rsplit("|", 1)[1].strip().split(".")[0] for line in lines[1:]}
+
+
+def test_the_gate_never_loads_the_reviewer_tools_parser():
+    loaded = imported_modules("evaluate", HEALTHY, "--format", "json")
+    assert "cel_expr_python" in loaded  # the measurement works: the engine is there
+    assert not loaded & {"celpy", "lark"}
+
+
+def test_version_loads_neither_the_engine_nor_the_schemas():
+    loaded = imported_modules("--version")
+    assert "click" in loaded
+    assert not loaded & {"cel_expr_python", "celpy", "lark", "jsonschema", "ruamel"}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -80,7 +81,9 @@ class World:
         (self.path / "phasegate.yaml").write_text(text)
 
 
-def make_world(tmp_path: Path, bin_dir: Path, record: bool = True) -> World:
+def make_world(tmp_path: Path, bin_dir: Path, recorded: Path | None = None) -> World:
+    """A world; with `recorded` (see `recordings`), its contract baseline and stand-in state
+    are copied from there, as `phasegate contract record` left them."""
     (tmp_path / "standin").mkdir(parents=True)
     (tmp_path / "phasegate.yaml").write_text((ROOT / "phasegate.yaml").read_text())
     path_dirs = [
@@ -96,21 +99,38 @@ def make_world(tmp_path: Path, bin_dir: Path, record: bool = True) -> World:
         "HOME": str(tmp_path),
         "NO_COLOR": "1",
     }
-    world = World(tmp_path, env)
-    if record:
-        recorded = world.run("contract", "record")
-        assert recorded.returncode == 0, recorded.stderr
-    return world
+    if recorded is not None:
+        shutil.copy2(recorded / "contract-baseline.json", tmp_path / "contract-baseline.json")
+        shutil.copytree(recorded / "standin", tmp_path / "standin", dirs_exist_ok=True)
+    return World(tmp_path, env)
+
+
+@pytest.fixture(scope="module")
+def recordings(tmp_path_factory) -> dict[str, Path]:
+    """Stand-in set -> a world where `phasegate contract record` ran, once per module.
+
+    Recording runs every smoke command several times, the slowest set-up here, and its
+    result depends on the stand-ins alone; tests copy it (`make_world(..., recorded=)`)
+    so none can disturb another's baseline.
+    """
+    found = {}
+    for name, bin_dir in sorted(STANDINS.items()):
+        world = make_world(tmp_path_factory.mktemp(f"recorded-{name}"), bin_dir)
+        result = world.run("contract", "record")
+        assert result.returncode == 0, result.stderr
+        assert (world.path / "contract-baseline.json").is_file()
+        found[name] = world.path
+    return found
 
 
 @pytest.fixture(params=sorted(STANDINS))
-def world(request, tmp_path: Path) -> World:
-    return make_world(tmp_path, STANDINS[request.param])
+def world(request, tmp_path: Path, recordings) -> World:
+    return make_world(tmp_path, STANDINS[request.param], recordings[request.param])
 
 
 @pytest.fixture
-def fixtures_world(tmp_path: Path) -> World:
-    return make_world(tmp_path, STANDINS["fixtures"])
+def fixtures_world(tmp_path: Path, recordings) -> World:
+    return make_world(tmp_path, STANDINS["fixtures"], recordings["fixtures"])
 
 
 def test_healthy_phase0_continues_and_logs_the_decision(world: World):
@@ -250,8 +270,9 @@ def test_broken_tool_output_leaves_facts_unknown(fixtures_world: World, env, fac
     assert name not in facts.get(section, {})
 
 
-def test_a_missing_tool_leaves_its_facts_unknown(tmp_path: Path):
-    world = make_world(tmp_path / "w", STANDINS["fixtures"])  # baseline recorded with zjj
+def test_a_missing_tool_leaves_its_facts_unknown(tmp_path: Path, recordings):
+    # the baseline was recorded with zjj
+    world = make_world(tmp_path / "w", STANDINS["fixtures"], recordings["fixtures"])
     only = tmp_path / "only"
     only.mkdir()
     for tool in ("moon", "swarm"):
@@ -466,7 +487,7 @@ def test_set_cannot_lift_a_freeze(fixtures_world: World):
     "env", [{"STANDIN_ZJJ": "locked"}, {"STANDIN_SWARM": "failing"}, {"STANDIN_ZJJ": "garbage"}]
 )
 def test_contract_record_refuses_an_unhealthy_system(tmp_path: Path, env):
-    world = make_world(tmp_path, STANDINS["fixtures"], record=False)
+    world = make_world(tmp_path, STANDINS["fixtures"])
     result = world.run("contract", "record", **env)
     assert result.returncode == 3
     assert "not recorded" in result.stderr

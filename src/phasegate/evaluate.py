@@ -20,7 +20,7 @@ from phasegate.expressions import render
 from phasegate.facts import Facts
 from phasegate.policy import Policy, PolicySet, Rule
 from phasegate.recording import instant
-from phasegate.verdict import Verdict, combine
+from phasegate.verdict import DEFAULT_HISTORY_WINDOW, Verdict, combine
 
 
 class RuleStatus(StrEnum):
@@ -86,10 +86,6 @@ class Decision:
 
     def counts(self) -> dict[str, int]:
         return {status.value: len(self.with_status(status)) for status in RuleStatus}
-
-
-#: Previous snapshots `history` holds by default (oldest dropped first).
-DEFAULT_HISTORY_WINDOW = 50
 
 
 #: Rollouts (change, phase) a Rollout remembers at once. A recording or decision log

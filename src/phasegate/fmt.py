@@ -42,7 +42,14 @@ import phasegate
 from phasegate import cel
 from phasegate.cel import syntax
 from phasegate.durable import write_atomic
-from phasegate.errors import InputError, Location, PhasegateError, UsageProblem, raise_all
+from phasegate.errors import (
+    InputError,
+    Location,
+    PhasegateError,
+    UsageProblem,
+    raise_all,
+    single_line,
+)
 from phasegate.expressions import PLACEHOLDER, DocumentCompiler
 from phasegate.loading import NodePath, parse_yaml, read_text, resolved
 from phasegate.policy import builtin_policies_dir, default_policies_dir, policy_files
@@ -731,12 +738,14 @@ class Formatted:
 
 
 def unified_diff(result: Formatted) -> str:
-    """A `git diff`-style patch from the file to its canonical form."""
+    """A `git diff`-style patch from the file to its canonical form. The header names the
+    file on one line: a newline in a file name must not start a line of its own."""
+    shown = single_line(result.path)
     lines = difflib.unified_diff(
         _diff_lines(result.before),
         _diff_lines(result.after),
-        fromfile=f"a/{result.path}",
-        tofile=f"b/{result.path}",
+        fromfile=f"a/{shown}",
+        tofile=f"b/{shown}",
     )
     return "".join(lines)
 

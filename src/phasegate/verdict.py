@@ -7,6 +7,11 @@ from enum import IntEnum
 
 from phasegate.errors import ExitCode
 
+#: Previous snapshots `history` holds by default (oldest dropped first). Here, with the
+#: verdict algebra, rather than in `evaluate`, so the command line can show the default
+#: without loading the CEL engine.
+DEFAULT_HISTORY_WINDOW = 50
+
 
 class Verdict(IntEnum):
     """Ordered by severity, so the decision is simply the maximum of what rules contribute."""

@@ -21,7 +21,7 @@ from phasegate.cel.expression import (
 from phasegate.cel.lexer import FactRead
 from phasegate.cel.runtime import MISSING, Bindings, EvalFailure, lookup, run
 from phasegate.cel.values import format_value, jsonable, type_name
-from phasegate.errors import PhasegateError
+from phasegate.errors import InputError, Location
 
 __all__ = [
     "MISSING",
@@ -43,13 +43,17 @@ __all__ = [
 ]
 
 
-class CelError(PhasegateError):
-    """An expression given to `evaluate` that does not compile or cannot be evaluated."""
+class CelError(InputError):
+    """An expression given to `evaluate` that does not compile or cannot be evaluated: bad
+    input (exit 3), located in the expression text as `<expr>:line:col`."""
 
     def __init__(self, message: str, line: int | None = None, col: int | None = None) -> None:
-        where = f"{line}:{col}: " if line is not None else ""
-        super().__init__(f"{where}{message}", None, "cel")
+        super().__init__(message, Location(EXPRESSION_SOURCE, line, col), "cel")
         self.line, self.col = line, col
+
+
+#: How an expression given on its own (not in a file) is named in error locations.
+EXPRESSION_SOURCE = "<expr>"
 
 
 @lru_cache(maxsize=256)
@@ -79,7 +83,11 @@ def evaluate(text: str, bindings: Mapping[str, object]) -> object:
         expression = _compiled(text, declared)
     except CelSyntaxError as exc:
         raise CelError(exc.message, exc.line, exc.col) from None
-    value = run(expression, Bindings(dict(bindings)))
+    plain = Bindings(dict(bindings))
+    value = run(expression, plain)
     if isinstance(value, EvalFailure):
-        raise CelError(value.message, value.line, value.col)
+        from phasegate.cel.locate import locate  # the parser, only after a failure
+
+        value = locate(expression, plain, value)
+        raise CelError(value.message, value.line or 1, value.col or 1)  # else: the whole text
     return value

@@ -162,8 +162,8 @@ def _problem(
                 len(before) - len(name) + 1,
                 "unknown-function",
             )
-        known = ", ".join(variables)
-        return (f"unknown name {name!r} (variables are {known})", line, col, "unknown-name")
+        known = f"variables are {', '.join(variables)}" if variables else "no variables are bound"
+        return (f"unknown name {name!r} ({known})", line, col, "unknown-name")
     if message.startswith("found no matching overload"):
         return ("type mismatch: " + message.removeprefix("found "), line, col, "type-mismatch")
     return (message, line, col, "cel-check")

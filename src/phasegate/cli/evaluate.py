@@ -1,0 +1,51 @@
+"""`phasegate evaluate`: the CI gate itself, so the command that must start fastest."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from phasegate.cli.options import (
+    ALLOW_PAUSE_OPTION,
+    DECISION_FORMAT_OPTION,
+    DECISION_FORMATS,
+    HISTORY_OPTION,
+    HISTORY_WINDOW_OPTION,
+    POLICIES_OPTION,
+    load_policies,
+    renderer,
+    use_color,
+)
+
+
+@click.command("evaluate")
+@click.argument("facts", metavar="FACTS")
+@POLICIES_OPTION
+@DECISION_FORMAT_OPTION
+@ALLOW_PAUSE_OPTION
+@HISTORY_OPTION
+@HISTORY_WINDOW_OPTION
+def command(
+    facts: str,
+    policies: Path | None,
+    output_format: str,
+    allow_pause: bool,
+    history: Path | None,
+    history_window: int,
+) -> None:
+    """Decide continue, pause or rollback for the facts file FACTS (`-` reads stdin)."""
+    from phasegate.evaluate import evaluate
+    from phasegate.facts import load_facts
+    from phasegate.verdict import exit_code
+
+    loaded = load_facts(facts)
+    earlier = ()
+    if history is not None:
+        from phasegate.recording import read_recording
+
+        earlier = read_recording(history).snapshots
+    decision = evaluate(loaded, load_policies(policies), earlier, history_window)
+    click.echo(renderer(DECISION_FORMATS, output_format)(decision, use_color()), nl=False)
+    sys.exit(exit_code(decision.verdict, allow_pause=allow_pause))

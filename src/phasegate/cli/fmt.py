@@ -1,0 +1,32 @@
+"""`phasegate fmt`: policy files in canonical layout."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+
+@click.command("fmt")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--check", is_flag=True, help="Write nothing; print a diff, exit 1 if any would change."
+)
+def command(paths: tuple[Path, ...], check: bool) -> None:
+    """Rewrite policy files (files or folders; default: ./policies) in canonical layout.
+
+    Exit codes: 0 formatted (or, with --check, already canonical), 1 --check found files to
+    format, 2 usage (the installed policy set), 3 a file cannot be read or is invalid.
+    """
+    from phasegate.errors import ExitCode, single_line
+    from phasegate.fmt import format_files, target_files, unified_diff, write_formatted
+
+    changed = [result for result in format_files(target_files(paths)) if result.changed]
+    if check:
+        for result in changed:
+            click.echo(unified_diff(result), nl=False)
+        sys.exit(ExitCode.CHECK_FAILED if changed else ExitCode.CONTINUE)
+    for result in changed:
+        write_formatted(result)
+        click.echo(f"formatted: {single_line(result.path)}", err=True)

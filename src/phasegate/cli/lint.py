@@ -1,0 +1,30 @@
+"""`phasegate lint`: policy files checked without facts."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from phasegate.cli.options import format_option, renderer
+
+FORMATS = "phasegate.report.lint:LINT_FORMATS"
+
+
+@click.command("lint")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@format_option(FORMATS, "github: annotations on the exact lines; sarif: SARIF 2.1.0.")
+def command(paths: tuple[Path, ...], output_format: str) -> None:
+    """Check policy files (folders or files; default: the policies folder) without facts.
+
+    Exits 0 when no finding is an error (warnings and info do not fail), 1 when some is,
+    3 when a file cannot be read.
+    """
+    from phasegate.errors import ExitCode
+    from phasegate.lint import lint_paths
+    from phasegate.policy import default_policies_dir
+
+    report = lint_paths(paths or (default_policies_dir(),))
+    click.echo(renderer(FORMATS, output_format)(report), nl=False)
+    sys.exit(ExitCode.CHECK_FAILED if report.failed else ExitCode.CONTINUE)

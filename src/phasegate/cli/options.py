@@ -1,0 +1,203 @@
+"""What several commands share, defined once so it reads and behaves the same everywhere:
+options, the policy set they load, where reports go, and process-wide set-up.
+
+Nothing heavy at import time: `--version` and `--help` load this module too.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from phasegate.verdict import DEFAULT_HISTORY_WINDOW
+
+if TYPE_CHECKING:
+    from phasegate.collect.collector import CollectOptions
+    from phasegate.collect.config import Config
+    from phasegate.policy import PolicySet
+    from phasegate.state import StateDir
+
+
+def long_running() -> None:
+    """Process-wide set-up for the commands that run tools and write state (`collect`,
+    `run`, `contract record`), which call it first: SIGTERM, SIGINT and SIGHUP kill the
+    process groups of running checks, sources and actions before phasegate exits, so no
+    child outlives a cancelled CI job."""
+    from phasegate.collect.process import install_stop_handlers
+
+    install_stop_handlers()
+
+
+class RegistryChoice(click.Choice):
+    """`click.Choice` over the names of a renderer registry (`"phasegate.report:FORMATS"`),
+    imported only when the option is used or shown: the registries pull in their
+    renderers and the core they render, which `--version` and other commands never need."""
+
+    def __init__(self, registry: str) -> None:
+        super().__init__(())
+        self.registry = registry
+
+    @property
+    def choices(self) -> tuple[str, ...]:  # type: ignore[override]
+        module, _, name = self.registry.partition(":")
+        return tuple(sorted(getattr(importlib.import_module(module), name)))
+
+    @choices.setter
+    def choices(self, value: Any) -> None:
+        """click.Choice.__init__ assigns it; the registry is the source of truth."""
+
+
+def format_option(registry: str, help: str | None = None) -> Any:
+    """`--format` over the names of a command's renderers, text by default."""
+    return click.option(
+        "--format",
+        "output_format",
+        type=RegistryChoice(registry),
+        default="text",
+        show_default=True,
+        help=help,
+    )
+
+
+def renderer(registry: str, name: str) -> Callable[..., str]:
+    """The renderer `--format name` chose from `registry`."""
+    module, _, attribute = registry.partition(":")
+    return getattr(importlib.import_module(module), attribute)[name]
+
+
+#: The renderers of a Decision (evaluate, run).
+DECISION_FORMATS = "phasegate.report:FORMATS"
+
+POLICIES_OPTION = click.option(
+    "--policies",
+    "policies",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Folder of policy files (*.yaml). Default: ./policies if it exists, else the shipped set.",
+)
+ALLOW_PAUSE_OPTION = click.option("--allow-pause", is_flag=True, help="Exit 0 on a pause verdict.")
+DECISION_FORMAT_OPTION = format_option(
+    DECISION_FORMATS, "How to print the decision; the exit code never depends on it."
+)
+OUTPUT_OPTION = click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write the report here (atomically) instead of standard output.",
+)
+HISTORY_OPTION = click.option(
+    "--history",
+    "history",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Earlier snapshots (a decision log, a JSONL recording or a folder), for "
+    "rules with `for:` or that read `history`.",
+)
+HISTORY_WINDOW_OPTION = click.option(
+    "--history-window",
+    type=click.IntRange(1, 10_000),
+    default=DEFAULT_HISTORY_WINDOW,
+    show_default=True,
+    help="How many earlier snapshots `history` holds.",
+)
+CONFIG_OPTION = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Collector configuration. Default: ./phasegate.yaml if it exists, else the shipped one.",
+)
+STATE_DIR_OPTION = click.option(
+    "--state-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="State directory. Default: the config's state_dir (.phasegate).",
+)
+
+
+def collect_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The options `collect` and `run` share."""
+    options = [
+        CONFIG_OPTION,
+        click.option(
+            "--phase", type=click.IntRange(0, 2), default=None, help="Rollout phase (0, 1 or 2)."
+        ),
+        click.option(
+            "--set",
+            "sets",
+            multiple=True,
+            metavar="PATH=VALUE",
+            help="A fact no command can know, e.g. change.tag=v0.4.3. Repeatable.",
+        ),
+        click.option(
+            "--baseline",
+            type=click.Path(path_type=Path),
+            default=None,
+            help="Facts of the last known-good release: its metrics become baseline.",
+        ),
+        STATE_DIR_OPTION,
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def collect_setup(
+    config_path: Path | None,
+    state_dir: Path | None,
+    phase: int | None,
+    sets: tuple[str, ...],
+    baseline: Path | None,
+) -> tuple[Config, StateDir, CollectOptions]:
+    """What `collect_options` mean: the config, its state dir and the collector's options."""
+    from phasegate.collect.collector import CollectOptions
+    from phasegate.state import StateDir
+
+    pairs = []
+    for item in sets:
+        path, separator, value = item.partition("=")
+        if not separator or not path:
+            raise click.BadParameter(f"{item!r}: expected PATH=VALUE", param_hint="--set")
+        pairs.append((path, value))
+    config = load_config(config_path, state_dir)
+    options = CollectOptions(phase, tuple(pairs), baseline, environ=dict(os.environ))
+    return config, StateDir(config.state_dir), options
+
+
+def load_config(config_path: Path | None, state_dir: Path | None = None) -> Config:
+    """`--config`, or the default one."""
+    from phasegate.collect.config import default_config_path
+    from phasegate.collect.config import load_config as load
+
+    return load(config_path or default_config_path(), state_dir)
+
+
+def load_policies(policies: Path | None) -> PolicySet:
+    """`--policies`, or the default set (the shipped one shown as `phasegate:policies`)."""
+    from phasegate.policy import builtin_policies_dir, default_policies_dir, load_policy_set
+
+    directory = policies if policies is not None else default_policies_dir()
+    if directory == builtin_policies_dir():
+        return load_policy_set(directory, display="phasegate:policies")
+    return load_policy_set(directory)
+
+
+def use_color() -> bool:
+    return sys.stdout is not None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+def deliver(text: str, output: Path | None) -> None:
+    """Print a report, or write it whole (never half a file) where `-o` says."""
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        from phasegate.durable import write_atomic
+
+        write_atomic(output, text)

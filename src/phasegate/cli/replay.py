@@ -1,0 +1,106 @@
+"""`phasegate replay`: decide every snapshot of recorded rollouts, offline."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TextIO
+
+import click
+
+from phasegate.cli.options import (
+    HISTORY_WINDOW_OPTION,
+    OUTPUT_OPTION,
+    POLICIES_OPTION,
+    format_option,
+    load_policies,
+)
+
+FORMATS = "phasegate.report.replay:REPLAY_FORMATS"
+
+
+@click.command("replay")
+@click.argument("recordings", nargs=-1, required=True, type=click.Path(path_type=Path))
+@POLICIES_OPTION
+@format_option(FORMATS)
+@click.option(
+    "--expect",
+    "expect",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Expected verdicts per snapshot index or time range; mismatches exit 5.",
+)
+@HISTORY_WINDOW_OPTION
+@OUTPUT_OPTION
+def command(
+    recordings: tuple[Path, ...],
+    policies: Path | None,
+    output_format: str,
+    expect: Path | None,
+    history_window: int,
+    output: Path | None,
+) -> None:
+    """Decide every snapshot of recorded rollouts (JSONL files or folders of facts)."""
+    from phasegate.errors import ExitCode, single_line
+    from phasegate.replay import ExpectationCheck, load_expectations, replay_recordings
+    from phasegate.report.replay import REPLAY_FORMATS
+
+    policy_set = load_policies(policies)
+    checker = ExpectationCheck(load_expectations(expect) if expect is not None else [])
+    progress = Progress(enabled=_show_progress())
+    with _report_stream(output) as out:
+        report = REPLAY_FORMATS[output_format](out)
+        replayed = replay_recordings(
+            recordings,
+            policy_set,
+            history_window,
+            report.recording,
+            charts=getattr(report, "charts", False),
+            checker=checker,
+            progress=progress.advance,
+        )
+        report.close()
+    progress.close()
+    for recording in replayed:
+        for where, reason in recording.skipped:
+            click.echo(f"{single_line(where)}: warning: skipped: {single_line(reason)}", err=True)
+    problems = checker.problems()
+    for problem in problems:
+        click.echo(f"phasegate: expectation not met: {problem}", err=True)
+    sys.exit(ExitCode.EXPECTATION_FAILED if problems else ExitCode.CONTINUE)
+
+
+@contextlib.contextmanager
+def _report_stream(output: Path | None) -> Iterator[TextIO]:
+    """Standard output, or the `-o` file, replaced whole only once the report is complete."""
+    if output is None:
+        yield click.get_text_stream("stdout")
+    else:
+        from phasegate.durable import atomic_output
+
+        with atomic_output(output) as stream:
+            yield stream
+
+
+def _show_progress() -> bool:
+    """A progress bar for people at a terminal, never in CI logs."""
+    return sys.stderr is not None and sys.stderr.isatty() and not os.environ.get("CI")
+
+
+class Progress:
+    """How many snapshots are decided so far: a recording is streamed, its length unknown."""
+
+    def __init__(self, *, enabled: bool) -> None:
+        self.done, self.enabled = 0, enabled
+
+    def advance(self, count: int) -> None:
+        self.done += count
+        if self.enabled and self.done % 1000 == 0:
+            click.echo(f"\rreplaying: {self.done} snapshots", err=True, nl=False)
+
+    def close(self) -> None:
+        if self.enabled and self.done >= 1000:
+            click.echo("", err=True)

@@ -1,0 +1,60 @@
+"""`phasegate run`: collect, evaluate, apply the verdict, record the decision."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from phasegate.cli.options import (
+    ALLOW_PAUSE_OPTION,
+    DECISION_FORMAT_OPTION,
+    DECISION_FORMATS,
+    POLICIES_OPTION,
+    collect_options,
+    collect_setup,
+    load_policies,
+    long_running,
+    renderer,
+    use_color,
+)
+
+
+@click.command("run")
+@collect_options
+@POLICIES_OPTION
+@DECISION_FORMAT_OPTION
+@ALLOW_PAUSE_OPTION
+@click.option(
+    "--dry-run", is_flag=True, help="Collect and decide, print what would run, run nothing."
+)
+def command(
+    config_path: Path | None,
+    phase: int | None,
+    sets: tuple[str, ...],
+    baseline: Path | None,
+    state_dir: Path | None,
+    policies: Path | None,
+    output_format: str,
+    allow_pause: bool,
+    dry_run: bool,
+) -> None:
+    """Collect, evaluate and apply the verdict; every decision is appended to the log."""
+    from phasegate.runner import run
+
+    long_running()
+    config, state, options = collect_setup(config_path, state_dir, phase, sets, baseline)
+    policy_set = load_policies(policies)
+    outcome = run(config, policy_set, state, options, dry_run=dry_run)
+    click.echo(renderer(DECISION_FORMATS, output_format)(outcome.decision, use_color()), nl=False)
+    for line in outcome.planned:
+        click.echo(f"phasegate: {line}", err=True)
+    if outcome.application is not None:
+        for name, ok, detail in outcome.application.steps:
+            click.echo(f"phasegate: {'done' if ok else 'FAILED'}: {name}: {detail}", err=True)
+        for step in outcome.application.manual:
+            click.echo(f"phasegate: by hand: {step}", err=True)
+    if outcome.note is not None:
+        click.echo(f"phasegate: remediation note: {outcome.note}", err=True)
+    sys.exit(outcome.exit_code(allow_pause=allow_pause))

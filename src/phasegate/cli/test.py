@@ -1,0 +1,72 @@
+"""`phasegate test`: policy unit tests, with rule and branch coverage."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from phasegate.cli.options import (
+    OUTPUT_OPTION,
+    POLICIES_OPTION,
+    deliver,
+    format_option,
+    load_policies,
+    renderer,
+    use_color,
+)
+
+FORMATS = "phasegate.report.testing:TEST_FORMATS"
+
+
+@click.command("test")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@POLICIES_OPTION
+@format_option(FORMATS)
+@click.option("--coverage", is_flag=True, help="Report which rules and branches the cases cover.")
+@click.option(
+    "--min-coverage",
+    type=click.FloatRange(0, 100),
+    default=None,
+    metavar="PERCENT",
+    help="Exit 1 when fewer rules are covered (fired and passed); implies --coverage.",
+)
+@click.option(
+    "--min-branch-coverage",
+    type=click.FloatRange(0, 100),
+    default=None,
+    metavar="PERCENT",
+    help="Exit 1 when fewer &&/|| operands were decided both ways; implies --coverage.",
+)
+@OUTPUT_OPTION
+def command(
+    paths: tuple[Path, ...],
+    policies: Path | None,
+    output_format: str,
+    coverage: bool,
+    min_coverage: float | None,
+    min_branch_coverage: float | None,
+    output: Path | None,
+) -> None:
+    """Run policy unit tests (test files or folders; default: the policies' tests/ folder).
+
+    Exit codes: 0 every case passed, 1 a case failed or coverage is below the minimum,
+    3 invalid test files or policies.
+    """
+    from phasegate.testing import load_test_files, run_policy_tests
+    from phasegate.trace import trace_rule
+
+    targets = paths or ((policies if policies is not None else Path("policies")) / "tests",)
+    files = load_test_files(targets, lambda: load_policies(policies))
+    report = run_policy_tests(
+        files,
+        coverage=coverage,
+        trace=trace_rule,
+        min_coverage=min_coverage,
+        min_branch_coverage=min_branch_coverage,
+    )
+    deliver(renderer(FORMATS, output_format)(report, use_color() and output is None), output)
+    for shortfall in report.shortfalls():
+        click.echo(f"phasegate: {shortfall}", err=True)
+    sys.exit(report.exit_code)

@@ -1,0 +1,124 @@
+"""`phasegate eval`: one expression, its value and CEL type, the way rules evaluate it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import FIXTURES, run_cli
+from phasegate.cli import main
+
+HEALTHY = str(FIXTURES / "phase1-healthy.yaml")
+
+
+def eval_in_process(capsys, *args: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exited:
+        main(["eval", *args])
+    captured = capsys.readouterr()
+    return exited.value.code, captured.out, captured.err
+
+
+@pytest.mark.parametrize(
+    ("expression", "printed"),
+    [
+        ("1 < 2", "true (bool)"),
+        ("1 + 2", "3 (int)"),
+        ("3.0 / 2.0", "1.5 (double)"),
+        ("'a' + 'b'", '"ab" (string)'),
+        ("b'ab'", 'b"ab" (bytes)'),
+        ("null", "null (null_type)"),
+        ("[1, 'x', 2.0]", '[1, "x", 2.0] (list)'),
+        ("{'k': [true]}", '{"k": [true]} (map)'),
+        ("timestamp('2026-11-20T10:00:00Z')", 'timestamp("2026-11-20T10:00:00Z") (timestamp)'),
+        ("duration('90m')", 'duration("5400s") (duration)'),
+        ("1.0 / 0.0", 'double("Infinity") (double)'),
+    ],
+)
+def test_value_and_type_as_cel_text(capsys, expression, printed):
+    assert eval_in_process(capsys, expression) == (0, printed + "\n", "")
+
+
+def test_facts_bind_facts_now_and_phase_normalised(capsys):
+    code, out, _ = eval_in_process(
+        capsys,
+        "[facts.change.commit, phase, now - timestamp(facts.phase_started_at), facts.checks.ci.ok]",
+        "--facts",
+        HEALTHY,
+    )
+    assert code == 0
+    assert out == '["9f2c4e1", 1, duration("7200s"), true] (list)\n'
+
+
+def test_set_binds_json_values(capsys):
+    code, out, _ = eval_in_process(
+        capsys,
+        "params.factor * x",
+        "--set",
+        'params={"factor": 1.5}',
+        "--set",
+        "x=2.0",
+        "--format",
+        "json",
+    )
+    assert (code, json.loads(out)) == (0, {"type": "double", "value": 3.0})
+
+
+def test_json_format_prints_timestamps_as_text(capsys):
+    code, out, _ = eval_in_process(capsys, "now", "--facts", HEALTHY, "--format", "json")
+    assert code == 0
+    assert out == '{"type":"timestamp","value":"2026-11-20T10:00:00Z"}\n'
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["x", "--set", "x=nope"], "'x=nope': invalid JSON"),
+        (["x", "--set", "x=NaN"], "NaN is not JSON"),
+        (["x", "--set", "1x=1"], "expected NAME=JSON"),
+        (["x", "--set", "x=1", "--set", "x=2"], "x is set twice"),
+        (["facts", "--facts", HEALTHY, "--set", "now=1"], "now already bound by --facts"),
+    ],
+)
+def test_bad_bindings_are_usage_errors(capsys, args, message):
+    code, out, err = eval_in_process(capsys, *args)
+    assert (code, out) == (2, "")
+    assert message in err
+
+
+@pytest.mark.parametrize(
+    ("expression", "line"),
+    [
+        ("x >", "<expr>:1:4: error: syntax error: unexpected end of expression"),
+        ("1 + (2 / 0)", "<expr>:1:6: error: division by zero"),
+        ("nothing.here", "<expr>:1:8: error: unknown name 'nothing.here' (no variables are bound)"),
+    ],
+)
+def test_compile_and_evaluation_errors_are_one_located_line_exit_3(capsys, expression, line):
+    code, out, err = eval_in_process(capsys, expression)
+    assert (code, out) == (3, "")
+    assert len(err.splitlines()) == 1
+    assert err.startswith(line)
+
+
+def test_a_missing_fact_fails_with_its_path(capsys):
+    code, _, err = eval_in_process(capsys, "facts.metrics.nope > 1.0", "--facts", HEALTHY)
+    assert code == 3
+    assert err.startswith("<expr>:1:") and "nope" in err
+
+
+def test_invalid_facts_are_refused_before_evaluating(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("apiVersion: phasegate/v1\nkind: Facts\nphase: 7\n")
+    code, out, err = eval_in_process(capsys, "true", "--facts", str(bad))
+    assert (code, out) == (3, "")
+    assert str(bad) in err
+
+
+def test_end_to_end_in_a_real_process():
+    result = run_cli("eval", "facts.metrics.error_rate > 0.01", "--facts", HEALTHY)
+    assert (result.returncode, result.stdout, result.stderr) == (0, "true (bool)\n", "")
+    failed = run_cli("eval", "1 / 0")
+    assert failed.returncode == 3
+    assert failed.stderr == "<expr>:1:1: error: division by zero\n"
+    assert "Traceback" not in failed.stderr
