@@ -35,6 +35,7 @@ ENVIRONMENT_FACTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("owners.release", ("PHASEGATE_RELEASE_OWNER",)),
     ("owners.rollback", ("PHASEGATE_ROLLBACK_OWNER",)),
     ("phase", ("PHASEGATE_PHASE",)),
+    ("operator", ("PHASEGATE_OPERATOR",)),
 )
 
 
