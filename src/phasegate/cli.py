@@ -595,3 +595,39 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(f"phasegate: internal error: {type(exc).__name__}: {str(exc)[:200]}", err=True)
         sys.exit(ExitCode.INTERNAL)
     sys.exit(ExitCode.CONTINUE)
+
+
+@cli.command("merge")
+@click.argument("facts_files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--min-operators",
+    type=click.IntRange(1),
+    default=1,
+    show_default=True,
+    help="Operators that must report; with fewer, the cohort metrics stay absent (pause).",
+)
+@click.option(
+    "--max-age",
+    default=None,
+    metavar="DURATION",
+    help="Oldest sample trusted, behind the newest (15m, 90s, 1h); older ones leave the "
+    "cohort metrics absent.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write the cohort facts here (atomically) instead of standard output.",
+)
+def merge_command(
+    facts_files: tuple[Path, ...], min_operators: int, max_age: str | None, output: Path | None
+) -> None:
+    """Merge operators' facts documents into one cohort facts document (JSON)."""
+    from phasegate.merge import SampleGuard, merge_facts, parse_duration, render
+
+    guard = SampleGuard(min_operators, parse_duration(max_age) if max_age else None)
+    merged = merge_facts([load_facts(path) for path in facts_files], guard)
+    for path, reason in sorted(merged.data.get("extra", {}).get("phasegate_unknown", {}).items()):
+        click.echo(f"phasegate: warning: {path} unknown: {reason}", err=True)
+    _deliver(render(merged), output)
