@@ -263,6 +263,21 @@ def _setup(
     default=None,
     help="Write the facts here (atomically) instead of standard output.",
 )
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["json", "openmetrics"]),
+    default="json",
+    show_default=True,
+    help="openmetrics: the counts as OpenMetrics text, labelled by change, phase, operator.",
+)
+@click.option(
+    "--push",
+    "push_url",
+    default=None,
+    metavar="URL",
+    help="Also push the counts to this Pushgateway, grouped by change, phase and operator.",
+)
 def collect_command(
     config_path: Path | None,
     phase: int | None,
@@ -270,6 +285,8 @@ def collect_command(
     baseline: Path | None,
     state_dir: Path | None,
     output: Path | None,
+    output_format: str,
+    push_url: str | None,
 ) -> None:
     """Run the configured checks and sources and print one facts document (JSON)."""
     config, state, options = _setup(config_path, state_dir, phase, sets, baseline)
@@ -281,6 +298,15 @@ def collect_command(
     text = (
         json.dumps(dict(collection.facts.data), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     )
+    if output_format == "openmetrics" or push_url:
+        from phasegate import openmetrics
+
+        if output_format == "openmetrics":
+            text = openmetrics.exposition(collection.facts.data)
+        _deliver(text, output)
+        if push_url:
+            openmetrics.push(collection.facts.data, push_url)
+        return
     _deliver(text, output)
 
 
