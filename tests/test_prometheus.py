@@ -480,3 +480,39 @@ def test_a_phase1_cohort_decides_the_same_through_merge_and_prometheus(
     else:
         assert "metrics" not in merged and "metrics" not in cohort
         assert all("empty result" in why for why in read.unknown.values())
+
+
+def test_the_shipped_example_config_reads_a_cohort(tmp_path, monkeypatch, prometheus, pushgateway):
+    change = f"c-{uuid.uuid4().hex[:8]}"
+    now = utc(datetime.now(UTC))
+    for name, errors in (("a", 2), ("b", 2), ("c", 40)):
+        counts = {
+            "commands": 200,
+            "errors": errors,
+            "lock_busy": 1,
+            "agents_done": 7,
+            "agents_errored": 1,
+            "agents_total": 11,
+        }
+        document = healthy(
+            operator=name, change={"commit": change}, collected_at=now, counts=counts
+        )
+        openmetrics.push(document, pushgateway.url)
+    scraped(prometheus, change, 3)
+    text = (ROOT / "examples" / "prometheus.yaml").read_text()
+    config = tmp_path / "prometheus.yaml"
+    config.write_text(text.replace("http://prometheus:9090", prometheus.url))
+    monkeypatch.setenv("PHASEGATE_COMMIT", change)
+    read = collect(
+        load_config(config),
+        StateDir(tmp_path / "state"),
+        CollectOptions(phase=1, sets=(("change.commit", change),)),
+    )
+    assert read.unknown == {}
+    assert read.facts.data["metrics"] == {
+        "error_rate": 44 / 600,
+        "lock_contention_rate": 3 / 600,
+        "agents_total": 33,
+        "agents_failed": 3,
+        "agent_completion_rate": 21 / 24,
+    }
