@@ -26,6 +26,7 @@ COMMANDS = {
     "explain": "explain",
     "fmt": "fmt",
     "lint": "lint",
+    "merge": "merge",
     "replay": "replay",
     "run": "run",
     "schema": "schema",

@@ -19,6 +19,21 @@ from phasegate.cli.options import collect_options, collect_setup, deliver, long_
     default=None,
     help="Write the facts here (atomically) instead of standard output.",
 )
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["json", "openmetrics"]),
+    default="json",
+    show_default=True,
+    help="openmetrics: the counts as OpenMetrics text, labelled by change, phase, operator.",
+)
+@click.option(
+    "--push",
+    "push_url",
+    default=None,
+    metavar="URL",
+    help="Also push the counts to this Pushgateway, grouped by change, phase and operator.",
+)
 def command(
     config_path: Path | None,
     phase: int | None,
@@ -26,6 +41,8 @@ def command(
     baseline: Path | None,
     state_dir: Path | None,
     output: Path | None,
+    output_format: str,
+    push_url: str | None,
 ) -> None:
     """Run the configured checks and sources and print one facts document (JSON)."""
     from phasegate.collect.collector import collect
@@ -37,7 +54,15 @@ def command(
     state.save_samples(collection.samples)
     for path, reason in sorted(collection.unknown.items()):
         click.echo(f"phasegate: warning: {path} unknown: {reason}", err=True)
-    text = (
-        json.dumps(dict(collection.facts.data), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    )
+    if output_format == "openmetrics":
+        from phasegate import openmetrics
+
+        text = openmetrics.exposition(collection.facts.data)
+    else:
+        data = dict(collection.facts.data)
+        text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     deliver(text, output)
+    if push_url:
+        from phasegate import openmetrics
+
+        openmetrics.push(collection.facts.data, push_url)

@@ -20,6 +20,7 @@ from phasegate.collect import contract as contract_shapes
 from phasegate.collect.config import Config, Source
 from phasegate.collect.output import OutputError, ParsedOutput, parse_output
 from phasegate.collect.process import CommandResult, printable, run_command
+from phasegate.collect.prometheus import query_prometheus
 from phasegate.errors import InputError, Location, UsageProblem
 from phasegate.facts import Facts, facts_from_data, load_facts
 from phasegate.loading import INT64_MAX, INT64_MIN, checked_data, load_document, loads_strict
@@ -35,6 +36,7 @@ ENVIRONMENT_FACTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("owners.release", ("PHASEGATE_RELEASE_OWNER",)),
     ("owners.rollback", ("PHASEGATE_ROLLBACK_OWNER",)),
     ("phase", ("PHASEGATE_PHASE",)),
+    ("operator", ("PHASEGATE_OPERATOR",)),
 )
 
 
@@ -215,7 +217,7 @@ def _run_source(
         for path, _ in source.facts:
             unknown[".".join(path)] = f"source {source.name}: {reason}"
 
-    result = _read_source(source, config)
+    result = _read_source(source, config, now)
     if result.failure or result.timed_out or result.truncated:
         reason = result.failure or (
             f"timed out after {source.timeout:g}s"
@@ -256,7 +258,9 @@ def _run_source(
     return kept
 
 
-def _read_source(source: Source, config: Config) -> CommandResult:
+def _read_source(source: Source, config: Config, now: Any) -> CommandResult:
+    if source.prometheus is not None:
+        return query_prometheus(source.prometheus, now, config.params, config.max_output_bytes)
     if source.command is not None:
         return run_command(
             source.command, timeout=source.timeout, max_output_bytes=config.max_output_bytes

@@ -7,11 +7,12 @@ CEL expression is compiled before any command runs: a typo found after a 30-minu
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from phasegate import cel
+from phasegate.collect import prometheus
 from phasegate.errors import InputError, raise_all
 from phasegate.expressions import DocumentCompiler, Template
 from phasegate.loading import Document, NodePath, load_document
@@ -60,6 +61,8 @@ class Source:
     success: cel.Expression
     facts: tuple[tuple[tuple[str, ...], cel.Expression], ...]
     state: tuple[tuple[str, cel.Expression], ...]
+    #: Set for a Prometheus source (then command and file are None).
+    prometheus: prometheus.PrometheusQuery | None = None
 
 
 @dataclass(frozen=True)
@@ -129,8 +132,12 @@ def load_config(path: Path, state_dir: Path | None = None) -> Config:
         Check(name, tuple(raw["command"]), float(raw.get("timeout", timeout)), raw.get("parse"))
         for name, raw in data.get("checks", {}).items()
     )
+    query_compiler = compiler(prometheus.QUERY_VARIABLES)
     sources = tuple(
-        _source(document, index, raw, base, timeout, compiler(SOURCE_VARIABLES), errors)
+        replace(
+            _source(document, index, raw, base, timeout, compiler(SOURCE_VARIABLES), errors),
+            prometheus=_prometheus(query_compiler, index, raw, base),
+        )
         for index, raw in enumerate(data.get("sources", []))
     )
     _refuse_duplicate_sources(document, errors)
@@ -243,6 +250,31 @@ def _source(
         success=success,  # type: ignore[arg-type]
         facts=tuple(facts),  # type: ignore[arg-type]
         state=state,  # type: ignore[arg-type]
+    )
+
+
+def _prometheus(
+    compiler: DocumentCompiler, index: int, raw: dict[str, Any], base: Path
+) -> prometheus.PrometheusQuery | None:
+    """A Prometheus source's query; its placeholders compile with the rest of the file."""
+    spec = raw.get("prometheus")
+    if spec is None:
+        return None
+    window = None
+    if "range" in spec:
+        duration = float(spec["range"]["duration"])
+        window = prometheus.RangeQuery(
+            duration=duration,
+            step=float(spec["range"].get("step", duration / 60)),
+            reduce=spec["range"]["reduce"],
+        )
+    return prometheus.PrometheusQuery(
+        url=spec["url"],
+        query=compiler.template(("sources", index, "prometheus", "query"), f"source {raw['name']}"),
+        timeout=float(spec.get("timeout", prometheus.DEFAULT_TIMEOUT)),
+        range=window,
+        bearer_token_env=spec.get("bearer_token_env"),
+        ca_file=base / spec["ca_file"] if "ca_file" in spec else None,
     )
 
 

@@ -1,0 +1,240 @@
+"""Prometheus as a source: a PromQL query whose answer becomes facts through CEL.
+
+A team that already scrapes its operators (or pushes their counts to a Pushgateway) can
+judge the whole cohort with one query instead of merging files. The answer is handed to
+the collector exactly like a command's output, so everything after it (success check, fact
+expressions, the unknown bookkeeping) is the same code. A server that is down, slow or
+answers garbage, an empty result and NaN are all reasons, never a zero: the facts stay
+absent and the rules pause.
+
+Only the configured URL is ever contacted: proxies from the environment and redirects
+are refused, since a gate must not be talked into asking someone else.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import socket
+import ssl
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from phasegate import cel
+from phasegate.collect.process import EXIT_TIMED_OUT, CommandResult
+from phasegate.expressions import Template, fill
+
+#: What a query template's placeholders see.
+QUERY_VARIABLES = ("params", "env")
+REDUCTIONS = ("last", "min", "max", "avg", "sum")
+DEFAULT_TIMEOUT = 10.0
+_CHUNK = 65536
+
+
+@dataclass(frozen=True)
+class RangeQuery:
+    """Read a window ending at collection time, reduced to one value per series."""
+
+    duration: float
+    step: float
+    reduce: str
+
+
+@dataclass(frozen=True)
+class PrometheusQuery:
+    url: str
+    query: Template
+    timeout: float = DEFAULT_TIMEOUT
+    range: RangeQuery | None = None
+    bearer_token_env: str | None = None
+    ca_file: Path | None = None
+
+
+class Refused(Exception):
+    """The answer cannot be trusted; the message says why."""
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        raise Refused("the server redirected elsewhere: only the configured URL is asked")
+
+
+def query_prometheus(
+    spec: PrometheusQuery,
+    now: datetime,
+    params: Mapping[str, Any],
+    max_output_bytes: int,
+    environ: Mapping[str, str] | None = None,
+) -> CommandResult:
+    """Ask the server; the simplified answer comes back as a command's JSON output.
+
+    `output` is a list with one `{"metric": {labels}, "value": number}` per series.
+    """
+    started = time.monotonic()
+    environ = os.environ if environ is None else environ
+    shown: tuple[str, ...] = ("prometheus", spec.url)
+
+    def failed(why: str, code: int = 1) -> CommandResult:
+        elapsed = int((time.monotonic() - started) * 1000)
+        return CommandResult(shown, code, "", why, elapsed, failure=f"prometheus: {why}")
+
+    text = fill(spec.query, cel.Bindings({"params": dict(params), "env": dict(environ)}))
+    if isinstance(text, cel.EvalFailure):
+        return failed(f"query placeholder: {text.message}")
+    shown = ("prometheus", spec.url, text)
+    try:
+        request = _request(spec, text, now, environ)
+        body = _fetch(spec, request, max_output_bytes)
+        series = _series(body, spec.range)
+    except TimeoutError:
+        return failed(f"timed out after {spec.timeout:g}s", EXIT_TIMED_OUT)
+    except Refused as exc:
+        return failed(str(exc))
+    output = json.dumps(series, sort_keys=True)
+    elapsed = int((time.monotonic() - started) * 1000)
+    return CommandResult(shown, 0, output, "", elapsed)
+
+
+def _request(
+    spec: PrometheusQuery, text: str, now: datetime, environ: Mapping[str, str]
+) -> urllib.request.Request:
+    at = now.timestamp()
+    if spec.range is None:
+        path, query = "query", {"query": text, "time": f"{at:.3f}"}
+    else:
+        query = {
+            "query": text,
+            "start": f"{at - spec.range.duration:.3f}",
+            "end": f"{at:.3f}",
+            "step": f"{spec.range.step:g}",
+        }
+        path = "query_range"
+    url = f"{spec.url.rstrip('/')}/api/v1/{path}?{urllib.parse.urlencode(query)}"
+    headers = {"Accept": "application/json"}
+    if spec.bearer_token_env is not None:
+        token = environ.get(spec.bearer_token_env)
+        if not token:
+            raise Refused(f"bearer token variable ${spec.bearer_token_env} is not set")
+        headers["Authorization"] = f"Bearer {token}"
+    return urllib.request.Request(url, headers=headers)
+
+
+def _fetch(spec: PrometheusQuery, request: urllib.request.Request, limit: int) -> bytes:
+    """The response body, read under one deadline so a trickling server cannot stall us."""
+    context = None
+    if spec.ca_file is not None:
+        try:
+            context = ssl.create_default_context(cafile=str(spec.ca_file))
+        except (OSError, ssl.SSLError) as exc:
+            raise Refused(f"cannot use CA file {spec.ca_file}: {exc}") from None
+    opener = direct_opener(context)
+    deadline = time.monotonic() + spec.timeout
+    try:
+        with opener.open(request, timeout=spec.timeout) as response:
+            return _read(response, limit, deadline, spec.timeout)
+    except urllib.error.HTTPError as exc:
+        detail = _error_detail(exc, deadline, spec.timeout)
+        raise Refused(f"HTTP {exc.code} from {spec.url}{detail}") from None
+    except urllib.error.URLError as exc:
+        if isinstance(exc.reason, TimeoutError | socket.timeout):
+            raise TimeoutError from None
+        raise Refused(f"cannot reach {spec.url}: {exc.reason}") from None
+    except (OSError, ValueError) as exc:
+        if isinstance(exc, TimeoutError):
+            raise
+        raise Refused(f"cannot read from {spec.url}: {exc}") from None
+
+
+def direct_opener(context: ssl.SSLContext | None = None) -> urllib.request.OpenerDirector:
+    """An opener that talks to the URL it is given and nowhere else (no proxy, no redirect)."""
+    handlers: list[urllib.request.BaseHandler] = [urllib.request.ProxyHandler({}), _NoRedirect()]
+    if context is not None:
+        handlers.append(urllib.request.HTTPSHandler(context=context))
+    return urllib.request.build_opener(*handlers)
+
+
+def _read(response: Any, limit: int, deadline: float, timeout: float) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := response.read(_CHUNK):
+        size += len(chunk)
+        if size > limit:
+            raise Refused(f"answer larger than {limit} bytes")
+        if time.monotonic() > deadline:
+            raise TimeoutError
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _error_detail(exc: urllib.error.HTTPError, deadline: float, timeout: float) -> str:
+    try:
+        answer = json.loads(_read(exc, 65536, deadline, timeout))
+        return f": {str(answer.get('error'))[:200]}" if isinstance(answer, dict) else ""
+    except (ValueError, OSError, Refused):
+        return ""
+
+
+def _series(body: bytes, window: RangeQuery | None) -> list[dict[str, Any]]:
+    """The API's answer as one number per series; anything unexpected is refused."""
+    try:
+        answer = json.loads(body)
+    except (ValueError, RecursionError):
+        raise Refused("the answer is not JSON (is the URL a Prometheus server?)") from None
+    if not isinstance(answer, dict) or answer.get("status") != "success":
+        why = answer.get("error") if isinstance(answer, dict) else None
+        raise Refused(f"query failed: {str(why)[:200]}" if why else "not a Prometheus answer")
+    data = answer.get("data")
+    kind = data.get("resultType") if isinstance(data, dict) else None
+    result = data.get("result") if isinstance(data, dict) else None
+    if kind == "scalar" and isinstance(result, list):
+        result = [{"metric": {}, "value": result}]
+        kind = "vector"
+    if kind not in ("vector", "matrix") or not isinstance(result, list):
+        raise Refused(f"unsupported result type {kind!r}: expected a vector or a matrix")
+    if not result:
+        raise Refused("empty result: no series matched")
+    series = []
+    for item in result:
+        if not isinstance(item, dict) or not isinstance(item.get("metric"), dict):
+            raise Refused("malformed series in the answer")
+        if kind == "vector":
+            values = [_number(item.get("value"))]
+        else:
+            points = item.get("values")
+            if not isinstance(points, list) or not points:
+                raise Refused("malformed series in the answer")
+            values = [_number(point) for point in points]
+        series.append({"metric": item["metric"], "value": _reduce(values, window)})
+    return series
+
+
+def _number(point: Any) -> float:
+    if not isinstance(point, list) or len(point) != 2 or not isinstance(point[1], str):
+        raise Refused("malformed sample in the answer")
+    try:
+        value = float(point[1])
+    except ValueError:
+        raise Refused(f"sample {point[1][:40]!r} is not a number") from None
+    if not math.isfinite(value):
+        raise Refused(f"sample is {point[1]}: not a finite number")
+    return value
+
+
+def _reduce(values: list[float], window: RangeQuery | None) -> float:
+    how = window.reduce if window is not None else "last"
+    if how == "last":
+        return values[-1]
+    if how == "min":
+        return min(values)
+    if how == "max":
+        return max(values)
+    total = math.fsum(values)
+    return total if how == "sum" else total / len(values)

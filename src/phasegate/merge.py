@@ -1,0 +1,391 @@
+"""One cohort facts document from several operators' documents.
+
+Phase 1 deploys to a few operators; the gate has to judge the cohort, not whichever machine
+ran `collect`. Averaging ratios would weigh an operator that ran 3 commands like one that
+ran 3,000, so rates are recomputed from the summed counts behind them, and a cohort too
+small or too old to judge leaves its metrics absent (the rules then pause) instead of
+deciding from too few. Everything else takes the worst any operator reported, so one
+failing operator is enough to stop the rollout.
+
+Pure: plain documents in, one plain document out, no clock (the newest `collected_at` is
+the cohort's time), and the same inputs in any order give byte-identical output.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from phasegate.collect.collector import _drop_invalid_collected
+from phasegate.digest import canonical_json
+from phasegate.errors import InputError, Location, UsageProblem
+from phasegate.facts import Facts, facts_from_data
+from phasegate.recording import instant
+
+#: How each cohort metric is recomputed: (numerator counts, denominator counts, scale).
+#: The denominator is the sum of its counts; a zero denominator leaves the metric absent.
+RATES: dict[str, tuple[tuple[str, ...], tuple[str, ...], float]] = {
+    "error_rate": (("errors",), ("commands",), 1.0),
+    "lock_contention_rate": (("lock_busy",), ("commands",), 1.0),
+    "agent_completion_rate": (("agents_done",), ("agents_done", "agents_errored"), 1.0),
+    # Beads per operator-hour: comparable with a one-operator baseline.
+    "throughput": (("beads_closed",), ("interval_seconds",), 3600.0),
+}
+#: Metrics that are counts themselves: the cohort's is the sum of the counts named.
+SUMMED_METRICS = {"agents_total": "agents_total", "agents_failed": "agents_errored"}
+#: Metrics that add up across operators as they are.
+ADDITIVE_METRICS = ("new_failures",)
+_DURATION = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*(ms|s|m|h|d)?\s*$")
+_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
+_SEVERITY = {"P0": 0, "P1": 1, "P2": 2, "P3": 3, "P4": 4}
+_STATUS = {"open": 0, "mitigated": 1, "resolved": 2}
+
+
+@dataclass(frozen=True)
+class SampleGuard:
+    """How much evidence a cohort needs before its metrics mean anything."""
+
+    min_operators: int = 1
+    #: Seconds an operator's sample may lag the newest one; None: any age.
+    max_age_seconds: float | None = None
+
+
+def parse_duration(text: str) -> float:
+    """`15m`, `90s`, `1h`, `2d` or plain seconds, as seconds."""
+    match = _DURATION.match(text)
+    if match is None or float(match.group(1)) <= 0:
+        raise UsageProblem(f"{text!r}: expected a positive duration such as 90s, 15m or 1h")
+    return float(match.group(1)) * _UNITS[match.group(2)]
+
+
+def merge_facts(documents: Sequence[Facts], guard: SampleGuard = SampleGuard()) -> Facts:
+    """Merge operators' facts documents into one valid cohort facts document."""
+    if not documents:
+        raise UsageProblem("merge needs at least one facts document")
+    by_operator = _by_operator(documents)
+    ordered = [by_operator[name] for name in sorted(by_operator)]
+    first = ordered[0]
+    for field in ("phase", "change"):
+        for other in ordered[1:]:
+            if canonical_json(other.data[field]) != canonical_json(first.data[field]):
+                raise InputError(
+                    f"{field} {canonical_json(other.data[field])} differs from "
+                    f"{canonical_json(first.data[field])} in {first.source}: "
+                    "a cohort is one change in one phase",
+                    Location(other.source),
+                )
+    datas = {name: dict(facts.data) for name, facts in by_operator.items()}
+    names = sorted(datas)
+    latest = max((datas[n]["collected_at"] for n in names), key=instant)
+    stale = _stale(datas, latest, guard)
+    unknown: dict[str, str] = {}
+    merged: dict[str, Any] = {
+        "apiVersion": "phasegate/v1",
+        "kind": "Facts",
+        "phase": first.data["phase"],
+        "change": first.data["change"],
+        "collected_at": latest,
+    }
+    started = [datas[n]["phase_started_at"] for n in names if "phase_started_at" in datas[n]]
+    if started:
+        merged["phase_started_at"] = min(started, key=instant)
+    too_few = _guard_reason(names, stale, guard)
+    counts, counted = _counts(datas, names, unknown)
+    if too_few is None:
+        if counts:
+            merged["counts"] = counts
+        metrics = _metrics(datas, names, counts, counted, unknown)
+        if metrics:
+            merged["metrics"] = metrics
+    else:
+        wanted = {f"counts.{n}" for n in counts} | {f"counts.{n}" for n in counted}
+        wanted |= {f"metrics.{n}" for d in datas.values() for n in d.get("metrics", {})}
+        wanted |= {f"metrics.{n}" for n in (*RATES, *SUMMED_METRICS)}
+        unknown.update(dict.fromkeys(wanted, too_few))
+    _agreed(merged, datas, names, "baseline", unknown)
+    _agreed_fields(merged, datas, names, "owners", unknown)
+    _agreed_fields(merged, datas, names, "labels", None)
+    _deployed_version(merged, datas, names, unknown)
+    _checks(merged, datas, names, unknown)
+    _state(merged, datas, names, unknown)
+    _contract(merged, datas, names, unknown)
+    _incidents(merged, datas, names, unknown)
+    frozen = [datas[n]["freeze"] for n in names if datas[n].get("freeze", {}).get("active")]
+    if frozen:
+        merged["freeze"] = frozen[0]
+    merged["operators"] = {name: _summary(by_operator[name], name in stale) for name in names}
+    collected = {f"metrics.{n}" for n in merged.get("metrics", {})}
+    collected |= {f"counts.{n}" for n in merged.get("counts", {})}
+    _drop_invalid_collected(merged, unknown, collected)
+    if unknown:
+        merged["extra"] = {"phasegate_unknown": dict(sorted(unknown.items()))}
+    return facts_from_data(merged, "merged facts")
+
+
+def render(facts: Facts) -> str:
+    """The cohort document as JSON: sorted keys, so equal cohorts are equal bytes."""
+    return json.dumps(dict(facts.data), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _by_operator(documents: Sequence[Facts]) -> dict[str, Facts]:
+    found: dict[str, Facts] = {}
+    for facts in documents:
+        name = facts.data.get("operator")
+        if not name:
+            raise InputError(
+                "no operator id: collect with --set operator=NAME (or PHASEGATE_OPERATOR)",
+                Location(facts.source),
+            )
+        if name in found:
+            raise InputError(
+                f"operator {name!r} also reported in {found[name].source}: "
+                "one document per operator",
+                Location(facts.source),
+            )
+        found[name] = facts
+    return found
+
+
+def _stale(datas: Mapping[str, Any], latest: str, guard: SampleGuard) -> set[str]:
+    if guard.max_age_seconds is None:
+        return set()
+    newest = instant(latest)
+    return {
+        name
+        for name, data in datas.items()
+        if (newest - instant(data["collected_at"])).total_seconds() > guard.max_age_seconds
+    }
+
+
+def _guard_reason(names: list[str], stale: set[str], guard: SampleGuard) -> str | None:
+    if stale:
+        return (
+            f"stale samples from {', '.join(sorted(stale))} (older than "
+            f"{guard.max_age_seconds:g}s before the newest): not computed from old data"
+        )
+    if len(names) < guard.min_operators:
+        return (
+            f"only {len(names)} of at least {guard.min_operators} operators reported: "
+            "not computed from too few"
+        )
+    return None
+
+
+def _missing(names: list[str], has: Callable[[str], bool]) -> list[str]:
+    return [name for name in names if not has(name)]
+
+
+def _counts(
+    datas: Mapping[str, Any], names: list[str], unknown: dict[str, str]
+) -> tuple[dict[str, Any], set[str]]:
+    """Summed counts (every operator must give one), and every count name seen."""
+    seen = {key for name in names for key in datas[name].get("counts", {})}
+    summed: dict[str, Any] = {}
+    for key in sorted(seen):
+        lacking = _missing(names, lambda n, key=key: key in datas[n].get("counts", {}))
+        if lacking:
+            unknown[f"counts.{key}"] = f"not reported by {', '.join(lacking)}"
+        else:
+            summed[key] = sum(datas[name]["counts"][key] for name in names)
+    return summed, seen
+
+
+def _metrics(
+    datas: Mapping[str, Any],
+    names: list[str],
+    counts: Mapping[str, Any],
+    seen: set[str],
+    unknown: dict[str, str],
+) -> dict[str, Any]:
+    metrics: dict[str, Any] = {}
+    for metric, (numerator, denominator, scale) in RATES.items():
+        needed = (*numerator, *denominator)
+        if any(key not in counts for key in needed):
+            absent = [key for key in needed if key not in counts]
+            unknown[f"metrics.{metric}"] = (
+                f"needs counts.{' and counts.'.join(absent)} from every operator"
+                + ("" if any(key in seen for key in absent) else " (none reported them)")
+            )
+            continue
+        total = sum(counts[key] for key in denominator)
+        if total <= 0:
+            unknown[f"metrics.{metric}"] = f"no {' or '.join(denominator)} in the cohort"
+            continue
+        metrics[metric] = sum(counts[key] for key in numerator) / total * scale
+    for metric, key in SUMMED_METRICS.items():
+        if key in counts:
+            metrics[metric] = counts[key]
+        else:
+            unknown[f"metrics.{metric}"] = f"needs counts.{key} from every operator"
+    for metric in ADDITIVE_METRICS:
+        lacking = _missing(names, lambda n, m=metric: m in datas[n].get("metrics", {}))
+        if len(lacking) < len(names):
+            if lacking:
+                unknown[f"metrics.{metric}"] = f"not reported by {', '.join(lacking)}"
+            else:
+                metrics[metric] = sum(datas[n]["metrics"][metric] for n in names)
+    handled = {*RATES, *SUMMED_METRICS, *ADDITIVE_METRICS}
+    for name in names:
+        for metric in datas[name].get("metrics", {}):
+            if metric not in handled:
+                unknown[f"metrics.{metric}"] = (
+                    "no counts to combine it across operators: averaging ratios would mislead"
+                )
+    return metrics
+
+
+def _agreed(
+    merged: dict[str, Any],
+    datas: Mapping[str, Any],
+    names: list[str],
+    field: str,
+    unknown: dict[str, str],
+) -> None:
+    """A field every operator must give alike; otherwise it is unknown for the cohort."""
+    values = {canonical_json(datas[n][field]) for n in names if field in datas[n]}
+    if not values:
+        return
+    lacking = _missing(names, lambda n: field in datas[n])
+    if len(values) == 1 and not lacking:
+        merged[field] = datas[names[0]][field]
+    else:
+        unknown[field] = f"not given by {', '.join(lacking)}" if lacking else "operators disagree"
+
+
+def _agreed_fields(
+    merged: dict[str, Any],
+    datas: Mapping[str, Any],
+    names: list[str],
+    field: str,
+    unknown: dict[str, str] | None,
+) -> None:
+    """Keep each sub-field every operator gives with the same value."""
+    keys = {key for n in names for key in datas[n].get(field, {})}
+    kept = {}
+    for key in sorted(keys):
+        values = [datas[n].get(field, {}).get(key) for n in names]
+        if all(value is not None and value == values[0] for value in values):
+            kept[key] = values[0]
+        elif unknown is not None:
+            unknown[f"{field}.{key}"] = "operators disagree or do not all give it"
+    if kept:
+        merged[field] = kept
+
+
+def _deployed_version(
+    merged: dict[str, Any], datas: Mapping[str, Any], names: list[str], unknown: dict[str, str]
+) -> None:
+    """A cohort on two versions is itself a fact: the joined set never matches the tag."""
+    versions = sorted(
+        {datas[n]["deployed_version"] for n in names if "deployed_version" in datas[n]}
+    )
+    lacking = _missing(names, lambda n: "deployed_version" in datas[n])
+    if len(versions) > 1:
+        merged["deployed_version"] = ", ".join(versions)
+    elif versions and not lacking:
+        merged["deployed_version"] = versions[0]
+    elif versions:
+        unknown["deployed_version"] = f"not reported by {', '.join(lacking)}"
+
+
+def _checks(
+    merged: dict[str, Any], datas: Mapping[str, Any], names: list[str], unknown: dict[str, str]
+) -> None:
+    """Per check: any failure wins, then any operator that could not run it (unknown)."""
+    checks: dict[str, Any] = {}
+    for check in sorted({c for n in names for c in datas[n].get("checks", {})}):
+        results = [(n, datas[n].get("checks", {}).get(check)) for n in names]
+        failed = [result for _, result in results if result is not None and not result["ok"]]
+        lacking = [n for n, result in results if result is None]
+        if failed:
+            checks[check] = failed[0]
+        elif lacking:
+            unknown[f"checks.{check}"] = f"not reported by {', '.join(lacking)}"
+        else:
+            checks[check] = results[0][1]
+    if checks:
+        merged["checks"] = checks
+
+
+def _state(
+    merged: dict[str, Any], datas: Mapping[str, Any], names: list[str], unknown: dict[str, str]
+) -> None:
+    state: dict[str, Any] = {}
+    found = [datas[n].get("state", {}) for n in names]
+    indicators = [s["corruption_indicators"] for s in found if "corruption_indicators" in s]
+    integrity = [s["db_integrity_ok"] for s in found if "db_integrity_ok" in s]
+    if indicators and (max(indicators) > 0 or len(indicators) == len(names)):
+        state["corruption_indicators"] = max(indicators)
+    elif indicators or integrity:
+        unknown["state.corruption_indicators"] = "not reported by every operator"
+    if False in integrity or (integrity and len(integrity) == len(names)):
+        state["db_integrity_ok"] = all(integrity)
+    elif indicators or integrity:
+        unknown["state.db_integrity_ok"] = "not reported by every operator"
+    if state:
+        merged["state"] = state
+
+
+def _contract(
+    merged: dict[str, Any], datas: Mapping[str, Any], names: list[str], unknown: dict[str, str]
+) -> None:
+    """Any drift anywhere is drift; no drift is only known when every operator checked."""
+    contract: dict[str, Any] = {}
+    for key in ("drift", "nondeterministic_exits"):
+        lists = [datas[n]["contract"][key] for n in names if key in datas[n].get("contract", {})]
+        union = sorted({item for found in lists for item in found})
+        if union or (lists and len(lists) == len(names)):
+            contract[key] = union
+        elif lists:
+            lacking = _missing(names, lambda n, k=key: k in datas[n].get("contract", {}))
+            unknown[f"contract.{key}"] = f"not checked by {', '.join(lacking)}"
+    if contract:
+        merged["contract"] = contract
+
+
+def _incidents(
+    merged: dict[str, Any], datas: Mapping[str, Any], names: list[str], unknown: dict[str, str]
+) -> None:
+    """The union by id; two views of one incident keep the graver, less resolved one."""
+    lacking = _missing(names, lambda n: "incidents" in datas[n])
+    if len(lacking) == len(names):
+        return
+    if lacking:
+        unknown["incidents"] = f"not given by {', '.join(lacking)}"
+        return
+    chosen: dict[str, Any] = {}
+    for name in names:
+        for incident in datas[name]["incidents"]:
+            known = chosen.get(incident["id"])
+            if known is None or _gravity(incident) < _gravity(known):
+                chosen[incident["id"]] = incident
+    merged["incidents"] = [chosen[key] for key in sorted(chosen)]
+
+
+def _gravity(incident: Mapping[str, Any]) -> tuple[int, int, str]:
+    return (
+        _SEVERITY[incident["severity"]],
+        _STATUS[incident["status"]],
+        canonical_json(incident),
+    )
+
+
+def _summary(facts: Facts, stale: bool) -> dict[str, Any]:
+    data = facts.data
+    summary: dict[str, Any] = {"source": facts.source, "collected_at": data["collected_at"]}
+    for key in ("deployed_version", "counts", "metrics"):
+        if key in data:
+            summary[key] = data[key]
+    unknown = (
+        data.get("extra", {}).get("phasegate_unknown")
+        if isinstance(data.get("extra"), dict)
+        else None
+    )
+    if isinstance(unknown, dict) and all(isinstance(v, str) for v in unknown.values()):
+        summary["unknown"] = unknown
+    if stale:
+        summary["stale"] = True
+    return summary

@@ -1,0 +1,106 @@
+"""A facts document's counts for Prometheus: OpenMetrics text, or a Pushgateway push.
+
+Teams that already run Prometheus can let every operator push its counts and judge the
+cohort with one PromQL query (the `prometheus` source) instead of passing files around.
+Only counts are exported, never ratios: ratios cannot be summed, counts can. A count the
+collector could not measure is not exported at all, so a query sees it missing, not zero.
+"""
+
+from __future__ import annotations
+
+import urllib.request
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Gauge
+from prometheus_client.exposition import push_to_gateway
+from prometheus_client.openmetrics.exposition import generate_latest
+
+from phasegate.collect.prometheus import Refused, direct_opener
+from phasegate.errors import ExitCode, PhasegateError, UsageProblem
+from phasegate.recording import instant
+
+#: counts.<name> -> (metric name, help). Gauges: each is a count over the sampled window.
+COUNT_METRICS: dict[str, tuple[str, str]] = {
+    "commands": ("phasegate_zjj_commands", "Operator commands in the sampled swarm history."),
+    "errors": ("phasegate_zjj_command_errors", "Of those, commands that failed."),
+    "lock_busy": ("phasegate_zjj_lock_busy_errors", "Of those, failed on a held lock (BUSY)."),
+    "agents_done": ("phasegate_zjj_agents_done", "Swarm agents that finished."),
+    "agents_errored": ("phasegate_zjj_agents_errored", "Swarm agents in error."),
+    "agents_total": ("phasegate_zjj_agents", "Swarm agents known."),
+    "beads_closed": ("phasegate_zjj_beads_closed", "Beads closed since the previous sample."),
+    "interval_seconds": (
+        "phasegate_zjj_interval_seconds",
+        "Time since the previous sample, in seconds.",
+    ),
+}
+COLLECTED_METRIC = "phasegate_collected_timestamp_seconds"
+LABELS = ("change", "phase", "operator")
+JOB = "phasegate"
+
+
+class PushFailed(PhasegateError):
+    """The Pushgateway did not take the counts (exit 4: the facts were still printed)."""
+
+    exit_code = ExitCode.ACTION_FAILED
+
+
+def labels(facts: Mapping[str, Any]) -> dict[str, str]:
+    """change (the commit), phase and operator: what a cohort query selects and groups by."""
+    operator = facts.get("operator")
+    if not operator:
+        raise UsageProblem("exporting counts needs an operator id: --set operator=NAME")
+    return {
+        "change": str(facts["change"]["commit"]),
+        "phase": str(facts["phase"]),
+        "operator": str(operator),
+    }
+
+
+def registry(facts: Mapping[str, Any]) -> CollectorRegistry:
+    """One gauge per measured count, labelled by change, phase and operator."""
+    found = CollectorRegistry(auto_describe=True)
+    values = labels(facts)
+    counts = facts.get("counts", {})
+    for name, (metric, description) in COUNT_METRICS.items():
+        if name in counts:
+            gauge = Gauge(metric, description, LABELS, registry=found)
+            gauge.labels(**values).set(counts[name])
+    stamp = Gauge(COLLECTED_METRIC, "When these counts were collected.", LABELS, registry=found)
+    stamp.labels(**values).set(instant(str(facts["collected_at"])).timestamp())
+    return found
+
+
+def exposition(facts: Mapping[str, Any]) -> str:
+    return generate_latest(registry(facts)).decode("utf-8")
+
+
+def push(facts: Mapping[str, Any], url: str, timeout: float = 10.0) -> None:
+    """Replace this operator's group on the Pushgateway with the current counts."""
+    try:
+        push_to_gateway(
+            url,
+            job=JOB,
+            registry=registry(facts),
+            grouping_key=labels(facts),
+            timeout=timeout,
+            handler=_direct_handler,
+        )
+    except (OSError, ValueError, Refused) as exc:
+        raise PushFailed(f"cannot push counts to {url}: {exc}") from None
+
+
+def _direct_handler(
+    url: str, method: str, timeout: float | None, headers: list[tuple[str, str]], data: bytes
+) -> Callable[[], None]:
+    """prometheus-client's handler, but through an opener that honours no proxy or redirect."""
+
+    def handle() -> None:
+        request = urllib.request.Request(url, data=data, method=method)
+        for key, value in headers:
+            request.add_header(key, value)
+        with direct_opener().open(request, timeout=timeout) as response:
+            if response.status >= 400:
+                raise OSError(f"pushgateway answered {response.status}")
+
+    return handle

@@ -1,0 +1,240 @@
+"""`phasegate merge`: one cohort facts document from several operators' documents."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import healthy, run_cli
+from phasegate.errors import InputError, UsageProblem
+from phasegate.evaluate import evaluate
+from phasegate.facts import Facts, facts_from_data
+from phasegate.merge import SampleGuard, merge_facts, parse_duration, render
+from phasegate.policy import builtin_policies_dir, load_policy_set
+from phasegate.verdict import Verdict
+
+COUNTS = {
+    "commands": 200,
+    "errors": 2,
+    "lock_busy": 1,
+    "agents_done": 7,
+    "agents_errored": 0,
+    "agents_total": 11,
+    "beads_closed": 10,
+    "interval_seconds": 900.0,
+}
+
+
+def operator(name: str, **changes: Any) -> dict[str, Any]:
+    """A healthy Phase 1 operator document with its counts."""
+    counts = {**COUNTS, **changes.pop("counts", {})}
+    return healthy(operator=name, counts=counts, **changes)
+
+
+def as_facts(data: dict[str, Any], source: str | None = None) -> Facts:
+    return facts_from_data(data, source or f"{data.get('operator', 'x')}.json")
+
+
+def merged(*documents: dict[str, Any], guard: SampleGuard | None = None) -> dict[str, Any]:
+    return dict(merge_facts([as_facts(d) for d in documents], guard or SampleGuard()).data)
+
+
+def decide(data: dict[str, Any]) -> Verdict:
+    policies = load_policy_set(builtin_policies_dir(), display="phasegate:policies")
+    return evaluate(facts_from_data(data, "cohort"), policies).verdict
+
+
+def test_rates_are_recomputed_from_summed_counts_not_averaged():
+    busy = operator("b", counts={"commands": 1800, "errors": 90})  # 5% of many commands
+    quiet = operator("a", counts={"commands": 200, "errors": 0})
+    cohort = merged(quiet, busy)
+    assert cohort["counts"]["commands"] == 2000 and cohort["counts"]["errors"] == 90
+    assert cohort["metrics"]["error_rate"] == 90 / 2000  # the mean of ratios would be 0.025
+    assert cohort["metrics"]["agent_completion_rate"] == 1.0
+    assert cohort["metrics"]["throughput"] == 20 / 1800 * 3600
+    assert cohort["metrics"]["agents_total"] == 22
+    assert sorted(cohort["operators"]) == ["a", "b"]
+    assert cohort["operators"]["b"]["counts"]["errors"] == 90
+
+
+def test_one_failing_operator_decides_for_the_cohort():
+    good = [operator("a"), operator("b")]
+    failing = operator("c", checks={"quick": {"exit_code": 0}, "ci": {"exit_code": 1}})
+    cohort = merged(*good, failing)
+    assert cohort["checks"]["ci"]["ok"] is False
+    assert decide(cohort) is Verdict.ROLLBACK
+    assert decide(merged(*good)) is Verdict.CONTINUE
+
+
+def test_a_check_one_operator_did_not_run_is_unknown_not_passed():
+    cohort = merged(operator("a"), operator("b", checks={"quick": {"exit_code": 0}}))
+    assert "ci" not in cohort["checks"]
+    assert cohort["extra"]["phasegate_unknown"]["checks.ci"] == "not reported by b"
+    assert decide(cohort) is Verdict.PAUSE
+
+
+def test_worst_state_contract_and_incidents_win():
+    a = operator("a", incidents=[{"id": "INC-1", "severity": "P2", "status": "resolved"}])
+    b = operator(
+        "b",
+        state={"corruption_indicators": 2, "db_integrity_ok": True},
+        contract={"drift": ["zjj status --json"], "nondeterministic_exits": []},
+        incidents=[{"id": "INC-1", "severity": "P1", "status": "open"}],
+    )
+    cohort = merged(a, b)
+    assert cohort["state"] == {"corruption_indicators": 2, "db_integrity_ok": True}
+    assert cohort["contract"]["drift"] == ["zjj status --json"]
+    assert cohort["incidents"] == [{"id": "INC-1", "severity": "P1", "status": "open"}]
+
+
+def test_disagreeing_versions_fire_the_version_rule():
+    cohort = merged(operator("a"), operator("b", deployed_version="0.4.2"))
+    assert cohort["deployed_version"] == "0.4.2, 0.4.3"
+    assert cohort["operators"]["b"]["deployed_version"] == "0.4.2"
+    assert decide(cohort) is Verdict.ROLLBACK
+
+
+def test_collected_at_is_the_latest_and_phase_start_the_earliest():
+    a = operator("a", collected_at="2026-11-20T10:05:00Z", phase_started_at="2026-11-20T08:30:00Z")
+    cohort = merged(a, operator("b"))
+    assert cohort["collected_at"] == "2026-11-20T10:05:00Z"
+    assert cohort["phase_started_at"] == "2026-11-20T08:00:00Z"
+
+
+def test_too_few_operators_leave_the_metrics_absent_and_pause():
+    cohort = merged(operator("a"), operator("b"), guard=SampleGuard(min_operators=3))
+    assert "metrics" not in cohort and "counts" not in cohort
+    reason = cohort["extra"]["phasegate_unknown"]["metrics.error_rate"]
+    assert "only 2 of at least 3 operators" in reason
+    assert decide(cohort) is Verdict.PAUSE
+
+
+def test_a_stale_sample_leaves_the_metrics_absent():
+    old = operator("old", collected_at="2026-11-20T09:30:00Z")
+    cohort = merged(old, operator("a"), guard=SampleGuard(max_age_seconds=15 * 60))
+    assert "metrics" not in cohort
+    assert "stale samples from old" in cohort["extra"]["phasegate_unknown"]["metrics.error_rate"]
+    assert cohort["operators"]["old"]["stale"] is True
+    fresh = merged(old, operator("a"), guard=SampleGuard(max_age_seconds=3600))
+    assert "error_rate" in fresh["metrics"]
+
+
+def test_an_operator_without_counts_makes_the_rate_unknown_never_zero():
+    bare = healthy(operator="bare")  # ratios only, no counts
+    cohort = merged(operator("a"), bare)
+    assert "error_rate" not in cohort.get("metrics", {})
+    assert "counts.errors" in cohort["extra"]["phasegate_unknown"]
+    assert decide(cohort) is Verdict.PAUSE
+
+
+def test_zero_commands_is_unknown_not_a_zero_rate():
+    cohort = merged(operator("a", counts={"commands": 0, "errors": 0, "lock_busy": 0}))
+    assert "error_rate" not in cohort["metrics"]
+    assert cohort["extra"]["phasegate_unknown"]["metrics.error_rate"] == "no commands in the cohort"
+
+
+@pytest.mark.parametrize(
+    ("changes", "words"),
+    [
+        ({"phase": 2}, "phase 2 differs from 1 in a.json"),
+        ({"change": {"commit": "other"}}, "change"),
+    ],
+)
+def test_a_different_change_or_phase_is_refused(changes, words):
+    with pytest.raises(InputError) as caught:
+        merge_facts([as_facts(operator("a")), as_facts(operator("b", **changes))])
+    assert words in caught.value.message and str(caught.value.location) == "b.json"
+
+
+def test_an_operator_twice_or_without_id_is_refused():
+    with pytest.raises(InputError, match="also reported"):
+        merge_facts([as_facts(operator("a"), "1.json"), as_facts(operator("a"), "2.json")])
+    with pytest.raises(InputError, match="no operator id"):
+        merge_facts([as_facts(healthy(), "anon.json")])
+
+
+def test_durations():
+    assert parse_duration("15m") == 900 and parse_duration("90") == 90
+    assert parse_duration("1.5h") == 5400
+    for bad in ("", "0s", "-1m", "15 minutes"):
+        with pytest.raises(UsageProblem):
+            parse_duration(bad)
+
+
+def test_cli_merges_files_and_refuses_a_mismatch_with_exit_3(tmp_path: Path):
+    paths = []
+    for name, phase in (("a", 1), ("b", 1), ("c", 2)):
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps(operator(name, phase=phase)))
+        paths.append(str(path))
+    out = tmp_path / "cohort.json"
+    done = run_cli("merge", *paths[:2], "--min-operators", "2", "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    assert json.loads(out.read_text())["counts"]["commands"] == 400
+    refused = run_cli("merge", *paths)
+    assert refused.returncode == 3 and refused.stdout == ""
+    assert refused.stderr.startswith(f"{paths[2]}: error: phase 2 differs")
+    assert len(refused.stderr.strip().splitlines()) == 1
+
+
+count = st.integers(min_value=0, max_value=10**6)
+
+
+@st.composite
+def operator_documents(draw: st.DrawFn) -> list[dict[str, Any]]:
+    names = draw(
+        st.lists(
+            st.from_regex(r"[a-z][a-z0-9-]{0,8}", fullmatch=True),
+            min_size=1,
+            max_size=6,
+            unique=True,
+        )
+    )
+    documents = []
+    for name in names:
+        commands = draw(count)
+        done, errored = draw(count), draw(count)
+        counts = {
+            "commands": commands,
+            "errors": draw(st.integers(0, commands)),
+            "lock_busy": draw(st.integers(0, commands)),
+            "agents_done": done,
+            "agents_errored": errored,
+            "agents_total": done + errored + draw(count),
+            "beads_closed": draw(count),
+            "interval_seconds": draw(st.floats(0.5, 86400, allow_nan=False)),
+        }
+        minute = draw(st.integers(0, 59))
+        documents.append(
+            operator(
+                name,
+                counts=counts,
+                collected_at=f"2026-11-20T10:{minute:02d}:00Z",
+                deployed_version=draw(st.sampled_from(["0.4.3", "0.4.2"])),
+            )
+        )
+    return documents
+
+
+@settings(max_examples=60, deadline=None)
+@given(documents=operator_documents(), seed=st.randoms(use_true_random=False))
+def test_merging_is_order_independent_and_rates_come_from_summed_counts(documents, seed):
+    shuffled = list(documents)
+    seed.shuffle(shuffled)
+    first = render(merge_facts([as_facts(d) for d in documents]))
+    again = render(merge_facts([as_facts(d) for d in shuffled]))
+    assert first == again
+    cohort = json.loads(first)
+    commands = sum(d["counts"]["commands"] for d in documents)
+    errors = sum(d["counts"]["errors"] for d in documents)
+    if commands:
+        assert cohort["metrics"]["error_rate"] == pytest.approx(errors / commands, rel=1e-12)
+    else:
+        assert "error_rate" not in cohort["metrics"]
+    assert cohort["counts"]["errors"] == errors
+    assert set(cohort["operators"]) == {d["operator"] for d in documents}
