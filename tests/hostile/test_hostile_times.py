@@ -9,7 +9,7 @@ from conftest import POLICIES, ROOT, healthy, run_cli, write_yaml
 from phasegate.facts import load_facts
 from phasegate.policy import load_policy_set
 from phasegate.recording import instant, read_recording
-from phasegate.replay import check_expectations, load_expectations, replay
+from phasegate.replay import ExpectationCheck, load_expectations, replay_recordings
 
 RECORDING = ROOT / "fixtures" / "recordings" / "phase1-error-rate-degrades.jsonl"
 
@@ -39,8 +39,26 @@ def test_instant_reads_lower_case_t_and_z():
 def test_expectations_with_lower_case_times_are_checked_and_kept_upper(tmp_path: Path):
     [expectation] = load_expectations(expectation_file(tmp_path))
     assert expectation.first == "2026-11-20T10:00:00Z"
-    replayed = [replay(read_recording(RECORDING), load_policy_set(POLICIES))]
-    assert check_expectations(replayed, [expectation]) == []
+    checker = ExpectationCheck([expectation])
+    replay_recordings([RECORDING], load_policy_set(POLICIES), 50, _Discard, checker=checker)
+    assert checker.matched == [True]
+    assert checker.problems() == []
+
+
+class _Discard:
+    """A report format that keeps nothing: only the expectation check is under test."""
+
+    def __init__(self, replayed: object) -> None:
+        del replayed
+
+    def add(self, step: object) -> None:
+        del step
+
+    def finish(self) -> None:
+        pass
+
+    def discard(self) -> None:
+        pass
 
 
 def test_lower_case_collected_at_orders_a_folder_recording(tmp_path: Path):
