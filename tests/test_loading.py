@@ -171,6 +171,7 @@ def test_unreadable_permission(tmp_path: Path, monkeypatch):
     [
         ("a: 99999999999999999999\n", "integer out of the 64-bit range"),
         ('a: "\\ud800"\n', "lone surrogate"),
+        ('a: "v1\\0x"\n', "text contains NUL"),
         ("a: !foo x\n", "YAML tag !foo is not supported"),
         ("a: !!python/object:os.system {}\n", "is not supported"),
         ("%YAML 1.3\n---\na: 1\n", "not valid YAML"),

@@ -210,7 +210,7 @@ def test_json_is_written_as_the_whole_document_would_be(tmp_path: Path):
     assert text == json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     first, second, third = document["recordings"]
     assert first["snapshots"] == third["snapshots"]  # read out of order, decided in order
-    assert first["skipped"] == [{"where": f"{unordered}:5", "reason": "not JSON: Expecting "
+    assert first["skipped"] == [{"where": f"{unordered}:5:2", "reason": "not JSON: Expecting "
                                  "property name enclosed in double quotes"}]  # fmt: skip
     assert second["snapshots"] == [] and second["summary"]["first_pause"] is None
 

@@ -26,8 +26,9 @@ PAUSE = FIXTURES / "phase1-health.error-rate-elevated.yaml"
 ROLLBACK = FIXTURES / "phase1-trigger.lock-contention-spike.yaml"
 SHIPPED = load_policy_set(POLICIES, display="policies")
 
-#: Text a facts document can carry into messages: command, markup and XML injection.
-HOSTILE = "a|b`c`\r\n::error::forged\n<script>x</script> 100% done, ok: [l](u) \x00\x1b[31m\ufffe"
+#: Text a facts document can carry into messages: command, markup and XML injection, and
+#: control characters (NUL itself is refused where facts are read: see test_loading).
+HOSTILE = "a|b`c`\r\n::error::forged\n<script>x</script> 100% done, ok: [l](u) \x07\x1b[31m\ufffe"
 
 
 def decide(path: Path) -> Decision:
@@ -167,11 +168,11 @@ def test_github_untrusted_text_cannot_forge_a_command(tmp_path: Path):
     lines = output.split("\n")[:-1]
     assert len(lines) == 2
     assert not any(line.startswith("::error::forged") for line in lines)
-    assert "\r" not in output and "\x1b" not in output and "\x00" not in output
+    assert "\r" not in output and "\x1b" not in output and "\x07" not in output
     (name, _, data), _ = parse_commands(output)
     # GitHub shows the message as it was, newlines included, control characters visibly.
     assert name == "error"
-    assert data == "note " + HOSTILE.replace("\x00", "\\x00").replace("\x1b", "\\x1b").replace(
+    assert data == "note " + HOSTILE.replace("\x07", "\\x07").replace("\x1b", "\\x1b").replace(
         "\ufffe", "\\ufffe"
     )
 
@@ -258,7 +259,7 @@ def test_junit_untrusted_text_stays_well_formed_and_is_deterministic(tmp_path: P
     root = ET.fromstring(output)
     [failure] = root.iter("failure")
     message = failure.get("message")
-    assert "\\x00" in message and "\\x1b" in message and "\\ufffe" in message
+    assert "\\x07" in message and "\\x1b" in message and "\\ufffe" in message
     assert "<script>x</script>" in message  # escaped in the XML, intact for the reader
     assert "\n" not in message
     assert output == junit.render(decision)
@@ -323,7 +324,7 @@ def test_markdown_untrusted_text_stays_in_its_cell(tmp_path: Path):
     ).replace("</summary>", "")
     assert "&lt;script&gt;" in why
     assert "`" not in why.replace("\\`", "")
-    assert "\r" not in output and "\x1b" not in output and "\x00" not in output
+    assert "\r" not in output and "\x1b" not in output and "\x07" not in output
     assert not any(line.startswith("::error") for line in output.splitlines())
 
 

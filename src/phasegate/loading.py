@@ -505,6 +505,10 @@ def scalar_problem(value: Any) -> str | None:
             value.encode("utf-8")
         except UnicodeEncodeError:
             return "text is not valid Unicode (a lone surrogate)"
+        if "\x00" in value:
+            # The CEL engine ends a string at NUL: "a\0b" would compare equal to "a" and
+            # reach a deploy command cut short. Refused where it enters, never truncated.
+            return "text contains NUL (U+0000), which CEL cannot hold"
     return None
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from phasegate import cli
+from phasegate.collect import process
 from phasegate.collect.collector import CollectOptions
 from phasegate.collect.config import load_config
 from phasegate.policy import load_policy_set
@@ -69,7 +70,7 @@ class Gate:
 
     def cli(self, *args: str, monkeypatch: pytest.MonkeyPatch) -> int:
         """`phasegate ARGS` in this process (stop handlers left to pytest): the exit code."""
-        monkeypatch.setattr(cli, "install_stop_handlers", lambda: None)
+        monkeypatch.setattr(process, "install_stop_handlers", lambda: None)
         with pytest.raises(SystemExit) as done:
             cli.main(list(args))
         return int(done.value.code or 0)

@@ -56,7 +56,26 @@ def test_a_nul_in_a_tools_output_does_not_crash_run(gate, monkeypatch, capsys):
     assert decision["facts"]["deployed_version"] == "0.4.4\ufffdevil"
 
 
-@pytest.mark.parametrize(("escape", "code"), [("\\0", "U+0000"), ("\\e", "U+001B")])
+def test_a_nul_in_a_config_param_is_refused_where_it_is_read(gate, monkeypatch, capsys):
+    # The CEL engine ends strings at NUL, so "v1\0x" would reach the command as "v1": the
+    # config is refused at its line:col instead (exit 3), before anything runs.
+    marker = gate.path / "ran"
+    gate.configure(f"""\
+    params:
+      tag: "v1\\0x"
+    actions:
+      rollback:
+        - name: tag
+          command: [touch, {marker}, "{{{{ params.tag }}}}"]
+    """)
+    exit_code = gate.cli(*gate.run_args("rollback", 2), monkeypatch=monkeypatch)
+    err = capsys.readouterr().err
+    assert exit_code == 3, err
+    assert "phasegate.yaml:5:8: error: text contains NUL (U+0000)" in err
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize(("escape", "code"), [("\\e", "U+001B"), ("\\x07", "U+0007")])
 def test_an_action_argument_with_a_control_character_is_refused(
     gate, monkeypatch, capsys, escape, code
 ):

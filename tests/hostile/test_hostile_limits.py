@@ -28,6 +28,9 @@ DEEP = "[" * 70 + "]" * 70
         ("[" * 5000 + "]" * 5000, "1:66", "nested deeper than 64"),
         ('{"a": 1,\n "a": 2}', "2:2", "duplicate key 'a'"),
         ('{"a": [NaN]}', "1:8", "NaN is not allowed"),
+        # The CEL engine ends a string at NUL: refused where it enters, never truncated.
+        ('{"tag":\n  "v1\\u0000x"}', "2:3", "text contains NUL (U+0000)"),
+        ('{"v1\\u0000x": 1}', "1:2", "text contains NUL (U+0000)"),
     ],
 )
 def test_json_limits_are_located_at_the_token(tmp_path: Path, text, where, why):
