@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from phasegate import __version__
-from phasegate.collect.collector import CollectOptions, collect, utc_now
+from phasegate.collect.collector import CollectOptions, collect, required_facts, utc_now
 from phasegate.collect.config import Config, default_config_path, load_config
 from phasegate.collect.contract import record_baseline
 from phasegate.corpus import read_corpus, read_default_corpus
@@ -251,6 +251,7 @@ def _setup(
         pairs.append((path, value))
     config = load_config(config_path or default_config_path(), state_dir)
     options = CollectOptions(phase, tuple(pairs), baseline, environ=dict(os.environ))
+    required_facts(options)  # before the state dir is touched or any command runs
     return config, StateDir(config.state_dir), options
 
 
