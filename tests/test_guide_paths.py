@@ -138,8 +138,7 @@ def test_a_collect_without_a_commit_runs_nothing_and_writes_no_state(
 ):
     marker = tmp_path / "ran"
     (workdir / "phasegate.yaml").write_text(
-        "apiVersion: phasegate/v1\nkind: Config\n"
-        f"checks:\n  ci: {{command: [touch, {marker}]}}\n"
+        f"apiVersion: phasegate/v1\nkind: Config\nchecks:\n  ci: {{command: [touch, {marker}]}}\n"
     )
     with pytest.raises(SystemExit) as done:
         main(["collect", "--phase", "1"])

@@ -258,7 +258,7 @@ def test_schema_problems_are_located(tiny: Path):
         f"{path}:7:23: error: cases[0].expect.verdict: must be one of "
         '"continue", "pause", "rollback"; got "maybe"',
         f"{path}:7:30: error: cases[0].expect.fird: unknown field "
-        "(allowed: errored, fired, not_fired, verdict)",
+        "(allowed: errored, fired, not_fired, pending, verdict)",
     ]
 
 
@@ -525,6 +525,7 @@ def test_json_report(tiny: Path):
         "verdict": "pause",
         "fired": [],
         "errored": [{"id": "tiny.errors", "error": "missing fact: facts.metrics.throughput"}],
+        "pending": [],
     }
     (coverage,) = data["coverage"]
     assert (coverage["rules_covered"], coverage["rules_total"]) == (2, 3)
