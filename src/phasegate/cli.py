@@ -36,7 +36,7 @@ from phasegate.replay import check_expectations, load_expectations, replay
 from phasegate.report import FORMATS
 from phasegate.report.diff import DIFF_FORMATS
 from phasegate.report.explain import EXPLAIN_FORMATS
-from phasegate.report.lint import LINT_FORMATS
+from phasegate.report.lint import LINT_FORMATS, SEVERITIES, shown
 from phasegate.report.replay import REPLAY_FORMATS
 from phasegate.report.testing import TEST_FORMATS
 from phasegate.runner import run
@@ -178,14 +178,20 @@ def explain_command(
 @cli.command("lint")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @format_option(LINT_FORMATS, "github: annotations on the exact lines; sarif: SARIF 2.1.0.")
-def lint_command(paths: tuple[Path, ...], output_format: str) -> None:
+@click.option(
+    "--min-severity",
+    type=click.Choice(SEVERITIES),
+    default=None,
+    help="Show findings at least this severe. Default: warning for github, else info.",
+)
+def lint_command(paths: tuple[Path, ...], output_format: str, min_severity: str | None) -> None:
     """Check policy files (folders or files; default: the policies folder) without facts.
 
     Exits 0 when no finding is an error (warnings and info do not fail), 1 when some is,
     3 when a file cannot be read.
     """
     report = lint_paths(paths or (default_policies_dir(),))
-    click.echo(LINT_FORMATS[output_format](report), nl=False)
+    click.echo(LINT_FORMATS[output_format](shown(report, output_format, min_severity)), nl=False)
     sys.exit(ExitCode.CHECK_FAILED if report.failed else ExitCode.CONTINUE)
 
 
