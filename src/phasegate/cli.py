@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from phasegate import __version__
+from phasegate.closeout import write_closeout
 from phasegate.collect.collector import CollectOptions, collect, required_facts, utc_now
 from phasegate.collect.config import Config, default_config_path, load_config
 from phasegate.collect.contract import record_baseline
@@ -573,6 +574,51 @@ def schema_command(name: str) -> None:
     """Print one of phasegate's JSON Schemas."""
     path = data_dir("schemas") / f"{name}.schema.json"
     click.echo(path.read_text(encoding="utf-8"), nl=False)
+
+
+@cli.command("closeout")
+@CONFIG_OPTION
+@click.option(
+    "--state-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="State directory. Default: the config's state_dir (.phasegate).",
+)
+@POLICIES_OPTION
+@click.option(
+    "--window",
+    default=None,
+    help="Stable Phase 2 window, e.g. 60m. Default: the windows policy's phase2_window.",
+)
+@click.option("--change", "commit", default=None, help="Commit to close. Default: the last.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write OUTPUT.md and OUTPUT.json. Default: STATE/closeout/closeout-<commit>.",
+)
+def closeout_command(
+    config_path: Path | None,
+    state_dir: Path | None,
+    policies: Path | None,
+    window: str | None,
+    commit: str | None,
+    output: Path | None,
+) -> None:
+    """Write the closeout record (Markdown, JSON) once Phase 2's stable window has passed.
+
+    Exit codes: 0 written, 10 the window has not passed, 3 no usable decision log.
+    """
+    config = load_config(config_path or default_config_path(), state_dir)
+    markdown, data, skipped = write_closeout(
+        config.state_dir, _load_policies(policies), window=window, commit=commit, output=output
+    )
+    if skipped:
+        click.echo(
+            f"phasegate: warning: skipped {skipped} line(s) that are not decisions", err=True
+        )
+    click.echo(f"phasegate: closeout written: {markdown} and {data}", err=True)
 
 
 def main(argv: list[str] | None = None) -> None:
