@@ -32,6 +32,7 @@ HEALTHY_PHASE1: dict[str, Any] = {
         "agents_failed": 0,
         "agent_completion_rate": 0.96,
         "throughput": 42.0,
+        "new_failures": 0,
     },
     "baseline": {
         "error_rate": 0.011,
@@ -44,6 +45,7 @@ HEALTHY_PHASE1: dict[str, Any] = {
     "incidents": [],
     "contract": {"drift": [], "nondeterministic_exits": []},
     "state": {"corruption_indicators": 0, "db_integrity_ok": True},
+    "extra": {"new_failure_categories": []},
 }
 
 

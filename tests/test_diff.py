@@ -500,7 +500,7 @@ def test_text_output(repo):
         "  facts.metrics.error_rate = 0.04",
     ]
     assert lines[-2] == "rules: added none; removed none; changed health.error-rate-regression"
-    assert lines[-1].startswith("2 of 26 documents change: 2 less strict, 0 stricter")
+    assert lines[-1].startswith("2 of 27 documents change: 2 less strict, 0 stricter")
 
 
 def test_markdown_output_is_a_pr_comment_with_untrusted_text_escaped(repo, tmp_path):

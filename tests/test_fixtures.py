@@ -30,6 +30,7 @@ FIXTURE_EXPECTATIONS = {
         ["health.error-rate-elevated", "health.error-rate-regression"],
     ),
     "phase1-health.error-rate-elevated": ("pause", ["health.error-rate-elevated"]),
+    "phase1-health.new-failures": ("pause", ["health.new-failures"]),
     "phase2-health.incident-open": ("rollback", ["health.incident-open"]),
     "phase2-health.throughput-low": ("pause", ["health.throughput-low"]),
     "phase2-health.completion-low": ("pause", ["health.completion-low"]),

@@ -415,7 +415,7 @@ def test_exit_codes_clean_findings_and_unreadable(broken, tmp_path):
     assert f"{broken}:11:9: error: rule custom.a: unknown fact" in done.stdout
     assert done.stdout.splitlines()[-1] == "1 file linted: 1 error, 1 warning, 0 info"
     assert run_cli("lint", str(POLICIES)).stdout.splitlines()[-1] == (
-        "5 files linted: 0 errors, 0 warnings, 24 info"
+        "5 files linted: 0 errors, 0 warnings, 26 info"
     )
     unreadable = tmp_path / "bad.yaml"
     unreadable.write_text("rules: [\n")

@@ -25,6 +25,7 @@ SHIPPED = {
     "health.error-rate-regression": ({1, 2}, Verdict.ROLLBACK),
     "health.error-rate-elevated": ({1, 2}, Verdict.PAUSE),
     "health.incident-open": ({1, 2}, Verdict.ROLLBACK),
+    "health.new-failures": ({1, 2}, Verdict.PAUSE),
     "health.throughput-low": ({2}, Verdict.PAUSE),
     "health.completion-low": ({2}, Verdict.PAUSE),
     "window.phase1-stable": ({1}, Verdict.PAUSE),

@@ -541,7 +541,7 @@ def test_an_invalid_collected_value_becomes_unknown(fixtures_world: World):
     ],
 )
 def test_odd_set_values_are_usage_errors(fixtures_world: World, args, message):
-    result = fixtures_world.run("collect", "--phase", "1", *args)
+    result = fixtures_world.run("collect", "--phase", "1", *CHANGE[:2], *args)
     assert result.returncode == 2 and message in result.stderr, result.stderr
 
 

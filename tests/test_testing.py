@@ -258,7 +258,7 @@ def test_schema_problems_are_located(tiny: Path):
         f"{path}:7:23: error: cases[0].expect.verdict: must be one of "
         '"continue", "pause", "rollback"; got "maybe"',
         f"{path}:7:30: error: cases[0].expect.fird: unknown field "
-        "(allowed: errored, fired, not_fired, verdict)",
+        "(allowed: errored, fired, not_fired, pending, verdict)",
     ]
 
 
@@ -525,6 +525,7 @@ def test_json_report(tiny: Path):
         "verdict": "pause",
         "fired": [],
         "errored": [{"id": "tiny.errors", "error": "missing fact: facts.metrics.throughput"}],
+        "pending": [],
     }
     (coverage,) = data["coverage"]
     assert (coverage["rules_covered"], coverage["rules_total"]) == (2, 3)
@@ -553,8 +554,8 @@ def test_policytest_schema_command():
 def test_shipped_tests_pass_and_cover_every_shipped_rule_both_ways():
     result = run_cli("test", "--coverage", "--min-coverage", "100")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "rules covered both ways (fired and passed): 15/15 (100.0%)" in result.stdout
-    assert "branches of && and || decided both ways: 16/16 (100.0%)" in result.stdout
+    assert "rules covered both ways (fired and passed): 16/16 (100.0%)" in result.stdout
+    assert "branches of && and || decided both ways: 18/18 (100.0%)" in result.stdout
     assert " 0 failed" in result.stdout
 
 
@@ -566,7 +567,7 @@ def test_shipped_tests_name_every_shipped_rule_and_use_the_fixtures():
     )
     report = run_policy_tests(files, coverage=True)
     (coverage,) = report.coverage
-    assert len(coverage.rules) == 15
+    assert len(coverage.rules) == 16
     assert all(rule.covered for rule in coverage.rules)
     assert sum(rule.errored > 0 for rule in coverage.rules) >= 5  # on_error is tested too
     assert not report.failed

@@ -54,13 +54,15 @@ class RuleCoverage:
     policy: str
     file: str
     line: int
-    #: Fired counts `pending` too (a rule with `for:` whose condition held): a single case
-    #: has no earlier snapshots, so such a rule can only be pending there.
+    #: Fired does not count `pending` (a rule with `for:` whose condition held, but not long
+    #: enough): a case that never made such a rule fire has not tested that it fires, so a
+    #: `for:` rule is covered only by a case with enough `history`.
     fired: int
     passed: int
     errored: int
     skipped: int
     branches: tuple[BranchCoverage, ...] = ()
+    pending: int = 0
 
     @property
     def covered(self) -> bool:
@@ -158,7 +160,8 @@ def _rule_coverage(
         policy=rule.policy,
         file=rule.file,
         line=rule.line,
-        fired=counts[RuleStatus.FIRED] + counts[RuleStatus.PENDING],
+        fired=counts[RuleStatus.FIRED],
+        pending=counts[RuleStatus.PENDING],
         passed=counts[RuleStatus.PASSED],
         errored=counts[RuleStatus.ERROR],
         skipped=counts[RuleStatus.SKIPPED],

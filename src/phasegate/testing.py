@@ -13,15 +13,17 @@ import difflib
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any
 
 from phasegate.coverage import Coverage, Tracer, compute_coverage, meets, percent
 from phasegate.errors import ExitCode, InputError, InputErrors, Location, raise_all
-from phasegate.evaluate import Decision, RuleStatus, evaluate
+from phasegate.evaluate import DEFAULT_HISTORY_WINDOW, Decision, RuleStatus, evaluate
 from phasegate.facts import Facts, facts_from_data
 from phasegate.loading import Document, NodePath, load_document
 from phasegate.policy import PolicySet, load_policy_set
+from phasegate.recording import instant, read_recording
 from phasegate.schemas import problems, validate
 from phasegate.verdict import Verdict
 
@@ -30,9 +32,20 @@ from phasegate.verdict import Verdict
 TESTS_FAILED = int(ExitCode.CHECK_FAILED)
 
 #: The `expect` keys that list rule ids, in the order reports show them.
-ID_LISTS = ("fired", "not_fired", "errored")
-#: Pairs of lists no rule can be in at once (an errored rule did not fire: that pair is fine).
-_CONTRADICTIONS = (("fired", "not_fired"), ("fired", "errored"))
+ID_LISTS = ("fired", "not_fired", "errored", "pending")
+#: Pairs of lists no rule can be in at once (an errored or pending rule did not fire: those
+#: pairs with not_fired are fine).
+_CONTRADICTIONS = (
+    ("fired", "not_fired"),
+    ("fired", "errored"),
+    ("fired", "pending"),
+    ("pending", "errored"),
+)
+#: Earlier snapshots given as patches are placed this far apart before the case, so they
+#: count as the same rollout's history (which needs an earlier `collected_at`).
+HISTORY_STEP = timedelta(minutes=1)
+#: A bound on a case's history, so a test file cannot make a run unbounded.
+MAX_HISTORY = 1000
 
 
 @dataclass(frozen=True)
@@ -43,6 +56,7 @@ class CaseExpectation:
     fired: tuple[str, ...] = ()
     not_fired: tuple[str, ...] = ()
     errored: tuple[str, ...] = ()
+    pending: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -52,6 +66,8 @@ class PolicyCase:
     location: Location
     facts: Facts
     expect: CaseExpectation
+    #: Earlier snapshots of the rollout, for rules with `for:` or that read `history`.
+    history: tuple[Facts, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -76,6 +92,8 @@ class CaseResult:
     #: Kept for coverage, which needs every rule's status and the facts to trace with.
     facts: Facts
     decision: Decision
+    #: Rules with `for:` whose condition held, but not yet long enough.
+    pending: tuple[str, ...] = ()
 
     @property
     def passed(self) -> bool:
@@ -252,17 +270,82 @@ def _load_case(
     location = document.location(at)
     source = base_document.source if base_document is not None else str(location)
     expect = raw["expect"]
+    facts = facts_from_data(data, source)
     return PolicyCase(
         name=raw["name"],
         location=location,
-        facts=facts_from_data(data, source),
+        facts=facts,
         expect=CaseExpectation(
             verdict=Verdict.parse(expect["verdict"]) if "verdict" in expect else None,
             fired=tuple(expect.get("fired", ())),
             not_fired=tuple(expect.get("not_fired", ())),
             errored=tuple(expect.get("errored", ())),
+            pending=tuple(expect.get("pending", ())),
         ),
+        history=_history(document, path, at, base, facts, label),
     )
+
+
+def _history(
+    document: Document,
+    path: Path,
+    at: NodePath,
+    base: Mapping[str, Any],
+    facts: Facts,
+    label: str,
+) -> tuple[Facts, ...]:
+    """The case's earlier snapshots: a recording, or a list of facts documents and patches.
+
+    Patches apply to the case's `facts` (not its `patch`), and without a `collected_at` of
+    their own they are placed HISTORY_STEP apart before the case, oldest first, so a list
+    of N patches is the N snapshots just before it. A snapshot that does not load is an
+    error: a history silently shorter than written would test less than it says.
+    """
+    raw = document.data["cases"][at[1]].get("history")
+    if raw is None:
+        return ()
+    where = document.location((*at, "history"))
+    if isinstance(raw, str):
+        target = path.parent / raw
+        if not target.exists():
+            raise InputError(
+                f"{label}: history recording not found: {raw} (relative to this file: "
+                f"{os.path.normpath(target)})",
+                where,
+            )
+        recording = read_recording(target)
+        if recording.skipped:
+            line, why = recording.skipped[0]
+            raise InputError(f"{label}: history: {line}: {why}", where)
+        if len(recording.snapshots) > MAX_HISTORY:
+            raise InputError(f"{label}: history: more than {MAX_HISTORY} snapshots", where)
+        return tuple(recording.snapshots)
+    now = instant(facts.data["collected_at"])
+    snapshots: list[Facts] = []
+    errors: list[InputError] = []
+    for index, item in enumerate(raw):
+        item_at: NodePath = (*at, "history", index)
+        if "facts" in item:
+            data = item["facts"]
+        else:
+            data = deep_merge(base, item["patch"])
+            if "collected_at" not in item["patch"]:
+                step = now - HISTORY_STEP * (len(raw) - index)
+                data["collected_at"] = step.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        found = problems(data, "facts")
+        for problem_path, message, at_key in found[:1]:
+            key = "facts" if "facts" in item else "patch"
+            inside = (*item_at, key, *problem_path[: _patched_depth(item[key], problem_path)])
+            errors.append(
+                InputError(
+                    f"{label}: history[{index}]: facts invalid: {message}",
+                    document.location(inside, key=at_key and key == "facts"),
+                )
+            )
+        if not found:
+            snapshots.append(facts_from_data(data, str(document.location(item_at))))
+    raise_all(errors)
+    return tuple(snapshots)
 
 
 def _base_facts(
@@ -388,9 +471,12 @@ def run_test_files(files: Sequence[PolicyTestFile]) -> list[SuiteResult]:
 
 
 def run_case(case: PolicyCase, policy_set: PolicySet) -> CaseResult:
-    decision = evaluate(case.facts, policy_set)
+    decision = evaluate(
+        case.facts, policy_set, case.history, max(len(case.history), DEFAULT_HISTORY_WINDOW)
+    )
     status = {result.id: result.status for result in decision.results}
     fired = tuple(sorted(r.id for r in decision.with_status(RuleStatus.FIRED)))
+    pending = tuple(sorted(r.id for r in decision.with_status(RuleStatus.PENDING)))
     errored = tuple(
         sorted((r.id, r.error or "error") for r in decision.with_status(RuleStatus.ERROR))
     )
@@ -407,6 +493,9 @@ def run_case(case: PolicyCase, policy_set: PolicySet) -> CaseResult:
     for rule_id in expect.errored:
         if status[rule_id] is not RuleStatus.ERROR:
             failures.append(f"errored: {rule_id} did not error ({status[rule_id].value})")
+    for rule_id in expect.pending:
+        if status[rule_id] is not RuleStatus.PENDING:
+            failures.append(f"pending: {rule_id} is not pending ({status[rule_id].value})")
     return CaseResult(
         name=case.name,
         location=case.location,
@@ -417,6 +506,7 @@ def run_case(case: PolicyCase, policy_set: PolicySet) -> CaseResult:
         failures=tuple(failures),
         facts=case.facts,
         decision=decision,
+        pending=pending,
     )
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from phasegate.cli.options import format_option, renderer
+from phasegate.report.lint import SEVERITIES
 
 FORMATS = "phasegate.report.lint:LINT_FORMATS"
 
@@ -15,7 +16,13 @@ FORMATS = "phasegate.report.lint:LINT_FORMATS"
 @click.command("lint")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @format_option(FORMATS, "github: annotations on the exact lines; sarif: SARIF 2.1.0.")
-def command(paths: tuple[Path, ...], output_format: str) -> None:
+@click.option(
+    "--min-severity",
+    type=click.Choice(SEVERITIES),
+    default=None,
+    help="Show findings at least this severe. Default: warning for github, else info.",
+)
+def command(paths: tuple[Path, ...], output_format: str, min_severity: str | None) -> None:
     """Check policy files (folders or files; default: the policies folder) without facts.
 
     Exits 0 when no finding is an error (warnings and info do not fail), 1 when some is,
@@ -24,7 +31,10 @@ def command(paths: tuple[Path, ...], output_format: str) -> None:
     from phasegate.errors import ExitCode
     from phasegate.lint import lint_paths
     from phasegate.policy import default_policies_dir
+    from phasegate.report.lint import shown
 
     report = lint_paths(paths or (default_policies_dir(),))
-    click.echo(renderer(FORMATS, output_format)(report), nl=False)
+    click.echo(
+        renderer(FORMATS, output_format)(shown(report, output_format, min_severity)), nl=False
+    )
     sys.exit(ExitCode.CHECK_FAILED if report.failed else ExitCode.CONTINUE)

@@ -157,7 +157,7 @@ def collect_setup(
     baseline: Path | None,
 ) -> tuple[Config, StateDir, CollectOptions]:
     """What `collect_options` mean: the config, its state dir and the collector's options."""
-    from phasegate.collect.collector import CollectOptions
+    from phasegate.collect.collector import CollectOptions, required_facts
     from phasegate.state import StateDir
 
     pairs = []
@@ -168,6 +168,7 @@ def collect_setup(
         pairs.append((path, value))
     config = load_config(config_path, state_dir)
     options = CollectOptions(phase, tuple(pairs), baseline, environ=dict(os.environ))
+    required_facts(options)  # before the state dir is touched or any command runs
     return config, StateDir(config.state_dir), options
 
 

@@ -75,20 +75,17 @@ def collect(
     With `record` false (a dry run) nothing is written to the state dir.
     """
     overrides = _overrides(options)
+    phase, _ = required_facts(options, overrides)
+    overrides.pop("phase", None)
     collected_at = options.collected_at or str(overrides.pop("collected_at", None) or clock())
     if not is_rfc3339(collected_at):
         raise UsageProblem(f"collected_at: not an RFC 3339 timestamp: {collected_at!r}")
     collected_at = collected_at.upper()
-    phase = overrides.pop("phase", None)
-    if options.phase is not None:
-        phase = options.phase
-    if phase is None:
-        raise UsageProblem("the phase is unknown: pass --phase N (or --set phase=N)")
     now = instant(collected_at)
     facts: dict[str, Any] = {
         "apiVersion": "phasegate/v1",
         "kind": "Facts",
-        "phase": int(phase),
+        "phase": phase,
         "collected_at": collected_at,
     }
     unknown: dict[str, str] = {}
@@ -123,16 +120,19 @@ def collect(
     freeze = state.freeze()
     if freeze is not None:
         facts["freeze"] = freeze  # the state dir's freeze wins: --set cannot lift it
-    if "phase_started_at" not in facts:
-        commit = str(facts.get("change", {}).get("commit", ""))
+    start_unknown = "phase_started_at" not in facts
+    commit = str(facts.get("change", {}).get("commit", ""))
+    if start_unknown:
         facts["phase_started_at"] = state.phase_started_at(
-            commit, int(phase), collected_at, record=record
+            commit, phase, collected_at, record=False
         )
     facts = _printable_values(facts)
     _drop_invalid_collected(facts, unknown, collected)
     if unknown and isinstance(facts.setdefault("extra", {}), dict):
         facts["extra"]["phasegate_unknown"] = dict(sorted(unknown.items()))
     validated = facts_from_data(facts, "collected facts")  # what --set made invalid: exit 3
+    if start_unknown and record:  # only a valid collection starts a phase
+        state.phase_started_at(commit, phase, collected_at, record=True)
     return Collection(facts=validated, unknown=unknown, samples=samples)
 
 
@@ -163,6 +163,32 @@ def _refuse_overridden_failures(
                 "--set cannot change a measured check result",
                 Location("--set"),
             )
+
+
+def required_facts(
+    options: CollectOptions, overrides: Mapping[str, Any] | None = None
+) -> tuple[int, str]:
+    """The phase and `change.commit`, or a usage error naming every way to give them.
+
+    Checked before anything runs: a collection that cannot name its change or phase would
+    be refused after a 30-minute `moon run :ci`, having written state for nothing.
+    """
+    values = _overrides(options) if overrides is None else overrides
+    phase = options.phase if options.phase is not None else values.get("phase")
+    commit = values.get("change.commit")
+    missing = []
+    if phase is None:
+        missing.append(
+            "the phase is unknown: pass --phase N (or --set phase=N, or set $PHASEGATE_PHASE)"
+        )
+    if not isinstance(commit, str) or not commit.strip():
+        names = ", ".join(f"${name}" for name in dict(ENVIRONMENT_FACTS)["change.commit"])
+        missing.append(
+            f"change.commit is unknown: pass --set change.commit=<sha> (or set one of {names})"
+        )
+    if missing:
+        raise UsageProblem("; ".join(missing))
+    return int(phase), str(commit)  # type: ignore[arg-type]
 
 
 def _check_fact(result: CommandResult, parse: str | None) -> dict[str, Any]:
@@ -291,7 +317,7 @@ def _contract(config: Config, facts: dict[str, Any], unknown: dict[str, str]) ->
         baseline = load_baseline(contract.baseline)
     except InputError as exc:
         unknown["contract"] = (
-            f"no usable contract baseline: {exc.message} "
+            f"no usable contract baseline at {contract.baseline}: {exc.message} "
             "(record one with `phasegate contract record`)"
         )
         return

@@ -13,7 +13,7 @@ from typing import Any
 
 from phasegate import cel
 from phasegate.collect import prometheus
-from phasegate.errors import InputError, raise_all
+from phasegate.errors import InputError, Location, raise_all
 from phasegate.expressions import DocumentCompiler, Template
 from phasegate.loading import Document, NodePath, load_document
 from phasegate.schemas import data_dir, load_schema, validate
@@ -109,15 +109,47 @@ def default_config_path(cwd: Path | None = None) -> Path:
     local = Path("phasegate.yaml")
     if (cwd or Path.cwd()).joinpath(local).is_file():
         return local
+    return packaged_config_path()
+
+
+def packaged_config_path() -> Path:
     return data_dir("config") / "phasegate.yaml"
 
 
-def load_config(path: Path, state_dir: Path | None = None) -> Config:
-    """Read, validate and compile a configuration, or raise every problem found."""
+def is_packaged(path: Path) -> bool:
+    """Whether `path` is the configuration shipped inside phasegate (read-only)."""
+    try:
+        return Path(path).resolve() == packaged_config_path().resolve()
+    except OSError:
+        return False
+
+
+def config_root(path: Path, cwd: Path | None = None) -> Path:
+    """The folder the paths a configuration names are relative to.
+
+    A team's config names files beside it (its committed contract baseline), wherever the
+    command runs from. The shipped config lives inside the installed package, which may be
+    read-only and is replaced on upgrade, so what it names lives in the working folder.
+    """
+    here = (cwd or Path.cwd()).resolve()
+    if is_packaged(path):
+        return here
+    return (here / path).resolve().parent
+
+
+def load_config(path: Path, state_dir: Path | None = None, cwd: Path | None = None) -> Config:
+    """Read, validate and compile a configuration, or raise every problem found.
+
+    `state_dir` (the --state-dir option) is relative to the working folder, as options are;
+    the config's own `state_dir` and other paths are relative to `config_root`.
+    """
+    if not Path(path).is_file() and not Path(path).is_dir():
+        full = ((cwd or Path.cwd()) / path).resolve()
+        raise InputError(f"config file not found: {full}", Location(str(path)))
     document = load_document(path)
     validate(document, "config")
     data = document.data
-    base = Path(path).resolve().parent
+    base = config_root(Path(path), cwd)
     defaults = data.get("defaults", {})
     timeout = float(defaults.get("timeout", DEFAULT_TIMEOUT))
     errors: list[InputError] = []
@@ -189,7 +221,9 @@ def load_config(path: Path, state_dir: Path | None = None) -> Config:
     raise_all(errors)
     return Config(
         source=document.source,
-        state_dir=state_dir or Path(data.get("state_dir", ".phasegate")),
+        state_dir=state_dir
+        if state_dir is not None
+        else base / data.get("state_dir", ".phasegate"),
         max_output_bytes=int(defaults.get("max_output_bytes", DEFAULT_MAX_OUTPUT)),
         params=data.get("params", {}),
         checks=checks,

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
-from phasegate.lint import LintReport
+from phasegate.lint import LintReport, Severity
 from phasegate.report.lint import github, json, sarif, text
 
 LINT_FORMATS: dict[str, Callable[[LintReport], str]] = {
@@ -13,3 +14,22 @@ LINT_FORMATS: dict[str, Callable[[LintReport], str]] = {
     "github": github.render,
     "sarif": sarif.render,
 }
+
+SEVERITIES = tuple(severity.label for severity in Severity)
+
+#: Annotations land in a pull request's diff, where one `notice` per optional fact buries
+#: the warnings; info findings stay in the log formats unless asked for.
+DEFAULT_MIN_SEVERITY = {"github": Severity.WARNING}
+
+
+def shown(report: LintReport, output_format: str, min_severity: str | None = None) -> LintReport:
+    """The findings a report shows: at least `min_severity`, else the format's default.
+
+    Errors are always shown (no floor is above them), so the exit code, decided from the
+    whole report, never disagrees with what is printed.
+    """
+    if min_severity is None:
+        floor = DEFAULT_MIN_SEVERITY.get(output_format, Severity.INFO)
+    else:
+        floor = Severity[min_severity.upper()]
+    return replace(report, findings=tuple(f for f in report.findings if f.severity >= floor))

@@ -26,11 +26,13 @@ def _case(case: CaseResult) -> dict[str, Any]:
             "fired": list(expect.fired),
             "not_fired": list(expect.not_fired),
             "errored": list(expect.errored),
+            "pending": list(expect.pending),
         },
         "actual": {
             "verdict": case.verdict.label,
             "fired": list(case.fired),
             "errored": [{"id": rule_id, "error": error} for rule_id, error in case.errored],
+            "pending": list(case.pending),
         },
     }
 
@@ -50,6 +52,7 @@ def coverage_object(coverage: Coverage) -> dict[str, Any]:
                 "passed": rule.passed,
                 "errored": rule.errored,
                 "skipped": rule.skipped,
+                "pending": rule.pending,
                 "covered": rule.covered,
                 "branches": [
                     {

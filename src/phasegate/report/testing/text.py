@@ -23,7 +23,7 @@ def expected_line(expect: CaseExpectation) -> str:
     parts = []
     if expect.verdict is not None:
         parts.append(f"verdict {expect.verdict.label}")
-    for key in ("fired", "not_fired", "errored"):
+    for key in ("fired", "not_fired", "errored", "pending"):
         ids = getattr(expect, key)
         if ids:
             parts.append(f"{key} {_ids(ids)}")
@@ -32,7 +32,8 @@ def expected_line(expect: CaseExpectation) -> str:
 
 def actual_line(case: CaseResult) -> str:
     errored = ", ".join(f"{rule_id} ({single_line(error)})" for rule_id, error in case.errored)
-    return f"verdict {case.verdict.label}; fired {_ids(case.fired)}; errored [{errored}]"
+    pending = f"; pending {_ids(case.pending)}" if case.pending else ""
+    return f"verdict {case.verdict.label}; fired {_ids(case.fired)}; errored [{errored}]{pending}"
 
 
 def render(report: PolicyTestReport, color: bool = False) -> str:
@@ -68,10 +69,14 @@ def render(report: PolicyTestReport, color: bool = False) -> str:
 def _coverage_lines(coverage: Coverage, color: bool) -> list[str]:
     rules = coverage.rules
     width = max(len(rule.id) for rule in rules)
+    # The column shows only when some case left a rule pending, so `for:`-free sets read
+    #: as before.
+    pending = any(rule.pending for rule in rules)
     lines = [
         "",
         f"coverage of {coverage.policies} ({len(rules)} rules)",
         f"  {'rule':<{width}}  fired  passed  error  skipped"
+        + ("  pending" if pending else "")
         + ("  branches" if coverage.traced else ""),
     ]
     for rule in rules:
@@ -80,6 +85,8 @@ def _coverage_lines(coverage: Coverage, color: bool) -> list[str]:
             f"{mark}{rule.id:<{width}}  {rule.fired:>5}  {rule.passed:>6}  {rule.errored:>5}"
             f"  {rule.skipped:>7}"
         )
+        if pending:
+            row += f"  {rule.pending:>7}"
         if coverage.traced:
             decided = sum(branch.covered for branch in rule.branches)
             row += f"  {decided}/{len(rule.branches)}" if rule.branches else "  -"
@@ -96,6 +103,8 @@ def _coverage_lines(coverage: Coverage, color: bool) -> list[str]:
             for word, count in (("fired", rule.fired), ("passed", rule.passed))
             if not count
         )
+        if rule.pending and not rule.fired:
+            missing += f" (pending in {rule.pending}: give a case enough history)"
         lines.append(f"  {Location(rule.file, rule.line)}: {single_line(rule.id)}: {missing}")
     if coverage.traced:
         branches = coverage.branches

@@ -1,0 +1,347 @@
+"""The guide's post-rollout closeout record, from the state dir's decision log.
+
+"Record metrics and incidents", "update the troubleshooting doc and failure taxonomy if new
+failure classes were observed", "close the rollout only after a stable monitoring window":
+the decision log already holds every snapshot the gate judged, so the record is built from
+it alone (read-only, no clock: the same log gives the same bytes) and refused while the
+Phase 2 window has not passed, so a rollout cannot be closed early by accident.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from phasegate.digest import canonical_json
+from phasegate.durable import write_atomic
+from phasegate.errors import ExitCode, InputError, Location, PhasegateError, UsageProblem
+from phasegate.loading import os_errors
+from phasegate.policy import PolicySet
+from phasegate.recording import instant
+from phasegate.schemas import is_rfc3339
+from phasegate.state import DECISIONS
+from phasegate.verdict import Verdict
+
+#: The longest decision-log line read; a longer one is skipped like any non-decision.
+MAX_LINE_BYTES = 16 * 1024 * 1024
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)(h|ms|m|s)")
+_UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
+
+
+class NotStable(PhasegateError):
+    """The Phase 2 window has not passed (or did not end in continue): exit 10, as a pause."""
+
+    exit_code = ExitCode.PAUSE
+
+
+def parse_duration(text: str, where: str) -> timedelta:
+    """A CEL-style duration (`60m`, `1h30m`, `90s`), as the windows policy writes it."""
+    parts = _DURATION.findall(text)
+    if not parts or "".join(a + b for a, b in parts) != text:
+        raise InputError(f"not a duration (e.g. 60m, 1h30m): {text!r}", Location(where))
+    return timedelta(seconds=sum(float(n) * _UNITS[unit] for n, unit in parts))
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One logged decision and the facts it was made from."""
+
+    decision: Mapping[str, Any]
+    facts: Mapping[str, Any]
+
+    @property
+    def at(self) -> str:
+        return str(self.facts["collected_at"])
+
+    @property
+    def phase(self) -> int:
+        return int(self.facts["phase"])
+
+    @property
+    def verdict(self) -> str:
+        return str(self.decision["verdict"])
+
+    @property
+    def fired(self) -> list[str]:
+        rules = self.decision.get("rules")
+        if not isinstance(rules, list):
+            return []
+        return sorted(
+            str(r["id"]) for r in rules if isinstance(r, dict) and r.get("status") == "fired"
+        )
+
+
+def read_decisions(log: Path) -> tuple[list[Entry], int]:
+    """The decisions of a log, and how many lines were skipped (not decisions)."""
+    if not log.is_file():
+        raise InputError(f"decision log not found: {log.resolve()}", Location(str(log)))
+    entries: list[Entry] = []
+    skipped = 0
+    for raw in _lines(log):
+        entry = _entry(raw)
+        if entry is None:
+            skipped += raw.strip() != b""
+        else:
+            entries.append(entry)
+    return entries, skipped
+
+
+def _lines(log: Path) -> Iterator[bytes]:
+    with os_errors(str(log)), log.open("rb") as handle:
+        while True:
+            line = handle.readline(MAX_LINE_BYTES + 1)
+            if not line:
+                return
+            if len(line) > MAX_LINE_BYTES:
+                while line and not line.endswith(b"\n"):  # drain the rest, bounded by EOF
+                    line = handle.readline(MAX_LINE_BYTES)
+                yield b"!"  # a non-decision, counted as skipped
+                continue
+            yield line
+
+
+def _entry(raw: bytes) -> Entry | None:
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    decision, facts = data.get("decision"), data.get("facts")
+    if not isinstance(decision, dict) or not isinstance(facts, dict):
+        return None
+    change = facts.get("change")
+    if (
+        decision.get("verdict") not in ("continue", "pause", "rollback")
+        or facts.get("phase") not in (0, 1, 2)
+        or not isinstance(facts.get("collected_at"), str)
+        or not is_rfc3339(facts["collected_at"])
+        or not isinstance(change, dict)
+        or not isinstance(change.get("commit"), str)
+    ):
+        return None
+    return Entry(decision, facts)
+
+
+def closeout(
+    entries: Sequence[Entry],
+    window: timedelta,
+    *,
+    commit: str | None = None,
+    known_categories: Sequence[str] = (),
+    source: str = "decisions.jsonl",
+) -> dict[str, Any]:
+    """The closeout record of one change (default: the change of the last decision)."""
+    if not entries:
+        raise InputError("no decisions in the log", Location(source))
+    ordered = sorted(entries, key=lambda e: instant(e.at.upper()))
+    commit = commit or str(ordered[-1].facts["change"]["commit"])
+    mine = [e for e in ordered if e.facts["change"]["commit"] == commit]
+    if not mine:
+        raise InputError(f"no decisions for change {commit}", Location(source))
+    phase2 = [e for e in mine if e.phase == 2]
+    if not phase2:
+        raise NotStable(f"change {commit} has no Phase 2 decision: the rollout is not over")
+    last = phase2[-1]
+    start = str(last.facts.get("phase_started_at") or phase2[0].at)
+    held = instant(last.at.upper()) - instant(start.upper())
+    if held < window:
+        raise NotStable(
+            f"change {commit}: Phase 2 started {start}, last decision {last.at}: "
+            f"{_human(held)} of the {_human(window)} stable window"
+        )
+    if last.verdict != "continue":
+        raise NotStable(
+            f"change {commit}: the last Phase 2 decision ({last.at}) is {last.verdict}, "
+            "not a stable window"
+        )
+    return {
+        "apiVersion": "phasegate/v1",
+        "kind": "Closeout",
+        "change": dict(last.facts["change"]),
+        "window": _human(window),
+        "phases": [
+            _phase(mine, phase) for phase in (0, 1, 2) if any(e.phase == phase for e in mine)
+        ],
+        "metrics": _metrics(last),
+        "incidents": _incidents(mine),
+        "new_failure_categories": _categories(mine, known_categories),
+        "rollbacks": [
+            {"at": e.at, "phase": e.phase, "fired": e.fired}
+            for e in mine
+            if e.verdict == "rollback"
+        ],
+    }
+
+
+def _phase(entries: Sequence[Entry], phase: int) -> dict[str, Any]:
+    seen = [e for e in entries if e.phase == phase]
+    counts = {v.label: sum(e.verdict == v.label for e in seen) for v in Verdict}
+    starts = sorted(
+        {str(e.facts["phase_started_at"]) for e in seen if "phase_started_at" in e.facts}
+    )
+    return {
+        "phase": phase,
+        "start": starts[0] if starts else seen[0].at,
+        "end": seen[-1].at,
+        "decisions": counts,
+        "last": seen[-1].verdict,
+    }
+
+
+def _metrics(last: Entry) -> list[dict[str, Any]]:
+    metrics = last.facts.get("metrics") or {}
+    baseline = last.facts.get("baseline") or {}
+    return [
+        {"name": name, "value": metrics[name], "baseline": baseline.get(name)}
+        for name in sorted(metrics)
+    ]
+
+
+def _incidents(entries: Sequence[Entry]) -> list[dict[str, Any]]:
+    latest: dict[str, dict[str, Any]] = {}
+    for entry in entries:
+        for incident in entry.facts.get("incidents") or ():
+            if isinstance(incident, dict) and "id" in incident:
+                latest[str(incident["id"])] = {**incident, "last_seen": entry.at}
+    return [latest[key] for key in sorted(latest)]
+
+
+def _categories(entries: Sequence[Entry], known: Sequence[str]) -> list[dict[str, Any]]:
+    counts: dict[str, int] = {}
+    for entry in entries:
+        extra = entry.facts.get("extra")
+        found = extra.get("new_failure_categories") if isinstance(extra, dict) else None
+        for category in found if isinstance(found, list) else ():
+            counts[str(category)] = counts.get(str(category), 0) + 1
+    return [
+        {"category": name, "events": counts[name], "in_taxonomy": name in known}
+        for name in sorted(counts)
+    ]
+
+
+def _human(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours}h{rest // 60:02d}m" if hours else f"{rest // 60}m"
+
+
+def render_json(record: Mapping[str, Any]) -> str:
+    return canonical_json(record) + "\n"
+
+
+def render_markdown(record: Mapping[str, Any]) -> str:
+    change = record["change"]
+    name = change.get("tag") or change["commit"]
+    lines = [
+        f"# Rollout closeout: {_md(name)}",
+        "",
+        f"- Change: {_md(change['commit'])}"
+        + (f", tag {_md(change['tag'])}" if "tag" in change else "")
+        + (
+            f", last known-good {_md(change['last_known_good'])}"
+            if "last_known_good" in change
+            else ""
+        ),
+        f"- Stable Phase 2 window: {record['window']}",
+        "",
+        "## Phases",
+        "",
+        "| phase | start | end | continue | pause | rollback | last |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for phase in record["phases"]:
+        d = phase["decisions"]
+        lines.append(
+            f"| {phase['phase']} | {phase['start']} | {phase['end']} | {d['continue']} | "
+            f"{d['pause']} | {d['rollback']} | {phase['last']} |"
+        )
+    lines += [
+        "",
+        "## Metrics against baseline",
+        "",
+        "| metric | value | baseline |",
+        "|---|---|---|",
+    ]
+    for metric in record["metrics"]:
+        base = "-" if metric["baseline"] is None else metric["baseline"]
+        lines.append(f"| {_md(metric['name'])} | {metric['value']} | {base} |")
+    lines += ["", "## Incidents", ""]
+    lines += [
+        f"- {_md(i['id'])} ({_md(i.get('severity', '?'))}, {_md(i.get('status', '?'))}): "
+        f"{_md(i.get('title', ''))}"
+        for i in record["incidents"]
+    ] or ["None recorded."]
+    lines += ["", "## New failure categories", ""]
+    new = [c for c in record["new_failure_categories"] if not c["in_taxonomy"]]
+    lines += [
+        f"- {_md(c['category'])}: {c['events']} event(s)" + ("" if c["in_taxonomy"] else _TODO)
+        for c in record["new_failure_categories"]
+    ] or ["None observed."]
+    if new:
+        lines += ["", f"{len(new)} new failure class(es) to document."]
+    lines += ["", "## Rollbacks", ""]
+    lines += [
+        f"- {r['at']} (phase {r['phase']}): {', '.join(r['fired']) or 'no rule fired (errors)'}"
+        for r in record["rollbacks"]
+    ] or ["None."]
+    return "\n".join(lines) + "\n"
+
+
+_TODO = " (new: add to docs/ERROR_TROUBLESHOOTING.md and the failure taxonomy)"
+
+
+def _md(value: Any) -> str:
+    """Text from facts in Markdown: no table breaks, code spans, HTML or line breaks."""
+    text = " ".join(str(value).split())
+    for char in "\\`*_|<>[]":
+        text = text.replace(char, "\\" + char)
+    return text
+
+
+def write_closeout(
+    state_dir: Path,
+    policy_set: PolicySet,
+    *,
+    window: str | None = None,
+    commit: str | None = None,
+    output: Path | None = None,
+) -> tuple[Path, Path, int]:
+    """Build the record from the state dir's log and write it as Markdown and JSON.
+
+    The window defaults to the `windows` policy's `phase2_window` (the one the gate held
+    Phase 2 for) and the taxonomy to the `health` policy's `known_failure_categories`, so the
+    record and the gate never disagree about what "stable" and "new" mean. Returns both
+    paths and how many log lines were skipped.
+    """
+    params = {policy.name: policy.params for policy in policy_set.policies}
+    text = window if window is not None else params.get("windows", {}).get("phase2_window")
+    if not isinstance(text, str):
+        raise UsageProblem(
+            "no stable window: pass --window (e.g. 60m); the policy set has no "
+            "windows policy with a phase2_window param"
+        )
+    known = params.get("health", {}).get("known_failure_categories", ())
+    log = state_dir / DECISIONS
+    entries, skipped = read_decisions(log)
+    record = closeout(
+        entries,
+        parse_duration(text, "--window" if window is not None else "windows.phase2_window"),
+        commit=commit,
+        known_categories=[str(k) for k in known] if isinstance(known, list) else [],
+        source=str(log),
+    )
+    base = output or state_dir / "closeout" / f"closeout-{_file_safe(record['change']['commit'])}"
+    markdown, data = base.with_suffix(".md"), base.with_suffix(".json")
+    write_atomic(markdown, render_markdown(record))
+    write_atomic(data, render_json(record))
+    return markdown, data, skipped
+
+
+def _file_safe(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]", "_", text)[:80] or "change"

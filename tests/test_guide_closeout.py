@@ -1,0 +1,136 @@
+"""`phasegate closeout`: the record the guide asks for, once Phase 2's window has passed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import POLICIES, healthy
+from phasegate.cli import main
+from phasegate.closeout import NotStable, parse_duration, read_decisions, write_closeout
+from phasegate.errors import InputError, UsageProblem
+from phasegate.policy import load_policy_set
+
+
+def line(phase: int, at: str, verdict: str = "continue", **facts) -> str:
+    data = healthy(phase=phase, collected_at=at, **facts)
+    data.setdefault("phase_started_at", at)
+    fired = [{"id": "health.new-failures", "status": "fired"}] if verdict != "continue" else []
+    return json.dumps({"decision": {"verdict": verdict, "rules": fired}, "facts": data})
+
+
+@pytest.fixture
+def state(tmp_path: Path) -> Path:
+    folder = tmp_path / "state"
+    folder.mkdir()
+    lines = [
+        line(1, "2026-11-20T08:00:00Z", phase_started_at="2026-11-20T08:00:00Z"),
+        "{torn",
+        '{"freeze": true}',
+        line(
+            1,
+            "2026-11-20T08:30:00Z",
+            "rollback",
+            phase_started_at="2026-11-20T08:00:00Z",
+            extra={"new_failure_categories": ["lock_poisoned", "timeout"]},
+            incidents=[{"id": "INC-7", "severity": "P1", "status": "open", "title": "a|b"}],
+        ),
+        line(2, "2026-11-20T10:00:00Z", phase_started_at="2026-11-20T10:00:00Z"),
+        line(
+            2,
+            "2026-11-20T11:00:00Z",
+            phase_started_at="2026-11-20T10:00:00Z",
+            incidents=[{"id": "INC-7", "severity": "P1", "status": "resolved", "title": "a|b"}],
+        ),
+    ]
+    (folder / "decisions.jsonl").write_text("\n".join(lines) + "\n")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def policies():
+    return load_policy_set(POLICIES)
+
+
+def test_the_record_after_the_window(state: Path, policies, tmp_path: Path):
+    markdown, data, skipped = write_closeout(state, policies)
+    assert skipped == 2
+    assert markdown == state / "closeout" / "closeout-9f2c4e1.md"
+    record = json.loads(data.read_text())
+    assert record["change"]["commit"] == "9f2c4e1"
+    assert [(p["phase"], p["start"], p["end"], p["last"]) for p in record["phases"]] == [
+        (1, "2026-11-20T08:00:00Z", "2026-11-20T08:30:00Z", "rollback"),
+        (2, "2026-11-20T10:00:00Z", "2026-11-20T11:00:00Z", "continue"),
+    ]
+    assert record["phases"][0]["decisions"] == {"continue": 1, "pause": 0, "rollback": 1}
+    assert record["rollbacks"] == [
+        {"at": "2026-11-20T08:30:00Z", "phase": 1, "fired": ["health.new-failures"]}
+    ]
+    assert record["incidents"][0]["status"] == "resolved"  # the last status seen
+    assert record["new_failure_categories"] == [
+        {"category": "lock_poisoned", "events": 1, "in_taxonomy": False},
+        {"category": "timeout", "events": 1, "in_taxonomy": True},
+    ]
+    error_rate = next(m for m in record["metrics"] if m["name"] == "error_rate")
+    assert (error_rate["value"], error_rate["baseline"]) == (0.012, 0.011)
+    text = markdown.read_text()
+    assert "lock\\_poisoned: 1 event(s) (new: add to docs/ERROR_TROUBLESHOOTING.md" in text
+    assert "a\\|b" in text  # facts cannot break the Markdown table or list
+    # deterministic: the same log gives the same bytes
+    again = write_closeout(state, policies, output=tmp_path / "again")
+    assert again[0].read_text() == text and again[1].read_text() == data.read_text()
+
+
+@pytest.mark.parametrize("window", ["61m", "2h"])
+def test_refused_before_the_window_has_passed(state: Path, policies, window):
+    with pytest.raises(NotStable, match="stable window") as caught:
+        write_closeout(state, policies, window=window)
+    assert caught.value.exit_code == 10
+    assert not (state / "closeout").exists()
+
+
+def test_refused_when_phase2_did_not_end_in_continue_or_never_started(state: Path, policies):
+    log = state / "decisions.jsonl"
+    log.write_text(log.read_text() + line(2, "2026-11-20T11:05:00Z", "pause") + "\n")
+    with pytest.raises(NotStable, match="is pause"):
+        write_closeout(state, policies)
+    log.write_text(line(1, "2026-11-20T08:00:00Z") + "\n")
+    with pytest.raises(NotStable, match="no Phase 2 decision"):
+        write_closeout(state, policies)
+
+
+def test_bad_input_is_one_clear_line(tmp_path: Path, policies, state: Path):
+    with pytest.raises(InputError, match="decision log not found: /"):
+        read_decisions(tmp_path / "nowhere" / "decisions.jsonl")
+    with pytest.raises(InputError, match="no decisions for change abc"):
+        write_closeout(state, policies, commit="abc")
+    with pytest.raises(InputError, match="not a duration"):
+        write_closeout(state, policies, window="soon")
+    assert parse_duration("1h30m", "x").total_seconds() == 5400
+
+
+def test_no_window_anywhere_is_a_usage_error(state: Path, tmp_path: Path):
+    folder = tmp_path / "p"
+    folder.mkdir()
+    (folder / "x.yaml").write_text(
+        "apiVersion: phasegate/v1\nkind: Policy\nname: x\n"
+        "rules: [{id: x.a, when: 'false', verdict: pause}]\n"
+    )
+    with pytest.raises(UsageProblem, match="--window"):
+        write_closeout(state, load_policy_set(folder))
+
+
+def test_the_cli_exit_codes(state: Path, tmp_path: Path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "phasegate.yaml").write_text("apiVersion: phasegate/v1\nkind: Config\n")
+    args = ["closeout", "--state-dir", str(state), "--policies", str(POLICIES)]
+    with pytest.raises(SystemExit) as done:
+        main([*args, "--window", "3h"])
+    assert done.value.code == 10
+    assert "stable window" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as done:
+        main([*args, "-o", str(tmp_path / "out" / "rec")])
+    assert done.value.code == 0
+    assert (tmp_path / "out" / "rec.md").is_file() and (tmp_path / "out" / "rec.json").is_file()
