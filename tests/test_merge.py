@@ -238,3 +238,22 @@ def test_merging_is_order_independent_and_rates_come_from_summed_counts(document
         assert "error_rate" not in cohort["metrics"]
     assert cohort["counts"]["errors"] == errors
     assert set(cohort["operators"]) == {d["operator"] for d in documents}
+
+
+def test_new_failure_categories_are_the_union_and_unknown_unless_every_operator_says():
+    def with_categories(name: str, categories: list[str] | None) -> dict[str, Any]:
+        document = operator(name)
+        extra = dict(document.get("extra", {}))
+        extra.pop("new_failure_categories", None)
+        if categories is not None:
+            extra["new_failure_categories"] = categories
+        return {**document, "extra": extra}
+
+    cohort = merged(with_categories("a", ["timeout"]), with_categories("b", ["oom", "timeout"]))
+    assert cohort["extra"]["new_failure_categories"] == ["oom", "timeout"]
+    partial = merged(with_categories("a", ["timeout"]), with_categories("b", None))
+    assert "new_failure_categories" not in partial["extra"]
+    assert partial["extra"]["phasegate_unknown"]["extra.new_failure_categories"] == (
+        "not given by b"
+    )
+    assert decide(partial) is Verdict.PAUSE

@@ -113,6 +113,7 @@ def merge_facts(documents: Sequence[Facts], guard: SampleGuard = SampleGuard()) 
     _state(merged, datas, names, unknown)
     _contract(merged, datas, names, unknown)
     _incidents(merged, datas, names, unknown)
+    categories = _failure_categories(datas, names, unknown)
     frozen = [datas[n]["freeze"] for n in names if datas[n].get("freeze", {}).get("active")]
     if frozen:
         merged["freeze"] = frozen[0]
@@ -120,8 +121,13 @@ def merge_facts(documents: Sequence[Facts], guard: SampleGuard = SampleGuard()) 
     collected = {f"metrics.{n}" for n in merged.get("metrics", {})}
     collected |= {f"counts.{n}" for n in merged.get("counts", {})}
     _drop_invalid_collected(merged, unknown, collected)
+    extra: dict[str, Any] = {}
+    if categories is not None:
+        extra["new_failure_categories"] = categories
     if unknown:
-        merged["extra"] = {"phasegate_unknown": dict(sorted(unknown.items()))}
+        extra["phasegate_unknown"] = dict(sorted(unknown.items()))
+    if extra:
+        merged["extra"] = extra
     return facts_from_data(merged, "merged facts")
 
 
@@ -363,6 +369,24 @@ def _incidents(
             if known is None or _gravity(incident) < _gravity(known):
                 chosen[incident["id"]] = incident
     merged["incidents"] = [chosen[key] for key in sorted(chosen)]
+
+
+def _failure_categories(
+    datas: Mapping[str, Any], names: list[str], unknown: dict[str, str]
+) -> list[str] | None:
+    """The union of the operators' new failure categories; unknown unless every operator
+    says, since a category seen only where nobody looked must not read as none."""
+
+    def listed(name: str) -> bool:
+        return isinstance(datas[name].get("extra", {}).get("new_failure_categories"), list)
+
+    lacking = _missing(names, listed)
+    if len(lacking) == len(names):
+        return None
+    if lacking:
+        unknown["extra.new_failure_categories"] = f"not given by {', '.join(lacking)}"
+        return None
+    return sorted({c for n in names for c in datas[n]["extra"]["new_failure_categories"]})
 
 
 def _gravity(incident: Mapping[str, Any]) -> tuple[int, int, str]:

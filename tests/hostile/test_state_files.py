@@ -54,7 +54,8 @@ def test_run_refuses_a_state_file_that_is_not_regular(gate, monkeypatch, capsys,
     code = gate.cli(*gate.run_args("rollback", 2), monkeypatch=monkeypatch)
     out, err = capsys.readouterr()
     assert code == 3
-    assert err == f"state/{name}: error: not a regular file ({named})\n"
+    # The state dir is resolved against the config's folder: the error names the full path.
+    assert err == f"{gate.state / name}: error: not a regular file ({named})\n"
     assert out == ""
     assert outside.read_text() == '{"active": false}\n'  # nothing written through a link
     assert not (gate.path / "nowhere").exists()
@@ -66,7 +67,8 @@ def test_a_fifo_freeze_fails_closed_without_hanging(gate, monkeypatch, capsys, c
     os.mkfifo(gate.state / "freeze.json")
     code = gate.cli(*gate.run_args("continue", 0), *command, monkeypatch=monkeypatch)
     assert code == 3
-    assert capsys.readouterr().err == "state/freeze.json: error: not a regular file (fifo)\n"
+    expected = f"{gate.state / 'freeze.json'}: error: not a regular file (fifo)\n"
+    assert capsys.readouterr().err == expected
 
 
 def test_unfreeze_never_deletes_through_a_symlink(gate, monkeypatch, capsys):
@@ -86,7 +88,8 @@ def test_remediation_notes_stay_in_the_state_dir(gate, monkeypatch, capsys):
     (gate.state / "remediation").symlink_to(elsewhere)
     code = gate.cli(*gate.run_args("rollback", 2), monkeypatch=monkeypatch)
     assert code == 3
-    assert capsys.readouterr().err == "state/remediation: error: not a regular file (symlink)\n"
+    expected = f"{gate.state / 'remediation'}: error: not a regular file (symlink)\n"
+    assert capsys.readouterr().err == expected
     assert list(elsewhere.iterdir()) == []
 
 
