@@ -6,17 +6,19 @@ from pathlib import Path
 
 import click
 
-from phasegate.cli.options import CONFIG_OPTION, POLICIES_OPTION, load_config, load_policies
+from phasegate.cli.options import (
+    CONFIG_OPTION,
+    POLICIES_OPTION,
+    STATE_DIR_OPTION,
+    load_config,
+    load_policies,
+    output_option,
+)
 
 
 @click.command("closeout")
 @CONFIG_OPTION
-@click.option(
-    "--state-dir",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="State directory. Default: the config's state_dir (.phasegate).",
-)
+@STATE_DIR_OPTION
 @POLICIES_OPTION
 @click.option(
     "--window",
@@ -24,13 +26,7 @@ from phasegate.cli.options import CONFIG_OPTION, POLICIES_OPTION, load_config, l
     help="Stable Phase 2 window, e.g. 60m. Default: the windows policy's phase2_window.",
 )
 @click.option("--change", "commit", default=None, help="Commit to close. Default: the last.")
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Write OUTPUT.md and OUTPUT.json. Default: STATE/closeout/closeout-<commit>.",
-)
+@output_option("Write OUTPUT.md and OUTPUT.json. Default: STATE/closeout/closeout-<commit>.")
 def command(
     config_path: Path | None,
     state_dir: Path | None,

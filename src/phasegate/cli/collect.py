@@ -7,18 +7,18 @@ from pathlib import Path
 
 import click
 
-from phasegate.cli.options import collect_options, collect_setup, deliver, long_running
+from phasegate.cli.options import (
+    collect_options,
+    collect_setup,
+    deliver,
+    long_running,
+    output_option,
+)
 
 
 @click.command("collect")
 @collect_options
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Write the facts here (atomically) instead of standard output.",
-)
+@output_option("Write the facts here (atomically) instead of standard output.")
 @click.option(
     "--format",
     "output_format",

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from phasegate.cli.options import CONFIG_OPTION, load_config, long_running
+from phasegate.cli.options import CONFIG_OPTION, load_config, long_running, output_option
 
 
 @click.group("contract")
@@ -16,13 +16,7 @@ def command() -> None:
 
 @command.command("record")
 @CONFIG_OPTION
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Where to write the baseline. Default: the config's contract.baseline.",
-)
+@output_option("Where to write the baseline. Default: the config's contract.baseline.")
 def record(config_path: Path | None, output: Path | None) -> None:
     """Run the smoke commands and record their output shapes as the baseline to commit."""
     from phasegate.collect.contract import record_baseline

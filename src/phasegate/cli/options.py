@@ -85,13 +85,16 @@ ALLOW_PAUSE_OPTION = click.option("--allow-pause", is_flag=True, help="Exit 0 on
 DECISION_FORMAT_OPTION = format_option(
     DECISION_FORMATS, "How to print the decision; the exit code never depends on it."
 )
-OUTPUT_OPTION = click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Write the report here (atomically) instead of standard output.",
-)
+
+
+def output_option(
+    help: str = "Write the report here (atomically) instead of standard output.",
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """`-o/--output FILE`: what is written there, in the command's own words."""
+    return click.option("-o", "--output", type=click.Path(path_type=Path), default=None, help=help)
+
+
+OUTPUT_OPTION = output_option()
 HISTORY_OPTION = click.option(
     "--history",
     "history",
