@@ -7,6 +7,7 @@ what is tested; one test drives the real `phasegate` end to end.
 
 from __future__ import annotations
 
+import errno
 import json
 import shlex
 import subprocess
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from phasegate import cli, runners
+from phasegate import cli, durable, runners
 from phasegate.collect import process
 from phasegate.collect.collector import CollectOptions
 from phasegate.collect.config import load_config
@@ -387,3 +388,21 @@ def test_end_to_end_partial_failure_then_retry(fleet: Fleet):
     )
     assert [call["host"] for call in fleet.deploys] == ["op-1", "op-2", "op-3", "op-3"]
     assert len(fleet.notes()) == 1
+
+
+def test_an_unrecorded_rollback_still_runs_and_says_to_finish_by_hand(
+    fleet: Fleet, monkeypatch: pytest.MonkeyPatch
+):
+    """No decision line, no retry: it would find nothing to re-apply."""
+
+    def disk_full(descriptor, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    fleet.mark("failing", "op-1")
+    monkeypatch.setattr(durable.os, "write", disk_full)
+    outcome = fleet.run()
+    assert outcome.exit_code(allow_pause=False) == 4
+    assert outcome.application is not None and outcome.application.left == ["op-1"]
+    [summary] = [step for step in outcome.application.steps if step[0] == "rollback on op-1"]
+    assert "deploy them by hand (the decision was not recorded" in summary[2]
+    assert [call["host"] for call in fleet.deploys] == ["op-1", "op-2", "op-3"]
