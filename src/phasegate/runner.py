@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from phasegate import cel
+from phasegate import cel, runners
 from phasegate.collect.collector import CollectOptions, collect, source_variables
 from phasegate.collect.config import Action, Config
 from phasegate.collect.output import OutputError, parse_output
@@ -45,6 +45,8 @@ class Step:
     timeout: float
     #: The rollback deploy, after which health is verified.
     deploy: bool = False
+    #: The runner this deploy is for, when the rollback is given per runner.
+    runner: str | None = None
 
 
 @dataclass
@@ -53,6 +55,9 @@ class Application:
 
     steps: list[tuple[str, bool, str]] = field(default_factory=list)
     manual: list[str] = field(default_factory=list)
+    #: Per-runner rollback: the runners deployed and verified, and those left behind.
+    restored: list[str] = field(default_factory=list)
+    left: list[str] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
@@ -95,6 +100,8 @@ def plan(config: Config, decision: Decision, facts: Mapping[str, Any]) -> list[S
         steps.append(
             Step(action.name, None if problem else tuple(argv), problem, action.timeout, is_deploy)
         )
+    if deploys(decision):  # per runner: first, as the single deploy is
+        steps[:0] = runners.deploy_steps(config, bindings.data)
     return steps
 
 
@@ -103,7 +110,9 @@ def deploys(decision: Decision) -> bool:
     return decision.verdict is Verdict.ROLLBACK and decision.phase in (1, 2)
 
 
-def manual_procedure(config: Config, decision: Decision, deployed: bool = False) -> list[str]:
+def manual_procedure(
+    config: Config, decision: Decision, deployed: bool = False, left: Sequence[str] = ()
+) -> list[str]:
     """The guide's rollback path for this phase, with the concrete tag, where not automated
     (or where the automated deploy did not succeed)."""
     if decision.verdict is not Verdict.ROLLBACK:
@@ -116,7 +125,10 @@ def manual_procedure(config: Config, decision: Decision, deployed: bool = False)
         ]
     target = decision.change.get("last_known_good") or "<last known-good tag: unknown>"
     steps = []
-    if config.deploy is None:
+    if config.runners is not None:
+        if left:
+            steps.append(f"Deploy {target} to the runners left behind: {', '.join(left)}")
+    elif config.deploy is None:
         steps.append(
             f"Deploy {target} to all affected runners (no rollback.deploy command is "
             f"configured in {config.source})"
@@ -159,7 +171,8 @@ def apply(
             report(outcome)
 
     deployed = False
-    for step in plan(config, decision, facts) if steps is None else steps:
+    steps = plan(config, decision, facts) if steps is None else steps
+    for step in steps:
         if step.argv is None:
             done((step.name, False, step.problem or "not run"))
             continue
@@ -170,10 +183,13 @@ def apply(
         detail = _outcome(result.exit_code, result.timed_out, result.failure, result.stderr)
         done((f"{step.name}: {' '.join(step.argv)}", ok, detail))
         deployed = deployed or (step.deploy and ok)
-    if deployed:
+        if ok and step.runner is not None:
+            runners.after_deploy(config, decision, facts, step, application, done)
+    if deployed and config.runners is None:
         for outcome in verify(config, facts):
             done(outcome)
-    application.manual = manual_procedure(config, decision, deployed)
+    application.left = runners.left_behind(steps, application.restored)
+    application.manual = manual_procedure(config, decision, deployed, application.left)
     return application
 
 
@@ -273,12 +289,7 @@ class Journal:
         return True
 
     def decision(self, decision: Decision, facts: Mapping[str, Any], steps: list[Step]) -> None:
-        planned = [
-            {"name": step.name, "argv": list(step.argv)}
-            if step.argv is not None
-            else {"name": step.name, "problem": step.problem}
-            for step in steps
-        ]
+        planned = planned_actions(steps)
         record = {
             "event": "decision",
             "id": self.id,
@@ -313,6 +324,21 @@ class Journal:
             False,
             f"not recorded: {', '.join(self.missing)} ({self.first_problem})",
         )
+
+
+def planned_actions(steps: Sequence[Step]) -> list[dict[str, Any]]:
+    """What the log says is about to run: each step's argv, or why it cannot."""
+    planned = []
+    for step in steps:
+        item: dict[str, Any] = {"name": step.name}
+        if step.runner is not None:
+            item["runner"] = step.runner
+        if step.argv is not None:
+            item["argv"] = list(step.argv)
+        else:
+            item["problem"] = step.problem
+        planned.append(item)
+    return planned
 
 
 def run(
@@ -356,6 +382,9 @@ def run(
         application = Application(
             [(step.name, False, "not run: the decision could not be recorded") for step in steps]
         )
+    runners.account(
+        config, decision, application, journal.id if journal.decision_recorded else None
+    )
     outcome = RunOutcome(decision, facts.data, application)
     if decision.verdict is Verdict.ROLLBACK:
 

@@ -29,6 +29,7 @@ COMMANDS = {
     "lint": "lint",
     "merge": "merge",
     "replay": "replay",
+    "retry-rollback": "retry",
     "run": "run",
     "schema": "schema",
     "test": "test",

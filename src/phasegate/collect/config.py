@@ -35,6 +35,9 @@ SOURCE_VARIABLES = (
 VERIFY_VARIABLES = (*SOURCE_VARIABLES, "facts")
 #: Action arguments see the facts and the decision.
 ACTION_VARIABLES = ("facts", "decision", "params")
+#: A rollback given per runner: its deploy and verify commands also see `runner`, the name.
+#: Only there: anywhere else `runner` has no value, and is refused when the file loads.
+RUNNER_VARIABLES = (*ACTION_VARIABLES, "runner")
 #: Facts that collect itself sets; sources cannot write them.
 RESERVED_FACTS = ("apiVersion", "kind", "phase", "collected_at")
 
@@ -81,6 +84,25 @@ class Action:
 
 
 @dataclass(frozen=True)
+class RunnerDeploy:
+    runner: str
+    action: Action
+
+
+@dataclass(frozen=True)
+class Runners:
+    """The rollback given per runner (see `phasegate.runners`)."""
+
+    deploys: tuple[RunnerDeploy, ...]
+    #: Each `rollback.verify` command as templates, filled for each runner in turn.
+    verify: tuple[tuple[Template, ...], ...]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(deploy.runner for deploy in self.deploys)
+
+
+@dataclass(frozen=True)
 class Verification:
     name: str
     command: tuple[str, ...]
@@ -102,6 +124,8 @@ class Config:
     #: None: no deploy command configured, so rollback prints the manual procedure.
     deploy: Action | None
     verify: tuple[Verification, ...]
+    #: Set when the rollback is given per runner; `deploy` is None then.
+    runners: Runners | None = None
 
 
 def default_config_path(cwd: Path | None = None) -> Path:
@@ -191,8 +215,9 @@ def load_config(path: Path, state_dir: Path | None = None, cwd: Path | None = No
         for verdict in Verdict
     }
     rollback = data.get("rollback", {})
+    runners = _runners(document, timeout, compiler(RUNNER_VARIABLES), errors)
     deploy = None
-    if rollback.get("deploy"):
+    if rollback.get("deploy") and runners is None:
         deploy_raw = {"name": "deploy last known-good", "command": rollback["deploy"]}
         if "timeout" in rollback:
             deploy_raw["timeout"] = rollback["timeout"]
@@ -232,6 +257,7 @@ def load_config(path: Path, state_dir: Path | None = None, cwd: Path | None = No
         actions=actions,
         deploy=deploy,
         verify=verify,
+        runners=runners,
     )
 
 
@@ -338,3 +364,77 @@ def _action(
         for index in range(len(raw["command"]))
     )
     return Action(raw["name"], argv, float(raw.get("timeout", timeout)))
+
+
+def _runners(
+    document: Document, timeout: float, compiler: DocumentCompiler, errors: list[InputError]
+) -> Runners | None:
+    """The per-runner rollback, or None for the single deploy command (or none at all).
+
+    Refused, each located: a runner named twice (its second deploy would run over the
+    first's), both forms at once (which list is the fleet?), and runners with no deploy.
+    """
+    rollback = document.data.get("rollback", {})
+    raw = rollback.get("deploy")
+    names = rollback.get("runners")
+    entries = isinstance(raw, list) and bool(raw) and isinstance(raw[0], dict)
+    if names is None and not entries:
+        return None
+    seconds = float(rollback.get("timeout", timeout))
+    where: list[tuple[str, NodePath]] = []
+    deploys = []
+    if entries:
+        if names is not None:
+            errors.append(
+                InputError(
+                    "rollback.runners: give the runners here with one deploy template, or in "
+                    "each rollback.deploy entry, not both",
+                    document.location(("rollback", "runners"), key=True),
+                )
+            )
+        for index, entry in enumerate(raw):
+            action = _action(
+                compiler,
+                ("rollback", "deploy", index),
+                {"name": f"deploy last known-good to {entry['runner']}", **entry},
+                seconds,
+            )
+            where.append((entry["runner"], ("rollback", "deploy", index, "runner")))
+            deploys.append(RunnerDeploy(entry["runner"], action))
+    elif not raw:
+        errors.append(
+            InputError(
+                "rollback.runners: needs rollback.deploy, the command template run for each "
+                "runner (with {{ runner }})",
+                document.location(("rollback", "runners"), key=True),
+            )
+        )
+        return None
+    else:
+        template = _action(
+            compiler,
+            ("rollback", "deploy"),
+            {"name": "deploy", "command": raw},
+            seconds,
+            argv_path=("rollback", "deploy"),
+        )
+        for index, name in enumerate(names):
+            where.append((name, ("rollback", "runners", index)))
+            deploys.append(
+                RunnerDeploy(name, replace(template, name=f"deploy last known-good to {name}"))
+            )
+    seen: set[str] = set()
+    for name, path in where:
+        if name in seen:
+            errors.append(InputError(f"duplicate runner name {name!r}", document.location(path)))
+        seen.add(name)
+    verify = tuple(
+        tuple(
+            compiler.template(
+                ("rollback", "verify", index, "command", part), f"verify {check['name']!r}"
+            )
+            for part in range(len(check["command"]))
+        )
+        for index, check in enumerate(rollback.get("verify", []))
+    )
+    return Runners(tuple(deploys), verify)

@@ -1,0 +1,408 @@
+"""Rollback on every runner: per-runner deploy and verify, partial failure, the retry.
+
+Deploys and checks are real subprocesses: stand-in scripts written in the test's folder
+that keep one version file per runner. Runs go in-process where the command line is not
+what is tested; one test drives the real `phasegate` end to end.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import shlex
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from phasegate import cli, durable, runners
+from phasegate.collect import process
+from phasegate.collect.collector import CollectOptions
+from phasegate.collect.config import load_config
+from phasegate.errors import InputError
+from phasegate.policy import load_policy_set
+from phasegate.runner import RunOutcome, run
+from phasegate.state import StateDir
+
+POLICY = """\
+apiVersion: phasegate/v1
+kind: Policy
+name: asked
+phases: [0, 1, 2]
+rules:
+  - id: asked.rollback
+    title: Asked to roll back
+    when: facts.extra.want == 'rollback'
+    verdict: rollback
+    message: rollback asked
+"""
+
+#: Deploys a tag to one runner: its version file. Fails for runners listed in `failing`,
+#: and deploys the wrong version to those in `wrong`. Logs each call and how many log lines
+#: it found, so a test sees what was on disk when it started.
+DEPLOY = """\
+import json, pathlib, sys
+here = pathlib.Path(__file__).parent
+host, tag = sys.argv[sys.argv.index("--host") + 1], sys.argv[sys.argv.index("--tag") + 1]
+log = here / "state" / "decisions.jsonl"
+seen = log.read_text().splitlines() if log.exists() else []
+with open(here / "deploys.jsonl", "a") as calls:
+    calls.write(json.dumps({"host": host, "tag": tag, "log": seen}) + "\\n")
+def listed(name):
+    path = here / name
+    return host in (path.read_text().split() if path.exists() else [])
+if listed("failing"):
+    sys.exit(f"{host}: unreachable")
+(here / "versions").mkdir(exist_ok=True)
+(here / "versions" / host).write_text("0.4.9" if listed("wrong") else tag.lstrip("v"))
+"""
+
+#: `zjj --version` as one runner would answer it.
+ZJJ = """\
+import pathlib, sys
+version = pathlib.Path(__file__).parent / "versions" / sys.argv[1]
+print("zjj", version.read_text() if version.exists() else "0.4.3")
+"""
+
+VERIFY = """\
+  verify:
+    - name: zjj reports the last known-good version
+      command: [{python}, {zjj}, "{{{{ runner }}}}"]
+      parse: text
+      timeout: 30
+      expect: stdout.trim() == 'zjj ' + facts.change.last_known_good.trimPrefix('v')
+"""
+
+TEMPLATE = """\
+rollback:
+  timeout: 30
+  runners: [op-1, op-2, op-3]
+  deploy: [{python}, {deploy}, --host, "{{{{ runner }}}}", --tag,
+           "{{{{ facts.change.last_known_good }}}}"]
+"""
+
+ENTRIES = """\
+rollback:
+  timeout: 30
+  deploy:
+    - runner: op-1
+      command: [{python}, {deploy}, --host, "{{{{ runner }}}}",
+                --tag, "{{{{ facts.change.last_known_good }}}}"]
+    - runner: op-2
+      command: [{python}, {deploy}, --tag, "{{{{ facts.change.last_known_good }}}}", --host, op-2]
+"""
+
+SETS = (
+    ("change.commit", "abc1234"),
+    ("change.tag", "v0.4.3"),
+    ("change.last_known_good", "v0.4.2"),
+    ("extra.want", "rollback"),
+)
+
+
+class Fleet:
+    """A working folder with a config, a one-rule policy and the stand-in scripts."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        (path / "policies").mkdir()
+        (path / "policies" / "asked.yaml").write_text(POLICY)
+        (path / "deploy.py").write_text(DEPLOY)
+        (path / "zjj.py").write_text(ZJJ)
+        self.configure(TEMPLATE + VERIFY)
+
+    def configure(self, body: str) -> None:
+        fill = {"python": sys.executable, "deploy": self.path / "deploy.py"}
+        text = body.format(**fill, zjj=self.path / "zjj.py")
+        header = "apiVersion: phasegate/v1\nkind: Config\nstate_dir: state\n"
+        (self.path / "phasegate.yaml").write_text(header + text)
+
+    def mark(self, name: str, *hosts: str) -> None:
+        (self.path / name).write_text(" ".join(hosts))
+
+    def run(self, phase: int = 1) -> RunOutcome:
+        config = load_config(self.path / "phasegate.yaml")
+        policies = load_policy_set(self.path / "policies")
+        options = CollectOptions(phase, SETS)
+        return run(config, policies, StateDir(config.state_dir), options, dry_run=False)
+
+    def run_args(self, phase: int = 1) -> list[str]:
+        argv = ["run", "--phase", str(phase), "--policies", "policies"]
+        for path, value in SETS:
+            argv += ["--set", f"{path}={value}"]
+        return argv
+
+    @property
+    def log(self) -> list[dict]:
+        text = (self.path / "state" / "decisions.jsonl").read_text()
+        return [json.loads(line) for line in text.splitlines()]
+
+    @property
+    def deploys(self) -> list[dict]:
+        calls = self.path / "deploys.jsonl"
+        return [json.loads(line) for line in calls.read_text().splitlines()]
+
+    def notes(self) -> list[Path]:
+        return sorted((self.path / "state" / "remediation").glob("*.md"))
+
+
+@pytest.fixture
+def fleet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Fleet:
+    monkeypatch.chdir(tmp_path)  # the config's state dir is relative to the working folder
+    return Fleet(tmp_path)
+
+
+def in_process(monkeypatch: pytest.MonkeyPatch, *args: str) -> int:
+    """`phasegate ARGS` in this process (stop handlers left to pytest): the exit code."""
+    monkeypatch.setattr(process, "install_stop_handlers", lambda: None)
+    with pytest.raises(SystemExit) as done:
+        cli.main(list(args))
+    return int(done.value.code or 0)
+
+
+def test_every_runner_is_deployed_and_verified_in_turn(fleet: Fleet):
+    outcome = fleet.run()
+    assert outcome.exit_code(allow_pause=False) == 20
+    assert outcome.application is not None
+    names = [name.split(":")[0] for name, _, _ in outcome.application.steps]
+    assert names == [
+        "deploy last known-good to op-1",
+        "verify on op-1",
+        "deploy last known-good to op-2",
+        "verify on op-2",
+        "deploy last known-good to op-3",
+        "verify on op-3",
+    ]
+    assert all(ok for _, ok, _ in outcome.application.steps)
+    assert outcome.application.manual[0].startswith("Restart affected operator sessions")
+    decision, *actions = fleet.log
+    assert [planned["runner"] for planned in decision["actions"]] == ["op-1", "op-2", "op-3"]
+    assert decision["actions"][1]["argv"][2:] == ["--host", "op-2", "--tag", "v0.4.2"]
+    assert [action["name"].split(":")[0] for action in actions] == names
+    assert {action["decision_id"] for action in actions} == {decision["id"]}
+    # write-ahead: the first deploy found the decision, with every runner planned, alone
+    first = fleet.deploys[0]
+    assert [json.loads(line)["event"] for line in first["log"]] == ["decision"]
+    assert [call["host"] for call in fleet.deploys] == ["op-1", "op-2", "op-3"]
+
+
+def test_a_partial_failure_names_the_runners_left_and_the_retry_finishes(
+    fleet: Fleet, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    fleet.mark("failing", "op-2")
+    fleet.mark("wrong", "op-3")  # deployed, but not verified: still not on the good version
+    outcome = fleet.run(phase=2)
+    assert outcome.exit_code(allow_pause=False) == 4
+    assert outcome.application is not None
+    assert outcome.application.left == ["op-2", "op-3"]
+    failed = {name.split(":")[0] for name, ok, _ in outcome.application.steps if not ok}
+    assert failed == {"deploy last known-good to op-2", "verify on op-3", "rollback on op-2, op-3"}
+    *_, detail = outcome.application.steps[-1]
+    assert detail.startswith("left on v0.4.3; retry only those: phasegate retry-rollback ")
+    assert "Deploy v0.4.2 to the runners left behind: op-2, op-3" in outcome.application.manual
+    [note] = fleet.notes()
+    assert "retry-rollback" in note.read_text()
+    decision_id = fleet.log[0]["id"]
+    retry = shlex.split(detail.split("retry only those: ")[1])
+    assert retry[1:5] == ["retry-rollback", "--decision", decision_id, "--only-runners"]
+    assert retry[5] == "op-2,op-3"
+
+    fleet.mark("failing")
+    fleet.mark("wrong")
+    code = in_process(monkeypatch, *retry[1:])
+    err = capsys.readouterr().err
+    assert code == 20, err
+    assert "done: deploy last known-good to op-2: " in err
+    assert "done: verify on op-3: zjj reports the last known-good version: healthy" in err
+    assert "op-1" not in err
+    assert [call["host"] for call in fleet.deploys] == ["op-1", "op-2", "op-3", "op-2", "op-3"]
+    assert fleet.notes() == [note]  # no second remediation note
+    # the retry is logged ahead, and its outcomes belong to the original decision
+    retried = [line for line in fleet.log if line["event"] == "retry"]
+    assert [(r["decision_id"], r["runners"]) for r in retried] == [(decision_id, ["op-2", "op-3"])]
+    assert [json.loads(line)["event"] for line in fleet.deploys[3]["log"]][-1] == "retry"
+    actions = [line for line in fleet.log if line["event"] == "action"]
+    assert {action["decision_id"] for action in actions} == {decision_id}
+    assert len(actions) == 5 + 4
+
+
+def test_all_runners_failing_is_exit_4_and_nothing_is_verified(fleet: Fleet):
+    fleet.mark("failing", "op-1", "op-2", "op-3")
+    outcome = fleet.run()
+    assert outcome.exit_code(allow_pause=False) == 4
+    assert outcome.application is not None
+    assert outcome.application.left == ["op-1", "op-2", "op-3"]
+    assert not any(name.startswith("verify") for name, _, _ in outcome.application.steps)
+
+
+def test_per_runner_entries_and_a_retry_that_fails_again(
+    fleet: Fleet, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    fleet.configure(ENTRIES + VERIFY)
+    fleet.mark("failing", "op-2")
+    outcome = fleet.run()
+    assert outcome.exit_code(allow_pause=False) == 4
+    assert outcome.application is not None and outcome.application.left == ["op-2"]
+    assert fleet.log[0]["actions"][1]["argv"][2:] == ["--tag", "v0.4.2", "--host", "op-2"]
+    decision_id = fleet.log[0]["id"]
+    args = ["retry-rollback", "--decision", decision_id, "--only-runners", "op-2"]
+    assert in_process(monkeypatch, *args) == 4
+    err = capsys.readouterr().err
+    assert "FAILED: deploy last known-good to op-2: " in err and "op-2: unreachable" in err
+    assert f"--decision {decision_id} --only-runners op-2 " in err  # retry it again
+    assert [call["host"] for call in fleet.deploys] == ["op-1", "op-2", "op-2"]
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["--only-runners", "op-9"], 2, "unknown runner 'op-9' (configured: op-1, op-2, op-3)"),
+        (["--only-runners", ","], 2, "expected runner names"),
+        (["--decision", "nope", "--only-runners", "op-1"], 3, "no decision 'nope' in the log"),
+    ],
+)
+def test_retry_refuses_what_it_cannot_retry(
+    fleet: Fleet, monkeypatch: pytest.MonkeyPatch, capsys, args, code, message
+):
+    fleet.mark("failing", "op-1")
+    fleet.run()
+    if "--decision" not in args:
+        args = ["--decision", fleet.log[0]["id"], *args]
+    assert in_process(monkeypatch, "retry-rollback", *args) == code
+    assert message in capsys.readouterr().err
+    assert [call["host"] for call in fleet.deploys] == ["op-1", "op-2", "op-3"]
+
+
+def test_a_phase_0_rollback_deploys_nothing_and_cannot_be_retried(
+    fleet: Fleet, monkeypatch: pytest.MonkeyPatch, capsys
+):
+    outcome = fleet.run(phase=0)
+    assert outcome.exit_code(allow_pause=False) == 20
+    assert not (fleet.path / "deploys.jsonl").exists()
+    args = ["--decision", fleet.log[0]["id"], "--only-runners", "op-1"]
+    assert in_process(monkeypatch, "retry-rollback", *args) == 3
+    assert "only a Phase 1 or 2 rollback deploys to runners" in capsys.readouterr().err
+
+
+def test_a_dry_run_shows_each_runner_and_runs_nothing(
+    fleet: Fleet, monkeypatch: pytest.MonkeyPatch, capsys
+):
+    assert in_process(monkeypatch, *fleet.run_args(), "--dry-run") == 20
+    err = capsys.readouterr().err
+    for host in ("op-1", "op-2", "op-3"):
+        assert f"would run deploy last known-good to {host}: " in err
+        assert f'"--host", "{host}", "--tag", "v0.4.2"' in err
+    assert not (fleet.path / "deploys.jsonl").exists()
+
+
+BAD_CONFIGS = {
+    "duplicate name": (
+        "rollback:\n  runners: [op-1, op-2, op-1]\n  deploy: [d, '{{ runner }}']\n",
+        ":6:25: error: duplicate runner name 'op-1'",
+    ),
+    "duplicate entry": (
+        "rollback:\n  deploy:\n    - {runner: a, command: [d]}\n    - {runner: a, command: [d]}\n",
+        ":8:16: error: duplicate runner name 'a'",
+    ),
+    "empty runners": (
+        "rollback:\n  runners: []\n  deploy: [d]\n",
+        ":6:12: error: rollback.runners: must have at least 1 item(s)",
+    ),
+    "empty deploy": ("rollback:\n  deploy: []\n", ":6:11: error: rollback.deploy: must have"),
+    "both forms": (
+        "rollback:\n  runners: [a]\n  deploy:\n    - {runner: a, command: [d]}\n",
+        ":6:3: error: rollback.runners: give the runners here with one deploy template, or in",
+    ),
+    "runners without deploy": (
+        "rollback:\n  runners: [a]\n  deploy: null\n",
+        ":6:3: error: rollback.runners: needs rollback.deploy",
+    ),
+    "runner outside the per-runner form": (
+        "rollback:\n  deploy: [d, '{{ runner }}']\n",
+        ":6:19: error: action 'deploy last known-good': unknown name 'runner'",
+    ),
+    "a name that would be an option": (
+        "rollback:\n  runners: [-rf]\n  deploy: [d]\n",
+        ':6:13: error: rollback.runners[0]: "-rf" does not match',
+    ),
+    "a mixed deploy list": (
+        "rollback:\n  deploy: [{runner: a, command: [d]}, d]\n",
+        ":6:39: error: rollback.deploy[1]: expected object",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_CONFIGS))
+def test_a_bad_per_runner_config_is_refused_located(
+    fleet: Fleet, monkeypatch: pytest.MonkeyPatch, capsys, case: str
+):
+    body, message = BAD_CONFIGS[case]
+    header = "apiVersion: phasegate/v1\nkind: Config\nstate_dir: state\n"
+    (fleet.path / "phasegate.yaml").write_text(header + "\n" + body)
+    with pytest.raises(InputError) as refused:
+        load_config(fleet.path / "phasegate.yaml")
+    assert any(message in line for line in refused.value.lines()), refused.value.lines()
+    # the command line: exit 3, file:line:col, before anything runs or is written
+    assert in_process(monkeypatch, *fleet.run_args()) == 3
+    assert f"phasegate.yaml{message}" in capsys.readouterr().err
+    assert not (fleet.path / "state").exists()
+
+
+def test_runner_names_stay_one_argument(fleet: Fleet):
+    config = load_config(fleet.path / "phasegate.yaml")
+    variables = {"facts": {"change": {"last_known_good": "v1; rm -rf /"}}, "decision": {}}
+    steps = runners.deploy_steps(config, {**variables, "params": {}}, only=("op-3",))
+    [step] = steps
+    assert step.runner == "op-3" and step.argv is not None
+    assert step.argv[2:] == ("--host", "op-3", "--tag", "v1; rm -rf /")
+
+
+def test_end_to_end_partial_failure_then_retry(fleet: Fleet):
+    """The real command line, twice: the printed retry command is run as printed."""
+    fleet.mark("failing", "op-3")
+
+    def phasegate(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "phasegate", *args],
+            cwd=fleet.path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    first = phasegate(*fleet.run_args(phase=2))
+    assert first.returncode == 4, first.stderr
+    assert first.stdout.startswith("ROLLBACK")
+    [line] = [line for line in first.stderr.splitlines() if "retry only those" in line]
+    assert line.startswith("phasegate: FAILED: rollback on op-3: left on v0.4.3; ")
+    fleet.mark("failing")
+    second = phasegate(*shlex.split(line.split("retry only those: ")[1])[1:])
+    assert second.returncode == 20, second.stderr
+    assert (
+        textwrap.dedent("""\
+        phasegate: done: verify on op-3: zjj reports the last known-good version: healthy
+        """)
+        in second.stderr
+    )
+    assert [call["host"] for call in fleet.deploys] == ["op-1", "op-2", "op-3", "op-3"]
+    assert len(fleet.notes()) == 1
+
+
+def test_an_unrecorded_rollback_still_runs_and_says_to_finish_by_hand(
+    fleet: Fleet, monkeypatch: pytest.MonkeyPatch
+):
+    """No decision line, no retry: it would find nothing to re-apply."""
+
+    def disk_full(descriptor, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    fleet.mark("failing", "op-1")
+    monkeypatch.setattr(durable.os, "write", disk_full)
+    outcome = fleet.run()
+    assert outcome.exit_code(allow_pause=False) == 4
+    assert outcome.application is not None and outcome.application.left == ["op-1"]
+    [summary] = [step for step in outcome.application.steps if step[0] == "rollback on op-1"]
+    assert "deploy them by hand (the decision was not recorded" in summary[2]
+    assert [call["host"] for call in fleet.deploys] == ["op-1", "op-2", "op-3"]
