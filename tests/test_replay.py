@@ -130,7 +130,7 @@ def test_html_is_one_self_contained_page():
     assert page.startswith("<!DOCTYPE html>") and page.count("<svg") >= 3
     assert "<script" not in page and "src=" not in page and "href=" not in page
     # thresholds are labelled with their numbers, never their CEL
-    assert "&gt; 0.0265 health.error-rate-regression" in page
+    assert "rollback if &gt; 0.0265 (health.error-rate-regression)" in page
     assert "facts.baseline.error_rate" not in page
     assert "health.throughput-low" not in page  # a Phase 2 rule: no limit over Phase 1
     assert "2026-11-20T10:00:00Z</span><span>2026-11-20T10:35:00Z" in page

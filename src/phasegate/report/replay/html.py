@@ -21,7 +21,9 @@ from phasegate.replay import Replay, Step
 from phasegate.report.replay.text import summary_line
 
 #: Left margin (tick labels), right margin, top margin (marker labels), plot height.
-LEFT, RIGHT, TOP, PLOT = 64, 12, 30, 130
+LEFT, RIGHT, TOP, PLOT = 60, 236, 30, 130
+#: Threshold labels in the right margin: their row height and most characters shown.
+ROW, LABEL = 26, 40
 #: The verdict band under the plot.
 GAP, BAND, BOTTOM = 8, 14, 4
 WIDTH = LEFT + COLUMNS + RIGHT
@@ -36,7 +38,7 @@ FACT = "#1f5fbf"
 DOTS = 60
 WORDS = {">": "above", ">=": "at or above", "<": "below", "<=": "at or below"}
 STYLE = f"""
-body{{font:14px system-ui,sans-serif;margin:24px;color:#222;max-width:{WIDTH + 40}px}}
+body{{font:14px system-ui,sans-serif;margin:20px;color:#222;max-width:{WIDTH + 40}px}}
 h1{{font-size:22px;margin:0 0 8px}}h2{{font-size:18px;margin:28px 0 6px;word-break:break-all}}
 h3{{font-size:16px;margin:24px 0 6px}}h4{{font-size:14px;margin:0 0 4px;font-family:monospace}}
 .legend{{display:flex;flex-wrap:wrap;gap:6px 18px;margin:6px 0;color:#333}}
@@ -50,11 +52,11 @@ margin-right:5px}}.dash{{border-top-style:dashed}}
 figure{{margin:18px 0 26px}}figcaption{{font-size:13px;color:#444;margin-top:4px}}
 svg{{display:block;background:#fff}}
 .times{{width:{WIDTH}px;display:flex;justify-content:space-between;font-size:12px;color:#555;
-padding-left:{LEFT}px;box-sizing:border-box}}
+padding:0 {RIGHT}px 0 {LEFT}px;box-sizing:border-box}}
 table{{border-collapse:collapse;font-size:13px;margin:6px 0}}
 th,td{{text-align:left;padding:3px 10px 3px 0;border-bottom:1px solid #ddd;
 vertical-align:top}}th{{color:#333}}td.n{{text-align:right;font-variant-numeric:tabular-nums}}
-.note{{color:#555;font-size:13px}}code{{font-size:13px}}
+.note{{color:#555;font-size:13px}}code{{font-size:13px;white-space:nowrap}}
 """
 
 
@@ -323,25 +325,27 @@ def _lines(
             f'stroke-dasharray="7 4" points="{points}"><title>{one.verdict} if '
             f"{escape(_limit(one))} ({escape(one.label)})</title></polyline>"
         )
-        # The label sits on the side of the line the fact is on when healthy (below a
-        # "greater than" limit), so the fact's line rarely runs through it.
-        first, value = one.points[0]
-        above = one.operator in (">", ">=") and y(value) - 4 >= TOP + 11  # else no room
-        labels.append((y(value) + (-4 if above else 12), x(first) + 4, one))
-    # Pushed apart when lines are close, kept inside the plot; a white backing keeps the
-    # text readable where a marker crosses it.
-    placed: list[float] = []
-    for at, left, one in sorted(labels, key=lambda label: (label[0], label[2].label)):
-        if placed and at - placed[-1] < 13:
-            at = placed[-1] + 13
-        at = max(TOP + 11, min(at, TOP + PLOT - 3))
-        placed.append(at)
-        text = f"{_limit(one)} {one.label}"
+        labels.append((y(one.points[-1][1]), one))
+    # In the right margin, level with where each line ends, so no data ever runs through a
+    # label; lines closer than a text row get their labels spread, each with a leader.
+    labels.sort(key=lambda label: (label[0], label[1].label))
+    rows = [at + 4 for at, _ in labels]
+    for n in range(1, len(rows)):
+        rows[n] = max(rows[n], rows[n - 1] + ROW)
+    for n in reversed(range(len(rows))):
+        rows[n] = min(rows[n], TOP + PLOT - 8 if n == len(rows) - 1 else rows[n + 1] - ROW)
+    edge = LEFT + COLUMNS
+    for (at, one), row in zip(labels, rows, strict=True):
+        # Two lines: the number (what a reader compares with), then the rule it belongs to.
+        rule = one.label if len(one.label) <= LABEL else one.label[: LABEL - 1] + "\u2026"
         out.append(
-            f'<rect x="{left - 2:.1f}" y="{at - 10:.1f}" width="{len(text) * 6.2 + 4:.1f}" '
-            f'height="13" fill="#fff" fill-opacity="0.85"/>'
-            f'<text x="{left:.1f}" y="{at:.1f}" font-size="11" '
-            f'fill="{INK[one.verdict]}">{escape(text)}</text>'
+            f'<polyline fill="none" stroke="{COLOURS[one.verdict]}" stroke-width="1" '
+            f'points="{edge},{at:.1f} {edge + 6},{row - 4:.1f} {edge + 9},{row - 4:.1f}"/>'
+            f'<text x="{edge + 12}" y="{row:.1f}" font-size="11" fill="{INK[one.verdict]}">'
+            f'<tspan font-weight="bold">{escape(_limit(one))}</tspan>'
+            f'<tspan x="{edge + 12}" dy="12" font-size="10">{escape(rule)}</tspan>'
+            f"<title>{escape(one.verdict)} if {escape(_limit(one))} ({escape(one.label)})"
+            "</title></text>"
         )
     points = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in fact.points)
     out.append(
