@@ -113,7 +113,8 @@ class _HtmlRecording:
         for chart in data.charts:
             parts.append(_figure(chart, data))
         if not data.charts:
-            parts.append('<p class="note">No rule compares a fact with a threshold.</p>')
+            empty = "No snapshots." if not data.count else "No rule compares a fact with a number."
+            parts.append(f'<p class="note">{empty}</p>')
             parts.append(_figure(None, data))
         parts.append("</section>")
         self.out.write("".join(part + "\n" for part in parts))
