@@ -1,13 +1,14 @@
 """`replay --format html`: one self-contained page (inline SVG, no script, no network).
 
 The page answers "when would the policies have acted, and why?" for a person who looks at
-it once: a legend, the first pause and first rollback in words, the snapshots where the
-verdict changed, then one chart per compared fact, the facts whose rules acted earliest on
-top. A verdict has one colour everywhere (band, threshold lines, markers, table), so a red
-dashed line is a rollback threshold without reading its label, and the labels carry the
-thresholds' numbers, not their CEL. Everything drawn comes computed from
-`phasegate.charts` (axes, order, the values at the firsts); this module only lays it out,
-and writes the same bytes for the same inputs.
+it once: a legend, the first pause and first rollback in words, one chart per compared
+fact (the facts whose rules acted earliest on top), then the snapshots where the verdict
+changed (last, as a recording that flaps fills a long table). A verdict has one colour
+everywhere (band, threshold lines, markers, table), so a red dashed line is a rollback
+threshold without reading its label, and the labels carry the thresholds' numbers, not
+their CEL. Everything drawn comes computed from `phasegate.charts` (axes, order, the
+values at the firsts); this module only lays it out, and writes the same bytes for the
+same inputs.
 """
 
 from __future__ import annotations
@@ -102,7 +103,6 @@ class _HtmlRecording:
             f"<h2>{escape(self.replay.source)}</h2>",
             f'<p class="summary">{escape(summary_line(self.replay.summary()))}</p>',
             _firsts(data),
-            _changes(data),
             "<h3>Charts</h3>",
         ]
         if data.charts:
@@ -116,6 +116,8 @@ class _HtmlRecording:
             empty = "No snapshots." if not data.count else "No rule compares a fact with a number."
             parts.append(f'<p class="note">{empty}</p>')
             parts.append(_figure(None, data))
+        # After the charts: a recording that flaps has up to `CHANGES` rows of them.
+        parts.append(_changes(data))
         parts.append("</section>")
         self.out.write("".join(part + "\n" for part in parts))
 
