@@ -129,11 +129,13 @@ def test_html_is_one_self_contained_page():
     page = first.stdout
     assert page.startswith("<!DOCTYPE html>") and page.count("<svg") >= 3
     assert "<script" not in page and "src=" not in page and "href=" not in page
-    assert "health.error-rate-regression (&gt; facts.baseline.error_rate" in page
+    # thresholds are labelled with their numbers, never their CEL
+    assert "rollback if &gt; 0.0265 (health.error-rate-regression)" in page
+    assert "facts.baseline.error_rate" not in page
     assert "health.throughput-low" not in page  # a Phase 2 rule: no limit over Phase 1
     assert "2026-11-20T10:00:00Z</span><span>2026-11-20T10:35:00Z" in page
     # every chart's verdict band shows the two rollback snapshots as one run
-    assert page.count('fill="#d33a2c"><title>#6-#7 rollback') == page.count("<svg")
+    assert page.count('fill="#cf222e"><title>#6-#7 rollback') == page.count("<svg")
 
 
 def test_html_stays_bounded_and_keeps_extremes_and_every_breach(tmp_path: Path):
@@ -154,8 +156,10 @@ def test_html_stays_bounded_and_keeps_extremes_and_every_breach(tmp_path: Path):
     polylines = re.findall(r'points="([^"]*)"', page)
     assert polylines and all(len(p.split()) <= 2 * 850 for p in polylines)
     assert "#2999 rollback" in page  # the one breach survives the downsampling
-    # the spike itself is plotted: the axis tops out at the breach's error rate
-    assert '<text x="2" y="14" font-size="10">0.03</text>' in page
+    # the spike itself is plotted: the error rate's axis tops out at the breach's 0.03
+    chart = page[page.index("<h4>facts.metrics.error_rate</h4>") :]
+    ticks = re.findall(r'text-anchor="end" fill="#555">([^<]+)</text>', chart)
+    assert ticks[: ticks.index("verdict")][-1] == "0.03"
 
 
 def test_chart_buckets_keep_each_columns_lowest_and_highest():
