@@ -13,8 +13,6 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from conftest import FIXTURES, POLICIES, ROOT, healthy, run_cli
-from phasegate.corpus import read_corpus
-from phasegate.diff import DocumentChange, Outcome, PolicyDiff, RuleChanges, compare_rules, diff
 from phasegate.errors import InputError
 from phasegate.evaluate import Decision, Rollout, RuleStatus, evaluate
 from phasegate.facts import load_facts
@@ -22,6 +20,15 @@ from phasegate.policy import PolicySet, load_policy_set
 from phasegate.recording import read_recording
 from phasegate.report.diff import markdown
 from phasegate.report.diff.json import diff_object
+from phasegate.review.corpus import read_corpus
+from phasegate.review.diff import (
+    DocumentChange,
+    Outcome,
+    PolicyDiff,
+    RuleChanges,
+    compare_rules,
+    diff,
+)
 from phasegate.verdict import Verdict
 
 RECORDING = ROOT / "fixtures" / "recordings" / "phase1-error-rate-degrades.jsonl"
@@ -634,10 +641,10 @@ def test_the_diff_core_imports_no_renderer():
     """Core modules hand plain data to the renderers, never the other way round."""
     import ast
 
-    import phasegate.diff
-    import phasegate.policysource
+    import phasegate.review.diff
+    import phasegate.review.policysource
 
-    for module in (phasegate.diff, phasegate.policysource):
+    for module in (phasegate.review.diff, phasegate.review.policysource):
         tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
         imported = [
             node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)

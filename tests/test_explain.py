@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 from conftest import FIXTURES, POLICIES, ROOT, healthy, run_cli, write_yaml
 from phasegate import cel
 from phasegate.evaluate import RuleStatus, evaluate
-from phasegate.explain import explain
 from phasegate.facts import facts_from_data, load_facts
 from phasegate.policy import load_policy_set
-from phasegate.trace import Kind, Node, Outcome, branch_points, trace
+from phasegate.review.explain import explain
+from phasegate.review.trace import Kind, Node, Outcome, branch_points, trace
 
 POLICY_SET = load_policy_set(POLICIES)
 CORPUS = sorted(FIXTURES.glob("*.yaml")) + sorted((ROOT / "tests/acceptance/facts").glob("*.yaml"))

@@ -6,8 +6,8 @@ import pytest
 
 from conftest import POLICIES
 from phasegate.cli import main
-from phasegate.lint import Severity, lint_paths
 from phasegate.report.lint import LINT_FORMATS, shown
+from phasegate.review.lint import Severity, lint_paths
 
 
 @pytest.fixture(scope="module")

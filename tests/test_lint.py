@@ -13,7 +13,7 @@ import pytest
 
 from conftest import POLICIES, healthy, run_cli
 from phasegate import cel
-from phasegate.lint import CHECKS, Severity, lint_paths
+from phasegate.review.lint import CHECKS, Severity, lint_paths
 
 HEADER = """\
 apiVersion: phasegate/v1
@@ -350,8 +350,8 @@ def test_type_errors_are_what_the_spec_leaves_undefined_and_never_what_evaluatio
     answer on a valid document (it fails, or `==` and `in` are never true)."""
     from phasegate.evaluate import Snapshot
     from phasegate.facts import facts_from_data
-    from phasegate.lint import typed_check
     from phasegate.policy import load_policy_set
+    from phasegate.review.lint import typed_check
 
     facts = facts_from_data(FACTS, "inline")
     (policy,) = [p for p in load_policy_set(POLICIES).policies if p.name == "health"]
@@ -383,7 +383,7 @@ def test_type_errors_are_what_the_spec_leaves_undefined_and_never_what_evaluatio
 
 
 def test_a_non_bool_operand_of_a_logical_operator_is_an_error_even_when_absorbed():
-    from phasegate.lint import typed_check
+    from phasegate.review.lint import typed_check
 
     problems, _ = typed_check(cel.compile_expression("facts.deployed_version || true"), {})
     assert [p[1] for p in problems] == [

@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 
 from conftest import FIXTURES, POLICIES, ROOT, healthy, run_cli, write_yaml
-from phasegate.coverage import meets, percent
 from phasegate.errors import InputError
 from phasegate.policy import load_policy_set
 from phasegate.report.testing import TEST_FORMATS
-from phasegate.testing import deep_merge, find_test_files, load_test_files, run_policy_tests
-from phasegate.trace import trace_rule
+from phasegate.review.coverage import meets, percent
+from phasegate.review.testing import deep_merge, find_test_files, load_test_files, run_policy_tests
+from phasegate.review.trace import trace_rule
 
 TINY_POLICY = """\
 apiVersion: phasegate/v1

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from phasegate.errors import InputError
-from phasegate.fmt import format_files
-from phasegate.lint import lint_paths
 from phasegate.loading import load_document
 from phasegate.policy import load_policy_set
+from phasegate.review.fmt import format_files
+from phasegate.review.lint import lint_paths
 
 FLOW_POLICY = """{apiVersion: phasegate/v1, kind: Policy, name: flow,
   rules: [{id: flow.rule, when: 'facts.phase > 5', verdict: pause}]}

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, POLICIES, run_cli
-from phasegate.corpus import read_corpus
 from phasegate.errors import InputError
-from phasegate.fmt import format_files, target_files
 from phasegate.policy import load_policy_set
 from phasegate.recording import read_recording
+from phasegate.review.corpus import read_corpus
+from phasegate.review.fmt import format_files, target_files
 
 HEALTHY = FIXTURES / "phase2-healthy.yaml"
 LOOP = "a symbolic link loop"

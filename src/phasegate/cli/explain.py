@@ -40,9 +40,9 @@ def command(
     history_window: int,
 ) -> None:
     """Show why FACTS get their verdict: each rule's reads and evaluation tree. Exits 0."""
-    from phasegate.explain import explain
     from phasegate.facts import load_facts
     from phasegate.recording import read_recording
+    from phasegate.review.explain import explain
 
     loaded = load_facts(facts)
     policy_set = load_policies(policies)

@@ -20,7 +20,7 @@ def command(paths: tuple[Path, ...], check: bool) -> None:
     format, 2 usage (the installed policy set), 3 a file cannot be read or is invalid.
     """
     from phasegate.errors import ExitCode, single_line
-    from phasegate.fmt import format_files, target_files, unified_diff, write_formatted
+    from phasegate.review.fmt import format_files, target_files, unified_diff, write_formatted
 
     changed = [result for result in format_files(target_files(paths)) if result.changed]
     if check:

@@ -29,9 +29,9 @@ def command(paths: tuple[Path, ...], output_format: str, min_severity: str | Non
     3 when a file cannot be read.
     """
     from phasegate.errors import ExitCode
-    from phasegate.lint import lint_paths
     from phasegate.policy import default_policies_dir
     from phasegate.report.lint import shown
+    from phasegate.review.lint import lint_paths
 
     report = lint_paths(paths or (default_policies_dir(),))
     click.echo(

@@ -54,8 +54,8 @@ def command(
     Exit codes: 0 every case passed, 1 a case failed or coverage is below the minimum,
     3 invalid test files or policies.
     """
-    from phasegate.testing import load_test_files, run_policy_tests
-    from phasegate.trace import trace_rule
+    from phasegate.review.testing import load_test_files, run_policy_tests
+    from phasegate.review.trace import trace_rule
 
     targets = paths or ((policies if policies is not None else Path("policies")) / "tests",)
     files = load_test_files(targets, lambda: load_policies(policies))

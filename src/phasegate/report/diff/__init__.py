@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from phasegate.diff import PolicyDiff
 from phasegate.report.diff import json, markdown, text
+from phasegate.review.diff import PolicyDiff
 
 #: Format name -> renderer(policy diff) -> text to print.
 DIFF_FORMATS: dict[str, Callable[[PolicyDiff], str]] = {

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from phasegate.diff import DocumentChange, Outcome, PolicyDiff
+from phasegate.review.diff import DocumentChange, Outcome, PolicyDiff
 
 
 def diff_object(policy_diff: PolicyDiff) -> dict[str, Any]:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 
-from phasegate.diff import DocumentChange, PolicyDiff
 from phasegate.report.diff.text import summary_line, value_text
 from phasegate.report.text import single_line
+from phasegate.review.diff import DocumentChange, PolicyDiff
 
 #: Rows shown in the table; a PR comment has a size limit, the JSON format has every row.
 MAX_ROWS = 100

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from phasegate.diff import DocumentChange, PolicyDiff
 from phasegate.report.text import single_line
+from phasegate.review.diff import DocumentChange, PolicyDiff
 
 #: Longest value shown for one fact; the JSON format always has the whole value.
 MAX_VALUE = 80

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from phasegate.explain import Explanation
 from phasegate.report.explain import json, text
+from phasegate.review.explain import Explanation
 
 EXPLAIN_FORMATS: dict[str, Callable[[Explanation], str]] = {
     "text": text.render,

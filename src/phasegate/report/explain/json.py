@@ -8,9 +8,9 @@ from collections.abc import Callable
 from typing import Any
 
 from phasegate.errors import Location
-from phasegate.explain import Explanation, RuleExplanation
 from phasegate.record import rule_object
-from phasegate.trace import Node
+from phasegate.review.explain import Explanation, RuleExplanation
+from phasegate.review.trace import Node
 
 
 def render(explanation: Explanation) -> str:

@@ -9,9 +9,9 @@ from typing import Any
 
 from phasegate.errors import Location
 from phasegate.evaluate import RuleStatus
-from phasegate.explain import Explanation, RuleExplanation
 from phasegate.report.text import single_line
-from phasegate.trace import Kind, Node, Outcome
+from phasegate.review.explain import Explanation, RuleExplanation
+from phasegate.review.trace import Kind, Node, Outcome
 
 #: Values longer than this are cut: a whole list of incidents would drown the tree.
 _WIDTH = 80

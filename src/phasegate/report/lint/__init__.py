@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from phasegate.lint import LintReport, Severity
 from phasegate.report.lint import github, json, sarif, text
+from phasegate.review.lint import LintReport, Severity
 
 LINT_FORMATS: dict[str, Callable[[LintReport], str]] = {
     "text": text.render,

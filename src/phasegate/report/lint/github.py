@@ -3,9 +3,9 @@ of the policy file in the pull request's diff."""
 
 from __future__ import annotations
 
-from phasegate.lint import LintReport, Severity
 from phasegate.report.github import command
 from phasegate.report.lint.text import summary
+from phasegate.review.lint import LintReport, Severity
 
 _COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 

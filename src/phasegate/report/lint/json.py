@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from phasegate.lint import LintReport, Severity
+from phasegate.review.lint import LintReport, Severity
 
 
 def render(report: LintReport) -> str:

@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 from phasegate import __version__
 from phasegate.errors import Location
-from phasegate.lint import CHECKS, LintReport, Severity
+from phasegate.review.lint import CHECKS, LintReport, Severity
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}

@@ -4,7 +4,7 @@ link to the file, then one summary line."""
 from __future__ import annotations
 
 from phasegate.errors import single_line
-from phasegate.lint import LintReport, Severity
+from phasegate.review.lint import LintReport, Severity
 
 
 def render(report: LintReport) -> str:

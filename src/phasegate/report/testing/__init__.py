@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from phasegate.report.testing import json, junit, text
-from phasegate.testing import PolicyTestReport
+from phasegate.review.testing import PolicyTestReport
 
 #: Format name -> renderer(report, color) -> text to print.
 TEST_FORMATS: dict[str, Callable[[PolicyTestReport, bool], str]] = {

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from phasegate.coverage import Coverage, percent
-from phasegate.testing import CaseResult, PolicyTestReport
+from phasegate.review.coverage import Coverage, percent
+from phasegate.review.testing import CaseResult, PolicyTestReport
 
 
 def _location(case: CaseResult) -> dict[str, Any]:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from phasegate.coverage import percent
 from phasegate.report.testing.text import actual_line, expected_line
 from phasegate.report.text import single_line
-from phasegate.testing import CaseResult, PolicyTestReport
+from phasegate.review.coverage import percent
+from phasegate.review.testing import CaseResult, PolicyTestReport
 
 
 def _counts(cases: tuple[CaseResult, ...]) -> dict[str, str]:

@@ -3,10 +3,10 @@ the coverage table when asked for."""
 
 from __future__ import annotations
 
-from phasegate.coverage import BranchCoverage, Coverage, percent
 from phasegate.errors import Location
 from phasegate.report.text import single_line
-from phasegate.testing import CaseExpectation, CaseResult, PolicyTestReport
+from phasegate.review.coverage import BranchCoverage, Coverage, percent
+from phasegate.review.testing import CaseExpectation, CaseResult, PolicyTestReport
 
 _GREEN, _RED, _YELLOW = "32", "31", "33"
 

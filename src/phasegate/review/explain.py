@@ -24,7 +24,7 @@ from phasegate.evaluate import (
 )
 from phasegate.facts import Facts
 from phasegate.policy import PolicySet, Rule
-from phasegate.trace import Node, Outcome, trace
+from phasegate.review.trace import Node, Outcome, trace
 from phasegate.verdict import Verdict
 
 #: What a read shows when the path is absent from the facts.

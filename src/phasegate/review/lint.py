@@ -15,7 +15,7 @@ from enum import IntEnum
 from pathlib import Path
 from typing import Any
 
-from phasegate import cel, factpaths, factschema
+from phasegate import cel, factschema
 from phasegate.cel import syntax
 from phasegate.cel.values import short_type_name
 from phasegate.errors import InputError, Location, raise_all
@@ -29,6 +29,7 @@ from phasegate.policy import (
     policy_files,
     read_policy_documents,
 )
+from phasegate.review import factpaths
 from phasegate.verdict import Verdict
 
 

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from phasegate import cel
-from phasegate.corpus import Corpus, where_key
 from phasegate.errors import ExitCode, InputError, single_line
 from phasegate.evaluate import DEFAULT_HISTORY_WINDOW, Decision, RuleStatus, evaluate
 from phasegate.expressions import Template
@@ -25,6 +24,7 @@ from phasegate.facts import Facts
 from phasegate.policy import Policy, PolicySet, Rule
 from phasegate.recording import Recording
 from phasegate.replay import replay
+from phasegate.review.corpus import Corpus, where_key
 from phasegate.verdict import Verdict
 
 

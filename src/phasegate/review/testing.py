@@ -17,13 +17,13 @@ from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any
 
-from phasegate.coverage import Coverage, Tracer, compute_coverage, meets, percent
 from phasegate.errors import ExitCode, InputError, InputErrors, Location, raise_all
 from phasegate.evaluate import DEFAULT_HISTORY_WINDOW, Decision, RuleStatus, evaluate
 from phasegate.facts import Facts, facts_from_data
 from phasegate.loading import Document, NodePath, load_document
 from phasegate.policy import PolicySet, load_policy_set
 from phasegate.recording import instant, read_recording
+from phasegate.review.coverage import Coverage, Tracer, compute_coverage, meets, percent
 from phasegate.schemas import problems, validate
 from phasegate.verdict import Verdict
 

@@ -2,7 +2,7 @@
 declare (also below a list index, a comprehension variable or a `history` item), and optional
 facts read without a `has()` that guarantees them.
 
-Types are the engine's to check (see `phasegate.lint`); this walk stays because the engine
+Types are the engine's to check (see `phasegate.review.lint`); this walk stays because the engine
 sees `facts` as an open map: it cannot tell that `facts.checks.ci.okk` or `i.sevrity` in
 `incidents.exists(i, ...)` does not exist, nor which reads a `has()` on the other side of
 an `&&`, `||` or `? :` makes safe. Each sub-expression's schema node is followed through

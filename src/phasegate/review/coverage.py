@@ -17,10 +17,10 @@ from phasegate.errors import Location
 from phasegate.evaluate import RuleStatus
 from phasegate.facts import Facts
 from phasegate.policy import Policy, PolicySet, Rule
-from phasegate.trace import Node, branch_points
+from phasegate.review.trace import Node, branch_points
 
 if TYPE_CHECKING:  # testing builds reports that carry coverage; only its type is needed
-    from phasegate.testing import SuiteResult
+    from phasegate.review.testing import SuiteResult
 
 #: (line, col, text) of an operand within its rule's condition: stable across cases.
 BranchKey = tuple[int, int, str]
@@ -91,7 +91,7 @@ class Coverage:
         return sum(branch.covered for branch in self.branches)
 
 
-#: Traces one rule's condition on one facts document (`phasegate.trace.trace_rule`).
+#: Traces one rule's condition on one facts document (`phasegate.review.trace.trace_rule`).
 Tracer = Callable[[Rule, Policy, Facts], Node]
 
 
