@@ -19,7 +19,7 @@ from phasegate.errors import InputError, Location
 from phasegate.expressions import render
 from phasegate.facts import Facts
 from phasegate.policy import Policy, PolicySet, Rule
-from phasegate.recording import instant
+from phasegate.schemas import rfc3339_instant as instant
 from phasegate.verdict import DEFAULT_HISTORY_WINDOW, Verdict, combine
 
 
