@@ -1,0 +1,62 @@
+"""Bad input against the CEL layer, as a hostile rule author or facts producer writes it.
+
+Each test is a case the hunt found: it failed before its fix. The contract they hold is the
+README's: fail closed, every error located, no traceback.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from phasegate import cel
+from phasegate.cel.locate import locate
+
+NOW = datetime(2026, 11, 20, 10, 30, tzinfo=UTC)
+
+
+def bindings(facts: dict) -> cel.Bindings:
+    return cel.Bindings({"facts": facts, "params": {}, "phase": 1, "now": NOW, "history": []})
+
+
+def located(text: str, facts: dict) -> cel.EvalFailure:
+    expression = cel.compile_expression(text)
+    values = bindings(facts)
+    failed = cel.run(expression, values)
+    assert isinstance(failed, cel.EvalFailure)
+    return locate(expression, values, failed)
+
+
+# --- every runtime error has a position ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "facts", "message", "where"),
+    [
+        # The failing operand is the left side of a comparison: its node holds `1 / 0 <`,
+        # which is no expression, and the walk used to stop there with no position at all.
+        ("0 < 1 / 0", {}, "division by zero", (1, 5)),
+        ("1 / 0 > 0", {}, "division by zero", (1, 1)),
+        ("facts.a > 0.0 && 1 / int(facts.b) > 0", {"a": 1.0, "b": 0}, "division by zero", (1, 18)),
+        ("facts.a > 0.0 &&\n  facts.l[3] > facts.a", {"a": 1.0, "l": []}, "index error", (2, 3)),
+        ("facts.a > 0.0 && facts.n % facts.d > 0", {"a": 1.0, "n": 1, "d": 0}, "modulus", (1, 18)),
+    ],
+)
+def test_a_runtime_error_is_located_also_in_the_left_operand(text, facts, message, where):
+    found = located(text, facts)
+    assert found.message.startswith(message)
+    assert (found.line, found.col) == where
+
+
+def test_an_error_nothing_smaller_explains_is_located_at_the_expression():
+    found = located("  (facts).m.x > 1", {"m": {}})
+    assert (found.line, found.col) == (1, 3)
+
+
+def test_a_comprehension_body_is_not_evaluated_with_the_rule_s_variables():
+    # Inside the call `facts` is the item, a double; alone, `facts + 1 > 2` would read the
+    # rule's facts map and fail for a reason the rule never met.
+    found = located("facts.l.exists(facts, facts + 1 > 2)", {"l": [1.0]})
+    assert found.message.startswith("type mismatch")
+    assert (found.line, found.col) == (1, 1)
