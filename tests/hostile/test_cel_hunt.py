@@ -60,3 +60,33 @@ def test_a_comprehension_body_is_not_evaluated_with_the_rule_s_variables():
     found = located("facts.l.exists(facts, facts + 1 > 2)", {"l": [1.0]})
     assert found.message.startswith("type mismatch")
     assert (found.line, found.col) == (1, 1)
+
+
+# --- the division rule is not bypassed by a comprehension's variable ----------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "flagged"),
+    [
+        # The guard is on the outer x (or the rule's facts); the division is by the one the
+        # comprehension binds, which may be 0.0: x / 0.0 is inf or NaN, and NaN compares false.
+        ("facts.l.all(x, x > 0.0 && [0.0].all(x, facts.a / x > 1.0))", ["x"]),
+        ("facts.b > 0.0 && facts.l.all(facts, facts.a / facts.b > 1.0)", ["facts.b"]),
+        ("facts.b > 0.0 && facts.l.map(facts, facts.a / facts.b).size() > 0", ["facts.b"]),
+        # A guard still holds where no comprehension rebinds what it is about.
+        ("facts.b > 0.0 && facts.l.all(x, facts.a / facts.b > x)", []),
+        ("facts.l.all(x, x > 0.0 && facts.a / x > 1.0)", []),
+        ("facts.l.all(x, x > 0.0 && [1.0].all(y, facts.a / x > y))", []),
+    ],
+)
+def test_a_guard_does_not_cover_a_variable_a_comprehension_rebinds(text, flagged):
+    from phasegate.cel.division import unguarded_divisions
+
+    assert [divisor for divisor, _, _ in unguarded_divisions(text, {})] == flagged
+
+
+def test_a_rebound_division_would_otherwise_let_the_gate_continue():
+    """Why it matters: the shadowed division makes NaN and the rule quietly passes."""
+    facts = {"b": 1.0, "a": 0.0, "l": [{"a": 0.0, "b": 0.0}]}
+    text = "facts.b > 0.0 && facts.l.exists(facts, facts.a / facts.b < 1.0 || true == false)"
+    assert cel.run(cel.compile_expression(text), bindings(facts)) is False

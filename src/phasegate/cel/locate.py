@@ -56,14 +56,8 @@ def locate(expression: Expression, bindings: Bindings, failed: EvalFailure) -> E
 
 
 def _binds(tree: Any) -> frozenset[str]:
-    """The variable a comprehension call (`l.exists(x, ...)`) binds in its arguments."""
-    if getattr(tree, "data", "") != "member_dot_arg" or len(tree.children) < 3:
-        return frozenset()
-    method, arguments = tree.children[1], tree.children[2]
-    if str(method) not in lexer.COMPREHENSIONS or not isinstance(arguments, lark.Tree):
-        return frozenset()
-    first = syntax.plain_path(arguments.children[0]) if arguments.children else None
-    return frozenset(first) if first is not None and len(first) == 1 else frozenset()
+    name = syntax.comprehension_variable(tree)
+    return frozenset() if name is None else frozenset({name})
 
 
 def _operands(tree: Any) -> list[Any]:
