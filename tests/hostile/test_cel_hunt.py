@@ -90,3 +90,45 @@ def test_a_rebound_division_would_otherwise_let_the_gate_continue():
     facts = {"b": 1.0, "a": 0.0, "l": [{"a": 0.0, "b": 0.0}]}
     text = "facts.b > 0.0 && facts.l.exists(facts, facts.a / facts.b < 1.0 || true == false)"
     assert cel.run(cel.compile_expression(text), bindings(facts)) is False
+
+
+# --- NaN cannot enter through double() ----------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["NaN", "nan", "-nan", "inf", "-Infinity", "1e999"])
+def test_double_of_text_that_is_not_a_finite_number_is_an_error(text):
+    # A tool prints "NaN" for a rate without samples; NaN compares false both ways, so
+    # either rule below would pass and the gate would continue.
+    for condition in ("double(facts.rate) > 0.05", "!(double(facts.rate) <= 0.05)"):
+        result = cel.run(cel.compile_expression(condition), bindings({"rate": text}))
+        assert isinstance(result, cel.EvalFailure), condition
+        assert "not a finite number" in result.message
+
+
+def test_double_still_converts_and_is_located_where_the_author_wrote_it():
+    assert cel.evaluate("double('0.25') + double(1) + double(2u) + double(0.5)", {}) == 3.75
+    assert cel.evaluate("[1].map(double, double).size() + 1", {}) == 2  # a variable named so
+    assert cel.evaluate("type(1.0) == double", {}) is True
+    found = located(
+        "facts.rate > 0.0 &&\n  0.05 < double(\n  facts.text)", {"rate": 1.0, "text": "NaN"}
+    )
+    assert (found.line, found.col) == (2, 10)
+    assert cel.compile_expression("double(facts.text) > 0.5").text == "double(facts.text) > 0.5"
+
+
+def test_a_rule_over_nan_text_fails_closed(tmp_path):
+    from conftest import healthy
+    from phasegate.evaluate import RuleStatus, evaluate
+    from phasegate.facts import facts_from_data
+    from phasegate.policy import load_policy_set
+    from phasegate.verdict import Verdict
+
+    (tmp_path / "p.yaml").write_text(
+        "apiVersion: phasegate/v1\nkind: Policy\nname: p\nrules:\n"
+        "  - id: canary.rate\n    when: double(facts.labels.canary_error_rate) > 0.05\n"
+        "    verdict: rollback\n"
+    )
+    facts = facts_from_data(healthy(labels={"canary_error_rate": "NaN"}), "facts.json")
+    decision = evaluate(facts, load_policy_set(tmp_path))
+    assert decision.results[0].status is RuleStatus.ERROR
+    assert decision.verdict is Verdict.PAUSE

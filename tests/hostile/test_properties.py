@@ -271,6 +271,7 @@ rules:
   - {id: errors.division, when: 1 / int(phase - phase) > 0, verdict: continue}
   - {id: errors.type, when: facts.extra.x + 1 > 0, verdict: continue, on_error: pause}
   - {id: errors.not-bool, when: facts.extra.x, verdict: rollback}
+  - {id: errors.nan, when: "double('NaN') < 1.0 || double('NaN') >= 1.0", verdict: rollback}
   - {id: other-phase, phases: [3], when: facts.extra.absent > 1.0, verdict: rollback}
 """
 
@@ -302,6 +303,7 @@ RULE_IDS = [
     "errors.division",
     "errors.type",
     "errors.not-bool",
+    "errors.nan",
     "other-phase",
 ]
 POOL_FACTS = st.fixed_dictionaries(
