@@ -132,3 +132,26 @@ def test_a_rule_over_nan_text_fails_closed(tmp_path):
     decision = evaluate(facts, load_policy_set(tmp_path))
     assert decision.results[0].status is RuleStatus.ERROR
     assert decision.verdict is Verdict.PAUSE
+
+
+# --- `eval --set` binds only what a rule could be given -----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        ("1e999", "infinite"),  # json reads it as inf
+        ("9223372036854775808", "64-bit"),  # the engine would take it as a uint
+        ('"a\\u0000b"', "NUL"),  # the engine ends strings at NUL: size() would say 1
+        ('"\\ud800"', "surrogate"),  # the engine failed with a C++ message
+        ('{"k": [1, 1e400]}', "infinite"),
+    ],
+)
+def test_eval_refuses_a_set_value_no_facts_document_can_hold(capsys, value, why):
+    from phasegate.cli import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(["eval", "x", "--set", f"x={value}"])
+    assert exited.value.code == 2
+    error = capsys.readouterr().err
+    assert why in error and "Traceback" not in error
