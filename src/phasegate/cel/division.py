@@ -70,6 +70,11 @@ def unguarded_divisions(text: str, params: Mapping[str, Any]) -> list[tuple[str,
                 (then, safe | _guards(condition, True)),
                 (otherwise, safe | _guards(condition, False)),
             ]
+        elif syntax.comprehension_variable(node) is not None:
+            # `l.all(x, ...)` binds x anew: a guard on another x says nothing about this one
+            name = str(syntax.comprehension_variable(node))
+            inner = frozenset(shape for shape in safe if not _mentions(shape, name))
+            pending += [(children[0], safe), *((child, inner) for child in children[1:])]
         elif (
             node.data == "multiplication"
             and len(children) == 2
@@ -83,6 +88,10 @@ def unguarded_divisions(text: str, params: Mapping[str, Any]) -> list[tuple[str,
         else:
             pending += [(child, safe) for child in children]
     return sorted(found, key=lambda item: (item[1], item[2]))
+
+
+def _mentions(shape: Shape, name: str) -> bool:
+    return any(item[0] == "token" and item[2] == name for item in shape)
 
 
 def _span(tree: Any) -> tuple[int, int]:

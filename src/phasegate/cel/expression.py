@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from phasegate.cel import environment, lexer
-from phasegate.cel.functions import compile_regex
+from phasegate.cel.functions import FINITE, compile_regex
 from phasegate.cel.lexer import FactRead, Scan
 
 #: Variables of a rule's `when` and `message`.
@@ -120,7 +120,52 @@ def compile_expression(
         )
     if problems:
         raise CelSyntaxError(*problems[0], problems=tuple(problems))
+    finite = _finite_conversions(text)
+    if finite is not None:  # checked as written above; run with every double() checked
+        try:
+            program = env.compile(finite)
+        except RuntimeError as exc:
+            why = _without_status(str(exc))
+            raise CelSyntaxError(f"cannot check double(): {why}", 1, 1) from None
     return Expression(text=text, program=program, variables=tuple(variables), scan=scan, env=env)
+
+
+def _finite_conversions(text: str) -> str | None:
+    """`text` with each `double(x)` as `phasegate_finite(double(x))`, or None without one.
+
+    The spec's `double("NaN")` is NaN (and "inf" infinite), and a NaN makes every comparison
+    false: `double(facts.labels.rate) > 0.05` would pass over a tool's "NaN" and the gate
+    would continue. The engine's `double()` cannot be replaced, so its result is checked:
+    a conversion that is not a finite number is an error, which fails closed. The text the
+    author wrote is what is checked, digested and located; only the program differs.
+    """
+    toks = lexer.tokens(text)
+    calls = [
+        i
+        for i, tok in enumerate(toks[:-1])
+        if tok.text == "double"
+        and tok.kind == "ident"
+        and toks[i + 1].text == "("
+        and (i == 0 or toks[i - 1].text != ".")
+    ]
+    if not calls:
+        return None
+    starts = [0]
+    for line in text.split("\n"):
+        starts.append(starts[-1] + len(line) + 1)
+    inserts: list[tuple[int, str]] = []
+    for i in calls:
+        depth, j = 0, i + 1
+        for j in range(i + 1, len(toks)):
+            depth += {"(": 1, "[": 1, "{": 1, ")": -1, "]": -1, "}": -1}.get(toks[j].text, 0)
+            if depth == 0:
+                break
+        start, end = toks[i], toks[j]
+        inserts.append((starts[start.line - 1] + start.col - 1, FINITE + "("))
+        inserts.append((starts[end.line - 1] + end.col, ")"))
+    for offset, piece in sorted(inserts, key=lambda item: item[0], reverse=True):
+        text = text[:offset] + piece + text[offset:]
+    return text
 
 
 def _syntax_error(report: str, text: str, variables: tuple[str, ...]) -> CelSyntaxError:

@@ -9,6 +9,7 @@ backtrack for minutes, and one syntax at load, lint and run time.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
@@ -67,6 +68,19 @@ def _extreme(pick: Callable[..., Any]) -> Callable[[list[Any]], Any]:
     return extreme
 
 
+#: Wraps every `double(...)` a rule writes (see `phasegate.cel.expression`): the engine's
+#: own `double()` cannot be replaced, and it reads "NaN" and "inf" as numbers.
+FINITE = "phasegate_finite"
+
+
+def _finite(value: float) -> float:
+    """A conversion's result, or an error where it is NaN or infinite: NaN compares false, so
+    `double(facts.labels.rate) > 0.05` over the text "NaN" would quietly pass the gate."""
+    if not math.isfinite(value):
+        raise ValueError(f"double() gave {value!r}: not a finite number")
+    return value
+
+
 def _method(name: str, ret: Any, params: list[Any], impl: Callable[..., Any]) -> Any:
     return cel.FunctionDecl(
         name, [cel.Overload(f"phasegate_{name}", ret, params, is_member=True, impl=impl)]
@@ -81,4 +95,5 @@ def declarations() -> list[Any]:
         _method("capture", T.DYN, [T.STRING, T.STRING], _capture),
         _method("max", T.DYN, [T.List(T.DYN)], _extreme(max)),
         _method("min", T.DYN, [T.List(T.DYN)], _extreme(min)),
+        cel.FunctionDecl(FINITE, [cel.Overload(FINITE, T.DOUBLE, [T.DOUBLE], impl=_finite)]),
     ]

@@ -9,16 +9,21 @@ show positions, so the syntax-tree parser stays out of every other path.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import lark
 
-from phasegate.cel import syntax
+from phasegate.cel import lexer, syntax
 from phasegate.cel.expression import CelSyntaxError, Expression, compile_expression
 from phasegate.cel.runtime import Bindings, EvalFailure, run
 
 #: Sub-expressions tried at the most: the walk is bounded whatever the expression's size.
 MAX_STEPS = 400
+#: Nodes that hold a binary operator and its left operand (`a / b` is
+#: multiplication(multiplication_div(a), b)): their text, `a /`, is no expression, so the
+#: walk looks through them to the operand.
+_OPERATOR = re.compile(r"(relation|addition|multiplication)_")
 
 
 def locate(expression: Expression, bindings: Bindings, failed: EvalFailure) -> EvalFailure:
@@ -29,24 +34,30 @@ def locate(expression: Expression, bindings: Bindings, failed: EvalFailure) -> E
         tree = syntax.parse_expression(expression.text)
     except CelSyntaxError:
         return failed
-    where: tuple[int, int] | None = None
+    # The whole expression failed: it is where the error is, until a part of it fails too.
+    where = syntax._node_position(tree)
     node: Any = tree
+    bound: frozenset[str] = frozenset()
     steps = 0
     while steps < MAX_STEPS:
         deeper = None
         for child in _operands(node):
             steps += 1
-            value = _evaluate(expression, child, bindings)
+            value = _evaluate(expression, child, bindings, bound)
             if isinstance(value, EvalFailure) and value.message == failed.message:
                 deeper = child
                 break
         if deeper is None:
             break
+        bound |= _binds(node)
         node = deeper
         where = syntax._node_position(node)
-    if where is None:
-        return failed
     return EvalFailure(failed.message, *where)
+
+
+def _binds(tree: Any) -> frozenset[str]:
+    name = syntax.comprehension_variable(tree)
+    return frozenset() if name is None else frozenset({name})
 
 
 def _operands(tree: Any) -> list[Any]:
@@ -57,7 +68,8 @@ def _operands(tree: Any) -> list[Any]:
     while pending:
         child = pending.pop(0)
         child_span = _span(child)
-        if child_span is not None and child_span != span:
+        operator = _OPERATOR.match(str(child.data))
+        if child_span is not None and child_span != span and not operator:
             found.append(child)
         else:
             pending[:0] = [c for c in child.children if isinstance(c, lark.Tree)]
@@ -71,12 +83,34 @@ def _span(tree: Any) -> tuple[int, int] | None:
     return meta.start_pos, meta.end_pos
 
 
-def _evaluate(expression: Expression, tree: Any, bindings: Bindings) -> Any:
+def _evaluate(expression: Expression, tree: Any, bindings: Bindings, bound: frozenset[str]) -> Any:
+    """The value of one sub-expression on its own, or None where it cannot stand alone.
+
+    A part that names a comprehension's variable means that variable, not the rule's
+    (`l.exists(facts, facts > 1)`): evaluated alone it would read the rule's, and could fail
+    for a reason the rule never met, so it is not tried.
+    """
     span = _span(tree)
     if span is None:
         return None
+    text = expression.text[span[0] : span[1]]
+    if bound and _names(text) & bound:
+        return None
     try:
-        part = compile_expression(expression.text[span[0] : span[1]], expression.variables)
+        part = compile_expression(text, expression.variables)
     except CelSyntaxError:  # a fragment that cannot stand alone (a comprehension's body)
         return None
     return run(part, bindings)
+
+
+def _names(text: str) -> set[str]:
+    """The identifiers of `text` that name a variable (not a field after a dot)."""
+    try:
+        toks = lexer.tokens(text)
+    except lexer.LexError:
+        return set()
+    return {
+        tok.text
+        for i, tok in enumerate(toks)
+        if tok.kind == "ident" and (i == 0 or toks[i - 1].text != ".")
+    }

@@ -205,6 +205,20 @@ def plain_path(tree: Any) -> tuple[str, ...] | None:
     return (str(root.children[0]), *path)
 
 
+def comprehension_variable(tree: Any) -> str | None:
+    """The variable a comprehension call (`l.exists(x, ...)`, a `member_dot_arg`) binds in
+    its other arguments, else None."""
+    if getattr(tree, "data", "") != "member_dot_arg" or len(tree.children) < 3:
+        return None
+    method, arguments = tree.children[1], tree.children[2]
+    if str(method) not in COMPREHENSIONS or not isinstance(arguments, lark.Tree):
+        return None
+    node = arguments.children[0] if arguments.children else None
+    while isinstance(node, lark.Tree) and len(node.children) == 1:
+        node = node.children[0]
+    return str(node) if isinstance(node, lark.Token) and node.type == "IDENT" else None
+
+
 def parse_problem(exc: celpy.CELParseError) -> str:
     """What lark found, in a few words; cel-python's own text is only the caret picture."""
     cause = exc.__cause__ or exc.__context__

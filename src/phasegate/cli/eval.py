@@ -20,9 +20,16 @@ def _binding(item: str) -> tuple[str, Any]:
     if not separator or not _NAME.fullmatch(name):
         raise click.BadParameter(f"{item!r}: expected NAME=JSON", param_hint="--set")
     try:
-        return name, json.loads(text, parse_constant=_refuse_constant)
+        value = json.loads(text, parse_constant=_refuse_constant)
     except ValueError as exc:
         raise click.BadParameter(f"{item!r}: invalid JSON: {exc}", param_hint="--set") from None
+    from phasegate.errors import InputError
+    from phasegate.loading import checked_data
+
+    try:  # what a rule can be given: 64-bit ints, finite doubles, text CEL can hold
+        return name, checked_data(value, name)
+    except InputError as exc:
+        raise click.BadParameter(f"{item!r}: {exc.message}", param_hint="--set") from None
 
 
 def _refuse_constant(text: str) -> Any:

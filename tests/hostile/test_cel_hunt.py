@@ -1,0 +1,157 @@
+"""Bad input against the CEL layer, as a hostile rule author or facts producer writes it.
+
+Each test is a case the hunt found: it failed before its fix. The contract they hold is the
+README's: fail closed, every error located, no traceback.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from phasegate import cel
+from phasegate.cel.locate import locate
+
+NOW = datetime(2026, 11, 20, 10, 30, tzinfo=UTC)
+
+
+def bindings(facts: dict) -> cel.Bindings:
+    return cel.Bindings({"facts": facts, "params": {}, "phase": 1, "now": NOW, "history": []})
+
+
+def located(text: str, facts: dict) -> cel.EvalFailure:
+    expression = cel.compile_expression(text)
+    values = bindings(facts)
+    failed = cel.run(expression, values)
+    assert isinstance(failed, cel.EvalFailure)
+    return locate(expression, values, failed)
+
+
+# --- every runtime error has a position ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "facts", "message", "where"),
+    [
+        # The failing operand is the left side of a comparison: its node holds `1 / 0 <`,
+        # which is no expression, and the walk used to stop there with no position at all.
+        ("0 < 1 / 0", {}, "division by zero", (1, 5)),
+        ("1 / 0 > 0", {}, "division by zero", (1, 1)),
+        ("facts.a > 0.0 && 1 / int(facts.b) > 0", {"a": 1.0, "b": 0}, "division by zero", (1, 18)),
+        ("facts.a > 0.0 &&\n  facts.l[3] > facts.a", {"a": 1.0, "l": []}, "index error", (2, 3)),
+        ("facts.a > 0.0 && facts.n % facts.d > 0", {"a": 1.0, "n": 1, "d": 0}, "modulus", (1, 18)),
+    ],
+)
+def test_a_runtime_error_is_located_also_in_the_left_operand(text, facts, message, where):
+    found = located(text, facts)
+    assert found.message.startswith(message)
+    assert (found.line, found.col) == where
+
+
+def test_an_error_nothing_smaller_explains_is_located_at_the_expression():
+    found = located("  (facts).m.x > 1", {"m": {}})
+    assert (found.line, found.col) == (1, 3)
+
+
+def test_a_comprehension_body_is_not_evaluated_with_the_rule_s_variables():
+    # Inside the call `facts` is the item, a double; alone, `facts + 1 > 2` would read the
+    # rule's facts map and fail for a reason the rule never met.
+    found = located("facts.l.exists(facts, facts + 1 > 2)", {"l": [1.0]})
+    assert found.message.startswith("type mismatch")
+    assert (found.line, found.col) == (1, 1)
+
+
+# --- the division rule is not bypassed by a comprehension's variable ----------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "flagged"),
+    [
+        # The guard is on the outer x (or the rule's facts); the division is by the one the
+        # comprehension binds, which may be 0.0: x / 0.0 is inf or NaN, and NaN compares false.
+        ("facts.l.all(x, x > 0.0 && [0.0].all(x, facts.a / x > 1.0))", ["x"]),
+        ("facts.b > 0.0 && facts.l.all(facts, facts.a / facts.b > 1.0)", ["facts.b"]),
+        ("facts.b > 0.0 && facts.l.map(facts, facts.a / facts.b).size() > 0", ["facts.b"]),
+        # A guard still holds where no comprehension rebinds what it is about.
+        ("facts.b > 0.0 && facts.l.all(x, facts.a / facts.b > x)", []),
+        ("facts.l.all(x, x > 0.0 && facts.a / x > 1.0)", []),
+        ("facts.l.all(x, x > 0.0 && [1.0].all(y, facts.a / x > y))", []),
+    ],
+)
+def test_a_guard_does_not_cover_a_variable_a_comprehension_rebinds(text, flagged):
+    from phasegate.cel.division import unguarded_divisions
+
+    assert [divisor for divisor, _, _ in unguarded_divisions(text, {})] == flagged
+
+
+def test_a_rebound_division_would_otherwise_let_the_gate_continue():
+    """Why it matters: the shadowed division makes NaN and the rule quietly passes."""
+    facts = {"b": 1.0, "a": 0.0, "l": [{"a": 0.0, "b": 0.0}]}
+    text = "facts.b > 0.0 && facts.l.exists(facts, facts.a / facts.b < 1.0 || true == false)"
+    assert cel.run(cel.compile_expression(text), bindings(facts)) is False
+
+
+# --- NaN cannot enter through double() ----------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["NaN", "nan", "-nan", "inf", "-Infinity", "1e999"])
+def test_double_of_text_that_is_not_a_finite_number_is_an_error(text):
+    # A tool prints "NaN" for a rate without samples; NaN compares false both ways, so
+    # either rule below would pass and the gate would continue.
+    for condition in ("double(facts.rate) > 0.05", "!(double(facts.rate) <= 0.05)"):
+        result = cel.run(cel.compile_expression(condition), bindings({"rate": text}))
+        assert isinstance(result, cel.EvalFailure), condition
+        assert "not a finite number" in result.message
+
+
+def test_double_still_converts_and_is_located_where_the_author_wrote_it():
+    assert cel.evaluate("double('0.25') + double(1) + double(2u) + double(0.5)", {}) == 3.75
+    assert cel.evaluate("[1].map(double, double).size() + 1", {}) == 2  # a variable named so
+    assert cel.evaluate("type(1.0) == double", {}) is True
+    found = located(
+        "facts.rate > 0.0 &&\n  0.05 < double(\n  facts.text)", {"rate": 1.0, "text": "NaN"}
+    )
+    assert (found.line, found.col) == (2, 10)
+    assert cel.compile_expression("double(facts.text) > 0.5").text == "double(facts.text) > 0.5"
+
+
+def test_a_rule_over_nan_text_fails_closed(tmp_path):
+    from conftest import healthy
+    from phasegate.evaluate import RuleStatus, evaluate
+    from phasegate.facts import facts_from_data
+    from phasegate.policy import load_policy_set
+    from phasegate.verdict import Verdict
+
+    (tmp_path / "p.yaml").write_text(
+        "apiVersion: phasegate/v1\nkind: Policy\nname: p\nrules:\n"
+        "  - id: canary.rate\n    when: double(facts.labels.canary_error_rate) > 0.05\n"
+        "    verdict: rollback\n"
+    )
+    facts = facts_from_data(healthy(labels={"canary_error_rate": "NaN"}), "facts.json")
+    decision = evaluate(facts, load_policy_set(tmp_path))
+    assert decision.results[0].status is RuleStatus.ERROR
+    assert decision.verdict is Verdict.PAUSE
+
+
+# --- `eval --set` binds only what a rule could be given -----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        ("1e999", "infinite"),  # json reads it as inf
+        ("9223372036854775808", "64-bit"),  # the engine would take it as a uint
+        ('"a\\u0000b"', "NUL"),  # the engine ends strings at NUL: size() would say 1
+        ('"\\ud800"', "surrogate"),  # the engine failed with a C++ message
+        ('{"k": [1, 1e400]}', "infinite"),
+    ],
+)
+def test_eval_refuses_a_set_value_no_facts_document_can_hold(capsys, value, why):
+    from phasegate.cli import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(["eval", "x", "--set", f"x={value}"])
+    assert exited.value.code == 2
+    error = capsys.readouterr().err
+    assert why in error and "Traceback" not in error
