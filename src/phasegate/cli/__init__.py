@@ -29,6 +29,7 @@ COMMANDS = {
     "lint": "lint",
     "merge": "merge",
     "replay": "replay",
+    "resume": "resume",
     "run": "run",
     "schema": "schema",
     "test": "test",
