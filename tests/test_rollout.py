@@ -236,3 +236,10 @@ def test_doctor_findings_are_read_like_the_shipped_source(output, found):
 
     parsed = parse_output(output, "auto", "doctor")
     assert downgrade.error_findings(parsed.format, parsed.lines, parsed.value) == found
+
+
+def test_the_progression_window_defaults_to_the_windows_policy():
+    from conftest import POLICIES
+
+    params = {p.name: p.params for p in load_policy_set(POLICIES).policies}
+    assert params["rollout"]["phase1_window"] == params["windows"]["phase1_window"]
