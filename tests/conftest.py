@@ -24,7 +24,12 @@ HEALTHY_PHASE1: dict[str, Any] = {
     "change": {"commit": "9f2c4e1", "tag": "v0.4.3", "last_known_good": "v0.4.2"},
     "owners": {"release": "alice", "rollback": "bob"},
     "deployed_version": "0.4.3",
-    "checks": {name: {"exit_code": 0} for name in ("quick", "test", "ci")},
+    "rollout": {
+        "state": "rolling_out",
+        "previous_phase_continue_at": "2026-11-20T08:00:00Z",
+        "previous_phase_started_at": "2026-11-20T08:00:00Z",
+    },
+    "checks": {name: {"exit_code": 0, "commit": "9f2c4e1"} for name in ("quick", "test", "ci")},
     "metrics": {
         "error_rate": 0.012,
         "lock_contention_rate": 0.004,

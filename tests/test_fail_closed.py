@@ -63,6 +63,12 @@ def test_removing_a_needed_fact_never_continues(name, path):
     decision = evaluate(facts, POLICY_SET)
     if path in (("owners",), ("owners", "release"), ("owners", "rollback")):
         assert decision.verdict is Verdict.PAUSE  # an owner absent is unassigned
+    elif path in (("rollout",), ("rollout", "previous_phase_continue_at")) and facts.phase:
+        assert decision.verdict is Verdict.PAUSE  # no recorded continue: the phase is not open
+    elif path[0] == "checks" and path[-1] == "commit":
+        # read as facts.checks[n].commit over the checklist's names, which the static read
+        # analysis does not follow: an unknown commit errors
+        assert decision.verdict is Verdict.PAUSE
     elif path == ("metrics", "agents_total"):
         # `agents_failed >= 3 && ...total...`: with 0 failed agents the cascade cannot fire
         # whatever the total, and CEL's `false && error` is false. Decided, not fail-open:

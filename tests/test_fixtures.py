@@ -37,6 +37,12 @@ FIXTURE_EXPECTATIONS = {
     "phase1-window.phase1-stable": ("pause", ["window.phase1-stable"]),
     "phase2-window.phase2-monitoring": ("pause", ["window.phase2-monitoring"]),
     "phase0-freeze.active": ("pause", ["freeze.active"]),
+    "phase0-checklist.checks-on-release-commit": (
+        "pause",
+        ["checklist.checks-on-release-commit"],
+    ),
+    "phase1-rollout.phase-progression": ("pause", ["rollout.phase-progression"]),
+    "phase1-rollout.rolled-back": ("pause", ["rollout.rolled-back"]),
 }
 
 

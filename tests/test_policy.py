@@ -31,6 +31,9 @@ SHIPPED = {
     "window.phase1-stable": ({1}, Verdict.PAUSE),
     "window.phase2-monitoring": ({2}, Verdict.PAUSE),
     "freeze.active": ({0, 1, 2}, Verdict.PAUSE),
+    "checklist.checks-on-release-commit": ({0, 1, 2}, Verdict.PAUSE),
+    "rollout.phase-progression": ({1, 2}, Verdict.PAUSE),
+    "rollout.rolled-back": ({0, 1, 2}, Verdict.PAUSE),
 }
 
 

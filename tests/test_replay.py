@@ -417,3 +417,19 @@ def test_for_is_validated(tmp_path: Path):
 
     with pytest.raises(InputError, match=re.escape("rules[0].for: must be >= 1")):
         policies(tmp_path, SUSTAINED.replace("for: 3", "for: 0"))
+
+
+def test_an_expectation_mismatch_names_only_the_rules_behind_the_verdict():
+    from conftest import HEALTHY_PHASE1
+    from phasegate.evaluate import evaluate
+    from phasegate.facts import facts_from_data
+    from phasegate.policy import load_policy_set
+    from phasegate.replay import _why
+
+    policies = load_policy_set(ROOT / "policies")
+    calm = evaluate(facts_from_data(dict(HEALTHY_PHASE1), "calm"), policies)
+    assert _why(calm) == "no rule fired, errored or is pending"  # not every passed rule
+    bad = {**HEALTHY_PHASE1, "owners": {"release": "alice"}, "deployed_version": None}
+    bad = {k: v for k, v in bad.items() if v is not None}
+    held = evaluate(facts_from_data(bad, "held"), policies)
+    assert _why(held) == "checklist.version-matches error, checklist.owners-assigned"

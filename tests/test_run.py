@@ -35,6 +35,7 @@ CHANGE = [
     "--set",
     "owners.rollback=bob",
 ]
+RELEASE_SHA = "9f2c4e1" + "0" * 33
 # Fixed times: the stable window has passed, and runs are deterministic.
 WINDOW = ["--set", "phase_started_at=2026-11-20T08:00:00Z"]
 
@@ -85,6 +86,10 @@ def make_world(tmp_path: Path, bin_dir: Path, recorded: Path | None = None) -> W
     """A world; with `recorded` (see `recordings`), its contract baseline and stand-in state
     are copied from there, as `phasegate contract record` left them."""
     (tmp_path / "standin").mkdir(parents=True)
+    (tmp_path / "bin").mkdir()
+    git = tmp_path / "bin" / "git"  # the checks run at the release commit of CHANGE
+    git.write_text(f"#!/bin/sh\necho {RELEASE_SHA}\n")
+    git.chmod(0o755)
     (tmp_path / "phasegate.yaml").write_text((ROOT / "phasegate.yaml").read_text())
     path_dirs = [
         str(bin_dir),
@@ -328,22 +333,42 @@ def test_phase2_rollback_deploys_verifies_and_freezes(world: World):
         *at(30),
         "--baseline",
         "baseline.json",
-        STANDIN_ZJJ="corrupt",
+        STANDIN_MOON_CI="fail",
         STANDIN_ZJJ_VERSION_FILE=version_file,
     )
     assert run.returncode == 20, run.stderr
     assert json.loads(args_file.read_text()) == ["--tag", "v0.4.2"]
     assert "done: verify: zjj reports the last known-good version: healthy" in run.stderr
     assert "done: verify: swarm answers ok: healthy" in run.stderr
+    # state health after the downgrade, and every command path automation uses
+    assert "done: verify: zjj doctor --json: healthy" in run.stderr
+    assert "done: verify: command path zjj status --json: answers with the recorded shape" in (
+        run.stderr
+    )
+    assert "by hand: Confirm the critical command paths" not in run.stderr
     decision = world.decisions[-1]
     assert [action["name"] for action in decision["actions"]] == ["deploy last known-good"]
     actions = [a for a in world.actions if a["decision_id"] == decision["id"]]
-    assert [action["ok"] for action in actions] == [True, True, True]
+    assert len(actions) == 1 + 2 + 1 + 4 and all(action["ok"] for action in actions)
+    [ended] = [line for line in world.log if line["event"] == "rolled_back"]
+    assert ended["decision_id"] == decision["id"] and ended["commit"] == "9f2c4e1"
     # the freeze holds every phase until someone documents the root cause
     frozen = world.run("run", "--phase", "0", *CHANGE, *at(40))
     assert "freeze.active" in frozen.stdout and frozen.returncode == 10
     assert world.run("unfreeze", "--reason", "root cause in bd-123").returncode == 0
-    thawed = world.run("run", "--phase", "0", *CHANGE, *at(50))
+    # the rollback ended this change: it stays rolled back, and nothing is done again
+    args_file.unlink()
+    again = world.run("run", "--phase", "2", *CHANGE, *WINDOW, *at(45), STANDIN_MOON_CI="fail")
+    assert again.returncode == 20 and "rollout.rolled-back" in again.stdout
+    assert "was rolled back at 2026-11-20T10:30:00Z: nothing is deployed again" in again.stderr
+    assert not args_file.exists()
+    assert len(list((world.path / ".phasegate" / "remediation").glob("*.md"))) == 1
+    assert not (world.path / ".phasegate" / "freeze.json").exists()
+    held = world.run("run", "--phase", "0", *CHANGE, *at(50))
+    assert held.returncode == 10 and "resume with `phasegate resume" in held.stdout
+    assert world.run("resume", "--reason", "fixed in bd-124").returncode == 0
+    assert world.log[-1]["event"] == "resume" and world.log[-1]["reason"] == "fixed in bd-124"
+    thawed = world.run("run", "--phase", "0", *CHANGE, *at(55))
     assert thawed.returncode == 0, thawed.stdout
 
 
@@ -441,6 +466,8 @@ INCIDENTS_NONE = ["--set", "incidents=[]"]
 
 
 def test_phase1_can_continue_when_everything_is_healthy(world: World):
+    phase0 = world.run("run", "--phase", "0", *CHANGE, *at(0))
+    assert phase0.returncode == 0, phase0.stdout  # Phase 1 needs Phase 0's continue
     baseline = collect(world, "--phase", "1", *at(0), *INCIDENTS_NONE)
     (world.path / "baseline.json").write_text(json.dumps(baseline))
     run = world.run(

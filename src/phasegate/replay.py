@@ -277,10 +277,7 @@ class _RecordingCheck:
                 continue
             self.matched.add(number)
             if decision.verdict is not expectation.verdict:
-                fired = (
-                    ", ".join(r.id for r in decision.results if r.contribution is decision.verdict)
-                    or "nothing"
-                )
+                fired = _why(decision)
                 self.found.append(
                     (
                         number,
@@ -294,6 +291,20 @@ class _RecordingCheck:
             self.check.found[number].append(problem)
         for number in self.matched:
             self.check.matched[number] = True
+
+
+#: What explains a verdict: a continue "because of" every passed rule would list them all.
+_TELLING = {"fired", "error", "pending"}
+
+
+def _why(decision: Decision) -> str:
+    """The rules behind an unexpected verdict: fired, errored or pending ones only."""
+    telling = [
+        r.id if r.status == "fired" else f"{r.id} {r.status}"
+        for r in decision.results
+        if r.status in _TELLING
+    ]
+    return ", ".join(telling) or "no rule fired, errored or is pending"
 
 
 def load_expectations(path: str | Path) -> list[Expectation]:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from phasegate import cel, runners
+from phasegate import cel, downgrade, rollout, runners
 from phasegate.collect.collector import CollectOptions, collect, source_variables
 from phasegate.collect.config import Action, Config
 from phasegate.collect.output import OutputError, parse_output
@@ -58,6 +58,8 @@ class Application:
     #: Per-runner rollback: the runners deployed and verified, and those left behind.
     restored: list[str] = field(default_factory=list)
     left: list[str] = field(default_factory=list)
+    #: The rollback deploy ran and succeeded.
+    deployed: bool = False
 
     @property
     def complete(self) -> bool:
@@ -111,10 +113,17 @@ def deploys(decision: Decision) -> bool:
 
 
 def manual_procedure(
-    config: Config, decision: Decision, deployed: bool = False, left: Sequence[str] = ()
+    config: Config,
+    decision: Decision,
+    deployed: bool = False,
+    left: Sequence[str] = (),
+    *,
+    verified: bool = False,
+    dry_run: bool = False,
 ) -> list[str]:
     """The guide's rollback path for this phase, with the concrete tag, where not automated
-    (or where the automated deploy did not succeed)."""
+    (or where the automated deploy or verification did not succeed). A dry run has not
+    tried the deploy, so it must not say it failed."""
     if decision.verdict is not Verdict.ROLLBACK:
         return []
     if decision.phase == 0:
@@ -134,15 +143,17 @@ def manual_procedure(
             f"configured in {config.source})"
         )
     elif not deployed:
-        steps.append(f"Deploy {target} to all affected runners (the configured deploy failed)")
+        why = "would not run" if dry_run else "failed"
+        steps.append(f"Deploy {target} to all affected runners (the configured deploy {why})")
     if decision.phase == 1:
         steps.append("Restart affected operator sessions")
-    steps += [
-        f"Verify health: `zjj --version` reports {str(target).removeprefix('v')}, "
-        "`swarm status` answers ok, `zjj doctor` is healthy",
-        "Confirm the critical command paths used by automation",
-        "Open a remediation bead from the remediation note",
-    ]
+    if not verified:
+        steps += [
+            f"Verify health: `zjj --version` reports {str(target).removeprefix('v')}, "
+            "`swarm status` answers ok, `zjj doctor` is healthy",
+            "Confirm the critical command paths used by automation",
+        ]
+    steps.append("Open a remediation bead from the remediation note")
     if decision.phase == 2:
         steps.append(
             "New deployments stay frozen until the root cause is documented: "
@@ -185,11 +196,20 @@ def apply(
         deployed = deployed or (step.deploy and ok)
         if ok and step.runner is not None:
             runners.after_deploy(config, decision, facts, step, application, done)
-    if deployed and config.runners is None:
-        for outcome in verify(config, facts):
+    verified = False
+    if deployed:
+        first = len(application.steps)
+        if config.runners is None:  # per-runner checks ran right after each runner's deploy
+            for outcome in verify(config, facts):
+                done(outcome)
+        for outcome in downgrade.after_downgrade(config):
             done(outcome)
+        verified = all(ok for _, ok, _ in application.steps[first:])
+    application.deployed = deployed
     application.left = runners.left_behind(steps, application.restored)
-    application.manual = manual_procedure(config, decision, deployed, application.left)
+    application.manual = manual_procedure(
+        config, decision, deployed, application.left, verified=verified
+    )
     return application
 
 
@@ -233,20 +253,39 @@ def _outcome(exit_code: int, timed_out: bool, failure: str | None, stderr: str) 
 
 def dry_run_lines(config: Config, decision: Decision, facts: Mapping[str, Any]) -> list[str]:
     """What `run --dry-run` prints: the commands that would run, then the manual steps."""
+    if decision.verdict is Verdict.ROLLBACK and rollout.rolled_back(facts):
+        return [ended_line(decision, facts)]
     lines = []
-    for step in plan(config, decision, facts):
+    steps = plan(config, decision, facts)
+    target = decision.change.get("last_known_good") or "<last known-good tag: unknown>"
+    for step in steps:
         if step.argv is None:
             lines.append(f"would NOT run {step.name}: {step.problem}")
+        elif step.deploy:
+            lines.append(f"would deploy {target}: {json.dumps(list(step.argv))}")
         else:
             lines.append(f"would run {step.name}: {json.dumps(list(step.argv))}")
+    deploy_ready = any(step.deploy and step.argv is not None for step in steps)
     if decision.verdict is Verdict.ROLLBACK:
-        if deploys(decision) and config.deploy is not None and config.verify:
+        if deploy_ready:
             lines += [f"would verify: {check.name}" for check in config.verify]
+            lines += [f"would verify: {name}" for name in downgrade.planned(config)]
         lines.append("would write a remediation note")
         if decision.phase == 2:
             lines.append("would freeze deployments")
-    lines += [f"by hand: {step}" for step in manual_procedure(config, decision)]
+    manual = manual_procedure(config, decision, deploy_ready, verified=deploy_ready, dry_run=True)
+    lines += [f"by hand: {step}" for step in manual]
     return lines
+
+
+def ended_line(decision: Decision, facts: Mapping[str, Any]) -> str:
+    """What a run says instead of rolling back a change whose rollback already ended."""
+    at = facts.get("rollout", {}).get("rolled_back_at", "an unknown time")
+    return (
+        f"change {decision.change.get('commit')} was rolled back at {at}: nothing is deployed "
+        'again and no new remediation note is written (`phasegate resume --reason "..."` '
+        "to roll it out again)"
+    )
 
 
 @dataclass
@@ -297,6 +336,9 @@ class Journal:
             "facts": dict(facts),
             "actions": planned,
         }
+        override = facts.get("rollout", {}).get(rollout.OVERRIDE)
+        if override is not None:  # said once, where an auditor reads the decision
+            record["override"] = {"progression": override}
         self.decision_recorded = self.attempt(
             "the decision", lambda: self.state.append_decision(record)
         )
@@ -363,9 +405,10 @@ def run(
         return RunOutcome(decision, facts.data, planned=dry_run_lines(config, decision, facts.data))
     journal = Journal(state)
     journal.attempt("the source samples", lambda: state.save_samples(collection.samples))
-    steps = plan(config, decision, facts.data)
+    ended = decision.verdict is Verdict.ROLLBACK and rollout.rolled_back(facts.data)
+    steps = [] if ended else plan(config, decision, facts.data)
     # What protects later runs comes first: the freeze, then the decision, then the actions.
-    if decision.verdict is Verdict.ROLLBACK and decision.phase == 2:
+    if decision.verdict is Verdict.ROLLBACK and decision.phase == 2 and not ended:
         change = decision.change.get("tag") or decision.change.get("commit")
         journal.attempt(
             "the freeze",
@@ -386,7 +429,17 @@ def run(
         config, decision, application, journal.id if journal.decision_recorded else None
     )
     outcome = RunOutcome(decision, facts.data, application)
-    if decision.verdict is Verdict.ROLLBACK:
+    if ended:
+        outcome.planned = [ended_line(decision, facts.data)]
+    elif decision.verdict is Verdict.ROLLBACK:
+        if application.deployed and application.complete and journal.decision_recorded:
+            commit = str(decision.change.get("commit"))
+            journal.attempt(
+                "the end of the rollback",
+                lambda: state.append_decision(
+                    rollout.rolled_back_record(journal.id, commit, decision.collected_at)
+                ),
+            )
 
         def note() -> None:
             outcome.note = _write_note(state, policy_set, decision, facts.data, application)

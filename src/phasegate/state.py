@@ -200,6 +200,31 @@ class StateDir:
         except OSError as exc:
             raise InputError(f"cannot read: {exc.strerror}", Location(str(log))) from None
 
+    def log_records(self) -> list[dict[str, Any]] | None:
+        """Every JSON object of the decision log (None: there is no log), for the rollout
+        state machine, which also reads the event lines that carry no facts. Lines that
+        are not JSON objects are skipped, as replay skips them; an unreadable log raises."""
+        log = self.path / DECISIONS
+        try:
+            with (
+                regular_descriptor(log) as descriptor,
+                os.fdopen(os.dup(descriptor), "rb") as handle,
+            ):
+                lines = handle.read().splitlines()
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        except OSError as exc:
+            raise InputError(f"cannot read: {exc.strerror}", Location(str(log))) from None
+        records = []
+        for line in lines:
+            try:
+                value = json.loads(line)
+            except ValueError:  # UnicodeDecodeError is a ValueError
+                continue
+            if isinstance(value, dict):
+                records.append(value)
+        return records
+
     def append_decision(self, record: dict[str, Any]) -> None:
         append_line(self.path / DECISIONS, canonical_json(record))
 

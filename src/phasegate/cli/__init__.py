@@ -29,6 +29,7 @@ COMMANDS = {
     "lint": "lint",
     "merge": "merge",
     "replay": "replay",
+    "resume": "resume",
     "retry-rollback": "retry",
     "run": "run",
     "schema": "schema",

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import contextlib
 import math
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from phasegate import cel
+from phasegate import cel, rollout
 from phasegate.collect import contract as contract_shapes
 from phasegate.collect.config import Config, Source
 from phasegate.collect.output import OutputError, ParsedOutput, parse_output
@@ -76,6 +77,7 @@ def collect(
     """
     overrides = _overrides(options)
     phase, _ = required_facts(options, overrides)
+    _refuse_rollout_overrides(overrides)
     overrides.pop("phase", None)
     collected_at = options.collected_at or str(overrides.pop("collected_at", None) or clock())
     if not is_rfc3339(collected_at):
@@ -93,13 +95,19 @@ def collect(
     previous = state.samples()
     samples: dict[str, dict[str, Any]] = {}
     for check in config.checks:
+        commit, why = head_commit()
         result = run_command(
             check.command, timeout=check.timeout, max_output_bytes=config.max_output_bytes
         )
         if result.failure:
             unknown[f"checks.{check.name}"] = result.failure
             continue
-        facts.setdefault("checks", {})[check.name] = _check_fact(result, check.parse)
+        fact = _check_fact(result, check.parse)
+        if commit is not None:
+            fact["commit"] = commit
+        else:
+            unknown[f"checks.{check.name}.commit"] = why
+        facts.setdefault("checks", {})[check.name] = fact
         collected.add(f"checks.{check.name}")
     for source in config.sources:
         kept = _run_source(source, config, previous.get(source.name, {}), now, facts, unknown)
@@ -112,14 +120,21 @@ def collect(
     if options.baseline is not None:
         facts["baseline"] = dict(load_facts(options.baseline).data.get("metrics", {}))
     failing = _failing_checks(facts)
+    measured_commits = {
+        name: check["commit"]
+        for name, check in facts.get("checks", {}).items()
+        if "commit" in check
+    }
     for path, value in overrides.items():
         _put(facts, path.split("."), value)
         unknown.pop(path, None)
         collected.discard(path)
     _refuse_overridden_failures(failing, facts)
+    _refuse_overridden_commits(measured_commits, facts)
     freeze = state.freeze()
     if freeze is not None:
         facts["freeze"] = freeze  # the state dir's freeze wins: --set cannot lift it
+    _rollout_facts(state, facts, phase, unknown)
     start_unknown = "phase_started_at" not in facts
     commit = str(facts.get("change", {}).get("commit", ""))
     if start_unknown:
@@ -134,6 +149,60 @@ def collect(
     if start_unknown and record:  # only a valid collection starts a phase
         state.phase_started_at(commit, phase, collected_at, record=True)
     return Collection(facts=validated, unknown=unknown, samples=samples)
+
+
+def _refuse_rollout_overrides(overrides: Mapping[str, Any]) -> None:
+    """The rollout's state comes from the decision log, like a freeze: `--set` may only give
+    an override, and only with a reason, so the log says why a phase was skipped."""
+    for path, value in overrides.items():
+        if path == f"rollout.{rollout.OVERRIDE}":
+            if not str(value).strip():
+                raise UsageProblem(f"--set {path}: give the reason for skipping the phase order")
+        elif path == "rollout" or path.startswith("rollout."):
+            raise UsageProblem(
+                f"--set {path}: the rollout state is read from the decision log; only "
+                f"rollout.{rollout.OVERRIDE}=REASON can be set"
+            )
+
+
+def _rollout_facts(
+    state: StateDir, facts: dict[str, Any], phase: int, unknown: dict[str, str]
+) -> None:
+    """`rollout.*` from the state dir's decision log. A log that cannot be read leaves the
+    state unknown (the progression rule errors and pauses); no log is a first run."""
+    given = facts.pop("rollout", None)
+    override = given.get(rollout.OVERRIDE) if isinstance(given, dict) else None
+    commit = str(facts.get("change", {}).get("commit", ""))
+    try:
+        records = state.log_records()
+    except InputError as exc:
+        unknown["rollout"] = f"decision log unreadable: {exc.message}"
+        derived: dict[str, Any] = {}
+    else:
+        derived = rollout.derive(records or (), commit, phase)
+    if override is not None:
+        derived[rollout.OVERRIDE] = override
+    if derived:
+        facts["rollout"] = derived
+
+
+#: `git rev-parse HEAD` answers in milliseconds; a hung git (a lock, a network mount) must
+#: not hold the checklist.
+GIT_TIMEOUT = 10.0
+_COMMIT = re.compile(r"[0-9a-fA-F]{7,64}")
+
+
+def head_commit() -> tuple[str | None, str]:
+    """The commit checked out in the working folder, where the checks run: (sha, "") or
+    (None, why). Asked before each check, so a check records the commit it ran at."""
+    result = run_command(("git", "rev-parse", "HEAD"), timeout=GIT_TIMEOUT, max_output_bytes=4096)
+    text = result.stdout.strip()
+    if result.failure or result.timed_out or result.exit_code != 0:
+        detail = result.failure or ("timed out" if result.timed_out else f"exit {result.exit_code}")
+        return None, f"not a git checkout (git rev-parse HEAD: {detail}): commit unknown"
+    if not _COMMIT.fullmatch(text):
+        return None, f"git rev-parse HEAD printed no commit id: {text[:40]!r}"
+    return text.lower(), ""
 
 
 def _failing_checks(facts: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
@@ -161,6 +230,19 @@ def _refuse_overridden_failures(
             raise InputError(
                 f"checks.{name} failed when it ran (exit {measured.get('exit_code')}); "
                 "--set cannot change a measured check result",
+                Location("--set"),
+            )
+
+
+def _refuse_overridden_commits(measured: Mapping[str, str], facts: Mapping[str, Any]) -> None:
+    """The commit a check ran at is measured like its result: `--set` cannot move a green
+    check onto the release commit."""
+    checks = facts.get("checks")
+    for name, commit in sorted(measured.items()):
+        now = checks.get(name) if isinstance(checks, dict) else None
+        if not isinstance(now, dict) or now.get("commit") != commit:
+            raise InputError(
+                f"checks.{name} ran at {commit}; --set cannot change the commit a check ran at",
                 Location("--set"),
             )
 

@@ -1,0 +1,51 @@
+"""`phasegate resume`: roll a rolled-back change out again, on the record."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from phasegate.cli.options import CONFIG_OPTION, STATE_DIR_OPTION, load_config
+
+
+@click.command("resume")
+@click.option("--reason", required=True, help="Why the rolled-back change may roll out again.")
+@click.option(
+    "--change",
+    "commit",
+    default=None,
+    metavar="COMMIT",
+    help="The rolled-back change (default: the latest one not yet resumed).",
+)
+@CONFIG_OPTION
+@STATE_DIR_OPTION
+def command(
+    reason: str, commit: str | None, config_path: Path | None, state_dir: Path | None
+) -> None:
+    """Resume a change whose rollback ended its rollout, recording why in the decision log.
+
+    Until then `run` deploys nothing for it again; after it, the change starts over from
+    Phase 0 (continues recorded before the rollback no longer open a phase).
+    """
+    from phasegate import rollout
+    from phasegate.collect.collector import utc_now
+    from phasegate.errors import InputError, Location
+    from phasegate.state import StateDir
+
+    if not reason.strip():
+        raise click.BadParameter(
+            "must say why the change may roll out again", param_hint="--reason"
+        )
+    config = load_config(config_path, state_dir)
+    state = StateDir(config.state_dir)
+    state.check_writable()
+    records = state.log_records() or []
+    target = commit.strip() if commit is not None else rollout.last_rolled_back(records)
+    if not target or rollout.derive(records, target, 0)["state"] != rollout.ROLLED_BACK:
+        what = f"change {target} is not" if target else "no change is"
+        raise InputError(
+            f"{what} rolled back: nothing to resume", Location(str(state.path / "decisions.jsonl"))
+        )
+    state.append_decision(rollout.resume_record(target, reason.strip(), utc_now()))
+    click.echo(f"phasegate: change {target} resumed: it starts over from Phase 0", err=True)

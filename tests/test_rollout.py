@@ -1,0 +1,245 @@
+"""The rollout state machine: phases in order, a rollback that ends, `resume`, and the
+verification after a downgrade. In-process over the small hostile gate (no stand-ins)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from hostile.hostile_gate import Gate, gate_fixture  # noqa: F401  (the `gate` fixture)
+from phasegate import downgrade, rollout
+from phasegate.collect.collector import CollectOptions, collect, head_commit
+from phasegate.collect.config import load_config
+from phasegate.errors import InputError, UsageProblem
+from phasegate.policy import load_policy_set
+from phasegate.runner import run
+from phasegate.state import StateDir
+
+SHA = "abc1234def"
+
+
+def decision(phase: int, verdict: str, at: str, commit: str = "abc1234", **facts) -> dict:
+    return {
+        "event": "decision",
+        "decision": {"verdict": verdict},
+        "facts": {
+            "phase": phase,
+            "collected_at": at,
+            "phase_started_at": facts.get("started", "2026-11-20T08:00:00Z"),
+            "change": {"commit": commit},
+        },
+    }
+
+
+# --- the state machine, pure over log records --------------------------------------------
+
+
+def test_phase_n_is_opened_by_the_latest_continue_of_this_change_in_phase_n_minus_1():
+    log = [
+        decision(0, "continue", "2026-11-20T09:00:00Z"),
+        decision(0, "pause", "2026-11-20T09:10:00Z"),
+        decision(0, "continue", "2026-11-20T09:20:00Z", commit="ffff999"),  # another change
+        decision(1, "continue", "2026-11-20T09:30:00Z"),  # another phase
+        {"event": "action", "decision_id": "x", "name": "n", "ok": True, "detail": ""},
+        "not a record",
+    ]
+    assert rollout.derive(log, "ABC1234DEF00", 1) == {
+        "state": "rolling_out",
+        "previous_phase_continue_at": "2026-11-20T09:00:00Z",
+        "previous_phase_started_at": "2026-11-20T08:00:00Z",
+    }
+    assert rollout.derive(log, "abc1234", 0) == {"state": "rolling_out"}
+    assert rollout.derive([], "abc1234", 2) == {"state": "rolling_out"}
+
+
+def test_a_rollback_ends_the_change_until_it_is_resumed_and_restarts_it():
+    log = [
+        decision(0, "continue", "2026-11-20T09:00:00Z"),
+        rollout.rolled_back_record("d1", "abc1234", "2026-11-20T10:00:00Z"),
+    ]
+    ended = rollout.derive(log, "abc1234", 1)
+    assert ended == {"state": "rolled_back", "rolled_back_at": "2026-11-20T10:00:00Z"}
+    assert rollout.derive(log, "bbb2222", 1) == {"state": "rolling_out"}  # a new change
+    assert rollout.last_rolled_back(log) == "abc1234"
+    log.append(rollout.resume_record("abc1234", "fixed", "2026-11-20T11:00:00Z"))
+    resumed = rollout.derive(log, "abc1234", 1)
+    # the continue before the rollback no longer opens Phase 1: start over from Phase 0
+    assert resumed == {"state": "rolling_out", "resumed_at": "2026-11-20T11:00:00Z"}
+    assert rollout.last_rolled_back(log) is None
+
+
+def test_a_resume_of_a_change_that_was_not_rolled_back_changes_nothing():
+    log = [rollout.resume_record("abc1234", "why", "2026-11-20T09:00:00Z")]
+    assert rollout.derive(log, "abc1234", 0) == {"state": "rolling_out"}
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [("abc1234", "ABC1234ff", True), ("abc1234", "abc1235", False), ("", "abc", False)],
+)
+def test_changes_match_by_prefix_either_way(a, b, same):
+    assert rollout.same_change(a, b) is same and rollout.same_change(b, a) is same
+
+
+# --- collect: the facts from the log -----------------------------------------------------
+
+
+def collected(gate: Gate, phase: int, *sets: tuple[str, str]) -> dict:
+    config = load_config(gate.path / "phasegate.yaml")
+    options = CollectOptions(phase, (("change.commit", "abc1234"), *sets))
+    return collect(config, StateDir(config.state_dir), options, record=False).facts.data
+
+
+def write_log(gate: Gate, *records: dict) -> None:
+    gate.state.mkdir(exist_ok=True)
+    gate.log.write_text("".join(json.dumps(r) + "\n" for r in records))
+
+
+def test_collect_derives_rollout_facts_and_set_cannot_forge_them(gate: Gate):
+    assert collected(gate, 1)["rollout"] == {"state": "rolling_out"}  # no log: a first run
+    write_log(gate, decision(0, "continue", "2026-11-20T09:00:00Z"))
+    assert collected(gate, 1)["rollout"]["previous_phase_continue_at"] == "2026-11-20T09:00:00Z"
+    with pytest.raises(UsageProblem, match="read from the decision log"):
+        collected(gate, 1, ("rollout.state", "rolling_out"))
+    with pytest.raises(UsageProblem, match="give the reason"):
+        collected(gate, 1, ("rollout.progression_override", "  "))
+
+
+def test_an_unreadable_log_leaves_the_rollout_unknown(gate: Gate):
+    gate.log.mkdir(parents=True)  # a folder where the log goes: cannot be read
+    facts = collected(gate, 2, ("rollout.progression_override", "INC-7: log lost"))
+    assert facts["rollout"] == {"progression_override": "INC-7: log lost"}
+    assert "decision log unreadable" in facts["extra"]["phasegate_unknown"]["rollout"]
+    assert "rollout" not in collected(gate, 2)
+
+
+def test_an_override_reason_is_recorded_in_the_decision_line(gate: Gate):
+    config = load_config(gate.path / "phasegate.yaml")
+    options = CollectOptions(2, (*gate.sets("none"), ("rollout.progression_override", "INC-7")))
+    run(
+        config,
+        load_policy_set(gate.path / "policies"),
+        StateDir(gate.state),
+        options,
+        dry_run=False,
+    )
+    [line] = [json.loads(text) for text in gate.log.read_text().splitlines()]
+    assert line["override"] == {"progression": "INC-7"}
+
+
+# --- run: a rollback that ends ---------------------------------------------------------
+
+DOCTOR_OK = '{"issues": [{"id": "orphaned_workspaces", "severity": "warning"}]}'
+
+
+def rolled(gate: Gate, phase: int, dry_run: bool = False):
+    config = load_config(gate.path / "phasegate.yaml")
+    options = CollectOptions(phase, (*gate.sets("rollback"), ("change.last_known_good", "v0.4.2")))
+    policies = load_policy_set(gate.path / "policies")
+    return run(config, policies, StateDir(config.state_dir), options, dry_run=dry_run)
+
+
+def configure_rollback(gate: Gate, doctor: str = DOCTOR_OK) -> Path:
+    deployed = gate.path / "deployed"
+    gate.configure(f"""\
+        sources:
+          - name: zjj-doctor
+            command: [echo, '{doctor}']
+            facts:
+              labels.doctor: "'read'"
+        rollback:
+          deploy: [sh, -c, 'echo "$0" >> {deployed}', "{{{{ facts.change.last_known_good }}}}"]
+        """)
+    return deployed
+
+
+def test_a_verified_rollback_ends_and_is_not_repeated_until_resumed(
+    gate: Gate, monkeypatch: pytest.MonkeyPatch
+):
+    deployed = configure_rollback(gate)
+    first = rolled(gate, 1)
+    assert first.application is not None and first.application.complete, first.application
+    assert ("verify: echo " + DOCTOR_OK, True, "healthy") in first.application.steps
+    assert first.note is not None
+    lines = deployed.read_text().splitlines()
+    assert lines == ["v0.4.2"]
+    again = rolled(gate, 1)
+    assert again.facts["rollout"]["state"] == "rolled_back"
+    assert again.application is not None and again.application.steps == []
+    assert again.note is None and "nothing is deployed again" in again.planned[0]
+    assert deployed.read_text().splitlines() == lines
+    assert len(list((gate.state / "remediation").glob("*.md"))) == 1
+    assert gate.cli("resume", "--reason", " ", monkeypatch=monkeypatch) == 2
+    assert gate.cli("resume", "--change", "fff0000", "--reason", "x", monkeypatch=monkeypatch) == 3
+    assert gate.cli("resume", "--reason", "fixed in bd-9", monkeypatch=monkeypatch) == 0
+    assert gate.cli("resume", "--reason", "twice", monkeypatch=monkeypatch) == 3  # nothing left
+    third = rolled(gate, 1)
+    assert third.facts["rollout"] == {
+        "state": "rolling_out",
+        "resumed_at": third.facts["rollout"]["resumed_at"],
+    }
+    assert len(deployed.read_text().splitlines()) == len(lines) + 1
+
+
+def test_an_unhealthy_doctor_after_the_downgrade_does_not_end_the_rollback(gate: Gate):
+    configure_rollback(gate, '{"issues": [{"id": "state_database", "severity": "error"}]}')
+    first = rolled(gate, 2)
+    assert first.application is not None and not first.application.complete
+    [doctor] = [step for step in first.application.steps if step[0].startswith("verify: echo")]
+    assert doctor[1] is False and "error findings: state_database" in doctor[2]
+    assert any(m.startswith("Verify health") for m in first.application.manual)
+    assert rolled(gate, 2).facts["rollout"]["state"] == "rolling_out"
+
+
+def test_a_dry_run_rollback_says_what_would_be_done(gate: Gate):
+    configure_rollback(gate)
+    outcome = rolled(gate, 1, dry_run=True)
+    text = "\n".join(outcome.planned)
+    assert 'would deploy v0.4.2: ["sh", "-c"' in text
+    assert "would verify: echo" in text and "state health after the downgrade" in text
+    assert "failed" not in text and "Verify health" not in text
+    assert not gate.state.exists()
+
+
+# --- the commit a check ran at ------------------------------------------------------------
+
+
+def test_checks_record_the_commit_they_ran_at(gate: Gate, monkeypatch: pytest.MonkeyPatch):
+    gate.configure('checks:\n  ci: {command: ["true"]}\n')
+    facts = collected(gate, 0)
+    assert "commit" not in facts["checks"]["ci"]  # not a git checkout: unknown
+    assert "not a git checkout" in facts["extra"]["phasegate_unknown"]["checks.ci.commit"]
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"]
+    subprocess.run([*git, "init", "-q"], cwd=gate.path, check=True)
+    subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", "x"], cwd=gate.path, check=True)
+    sha, _ = head_commit()
+    assert sha is not None and len(sha) == 40
+    assert collected(gate, 0)["checks"]["ci"]["commit"] == sha
+    with pytest.raises(InputError, match="cannot change the commit a check ran at"):
+        collected(gate, 0, ("checks.ci.commit", "1234567"))
+
+
+@pytest.mark.parametrize(
+    ("output", "found"),
+    [
+        ('{"issue": {"id": "stale_locks", "severity": "error"}}\n{"summary": {}}', ["stale_locks"]),
+        ('{"issue": {"id": "a", "severity": "warning"}}\n{"summary": {}}', []),
+        ('{"checks": [{"name": "State Database", "status": "fail"}]}', ["State Database"]),
+        ('{"something": "else"}', None),
+    ],
+)
+def test_doctor_findings_are_read_like_the_shipped_source(output, found):
+    from phasegate.collect.output import parse_output
+
+    parsed = parse_output(output, "auto", "doctor")
+    assert downgrade.error_findings(parsed.format, parsed.lines, parsed.value) == found
+
+
+def test_the_progression_window_defaults_to_the_windows_policy():
+    from conftest import POLICIES
+
+    params = {p.name: p.params for p in load_policy_set(POLICIES).policies}
+    assert params["rollout"]["phase1_window"] == params["windows"]["phase1_window"]
