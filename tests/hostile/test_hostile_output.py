@@ -100,10 +100,12 @@ def test_every_schema_pattern_refuses_a_trailing_newline():
             for item in node:
                 yield from patterns(item)
 
-    found = [p for name in SCHEMA_NAMES for p in patterns(load_schema(name))]
+    # Patterns anchored at the end; an unanchored one (`\\S`: "has a visible character")
+    # says nothing about what follows.
+    found = [p for name in SCHEMA_NAMES for p in patterns(load_schema(name)) if "$" in p]
     assert found
     for pattern in found:
-        for text in ("a", "a.b", "sha256:" + "0" * 64, "ab_c"):
+        for text in ("a", "a.b", "sha256:" + "0" * 64, "ab_c", "http://127.0.0.1:9090"):
             if re.search(pattern, text):
                 assert not re.search(pattern, text + "\n"), pattern
 
