@@ -207,3 +207,13 @@ def test_replay_json_output_is_byte_identical_to_before(tmp_path: Path, which: s
     out = tmp_path / "out.json"
     run_cli("replay", "r.jsonl", "--format", "json", "-o", "out.json", cwd=tmp_path)
     assert hashlib.sha256(out.read_bytes()).hexdigest() == BEFORE[which]
+
+
+def test_a_snapshot_is_written_as_json_dumps_writes_it(tmp_path: Path):
+    from phasegate.replay import Replay
+    from phasegate.report.replay.json import SNAPSHOT, _dumps, snapshot_object, snapshot_text
+
+    path = _generated_recording(tmp_path / "generated.jsonl")
+    replayed = Replay(RecordingReader(path), load_policy_set(ROOT / "policies"))
+    for step in replayed.steps():
+        assert snapshot_text(step, SNAPSHOT) == _dumps(snapshot_object(step), SNAPSHOT)
