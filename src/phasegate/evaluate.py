@@ -270,19 +270,21 @@ def _decide(
                 result = _evaluate_rule(rule, snapshot, bindings, messages)
                 results.append(_with_streak(result, rule, streaks))
             continue
+        get = memo.results.get
         for rule, fields, skipped in memo.plans[id(policy)]:
             if phase not in rule.phases:
-                results.append(_with_streak(skipped, rule, streaks))
-                continue
-            key = None
-            if fields is not None and parts is not None:
-                key = (id(rule), phase, *[parts.get(name, -1) for name in fields])
-            result = memo.results.get(key) if key is not None else None
-            if result is None:
-                result = _evaluate_rule(rule, snapshot, bindings, messages)
-                if key is not None:
-                    memo.remember(key, result)
-            results.append(_with_streak(result, rule, streaks))
+                result = skipped
+            else:
+                key = None
+                if fields is not None and parts is not None:
+                    key = (id(rule), phase, *[parts.get(name, -1) for name in fields])
+                result = get(key) if key is not None else None
+                if result is None:
+                    result = _evaluate_rule(rule, snapshot, bindings, messages)
+                    if key is not None:
+                        memo.remember(key, result)
+            # Streaks are read only by rules with `for:`; the others need no bookkeeping.
+            results.append(_with_streak(result, rule, streaks) if rule.hold > 1 else result)
     return Decision(
         verdict=combine(result.contribution for result in results),
         phase=facts.phase,
