@@ -118,6 +118,10 @@ class Rollout:
         #: Replay reports statuses only; rendering messages would cost more than deciding.
         self.messages = messages
         self.states: OrderedDict[tuple[Any, int], _RolloutState] = OrderedDict()
+        self.reads_history = policy_set.reads_history
+        #: Without messages a rule's result depends only on its inputs, so results are
+        #: shared between snapshots whose fields the rule reads are unchanged.
+        self.memo: RuleMemo | None = None if messages else RuleMemo(policy_set)
 
     def state(self, facts: Facts) -> _RolloutState:
         """The streaks and history of the rollout `facts` belongs to (made when first seen)."""
@@ -133,10 +137,61 @@ class Rollout:
 
     def decide(self, facts: Facts) -> Decision:
         state = self.state(facts)
-        history = list(state.history) if self.policy_set.reads_history else []
-        decision = _decide(facts, self.policy_set, history, state.streaks, self.messages)
+        history = list(state.history) if self.reads_history else []
+        decision = _decide(facts, self.policy_set, history, state.streaks, self.messages, self.memo)
         state.history.append(facts.data)
         return decision
+
+
+class RuleMemo:
+    """Rule results shared between snapshots, for replay (no messages).
+
+    A rule that reads no `now` and no `history`, and reads `facts` only through named
+    top-level fields, gives the same result for the same phase and the same values of those
+    fields. `FactsStream` numbers each distinct field value, so the key is a few integers,
+    and a recording whose checklist facts never change evaluates those rules once.
+    Skipped results are built once per rule: results are immutable, so sharing is safe.
+    """
+
+    MAX_ENTRIES = 50_000
+
+    def __init__(self, policy_set: PolicySet) -> None:
+        #: Per policy, per rule: (rule, fields read or None, its skipped result).
+        self.plans = {
+            id(policy): [
+                (
+                    rule,
+                    memo_fields(rule.when),
+                    RuleResult(status=RuleStatus.SKIPPED, **_common(rule)),
+                )
+                for rule in policy.rules
+            ]
+            for policy in policy_set.policies
+        }
+        self.results: dict[tuple[Any, ...], RuleResult] = {}
+
+    def remember(self, key: tuple[Any, ...], result: RuleResult) -> None:
+        if len(self.results) >= self.MAX_ENTRIES:
+            self.results.clear()
+        self.results[key] = result
+
+
+def memo_fields(expression: cel.Expression) -> tuple[str, ...] | None:
+    """The top-level facts fields `expression` depends on, or None when that is not known.
+
+    Conservative: any `now` or `history` token, and any `facts` token that the scan did not
+    record as a read of a named field (`facts[k]`, `.facts`, a shadowing loop variable),
+    make the answer None.
+    """
+    from phasegate.cel import lexer
+
+    names = [token.text for token in lexer.tokens(expression.text) if token.kind == "ident"]
+    if "now" in names or "history" in names:
+        return None
+    reads = [read for read in expression.reads if read.path[0] == "facts"]
+    if len(reads) != names.count("facts") or any(len(read.path) < 2 for read in reads):
+        return None
+    return tuple(sorted({read.path[1] for read in reads}))
 
 
 def rollout_key(facts: Facts) -> tuple[Any, int]:
@@ -201,15 +256,35 @@ def _decide(
     history: list[Mapping[str, Any]],
     streaks: dict[str, int],
     messages: bool = True,
+    memo: RuleMemo | None = None,
 ) -> Decision:
     data = facts.data
     snapshot = Snapshot(facts, history)
     results: list[RuleResult] = []
+    phase = facts.phase
+    parts = facts.parts
     for policy in policy_set.policies:
         bindings = snapshot.bindings(policy)
-        for rule in policy.rules:
-            result = _evaluate_rule(rule, snapshot, bindings, messages)
-            results.append(_with_streak(result, rule, streaks))
+        if memo is None:
+            for rule in policy.rules:
+                result = _evaluate_rule(rule, snapshot, bindings, messages)
+                results.append(_with_streak(result, rule, streaks))
+            continue
+        get = memo.results.get
+        for rule, fields, skipped in memo.plans[id(policy)]:
+            if phase not in rule.phases:
+                result = skipped
+            else:
+                key = None
+                if fields is not None and parts is not None:
+                    key = (id(rule), phase, *[parts.get(name, -1) for name in fields])
+                result = get(key) if key is not None else None
+                if result is None:
+                    result = _evaluate_rule(rule, snapshot, bindings, messages)
+                    if key is not None:
+                        memo.remember(key, result)
+            # Streaks are read only by rules with `for:`; the others need no bookkeeping.
+            results.append(_with_streak(result, rule, streaks) if rule.hold > 1 else result)
     return Decision(
         verdict=combine(result.contribution for result in results),
         phase=facts.phase,
@@ -248,14 +323,7 @@ def _timestamp(text: str, source: str) -> datetime:
 def _evaluate_rule(
     rule: Rule, snapshot: Snapshot, bindings: cel.Bindings, messages: bool
 ) -> RuleResult:
-    common = {
-        "id": rule.id,
-        "policy": rule.policy,
-        "file": rule.file,
-        "line": rule.line,
-        "verdict": rule.verdict,
-        "on_error": rule.on_error,
-    }
+    common = _common(rule)
     if snapshot.facts.phase not in rule.phases:
         return RuleResult(status=RuleStatus.SKIPPED, **common)
     value = cel.run(rule.when, bindings)
@@ -281,3 +349,14 @@ def _evaluate_rule(
     if messages:
         message = rule.title or rule.id if rule.message is None else render(rule.message, bindings)
     return RuleResult(status=RuleStatus.FIRED, message=message, **common)
+
+
+def _common(rule: Rule) -> dict[str, Any]:
+    return {
+        "id": rule.id,
+        "policy": rule.policy,
+        "file": rule.file,
+        "line": rule.line,
+        "verdict": rule.verdict,
+        "on_error": rule.on_error,
+    }

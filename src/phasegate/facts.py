@@ -8,21 +8,21 @@ an int, and a check's `ok` is filled in from its exit code when the tool gave no
 from __future__ import annotations
 
 import copy
+import functools
+import itertools
 import unicodedata
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-from jsonschema import Draft202012Validator
 
 from phasegate.cel import cost
 from phasegate.digest import canonical_json, content_digest, text_digest
 from phasegate.errors import InputError, Location, raise_all
 from phasegate.loading import MAX_NODES, NodePath, checked_data, load_document
 from phasegate.schemas import (
-    FORMAT_CHECKER,
     inlined,
+    is_rfc3339,
     load_schema,
     problems,
     resolve,
@@ -76,6 +76,9 @@ class Facts:
     data: Mapping[str, Any]
     source: str
     digest: str
+    #: Per top-level field, a number that is the same exactly when the field's value is
+    #: (set by `FactsStream`), so a rule reading only unchanged fields need not run again.
+    parts: Mapping[str, int] | None = field(default=None, compare=False, repr=False)
 
     @property
     def phase(self) -> int:
@@ -129,8 +132,7 @@ DEFAULTED_CHECK_FIELD = "ok"
 
 def normalise_part(key: str, value: Any) -> Any:
     """Normalise one top-level field: how each field normalises depends on it alone."""
-    schema = load_schema("facts")
-    result = _coerce(copy.deepcopy(value), schema["properties"][key], schema)
+    result = _field_coercers()[key](value)
     if key == "checks":
         for check in result.values():
             # Fail closed: a run that was killed proved nothing, whatever its exit code.
@@ -199,52 +201,136 @@ class FactsStream:
     JSON Schema validation costs about a millisecond a document. A document is valid when
     its top level is and each field is, so each distinct field value is checked and
     normalised once; any invalid document goes the ordinary way, for its messages.
+
+    Field values are told apart by `repr`, which (unlike `==`) separates `1`, `1.0` and
+    `true`, and `0.0` from `-0.0`, and costs a third of canonical JSON. A field value not
+    seen before is checked by a compiled validator (fastjsonschema) first: one that it
+    refuses goes to jsonschema for the messages; one it accepts jsonschema accepts too
+    (tests/test_fast_validator.py checks that on fixtures, the acceptance corpus and
+    mutated documents).
     """
 
     MAX_MEMO = 20_000
 
     def __init__(self) -> None:
         schema = load_schema("facts")
-        self._top = Draft202012Validator(
-            {
-                "type": "object",
-                "required": schema["required"],
-                "additionalProperties": False,
-                "properties": {key: True for key in schema["properties"]},
-            }
-        )
-        self._fields = {
-            key: Draft202012Validator(inlined(sub, schema), format_checker=FORMAT_CHECKER)
-            for key, sub in schema["properties"].items()
-        }
-        self._memo: dict[tuple[str, str], tuple[Any, str]] = {}
+        self._required = frozenset(schema["required"])
+        self._allowed = frozenset(schema["properties"])
+        self._fields = fast_field_validators()
+        self._keys = {key: canonical_json(key) for key in schema["properties"]}
+        self._memo: dict[tuple[str, str], tuple[Any, str, int]] = {}
+        self._serials = itertools.count()
 
     def facts(self, data: Any, source: str) -> Facts:
-        if not isinstance(data, dict) or not self._top.is_valid(data):
+        if (
+            not isinstance(data, dict)
+            or not self._required.issubset(data)
+            or not self._allowed.issuperset(data)
+        ):
             return facts_from_data(data, source)
         normalised: dict[str, Any] = {}
         texts: dict[str, str] = {}
+        parts: dict[str, int] = {}
+        memo = self._memo
         for key, value in data.items():
-            try:
-                memo_key = (key, canonical_json(value))
-            except (ValueError, TypeError):
-                return facts_from_data(checked_data(data, source), source)
-            hit = self._memo.get(memo_key)
+            hit = memo.get((key, repr(value)))
             if hit is None:
-                checked_data(value, source)
-                invalid = not self._fields[key].is_valid(value) or contradictions({key: value})
-                if invalid or cap_problem({key: value}) is not None:
+                try:
+                    hit = self._check(key, value, source)
+                except (ValueError, TypeError):
+                    return facts_from_data(checked_data(data, source), source)
+                if hit is None:
                     return facts_from_data(data, source)
-                part = normalise_part(key, value)
-                hit = (part, canonical_json(part))
-                if len(self._memo) >= self.MAX_MEMO:
-                    self._memo.clear()
-                self._memo[memo_key] = hit
-            normalised[key], texts[key] = hit
-        canonical = (
-            "{" + ",".join(f"{canonical_json(key)}:{texts[key]}" for key in sorted(texts)) + "}"
+            normalised[key], texts[key], parts[key] = hit
+        keys = self._keys
+        canonical = "{" + ",".join(f"{keys[key]}:{texts[key]}" for key in sorted(texts)) + "}"
+        return Facts(data=normalised, source=source, digest=text_digest(canonical), parts=parts)
+
+    def _check(self, key: str, value: Any, source: str) -> tuple[Any, str, int] | None:
+        """A field value not seen before, checked and normalised, or None when invalid."""
+        memo_key = (key, repr(value))
+        checked_data(value, source)
+        if not self._fields[key](value) or contradictions({key: value}):
+            return None
+        if cap_problem({key: value}) is not None:
+            return None
+        part = normalise_part(key, value)
+        hit = (part, canonical_json(part), next(self._serials))
+        if len(self._memo) >= self.MAX_MEMO:
+            self._memo.clear()
+        self._memo[memo_key] = hit
+        return hit
+
+
+@functools.cache
+def fast_field_validators() -> dict[str, Callable[[Any], bool]]:
+    """A compiled validator per top-level facts field: True when the value is valid.
+
+    fastjsonschema knows drafts up to 7; the facts schema uses nothing of 2020-12 beyond
+    `$defs`, which `inlined` removes, and `date-time` is checked by phasegate's own format
+    function, so both validators apply the same rules.
+    """
+    import fastjsonschema
+
+    schema = load_schema("facts")
+    validators = {}
+    for key, sub in schema["properties"].items():
+        compiled = fastjsonschema.compile(
+            inlined(sub, schema), formats={"date-time": is_rfc3339}, use_default=False
         )
-        return Facts(data=normalised, source=source, digest=text_digest(canonical))
+        validators[key] = _accepts(compiled, fastjsonschema.JsonSchemaException)
+    return validators
+
+
+def _accepts(compiled: Callable[[Any], Any], refused: type[Exception]) -> Callable[[Any], bool]:
+    def accepts(value: Any) -> bool:
+        try:
+            compiled(value)
+        except refused:
+            return False
+        return True
+
+    return accepts
+
+
+@functools.cache
+def _field_coercers() -> dict[str, Callable[[Any], Any]]:
+    """Per top-level field, `_coerce` of a deep copy with the schema walked once, not per
+    value: a recording normalises a changed `metrics` in every snapshot."""
+    schema = load_schema("facts")
+    return {key: _coercer(sub, schema) for key, sub in schema["properties"].items()}
+
+
+def _coercer(node: Mapping[str, Any], root: Mapping[str, Any]) -> Callable[[Any], Any]:
+    """A function giving what `_coerce(copy.deepcopy(value), node, root)` gives."""
+    node = resolve(node, root)
+    declared = node.get("type")
+    is_date = declared == "string" and node.get("format") == "date-time"
+    properties = {key: _coercer(child, root) for key, child in node.get("properties", {}).items()}
+    extra = node.get("additionalProperties")
+    other = _coercer(extra, root) if isinstance(extra, dict) else copy.deepcopy
+    items = node.get("items")
+    item = _coercer(items, root) if isinstance(items, dict) else None
+
+    def coerce(value: Any) -> Any:
+        kind = type(value)
+        if kind is bool:
+            return value
+        if kind is float:
+            if declared == "integer" and value.is_integer():
+                return int(value) if abs(value) < 2**63 else value
+            return value
+        if kind is int:
+            return float(value) if declared == "number" else value
+        if kind is str:
+            return value.upper() if is_date else value
+        if kind is dict:
+            return {key: properties.get(key, other)(child) for key, child in value.items()}
+        if kind is list and item is not None:
+            return [item(child) for child in value]
+        return _coerce(copy.deepcopy(value), node, root)
+
+    return coerce
 
 
 def _coerce(value: Any, node: Mapping[str, Any], root: Mapping[str, Any]) -> Any:

@@ -375,11 +375,13 @@ def loads_strict(text: str) -> Any:
         raise _JsonRefusal(f"{name} is not allowed: numbers must be finite")
 
     def refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        result: dict[str, Any] = {}
-        for key, value in pairs:
-            if key in result:
-                raise _JsonRefusal(f"duplicate key {key!r}")
-            result[key] = value
+        result = dict(pairs)  # in C: the loop below runs only when a key repeats
+        if len(result) != len(pairs):
+            seen: set[str] = set()
+            for key, _ in pairs:
+                if key in seen:
+                    raise _JsonRefusal(f"duplicate key {key!r}")
+                seen.add(key)
         return result
 
     return json.loads(text, parse_constant=refuse_constant, object_pairs_hook=refuse_duplicates)
