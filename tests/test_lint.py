@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import textwrap
 from importlib import resources
 from pathlib import Path
@@ -259,7 +260,7 @@ def test_an_optional_fact_read_without_has_is_reported_with_the_on_error(tmp_pat
 
 def test_the_shipped_set_has_no_errors_or_warnings():
     report = lint_paths([POLICIES])
-    assert len(report.files) == 5
+    assert len(report.files) == len(list(POLICIES.glob("*.yaml")))
     assert [f for f in report.findings if f.severity is not Severity.INFO] == []
     assert {f.code for f in report.findings} == {"optional-fact"}
 
@@ -414,9 +415,9 @@ def test_exit_codes_clean_findings_and_unreadable(broken, tmp_path):
     assert done.returncode == 1
     assert f"{broken}:11:9: error: rule custom.a: unknown fact" in done.stdout
     assert done.stdout.splitlines()[-1] == "1 file linted: 1 error, 1 warning, 0 info"
-    assert run_cli("lint", str(POLICIES)).stdout.splitlines()[-1] == (
-        "5 files linted: 0 errors, 0 warnings, 26 info"
-    )
+    files = len(list(POLICIES.glob("*.yaml")))
+    last = run_cli("lint", str(POLICIES)).stdout.splitlines()[-1]
+    assert re.fullmatch(rf"{files} files linted: 0 errors, 0 warnings, \d+ info", last)
     unreadable = tmp_path / "bad.yaml"
     unreadable.write_text("rules: [\n")
     done = run_cli("lint", str(unreadable))

@@ -177,7 +177,8 @@ def test_every_runner_is_deployed_and_verified_in_turn(fleet: Fleet):
     ]
     assert all(ok for _, ok, _ in outcome.application.steps)
     assert outcome.application.manual[0].startswith("Restart affected operator sessions")
-    decision, *actions = fleet.log
+    decision, *events = fleet.log
+    actions = [event for event in events if event["event"] == "action"]
     assert [planned["runner"] for planned in decision["actions"]] == ["op-1", "op-2", "op-3"]
     assert decision["actions"][1]["argv"][2:] == ["--host", "op-2", "--tag", "v0.4.2"]
     assert [action["name"].split(":")[0] for action in actions] == names
@@ -292,7 +293,7 @@ def test_a_dry_run_shows_each_runner_and_runs_nothing(
     assert in_process(monkeypatch, *fleet.run_args(), "--dry-run") == 20
     err = capsys.readouterr().err
     for host in ("op-1", "op-2", "op-3"):
-        assert f"would run deploy last known-good to {host}: " in err
+        assert f"would deploy v0.4.2 to {host}: " in err
         assert f'"--host", "{host}", "--tag", "v0.4.2"' in err
     assert not (fleet.path / "deploys.jsonl").exists()
 

@@ -106,6 +106,9 @@ def merge_facts(documents: Sequence[Facts], guard: SampleGuard = SampleGuard()) 
         wanted |= {f"metrics.{n}" for n in (*RATES, *SUMMED_METRICS)}
         unknown.update(dict.fromkeys(wanted, too_few))
     _agreed(merged, datas, names, "baseline", unknown)
+    # Where the change stands (progression, rolled back) is one state for the whole cohort:
+    # operators that disagree leave it unknown, and the rollout rules pause.
+    _agreed(merged, datas, names, "rollout", unknown)
     _agreed_fields(merged, datas, names, "owners", unknown)
     _agreed_fields(merged, datas, names, "labels", None)
     _deployed_version(merged, datas, names, unknown)

@@ -197,14 +197,16 @@ def apply(
         if ok and step.runner is not None:
             runners.after_deploy(config, decision, facts, step, application, done)
     verified = False
-    if deployed:
+    if deployed and config.runners is None:
+        # Per runner, the configured checks ran on each runner right after its deploy; the
+        # state health and command paths here are this machine's, so they check a single
+        # deploy only.
         first = len(application.steps)
-        if config.runners is None:  # per-runner checks ran right after each runner's deploy
-            for outcome in verify(config, facts):
-                done(outcome)
-        for outcome in downgrade.after_downgrade(config):
+        for outcome in (*verify(config, facts), *downgrade.after_downgrade(config)):
             done(outcome)
         verified = all(ok for _, ok, _ in application.steps[first:])
+    elif deployed:
+        verified = not runners.left_behind(steps, application.restored)
     application.deployed = deployed
     application.left = runners.left_behind(steps, application.restored)
     application.manual = manual_procedure(
@@ -262,12 +264,19 @@ def dry_run_lines(config: Config, decision: Decision, facts: Mapping[str, Any]) 
         if step.argv is None:
             lines.append(f"would NOT run {step.name}: {step.problem}")
         elif step.deploy:
-            lines.append(f"would deploy {target}: {json.dumps(list(step.argv))}")
+            where = f" to {step.runner}" if step.runner is not None else ""
+            lines.append(f"would deploy {target}{where}: {json.dumps(list(step.argv))}")
         else:
             lines.append(f"would run {step.name}: {json.dumps(list(step.argv))}")
     deploy_ready = any(step.deploy and step.argv is not None for step in steps)
     if decision.verdict is Verdict.ROLLBACK:
-        if deploy_ready:
+        if deploy_ready and config.runners is not None:
+            lines += [
+                f"would verify on {runner}: {check.name}"
+                for runner in config.runners.names
+                for check in config.verify
+            ]
+        elif deploy_ready:
             lines += [f"would verify: {check.name}" for check in config.verify]
             lines += [f"would verify: {name}" for name in downgrade.planned(config)]
         lines.append("would write a remediation note")
