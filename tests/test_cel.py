@@ -239,3 +239,42 @@ def test_evaluate_raises_one_exception_class():
         with pytest.raises(cel.CelError) as raised:
             cel.evaluate(text, bindings)
         assert isinstance(raised.value, PhasegateError)
+
+
+# --- determinism -----------------------------------------------------------------------------
+
+
+def test_a_comprehension_over_a_map_lists_keys_in_one_order_in_every_process():
+    """The engine iterates a map in hash order, which changes between processes; `map` and
+    `filter` over a map must list the keys in one order, or the same decision would not be
+    the same bytes. Each process below sees the keys in another insertion order too."""
+    import subprocess
+    import sys
+
+    script = (
+        "import random, sys\n"
+        "from phasegate import cel\n"
+        "keys = ['quick', 'test', 'ci', 'lint', 'a', 'zz', 'mm', 'build', 'docs']\n"
+        "random.Random(int(sys.argv[1])).shuffle(keys)\n"
+        "m = {k: len(k) for k in keys}\n"
+        "print(cel.evaluate('m.filter(k, m[k] > 1).join(\\\",\\\")', {'m': m}), "
+        "cel.evaluate('m.map(k, m[k])', {'m': m}))\n"
+    )
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", script, str(seed)],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        ).stdout
+        for seed in range(4)
+    }
+    assert outputs == {"build,ci,docs,lint,mm,quick,test,zz [1, 5, 2, 4, 4, 2, 5, 4, 2]\n"}
+
+
+def test_lists_keep_their_order_through_map_and_filter():
+    assert cel.evaluate("l.filter(x, x > 1).map(x, x * 10)", {"l": [3, 1, 2]}) == [30, 20]
+    assert cel.evaluate(
+        "x in (m).map(k, k) && [2, 1].map(y, y) == [2, 1]", {"x": "a", "m": {"a": 1}}
+    )

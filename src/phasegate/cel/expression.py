@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from phasegate.cel import environment, lexer
-from phasegate.cel.functions import FINITE, compile_regex
+from phasegate.cel.functions import FINITE, ORDERED, compile_regex
 from phasegate.cel.lexer import FactRead, Scan
 
 #: Variables of a rule's `when` and `message`.
@@ -120,52 +120,120 @@ def compile_expression(
         )
     if problems:
         raise CelSyntaxError(*problems[0], problems=tuple(problems))
-    finite = _finite_conversions(text)
-    if finite is not None:  # checked as written above; run with every double() checked
+    rewritten = _program_text(text)
+    if rewritten is not None:  # checked as written above; run as _program_text says
         try:
-            program = env.compile(finite)
+            program = env.compile(rewritten)
         except RuntimeError as exc:
             why = _without_status(str(exc))
-            raise CelSyntaxError(f"cannot check double(): {why}", 1, 1) from None
+            raise CelSyntaxError(f"cannot compile the checked program: {why}", 1, 1) from None
     return Expression(text=text, program=program, variables=tuple(variables), scan=scan, env=env)
 
 
-def _finite_conversions(text: str) -> str | None:
-    """`text` with each `double(x)` as `phasegate_finite(double(x))`, or None without one.
+def _program_text(text: str) -> str | None:
+    """The text the engine runs, where it must differ from what the author wrote; None when
+    it need not. The author's text is what is checked, digested and located; two wrappers
+    make the program fail closed and deterministic where the spec would not:
 
-    The spec's `double("NaN")` is NaN (and "inf" infinite), and a NaN makes every comparison
-    false: `double(facts.labels.rate) > 0.05` would pass over a tool's "NaN" and the gate
-    would continue. The engine's `double()` cannot be replaced, so its result is checked:
-    a conversion that is not a finite number is an error, which fails closed. The text the
-    author wrote is what is checked, digested and located; only the program differs.
+    - each `double(x)` runs as `phasegate_finite(double(x))`. The spec's `double("NaN")` is
+      NaN (and "inf" infinite), and a NaN makes every comparison false: `double(rate) >
+      0.05` would pass over a tool's "NaN" and the gate would continue. The engine's
+      `double()` cannot be replaced, so its result is checked: not finite is an error.
+    - the receiver of each `map`/`filter` runs as `phasegate_ordered(x)`: over a map the
+      engine iterates in hash order, which differs between processes, so a message listing
+      `facts.checks.filter(...)` would change bytes from one run to the next. A map gives
+      its keys sorted; a list is as it is. A list literal is left alone.
     """
     toks = lexer.tokens(text)
-    calls = [
-        i
-        for i, tok in enumerate(toks[:-1])
-        if tok.text == "double"
-        and tok.kind == "ident"
-        and toks[i + 1].text == "("
-        and (i == 0 or toks[i - 1].text != ".")
-    ]
-    if not calls:
-        return None
     starts = [0]
     for line in text.split("\n"):
         starts.append(starts[-1] + len(line) + 1)
+
+    def offset(tok: lexer.Token) -> int:
+        return starts[tok.line - 1] + tok.col - 1
+
     inserts: list[tuple[int, str]] = []
-    for i in calls:
-        depth, j = 0, i + 1
-        for j in range(i + 1, len(toks)):
-            depth += {"(": 1, "[": 1, "{": 1, ")": -1, "]": -1, "}": -1}.get(toks[j].text, 0)
-            if depth == 0:
-                break
-        start, end = toks[i], toks[j]
-        inserts.append((starts[start.line - 1] + start.col - 1, FINITE + "("))
-        inserts.append((starts[end.line - 1] + end.col, ")"))
-    for offset, piece in sorted(inserts, key=lambda item: item[0], reverse=True):
-        text = text[:offset] + piece + text[offset:]
+    for i, tok in enumerate(toks[:-1]):
+        if tok.kind != "ident" or toks[i + 1].text != "(":
+            continue
+        member = i > 0 and toks[i - 1].text == "."
+        if tok.text == "double" and not member:
+            end = _closing(toks, i + 1)
+            if end is None:
+                return None  # unbalanced: the engine refused it already
+            inserts += [(offset(tok), FINITE + "("), (offset(toks[end]) + 1, ")")]
+        elif tok.text in _ORDERED and member and i >= 2:
+            start = _receiver_start(toks, i - 2)
+            if start is None:
+                return None
+            if toks[start].text != "[":
+                last = toks[i - 2]
+                inserts += [
+                    (offset(toks[start]), ORDERED + "("),
+                    (offset(last) + len(last.text), ")"),
+                ]
+    if not inserts:
+        return None
+    for position, piece in sorted(inserts, key=lambda item: item[0], reverse=True):
+        text = text[:position] + piece + text[position:]
     return text
+
+
+#: Comprehensions whose result is a list in the order they iterate.
+_ORDERED = frozenset({"map", "filter"})
+_PAIRS = {"(": ")", "[": "]", "{": "}"}
+#: Words the scanner reads as identifiers that never name a function or a value to index.
+_KEYWORDS = frozenset({"in", "true", "false", "null"})
+
+
+def _closing(toks: list[lexer.Token], opening: int) -> int | None:
+    depth = 0
+    for j in range(opening, len(toks)):
+        if toks[j].text in _PAIRS:
+            depth += 1
+        elif toks[j].text in _PAIRS.values():
+            depth -= 1
+            if depth == 0:
+                return j
+    return None
+
+
+def _opening(toks: list[lexer.Token], closing: int) -> int | None:
+    depth = 0
+    for j in range(closing, -1, -1):
+        if toks[j].text in _PAIRS.values():
+            depth += 1
+        elif toks[j].text in _PAIRS:
+            depth -= 1
+            if depth == 0:
+                return j
+    return None
+
+
+def _receiver_start(toks: list[lexer.Token], j: int) -> int | None:
+    """The first token of the member expression that ends at `toks[j]` (`a.b(c)[d]`)."""
+    for _ in range(len(toks)):  # each step moves left: bounded by the token count
+        if toks[j].text in _PAIRS.values():
+            opened = _opening(toks, j)
+            if opened is None:
+                return None
+            j = opened
+            before = toks[j - 1] if j > 0 else None
+            if (
+                toks[j].text in "(["
+                and before is not None
+                and (
+                    (before.kind == "ident" and before.text not in _KEYWORDS)
+                    or before.text in (")", "]")
+                )
+            ):
+                j -= 1  # a call's name, or the expression an index applies to
+                continue
+        if j >= 2 and toks[j - 1].text == ".":
+            j -= 2
+            continue
+        return j
+    return None
 
 
 def _syntax_error(report: str, text: str, variables: tuple[str, ...]) -> CelSyntaxError:

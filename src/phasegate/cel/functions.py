@@ -71,6 +71,8 @@ def _extreme(pick: Callable[..., Any]) -> Callable[[list[Any]], Any]:
 #: Wraps every `double(...)` a rule writes (see `phasegate.cel.expression`): the engine's
 #: own `double()` cannot be replaced, and it reads "NaN" and "inf" as numbers.
 FINITE = "phasegate_finite"
+#: The receiver of a list-making comprehension (`map`, `filter`), in a stable order.
+ORDERED = "phasegate_ordered"
 
 
 def _finite(value: float) -> float:
@@ -79,6 +81,17 @@ def _finite(value: float) -> float:
     if not math.isfinite(value):
         raise ValueError(f"double() gave {value!r}: not a finite number")
     return value
+
+
+def _sorted_keys(mapping: dict[Any, Any]) -> list[Any]:
+    """A map's keys in one order for every process: the engine iterates a map in its hash
+    order, which changes between runs, so `facts.checks.filter(...)` would list the same
+    checks in another order and the same decision would not be the same bytes."""
+    return sorted(mapping, key=lambda key: (type(key).__name__, key))
+
+
+def _as_is(items: list[Any]) -> list[Any]:
+    return items
 
 
 def _method(name: str, ret: Any, params: list[Any], impl: Callable[..., Any]) -> Any:
@@ -96,4 +109,16 @@ def declarations() -> list[Any]:
         _method("max", T.DYN, [T.List(T.DYN)], _extreme(max)),
         _method("min", T.DYN, [T.List(T.DYN)], _extreme(min)),
         cel.FunctionDecl(FINITE, [cel.Overload(FINITE, T.DOUBLE, [T.DOUBLE], impl=_finite)]),
+        cel.FunctionDecl(
+            ORDERED,
+            [
+                cel.Overload(
+                    f"{ORDERED}_map",
+                    T.List(T.DYN),
+                    [T.Map(T.DYN, T.DYN)],
+                    impl=_sorted_keys,
+                ),
+                cel.Overload(f"{ORDERED}_list", T.List(T.DYN), [T.List(T.DYN)], impl=_as_is),
+            ],
+        ),
     ]
