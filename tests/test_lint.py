@@ -436,6 +436,19 @@ def test_github_format_annotates_the_exact_line_and_column(broken):
     )
 
 
+def test_github_format_on_the_packaged_set_annotates_the_run_and_says_so(tmp_path):
+    """Outside a repository with `policies/`, lint reads the packaged set: its files are in
+    site-packages, no path of the repository, so findings carry no file and the run says why."""
+    done = run_cli("lint", "--format", "github", "--min-severity", "info", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("::notice ") and "file=" not in done.stdout
+    [note] = [line for line in lines if "packaged policy set" in line]
+    assert note.startswith("::notice ")
+    text = run_cli("lint", "--min-severity", "info", cwd=tmp_path).stdout
+    assert text.startswith("phasegate:policies/")
+
+
 def test_sarif_output_validates_against_the_sarif_2_1_0_schema(broken):
     done = run_cli("lint", str(broken), str(POLICIES), "--format", "sarif")
     log = json.loads(done.stdout)

@@ -178,6 +178,42 @@ def test_github_untrusted_text_cannot_forge_a_command(tmp_path: Path):
     )
 
 
+def test_github_packaged_set_annotates_the_run_and_says_so_once():
+    packaged = load_policy_set(POLICIES, display="phasegate:policies")
+    decision = evaluate(load_facts(ROLLBACK), packaged)
+    (name, props, data), (_, _, notice) = parse_commands(github.render(decision))
+    # No file of the repository holds phasegate:policies/...: a file= there is dropped.
+    assert (name, props, data) == (
+        "error",
+        {"title": "phasegate rollback: trigger.lock-contention-spike"},
+        "lock contention 0.05 vs baseline 0.004 (limit 0.022)",
+    )
+    assert notice.count("packaged policy set") == 1
+    assert "packaged" not in github.render(decide(ROLLBACK))
+
+
+def test_github_packaged_set_end_to_end_has_no_file_property(tmp_path: Path):
+    done = run_cli("evaluate", str(ROLLBACK), "--format", "github", cwd=tmp_path)
+    assert done.returncode == 20, done.stderr
+    assert "file=" not in done.stdout and "line=" not in done.stdout
+    assert done.stdout.splitlines()[-1].startswith("::notice ")
+    assert "packaged policy set" in done.stdout.splitlines()[-1]
+
+
+def test_a_named_policies_folder_is_shown_as_given_even_when_it_is_the_shipped_one(
+    tmp_path: Path, monkeypatch
+):
+    """In a checkout (editable install) the shipped set is the repository's `policies/`:
+    `--policies` naming it is a real file to annotate, not the packaged set."""
+    from phasegate import policy
+    from phasegate.cli.options import load_policies
+
+    monkeypatch.setattr(policy, "builtin_policies_dir", lambda: POLICIES)
+    monkeypatch.chdir(tmp_path)
+    assert load_policies(POLICIES).source == str(POLICIES)
+    assert load_policies(None).source == "phasegate:policies"
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.text(), st.text())
 def test_github_command_is_always_one_line_and_round_trips(message: str, title: str):

@@ -29,11 +29,13 @@ def command(paths: tuple[Path, ...], output_format: str, min_severity: str | Non
     3 when a file cannot be read.
     """
     from phasegate.errors import ExitCode
-    from phasegate.policy import default_policies_dir
+    from phasegate.policy import PACKAGED, builtin_policies_dir, default_policies_dir
     from phasegate.report.lint import shown
     from phasegate.review.lint import lint_paths
 
-    report = lint_paths(paths or (default_policies_dir(),))
+    default = default_policies_dir()
+    packaged = not paths and default == builtin_policies_dir()
+    report = lint_paths(paths or (default,), PACKAGED if packaged else None)
     click.echo(
         renderer(FORMATS, output_format)(shown(report, output_format, min_severity)), nl=False
     )

@@ -184,12 +184,23 @@ def load_config(config_path: Path | None, state_dir: Path | None = None) -> Conf
 
 
 def load_policies(policies: Path | None) -> PolicySet:
-    """`--policies`, or the default set (the shipped one shown as `phasegate:policies`)."""
-    from phasegate.policy import builtin_policies_dir, default_policies_dir, load_policy_set
+    """`--policies`, or the default set (the shipped one shown as `phasegate:policies`).
 
-    directory = policies if policies is not None else default_policies_dir()
+    A folder named with `--policies` is shown as given even when it is where the shipped set
+    lives (a checkout with an editable install): the user pointed at a real file.
+    """
+    from phasegate.policy import (
+        PACKAGED,
+        builtin_policies_dir,
+        default_policies_dir,
+        load_policy_set,
+    )
+
+    if policies is not None:
+        return load_policy_set(policies)
+    directory = default_policies_dir()
     if directory == builtin_policies_dir():
-        return load_policy_set(directory, display="phasegate:policies")
+        return load_policy_set(directory, display=PACKAGED)
     return load_policy_set(directory)
 
 

@@ -9,6 +9,7 @@ fact holding "\\n::error::forged" cannot add an annotation or hide the real one.
 from __future__ import annotations
 
 from phasegate.evaluate import Decision, RuleResult, RuleStatus
+from phasegate.policy import PACKAGED, is_packaged
 from phasegate.report.text import single_line
 from phasegate.verdict import Verdict
 
@@ -29,8 +30,18 @@ def _escape(text: object, table: dict[str, str]) -> str:
     )
 
 
+#: Said once, in the last notice, when annotations have no file because the set is packaged.
+PACKAGED_NOTE = f"the packaged policy set ({PACKAGED}) was used: annotations are on the run"
+
+
 def command(name: str, message: object, **properties: object) -> str:
-    """One workflow command line; properties with value None are left out."""
+    """One workflow command line; properties with value None are left out.
+
+    A `file` in the packaged policy set takes its `line` and `col` with it: GitHub would
+    show the annotation on a file no repository has, so nobody would see it.
+    """
+    if is_packaged(properties.get("file")):
+        properties = {**properties, "file": None, "line": None, "col": None}
     props = ",".join(
         f"{key}={_escape(value, _PROPERTY)}"
         for key, value in properties.items()
@@ -53,6 +64,8 @@ def render(decision: Decision, color: bool = False) -> str:
         f"{counts['error']} error, {counts['pending']} pending, {counts['passed']} passed, "
         f"{counts['skipped']} skipped"
     )
+    if any(is_packaged(result.file) for result in decision.results):
+        summary += f"; {PACKAGED_NOTE}"
     lines.append(command("notice", summary, title=f"phasegate: {decision.verdict.label}"))
     return "\n".join(lines) + "\n"
 

@@ -112,29 +112,31 @@ class LintReport:
         return self.count(Severity.ERROR) > 0
 
 
-def lint_paths(paths: Iterable[Path]) -> LintReport:
+def lint_paths(paths: Iterable[Path], shown: str | None = None) -> LintReport:
     """Lint policy files and folders. A folder is one policy set; loose files form another.
 
+    `shown` names the folders' files as `evaluate` does (`phasegate:policies/...` for the
+    shipped set), so findings point where decisions do, not into site-packages.
     Raises InputError only for input that cannot be read at all (exit 3); everything else
     is a finding.
     """
     loose: list[Path] = []
-    sets: list[list[Path]] = []
+    sets: list[tuple[list[Path], str | None]] = []
     for path in paths:
         if path.is_dir():
-            sets.append(policy_files(path))
+            sets.append((policy_files(path), shown))
         elif not path.exists():
             raise InputError("no such file or folder", Location(str(path)))
         else:
             loose.append(path)
-    in_sets = {path.resolve() for members in sets for path in members}
+    in_sets = {path.resolve() for members, _ in sets for path in members}
     loose = [path for path in dict.fromkeys(loose) if path.resolve() not in in_sets]
     if loose:
-        sets.append(sorted(loose))
+        sets.append((sorted(loose), None))
     findings: list[Finding] = []
     files: list[str] = []
-    for members in sets:
-        documents, unreadable = read_policy_documents(members)
+    for members, name in sets:
+        documents, unreadable = read_policy_documents(members, name)
         raise_all(unreadable)
         files.extend(document.source for document in documents)
         findings.extend(lint_documents(documents))

@@ -3,7 +3,8 @@ of the policy file in the pull request's diff."""
 
 from __future__ import annotations
 
-from phasegate.report.github import command
+from phasegate.policy import is_packaged
+from phasegate.report.github import PACKAGED_NOTE, command
 from phasegate.report.lint.text import summary
 from phasegate.review.lint import LintReport, Severity
 
@@ -22,5 +23,7 @@ def render(report: LintReport) -> str:
         )
         for finding in report.findings
     ]
+    if any(is_packaged(file) for file in report.files):
+        lines.append(command("notice", PACKAGED_NOTE, title="phasegate lint"))
     lines.append(summary(report))
     return "\n".join(lines) + "\n"
