@@ -351,6 +351,30 @@ def test_a_bad_per_runner_config_is_refused_located(
     assert not (fleet.path / "state").exists()
 
 
+def test_actions_and_runners_fill_their_arguments_in_one_place(
+    fleet: Fleet, monkeypatch: pytest.MonkeyPatch
+):
+    """A rule for arguments (such as refusing control characters) must hold for every
+    command the gate runs: the verdict's actions are filled as each runner's deploy is."""
+    action = "    - name: tell\n      command: [echo, '{{{{ decision.verdict }}}}']\n"
+    fleet.configure(TEMPLATE + "actions:\n  rollback:\n" + action)
+    filled: list[tuple[str, ...] | None] = []
+    real = runners.fill_argv
+
+    def spy(templates, bindings):
+        argv, problem = real(templates, bindings)
+        filled.append(argv)
+        return argv, problem
+
+    monkeypatch.setattr(runners, "fill_argv", spy)
+    config = load_config(fleet.path / "phasegate.yaml")
+    policies = load_policy_set(fleet.path / "policies")
+    options = CollectOptions(1, SETS)
+    run(config, policies, StateDir(config.state_dir), options, dry_run=True)
+    assert ("echo", "rollback") in filled
+    assert len(filled) == 4  # three runners' deploys and the action
+
+
 def test_runner_names_stay_one_argument(fleet: Fleet):
     config = load_config(fleet.path / "phasegate.yaml")
     variables = {"facts": {"change": {"last_known_good": "v1; rm -rf /"}}, "decision": {}}

@@ -22,11 +22,10 @@ from phasegate import cel, downgrade, rollout, runners
 from phasegate.collect.collector import CollectOptions, collect, source_variables
 from phasegate.collect.config import Action, Config
 from phasegate.collect.output import OutputError, parse_output
-from phasegate.collect.process import first_control_character, run_command
+from phasegate.collect.process import run_command
 from phasegate.digest import canonical_json
 from phasegate.errors import ExitCode, InputError
 from phasegate.evaluate import Decision, evaluate
-from phasegate.expressions import fill
 from phasegate.policy import PolicySet
 from phasegate.record import decision_object
 from phasegate.recording import instant
@@ -85,23 +84,8 @@ def plan(config: Config, decision: Decision, facts: Mapping[str, Any]) -> list[S
     actions.extend((action, False) for action in config.actions[decision.verdict])
     steps = []
     for action, is_deploy in actions:
-        argv: list[str] = []
-        problem = None
-        for index, template in enumerate(action.argv):
-            value = fill(template, bindings)
-            if isinstance(value, cel.EvalFailure):
-                problem = f"argument {index + 1} cannot be filled: {value.message}"
-                break
-            if (control := first_control_character(value)) is not None:
-                problem = (
-                    f"argument {index + 1} refused: it would contain the control character "
-                    f"U+{ord(control):04X}"
-                )
-                break
-            argv.append(value)
-        steps.append(
-            Step(action.name, None if problem else tuple(argv), problem, action.timeout, is_deploy)
-        )
+        argv, problem = runners.fill_argv(action.argv, bindings)
+        steps.append(Step(action.name, argv, problem, action.timeout, is_deploy))
     if deploys(decision):  # per runner: first, as the single deploy is
         steps[:0] = runners.deploy_steps(config, bindings.data)
     return steps
