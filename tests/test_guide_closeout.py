@@ -83,6 +83,23 @@ def test_the_record_after_the_window(state: Path, policies, tmp_path: Path):
     assert again[0].read_text() == text and again[1].read_text() == data.read_text()
 
 
+def test_event_lines_of_the_log_are_not_counted_as_skipped(state: Path):
+    """`run`, `retry-rollback` and `resume` write event lines into the same log: they are
+    what the log is for, so warning about them would teach people to ignore the warning."""
+    log = state / "decisions.jsonl"
+    events = [
+        {"event": "action", "decision_id": "d1", "name": "notify", "ok": True},
+        {"event": "retry", "decision_id": "d1", "runners": ["op-1"]},
+        {"event": "rolled_back", "decision_id": "d1", "commit": "9f2c4e1", "at": "x"},
+        {"event": "resume", "commit": "9f2c4e1", "reason": "fixed", "at": "x"},
+    ]
+    with log.open("a") as handle:
+        handle.writelines(json.dumps(event) + "\n" for event in events)
+        handle.write('{"event": "from-the-future"}\n')
+    _, skipped = read_decisions(log)
+    assert skipped == 3  # the torn line, the stray object, the unknown event kind
+
+
 @pytest.mark.parametrize("window", ["61m", "2h"])
 def test_refused_before_the_window_has_passed(state: Path, policies, window):
     with pytest.raises(NotStable, match="stable window") as caught:

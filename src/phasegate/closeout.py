@@ -24,7 +24,7 @@ from phasegate.loading import os_errors
 from phasegate.policy import PolicySet
 from phasegate.recording import instant
 from phasegate.schemas import is_rfc3339
-from phasegate.state import DECISIONS
+from phasegate.state import DECISIONS, LOG_EVENTS
 from phasegate.verdict import Verdict
 
 #: The longest decision-log line read; a longer one is skipped like any non-decision.
@@ -77,18 +77,30 @@ class Entry:
 
 
 def read_decisions(log: Path) -> tuple[list[Entry], int]:
-    """The decisions of a log, and how many lines were skipped (not decisions)."""
+    """The decisions of a log, and how many lines could not be read as one.
+
+    The log's known event lines are passed over uncounted: they are not damage, and a
+    warning about them would hide the lines that are.
+    """
     if not log.is_file():
         raise InputError(f"decision log not found: {log.resolve()}", Location(str(log)))
     entries: list[Entry] = []
     skipped = 0
     for raw in _lines(log):
         entry = _entry(raw)
-        if entry is None:
-            skipped += raw.strip() != b""
-        else:
+        if entry is not None:
             entries.append(entry)
+        elif raw.strip() != b"" and not _is_event(raw):
+            skipped += 1
     return entries, skipped
+
+
+def _is_event(raw: bytes) -> bool:
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
+        return False
+    return isinstance(data, dict) and data.get("event") in LOG_EVENTS
 
 
 def _lines(log: Path) -> Iterator[bytes]:

@@ -35,6 +35,9 @@ from phasegate.loading import MAX_BYTES, parse_json
 from phasegate.recording import instant, read_recording
 
 DECISIONS = "decisions.jsonl"
+#: The other lines `run`, `retry-rollback` and `resume` append to the decision log (each
+#: `{"event": KIND, ...}`): readers that want decisions pass over them without a warning.
+LOG_EVENTS = frozenset({"action", "retry", "rolled_back", "resume"})
 SAMPLES = "samples.json"
 PHASE = "phase.json"
 FREEZE = "freeze.json"

@@ -47,6 +47,7 @@ def command(
     )
     if skipped:
         click.echo(
-            f"phasegate: warning: skipped {skipped} line(s) that are not decisions", err=True
+            f"phasegate: warning: skipped {skipped} line(s) that are not decisions or events",
+            err=True,
         )
     click.echo(f"phasegate: closeout written: {markdown} and {data}", err=True)
