@@ -117,7 +117,7 @@ def test_expectations_pass_and_fail(tmp_path: Path):
     result = run_cli("replay", str(DEGRADES), "--expect", str(bad))
     assert result.returncode == 5
     assert (
-        "expectation not met: " + str(DEGRADES) + " #4 (2026-11-20T10:20:00Z): expected "
+        "expectation not met: " + str(DEGRADES) + ":5 #4 (2026-11-20T10:20:00Z): expected "
         "continue, got pause (health.error-rate-elevated)"
     ) in result.stderr
 
@@ -213,10 +213,42 @@ def test_json_is_written_as_the_whole_document_would_be(tmp_path: Path):
     document = json.loads(text)
     assert text == json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     first, second, third = document["recordings"]
-    assert first["snapshots"] == third["snapshots"]  # read out of order, decided in order
+    # Read out of order, decided in order; each named where it stands in its own file.
+    assert [dict(s, where="") for s in first["snapshots"]] == [
+        dict(s, where="") for s in third["snapshots"]
+    ]
+    assert first["snapshots"][0]["where"] == f"{unordered}:6"
+    assert third["snapshots"][0]["where"] == f"{DEGRADES}:1"
     assert first["skipped"] == [{"where": f"{unordered}:5:2", "reason": "not JSON: Expecting "
                                  "property name enclosed in double quotes"}]  # fmt: skip
     assert second["snapshots"] == [] and second["summary"]["first_pause"] is None
+
+
+def test_snapshots_are_named_by_file_and_line_as_diff_names_them(tmp_path: Path):
+    """The index counts usable snapshots in time order; a person looking for one opens the
+    file at its line, which `diff` names too (a bad first line shifts index from line)."""
+    path = tmp_path / "shifted.jsonl"
+    path.write_text("\n".join(["{not json", *lines_of(DEGRADES)]) + "\n")
+    text = run_cli("replay", str(path)).stdout
+    assert re.search(rf"^#6 +{re.escape(str(path))}:8 +2026-11-20T10:30:00Z +rollback", text, re.M)
+    assert f"first rollback #6 {path}:8 at 2026-11-20T10:30:00Z" in text
+    page = run_cli("replay", str(path), "--format", "markdown").stdout
+    assert f"| 6 | `{path}:8` | 2026-11-20T10:30:00Z | rollback |" in page
+    document = json.loads(run_cli("replay", str(path), "--format", "json").stdout)
+    Draft202012Validator(
+        json.loads((ROOT / "schemas" / "replay.schema.json").read_text())
+    ).validate(document)
+    [recording] = document["recordings"]
+    assert recording["snapshots"][6]["where"] == f"{path}:8"
+    assert recording["summary"]["first_rollback"] == 6
+    assert recording["summary"]["first_rollback_where"] == f"{path}:8"
+    expect = tmp_path / "expect.yaml"
+    expect.write_text(
+        "apiVersion: phasegate/v1\nkind: ReplayExpectation\nexpect:\n"
+        "  - {at: 6, verdict: continue}\n"
+    )
+    failed = run_cli("replay", str(path), "--expect", str(expect))
+    assert f"{path}:8 #6 (2026-11-20T10:30:00Z): expected continue" in failed.stderr
 
 
 def test_lower_case_times_in_expectations_are_read(tmp_path: Path):
@@ -227,13 +259,14 @@ def test_lower_case_times_in_expectations_are_read(tmp_path: Path):
     )
     result = run_cli("replay", str(DEGRADES), "--expect", str(expect))
     assert result.returncode == 5
-    assert "#6 (2026-11-20T10:30:00Z): expected continue, got rollback" in result.stderr
+    assert ":7 #6 (2026-11-20T10:30:00Z): expected continue, got rollback" in result.stderr
 
 
 def test_markdown_lists_the_moves():
     page = run_cli("replay", str(DEGRADES), "--format", "markdown").stdout
     assert (
-        "| 6 | 2026-11-20T10:30:00Z | rollback | pause -> rollback; +fired "
+        f"| 6 | `{DEGRADES}:7` | 2026-11-20T10:30:00Z | rollback "
+        "| pause -> rollback; +fired "
         "health.error-rate-regression |" in page
     )
 

@@ -32,8 +32,12 @@ from phasegate.verdict import Verdict
 class Step:
     """One replayed snapshot: its place in the recording and its decision."""
 
+    #: Counts the usable snapshots in time order, as `--expect` does.
     index: int
     decision: Decision
+    #: `file:LINE` (a folder's: the file), as `diff` and the skipped lines name it: the
+    #: index alone cannot be found in a file with bad lines or written out of order.
+    where: str = ""
 
 
 class Summary:
@@ -42,31 +46,33 @@ class Summary:
 
     def __init__(self) -> None:
         self.counts = dict.fromkeys(Verdict, 0)
-        self.first: dict[Verdict, tuple[int, Decision]] = {}
+        self.first: dict[Verdict, Step] = {}
         self.breach: Decision | None = None
 
     def add(self, step: Step) -> None:
         verdict = step.decision.verdict
         self.counts[verdict] += 1
         if verdict is not Verdict.CONTINUE:
-            self.first.setdefault(verdict, (step.index, step.decision))
+            self.first.setdefault(verdict, step)
             if self.breach is None:
                 self.breach = step.decision
 
     def result(self, skipped: int) -> dict[str, Any]:
         summary: dict[str, Any] = {
-            f"first_{verdict.label}": self.first[verdict][0] if verdict in self.first else None
+            f"first_{verdict.label}": self.first[verdict].index if verdict in self.first else None
             for verdict in (Verdict.PAUSE, Verdict.ROLLBACK)
         }
         summary["counts"] = {verdict.label: count for verdict, count in self.counts.items()}
         summary["skipped_lines"] = skipped
-        for verdict, (_, decision) in self.first.items():
+        for verdict, first in self.first.items():
+            decision = first.decision
+            summary[f"first_{verdict.label}_where"] = first.where
             summary[f"first_{verdict.label}_at"] = decision.collected_at
             summary[f"first_{verdict.label}_rules"] = sorted(
                 r.id for r in decision.results if r.contribution is verdict
             )
         if self.breach is not None and Verdict.ROLLBACK in self.first:
-            rollback = self.first[Verdict.ROLLBACK][1]
+            rollback = self.first[Verdict.ROLLBACK].decision
             elapsed = instant(rollback.collected_at) - instant(self.breach.collected_at)
             summary["breach_to_rollback_seconds"] = int(elapsed.total_seconds())
         return summary
@@ -99,7 +105,7 @@ class Replay:
         """Raises `Unordered` (before anything is decided out of order) unless `sort`."""
         rollout = Rollout(self.policy_set, self.window, messages=False)
         for index, facts in enumerate(self.reader.snapshots(sort=self.sort)):
-            step = Step(index, rollout.decide(facts))
+            step = Step(index, rollout.decide(facts), facts.source)
             self._summary.add(step)
             if self._charts is not None:
                 self._charts.add(step.index, facts, step.decision)
@@ -178,8 +184,9 @@ class ReplayedRecording:
 
     def summary(self) -> dict[str, Any]:
         summary = Summary()
-        for index, decision in enumerate(self.decisions):
-            summary.add(Step(index, decision))
+        wheres = [facts.source for facts in self.snapshots] or [""] * len(self.decisions)
+        for index, (decision, where) in enumerate(zip(self.decisions, wheres, strict=True)):
+            summary.add(Step(index, decision, where))
         return summary.result(len(self.skipped))
 
 
@@ -281,7 +288,8 @@ class _RecordingCheck:
                 self.found.append(
                     (
                         number,
-                        f"{self.source} #{step.index} ({decision.collected_at}): expected "
+                        f"{step.where or self.source} #{step.index} ({decision.collected_at}): "
+                        "expected "
                         f"{expectation.verdict.label}, got {decision.verdict.label} ({fired})",
                     )
                 )

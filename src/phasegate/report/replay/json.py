@@ -32,6 +32,7 @@ def snapshot_object(step: Step) -> dict[str, Any]:
         "fired": ids(decision, RuleStatus.FIRED),
         "errored": ids(decision, RuleStatus.ERROR),
         "pending": ids(decision, RuleStatus.PENDING),
+        "where": step.where,
     }
 
 
@@ -67,7 +68,8 @@ def snapshot_text(step: Step, indent: int) -> str:
         f'{key}"fired": {listed(buckets[RuleStatus.FIRED])},'
         f'{key}"index": {int(step.index)!r},'
         f'{key}"pending": {listed(buckets[RuleStatus.PENDING])},'
-        f'{key}"verdict": {_string(decision.verdict.label)}'
+        f'{key}"verdict": {_string(decision.verdict.label)},'
+        f'{key}"where": {_string(step.where)}'
         f"\n{' ' * indent}}}"
     )
 

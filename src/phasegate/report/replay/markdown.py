@@ -39,7 +39,7 @@ class _MarkdownRecording(SpooledRecording):
         return (
             f"{self.report.separator()}## `{_cell(self.replay.source)}`\n\n"
             f"{summary_line(self.replay.summary())}\n\n"
-            "| # | collected at | verdict | changes |\n|---|---|---|---|\n"
+            "| # | where | collected at | verdict | changes |\n|---|---|---|---|---|\n"
         )
 
     def line(self, step: Step) -> str:
@@ -48,6 +48,7 @@ class _MarkdownRecording(SpooledRecording):
             return ""
         decision = step.decision
         return (
-            f"| {step.index} | {decision.collected_at} | {decision.verdict.label} "
+            f"| {step.index} | `{_cell(step.where)}` | {decision.collected_at} "
+            f"| {decision.verdict.label} "
             f"| {_cell('; '.join(noted))} |\n"
         )

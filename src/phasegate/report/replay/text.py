@@ -27,9 +27,8 @@ class _TextRecording(SpooledRecording):
     def line(self, step: Step) -> str:
         noted = changes(self.previous, step.decision)
         return (
-            f"#{step.index:<5} {step.decision.collected_at}  {step.decision.verdict.label:<8}"
-            + (f"  {'; '.join(noted)}" if noted else "")
-            + "\n"
+            f"#{step.index:<5} {single_line(step.where)}  {step.decision.collected_at}  "
+            f"{step.decision.verdict.label:<8}" + (f"  {'; '.join(noted)}" if noted else "") + "\n"
         )
 
     def tail(self) -> str:
@@ -46,7 +45,9 @@ def summary_line(summary: dict[str, Any]) -> str:
         index = summary[f"first_{verdict}"]
         if index is not None:
             rules = ", ".join(summary[f"first_{verdict}_rules"])
-            parts.append(f"first {verdict} #{index} at {summary[f'first_{verdict}_at']} ({rules})")
+            where = single_line(summary[f"first_{verdict}_where"])
+            at = summary[f"first_{verdict}_at"]
+            parts.append(f"first {verdict} #{index} {where} at {at} ({rules})")
     if "breach_to_rollback_seconds" in summary:
         parts.append(f"rollback {summary['breach_to_rollback_seconds']}s after the first breach")
     parts.append(f"{summary['skipped_lines']} skipped")
