@@ -264,7 +264,7 @@ def test_folder_as_base_gives_the_same_result_as_the_revision(repo, tmp_path):
     assert by_folder.stdout == by_revision.stdout
     assert json.loads(by_folder.stdout)["changes"]
     text = diff_cli(repo, "--base", str(committed))
-    assert text.stdout.startswith(f"base {committed}  head policies\n")
+    assert text.stdout.splitlines()[1] == f"base {committed}  head policies"
 
 
 def test_policies_at_an_older_revision(repo):
@@ -499,7 +499,11 @@ def test_text_output(repo):
     result = diff_cli(repo, "--base", "HEAD")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0] == "base HEAD:policies  head policies"
+    # What was compared comes first; the default corpus says it is the default.
+    documents = len(list((repo / "fixtures").rglob("*.yaml")))
+    assert re.fullmatch(r"corpus \(default\): fixtures \((\d+) documents\)", lines[0])
+    assert int(lines[0].split("(")[2].split()[0]) >= documents
+    assert lines[1] == "base HEAD:policies  head policies"
     index = lines.index(f"{REGRESSION_DOC}: rollback -> pause (less strict)")
     assert lines[index + 1 : index + 4] == [
         "  stopped firing: health.error-rate-regression",
@@ -519,7 +523,8 @@ def test_markdown_output_is_a_pr_comment_with_untrusted_text_escaped(repo, tmp_p
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == "### phasegate diff"
-    assert "1 of 1 documents change: 1 less strict" in lines[2]
+    assert lines[2] == f"`corpus: {corpus} (1 documents)`"
+    assert "1 of 1 documents change: 1 less strict" in lines[4]
     header = lines.index(
         "| document | base | head | change | started firing | stopped firing | facts |"
     )

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from phasegate.errors import InputError, Location
@@ -45,6 +45,10 @@ class Corpus:
     skipped: tuple[tuple[str, str], ...]
     #: The paths the corpus was read from, as given, so "no documents" can say where it looked.
     looked_at: tuple[str, ...] = ()
+    #: Each path read and how many documents (facts files and recorded snapshots) it gave,
+    #: so a report can say what it compared; `default` when the user named no path.
+    sources: tuple[tuple[str, int], ...] = ()
+    default: bool = False
 
 
 def default_corpus(cwd: Path | None = None) -> list[Path]:
@@ -61,7 +65,7 @@ def read_default_corpus() -> Corpus:
     """
     corpus = read_corpus(default_corpus())
     looked_at = tuple((Path.cwd() / path).as_posix() for path in DEFAULT_CORPUS)
-    return Corpus(corpus.files, corpus.skipped, looked_at)
+    return replace(corpus, looked_at=looked_at, default=True)
 
 
 def read_corpus(paths: Sequence[Path]) -> Corpus:
@@ -73,19 +77,27 @@ def read_corpus(paths: Sequence[Path]) -> Corpus:
     (scripts, READMEs) inside folders are not looked at.
     """
     found: dict[Path, Path] = {}
+    #: Which given path each file was first found under.
+    origin: dict[Path, str] = {}
     skipped: list[tuple[str, str]] = []
     for given in paths:
         if not given.exists() and not given.is_symlink():
             raise InputError("corpus path not found", Location(given.as_posix()))
         for path in _walk(given, skipped):
-            found.setdefault(resolved(path), path)
+            key = resolved(path)
+            found.setdefault(key, path)
+            origin.setdefault(key, given.as_posix())
     files: list[CorpusFile] = []
-    for path in sorted(found.values(), key=lambda item: item.as_posix()):
+    counts = dict.fromkeys((path.as_posix() for path in paths), 0)
+    for key, path in sorted(found.items(), key=lambda item: item[1].as_posix()):
         entry = _read(path, skipped)
         if entry is not None:
             files.append(entry)
+            counts[origin[key]] += 1 if entry.facts else len(entry.recording.snapshots)
     looked_at = tuple(path.as_posix() for path in paths)
-    return Corpus(tuple(files), tuple(sorted(skipped, key=where_key)), looked_at)
+    return Corpus(
+        tuple(files), tuple(sorted(skipped, key=where_key)), looked_at, tuple(counts.items())
+    )
 
 
 def _walk(path: Path, skipped: list[tuple[str, str]]) -> list[Path]:

@@ -94,6 +94,10 @@ class PolicyDiff:
     rules: RuleChanges
     #: (where, why) of corpus entries that were not compared.
     skipped: tuple[tuple[str, str], ...] = ()
+    #: What was compared: each corpus path and its document count, and whether it was the
+    #: default corpus (which includes the local decision log when there is one).
+    corpus: tuple[tuple[str, int], ...] = ()
+    default_corpus: bool = False
 
     @property
     def relaxed(self) -> tuple[DocumentChange, ...]:
@@ -137,6 +141,8 @@ def diff(
         changes=tuple(change for _, change in changes),
         rules=compare_rules(base, head),
         skipped=tuple(skipped),
+        corpus=corpus.sources,
+        default_corpus=corpus.default,
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from phasegate.report.diff.text import summary_line, value_text
+from phasegate.report.diff.text import corpus_line, summary_line, value_text
 from phasegate.report.text import single_line
 from phasegate.review.diff import DocumentChange, PolicyDiff
 
@@ -52,6 +52,8 @@ def _row(change: DocumentChange) -> str:
 def render(policy_diff: PolicyDiff) -> str:
     lines = [
         "### phasegate diff",
+        "",
+        code(corpus_line(policy_diff)),
         "",
         f"**{summary_line(policy_diff)}** (base {code(policy_diff.base_source)}, "
         f"head {code(policy_diff.head_source)})",

@@ -31,6 +31,14 @@ def summary_line(policy_diff: PolicyDiff) -> str:
     return text
 
 
+def corpus_line(policy_diff: PolicyDiff) -> str:
+    """ "corpus (default): fixtures (27 documents), .phasegate/decisions.jsonl (3 documents)":
+    what was compared, first, so a reader knows what the counts below are out of."""
+    label = "corpus (default)" if policy_diff.default_corpus else "corpus"
+    parts = [f"{single_line(path)} ({count} documents)" for path, count in policy_diff.corpus]
+    return f"{label}: {', '.join(parts) or 'nothing'}"
+
+
 def rules_line(policy_diff: PolicyDiff) -> str:
     rules = policy_diff.rules
     parts = [
@@ -54,7 +62,8 @@ def _verdicts(change: DocumentChange) -> str:
 
 def render(policy_diff: PolicyDiff) -> str:
     lines = [
-        f"base {single_line(policy_diff.base_source)}  head {single_line(policy_diff.head_source)}"
+        corpus_line(policy_diff),
+        f"base {single_line(policy_diff.base_source)}  head {single_line(policy_diff.head_source)}",
     ]
     for change in policy_diff.changes:
         lines.append(f"{single_line(change.document)}: {_verdicts(change)}")
