@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from phasegate.collect.collector import CollectOptions
     from phasegate.collect.config import Config
     from phasegate.policy import PolicySet
+    from phasegate.runner import Application
     from phasegate.state import StateDir
 
 
@@ -216,3 +217,12 @@ def deliver(text: str, output: Path | None) -> None:
         from phasegate.durable import write_atomic
 
         write_atomic(output, text)
+
+
+def report_application(application: Application) -> None:
+    """What applying a decision did, on stderr: each step done or FAILED, then what is left
+    by hand. One wording for `run` and `retry-rollback`, which CI logs are searched for."""
+    for name, ok, detail in application.steps:
+        click.echo(f"phasegate: {'done' if ok else 'FAILED'}: {name}: {detail}", err=True)
+    for step in application.manual:
+        click.echo(f"phasegate: by hand: {step}", err=True)

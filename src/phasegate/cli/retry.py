@@ -7,7 +7,13 @@ from pathlib import Path
 
 import click
 
-from phasegate.cli.options import CONFIG_OPTION, STATE_DIR_OPTION, load_config, long_running
+from phasegate.cli.options import (
+    CONFIG_OPTION,
+    STATE_DIR_OPTION,
+    load_config,
+    long_running,
+    report_application,
+)
 
 
 @click.command("retry-rollback")
@@ -36,8 +42,5 @@ def command(
         raise click.BadParameter(str(exc), param_hint="--only-runners") from None
     outcome = runners.retry(config, StateDir(config.state_dir), decision_id, only)
     assert outcome.application is not None
-    for name, ok, detail in outcome.application.steps:
-        click.echo(f"phasegate: {'done' if ok else 'FAILED'}: {name}: {detail}", err=True)
-    for step in outcome.application.manual:
-        click.echo(f"phasegate: by hand: {step}", err=True)
+    report_application(outcome.application)
     sys.exit(outcome.exit_code(allow_pause=False))

@@ -17,6 +17,7 @@ from phasegate.cli.options import (
     load_policies,
     long_running,
     renderer,
+    report_application,
     use_color,
 )
 
@@ -51,10 +52,7 @@ def command(
     for line in outcome.planned:
         click.echo(f"phasegate: {line}", err=True)
     if outcome.application is not None:
-        for name, ok, detail in outcome.application.steps:
-            click.echo(f"phasegate: {'done' if ok else 'FAILED'}: {name}: {detail}", err=True)
-        for step in outcome.application.manual:
-            click.echo(f"phasegate: by hand: {step}", err=True)
+        report_application(outcome.application)
     if outcome.note is not None:
         click.echo(f"phasegate: remediation note: {outcome.note}", err=True)
     sys.exit(outcome.exit_code(allow_pause=allow_pause))
