@@ -61,3 +61,38 @@ def test_a_stopped_phasegate_kills_every_running_group_then_exits_128_plus_signa
     assert phasegate.returncode == 128 + signum
     assert f"stopped by {signal.Signals(signum).name}" in err
     assert gone(leader) and gone(background)
+
+
+def test_a_stop_signal_between_starting_a_command_and_registering_it_still_kills_it(
+    monkeypatch, tmp_path
+):
+    # The handler runs in the thread that is inside Popen, where the lock cannot hold it
+    # off: a signal landing after the exec, before the group was registered, used to find
+    # no group, and the command's background children outlived phasegate.
+    from phasegate.collect import process
+
+    pidfile = tmp_path / "pids"
+    real_popen = subprocess.Popen
+
+    def popen_then_signal(*args, **kwargs):
+        started = real_popen(*args, **kwargs)
+        wait_for_file(pidfile)
+        signal.raise_signal(signal.SIGTERM)  # handled here, before the group is registered
+        return started
+
+    saved = {signum: signal.getsignal(signum) for signum in process.STOP_SIGNALS}
+    monkeypatch.setattr(process.subprocess, "Popen", popen_then_signal)
+    try:
+        process.install_stop_handlers()
+        with pytest.raises(SystemExit) as stopped:
+            run_command(
+                ["sh", "-c", 'sleep 300 & echo $$ $! > "$0"; wait', str(pidfile)],
+                timeout=300,
+                max_output_bytes=100,
+            )
+    finally:
+        for signum, handler in saved.items():
+            signal.signal(signum, handler)
+    assert stopped.value.code == 128 + signal.SIGTERM
+    leader, background = map(int, pidfile.read_text().split())
+    assert gone(leader) and gone(background)

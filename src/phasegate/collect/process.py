@@ -123,6 +123,11 @@ def _die_with(parent: int) -> Callable[[], None] | None:
 #: Process groups of the commands running now, for the stop handler to kill.
 _running: set[int] = set()
 _running_lock = threading.RLock()  # re-entered by a stop handler during Popen
+#: A stop signal that arrived while the main thread was between starting a command and
+#: registering its group: the handler runs in that thread, between the two, where the lock
+#: cannot hold it off; it is acted on once the group is registered, or the group escapes.
+_starting = False
+_deferred: list[int] = []
 
 
 def kill_running(grace: float = STOP_GRACE) -> int:
@@ -162,6 +167,9 @@ def install_stop_handlers() -> None:
     """
 
     def stop(signum: int, frame: FrameType | None) -> None:
+        if _starting:
+            _deferred.append(signum)  # run_command calls back once the group is registered
+            return
         for other in STOP_SIGNALS:
             signal.signal(other, signal.SIG_IGN)  # a second signal must not cut this short
         killed = kill_running()
@@ -186,8 +194,11 @@ def run_command(
     argv = tuple(argv)
     if any("\0" in part for part in argv):
         return _not_run(argv, EXIT_NOT_EXECUTABLE, "refused: an argument holds a NUL", started)
+    global _starting
+    main = threading.current_thread() is threading.main_thread()
     try:
         with _running_lock:  # registered before a stop handler could miss it
+            _starting = main  # a handler in this thread waits for the registration
             process = subprocess.Popen(
                 argv,
                 stdin=subprocess.DEVNULL,
@@ -205,6 +216,11 @@ def run_command(
         return _not_run(argv, EXIT_NOT_EXECUTABLE, f"not executable: {argv[0]}", started)
     except OSError as exc:
         return _not_run(argv, EXIT_NOT_EXECUTABLE, f"cannot run {argv[0]}: {exc}", started)
+    finally:
+        if main:
+            _starting = False
+            if _deferred:
+                signal.raise_signal(_deferred.pop())  # the stop, now that nothing escapes it
     assert process.stdout is not None and process.stderr is not None
     out = _CappedReader(process.stdout, max_output_bytes)
     err = _CappedReader(process.stderr, max_output_bytes)
