@@ -146,42 +146,49 @@ class Rollout:
 class RuleMemo:
     """Rule results shared between snapshots, for replay (no messages).
 
-    A rule that reads no `now` and no `history`, and reads `facts` only through named
-    top-level fields, gives the same result for the same phase and the same values of those
-    fields. `FactsStream` numbers each distinct field value, so the key is a few integers,
-    and a recording whose checklist facts never change evaluates those rules once.
-    Skipped results are built once per rule: results are immutable, so sharing is safe.
+    A rule that reads no `now` and no `history`, and reads `facts` only through literal
+    paths (`facts.metrics.error_rate`, `facts.checks`), gives the same result for the same
+    phase and the same values at those paths: the engine sees nothing else of the facts,
+    and a missing fact's message is worked out from the same paths. So the key is the
+    phase and, per path, its value (`repr`, which tells `1`, `1.0`, `true` and `-0.0`
+    apart) or the depth at which it is absent; a whole top-level field is keyed by the
+    number `FactsStream` gives each distinct value. Reading a recording's metrics one by
+    one means a rule on `agents_failed` is evaluated again only when that metric changes,
+    not whenever any metric drifts. Skipped results are built once per rule: results are
+    immutable, so sharing is safe.
     """
 
     MAX_ENTRIES = 50_000
 
     def __init__(self, policy_set: PolicySet) -> None:
-        #: Per policy, per rule: (rule, fields read or None, its skipped result).
+        #: Per policy, per rule: (rule, paths read or None, its skipped result).
         self.plans = {
             id(policy): [
                 (
                     rule,
-                    memo_fields(rule.when),
+                    memo_paths(rule.when),
                     RuleResult(status=RuleStatus.SKIPPED, **_common(rule)),
                 )
                 for rule in policy.rules
             ]
             for policy in policy_set.policies
         }
-        self.results: dict[tuple[Any, ...], RuleResult] = {}
+        #: A result and what it contributes, computed once.
+        self.results: dict[tuple[Any, ...], tuple[RuleResult, Verdict]] = {}
 
-    def remember(self, key: tuple[Any, ...], result: RuleResult) -> None:
+    def remember(self, key: tuple[Any, ...], entry: tuple[RuleResult, Verdict]) -> None:
         if len(self.results) >= self.MAX_ENTRIES:
             self.results.clear()
-        self.results[key] = result
+        self.results[key] = entry
 
 
-def memo_fields(expression: cel.Expression) -> tuple[str, ...] | None:
-    """The top-level facts fields `expression` depends on, or None when that is not known.
+def memo_paths(expression: cel.Expression) -> tuple[tuple[str, ...], ...] | None:
+    """The facts paths (without `facts`) `expression` depends on, or None when not known.
 
     Conservative: any `now` or `history` token, and any `facts` token that the scan did not
     record as a read of a named field (`facts[k]`, `.facts`, a shadowing loop variable),
-    make the answer None.
+    make the answer None. A path stops before a method call or a computed index, so what
+    the expression reaches from it lies inside the value at the path.
     """
     from phasegate.cel import lexer
 
@@ -191,7 +198,26 @@ def memo_fields(expression: cel.Expression) -> tuple[str, ...] | None:
     reads = [read for read in expression.reads if read.path[0] == "facts"]
     if len(reads) != names.count("facts") or any(len(read.path) < 2 for read in reads):
         return None
-    return tuple(sorted({read.path[1] for read in reads}))
+    return tuple(sorted({read.path[1:] for read in reads}))
+
+
+_UNKNOWN = object()
+
+
+def _path_key(data: Mapping[str, Any], parts: Mapping[str, int], path: tuple[str, ...]) -> Any:
+    """What the engine can see at `path`: a field's number, a value's `repr`, the depth
+    where it is absent (an int tuple, never equal to a str), or `_UNKNOWN` when a value on
+    the way is not a map (then the rule is simply evaluated)."""
+    if len(path) == 1:
+        return parts.get(path[0], -1)
+    value: Any = data
+    for depth, part in enumerate(path):
+        if type(value) is not dict:
+            return _UNKNOWN
+        if part not in value:
+            return (depth,)
+        value = value[part]
+    return repr(value)
 
 
 def rollout_key(facts: Facts) -> tuple[Any, int]:
@@ -261,32 +287,17 @@ def _decide(
     data = facts.data
     snapshot = Snapshot(facts, history)
     results: list[RuleResult] = []
-    phase = facts.phase
-    parts = facts.parts
-    for policy in policy_set.policies:
-        bindings = snapshot.bindings(policy)
-        if memo is None:
+    if memo is None or facts.parts is None:
+        for policy in policy_set.policies:
+            bindings = snapshot.bindings(policy)
             for rule in policy.rules:
                 result = _evaluate_rule(rule, snapshot, bindings, messages)
                 results.append(_with_streak(result, rule, streaks))
-            continue
-        get = memo.results.get
-        for rule, fields, skipped in memo.plans[id(policy)]:
-            if phase not in rule.phases:
-                result = skipped
-            else:
-                key = None
-                if fields is not None and parts is not None:
-                    key = (id(rule), phase, *[parts.get(name, -1) for name in fields])
-                result = get(key) if key is not None else None
-                if result is None:
-                    result = _evaluate_rule(rule, snapshot, bindings, messages)
-                    if key is not None:
-                        memo.remember(key, result)
-            # Streaks are read only by rules with `for:`; the others need no bookkeeping.
-            results.append(_with_streak(result, rule, streaks) if rule.hold > 1 else result)
+        verdict = combine(result.contribution for result in results)
+    else:
+        verdict = _decide_memo(snapshot, policy_set, streaks, memo, results)
     return Decision(
-        verdict=combine(result.contribution for result in results),
+        verdict=verdict,
         phase=facts.phase,
         change=dict(data["change"]),
         collected_at=data["collected_at"],
@@ -296,6 +307,51 @@ def _decide(
         facts_digest=facts.digest,
         policy_digest=policy_set.digest,
     )
+
+
+def _decide_memo(
+    snapshot: Snapshot,
+    policy_set: PolicySet,
+    streaks: dict[str, int],
+    memo: RuleMemo,
+    results: list[RuleResult],
+) -> Verdict:
+    """`_decide`'s loop for replay: shared results, bindings made only for a policy that has
+    a rule to evaluate, and the verdict gathered as the results are (what `combine` gives)."""
+    facts = snapshot.facts
+    data, parts, phase = facts.data, facts.parts, facts.phase
+    assert parts is not None
+    get = memo.results.get
+    verdict = Verdict.CONTINUE
+    append = results.append
+    for policy in policy_set.policies:
+        bindings = None
+        for rule, paths, skipped in memo.plans[id(policy)]:
+            key: tuple[Any, ...] | None = None
+            entry: tuple[RuleResult, Verdict] | None = None
+            if phase not in rule.phases:
+                entry = (skipped, Verdict.CONTINUE)
+            elif paths is not None:
+                key = (id(rule), phase, *[_path_key(data, parts, path) for path in paths])
+                if _UNKNOWN in key:
+                    key = None
+                else:
+                    entry = get(key)
+            if entry is None:
+                if bindings is None:
+                    bindings = snapshot.bindings(policy)
+                result = _evaluate_rule(rule, snapshot, bindings, False)
+                entry = (result, result.contribution)
+                if key is not None:
+                    memo.remember(key, entry)
+            result, contribution = entry
+            if rule.hold > 1:  # streaks are read only by rules with `for:`
+                result = _with_streak(result, rule, streaks)
+                contribution = result.contribution
+            append(result)
+            if contribution > verdict:
+                verdict = contribution
+    return verdict
 
 
 def _with_streak(result: RuleResult, rule: Rule, streaks: dict[str, int]) -> RuleResult:
