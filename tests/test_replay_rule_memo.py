@@ -63,3 +63,29 @@ def test_a_rule_reading_now_history_or_a_computed_field_is_never_shared():
     )
     # A computed index stops the path: the whole `checks` value is the key.
     assert ("checks",) in memo_paths(rules["checklist.checks-on-release-commit"].when)
+
+
+def test_a_flat_numbers_field_still_meets_every_document_limit():
+    """New metrics skip the generic limit walks only when they plainly meet them."""
+    import pytest
+
+    from phasegate.errors import InputError
+    from phasegate.facts import FactsStream, facts_from_data
+
+    for metrics in (
+        {"error_rate": 2**63},
+        {"error_rate": -(2**63) - 1},
+        {"error_rate\x00": 0.1},
+        {"error_rate\ud800": 0.1},
+        {"x" * 70_000: 0.1},
+        {"error_rate": True},
+    ):
+        doc = copy.deepcopy(HEALTHY_PHASE1)
+        doc["metrics"] = {**doc["metrics"], **metrics}
+        with pytest.raises(InputError):
+            facts_from_data(copy.deepcopy(doc), "plain")
+        with pytest.raises(InputError):
+            FactsStream().facts(doc, "stream")
+    doc = copy.deepcopy(HEALTHY_PHASE1)
+    doc["metrics"]["throughput"] = 2**63 - 1
+    assert FactsStream().facts(copy.deepcopy(doc), "s") == facts_from_data(doc, "s")
