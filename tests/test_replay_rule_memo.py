@@ -89,3 +89,37 @@ def test_a_flat_numbers_field_still_meets_every_document_limit():
     doc = copy.deepcopy(HEALTHY_PHASE1)
     doc["metrics"]["throughput"] = 2**63 - 1
     assert FactsStream().facts(copy.deepcopy(doc), "s") == facts_from_data(doc, "s")
+
+
+def _policy(folder: Path, name: str, params: str, when: str) -> None:
+    (folder / f"{name}.yaml").write_text(
+        "apiVersion: phasegate/v1\nkind: Policy\n"
+        f"name: {name}\n{params}rules:\n"
+        f"  - id: {name}.rule\n    when: {when}\n    verdict: pause\n"
+    )
+
+
+def test_policies_share_a_params_map_only_when_no_rule_can_tell(tmp_path: Path):
+    from phasegate.evaluate import shared_params
+
+    folder = tmp_path / "policies"
+    folder.mkdir()
+    rate = "facts.metrics.error_rate"
+    _policy(folder, "a", "params:\n  limit: 0.01\n", f"{rate} > params.limit")
+    _policy(folder, "b", "params:\n  limit: 0.02\n", f"{rate} > params.limit")  # disagrees
+    _policy(folder, "c", "params:\n  limit: 0.01\n  x: 1\n", f"{rate} > params.limit")
+    _policy(folder, "d", "params:\n  y: 1\n", "size(params) > 1")  # reads params whole
+    policy_set = load_policy_set(folder)
+    groups = shared_params(policy_set)
+    found = {policy.name: groups[id(policy)] for policy in policy_set.policies}
+    assert found["a"] is found["c"] == {"limit": 0.01, "x": 1.0}
+    for name in ("b", "d"):
+        assert found[name] is next(p for p in policy_set.policies if p.name == name).params_plain
+    rng = random.Random(5)
+    path = tmp_path / "r.jsonl"
+    path.write_text("".join(json.dumps(_document(rng, i)) + "\n" for i in range(120)))
+    shared = Rollout(policy_set, messages=False)
+    plain = Rollout(policy_set, messages=False)
+    plain.memo = None
+    for facts in RecordingReader(path).snapshots(strict=False):
+        assert shared.decide(facts) == plain.decide(facts)

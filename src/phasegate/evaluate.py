@@ -7,6 +7,7 @@ result (`error`) that contributes its `on_error` verdict, never an exception and
 
 from __future__ import annotations
 
+import marshal
 from collections import OrderedDict, deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -173,6 +174,8 @@ class RuleMemo:
             ]
             for policy in policy_set.policies
         }
+        #: Per policy, the params map its rules are evaluated with (see `shared_params`).
+        self.params = shared_params(policy_set)
         #: A result and what it contributes, computed once.
         self.results: dict[tuple[Any, ...], tuple[RuleResult, Verdict]] = {}
 
@@ -180,6 +183,49 @@ class RuleMemo:
         if len(self.results) >= self.MAX_ENTRIES:
             self.results.clear()
         self.results[key] = entry
+
+
+def shared_params(policy_set: PolicySet) -> dict[int, Any]:
+    """Per policy, one params map for every policy that can share it, else its own.
+
+    The engine converts the facts into its own values once per activation, which costs
+    more than evaluating a rule, and a snapshot needs one activation per distinct params
+    map. A rule that reads params only as `params.<key>` with `<key>` among its policy's
+    params sees nothing but those values, so policies whose rules all do, and whose params
+    agree on every key they share (same type and bits), can be evaluated over the union
+    of their params: one activation per snapshot instead of one per policy.
+    """
+    merged: dict[str, Any] = {}
+    written: dict[str, bytes] = {}
+    members, found = [], {}
+    for policy in policy_set.policies:
+        own = policy.params_plain
+        try:
+            texts = {key: marshal.dumps(value, 2) for key, value in own.items()}
+        except (AttributeError, ValueError):
+            texts = None
+        if (
+            texts is None
+            or not all(_reads_own_params(rule.when, own) for rule in policy.rules)
+            or any(written.get(key, text) != text for key, text in texts.items())
+        ):
+            found[id(policy)] = own
+            continue
+        merged.update(own)
+        written.update(texts)
+        members.append(policy)
+    found.update((id(policy), merged) for policy in members)
+    return found
+
+
+def _reads_own_params(expression: cel.Expression, own: Mapping[str, Any]) -> bool:
+    from phasegate.cel import lexer
+
+    names = [token.text for token in lexer.tokens(expression.text) if token.kind == "ident"]
+    reads = [read for read in expression.reads if read.path[0] == "params"]
+    return len(reads) == names.count("params") and all(
+        len(read.path) >= 2 and read.path[1] in own for read in reads
+    )
 
 
 def memo_paths(expression: cel.Expression) -> tuple[tuple[str, ...], ...] | None:
@@ -264,11 +310,11 @@ class Snapshot:
         self.history = history
         self.now = _timestamp(facts.data["collected_at"], facts.source)
 
-    def bindings(self, policy: Policy) -> cel.Bindings:
+    def bindings(self, policy: Policy, params: Any = None) -> cel.Bindings:
         return cel.Bindings(
             {
                 "facts": self.facts.data,
-                "params": policy.params_plain,
+                "params": policy.params_plain if params is None else params,
                 "phase": self.facts.phase,
                 "now": self.now,
                 "history": self.history,
@@ -322,6 +368,8 @@ def _decide_memo(
     data, parts, phase = facts.data, facts.parts, facts.phase
     assert parts is not None
     get = memo.results.get
+    keys: dict[tuple[str, ...], Any] = {}
+    shared: dict[int, cel.Bindings] = {}
     verdict = Verdict.CONTINUE
     append = results.append
     for policy in policy_set.policies:
@@ -332,14 +380,23 @@ def _decide_memo(
             if phase not in rule.phases:
                 entry = (skipped, Verdict.CONTINUE)
             elif paths is not None:
-                key = (id(rule), phase, *[_path_key(data, parts, path) for path in paths])
-                if _UNKNOWN in key:
+                found = []
+                for path in paths:  # rules share paths (metrics.error_rate): each is seen once
+                    seen = keys.get(path)
+                    if seen is None:
+                        seen = keys[path] = _path_key(data, parts, path)
+                    found.append(seen)
+                key = (id(rule), phase, *found)
+                if _UNKNOWN in found:
                     key = None
                 else:
                     entry = get(key)
             if entry is None:
                 if bindings is None:
-                    bindings = snapshot.bindings(policy)
+                    params = memo.params[id(policy)]
+                    bindings = shared.get(id(params))
+                    if bindings is None:
+                        bindings = shared[id(params)] = snapshot.bindings(policy, params)
                 result = _evaluate_rule(rule, snapshot, bindings, False)
                 entry = (result, result.contribution)
                 if key is not None:
