@@ -91,11 +91,11 @@ def test_a_flat_numbers_field_still_meets_every_document_limit():
     assert FactsStream().facts(copy.deepcopy(doc), "s") == facts_from_data(doc, "s")
 
 
-def _policy(folder: Path, name: str, params: str, when: str) -> None:
+def _policy(folder: Path, name: str, params: str, when: str, extra: str = "") -> None:
     (folder / f"{name}.yaml").write_text(
         "apiVersion: phasegate/v1\nkind: Policy\n"
         f"name: {name}\n{params}rules:\n"
-        f"  - id: {name}.rule\n    when: {when}\n    verdict: pause\n"
+        f"  - id: {name}.rule\n    when: {when}\n    verdict: pause\n{extra}"
     )
 
 
@@ -109,6 +109,8 @@ def test_policies_share_a_params_map_only_when_no_rule_can_tell(tmp_path: Path):
     _policy(folder, "b", "params:\n  limit: 0.02\n", f"{rate} > params.limit")  # disagrees
     _policy(folder, "c", "params:\n  limit: 0.01\n  x: 1\n", f"{rate} > params.limit")
     _policy(folder, "d", "params:\n  y: 1\n", "size(params) > 1")  # reads params whole
+    # Streaks go through the shared results too (and a phase where the rule is skipped).
+    _policy(folder, "f", "", "facts.metrics.agents_failed >= 3.0", "    for: 2\n    phases: [2]\n")
     policy_set = load_policy_set(folder)
     groups = shared_params(policy_set)
     found = {policy.name: groups[id(policy)] for policy in policy_set.policies}

@@ -162,27 +162,53 @@ class RuleMemo:
     MAX_ENTRIES = 50_000
 
     def __init__(self, policy_set: PolicySet) -> None:
-        #: Per policy, per rule: (rule, paths read or None, its skipped result).
+        #: Per policy, per rule: (rule, fields read, paths read (both None when not
+        #: known), its skipped result and contribution).
         self.plans = {
-            id(policy): [
-                (
-                    rule,
-                    memo_paths(rule.when),
-                    RuleResult(status=RuleStatus.SKIPPED, **_common(rule)),
-                )
-                for rule in policy.rules
-            ]
-            for policy in policy_set.policies
+            id(policy): [_plan(rule) for rule in policy.rules] for policy in policy_set.policies
         }
+        self.policies = policy_set.policies
+        #: Per phase: every result a snapshot of that phase starts with (skipped ones filled
+        #: in, None for the others) and (place, rule, policy, fields, paths) of the others.
+        self.phases: dict[int, tuple[list[Any], list[tuple[Any, ...]]]] = {}
+        #: (place, rule) of the rules with `for:`, the only ones whose streaks are read.
+        self.holds = [(place, rule) for place, rule in enumerate(policy_set.rules) if rule.hold > 1]
+        #: Per rule, the top-level facts fields it can see, or None when it may see all.
+        self.fields: dict[int, frozenset[str] | None] = {}
+        for rule in policy_set.rules:
+            paths = fact_paths(rule.when)
+            self.fields[id(rule)] = None if paths is None else frozenset(p[0] for p in paths)
         #: Per policy, the params map its rules are evaluated with (see `shared_params`).
         self.params = shared_params(policy_set)
         #: A result and what it contributes, computed once.
         self.results: dict[tuple[Any, ...], tuple[RuleResult, Verdict]] = {}
 
+    def phase(self, phase: int) -> tuple[list[Any], list[tuple[Any, ...]]]:
+        found = self.phases.get(phase)
+        if found is None:
+            start: list[Any] = []
+            applicable = []
+            for policy in self.policies:
+                for rule, fields, paths, skipped in self.plans[id(policy)]:
+                    if phase in rule.phases:
+                        applicable.append((len(start), rule, policy, fields, paths))
+                        start.append(None)
+                    else:
+                        start.append(skipped)
+            found = self.phases[phase] = (start, applicable)
+        return found
+
     def remember(self, key: tuple[Any, ...], entry: tuple[RuleResult, Verdict]) -> None:
         if len(self.results) >= self.MAX_ENTRIES:
             self.results.clear()
         self.results[key] = entry
+
+
+def _plan(rule: Rule) -> tuple[Any, ...]:
+    paths = memo_paths(rule.when)
+    fields = None if paths is None else tuple(sorted({path[0] for path in paths}))
+    skipped = RuleResult(status=RuleStatus.SKIPPED, **_common(rule))
+    return rule, fields, paths, (skipped, Verdict.CONTINUE)
 
 
 def shared_params(policy_set: PolicySet) -> dict[int, Any]:
@@ -229,18 +255,27 @@ def _reads_own_params(expression: cel.Expression, own: Mapping[str, Any]) -> boo
 
 
 def memo_paths(expression: cel.Expression) -> tuple[tuple[str, ...], ...] | None:
-    """The facts paths (without `facts`) `expression` depends on, or None when not known.
-
-    Conservative: any `now` or `history` token, and any `facts` token that the scan did not
-    record as a read of a named field (`facts[k]`, `.facts`, a shadowing loop variable),
-    make the answer None. A path stops before a method call or a computed index, so what
-    the expression reaches from it lies inside the value at the path.
-    """
+    """The facts paths (without `facts`) `expression` depends on, or None when not known
+    or when it also depends on `now` or `history`."""
     from phasegate.cel import lexer
 
     names = [token.text for token in lexer.tokens(expression.text) if token.kind == "ident"]
     if "now" in names or "history" in names:
         return None
+    return fact_paths(expression)
+
+
+def fact_paths(expression: cel.Expression) -> tuple[tuple[str, ...], ...] | None:
+    """The facts paths (without `facts`) `expression` reads, or None when it may read more.
+
+    Conservative: any `facts` token that the scan did not record as a read of a named field
+    (`facts[k]`, `.facts`, a shadowing loop variable) makes the answer None. A path stops
+    before a method call or a computed index, so what the expression reaches from it lies
+    inside the value at the path.
+    """
+    from phasegate.cel import lexer
+
+    names = [token.text for token in lexer.tokens(expression.text) if token.kind == "ident"]
     reads = [read for read in expression.reads if read.path[0] == "facts"]
     if len(reads) != names.count("facts") or any(len(read.path) < 2 for read in reads):
         return None
@@ -310,10 +345,12 @@ class Snapshot:
         self.history = history
         self.now = _timestamp(facts.data["collected_at"], facts.source)
 
-    def bindings(self, policy: Policy, params: Any = None) -> cel.Bindings:
+    def bindings(
+        self, policy: Policy, params: Any = None, facts: Mapping[str, Any] | None = None
+    ) -> cel.Bindings:
         return cel.Bindings(
             {
-                "facts": self.facts.data,
+                "facts": self.facts.data if facts is None else facts,
                 "params": policy.params_plain if params is None else params,
                 "phase": self.facts.phase,
                 "now": self.now,
@@ -362,53 +399,76 @@ def _decide_memo(
     memo: RuleMemo,
     results: list[RuleResult],
 ) -> Verdict:
-    """`_decide`'s loop for replay: shared results, bindings made only for a policy that has
-    a rule to evaluate, and the verdict gathered as the results are (what `combine` gives)."""
+    """`_decide`'s loop for replay: shared results first, then the rules left evaluated
+    over one set of bindings per params map, the verdict gathered as `combine` would.
+
+    The engine converts the whole facts map into its own values before a first rule runs,
+    which costs more than the rules of a snapshot whose checklist facts repeat. The rules
+    left read a few named fields (metrics, baseline), so they are given a facts map of just
+    the fields they read: a rule that reads `facts` only as `facts.<field>...` sees the
+    same values, the same absences and the same missing-fact messages in it.
+    """
     facts = snapshot.facts
     data, parts, phase = facts.data, facts.parts, facts.phase
     assert parts is not None
     get = memo.results.get
     keys: dict[tuple[str, ...], Any] = {}
-    shared: dict[int, cel.Bindings] = {}
-    verdict = Verdict.CONTINUE
-    append = results.append
-    for policy in policy_set.policies:
-        bindings = None
-        for rule, paths, skipped in memo.plans[id(policy)]:
-            key: tuple[Any, ...] | None = None
-            entry: tuple[RuleResult, Verdict] | None = None
-            if phase not in rule.phases:
-                entry = (skipped, Verdict.CONTINUE)
-            elif paths is not None:
+    start, applicable = memo.phase(phase)
+    entries = list(start)
+    pending: list[tuple[int, Rule, Policy, tuple[tuple[Any, ...] | None, ...]]] = []
+    for place, rule, policy, fields, paths in applicable:
+        coarse: tuple[Any, ...] | None = None
+        key: tuple[Any, ...] | None = None
+        entry: tuple[RuleResult, Verdict] | None = None
+        if fields is not None:
+            # Unchanged fields: one lookup (None for an absent one). A changed field
+            # (metrics): the values at the paths read.
+            coarse = (id(rule), phase, *map(parts.get, fields))
+            entry = get(coarse)
+            if entry is None:
                 found = []
-                for path in paths:  # rules share paths (metrics.error_rate): each is seen once
+                for path in paths:  # rules share paths (metrics.error_rate)
                     seen = keys.get(path)
                     if seen is None:
                         seen = keys[path] = _path_key(data, parts, path)
                     found.append(seen)
-                key = (id(rule), phase, *found)
-                if _UNKNOWN in found:
-                    key = None
-                else:
+                if _UNKNOWN not in found:
+                    key = (id(rule), phase, "paths", *found)  # never equal to a coarse key
                     entry = get(key)
-            if entry is None:
-                if bindings is None:
-                    params = memo.params[id(policy)]
-                    bindings = shared.get(id(params))
-                    if bindings is None:
-                        bindings = shared[id(params)] = snapshot.bindings(policy, params)
-                result = _evaluate_rule(rule, snapshot, bindings, False)
-                entry = (result, result.contribution)
-                if key is not None:
-                    memo.remember(key, entry)
-            result, contribution = entry
-            if rule.hold > 1:  # streaks are read only by rules with `for:`
-                result = _with_streak(result, rule, streaks)
-                contribution = result.contribution
-            append(result)
-            if contribution > verdict:
-                verdict = contribution
-    return verdict
+                    if entry is not None:
+                        memo.remember(coarse, entry)
+        if entry is None:
+            pending.append((place, rule, policy, (coarse, key)))
+        else:
+            entries[place] = entry
+    if pending:
+        visible = _visible_facts(data, [memo.fields[id(rule)] for _, rule, _, _ in pending])
+        shared: dict[int, cel.Bindings] = {}
+        for index, rule, policy, key in pending:
+            params = memo.params[id(policy)]
+            bindings = shared.get(id(params))
+            if bindings is None:
+                bindings = shared[id(params)] = snapshot.bindings(policy, params, visible)
+            result = _evaluate_rule(rule, snapshot, bindings, False)
+            entry = entries[index] = (result, result.contribution)
+            for memo_key in key:
+                if memo_key is not None:
+                    memo.remember(memo_key, entry)
+    for place, rule in memo.holds:  # streaks are read only by rules with `for:`
+        result = _with_streak(entries[place][0], rule, streaks)
+        entries[place] = (result, result.contribution)
+    results.extend([entry[0] for entry in entries])
+    return max([entry[1] for entry in entries], default=Verdict.CONTINUE)
+
+
+def _visible_facts(
+    data: Mapping[str, Any], fields: list[frozenset[str] | None]
+) -> Mapping[str, Any]:
+    """The facts map restricted to `fields` (in the document's order), or all of it."""
+    if any(wanted is None for wanted in fields):
+        return data
+    union = frozenset().union(*fields)  # type: ignore[arg-type]
+    return {key: value for key, value in data.items() if key in union}
 
 
 def _with_streak(result: RuleResult, rule: Rule, streaks: dict[str, int]) -> RuleResult:
