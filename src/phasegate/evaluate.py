@@ -155,8 +155,9 @@ class RuleMemo:
     apart) or the depth at which it is absent; a whole top-level field is keyed by the
     number `FactsStream` gives each distinct value. Reading a recording's metrics one by
     one means a rule on `agents_failed` is evaluated again only when that metric changes,
-    not whenever any metric drifts. Skipped results are built once per rule: results are
-    immutable, so sharing is safe.
+    not whenever any metric drifts. A result is also filed under the numbers of the whole
+    top-level fields the rule reads, so a rule over unchanged fields costs one lookup.
+    Skipped results are built once per rule: results are immutable, so sharing is safe.
     """
 
     MAX_ENTRIES = 50_000
