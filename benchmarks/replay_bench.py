@@ -58,6 +58,7 @@ def generate(count: int, seed: int) -> list[dict[str, Any]]:
     for index in range(count):
         phase = 1 if index < count // 2 else 2
         started = START if phase == 1 else START + timedelta(minutes=5 * (count // 2))
+        previous = START - timedelta(hours=2) if phase == 1 else START
         # Slow drift pulled back towards the baseline, with rare excursions.
         error = min(max(error + 0.05 * (0.011 - error) + rng.gauss(0, 0.0006), 0.0), 1.0)
         lock = min(max(lock + 0.05 * (0.004 - lock) + rng.gauss(0, 0.0004), 0.0), 1.0)
@@ -89,11 +90,24 @@ def generate(count: int, seed: int) -> list[dict[str, Any]]:
                 "change": {"commit": "9f2c4e1", "tag": "v0.4.3", "last_known_good": "v0.4.2"},
                 "owners": {"release": "alice", "rollback": "bob"},
                 "deployed_version": "0.4.3",
+                # What the collectors write now: the commit each check ran at, and the
+                # rollout state the decision log gives (the previous phase's window passed).
+                "rollout": {
+                    "state": "rolling_out",
+                    "previous_phase_started_at": stamp(previous),
+                    "previous_phase_continue_at": stamp(started if phase == 2 else previous),
+                },
                 "checks": {
-                    name: {"command": f"moon run :{name}", "exit_code": 0, "ok": True}
+                    name: {
+                        "command": f"moon run :{name}",
+                        "exit_code": 0,
+                        "ok": True,
+                        "commit": "9f2c4e1",
+                    }
                     for name in ("quick", "test", "ci")
                 },
                 "metrics": {
+                    "new_failures": 0,
                     "error_rate": error,
                     "lock_contention_rate": lock,
                     "agents_total": 12,

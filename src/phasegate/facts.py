@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import functools
 import itertools
+import marshal
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -19,7 +20,14 @@ from typing import Any
 from phasegate.cel import cost
 from phasegate.digest import canonical_json, content_digest, text_digest
 from phasegate.errors import InputError, Location, raise_all
-from phasegate.loading import MAX_NODES, NodePath, checked_data, load_document
+from phasegate.loading import (
+    INT64_MAX,
+    INT64_MIN,
+    MAX_NODES,
+    NodePath,
+    checked_data,
+    load_document,
+)
 from phasegate.schemas import (
     inlined,
     is_rfc3339,
@@ -202,12 +210,14 @@ class FactsStream:
     its top level is and each field is, so each distinct field value is checked and
     normalised once; any invalid document goes the ordinary way, for its messages.
 
-    Field values are told apart by `repr`, which (unlike `==`) separates `1`, `1.0` and
-    `true`, and `0.0` from `-0.0`, and costs a third of canonical JSON. A field value not
-    seen before is checked by a compiled validator (fastjsonschema) first: one that it
-    refuses goes to jsonschema for the messages; one it accepts jsonschema accepts too
-    (tests/test_fast_validator.py checks that on fixtures, the acceptance corpus and
-    mutated documents).
+    Field values are told apart by `marshal` (format 2, which has no back-references): it
+    writes each value's type and exact bits, so unlike `==` it separates `1`, `1.0` and
+    `true`, and `0.0` from `-0.0`, and equal bytes mean the same value; it costs half of
+    `repr`. Two equal values can still differ in bytes (key order), which only costs a miss.
+    A field value not seen before is checked by a compiled validator (fastjsonschema)
+    first: one that it refuses goes to jsonschema for the messages; one it accepts
+    jsonschema accepts too (tests/test_replay_fast_path.py checks that on fixtures, the
+    acceptance corpus and mutated documents).
     """
 
     MAX_MEMO = 20_000
@@ -216,9 +226,8 @@ class FactsStream:
         schema = load_schema("facts")
         self._required = frozenset(schema["required"])
         self._allowed = frozenset(schema["properties"])
-        self._fields = fast_field_validators()
         self._keys = {key: canonical_json(key) for key in schema["properties"]}
-        self._memo: dict[tuple[str, str], tuple[Any, str, int]] = {}
+        self._memo: dict[tuple[str, bytes], tuple[Any, str, int]] = {}
         self._serials = itertools.count()
 
     def facts(self, data: Any, source: str) -> Facts:
@@ -232,11 +241,16 @@ class FactsStream:
         texts: dict[str, str] = {}
         parts: dict[str, int] = {}
         memo = self._memo
+        dumps = marshal.dumps
         for key, value in data.items():
-            hit = memo.get((key, repr(value)))
+            try:
+                memo_key = (key, dumps(value, 2))
+            except ValueError:  # nested beyond marshal's depth: the plain path refuses it
+                return facts_from_data(checked_data(data, source), source)
+            hit = memo.get(memo_key)
             if hit is None:
                 try:
-                    hit = self._check(key, value, source)
+                    hit = self._check(key, value, memo_key, source)
                 except (ValueError, TypeError):
                     return facts_from_data(checked_data(data, source), source)
                 if hit is None:
@@ -246,13 +260,16 @@ class FactsStream:
         canonical = "{" + ",".join(f"{keys[key]}:{texts[key]}" for key in sorted(texts)) + "}"
         return Facts(data=normalised, source=source, digest=text_digest(canonical), parts=parts)
 
-    def _check(self, key: str, value: Any, source: str) -> tuple[Any, str, int] | None:
+    def _check(
+        self, key: str, value: Any, memo_key: tuple[str, bytes], source: str
+    ) -> tuple[Any, str, int] | None:
         """A field value not seen before, checked and normalised, or None when invalid."""
-        memo_key = (key, repr(value))
-        checked_data(value, source)
-        if not self._fields[key](value) or contradictions({key: value}):
+        flat = _flat_numbers(value)
+        if not flat:
+            checked_data(value, source)
+        if not fast_field_validator(key)(value) or contradictions({key: value}):
             return None
-        if cap_problem({key: value}) is not None:
+        if not flat and cap_problem({key: value}) is not None:
             return None
         part = normalise_part(key, value)
         hit = (part, canonical_json(part), next(self._serials))
@@ -262,9 +279,39 @@ class FactsStream:
         return hit
 
 
-@functools.cache
 def fast_field_validators() -> dict[str, Callable[[Any], bool]]:
-    """A compiled validator per top-level facts field: True when the value is valid.
+    """Every top-level field's compiled validator (for tests: replay compiles on demand)."""
+    return {key: fast_field_validator(key) for key in load_schema("facts")["properties"]}
+
+
+def _flat_numbers(value: Any) -> bool:
+    """Whether `value` is a map of short plain keys to numbers within every document limit.
+
+    Such a value (a snapshot's metrics, new in every snapshot) passes `checked_data` and
+    `cap_problem` whatever they check, so two walks over it are skipped; anything else,
+    including a key with a NUL, a lone surrogate or 64 KiB of text, takes both walks.
+    """
+    if type(value) is not dict or len(value) > 1000:
+        return False
+    for key, item in value.items():
+        kind = type(item)
+        if kind is float:
+            if item - item != 0.0:  # NaN or infinity
+                return False
+        elif kind is not int or not INT64_MIN <= item <= INT64_MAX:
+            return False
+        if type(key) is not str or len(key) > 256 or "\x00" in key or not key.isprintable():
+            return False
+    return True
+
+
+@functools.cache
+def fast_field_validator(key: str) -> Callable[[Any], bool]:
+    """The compiled validator of one top-level facts field: True when the value is valid.
+
+    Compiled when a value of the field is first seen, not all at once: generating and
+    compiling the code costs a process more than deciding hundreds of snapshots, and a
+    short recording (or one that never writes some optional field) needs few of them.
 
     fastjsonschema knows drafts up to 7; the facts schema uses nothing of 2020-12 beyond
     `$defs`, which `inlined` removes, and `date-time` is checked by phasegate's own format
@@ -273,13 +320,12 @@ def fast_field_validators() -> dict[str, Callable[[Any], bool]]:
     import fastjsonschema
 
     schema = load_schema("facts")
-    validators = {}
-    for key, sub in schema["properties"].items():
-        compiled = fastjsonschema.compile(
-            inlined(sub, schema), formats={"date-time": is_rfc3339}, use_default=False
-        )
-        validators[key] = _accepts(compiled, fastjsonschema.JsonSchemaException)
-    return validators
+    compiled = fastjsonschema.compile(
+        inlined(schema["properties"][key], schema),
+        formats={"date-time": is_rfc3339},
+        use_default=False,
+    )
+    return _accepts(compiled, fastjsonschema.JsonSchemaException)
 
 
 def _accepts(compiled: Callable[[Any], Any], refused: type[Exception]) -> Callable[[Any], bool]:

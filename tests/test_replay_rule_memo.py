@@ -1,0 +1,127 @@
+"""Replay keys a rule's shared result by the values at the fact paths it reads: results
+must be what evaluating every rule gives, whatever is absent, retyped or unchanged."""
+
+from __future__ import annotations
+
+import copy
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+from conftest import HEALTHY_PHASE1, ROOT
+from phasegate.evaluate import Rollout, memo_paths
+from phasegate.policy import load_policy_set
+from phasegate.recording import RecordingReader
+
+
+def _document(rng: random.Random, index: int) -> dict[str, Any]:
+    doc = copy.deepcopy(HEALTHY_PHASE1)
+    doc["phase"] = rng.choice([1, 2])
+    doc["collected_at"] = f"2026-11-20T{10 + index // 60:02d}:{index % 60:02d}:00Z"
+    metrics = doc["metrics"]
+    metrics["agents_failed"] = rng.choice([0, 3, 3.0, 4, True, -0.0])
+    metrics["agents_total"] = rng.choice([8, 8.0, 12])
+    for name in ("new_failures", "error_rate", "lock_contention_rate", "throughput"):
+        if rng.random() < 0.15:
+            del metrics[name]  # absent: a missing-fact error, shared by depth
+    if rng.random() < 0.2:
+        doc["extra"] = {"new_failure_categories": rng.choice([[], ["timeout"], ["odd"]])}
+    if rng.random() < 0.1:
+        doc["extra"] = {"new_failure_categories": "timeout"}  # not a list
+    if rng.random() < 0.2:
+        doc.pop("rollout", None)
+    elif rng.random() < 0.2:
+        doc["rollout"] = {"state": "rolling_out"}
+    if rng.random() < 0.1:
+        doc["freeze"] = {"active": rng.random() < 0.5}
+    return doc
+
+
+def test_path_keyed_results_are_what_evaluating_every_rule_gives(tmp_path: Path):
+    rng = random.Random(11)
+    path = tmp_path / "r.jsonl"
+    path.write_text("".join(json.dumps(_document(rng, i)) + "\n" for i in range(400)))
+    policy_set = load_policy_set(ROOT / "policies")
+    shared = Rollout(policy_set, messages=False)
+    plain = Rollout(policy_set, messages=False)
+    plain.memo = None
+    snapshots = list(RecordingReader(path).snapshots(strict=False))
+    assert len(snapshots) > 250
+    for facts in snapshots:
+        assert shared.decide(facts) == plain.decide(facts)
+    assert shared.memo is not None and len(shared.memo.results) < 21 * len(snapshots) // 2
+
+
+def test_a_rule_reading_now_history_or_a_computed_field_is_never_shared():
+    policy_set = load_policy_set(ROOT / "policies")
+    rules = {rule.id: rule for rule in policy_set.rules}
+    assert memo_paths(rules["window.phase1-stable"].when) is None  # reads now
+    assert memo_paths(rules["health.error-rate-regression"].when) == (
+        ("baseline", "error_rate"),
+        ("metrics", "error_rate"),
+    )
+    # A computed index stops the path: the whole `checks` value is the key.
+    assert ("checks",) in memo_paths(rules["checklist.checks-on-release-commit"].when)
+
+
+def test_a_flat_numbers_field_still_meets_every_document_limit():
+    """New metrics skip the generic limit walks only when they plainly meet them."""
+    import pytest
+
+    from phasegate.errors import InputError
+    from phasegate.facts import FactsStream, facts_from_data
+
+    for metrics in (
+        {"error_rate": 2**63},
+        {"error_rate": -(2**63) - 1},
+        {"error_rate\x00": 0.1},
+        {"error_rate\ud800": 0.1},
+        {"x" * 70_000: 0.1},
+        {"error_rate": True},
+    ):
+        doc = copy.deepcopy(HEALTHY_PHASE1)
+        doc["metrics"] = {**doc["metrics"], **metrics}
+        with pytest.raises(InputError):
+            facts_from_data(copy.deepcopy(doc), "plain")
+        with pytest.raises(InputError):
+            FactsStream().facts(doc, "stream")
+    doc = copy.deepcopy(HEALTHY_PHASE1)
+    doc["metrics"]["throughput"] = 2**63 - 1
+    assert FactsStream().facts(copy.deepcopy(doc), "s") == facts_from_data(doc, "s")
+
+
+def _policy(folder: Path, name: str, params: str, when: str, extra: str = "") -> None:
+    (folder / f"{name}.yaml").write_text(
+        "apiVersion: phasegate/v1\nkind: Policy\n"
+        f"name: {name}\n{params}rules:\n"
+        f"  - id: {name}.rule\n    when: {when}\n    verdict: pause\n{extra}"
+    )
+
+
+def test_policies_share_a_params_map_only_when_no_rule_can_tell(tmp_path: Path):
+    from phasegate.evaluate import shared_params
+
+    folder = tmp_path / "policies"
+    folder.mkdir()
+    rate = "facts.metrics.error_rate"
+    _policy(folder, "a", "params:\n  limit: 0.01\n", f"{rate} > params.limit")
+    _policy(folder, "b", "params:\n  limit: 0.02\n", f"{rate} > params.limit")  # disagrees
+    _policy(folder, "c", "params:\n  limit: 0.01\n  x: 1\n", f"{rate} > params.limit")
+    _policy(folder, "d", "params:\n  y: 1\n", "size(params) > 1")  # reads params whole
+    # Streaks go through the shared results too (and a phase where the rule is skipped).
+    _policy(folder, "f", "", "facts.metrics.agents_failed >= 3.0", "    for: 2\n    phases: [2]\n")
+    policy_set = load_policy_set(folder)
+    groups = shared_params(policy_set)
+    found = {policy.name: groups[id(policy)] for policy in policy_set.policies}
+    assert found["a"] is found["c"] == {"limit": 0.01, "x": 1.0}
+    for name in ("b", "d"):
+        assert found[name] is next(p for p in policy_set.policies if p.name == name).params_plain
+    rng = random.Random(5)
+    path = tmp_path / "r.jsonl"
+    path.write_text("".join(json.dumps(_document(rng, i)) + "\n" for i in range(120)))
+    shared = Rollout(policy_set, messages=False)
+    plain = Rollout(policy_set, messages=False)
+    plain.memo = None
+    for facts in RecordingReader(path).snapshots(strict=False):
+        assert shared.decide(facts) == plain.decide(facts)
