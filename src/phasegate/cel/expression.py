@@ -3,6 +3,7 @@ phasegate checks at load on top (regex literals on RE2, the comprehension budget
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -118,6 +119,7 @@ def compile_expression(
                 "too-deep",
             )
         )
+    problems += _trailing_commas(text)
     if problems:
         raise CelSyntaxError(*problems[0], problems=tuple(problems))
     rewritten = _program_text(text)
@@ -128,6 +130,24 @@ def compile_expression(
             why = _without_status(str(exc))
             raise CelSyntaxError(f"cannot compile the checked program: {why}", 1, 1) from None
     return Expression(text=text, program=program, variables=tuple(variables), scan=scan, env=env)
+
+
+def _trailing_commas(text: str) -> list[tuple[str, int, int, str]]:
+    """A comma right before the `]` or `}` that closes a literal (`[a, b,]`): CEL's grammar
+    takes it, but the syntax-tree parser behind fmt, lint's guards and explain does not, so
+    a policy holding one would load and then fail in every reviewer tool. Refused here, at
+    its line:col, so both readers accept exactly the same texts."""
+    toks = lexer.tokens(text)
+    return [
+        (
+            "syntax error: a comma before the closing bracket (remove it)",
+            tok.line,
+            tok.col,
+            "cel-syntax",
+        )
+        for tok, after in itertools.pairwise(toks)
+        if tok.text == "," and after.text in ("]", "}")
+    ]
 
 
 def _program_text(text: str) -> str | None:
