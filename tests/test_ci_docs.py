@@ -138,3 +138,14 @@ def test_doc_commands_exist_in_phasegate_help():
         assert sub in listed_subcommands(), f"phasegate --help does not list {sub!r}"
         for flag in flags:
             assert _flag_documented(flag, subcommand_help(sub)), f"phasegate {sub} {flag}"
+
+
+def test_the_quick_start_prints_what_the_readme_shows():
+    """The README is the first thing a new user runs: its quick start output is the real one."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("## Quick start")
+    command, shown = re.findall(r"```(?:bash)?\n(.*?)```", readme[start:], re.DOTALL)[:2]
+    line = next(item for item in command.splitlines() if item.startswith("phasegate evaluate"))
+    facts = line.split()[2].rstrip(";")
+    done = run_cli("evaluate", facts)
+    assert done.stdout + f"exit {done.returncode}\n" == shown
