@@ -4,6 +4,7 @@ carry one is refused (exit 4) instead of crashing `run` with `embedded null byte
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from hostile_gate import gate_fixture  # noqa: F401  (the `gate` fixture)
@@ -56,20 +57,25 @@ def test_a_nul_in_a_tools_output_does_not_crash_run(gate, monkeypatch, capsys):
     assert decision["facts"]["deployed_version"] == "0.4.4\ufffdevil"
 
 
-def test_a_nul_in_a_config_param_is_refused_where_it_is_read(gate, monkeypatch, capsys):
-    # The CEL engine ends strings at NUL, so "v1\0x" would reach the command as "v1": the
-    # config is refused at its line:col instead (exit 3), before anything runs.
+def _run_tag_action(gate, monkeypatch, capsys, tag: str) -> tuple[int, str, Path]:
+    """A rollback whose action puts the param `tag` (YAML double-quoted text) in an argv."""
     marker = gate.path / "ran"
     gate.configure(f"""\
     params:
-      tag: "v1\\0x"
+      tag: "{tag}"
     actions:
       rollback:
         - name: tag
           command: [touch, {marker}, "{{{{ params.tag }}}}"]
     """)
     exit_code = gate.cli(*gate.run_args("rollback", 2), monkeypatch=monkeypatch)
-    err = capsys.readouterr().err
+    return exit_code, capsys.readouterr().err, marker
+
+
+def test_a_nul_in_a_config_param_is_refused_where_it_is_read(gate, monkeypatch, capsys):
+    # The CEL engine ends strings at NUL, so "v1\0x" would reach the command as "v1": the
+    # config is refused at its line:col instead (exit 3), before anything runs.
+    exit_code, err, marker = _run_tag_action(gate, monkeypatch, capsys, "v1\\0x")
     assert exit_code == 3, err
     assert "phasegate.yaml:5:8: error: text contains NUL (U+0000)" in err
     assert not marker.exists()
@@ -79,17 +85,7 @@ def test_a_nul_in_a_config_param_is_refused_where_it_is_read(gate, monkeypatch, 
 def test_an_action_argument_with_a_control_character_is_refused(
     gate, monkeypatch, capsys, escape, code
 ):
-    marker = gate.path / "ran"
-    gate.configure(f"""\
-    params:
-      tag: "v1{escape}x"
-    actions:
-      rollback:
-        - name: tag
-          command: [touch, {marker}, "{{{{ params.tag }}}}"]
-    """)
-    exit_code = gate.cli(*gate.run_args("rollback", 2), monkeypatch=monkeypatch)
-    err = capsys.readouterr().err
+    exit_code, err, marker = _run_tag_action(gate, monkeypatch, capsys, f"v1{escape}x")
     assert exit_code == 4, err
     assert f"FAILED: tag: argument 3 refused: it would contain the control character {code}" in (
         err
