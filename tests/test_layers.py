@@ -21,6 +21,7 @@ ROOT = Path(phasegate.__file__).parent
 CORE = {
     "phasegate.errors",
     "phasegate.loading",
+    "phasegate.yamlevents",
     "phasegate.schemas",
     "phasegate.digest",
     "phasegate.verdict",

@@ -35,6 +35,7 @@ from ruamel.yaml.scalarstring import (
     SingleQuotedScalarString,
 )
 
+from phasegate import yamlevents
 from phasegate.errors import InputError, Location
 
 #: A path into a document: mapping keys and sequence indexes from the root.
@@ -519,7 +520,16 @@ class _JsonRefusal(ValueError):
 
 
 def parse_yaml(text: str, source: str) -> Document:
-    """Safe YAML 1.2: no arbitrary tags, duplicate keys refused, aliases bounded."""
+    """Safe YAML 1.2: no arbitrary tags, duplicate keys refused, aliases bounded.
+
+    The common subset takes the C event stream (`yamlevents`); the rest, and every error,
+    ruamel's pure parser, which words the message.
+    """
+    built = yamlevents.build(text, MAX_NODES, MAX_DEPTH, scalar_problem)
+    if built is not None:
+        data, value_marks, key_marks, styles = built
+        positions = Positions(source_lines(text), value_marks, key_marks, styles)
+        return Document(source, data, text, positions)
     yaml = YAML(typ="rt", pure=True)
     yaml.Constructor = _StringTimestamps
     yaml.allow_duplicate_keys = False
