@@ -1,15 +1,21 @@
 """Start-up cost of the command line: what a CI step pays before phasegate decides anything.
 
-Prints the median over N runs (default 9) of wall time and CPU (user + sys of the child,
+Prints the median over N rounds (default 9) of wall time and CPU (user + sys of the child,
 from `resource.getrusage(RUSAGE_CHILDREN)` deltas) for: the import floor (the engine, YAML,
 JSON Schema and click libraries, which any implementation must load), `phasegate
 --version`, and `phasegate evaluate` of a fixture; then evaluate's CPU over the floor's.
+
+Each round runs every case once, in turn, so a slow spell of the machine weighs on all of
+them alike. phasegate's bytecode is compiled first, as `pip install` compiles it: with
+PYTHONDONTWRITEBYTECODE set (it is on this machine) an edited checkout would otherwise
+measure Python compiling its sources on every run.
 
     python benchmarks/startup_bench.py [N]
 """
 
 from __future__ import annotations
 
+import compileall
 import resource
 import statistics
 import subprocess
@@ -31,23 +37,35 @@ CASES = {
 }
 
 
-def measure(command: list[str], runs: int) -> tuple[float, float]:
-    """Median wall seconds and median CPU seconds of `runs` runs of `command`."""
-    walls, cpus = [], []
-    for _ in range(runs):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        started = time.perf_counter()
-        subprocess.run(command, cwd=ROOT, stdout=subprocess.DEVNULL, check=False)
-        walls.append(time.perf_counter() - started)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
-    return statistics.median(walls), statistics.median(cpus)
+def run_once(command: list[str]) -> tuple[float, float]:
+    """Wall seconds and CPU seconds of one run of `command`."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    subprocess.run(command, cwd=ROOT, stdout=subprocess.DEVNULL, check=False)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
 
 
 def main() -> None:
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 9
-    figures = {name: measure(command, runs) for name, command in CASES.items()}
-    print(f"median of {runs} runs, Python {sys.version.split()[0]}")
+    import phasegate
+
+    compileall.compile_dir(Path(phasegate.__file__).parent, quiet=1)
+    for command in CASES.values():  # warm the file cache
+        run_once(command)
+    samples: dict[str, list[tuple[float, float]]] = {name: [] for name in CASES}
+    for _ in range(runs):
+        for name, command in CASES.items():
+            samples[name].append(run_once(command))
+    figures = {
+        name: (
+            statistics.median(wall for wall, _ in runs_of),
+            statistics.median(cpu for _, cpu in runs_of),
+        )
+        for name, runs_of in samples.items()
+    }
+    print(f"median of {runs} rounds, Python {sys.version.split()[0]}")
     for name, (wall, cpu) in figures.items():
         print(f"{name:22} wall {wall:6.3f} s   cpu {cpu:6.3f} s")
     ratio = figures["phasegate evaluate"][1] / figures["import floor"][1]

@@ -238,3 +238,19 @@ def test_edited_shipped_files_read_alike_on_both_paths():
             at = rng.randrange(len(text))
             text = text[:at] + rng.choice(_EDITS) + text[at + rng.randint(0, 2) :]
         assert _outcome(text, fast=True) == _outcome(text, fast=False), text
+
+
+def test_plain_scalars_resolve_as_ruamel_resolves_them():
+    # The shortcut for strings must agree with ruamel on every first character.
+    from ruamel.yaml.nodes import ScalarNode
+    from ruamel.yaml.resolver import VersionedResolver
+
+    resolver = VersionedResolver()
+    samples = [chr(code) + rest for code in range(32, 0x250) for rest in ("", "1", "rue", "ull")]
+    samples += [*_SCALARS, *_HOSTILE, "=", "<<", "!a", "&a", "*a", "TRUE", "NULL", "-.inf"]
+    rng = random.Random(7)
+    alphabet = "0123456789.+-eE_xob:T Z~nulNUtrfalsFS"
+    samples += ["".join(rng.choices(alphabet, k=rng.randint(1, 8))).strip() for _ in range(20_000)]
+    for text in samples:
+        expected = resolver.resolve(ScalarNode, text, (True, False)).value
+        assert "tag:yaml.org,2002:" + yamlevents._resolve(text) == expected, text

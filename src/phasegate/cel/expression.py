@@ -206,7 +206,7 @@ _PAIRS = {"(": ")", "[": "]", "{": "}"}
 _KEYWORDS = frozenset({"in", "true", "false", "null"})
 
 
-def _closing(toks: list[lexer.Token], opening: int) -> int | None:
+def _closing(toks: tuple[lexer.Token, ...], opening: int) -> int | None:
     depth = 0
     for j in range(opening, len(toks)):
         if toks[j].text in _PAIRS:
@@ -218,7 +218,7 @@ def _closing(toks: list[lexer.Token], opening: int) -> int | None:
     return None
 
 
-def _opening(toks: list[lexer.Token], closing: int) -> int | None:
+def _opening(toks: tuple[lexer.Token, ...], closing: int) -> int | None:
     depth = 0
     for j in range(closing, -1, -1):
         if toks[j].text in _PAIRS.values():
@@ -230,7 +230,7 @@ def _opening(toks: list[lexer.Token], closing: int) -> int | None:
     return None
 
 
-def _receiver_start(toks: list[lexer.Token], j: int) -> int | None:
+def _receiver_start(toks: tuple[lexer.Token, ...], j: int) -> int | None:
     """The first token of the member expression that ends at `toks[j]` (`a.b(c)[d]`)."""
     for _ in range(len(toks)):  # each step moves left: bounded by the token count
         if toks[j].text in _PAIRS.values():

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
 
 #: CEL's tokens (cel-spec langdef.md, "Syntax"), longest alternatives first.
 _TOKEN = re.compile(
@@ -34,8 +36,7 @@ COMPREHENSIONS = frozenset({"all", "exists", "exists_one", "map", "filter"})
 REGEX_FUNCTIONS = frozenset({"matches", "capture"})
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     kind: str
     text: str
     line: int
@@ -82,8 +83,13 @@ class LexError(ValueError):
         self.line, self.col = line, col
 
 
-def tokens(text: str) -> list[Token]:
-    """The significant tokens of `text` with their 1-based line:col; raises LexError."""
+@lru_cache(maxsize=4096)
+def tokens(text: str) -> tuple[Token, ...]:
+    """The significant tokens of `text` with their 1-based line:col; raises LexError.
+
+    Cached: loading one rule scans its text several times (reads, the program rewrite, the
+    trailing-comma check), and a policy set is loaded once per process.
+    """
     found: list[Token] = []
     position, line, line_start = 0, 1, 0
     while position < len(text):
@@ -100,7 +106,7 @@ def tokens(text: str) -> list[Token]:
             line += newlines
             line_start = match.start() + match.group().rindex("\n") + 1
         position = match.end()
-    return found
+    return tuple(found)
 
 
 #: Escapes a string literal may use and still be read here; any other makes it unknown.
@@ -188,7 +194,7 @@ def scan(text: str, variables: tuple[str, ...]) -> Scan:
 _CHAINING = frozenset({"!", "-", "&&", "||"})
 
 
-def _path(toks: list[Token], start: int) -> tuple[tuple[str, ...], int]:
+def _path(toks: tuple[Token, ...], start: int) -> tuple[tuple[str, ...], int]:
     """The literal path starting at the variable `toks[start]`, and the index after it."""
     path = [toks[start].text]
     i = start + 1
@@ -209,7 +215,7 @@ def _path(toks: list[Token], start: int) -> tuple[tuple[str, ...], int]:
     return tuple(path), i
 
 
-def _inside_has(toks: list[Token], end: int) -> bool:
+def _inside_has(toks: tuple[Token, ...], end: int) -> bool:
     """Whether the path that ends before `toks[end]` is the whole argument of `has(...)`."""
     if end >= len(toks) or toks[end].text != ")":
         return False

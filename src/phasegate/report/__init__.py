@@ -2,17 +2,42 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 
-from phasegate.evaluate import Decision
-from phasegate.report import comms, github, json, junit, markdown, text
+
+class LazyFormats(Mapping[str, Callable[..., str]]):
+    """Format name -> renderer, a format's module imported only when it is asked for.
+
+    `evaluate` is the command a CI step waits on: it should pay for the format it prints,
+    not for XML (junit) and every other renderer it never calls.
+    """
+
+    def __init__(self, package: str, modules: Mapping[str, str]) -> None:
+        self._package = package
+        self._modules = dict(modules)
+
+    def __getitem__(self, name: str) -> Callable[..., str]:
+        module = importlib.import_module(f"{self._package}.{self._modules[name]}")
+        return module.render
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._modules)
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
 
 #: Format name -> renderer(decision, color) -> text to print.
-FORMATS: dict[str, Callable[[Decision, bool], str]] = {
-    "text": text.render,
-    "json": json.render,
-    "comms": comms.render,
-    "github": github.render,
-    "junit": junit.render,
-    "markdown": markdown.render,
-}
+FORMATS: Mapping[str, Any] = LazyFormats(
+    __name__,
+    {
+        "text": "text",
+        "json": "json",
+        "comms": "comms",
+        "github": "github",
+        "junit": "junit",
+        "markdown": "markdown",
+    },
+)
