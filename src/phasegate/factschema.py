@@ -8,7 +8,6 @@ and `facts.metrics.error_rate` is optional, so a rule reading it must expect it 
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -45,6 +44,9 @@ class Status(StrEnum):
 
 @dataclass(frozen=True)
 class Lookup:
+    """What the facts schema says of one path: whether a document can hold it, and which of
+    its prefixes a valid document may leave out (what a safe read must check first)."""
+
     status: Status
     #: The schema node at the path (None when unknown or free).
     node: Mapping[str, Any] | None = None
@@ -168,6 +170,8 @@ def _suggest(
     path: tuple[str, ...], index: int, properties: Mapping[str, Any]
 ) -> tuple[str, ...] | None:
     """The intended path: the misspelt step replaced, the rest kept when it then exists."""
+    import difflib  # only a misspelt fact needs it, not every evaluate
+
     close = difflib.get_close_matches(path[index], sorted(properties), n=1, cutoff=0.6)
     if not close:
         return None

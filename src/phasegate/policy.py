@@ -25,6 +25,9 @@ ALL_PHASES = (0, 1, 2)
 
 @dataclass(frozen=True)
 class Rule:
+    """One compiled rule: its checked `when`, verdicts and message, and where it was
+    written, so every result and error can point a reviewer at the line."""
+
     id: str
     title: str
     policy: str
@@ -51,6 +54,8 @@ class Rule:
 
 @dataclass(frozen=True)
 class Policy:
+    """One policy file as compiled: its rules share its phases and params."""
+
     name: str
     file: str
     description: str
@@ -63,6 +68,9 @@ class Policy:
 
 @dataclass(frozen=True)
 class PolicySet:
+    """The policies one decision is made with; its digest goes into every decision, so a
+    verdict can be traced to the exact rules that made it."""
+
     policies: tuple[Policy, ...]
     digest: str
     #: How the set is named in results (`policies`, `phasegate:policies`).
