@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from phasegate import cel
 from phasegate.cel import cost
@@ -26,8 +25,7 @@ PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
 Check = Callable[[cel.Expression], list[tuple[str, str, cel.FactRead]]]
 
 
-@dataclass(frozen=True)
-class Template:
+class Template(NamedTuple):
     """Text with `{{ CEL }}` placeholders, compiled when its file loads."""
 
     parts: tuple[str | cel.Expression, ...]

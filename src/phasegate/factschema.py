@@ -9,10 +9,9 @@ and `facts.metrics.error_rate` is optional, so a rule reading it must expect it 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from phasegate.facts import DEFAULTED_CHECK_FIELD
 from phasegate.schemas import load_schema, resolve
@@ -42,8 +41,7 @@ class Status(StrEnum):
     FREE = "free"
 
 
-@dataclass(frozen=True)
-class Lookup:
+class Lookup(NamedTuple):
     """What the facts schema says of one path: whether a document can hold it, and which of
     its prefixes a valid document may leave out (what a safe read must check first)."""
 

@@ -12,7 +12,6 @@ all four. The reviewer tools that need the real tree use `phasegate.cel.syntax`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -43,8 +42,7 @@ class Token(NamedTuple):
     col: int
 
 
-@dataclass(frozen=True)
-class FactRead:
+class FactRead(NamedTuple):
     """A path an expression reads from a variable, e.g. ("facts", "metrics", "error_rate").
 
     `guarded` is true directly inside `has()`, where absence is a result, not an error.
@@ -60,8 +58,7 @@ class FactRead:
         return ".".join(self.path)
 
 
-@dataclass(frozen=True)
-class Scan:
+class Scan(NamedTuple):
     """What the tokens of one expression tell: reads, regex literals, nesting, division."""
 
     reads: tuple[FactRead, ...]
