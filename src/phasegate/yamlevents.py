@@ -52,8 +52,9 @@ _DECLINED = re.compile(
     "[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029\ufeff\ufffe\uffff]"
 )
 _STYLES = frozenset("|>\"'")
-#: A block scalar's header as YAML 1.2 (and ruamel) has it; libyaml also takes `|#`.
-_BLOCK_HEADER = re.compile(r"[|>](?:[1-9][-+]?|[-+][1-9]?)?(?:[ ]+#.*)?[ ]*\r?\Z")
+#: A block scalar's header without a comment: libyaml takes `|#`, which YAML 1.2 refuses,
+#: and ruamel's round trip fails on a header comment off its key's line (AssertionError).
+_BLOCK_HEADER = re.compile(r"[|>](?:(?P<indent>[1-9])[-+]?|[-+](?P<indent_after>[1-9])?)?[ ]*\r?\Z")
 _TAG = "tag:yaml.org,2002:"
 _resolver = VersionedResolver()
 
@@ -81,7 +82,10 @@ def build(text: str, max_nodes: int, max_depth: int, problem: Callable[[Any], An
         return None
     try:
         return _Builder(text.split("\n"), max_nodes, max_depth, problem).walk(parser)
-    except Exception:  # _Unsupported, or a parser error: the reference path words it
+    except Exception:
+        # _Unsupported, a parser error, or anything unforeseen: never a wrong answer, only
+        # the slower reference path, which words any error. The shipped-file test fails
+        # if a file of ours stops taking this path.
         return None
     finally:
         parser.dispose()
@@ -137,7 +141,11 @@ class _Builder:
                     frame.key_mark = where
                     continue
                 key_line = frame.key_mark[0]
-                if kind is ScalarEvent and where[0] > key_line and "#" in self.lines[key_line]:
+                if (
+                    kind is ScalarEvent
+                    and where[0] > key_line
+                    and self._commented(key_line, where[0])
+                ):
                     # `key: # note` with the scalar on a later line: ruamel's round-trip
                     # parser fails on some of these (NotImplementedError), and the reference
                     # path must be the one that decides.
@@ -151,8 +159,9 @@ class _Builder:
                 path = (*frame.path, len(container))
                 self.value_marks[path] = where
                 container.append(self._node(event, path))
-        if type(parser.get_event()) is not DocumentEndEvent:
-            raise _Unsupported
+        end = parser.get_event()
+        if type(end) is not DocumentEndEvent or end.explicit:
+            raise _Unsupported  # `...`: ruamel refuses a second one, libyaml does not
         if type(parser.get_event()) is not StreamEndEvent:
             raise _Unsupported  # several documents: the reference path says so
         return root, self.value_marks, self.key_marks, self.styles
@@ -161,6 +170,8 @@ class _Builder:
         if type(event) is not ScalarEvent or event.tag is not None or event.anchor is not None:
             raise _Unsupported
         key = event.value
+        if event.style in ("|", ">"):
+            raise _Unsupported  # a block scalar key (`? |`): the reference reads it
         if not event.style and _resolve(key) != "str":
             raise _Unsupported  # a number, bool or null key: the reference path refuses it
         if key in container or key == "<<" or self.problem(key) is not None:
@@ -185,6 +196,27 @@ class _Builder:
         self.stack.append(_Frame(container, path))
         return container
 
+    def _commented(self, first: int, last: int) -> bool:
+        """Whether a `#` stands on lines first..last-1 (between a key and its value)."""
+        return any("#" in self.lines[line] for line in range(first, last))
+
+    def _block_header(self, event: Any, path: tuple) -> None:
+        """Decline the block scalars libyaml and ruamel read differently."""
+        if not path:
+            raise _Unsupported  # at the root, ruamel reads a later `# c` or `...` as content
+        mark = event.start_mark
+        header = _BLOCK_HEADER.match(self.lines[mark.line], mark.column)
+        if header is None:
+            raise _Unsupported
+        following = (
+            self.lines[mark.line + 1].rstrip("\r") if mark.line + 1 < len(self.lines) else ""
+        )
+        explicit = header["indent"] or header["indent_after"]
+        if not explicit and following and not following.strip(" "):
+            # A first line of only spaces: ruamel measures the indentation from it and
+            # refuses a deeper line after it; libyaml takes the text.
+            raise _Unsupported
+
     def _scalar(self, event: Any, path: tuple) -> Any:
         if event.tag is not None or event.anchor is not None:
             raise _Unsupported
@@ -194,9 +226,7 @@ class _Builder:
             if style not in _STYLES:
                 raise _Unsupported
             if style in "|>":
-                mark = event.start_mark
-                if not _BLOCK_HEADER.match(self.lines[mark.line], mark.column):
-                    raise _Unsupported
+                self._block_header(event, path)
             value: Any = text
             self.styles[path] = style
         else:
