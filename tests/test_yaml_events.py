@@ -38,7 +38,10 @@ def _outcome(text: str, *, fast: bool) -> object:
 
 
 def _built(text: str) -> object:
-    return yamlevents.build(text, loading.MAX_NODES, loading.MAX_DEPTH, loading.scalar_problem)
+    lines = loading.source_lines(text)
+    return yamlevents.build(
+        text, lines, loading.MAX_NODES, loading.MAX_DEPTH, loading.scalar_problem
+    )
 
 
 def _repository_yaml() -> list[Path]:

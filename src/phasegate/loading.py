@@ -525,10 +525,11 @@ def parse_yaml(text: str, source: str) -> Document:
     The common subset takes the C event stream (`yamlevents`); the rest, and every error,
     ruamel's pure parser, which words the message.
     """
-    built = yamlevents.build(text, MAX_NODES, MAX_DEPTH, scalar_problem)
+    lines = source_lines(text)
+    built = yamlevents.build(text, lines, MAX_NODES, MAX_DEPTH, scalar_problem)
     if built is not None:
         data, value_marks, key_marks, styles = built
-        positions = Positions(source_lines(text), value_marks, key_marks, styles)
+        positions = Positions(lines, value_marks, key_marks, styles)
         return Document(source, data, text, positions)
     yaml = YAML(typ="rt", pure=True)
     yaml.Constructor = _StringTimestamps
@@ -563,9 +564,7 @@ def parse_yaml(text: str, source: str) -> Document:
         raise InputError(f"expected one YAML document, found {len(docs)}", Location(source))
     plainer = _Plainer(source)
     data = plainer.convert(docs[0], ())
-    positions = Positions(
-        source_lines(text), plainer.value_marks, plainer.key_marks, plainer.styles
-    )
+    positions = Positions(lines, plainer.value_marks, plainer.key_marks, plainer.styles)
     return Document(source, data, text, positions)
 
 

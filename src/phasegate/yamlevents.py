@@ -19,7 +19,7 @@ levels deep costs a bounded walk and a fall-back, never the C stack.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from ruamel.yaml.nodes import ScalarNode
@@ -54,7 +54,7 @@ _DECLINED = re.compile(
 _STYLES = frozenset("|>\"'")
 #: A block scalar's header without a comment: libyaml takes `|#`, which YAML 1.2 refuses,
 #: and ruamel's round trip fails on a header comment off its key's line (AssertionError).
-_BLOCK_HEADER = re.compile(r"[|>](?:(?P<indent>[1-9])[-+]?|[-+](?P<indent_after>[1-9])?)?[ ]*\r?\Z")
+_BLOCK_HEADER = re.compile(r"[|>](?:(?P<indent>[1-9])[-+]?|[-+](?P<indent_after>[1-9])?)?[ ]*\Z")
 _TAG = "tag:yaml.org,2002:"
 _resolver = VersionedResolver()
 
@@ -66,8 +66,17 @@ class _Unsupported(Exception):
 Built = tuple[Any, dict, dict, dict]
 
 
-def build(text: str, max_nodes: int, max_depth: int, problem: Callable[[Any], Any]) -> Built | None:
+def build(
+    text: str,
+    lines: Sequence[str],
+    max_nodes: int,
+    max_depth: int,
+    problem: Callable[[Any], Any],
+) -> Built | None:
     """(data, value_marks, key_marks, styles) of a one-document YAML text, or None.
+
+    `lines` are the text's lines as the caller keeps them for positions (split at line
+    feeds, carriage returns dropped): the block-scalar and comment checks read them.
 
     `problem(value)` is phasegate's scalar check (`loading.scalar_problem`): a value it
     refuses falls back, so the refusal is worded and located by the reference path.
@@ -81,7 +90,7 @@ def build(text: str, max_nodes: int, max_depth: int, problem: Callable[[Any], An
     except Exception:  # text the C reader cannot take (a lone surrogate)
         return None
     try:
-        return _Builder(text.split("\n"), max_nodes, max_depth, problem).walk(parser)
+        return _Builder(lines, max_nodes, max_depth, problem).walk(parser)
     except Exception:
         # _Unsupported, a parser error, or anything unforeseen: never a wrong answer, only
         # the slower reference path, which words any error. The shipped-file test fails
@@ -105,7 +114,7 @@ class _Frame:
 
 class _Builder:
     def __init__(
-        self, lines: list[str], max_nodes: int, max_depth: int, problem: Callable[[Any], Any]
+        self, lines: Sequence[str], max_nodes: int, max_depth: int, problem: Callable[[Any], Any]
     ) -> None:
         self.lines = lines
         self.max_nodes = max_nodes
@@ -208,9 +217,7 @@ class _Builder:
         header = _BLOCK_HEADER.match(self.lines[mark.line], mark.column)
         if header is None:
             raise _Unsupported
-        following = (
-            self.lines[mark.line + 1].rstrip("\r") if mark.line + 1 < len(self.lines) else ""
-        )
+        following = self.lines[mark.line + 1] if mark.line + 1 < len(self.lines) else ""
         explicit = header["indent"] or header["indent_after"]
         if not explicit and following and not following.strip(" "):
             # A first line of only spaces: ruamel measures the indentation from it and
