@@ -14,9 +14,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from phasegate.cel import lexer
-from phasegate.evaluate import evaluate
-from phasegate.facts import load_facts
-from phasegate.policy import load_policy_set
+from phasegate.core.evaluate import evaluate
+from phasegate.core.facts import load_facts
+from phasegate.core.policy import load_policy_set
 
 ROOT = Path(__file__).resolve().parents[1]
 FACTS = ROOT / "fixtures" / "facts"

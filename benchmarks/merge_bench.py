@@ -20,10 +20,10 @@ import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
+from phasegate.collect.merge import merge_facts, render
 from phasegate.collect.prometheus import PrometheusQuery, query_prometheus
-from phasegate.expressions import Template
-from phasegate.facts import facts_from_data
-from phasegate.merge import merge_facts, render
+from phasegate.core.expressions import Template
+from phasegate.core.facts import facts_from_data
 
 
 def operator_document(index: int, rng: random.Random) -> dict:

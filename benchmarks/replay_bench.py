@@ -27,11 +27,11 @@ from celpy import celtypes
 from celpy.adapter import json_to_cel
 from celpy.evaluation import base_functions
 
-from phasegate.facts import normalise
-from phasegate.policy import load_policy_set
-from phasegate.recording import read_recording
-from phasegate.replay import replay
-from phasegate.verdict import Verdict
+from phasegate.core.facts import normalise
+from phasegate.core.policy import load_policy_set
+from phasegate.core.recording import read_recording
+from phasegate.core.verdict import Verdict
+from phasegate.replay.replay import replay
 
 ROOT = Path(__file__).resolve().parents[1]
 START = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)

@@ -270,7 +270,8 @@ def test_bad_input_is_one_clear_line_and_exit_3(tmp_path: Path, case):
 
 
 def test_internal_error_is_one_line_and_exit_1(monkeypatch, capsys):
-    from phasegate import cli, evaluate
+    from phasegate import cli
+    from phasegate.core import evaluate
 
     def explode(*args, **kwargs):
         raise RuntimeError("boom")

@@ -13,11 +13,12 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from conftest import FIXTURES, POLICIES, ROOT, healthy, run_cli
+from phasegate.core.evaluate import Decision, Rollout, RuleStatus, evaluate
+from phasegate.core.facts import load_facts
+from phasegate.core.policy import PolicySet, load_policy_set
+from phasegate.core.recording import read_recording
+from phasegate.core.verdict import Verdict
 from phasegate.errors import InputError
-from phasegate.evaluate import Decision, Rollout, RuleStatus, evaluate
-from phasegate.facts import load_facts
-from phasegate.policy import PolicySet, load_policy_set
-from phasegate.recording import read_recording
 from phasegate.report.diff import markdown
 from phasegate.report.diff.json import diff_object
 from phasegate.review.corpus import read_corpus
@@ -29,7 +30,6 @@ from phasegate.review.diff import (
     compare_rules,
     diff,
 )
-from phasegate.verdict import Verdict
 
 RECORDING = ROOT / "fixtures" / "recordings" / "phase1-error-rate-degrades.jsonl"
 SCHEMA = json.loads((ROOT / "schemas" / "diff.schema.json").read_text(encoding="utf-8"))

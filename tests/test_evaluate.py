@@ -10,10 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import POLICIES, healthy
-from phasegate.evaluate import RuleStatus, evaluate
-from phasegate.facts import facts_from_data
-from phasegate.policy import load_policy_set
-from phasegate.verdict import Verdict, combine, exit_code
+from phasegate.core.evaluate import RuleStatus, evaluate
+from phasegate.core.facts import facts_from_data
+from phasegate.core.policy import load_policy_set
+from phasegate.core.verdict import Verdict, combine, exit_code
 
 
 def policy_set_of(tmp_path: Path, rules: str, params: str = "{}"):
@@ -181,7 +181,7 @@ verdicts = st.sampled_from(list(Verdict))
 )
 def test_verdict_algebra(rows):
     """The decision is the most severe contribution; an error can never yield continue."""
-    from phasegate.evaluate import RuleResult
+    from phasegate.core.evaluate import RuleResult
 
     results = [
         RuleResult(

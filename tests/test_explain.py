@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 
 from conftest import FIXTURES, POLICIES, ROOT, healthy, run_cli, write_yaml
 from phasegate import cel
-from phasegate.evaluate import RuleStatus, evaluate
-from phasegate.facts import facts_from_data, load_facts
-from phasegate.policy import load_policy_set
+from phasegate.core.evaluate import RuleStatus, evaluate
+from phasegate.core.facts import facts_from_data, load_facts
+from phasegate.core.policy import load_policy_set
 from phasegate.review.explain import explain
 from phasegate.review.trace import Kind, Node, Outcome, branch_points, trace
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, healthy, write_yaml
+from phasegate.core.facts import facts_from_data, load_facts, normalise
 from phasegate.errors import InputError, InputErrors
-from phasegate.facts import facts_from_data, load_facts, normalise
 
 
 def errors_of(path: Path) -> list[str]:

@@ -8,12 +8,12 @@ from typing import Any
 import pytest
 
 from conftest import FIXTURES, POLICIES
+from phasegate.core.evaluate import evaluate
+from phasegate.core.facts import facts_from_data
+from phasegate.core.policy import load_policy_set
+from phasegate.core.verdict import Verdict
 from phasegate.errors import InputError
-from phasegate.evaluate import evaluate
-from phasegate.facts import facts_from_data
-from phasegate.loading import load_document
-from phasegate.policy import load_policy_set
-from phasegate.verdict import Verdict
+from phasegate.files.loading import load_document
 
 POLICY_SET = load_policy_set(POLICIES)
 

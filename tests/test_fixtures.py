@@ -9,9 +9,9 @@ import pytest
 from ruamel.yaml import YAML
 
 from conftest import FIXTURES, POLICIES, ROOT, run_cli
-from phasegate.evaluate import RuleStatus, evaluate
-from phasegate.facts import load_facts
-from phasegate.policy import load_policy_set
+from phasegate.core.evaluate import RuleStatus, evaluate
+from phasegate.core.facts import load_facts
+from phasegate.core.policy import load_policy_set
 
 # One fixture per row of the rule table, plus a healthy document per phase.
 FIXTURE_EXPECTATIONS = {

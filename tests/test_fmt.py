@@ -14,12 +14,12 @@ from hypothesis import strategies as st
 from ruamel.yaml.scalarstring import LiteralScalarString
 
 from conftest import FIXTURES, POLICIES, ROOT, run_cli
-from phasegate.durable import write_atomic
+from phasegate.core.evaluate import evaluate
+from phasegate.core.facts import load_facts
+from phasegate.core.policy import compile_policies, load_policy_set
 from phasegate.errors import InputError, UsageProblem
-from phasegate.evaluate import evaluate
-from phasegate.facts import load_facts
-from phasegate.loading import parse_yaml
-from phasegate.policy import compile_policies, load_policy_set
+from phasegate.files.durable import write_atomic
+from phasegate.files.loading import parse_yaml
 from phasegate.review import fmt
 
 ACCEPTANCE = ROOT / "tests" / "acceptance" / "facts"

@@ -18,7 +18,7 @@ from conftest import POLICIES, ROOT
 from phasegate import cel
 from phasegate.cel import environment, expression, syntax
 from phasegate.collect.config import load_config
-from phasegate.policy import load_policy_set
+from phasegate.core.policy import load_policy_set
 
 
 def engine_parses(text: str) -> bool:

@@ -9,9 +9,9 @@ import pytest
 
 from conftest import POLICIES, healthy
 from phasegate.cli import main
-from phasegate.closeout import NotStable, parse_duration, read_decisions, write_closeout
+from phasegate.core.policy import load_policy_set
 from phasegate.errors import InputError, UsageProblem
-from phasegate.policy import load_policy_set
+from phasegate.runner.closeout import NotStable, parse_duration, read_decisions, write_closeout
 
 
 def line(phase: int, at: str, verdict: str = "continue", **facts) -> str:

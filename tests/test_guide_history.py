@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from conftest import HEALTHY_PHASE1, write_yaml
+from phasegate.core.policy import load_policy_set
 from phasegate.errors import InputError
-from phasegate.policy import load_policy_set
 from phasegate.review.coverage import compute_coverage
 from phasegate.review.testing import load_test_files, run_policy_tests
 from phasegate.review.trace import trace_rule

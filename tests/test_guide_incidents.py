@@ -11,7 +11,7 @@ import pytest
 from conftest import ROOT
 from phasegate.collect.collector import CollectOptions, collect
 from phasegate.collect.config import load_config
-from phasegate.state import StateDir
+from phasegate.state.statedir import StateDir
 
 
 def shipped_incidents_source() -> str:

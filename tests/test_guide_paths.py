@@ -16,7 +16,7 @@ from phasegate.collect.collector import CollectOptions, collect, required_facts
 from phasegate.collect.config import default_config_path, load_config
 from phasegate.collect.contract import record_baseline
 from phasegate.errors import InputError, UsageProblem
-from phasegate.state import StateDir
+from phasegate.state.statedir import StateDir
 
 STANDINS = ROOT / "fixtures" / "bin"
 
@@ -55,7 +55,7 @@ def test_paths_of_the_packaged_config_are_in_the_working_folder(installed: Path,
 
 
 def test_the_real_packaged_config_never_names_a_path_inside_the_package(workdir: Path):
-    from phasegate.schemas import data_dir
+    from phasegate.files.schemas import data_dir
 
     config = load_config(data_dir("config") / "phasegate.yaml")
     assert config.contract is not None

@@ -349,9 +349,9 @@ def test_type_errors_are_what_the_spec_leaves_undefined_and_never_what_evaluatio
     """Over every pair of typed operands: loading or lint reports every operation the spec
     does not define, among typed operands; and nothing they report evaluates to a meaningful
     answer on a valid document (it fails, or `==` and `in` are never true)."""
-    from phasegate.evaluate import Snapshot
-    from phasegate.facts import facts_from_data
-    from phasegate.policy import load_policy_set
+    from phasegate.core.evaluate import Snapshot
+    from phasegate.core.facts import facts_from_data
+    from phasegate.core.policy import load_policy_set
     from phasegate.review.lint import typed_check
 
     facts = facts_from_data(FACTS, "inline")

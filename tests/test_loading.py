@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from phasegate.errors import InputError
-from phasegate.loading import load_document, parse_json, parse_yaml
+from phasegate.files.loading import load_document, parse_json, parse_yaml
 
 
 def error_of(text: str, parser=parse_yaml, source: str = "in.yaml") -> InputError:
@@ -156,7 +156,7 @@ def test_unreadable_files_give_one_clear_error(tmp_path: Path, setup, expected):
 
 def test_unreadable_permission(tmp_path: Path, monkeypatch):
     # Tests run as root in CI, where chmod 0 does not stop a read: simulate the OS refusal.
-    from phasegate import loading
+    from phasegate.files import loading
 
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")

@@ -11,12 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import healthy, run_cli
+from phasegate.collect.merge import SampleGuard, merge_facts, parse_duration, render
+from phasegate.core.evaluate import evaluate
+from phasegate.core.facts import Facts, facts_from_data
+from phasegate.core.policy import builtin_policies_dir, load_policy_set
+from phasegate.core.verdict import Verdict
 from phasegate.errors import InputError, UsageProblem
-from phasegate.evaluate import evaluate
-from phasegate.facts import Facts, facts_from_data
-from phasegate.merge import SampleGuard, merge_facts, parse_duration, render
-from phasegate.policy import builtin_policies_dir, load_policy_set
-from phasegate.verdict import Verdict
 
 COUNTS = {
     "commands": 200,

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from conftest import POLICIES
+from phasegate.core.policy import load_policy_set
+from phasegate.core.verdict import Verdict
 from phasegate.errors import InputError
-from phasegate.policy import load_policy_set
-from phasegate.verdict import Verdict
 
 # The contract of the shipped set (issue: "Rule ids and semantics are fixed").
 SHIPPED = {

@@ -27,17 +27,17 @@ from typing import Any
 import pytest
 
 from conftest import ROOT, healthy, write_yaml
-from phasegate import openmetrics
+from phasegate.collect import openmetrics
 from phasegate.collect.collector import CollectOptions, collect
 from phasegate.collect.config import load_config
+from phasegate.collect.merge import SampleGuard, merge_facts
 from phasegate.collect.prometheus import PrometheusQuery, RangeQuery, query_prometheus
-from phasegate.evaluate import RuleStatus, evaluate
-from phasegate.expressions import Template
-from phasegate.facts import facts_from_data
-from phasegate.merge import SampleGuard, merge_facts
-from phasegate.policy import builtin_policies_dir, load_policy_set
-from phasegate.state import StateDir
-from phasegate.verdict import Verdict
+from phasegate.core.evaluate import RuleStatus, evaluate
+from phasegate.core.expressions import Template
+from phasegate.core.facts import facts_from_data
+from phasegate.core.policy import builtin_policies_dir, load_policy_set
+from phasegate.core.verdict import Verdict
+from phasegate.state.statedir import StateDir
 
 STARTUP_DEADLINE = 30.0
 SCRAPE_DEADLINE = 30.0

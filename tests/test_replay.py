@@ -13,12 +13,12 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from conftest import POLICIES, ROOT, healthy, run_cli
-from phasegate.evaluate import Rollout, RuleStatus, evaluate
-from phasegate.facts import facts_from_data
-from phasegate.policy import load_policy_set
-from phasegate.recording import read_recording
-from phasegate.replay import replay
-from phasegate.verdict import Verdict
+from phasegate.core.evaluate import Rollout, RuleStatus, evaluate
+from phasegate.core.facts import facts_from_data
+from phasegate.core.policy import load_policy_set
+from phasegate.core.recording import read_recording
+from phasegate.core.verdict import Verdict
+from phasegate.replay.replay import replay
 
 DEGRADES = ROOT / "fixtures" / "recordings" / "phase1-error-rate-degrades.jsonl"
 
@@ -163,7 +163,7 @@ def test_html_stays_bounded_and_keeps_extremes_and_every_breach(tmp_path: Path):
 
 
 def test_chart_buckets_keep_each_columns_lowest_and_highest():
-    from phasegate.charts import ChartRecorder
+    from phasegate.replay.charts import ChartRecorder
 
     policy_set = load_policy_set(POLICIES)
     recorder = ChartRecorder(policy_set, columns=4)
@@ -431,9 +431,9 @@ def test_interleaved_changes_are_decided_as_evaluate_with_history_decides_each(t
 
 
 def test_rollouts_remembered_at_once_are_bounded(tmp_path: Path, monkeypatch):
-    import phasegate.evaluate
+    import phasegate.core.evaluate
 
-    monkeypatch.setattr(phasegate.evaluate, "MAX_ROLLOUTS", 2)
+    monkeypatch.setattr(phasegate.core.evaluate, "MAX_ROLLOUTS", 2)
     rollout = Rollout(policies(tmp_path, TWICE))
     first, second, third = (
         snapshots([0.2], change={"commit": name, "tag": "v0.4.3"})[0] for name in "abc"
@@ -454,10 +454,10 @@ def test_for_is_validated(tmp_path: Path):
 
 def test_an_expectation_mismatch_names_only_the_rules_behind_the_verdict():
     from conftest import HEALTHY_PHASE1
-    from phasegate.evaluate import evaluate
-    from phasegate.facts import facts_from_data
-    from phasegate.policy import load_policy_set
-    from phasegate.replay import _why
+    from phasegate.core.evaluate import evaluate
+    from phasegate.core.facts import facts_from_data
+    from phasegate.core.policy import load_policy_set
+    from phasegate.replay.replay import _why
 
     policies = load_policy_set(ROOT / "policies")
     calm = evaluate(facts_from_data(dict(HEALTHY_PHASE1), "calm"), policies)

@@ -16,13 +16,13 @@ from jsonschema import Draft202012Validator
 from ruamel.yaml import YAML
 
 from conftest import FIXTURES, HEALTHY_PHASE1, ROOT, run_cli
+from phasegate.core.evaluate import Rollout
+from phasegate.core.facts import facts_from_data, fast_field_validators
+from phasegate.core.policy import load_policy_set
+from phasegate.core.recording import RecordingReader
 from phasegate.errors import InputError
-from phasegate.evaluate import Rollout
-from phasegate.facts import facts_from_data, fast_field_validators
-from phasegate.loading import loads_strict
-from phasegate.policy import load_policy_set
-from phasegate.recording import RecordingReader
-from phasegate.schemas import FORMAT_CHECKER, inlined, load_schema
+from phasegate.files.loading import loads_strict
+from phasegate.files.schemas import FORMAT_CHECKER, inlined, load_schema
 
 RECORDING = ROOT / "fixtures" / "recordings" / "phase1-error-rate-degrades.jsonl"
 
@@ -209,7 +209,7 @@ def test_replay_json_output_is_stable_and_what_json_dumps_writes(tmp_path: Path,
 
 
 def test_a_snapshot_is_written_as_json_dumps_writes_it(tmp_path: Path):
-    from phasegate.replay import Replay
+    from phasegate.replay.replay import Replay
     from phasegate.report.replay.json import SNAPSHOT, _dumps, snapshot_object, snapshot_text
 
     path = _generated_recording(tmp_path / "generated.jsonl")

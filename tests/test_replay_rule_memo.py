@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from conftest import HEALTHY_PHASE1, ROOT
-from phasegate.evaluate import Rollout, memo_paths
-from phasegate.policy import load_policy_set
-from phasegate.recording import RecordingReader
+from phasegate.core.evaluate import Rollout, memo_paths
+from phasegate.core.policy import load_policy_set
+from phasegate.core.recording import RecordingReader
 
 
 def _document(rng: random.Random, index: int) -> dict[str, Any]:
@@ -69,8 +69,8 @@ def test_a_flat_numbers_field_still_meets_every_document_limit():
     """New metrics skip the generic limit walks only when they plainly meet them."""
     import pytest
 
+    from phasegate.core.facts import FactsStream, facts_from_data
     from phasegate.errors import InputError
-    from phasegate.facts import FactsStream, facts_from_data
 
     for metrics in (
         {"error_rate": 2**63},
@@ -100,7 +100,7 @@ def _policy(folder: Path, name: str, params: str, when: str, extra: str = "") ->
 
 
 def test_policies_share_a_params_map_only_when_no_rule_can_tell(tmp_path: Path):
-    from phasegate.evaluate import shared_params
+    from phasegate.core.evaluate import shared_params
 
     folder = tmp_path / "policies"
     folder.mkdir()

@@ -16,9 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import FIXTURES, POLICIES, ROOT, healthy, run_cli
-from phasegate.evaluate import Decision, RuleStatus, evaluate
-from phasegate.facts import facts_from_data, load_facts
-from phasegate.policy import load_policy_set
+from phasegate.core.evaluate import Decision, RuleStatus, evaluate
+from phasegate.core.facts import facts_from_data, load_facts
+from phasegate.core.policy import load_policy_set
 from phasegate.report import FORMATS, github, junit, markdown
 
 HEALTHY = FIXTURES / "phase1-healthy.yaml"
@@ -205,8 +205,8 @@ def test_a_named_policies_folder_is_shown_as_given_even_when_it_is_the_shipped_o
 ):
     """In a checkout (editable install) the shipped set is the repository's `policies/`:
     `--policies` naming it is a real file to annotate, not the packaged set."""
-    from phasegate import policy
     from phasegate.cli.options import load_policies
+    from phasegate.core import policy
 
     monkeypatch.setattr(policy, "builtin_policies_dir", lambda: POLICIES)
     monkeypatch.chdir(tmp_path)

@@ -10,13 +10,14 @@ from pathlib import Path
 import pytest
 
 from hostile.hostile_gate import Gate, gate_fixture  # noqa: F401  (the `gate` fixture)
-from phasegate import downgrade, rollout
 from phasegate.collect.collector import CollectOptions, collect, head_commit
 from phasegate.collect.config import load_config
+from phasegate.core.policy import load_policy_set
 from phasegate.errors import InputError, UsageProblem
-from phasegate.policy import load_policy_set
-from phasegate.runner import run
-from phasegate.state import StateDir
+from phasegate.runner import downgrade
+from phasegate.runner.apply import run
+from phasegate.state import rollout
+from phasegate.state.statedir import StateDir
 
 SHA = "abc1234def"
 

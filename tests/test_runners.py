@@ -17,14 +17,16 @@ from pathlib import Path
 
 import pytest
 
-from phasegate import cli, durable, runners
+from phasegate import cli
 from phasegate.collect import process
 from phasegate.collect.collector import CollectOptions
 from phasegate.collect.config import load_config
+from phasegate.core.policy import load_policy_set
 from phasegate.errors import InputError
-from phasegate.policy import load_policy_set
-from phasegate.runner import RunOutcome, run
-from phasegate.state import StateDir
+from phasegate.files import durable
+from phasegate.runner import runners
+from phasegate.runner.apply import RunOutcome, run
+from phasegate.state.statedir import StateDir
 
 POLICY = """\
 apiVersion: phasegate/v1

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from phasegate import durable
-from phasegate.state import StateDir
+from phasegate.files import durable
+from phasegate.state.statedir import StateDir
 
 
 def test_appends_take_the_lock_before_writing(tmp_path: Path, monkeypatch):

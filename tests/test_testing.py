@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from conftest import FIXTURES, POLICIES, ROOT, healthy, run_cli, write_yaml
+from phasegate.core.policy import load_policy_set
 from phasegate.errors import InputError
-from phasegate.policy import load_policy_set
 from phasegate.report.testing import TEST_FORMATS
 from phasegate.review.coverage import meets, percent
 from phasegate.review.testing import deep_merge, find_test_files, load_test_files, run_policy_tests

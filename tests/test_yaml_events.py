@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from phasegate import loading, yamlevents
 from phasegate.errors import InputError
+from phasegate.files import loading, yamlevents
 
 ROOT = Path(__file__).resolve().parents[1]
 

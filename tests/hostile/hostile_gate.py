@@ -18,9 +18,9 @@ from phasegate import cli
 from phasegate.collect import process
 from phasegate.collect.collector import CollectOptions
 from phasegate.collect.config import load_config
-from phasegate.policy import load_policy_set
-from phasegate.runner import RunOutcome, run
-from phasegate.state import StateDir
+from phasegate.core.policy import load_policy_set
+from phasegate.runner.apply import RunOutcome, run
+from phasegate.state.statedir import StateDir
 
 POLICY = """\
 apiVersion: phasegate/v1

@@ -118,10 +118,10 @@ def test_double_still_converts_and_is_located_where_the_author_wrote_it():
 
 def test_a_rule_over_nan_text_fails_closed(tmp_path):
     from conftest import healthy
-    from phasegate.evaluate import RuleStatus, evaluate
-    from phasegate.facts import facts_from_data
-    from phasegate.policy import load_policy_set
-    from phasegate.verdict import Verdict
+    from phasegate.core.evaluate import RuleStatus, evaluate
+    from phasegate.core.facts import facts_from_data
+    from phasegate.core.policy import load_policy_set
+    from phasegate.core.verdict import Verdict
 
     (tmp_path / "p.yaml").write_text(
         "apiVersion: phasegate/v1\nkind: Policy\nname: p\nrules:\n"

@@ -8,17 +8,17 @@ from pathlib import Path
 import pytest
 
 from conftest import healthy, write_yaml
-from phasegate.errors import InputError
-from phasegate.evaluate import evaluate
-from phasegate.facts import (
+from phasegate.core.evaluate import evaluate
+from phasegate.core.facts import (
     MAX_LIST_ITEMS,
     MAX_STRING_BYTES,
     FactsStream,
     facts_from_data,
     load_facts,
 )
-from phasegate.messages import CUT_MARK, MAX_MESSAGE_BYTES, cap_message
-from phasegate.policy import load_policy_set
+from phasegate.core.messages import CUT_MARK, MAX_MESSAGE_BYTES, cap_message
+from phasegate.core.policy import load_policy_set
+from phasegate.errors import InputError
 
 
 @pytest.mark.parametrize(

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from conftest import POLICIES, healthy, write_yaml
+from phasegate.core.evaluate import evaluate
+from phasegate.core.facts import FactsStream, facts_from_data, load_facts
+from phasegate.core.policy import PolicySet, load_policy_set
+from phasegate.core.verdict import Verdict
 from phasegate.errors import InputError
-from phasegate.evaluate import evaluate
-from phasegate.facts import FactsStream, facts_from_data, load_facts
-from phasegate.policy import PolicySet, load_policy_set
-from phasegate.verdict import Verdict
 
 
 @cache

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from phasegate.core.policy import load_policy_set
 from phasegate.errors import InputError
-from phasegate.loading import load_document
-from phasegate.policy import load_policy_set
+from phasegate.files.loading import load_document
 from phasegate.review.fmt import format_files
 from phasegate.review.lint import lint_paths
 

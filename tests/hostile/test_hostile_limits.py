@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from conftest import healthy, run_cli
+from phasegate.core.recording import read_recording
 from phasegate.errors import InputError
-from phasegate.loading import load_document
-from phasegate.recording import read_recording
+from phasegate.files.loading import load_document
 
 DEEP = "[" * 70 + "]" * 70
 

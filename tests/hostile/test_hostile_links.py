@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, POLICIES, run_cli
+from phasegate.core.policy import load_policy_set
+from phasegate.core.recording import read_recording
 from phasegate.errors import InputError
-from phasegate.policy import load_policy_set
-from phasegate.recording import read_recording
 from phasegate.review.corpus import read_corpus
 from phasegate.review.fmt import format_files, target_files
 

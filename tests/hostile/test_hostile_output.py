@@ -13,14 +13,14 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, run_cli, write_yaml
+from phasegate.core.evaluate import evaluate
+from phasegate.core.facts import load_facts
+from phasegate.core.policy import load_policy_set
 from phasegate.errors import InputError, Location
-from phasegate.evaluate import evaluate
-from phasegate.facts import load_facts
-from phasegate.policy import load_policy_set
+from phasegate.files.schemas import SCHEMA_NAMES, load_schema
 from phasegate.report import FORMATS
 from phasegate.report.lint import LINT_FORMATS
 from phasegate.review.lint import lint_paths
-from phasegate.schemas import SCHEMA_NAMES, load_schema
 
 EVIL = "p\n::error::x.yaml"
 FORGED = "::error::"

@@ -11,7 +11,7 @@ import pytest
 from phasegate.collect.collector import CollectOptions, collect
 from phasegate.collect.config import load_config
 from phasegate.errors import InputError
-from phasegate.state import StateDir
+from phasegate.state.statedir import StateDir
 
 
 def collect_with(tmp_path: Path, *sets: tuple[str, str]):

@@ -6,10 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import POLICIES, ROOT, healthy, run_cli, write_yaml
-from phasegate.facts import load_facts
-from phasegate.policy import load_policy_set
-from phasegate.recording import instant, read_recording
-from phasegate.replay import ExpectationCheck, load_expectations, replay_recordings
+from phasegate.core.facts import load_facts
+from phasegate.core.policy import load_policy_set
+from phasegate.core.recording import instant, read_recording
+from phasegate.replay.replay import ExpectationCheck, load_expectations, replay_recordings
 
 RECORDING = ROOT / "fixtures" / "recordings" / "phase1-error-rate-degrades.jsonl"
 

@@ -21,12 +21,12 @@ from hypothesis import strategies as st
 
 from conftest import FIXTURES, HEALTHY_PHASE1, POLICIES, ROOT, healthy, run_cli
 from phasegate.cel import syntax
+from phasegate.core.evaluate import RuleStatus, evaluate
+from phasegate.core.facts import facts_from_data
+from phasegate.core.policy import PolicySet, load_policy_set
+from phasegate.core.verdict import Verdict
 from phasegate.errors import InputError
-from phasegate.evaluate import RuleStatus, evaluate
-from phasegate.facts import facts_from_data
-from phasegate.policy import PolicySet, load_policy_set
 from phasegate.report import json as json_report
-from phasegate.verdict import Verdict
 
 #: Locating an error loads cel-python's parser, which raises the recursion limit once; do it
 #: before hypothesis runs, so it does not warn that the limit changed under it.
@@ -398,7 +398,7 @@ def test_a_decision_is_the_same_bytes_in_another_process(shipped, tmp_path):
 def test_a_fixture_decides_the_same_in_process_as_on_the_command_line(
     shipped, fixture, monkeypatch
 ):
-    from phasegate.facts import load_facts
+    from phasegate.core.facts import load_facts
 
     monkeypatch.chdir(ROOT)
     name = str(fixture.relative_to(ROOT))

@@ -95,7 +95,7 @@ def test_remediation_notes_stay_in_the_state_dir(gate, monkeypatch, capsys):
 
 def test_an_unreadable_freeze_still_freezes(gate, monkeypatch):
     """Fail closed: a freeze file that exists but cannot be read counts as a freeze."""
-    from phasegate.state import StateDir
+    from phasegate.state.statedir import StateDir
 
     gate.state.mkdir()
     (gate.state / "freeze.json").write_bytes(b"\xff\xfe not utf-8")

@@ -13,7 +13,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from phasegate import durable
+from phasegate.files import durable
 
 WRITER_RECORDS = 5
 

@@ -10,8 +10,8 @@ import sys
 import pytest
 from hostile_gate import gate_fixture  # noqa: F401  (the `gate` fixture)
 
-from phasegate import durable
-from phasegate.state import StateDir
+from phasegate.files import durable
+from phasegate.state.statedir import StateDir
 
 SNAPSHOT = (
     "import shutil, sys; "

@@ -39,7 +39,7 @@ def command(
 
     Exit codes: 0 written, 10 the window has not passed, 3 no usable decision log.
     """
-    from phasegate.closeout import write_closeout
+    from phasegate.runner.closeout import write_closeout
 
     config = load_config(config_path, state_dir)
     markdown, data, skipped = write_closeout(

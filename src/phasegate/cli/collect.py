@@ -55,7 +55,7 @@ def command(
     for path, reason in sorted(collection.unknown.items()):
         click.echo(f"phasegate: warning: {path} unknown: {reason}", err=True)
     if output_format == "openmetrics":
-        from phasegate import openmetrics
+        from phasegate.collect import openmetrics
 
         text = openmetrics.exposition(collection.facts.data)
     else:
@@ -63,6 +63,6 @@ def command(
         text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     deliver(text, output)
     if push_url:
-        from phasegate import openmetrics
+        from phasegate.collect import openmetrics
 
         openmetrics.push(collection.facts.data, push_url)

@@ -63,8 +63,8 @@ def command(
     becomes less strict, 2 unknown revision or not a git repository, 3 invalid input
     (also a corpus holding no facts documents).
     """
+    from phasegate.core.policy import default_policies_dir
     from phasegate.errors import single_line
-    from phasegate.policy import default_policies_dir
     from phasegate.review.corpus import read_corpus, read_default_corpus
     from phasegate.review.diff import diff, diff_exit_code
     from phasegate.review.policysource import load_base_policies

@@ -24,7 +24,7 @@ def _binding(item: str) -> tuple[str, Any]:
     except ValueError as exc:
         raise click.BadParameter(f"{item!r}: invalid JSON: {exc}", param_hint="--set") from None
     from phasegate.errors import InputError
-    from phasegate.loading import checked_data
+    from phasegate.files.loading import checked_data
 
     try:  # what a rule can be given: 64-bit ints, finite doubles, text CEL can hold
         return name, checked_data(value, name)
@@ -76,8 +76,8 @@ def command(
             raise click.BadParameter(f"{name} is set twice", param_hint="--set")
         bindings[name] = value
     if facts_path is not None:
-        from phasegate.evaluate import Snapshot
-        from phasegate.facts import load_facts
+        from phasegate.core.evaluate import Snapshot
+        from phasegate.core.facts import load_facts
 
         snapshot = Snapshot(load_facts(facts_path), [])
         from_facts = {"facts": snapshot.facts.data, "phase": snapshot.facts.phase}

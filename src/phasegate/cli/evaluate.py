@@ -36,14 +36,14 @@ def command(
     history_window: int,
 ) -> None:
     """Decide continue, pause or rollback for the facts file FACTS (`-` reads stdin)."""
-    from phasegate.evaluate import evaluate
-    from phasegate.facts import load_facts
-    from phasegate.verdict import exit_code
+    from phasegate.core.evaluate import evaluate
+    from phasegate.core.facts import load_facts
+    from phasegate.core.verdict import exit_code
 
     loaded = load_facts(facts)
     earlier = ()
     if history is not None:
-        from phasegate.recording import read_recording
+        from phasegate.core.recording import read_recording
 
         earlier = read_recording(history).snapshots
     decision = evaluate(loaded, load_policies(policies), earlier, history_window)

@@ -40,8 +40,8 @@ def command(
     history_window: int,
 ) -> None:
     """Show why FACTS get their verdict: each rule's reads and evaluation tree. Exits 0."""
-    from phasegate.facts import load_facts
-    from phasegate.recording import read_recording
+    from phasegate.core.facts import load_facts
+    from phasegate.core.recording import read_recording
     from phasegate.review.explain import explain
 
     loaded = load_facts(facts)

@@ -28,8 +28,8 @@ def command(paths: tuple[Path, ...], output_format: str, min_severity: str | Non
     Exits 0 when no finding is an error (warnings and info do not fail), 1 when some is,
     3 when a file cannot be read.
     """
+    from phasegate.core.policy import PACKAGED, builtin_policies_dir, default_policies_dir
     from phasegate.errors import ExitCode
-    from phasegate.policy import PACKAGED, builtin_policies_dir, default_policies_dir
     from phasegate.report.lint import shown
     from phasegate.review.lint import lint_paths
 

@@ -30,8 +30,8 @@ def command(
     facts_files: tuple[Path, ...], min_operators: int, max_age: str | None, output: Path | None
 ) -> None:
     """Merge operators' facts documents into one cohort facts document (JSON)."""
-    from phasegate.facts import load_facts
-    from phasegate.merge import SampleGuard, merge_facts, parse_duration, render
+    from phasegate.collect.merge import SampleGuard, merge_facts, parse_duration, render
+    from phasegate.core.facts import load_facts
 
     guard = SampleGuard(min_operators, parse_duration(max_age) if max_age else None)
     merged = merge_facts([load_facts(path) for path in facts_files], guard)

@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from phasegate.verdict import DEFAULT_HISTORY_WINDOW
+from phasegate.core.verdict import DEFAULT_HISTORY_WINDOW
 
 if TYPE_CHECKING:
     from phasegate.collect.collector import CollectOptions
     from phasegate.collect.config import Config
-    from phasegate.policy import PolicySet
-    from phasegate.runner import Application
-    from phasegate.state import StateDir
+    from phasegate.core.policy import PolicySet
+    from phasegate.runner.apply import Application
+    from phasegate.state.statedir import StateDir
 
 
 def long_running() -> None:
@@ -162,7 +162,7 @@ def collect_setup(
 ) -> tuple[Config, StateDir, CollectOptions]:
     """What `collect_options` mean: the config, its state dir and the collector's options."""
     from phasegate.collect.collector import CollectOptions, required_facts
-    from phasegate.state import StateDir
+    from phasegate.state.statedir import StateDir
 
     pairs = []
     for item in sets:
@@ -190,7 +190,7 @@ def load_policies(policies: Path | None) -> PolicySet:
     A folder named with `--policies` is shown as given even when it is where the shipped set
     lives (a checkout with an editable install): the user pointed at a real file.
     """
-    from phasegate.policy import (
+    from phasegate.core.policy import (
         PACKAGED,
         builtin_policies_dir,
         default_policies_dir,
@@ -214,7 +214,7 @@ def deliver(text: str, output: Path | None) -> None:
     if output is None:
         click.echo(text, nl=False)
     else:
-        from phasegate.durable import write_atomic
+        from phasegate.files.durable import write_atomic
 
         write_atomic(output, text)
 

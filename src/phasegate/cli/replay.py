@@ -45,7 +45,7 @@ def command(
 ) -> None:
     """Decide every snapshot of recorded rollouts (JSONL files or folders of facts)."""
     from phasegate.errors import ExitCode, single_line
-    from phasegate.replay import ExpectationCheck, load_expectations, replay_recordings
+    from phasegate.replay.replay import ExpectationCheck, load_expectations, replay_recordings
     from phasegate.report.replay import REPLAY_FORMATS
 
     policy_set = load_policies(policies)
@@ -79,7 +79,7 @@ def _report_stream(output: Path | None) -> Iterator[TextIO]:
     if output is None:
         yield click.get_text_stream("stdout")
     else:
-        from phasegate.durable import atomic_output
+        from phasegate.files.durable import atomic_output
 
         with atomic_output(output) as stream:
             yield stream

@@ -28,10 +28,10 @@ def command(
     Until then `run` deploys nothing for it again; after it, the change starts over from
     Phase 0 (continues recorded before the rollback no longer open a phase).
     """
-    from phasegate import rollout
     from phasegate.collect.collector import utc_now
     from phasegate.errors import InputError, Location
-    from phasegate.state import StateDir
+    from phasegate.state import rollout
+    from phasegate.state.statedir import StateDir
 
     if not reason.strip():
         raise click.BadParameter(

@@ -31,8 +31,8 @@ def command(
 ) -> None:
     """Deploy a logged rollback again, to the named runners only; exit 20 when all are
     restored, 4 when some are still left (with the command to retry those)."""
-    from phasegate import runners
-    from phasegate.state import StateDir
+    from phasegate.runner import runners
+    from phasegate.state.statedir import StateDir
 
     long_running()
     config = load_config(config_path, state_dir)

@@ -42,7 +42,7 @@ def command(
     dry_run: bool,
 ) -> None:
     """Collect, evaluate and apply the verdict; every decision is appended to the log."""
-    from phasegate.runner import run
+    from phasegate.runner.apply import run
 
     long_running()
     config, state, options = collect_setup(config_path, state_dir, phase, sets, baseline)

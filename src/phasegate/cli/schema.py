@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from phasegate.schemas import SCHEMA_NAMES, data_dir
+from phasegate.files.schemas import SCHEMA_NAMES, data_dir
 
 
 @click.command("schema")

@@ -16,7 +16,7 @@ from phasegate.cli.options import CONFIG_OPTION, STATE_DIR_OPTION, load_config
 def command(reason: str, config_path: Path | None, state_dir: Path | None) -> None:
     """Lift the deployment freeze a Phase 2 rollback set, recording why."""
     from phasegate.collect.collector import utc_now
-    from phasegate.state import StateDir
+    from phasegate.state.statedir import StateDir
 
     if not reason.strip():
         raise click.BadParameter(

@@ -16,18 +16,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from phasegate import cel, rollout
+from phasegate import cel
 from phasegate.collect import contract as contract_shapes
 from phasegate.collect.config import Config, Source
 from phasegate.collect.output import OutputError, ParsedOutput, parse_output
 from phasegate.collect.process import CommandResult, printable, run_command
 from phasegate.collect.prometheus import query_prometheus
+from phasegate.core.facts import Facts, facts_from_data, load_facts
+from phasegate.core.recording import instant
 from phasegate.errors import InputError, Location, UsageProblem
-from phasegate.facts import Facts, facts_from_data, load_facts
-from phasegate.loading import INT64_MAX, INT64_MIN, checked_data, load_document, loads_strict
-from phasegate.recording import instant
-from phasegate.schemas import is_rfc3339, load_schema, problems, resolve
-from phasegate.state import StateDir
+from phasegate.files.loading import INT64_MAX, INT64_MIN, checked_data, load_document, loads_strict
+from phasegate.files.schemas import is_rfc3339, load_schema, problems, resolve
+from phasegate.state import rollout
+from phasegate.state.statedir import StateDir
 
 #: Environment variables CI systems set, and the facts they fill when --set does not.
 ENVIRONMENT_FACTS: tuple[tuple[str, tuple[str, ...]], ...] = (

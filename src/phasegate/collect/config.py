@@ -13,11 +13,11 @@ from typing import Any
 
 from phasegate import cel
 from phasegate.collect import prometheus
+from phasegate.core.expressions import DocumentCompiler, Template
+from phasegate.core.verdict import Verdict
 from phasegate.errors import InputError, Location, raise_all
-from phasegate.expressions import DocumentCompiler, Template
-from phasegate.loading import Document, NodePath, load_document
-from phasegate.schemas import data_dir, load_schema, validate
-from phasegate.verdict import Verdict
+from phasegate.files.loading import Document, NodePath, load_document
+from phasegate.files.schemas import data_dir, load_schema, validate
 
 #: What source expressions see: the parsed output and the previous sample's kept state.
 SOURCE_VARIABLES = (
@@ -91,7 +91,7 @@ class RunnerDeploy:
 
 @dataclass(frozen=True)
 class Runners:
-    """The rollback given per runner (see `phasegate.runners`)."""
+    """The rollback given per runner (see `phasegate.runner.runners`)."""
 
     deploys: tuple[RunnerDeploy, ...]
     #: Each `rollback.verify` command as templates, filled for each runner in turn.

@@ -13,11 +13,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from phasegate import schemas
 from phasegate.collect.output import OutputError, parse_output
 from phasegate.collect.process import CommandResult, run_command
-from phasegate.durable import write_atomic
 from phasegate.errors import InputError, Location
+from phasegate.files import schemas
+from phasegate.files.durable import write_atomic
 
 if TYPE_CHECKING:
     from phasegate.collect.config import Config

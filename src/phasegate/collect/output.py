@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from phasegate.errors import InputError
-from phasegate.loading import checked_data, loads_strict
+from phasegate.files.loading import checked_data, loads_strict
 
 PARSE_MODES = ("auto", "json", "jsonl", "text")
 

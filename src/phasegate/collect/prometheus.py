@@ -30,7 +30,7 @@ from typing import Any
 
 from phasegate import cel
 from phasegate.collect.process import EXIT_TIMED_OUT, CommandResult
-from phasegate.expressions import Template, fill
+from phasegate.core.expressions import Template, fill
 
 #: What a query template's placeholders see.
 QUERY_VARIABLES = ("params", "env")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from phasegate.evaluate import Decision
+from phasegate.core.evaluate import Decision
+from phasegate.core.verdict import Verdict
 from phasegate.report.text import single_line
-from phasegate.verdict import Verdict
 
 
 def render(decision: Decision, color: bool = False) -> str:

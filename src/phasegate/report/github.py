@@ -8,10 +8,10 @@ fact holding "\\n::error::forged" cannot add an annotation or hide the real one.
 
 from __future__ import annotations
 
-from phasegate.evaluate import Decision, RuleResult, RuleStatus
-from phasegate.policy import PACKAGED, is_packaged
+from phasegate.core.evaluate import Decision, RuleResult, RuleStatus
+from phasegate.core.policy import PACKAGED, is_packaged
+from phasegate.core.verdict import Verdict
 from phasegate.report.text import single_line
-from phasegate.verdict import Verdict
 
 #: The annotation level for what a rule contributes; a fired `continue` rule is a note.
 _COMMANDS = {Verdict.ROLLBACK: "error", Verdict.PAUSE: "warning", Verdict.CONTINUE: "notice"}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from phasegate.evaluate import Decision
-from phasegate.record import decision_object
+from phasegate.core.evaluate import Decision
+from phasegate.core.record import decision_object
 
 
 def render(decision: Decision, color: bool = False) -> str:

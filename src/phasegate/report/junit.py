@@ -20,9 +20,9 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
-from phasegate.evaluate import Decision, RuleResult, RuleStatus
+from phasegate.core.evaluate import Decision, RuleResult, RuleStatus
+from phasegate.core.verdict import Verdict
 from phasegate.report.text import single_line
-from phasegate.verdict import Verdict
 
 
 def xml_text(text: object) -> str:
@@ -52,7 +52,7 @@ def render(decision: Decision, color: bool = False) -> str:
     root = ET.Element("testsuites", {"name": "phasegate", **_counts(decision.results)})
     change = decision.change.get("tag") or decision.change.get("commit", "?")
     properties = {
-        "phasegate.verdict": decision.verdict.label,
+        "phasegate.core.verdict": decision.verdict.label,
         "phasegate.phase": str(decision.phase),
         "phasegate.change": change,
         "phasegate.facts_digest": decision.facts_digest,

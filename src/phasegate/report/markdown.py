@@ -7,7 +7,7 @@ open a code span, inject HTML or forge a line of the summary.
 
 from __future__ import annotations
 
-from phasegate.evaluate import Decision, RuleResult, RuleStatus
+from phasegate.core.evaluate import Decision, RuleResult, RuleStatus
 from phasegate.report.text import single_line
 
 #: Markdown punctuation that could start emphasis, links, code or strike-through, or end a

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from phasegate.core.evaluate import Decision, RuleResult, RuleStatus
+from phasegate.core.verdict import Verdict
 from phasegate.errors import Location, single_line
-from phasegate.evaluate import Decision, RuleResult, RuleStatus
-from phasegate.verdict import Verdict
 
 __all__ = ["render", "single_line"]
 

@@ -16,10 +16,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from phasegate.core.facts import Facts, load_facts
+from phasegate.core.recording import Recording, read_recording
 from phasegate.errors import InputError, Location
-from phasegate.facts import Facts, load_facts
-from phasegate.loading import entry_problem, resolved
-from phasegate.recording import Recording, read_recording
+from phasegate.files.loading import entry_problem, resolved
 
 FACTS_SUFFIXES = (".yaml", ".yml", ".json")
 RECORDING_SUFFIXES = (".jsonl",)

@@ -13,10 +13,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from phasegate.core.evaluate import RuleStatus
+from phasegate.core.facts import Facts
+from phasegate.core.policy import Policy, PolicySet, Rule
 from phasegate.errors import Location
-from phasegate.evaluate import RuleStatus
-from phasegate.facts import Facts
-from phasegate.policy import Policy, PolicySet, Rule
 from phasegate.review.trace import Node, branch_points
 
 if TYPE_CHECKING:  # testing builds reports that carry coverage; only its type is needed

@@ -17,15 +17,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from phasegate import cel
+from phasegate.core.evaluate import DEFAULT_HISTORY_WINDOW, Decision, RuleStatus, evaluate
+from phasegate.core.expressions import Template
+from phasegate.core.facts import Facts
+from phasegate.core.policy import Policy, PolicySet, Rule
+from phasegate.core.recording import Recording
+from phasegate.core.verdict import Verdict
 from phasegate.errors import ExitCode, InputError, single_line
-from phasegate.evaluate import DEFAULT_HISTORY_WINDOW, Decision, RuleStatus, evaluate
-from phasegate.expressions import Template
-from phasegate.facts import Facts
-from phasegate.policy import Policy, PolicySet, Rule
-from phasegate.recording import Recording
-from phasegate.replay import replay
+from phasegate.replay.replay import replay
 from phasegate.review.corpus import Corpus, where_key
-from phasegate.verdict import Verdict
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from phasegate import cel
-from phasegate.evaluate import (
+from phasegate.core.evaluate import (
     DEFAULT_HISTORY_WINDOW,
     Decision,
     RuleResult,
@@ -22,10 +22,10 @@ from phasegate.evaluate import (
     evaluate,
     previous_snapshots,
 )
-from phasegate.facts import Facts
-from phasegate.policy import PolicySet, Rule
+from phasegate.core.facts import Facts
+from phasegate.core.policy import PolicySet, Rule
+from phasegate.core.verdict import Verdict
 from phasegate.review.trace import Node, Outcome, trace
-from phasegate.verdict import Verdict
 
 #: What a read shows when the path is absent from the facts.
 MISSING = "(missing)"

@@ -18,9 +18,10 @@ from typing import Any
 
 import lark
 
-from phasegate import cel, factschema
+from phasegate import cel
 from phasegate.cel import syntax
-from phasegate.factschema import Status
+from phasegate.core import factschema
+from phasegate.core.factschema import Status
 
 
 @dataclass(frozen=True)

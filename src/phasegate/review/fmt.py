@@ -41,7 +41,8 @@ from ruamel.yaml.tokens import CommentToken
 import phasegate
 from phasegate import cel
 from phasegate.cel import syntax
-from phasegate.durable import write_atomic
+from phasegate.core.expressions import PLACEHOLDER, DocumentCompiler
+from phasegate.core.policy import builtin_policies_dir, default_policies_dir, policy_files
 from phasegate.errors import (
     InputError,
     Location,
@@ -50,10 +51,9 @@ from phasegate.errors import (
     raise_all,
     single_line,
 )
-from phasegate.expressions import PLACEHOLDER, DocumentCompiler
-from phasegate.loading import NodePath, parse_yaml, read_text, resolved
-from phasegate.policy import builtin_policies_dir, default_policies_dir, policy_files
-from phasegate.schemas import load_schema, validate
+from phasegate.files.durable import write_atomic
+from phasegate.files.loading import NodePath, parse_yaml, read_text, resolved
+from phasegate.files.schemas import load_schema, validate
 
 
 class UnsafeFormat(PhasegateError):

@@ -15,22 +15,23 @@ from enum import IntEnum
 from pathlib import Path
 from typing import Any
 
-from phasegate import cel, factschema
+from phasegate import cel
 from phasegate.cel import syntax
 from phasegate.cel.values import short_type_name
-from phasegate.errors import InputError, Location, raise_all
-from phasegate.expressions import PLACEHOLDER, DocumentCompiler, Template
-from phasegate.factschema import Status
-from phasegate.loading import Document
-from phasegate.policy import (
+from phasegate.core import factschema
+from phasegate.core.expressions import PLACEHOLDER, DocumentCompiler, Template
+from phasegate.core.factschema import Status
+from phasegate.core.policy import (
     Policy,
     Rule,
     compile_policies,
     policy_files,
     read_policy_documents,
 )
+from phasegate.core.verdict import Verdict
+from phasegate.errors import InputError, Location, raise_all
+from phasegate.files.loading import Document
 from phasegate.review import factpaths
-from phasegate.verdict import Verdict
 
 
 class Severity(IntEnum):

@@ -18,8 +18,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from phasegate.core.policy import PolicySet, load_policy_set
 from phasegate.errors import InputError, Location, UsageProblem, single_line
-from phasegate.policy import PolicySet, load_policy_set
 
 #: Seconds any one git command may take; reading a few small files takes milliseconds.
 GIT_TIMEOUT = 30

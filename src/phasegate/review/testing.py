@@ -17,15 +17,15 @@ from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any
 
+from phasegate.core.evaluate import DEFAULT_HISTORY_WINDOW, Decision, RuleStatus, evaluate
+from phasegate.core.facts import Facts, facts_from_data
+from phasegate.core.policy import PolicySet, load_policy_set
+from phasegate.core.recording import instant, read_recording
+from phasegate.core.verdict import Verdict
 from phasegate.errors import ExitCode, InputError, InputErrors, Location, raise_all
-from phasegate.evaluate import DEFAULT_HISTORY_WINDOW, Decision, RuleStatus, evaluate
-from phasegate.facts import Facts, facts_from_data
-from phasegate.loading import Document, NodePath, load_document
-from phasegate.policy import PolicySet, load_policy_set
-from phasegate.recording import instant, read_recording
+from phasegate.files.loading import Document, NodePath, load_document
+from phasegate.files.schemas import problems, validate
 from phasegate.review.coverage import Coverage, Tracer, compute_coverage, meets, percent
-from phasegate.schemas import problems, validate
-from phasegate.verdict import Verdict
 
 #: `phasegate test` exits 1 when a case fails or coverage is below the minimum, as
 #: `opa test` and `promtool test rules` do, so CI treats it like any failing test run.

@@ -20,9 +20,9 @@ import lark
 
 from phasegate import cel
 from phasegate.cel import syntax
-from phasegate.evaluate import Snapshot
-from phasegate.facts import Facts
-from phasegate.policy import Policy, Rule
+from phasegate.core.evaluate import Snapshot
+from phasegate.core.facts import Facts
+from phasegate.core.policy import Policy, Rule
 
 
 class Outcome(StrEnum):

@@ -7,8 +7,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from phasegate.core.record import rule_object
 from phasegate.errors import Location
-from phasegate.record import rule_object
 from phasegate.review.explain import Explanation, RuleExplanation
 from phasegate.review.trace import Node
 

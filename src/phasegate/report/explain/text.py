@@ -7,8 +7,8 @@ import json
 import re
 from typing import Any
 
+from phasegate.core.evaluate import RuleStatus
 from phasegate.errors import Location
-from phasegate.evaluate import RuleStatus
 from phasegate.report.text import single_line
 from phasegate.review.explain import Explanation, RuleExplanation
 from phasegate.review.trace import Kind, Node, Outcome

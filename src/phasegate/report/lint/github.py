@@ -3,7 +3,7 @@ of the policy file in the pull request's diff."""
 
 from __future__ import annotations
 
-from phasegate.policy import is_packaged
+from phasegate.core.policy import is_packaged
 from phasegate.report.github import PACKAGED_NOTE, command
 from phasegate.report.lint.text import summary
 from phasegate.review.lint import LintReport, Severity

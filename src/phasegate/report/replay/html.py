@@ -6,7 +6,7 @@ fact (the facts whose rules acted earliest on top), then the snapshots where the
 changed (last, as a recording that flaps fills a long table). A verdict has one colour
 everywhere (band, threshold lines, markers, table), so a red dashed line is a rollback
 threshold without reading its label, and the labels carry the thresholds' numbers, not
-their CEL. Everything drawn comes computed from `phasegate.charts` (axes, order, the
+their CEL. Everything drawn comes computed from `phasegate.replay.charts` (axes, order, the
 values at the firsts); this module only lays it out, and writes the same bytes for the
 same inputs.
 """
@@ -17,8 +17,8 @@ from collections.abc import Callable
 from html import escape
 from typing import TextIO
 
-from phasegate.charts import COLUMNS, Chart, Charts, Series
-from phasegate.replay import Replay, Step
+from phasegate.replay.charts import COLUMNS, Chart, Charts, Series
+from phasegate.replay.replay import Replay, Step
 from phasegate.report.replay.text import summary_line
 
 #: Left margin (tick labels), right margin, top margin (marker labels), plot height.

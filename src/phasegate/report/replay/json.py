@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any, TextIO
 
-from phasegate.evaluate import RuleStatus
-from phasegate.replay import Replay, Step, ids
+from phasegate.core.evaluate import RuleStatus
+from phasegate.replay.replay import Replay, Step, ids
 from phasegate.report.replay.spool import SpooledRecording
 
 #: Indentation of a recording object, and of one snapshot object, in the document.

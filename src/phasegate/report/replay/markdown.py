@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from phasegate.replay import Replay, Step, changes
+from phasegate.replay.replay import Replay, Step, changes
 from phasegate.report.replay.spool import SpooledRecording
 from phasegate.report.replay.text import summary_line
 

@@ -6,8 +6,8 @@ import shutil
 import tempfile
 from typing import TextIO
 
-from phasegate.evaluate import Decision
-from phasegate.replay import Replay, Step
+from phasegate.core.evaluate import Decision
+from phasegate.replay.replay import Replay, Step
 
 
 class Spool:

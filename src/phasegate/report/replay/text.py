@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, TextIO
 
-from phasegate.replay import Replay, Step, changes
+from phasegate.replay.replay import Replay, Step, changes
 from phasegate.report.replay.spool import SpooledRecording
 from phasegate.report.text import single_line
 

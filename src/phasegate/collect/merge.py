@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from phasegate.collect.collector import _drop_invalid_collected
-from phasegate.digest import canonical_json
+from phasegate.core.facts import Facts, facts_from_data
 from phasegate.errors import InputError, Location, UsageProblem
-from phasegate.facts import Facts, facts_from_data
-from phasegate.schemas import rfc3339_instant as instant
+from phasegate.files.digest import canonical_json
+from phasegate.files.schemas import rfc3339_instant as instant
 
 #: How each cohort metric is recomputed: (numerator counts, denominator counts, scale).
 #: The denominator is the sum of its counts; a zero denominator leaves the metric absent.

@@ -13,8 +13,8 @@ from enum import StrEnum
 from functools import cache
 from typing import Any, NamedTuple
 
-from phasegate.facts import DEFAULTED_CHECK_FIELD
-from phasegate.schemas import load_schema, resolve
+from phasegate.core.facts import DEFAULTED_CHECK_FIELD
+from phasegate.files.schemas import load_schema, resolve
 
 #: JSON Schema types as CEL sees facts after normalisation (`number` always a double).
 _CEL_TYPES = {

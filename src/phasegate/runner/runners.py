@@ -22,16 +22,17 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from phasegate import cel, runner
+from phasegate import cel
 from phasegate.collect.config import Config
 from phasegate.collect.process import first_control_character
-from phasegate.durable import open_regular
+from phasegate.core.evaluate import Decision
+from phasegate.core.expressions import Template, fill
+from phasegate.core.record import decision_object
+from phasegate.core.verdict import Verdict
 from phasegate.errors import InputError, Location
-from phasegate.evaluate import Decision
-from phasegate.expressions import Template, fill
-from phasegate.record import decision_object
-from phasegate.state import DECISIONS, StateDir
-from phasegate.verdict import Verdict
+from phasegate.files.durable import open_regular
+from phasegate.runner import apply as runner
+from phasegate.state.statedir import DECISIONS, StateDir
 
 Outcome = tuple[str, bool, str]
 

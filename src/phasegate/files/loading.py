@@ -35,8 +35,8 @@ from ruamel.yaml.scalarstring import (
     SingleQuotedScalarString,
 )
 
-from phasegate import yamlevents
 from phasegate.errors import InputError, Location
+from phasegate.files import yamlevents
 
 #: A path into a document: mapping keys and sequence indexes from the root.
 NodePath = tuple[str | int, ...]

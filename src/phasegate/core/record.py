@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from phasegate.evaluate import Decision, RuleResult
+from phasegate.core.evaluate import Decision, RuleResult
 
 
 def decision_object(decision: Decision) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 
 from phasegate.errors import InputError, InputErrors
-from phasegate.loading import Document, NodePath
+from phasegate.files.loading import Document, NodePath
 
 SCHEMA_NAMES = (
     "facts",
@@ -77,7 +77,8 @@ def data_dir(kind: str) -> Path:
     packaged = Path(str(resources.files("phasegate"))) / "_data" / kind
     if packaged.is_dir():
         return packaged
-    return Path(__file__).resolve().parents[2] / _IN_CHECKOUT.get(kind, kind)
+    checkout = Path(str(resources.files("phasegate"))).resolve().parents[1]
+    return checkout / _IN_CHECKOUT.get(kind, kind)
 
 
 @cache

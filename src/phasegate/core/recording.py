@@ -17,11 +17,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from phasegate.core.facts import Facts, FactsStream, load_facts
 from phasegate.errors import InputError, Location
-from phasegate.facts import Facts, FactsStream, load_facts
-from phasegate.loading import MAX_BYTES as MAX_LINE_BYTES
-from phasegate.loading import display_path, entry_problem, json_problem, loads_strict, os_errors
-from phasegate.schemas import rfc3339_instant
+from phasegate.files.loading import MAX_BYTES as MAX_LINE_BYTES
+from phasegate.files.loading import (
+    display_path,
+    entry_problem,
+    json_problem,
+    loads_strict,
+    os_errors,
+)
+from phasegate.files.schemas import rfc3339_instant
 
 
 @dataclass(frozen=True)

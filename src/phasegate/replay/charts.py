@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from phasegate import cel
-from phasegate.evaluate import Decision, RuleStatus, Snapshot
-from phasegate.facts import Facts
-from phasegate.policy import PolicySet
-from phasegate.verdict import Verdict
+from phasegate.core.evaluate import Decision, RuleStatus, Snapshot
+from phasegate.core.facts import Facts
+from phasegate.core.policy import PolicySet
+from phasegate.core.verdict import Verdict
 
 #: Pixel columns of the plot area of a chart (the page's width less the axis labels).
 COLUMNS = 850

@@ -12,13 +12,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from phasegate import cel, factschema
-from phasegate.digest import content_digest
+from phasegate import cel
+from phasegate.core import factschema
+from phasegate.core.expressions import DocumentCompiler, Template
+from phasegate.core.verdict import Verdict
 from phasegate.errors import InputError, Location, raise_all
-from phasegate.expressions import DocumentCompiler, Template
-from phasegate.loading import Document, NodePath, entry_problem, load_document
-from phasegate.schemas import data_dir, validate
-from phasegate.verdict import Verdict
+from phasegate.files.digest import content_digest
+from phasegate.files.loading import Document, NodePath, entry_problem, load_document
+from phasegate.files.schemas import data_dir, validate
 
 ALL_PHASES = (0, 1, 2)
 

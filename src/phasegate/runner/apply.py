@@ -18,20 +18,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from phasegate import cel, downgrade, rollout, runners
+from phasegate import cel
 from phasegate.collect.collector import CollectOptions, collect, source_variables
 from phasegate.collect.config import Action, Config
 from phasegate.collect.output import OutputError, parse_output
 from phasegate.collect.process import run_command
-from phasegate.digest import canonical_json
+from phasegate.core.evaluate import Decision, evaluate
+from phasegate.core.policy import PolicySet
+from phasegate.core.record import decision_object
+from phasegate.core.recording import instant
+from phasegate.core.verdict import Verdict, exit_code
 from phasegate.errors import ExitCode, InputError
-from phasegate.evaluate import Decision, evaluate
-from phasegate.policy import PolicySet
-from phasegate.record import decision_object
-from phasegate.recording import instant
-from phasegate.remediation import note_name, render_note
-from phasegate.state import StateDir
-from phasegate.verdict import Verdict, exit_code
+from phasegate.files.digest import canonical_json
+from phasegate.runner import downgrade, runners
+from phasegate.runner.remediation import note_name, render_note
+from phasegate.state import rollout
+from phasegate.state.statedir import StateDir
 
 
 @dataclass(frozen=True)

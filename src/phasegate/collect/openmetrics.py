@@ -17,8 +17,8 @@ from prometheus_client.exposition import push_to_gateway
 from prometheus_client.openmetrics.exposition import generate_latest
 
 from phasegate.collect.prometheus import Refused, direct_opener
+from phasegate.core.recording import instant
 from phasegate.errors import ExitCode, PhasegateError, UsageProblem
-from phasegate.recording import instant
 
 #: counts.<name> -> (metric name, help). Gauges: each is a count over the sampled window.
 COUNT_METRICS: dict[str, tuple[str, str]] = {

@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from phasegate.cel import cost
-from phasegate.digest import canonical_json, content_digest, text_digest
 from phasegate.errors import InputError, Location, raise_all
-from phasegate.loading import (
+from phasegate.files.digest import canonical_json, content_digest, text_digest
+from phasegate.files.loading import (
     INT64_MAX,
     INT64_MIN,
     MAX_NODES,
@@ -28,7 +28,7 @@ from phasegate.loading import (
     checked_data,
     load_document,
 )
-from phasegate.schemas import (
+from phasegate.files.schemas import (
     inlined,
     is_rfc3339,
     load_schema,

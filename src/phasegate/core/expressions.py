@@ -15,9 +15,9 @@ from typing import Any, NamedTuple
 from phasegate import cel
 from phasegate.cel import cost
 from phasegate.cel.values import format_value
+from phasegate.core.messages import MAX_MESSAGE_BYTES, cap_message
 from phasegate.errors import InputError, Location
-from phasegate.loading import Document, NodePath
-from phasegate.messages import MAX_MESSAGE_BYTES, cap_message
+from phasegate.files.loading import Document, NodePath
 
 PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
 
@@ -103,7 +103,7 @@ def _value(data: Any, path: NodePath) -> Any:
 
 def render(template: Template, bindings: cel.Bindings) -> str:
     """Fill the placeholders of a message; one that fails shows `<why>` instead of a value.
-    The message is capped (`phasegate.messages`): facts can be large, CI logs cannot."""
+    The message is capped (`phasegate.core.messages`): facts can be large, CI logs cannot."""
     pieces: list[str] = []
     size = 0
     for part in template.parts:

@@ -17,15 +17,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from phasegate.charts import ChartRecorder, Charts
+from phasegate.core.evaluate import DEFAULT_HISTORY_WINDOW, Decision, Rollout, RuleStatus
+from phasegate.core.facts import Facts
+from phasegate.core.policy import PolicySet
+from phasegate.core.recording import Recording, RecordingReader, Unordered, instant
+from phasegate.core.verdict import Verdict
 from phasegate.errors import InputError
-from phasegate.evaluate import DEFAULT_HISTORY_WINDOW, Decision, Rollout, RuleStatus
-from phasegate.facts import Facts
-from phasegate.loading import load_document
-from phasegate.policy import PolicySet
-from phasegate.recording import Recording, RecordingReader, Unordered, instant
-from phasegate.schemas import validate
-from phasegate.verdict import Verdict
+from phasegate.files.loading import load_document
+from phasegate.files.schemas import validate
+from phasegate.replay.charts import ChartRecorder, Charts
 
 
 @dataclass(frozen=True)

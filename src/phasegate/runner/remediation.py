@@ -12,7 +12,7 @@ import shlex
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from phasegate.evaluate import Decision, RuleStatus
+from phasegate.core.evaluate import Decision, RuleStatus
 
 
 def note_name(decision: Decision) -> str:

@@ -18,8 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from phasegate.digest import canonical_json
-from phasegate.durable import (
+from phasegate.core.facts import Facts
+from phasegate.core.recording import instant, read_recording
+from phasegate.errors import InputError, Location
+from phasegate.files.digest import canonical_json
+from phasegate.files.durable import (
     TORN_SUFFIX,
     append_line,
     locked,
@@ -29,10 +32,7 @@ from phasegate.durable import (
     regular_descriptor,
     write_atomic,
 )
-from phasegate.errors import InputError, Location
-from phasegate.facts import Facts
-from phasegate.loading import MAX_BYTES, parse_json
-from phasegate.recording import instant, read_recording
+from phasegate.files.loading import MAX_BYTES, parse_json
 
 DECISIONS = "decisions.jsonl"
 #: The other lines `run`, `retry-rollback` and `resume` append to the decision log (each

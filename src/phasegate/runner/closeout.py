@@ -17,15 +17,15 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from phasegate.digest import canonical_json
-from phasegate.durable import write_atomic
+from phasegate.core.policy import PolicySet
+from phasegate.core.recording import instant
+from phasegate.core.verdict import Verdict
 from phasegate.errors import ExitCode, InputError, Location, PhasegateError, UsageProblem
-from phasegate.loading import os_errors
-from phasegate.policy import PolicySet
-from phasegate.recording import instant
-from phasegate.schemas import is_rfc3339
-from phasegate.state import DECISIONS, LOG_EVENTS
-from phasegate.verdict import Verdict
+from phasegate.files.digest import canonical_json
+from phasegate.files.durable import write_atomic
+from phasegate.files.loading import os_errors
+from phasegate.files.schemas import is_rfc3339
+from phasegate.state.statedir import DECISIONS, LOG_EVENTS
 
 #: The longest decision-log line read; a longer one is skipped like any non-decision.
 MAX_LINE_BYTES = 16 * 1024 * 1024

@@ -16,12 +16,12 @@ from enum import StrEnum
 from typing import Any
 
 from phasegate import __version__, cel
+from phasegate.core.expressions import render
+from phasegate.core.facts import Facts
+from phasegate.core.policy import Policy, PolicySet, Rule
+from phasegate.core.verdict import DEFAULT_HISTORY_WINDOW, Verdict, combine
 from phasegate.errors import InputError, Location
-from phasegate.expressions import render
-from phasegate.facts import Facts
-from phasegate.policy import Policy, PolicySet, Rule
-from phasegate.schemas import rfc3339_instant as instant
-from phasegate.verdict import DEFAULT_HISTORY_WINDOW, Verdict, combine
+from phasegate.files.schemas import rfc3339_instant as instant
 
 
 class RuleStatus(StrEnum):

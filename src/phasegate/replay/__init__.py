@@ -1,0 +1,1 @@
+"""Offline replay of recorded facts, its memo and charts."""

@@ -1,0 +1,1 @@
+"""The state dir and the one place that says where a change stands."""
