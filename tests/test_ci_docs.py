@@ -149,3 +149,38 @@ def test_the_quick_start_prints_what_the_readme_shows():
     facts = line.split()[2].rstrip(";")
     done = run_cli("evaluate", facts)
     assert done.stdout + f"exit {done.returncode}\n" == shown
+
+
+def test_ci_runs_the_readme_test_command_last():
+    """The README's test command is what CI runs: a newcomer's run and CI's cannot drift."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Tests\n", 1)[1].split("\n## ", 1)[0]
+    command = re.search(r"```bash\n(?P<cmd>[^\n]+)\n```", section)["cmd"]
+    ci = [line for line in (ROOT / ".ci" / "run").read_text().splitlines() if line.strip()]
+    assert ci[-1].split()[-1] == command == "tests/run"
+
+
+def test_the_test_command_installs_the_servers_and_browser_the_suite_uses():
+    script = (ROOT / "tests" / "run").read_text(encoding="utf-8")
+    for package in ("prometheus", "prometheus-pushgateway", "chromium"):
+        assert f"missing+=({package})" in script
+    assert "apt-get install" in script
+    assert 'exec "$python" -m pytest -n 2 "$@"' in script
+
+
+def test_the_test_command_runs_pytest_with_the_arguments_given():
+    """Run for real, collecting one small file: it must reach pytest and pass arguments on."""
+    import os
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [str(ROOT / "tests" / "run"), "-n", "0", "--collect-only", "-q", "tests/test_layers.py"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHON": sys.executable},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "tests collected" in result.stdout
