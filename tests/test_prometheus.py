@@ -98,7 +98,11 @@ def pushgateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     folder = tmp_path_factory.mktemp("pushgateway")
     server = Server(
         "prometheus-pushgateway",
-        ["prometheus-pushgateway", f"--web.listen-address=127.0.0.1:{port}"],
+        [
+            "prometheus-pushgateway",
+            f"--web.listen-address=127.0.0.1:{port}",
+            f"--persistence.file={folder / 'pushgateway.db'}",  # never Debian's shared file
+        ],
         port,
         folder / "log",
     )
@@ -497,6 +501,9 @@ def test_the_shipped_example_config_reads_a_cohort(tmp_path, monkeypatch, promet
         document = healthy(
             operator=name, change={"commit": change}, collected_at=now, counts=counts
         )
+        if name == "c":  # new failures are summed, their categories the union
+            document["metrics"]["new_failures"] = 3
+            document["extra"]["new_failure_categories"] = ["timeout", "oom", "timeout"]
         openmetrics.push(document, pushgateway.url)
     scraped(prometheus, change, 3)
     text = (ROOT / "examples" / "prometheus.yaml").read_text()
@@ -515,4 +522,6 @@ def test_the_shipped_example_config_reads_a_cohort(tmp_path, monkeypatch, promet
         "agents_total": 33,
         "agents_failed": 3,
         "agent_completion_rate": 21 / 24,
+        "new_failures": 3.0,
     }
+    assert sorted(read.facts.data["extra"]["new_failure_categories"]) == ["oom", "timeout"]
