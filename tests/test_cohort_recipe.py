@@ -246,3 +246,7 @@ def test_the_recipe_continues_a_healthy_cohort_and_pauses_without_prometheus(coh
     down = cohort.gate(sha)
     assert down.returncode == 10, down.stdout + down.stderr  # never a continue
     assert "health.error-rate-regression" in down.stdout
+    assert "phasegate: warning: metrics.error_rate unknown: source cohort-error-rate: " in (
+        down.stderr
+    )
+    assert "cannot reach" in down.stderr

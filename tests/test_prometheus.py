@@ -465,7 +465,7 @@ def test_a_phase1_cohort_decides_the_same_through_merge_and_prometheus(
     read = collect(
         config,
         StateDir(tmp_path / "prom"),
-        CollectOptions(phase=1, sets=(("change.commit", change),)),
+        CollectOptions(phase=1, sets=(("change.commit", change), ("incidents", "[]"))),
     )
     # The Prometheus path: the same checklist facts, the metrics from PromQL over the pushes.
     cohort = {k: v for k, v in merged.items() if k not in ("counts", "metrics", "extra")}
@@ -513,7 +513,7 @@ def test_the_shipped_example_config_reads_a_cohort(tmp_path, monkeypatch, promet
     read = collect(
         load_config(config),
         StateDir(tmp_path / "state"),
-        CollectOptions(phase=1, sets=(("change.commit", change),)),
+        CollectOptions(phase=1, sets=(("change.commit", change), ("incidents", "[]"))),
     )
     assert read.unknown == {}
     assert read.facts.data["metrics"] == {

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -175,6 +175,15 @@ def collect_setup(
     options = CollectOptions(phase, tuple(pairs), baseline, environ=dict(os.environ))
     required_facts(options)  # before the state dir is touched or any command runs
     return config, StateDir(config.state_dir), options
+
+
+def warn_unknown(facts: Mapping[str, Any]) -> None:
+    """One warning line per fact left absent, with the reason the facts document keeps
+    (`extra.phasegate_unknown`): `collect`, `run` and `merge` say why, not only that."""
+    from phasegate.facts import unknown_reasons
+
+    for path, reason in sorted(unknown_reasons(facts).items()):
+        click.echo(f"phasegate: warning: {path} unknown: {reason}", err=True)
 
 
 def refuse_deep_set(name: str, text: str) -> None:
