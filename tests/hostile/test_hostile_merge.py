@@ -13,40 +13,16 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import healthy
 from phasegate.evaluate import evaluate
 from phasegate.facts import facts_from_data
 from phasegate.merge import MAX_COUNT, merge_facts
 from phasegate.policy import builtin_policies_dir, load_policy_set
 from phasegate.verdict import Verdict
+from test_merge import COUNTS, measured, operator
 
 POLICIES = load_policy_set(builtin_policies_dir(), display="phasegate:policies")
-COUNTS = {
-    "commands": 200,
-    "errors": 2,
-    "lock_busy": 1,
-    "agents_done": 7,
-    "agents_errored": 0,
-    "agents_total": 7,
-    "beads_closed": 10,
-    "interval_seconds": 900.0,
-}
-METRICS = {
-    "error_rate": 0.01,
-    "lock_contention_rate": 0.005,
-    "agent_completion_rate": 1.0,
-    "throughput": 40.0,
-    "agents_total": 7,
-    "agents_failed": 0,
-    "new_failures": 0,
-}
-
-
-def operator(name: str, **changes: Any) -> dict[str, Any]:
-    """A healthy operator whose counts give exactly the rates it measured."""
-    changes.setdefault("counts", dict(COUNTS))
-    changes.setdefault("metrics", dict(METRICS))
-    return healthy(operator=name, **changes)
+#: An operator's metrics, as its counts give them: merge trusts counts that agree.
+METRICS = measured(COUNTS)
 
 
 def rules(data: dict[str, Any]) -> dict[str, Verdict]:
