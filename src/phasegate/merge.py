@@ -109,7 +109,7 @@ def merge_facts(documents: Sequence[Facts], guard: SampleGuard = SampleGuard()) 
         merged["phase_started_at"] = max(started, key=instant)
     elif started:
         lacking = _missing(names, lambda n: "phase_started_at" in datas[n])
-        unknown["phase_started_at"] = f"not given by {', '.join(lacking)}"
+        unknown["phase_started_at"] = f"not given by {_listed(lacking)}"
     too_few = _guard_reason(names, stale, guard)
     counts, counted = _counts(datas, names, unknown)
     if too_few is None:
@@ -190,7 +190,7 @@ def _stale(datas: Mapping[str, Any], latest: str, guard: SampleGuard) -> set[str
 def _guard_reason(names: list[str], stale: set[str], guard: SampleGuard) -> str | None:
     if stale:
         return (
-            f"stale samples from {', '.join(sorted(stale))} (older than "
+            f"stale samples from {_listed(sorted(stale))} (older than "
             f"{guard.max_age_seconds:g}s before the newest): not computed from old data"
         )
     if len(names) < guard.min_operators:
@@ -199,6 +199,16 @@ def _guard_reason(names: list[str], stale: set[str], guard: SampleGuard) -> str 
             "not computed from too few"
         )
     return None
+
+
+#: How many operators a reason names before "and N more": a reason is one line, and a
+#: fact's value is capped at 64 KiB, which a thousand names would pass.
+_NAMED = 10
+
+
+def _listed(items: Sequence[str], separator: str = ", ") -> str:
+    shown = separator.join(items[:_NAMED])
+    return shown if len(items) <= _NAMED else f"{shown} and {len(items) - _NAMED} more"
 
 
 def _missing(names: list[str], has: Callable[[str], bool]) -> list[str]:
@@ -216,10 +226,10 @@ def _counts(
         lacking = _missing(names, lambda n, key=key: key in datas[n].get("counts", {}))
         absurd = [n for n in names if datas[n].get("counts", {}).get(key, 0) > MAX_COUNT]
         if lacking:
-            unknown[f"counts.{key}"] = f"not reported by {', '.join(lacking)}"
+            unknown[f"counts.{key}"] = f"not reported by {_listed(lacking)}"
         elif absurd:
             unknown[f"counts.{key}"] = (
-                f"{', '.join(absurd)} reported more than {MAX_COUNT} {key} in one sample: "
+                f"{_listed(absurd)} reported more than {MAX_COUNT} {key} in one sample: "
                 "not summed, it would dilute the other operators"
             )
         else:
@@ -265,7 +275,7 @@ def _metrics(
         lacking = _missing(names, lambda n, m=metric: m in datas[n].get("metrics", {}))
         if len(lacking) < len(names):
             if lacking:
-                unknown[f"metrics.{metric}"] = f"not reported by {', '.join(lacking)}"
+                unknown[f"metrics.{metric}"] = f"not reported by {_listed(lacking)}"
             else:
                 metrics[metric] = sum(datas[n]["metrics"][metric] for n in names)
     handled = {*RATES, *SUMMED_METRICS, *ADDITIVE_METRICS}
@@ -310,7 +320,7 @@ def _disagreeing(
         return ""
     return (
         f"counts disagree with the measured {metric} (tolerance {RATE_TOLERANCE['abs_tol']:g} "
-        f"or {RATE_TOLERANCE['rel_tol']:.0%}): {'; '.join(problems)}"
+        f"or {RATE_TOLERANCE['rel_tol']:.0%}): {_listed(problems, '; ')}"
     )
 
 
@@ -329,7 +339,7 @@ def _agreed(
     if len(values) == 1 and not lacking:
         merged[field] = datas[names[0]][field]
     else:
-        unknown[field] = f"not given by {', '.join(lacking)}" if lacking else "operators disagree"
+        unknown[field] = f"not given by {_listed(lacking)}" if lacking else "operators disagree"
 
 
 def _agreed_fields(
@@ -365,7 +375,7 @@ def _deployed_version(
     elif versions and not lacking:
         merged["deployed_version"] = versions[0]
     elif versions:
-        unknown["deployed_version"] = f"not reported by {', '.join(lacking)}"
+        unknown["deployed_version"] = f"not reported by {_listed(lacking)}"
 
 
 def _checks(
@@ -383,14 +393,14 @@ def _checks(
         failed = [result for _, result in results if result is not None and not result["ok"]]
         lacking = [n for n, result in results if result is None]
         if lacking and not failed:
-            unknown[f"checks.{check}"] = f"not reported by {', '.join(lacking)}"
+            unknown[f"checks.{check}"] = f"not reported by {_listed(lacking)}"
             continue
         checks[check] = dict(failed[0] if failed else results[0][1])
         commits = {n: result.get("commit") for n, result in results if result is not None}
         spelled = {None if c is None else str(c).strip().lower() for c in commits.values()}
         if len(spelled) > 1 or lacking:
             checks[check].pop("commit", None)
-            where = ", ".join(
+            where = _listed(
                 [f"{n} at {c}" if c is not None else f"{n} cannot tell" for n, c in commits.items()]
                 + [f"{n} did not run it" for n in lacking]
             )
@@ -432,7 +442,7 @@ def _contract(
             contract[key] = union
         elif lists:
             lacking = _missing(names, lambda n, k=key: k in datas[n].get("contract", {}))
-            unknown[f"contract.{key}"] = f"not checked by {', '.join(lacking)}"
+            unknown[f"contract.{key}"] = f"not checked by {_listed(lacking)}"
     if contract:
         merged["contract"] = contract
 
@@ -447,7 +457,7 @@ def _incidents(
     if len(lacking) == len(names):
         return
     if lacking:
-        unknown["incidents"] = f"not given by {', '.join(lacking)}"
+        unknown["incidents"] = f"not given by {_listed(lacking)}"
         return
     views = {canonical_json(i): i for name in names for i in datas[name]["incidents"]}
     merged["incidents"] = sorted(views.values(), key=lambda i: (i["id"], *_gravity(i)))
@@ -466,7 +476,7 @@ def _failure_categories(
     if len(lacking) == len(names):
         return None
     if lacking:
-        unknown["extra.new_failure_categories"] = f"not given by {', '.join(lacking)}"
+        unknown["extra.new_failure_categories"] = f"not given by {_listed(lacking)}"
         return None
     return sorted({c for n in names for c in datas[n]["extra"]["new_failure_categories"]})
 

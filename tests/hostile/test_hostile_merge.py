@@ -144,3 +144,12 @@ def test_every_rule_is_at_least_as_strict_for_the_cohort_as_for_any_member(cohor
     for member in cohort:
         for rule, alone in rules(member).items():
             assert together[rule] >= alone, (rule, member["operator"], alone, together[rule])
+
+
+def test_a_reason_naming_many_operators_stays_short():
+    # 1,000 operators with counts but no measured rates: naming every one would pass the
+    # 64 KiB cap on a fact's value and make the merged document itself invalid.
+    documents = [operator(f"op-{i:04d}", metrics={"new_failures": 0}) for i in range(1000)]
+    cohort = merge(*documents)
+    reason = cohort["extra"]["phasegate_unknown"]["metrics.error_rate"]
+    assert reason.endswith("and 990 more") and len(reason) < 2000
