@@ -124,9 +124,7 @@ def merge_facts(documents: Sequence[Facts], guard: SampleGuard = SampleGuard()) 
         wanted |= {f"metrics.{n}" for n in (*RATES, *SUMMED_METRICS)}
         unknown.update(dict.fromkeys(wanted, too_few))
     _agreed(merged, datas, names, "baseline", unknown)
-    # Where the change stands (progression, rolled back) is one state for the whole cohort:
-    # operators that disagree leave it unknown, and the rollout rules pause.
-    _agreed(merged, datas, names, "rollout", unknown)
+    _rollout(merged, datas, names, unknown)
     _agreed_fields(merged, datas, names, "owners", unknown)
     _agreed_fields(merged, datas, names, "labels", None)
     _deployed_version(merged, datas, names, unknown)
@@ -360,6 +358,28 @@ def _agreed_fields(
             unknown[f"{field}.{key}"] = "operators disagree or do not all give it"
     if kept:
         merged[field] = kept
+
+
+def _rollout(
+    merged: dict[str, Any], datas: Mapping[str, Any], names: list[str], unknown: dict[str, str]
+) -> None:
+    """Where the change stands is one state for the whole cohort: each field every operator
+    gives alike is kept, any other is unknown (the progression rule pauses), and a change
+    any operator saw rolled back is rolled back for the cohort."""
+    _agreed_fields(merged, datas, names, "rollout", unknown)
+    rolled_back = [
+        datas[n]["rollout"]
+        for n in names
+        if isinstance(datas[n].get("rollout"), dict)
+        and datas[n]["rollout"].get("state") == "rolled_back"
+    ]
+    if rolled_back:
+        rollout = merged.setdefault("rollout", {})
+        rollout["state"] = "rolled_back"
+        unknown.pop("rollout.state", None)
+        if "rolled_back_at" in rolled_back[0]:
+            rollout["rolled_back_at"] = rolled_back[0]["rolled_back_at"]
+            unknown.pop("rollout.rolled_back_at", None)
 
 
 def _deployed_version(

@@ -13,6 +13,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from phasegate.cel import syntax
 from phasegate.evaluate import evaluate
 from phasegate.facts import facts_from_data
 from phasegate.merge import MAX_COUNT, merge_facts
@@ -21,6 +22,9 @@ from phasegate.verdict import Verdict
 from test_merge import COUNTS, measured, operator
 
 POLICIES = load_policy_set(builtin_policies_dir(), display="phasegate:policies")
+#: Locating an error loads cel-python's parser, which raises the recursion limit once; do it
+#: before hypothesis runs, so it does not warn that the limit changed under it.
+syntax.parse_expression("1")
 #: An operator's metrics, as its counts give them: merge trusts counts that agree.
 METRICS = measured(COUNTS)
 
@@ -126,8 +130,21 @@ def members(draw: st.DrawFn, name: str) -> dict[str, Any]:
         "phase_started_at": f"2026-11-20T{7 + start // 60:02d}:{start % 60:02d}:00Z",
         "collected_at": f"2026-11-20T{7 + collected // 60:02d}:{collected % 60:02d}:00Z",
     }
+    changes["rollout"] = {
+        "state": draw(st.sampled_from(["rolling_out", "rolling_out", "rolled_back"])),
+        "previous_phase_continue_at": draw(st.sampled_from(["2026-11-20T08:00:00Z"] * 3 + [None])),
+        "previous_phase_started_at": "2026-11-20T08:00:00Z",
+        "progression_override": draw(st.sampled_from([None, None, "hotfix"])),
+    }
+    changes["rollout"] = {k: v for k, v in changes["rollout"].items() if v is not None}
+    if draw(st.integers(0, 4)) == 0:
+        changes["freeze"] = {"active": True, "reason": "incident"}
+    changes["owners"] = {
+        "release": draw(st.sampled_from(["alice", "alice", ""])),
+        "rollback": "bob",
+    }
     if draw(st.booleans()):
-        changes.pop(draw(st.sampled_from(["incidents", "deployed_version", "state"])))
+        changes.pop(draw(st.sampled_from(["incidents", "deployed_version", "state", "rollout"])))
     return operator(name, **changes)
 
 
@@ -153,3 +170,12 @@ def test_a_reason_naming_many_operators_stays_short():
     cohort = merge(*documents)
     reason = cohort["extra"]["phasegate_unknown"]["metrics.error_rate"]
     assert reason.endswith("and 990 more") and len(reason) < 2000
+
+
+def test_a_change_one_operator_saw_rolled_back_is_rolled_back_for_the_cohort():
+    rolled = {"state": "rolled_back", "rolled_back_at": "2026-11-20T09:00:00Z"}
+    b = operator("b", rollout=rolled)
+    assert verdict(b) is Verdict.PAUSE
+    cohort = merge(operator("a"), b)
+    assert cohort["rollout"]["state"] == "rolled_back"
+    assert rules(cohort)["rollout.rolled-back"] is Verdict.PAUSE
