@@ -154,7 +154,7 @@ def cohorts(draw: st.DrawFn) -> list[dict[str, Any]]:
     return [draw(members(f"op-{index}")) for index in range(size)]
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cohort=cohorts())
 def test_every_rule_is_at_least_as_strict_for_the_cohort_as_for_any_member(cohort):
     together = rules(merge(*cohort))
@@ -164,12 +164,12 @@ def test_every_rule_is_at_least_as_strict_for_the_cohort_as_for_any_member(cohor
 
 
 def test_a_reason_naming_many_operators_stays_short():
-    # 1,000 operators with counts but no measured rates: naming every one would pass the
+    # Operators with counts but no measured rates: naming a thousand of them would pass the
     # 64 KiB cap on a fact's value and make the merged document itself invalid.
-    documents = [operator(f"op-{i:04d}", metrics={"new_failures": 0}) for i in range(1000)]
+    documents = [operator(f"op-{i:04d}", metrics={"new_failures": 0}) for i in range(300)]
     cohort = merge(*documents)
     reason = cohort["extra"]["phasegate_unknown"]["metrics.error_rate"]
-    assert reason.endswith("and 990 more") and len(reason) < 2000
+    assert reason.endswith("and 290 more") and len(reason) < 2000
 
 
 def test_a_change_one_operator_saw_rolled_back_is_rolled_back_for_the_cohort():
