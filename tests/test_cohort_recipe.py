@@ -29,7 +29,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from conftest import ROOT, healthy
-from test_prometheus import Server, free_port, wait_until
+from test_prometheus import Server, start_prometheus, start_pushgateway, wait_until
 
 SCRAPE_DEADLINE = 30.0
 REPLACED = ("swarm-status", "swarm-history", "swarm-failures")
@@ -49,43 +49,6 @@ def recipe_blocks() -> dict[str, str]:
         "gate": next(b for b in blocks if "run --config cohort.yaml" in b),
         "merge": [b for b in blocks if "phasegate merge facts-*.json" in b][-1],
     }
-
-
-def start_pushgateway(folder: Path) -> Server:
-    port = free_port()
-    return Server(
-        "prometheus-pushgateway",
-        [
-            "prometheus-pushgateway",
-            f"--web.listen-address=127.0.0.1:{port}",
-            f"--persistence.file={folder / 'pushgateway.db'}",
-        ],
-        port,
-        folder / "pushgateway.log",
-    )
-
-
-def start_prometheus(folder: Path, pushgateway: Server) -> Server:
-    """Step 1: Prometheus scrapes the Pushgateway with honor_labels."""
-    port = free_port()
-    config = folder / "prometheus.yml"
-    target = pushgateway.url.removeprefix("http://")
-    config.write_text(
-        "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
-        "scrape_configs: [{job_name: pushgateway, honor_labels: true,"
-        f" static_configs: [{{targets: ['{target}']}}]}}]\n"
-    )
-    return Server(
-        "prometheus",
-        [
-            "prometheus",
-            f"--config.file={config}",
-            f"--storage.tsdb.path={folder / 'data'}",
-            f"--web.listen-address=127.0.0.1:{port}",
-        ],
-        port,
-        folder / "prometheus.log",
-    )
 
 
 def cohort_config(gate: Path, prometheus_url: str) -> None:
@@ -206,7 +169,7 @@ class Cohort:
 @pytest.fixture
 def cohort(tmp_path: Path) -> Any:
     pushgateway = start_pushgateway(tmp_path)
-    prometheus = start_prometheus(tmp_path, pushgateway)
+    prometheus = start_prometheus(tmp_path, pushgateway)  # step 1: honor_labels
     try:
         yield Cohort(tmp_path, pushgateway, prometheus)
     finally:

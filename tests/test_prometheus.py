@@ -92,28 +92,24 @@ class Server:
         self.log.close()
 
 
-@pytest.fixture(scope="session")
-def pushgateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def start_pushgateway(folder: Path) -> Server:
+    """A Pushgateway with its own persistence file (never Debian's shared one)."""
     port = free_port()
-    folder = tmp_path_factory.mktemp("pushgateway")
-    server = Server(
+    return Server(
         "prometheus-pushgateway",
         [
             "prometheus-pushgateway",
             f"--web.listen-address=127.0.0.1:{port}",
-            f"--persistence.file={folder / 'pushgateway.db'}",  # never Debian's shared file
+            f"--persistence.file={folder / 'pushgateway.db'}",
         ],
         port,
-        folder / "log",
+        folder / "pushgateway.log",
     )
-    yield server
-    server.stop()
 
 
-@pytest.fixture(scope="session")
-def prometheus(tmp_path_factory: pytest.TempPathFactory, pushgateway: Server) -> Iterator[Server]:
+def start_prometheus(folder: Path, pushgateway: Server) -> Server:
+    """A Prometheus scraping `pushgateway` every second, keeping the pushed labels."""
     port = free_port()
-    folder = tmp_path_factory.mktemp("prometheus")
     config = folder / "prometheus.yml"
     target = pushgateway.url.removeprefix("http://")
     config.write_text(
@@ -123,7 +119,7 @@ def prometheus(tmp_path_factory: pytest.TempPathFactory, pushgateway: Server) ->
         "    honor_labels: true\n"
         f"    static_configs: [{{targets: ['{target}']}}]\n"
     )
-    server = Server(
+    return Server(
         "prometheus",
         [
             "prometheus",
@@ -132,8 +128,20 @@ def prometheus(tmp_path_factory: pytest.TempPathFactory, pushgateway: Server) ->
             f"--web.listen-address=127.0.0.1:{port}",
         ],
         port,
-        folder / "log",
+        folder / "prometheus.log",
     )
+
+
+@pytest.fixture(scope="session")
+def pushgateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    server = start_pushgateway(tmp_path_factory.mktemp("pushgateway"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def prometheus(tmp_path_factory: pytest.TempPathFactory, pushgateway: Server) -> Iterator[Server]:
+    server = start_prometheus(tmp_path_factory.mktemp("prometheus"), pushgateway)
     yield server
     server.stop()
 
