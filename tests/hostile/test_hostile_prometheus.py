@@ -7,12 +7,16 @@ formats are numbers: `1_0`, Arabic-Indic digits or padded text leave the fact ab
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
+import ssl
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -23,6 +27,7 @@ from phasegate.expressions import Template
 #: broken deadline fails the test instead of hanging it.
 DRIP_SECONDS = 20.0
 DEADLINE = 0.5
+TLS_DEADLINE = 2.0
 
 ANSWER = b'{"status":"success","data":{"resultType":"vector","result":[]}}'
 
@@ -134,3 +139,81 @@ def test_a_garbage_sample_leaves_the_answer_refused_end_to_end():
     for url in serve([head + body], 0.0):
         result, _ = ask(url, timeout=10)
         assert result.failure == "prometheus: sample '1_0' is not a number"
+
+
+@pytest.fixture(params=["handshake", "body"])
+def slow_tls(request, tmp_path) -> Iterator[tuple[str, str]]:
+    """An https server that drips its TLS handshake, or (handshake at once) its answer, a
+    byte at a time; and its CA file."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    stop = threading.Event()
+    answer = f"HTTP/1.1 200 OK\r\nContent-Length: {len(ANSWER)}\r\n\r\n".encode() + ANSWER
+
+    def serve(client: socket.socket) -> None:
+        incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+        tls = context.wrap_bio(incoming, outgoing, server_side=True)
+        end = time.monotonic() + DRIP_SECONDS
+        shaken = False
+        client.settimeout(0.1)
+        with client:
+            while not stop.is_set() and time.monotonic() < end:
+                with contextlib.suppress(TimeoutError):
+                    data = client.recv(65536)
+                    if not data:
+                        return
+                    incoming.write(data)
+                if not shaken:
+                    with contextlib.suppress(ssl.SSLWantReadError):
+                        tls.do_handshake()
+                        shaken = True
+                        if request.param == "body":
+                            client.sendall(outgoing.read())
+                            with contextlib.suppress(ssl.SSLWantReadError):
+                                tls.read(65536)  # the request, if it came along
+                            for index in range(len(answer)):
+                                tls.write(answer[index : index + 1])
+                if request.param == "body" and not shaken:
+                    client.sendall(outgoing.read())  # the handshake at once
+                for byte in outgoing.read():
+                    if stop.wait(0.05) or time.monotonic() > end:
+                        return
+                    client.sendall(bytes([byte]))
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                client, _ = listener.accept()
+            except TimeoutError:
+                continue
+            threading.Thread(target=serve, args=(client,), daemon=True).start()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"https://127.0.0.1:{listener.getsockname()[1]}", str(cert)
+    stop.set()
+    thread.join(timeout=5)
+    listener.close()
+
+
+def test_a_dripping_tls_server_is_cut_off_at_the_deadline(slow_tls):
+    # A TLS record dripped a byte at a time takes about a second: under TLS_DEADLINE, so
+    # no single read times out; only a deadline for the whole request ends it.
+    url, ca_file = slow_tls
+    spec = PrometheusQuery(
+        url=url, query=Template(("up",)), timeout=TLS_DEADLINE, ca_file=Path(ca_file)
+    )
+    started = time.monotonic()
+    result = query_prometheus(spec, datetime.now(UTC), {}, 1 << 20, {})
+    took = time.monotonic() - started
+    assert result.failure == f"prometheus: timed out after {TLS_DEADLINE:g}s", result.failure
+    assert took < DRIP_SECONDS / 2

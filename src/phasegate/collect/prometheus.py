@@ -173,7 +173,11 @@ def _fetch(spec: PrometheusQuery, request: urllib.request.Request, limit: int) -
 
 
 class Deadline:
-    """One deadline for every connection of a request: at it, each is shut down."""
+    """One deadline for every connection of a request: at it, each is shut down.
+
+    The watchdog holds a duplicate of each connected socket: shutting the duplicate down
+    ends the connection itself, also inside a TLS handshake, after the TLS layer took the
+    original over."""
 
     def __init__(self, seconds: float) -> None:
         self._lock = threading.Lock()
@@ -185,9 +189,10 @@ class Deadline:
 
     def register(self, sock: socket.socket) -> None:
         with self._lock:
-            self._sockets.append(sock)
+            watched = sock.dup()
+            self._sockets.append(watched)
             if self.expired:
-                _shut(sock)
+                _shut(watched)
 
     def check(self) -> None:
         if self.expired:
@@ -195,6 +200,10 @@ class Deadline:
 
     def cancel(self) -> None:
         self._timer.cancel()
+        with self._lock:
+            for sock in self._sockets:
+                sock.close()
+            self._sockets.clear()
 
     def _expire(self) -> None:
         with self._lock:
@@ -209,15 +218,19 @@ def _shut(sock: socket.socket) -> None:
 
 
 def _watched(base: type[http.client.HTTPConnection], deadline: Deadline) -> Any:
-    """`base`, registering its socket with the deadline as soon as it is connected."""
+    """`base`, handing each socket it connects to the deadline before anything is sent."""
 
     class Watched(base):  # type: ignore[valid-type, misc]
-        def connect(self) -> None:
-            try:
-                super().connect()
-            finally:
-                if self.sock is not None:
-                    deadline.register(self.sock)
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            create = self._create_connection
+
+            def connect(*args: Any, **kwargs: Any) -> socket.socket:
+                sock = create(*args, **kwargs)
+                deadline.register(sock)
+                return sock
+
+            self._create_connection = connect
 
     return Watched
 
