@@ -395,6 +395,9 @@ def _decide(
     )
 
 
+_MISSING = "missing fact: "
+
+
 def _with_unknown_reason(result: RuleResult, data: Mapping[str, Any]) -> RuleResult:
     """A missing fact's error with the reason the collector or merge stored for it, so every
     report says why the fact is unknown ("no usable contract baseline ...") next to it.
@@ -404,9 +407,6 @@ def _with_unknown_reason(result: RuleResult, data: Mapping[str, Any]) -> RuleRes
         return result
     reason = unknown_reason(data, error.removeprefix(_MISSING))
     return result if reason is None else replace(result, error=f"{error}; unknown: {reason}")
-
-
-_MISSING = "missing fact: "
 
 
 def _decide_memo(
