@@ -385,14 +385,17 @@ def _rollout(
 def _deployed_version(
     merged: dict[str, Any], datas: Mapping[str, Any], names: list[str], unknown: dict[str, str]
 ) -> None:
-    """A cohort on two versions is itself a fact: the joined set never matches the tag."""
+    """A cohort on two versions is itself a fact: the joined set never matches the tag.
+    With an operator that could not tell, a version other than the release's is still
+    known (and kept); the release's own is not known for the cohort."""
     versions = sorted(
         {datas[n]["deployed_version"] for n in names if "deployed_version" in datas[n]}
     )
     lacking = _missing(names, lambda n: "deployed_version" in datas[n])
+    tag = str(merged["change"].get("tag", "")).removeprefix("v")
     if len(versions) > 1:
         merged["deployed_version"] = ", ".join(versions)
-    elif versions and not lacking:
+    elif versions and (not lacking or str(versions[0]).removeprefix("v") != tag):
         merged["deployed_version"] = versions[0]
     elif versions:
         unknown["deployed_version"] = f"not reported by {_listed(lacking)}"
@@ -472,14 +475,16 @@ def _incidents(
 ) -> None:
     """Every view of every incident: one operator's "INC-7 P1 open" is not hidden by
     another's "INC-7 P0 resolved", since no one view is graver in both severity and status.
-    Identical views are kept once; the graver view of an id comes first."""
+    Identical views are kept once; the graver view of an id comes first. With an operator
+    that gave none, an incident not resolved is still known (the list is kept); "nothing
+    unresolved" is not, and the list is unknown."""
     lacking = _missing(names, lambda n: "incidents" in datas[n])
     if len(lacking) == len(names):
         return
-    if lacking:
+    views = {canonical_json(i): i for n in names for i in datas[n].get("incidents", ())}
+    if lacking and all(view["status"] == "resolved" for view in views.values()):
         unknown["incidents"] = f"not given by {_listed(lacking)}"
         return
-    views = {canonical_json(i): i for name in names for i in datas[name]["incidents"]}
     merged["incidents"] = sorted(views.values(), key=lambda i: (i["id"], *_gravity(i)))
 
 
