@@ -128,6 +128,8 @@ INCIDENT = st.builds(
     st.sampled_from(["P0", "P1", "P2", "P3", "P4"]),
     st.sampled_from(["open", "mitigated", "resolved"]),
 )
+#: What a member may be unable to tell.
+FIELDS = ["deployed_version", "state", "rollout", "incidents", "contract", "checks", "owners"]
 CONTRACT = st.sampled_from([[], [], ["zjj status --json"], ["zjj list --json"]])
 
 
@@ -162,7 +164,7 @@ def members(draw: st.DrawFn, name: str) -> dict[str, Any]:
     }
     document = operator(name, **changes)
     if draw(st.booleans()):  # what this operator could not tell
-        del document[draw(st.sampled_from(["deployed_version", "state", "rollout", "incidents"]))]
+        del document[draw(st.sampled_from(FIELDS))]
     return document
 
 
