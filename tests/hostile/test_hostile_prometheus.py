@@ -14,7 +14,7 @@ import ssl
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -39,14 +39,34 @@ def ask(url: str, timeout: float = DEADLINE) -> tuple[object, float]:
     return result, time.monotonic() - started
 
 
-def serve(script: list[bytes], pause: float) -> Iterator[str]:
-    """A one-connection-at-a-time TCP server sending `script` a byte at a time, `pause`
-    apart, for at most DRIP_SECONDS."""
+def listen(handle: Callable[[socket.socket, threading.Event], None]) -> Iterator[int]:
+    """A local TCP server handing each connection to `handle` in its own thread; yields the
+    port. `handle` sees the stop event, set at teardown."""
     listener = socket.create_server(("127.0.0.1", 0))
     listener.settimeout(0.2)
     stop = threading.Event()
 
-    def drip(client: socket.socket) -> None:
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                client, _ = listener.accept()
+            except TimeoutError:
+                continue
+            threading.Thread(target=handle, args=(client, stop), daemon=True).start()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield listener.getsockname()[1]
+    stop.set()
+    thread.join(timeout=5)
+    listener.close()
+
+
+def serve(script: list[bytes], pause: float) -> Iterator[str]:
+    """A server sending `script` a byte at a time, `pause` apart, for at most
+    DRIP_SECONDS."""
+
+    def drip(client: socket.socket, stop: threading.Event) -> None:
         end = time.monotonic() + DRIP_SECONDS
         with client:
             try:
@@ -60,20 +80,8 @@ def serve(script: list[bytes], pause: float) -> Iterator[str]:
             except OSError:
                 return
 
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                client, _ = listener.accept()
-            except TimeoutError:
-                continue
-            threading.Thread(target=drip, args=(client,), daemon=True).start()
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    stop.set()
-    thread.join(timeout=5)
-    listener.close()
+    for port in listen(drip):
+        yield f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture
@@ -154,12 +162,9 @@ def slow_tls(request, tmp_path) -> Iterator[tuple[str, str]]:
     )  # fmt: skip
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(0.2)
-    stop = threading.Event()
     answer = f"HTTP/1.1 200 OK\r\nContent-Length: {len(ANSWER)}\r\n\r\n".encode() + ANSWER
 
-    def serve(client: socket.socket) -> None:
+    def serve(client: socket.socket, stop: threading.Event) -> None:
         incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
         tls = context.wrap_bio(incoming, outgoing, server_side=True)
         end = time.monotonic() + DRIP_SECONDS
@@ -189,20 +194,8 @@ def slow_tls(request, tmp_path) -> Iterator[tuple[str, str]]:
                         return
                     client.sendall(bytes([byte]))
 
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                client, _ = listener.accept()
-            except TimeoutError:
-                continue
-            threading.Thread(target=serve, args=(client,), daemon=True).start()
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield f"https://127.0.0.1:{listener.getsockname()[1]}", str(cert)
-    stop.set()
-    thread.join(timeout=5)
-    listener.close()
+    for port in listen(serve):
+        yield f"https://127.0.0.1:{port}", str(cert)
 
 
 def test_a_dripping_tls_server_is_cut_off_at_the_deadline(slow_tls):
