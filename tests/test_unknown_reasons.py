@@ -9,6 +9,7 @@ to `missing fact` by evaluate, explain and the rule's error line in every format
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 from conftest import healthy, run_cli
@@ -71,43 +72,17 @@ def test_run_prints_and_records_why_facts_are_unknown(tmp_path: Path):
 
 
 def test_collect_says_incidents_are_unknown_only_where_a_phase_needs_them(tmp_path: Path):
-    path = config(tmp_path)
-    phase1 = run_cli(
-        "collect",
-        "--config",
-        str(path),
-        "--phase",
-        "1",
-        "--set",
-        "change.commit=abcdef1",
-        cwd=tmp_path,
-    )
-    assert "incidents unknown: no source gives incidents" in phase1.stderr
-    given = run_cli(
-        "collect",
-        "--config",
-        str(path),
-        "--phase",
-        "1",
-        "--set",
-        "change.commit=abcdef1",
-        "--set",
-        "incidents=[]",
-        cwd=tmp_path,
-    )
+    path = str(config(tmp_path))
+
+    def collect(phase: str, *sets: str) -> subprocess.CompletedProcess[str]:
+        args = ["--set", "change.commit=abcdef1", *(a for s in sets for a in ("--set", s))]
+        return run_cli("collect", "--config", path, "--phase", phase, *args, cwd=tmp_path)
+
+    assert "incidents unknown: no source gives incidents" in collect("1").stderr
+    given = collect("1", "incidents=[]")
     assert "incidents unknown" not in given.stderr
     assert json.loads(given.stdout)["incidents"] == []
-    phase0 = run_cli(
-        "collect",
-        "--config",
-        str(path),
-        "--phase",
-        "0",
-        "--set",
-        "change.commit=abcdef1",
-        cwd=tmp_path,
-    )
-    assert "incidents unknown" not in phase0.stderr
+    assert "incidents unknown" not in collect("0").stderr
 
 
 def test_a_cohort_below_its_minimum_says_so_in_evaluate_and_explain(tmp_path: Path):
