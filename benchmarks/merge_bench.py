@@ -56,11 +56,27 @@ def operator_document(index: int, rng: random.Random) -> dict:
     }
 
 
+def with_metrics(document: dict) -> dict:
+    """The rates the operator measured, as its counts give them: merge checks they agree."""
+    counts = document["counts"]
+    agents = counts["agents_done"] + counts["agents_errored"]
+    document["metrics"] = {
+        "error_rate": counts["errors"] / counts["commands"],
+        "lock_contention_rate": counts["lock_busy"] / counts["commands"],
+        "throughput": counts["beads_closed"] / counts["interval_seconds"] * 3600,
+        "agents_total": counts["agents_total"],
+        "agents_failed": counts["agents_errored"],
+        **({"agent_completion_rate": counts["agents_done"] / agents} if agents else {}),
+    }
+    return document
+
+
 def bench_merge(operators: int) -> None:
     rng = random.Random(12)
     start = time.perf_counter()
     documents = [
-        facts_from_data(operator_document(i, rng), f"op-{i}.json") for i in range(operators)
+        facts_from_data(with_metrics(operator_document(i, rng)), f"op-{i}.json")
+        for i in range(operators)
     ]
     loaded = time.perf_counter() - start
     timings = []

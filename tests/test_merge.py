@@ -30,9 +30,25 @@ COUNTS = {
 }
 
 
+def measured(counts: dict[str, Any]) -> dict[str, Any]:
+    """The metrics an operator measures that its counts stand for (so they agree)."""
+    metrics: dict[str, Any] = {"new_failures": 0}
+    if counts["commands"]:
+        metrics["error_rate"] = counts["errors"] / counts["commands"]
+        metrics["lock_contention_rate"] = counts["lock_busy"] / counts["commands"]
+    if counts["agents_done"] + counts["agents_errored"]:
+        done = counts["agents_done"]
+        metrics["agent_completion_rate"] = done / (done + counts["agents_errored"])
+    metrics["throughput"] = counts["beads_closed"] / counts["interval_seconds"] * 3600
+    metrics["agents_total"] = counts["agents_total"]
+    metrics["agents_failed"] = counts["agents_errored"]
+    return metrics
+
+
 def operator(name: str, **changes: Any) -> dict[str, Any]:
-    """A healthy Phase 1 operator document with its counts."""
+    """A healthy Phase 1 operator document with its counts and the metrics they give."""
     counts = {**COUNTS, **changes.pop("counts", {})}
+    changes.setdefault("metrics", measured(counts))
     return healthy(operator=name, counts=counts, **changes)
 
 
@@ -89,7 +105,10 @@ def test_worst_state_contract_and_incidents_win():
     cohort = merged(a, b)
     assert cohort["state"] == {"corruption_indicators": 2, "db_integrity_ok": True}
     assert cohort["contract"]["drift"] == ["zjj status --json"]
-    assert cohort["incidents"] == [{"id": "INC-1", "severity": "P1", "status": "open"}]
+    assert cohort["incidents"] == [  # every view, the graver first
+        {"id": "INC-1", "severity": "P1", "status": "open"},
+        {"id": "INC-1", "severity": "P2", "status": "resolved"},
+    ]
 
 
 def test_disagreeing_versions_fire_the_version_rule():
@@ -99,11 +118,11 @@ def test_disagreeing_versions_fire_the_version_rule():
     assert decide(cohort) is Verdict.ROLLBACK
 
 
-def test_collected_at_is_the_latest_and_phase_start_the_earliest():
+def test_the_window_is_the_shortest_any_operator_saw():
     a = operator("a", collected_at="2026-11-20T10:05:00Z", phase_started_at="2026-11-20T08:30:00Z")
     cohort = merged(a, operator("b"))
-    assert cohort["collected_at"] == "2026-11-20T10:05:00Z"
-    assert cohort["phase_started_at"] == "2026-11-20T08:00:00Z"
+    assert cohort["collected_at"] == "2026-11-20T10:00:00Z"  # the earliest sample
+    assert cohort["phase_started_at"] == "2026-11-20T08:30:00Z"  # the latest start
 
 
 def test_too_few_operators_leave_the_metrics_absent_and_pause():

@@ -92,24 +92,24 @@ class Server:
         self.log.close()
 
 
-@pytest.fixture(scope="session")
-def pushgateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def start_pushgateway(folder: Path) -> Server:
+    """A Pushgateway with its own persistence file (never Debian's shared one)."""
     port = free_port()
-    folder = tmp_path_factory.mktemp("pushgateway")
-    server = Server(
+    return Server(
         "prometheus-pushgateway",
-        ["prometheus-pushgateway", f"--web.listen-address=127.0.0.1:{port}"],
+        [
+            "prometheus-pushgateway",
+            f"--web.listen-address=127.0.0.1:{port}",
+            f"--persistence.file={folder / 'pushgateway.db'}",
+        ],
         port,
-        folder / "log",
+        folder / "pushgateway.log",
     )
-    yield server
-    server.stop()
 
 
-@pytest.fixture(scope="session")
-def prometheus(tmp_path_factory: pytest.TempPathFactory, pushgateway: Server) -> Iterator[Server]:
+def start_prometheus(folder: Path, pushgateway: Server) -> Server:
+    """A Prometheus scraping `pushgateway` every second, keeping the pushed labels."""
     port = free_port()
-    folder = tmp_path_factory.mktemp("prometheus")
     config = folder / "prometheus.yml"
     target = pushgateway.url.removeprefix("http://")
     config.write_text(
@@ -119,7 +119,7 @@ def prometheus(tmp_path_factory: pytest.TempPathFactory, pushgateway: Server) ->
         "    honor_labels: true\n"
         f"    static_configs: [{{targets: ['{target}']}}]\n"
     )
-    server = Server(
+    return Server(
         "prometheus",
         [
             "prometheus",
@@ -128,8 +128,20 @@ def prometheus(tmp_path_factory: pytest.TempPathFactory, pushgateway: Server) ->
             f"--web.listen-address=127.0.0.1:{port}",
         ],
         port,
-        folder / "log",
+        folder / "prometheus.log",
     )
+
+
+@pytest.fixture(scope="session")
+def pushgateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    server = start_pushgateway(tmp_path_factory.mktemp("pushgateway"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def prometheus(tmp_path_factory: pytest.TempPathFactory, pushgateway: Server) -> Iterator[Server]:
+    server = start_prometheus(tmp_path_factory.mktemp("prometheus"), pushgateway)
     yield server
     server.stop()
 
@@ -461,7 +473,7 @@ def test_a_phase1_cohort_decides_the_same_through_merge_and_prometheus(
     read = collect(
         config,
         StateDir(tmp_path / "prom"),
-        CollectOptions(phase=1, sets=(("change.commit", change),)),
+        CollectOptions(phase=1, sets=(("change.commit", change), ("incidents", "[]"))),
     )
     # The Prometheus path: the same checklist facts, the metrics from PromQL over the pushes.
     cohort = {k: v for k, v in merged.items() if k not in ("counts", "metrics", "extra")}
@@ -497,6 +509,9 @@ def test_the_shipped_example_config_reads_a_cohort(tmp_path, monkeypatch, promet
         document = healthy(
             operator=name, change={"commit": change}, collected_at=now, counts=counts
         )
+        if name == "c":  # new failures are summed, their categories the union
+            document["metrics"]["new_failures"] = 3
+            document["extra"]["new_failure_categories"] = ["timeout", "oom", "timeout"]
         openmetrics.push(document, pushgateway.url)
     scraped(prometheus, change, 3)
     text = (ROOT / "examples" / "prometheus.yaml").read_text()
@@ -506,7 +521,7 @@ def test_the_shipped_example_config_reads_a_cohort(tmp_path, monkeypatch, promet
     read = collect(
         load_config(config),
         StateDir(tmp_path / "state"),
-        CollectOptions(phase=1, sets=(("change.commit", change),)),
+        CollectOptions(phase=1, sets=(("change.commit", change), ("incidents", "[]"))),
     )
     assert read.unknown == {}
     assert read.facts.data["metrics"] == {
@@ -515,4 +530,6 @@ def test_the_shipped_example_config_reads_a_cohort(tmp_path, monkeypatch, promet
         "agents_total": 33,
         "agents_failed": 3,
         "agent_completion_rate": 21 / 24,
+        "new_failures": 3.0,
     }
+    assert sorted(read.facts.data["extra"]["new_failure_categories"]) == ["oom", "timeout"]

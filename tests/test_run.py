@@ -291,7 +291,9 @@ def test_a_missing_tool_leaves_its_facts_unknown(tmp_path: Path, recordings):
     run = world.run("run", "--phase", "0", *CHANGE, *at(0), "--format", "json")
     assert run.returncode == 10  # cannot verify: pause, never continue
     errors = {r["id"]: r["error"] for r in json.loads(run.stdout)["rules"] if "error" in r}
-    assert errors["checklist.version-matches"] == "missing fact: facts.deployed_version"
+    assert errors["checklist.version-matches"] == (
+        "missing fact: facts.deployed_version; unknown: source zjj-version: command not found: zjj"
+    )
     assert errors["trigger.contract-break"].startswith("missing fact: facts.contract")
 
 

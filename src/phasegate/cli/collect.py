@@ -13,6 +13,7 @@ from phasegate.cli.options import (
     deliver,
     long_running,
     output_option,
+    warn_unknown,
 )
 
 
@@ -52,8 +53,7 @@ def command(
     state.check_writable()
     collection = collect(config, state, options)
     state.save_samples(collection.samples)
-    for path, reason in sorted(collection.unknown.items()):
-        click.echo(f"phasegate: warning: {path} unknown: {reason}", err=True)
+    warn_unknown(collection.facts.data)
     if output_format == "openmetrics":
         from phasegate.collect import openmetrics
 

@@ -19,6 +19,9 @@ def _binding(item: str) -> tuple[str, Any]:
     name, separator, text = item.partition("=")
     if not separator or not _NAME.fullmatch(name):
         raise click.BadParameter(f"{item!r}: expected NAME=JSON", param_hint="--set")
+    from phasegate.cli.options import refuse_deep_set
+
+    refuse_deep_set(name, text)
     try:
         value = json.loads(text, parse_constant=_refuse_constant)
     except ValueError as exc:

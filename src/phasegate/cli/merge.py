@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from phasegate.cli.options import OUTPUT_OPTION, deliver
+from phasegate.cli.options import OUTPUT_OPTION, deliver, warn_unknown
 
 
 @click.command("merge")
@@ -35,6 +35,5 @@ def command(
 
     guard = SampleGuard(min_operators, parse_duration(max_age) if max_age else None)
     merged = merge_facts([load_facts(path) for path in facts_files], guard)
-    for path, reason in sorted(merged.data.get("extra", {}).get("phasegate_unknown", {}).items()):
-        click.echo(f"phasegate: warning: {path} unknown: {reason}", err=True)
+    warn_unknown(merged.data)
     deliver(render(merged), output)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -169,11 +169,33 @@ def collect_setup(
         path, separator, value = item.partition("=")
         if not separator or not path:
             raise click.BadParameter(f"{item!r}: expected PATH=VALUE", param_hint="--set")
+        refuse_deep_set(path, value)
         pairs.append((path, value))
     config = load_config(config_path, state_dir)
     options = CollectOptions(phase, tuple(pairs), baseline, environ=dict(os.environ))
     required_facts(options)  # before the state dir is touched or any command runs
     return config, StateDir(config.state_dir), options
+
+
+def warn_unknown(facts: Mapping[str, Any]) -> None:
+    """One warning line per fact left absent, with the reason the facts document keeps
+    (`extra.phasegate_unknown`): `collect`, `run` and `merge` say why, not only that."""
+    from phasegate.core.facts import unknown_reasons
+
+    for path, reason in sorted(unknown_reasons(facts).items()):
+        click.echo(f"phasegate: warning: {path} unknown: {reason}", err=True)
+
+
+def refuse_deep_set(name: str, text: str) -> None:
+    """A `--set` value nested deeper than the document limit is a usage error (exit 2).
+
+    Checked on the text, before any JSON parser sees it: the parsers recurse, and 1,000
+    brackets would end the command as "internal error: RecursionError"."""
+    from phasegate.files.loading import json_problem
+
+    found = json_problem(text)
+    if found is not None and found[1].startswith("nested deeper"):
+        raise click.BadParameter(f"{name}: {found[1]}", param_hint="--set")
 
 
 def load_config(config_path: Path | None, state_dir: Path | None = None) -> Config:

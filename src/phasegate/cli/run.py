@@ -19,6 +19,7 @@ from phasegate.cli.options import (
     renderer,
     report_application,
     use_color,
+    warn_unknown,
 )
 
 
@@ -48,6 +49,7 @@ def command(
     config, state, options = collect_setup(config_path, state_dir, phase, sets, baseline)
     policy_set = load_policies(policies)
     outcome = run(config, policy_set, state, options, dry_run=dry_run)
+    warn_unknown(outcome.facts)
     click.echo(renderer(DECISION_FORMATS, output_format)(outcome.decision, use_color()), nl=False)
     for line in outcome.planned:
         click.echo(f"phasegate: {line}", err=True)

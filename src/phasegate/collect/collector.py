@@ -42,6 +42,14 @@ ENVIRONMENT_FACTS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
+#: Why `incidents` is absent when nothing gives it: Phases 1 and 2 need it, and no shipped
+#: source knows your tracker.
+NO_INCIDENTS = (
+    "no source gives incidents: uncomment the incidents source in phasegate.yaml (a JSON file "
+    "you keep up to date) or pass --set 'incidents=[...]' ([] for none)"
+)
+
+
 @dataclass(frozen=True)
 class CollectOptions:
     phase: int | None = None
@@ -130,6 +138,8 @@ def collect(
         _put(facts, path.split("."), value)
         unknown.pop(path, None)
         collected.discard(path)
+    if phase >= 1 and "incidents" not in facts and "incidents" not in unknown:
+        unknown["incidents"] = NO_INCIDENTS
     _refuse_overridden_failures(failing, facts)
     _refuse_overridden_commits(measured_commits, facts)
     freeze = state.freeze()

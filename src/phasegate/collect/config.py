@@ -197,6 +197,7 @@ def load_config(path: Path, state_dir: Path | None = None, cwd: Path | None = No
         for index, raw in enumerate(data.get("sources", []))
     )
     _refuse_duplicate_sources(document, errors)
+    _refuse_shared_facts(document, errors)
     contract = None
     if "contract" in data:
         raw = data["contract"]
@@ -349,6 +350,34 @@ def _refuse_duplicate_sources(document: Document, errors: list[InputError]) -> N
                 )
             )
         seen.add(raw["name"])
+
+
+def _refuse_shared_facts(document: Document, errors: list[InputError]) -> None:
+    """One fact, one writer. With two sources writing one fact, a failed second source
+    would leave the first one's value in place (the gate machine's own error rate standing
+    in for the cohort's): which one decides must be the configuration's choice, not the
+    order the sources happened to fail in. A fact inside another (`metrics` and
+    `metrics.error_rate`) counts as the same fact; so do a check's and a contract's."""
+    writers: dict[tuple[str, ...], str] = {
+        ("checks", name): f"check {name}" for name in document.data.get("checks", {})
+    }
+    if "contract" in document.data:
+        writers[("contract",)] = "the contract"
+    for index, raw in enumerate(document.data.get("sources", [])):
+        for fact_path in raw["facts"]:
+            parts = tuple(fact_path.split("."))
+            for other, writer in writers.items():
+                shorter = min(len(parts), len(other))
+                if parts[:shorter] == other[:shorter]:
+                    errors.append(
+                        InputError(
+                            f"source {raw['name']}: {fact_path} is also written by {writer} "
+                            "(one fact, one source: remove it from one of them)",
+                            document.location(("sources", index, "facts", fact_path), key=True),
+                        )
+                    )
+                    break
+            writers.setdefault(parts, f"source {raw['name']}")
 
 
 def _action(

@@ -4,16 +4,22 @@ Phase 1 deploys to a few operators; the gate has to judge the cohort, not whiche
 ran `collect`. Averaging ratios would weigh an operator that ran 3 commands like one that
 ran 3,000, so rates are recomputed from the summed counts behind them, and a cohort too
 small or too old to judge leaves its metrics absent (the rules then pause) instead of
-deciding from too few. Everything else takes the worst any operator reported, so one
-failing operator is enough to stop the rollout.
+deciding from too few. Counts are only trusted where they reproduce the rate the operator
+measured and stay within a bound: a document whose counts say something else than its
+metrics, or one absurd count, must not talk the cohort into a continue.
 
-Pure: plain documents in, one plain document out, no clock (the newest `collected_at` is
-the cohort's time), and the same inputs in any order give byte-identical output.
+Everything else is never weaker than the weakest member: each cohort-level fact (checks and
+the commit they ran at, incidents, state, contract, versions, the phase window) is the
+strictest any operator reported, so one failing operator is enough to stop the rollout.
+
+Pure: plain documents in, one plain document out, no clock, and the same inputs in any
+order give byte-identical output.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -42,6 +48,12 @@ _DURATION = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*(ms|s|m|h|d)?\s*$")
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
 _SEVERITY = {"P0": 0, "P1": 1, "P2": 2, "P3": 3, "P4": 4}
 _STATUS = {"open": 0, "mitigated": 1, "resolved": 2}
+#: How far an operator's own rate, rebuilt from its counts, may be from the rate it measured
+#: (math.isclose): swarm's counts are rebuilt from a rounded rate (1/(2*history_limit)).
+RATE_TOLERANCE = {"abs_tol": 0.005, "rel_tol": 0.01}
+#: The largest count one operator's sample may report. Counts are summed, so one absurd
+#: count (10^9 commands) would dilute every other operator's failures to nothing.
+MAX_COUNT = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -81,17 +93,23 @@ def merge_facts(documents: Sequence[Facts], guard: SampleGuard = SampleGuard()) 
     names = sorted(datas)
     latest = max((datas[n]["collected_at"] for n in names), key=instant)
     stale = _stale(datas, latest, guard)
+    # The phase window is the shortest any operator saw, on its own clock: the earliest
+    # sample and the latest start, so one fast (or slow) clock cannot pass it early.
+    earliest = min((datas[n]["collected_at"] for n in names), key=instant)
     unknown: dict[str, str] = {}
     merged: dict[str, Any] = {
         "apiVersion": "phasegate/v1",
         "kind": "Facts",
         "phase": first.data["phase"],
         "change": first.data["change"],
-        "collected_at": latest,
+        "collected_at": earliest,
     }
     started = [datas[n]["phase_started_at"] for n in names if "phase_started_at" in datas[n]]
-    if started:
-        merged["phase_started_at"] = min(started, key=instant)
+    if started and len(started) == len(names):
+        merged["phase_started_at"] = max(started, key=instant)
+    elif started:
+        lacking = _missing(names, lambda n: "phase_started_at" in datas[n])
+        unknown["phase_started_at"] = f"not given by {_listed(lacking)}"
     too_few = _guard_reason(names, stale, guard)
     counts, counted = _counts(datas, names, unknown)
     if too_few is None:
@@ -106,9 +124,7 @@ def merge_facts(documents: Sequence[Facts], guard: SampleGuard = SampleGuard()) 
         wanted |= {f"metrics.{n}" for n in (*RATES, *SUMMED_METRICS)}
         unknown.update(dict.fromkeys(wanted, too_few))
     _agreed(merged, datas, names, "baseline", unknown)
-    # Where the change stands (progression, rolled back) is one state for the whole cohort:
-    # operators that disagree leave it unknown, and the rollout rules pause.
-    _agreed(merged, datas, names, "rollout", unknown)
+    _rollout(merged, datas, names, unknown)
     _agreed_fields(merged, datas, names, "owners", unknown)
     _agreed_fields(merged, datas, names, "labels", None)
     _deployed_version(merged, datas, names, unknown)
@@ -172,7 +188,7 @@ def _stale(datas: Mapping[str, Any], latest: str, guard: SampleGuard) -> set[str
 def _guard_reason(names: list[str], stale: set[str], guard: SampleGuard) -> str | None:
     if stale:
         return (
-            f"stale samples from {', '.join(sorted(stale))} (older than "
+            f"stale samples from {_listed(sorted(stale))} (older than "
             f"{guard.max_age_seconds:g}s before the newest): not computed from old data"
         )
     if len(names) < guard.min_operators:
@@ -183,6 +199,16 @@ def _guard_reason(names: list[str], stale: set[str], guard: SampleGuard) -> str 
     return None
 
 
+#: How many operators a reason names before "and N more": a reason is one line, and a
+#: fact's value is capped at 64 KiB, which a thousand names would pass.
+_NAMED = 10
+
+
+def _listed(items: Sequence[str], separator: str = ", ") -> str:
+    shown = separator.join(items[:_NAMED])
+    return shown if len(items) <= _NAMED else f"{shown} and {len(items) - _NAMED} more"
+
+
 def _missing(names: list[str], has: Callable[[str], bool]) -> list[str]:
     return [name for name in names if not has(name)]
 
@@ -190,13 +216,20 @@ def _missing(names: list[str], has: Callable[[str], bool]) -> list[str]:
 def _counts(
     datas: Mapping[str, Any], names: list[str], unknown: dict[str, str]
 ) -> tuple[dict[str, Any], set[str]]:
-    """Summed counts (every operator must give one), and every count name seen."""
+    """Summed counts (every operator must give one, within MAX_COUNT), and every count
+    name seen."""
     seen = {key for name in names for key in datas[name].get("counts", {})}
     summed: dict[str, Any] = {}
     for key in sorted(seen):
         lacking = _missing(names, lambda n, key=key: key in datas[n].get("counts", {}))
+        absurd = [n for n in names if datas[n].get("counts", {}).get(key, 0) > MAX_COUNT]
         if lacking:
-            unknown[f"counts.{key}"] = f"not reported by {', '.join(lacking)}"
+            unknown[f"counts.{key}"] = f"not reported by {_listed(lacking)}"
+        elif absurd:
+            unknown[f"counts.{key}"] = (
+                f"{_listed(absurd)} reported more than {MAX_COUNT} {key} in one sample: "
+                "not summed, it would dilute the other operators"
+            )
         else:
             summed[key] = sum(datas[name]["counts"][key] for name in names)
     return summed, seen
@@ -223,17 +256,24 @@ def _metrics(
         if total <= 0:
             unknown[f"metrics.{metric}"] = f"no {' or '.join(denominator)} in the cohort"
             continue
+        disagree = _disagreeing(datas, names, metric, numerator, denominator, scale)
+        if disagree:
+            unknown[f"metrics.{metric}"] = disagree
+            continue
         metrics[metric] = sum(counts[key] for key in numerator) / total * scale
     for metric, key in SUMMED_METRICS.items():
-        if key in counts:
-            metrics[metric] = counts[key]
-        else:
+        disagree = _disagreeing(datas, names, metric, (key,), (), 1.0) if key in counts else ""
+        if key not in counts:
             unknown[f"metrics.{metric}"] = f"needs counts.{key} from every operator"
+        elif disagree:
+            unknown[f"metrics.{metric}"] = disagree
+        else:
+            metrics[metric] = counts[key]
     for metric in ADDITIVE_METRICS:
         lacking = _missing(names, lambda n, m=metric: m in datas[n].get("metrics", {}))
         if len(lacking) < len(names):
             if lacking:
-                unknown[f"metrics.{metric}"] = f"not reported by {', '.join(lacking)}"
+                unknown[f"metrics.{metric}"] = f"not reported by {_listed(lacking)}"
             else:
                 metrics[metric] = sum(datas[n]["metrics"][metric] for n in names)
     handled = {*RATES, *SUMMED_METRICS, *ADDITIVE_METRICS}
@@ -244,6 +284,42 @@ def _metrics(
                     "no counts to combine it across operators: averaging ratios would mislead"
                 )
     return metrics
+
+
+def _disagreeing(
+    datas: Mapping[str, Any],
+    names: list[str],
+    metric: str,
+    numerator: tuple[str, ...],
+    denominator: tuple[str, ...],
+    scale: float,
+) -> str:
+    """Why the counts cannot stand for `metric`, or "" when every operator's counts give
+    the rate it measured itself (within RATE_TOLERANCE).
+
+    Merge replaces the measured rates by ones rebuilt from counts; counts that say less
+    than the operator's own measurement (a rolling-back error rate next to zero errors)
+    would turn one operator's rollback into the cohort's continue.
+    """
+    problems = []
+    for name in names:
+        measured = datas[name].get("metrics", {}).get(metric)
+        counts = datas[name]["counts"]
+        total = sum(counts[key] for key in denominator) if denominator else 1
+        if total <= 0:
+            continue  # this operator adds nothing to the cohort's rate
+        if measured is None:
+            problems.append(f"{name} measured no {metric} to check its counts against")
+            continue
+        rebuilt = sum(counts[key] for key in numerator) / total * scale
+        if not math.isclose(rebuilt, measured, **RATE_TOLERANCE):
+            problems.append(f"{name} measured {measured:g} but its counts give {rebuilt:g}")
+    if not problems:
+        return ""
+    return (
+        f"counts disagree with the measured {metric} (tolerance {RATE_TOLERANCE['abs_tol']:g} "
+        f"or {RATE_TOLERANCE['rel_tol']:.0%}): {_listed(problems, '; ')}"
+    )
 
 
 def _agreed(
@@ -261,7 +337,7 @@ def _agreed(
     if len(values) == 1 and not lacking:
         merged[field] = datas[names[0]][field]
     else:
-        unknown[field] = f"not given by {', '.join(lacking)}" if lacking else "operators disagree"
+        unknown[field] = f"not given by {_listed(lacking)}" if lacking else "operators disagree"
 
 
 def _agreed_fields(
@@ -284,37 +360,76 @@ def _agreed_fields(
         merged[field] = kept
 
 
+def _rollout(
+    merged: dict[str, Any], datas: Mapping[str, Any], names: list[str], unknown: dict[str, str]
+) -> None:
+    """Where the change stands is one state for the whole cohort: each field every operator
+    gives alike is kept, any other is unknown (the progression rule pauses), and a change
+    any operator saw rolled back is rolled back for the cohort."""
+    _agreed_fields(merged, datas, names, "rollout", unknown)
+    rolled_back = [
+        datas[n]["rollout"]
+        for n in names
+        if isinstance(datas[n].get("rollout"), dict)
+        and datas[n]["rollout"].get("state") == "rolled_back"
+    ]
+    if rolled_back:
+        rollout = merged.setdefault("rollout", {})
+        rollout["state"] = "rolled_back"
+        unknown.pop("rollout.state", None)
+        if "rolled_back_at" in rolled_back[0]:
+            rollout["rolled_back_at"] = rolled_back[0]["rolled_back_at"]
+            unknown.pop("rollout.rolled_back_at", None)
+
+
 def _deployed_version(
     merged: dict[str, Any], datas: Mapping[str, Any], names: list[str], unknown: dict[str, str]
 ) -> None:
-    """A cohort on two versions is itself a fact: the joined set never matches the tag."""
+    """A cohort on two versions is itself a fact: the joined set never matches the tag.
+    With an operator that could not tell, a version other than the release's is still
+    known (and kept); the release's own is not known for the cohort."""
     versions = sorted(
         {datas[n]["deployed_version"] for n in names if "deployed_version" in datas[n]}
     )
     lacking = _missing(names, lambda n: "deployed_version" in datas[n])
+    tag = str(merged["change"].get("tag", "")).removeprefix("v")
     if len(versions) > 1:
         merged["deployed_version"] = ", ".join(versions)
-    elif versions and not lacking:
+    elif versions and (not lacking or str(versions[0]).removeprefix("v") != tag):
         merged["deployed_version"] = versions[0]
     elif versions:
-        unknown["deployed_version"] = f"not reported by {', '.join(lacking)}"
+        unknown["deployed_version"] = f"not reported by {_listed(lacking)}"
 
 
 def _checks(
     merged: dict[str, Any], datas: Mapping[str, Any], names: list[str], unknown: dict[str, str]
 ) -> None:
-    """Per check: any failure wins, then any operator that could not run it (unknown)."""
+    """Per check: any failure wins, then any operator that could not run it (unknown).
+
+    Its commit is only the cohort's where every operator ran it at the same commit: one that
+    ran it elsewhere, or cannot tell where, leaves the commit unknown (the commit rule
+    pauses, as it would for that operator alone).
+    """
     checks: dict[str, Any] = {}
     for check in sorted({c for n in names for c in datas[n].get("checks", {})}):
         results = [(n, datas[n].get("checks", {}).get(check)) for n in names]
         failed = [result for _, result in results if result is not None and not result["ok"]]
         lacking = [n for n, result in results if result is None]
-        if failed:
-            checks[check] = failed[0]
-        elif lacking:
-            unknown[f"checks.{check}"] = f"not reported by {', '.join(lacking)}"
-        else:
-            checks[check] = results[0][1]
+        if lacking and not failed:
+            unknown[f"checks.{check}"] = f"not reported by {_listed(lacking)}"
+            continue
+        checks[check] = dict(failed[0] if failed else results[0][1])
+        commits = {n: result.get("commit") for n, result in results if result is not None}
+        spelled = {None if c is None else str(c).strip().lower() for c in commits.values()}
+        if len(spelled) > 1 or lacking:
+            checks[check].pop("commit", None)
+            where = _listed(
+                [f"{n} at {c}" if c is not None else f"{n} cannot tell" for n, c in commits.items()]
+                + [f"{n} did not run it" for n in lacking]
+            )
+            unknown[f"checks.{check}.commit"] = f"ran at different commits: {where}"
+        elif None in spelled:
+            checks[check].pop("commit", None)
     if checks:
         merged["checks"] = checks
 
@@ -350,7 +465,7 @@ def _contract(
             contract[key] = union
         elif lists:
             lacking = _missing(names, lambda n, k=key: k in datas[n].get("contract", {}))
-            unknown[f"contract.{key}"] = f"not checked by {', '.join(lacking)}"
+            unknown[f"contract.{key}"] = f"not checked by {_listed(lacking)}"
     if contract:
         merged["contract"] = contract
 
@@ -358,20 +473,19 @@ def _contract(
 def _incidents(
     merged: dict[str, Any], datas: Mapping[str, Any], names: list[str], unknown: dict[str, str]
 ) -> None:
-    """The union by id; two views of one incident keep the graver, less resolved one."""
+    """Every view of every incident: one operator's "INC-7 P1 open" is not hidden by
+    another's "INC-7 P0 resolved", since no one view is graver in both severity and status.
+    Identical views are kept once; the graver view of an id comes first. With an operator
+    that gave none, an incident not resolved is still known (the list is kept); "nothing
+    unresolved" is not, and the list is unknown."""
     lacking = _missing(names, lambda n: "incidents" in datas[n])
     if len(lacking) == len(names):
         return
-    if lacking:
-        unknown["incidents"] = f"not given by {', '.join(lacking)}"
+    views = {canonical_json(i): i for n in names for i in datas[n].get("incidents", ())}
+    if lacking and all(view["status"] == "resolved" for view in views.values()):
+        unknown["incidents"] = f"not given by {_listed(lacking)}"
         return
-    chosen: dict[str, Any] = {}
-    for name in names:
-        for incident in datas[name]["incidents"]:
-            known = chosen.get(incident["id"])
-            if known is None or _gravity(incident) < _gravity(known):
-                chosen[incident["id"]] = incident
-    merged["incidents"] = [chosen[key] for key in sorted(chosen)]
+    merged["incidents"] = sorted(views.values(), key=lambda i: (i["id"], *_gravity(i)))
 
 
 def _failure_categories(
@@ -387,7 +501,7 @@ def _failure_categories(
     if len(lacking) == len(names):
         return None
     if lacking:
-        unknown["extra.new_failure_categories"] = f"not given by {', '.join(lacking)}"
+        unknown["extra.new_failure_categories"] = f"not given by {_listed(lacking)}"
         return None
     return sorted({c for n in names for c in datas[n]["extra"]["new_failure_categories"]})
 

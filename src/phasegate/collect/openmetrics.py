@@ -3,7 +3,8 @@
 Teams that already run Prometheus can let every operator push its counts and judge the
 cohort with one PromQL query (the `prometheus` source) instead of passing files around.
 Only counts are exported, never ratios: ratios cannot be summed, counts can. A count the
-collector could not measure is not exported at all, so a query sees it missing, not zero.
+collector could not measure is not exported at all, so a query sees it missing, not zero;
+new failures are exported only when both their count and their categories are known.
 """
 
 from __future__ import annotations
@@ -35,6 +36,11 @@ COUNT_METRICS: dict[str, tuple[str, str]] = {
     ),
 }
 COLLECTED_METRIC = "phasegate_collected_timestamp_seconds"
+#: metrics.new_failures, and one series per category of extra.new_failure_categories
+#: (how many of the new failures were of it): `health.new-failures` needs both, and a
+#: cohort's are the sum and the union, as `merge` computes them.
+NEW_FAILURES_METRIC = "phasegate_zjj_new_failures"
+CATEGORY_METRIC = "phasegate_zjj_new_failures_by_category"
 LABELS = ("change", "phase", "operator")
 JOB = "phasegate"
 
@@ -66,6 +72,23 @@ def registry(facts: Mapping[str, Any]) -> CollectorRegistry:
         if name in counts:
             gauge = Gauge(metric, description, LABELS, registry=found)
             gauge.labels(**values).set(counts[name])
+    new_failures = facts.get("metrics", {}).get("new_failures")
+    categories = facts.get("extra", {}).get("new_failure_categories")
+    if new_failures is not None and isinstance(categories, list):
+        total = Gauge(
+            NEW_FAILURES_METRIC, "Failure events since the previous sample.", LABELS, registry=found
+        )
+        total.labels(**values).set(new_failures)
+        by_category = Gauge(
+            CATEGORY_METRIC,
+            "Of those, the events of one failure category.",
+            (*LABELS, "category"),
+            registry=found,
+        )
+        for category in sorted(set(map(str, categories))):
+            by_category.labels(**values, category=category).set(
+                sum(1 for c in categories if str(c) == category)
+            )
     stamp = Gauge(COLLECTED_METRIC, "When these counts were collected.", LABELS, registry=found)
     stamp.labels(**values).set(instant(str(facts["collected_at"])).timestamp())
     return found

@@ -13,11 +13,15 @@ are refused, since a gate must not be talked into asking someone else.
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import json
 import math
 import os
+import re
 import socket
 import ssl
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -37,6 +41,9 @@ QUERY_VARIABLES = ("params", "env")
 REDUCTIONS = ("last", "min", "max", "avg", "sum")
 DEFAULT_TIMEOUT = 10.0
 _CHUNK = 65536
+#: The sample values Prometheus writes (Go's strconv float formats), ASCII digits only.
+_FLOAT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_NOT_FINITE = ("NaN", "+Inf", "-Inf", "Inf")
 
 
 @dataclass(frozen=True)
@@ -128,57 +135,155 @@ def _request(
 
 
 def _fetch(spec: PrometheusQuery, request: urllib.request.Request, limit: int) -> bytes:
-    """The response body, read under one deadline so a trickling server cannot stall us."""
+    """The response body, within one deadline for the whole request.
+
+    A socket timeout bounds each read, not the request: a server dripping one byte of its
+    headers or body at a time never trips it. At the deadline a watchdog shuts the
+    connection down, whatever is blocked on it, and the request counts as timed out.
+    """
     context = None
     if spec.ca_file is not None:
         try:
             context = ssl.create_default_context(cafile=str(spec.ca_file))
         except (OSError, ssl.SSLError) as exc:
             raise Refused(f"cannot use CA file {spec.ca_file}: {exc}") from None
-    opener = direct_opener(context)
-    deadline = time.monotonic() + spec.timeout
+    deadline = Deadline(spec.timeout)
+    opener = direct_opener(context, deadline)
     try:
         with opener.open(request, timeout=spec.timeout) as response:
-            return _read(response, limit, deadline, spec.timeout)
+            body = _read(response, limit, deadline)
     except urllib.error.HTTPError as exc:
-        detail = _error_detail(exc, deadline, spec.timeout)
+        detail = _error_detail(exc, deadline)
+        deadline.check()
         raise Refused(f"HTTP {exc.code} from {spec.url}{detail}") from None
     except urllib.error.URLError as exc:
+        deadline.check()
         if isinstance(exc.reason, TimeoutError | socket.timeout):
             raise TimeoutError from None
         raise Refused(f"cannot reach {spec.url}: {exc.reason}") from None
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, http.client.HTTPException) as exc:
+        deadline.check()
         if isinstance(exc, TimeoutError):
             raise
         raise Refused(f"cannot read from {spec.url}: {exc}") from None
+    finally:
+        deadline.cancel()
+    deadline.check()  # a connection shut at the deadline reads as a short body
+    return body
 
 
-def direct_opener(context: ssl.SSLContext | None = None) -> urllib.request.OpenerDirector:
-    """An opener that talks to the URL it is given and nowhere else (no proxy, no redirect)."""
+class Deadline:
+    """One deadline for every connection of a request: at it, each is shut down.
+
+    The watchdog holds a duplicate of each connected socket: shutting the duplicate down
+    ends the connection itself, also inside a TLS handshake, after the TLS layer took the
+    original over."""
+
+    def __init__(self, seconds: float) -> None:
+        self._lock = threading.Lock()
+        self._sockets: list[socket.socket] = []
+        self.expired = False
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def register(self, sock: socket.socket) -> None:
+        with self._lock:
+            watched = sock.dup()
+            self._sockets.append(watched)
+            if self.expired:
+                _shut(watched)
+
+    def check(self) -> None:
+        if self.expired:
+            raise TimeoutError
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+        with self._lock:
+            for sock in self._sockets:
+                sock.close()
+            self._sockets.clear()
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for sock in self._sockets:
+                _shut(sock)
+
+
+def _shut(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+def _watched(base: type[http.client.HTTPConnection], deadline: Deadline) -> Any:
+    """`base`, handing each socket it connects to the deadline before anything is sent."""
+
+    class Watched(base):  # type: ignore[valid-type, misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            create = self._create_connection
+
+            def connect(*args: Any, **kwargs: Any) -> socket.socket:
+                sock = create(*args, **kwargs)
+                deadline.register(sock)
+                return sock
+
+            self._create_connection = connect
+
+    return Watched
+
+
+class _DeadlineHTTP(urllib.request.HTTPHandler):
+    def __init__(self, deadline: Deadline) -> None:
+        super().__init__()
+        self._deadline = deadline
+
+    def http_open(self, req: urllib.request.Request) -> Any:
+        return self.do_open(_watched(http.client.HTTPConnection, self._deadline), req)
+
+
+class _DeadlineHTTPS(urllib.request.HTTPSHandler):
+    def __init__(self, deadline: Deadline, context: ssl.SSLContext | None) -> None:
+        super().__init__(context=context)
+        self._deadline = deadline
+
+    def https_open(self, req: urllib.request.Request) -> Any:
+        connection = _watched(http.client.HTTPSConnection, self._deadline)
+        return self.do_open(connection, req, context=self._context)  # type: ignore[attr-defined]
+
+
+def direct_opener(
+    context: ssl.SSLContext | None = None, deadline: Deadline | None = None
+) -> urllib.request.OpenerDirector:
+    """An opener that talks to the URL it is given and nowhere else (no proxy, no redirect),
+    within `deadline` when one is given."""
     handlers: list[urllib.request.BaseHandler] = [urllib.request.ProxyHandler({}), _NoRedirect()]
-    if context is not None:
+    if deadline is not None:
+        handlers += [_DeadlineHTTP(deadline), _DeadlineHTTPS(deadline, context)]
+    elif context is not None:
         handlers.append(urllib.request.HTTPSHandler(context=context))
     return urllib.request.build_opener(*handlers)
 
 
-def _read(response: Any, limit: int, deadline: float, timeout: float) -> bytes:
+def _read(response: Any, limit: int, deadline: Deadline) -> bytes:
     chunks: list[bytes] = []
     size = 0
     while chunk := response.read(_CHUNK):
         size += len(chunk)
         if size > limit:
             raise Refused(f"answer larger than {limit} bytes")
-        if time.monotonic() > deadline:
-            raise TimeoutError
+        deadline.check()
         chunks.append(chunk)
     return b"".join(chunks)
 
 
-def _error_detail(exc: urllib.error.HTTPError, deadline: float, timeout: float) -> str:
+def _error_detail(exc: urllib.error.HTTPError, deadline: Deadline) -> str:
     try:
-        answer = json.loads(_read(exc, 65536, deadline, timeout))
+        answer = json.loads(_read(exc, 65536, deadline))
         return f": {str(answer.get('error'))[:200]}" if isinstance(answer, dict) else ""
-    except (ValueError, OSError, Refused):
+    except (ValueError, OSError, Refused, http.client.HTTPException):
         return ""
 
 
@@ -219,10 +324,12 @@ def _series(body: bytes, window: RangeQuery | None) -> list[dict[str, Any]]:
 def _number(point: Any) -> float:
     if not isinstance(point, list) or len(point) != 2 or not isinstance(point[1], str):
         raise Refused("malformed sample in the answer")
-    try:
-        value = float(point[1])
-    except ValueError:
-        raise Refused(f"sample {point[1][:40]!r} is not a number") from None
+    if point[1] in _NOT_FINITE:
+        raise Refused(f"sample is {point[1]}: not a finite number")
+    if not _FLOAT.fullmatch(point[1]):
+        # Python's float() also reads "1_0", "١٠" and " 1 ": none is what Prometheus sends.
+        raise Refused(f"sample {point[1][:40]!r} is not a number")
+    value = float(point[1])
     if not math.isfinite(value):
         raise Refused(f"sample is {point[1]}: not a finite number")
     return value

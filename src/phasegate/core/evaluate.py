@@ -17,7 +17,7 @@ from typing import Any
 
 from phasegate import __version__, cel
 from phasegate.core.expressions import render
-from phasegate.core.facts import Facts
+from phasegate.core.facts import Facts, unknown_reason, unknown_reasons
 from phasegate.core.policy import Policy, PolicySet, Rule
 from phasegate.core.verdict import DEFAULT_HISTORY_WINDOW, Verdict, combine
 from phasegate.errors import InputError, Location
@@ -380,6 +380,8 @@ def _decide(
         verdict = combine(result.contribution for result in results)
     else:
         verdict = _decide_memo(snapshot, policy_set, streaks, memo, results)
+    if unknown_reasons(data):
+        results = [_with_unknown_reason(result, data) for result in results]
     return Decision(
         verdict=verdict,
         phase=facts.phase,
@@ -391,6 +393,20 @@ def _decide(
         facts_digest=facts.digest,
         policy_digest=policy_set.digest,
     )
+
+
+_MISSING = "missing fact: "
+
+
+def _with_unknown_reason(result: RuleResult, data: Mapping[str, Any]) -> RuleResult:
+    """A missing fact's error with the reason the collector or merge stored for it, so every
+    report says why the fact is unknown ("no usable contract baseline ...") next to it.
+    Added after the rule ran, never memoised: the reason is not among the paths it read."""
+    error = result.error
+    if result.status is not RuleStatus.ERROR or not error or not error.startswith(_MISSING):
+        return result
+    reason = unknown_reason(data, error.removeprefix(_MISSING))
+    return result if reason is None else replace(result, error=f"{error}; unknown: {reason}")
 
 
 def _decide_memo(

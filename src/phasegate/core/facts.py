@@ -402,3 +402,35 @@ def _coerce(value: Any, node: Mapping[str, Any], root: Mapping[str, Any]) -> Any
     if isinstance(value, list) and isinstance(node.get("items"), dict):
         return [_coerce(item, node["items"], root) for item in value]
     return value
+
+
+#: Where a collector or merge keeps why each fact it could not measure is absent.
+UNKNOWN_FIELD = "phasegate_unknown"
+
+
+def unknown_reasons(data: Mapping[str, Any]) -> dict[str, str]:
+    """`extra.phasegate_unknown` of a facts document: fact path -> why it is absent."""
+    extra = data.get("extra")
+    found = extra.get(UNKNOWN_FIELD) if isinstance(extra, Mapping) else None
+    if not isinstance(found, Mapping):
+        return {}
+    return {str(key): value for key, value in found.items() if isinstance(value, str)}
+
+
+def unknown_reason(data: Mapping[str, Any], path: str) -> str | None:
+    """Why the fact at `path` (`facts.contract.drift` or `contract.drift`) is absent, as the
+    collector or merge said: the reason given for it, for the fact it is part of
+    (`contract`), or for the first fact inside it (`metrics` -> `metrics.error_rate`).
+
+    "missing fact" alone sends the operator hunting; the reason says what to fix."""
+    reasons = unknown_reasons(data)
+    if not reasons:
+        return None
+    dotted = path.removeprefix("facts.")
+    parts = dotted.split(".")
+    for end in range(len(parts), 0, -1):
+        found = reasons.get(".".join(parts[:end]))
+        if found is not None:
+            return found
+    inside = sorted(key for key in reasons if key.startswith(dotted + "."))
+    return reasons[inside[0]] if inside else None

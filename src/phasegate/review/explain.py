@@ -22,7 +22,7 @@ from phasegate.core.evaluate import (
     evaluate,
     previous_snapshots,
 )
-from phasegate.core.facts import Facts
+from phasegate.core.facts import Facts, unknown_reason
 from phasegate.core.policy import PolicySet, Rule
 from phasegate.core.verdict import Verdict
 from phasegate.review.trace import Node, Outcome, trace
@@ -38,6 +38,8 @@ class Read:
     path: str
     value: Any
     present: bool
+    #: For an absent fact, why the collector or merge could not give it (when it said).
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -114,7 +116,10 @@ def _reads(rule: Rule, plain: Mapping[str, Any]) -> list[Read]:
         value = cel.lookup(plain, read.path)
         present = value is not cel.MISSING
         shown = cel.jsonable(value) if present else None
-        seen[read.dotted] = Read(read.dotted, shown, present)
+        reason = None
+        if not present and read.path[0] == "facts":
+            reason = unknown_reason(plain.get("facts", {}), read.dotted)
+        seen[read.dotted] = Read(read.dotted, shown, present, reason)
     return list(seen.values())
 
 

@@ -348,8 +348,12 @@ def write_closeout(
         known_categories=[str(k) for k in known] if isinstance(known, list) else [],
         source=str(log),
     )
-    base = output or state_dir / "closeout" / f"closeout-{_file_safe(record['change']['commit'])}"
-    markdown, data = base.with_suffix(".md"), base.with_suffix(".json")
+    if output is not None:
+        markdown, data = output.with_suffix(".md"), output.with_suffix(".json")
+    else:  # the suffix is added, never swapped: release-1.2 and release-1.3 stay apart
+        name = f"closeout-{_file_safe(record['change']['commit'])}"
+        markdown = state_dir / "closeout" / f"{name}.md"
+        data = state_dir / "closeout" / f"{name}.json"
     write_atomic(markdown, render_markdown(record))
     write_atomic(data, render_json(record))
     return markdown, data, skipped

@@ -37,7 +37,13 @@ def _rule(item: RuleExplanation) -> dict[str, Any]:
         "when": item.rule.when.text,
         "error": result.error,
         "reads": [
-            {"path": read.path, "present": read.present, "value": read.value} for read in item.reads
+            {
+                "path": read.path,
+                "present": read.present,
+                "value": read.value,
+                **({"unknown": read.reason} if read.reason is not None else {}),
+            }
+            for read in item.reads
         ],
         "trace": None if item.tree is None else _node(item.tree, item.rule.locate_when, True),
         "why": item.why,

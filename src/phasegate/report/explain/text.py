@@ -47,6 +47,8 @@ def _rule(item: RuleExplanation) -> list[str]:
         lines.append("  reads:")
         for read in item.reads:
             shown = value_text(read.value) if read.present else "(missing)"
+            if read.reason is not None:
+                shown = f"(missing: {single_line(read.reason)})"
             lines.append(f"    {read.path} = {shown}")
     if item.tree is not None:
         lines.append("  trace:")

@@ -1,0 +1,213 @@
+"""merge is never weaker than its weakest member (issue 17, items 2-4 and the fast clock).
+
+For every rule, the cohort's verdict is at least as strict as the strictest verdict any one
+operator's document gets on its own, for the cohort-level facts that operator contributes
+(checks and their commits, incidents, state, contract, versions, its phase window); rates
+come from counts only where the counts reproduce the measured rates, and within a bound.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from phasegate.cel import syntax
+from phasegate.collect.merge import MAX_COUNT, merge_facts
+from phasegate.core.evaluate import evaluate
+from phasegate.core.facts import facts_from_data
+from phasegate.core.policy import builtin_policies_dir, load_policy_set
+from phasegate.core.verdict import Verdict
+from test_merge import COUNTS, measured, operator
+
+POLICIES = load_policy_set(builtin_policies_dir(), display="phasegate:policies")
+#: Locating an error loads cel-python's parser, which raises the recursion limit once; do it
+#: before hypothesis runs, so it does not warn that the limit changed under it.
+syntax.parse_expression("1")
+#: An operator's metrics, as its counts give them: merge trusts counts that agree.
+METRICS = measured(COUNTS)
+
+
+def rules(data: dict[str, Any]) -> dict[str, Verdict]:
+    decision = evaluate(facts_from_data(data, "doc"), POLICIES)
+    return {result.id: result.contribution for result in decision.results}
+
+
+def verdict(data: dict[str, Any]) -> Verdict:
+    return evaluate(facts_from_data(data, "doc"), POLICIES).verdict
+
+
+def merge(*documents: dict[str, Any]) -> dict[str, Any]:
+    return dict(merge_facts([facts_from_data(d, f"{d['operator']}.json") for d in documents]).data)
+
+
+def test_an_open_incident_is_not_hidden_by_a_graver_resolved_view():
+    a = operator("a", incidents=[{"id": "INC-7", "severity": "P0", "status": "resolved"}])
+    b = operator("b", incidents=[{"id": "INC-7", "severity": "P1", "status": "open"}])
+    assert verdict(b) is Verdict.ROLLBACK
+    assert verdict(merge(a, b)) is Verdict.ROLLBACK
+
+
+def test_a_pass_at_another_commit_makes_the_cohort_at_least_as_strict():
+    elsewhere = {name: {"exit_code": 0, "commit": "0badc0de"} for name in ("quick", "test", "ci")}
+    untold = {name: {"exit_code": 0} for name in ("quick", "test", "ci")}
+    for checks in (elsewhere, untold):
+        b = operator("b", checks=checks)
+        assert verdict(b) is Verdict.PAUSE
+        cohort = merge(operator("a"), b)
+        assert "commit" not in cohort["checks"]["ci"]
+        assert "different commits" in cohort["extra"]["phasegate_unknown"]["checks.ci.commit"]
+        assert verdict(cohort) is Verdict.PAUSE
+
+
+def test_counts_that_contradict_the_measured_rate_are_not_used():
+    alone = operator("a", metrics={**METRICS, "error_rate": 0.5})  # counts say 1%
+    assert verdict(alone) is Verdict.ROLLBACK
+    cohort = merge(alone)
+    assert "error_rate" not in cohort["metrics"]
+    reason = cohort["extra"]["phasegate_unknown"]["metrics.error_rate"]
+    assert "a measured 0.5 but its counts give 0.01" in reason
+    assert verdict(cohort) is not Verdict.CONTINUE
+
+
+def test_an_absurd_count_does_not_dilute_the_others():
+    failing = [
+        operator(name, counts={**COUNTS, "errors": 100}, metrics={**METRICS, "error_rate": 0.5})
+        for name in ("a", "b")
+    ]
+    absurd = operator(
+        "c",
+        counts={**COUNTS, "commands": 10**9, "errors": 0, "lock_busy": 0},
+        metrics={**METRICS, "error_rate": 0.0, "lock_contention_rate": 0.0},
+    )
+    cohort = merge(*failing, absurd)
+    assert "error_rate" not in cohort["metrics"]
+    assert (
+        f"more than {MAX_COUNT} commands" in cohort["extra"]["phasegate_unknown"]["counts.commands"]
+    )
+    assert verdict(cohort) is not Verdict.CONTINUE
+
+
+def test_what_one_operator_could_not_tell_hides_nothing_the_others_did():
+    blind = operator("a")
+    del blind["incidents"], blind["deployed_version"]
+    seen = operator(
+        "b",
+        incidents=[{"id": "INC-9", "severity": "P0", "status": "open"}],
+        deployed_version="0.4.2",
+    )
+    assert rules(seen)["health.incident-open"] is Verdict.ROLLBACK
+    together = rules(merge(blind, seen))
+    assert together["health.incident-open"] is Verdict.ROLLBACK
+    assert together["checklist.version-matches"] is Verdict.ROLLBACK
+    # and where the others saw nothing wrong, the blind operator's "unknown" stands
+    calm = rules(merge(blind, operator("c")))
+    assert calm["health.incident-open"] is calm["checklist.version-matches"] is Verdict.PAUSE
+
+
+def test_a_fast_clock_does_not_pass_the_window_early():
+    # a started Phase 1 30 minutes ago (the window is 60m); b's clock runs 2 hours fast.
+    a = operator("a", phase_started_at="2026-11-20T09:30:00Z", collected_at="2026-11-20T10:00:00Z")
+    b = operator("b", phase_started_at="2026-11-20T11:30:00Z", collected_at="2026-11-20T12:00:00Z")
+    assert verdict(a) is Verdict.PAUSE and verdict(b) is Verdict.PAUSE
+    assert verdict(merge(a, b)) is Verdict.PAUSE
+
+
+# --- the property: over generated cohorts --------------------------------------------------
+
+COMMITS = st.sampled_from(["9f2c4e1", "9F2C4E1", "0badc0de", None])
+CHECK = st.builds(
+    lambda code, commit: {"exit_code": code, **({"commit": commit} if commit else {})},
+    st.sampled_from([0, 0, 0, 1]),
+    COMMITS,
+)
+INCIDENT = st.builds(
+    lambda i, sev, status: {"id": f"INC-{i}", "severity": sev, "status": status},
+    st.integers(1, 3),
+    st.sampled_from(["P0", "P1", "P2", "P3", "P4"]),
+    st.sampled_from(["open", "mitigated", "resolved"]),
+)
+#: What a member may be unable to tell.
+FIELDS = ["deployed_version", "state", "rollout", "incidents", "contract", "checks", "owners"]
+CONTRACT = st.sampled_from([[], [], ["zjj status --json"], ["zjj list --json"]])
+
+
+@st.composite
+def members(draw: st.DrawFn, name: str) -> dict[str, Any]:
+    start = draw(st.integers(0, 180))
+    collected = start + draw(st.integers(0, 180))
+    changes: dict[str, Any] = {
+        "checks": {check: draw(CHECK) for check in ("quick", "test", "ci")},
+        "incidents": draw(st.lists(INCIDENT, max_size=3)),
+        "state": {
+            "corruption_indicators": draw(st.sampled_from([0, 0, 0, 2])),
+            "db_integrity_ok": draw(st.sampled_from([True, True, False])),
+        },
+        "contract": {"drift": draw(CONTRACT), "nondeterministic_exits": draw(CONTRACT)},
+        "deployed_version": draw(st.sampled_from(["0.4.3", "0.4.3", "0.4.2"])),
+        "phase_started_at": f"2026-11-20T{7 + start // 60:02d}:{start % 60:02d}:00Z",
+        "collected_at": f"2026-11-20T{7 + collected // 60:02d}:{collected % 60:02d}:00Z",
+    }
+    changes["rollout"] = {
+        "state": draw(st.sampled_from(["rolling_out", "rolling_out", "rolled_back"])),
+        "previous_phase_continue_at": draw(st.sampled_from(["2026-11-20T08:00:00Z"] * 3 + [None])),
+        "previous_phase_started_at": "2026-11-20T08:00:00Z",
+        "progression_override": draw(st.sampled_from([None, None, "hotfix"])),
+    }
+    changes["rollout"] = {k: v for k, v in changes["rollout"].items() if v is not None}
+    if draw(st.integers(0, 4)) == 0:
+        changes["freeze"] = {"active": True, "reason": "incident"}
+    changes["owners"] = {
+        "release": draw(st.sampled_from(["alice", "alice", ""])),
+        "rollback": "bob",
+    }
+    document = operator(name, **changes)
+    if draw(st.booleans()):  # what this operator could not tell
+        del document[draw(st.sampled_from(FIELDS))]
+    return document
+
+
+@st.composite
+def cohorts(draw: st.DrawFn) -> list[dict[str, Any]]:
+    size = draw(st.integers(1, 4))
+    return [draw(members(f"op-{index}")) for index in range(size)]
+
+
+def contributed(data: dict[str, Any]) -> dict[str, Verdict]:
+    """Per rule, the verdict a member's own document gets, where the member gave the facts
+    the rule needs: a rule that errors on a missing fact is one the member says nothing to
+    (the cohort then pauses or decides from the members that did say)."""
+    decision = evaluate(facts_from_data(data, "doc"), POLICIES)
+    return {
+        result.id: result.contribution
+        for result in decision.results
+        if not (result.error or "").startswith("missing fact")
+    }
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cohort=cohorts())
+def test_every_rule_is_at_least_as_strict_for_the_cohort_as_for_any_member(cohort):
+    together = rules(merge(*cohort))
+    for member in cohort:
+        for rule, alone in contributed(member).items():
+            assert together[rule] >= alone, (rule, member["operator"], alone, together[rule])
+
+
+def test_a_reason_naming_many_operators_stays_short():
+    # Operators with counts but no measured rates: naming a thousand of them would pass the
+    # 64 KiB cap on a fact's value and make the merged document itself invalid.
+    documents = [operator(f"op-{i:04d}", metrics={"new_failures": 0}) for i in range(300)]
+    cohort = merge(*documents)
+    reason = cohort["extra"]["phasegate_unknown"]["metrics.error_rate"]
+    assert reason.endswith("and 290 more") and len(reason) < 2000
+
+
+def test_a_change_one_operator_saw_rolled_back_is_rolled_back_for_the_cohort():
+    rolled = {"state": "rolled_back", "rolled_back_at": "2026-11-20T09:00:00Z"}
+    b = operator("b", rollout=rolled)
+    assert verdict(b) is Verdict.PAUSE
+    cohort = merge(operator("a"), b)
+    assert cohort["rollout"]["state"] == "rolled_back"
+    assert rules(cohort)["rollout.rolled-back"] is Verdict.PAUSE
