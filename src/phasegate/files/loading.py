@@ -36,7 +36,6 @@ from ruamel.yaml.scalarstring import (
 )
 
 from phasegate.errors import InputError, Location
-from phasegate.files import yamlevents
 
 #: A path into a document: mapping keys and sequence indexes from the root.
 NodePath = tuple[str | int, ...]
@@ -522,15 +521,10 @@ class _JsonRefusal(ValueError):
 def parse_yaml(text: str, source: str) -> Document:
     """Safe YAML 1.2: no arbitrary tags, duplicate keys refused, aliases bounded.
 
-    The common subset takes the C event stream (`yamlevents`); the rest, and every error,
-    ruamel's pure parser, which words the message.
+    ruamel's pure parser is the one YAML reader, so `evaluate` and `fmt` can never read one
+    text two ways; the policy cache (`phasegate.core.policycache`) spares `evaluate` it.
     """
     lines = source_lines(text)
-    built = yamlevents.build(text, lines, MAX_NODES, MAX_DEPTH, scalar_problem)
-    if built is not None:
-        data, value_marks, key_marks, styles = built
-        positions = Positions(lines, value_marks, key_marks, styles)
-        return Document(source, data, text, positions)
     yaml = YAML(typ="rt", pure=True)
     yaml.Constructor = _StringTimestamps
     yaml.allow_duplicate_keys = False
