@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
+from conftest import healthy, run_cli, write_yaml
 from phasegate.errors import InputError
 from phasegate.files.loading import parse_yaml
-from tests.conftest import healthy, run_cli, write_yaml
 
 #: Texts the two readers took apart, each as a value under `a:`.
 DISPUTED = [
     "['k':v]",
-    "[\"k\":v]",
+    '["k":v]',
     "['k': v, 'j':w]",
     "[{'k':v}]",
     "|#\n  x",
@@ -51,4 +51,3 @@ def test_the_flow_key_reads_the_same_from_evaluate_with_or_without_an_anchor(tmp
     second = run_cli("evaluate", str(tmp_path / "b.yaml"))
     assert first.returncode == second.returncode == 3, (first.stderr, second.stderr)
     assert first.stderr.replace("a.yaml", "X") == second.stderr.replace("b.yaml", "X")
-

@@ -18,22 +18,10 @@ import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
-
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
-from ruamel.yaml.constructor import RoundTripConstructor
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent
-from ruamel.yaml.reader import ReaderError
-from ruamel.yaml.scalarstring import (
-    DoubleQuotedScalarString,
-    FoldedScalarString,
-    LiteralScalarString,
-    SingleQuotedScalarString,
-)
 
 from phasegate.errors import InputError, Location
 
@@ -50,16 +38,52 @@ MAX_DEPTH = 64
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 
-class _StringTimestamps(RoundTripConstructor):
-    """Keeps YAML timestamps as the text the author wrote: facts carry RFC 3339 strings."""
+@cache
+def _ruamel() -> SimpleNamespace:
+    """ruamel, imported when YAML is first read: JSON facts and a warm policy cache
+    (`phasegate.core.policycache`) decide without it."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
+    from ruamel.yaml.constructor import RoundTripConstructor
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent
+    from ruamel.yaml.reader import ReaderError
+    from ruamel.yaml.scalarstring import (
+        DoubleQuotedScalarString,
+        FoldedScalarString,
+        LiteralScalarString,
+        SingleQuotedScalarString,
+    )
 
-    def construct_yaml_timestamp(self, node: Any, values: Any = None) -> Any:
-        return self.construct_scalar(node)
+    class StringTimestamps(RoundTripConstructor):
+        """Keeps YAML timestamps as the text the author wrote: facts carry RFC 3339 strings."""
 
+        def construct_yaml_timestamp(self, node: Any, values: Any = None) -> Any:
+            return self.construct_scalar(node)
 
-_StringTimestamps.add_constructor(
-    "tag:yaml.org,2002:timestamp", _StringTimestamps.construct_yaml_timestamp
-)
+    StringTimestamps.add_constructor(
+        "tag:yaml.org,2002:timestamp", StringTimestamps.construct_yaml_timestamp
+    )
+    styles = (
+        (LiteralScalarString, "|"),
+        (FoldedScalarString, ">"),
+        (DoubleQuotedScalarString, '"'),
+        (SingleQuotedScalarString, "'"),
+    )
+    return SimpleNamespace(
+        YAML=YAML,
+        StringTimestamps=StringTimestamps,
+        CommentedMap=CommentedMap,
+        CommentedSeq=CommentedSeq,
+        TaggedScalar=TaggedScalar,
+        MarkedYAMLError=MarkedYAMLError,
+        YAMLError=YAMLError,
+        ReaderError=ReaderError,
+        AliasEvent=AliasEvent,
+        CollectionEndEvent=CollectionEndEvent,
+        CollectionStartEvent=CollectionStartEvent,
+        styles=styles,
+    )
 
 
 @dataclass(frozen=True)
@@ -525,15 +549,16 @@ def parse_yaml(text: str, source: str) -> Document:
     text two ways; the policy cache (`phasegate.core.policycache`) spares `evaluate` it.
     """
     lines = source_lines(text)
-    yaml = YAML(typ="rt", pure=True)
-    yaml.Constructor = _StringTimestamps
+    ruamel = _ruamel()
+    yaml = ruamel.YAML(typ="rt", pure=True)
+    yaml.Constructor = ruamel.StringTimestamps
     yaml.allow_duplicate_keys = False
     yaml.preserve_quotes = True
     try:
         if "*" in text:
             _refuse_recursive_aliases(yaml, text, source)
         docs = list(yaml.load_all(io.StringIO(text)))
-    except MarkedYAMLError as exc:
+    except ruamel.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = (exc.problem or exc.context or "invalid YAML").strip()
         problem = problem.split("\n")[0]
@@ -541,11 +566,11 @@ def parse_yaml(text: str, source: str) -> Document:
             problem = _duplicate_key_problem(exc)
         location = Location(source, mark.line + 1, mark.column + 1) if mark else Location(source)
         raise InputError(f"not valid YAML: {problem}", location) from None
-    except ReaderError as exc:  # a character YAML forbids (NUL, other controls)
+    except ruamel.ReaderError as exc:  # a character YAML forbids (NUL, other controls)
         where = offset_location(text, exc.position, source)
         code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1])
         raise InputError(f"not valid YAML: character U+{code:04X} is not allowed", where) from None
-    except YAMLError as exc:
+    except ruamel.YAMLError as exc:
         first = str(exc).strip().split("\n")[0][:200]
         raise InputError(f"not valid YAML: {first}", Location(source)) from None
     except RecursionError:
@@ -556,30 +581,31 @@ def parse_yaml(text: str, source: str) -> Document:
         raise InputError(f"not valid YAML ({type(exc).__name__})", Location(source)) from None
     if len(docs) != 1:
         raise InputError(f"expected one YAML document, found {len(docs)}", Location(source))
-    plainer = _Plainer(source)
+    plainer = _Plainer(source, ruamel)
     data = plainer.convert(docs[0], ())
     positions = Positions(lines, plainer.value_marks, plainer.key_marks, plainer.styles)
     return Document(source, data, text, positions)
 
 
-def _refuse_recursive_aliases(yaml: YAML, text: str, source: str) -> None:
+def _refuse_recursive_aliases(yaml: Any, text: str, source: str) -> None:
     """An alias to a collection still being read would make data contain itself.
 
     ruamel quietly reads such an alias as null, which would change what the author wrote.
     """
+    ruamel = _ruamel()
     open_anchors: list[str | None] = []
     for event in yaml.parse(io.StringIO(text)):
-        if isinstance(event, CollectionStartEvent):
+        if isinstance(event, ruamel.CollectionStartEvent):
             open_anchors.append(event.anchor)
-        elif isinstance(event, CollectionEndEvent):
+        elif isinstance(event, ruamel.CollectionEndEvent):
             open_anchors.pop()
-        elif isinstance(event, AliasEvent) and event.anchor in open_anchors:
+        elif isinstance(event, ruamel.AliasEvent) and event.anchor in open_anchors:
             mark = event.start_mark
             where = Location(source, mark.line + 1, mark.column + 1)
             raise InputError(f"recursive YAML alias *{event.anchor}", where)
 
 
-def _duplicate_key_problem(exc: MarkedYAMLError) -> str:
+def _duplicate_key_problem(exc: Exception) -> str:
     text = str(exc)
     start = text.find('found duplicate key "')
     if start >= 0:
@@ -589,10 +615,14 @@ def _duplicate_key_problem(exc: MarkedYAMLError) -> str:
 
 
 class _Plainer:
-    """Turns ruamel's round-trip nodes into plain data, recording marks and refusing hazards."""
+    """Turns ruamel's round-trip nodes into plain data, recording marks and refusing hazards.
 
-    def __init__(self, source: str) -> None:
+    Without `ruamel` (parsed JSON) there are no marks or styles to record, and ruamel is
+    not imported."""
+
+    def __init__(self, source: str, ruamel: SimpleNamespace | None = None) -> None:
         self.source = source
+        self.ruamel = ruamel
         self.value_marks: dict[NodePath, tuple[int, int]] = {}
         self.key_marks: dict[NodePath, tuple[int, int]] = {}
         self.styles: dict[NodePath, str] = {}
@@ -635,7 +665,7 @@ class _Plainer:
         self._enter(node, path)
         result: dict[str, Any] = {}
         for key, value in node.items():
-            if isinstance(node, CommentedMap):
+            if self.ruamel is not None and isinstance(node, self.ruamel.CommentedMap):
                 with suppress(KeyError, TypeError, AttributeError):
                     self.key_marks[(*path, str(key))] = tuple(node.lc.key(key))
                     self.value_marks[(*path, str(key))] = tuple(node.lc.value(key))
@@ -654,7 +684,7 @@ class _Plainer:
         self._enter(node, path)
         result = []
         for index, item in enumerate(node):
-            if isinstance(node, CommentedSeq):
+            if self.ruamel is not None and isinstance(node, self.ruamel.CommentedSeq):
                 with suppress(KeyError, TypeError, AttributeError, IndexError):
                     self.value_marks[(*path, index)] = tuple(node.lc.item(index))
             result.append(self.convert(item, (*path, index)))
@@ -662,7 +692,7 @@ class _Plainer:
         return result
 
     def _scalar(self, node: Any, path: NodePath) -> Any:
-        if isinstance(node, TaggedScalar):
+        if self.ruamel is not None and isinstance(node, self.ruamel.TaggedScalar):
             if node.tag.value not in ("tag:yaml.org,2002:str", "!!str"):
                 raise self.fail(f"YAML tag {node.tag.value} is not supported", path)
             return self._scalar(str(node.value), path)
@@ -676,14 +706,11 @@ class _Plainer:
         if isinstance(node, float):
             return float(node)
         if isinstance(node, str):
-            if isinstance(node, LiteralScalarString):
-                self.styles[path] = "|"
-            elif isinstance(node, FoldedScalarString):
-                self.styles[path] = ">"
-            elif isinstance(node, DoubleQuotedScalarString):
-                self.styles[path] = '"'
-            elif isinstance(node, SingleQuotedScalarString):
-                self.styles[path] = "'"
+            if self.ruamel is not None and type(node) is not str:
+                for kind, style in self.ruamel.styles:
+                    if isinstance(node, kind):
+                        self.styles[path] = style
+                        break
             return str(node)
         raise self.fail(f"unsupported YAML value of type {type(node).__name__}", path)
 
