@@ -384,7 +384,11 @@ def load_document(path: str | Path) -> Document:
     both tools must accept the same files. Only what has no such extension (standard
     input, `facts.txt`) is taken as JSON when it starts with `{` or `[`.
     """
-    text = read_text(path)
+    return parse_document(read_text(path), path)
+
+
+def parse_document(text: str, path: str | Path) -> Document:
+    """Parse the text of the file at `path` as `load_document` would read it."""
     name = display_path(path)
     suffix = Path(str(path)).suffix.lower()
     if suffix == ".json" or (suffix not in (".yaml", ".yml") and text.lstrip()[:1] in ("{", "[")):
