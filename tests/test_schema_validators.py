@@ -16,7 +16,7 @@ from ruamel.yaml import YAML
 from conftest import ROOT
 from phasegate.files.schemas import accepts, format_checker, load_schema
 from phasegate.files.validators import GENERATED
-from phasegate.files.validators.generate import generate, module_path
+from phasegate.files.validators.generate import FIELDS, generate, generate_fields, module_path
 
 #: Keywords both fastjsonschema (2019-09) and jsonschema (2020-12) read alike, plus
 #: `prefixItems`, which the generator translates. A new keyword must be checked, then added.
@@ -34,6 +34,10 @@ def test_the_generated_validator_is_what_the_schema_generates(name):
     assert module_path(name).read_text(encoding="utf-8") == generate(name), (
         f"schemas/{name}.schema.json changed: run python -m phasegate.files.validators.generate"
     )
+
+
+def test_the_generated_field_validators_are_what_the_schema_generates():
+    assert module_path(FIELDS).read_text(encoding="utf-8") == generate_fields()
 
 
 def _keywords(node: Any, found: set[str]) -> set[str]:

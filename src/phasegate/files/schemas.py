@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from datetime import datetime
 from functools import cache
-from importlib import import_module, resources
+from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -66,16 +66,25 @@ def rfc3339_instant(text: str) -> datetime:
 _IN_CHECKOUT = {"config": "."}
 
 
+def _package_dir() -> Path:
+    """The folder of the `phasegate` package (a plain folder: wheels are unpacked), without
+    importlib.resources, whose zip support imports zipfile and tempfile (5 ms)."""
+    import phasegate
+
+    return Path(phasegate.__file__).parent
+
+
 def data_dir(kind: str) -> Path:
     """Where the shipped `policies`, `schemas` or `config` live: in the wheel, else the checkout.
 
     An installed wheel carries copies under `phasegate/_data`; an editable install or a
     source checkout reads the top-level folders reviewers edit.
     """
-    packaged = Path(str(resources.files("phasegate"))) / "_data" / kind
+    package = _package_dir()
+    packaged = package / "_data" / kind
     if packaged.is_dir():
         return packaged
-    checkout = Path(str(resources.files("phasegate"))).resolve().parents[1]
+    checkout = package.resolve().parents[1]
     return checkout / _IN_CHECKOUT.get(kind, kind)
 
 

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from phasegate.files.schemas import is_rfc3339, load_schema
+from phasegate.files.schemas import inlined, is_rfc3339, load_schema
 from phasegate.files.validators import GENERATED
 
 HERE = Path(__file__).parent
@@ -44,31 +44,66 @@ def as_draft_2019(node: Any) -> Any:
     return result
 
 
-def generate(name: str) -> str:
-    """The source of the validator module for the shipped schema `name`."""
+def _code(schema: Any) -> tuple[str, str]:
+    """fastjsonschema's code for `schema`, importing nothing of fastjsonschema, and the name
+    of its entry function."""
     import fastjsonschema
 
     code = fastjsonschema.compile_to_code(
-        as_draft_2019(load_schema(name)),
-        formats={"date-time": is_rfc3339},
-        use_default=False,
+        as_draft_2019(schema), formats={"date-time": is_rfc3339}, use_default=False
     )
     if _FASTJSONSCHEMA_IMPORT not in code:
         raise RuntimeError("fastjsonschema's generated imports changed: update generate.py")
-    code = code.replace(_FASTJSONSCHEMA_IMPORT, _OWN_IMPORT)
     entry = re.search(r"^def (validate_\w+)\(", code, re.MULTILINE)
     if entry is None:
         raise RuntimeError("no validation function in fastjsonschema's code")
-    return f"{HEADER.format(name=name)}{code}\n\nvalidate = {entry.group(1)}\n"
+    return code.replace(_FASTJSONSCHEMA_IMPORT, _OWN_IMPORT), entry.group(1)
+
+
+def generate(name: str) -> str:
+    """The source of the validator module for the shipped schema `name`."""
+    code, entry = _code(load_schema(name))
+    return f"{HEADER.format(name=name)}{code}\n\nvalidate = {entry}\n"
+
+
+#: Lines every piece of fastjsonschema's code starts with; the fields module has them once.
+_PREAMBLE = ("VERSION = ", "from decimal import", "import re", _OWN_IMPORT, "NoneType = ")
+
+
+def generate_fields() -> str:
+    """One validator per top-level field of the facts schema, in one module (`FIELDS`):
+    replay checks each field value it has not seen before, not whole documents."""
+    schema = load_schema("facts")
+    pieces, names, preamble = [], [], set()
+    for key, node in schema["properties"].items():
+        alone = {**inlined(node, schema), "$id": f"https://phasegate.dev/facts/{key}"}
+        code, entry = _code(alone)
+        lines = code.split("\n")
+        preamble.update(line for line in lines if line.startswith(_PREAMBLE))
+        body = "\n".join(line for line in lines if not line.startswith(_PREAMBLE))
+        pieces.append(body.replace("REGEX_PATTERNS", f"_PATTERNS_{key}").strip("\n"))
+        names.append(f"    {key!r}: {entry},")
+    fields = "\n".join(["FIELDS = {", *names, "}"])
+    return "\n".join(
+        [HEADER.format(name="facts").replace(".schema.json", ".schema.json (each field)")]
+        + [line for start in _PREAMBLE for line in sorted(preamble) if line.startswith(start)]
+        + ["", *pieces, "", fields, ""]
+    )
 
 
 def module_path(name: str) -> Path:
     return HERE / f"_{name}.py"
 
 
+#: The module of `generate_fields`.
+FIELDS = "facts_fields"
+
+
 def main() -> None:
-    for name in GENERATED:
-        module_path(name).write_text(generate(name), encoding="utf-8")
+    written = {name: generate(name) for name in GENERATED}
+    written[FIELDS] = generate_fields()
+    for name, code in written.items():
+        module_path(name).write_text(code, encoding="utf-8")
         print(f"wrote {module_path(name)}", file=sys.stderr)
 
 
