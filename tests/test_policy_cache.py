@@ -262,3 +262,17 @@ def test_two_processes_filling_one_cache_at_once(tmp_path: Path):
         assert not [p for p in folder.iterdir() if p != entry]  # no temporary file left
         key = entry.stem.split("-", 1)[1]
         assert cache.read_entry(folder, policycache.KIND, key) is not None
+
+
+def test_writing_keeps_at_most_the_newest_entries(tmp_path: Path):
+    for index in range(cache.MAX_ENTRIES + 5):
+        stale = cache.entry_path(tmp_path, policycache.KIND, f"{index:064x}")
+        stale.write_text("old")
+        os.utime(stale, ns=(index * 10**9, index * 10**9))
+    (tmp_path / "someone-elses.json").write_text("{}")
+    policycache.load_policy_set(POLICIES, "policies", tmp_path)
+    kept = _entries(tmp_path)
+    assert len(kept) == cache.MAX_ENTRIES
+    assert cache.entry_path(tmp_path, policycache.KIND, f"{0:064x}") not in kept
+    assert (tmp_path / "someone-elses.json").exists()
+    assert policycache.load_policy_set(POLICIES, "policies", tmp_path).rules

@@ -14,12 +14,16 @@ import hashlib
 import json
 import os
 from collections.abc import Mapping
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
 FORMAT = "phasegate-cache/1"
 #: An entry larger than this is not one phasegate wrote for a policy set.
 MAX_ENTRY_BYTES = 64 * 1024 * 1024
+#: Entries kept per kind: each edit of a policy set makes a new one, so writing prunes the
+#: least recently written beyond this many (a pruned entry is only rebuilt when needed).
+MAX_ENTRIES = 100
 
 
 def cache_dir(environ: Mapping[str, str] | None = None) -> Path | None:
@@ -85,4 +89,22 @@ def write_entry(folder: Path, kind: str, key: str, body: Any) -> bool:
         write_atomic(entry_path(folder, kind, key), f"{FORMAT} {key} {digest}\n{text}")
     except (OSError, PhasegateError):
         return False
+    _prune(folder, kind)
     return True
+
+
+def _prune(folder: Path, kind: str) -> None:
+    """Remove the oldest entries of `kind` beyond MAX_ENTRIES (best effort: a file another
+    process removed first, or cannot be removed, is left to the next write)."""
+    found = []
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.name.startswith(f"{kind}-") and entry.name.endswith(".json"):
+                    found.append((entry.stat(follow_symlinks=False).st_mtime_ns, entry.path))
+    except OSError:
+        return
+    found.sort(reverse=True)
+    for _, path in found[MAX_ENTRIES:]:
+        with suppress(OSError):
+            os.unlink(path)
