@@ -4,7 +4,8 @@ Prints the median over N rounds (default 9) of wall time and CPU (user + sys of 
 from `resource.getrusage(RUSAGE_CHILDREN)` deltas) for: the import floor (the engine, YAML,
 JSON Schema and click libraries, which any implementation must load), `phasegate
 --version`, and `phasegate evaluate` of a fixture (YAML, and the same facts as JSON with a
-warm policy cache and with `--no-cache`); then evaluate's CPU over the floor's. The policy
+warm policy cache and with `--no-cache`), and `lint`, `fmt --check` and `test` on the
+shipped set; then evaluate's CPU over the floor's. The policy
 cache lives in a temporary folder of this run (`PHASEGATE_CACHE_DIR`).
 
 Each round runs every case once, in turn, so a slow spell of the machine weighs on all of
@@ -47,6 +48,10 @@ CASES = {
         *(sys.executable, "-m", "phasegate", "evaluate", str(JSON_FIXTURE)),
         "--no-cache",
     ],
+    # The reviewer tools on the shipped set, as a pre-commit hook or CI step runs them.
+    "phasegate lint": [sys.executable, "-m", "phasegate", "lint"],
+    "phasegate fmt --check": [sys.executable, "-m", "phasegate", "fmt", "--check", "policies"],
+    "phasegate test": [sys.executable, "-m", "phasegate", "test"],
 }
 
 

@@ -113,12 +113,15 @@ def test_evaluate_of_json_facts_with_a_warm_cache_imports_exactly_this(tmp_path:
     assert _libraries(modules) == EVALUATE_LIBRARIES
 
 
-def test_evaluate_of_yaml_facts_loads_no_schema_library(tmp_path: Path):
+def test_evaluate_of_yaml_facts_loads_no_schema_library_and_warm_no_yaml_parser(
+    tmp_path: Path,
+):
     env = {**os.environ, "PHASEGATE_CACHE_DIR": str(tmp_path / "cache")}
-    for _ in range(2):  # cold, then warm
+    for warm in (False, True):
         code, modules = _imports("evaluate", str(FIXTURES / "phase2-healthy.yaml"), env=env)
         assert code == 0
         assert not [name for name in modules if name.split(".")[0] in NEVER]
+        assert ("ruamel.yaml" in modules) is not warm
 
 
 def test_bad_facts_still_get_jsonschema_s_located_words(tmp_path: Path):

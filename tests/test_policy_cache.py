@@ -4,6 +4,7 @@ entry phasegate wrote for exactly these files and versions is ignored and rebuil
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 import shutil
@@ -21,6 +22,7 @@ from phasegate.core.facts import load_facts
 from phasegate.core.policy import load_policy_set
 from phasegate.errors import InputError
 from phasegate.files import cache
+from phasegate.files.loading import cached_yaml, parse_yaml
 from phasegate.report import FORMATS
 
 FACTS = sorted(FIXTURES.glob("*.yaml"))
@@ -83,18 +85,47 @@ def test_no_cache_neither_reads_nor_writes(tmp_path: Path):
     done = run_cli("evaluate", str(FIXTURES / "phase0-healthy.yaml"), "--no-cache", env=env)
     assert done.returncode == 0, done.stderr
     assert not (tmp_path / "cache").exists()
+    env["PHASEGATE_NO_CACHE"] = "1"
+    assert run_cli("lint", env=env).returncode == 0
+    assert not (tmp_path / "cache").exists()
 
 
-def test_the_cache_folder_follows_the_environment(tmp_path: Path):
-    assert cache.cache_dir({"PHASEGATE_CACHE_DIR": "/x", "XDG_CACHE_HOME": "/y"}) == Path("/x")
-    assert cache.cache_dir({"XDG_CACHE_HOME": "/y", "HOME": "/h"}) == Path("/y/phasegate")
-    assert cache.cache_dir({"XDG_CACHE_HOME": "rel", "HOME": "/h"}) == Path("/h/.cache/phasegate")
-    assert cache.cache_dir({"HOME": "/h"}) == Path("/h/.cache/phasegate")
-    assert cache.cache_dir({}) is None
-    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "xdg")}
-    env.pop("PHASEGATE_CACHE_DIR")
-    assert run_cli("evaluate", str(FIXTURES / "phase0-healthy.yaml"), env=env).returncode == 0
-    assert len(_entries(tmp_path / "xdg" / "phasegate")) == 1
+def test_a_yaml_document_reads_the_same_cold_and_warm(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    folder = tmp_path / "cache"
+    env = {**os.environ, "PHASEGATE_CACHE_DIR": str(folder)}
+    facts = str(FIXTURES / "phase2-health.incident-open.yaml")
+    runs = [run_cli("evaluate", facts, "--format", "json", env=env) for _ in range(2)]
+    assert runs[0].stdout == runs[1].stdout
+    assert runs[0].returncode == runs[1].returncode == 20
+    assert len(list(folder.glob("yaml-*.json"))) == 7  # the facts and the six policy files
+    text = (FIXTURES / "phase2-health.incident-open.yaml").read_text()
+    fresh = parse_yaml(text, "f.yaml")
+    monkeypatch.setenv("PHASEGATE_CACHE_DIR", str(folder))
+    for _ in range(2):
+        cached = cached_yaml(text, "f.yaml")
+        assert cached == fresh
+        assert cached.positions == fresh.positions
+
+
+def test_a_damaged_yaml_entry_is_parsed_again_and_bad_yaml_is_never_stored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("PHASEGATE_CACHE_DIR", str(tmp_path))
+    text = "a: [1, 2]\nb: |\n  x\n"
+    fresh = parse_yaml(text, "f.yaml")
+    cached_yaml(text, "f.yaml")
+    [entry] = tmp_path.glob("yaml-*.json")
+    key = entry.read_bytes().split(b" ")[1]
+    reshaped = b'{"data": 1}'
+    digest = hashlib.sha256(reshaped).hexdigest().encode()
+    entry.write_bytes(b" ".join([cache.FORMAT.encode(), key, digest]) + b"\n" + reshaped)
+    assert cached_yaml(text, "f.yaml") == fresh
+    assert cache.read_entry(tmp_path, "yaml", key.decode())["data"] == fresh.data
+    with pytest.raises(InputError, match="duplicate key"):
+        cached_yaml("a: 1\na: 2\n", "g.yaml")
+    assert len(list(tmp_path.glob("yaml-*.json"))) == 1
 
 
 def _damaged(entry: Path) -> dict[str, bytes]:
@@ -104,8 +135,6 @@ def _damaged(entry: Path) -> dict[str, bytes]:
     data["expressions"][0][2] = "bm90IGEgcHJvZ3JhbQ=="  # base64 of "not a program"
     forged = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
     key = header.split()[1]
-    import hashlib
-
     good_header = b" ".join([header.split()[0], key, hashlib.sha256(forged).hexdigest().encode()])
     data["documents"][0].pop("values")
     unshaped = json.dumps(data).encode()

@@ -82,13 +82,13 @@ _POLICIES = click.option(
     default=None,
     help="Folder of policy files (*.yaml). Default: ./policies if it exists, else the shipped set.",
 )
-#: Where `--no-cache` is noted for `load_policies`, so each command that loads policies has
-#: the flag without a parameter of its own.
-_NO_CACHE = "phasegate.no_cache"
 
 
 def _note_no_cache(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
-    ctx.meta[_NO_CACHE] = value
+    if value:
+        from phasegate.files import cache
+
+        cache.disable()
     return value
 
 
@@ -97,7 +97,7 @@ _NO_CACHE_OPTION = click.option(
     is_flag=True,
     expose_value=False,
     callback=_note_no_cache,
-    help="Load and compile the policies afresh: neither read nor write the policy cache "
+    help="Read and compile every input afresh: neither read nor write the cache "
     "($PHASEGATE_CACHE_DIR, else $XDG_CACHE_HOME/phasegate or ~/.cache/phasegate).",
 )
 
@@ -219,8 +219,7 @@ def load_policies(policies: Path | None) -> PolicySet:
     from phasegate.core.policycache import load_policy_set
     from phasegate.files.cache import cache_dir
 
-    ctx = click.get_current_context(silent=True)
-    folder = None if ctx is not None and ctx.meta.get(_NO_CACHE) else cache_dir()
+    folder = cache_dir()  # None after --no-cache
     if policies is not None:
         return load_policy_set(policies, folder=folder)
     directory = default_policies_dir()

@@ -17,18 +17,17 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
-import phasegate
 from phasegate import cel
 from phasegate.cel import checked
 from phasegate.core import policy
 from phasegate.errors import InputError
 from phasegate.files import cache
-from phasegate.files.loading import Document, Positions, parse_document, read_text, source_lines
+from phasegate.files.document import Document, document_from_plain, document_plain
+from phasegate.files.loading import parse_document, read_text
 from phasegate.files.schemas import data_dir
 
 KIND = "policies"
@@ -80,7 +79,7 @@ def _key_parts(texts: dict[Path, str], shown: str) -> dict[str, Any]:
         "shown": shown,
         "files": [[path.name, _sha256(text)] for path, text in texts.items()],
         "schemas": {name: _schema_digest(name) for name in SCHEMAS},
-        "phasegate": [phasegate.__version__, _code_fingerprint()],
+        "phasegate": cache.code_fingerprint(("files", "files/validators", "cel", "core")),
         "engine": _engine_fingerprint(),
     }
 
@@ -97,47 +96,15 @@ def _schema_digest(name: str) -> str:
         return "unreadable"  # loading will say so; this set is then never stored
 
 
-def _code_fingerprint() -> list[Any]:
-    """Each source file of the packages loading runs (name, size, modification time): a
-    checkout edited without a new version number still gets a new key."""
-    root = Path(phasegate.__file__).parent
-    found: list[Any] = []
-    for package in ("files", "files/validators", "cel", "core"):
-        try:
-            with os.scandir(root / package) as entries:
-                for entry in entries:
-                    if entry.name.endswith(".py"):
-                        status = entry.stat()
-                        found.append([package, entry.name, status.st_size, status.st_mtime_ns])
-        except OSError:
-            found.append([package, "unreadable"])
-    found.sort()
-    return found
-
-
 def _engine_fingerprint() -> list[Any]:
-    """The engine's installed version (its dist-info folder's name) and its library file."""
-    engine = sys.modules["cel_expr_python.cel"]
-    library = Path(engine.__file__ or "")
-    site = library.parent.parent
-    try:
-        versions = sorted(name for name in os.listdir(site) if name.startswith("cel_expr_python-"))
-        status = library.stat()
-    except OSError:
-        return ["unknown"]
-    return [versions, library.name, status.st_size, status.st_mtime_ns]
+    """The engine's installed version and its library file."""
+    return cache.installed(sys.modules["cel_expr_python.cel"].__file__, "cel-expr-python")
 
 
 def _entry(documents: list[Document], compiled: dict[tuple[str, str], str]) -> dict[str, Any]:
     return {
         "documents": [
-            {
-                "name": Path(document.source).name,
-                "data": document.data,
-                "values": [[list(path), *mark] for path, mark in document.value_marks.items()],
-                "keys": [[list(path), *mark] for path, mark in document.key_marks.items()],
-                "styles": [[list(path), style] for path, style in document.scalar_styles.items()],
-            }
+            {"name": Path(document.source).name, **document_plain(document)}
             for document in documents
         ],
         "expressions": [[env, text, blob] for (env, text), blob in sorted(compiled.items())],
@@ -152,15 +119,8 @@ def _revive(
         by_name = {path.name: text for path, text in texts.items()}
         documents = []
         for stored in entry["documents"]:
-            text = by_name[stored["name"]]
-            positions = Positions(
-                source_lines(text),
-                {tuple(path): (line, col) for path, line, col in stored["values"]},
-                {tuple(path): (line, col) for path, line, col in stored["keys"]},
-                {tuple(path): style for path, style in stored["styles"]},
-            )
             source = f"{shown.rstrip('/')}/{stored['name']}"
-            documents.append(Document(source, stored["data"], text, positions))
+            documents.append(document_from_plain(source, by_name[stored["name"]], stored))
         if [Path(document.source).name for document in documents] != list(by_name):
             return None
         programs = {(env, text): blob for env, text, blob in entry["expressions"]}

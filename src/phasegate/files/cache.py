@@ -26,10 +26,22 @@ MAX_ENTRY_BYTES = 64 * 1024 * 1024
 MAX_ENTRIES = 100
 
 
+_disabled = False
+
+
+def disable() -> None:
+    """No cache for the rest of this process (`--no-cache`): `cache_dir` says None."""
+    global _disabled
+    _disabled = True
+
+
 def cache_dir(environ: Mapping[str, str] | None = None) -> Path | None:
     """`$PHASEGATE_CACHE_DIR`, else `$XDG_CACHE_HOME/phasegate`, else `~/.cache/phasegate`
-    (None when there is no home to put it in)."""
+    (None when there is no home to put it in, or the cache is disabled: `--no-cache` or
+    `$PHASEGATE_NO_CACHE`)."""
     environ = os.environ if environ is None else environ
+    if _disabled or environ.get("PHASEGATE_NO_CACHE"):
+        return None
     chosen = environ.get("PHASEGATE_CACHE_DIR")
     if chosen:
         return Path(chosen)
@@ -44,6 +56,55 @@ def key_of(parts: Any) -> str:
     """The key for `parts` (plain JSON data): the sha256 of its canonical text."""
     text = json.dumps(parts, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def code_fingerprint(packages: tuple[str, ...]) -> list[Any]:
+    """Each source file of these folders of the phasegate package (name, size, modification
+    time): a checkout edited without a new version number still gets new keys."""
+    import phasegate
+
+    root = Path(phasegate.__file__).parent
+    found: list[Any] = [phasegate.__version__]
+    for package in packages:
+        try:
+            with os.scandir(root / package) as entries:
+                for entry in entries:
+                    if entry.name.endswith(".py"):
+                        status = entry.stat()
+                        found.append([package, entry.name, status.st_size, status.st_mtime_ns])
+        except OSError:
+            found.append([package, "unreadable"])
+    return sorted(found, key=str)
+
+
+def installed(module_file: str | None, distribution: str) -> list[Any]:
+    """What identifies an installed library: its dist-info folders' names (the version)
+    beside the package whose file is `module_file`, and that file's size and time."""
+    if not module_file:
+        return ["unknown"]
+    library = Path(module_file)
+    for site in library.parents:
+        if site.name in ("site-packages", "dist-packages"):
+            break
+    else:
+        site = library.parent.parent
+
+    def normal(name: str) -> str:
+        return name.lower().replace("-", "_").replace(".", "_")
+
+    prefix = normal(distribution) + "_"
+    try:
+        names = sorted(
+            name
+            for name in os.listdir(site)
+            if normal(name).startswith(prefix)
+            and normal(name)[len(prefix) : len(prefix) + 1].isdigit()
+            and name.endswith((".dist-info", ".egg-info"))
+        )
+        status = library.stat()
+    except OSError:
+        return ["unknown"]
+    return [names, library.name, status.st_size, status.st_mtime_ns]
 
 
 def entry_path(folder: Path, kind: str, key: str) -> Path:
@@ -77,17 +138,28 @@ def write_entry(folder: Path, kind: str, key: str, body: Any) -> bool:
     """Store `body` (plain JSON data) under `key`, atomically; False when it could not be.
 
     Two processes writing the same key each write a whole entry to a temporary file of
-    their own and rename it over the entry: a reader sees one whole entry or none.
+    their own and rename it over the entry: a reader sees one whole entry or none. Nothing
+    is fsynced: an entry a crash left torn fails its digest and is written again, so a
+    cache write costs no wait for the disk.
     """
-    from phasegate.errors import PhasegateError
-    from phasegate.files.durable import write_atomic
-
     text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    data = text.encode("utf-8")
+    header = f"{FORMAT} {key} {hashlib.sha256(data).hexdigest()}\n".encode()
+    path = entry_path(folder, kind, key)
+    temporary = folder / f".{path.name}.{os.getpid()}.{os.urandom(6).hex()}.tmp"
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        write_atomic(entry_path(folder, kind, key), f"{FORMAT} {key} {digest}\n{text}")
-    except (OSError, PhasegateError):
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+        descriptor = os.open(temporary, flags, 0o600)
+        try:
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(header + data)
+            os.replace(temporary, path)
+        except BaseException:
+            with suppress(OSError):
+                os.unlink(temporary)
+            raise
+    except OSError:
         return False
     _prune(folder, kind)
     return True

@@ -381,6 +381,28 @@ class _Plainer:
         raise self.fail(f"unsupported YAML value of type {type(node).__name__}", path)
 
 
+def document_plain(document: Document) -> dict[str, Any]:
+    """A parsed document's data and positions as plain JSON data (for the cache)."""
+    return {
+        "data": document.data,
+        "values": [[list(path), *mark] for path, mark in document.value_marks.items()],
+        "keys": [[list(path), *mark] for path, mark in document.key_marks.items()],
+        "styles": [[list(path), style] for path, style in document.scalar_styles.items()],
+    }
+
+
+def document_from_plain(source: str, text: str, plain: Mapping[str, Any]) -> Document:
+    """The Document `document_plain` gave, for `text` named `source`. Raises KeyError,
+    TypeError or ValueError on data of another shape."""
+    positions = Positions(
+        source_lines(text),
+        {tuple(path): (line, col) for path, line, col in plain["values"]},
+        {tuple(path): (line, col) for path, line, col in plain["keys"]},
+        {tuple(path): style for path, style in plain["styles"]},
+    )
+    return Document(source, plain["data"], text, positions)
+
+
 def source_lines(text: str) -> tuple[str, ...]:
     """Lines as ruamel's marks count them: a line feed ends a line; U+2028, U+0085 and the
     like do not (str.splitlines would split on them and shift every later position)."""
