@@ -22,7 +22,8 @@ from phasegate.core.facts import load_facts
 from phasegate.core.policy import load_policy_set
 from phasegate.errors import InputError
 from phasegate.files import cache
-from phasegate.files.loading import cached_yaml, parse_yaml
+from phasegate.files.loading import parse_yaml
+from phasegate.files.yamldocs import parse_yaml as parse_afresh
 from phasegate.report import FORMATS
 
 FACTS = sorted(FIXTURES.glob("*.yaml"))
@@ -101,10 +102,10 @@ def test_a_yaml_document_reads_the_same_cold_and_warm(
     assert runs[0].returncode == runs[1].returncode == 20
     assert len(list(folder.glob("yaml-*.json"))) == 7  # the facts and the six policy files
     text = (FIXTURES / "phase2-health.incident-open.yaml").read_text()
-    fresh = parse_yaml(text, "f.yaml")
+    fresh = parse_afresh(text, "f.yaml")
     monkeypatch.setenv("PHASEGATE_CACHE_DIR", str(folder))
     for _ in range(2):
-        cached = cached_yaml(text, "f.yaml")
+        cached = parse_yaml(text, "f.yaml")
         assert cached == fresh
         assert cached.positions == fresh.positions
 
@@ -114,17 +115,17 @@ def test_a_damaged_yaml_entry_is_parsed_again_and_bad_yaml_is_never_stored(
 ):
     monkeypatch.setenv("PHASEGATE_CACHE_DIR", str(tmp_path))
     text = "a: [1, 2]\nb: |\n  x\n"
-    fresh = parse_yaml(text, "f.yaml")
-    cached_yaml(text, "f.yaml")
+    fresh = parse_afresh(text, "f.yaml")
+    parse_yaml(text, "f.yaml")
     [entry] = tmp_path.glob("yaml-*.json")
     key = entry.read_bytes().split(b" ")[1]
     reshaped = b'{"data": 1}'
     digest = hashlib.sha256(reshaped).hexdigest().encode()
     entry.write_bytes(b" ".join([cache.FORMAT.encode(), key, digest]) + b"\n" + reshaped)
-    assert cached_yaml(text, "f.yaml") == fresh
+    assert parse_yaml(text, "f.yaml") == fresh
     assert cache.read_entry(tmp_path, "yaml", key.decode())["data"] == fresh.data
     with pytest.raises(InputError, match="duplicate key"):
-        cached_yaml("a: 1\na: 2\n", "g.yaml")
+        parse_yaml("a: 1\na: 2\n", "g.yaml")
     assert len(list(tmp_path.glob("yaml-*.json"))) == 1
 
 

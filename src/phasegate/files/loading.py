@@ -63,28 +63,25 @@ __all__ = [
 ]
 
 
-def parse_yaml(text: str, source: str) -> Document:
-    """`yamldocs.parse_yaml`, imported when YAML is first read (ruamel costs 25 ms)."""
-    from phasegate.files.yamldocs import parse_yaml as parse
-
-    return parse(text, source)
-
-
 #: Bump when what a YAML cache entry holds changes shape.
 _YAML_LAYOUT = 1
 
 
-def cached_yaml(text: str, source: str) -> Document:
-    """`parse_yaml`, kept in the user's cache folder (`phasegate.files.cache`) by the text's
-    digest: ruamel's pure parser takes about 8 ms a file and 25 ms to import, a cached
-    document a fraction of a millisecond. Only a text that parses is stored, so every
-    error still comes from the parser; the key holds phasegate's reading code and ruamel's
-    version, so an upgrade reads every text afresh."""
+def parse_yaml(text: str, source: str) -> Document:
+    """Safe YAML 1.2 (`yamldocs.parse_yaml`: ruamel's parser, imported when first needed),
+    kept in the user's cache folder (`phasegate.files.cache`) by the text's digest.
+
+    ruamel's pure parser takes about 8 ms a file and 25 ms to import; a cached document a
+    fraction of a millisecond. Only a text that parses is stored, so every error still
+    comes from the parser; the key holds phasegate's reading code and ruamel's version, so
+    an upgrade reads every text afresh.
+    """
     from phasegate.files import cache
+    from phasegate.files.yamldocs import parse_yaml as parse
 
     folder = cache.cache_dir()
     if folder is None:
-        return parse_yaml(text, source)
+        return parse(text, source)
     key = cache.key_of(
         {
             "layout": _YAML_LAYOUT,
@@ -97,7 +94,7 @@ def cached_yaml(text: str, source: str) -> Document:
     if entry is not None:
         with suppress(KeyError, TypeError, ValueError):
             return document_from_plain(source, text, entry)
-    document = parse_yaml(text, source)
+    document = parse(text, source)
     cache.write_entry(folder, "yaml", key, document_plain(document))
     return document
 
@@ -125,4 +122,4 @@ def parse_document(text: str, path: str | Path) -> Document:
     suffix = Path(str(path)).suffix.lower()
     if suffix == ".json" or (suffix not in (".yaml", ".yml") and text.lstrip()[:1] in ("{", "[")):
         return parse_json(text, name)
-    return cached_yaml(text, name)
+    return parse_yaml(text, name)
