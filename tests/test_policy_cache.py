@@ -62,6 +62,8 @@ def test_a_warm_set_is_the_cold_set_and_decides_byte_for_byte_alike(tmp_path: Pa
     warm = policycache.load_policy_set(POLICIES, "policies", tmp_path)
     assert _entries(tmp_path) == [entry]
     assert fresh.digest == cold.digest == warm.digest
+    in_order = [json.dumps([p.params, p.params_plain]) for p in fresh.policies]
+    assert in_order == [json.dumps([p.params, p.params_plain]) for p in warm.policies]
     assert _rule_view(fresh) == _rule_view(cold) == _rule_view(warm)
     assert [p.params_plain for p in fresh.policies] == [p.params_plain for p in warm.policies]
     assert _decisions(fresh) == _decisions(warm)
@@ -108,6 +110,7 @@ def test_a_yaml_document_reads_the_same_cold_and_warm(
         cached = parse_yaml(text, "f.yaml")
         assert cached == fresh
         assert cached.positions == fresh.positions
+        assert json.dumps(cached.data) == json.dumps(fresh.data)  # key order too
 
 
 def test_a_damaged_yaml_entry_is_parsed_again_and_bad_yaml_is_never_stored(

@@ -142,7 +142,8 @@ def write_entry(folder: Path, kind: str, key: str, body: Any) -> bool:
     is fsynced: an entry a crash left torn fails its digest and is written again, so a
     cache write costs no wait for the disk.
     """
-    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    # Key order is kept: a revived document's maps iterate as the file wrote them.
+    text = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
     data = text.encode("utf-8")
     header = f"{FORMAT} {key} {hashlib.sha256(data).hexdigest()}\n".encode()
     path = entry_path(folder, kind, key)
