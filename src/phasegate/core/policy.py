@@ -158,7 +158,7 @@ def build_policy_set(
     unreadable: list[InputError],
     shown: str,
     directory: Path,
-    compile: Compile = cel.compile_expression,
+    compile: Compile | None = None,
     trusted: bool = False,
 ) -> PolicySet:
     """The set from its parsed documents, or every problem found (with `unreadable`).
@@ -201,7 +201,7 @@ def read_policy_documents(
 
 def compile_policies(
     documents: list[Document],
-    compile: Compile = cel.compile_expression,
+    compile: Compile | None = None,
     trusted: bool = False,
 ) -> tuple[list[Policy], list[InputError]]:
     """Validate and compile parsed policy documents as one set (rule ids unique across it).
@@ -264,7 +264,7 @@ def _params_plain(value: Any) -> Any:
 
 
 def _compile_policy(
-    document: Document, compile: Compile, trusted: bool
+    document: Document, compile: Compile | None, trusted: bool
 ) -> tuple[Policy, list[InputError]]:
     data = document.data
     errors: list[InputError] = []
@@ -296,7 +296,7 @@ def _compile_rule(
     raw: Mapping[str, Any],
     policy_phases: frozenset[int],
     params: Mapping[str, Any],
-    compile: Compile,
+    compile: Compile | None,
     trusted: bool,
 ) -> tuple[Rule | None, list[InputError]]:
     base: NodePath = ("rules", index)
