@@ -132,6 +132,33 @@ def test_a_damaged_yaml_entry_is_parsed_again_and_bad_yaml_is_never_stored(
     assert len(list(tmp_path.glob("yaml-*.json"))) == 1
 
 
+def test_no_cache_lasts_one_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from phasegate.cli import main
+
+    monkeypatch.setenv("PHASEGATE_CACHE_DIR", str(tmp_path))
+    facts = str(FIXTURES / "phase0-healthy.yaml")
+    with pytest.raises(SystemExit):
+        main(["evaluate", facts, "--no-cache"])
+    assert _entries(tmp_path) == []
+    assert cache.cache_dir() == tmp_path
+    with pytest.raises(SystemExit):
+        main(["evaluate", facts])
+    assert len(_entries(tmp_path)) == 1
+
+
+def test_the_cache_folder_follows_the_environment(tmp_path: Path):
+    assert cache.cache_dir({"PHASEGATE_CACHE_DIR": "/x", "XDG_CACHE_HOME": "/y"}) == Path("/x")
+    assert cache.cache_dir({"XDG_CACHE_HOME": "/y", "HOME": "/h"}) == Path("/y/phasegate")
+    assert cache.cache_dir({"XDG_CACHE_HOME": "rel", "HOME": "/h"}) == Path("/h/.cache/phasegate")
+    assert cache.cache_dir({"HOME": "/h"}) == Path("/h/.cache/phasegate")
+    assert cache.cache_dir({}) is None
+    assert cache.cache_dir({"PHASEGATE_CACHE_DIR": "/x", "PHASEGATE_NO_CACHE": "1"}) is None
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "xdg")}
+    env.pop("PHASEGATE_CACHE_DIR")
+    assert run_cli("evaluate", str(FIXTURES / "phase0-healthy.yaml"), env=env).returncode == 0
+    assert len(_entries(tmp_path / "xdg" / "phasegate")) == 1
+
+
 def _damaged(entry: Path) -> dict[str, bytes]:
     raw = entry.read_bytes()
     header, _, body = raw.partition(b"\n")

@@ -89,6 +89,7 @@ def _note_no_cache(ctx: click.Context, param: click.Parameter, value: bool) -> b
         from phasegate.files import cache
 
         cache.disable()
+        ctx.call_on_close(lambda: cache.disable(False))  # for this command only
     return value
 
 

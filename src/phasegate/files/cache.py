@@ -29,10 +29,11 @@ MAX_ENTRIES = 100
 _disabled = False
 
 
-def disable() -> None:
-    """No cache for the rest of this process (`--no-cache`): `cache_dir` says None."""
+def disable(disabled: bool = True) -> None:
+    """No cache until `disable(False)` (`--no-cache`, for one command): `cache_dir` says
+    None."""
     global _disabled
-    _disabled = True
+    _disabled = disabled
 
 
 def cache_dir(environ: Mapping[str, str] | None = None) -> Path | None:
