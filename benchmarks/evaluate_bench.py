@@ -9,11 +9,13 @@ from __future__ import annotations
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from phasegate.cel import lexer
+from phasegate.core import policycache
 from phasegate.core.evaluate import evaluate
 from phasegate.core.facts import load_facts
 from phasegate.core.policy import load_policy_set
@@ -51,6 +53,14 @@ def main() -> None:
         return load_policy_set(policies)
 
     describe("load + compile policy set", per_call(load_cold, 20))
+    with tempfile.TemporaryDirectory() as folder:
+        policycache.load_policy_set(policies, None, Path(folder))
+
+        def load_warm() -> object:
+            lexer.tokens.cache_clear()
+            return policycache.load_policy_set(policies, None, Path(folder))
+
+        describe("policy set from a warm cache", per_call(load_warm, rounds))
     describe(
         "load + validate facts (YAML)",
         per_call(lambda: load_facts(FACTS / "phase2-healthy.yaml"), rounds),

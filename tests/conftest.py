@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import copy
+import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,9 @@ from ruamel.yaml import YAML
 ROOT = Path(__file__).resolve().parents[1]
 POLICIES = ROOT / "policies"
 FIXTURES = ROOT / "fixtures" / "facts"
+# The policy cache of every run here (in process and in subprocesses) lives in a folder of
+# its own: tests never write to the user's ~/.cache, and mostly take the warm path.
+os.environ.setdefault("PHASEGATE_CACHE_DIR", tempfile.mkdtemp(prefix="phasegate-test-cache-"))
 
 HEALTHY_PHASE1: dict[str, Any] = {
     "apiVersion": "phasegate/v1",

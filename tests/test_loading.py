@@ -156,12 +156,12 @@ def test_unreadable_files_give_one_clear_error(tmp_path: Path, setup, expected):
 
 def test_unreadable_permission(tmp_path: Path, monkeypatch):
     # Tests run as root in CI, where chmod 0 does not stop a read: simulate the OS refusal.
-    from phasegate.files import loading
+    from phasegate.files import reading
 
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(loading, "open", refuse, raising=False)
+    monkeypatch.setattr(reading, "open", refuse, raising=False)
     with pytest.raises(InputError, match="permission denied"):
         load_document(tmp_path / "facts.yaml")
 

@@ -22,7 +22,7 @@ from phasegate.core.policy import load_policy_set
 from phasegate.core.recording import RecordingReader
 from phasegate.errors import InputError
 from phasegate.files.loading import loads_strict
-from phasegate.files.schemas import FORMAT_CHECKER, inlined, load_schema
+from phasegate.files.schemas import format_checker, inlined, load_schema
 
 RECORDING = ROOT / "fixtures" / "recordings" / "phase1-error-rate-degrades.jsonl"
 
@@ -30,7 +30,7 @@ RECORDING = ROOT / "fixtures" / "recordings" / "phase1-error-rate-degrades.jsonl
 def _slow_validators() -> dict[str, Draft202012Validator]:
     schema = load_schema("facts")
     return {
-        key: Draft202012Validator(inlined(sub, schema), format_checker=FORMAT_CHECKER)
+        key: Draft202012Validator(inlined(sub, schema), format_checker=format_checker())
         for key, sub in schema["properties"].items()
     }
 

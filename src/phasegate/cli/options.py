@@ -75,13 +75,39 @@ def renderer(registry: str, name: str) -> Callable[..., str]:
 #: The renderers of a Decision (evaluate, run).
 DECISION_FORMATS = "phasegate.report:FORMATS"
 
-POLICIES_OPTION = click.option(
+_POLICIES = click.option(
     "--policies",
     "policies",
     type=click.Path(path_type=Path),
     default=None,
     help="Folder of policy files (*.yaml). Default: ./policies if it exists, else the shipped set.",
 )
+
+
+def _note_no_cache(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+    if value:
+        from phasegate.files import cache
+
+        cache.disable()
+        ctx.call_on_close(lambda: cache.disable(False))  # for this command only
+    return value
+
+
+_NO_CACHE_OPTION = click.option(
+    "--no-cache",
+    is_flag=True,
+    expose_value=False,
+    callback=_note_no_cache,
+    help="Read and compile every input afresh: neither read nor write the cache "
+    "($PHASEGATE_CACHE_DIR, else $XDG_CACHE_HOME/phasegate or ~/.cache/phasegate).",
+)
+
+
+def POLICIES_OPTION(command: Callable[..., Any]) -> Callable[..., Any]:
+    """`--policies FOLDER` and `--no-cache`, on every command that loads policies."""
+    return _POLICIES(_NO_CACHE_OPTION(command))
+
+
 ALLOW_PAUSE_OPTION = click.option("--allow-pause", is_flag=True, help="Exit 0 on a pause verdict.")
 DECISION_FORMAT_OPTION = format_option(
     DECISION_FORMATS, "How to print the decision; the exit code never depends on it."
@@ -212,19 +238,17 @@ def load_policies(policies: Path | None) -> PolicySet:
     A folder named with `--policies` is shown as given even when it is where the shipped set
     lives (a checkout with an editable install): the user pointed at a real file.
     """
-    from phasegate.core.policy import (
-        PACKAGED,
-        builtin_policies_dir,
-        default_policies_dir,
-        load_policy_set,
-    )
+    from phasegate.core.policy import PACKAGED, builtin_policies_dir, default_policies_dir
+    from phasegate.core.policycache import load_policy_set
+    from phasegate.files.cache import cache_dir
 
+    folder = cache_dir()  # None after --no-cache
     if policies is not None:
-        return load_policy_set(policies)
+        return load_policy_set(policies, folder=folder)
     directory = default_policies_dir()
     if directory == builtin_policies_dir():
-        return load_policy_set(directory, display=PACKAGED)
-    return load_policy_set(directory)
+        return load_policy_set(directory, PACKAGED, folder)
+    return load_policy_set(directory, folder=folder)
 
 
 def use_color() -> bool:

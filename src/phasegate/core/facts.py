@@ -29,7 +29,6 @@ from phasegate.files.loading import (
     load_document,
 )
 from phasegate.files.schemas import (
-    inlined,
     is_rfc3339,
     load_schema,
     problems,
@@ -214,10 +213,11 @@ class FactsStream:
     writes each value's type and exact bits, so unlike `==` it separates `1`, `1.0` and
     `true`, and `0.0` from `-0.0`, and equal bytes mean the same value; it costs half of
     `repr`. Two equal values can still differ in bytes (key order), which only costs a miss.
-    A field value not seen before is checked by a compiled validator (fastjsonschema)
-    first: one that it refuses goes to jsonschema for the messages; one it accepts
-    jsonschema accepts too (tests/test_replay_fast_path.py checks that on fixtures, the
-    acceptance corpus and mutated documents).
+    A field value not seen before is checked by a validator generated from the schema
+    (fastjsonschema's code, `phasegate.files.validators`) first: one that it refuses goes
+    to jsonschema for the messages; one it accepts jsonschema accepts too
+    (tests/test_replay_fast_path.py checks that on fixtures, the acceptance corpus and
+    mutated documents).
     """
 
     MAX_MEMO = 20_000
@@ -307,25 +307,18 @@ def _flat_numbers(value: Any) -> bool:
 
 @functools.cache
 def fast_field_validator(key: str) -> Callable[[Any], bool]:
-    """The compiled validator of one top-level facts field: True when the value is valid.
-
-    Compiled when a value of the field is first seen, not all at once: generating and
-    compiling the code costs a process more than deciding hundreds of snapshots, and a
-    short recording (or one that never writes some optional field) needs few of them.
-
-    fastjsonschema knows drafts up to 7; the facts schema uses nothing of 2020-12 beyond
-    `$defs`, which `inlined` removes, and `date-time` is checked by phasegate's own format
-    function, so both validators apply the same rules.
+    """The validator of one top-level facts field, generated from the schema at build time
+    (`phasegate.files.validators`): True when the value is valid. A field it does not know
+    (a schema edited without generating again) is never accepted here: jsonschema decides.
     """
-    import fastjsonschema
+    from phasegate.files.validators import JsonSchemaValueException
+    from phasegate.files.validators._facts_fields import FIELDS
 
-    schema = load_schema("facts")
-    compiled = fastjsonschema.compile(
-        inlined(schema["properties"][key], schema),
-        formats={"date-time": is_rfc3339},
-        use_default=False,
-    )
-    return _accepts(compiled, fastjsonschema.JsonSchemaException)
+    generated = FIELDS.get(key)
+    if generated is None:
+        return lambda value: False
+    formats = {"date-time": is_rfc3339}
+    return _accepts(lambda value: generated(value, formats), JsonSchemaValueException)
 
 
 def _accepts(compiled: Callable[[Any], Any], refused: type[Exception]) -> Callable[[Any], bool]:

@@ -14,7 +14,7 @@ from typing import Any
 
 from phasegate import cel
 from phasegate.core import factschema
-from phasegate.core.expressions import DocumentCompiler, Template
+from phasegate.core.expressions import Compile, DocumentCompiler, Template
 from phasegate.core.verdict import Verdict
 from phasegate.errors import InputError, Location, raise_all
 from phasegate.files.digest import content_digest
@@ -150,7 +150,23 @@ def load_policy_set(directory: Path, display: str | None = None) -> PolicySet:
     """
     shown = display if display is not None else str(directory)
     documents, unreadable = read_policy_documents(policy_files(directory), shown)
-    policies, problems = compile_policies(documents)
+    return build_policy_set(documents, unreadable, shown, directory)
+
+
+def build_policy_set(
+    documents: list[Document],
+    unreadable: list[InputError],
+    shown: str,
+    directory: Path,
+    compile: Compile | None = None,
+    trusted: bool = False,
+) -> PolicySet:
+    """The set from its parsed documents, or every problem found (with `unreadable`).
+
+    `compile` and `trusted` are the policy cache's seam (`phasegate.core.policycache`): it
+    revives expressions checked before, and its documents passed every check before.
+    """
+    policies, problems = compile_policies(documents, compile, trusted)
     raise_all(unreadable + problems)
     digest = content_digest(
         [{"file": Path(doc.source).name, "policy": doc.data} for doc in documents]
@@ -161,7 +177,9 @@ def load_policy_set(directory: Path, display: str | None = None) -> PolicySet:
 
 
 def read_policy_documents(
-    paths: list[Path], shown: str | None = None
+    paths: list[Path],
+    shown: str | None = None,
+    load: Callable[[Path], Document] = load_document,
 ) -> tuple[list[Document], list[InputError]]:
     """Parse policy files; those that cannot be read or parsed are errors, the rest documents.
 
@@ -171,7 +189,7 @@ def read_policy_documents(
     errors: list[InputError] = []
     for path in paths:
         try:
-            document = load_document(path)
+            document = load(path)
         except InputError as error:
             errors.extend(getattr(error, "errors", [error]))
             continue
@@ -181,17 +199,24 @@ def read_policy_documents(
     return documents, errors
 
 
-def compile_policies(documents: list[Document]) -> tuple[list[Policy], list[InputError]]:
+def compile_policies(
+    documents: list[Document],
+    compile: Compile | None = None,
+    trusted: bool = False,
+) -> tuple[list[Policy], list[InputError]]:
     """Validate and compile parsed policy documents as one set (rule ids unique across it).
 
     Returns the policies that validated (with the rules that compiled) and every problem;
     a set with any problem must not be used to decide, but `lint` reports on the rest.
+    `trusted` documents are those the policy cache holds: they passed every check before,
+    with these very files, schemas and versions, so the checks are not run again.
     """
     errors: list[InputError] = []
     valid = []
     for document in documents:
         try:
-            validate(document, "policy")
+            if not trusted:
+                validate(document, "policy")
             valid.append(document)
         except InputError as error:
             errors.extend(getattr(error, "errors", [error]))
@@ -199,7 +224,7 @@ def compile_policies(documents: list[Document]) -> tuple[list[Policy], list[Inpu
     seen: dict[str, Location] = {}
     names: dict[str, Location] = {}
     for document in valid:
-        policy, problems = _compile_policy(document)
+        policy, problems = _compile_policy(document, compile, trusted)
         errors.extend(problems)
         where = document.location(("name",))
         if policy.name in names:
@@ -238,14 +263,18 @@ def _params_plain(value: Any) -> Any:
     return value
 
 
-def _compile_policy(document: Document) -> tuple[Policy, list[InputError]]:
+def _compile_policy(
+    document: Document, compile: Compile | None, trusted: bool
+) -> tuple[Policy, list[InputError]]:
     data = document.data
     errors: list[InputError] = []
     policy_phases = frozenset(data.get("phases", ALL_PHASES))
     params = data.get("params", {})
     rules: list[Rule] = []
     for index, raw in enumerate(data["rules"]):
-        rule, problems = _compile_rule(document, index, raw, policy_phases, params)
+        rule, problems = _compile_rule(
+            document, index, raw, policy_phases, params, compile, trusted
+        )
         errors.extend(problems)
         if rule is not None:
             rules.append(rule)
@@ -267,6 +296,8 @@ def _compile_rule(
     raw: Mapping[str, Any],
     policy_phases: frozenset[int],
     params: Mapping[str, Any],
+    compile: Compile | None,
+    trusted: bool,
 ) -> tuple[Rule | None, list[InputError]]:
     base: NodePath = ("rules", index)
     rule_id = raw["id"]
@@ -284,7 +315,12 @@ def _compile_rule(
         )
 
     compiler = DocumentCompiler(
-        document, cel.VARIABLES, lambda expression: _static_problems(expression, params), params
+        document,
+        cel.VARIABLES,
+        None if trusted else lambda expression: _static_problems(expression, params),
+        params,
+        compile,
+        trusted,
     )
     context = f"rule {rule_id}"
     when = compiler.expression((*base, "when"), context)

@@ -11,15 +11,16 @@ import re
 from collections.abc import Mapping
 from datetime import datetime
 from functools import cache
-from importlib import resources
+from importlib import import_module
 from pathlib import Path
-from typing import Any
-
-from jsonschema import Draft202012Validator, FormatChecker
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from phasegate.errors import InputError, InputErrors
 from phasegate.files.loading import Document, NodePath
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator, FormatChecker
+    from jsonschema.exceptions import ValidationError
 
 SCHEMA_NAMES = (
     "facts",
@@ -41,10 +42,7 @@ _RFC3339 = re.compile(
 #: Not shown in messages: readers only need to know the pattern ends there.
 _STRICT_END = "$(?!\\n)"
 
-FORMAT_CHECKER = FormatChecker(formats=())
 
-
-@FORMAT_CHECKER.checks("date-time")
 def is_rfc3339(value: object) -> bool:
     """RFC 3339 with a real calendar date; non-strings are the `type` keyword's business."""
     if not isinstance(value, str):
@@ -68,16 +66,25 @@ def rfc3339_instant(text: str) -> datetime:
 _IN_CHECKOUT = {"config": "."}
 
 
+def _package_dir() -> Path:
+    """The folder of the `phasegate` package (a plain folder: wheels are unpacked), without
+    importlib.resources, whose zip support imports zipfile and tempfile (5 ms)."""
+    import phasegate
+
+    return Path(phasegate.__file__).parent
+
+
 def data_dir(kind: str) -> Path:
     """Where the shipped `policies`, `schemas` or `config` live: in the wheel, else the checkout.
 
     An installed wheel carries copies under `phasegate/_data`; an editable install or a
     source checkout reads the top-level folders reviewers edit.
     """
-    packaged = Path(str(resources.files("phasegate"))) / "_data" / kind
+    package = _package_dir()
+    packaged = package / "_data" / kind
     if packaged.is_dir():
         return packaged
-    checkout = Path(str(resources.files("phasegate"))).resolve().parents[1]
+    checkout = package.resolve().parents[1]
     return checkout / _IN_CHECKOUT.get(kind, kind)
 
 
@@ -117,8 +124,38 @@ def inlined(node: Any, root: Mapping[str, Any]) -> Any:
 
 
 @cache
+def format_checker() -> FormatChecker:
+    """jsonschema's format checks: only `date-time`, by phasegate's own RFC 3339 reading."""
+    from jsonschema import FormatChecker
+
+    checker = FormatChecker(formats=())
+    checker.checks("date-time")(is_rfc3339)
+    return checker
+
+
+@cache
 def _validator(name: str) -> Draft202012Validator:
-    return Draft202012Validator(load_schema(name), format_checker=FORMAT_CHECKER)
+    from jsonschema import Draft202012Validator  # only to word a refusal: 80 ms to import
+
+    return Draft202012Validator(load_schema(name), format_checker=format_checker())
+
+
+_FORMATS = {"date-time": is_rfc3339}
+
+
+def accepts(data: Any, schema_name: str) -> bool:
+    """Whether `data` is valid, by the validator generated from the schema at build time
+    (`phasegate.files.validators`); False for a schema without one (ask `problems`)."""
+    from phasegate.files.validators import GENERATED
+
+    if schema_name not in GENERATED:
+        return False
+    module = import_module(f"phasegate.files.validators._{schema_name}")
+    try:
+        module.validate(data, _FORMATS)
+    except Exception:  # JsonSchemaValueException, or data it cannot read: ask jsonschema
+        return False
+    return True
 
 
 def validate(document: Document, schema_name: str) -> None:
@@ -141,6 +178,8 @@ def validate(document: Document, schema_name: str) -> None:
 
 def problems(data: Any, schema_name: str) -> list[tuple[NodePath, str, bool]]:
     """Schema violations as (path, message, located at the key) in a stable order."""
+    if accepts(data, schema_name):
+        return []
     found: list[tuple[NodePath, str, bool]] = []
     for error in _validator(schema_name).iter_errors(data):
         found.extend(_describe(error))

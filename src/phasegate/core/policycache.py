@@ -1,0 +1,134 @@
+"""The compiled policy set, kept between processes: `evaluate` reads the policy files and
+the schemas' digests, then revives what an earlier process checked, instead of parsing
+YAML, validating, compiling and type-checking every expression again.
+
+The key is a digest of everything loading depends on: each policy file's name and bytes,
+how the set is shown, the policy and facts schemas, phasegate's version and the files of
+its loading code (files/, cel/, core/), and the engine's version and library. An entry
+holds what loading derives as plain data (each document's data and positions) and each
+expression's checked program from the engine (`phasegate.cel.checked`), base64 in JSON;
+the rest (rules, params, the digest) is built from them by the same code as without a
+cache, so the PolicySet, its `policy_digest` and every output byte are the same. A set with
+any problem is never stored: its errors come from loading it afresh.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import sys
+from pathlib import Path
+from typing import Any
+
+from phasegate import cel
+from phasegate.cel import checked
+from phasegate.core import policy
+from phasegate.errors import InputError
+from phasegate.files import cache
+from phasegate.files.document import Document, document_from_plain, document_plain
+from phasegate.files.loading import parse_document, read_text
+from phasegate.files.schemas import data_dir
+
+KIND = "policies"
+#: Bump when what an entry holds changes shape.
+LAYOUT = 1
+#: The schemas loading reads: the policy schema validates, the facts schema's paths check.
+SCHEMAS = ("policy", "facts")
+
+
+def load_policy_set(
+    directory: Path, display: str | None = None, folder: Path | None = None
+) -> policy.PolicySet:
+    """`policy.load_policy_set`, kept in the cache folder `folder` (None: no cache)."""
+    if folder is None:
+        return policy.load_policy_set(directory, display)
+    shown = display if display is not None else str(directory)
+    paths = policy.policy_files(directory)
+    texts: dict[Path, str] = {}
+    for path in paths:
+        try:
+            texts[path] = read_text(path)
+        except InputError:  # every file's problem, worded as without a cache
+            return policy.load_policy_set(directory, display)
+    key = cache.key_of(_key_parts(texts, shown))
+    entry = cache.read_entry(folder, KIND, key)
+    if entry is not None:
+        revived = _revive(entry, texts, shown, directory)
+        if revived is not None:
+            return revived
+    compiled: dict[tuple[str, str], str] = {}
+
+    def compile_and_keep(text: str, variables: tuple[str, ...]) -> cel.Expression:
+        expression = cel.compile_expression(text, variables)
+        blob = base64.b64encode(checked.checked_bytes(expression)).decode("ascii")
+        compiled[(checked.env_identity(variables), text)] = blob
+        return expression
+
+    documents, unreadable = policy.read_policy_documents(
+        paths, shown, lambda path: parse_document(texts[path], path)
+    )
+    policy_set = policy.build_policy_set(documents, unreadable, shown, directory, compile_and_keep)
+    cache.write_entry(folder, KIND, key, _entry(documents, compiled))
+    return policy_set
+
+
+def _key_parts(texts: dict[Path, str], shown: str) -> dict[str, Any]:
+    return {
+        "layout": LAYOUT,
+        "shown": shown,
+        "files": [[path.name, _sha256(text)] for path, text in texts.items()],
+        "schemas": {name: _schema_digest(name) for name in SCHEMAS},
+        "phasegate": cache.code_fingerprint(("files", "files/validators", "cel", "core")),
+        "engine": _engine_fingerprint(),
+    }
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _schema_digest(name: str) -> str:
+    path = data_dir("schemas") / f"{name}.schema.json"
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return "unreadable"  # loading will say so; this set is then never stored
+
+
+def _engine_fingerprint() -> list[Any]:
+    """The engine's installed version and its library file."""
+    return cache.installed(sys.modules["cel_expr_python.cel"].__file__, "cel-expr-python")
+
+
+def _entry(documents: list[Document], compiled: dict[tuple[str, str], str]) -> dict[str, Any]:
+    return {
+        "documents": [
+            {"name": Path(document.source).name, **document_plain(document)}
+            for document in documents
+        ],
+        "expressions": [[env, text, blob] for (env, text), blob in sorted(compiled.items())],
+    }
+
+
+def _revive(
+    entry: Any, texts: dict[Path, str], shown: str, directory: Path
+) -> policy.PolicySet | None:
+    """The set an entry holds, or None when it cannot be (a damaged entry is rebuilt)."""
+    try:
+        by_name = {path.name: text for path, text in texts.items()}
+        documents = []
+        for stored in entry["documents"]:
+            source = f"{shown.rstrip('/')}/{stored['name']}"
+            documents.append(document_from_plain(source, by_name[stored["name"]], stored))
+        if [Path(document.source).name for document in documents] != list(by_name):
+            return None
+        programs = {(env, text): blob for env, text, blob in entry["expressions"]}
+
+        def revive(text: str, variables: tuple[str, ...]) -> cel.Expression:
+            blob = programs[(checked.env_identity(variables), text)]
+            return checked.revive(text, variables, base64.b64decode(blob, validate=True))
+
+        return policy.build_policy_set(documents, [], shown, directory, revive, trusted=True)
+    except (KeyError, TypeError, ValueError, RuntimeError, binascii.Error, InputError):
+        return None

@@ -1,0 +1,132 @@
+"""YAML input: safe YAML 1.2 by ruamel's parser, the one YAML reader, with every node's
+position; imported only when YAML is read."""
+
+from __future__ import annotations
+
+import io
+from functools import cache
+from types import SimpleNamespace
+from typing import Any
+
+from phasegate.errors import InputError, Location
+from phasegate.files.document import Document, Positions, _Plainer, offset_location, source_lines
+
+
+@cache
+def _ruamel() -> SimpleNamespace:
+    """ruamel, imported when YAML is first read: JSON facts and a warm policy cache
+    (`phasegate.core.policycache`) decide without it."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
+    from ruamel.yaml.constructor import RoundTripConstructor
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent
+    from ruamel.yaml.reader import ReaderError
+    from ruamel.yaml.scalarstring import (
+        DoubleQuotedScalarString,
+        FoldedScalarString,
+        LiteralScalarString,
+        SingleQuotedScalarString,
+    )
+
+    class StringTimestamps(RoundTripConstructor):
+        """Keeps YAML timestamps as the text the author wrote: facts carry RFC 3339 strings."""
+
+        def construct_yaml_timestamp(self, node: Any, values: Any = None) -> Any:
+            return self.construct_scalar(node)
+
+    StringTimestamps.add_constructor(
+        "tag:yaml.org,2002:timestamp", StringTimestamps.construct_yaml_timestamp
+    )
+    styles = (
+        (LiteralScalarString, "|"),
+        (FoldedScalarString, ">"),
+        (DoubleQuotedScalarString, '"'),
+        (SingleQuotedScalarString, "'"),
+    )
+    return SimpleNamespace(
+        YAML=YAML,
+        StringTimestamps=StringTimestamps,
+        CommentedMap=CommentedMap,
+        CommentedSeq=CommentedSeq,
+        TaggedScalar=TaggedScalar,
+        MarkedYAMLError=MarkedYAMLError,
+        YAMLError=YAMLError,
+        ReaderError=ReaderError,
+        AliasEvent=AliasEvent,
+        CollectionEndEvent=CollectionEndEvent,
+        CollectionStartEvent=CollectionStartEvent,
+        styles=styles,
+    )
+
+
+def parse_yaml(text: str, source: str) -> Document:
+    """Safe YAML 1.2: no arbitrary tags, duplicate keys refused, aliases bounded.
+
+    ruamel's pure parser is the one YAML reader, so `evaluate` and `fmt` can never read one
+    text two ways; the policy cache (`phasegate.core.policycache`) spares `evaluate` it.
+    """
+    lines = source_lines(text)
+    ruamel = _ruamel()
+    yaml = ruamel.YAML(typ="rt", pure=True)
+    yaml.Constructor = ruamel.StringTimestamps
+    yaml.allow_duplicate_keys = False
+    yaml.preserve_quotes = True
+    try:
+        if "*" in text:
+            _refuse_recursive_aliases(yaml, text, source)
+        docs = list(yaml.load_all(io.StringIO(text)))
+    except ruamel.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = (exc.problem or exc.context or "invalid YAML").strip()
+        problem = problem.split("\n")[0]
+        if "duplicate key" in problem or "found duplicate key" in str(exc):
+            problem = _duplicate_key_problem(exc)
+        location = Location(source, mark.line + 1, mark.column + 1) if mark else Location(source)
+        raise InputError(f"not valid YAML: {problem}", location) from None
+    except ruamel.ReaderError as exc:  # a character YAML forbids (NUL, other controls)
+        where = offset_location(text, exc.position, source)
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1])
+        raise InputError(f"not valid YAML: character U+{code:04X} is not allowed", where) from None
+    except ruamel.YAMLError as exc:
+        first = str(exc).strip().split("\n")[0][:200]
+        raise InputError(f"not valid YAML: {first}", Location(source)) from None
+    except RecursionError:
+        raise InputError("nested too deeply", Location(source)) from None
+    except InputError:
+        raise
+    except Exception as exc:  # ruamel asserts on some inputs (`%YAML 1.3`): still bad input
+        raise InputError(f"not valid YAML ({type(exc).__name__})", Location(source)) from None
+    if len(docs) != 1:
+        raise InputError(f"expected one YAML document, found {len(docs)}", Location(source))
+    plainer = _Plainer(source, ruamel)
+    data = plainer.convert(docs[0], ())
+    positions = Positions(lines, plainer.value_marks, plainer.key_marks, plainer.styles)
+    return Document(source, data, text, positions)
+
+
+def _refuse_recursive_aliases(yaml: Any, text: str, source: str) -> None:
+    """An alias to a collection still being read would make data contain itself.
+
+    ruamel quietly reads such an alias as null, which would change what the author wrote.
+    """
+    ruamel = _ruamel()
+    open_anchors: list[str | None] = []
+    for event in yaml.parse(io.StringIO(text)):
+        if isinstance(event, ruamel.CollectionStartEvent):
+            open_anchors.append(event.anchor)
+        elif isinstance(event, ruamel.CollectionEndEvent):
+            open_anchors.pop()
+        elif isinstance(event, ruamel.AliasEvent) and event.anchor in open_anchors:
+            mark = event.start_mark
+            where = Location(source, mark.line + 1, mark.column + 1)
+            raise InputError(f"recursive YAML alias *{event.anchor}", where)
+
+
+def _duplicate_key_problem(exc: Exception) -> str:
+    text = str(exc)
+    start = text.find('found duplicate key "')
+    if start >= 0:
+        key = text[start + len('found duplicate key "') :].split('"')[0]
+        return f"duplicate key {key!r}"
+    return "duplicate key"

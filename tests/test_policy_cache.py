@@ -1,0 +1,338 @@
+"""The compiled policy cache: same decisions, byte for byte, cold or warm; anything but an
+entry phasegate wrote for exactly these files and versions is ignored and rebuilt."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import phasegate
+from conftest import FIXTURES, POLICIES, ROOT, run_cli
+from phasegate.core import policycache
+from phasegate.core.evaluate import evaluate
+from phasegate.core.facts import load_facts
+from phasegate.core.policy import load_policy_set
+from phasegate.errors import InputError
+from phasegate.files import cache
+from phasegate.files.loading import parse_yaml
+from phasegate.files.yamldocs import parse_yaml as parse_afresh
+from phasegate.report import FORMATS
+
+FACTS = sorted(FIXTURES.glob("*.yaml"))
+
+
+def _entries(folder: Path) -> list[Path]:
+    return sorted(folder.glob(f"{policycache.KIND}-*.json")) if folder.is_dir() else []
+
+
+def _decisions(policy_set: object) -> list[str]:
+    return [FORMATS["json"](evaluate(load_facts(path), policy_set), False) for path in FACTS]
+
+
+def _rule_view(policy_set: policycache.policy.PolicySet) -> list[tuple[object, ...]]:
+    """Every field of every rule, the `when` locator by what it answers."""
+    view = []
+    for rule in policy_set.rules:
+        fields = {k: v for k, v in vars(rule).items() if k not in ("locate_when", "when")}
+        view.append(
+            (
+                sorted(fields.items(), key=lambda item: item[0]),
+                rule.when.text,
+                rule.when.reads,
+                rule.locate_when(1, 1),
+                rule.locate_when(1, 7),
+                rule.locate_when(2, 3),
+            )
+        )
+    return view
+
+
+def test_a_warm_set_is_the_cold_set_and_decides_byte_for_byte_alike(tmp_path: Path):
+    fresh = load_policy_set(POLICIES, "policies")
+    cold = policycache.load_policy_set(POLICIES, "policies", tmp_path)
+    [entry] = _entries(tmp_path)
+    warm = policycache.load_policy_set(POLICIES, "policies", tmp_path)
+    assert _entries(tmp_path) == [entry]
+    assert fresh.digest == cold.digest == warm.digest
+    in_order = [json.dumps([p.params, p.params_plain]) for p in fresh.policies]
+    assert in_order == [json.dumps([p.params, p.params_plain]) for p in warm.policies]
+    assert _rule_view(fresh) == _rule_view(cold) == _rule_view(warm)
+    assert [p.params_plain for p in fresh.policies] == [p.params_plain for p in warm.policies]
+    assert _decisions(fresh) == _decisions(warm)
+
+
+def test_evaluate_prints_the_same_bytes_cold_warm_and_without_the_cache(tmp_path: Path):
+    env = {**os.environ, "PHASEGATE_CACHE_DIR": str(tmp_path / "cache")}
+    facts = str(FIXTURES / "phase1-health.error-rate-elevated.yaml")
+    runs = [
+        run_cli("evaluate", facts, "--format", "json", env=env),
+        run_cli("evaluate", facts, "--format", "json", env=env),
+        run_cli("evaluate", facts, "--format", "json", "--no-cache", env=env),
+    ]
+    assert '"verdict": "pause"' in runs[0].stdout, runs[0].stderr
+    assert runs[0].stdout == runs[1].stdout == runs[2].stdout
+    assert {(run.returncode, run.stderr) for run in runs} == {(10, "")}
+    assert len(_entries(tmp_path / "cache")) == 1
+
+
+def test_no_cache_neither_reads_nor_writes(tmp_path: Path):
+    env = {**os.environ, "PHASEGATE_CACHE_DIR": str(tmp_path / "cache")}
+    done = run_cli("evaluate", str(FIXTURES / "phase0-healthy.yaml"), "--no-cache", env=env)
+    assert done.returncode == 0, done.stderr
+    assert not (tmp_path / "cache").exists()
+    env["PHASEGATE_NO_CACHE"] = "1"
+    assert run_cli("lint", env=env).returncode == 0
+    assert not (tmp_path / "cache").exists()
+
+
+def test_a_yaml_document_reads_the_same_cold_and_warm(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    folder = tmp_path / "cache"
+    env = {**os.environ, "PHASEGATE_CACHE_DIR": str(folder)}
+    facts = str(FIXTURES / "phase2-health.incident-open.yaml")
+    runs = [run_cli("evaluate", facts, "--format", "json", env=env) for _ in range(2)]
+    assert runs[0].stdout == runs[1].stdout
+    assert runs[0].returncode == runs[1].returncode == 20
+    assert len(list(folder.glob("yaml-*.json"))) == 7  # the facts and the six policy files
+    text = (FIXTURES / "phase2-health.incident-open.yaml").read_text()
+    fresh = parse_afresh(text, "f.yaml")
+    monkeypatch.setenv("PHASEGATE_CACHE_DIR", str(folder))
+    for _ in range(2):
+        cached = parse_yaml(text, "f.yaml")
+        assert cached == fresh
+        assert cached.positions == fresh.positions
+        assert json.dumps(cached.data) == json.dumps(fresh.data)  # key order too
+
+
+def test_a_damaged_yaml_entry_is_parsed_again_and_bad_yaml_is_never_stored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("PHASEGATE_CACHE_DIR", str(tmp_path))
+    text = "a: [1, 2]\nb: |\n  x\n"
+    fresh = parse_afresh(text, "f.yaml")
+    parse_yaml(text, "f.yaml")
+    [entry] = tmp_path.glob("yaml-*.json")
+    key = entry.read_bytes().split(b" ")[1]
+    reshaped = b'{"data": 1}'
+    digest = hashlib.sha256(reshaped).hexdigest().encode()
+    entry.write_bytes(b" ".join([cache.FORMAT.encode(), key, digest]) + b"\n" + reshaped)
+    assert parse_yaml(text, "f.yaml") == fresh
+    assert cache.read_entry(tmp_path, "yaml", key.decode())["data"] == fresh.data
+    with pytest.raises(InputError, match="duplicate key"):
+        parse_yaml("a: 1\na: 2\n", "g.yaml")
+    assert len(list(tmp_path.glob("yaml-*.json"))) == 1
+
+
+def test_no_cache_lasts_one_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from phasegate.cli import main
+
+    monkeypatch.setenv("PHASEGATE_CACHE_DIR", str(tmp_path))
+    facts = str(FIXTURES / "phase0-healthy.yaml")
+    with pytest.raises(SystemExit):
+        main(["evaluate", facts, "--no-cache"])
+    assert _entries(tmp_path) == []
+    assert cache.cache_dir() == tmp_path
+    with pytest.raises(SystemExit):
+        main(["evaluate", facts])
+    assert len(_entries(tmp_path)) == 1
+
+
+def test_the_cache_folder_follows_the_environment(tmp_path: Path):
+    assert cache.cache_dir({"PHASEGATE_CACHE_DIR": "/x", "XDG_CACHE_HOME": "/y"}) == Path("/x")
+    assert cache.cache_dir({"XDG_CACHE_HOME": "/y", "HOME": "/h"}) == Path("/y/phasegate")
+    assert cache.cache_dir({"XDG_CACHE_HOME": "rel", "HOME": "/h"}) == Path("/h/.cache/phasegate")
+    assert cache.cache_dir({"HOME": "/h"}) == Path("/h/.cache/phasegate")
+    assert cache.cache_dir({}) is None
+    assert cache.cache_dir({"PHASEGATE_CACHE_DIR": "/x", "PHASEGATE_NO_CACHE": "1"}) is None
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "xdg")}
+    env.pop("PHASEGATE_CACHE_DIR")
+    assert run_cli("evaluate", str(FIXTURES / "phase0-healthy.yaml"), env=env).returncode == 0
+    assert len(_entries(tmp_path / "xdg" / "phasegate")) == 1
+
+
+def _damaged(entry: Path) -> dict[str, bytes]:
+    raw = entry.read_bytes()
+    header, _, body = raw.partition(b"\n")
+    data = json.loads(body)
+    data["expressions"][0][2] = "bm90IGEgcHJvZ3JhbQ=="  # base64 of "not a program"
+    forged = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
+    key = header.split()[1]
+    good_header = b" ".join([header.split()[0], key, hashlib.sha256(forged).hexdigest().encode()])
+    data["documents"][0].pop("values")
+    unshaped = json.dumps(data).encode()
+    return {
+        "truncated": raw[: len(raw) // 2],
+        "corrupt": raw[:-10] + b"0123456789",
+        "empty": b"",
+        "garbage": os.urandom(4096),
+        "another format": raw.replace(cache.FORMAT.encode(), b"phasegate-cache/0", 1),
+        "another key": raw.replace(key, b"0" * 64, 1),
+        "not ours": b'{"some": "other tool\'s json"}\n',
+        "a bad program with a good digest": good_header + b"\n" + forged,
+        "a wrong shape with a good digest": b" ".join(
+            [header.split()[0], key, hashlib.sha256(unshaped).hexdigest().encode()]
+        )
+        + b"\n"
+        + unshaped,
+    }
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "truncated",
+        "corrupt",
+        "empty",
+        "garbage",
+        "another format",
+        "another key",
+        "not ours",
+        "a bad program with a good digest",
+        "a wrong shape with a good digest",
+    ],
+)
+def test_a_damaged_entry_is_ignored_and_rebuilt(tmp_path: Path, damage: str):
+    good = policycache.load_policy_set(POLICIES, "policies", tmp_path)
+    [entry] = _entries(tmp_path)
+    healthy = entry.read_bytes()
+    entry.write_bytes(_damaged(entry)[damage])
+    again = policycache.load_policy_set(POLICIES, "policies", tmp_path)
+    assert _rule_view(again) == _rule_view(good)
+    assert again.digest == good.digest
+    assert _decisions(again) == _decisions(good)
+    rebuilt = entry.read_bytes()  # the engine's bytes vary from one compile to the next
+    assert rebuilt.split(b" ")[:2] == healthy.split(b" ")[:2]
+    assert cache.read_entry(tmp_path, policycache.KIND, entry.stem.split("-", 1)[1])
+    policycache.load_policy_set(POLICIES, "policies", tmp_path)
+    assert entry.read_bytes() == rebuilt  # and now used, not written again
+
+
+def test_a_symlinked_entry_is_not_followed(tmp_path: Path):
+    folder = tmp_path / "cache"
+    policycache.load_policy_set(POLICIES, "policies", folder)
+    [entry] = _entries(folder)
+    real = tmp_path / "elsewhere.json"
+    shutil.move(entry, real)
+    entry.symlink_to(real)
+    assert cache.read_entry(folder, policycache.KIND, entry.stem.split("-", 1)[1]) is None
+    policycache.load_policy_set(POLICIES, "policies", folder)
+    assert not entry.is_symlink()
+
+
+def test_what_invalidates_an_entry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    folder = tmp_path / "cache"
+    policies = tmp_path / "policies"
+    shutil.copytree(POLICIES, policies, ignore=shutil.ignore_patterns("tests"))
+    first = policycache.load_policy_set(policies, "p", folder)
+    assert len(_entries(folder)) == 1
+    policycache.load_policy_set(policies, "shown elsewhere", folder)
+    assert len(_entries(folder)) == 2
+    monkeypatch.setattr(phasegate, "__version__", "0.0.0-other")
+    policycache.load_policy_set(policies, "p", folder)
+    assert len(_entries(folder)) == 3
+    monkeypatch.undo()
+    health = policies / "health.yaml"
+    health.write_text(health.read_text().replace("elevated", "raised"))
+    edited = policycache.load_policy_set(policies, "p", folder)
+    assert len(_entries(folder)) == 4
+    assert edited.digest != first.digest
+    assert edited.digest == load_policy_set(policies, "p").digest
+
+
+def test_a_broken_set_is_never_stored_and_errs_as_without_a_cache(tmp_path: Path):
+    folder = tmp_path / "cache"
+    policies = tmp_path / "policies"
+    shutil.copytree(POLICIES, policies, ignore=shutil.ignore_patterns("tests"))
+    health = policies / "health.yaml"
+    health.write_text(health.read_text().replace("facts.metrics", "facts.metricz", 1))
+    with pytest.raises(InputError) as plain:
+        load_policy_set(policies, "p")
+    for _ in range(2):
+        with pytest.raises(InputError) as cached:
+            policycache.load_policy_set(policies, "p", folder)
+        assert cached.value.lines() == plain.value.lines()
+    assert _entries(folder) == []
+
+
+def test_an_unwritable_cache_folder_only_costs_time(tmp_path: Path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    loaded = policycache.load_policy_set(POLICIES, "policies", blocker / "cache")
+    assert loaded.digest == load_policy_set(POLICIES, "policies").digest
+
+
+def test_the_entry_is_json_with_base64_programs(tmp_path: Path):
+    loaded = policycache.load_policy_set(POLICIES, "policies", tmp_path)
+    [entry] = _entries(tmp_path)
+    header, _, body = entry.read_bytes().partition(b"\n")
+    assert header.startswith(cache.FORMAT.encode() + b" ")
+    data = json.loads(body)
+    assert [doc["name"] for doc in data["documents"]] == sorted(
+        path.name for path in POLICIES.glob("*.yaml")
+    )
+    texts = {rule.when.text for rule in loaded.rules} | {
+        part.text
+        for rule in loaded.rules
+        for part in (rule.message.parts if rule.message else ())
+        if not isinstance(part, str)
+    }
+    assert sorted(text for _, text, _ in data["expressions"]) == sorted(texts)
+    assert all(base64.b64decode(blob, validate=True) for _, _, blob in data["expressions"])
+    for module in (policycache, cache):
+        source = Path(module.__file__).read_text()
+        assert "import pickle" not in source and "import marshal" not in source
+
+
+_RACE = """
+import sys
+from pathlib import Path
+from phasegate.core import policycache
+loaded = policycache.load_policy_set(Path(sys.argv[1]), "policies", Path(sys.argv[2]))
+print(loaded.digest, len(loaded.rules))
+"""
+
+
+def test_two_processes_filling_one_cache_at_once(tmp_path: Path):
+    expected = load_policy_set(POLICIES, "policies")
+    for round_ in range(3):
+        folder = tmp_path / f"cache{round_}"
+        children = [
+            subprocess.Popen(
+                [sys.executable, "-c", _RACE, str(POLICIES), str(folder)],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                cwd=ROOT,
+            )
+            for _ in range(2)
+        ]
+        outputs = [child.communicate(timeout=60) for child in children]
+        assert [child.returncode for child in children] == [0, 0], outputs
+        assert {out for out, _ in outputs} == {f"{expected.digest} {len(expected.rules)}\n"}
+        [entry] = _entries(folder)
+        assert not [p for p in folder.iterdir() if p != entry]  # no temporary file left
+        key = entry.stem.split("-", 1)[1]
+        assert cache.read_entry(folder, policycache.KIND, key) is not None
+
+
+def test_writing_keeps_at_most_the_newest_entries(tmp_path: Path):
+    for index in range(cache.MAX_ENTRIES + 5):
+        stale = cache.entry_path(tmp_path, policycache.KIND, f"{index:064x}")
+        stale.write_text("old")
+        os.utime(stale, ns=(index * 10**9, index * 10**9))
+    (tmp_path / "someone-elses.json").write_text("{}")
+    policycache.load_policy_set(POLICIES, "policies", tmp_path)
+    kept = _entries(tmp_path)
+    assert len(kept) == cache.MAX_ENTRIES
+    assert cache.entry_path(tmp_path, policycache.KIND, f"{0:064x}") not in kept
+    assert (tmp_path / "someone-elses.json").exists()
+    assert policycache.load_policy_set(POLICIES, "policies", tmp_path).rules
