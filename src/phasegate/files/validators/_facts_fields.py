@@ -966,6 +966,19 @@ def validate_https___phasegate_dev_facts_extra(data, custom_formats={}, name_pre
                 for data__newfailurecategories_x, data__newfailurecategories_item in enumerate(data__newfailurecategories):
                     if not isinstance(data__newfailurecategories_item, (str)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".new_failure_categories[{data__newfailurecategories_x}]".format(**locals()) + " must be string", value=data__newfailurecategories_item, name="" + (name_prefix or "data") + ".new_failure_categories[{data__newfailurecategories_x}]".format(**locals()) + "", definition={'type': 'string'}, rule='type')
+        if "phasegate_unknown" in data_keys:
+            data_keys.remove("phasegate_unknown")
+            data__phasegateunknown = data["phasegate_unknown"]
+            if not isinstance(data__phasegateunknown, (dict)):
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".phasegate_unknown must be object", value=data__phasegateunknown, name="" + (name_prefix or "data") + ".phasegate_unknown", definition={'type': 'object', 'additionalProperties': {'type': 'string'}, 'description': 'Optional, written by collect and merge: fact path (e.g. contract, metrics.error_rate) -> why that fact is absent (a source that failed, no contract baseline, a cohort below its minimum, no incidents source). evaluate, explain and run show the reason next to `missing fact`.'}, rule='type')
+            data__phasegateunknown_is_dict = isinstance(data__phasegateunknown, dict)
+            if data__phasegateunknown_is_dict:
+                data__phasegateunknown_keys = set(data__phasegateunknown.keys())
+                for data__phasegateunknown_key in data__phasegateunknown_keys:
+                    if data__phasegateunknown_key not in []:
+                        data__phasegateunknown_value = data__phasegateunknown.get(data__phasegateunknown_key)
+                        if not isinstance(data__phasegateunknown_value, (str)):
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".phasegate_unknown.{data__phasegateunknown_key}".format(**locals()) + " must be string", value=data__phasegateunknown_value, name="" + (name_prefix or "data") + ".phasegate_unknown.{data__phasegateunknown_key}".format(**locals()) + "", definition={'type': 'string'}, rule='type')
     return data
 
 FIELDS = {
