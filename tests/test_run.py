@@ -361,6 +361,7 @@ def test_phase2_rollback_deploys_verifies_and_freezes(world: World):
     again = world.run("run", "--phase", "2", *CHANGE, *WINDOW, *at(45), STANDIN_MOON_CI="fail")
     assert again.returncode == 20 and "rollout.rolled-back" in again.stdout
     assert "was rolled back at 2026-11-20T10:30:00Z: nothing is deployed again" in again.stderr
+    assert "by hand:" not in again.stderr  # the deploy succeeded: nothing is left to do
     assert not args_file.exists()
     assert len(list((world.path / ".phasegate" / "remediation").glob("*.md"))) == 1
     assert not (world.path / ".phasegate" / "freeze.json").exists()

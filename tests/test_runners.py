@@ -24,9 +24,11 @@ from phasegate.collect.config import load_config
 from phasegate.core.policy import load_policy_set
 from phasegate.errors import InputError
 from phasegate.files import durable
-from phasegate.runner import runners
+from phasegate.runner import plan
 from phasegate.runner.apply import RunOutcome, run
 from phasegate.state.statedir import StateDir
+
+BIN = Path(__file__).resolve().parents[1] / "fixtures" / "bin"
 
 POLICY = """\
 apiVersion: phasegate/v1
@@ -68,7 +70,23 @@ version = pathlib.Path(__file__).parent / "versions" / sys.argv[1]
 print("zjj", version.read_text() if version.exists() else "0.4.3")
 """
 
+#: `rollback.on_runner`: runs a health check "on" one runner: the stand-in zjj (fixtures/bin)
+#: with that runner's version file, and a corrupt state database where listed in `corrupt`.
+ON = """\
+import os, pathlib, sys
+here = pathlib.Path(__file__).parent
+host, argv = sys.argv[1], sys.argv[2:]
+bin_dir = pathlib.Path({bin!r})
+corrupt = here / "corrupt"
+if host in (corrupt.read_text().split() if corrupt.exists() else []):
+    os.environ["STANDIN_ZJJ"] = "corrupt"
+os.environ["STANDIN_ZJJ_VERSION_FILE"] = str(here / "versions" / host)
+os.environ["STANDIN_STATE_DIR"] = str(here)
+os.execv(str(bin_dir / argv[0]), [argv[0], *argv[1:]])
+"""
+
 VERIFY = """\
+  on_runner: [{python}, {on}, "{{{{ runner }}}}"]
   verify:
     - name: zjj reports the last known-good version
       command: [{python}, {zjj}, "{{{{ runner }}}}"]
@@ -113,11 +131,12 @@ class Fleet:
         (path / "policies" / "asked.yaml").write_text(POLICY)
         (path / "deploy.py").write_text(DEPLOY)
         (path / "zjj.py").write_text(ZJJ)
+        (path / "on.py").write_text(ON.format(bin=str(BIN)))
         self.configure(TEMPLATE + VERIFY)
 
     def configure(self, body: str) -> None:
         fill = {"python": sys.executable, "deploy": self.path / "deploy.py"}
-        text = body.format(**fill, zjj=self.path / "zjj.py")
+        text = body.format(**fill, zjj=self.path / "zjj.py", on=self.path / "on.py")
         header = "apiVersion: phasegate/v1\nkind: Config\nstate_dir: state\n"
         (self.path / "phasegate.yaml").write_text(header + text)
 
@@ -168,19 +187,27 @@ def test_every_runner_is_deployed_and_verified_in_turn(fleet: Fleet):
     outcome = fleet.run()
     assert outcome.exit_code(allow_pause=False) == 20
     assert outcome.application is not None
-    names = [name.split(":")[0] for name, _, _ in outcome.application.steps]
+    names = [":".join(name.split(":")[:2]) for name, _, _ in outcome.application.steps]
+    # each runner: its deploy, then the full verification on it (the configured check, and
+    # the state health after the downgrade), then the line that it is restored
     assert names == [
-        "deploy last known-good to op-1",
-        "verify on op-1",
-        "deploy last known-good to op-2",
-        "verify on op-2",
-        "deploy last known-good to op-3",
-        "verify on op-3",
+        name
+        for host in ("op-1", "op-2", "op-3")
+        for name in (
+            f"deploy last known-good to {host}: {sys.executable} {fleet.path / 'deploy.py'}"
+            f" --host {host} --tag v0.4.2",
+            f"verify on {host}: zjj reports the last known-good version",
+            f"verify on {host}: zjj doctor --json",
+            f"restored {host}",
+        )
     ]
     assert all(ok for _, ok, _ in outcome.application.steps)
     assert outcome.application.manual[0].startswith("Restart affected operator sessions")
     decision, *events = fleet.log
+    assert [event["event"] for event in events][-1] == "rolled_back"
     actions = [event for event in events if event["event"] == "action"]
+    assert [a["runner"] for a in actions if a.get("restored")] == ["op-1", "op-2", "op-3"]
+    names = [name.split(":")[0] for name in names]
     assert [planned["runner"] for planned in decision["actions"]] == ["op-1", "op-2", "op-3"]
     assert decision["actions"][1]["argv"][2:] == ["--host", "op-2", "--tag", "v0.4.2"]
     assert [action["name"].split(":")[0] for action in actions] == names
@@ -228,7 +255,12 @@ def test_a_partial_failure_names_the_runners_left_and_the_retry_finishes(
     assert [json.loads(line)["event"] for line in fleet.deploys[3]["log"]][-1] == "retry"
     actions = [line for line in fleet.log if line["event"] == "action"]
     assert {action["decision_id"] for action in actions} == {decision_id}
-    assert len(actions) == 5 + 4
+    # op-1: deploy, two checks, restored; op-2: deploy; op-3: deploy, two checks. The retry:
+    # op-2 and op-3 each deploy, two checks, restored
+    assert len(actions) == (4 + 1 + 3) + (4 + 4)
+    # the last runners are restored: the change stands rolled back, by the original decision
+    assert fleet.log[-1] == {**fleet.log[-1], "event": "rolled_back", "decision_id": decision_id}
+    assert fleet.log[-1]["commit"] == "abc1234"
 
 
 def test_all_runners_failing_is_exit_4_and_nothing_is_verified(fleet: Fleet):
@@ -359,16 +391,16 @@ def test_actions_and_runners_fill_their_arguments_in_one_place(
     """A rule for arguments (such as refusing control characters) must hold for every
     command the gate runs: the verdict's actions are filled as each runner's deploy is."""
     action = "    - name: tell\n      command: [echo, '{{{{ decision.verdict }}}}']\n"
-    fleet.configure(TEMPLATE + "actions:\n  rollback:\n" + action)
+    fleet.configure(TEMPLATE + "  on_runner: []\nactions:\n  rollback:\n" + action)
     filled: list[tuple[str, ...] | None] = []
-    real = runners.fill_argv
+    real = plan.fill_argv
 
     def spy(templates, bindings):
         argv, problem = real(templates, bindings)
         filled.append(argv)
         return argv, problem
 
-    monkeypatch.setattr(runners, "fill_argv", spy)
+    monkeypatch.setattr(plan, "fill_argv", spy)
     config = load_config(fleet.path / "phasegate.yaml")
     policies = load_policy_set(fleet.path / "policies")
     options = CollectOptions(1, SETS)
@@ -380,7 +412,7 @@ def test_actions_and_runners_fill_their_arguments_in_one_place(
 def test_runner_names_stay_one_argument(fleet: Fleet):
     config = load_config(fleet.path / "phasegate.yaml")
     variables = {"facts": {"change": {"last_known_good": "v1; rm -rf /"}}, "decision": {}}
-    steps = runners.deploy_steps(config, {**variables, "params": {}}, only=("op-3",))
+    steps = plan.deploy_steps(config, {**variables, "params": {}}, only=("op-3",))
     [step] = steps
     assert step.runner == "op-3" and step.argv is not None
     assert step.argv[2:] == ("--host", "op-3", "--tag", "v1; rm -rf /")
@@ -433,3 +465,138 @@ def test_an_unrecorded_rollback_still_runs_and_says_to_finish_by_hand(
     [summary] = [step for step in outcome.application.steps if step[0] == "rollback on op-1"]
     assert "deploy them by hand (the decision was not recorded" in summary[2]
     assert [call["host"] for call in fleet.deploys] == ["op-1", "op-2", "op-3"]
+
+
+def test_a_runner_with_a_corrupt_state_database_is_left_behind(
+    fleet: Fleet, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    """Per runner, the verification is the full one: the state health after the downgrade
+    (`zjj doctor --json`, run on that runner) fails on op-2, so the change is not rolled
+    back, op-2 is named, and the retry command is printed."""
+    fleet.mark("corrupt", "op-2")
+    outcome = fleet.run()
+    assert outcome.exit_code(allow_pause=False) == 4
+    assert outcome.application is not None and outcome.application.left == ["op-2"]
+    failed = [(name, detail) for name, ok, detail in outcome.application.steps if not ok]
+    assert failed[0][0] == "verify on op-2: zjj doctor --json"
+    assert "state_database" in failed[0][1]
+    assert failed[1][0] == "rollback on op-2" and "--only-runners op-2 " in failed[1][1]
+    assert not [line for line in fleet.log if line["event"] == "rolled_back"]
+    assert "Deploy v0.4.2 to the runners left behind: op-2" in outcome.application.manual
+    # repaired: the retry deploys and verifies op-2 only, and ends the change
+    fleet.mark("corrupt")
+    args = ["retry-rollback", "--decision", fleet.log[0]["id"], "--only-runners", "op-2"]
+    assert in_process(monkeypatch, *args) == 20
+    assert "done: verify on op-2: zjj doctor --json: healthy" in capsys.readouterr().err
+    assert fleet.log[-1]["event"] == "rolled_back"
+
+
+def test_a_retry_that_restores_the_last_runners_ends_the_change(
+    fleet: Fleet, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    fleet.mark("failing", "op-2")
+    assert fleet.run().exit_code(allow_pause=False) == 4
+    [note] = fleet.notes()
+    decision_id = fleet.log[0]["id"]
+    fleet.mark("failing")
+    args = ["retry-rollback", "--decision", decision_id, "--only-runners", "op-2"]
+    assert in_process(monkeypatch, *args) == 20
+    capsys.readouterr()
+    [ended] = [line for line in fleet.log if line["event"] == "rolled_back"]
+    assert ended["decision_id"] == decision_id and ended["commit"] == "abc1234"
+    # the next run of the change deploys nothing and writes no second note
+    again = fleet.run()
+    assert again.application is not None
+    assert [call["host"] for call in fleet.deploys] == ["op-1", "op-2", "op-3", "op-2"]
+    assert fleet.notes() == [note]
+    assert again.application.steps == [] and again.application.manual == []
+    assert "was rolled back at" in again.planned[0]
+    # a retry of the ended rollback deploys nothing either
+    assert in_process(monkeypatch, *args[:-1], "op-1,op-2") == 20
+    assert "already stands rolled back: nothing is deployed" in capsys.readouterr().err
+    assert len(fleet.deploys) == 4
+
+
+def test_a_retry_never_deploys_a_runner_already_restored(
+    fleet: Fleet, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    fleet.mark("failing", "op-3")
+    assert fleet.run().exit_code(allow_pause=False) == 4
+    fleet.mark("failing")
+    args = ["retry-rollback", "--decision", fleet.log[0]["id"], "--only-runners", "op-1,op-3"]
+    assert in_process(monkeypatch, *args) == 20
+    err = capsys.readouterr().err
+    assert "already restored by an earlier attempt of this rollback: op-1 (decision " in err
+    assert "; deploying only op-3" in err
+    assert [call["host"] for call in fleet.deploys] == ["op-1", "op-2", "op-3", "op-3"]
+
+
+def test_a_later_run_of_an_unfinished_rollback_deploys_only_the_runners_left(fleet: Fleet):
+    fleet.mark("failing", "op-2")
+    assert fleet.run().exit_code(allow_pause=False) == 4
+    fleet.mark("failing")
+    again = fleet.run()
+    assert again.exit_code(allow_pause=False) == 20
+    assert [call["host"] for call in fleet.deploys] == ["op-1", "op-2", "op-3", "op-2"]
+    assert again.planned == [
+        "already restored by an earlier attempt of this rollback: op-1 (decision "
+        f"{fleet.log[0]['id']}), op-3 (decision {fleet.log[0]['id']}); deploying only op-2"
+    ]
+    assert fleet.log[-1]["event"] == "rolled_back"
+
+
+RESTART = """\
+import json, pathlib, sys
+here = pathlib.Path(__file__).parent
+host = sys.argv[1]
+version = here / "versions" / host
+with open(here / "restarts.jsonl", "a") as calls:
+    calls.write(json.dumps({"host": host, "version": version.read_text()}) + "\\n")
+if host in ((here / "restart-fails").read_text().split()
+            if (here / "restart-fails").exists() else []):
+    sys.exit(f"{host}: sessions would not stop")
+"""
+
+
+@pytest.mark.parametrize("phase", [1, 2])
+def test_a_phase_1_rollback_restarts_each_runners_sessions(fleet: Fleet, phase: int):
+    (fleet.path / "restart.py").write_text(RESTART)
+    restart = '  restart: [{python}, %s, "{{{{ runner }}}}"]\n' % (fleet.path / "restart.py")
+    fleet.configure(TEMPLATE + restart + VERIFY)
+    fleet.mark("failing", "op-3")
+    fleet.mark("restart-fails", "op-2")
+    outcome = fleet.run(phase=phase)
+    assert outcome.application is not None
+    calls = fleet.path / "restarts.jsonl"
+    if phase == 2:  # the guide restarts sessions in Phase 1's rollback only
+        assert not calls.exists()
+        assert outcome.application.left == ["op-3"]
+        return
+    # after its deploy (it already runs the old version), before its checks
+    restarts = [json.loads(line) for line in calls.read_text().splitlines()]
+    assert restarts == [{"host": "op-1", "version": "0.4.2"}, {"host": "op-2", "version": "0.4.2"}]
+    steps = [(name.split(":")[0], ok) for name, ok, _ in outcome.application.steps]
+    assert steps[:5] == [
+        ("deploy last known-good to op-1", True),
+        ("restart operator sessions on op-1", True),
+        ("verify on op-1", True),
+        ("verify on op-1", True),
+        ("restored op-1", True),
+    ]
+    assert ("restart operator sessions on op-2", False) in steps
+    assert ("restart operator sessions on op-3", False) in steps  # not run: not deployed
+    assert outcome.application.left == ["op-2", "op-3"]
+    assert "Restart the operator sessions on op-2, op-3" in outcome.application.manual
+    assert "Restart affected operator sessions" not in outcome.application.manual
+    # journaled like the other actions: planned in the decision line, then its outcome
+    decision = fleet.log[0]
+    assert [a["name"] for a in decision["actions"]][:2] == [
+        "deploy last known-good to op-1",
+        "restart operator sessions on op-1",
+    ]
+    logged = [a for a in fleet.log if a["event"] == "action" and a["name"].startswith("restart")]
+    assert [(a["runner"], a["ok"]) for a in logged] == [
+        ("op-1", True),
+        ("op-2", False),
+        ("op-3", False),
+    ]
