@@ -52,6 +52,8 @@ class Check:
     command: tuple[str, ...]
     timeout: float
     parse: str | None
+    #: The phases it runs in (None: every phase); elsewhere only a kept result is reused.
+    phases: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -190,7 +192,13 @@ def load_config(path: Path, state_dir: Path | None = None, cwd: Path | None = No
 
     compilers: list[DocumentCompiler] = []
     checks = tuple(
-        Check(name, tuple(raw["command"]), float(raw.get("timeout", timeout)), raw.get("parse"))
+        Check(
+            name,
+            tuple(raw["command"]),
+            float(raw.get("timeout", timeout)),
+            raw.get("parse"),
+            tuple(raw["phases"]) if "phases" in raw else None,
+        )
         for name, raw in data.get("checks", {}).items()
     )
     query_compiler = compiler(prometheus.QUERY_VARIABLES)
