@@ -260,6 +260,9 @@ def test_game_day(tmp_path: Path):
             2, at, "--baseline", "baseline.json", STANDIN_SWARM_CLOSED=str(20 + 10 * index)
         )
         samples.append(sample.returncode)
+        # each sample reuses the checklist's passing results of this commit: seconds, not
+        # the 90 minutes of `moon run :ci`
+        assert "phasegate: checks.ci: reused its passing result at " in sample.stderr
         if at != "13:10":
             assert "window.phase2-monitoring" in sample.stdout, sample.stdout
     assert samples == [10, 10, 10, 10, 0], sample.stdout

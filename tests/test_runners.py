@@ -206,6 +206,23 @@ BAD_CONFIGS = {
         "rollback:\n  runners: [-rf]\n  deploy: [d]\n",
         ':6:13: error: rollback.runners[0]: "-rf" does not match',
     ),
+    "runners without on_runner": (
+        "rollback:\n  runners: [a]\n  deploy: [d, '{{ runner }}']\n",
+        ":6:3: error: rollback.runners: needs rollback.on_runner, the command prefix that runs "
+        "the health checks after a downgrade",
+    ),
+    "entries without on_runner": (
+        "rollback:\n  deploy:\n    - {runner: a, command: [d]}\n",
+        ":6:3: error: rollback.deploy: needs rollback.on_runner",
+    ),
+    "on_runner without runners": (
+        "rollback:\n  deploy: [d]\n  on_runner: []\n",
+        ":7:3: error: rollback.on_runner: only for a rollback given per runner",
+    ),
+    "restart without runners": (
+        "rollback:\n  deploy: [d]\n  restart: [r]\n",
+        ":7:3: error: rollback.restart: only for a rollback given per runner",
+    ),
     "a mixed deploy list": (
         "rollback:\n  deploy: [{runner: a, command: [d]}, d]\n",
         ":6:39: error: rollback.deploy[1]: expected object",

@@ -462,7 +462,8 @@ def _runners(
     if "on_runner" not in rollback:
         errors.append(
             InputError(
-                "rollback.runners: needs rollback.on_runner, the command prefix that runs the "
+                f"rollback.{'deploy' if names is None else 'runners'}: needs rollback.on_runner, "
+                "the command prefix that runs the "
                 "health checks after a downgrade (zjj doctor --json, each contract command) "
                 'on one runner, e.g. [ssh, "{{ runner }}", "--"]; [] runs them on this machine',
                 document.location(("rollback", "deploy" if names is None else "runners"), key=True),
