@@ -13,6 +13,7 @@ import shlex
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -460,4 +461,22 @@ def test_a_phase_1_rollback_restarts_each_runners_sessions(fleet: Fleet, phase: 
         ("op-1", True),
         ("op-2", False),
         ("op-3", False),
+    ]
+
+
+def test_the_readme_per_runner_example_loads(tmp_path: Path):
+    """The README's recipe is a config that loads, with every field this file tests."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme.split("**Rollback on every runner.**", 1)[1]
+    block = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    header = "apiVersion: phasegate/v1\nkind: Config\nstate_dir: state\n"
+    (tmp_path / "phasegate.yaml").write_text(header + block)
+    config = load_config(tmp_path / "phasegate.yaml")
+    assert config.runners is not None and config.runners.names == ("op-1", "op-2", "op-3")
+    assert config.runners.on_runner and config.runners.restart is not None
+    variables = {"facts": {"change": {"last_known_good": "v1"}}}
+    steps = plan.deploy_steps(config, variables, restart=True)
+    assert [step.argv for step in steps[:2]] == [
+        ("deploy-zjj", "--host", "op-1", "--tag", "v1"),
+        ("restart-sessions", "op-1"),
     ]
