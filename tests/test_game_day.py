@@ -163,9 +163,10 @@ def test_game_day(tmp_path: Path):
     ci = game.run(0, "10:00", CI="true")
     assert ci.returncode == 0, ci.stdout + ci.stderr
     assert ci.stdout.startswith("CONTINUE")
-    operator = game.run(0, "10:01")
+    operator = game.run(0, "10:01", PHASEGATE_OPERATOR="alice")
     assert operator.returncode == 0, operator.stdout
     assert game.verdicts() == [(0, "continue"), (0, "continue")]
+    assert game.log[-1]["facts"]["operator"] == "alice" and "operator" not in game.log[0]["facts"]
     assert game.log[0]["facts"]["checks"]["ci"]["ok"] is True
 
     # -- Phase 1: healthy against the Phase 1 baseline -----------------------------------------

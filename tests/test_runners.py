@@ -174,6 +174,9 @@ def test_a_dry_run_shows_each_runner_and_runs_nothing(
     for host in ("op-1", "op-2", "op-3"):
         assert f"would deploy v0.4.2 to {host}: " in err
         assert f'"--host", "{host}", "--tag", "v0.4.2"' in err
+        # the full verification, on each runner
+        assert f"would verify on {host}: zjj reports the last known-good version" in err
+        assert f"would verify on {host}: zjj doctor --json (state health after the" in err
     assert not (fleet.path / "deploys.jsonl").exists()
 
 
