@@ -121,12 +121,20 @@ def test_a_rollback_on_every_runner_killed_at_each_step(fleet, point):
     assert [a.get("runner") for a in decision["actions"]] == ["op-1", "op-2", "op-3"]
     assert restored_lines(log) == restored
     assert not [line for line in log if line["event"] == "rolled_back"]
+    # a dry run says what is left, and does nothing
+    dry = fleet.spawn(*fleet.run_args(), "--dry-run")
+    _, err = dry.communicate(timeout=120)
+    assert dry.returncode == 20, err
+    left = [name for name in ("op-1", "op-2", "op-3") if name not in restored]
+    assert [line.split(": [")[0] for line in err.splitlines() if "would deploy" in line] == [
+        f"phasegate: would deploy v0.4.2 to {name}" for name in left
+    ]
+    assert fleet.log == log
     # the next run finishes it: it says what was already done, never deploys a restored
     # runner again, and ends the change only once every runner passed its checks
     again = fleet.spawn(*fleet.run_args())
     _, err = again.communicate(timeout=120)
     assert again.returncode == 20, err
-    left = [name for name in ("op-1", "op-2", "op-3") if name not in restored]
     if restored:
         assert f"; deploying only {', '.join(left)}" in err
         assert "already restored by an earlier attempt of this rollback: op-1 (decision" in err

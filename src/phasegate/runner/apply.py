@@ -276,12 +276,20 @@ def _outcome(exit_code: int, timed_out: bool, failure: str | None, stderr: str) 
     return f"exit {exit_code}" + (f": {last[0][:160]}" if last else "")
 
 
-def dry_run_lines(config: Config, decision: Decision, facts: Mapping[str, Any]) -> list[str]:
-    """What `run --dry-run` prints: the commands that would run, then the manual steps."""
+def dry_run_lines(
+    config: Config,
+    decision: Decision,
+    facts: Mapping[str, Any],
+    before: Mapping[str, str] | None = None,
+) -> list[str]:
+    """What `run --dry-run` prints: the commands that would run, then the manual steps.
+    `before`: runners an unfinished rollback of this change already restored."""
     if decision.verdict is Verdict.ROLLBACK and rollout.rolled_back(facts):
         return [ended_line(decision, facts)]
     lines = []
-    steps = plan(config, decision, facts)
+    steps = plan(config, decision, facts, before or {})
+    if before:
+        lines.append(already_restored(before, runners_of(steps)))
     target = decision.change.get("last_known_good") or "<last known-good tag: unknown>"
     for step in steps:
         if step.argv is None:
@@ -297,7 +305,7 @@ def dry_run_lines(config: Config, decision: Decision, facts: Mapping[str, Any]) 
             checks = [check.name for check in config.verify] + downgrade.planned(config)
             lines += [
                 f"would verify on {runner}: {name}"
-                for runner in config.runners.names
+                for runner in runners_of(steps)
                 for name in checks
             ]
         elif deploy_ready:
@@ -354,7 +362,9 @@ def run(
     facts = collection.facts
     decision = evaluate(facts, policy_set, state.history() if policy_set.uses_history else ())
     if dry_run:
-        return RunOutcome(decision, facts.data, planned=dry_run_lines(config, decision, facts.data))
+        before = _restored_before(config, decision, state)
+        lines = dry_run_lines(config, decision, facts.data, before)
+        return RunOutcome(decision, facts.data, planned=lines)
     journal = Journal(state)
     journal.attempt("the source samples", lambda: state.save_samples(collection.samples))
     ended = decision.verdict is Verdict.ROLLBACK and rollout.rolled_back(facts.data)
