@@ -23,7 +23,7 @@ from phasegate.collect.config import load_config
 from phasegate.core.policy import load_policy_set
 from phasegate.errors import InputError
 from phasegate.files import durable
-from phasegate.runner import plan
+from phasegate.runner import journal, plan
 from phasegate.runner.apply import run
 from phasegate.state.statedir import StateDir
 
@@ -483,3 +483,37 @@ def test_the_readme_per_runner_example_loads(tmp_path: Path):
         ("deploy-zjj", "--host", "op-1", "--tag", "v1"),
         ("restart-sessions", "op-1"),
     ]
+
+
+def test_what_a_rollback_restored_is_forgotten_once_the_change_moves_on():
+    def decision(id: str, verdict: str, commit: str = "abc1234", phase: int = 1) -> dict:
+        return {
+            "event": "decision",
+            "id": id,
+            "decision": {"verdict": verdict, "phase": phase},
+            "facts": {"change": {"commit": commit}},
+        }
+
+    def restored(id: str, runner: str, ok: bool = True) -> dict:
+        return {"event": "action", "decision_id": id, "runner": runner, "ok": ok, "restored": True}
+
+    log = [
+        decision("d1", "rollback"),
+        restored("d1", "op-1"),
+        {"event": "action", "decision_id": "d1", "runner": "op-2", "ok": False, "name": "x"},
+        decision("o1", "rollback", commit="fff9999"),  # another change
+        restored("o1", "op-2"),
+        decision("d2", "rollback"),
+        restored("d2", "op-3"),
+    ]
+    found = journal.restoration(log, "ABC1234")
+    assert found.restored == {"op-1": "d1", "op-3": "d2"} and found.decision_id == "d2"
+    for reset in (
+        decision("c1", "continue"),  # the rollout went on: runners may carry it again
+        {"event": "rolled_back", "commit": "abc1234", "at": "x"},
+        {"event": "resume", "commit": "abc1234", "at": "x"},
+    ):
+        assert journal.restoration([*log, reset], "abc1234").restored == {}
+    assert journal.restoration([*log, decision("p", "pause")], "abc1234").restored != {}
+    assert journal.restoration([*log, decision("c", "continue", "fff9")], "abc1234").restored
+    assert journal.restoration(None, "abc1234").restored == {}

@@ -122,8 +122,9 @@ class Restoration:
 def restoration(records: Iterable[Mapping[str, Any]] | None, commit: str) -> Restoration:
     """What the rollbacks of `commit` restored since it was last rolled back or resumed.
 
-    A `rolled_back` or `resume` line starts afresh: after a resume the runners carry the
-    change again, so a new rollback must deploy them all.
+    A `rolled_back` or `resume` line starts afresh, and so does a `continue` of the change:
+    after either the runners may carry the change again, so a new rollback must deploy
+    them all.
     """
     found = Restoration()
     mine: set[str] = set()
@@ -132,7 +133,9 @@ def restoration(records: Iterable[Mapping[str, Any]] | None, commit: str) -> Res
         if event in (rollout.ROLLED_BACK_EVENT, rollout.RESUME_EVENT):
             if rollout.same_change(record.get("commit"), commit):
                 found, mine = Restoration(), set()
-        elif event == "decision" and _rollback_of(record, commit):
+        elif event == "decision" and _of_change(record, commit, "continue"):
+            found, mine = Restoration(), set()
+        elif event == "decision" and _of_change(record, commit, "rollback"):
             mine.add(str(record.get("id")))
             found.decision_id = str(record.get("id"))
         elif (
@@ -146,13 +149,14 @@ def restoration(records: Iterable[Mapping[str, Any]] | None, commit: str) -> Res
     return found
 
 
-def _rollback_of(record: Mapping[str, Any], commit: str) -> bool:
+def _of_change(record: Mapping[str, Any], commit: str, verdict: str) -> bool:
+    """A decision line of `commit` with `verdict`, in a phase that deploys to runners."""
     decision, facts = record.get("decision"), record.get("facts")
     if not isinstance(decision, Mapping) or not isinstance(facts, Mapping):
         return False
     change = facts.get("change")
     return (
-        decision.get("verdict") == "rollback"
+        decision.get("verdict") == verdict
         and decision.get("phase") in (1, 2)
         and isinstance(change, Mapping)
         and rollout.same_change(change.get("commit"), commit)
