@@ -517,3 +517,29 @@ def test_what_a_rollback_restored_is_forgotten_once_the_change_moves_on():
     assert journal.restoration([*log, decision("p", "pause")], "abc1234").restored != {}
     assert journal.restoration([*log, decision("c", "continue", "fff9")], "abc1234").restored
     assert journal.restoration(None, "abc1234").restored == {}
+
+
+def test_a_retry_of_some_runners_names_those_still_left(
+    fleet: Fleet, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    """Exit 20 says the rollback is done: a retry of op-2 while op-3 is still on the bad
+    version exits 4 and names op-3, with the command that finishes it."""
+    fleet.mark("failing", "op-2", "op-3")
+    assert fleet.run().exit_code(allow_pause=False) == 4
+    fleet.mark("failing")
+    decision_id = fleet.log[0]["id"]
+    args = ["retry-rollback", "--decision", decision_id, "--only-runners", "op-2"]
+    assert in_process(monkeypatch, *args) == 4
+    err = capsys.readouterr().err
+    assert "done: restored op-2: on v0.4.2" in err
+    assert f"FAILED: rollback on op-3: left on v0.4.3; retry only those: phasegate {args[0]}" in err
+    assert "--only-runners op-3 " in err
+    assert "by hand: Deploy v0.4.2 to the runners left behind: op-3" in err
+    assert not [line for line in fleet.log if line["event"] == "rolled_back"]
+    # asking again for a restored runner deploys nothing, and still names op-3
+    assert in_process(monkeypatch, *args) == 4
+    err = capsys.readouterr().err
+    assert "op-2 (decision " in err and "; deploying none of them" in err
+    assert [call["host"] for call in fleet.deploys] == ["op-1", "op-2", "op-3", "op-2"]
+    assert in_process(monkeypatch, *args[:-1], "op-3") == 20
+    assert fleet.log[-1]["event"] == "rolled_back"

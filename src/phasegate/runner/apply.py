@@ -433,7 +433,7 @@ def _restored_before(config: Config, decision: Decision, state: StateDir) -> dic
 def already_restored(before: Mapping[str, str], deploying: Sequence[str]) -> str:
     """What a run that continues an unfinished rollback says it is not doing again."""
     done = ", ".join(f"{name} (decision {by})" for name, by in before.items())
-    rest = f"deploying only {', '.join(deploying)}" if deploying else "nothing is left to deploy"
+    rest = f"deploying only {', '.join(deploying)}" if deploying else "deploying none of them"
     return f"already restored by an earlier attempt of this rollback: {done}; {rest}"
 
 
