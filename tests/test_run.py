@@ -685,3 +685,41 @@ def test_a_check_limited_to_phases_is_reused_elsewhere_or_unknown(fixtures_world
     later = collect(fixtures_world, "--phase", "2", *at(31), "--rerun-checks")
     assert later["checks"]["ci"]["reused"] is True and later["checks"]["ci"]["age_s"] == 1800
     assert "reused" not in later["checks"]["test"]  # --rerun-checks ran those of Phase 2
+
+
+@pytest.mark.parametrize(
+    "kept",
+    [
+        "{not json",
+        '["a list"]',
+        '{"ci": "x"}',
+        json.dumps(
+            {
+                "ci": {
+                    "commit": RELEASE_SHA,
+                    "command": ["moon", "run", ":ci"],
+                    "at": "2026-11-20T10:00:00Z",
+                    "fact": {"ok": True, "exit_code": "zero", "commit": RELEASE_SHA},
+                }
+            }
+        ),
+        json.dumps(
+            {
+                "ci": {
+                    "commit": RELEASE_SHA,
+                    "command": ["moon", "run", ":ci"],
+                    "at": "2026-11-20T10:00:00Z",
+                    "fact": {"ok": True, "exit_code": 1, "commit": RELEASE_SHA},
+                }
+            }
+        ),
+    ],
+)
+def test_a_damaged_check_store_never_passes_a_check(fixtures_world: World, kept: str):
+    state = fixtures_world.path / ".phasegate"
+    state.mkdir()
+    (state / "checks.json").write_text(kept)
+    facts = collect(fixtures_world, "--phase", "0", *at(5), STANDIN_MOON_CI="fail")
+    # run again (it fails), or unknown: never a pass read from a damaged file
+    assert facts.get("checks", {}).get("ci", {}).get("ok") is not True
+    assert "reused" not in facts.get("checks", {}).get("ci", {})

@@ -218,7 +218,8 @@ def _reusable(
         age = (instant(at) - instant(str(kept.get("at")))).total_seconds()
     except ValueError:
         return None
-    if age < 0 or fact.get("commit") != commit or fact.get("ok") is not True:
+    passed = fact.get("ok") is True and fact.get("exit_code") == 0 and not fact.get("timed_out")
+    if age < 0 or fact.get("commit") != commit or not passed:
         return None
     return {**fact, "reused": True, "age_s": int(age)}
 
