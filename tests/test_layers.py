@@ -89,6 +89,45 @@ def test_arrows_point_down_only(module):
     assert not upward, f"{module} ({own}) imports {sorted(upward)}"
 
 
+def _cycle(package: str) -> list[str] | None:
+    """One import circle among `package`'s modules (depth-first), or None."""
+    inside = {
+        m: {n for n in MODULES[m] if n in MODULES and _within(n, package) and n != m}
+        for m in MODULES
+        if _within(m, package) and m != package
+    }
+    done: set[str] = set()
+
+    def visit(module: str, path: list[str]) -> list[str] | None:
+        if module in path:
+            return [*path[path.index(module) :], module]
+        if module in done:
+            return None
+        for name in sorted(inside.get(module, ())):
+            if (found := visit(name, [*path, module])) is not None:
+                return found
+        done.add(module)
+        return None
+
+    for module in sorted(inside):
+        if (found := visit(module, [])) is not None:
+            return found
+    return None
+
+
+@pytest.mark.parametrize("package", ["phasegate.runner"])
+def test_no_import_circle_inside_a_package(package):
+    """The runner was the most tangled room: `apply` and `runners` imported each other.
+    Its modules now stand in layers of their own (plan, journal, apply, retry)."""
+    assert _cycle(package) is None, " -> ".join(_cycle(package) or [])
+    assert "phasegate.runner.apply" not in MODULES["phasegate.runner.runners"]
+
+
+def test_the_circle_check_finds_a_circle(monkeypatch):
+    monkeypatch.setitem(MODULES, "phasegate.runner.plan", {"phasegate.runner.retry"})
+    assert _cycle("phasegate.runner") is not None
+
+
 @pytest.mark.parametrize("module", sorted(MODULES))
 def test_only_the_cli_and_renderers_import_renderers(module):
     if _within(module, "phasegate.report", "phasegate.cli"):

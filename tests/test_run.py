@@ -335,6 +335,7 @@ def test_phase2_rollback_deploys_verifies_and_freezes(world: World):
         *at(30),
         "--baseline",
         "baseline.json",
+        "--rerun-checks",  # the collection above kept a pass of :ci at this commit
         STANDIN_MOON_CI="fail",
         STANDIN_ZJJ_VERSION_FILE=version_file,
     )
@@ -360,9 +361,12 @@ def test_phase2_rollback_deploys_verifies_and_freezes(world: World):
     assert world.run("unfreeze", "--reason", "root cause in bd-123").returncode == 0
     # the rollback ended this change: it stays rolled back, and nothing is done again
     args_file.unlink()
-    again = world.run("run", "--phase", "2", *CHANGE, *WINDOW, *at(45), STANDIN_MOON_CI="fail")
+    again = world.run(
+        "run", "--phase", "2", *CHANGE, *WINDOW, *at(45), "--rerun-checks", STANDIN_MOON_CI="fail"
+    )
     assert again.returncode == 20 and "rollout.rolled-back" in again.stdout
     assert "was rolled back at 2026-11-20T10:30:00Z: nothing is deployed again" in again.stderr
+    assert "by hand:" not in again.stderr  # the deploy succeeded: nothing is left to do
     assert not args_file.exists()
     assert len(list((world.path / ".phasegate" / "remediation").glob("*.md"))) == 1
     assert not (world.path / ".phasegate" / "freeze.json").exists()
@@ -629,3 +633,95 @@ def test_action_arguments_are_exact_and_never_null(fixtures_world: World):
     run = fixtures_world.run("run", "--phase", "0", *CHANGE, *at(0), "--dry-run")
     assert 'would run precise: ["echo", "--n=1234567.5"]' in run.stderr
     assert "would NOT run announce: argument 3 cannot be filled" in run.stderr
+
+
+# --- checks cost once per commit -------------------------------------------------------------
+
+
+def test_a_passing_check_is_reused_at_the_same_commit(fixtures_world: World):
+    first = collect(fixtures_world, "--phase", "0", *at(0))
+    assert "reused" not in first["checks"]["ci"] and first["checks"]["ci"]["ok"] is True
+    # :ci would fail now, but it already passed at this commit: it is not run again
+    result = fixtures_world.run(
+        "collect", "--phase", "1", *CHANGE, *WINDOW, *at(5), STANDIN_MOON_CI="fail"
+    )
+    assert result.returncode == 0, result.stderr
+    second = json.loads(result.stdout)
+    for name in ("quick", "test", "ci"):
+        assert second["checks"][name] == {**first["checks"][name], "reused": True, "age_s": 300}
+        assert (
+            f"phasegate: checks.{name}: reused its passing result at {RELEASE_SHA} (300 s old; "
+            "--rerun-checks runs it again)"
+        ) in result.stderr
+    # forced: it runs, fails, and that failure is not hidden by the older pass afterwards
+    rerun = ["--rerun-checks"]
+    forced = collect(fixtures_world, "--phase", "1", *at(6), *rerun, STANDIN_MOON_CI="fail")
+    assert forced["checks"]["ci"]["ok"] is False and "reused" not in forced["checks"]["ci"]
+    assert forced["checks"]["quick"]["ok"] is True and "reused" not in forced["checks"]["quick"]
+    after = collect(fixtures_world, "--phase", "1", *at(7))
+    assert "reused" not in after["checks"]["ci"]  # run again: the kept pass was dropped
+    assert after["checks"]["quick"]["age_s"] == 60
+    # another commit, or another command, runs the check again
+    (fixtures_world.path / "bin" / "git").write_text("#!/bin/sh\necho " + "a" * 40 + "\n")
+    moved = collect(fixtures_world, "--phase", "1", *at(8), "--set", "change.commit=" + "a" * 40)
+    assert not [name for name, check in moved["checks"].items() if check.get("reused")]
+
+
+def test_a_check_limited_to_phases_is_reused_elsewhere_or_unknown(fixtures_world: World):
+    config = fixtures_world.path / "phasegate.yaml"
+    config.write_text(
+        config.read_text().replace(
+            'ci: {command: [moon, run, ":ci"], timeout: 5400}',
+            'ci: {command: [moon, run, ":ci"], timeout: 5400, phases: [0]}',
+        )
+    )
+    # Phase 1 with no Phase 0 result: :ci is not run, so it is unknown (the rule pauses)
+    early = fixtures_world.run("collect", "--phase", "1", *CHANGE, *at(0))
+    facts = json.loads(early.stdout)
+    assert "ci" not in facts["checks"] and facts["checks"]["test"]["ok"] is True
+    assert facts["extra"]["phasegate_unknown"]["checks.ci"] == (
+        "not run in phase 1 (it runs in phases 0) and no passing result of this commit and "
+        "command to reuse"
+    )
+    assert collect(fixtures_world, "--phase", "0", *at(1))["checks"]["ci"]["ok"] is True
+    later = collect(fixtures_world, "--phase", "2", *at(31), "--rerun-checks")
+    assert later["checks"]["ci"]["reused"] is True and later["checks"]["ci"]["age_s"] == 1800
+    assert "reused" not in later["checks"]["test"]  # --rerun-checks ran those of Phase 2
+
+
+@pytest.mark.parametrize(
+    "kept",
+    [
+        "{not json",
+        '["a list"]',
+        '{"ci": "x"}',
+        json.dumps(
+            {
+                "ci": {
+                    "commit": RELEASE_SHA,
+                    "command": ["moon", "run", ":ci"],
+                    "at": "2026-11-20T10:00:00Z",
+                    "fact": {"ok": True, "exit_code": "zero", "commit": RELEASE_SHA},
+                }
+            }
+        ),
+        json.dumps(
+            {
+                "ci": {
+                    "commit": RELEASE_SHA,
+                    "command": ["moon", "run", ":ci"],
+                    "at": "2026-11-20T10:00:00Z",
+                    "fact": {"ok": True, "exit_code": 1, "commit": RELEASE_SHA},
+                }
+            }
+        ),
+    ],
+)
+def test_a_damaged_check_store_never_passes_a_check(fixtures_world: World, kept: str):
+    state = fixtures_world.path / ".phasegate"
+    state.mkdir()
+    (state / "checks.json").write_text(kept)
+    facts = collect(fixtures_world, "--phase", "0", *at(5), STANDIN_MOON_CI="fail")
+    # run again (it fails), or unknown: never a pass read from a damaged file
+    assert facts.get("checks", {}).get("ci", {}).get("ok") is not True
+    assert "reused" not in facts.get("checks", {}).get("ci", {})

@@ -17,170 +17,42 @@ from pathlib import Path
 
 import pytest
 
-from phasegate import cli
-from phasegate.collect import process
+from fleet import ENTRIES, SETS, TEMPLATE, VERIFY, Fleet, fleet_fixture, in_process  # noqa: F401
 from phasegate.collect.collector import CollectOptions
 from phasegate.collect.config import load_config
 from phasegate.core.policy import load_policy_set
 from phasegate.errors import InputError
 from phasegate.files import durable
-from phasegate.runner import runners
-from phasegate.runner.apply import RunOutcome, run
+from phasegate.runner import journal, plan
+from phasegate.runner.apply import run
 from phasegate.state.statedir import StateDir
-
-POLICY = """\
-apiVersion: phasegate/v1
-kind: Policy
-name: asked
-phases: [0, 1, 2]
-rules:
-  - id: asked.rollback
-    title: Asked to roll back
-    when: facts.extra.want == 'rollback'
-    verdict: rollback
-    message: rollback asked
-"""
-
-#: Deploys a tag to one runner: its version file. Fails for runners listed in `failing`,
-#: and deploys the wrong version to those in `wrong`. Logs each call and how many log lines
-#: it found, so a test sees what was on disk when it started.
-DEPLOY = """\
-import json, pathlib, sys
-here = pathlib.Path(__file__).parent
-host, tag = sys.argv[sys.argv.index("--host") + 1], sys.argv[sys.argv.index("--tag") + 1]
-log = here / "state" / "decisions.jsonl"
-seen = log.read_text().splitlines() if log.exists() else []
-with open(here / "deploys.jsonl", "a") as calls:
-    calls.write(json.dumps({"host": host, "tag": tag, "log": seen}) + "\\n")
-def listed(name):
-    path = here / name
-    return host in (path.read_text().split() if path.exists() else [])
-if listed("failing"):
-    sys.exit(f"{host}: unreachable")
-(here / "versions").mkdir(exist_ok=True)
-(here / "versions" / host).write_text("0.4.9" if listed("wrong") else tag.lstrip("v"))
-"""
-
-#: `zjj --version` as one runner would answer it.
-ZJJ = """\
-import pathlib, sys
-version = pathlib.Path(__file__).parent / "versions" / sys.argv[1]
-print("zjj", version.read_text() if version.exists() else "0.4.3")
-"""
-
-VERIFY = """\
-  verify:
-    - name: zjj reports the last known-good version
-      command: [{python}, {zjj}, "{{{{ runner }}}}"]
-      parse: text
-      timeout: 30
-      expect: stdout.trim() == 'zjj ' + facts.change.last_known_good.trimPrefix('v')
-"""
-
-TEMPLATE = """\
-rollback:
-  timeout: 30
-  runners: [op-1, op-2, op-3]
-  deploy: [{python}, {deploy}, --host, "{{{{ runner }}}}", --tag,
-           "{{{{ facts.change.last_known_good }}}}"]
-"""
-
-ENTRIES = """\
-rollback:
-  timeout: 30
-  deploy:
-    - runner: op-1
-      command: [{python}, {deploy}, --host, "{{{{ runner }}}}",
-                --tag, "{{{{ facts.change.last_known_good }}}}"]
-    - runner: op-2
-      command: [{python}, {deploy}, --tag, "{{{{ facts.change.last_known_good }}}}", --host, op-2]
-"""
-
-SETS = (
-    ("change.commit", "abc1234"),
-    ("change.tag", "v0.4.3"),
-    ("change.last_known_good", "v0.4.2"),
-    ("extra.want", "rollback"),
-)
-
-
-class Fleet:
-    """A working folder with a config, a one-rule policy and the stand-in scripts."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        (path / "policies").mkdir()
-        (path / "policies" / "asked.yaml").write_text(POLICY)
-        (path / "deploy.py").write_text(DEPLOY)
-        (path / "zjj.py").write_text(ZJJ)
-        self.configure(TEMPLATE + VERIFY)
-
-    def configure(self, body: str) -> None:
-        fill = {"python": sys.executable, "deploy": self.path / "deploy.py"}
-        text = body.format(**fill, zjj=self.path / "zjj.py")
-        header = "apiVersion: phasegate/v1\nkind: Config\nstate_dir: state\n"
-        (self.path / "phasegate.yaml").write_text(header + text)
-
-    def mark(self, name: str, *hosts: str) -> None:
-        (self.path / name).write_text(" ".join(hosts))
-
-    def run(self, phase: int = 1) -> RunOutcome:
-        config = load_config(self.path / "phasegate.yaml")
-        policies = load_policy_set(self.path / "policies")
-        options = CollectOptions(phase, SETS)
-        return run(config, policies, StateDir(config.state_dir), options, dry_run=False)
-
-    def run_args(self, phase: int = 1) -> list[str]:
-        argv = ["run", "--phase", str(phase), "--policies", "policies"]
-        for path, value in SETS:
-            argv += ["--set", f"{path}={value}"]
-        return argv
-
-    @property
-    def log(self) -> list[dict]:
-        text = (self.path / "state" / "decisions.jsonl").read_text()
-        return [json.loads(line) for line in text.splitlines()]
-
-    @property
-    def deploys(self) -> list[dict]:
-        calls = self.path / "deploys.jsonl"
-        return [json.loads(line) for line in calls.read_text().splitlines()]
-
-    def notes(self) -> list[Path]:
-        return sorted((self.path / "state" / "remediation").glob("*.md"))
-
-
-@pytest.fixture
-def fleet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Fleet:
-    monkeypatch.chdir(tmp_path)  # the config's state dir is relative to the working folder
-    return Fleet(tmp_path)
-
-
-def in_process(monkeypatch: pytest.MonkeyPatch, *args: str) -> int:
-    """`phasegate ARGS` in this process (stop handlers left to pytest): the exit code."""
-    monkeypatch.setattr(process, "install_stop_handlers", lambda: None)
-    with pytest.raises(SystemExit) as done:
-        cli.main(list(args))
-    return int(done.value.code or 0)
 
 
 def test_every_runner_is_deployed_and_verified_in_turn(fleet: Fleet):
     outcome = fleet.run()
     assert outcome.exit_code(allow_pause=False) == 20
     assert outcome.application is not None
-    names = [name.split(":")[0] for name, _, _ in outcome.application.steps]
+    names = [":".join(name.split(":")[:2]) for name, _, _ in outcome.application.steps]
+    # each runner: its deploy, then the full verification on it (the configured check, and
+    # the state health after the downgrade), then the line that it is restored
     assert names == [
-        "deploy last known-good to op-1",
-        "verify on op-1",
-        "deploy last known-good to op-2",
-        "verify on op-2",
-        "deploy last known-good to op-3",
-        "verify on op-3",
+        name
+        for host in ("op-1", "op-2", "op-3")
+        for name in (
+            f"deploy last known-good to {host}: {sys.executable} {fleet.path / 'deploy.py'}"
+            f" --host {host} --tag v0.4.2",
+            f"verify on {host}: zjj reports the last known-good version",
+            f"verify on {host}: zjj doctor --json",
+            f"restored {host}",
+        )
     ]
     assert all(ok for _, ok, _ in outcome.application.steps)
     assert outcome.application.manual[0].startswith("Restart affected operator sessions")
     decision, *events = fleet.log
+    assert [event["event"] for event in events][-1] == "rolled_back"
     actions = [event for event in events if event["event"] == "action"]
+    assert [a["runner"] for a in actions if a.get("restored")] == ["op-1", "op-2", "op-3"]
+    names = [name.split(":")[0] for name in names]
     assert [planned["runner"] for planned in decision["actions"]] == ["op-1", "op-2", "op-3"]
     assert decision["actions"][1]["argv"][2:] == ["--host", "op-2", "--tag", "v0.4.2"]
     assert [action["name"].split(":")[0] for action in actions] == names
@@ -228,7 +100,12 @@ def test_a_partial_failure_names_the_runners_left_and_the_retry_finishes(
     assert [json.loads(line)["event"] for line in fleet.deploys[3]["log"]][-1] == "retry"
     actions = [line for line in fleet.log if line["event"] == "action"]
     assert {action["decision_id"] for action in actions} == {decision_id}
-    assert len(actions) == 5 + 4
+    # op-1: deploy, two checks, restored; op-2: deploy; op-3: deploy, two checks. The retry:
+    # op-2 and op-3 each deploy, two checks, restored
+    assert len(actions) == (4 + 1 + 3) + (4 + 4)
+    # the last runners are restored: the change stands rolled back, by the original decision
+    assert fleet.log[-1] == {**fleet.log[-1], "event": "rolled_back", "decision_id": decision_id}
+    assert fleet.log[-1]["commit"] == "abc1234"
 
 
 def test_all_runners_failing_is_exit_4_and_nothing_is_verified(fleet: Fleet):
@@ -297,6 +174,9 @@ def test_a_dry_run_shows_each_runner_and_runs_nothing(
     for host in ("op-1", "op-2", "op-3"):
         assert f"would deploy v0.4.2 to {host}: " in err
         assert f'"--host", "{host}", "--tag", "v0.4.2"' in err
+        # the full verification, on each runner
+        assert f"would verify on {host}: zjj reports the last known-good version" in err
+        assert f"would verify on {host}: zjj doctor --json (state health after the" in err
     assert not (fleet.path / "deploys.jsonl").exists()
 
 
@@ -330,6 +210,23 @@ BAD_CONFIGS = {
         "rollback:\n  runners: [-rf]\n  deploy: [d]\n",
         ':6:13: error: rollback.runners[0]: "-rf" does not match',
     ),
+    "runners without on_runner": (
+        "rollback:\n  runners: [a]\n  deploy: [d, '{{ runner }}']\n",
+        ":6:3: error: rollback.runners: needs rollback.on_runner, the command prefix that runs "
+        "the health checks after a downgrade",
+    ),
+    "entries without on_runner": (
+        "rollback:\n  deploy:\n    - {runner: a, command: [d]}\n",
+        ":6:3: error: rollback.deploy: needs rollback.on_runner",
+    ),
+    "on_runner without runners": (
+        "rollback:\n  deploy: [d]\n  on_runner: []\n",
+        ":7:3: error: rollback.on_runner: only for a rollback given per runner",
+    ),
+    "restart without runners": (
+        "rollback:\n  deploy: [d]\n  restart: [r]\n",
+        ":7:3: error: rollback.restart: only for a rollback given per runner",
+    ),
     "a mixed deploy list": (
         "rollback:\n  deploy: [{runner: a, command: [d]}, d]\n",
         ":6:39: error: rollback.deploy[1]: expected object",
@@ -359,16 +256,16 @@ def test_actions_and_runners_fill_their_arguments_in_one_place(
     """A rule for arguments (such as refusing control characters) must hold for every
     command the gate runs: the verdict's actions are filled as each runner's deploy is."""
     action = "    - name: tell\n      command: [echo, '{{{{ decision.verdict }}}}']\n"
-    fleet.configure(TEMPLATE + "actions:\n  rollback:\n" + action)
+    fleet.configure(TEMPLATE + "  on_runner: []\nactions:\n  rollback:\n" + action)
     filled: list[tuple[str, ...] | None] = []
-    real = runners.fill_argv
+    real = plan.fill_argv
 
     def spy(templates, bindings):
         argv, problem = real(templates, bindings)
         filled.append(argv)
         return argv, problem
 
-    monkeypatch.setattr(runners, "fill_argv", spy)
+    monkeypatch.setattr(plan, "fill_argv", spy)
     config = load_config(fleet.path / "phasegate.yaml")
     policies = load_policy_set(fleet.path / "policies")
     options = CollectOptions(1, SETS)
@@ -380,7 +277,7 @@ def test_actions_and_runners_fill_their_arguments_in_one_place(
 def test_runner_names_stay_one_argument(fleet: Fleet):
     config = load_config(fleet.path / "phasegate.yaml")
     variables = {"facts": {"change": {"last_known_good": "v1; rm -rf /"}}, "decision": {}}
-    steps = runners.deploy_steps(config, {**variables, "params": {}}, only=("op-3",))
+    steps = plan.deploy_steps(config, {**variables, "params": {}}, only=("op-3",))
     [step] = steps
     assert step.runner == "op-3" and step.argv is not None
     assert step.argv[2:] == ("--host", "op-3", "--tag", "v1; rm -rf /")
@@ -433,3 +330,216 @@ def test_an_unrecorded_rollback_still_runs_and_says_to_finish_by_hand(
     [summary] = [step for step in outcome.application.steps if step[0] == "rollback on op-1"]
     assert "deploy them by hand (the decision was not recorded" in summary[2]
     assert [call["host"] for call in fleet.deploys] == ["op-1", "op-2", "op-3"]
+
+
+def test_a_runner_with_a_corrupt_state_database_is_left_behind(
+    fleet: Fleet, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    """Per runner, the verification is the full one: the state health after the downgrade
+    (`zjj doctor --json`, run on that runner) fails on op-2, so the change is not rolled
+    back, op-2 is named, and the retry command is printed."""
+    fleet.mark("corrupt", "op-2")
+    outcome = fleet.run()
+    assert outcome.exit_code(allow_pause=False) == 4
+    assert outcome.application is not None and outcome.application.left == ["op-2"]
+    failed = [(name, detail) for name, ok, detail in outcome.application.steps if not ok]
+    assert failed[0][0] == "verify on op-2: zjj doctor --json"
+    assert "state_database" in failed[0][1]
+    assert failed[1][0] == "rollback on op-2" and "--only-runners op-2 " in failed[1][1]
+    assert not [line for line in fleet.log if line["event"] == "rolled_back"]
+    assert "Deploy v0.4.2 to the runners left behind: op-2" in outcome.application.manual
+    # repaired: the retry deploys and verifies op-2 only, and ends the change
+    fleet.mark("corrupt")
+    args = ["retry-rollback", "--decision", fleet.log[0]["id"], "--only-runners", "op-2"]
+    assert in_process(monkeypatch, *args) == 20
+    assert "done: verify on op-2: zjj doctor --json: healthy" in capsys.readouterr().err
+    assert fleet.log[-1]["event"] == "rolled_back"
+
+
+def test_a_retry_that_restores_the_last_runners_ends_the_change(
+    fleet: Fleet, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    fleet.mark("failing", "op-2")
+    assert fleet.run().exit_code(allow_pause=False) == 4
+    [note] = fleet.notes()
+    decision_id = fleet.log[0]["id"]
+    fleet.mark("failing")
+    args = ["retry-rollback", "--decision", decision_id, "--only-runners", "op-2"]
+    assert in_process(monkeypatch, *args) == 20
+    capsys.readouterr()
+    [ended] = [line for line in fleet.log if line["event"] == "rolled_back"]
+    assert ended["decision_id"] == decision_id and ended["commit"] == "abc1234"
+    # the next run of the change deploys nothing and writes no second note
+    again = fleet.run()
+    assert again.application is not None
+    assert [call["host"] for call in fleet.deploys] == ["op-1", "op-2", "op-3", "op-2"]
+    assert fleet.notes() == [note]
+    assert again.application.steps == [] and again.application.manual == []
+    assert "was rolled back at" in again.planned[0]
+    # a retry of the ended rollback deploys nothing either
+    assert in_process(monkeypatch, *args[:-1], "op-1,op-2") == 20
+    assert "already stands rolled back: nothing is deployed" in capsys.readouterr().err
+    assert len(fleet.deploys) == 4
+
+
+def test_a_retry_never_deploys_a_runner_already_restored(
+    fleet: Fleet, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    fleet.mark("failing", "op-3")
+    assert fleet.run().exit_code(allow_pause=False) == 4
+    fleet.mark("failing")
+    args = ["retry-rollback", "--decision", fleet.log[0]["id"], "--only-runners", "op-1,op-3"]
+    assert in_process(monkeypatch, *args) == 20
+    err = capsys.readouterr().err
+    assert "already restored by an earlier attempt of this rollback: op-1 (decision " in err
+    assert "; deploying only op-3" in err
+    assert [call["host"] for call in fleet.deploys] == ["op-1", "op-2", "op-3", "op-3"]
+
+
+def test_a_later_run_of_an_unfinished_rollback_deploys_only_the_runners_left(fleet: Fleet):
+    fleet.mark("failing", "op-2")
+    assert fleet.run().exit_code(allow_pause=False) == 4
+    fleet.mark("failing")
+    again = fleet.run()
+    assert again.exit_code(allow_pause=False) == 20
+    assert [call["host"] for call in fleet.deploys] == ["op-1", "op-2", "op-3", "op-2"]
+    assert again.planned == [
+        "already restored by an earlier attempt of this rollback: op-1 (decision "
+        f"{fleet.log[0]['id']}), op-3 (decision {fleet.log[0]['id']}); deploying only op-2"
+    ]
+    assert fleet.log[-1]["event"] == "rolled_back"
+
+
+RESTART = """\
+import json, pathlib, sys
+here = pathlib.Path(__file__).parent
+host = sys.argv[1]
+version = here / "versions" / host
+with open(here / "restarts.jsonl", "a") as calls:
+    calls.write(json.dumps({"host": host, "version": version.read_text()}) + "\\n")
+if host in ((here / "restart-fails").read_text().split()
+            if (here / "restart-fails").exists() else []):
+    sys.exit(f"{host}: sessions would not stop")
+"""
+
+
+@pytest.mark.parametrize("phase", [1, 2])
+def test_a_phase_1_rollback_restarts_each_runners_sessions(fleet: Fleet, phase: int):
+    (fleet.path / "restart.py").write_text(RESTART)
+    restart = '  restart: [{python}, %s, "{{{{ runner }}}}"]\n' % (fleet.path / "restart.py")
+    fleet.configure(TEMPLATE + restart + VERIFY)
+    fleet.mark("failing", "op-3")
+    fleet.mark("restart-fails", "op-2")
+    outcome = fleet.run(phase=phase)
+    assert outcome.application is not None
+    calls = fleet.path / "restarts.jsonl"
+    if phase == 2:  # the guide restarts sessions in Phase 1's rollback only
+        assert not calls.exists()
+        assert outcome.application.left == ["op-3"]
+        return
+    # after its deploy (it already runs the old version), before its checks
+    restarts = [json.loads(line) for line in calls.read_text().splitlines()]
+    assert restarts == [{"host": "op-1", "version": "0.4.2"}, {"host": "op-2", "version": "0.4.2"}]
+    steps = [(name.split(":")[0], ok) for name, ok, _ in outcome.application.steps]
+    assert steps[:5] == [
+        ("deploy last known-good to op-1", True),
+        ("restart operator sessions on op-1", True),
+        ("verify on op-1", True),
+        ("verify on op-1", True),
+        ("restored op-1", True),
+    ]
+    assert ("restart operator sessions on op-2", False) in steps
+    assert ("restart operator sessions on op-3", False) in steps  # not run: not deployed
+    assert outcome.application.left == ["op-2", "op-3"]
+    assert "Restart the operator sessions on op-2, op-3" in outcome.application.manual
+    assert "Restart affected operator sessions" not in outcome.application.manual
+    # journaled like the other actions: planned in the decision line, then its outcome
+    decision = fleet.log[0]
+    assert [a["name"] for a in decision["actions"]][:2] == [
+        "deploy last known-good to op-1",
+        "restart operator sessions on op-1",
+    ]
+    logged = [a for a in fleet.log if a["event"] == "action" and a["name"].startswith("restart")]
+    assert [(a["runner"], a["ok"]) for a in logged] == [
+        ("op-1", True),
+        ("op-2", False),
+        ("op-3", False),
+    ]
+
+
+def test_the_readme_per_runner_example_loads(tmp_path: Path):
+    """The README's recipe is a config that loads, with every field this file tests."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme.split("**Rollback on every runner.**", 1)[1]
+    block = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    header = "apiVersion: phasegate/v1\nkind: Config\nstate_dir: state\n"
+    (tmp_path / "phasegate.yaml").write_text(header + block)
+    config = load_config(tmp_path / "phasegate.yaml")
+    assert config.runners is not None and config.runners.names == ("op-1", "op-2", "op-3")
+    assert config.runners.on_runner and config.runners.restart is not None
+    variables = {"facts": {"change": {"last_known_good": "v1"}}}
+    steps = plan.deploy_steps(config, variables, restart=True)
+    assert [step.argv for step in steps[:2]] == [
+        ("deploy-zjj", "--host", "op-1", "--tag", "v1"),
+        ("restart-sessions", "op-1"),
+    ]
+
+
+def test_what_a_rollback_restored_is_forgotten_once_the_change_moves_on():
+    def decision(id: str, verdict: str, commit: str = "abc1234", phase: int = 1) -> dict:
+        return {
+            "event": "decision",
+            "id": id,
+            "decision": {"verdict": verdict, "phase": phase},
+            "facts": {"change": {"commit": commit}},
+        }
+
+    def restored(id: str, runner: str, ok: bool = True) -> dict:
+        return {"event": "action", "decision_id": id, "runner": runner, "ok": ok, "restored": True}
+
+    log = [
+        decision("d1", "rollback"),
+        restored("d1", "op-1"),
+        {"event": "action", "decision_id": "d1", "runner": "op-2", "ok": False, "name": "x"},
+        decision("o1", "rollback", commit="fff9999"),  # another change
+        restored("o1", "op-2"),
+        decision("d2", "rollback"),
+        restored("d2", "op-3"),
+    ]
+    found = journal.restoration(log, "ABC1234")
+    assert found.restored == {"op-1": "d1", "op-3": "d2"} and found.decision_id == "d2"
+    for reset in (
+        decision("c1", "continue"),  # the rollout went on: runners may carry it again
+        {"event": "rolled_back", "commit": "abc1234", "at": "x"},
+        {"event": "resume", "commit": "abc1234", "at": "x"},
+    ):
+        assert journal.restoration([*log, reset], "abc1234").restored == {}
+    assert journal.restoration([*log, decision("p", "pause")], "abc1234").restored != {}
+    assert journal.restoration([*log, decision("c", "continue", "fff9")], "abc1234").restored
+    assert journal.restoration(None, "abc1234").restored == {}
+
+
+def test_a_retry_of_some_runners_names_those_still_left(
+    fleet: Fleet, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    """Exit 20 says the rollback is done: a retry of op-2 while op-3 is still on the bad
+    version exits 4 and names op-3, with the command that finishes it."""
+    fleet.mark("failing", "op-2", "op-3")
+    assert fleet.run().exit_code(allow_pause=False) == 4
+    fleet.mark("failing")
+    decision_id = fleet.log[0]["id"]
+    args = ["retry-rollback", "--decision", decision_id, "--only-runners", "op-2"]
+    assert in_process(monkeypatch, *args) == 4
+    err = capsys.readouterr().err
+    assert "done: restored op-2: on v0.4.2" in err
+    assert f"FAILED: rollback on op-3: left on v0.4.3; retry only those: phasegate {args[0]}" in err
+    assert "--only-runners op-3 " in err
+    assert "by hand: Deploy v0.4.2 to the runners left behind: op-3" in err
+    assert not [line for line in fleet.log if line["event"] == "rolled_back"]
+    # asking again for a restored runner deploys nothing, and still names op-3
+    assert in_process(monkeypatch, *args) == 4
+    err = capsys.readouterr().err
+    assert "op-2 (decision " in err and "; deploying none of them" in err
+    assert [call["host"] for call in fleet.deploys] == ["op-1", "op-2", "op-3", "op-2"]
+    assert in_process(monkeypatch, *args[:-1], "op-3") == 20
+    assert fleet.log[-1]["event"] == "rolled_back"

@@ -13,6 +13,7 @@ from phasegate.cli.options import (
     deliver,
     long_running,
     output_option,
+    report_reused_checks,
     warn_unknown,
 )
 
@@ -41,6 +42,7 @@ def command(
     sets: tuple[str, ...],
     baseline: Path | None,
     state_dir: Path | None,
+    rerun_checks: bool,
     output: Path | None,
     output_format: str,
     push_url: str | None,
@@ -49,10 +51,13 @@ def command(
     from phasegate.collect.collector import collect
 
     long_running()
-    config, state, options = collect_setup(config_path, state_dir, phase, sets, baseline)
+    config, state, options = collect_setup(
+        config_path, state_dir, phase, sets, baseline, rerun_checks
+    )
     state.check_writable()
     collection = collect(config, state, options)
     state.save_samples(collection.samples)
+    report_reused_checks(collection.facts.data)
     warn_unknown(collection.facts.data)
     if output_format == "openmetrics":
         from phasegate.collect import openmetrics

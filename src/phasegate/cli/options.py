@@ -173,6 +173,12 @@ def collect_options(command: Callable[..., Any]) -> Callable[..., Any]:
             help="Facts of the last known-good release: its metrics become baseline.",
         ),
         STATE_DIR_OPTION,
+        click.option(
+            "--rerun-checks",
+            is_flag=True,
+            help="Run every check of this phase again instead of reusing its last passing "
+            "result at this commit.",
+        ),
     ]
     for option in reversed(options):
         command = option(command)
@@ -185,6 +191,7 @@ def collect_setup(
     phase: int | None,
     sets: tuple[str, ...],
     baseline: Path | None,
+    rerun_checks: bool = False,
 ) -> tuple[Config, StateDir, CollectOptions]:
     """What `collect_options` mean: the config, its state dir and the collector's options."""
     from phasegate.collect.collector import CollectOptions, required_facts
@@ -198,7 +205,9 @@ def collect_setup(
         refuse_deep_set(path, value)
         pairs.append((path, value))
     config = load_config(config_path, state_dir)
-    options = CollectOptions(phase, tuple(pairs), baseline, environ=dict(os.environ))
+    options = CollectOptions(
+        phase, tuple(pairs), baseline, environ=dict(os.environ), rerun_checks=rerun_checks
+    )
     required_facts(options)  # before the state dir is touched or any command runs
     return config, StateDir(config.state_dir), options
 
@@ -263,6 +272,19 @@ def deliver(text: str, output: Path | None) -> None:
         from phasegate.files.durable import write_atomic
 
         write_atomic(output, text)
+
+
+def report_reused_checks(facts: Mapping[str, Any]) -> None:
+    """One line per check whose kept result stands in for a run, with its age: a reader of
+    the CI log must see that `:ci` did not run again, and how to make it."""
+    checks = facts.get("checks")
+    for name, check in sorted(checks.items() if isinstance(checks, dict) else ()):
+        if isinstance(check, dict) and check.get("reused") is True:
+            click.echo(
+                f"phasegate: checks.{name}: reused its passing result at {check.get('commit')} "
+                f"({int(check.get('age_s', 0))} s old; --rerun-checks runs it again)",
+                err=True,
+            )
 
 
 def report_application(application: Application) -> None:

@@ -32,6 +32,7 @@ def command(
     """Deploy a logged rollback again, to the named runners only; exit 20 when all are
     restored, 4 when some are still left (with the command to retry those)."""
     from phasegate.runner import runners
+    from phasegate.runner.retry import retry
     from phasegate.state.statedir import StateDir
 
     long_running()
@@ -40,7 +41,9 @@ def command(
         only = runners.only_runners(config, only_runners)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--only-runners") from None
-    outcome = runners.retry(config, StateDir(config.state_dir), decision_id, only)
+    outcome = retry(config, StateDir(config.state_dir), decision_id, only)
     assert outcome.application is not None
+    for line in outcome.planned:
+        click.echo(f"phasegate: {line}", err=True)
     report_application(outcome.application)
     sys.exit(outcome.exit_code(allow_pause=False))

@@ -18,6 +18,7 @@ from phasegate.cli.options import (
     long_running,
     renderer,
     report_application,
+    report_reused_checks,
     use_color,
     warn_unknown,
 )
@@ -37,6 +38,7 @@ def command(
     sets: tuple[str, ...],
     baseline: Path | None,
     state_dir: Path | None,
+    rerun_checks: bool,
     policies: Path | None,
     output_format: str,
     allow_pause: bool,
@@ -46,11 +48,14 @@ def command(
     from phasegate.runner.apply import run
 
     long_running()
-    config, state, options = collect_setup(config_path, state_dir, phase, sets, baseline)
+    config, state, options = collect_setup(
+        config_path, state_dir, phase, sets, baseline, rerun_checks
+    )
     policy_set = load_policies(policies)
     outcome = run(config, policy_set, state, options, dry_run=dry_run)
     warn_unknown(outcome.facts)
     click.echo(renderer(DECISION_FORMATS, output_format)(outcome.decision, use_color()), nl=False)
+    report_reused_checks(outcome.facts)
     for line in outcome.planned:
         click.echo(f"phasegate: {line}", err=True)
     if outcome.application is not None:

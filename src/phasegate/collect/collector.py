@@ -57,6 +57,8 @@ class CollectOptions:
     baseline: Path | None = None
     collected_at: str | None = None
     environ: Mapping[str, str] = field(default_factory=dict)
+    #: Run every check of this phase again instead of reusing a kept passing result.
+    rerun_checks: bool = False
 
 
 @dataclass
@@ -103,21 +105,7 @@ def collect(
     collected: set[str] = set()
     previous = state.samples()
     samples: dict[str, dict[str, Any]] = {}
-    for check in config.checks:
-        commit, why = head_commit()
-        result = run_command(
-            check.command, timeout=check.timeout, max_output_bytes=config.max_output_bytes
-        )
-        if result.failure:
-            unknown[f"checks.{check.name}"] = result.failure
-            continue
-        fact = _check_fact(result, check.parse)
-        if commit is not None:
-            fact["commit"] = commit
-        else:
-            unknown[f"checks.{check.name}.commit"] = why
-        facts.setdefault("checks", {})[check.name] = fact
-        collected.add(f"checks.{check.name}")
+    passed = _run_checks(config, state, options, phase, collected_at, facts, unknown, collected)
     for source in config.sources:
         kept = _run_source(source, config, previous.get(source.name, {}), now, facts, unknown)
         collected.update(".".join(path) for path, _ in source.facts)
@@ -159,7 +147,91 @@ def collect(
     validated = facts_from_data(facts, "collected facts")  # what --set made invalid: exit 3
     if start_unknown and record:  # only a valid collection starts a phase
         state.phase_started_at(commit, phase, collected_at, record=True)
+    if record:
+        state.save_check_results(passed)
     return Collection(facts=validated, unknown=unknown, samples=samples)
+
+
+def _run_checks(
+    config: Config,
+    state: StateDir,
+    options: CollectOptions,
+    phase: int,
+    collected_at: str,
+    facts: dict[str, Any],
+    unknown: dict[str, str],
+    collected: set[str],
+) -> dict[str, dict[str, Any] | None]:
+    """Each check's result: reused when it passed before at this commit with this command,
+    else run (in the phases it runs in). Returns the results to keep: each new pass, and
+    None for a new failure, which drops the kept pass of that check.
+
+    `moon run :ci` takes up to 90 minutes and its result at one commit does not change:
+    a Phase 2 sample every few minutes must not run it again. Only a pass is reused (a
+    failure may be flaky: run it again), only at a commit `git rev-parse HEAD` measured,
+    and never from a collection later than this one. `--rerun-checks` runs this phase's
+    checks again; a check of other phases can only be reused.
+    """
+    kept = state.check_results()
+    passed: dict[str, dict[str, Any] | None] = {}
+    for check in config.checks:
+        commit, why = head_commit()
+        in_phase = check.phases is None or phase in check.phases
+        reused = _reusable(kept.get(check.name), check.command, commit, collected_at)
+        if reused is not None and not (options.rerun_checks and in_phase):
+            facts.setdefault("checks", {})[check.name] = reused
+            collected.add(f"checks.{check.name}")
+            continue
+        if not in_phase:
+            unknown[f"checks.{check.name}"] = (
+                f"not run in phase {phase} (it runs in phases "
+                f"{', '.join(map(str, check.phases))}) and no passing result of this commit "
+                "and command to reuse"
+            )
+            continue
+        result = run_command(
+            check.command, timeout=check.timeout, max_output_bytes=config.max_output_bytes
+        )
+        if result.failure:
+            unknown[f"checks.{check.name}"] = result.failure
+            continue
+        fact = _check_fact(result, check.parse)
+        if commit is not None:
+            fact["commit"] = commit
+        else:
+            unknown[f"checks.{check.name}.commit"] = why
+        facts.setdefault("checks", {})[check.name] = fact
+        collected.add(f"checks.{check.name}")
+        if commit is not None:  # a failure at this commit is not hidden by an older pass
+            passed[check.name] = (
+                {"commit": commit, "command": list(check.command), "at": collected_at, "fact": fact}
+                if fact["ok"]
+                else None
+            )
+    return passed
+
+
+def _reusable(
+    kept: Mapping[str, Any] | None, command: tuple[str, ...], commit: str | None, at: str
+) -> dict[str, Any] | None:
+    """The kept result as this collection's fact (`reused`, `age_s`), if it may stand in."""
+    if kept is None or commit is None or kept.get("commit") != commit:
+        return None
+    fact = kept.get("fact")
+    if (
+        kept.get("command") != list(command)
+        or not isinstance(fact, dict)
+        or fact.get("ok") is not True
+    ):
+        return None
+    try:
+        age = (instant(at) - instant(str(kept.get("at")))).total_seconds()
+    except ValueError:
+        return None
+    passed = fact.get("ok") is True and fact.get("exit_code") == 0 and not fact.get("timed_out")
+    if age < 0 or fact.get("commit") != commit or not passed:
+        return None
+    return {**fact, "reused": True, "age_s": int(age)}
 
 
 def _refuse_rollout_overrides(overrides: Mapping[str, Any]) -> None:

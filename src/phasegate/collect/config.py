@@ -52,6 +52,8 @@ class Check:
     command: tuple[str, ...]
     timeout: float
     parse: str | None
+    #: The phases it runs in (None: every phase); elsewhere only a kept result is reused.
+    phases: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,11 @@ class Runners:
     deploys: tuple[RunnerDeploy, ...]
     #: Each `rollback.verify` command as templates, filled for each runner in turn.
     verify: tuple[tuple[Template, ...], ...]
+    #: `rollback.on_runner`: the prefix that runs a health check on one runner (`zjj doctor
+    #: --json` and each contract command path after its deploy); empty: on this machine.
+    on_runner: tuple[Template, ...] = ()
+    #: `rollback.restart`: restarts a runner's operator sessions after a Phase 1 deploy.
+    restart: Action | None = None
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -185,7 +192,13 @@ def load_config(path: Path, state_dir: Path | None = None, cwd: Path | None = No
 
     compilers: list[DocumentCompiler] = []
     checks = tuple(
-        Check(name, tuple(raw["command"]), float(raw.get("timeout", timeout)), raw.get("parse"))
+        Check(
+            name,
+            tuple(raw["command"]),
+            float(raw.get("timeout", timeout)),
+            raw.get("parse"),
+            tuple(raw["phases"]) if "phases" in raw else None,
+        )
         for name, raw in data.get("checks", {}).items()
     )
     query_compiler = compiler(prometheus.QUERY_VARIABLES)
@@ -408,6 +421,15 @@ def _runners(
     names = rollback.get("runners")
     entries = isinstance(raw, list) and bool(raw) and isinstance(raw[0], dict)
     if names is None and not entries:
+        for key in ("on_runner", "restart"):
+            if key in rollback:
+                errors.append(
+                    InputError(
+                        f"rollback.{key}: only for a rollback given per runner "
+                        "(rollback.runners or per-runner deploy entries)",
+                        document.location(("rollback", key), key=True),
+                    )
+                )
         return None
     seconds = float(rollback.get("timeout", timeout))
     where: list[tuple[str, NodePath]] = []
@@ -466,4 +488,27 @@ def _runners(
         )
         for index, check in enumerate(rollback.get("verify", []))
     )
-    return Runners(tuple(deploys), verify)
+    if "on_runner" not in rollback:
+        errors.append(
+            InputError(
+                f"rollback.{'deploy' if names is None else 'runners'}: needs rollback.on_runner, "
+                "the command prefix that runs the "
+                "health checks after a downgrade (zjj doctor --json, each contract command) "
+                'on one runner, e.g. [ssh, "{{ runner }}", "--"]; [] runs them on this machine',
+                document.location(("rollback", "deploy" if names is None else "runners"), key=True),
+            )
+        )
+    on_runner = tuple(
+        compiler.template(("rollback", "on_runner", index), "rollback.on_runner")
+        for index in range(len(rollback.get("on_runner", [])))
+    )
+    restart = None
+    if rollback.get("restart"):
+        restart = _action(
+            compiler,
+            ("rollback", "restart"),
+            {"name": "restart operator sessions", "command": rollback["restart"]},
+            seconds,
+            argv_path=("rollback", "restart"),
+        )
+    return Runners(tuple(deploys), verify, on_runner, restart)

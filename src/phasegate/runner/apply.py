@@ -4,98 +4,64 @@ Only here do verdicts turn into commands. Every argument is filled from facts th
 and passed as one argv element, so a fact such as `v1; rm -rf /` stays one literal
 argument; an argument that cannot be filled stops its command instead of running it wrong.
 
-The log is written ahead: the decision, with what it is about to run, is on disk before the
-first command starts, and each command's outcome is appended after it ran. Whatever kills
-phasegate in between, the log says what may have been done.
+The log is written ahead (see `journal`): the decision, with what it is about to run, is on
+disk before the first command starts, and each command's outcome is appended after it ran.
+Whatever kills phasegate in between, the log says what may have been done.
 """
 
 from __future__ import annotations
 
 import json
-import uuid
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from phasegate import cel
 from phasegate.collect.collector import CollectOptions, collect, source_variables
-from phasegate.collect.config import Action, Config
+from phasegate.collect.config import Config
 from phasegate.collect.output import OutputError, parse_output
 from phasegate.collect.process import run_command
 from phasegate.core.evaluate import Decision, evaluate
 from phasegate.core.policy import PolicySet
-from phasegate.core.record import decision_object
 from phasegate.core.recording import instant
 from phasegate.core.verdict import Verdict, exit_code
 from phasegate.errors import ExitCode, InputError
 from phasegate.files.digest import canonical_json
 from phasegate.runner import downgrade, runners
+from phasegate.runner.journal import Journal, restoration
+from phasegate.runner.plan import (
+    Outcome,
+    Step,
+    deploys,
+    fill_argv,
+    on_runner,
+    plan,
+    runners_of,
+    variables,
+)
 from phasegate.runner.remediation import note_name, render_note
 from phasegate.state import rollout
 from phasegate.state.statedir import StateDir
-
-
-@dataclass(frozen=True)
-class Step:
-    """One planned command: its filled argv, or why it cannot be filled."""
-
-    name: str
-    argv: tuple[str, ...] | None
-    problem: str | None
-    timeout: float
-    #: The rollback deploy, after which health is verified.
-    deploy: bool = False
-    #: The runner this deploy is for, when the rollback is given per runner.
-    runner: str | None = None
 
 
 @dataclass
 class Application:
     """What applying a decision did, and what is left to a person."""
 
-    steps: list[tuple[str, bool, str]] = field(default_factory=list)
+    steps: list[Outcome] = field(default_factory=list)
     manual: list[str] = field(default_factory=list)
     #: Per-runner rollback: the runners deployed and verified, and those left behind.
     restored: list[str] = field(default_factory=list)
     left: list[str] = field(default_factory=list)
     #: The rollback deploy ran and succeeded.
     deployed: bool = False
+    #: Every deploy that ran was verified: the single deploy's checks, or each runner's.
+    verified: bool = False
 
     @property
     def complete(self) -> bool:
         return all(ok for _, ok, _ in self.steps)
-
-
-def _variables(config: Config, decision: Decision, facts: Mapping[str, Any]) -> cel.Bindings:
-    return cel.Bindings(
-        {
-            "facts": dict(facts),
-            "decision": decision_object(decision),
-            "params": dict(config.params),
-        }
-    )
-
-
-def plan(config: Config, decision: Decision, facts: Mapping[str, Any]) -> list[Step]:
-    """The commands this decision runs, in order, with every argument filled. Pure."""
-    bindings = _variables(config, decision, facts)
-    actions: list[tuple[Action, bool]] = []
-    if deploys(decision) and config.deploy is not None:
-        actions.append((config.deploy, True))
-    actions.extend((action, False) for action in config.actions[decision.verdict])
-    steps = []
-    for action, is_deploy in actions:
-        argv, problem = runners.fill_argv(action.argv, bindings)
-        steps.append(Step(action.name, argv, problem, action.timeout, is_deploy))
-    if deploys(decision):  # per runner: first, as the single deploy is
-        steps[:0] = runners.deploy_steps(config, bindings.data)
-    return steps
-
-
-def deploys(decision: Decision) -> bool:
-    """Only Phases 1 and 2 put the release on runners; a Phase 0 rollback deploys nothing."""
-    return decision.verdict is Verdict.ROLLBACK and decision.phase in (1, 2)
 
 
 def manual_procedure(
@@ -132,7 +98,10 @@ def manual_procedure(
         why = "would not run" if dry_run else "failed"
         steps.append(f"Deploy {target} to all affected runners (the configured deploy {why})")
     if decision.phase == 1:
-        steps.append("Restart affected operator sessions")
+        if config.runners is None or config.runners.restart is None:
+            steps.append("Restart affected operator sessions")
+        elif left:
+            steps.append(f"Restart the operator sessions on {', '.join(left)}")
     if not verified:
         steps += [
             f"Verify health: `zjj --version` reports {str(target).removeprefix('v')}, "
@@ -148,8 +117,12 @@ def manual_procedure(
     return steps
 
 
-#: Told each step's outcome as soon as it is known, so it is logged before the next starts.
-StepReport = Callable[[tuple[str, bool, str]], None]
+class StepReport(Protocol):
+    """Told each step's outcome as soon as it is known, so it is logged before the next
+    starts; `runner` and `restored` mark a runner's steps and the line that it is safe."""
+
+    def __call__(self, outcome: Outcome, runner: str | None = None, restored: bool = False) -> None:
+        pass
 
 
 def apply(
@@ -159,46 +132,110 @@ def apply(
     steps: list[Step] | None = None,
     report: StepReport | None = None,
 ) -> Application:
-    """Run the planned commands, then verify health after a deploy."""
+    """Run the planned commands, then verify health after a deploy.
+
+    Per runner, each runner is verified right after its deploy (and its restart): the
+    `rollback.verify` checks, `zjj doctor --json` and each contract command path, run on
+    that runner. It counts as restored, and a `restored` line is logged, only if all pass.
+    """
     application = Application()
 
-    def done(outcome: tuple[str, bool, str]) -> None:
+    def done(outcome: Outcome, runner: str | None = None, restored: bool = False) -> None:
         application.steps.append(outcome)
         if report is not None:
-            report(outcome)
+            report(outcome, runner, restored)
 
-    deployed = False
     steps = plan(config, decision, facts) if steps is None else steps
-    for step in steps:
-        if step.argv is None:
-            done((step.name, False, step.problem or "not run"))
-            continue
-        result = run_command(
-            step.argv, timeout=step.timeout, max_output_bytes=config.max_output_bytes
-        )
-        ok = result.exit_code == 0 and not result.timed_out and result.failure is None
-        detail = _outcome(result.exit_code, result.timed_out, result.failure, result.stderr)
-        done((f"{step.name}: {' '.join(step.argv)}", ok, detail))
-        deployed = deployed or (step.deploy and ok)
-        if ok and step.runner is not None:
-            runners.after_deploy(config, decision, facts, step, application, done)
-    verified = False
+    last_step = {step.runner: index for index, step in enumerate(steps) if step.runner}
+    deployed_on: set[str] = set()
+    failed_on: set[str] = set()
+    deployed = False
+    for index, step in enumerate(steps):
+        if step.runner is not None and not step.deploy and step.runner not in deployed_on:
+            done((step.name, False, f"not run: {step.runner} was not deployed"), step.runner)
+        elif step.argv is None:
+            done((step.name, False, step.problem or "not run"), step.runner)
+        else:
+            result = run_command(
+                step.argv, timeout=step.timeout, max_output_bytes=config.max_output_bytes
+            )
+            ok = result.exit_code == 0 and not result.timed_out and result.failure is None
+            detail = _outcome(result.exit_code, result.timed_out, result.failure, result.stderr)
+            done((f"{step.name}: {' '.join(step.argv)}", ok, detail), step.runner)
+            deployed = deployed or (step.deploy and ok)
+            if step.runner is not None and ok and step.deploy:
+                deployed_on.add(step.runner)
+            elif step.runner is not None and not ok:
+                failed_on.add(step.runner)
+        if step.runner is not None and last_step[step.runner] == index:
+            _check_runner(config, decision, facts, step.runner, deployed_on, failed_on, done)
+            if step.runner in deployed_on and step.runner not in failed_on:
+                application.restored.append(step.runner)
     if deployed and config.runners is None:
-        # Per runner, the configured checks ran on each runner right after its deploy; the
-        # state health and command paths here are this machine's, so they check a single
-        # deploy only.
         first = len(application.steps)
         for outcome in (*verify(config, facts), *downgrade.after_downgrade(config)):
             done(outcome)
-        verified = all(ok for _, ok, _ in application.steps[first:])
-    elif deployed:
-        verified = not runners.left_behind(steps, application.restored)
+        application.verified = all(ok for _, ok, _ in application.steps[first:])
     application.deployed = deployed
-    application.left = runners.left_behind(steps, application.restored)
+    application.left = [name for name in runners_of(steps) if name not in application.restored]
+    if config.runners is not None:
+        application.verified = deployed and not application.left
+    automated = config.deploy is not None or config.runners is not None
+    if deploys(decision) and automated and not any(step.deploy for step in steps):
+        return application  # nothing was left to deploy: an earlier attempt restored it all
     application.manual = manual_procedure(
-        config, decision, deployed, application.left, verified=verified
+        config, decision, deployed, application.left, verified=application.verified
     )
     return application
+
+
+def _check_runner(
+    config: Config,
+    decision: Decision,
+    facts: Mapping[str, Any],
+    name: str,
+    deployed_on: set[str],
+    failed_on: set[str],
+    done: StepReport,
+) -> None:
+    """A runner's checks after its last step; a `restored` line once every one passed."""
+    if name not in deployed_on or name in failed_on:
+        return
+    checked = verify_on(config, decision, facts, name)
+    for outcome in checked:
+        done(outcome, name)
+    if all(ok for _, ok, _ in checked):
+        target = decision.change.get("last_known_good") or "the last known-good version"
+        done((f"restored {name}", True, f"on {target}: deployed, every check passed"), name, True)
+    else:
+        failed_on.add(name)
+
+
+def verify_on(
+    config: Config, decision: Decision, facts: Mapping[str, Any], name: str
+) -> list[Outcome]:
+    """The full verification on one runner: the `rollback.verify` checks (`{{ runner }}`
+    filled in each command), then `zjj doctor --json` and each contract command path behind
+    the runner's `rollback.on_runner` prefix, each its own `verify on NAME:` line."""
+    assert config.runners is not None
+    bindings = on_runner(variables(config, decision, facts), name)
+    checks = []
+    unfilled: list[Outcome] = []
+    for check, templates in zip(config.verify, config.runners.verify, strict=True):
+        argv, problem = fill_argv(templates, bindings)
+        if argv is None:
+            unfilled.append((f"verify: {check.name}", False, problem or "not run"))
+        else:
+            checks.append(replace(check, command=argv))
+    outcomes = verify(replace(config, verify=tuple(checks)), facts) if checks else []
+    outcomes += unfilled
+    prefix, problem = fill_argv(config.runners.on_runner, bindings)
+    if prefix is None:
+        outcomes.append((f"verify: rollback.on_runner for {name}", False, problem or "not run"))
+    else:
+        outcomes += downgrade.after_downgrade(config, prefix)
+    on = f"verify on {name}:"
+    return [(on + what.removeprefix("verify:"), ok, detail) for what, ok, detail in outcomes]
 
 
 def verify(config: Config, facts: Mapping[str, Any]) -> list[tuple[str, bool, str]]:
@@ -239,12 +276,20 @@ def _outcome(exit_code: int, timed_out: bool, failure: str | None, stderr: str) 
     return f"exit {exit_code}" + (f": {last[0][:160]}" if last else "")
 
 
-def dry_run_lines(config: Config, decision: Decision, facts: Mapping[str, Any]) -> list[str]:
-    """What `run --dry-run` prints: the commands that would run, then the manual steps."""
+def dry_run_lines(
+    config: Config,
+    decision: Decision,
+    facts: Mapping[str, Any],
+    before: Mapping[str, str] | None = None,
+) -> list[str]:
+    """What `run --dry-run` prints: the commands that would run, then the manual steps.
+    `before`: runners an unfinished rollback of this change already restored."""
     if decision.verdict is Verdict.ROLLBACK and rollout.rolled_back(facts):
         return [ended_line(decision, facts)]
     lines = []
-    steps = plan(config, decision, facts)
+    steps = plan(config, decision, facts, before or {})
+    if before:
+        lines.append(already_restored(before, runners_of(steps)))
     target = decision.change.get("last_known_good") or "<last known-good tag: unknown>"
     for step in steps:
         if step.argv is None:
@@ -257,10 +302,11 @@ def dry_run_lines(config: Config, decision: Decision, facts: Mapping[str, Any]) 
     deploy_ready = any(step.deploy and step.argv is not None for step in steps)
     if decision.verdict is Verdict.ROLLBACK:
         if deploy_ready and config.runners is not None:
+            checks = [check.name for check in config.verify] + downgrade.planned(config)
             lines += [
-                f"would verify on {runner}: {check.name}"
-                for runner in config.runners.names
-                for check in config.verify
+                f"would verify on {runner}: {name}"
+                for runner in runners_of(steps)
+                for name in checks
             ]
         elif deploy_ready:
             lines += [f"would verify: {check.name}" for check in config.verify]
@@ -297,87 +343,6 @@ class RunOutcome:
         return exit_code(self.decision.verdict, allow_pause=allow_pause)
 
 
-class Journal:
-    """The write-ahead log of one run: the decision, then each step's outcome.
-
-    A record that cannot be written (disk full, permissions) does not stop the run: it is
-    noted, and `unrecorded` becomes the one line that tells the operator what is missing.
-    """
-
-    def __init__(self, state: StateDir) -> None:
-        self.state = state
-        self.id = uuid.uuid4().hex
-        self.decision_recorded = False
-        self.missing: list[str] = []
-        self.first_problem: str | None = None
-
-    def attempt(self, what: str, write: Callable[[], object]) -> bool:
-        try:
-            write()
-        except InputError as exc:
-            self.missing.append(what)
-            if self.first_problem is None:
-                where = f"{exc.location}: " if exc.location else ""
-                self.first_problem = where + exc.message
-            return False
-        return True
-
-    def decision(self, decision: Decision, facts: Mapping[str, Any], steps: list[Step]) -> None:
-        planned = planned_actions(steps)
-        record = {
-            "event": "decision",
-            "id": self.id,
-            "decision": decision_object(decision),
-            "facts": dict(facts),
-            "actions": planned,
-        }
-        override = facts.get("rollout", {}).get(rollout.OVERRIDE)
-        if override is not None:  # said once, where an auditor reads the decision
-            record["override"] = {"progression": override}
-        self.decision_recorded = self.attempt(
-            "the decision", lambda: self.state.append_decision(record)
-        )
-
-    def action(self, outcome: tuple[str, bool, str]) -> None:
-        """Log one step's outcome, under the decision's id; without the decision line there
-        is nothing for it to refer to, and the missing decision is already reported."""
-        if not self.decision_recorded:
-            return
-        name, ok, detail = outcome
-        record = {
-            "event": "action",
-            "decision_id": self.id,
-            "name": name,
-            "ok": ok,
-            "detail": detail,
-        }
-        self.attempt(f"the outcome of {name}", lambda: self.state.append_decision(record))
-
-    def unrecorded(self) -> tuple[str, bool, str] | None:
-        if not self.missing:
-            return None
-        return (
-            f"record in {self.state.path}",
-            False,
-            f"not recorded: {', '.join(self.missing)} ({self.first_problem})",
-        )
-
-
-def planned_actions(steps: Sequence[Step]) -> list[dict[str, Any]]:
-    """What the log says is about to run: each step's argv, or why it cannot."""
-    planned = []
-    for step in steps:
-        item: dict[str, Any] = {"name": step.name}
-        if step.runner is not None:
-            item["runner"] = step.runner
-        if step.argv is not None:
-            item["argv"] = list(step.argv)
-        else:
-            item["problem"] = step.problem
-        planned.append(item)
-    return planned
-
-
 def run(
     config: Config,
     policy_set: PolicySet,
@@ -397,11 +362,14 @@ def run(
     facts = collection.facts
     decision = evaluate(facts, policy_set, state.history() if policy_set.uses_history else ())
     if dry_run:
-        return RunOutcome(decision, facts.data, planned=dry_run_lines(config, decision, facts.data))
+        before = _restored_before(config, decision, state)
+        lines = dry_run_lines(config, decision, facts.data, before)
+        return RunOutcome(decision, facts.data, planned=lines)
     journal = Journal(state)
     journal.attempt("the source samples", lambda: state.save_samples(collection.samples))
     ended = decision.verdict is Verdict.ROLLBACK and rollout.rolled_back(facts.data)
-    steps = [] if ended else plan(config, decision, facts.data)
+    before = {} if ended else _restored_before(config, decision, state)
+    steps = [] if ended else plan(config, decision, facts.data, before)
     # What protects later runs comes first: the freeze, then the decision, then the actions.
     if decision.verdict is Verdict.ROLLBACK and decision.phase == 2 and not ended:
         change = decision.change.get("tag") or decision.change.get("commit")
@@ -420,14 +388,18 @@ def run(
         application = Application(
             [(step.name, False, "not run: the decision could not be recorded") for step in steps]
         )
-    runners.account(
-        config, decision, application, journal.id if journal.decision_recorded else None
+    left = runners.account(
+        config, decision, application.left, journal.id if journal.decision_recorded else None
     )
+    if left is not None:
+        application.steps.append(left)
     outcome = RunOutcome(decision, facts.data, application)
+    if before:
+        outcome.planned = [already_restored(before, runners_of(steps))]
     if ended:
         outcome.planned = [ended_line(decision, facts.data)]
     elif decision.verdict is Verdict.ROLLBACK:
-        if application.deployed and application.complete and journal.decision_recorded:
+        if journal.decision_recorded and rollback_ended(config, application, before):
             commit = str(decision.change.get("commit"))
             journal.attempt(
                 "the end of the rollback",
@@ -443,6 +415,37 @@ def run(
     if (missing := journal.unrecorded()) is not None:
         application.steps.append(missing)
     return outcome
+
+
+def _restored_before(config: Config, decision: Decision, state: StateDir) -> dict[str, str]:
+    """Runners an earlier, unfinished rollback of this change already restored: they are
+    not deployed again. An unreadable log restores nothing (deploying again is the safe
+    side of a rollback)."""
+    if not deploys(decision) or config.runners is None:
+        return {}
+    try:
+        records = state.log_records()
+    except InputError:
+        return {}
+    return restoration(records, str(decision.change.get("commit"))).restored
+
+
+def already_restored(before: Mapping[str, str], deploying: Sequence[str]) -> str:
+    """What a run that continues an unfinished rollback says it is not doing again."""
+    done = ", ".join(f"{name} (decision {by})" for name, by in before.items())
+    rest = f"deploying only {', '.join(deploying)}" if deploying else "deploying none of them"
+    return f"already restored by an earlier attempt of this rollback: {done}; {rest}"
+
+
+def rollback_ended(config: Config, application: Application, before: Collection[str]) -> bool:
+    """Whether the change now stands rolled back: every step succeeded, and the single
+    deploy was verified, or every configured runner was restored (by this attempt or an
+    earlier one), each after its own full verification."""
+    if not application.complete:
+        return False
+    if config.runners is None:
+        return application.deployed and application.verified
+    return set(config.runners.names) <= {*before, *application.restored}
 
 
 def _write_note(

@@ -46,14 +46,16 @@ def planned(config: Config) -> list[str]:
     return names
 
 
-def after_downgrade(config: Config) -> list[Outcome]:
-    return [doctor(config), *command_paths(config)]
+def after_downgrade(config: Config, on: tuple[str, ...] = ()) -> list[Outcome]:
+    """Every check, each command behind the prefix `on` (a runner's `rollback.on_runner`,
+    filled): a rollback per runner checks each runner, not the machine phasegate runs on."""
+    return [doctor(config, on), *command_paths(config, on)]
 
 
-def doctor(config: Config) -> Outcome:
+def doctor(config: Config, on: tuple[str, ...] = ()) -> Outcome:
     argv, timeout, parse = doctor_command(config)
     name = f"verify: {' '.join(argv)}"
-    result = run_command(argv, timeout=timeout, max_output_bytes=config.max_output_bytes)
+    result = run_command((*on, *argv), timeout=timeout, max_output_bytes=config.max_output_bytes)
     if result.failure or result.timed_out:
         return name, False, result.failure or "timed out"
     try:
@@ -93,7 +95,7 @@ def _id(issue: dict[str, Any]) -> str:
     return str(issue.get("id", "?"))
 
 
-def command_paths(config: Config) -> list[Outcome]:
+def command_paths(config: Config, on: tuple[str, ...] = ()) -> list[Outcome]:
     """Each configured contract smoke command once: it must exit 0, say it succeeded, and
     keep the recorded shape when a baseline is there to compare with."""
     if config.contract is None:
@@ -108,7 +110,7 @@ def command_paths(config: Config) -> list[Outcome]:
     for argv in config.contract.commands:
         name = contract_shapes.command_name(argv)
         result = run_command(
-            argv, timeout=config.contract.timeout, max_output_bytes=config.max_output_bytes
+            (*on, *argv), timeout=config.contract.timeout, max_output_bytes=config.max_output_bytes
         )
         outcomes.append((f"verify: command path {name}", *_path_ok(result, baseline, name)))
     return outcomes

@@ -39,6 +39,7 @@ DECISIONS = "decisions.jsonl"
 #: `{"event": KIND, ...}`): readers that want decisions pass over them without a warning.
 LOG_EVENTS = frozenset({"action", "retry", "rolled_back", "resume"})
 SAMPLES = "samples.json"
+CHECKS = "checks.json"
 PHASE = "phase.json"
 FREEZE = "freeze.json"
 FREEZE_LOG = "freeze-log.jsonl"
@@ -49,6 +50,7 @@ FILES = (
     DECISIONS,
     DECISIONS + TORN_SUFFIX,
     SAMPLES,
+    CHECKS,
     PHASE,
     FREEZE,
     FREEZE_LOG,
@@ -135,6 +137,22 @@ class StateDir:
                 if _later_or_equal(kept.get("at"), current.get("at")):
                     merged[name] = kept
             self._write(SAMPLES, merged)
+
+    def check_results(self) -> dict[str, dict[str, Any]]:
+        """The last passing result of each check (damaged: none, so checks run again)."""
+        value = self._read(CHECKS)
+        if not isinstance(value, dict):
+            return {}
+        return {name: kept for name, kept in value.items() if isinstance(kept, dict)}
+
+    def save_check_results(self, results: dict[str, dict[str, Any] | None]) -> None:
+        """Keep these passing check results (each replaces that check's last one); None
+        drops the check's kept result."""
+        if not results:
+            return
+        with locked(self.path / LOCK):
+            merged: dict[str, Any] = {**self.check_results(), **results}
+            self._write(CHECKS, {name: kept for name, kept in merged.items() if kept is not None})
 
     def phase_started_at(self, commit: str, phase: int, now: str, *, record: bool) -> str:
         """When this change's current phase started: recorded the first time it is seen."""

@@ -1,0 +1,140 @@
+"""The plan of a decision: the commands it runs, in order, every argument filled. Pure.
+
+Planning is apart from running so that the decision line can list each command (each
+runner's deploy included) before the first one starts, and so that a dry run prints
+exactly what a real run would do. Every argument is filled from facts through CEL and
+passed as one argv element: a fact such as `v1; rm -rf /` stays one literal argument, and
+an argument that cannot be filled stops its command instead of running it wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from phasegate import cel
+from phasegate.collect.config import Action, Config
+from phasegate.collect.process import first_control_character
+from phasegate.core.evaluate import Decision
+from phasegate.core.expressions import Template, fill
+from phasegate.core.record import decision_object
+from phasegate.core.verdict import Verdict
+
+#: One step's outcome: what ran, whether it succeeded, and what it said.
+Outcome = tuple[str, bool, str]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One planned command: its filled argv, or why it cannot be filled."""
+
+    name: str
+    argv: tuple[str, ...] | None
+    problem: str | None
+    timeout: float
+    #: The rollback deploy, after which health is verified.
+    deploy: bool = False
+    #: The runner this step is for, when the rollback is given per runner.
+    runner: str | None = None
+
+
+def variables(config: Config, decision: Decision, facts: Mapping[str, Any]) -> dict[str, Any]:
+    """What action arguments see: the facts, the decision and the config's params."""
+    return {
+        "facts": dict(facts),
+        "decision": decision_object(decision),
+        "params": dict(config.params),
+    }
+
+
+def fill_argv(
+    templates: Sequence[Template], bindings: cel.Bindings
+) -> tuple[tuple[str, ...] | None, str | None]:
+    """The argv, or why it cannot be run: the same rules for every command the gate runs."""
+    argv: list[str] = []
+    for index, template in enumerate(templates):
+        value = fill(template, bindings)
+        if isinstance(value, cel.EvalFailure):
+            return None, f"argument {index + 1} cannot be filled: {value.message}"
+        if (control := first_control_character(value)) is not None:
+            return None, (
+                f"argument {index + 1} refused: it would contain the control character "
+                f"U+{ord(control):04X}"
+            )
+        argv.append(value)
+    return tuple(argv), None
+
+
+def on_runner(variables: Mapping[str, Any], name: str) -> cel.Bindings:
+    """The bindings of a per-runner command: `runner` is the runner's name."""
+    return cel.Bindings({**variables, "runner": name})
+
+
+def deploys(decision: Decision) -> bool:
+    """Only Phases 1 and 2 put the release on runners; a Phase 0 rollback deploys nothing."""
+    return decision.verdict is Verdict.ROLLBACK and decision.phase in (1, 2)
+
+
+def plan(
+    config: Config,
+    decision: Decision,
+    facts: Mapping[str, Any],
+    restored: Collection[str] = (),
+) -> list[Step]:
+    """The commands this decision runs, in order, with every argument filled.
+
+    `restored`: runners an earlier attempt of this rollback already deployed and verified;
+    they are not deployed again (nor restarted).
+    """
+    data = variables(config, decision, facts)
+    bindings = cel.Bindings(data)
+    actions: list[tuple[Action, bool]] = []
+    if deploys(decision) and config.deploy is not None:
+        actions.append((config.deploy, True))
+    actions.extend((action, False) for action in config.actions[decision.verdict])
+    steps = []
+    for action, is_deploy in actions:
+        argv, problem = fill_argv(action.argv, bindings)
+        steps.append(Step(action.name, argv, problem, action.timeout, is_deploy))
+    if deploys(decision):  # per runner: first, as the single deploy is
+        left = None if config.runners is None else set(config.runners.names) - set(restored)
+        steps[:0] = deploy_steps(config, data, left, restart=decision.phase == 1)
+    return steps
+
+
+def deploy_steps(
+    config: Config,
+    variables: Mapping[str, Any],
+    only: Collection[str] | None = None,
+    *,
+    restart: bool = False,
+) -> list[Step]:
+    """One deploy step per configured runner (or per runner in `only`), in config order,
+    each followed by its `rollback.restart` when `restart` (a Phase 1 rollback: the guide
+    restarts the affected operator sessions) and one is configured.
+
+    Filled up front, like every planned action, so the decision line lists each runner's
+    exact commands before the first one runs.
+    """
+    if config.runners is None:
+        return []
+    steps = []
+    for deploy in config.runners.deploys:
+        if only is not None and deploy.runner not in only:
+            continue
+        bindings = on_runner(variables, deploy.runner)
+        argv, problem = fill_argv(deploy.action.argv, bindings)
+        action = deploy.action
+        steps.append(Step(action.name, argv, problem, action.timeout, True, deploy.runner))
+        if restart and config.runners.restart is not None:
+            action = config.runners.restart
+            argv, problem = fill_argv(action.argv, bindings)
+            name = f"{action.name} on {deploy.runner}"
+            steps.append(Step(name, argv, problem, action.timeout, runner=deploy.runner))
+    return steps
+
+
+def runners_of(steps: Sequence[Step]) -> list[str]:
+    """The runners these steps deploy, in order."""
+    return [step.runner for step in steps if step.deploy and step.runner is not None]
