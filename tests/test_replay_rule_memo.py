@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from conftest import HEALTHY_PHASE1, ROOT
-from phasegate.core.evaluate import Rollout, memo_paths
+from phasegate.core.evaluate import Rollout
 from phasegate.core.policy import load_policy_set
 from phasegate.core.recording import RecordingReader
+from phasegate.replay.memo import MemoRollout, memo_paths
 
 
 def _document(rng: random.Random, index: int) -> dict[str, Any]:
@@ -43,9 +44,8 @@ def test_path_keyed_results_are_what_evaluating_every_rule_gives(tmp_path: Path)
     path = tmp_path / "r.jsonl"
     path.write_text("".join(json.dumps(_document(rng, i)) + "\n" for i in range(400)))
     policy_set = load_policy_set(ROOT / "policies")
-    shared = Rollout(policy_set, messages=False)
+    shared = MemoRollout(policy_set)
     plain = Rollout(policy_set, messages=False)
-    plain.memo = None
     snapshots = list(RecordingReader(path).snapshots(strict=False))
     assert len(snapshots) > 250
     for facts in snapshots:
@@ -100,7 +100,7 @@ def _policy(folder: Path, name: str, params: str, when: str, extra: str = "") ->
 
 
 def test_policies_share_a_params_map_only_when_no_rule_can_tell(tmp_path: Path):
-    from phasegate.core.evaluate import shared_params
+    from phasegate.replay.memo import shared_params
 
     folder = tmp_path / "policies"
     folder.mkdir()
@@ -120,8 +120,7 @@ def test_policies_share_a_params_map_only_when_no_rule_can_tell(tmp_path: Path):
     rng = random.Random(5)
     path = tmp_path / "r.jsonl"
     path.write_text("".join(json.dumps(_document(rng, i)) + "\n" for i in range(120)))
-    shared = Rollout(policy_set, messages=False)
+    shared = MemoRollout(policy_set)
     plain = Rollout(policy_set, messages=False)
-    plain.memo = None
     for facts in RecordingReader(path).snapshots(strict=False):
         assert shared.decide(facts) == plain.decide(facts)

@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from phasegate.core.evaluate import DEFAULT_HISTORY_WINDOW, Decision, Rollout, RuleStatus
+from phasegate.core.evaluate import DEFAULT_HISTORY_WINDOW, Decision, RuleStatus
 from phasegate.core.facts import Facts
 from phasegate.core.policy import PolicySet
 from phasegate.core.recording import Recording, RecordingReader, Unordered, instant
@@ -26,6 +26,7 @@ from phasegate.errors import InputError
 from phasegate.files.loading import load_document
 from phasegate.files.schemas import validate
 from phasegate.replay.charts import ChartRecorder, Charts
+from phasegate.replay.memo import MemoRollout
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ class Replay:
 
     def steps(self) -> Iterator[Step]:
         """Raises `Unordered` (before anything is decided out of order) unless `sort`."""
-        rollout = Rollout(self.policy_set, self.window, messages=False)
+        rollout = MemoRollout(self.policy_set, self.window)
         for index, facts in enumerate(self.reader.snapshots(sort=self.sort)):
             step = Step(index, rollout.decide(facts), facts.source)
             self._summary.add(step)
@@ -193,7 +194,7 @@ class ReplayedRecording:
 def replay(
     recording: Recording, policy_set: PolicySet, window: int = DEFAULT_HISTORY_WINDOW
 ) -> ReplayedRecording:
-    rollout = Rollout(policy_set, window, messages=False)
+    rollout = MemoRollout(policy_set, window)
     decisions = tuple(rollout.decide(facts) for facts in recording.snapshots)
     return ReplayedRecording(recording.source, decisions, recording.skipped, recording.snapshots)
 
