@@ -28,6 +28,10 @@ from phasegate.files.schemas import validate
 from phasegate.replay.charts import ChartRecorder, Charts
 from phasegate.replay.memo import MemoRollout
 
+#: Skipped lines a report lists per recording; the rest are counted only, so a recording of
+#: junk lines costs no memory per line.
+MAX_SKIPPED_SHOWN = 100
+
 
 @dataclass(frozen=True)
 class Step:
@@ -100,7 +104,12 @@ class Replay:
 
     @property
     def skipped(self) -> list[tuple[str, str]]:
+        """The first `MAX_SKIPPED_SHOWN` skipped lines; `skipped_count` counts them all."""
         return self.reader.skipped
+
+    @property
+    def skipped_count(self) -> int:
+        return self.reader.skipped.total
 
     def steps(self) -> Iterator[Step]:
         """Raises `Unordered` (before anything is decided out of order) unless `sort`."""
@@ -114,7 +123,7 @@ class Replay:
             yield step
 
     def summary(self) -> dict[str, Any]:
-        return self._summary.result(len(self.skipped))
+        return self._summary.result(self.skipped_count)
 
     @property
     def charts(self) -> Charts:
@@ -146,7 +155,7 @@ def replay_recordings(
     progress: Callable[[int], None] | None = None,
 ) -> list[Replay]:
     """Replay each recording into `output`; one written out of order is read again sorted."""
-    readers = [RecordingReader(path) for path in paths]
+    readers = [RecordingReader(path, keep_skipped=MAX_SKIPPED_SHOWN) for path in paths]
     for reader in readers:
         reader.check()  # an unreadable recording stops the replay before any output
     done = []

@@ -36,6 +36,9 @@ class _TextRecording(SpooledRecording):
             f"skipped {single_line(where)}: {single_line(reason)}"
             for where, reason in self.replay.skipped
         ]
+        unlisted = self.replay.skipped_count - len(self.replay.skipped)
+        if unlisted:
+            lines.append(f"skipped {unlisted} more lines")
         return "".join(line + "\n" for line in [*lines, summary_line(self.replay.summary())])
 
 
