@@ -19,6 +19,7 @@ from phasegate.core.policy import load_policy_set
 from phasegate.core.recording import read_recording
 from phasegate.core.verdict import Verdict
 from phasegate.replay.replay import replay
+from phasegate.report.markdown import escape
 
 DEGRADES = ROOT / "fixtures" / "recordings" / "phase1-error-rate-degrades.jsonl"
 
@@ -233,7 +234,7 @@ def test_snapshots_are_named_by_file_and_line_as_diff_names_them(tmp_path: Path)
     assert re.search(rf"^#6 +{re.escape(str(path))}:8 +2026-11-20T10:30:00Z +rollback", text, re.M)
     assert f"first rollback #6 {path}:8 at 2026-11-20T10:30:00Z" in text
     page = run_cli("replay", str(path), "--format", "markdown").stdout
-    assert f"| 6 | `{path}:8` | 2026-11-20T10:30:00Z | rollback |" in page
+    assert f"| 6 | {escape(f'{path}:8')} | 2026-11-20T10:30:00Z | rollback |" in page
     document = json.loads(run_cli("replay", str(path), "--format", "json").stdout)
     Draft202012Validator(
         json.loads((ROOT / "schemas" / "replay.schema.json").read_text())
@@ -265,8 +266,8 @@ def test_lower_case_times_in_expectations_are_read(tmp_path: Path):
 def test_markdown_lists_the_moves():
     page = run_cli("replay", str(DEGRADES), "--format", "markdown").stdout
     assert (
-        f"| 6 | `{DEGRADES}:7` | 2026-11-20T10:30:00Z | rollback "
-        "| pause -> rollback; +fired "
+        f"| 6 | {escape(f'{DEGRADES}:7')} | 2026-11-20T10:30:00Z | rollback "
+        "| pause -&gt; rollback; +fired "
         "health.error-rate-regression |" in page
     )
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 from conftest import ROOT, healthy, run_cli
+from phasegate.report.markdown import escape
 
 
 def _peak_kib(*args: str) -> tuple[int, str]:
@@ -57,3 +59,25 @@ def test_the_json_report_lists_the_first_skipped_lines_and_counts_all(tmp_path: 
     assert recording["skipped"][0]["where"] == f"{junk}:2:1"
     text = run_cli("replay", str(junk)).stdout
     assert "skipped 50 more lines\n" in text and "150 skipped" in text
+
+
+def test_markdown_escapes_recording_names(tmp_path: Path):
+    """Issue 17 item 12: a file name was written as raw HTML, and a backtick in it ended the
+    code span it stood in."""
+    folder = tmp_path / "a`b <!-- x | <img src=y onerror=z> *q*"
+    folder.mkdir()
+    recording = folder / "r`e`c.jsonl"
+    snapshots = [healthy(), healthy(collected_at="2026-11-20T10:05:00Z", incidents=[])]
+    snapshots[1]["metrics"] = dict(snapshots[1]["metrics"], error_rate=0.5)
+    recording.write_text("".join(json.dumps(s) + "\n" for s in snapshots) + "junk\n")
+    page = run_cli("replay", str(recording), "--format", "markdown").stdout
+    for raw in ("<", ">", "*q*"):
+        assert raw not in page, raw
+    assert "&lt;img src=y onerror=z&gt;" in page and "&lt;\\!--" in page
+    assert re.search(r"(?<!\\)`", page) is None  # every backtick is a literal one
+    rows = [line for line in page.splitlines() if line.startswith("| ")]
+    assert len(rows) == 3  # the header and two snapshots: the verdict moved once
+    for row in rows:  # a `|` in the name must not add a cell
+        assert len(re.findall(r"(?<!\\)\|", row)) == 6, row
+    heading = [line for line in page.splitlines() if line.startswith("## ")]
+    assert heading == [f"## {escape(str(recording))}"]
