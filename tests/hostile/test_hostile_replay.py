@@ -78,6 +78,6 @@ def test_markdown_escapes_recording_names(tmp_path: Path):
     rows = [line for line in page.splitlines() if line.startswith("| ")]
     assert len(rows) == 3  # the header and two snapshots: the verdict moved once
     for row in rows:  # a `|` in the name must not add a cell
-        assert len(re.findall(r"(?<!\\)\|", row)) == 6, row
+        assert len(re.findall(r"(?<!\\)\|", row)) == 7, row
     heading = [line for line in page.splitlines() if line.startswith("## ")]
     assert heading == [f"## {escape(str(recording))}"]

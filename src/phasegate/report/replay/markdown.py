@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TextIO
 
 from phasegate.replay.replay import Replay, Step, changes
+from phasegate.replay.rollouts import rollout_name
 from phasegate.report.markdown import escape
 from phasegate.report.replay.spool import SpooledRecording
 from phasegate.report.replay.text import summary_line
@@ -41,7 +42,8 @@ class _MarkdownRecording(SpooledRecording):
         return (
             f"{self.report.separator()}## {escape(self.replay.source)}\n\n"
             f"{escape(summary_line(self.replay.summary()))}\n\n"
-            "| # | where | collected at | verdict | changes |\n|---|---|---|---|---|\n"
+            "| # | where | change | collected at | verdict | changes |\n"
+            "|---|---|---|---|---|---|\n"
         )
 
     def line(self, step: Step) -> str:
@@ -50,7 +52,8 @@ class _MarkdownRecording(SpooledRecording):
             return ""
         decision = step.decision
         return (
-            f"| {step.index} | {escape(step.where)} | {escape(decision.collected_at)} "
+            f"| {step.index} | {escape(step.where)} | {escape(rollout_name(decision))} "
+            f"| {escape(decision.collected_at)} "
             f"| {decision.verdict.label} "
             f"| {escape('; '.join(noted))} |\n"
         )
