@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from conftest import HEALTHY_PHASE1, ROOT
-from phasegate.core.evaluate import Rollout
+from phasegate.core.evaluate import Rollout, RuleStatus
 from phasegate.core.policy import load_policy_set
 from phasegate.core.recording import RecordingReader
 from phasegate.replay.memo import MemoRollout, memo_paths
@@ -124,3 +124,56 @@ def test_policies_share_a_params_map_only_when_no_rule_can_tell(tmp_path: Path):
     plain = Rollout(policy_set, messages=False)
     for facts in RecordingReader(path).snapshots(strict=False):
         assert shared.decide(facts) == plain.decide(facts)
+
+
+def test_a_fact_compared_with_a_limit_is_decided_as_the_engine_decides(tmp_path: Path):
+    """Threshold rules skip the engine only for two numbers of one type; everything else
+    (absent, a string, a bool, an int against a double, a limit that fails) is the
+    engine's, with its error."""
+    from phasegate.replay.memo import RuleMemo
+
+    folder = tmp_path / "policies"
+    folder.mkdir()
+    params = "params:\n  k: 2\n  f: 2.0\n"
+    _policy(folder, "a", params, "facts.extra.v > facts.extra.limit * params.k")
+    _policy(folder, "b", params, "facts.extra.v >= facts.extra.limit * params.f")
+    _policy(folder, "c", params, "facts.extra.v < 3")
+    _policy(folder, "d", params, "facts.extra.v <= facts.extra.limit")
+    # not one comparison, or the limit reads the fact: always the engine
+    _policy(folder, "e", params, "facts.extra.v > 1 || facts.extra.v < 0")
+    _policy(folder, "g", params, "facts.extra.v > facts.extra.v * 0.5")
+    _policy(folder, "h", params, "facts.extra.v > size('<')")
+    policy_set = load_policy_set(folder)
+    memo = RuleMemo(policy_set)
+    decided = {t.rule.id for t in memo.thresholds.values()}
+    assert decided == {"a.rule", "b.rule", "c.rule", "d.rule"}
+    shipped = RuleMemo(load_policy_set(ROOT / "policies"))
+    assert {t.rule.id for t in shipped.thresholds.values()} == {
+        "health.error-rate-regression",
+        "health.error-rate-elevated",
+        "health.throughput-low",
+        "health.completion-low",
+        "trigger.lock-contention-spike",
+    }
+    rng = random.Random(3)
+    values = [1, 1.0, 2, 2.5, -0.0, 3, "3", True, None, 2**53 + 1, 9.007199254740993e15, {}]
+    lines = []
+    for index in range(300):
+        doc = copy.deepcopy(HEALTHY_PHASE1)
+        doc["collected_at"] = f"2026-11-20T{10 + index // 60:02d}:{index % 60:02d}:00Z"
+        extra: dict[str, Any] = {"new_failure_categories": []}
+        for name in ("v", "limit"):
+            if rng.random() < 0.9:
+                extra[name] = rng.choice(values)
+        doc["extra"] = extra
+        lines.append(json.dumps(doc) + "\n")
+    path = tmp_path / "r.jsonl"
+    path.write_text("".join(lines))
+    shared = MemoRollout(policy_set)
+    plain = Rollout(policy_set, messages=False)
+    statuses = set()
+    for facts in RecordingReader(path).snapshots(strict=False):
+        decision = shared.decide(facts)
+        assert decision == plain.decide(facts)
+        statuses.update(r.status for r in decision.results)
+    assert {RuleStatus.FIRED, RuleStatus.PASSED, RuleStatus.ERROR} <= statuses

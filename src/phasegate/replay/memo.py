@@ -8,7 +8,9 @@ snapshot costs most of a replay. Kept out of the core: `evaluate` never uses it.
 from __future__ import annotations
 
 import marshal
-from collections.abc import Mapping
+import operator
+import re
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from phasegate import cel
@@ -77,6 +79,15 @@ class RuleMemo:
         self.params = shared_params(policy_set)
         #: A result and what it contributes, computed once.
         self.results: dict[tuple[Any, ...], tuple[RuleResult, Verdict]] = {}
+        #: Per rule of the form `facts.<path> < <limit>`, how to decide it without the
+        #: engine (see `Threshold`); the limits it computed, by their inputs.
+        self.thresholds = {
+            id(rule): found
+            for policy in policy_set.policies
+            for rule in policy.rules
+            if (found := Threshold.of(rule, policy)) is not None
+        }
+        self.limits: dict[tuple[Any, ...], Any] = {}
 
     def phase(self, phase: int) -> tuple[list[Any], list[tuple[Any, ...]]]:
         found = self.phases.get(phase)
@@ -97,6 +108,104 @@ class RuleMemo:
         if len(self.results) >= self.MAX_ENTRIES:
             self.results.clear()
         self.results[key] = entry
+
+
+#: `facts.<path> OP <limit>`, the limit free of anything that binds looser than a relation
+#: (another relation, `in`, `&&`, `||`, `?:`) and of string literals, which could hide one.
+_COMPARISON = re.compile(
+    r"\s*facts((?:\.[A-Za-z_][A-Za-z0-9_]*)+)\s*(<=|>=|<|>)\s*([^<>=!&|?\"'`]+?)\s*", re.DOTALL
+)
+_OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+_UNSET = object()
+
+
+class Threshold:
+    """A rule whose whole condition is one fact compared with a limit, decided without the
+    engine when the fact and the limit are numbers of one type.
+
+    A snapshot's metrics are new every time, so the path memo never hits for the rules
+    that compare them; yet their limits (`facts.baseline.error_rate * params.f + params.m`)
+    read only fields that hardly change. The limit is evaluated by the engine once per
+    distinct value of what it reads (the same keys as the path memo) and the comparison is
+    Python's, which orders two floats or two ints exactly as CEL does. Anything else (the
+    fact absent, a string, an int against a double, a limit that fails or is NaN) goes to
+    the engine, so errors and their messages are the engine's.
+    """
+
+    __slots__ = ("compare", "entries", "limit", "limit_paths", "path", "policy", "rule")
+
+    def __init__(
+        self, rule: Rule, policy: Policy, path: tuple[str, ...], compare: Any, limit: Any
+    ) -> None:
+        self.rule, self.policy, self.path, self.compare, self.limit = (
+            rule,
+            policy,
+            path,
+            compare,
+            limit,
+        )
+        self.limit_paths = memo_paths(limit)
+        common = _common(rule)
+        passed = RuleResult(status=RuleStatus.PASSED, **common)
+        fired = RuleResult(status=RuleStatus.FIRED, **common)
+        self.entries = {
+            False: (passed, passed.contribution),
+            True: (fired, fired.contribution),
+        }
+
+    @classmethod
+    def of(cls, rule: Rule, policy: Policy) -> Threshold | None:
+        found = _COMPARISON.fullmatch(rule.when.text)
+        if found is None or re.search(r"\bin\b", found.group(3)):
+            return None
+        path = tuple(found.group(1).split(".")[1:])
+        try:
+            limit = cel.compile_expression(found.group(3))
+        except cel.CelSyntaxError:
+            return None
+        paths = memo_paths(limit)
+        if paths is None or any(read[: len(path)] == path for read in paths):
+            return None
+        return cls(rule, policy, path, _OPERATORS[found.group(2)], limit)
+
+    def decide(
+        self, memo: RuleMemo, snapshot: Snapshot, keys: dict[tuple[str, ...], Any]
+    ) -> tuple[RuleResult, Verdict] | None:
+        """The rule's result, or None when the engine must decide it."""
+        data, parts = snapshot.facts.data, snapshot.facts.parts
+        value: Any = data
+        for part in self.path:
+            if type(value) is not dict:
+                return None
+            value = value.get(part, _UNSET)
+        kind = type(value)
+        if kind is not float and kind is not int:  # bool is neither
+            return None
+        found = []
+        for path in self.limit_paths:  # type: ignore[union-attr]
+            seen = keys.get(path)
+            if seen is None:
+                seen = keys[path] = _path_key(data, parts, path)  # type: ignore[arg-type]
+            found.append(seen)
+        if _UNKNOWN in found:
+            return None
+        key = (id(self.rule), snapshot.facts.phase, *found)
+        limit = memo.limits.get(key, _UNSET)
+        if limit is _UNSET:
+            limit = cel.run(self.limit, snapshot.bindings(self.policy))
+            if type(limit) not in (float, int) or limit != limit:  # NaN
+                limit = None
+            if len(memo.limits) >= memo.MAX_ENTRIES:
+                memo.limits.clear()
+            memo.limits[key] = limit
+        if limit is None or type(limit) is not kind:
+            return None
+        return self.entries[self.compare(value, limit)]
 
 
 def _plan(rule: Rule) -> tuple[Any, ...]:
@@ -215,6 +324,7 @@ def _decide_memo(
     data, parts, phase = facts.data, facts.parts, facts.phase
     assert parts is not None
     get = memo.results.get
+    thresholds = memo.thresholds
     keys: dict[tuple[str, ...], Any] = {}
     start, applicable = memo.phase(phase)
     entries = list(start)
@@ -228,6 +338,8 @@ def _decide_memo(
             # (metrics): the values at the paths read.
             coarse = (id(rule), phase, *map(parts.get, fields))
             entry = get(coarse)
+            if entry is None and (threshold := thresholds.get(id(rule))) is not None:
+                entry = threshold.decide(memo, snapshot, keys)
             if entry is None:
                 found = []
                 for path in paths:  # rules share paths (metrics.error_rate)
