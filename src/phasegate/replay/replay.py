@@ -282,6 +282,8 @@ def changes(previous: Decision | None, current: Decision) -> list[str]:
     """What changed since the previous snapshot, in words: verdict and rules."""
     if previous is None:
         return []
+    if previous.verdict is current.verdict and previous.results == current.results:
+        return []  # the memo shares results: mostly a comparison of identical objects
     notes = []
     if previous.verdict is not current.verdict:
         notes.append(f"{previous.verdict.label} -> {current.verdict.label}")
