@@ -177,3 +177,52 @@ def test_a_fact_compared_with_a_limit_is_decided_as_the_engine_decides(tmp_path:
         assert decision == plain.decide(facts)
         statuses.update(r.status for r in decision.results)
     assert {RuleStatus.FIRED, RuleStatus.PASSED, RuleStatus.ERROR} <= statuses
+
+
+def test_a_window_rule_is_decided_as_the_engine_decides_at_any_time(tmp_path: Path):
+    """Window rules are answered from the engine's answers at other times of the same start;
+    times out of order, starts with nanoseconds, absent or not strings must not tell."""
+    from phasegate.replay.memo import RuleMemo
+
+    folder = tmp_path / "policies"
+    folder.mkdir()
+    params = "params:\n  w: 30m\n  n: 90m0.5s\n"
+    _policy(folder, "a", params, "now - timestamp(facts.extra.start) < duration(params.w)")
+    _policy(folder, "b", params, "now - timestamp(facts.extra.start) <= duration(params.n)")
+    _policy(folder, "c", params, "now - timestamp(facts.phase_started_at) < duration(params.w)")
+    policy_set = load_policy_set(folder)
+    assert len(RuleMemo(policy_set).windows) == 3
+    rng = random.Random(8)
+    starts = [
+        "2026-11-20T10:00:00Z",
+        "2026-11-20T10:00:00.000000001Z",
+        "2026-11-20T10:29:59.999999999Z",
+        "2026-11-20T11:00:00+01:00",
+        "2026-11-20t10:00:00z",
+        5,
+    ]
+    lines = []
+    for _ in range(400):
+        doc = copy.deepcopy(HEALTHY_PHASE1)
+        minute, second = rng.randint(0, 150), rng.choice([0, 0, 59])
+        fraction = rng.choice(["", ".5", ".000001", ".999999"])
+        doc["collected_at"] = (
+            f"2026-11-20T{10 + minute // 60:02d}:{minute % 60:02d}:{second:02d}{fraction}Z"
+        )
+        doc["phase_started_at"] = rng.choice(starts[:4])
+        extra: dict[str, Any] = {"new_failure_categories": []}
+        if rng.random() < 0.9:
+            extra["start"] = rng.choice(starts)
+        doc["extra"] = extra
+        lines.append(json.dumps(doc) + "\n")
+    path = tmp_path / "r.jsonl"
+    path.write_text("".join(lines))
+    shared = MemoRollout(policy_set)
+    plain = Rollout(policy_set, messages=False)
+    statuses = set()
+    for facts in RecordingReader(path).snapshots(strict=False):  # as written: out of order
+        decision = shared.decide(facts)
+        assert decision == plain.decide(facts)
+        statuses.update(r.status for r in decision.results)
+    assert {RuleStatus.FIRED, RuleStatus.PASSED, RuleStatus.ERROR} <= statuses
+    assert any(window.seen for window in shared.memo.windows.values())

@@ -88,6 +88,11 @@ class RuleMemo:
             if (found := Threshold.of(rule, policy)) is not None
         }
         self.limits: dict[tuple[Any, ...], Any] = {}
+        #: Per rule of the form `now - timestamp(facts.<path>) < duration(params...)`, the
+        #: times it was last seen true and false (see `Window`).
+        self.windows = {
+            id(rule): found for rule in policy_set.rules if (found := Window.of(rule)) is not None
+        }
 
     def phase(self, phase: int) -> tuple[list[Any], list[tuple[Any, ...]]]:
         found = self.phases.get(phase)
@@ -208,6 +213,84 @@ class Threshold:
         return self.entries[self.compare(value, limit)]
 
 
+#: `now - timestamp(facts.<path>) < duration(params.<path>)`: true until a time, then false.
+_WINDOW = re.compile(
+    r"\s*now\s*-\s*timestamp\(\s*facts((?:\.[A-Za-z_][A-Za-z0-9_]*)+)\s*\)\s*(<=|<)\s*"
+    r"duration\(\s*params(?:\.[A-Za-z_][A-Za-z0-9_]*)+\s*\)\s*",
+    re.DOTALL,
+)
+
+
+class Window:
+    """A rule that holds while `now` is within a window from a time in the facts, decided
+    from what the engine said at other times of the same start.
+
+    For one value of the start (and the params, fixed for a replay), the condition holds
+    for every `now` up to some instant and for none after: it is true at any time no later
+    than a time it was true at, and false at any time no earlier than a time it was false
+    at. Only the engine's own answers are compared, as times (the same `now` values it was
+    given), so no time is parsed or rounded here. A recording in time order asks the engine
+    until the window is over, then never again for that start; an error is never shared.
+    """
+
+    __slots__ = ("entries", "path", "seen")
+
+    MAX_STARTS = 1024
+
+    def __init__(self, rule: Rule, path: tuple[str, ...]) -> None:
+        self.path = path
+        common = _common(rule)
+        passed = RuleResult(status=RuleStatus.PASSED, **common)
+        fired = RuleResult(status=RuleStatus.FIRED, **common)
+        self.entries = {False: (passed, passed.contribution), True: (fired, fired.contribution)}
+        #: (phase, the start's key) -> [latest `now` seen true, earliest `now` seen false].
+        self.seen: dict[tuple[Any, ...], list[Any]] = {}
+
+    @classmethod
+    def of(cls, rule: Rule) -> Window | None:
+        found = _WINDOW.fullmatch(rule.when.text)
+        if found is None:
+            return None
+        return cls(rule, tuple(found.group(1).split(".")[1:]))
+
+    def _key(self, snapshot: Snapshot) -> tuple[Any, ...] | None:
+        start = _path_key(snapshot.facts.data, snapshot.facts.parts or {}, self.path)
+        # A value's repr, or a top-level field's number; absent (-1, a depth): the engine's
+        if not (type(start) is str or (type(start) is int and start >= 0)):
+            return None
+        return (snapshot.facts.phase, start)
+
+    def decide(self, snapshot: Snapshot) -> tuple[RuleResult, Verdict] | None:
+        key = self._key(snapshot)
+        found = self.seen.get(key) if key is not None else None
+        if found is None:
+            return None
+        now = snapshot.now
+        if found[0] is not None and now <= found[0]:
+            return self.entries[True]
+        if found[1] is not None and now >= found[1]:
+            return self.entries[False]
+        return None
+
+    def learn(self, snapshot: Snapshot, result: RuleResult) -> None:
+        """Remember the engine's answer at this `now` (a pass or a firing, not an error)."""
+        if result.status is not RuleStatus.PASSED and result.status is not RuleStatus.FIRED:
+            return
+        key = self._key(snapshot)
+        if key is None:
+            return
+        found = self.seen.get(key)
+        if found is None:
+            if len(self.seen) >= self.MAX_STARTS:
+                self.seen.clear()
+            found = self.seen[key] = [None, None]
+        now = snapshot.now
+        if result.status is RuleStatus.FIRED:
+            found[0] = now if found[0] is None else max(found[0], now)
+        else:
+            found[1] = now if found[1] is None else min(found[1], now)
+
+
 def _plan(rule: Rule) -> tuple[Any, ...]:
     paths = memo_paths(rule.when)
     fields = None if paths is None else tuple(sorted({path[0] for path in paths}))
@@ -325,6 +408,7 @@ def _decide_memo(
     assert parts is not None
     get = memo.results.get
     thresholds = memo.thresholds
+    windows = memo.windows
     keys: dict[tuple[str, ...], Any] = {}
     start, applicable = memo.phase(phase)
     entries = list(start)
@@ -352,6 +436,8 @@ def _decide_memo(
                     entry = get(key)
                     if entry is not None:
                         memo.remember(coarse, entry)
+        if entry is None and (window := windows.get(id(rule))) is not None:
+            entry = window.decide(snapshot)
         if entry is None:
             pending.append((place, rule, policy, (coarse, key)))
         else:
@@ -366,6 +452,8 @@ def _decide_memo(
                 bindings = shared[id(params)] = snapshot.bindings(policy, params, visible)
             result = _evaluate_rule(rule, snapshot, bindings, False)
             entry = entries[index] = (result, result.contribution)
+            if (window := windows.get(id(rule))) is not None:
+                window.learn(snapshot, result)
             for memo_key in key:
                 if memo_key is not None:
                     memo.remember(memo_key, entry)
