@@ -285,12 +285,16 @@ def fast_field_validators() -> dict[str, Callable[[Any], bool]]:
 
 
 def _flat_numbers(value: Any) -> bool:
-    """Whether `value` is a map of short plain keys to numbers within every document limit.
+    """Whether `value` is a map of short plain keys to numbers within every document limit,
+    or a short printable ASCII text (a time).
 
-    Such a value (a snapshot's metrics, new in every snapshot) passes `checked_data` and
-    `cap_problem` whatever they check, so two walks over it are skipped; anything else,
-    including a key with a NUL, a lone surrogate or 64 KiB of text, takes both walks.
+    Such a value (a snapshot's metrics or `collected_at`, new in every snapshot) passes
+    `checked_data` and `cap_problem` whatever they check, so two walks over it are skipped;
+    anything else, including a key with a NUL, a lone surrogate or 64 KiB of text, takes
+    both walks.
     """
+    if type(value) is str:
+        return len(value) <= 256 and value.isascii() and value.isprintable()
     if type(value) is not dict or len(value) > 1000:
         return False
     for key, item in value.items():

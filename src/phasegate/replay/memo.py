@@ -88,6 +88,11 @@ class RuleMemo:
             if (found := Threshold.of(rule, policy)) is not None
         }
         self.limits: dict[tuple[Any, ...], Any] = {}
+        #: Per phase, the field numbers and results (before streaks) of its last snapshot:
+        #: equal numbers are equal values, so a rule over unchanged fields decides alike.
+        self.last: dict[int, tuple[Mapping[str, int], tuple[Any, ...]]] = {}
+        #: (phase, the fields that changed) -> the rules to decide again (see `redo`).
+        self.redos: dict[tuple[int, frozenset[str]], list[tuple[Any, ...]]] = {}
         #: Per rule of the form `now - timestamp(facts.<path>) < duration(params...)`, the
         #: times it was last seen true and false (see `Window`).
         self.windows = {
@@ -107,6 +112,22 @@ class RuleMemo:
                     else:
                         start.append(skipped)
             found = self.phases[phase] = (start, applicable)
+        return found
+
+    def redo(self, phase: int, changed: frozenset[str]) -> list[tuple[Any, ...]]:
+        """The applicable rules that may decide otherwise when `changed` fields differ from
+        the last snapshot of the phase: those reading one of them, or not known to read
+        named fields only (all of the facts, `now`, `history`)."""
+        key = (phase, changed)
+        found = self.redos.get(key)
+        if found is None:
+            if len(self.redos) >= self.MAX_ENTRIES:
+                self.redos.clear()
+            found = self.redos[key] = [
+                plan
+                for plan in self.phase(phase)[1]
+                if plan[3] is None or not changed.isdisjoint(plan[3])
+            ]
         return found
 
     def remember(self, key: tuple[Any, ...], entry: tuple[RuleResult, Verdict]) -> None:
@@ -136,13 +157,13 @@ class Threshold:
     A snapshot's metrics are new every time, so the path memo never hits for the rules
     that compare them; yet their limits (`facts.baseline.error_rate * params.f + params.m`)
     read only fields that hardly change. The limit is evaluated by the engine once per
-    distinct value of what it reads (the same keys as the path memo) and the comparison is
+    distinct value of the whole fields it reads (their numbers) and the comparison is
     Python's, which orders two floats or two ints exactly as CEL does. Anything else (the
     fact absent, a string, an int against a double, a limit that fails or is NaN) goes to
     the engine, so errors and their messages are the engine's.
     """
 
-    __slots__ = ("compare", "entries", "limit", "limit_paths", "path", "policy", "rule")
+    __slots__ = ("compare", "entries", "limit", "limit_fields", "path", "policy", "rule")
 
     def __init__(
         self, rule: Rule, policy: Policy, path: tuple[str, ...], compare: Any, limit: Any
@@ -154,7 +175,7 @@ class Threshold:
             compare,
             limit,
         )
-        self.limit_paths = memo_paths(limit)
+        self.limit_fields = tuple(sorted({read[0] for read in memo_paths(limit) or ()}))
         common = _common(rule)
         passed = RuleResult(status=RuleStatus.PASSED, **common)
         fired = RuleResult(status=RuleStatus.FIRED, **common)
@@ -178,9 +199,7 @@ class Threshold:
             return None
         return cls(rule, policy, path, _OPERATORS[found.group(2)], limit)
 
-    def decide(
-        self, memo: RuleMemo, snapshot: Snapshot, keys: dict[tuple[str, ...], Any]
-    ) -> tuple[RuleResult, Verdict] | None:
+    def decide(self, memo: RuleMemo, snapshot: Snapshot) -> tuple[RuleResult, Verdict] | None:
         """The rule's result, or None when the engine must decide it."""
         data, parts = snapshot.facts.data, snapshot.facts.parts
         value: Any = data
@@ -191,15 +210,9 @@ class Threshold:
         kind = type(value)
         if kind is not float and kind is not int:  # bool is neither
             return None
-        found = []
-        for path in self.limit_paths:  # type: ignore[union-attr]
-            seen = keys.get(path)
-            if seen is None:
-                seen = keys[path] = _path_key(data, parts, path)  # type: ignore[arg-type]
-            found.append(seen)
-        if _UNKNOWN in found:
-            return None
-        key = (id(self.rule), snapshot.facts.phase, *found)
+        # The limit is keyed by the numbers of the whole fields it reads (the baseline),
+        # which change far less often than the values compared with it.
+        key = (id(self.rule), snapshot.facts.phase, *map(parts.get, self.limit_fields))  # type: ignore[union-attr]
         limit = memo.limits.get(key, _UNSET)
         if limit is _UNSET:
             limit = cel.run(self.limit, snapshot.bindings(self.policy))
@@ -411,7 +424,14 @@ def _decide_memo(
     windows = memo.windows
     keys: dict[tuple[str, ...], Any] = {}
     start, applicable = memo.phase(phase)
-    entries = list(start)
+    last = memo.last.get(phase)
+    if last is None:
+        entries = list(start)
+    else:  # the rules over unchanged fields: the last snapshot's results, no lookup
+        before, entries = last[0], list(last[1])
+        changed = [key for key, number in parts.items() if before.get(key) != number]
+        changed += [key for key in before if key not in parts]
+        applicable = memo.redo(phase, frozenset(changed))
     pending: list[tuple[int, Rule, Policy, tuple[tuple[Any, ...] | None, ...]]] = []
     for place, rule, policy, fields, paths in applicable:
         coarse: tuple[Any, ...] | None = None
@@ -423,7 +443,7 @@ def _decide_memo(
             coarse = (id(rule), phase, *map(parts.get, fields))
             entry = get(coarse)
             if entry is None and (threshold := thresholds.get(id(rule))) is not None:
-                entry = threshold.decide(memo, snapshot, keys)
+                entry = threshold.decide(memo, snapshot)
             if entry is None:
                 found = []
                 for path in paths:  # rules share paths (metrics.error_rate)
@@ -457,6 +477,7 @@ def _decide_memo(
             for memo_key in key:
                 if memo_key is not None:
                     memo.remember(memo_key, entry)
+    memo.last[phase] = (parts, tuple(entries))
     for place, rule in memo.holds:  # streaks are read only by rules with `for:`
         result = _with_streak(entries[place][0], rule, streaks)
         entries[place] = (result, result.contribution)
