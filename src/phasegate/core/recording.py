@@ -98,8 +98,12 @@ class RecordingReader:
     (24 bytes each) and reads each again where it stands, validating it again.
     """
 
-    def __init__(self, path: str | Path, keep_skipped: int | None = None) -> None:
+    def __init__(
+        self, path: str | Path, keep_skipped: int | None = None, digests: bool = True
+    ) -> None:
         self.path = Path(path)
+        #: False: a JSONL line's facts get no digest (`FactsStream`), for replay's reports.
+        self.digests = digests
         self.source = display_path(self.path)
         self.keep_skipped = keep_skipped
         #: (where, why) of the lines or files that were not a usable facts document (all of
@@ -179,7 +183,7 @@ class RecordingReader:
         The garbage collector stays on while streaming: with it paused (see `batch`), the
         few reference cycles a snapshot leaves behind would pile up for the whole file.
         """
-        stream = FactsStream()
+        stream = FactsStream(self.digests)
         for position, number, where, raw in entries:
             if isinstance(raw, Path):
                 try:
