@@ -167,16 +167,7 @@ def test_a_fact_compared_with_a_limit_is_decided_as_the_engine_decides(tmp_path:
                 extra[name] = rng.choice(values)
         doc["extra"] = extra
         lines.append(json.dumps(doc) + "\n")
-    path = tmp_path / "r.jsonl"
-    path.write_text("".join(lines))
-    shared = MemoRollout(policy_set)
-    plain = Rollout(policy_set, messages=False)
-    statuses = set()
-    for facts in RecordingReader(path).snapshots(strict=False):
-        decision = shared.decide(facts)
-        assert decision == plain.decide(facts)
-        statuses.update(r.status for r in decision.results)
-    assert {RuleStatus.FIRED, RuleStatus.PASSED, RuleStatus.ERROR} <= statuses
+    _decided_alike(tmp_path, policy_set, lines)
 
 
 def test_a_window_rule_is_decided_as_the_engine_decides_at_any_time(tmp_path: Path):
@@ -215,14 +206,21 @@ def test_a_window_rule_is_decided_as_the_engine_decides_at_any_time(tmp_path: Pa
             extra["start"] = rng.choice(starts)
         doc["extra"] = extra
         lines.append(json.dumps(doc) + "\n")
+    shared = _decided_alike(tmp_path, policy_set, lines)  # as written: out of order
+    assert any(window.seen for window in shared.memo.windows.values())
+
+
+def _decided_alike(tmp_path: Path, policy_set: Any, lines: list[str]) -> MemoRollout:
+    """Each line decided with the memo and without it, alike, as written; some rule fired,
+    passed and errored on the way."""
     path = tmp_path / "r.jsonl"
     path.write_text("".join(lines))
     shared = MemoRollout(policy_set)
     plain = Rollout(policy_set, messages=False)
     statuses = set()
-    for facts in RecordingReader(path).snapshots(strict=False):  # as written: out of order
+    for facts in RecordingReader(path).snapshots(strict=False):
         decision = shared.decide(facts)
         assert decision == plain.decide(facts)
         statuses.update(r.status for r in decision.results)
     assert {RuleStatus.FIRED, RuleStatus.PASSED, RuleStatus.ERROR} <= statuses
-    assert any(window.seen for window in shared.memo.windows.values())
+    return shared
