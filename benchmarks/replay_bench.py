@@ -149,6 +149,9 @@ BASELINE_FUNCTIONS = {
     "join": lambda items, separator="": celtypes.StringType(str(separator).join(items)),
     "trim": lambda text: celtypes.StringType(str(text).strip()),
     "trimPrefix": lambda text, prefix: celtypes.StringType(str(text).removeprefix(prefix)),
+    "lowerAscii": lambda text: celtypes.StringType(
+        "".join(c.lower() if c.isascii() else c for c in str(text))
+    ),
     **{
         name: _spec_comparison(name, compare)
         for name, compare in {
