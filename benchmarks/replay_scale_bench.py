@@ -3,8 +3,8 @@
 Writes a seeded recording of COUNT snapshots (default 1,000,000) of three changes whose
 snapshots interleave (Phase 1 and 2 samples from replay_bench's generator, cycled, with
 fresh times), then runs `python -m phasegate replay FILE --format F -o /dev/null` for each
-format asked (default json and text) as a child process and prints its wall time and peak
-resident memory (ru_maxrss of the children). Prints figures, asserts no timing.
+format asked (default json and text) as a child process and prints its wall and CPU time
+and peak resident memory (ru_maxrss of the children). Prints figures, asserts no timing.
 
 Run: python benchmarks/replay_scale_bench.py [COUNT] [FORMAT...]
 """
@@ -36,7 +36,8 @@ def write_recording(path: Path, count: int) -> None:
             handle.write(json.dumps(snapshot) + "\n")
 
 
-def run(path: Path, output_format: str) -> tuple[float, float, int]:
+def run(path: Path, output_format: str) -> tuple[float, float, float, int]:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     command = [sys.executable, "-m", "phasegate", "replay", str(path)]
     result = subprocess.run(
@@ -46,10 +47,12 @@ def run(path: Path, output_format: str) -> tuple[float, float, int]:
         check=False,
     )
     elapsed = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # KiB -> MiB
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    peak = after.ru_maxrss / 1024  # KiB -> MiB
     if result.returncode != 0:
         print(result.stderr[-2000:], file=sys.stderr)
-    return elapsed, peak, result.returncode
+    return elapsed, cpu, peak, result.returncode
 
 
 def main() -> None:
@@ -61,10 +64,11 @@ def main() -> None:
         size = path.stat().st_size / 1024 / 1024
         print(f"recording: {count} snapshots, {len(CHANGES)} changes interleaved, {size:.0f} MiB")
         for output_format in formats:
-            elapsed, peak, code = run(path, output_format)
+            elapsed, cpu, peak, code = run(path, output_format)
             print(
-                f"replay --format {output_format:<8} exit {code}  wall {elapsed:7.1f} s "
-                f"({elapsed / count * 1e6:6.1f} us/snapshot)  peak RSS so far {peak:6.0f} MiB"
+                f"replay --format {output_format:<8} exit {code}  wall {elapsed:7.1f} s  "
+                f"cpu {cpu:7.1f} s ({cpu / count * 1e6:6.1f} us/snapshot)  "
+                f"peak RSS so far {peak:6.0f} MiB"
             )
 
 

@@ -19,6 +19,7 @@ from phasegate.core.policy import load_policy_set
 from phasegate.core.recording import read_recording
 from phasegate.core.verdict import Verdict
 from phasegate.replay.replay import replay
+from phasegate.report.markdown import escape
 
 DEGRADES = ROOT / "fixtures" / "recordings" / "phase1-error-rate-degrades.jsonl"
 
@@ -117,7 +118,9 @@ def test_expectations_pass_and_fail(tmp_path: Path):
     result = run_cli("replay", str(DEGRADES), "--expect", str(bad))
     assert result.returncode == 5
     assert (
-        "expectation not met: " + str(DEGRADES) + ":5 #4 (2026-11-20T10:20:00Z): expected "
+        "expectation not met: "
+        + str(DEGRADES)
+        + ":5 #4 (2026-11-20T10:20:00Z, change 9f2c4e1 phase 1): expected "
         "continue, got pause (health.error-rate-elevated)"
     ) in result.stderr
 
@@ -230,10 +233,16 @@ def test_snapshots_are_named_by_file_and_line_as_diff_names_them(tmp_path: Path)
     path = tmp_path / "shifted.jsonl"
     path.write_text("\n".join(["{not json", *lines_of(DEGRADES)]) + "\n")
     text = run_cli("replay", str(path)).stdout
-    assert re.search(rf"^#6 +{re.escape(str(path))}:8 +2026-11-20T10:30:00Z +rollback", text, re.M)
+    assert re.search(
+        rf"^#6 +{re.escape(str(path))}:8 +2026-11-20T10:30:00Z +9f2c4e1 phase 1 +rollback",
+        text,
+        re.M,
+    )
     assert f"first rollback #6 {path}:8 at 2026-11-20T10:30:00Z" in text
     page = run_cli("replay", str(path), "--format", "markdown").stdout
-    assert f"| 6 | `{path}:8` | 2026-11-20T10:30:00Z | rollback |" in page
+    assert (
+        f"| 6 | {escape(f'{path}:8')} | 9f2c4e1 phase 1 | 2026-11-20T10:30:00Z | rollback |" in page
+    )
     document = json.loads(run_cli("replay", str(path), "--format", "json").stdout)
     Draft202012Validator(
         json.loads((ROOT / "schemas" / "replay.schema.json").read_text())
@@ -248,7 +257,10 @@ def test_snapshots_are_named_by_file_and_line_as_diff_names_them(tmp_path: Path)
         "  - {at: 6, verdict: continue}\n"
     )
     failed = run_cli("replay", str(path), "--expect", str(expect))
-    assert f"{path}:8 #6 (2026-11-20T10:30:00Z): expected continue" in failed.stderr
+    assert (
+        f"{path}:8 #6 (2026-11-20T10:30:00Z, change 9f2c4e1 phase 1): expected continue"
+        in failed.stderr
+    )
 
 
 def test_lower_case_times_in_expectations_are_read(tmp_path: Path):
@@ -259,14 +271,17 @@ def test_lower_case_times_in_expectations_are_read(tmp_path: Path):
     )
     result = run_cli("replay", str(DEGRADES), "--expect", str(expect))
     assert result.returncode == 5
-    assert ":7 #6 (2026-11-20T10:30:00Z): expected continue, got rollback" in result.stderr
+    assert (
+        ":7 #6 (2026-11-20T10:30:00Z, change 9f2c4e1 phase 1): expected continue, got rollback"
+        in result.stderr
+    )
 
 
 def test_markdown_lists_the_moves():
     page = run_cli("replay", str(DEGRADES), "--format", "markdown").stdout
     assert (
-        f"| 6 | `{DEGRADES}:7` | 2026-11-20T10:30:00Z | rollback "
-        "| pause -> rollback; +fired "
+        f"| 6 | {escape(f'{DEGRADES}:7')} | 9f2c4e1 phase 1 | 2026-11-20T10:30:00Z | rollback "
+        "| pause -&gt; rollback; +fired "
         "health.error-rate-regression |" in page
     )
 

@@ -23,6 +23,7 @@ from phasegate.core.recording import RecordingReader
 from phasegate.errors import InputError
 from phasegate.files.loading import loads_strict
 from phasegate.files.schemas import format_checker, inlined, load_schema
+from phasegate.replay.memo import MemoRollout
 
 RECORDING = ROOT / "fixtures" / "recordings" / "phase1-error-rate-degrades.jsonl"
 
@@ -172,9 +173,8 @@ def test_streamed_replay_decides_as_the_plain_path(tmp_path: Path):
     """The plain path: jsonschema on every whole document, every rule evaluated."""
     path = _generated_recording(tmp_path / "generated.jsonl")
     policy_set = load_policy_set(ROOT / "policies")
-    fast = Rollout(policy_set, messages=False)
+    fast = MemoRollout(policy_set)
     plain = Rollout(policy_set, messages=False)
-    plain.memo = None
     reader = RecordingReader(path)
     decided = [fast.decide(facts) for facts in reader.snapshots(strict=False)]
     expected = []

@@ -194,6 +194,10 @@ def figure(dom: Node, title: str) -> Node:
     return found
 
 
+#: The one change and phase of the recordings these tests draw.
+ONE = "9f2c4e1 phase 1"
+
+
 def table_rows(dom: Node) -> list[list[str]]:
     body = dom.one("table", "changes").one("tbody")
     return [[cell.text() for cell in row.all("td")] for row in body.all("tr")]
@@ -227,16 +231,19 @@ def test_degrading_recording_reads_at_a_glance_in_chromium(tmp_path: Path):
         "first rollback",
     ]
     assert dom.one("li", "first-rollback").text() == (
-        "First rollback at snapshot #6, 2026-11-20T10:30:00Z: health.error-rate-regression"
+        "First rollback at snapshot #6, 2026-11-20T10:30:00Z, change 9f2c4e1 phase 1: "
+        "health.error-rate-regression"
     )
     assert dom.one("li", "first-pause").text() == (
-        "First pause at snapshot #4, 2026-11-20T10:20:00Z: health.error-rate-elevated"
+        "First pause at snapshot #4, 2026-11-20T10:20:00Z, change 9f2c4e1 phase 1: "
+        "health.error-rate-elevated"
     )
     assert table_rows(dom) == [
-        ["#0", "2026-11-20T10:00:00Z", "start", "continue", "\u2014"],
-        ["#4", "2026-11-20T10:20:00Z", "continue", "pause", "health.error-rate-elevated"],
+        ["#0", ONE, "2026-11-20T10:00:00Z", "start", "continue", "\u2014"],
+        ["#4", ONE, "2026-11-20T10:20:00Z", "continue", "pause", "health.error-rate-elevated"],
         [
             "#6",
+            ONE,
             "2026-11-20T10:30:00Z",
             "pause",
             "rollback",
@@ -298,12 +305,14 @@ def test_pause_then_recovery_then_rollback_in_chromium(tmp_path: Path):
     dom = rendered_dom(tmp_path, page)
 
     assert dom.one("li", "first-pause").text() == (
-        "First pause at snapshot #2, 2026-11-21T09:10:00Z: health.error-rate-elevated"
+        f"First pause at snapshot #2, 2026-11-21T09:10:00Z, change {ONE}: "
+        "health.error-rate-elevated"
     )
     assert dom.one("li", "first-rollback").text() == (
-        "First rollback at snapshot #7, 2026-11-21T09:35:00Z: trigger.lock-contention-spike"
+        f"First rollback at snapshot #7, 2026-11-21T09:35:00Z, change {ONE}: "
+        "trigger.lock-contention-spike"
     )
-    assert [(row[0], row[2], row[3], row[4]) for row in table_rows(dom)] == [
+    assert [(row[0], row[3], row[4], row[5]) for row in table_rows(dom)] == [
         ("#0", "start", "continue", "\u2014"),
         ("#2", "continue", "pause", "health.error-rate-elevated"),
         ("#4", "pause", "continue", "\u2014"),

@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from conftest import HEALTHY_PHASE1, ROOT
-from phasegate.core.evaluate import Rollout, memo_paths
+from phasegate.core.evaluate import Rollout, RuleStatus
 from phasegate.core.policy import load_policy_set
 from phasegate.core.recording import RecordingReader
+from phasegate.replay.memo import MemoRollout, memo_paths
 
 
 def _document(rng: random.Random, index: int) -> dict[str, Any]:
@@ -43,9 +44,8 @@ def test_path_keyed_results_are_what_evaluating_every_rule_gives(tmp_path: Path)
     path = tmp_path / "r.jsonl"
     path.write_text("".join(json.dumps(_document(rng, i)) + "\n" for i in range(400)))
     policy_set = load_policy_set(ROOT / "policies")
-    shared = Rollout(policy_set, messages=False)
+    shared = MemoRollout(policy_set)
     plain = Rollout(policy_set, messages=False)
-    plain.memo = None
     snapshots = list(RecordingReader(path).snapshots(strict=False))
     assert len(snapshots) > 250
     for facts in snapshots:
@@ -100,7 +100,7 @@ def _policy(folder: Path, name: str, params: str, when: str, extra: str = "") ->
 
 
 def test_policies_share_a_params_map_only_when_no_rule_can_tell(tmp_path: Path):
-    from phasegate.core.evaluate import shared_params
+    from phasegate.replay.memo import shared_params
 
     folder = tmp_path / "policies"
     folder.mkdir()
@@ -120,8 +120,107 @@ def test_policies_share_a_params_map_only_when_no_rule_can_tell(tmp_path: Path):
     rng = random.Random(5)
     path = tmp_path / "r.jsonl"
     path.write_text("".join(json.dumps(_document(rng, i)) + "\n" for i in range(120)))
-    shared = Rollout(policy_set, messages=False)
+    shared = MemoRollout(policy_set)
     plain = Rollout(policy_set, messages=False)
-    plain.memo = None
     for facts in RecordingReader(path).snapshots(strict=False):
         assert shared.decide(facts) == plain.decide(facts)
+
+
+def test_a_fact_compared_with_a_limit_is_decided_as_the_engine_decides(tmp_path: Path):
+    """Threshold rules skip the engine only for two numbers of one type; everything else
+    (absent, a string, a bool, an int against a double, a limit that fails) is the
+    engine's, with its error."""
+    from phasegate.replay.memo import RuleMemo
+
+    folder = tmp_path / "policies"
+    folder.mkdir()
+    params = "params:\n  k: 2\n  f: 2.0\n"
+    _policy(folder, "a", params, "facts.extra.v > facts.extra.limit * params.k")
+    _policy(folder, "b", params, "facts.extra.v >= facts.extra.limit * params.f")
+    _policy(folder, "c", params, "facts.extra.v < 3")
+    _policy(folder, "d", params, "facts.extra.v <= facts.extra.limit")
+    # not one comparison, or the limit reads the fact: always the engine
+    _policy(folder, "e", params, "facts.extra.v > 1 || facts.extra.v < 0")
+    _policy(folder, "g", params, "facts.extra.v > facts.extra.v * 0.5")
+    _policy(folder, "h", params, "facts.extra.v > size('<')")
+    policy_set = load_policy_set(folder)
+    memo = RuleMemo(policy_set)
+    decided = {t.rule.id for t in memo.thresholds.values()}
+    assert decided == {"a.rule", "b.rule", "c.rule", "d.rule"}
+    shipped = RuleMemo(load_policy_set(ROOT / "policies"))
+    assert {t.rule.id for t in shipped.thresholds.values()} == {
+        "health.error-rate-regression",
+        "health.error-rate-elevated",
+        "health.throughput-low",
+        "health.completion-low",
+        "trigger.lock-contention-spike",
+    }
+    rng = random.Random(3)
+    values = [1, 1.0, 2, 2.5, -0.0, 3, "3", True, None, 2**53 + 1, 9.007199254740993e15, {}]
+    lines = []
+    for index in range(300):
+        doc = copy.deepcopy(HEALTHY_PHASE1)
+        doc["collected_at"] = f"2026-11-20T{10 + index // 60:02d}:{index % 60:02d}:00Z"
+        extra: dict[str, Any] = {"new_failure_categories": []}
+        for name in ("v", "limit"):
+            if rng.random() < 0.9:
+                extra[name] = rng.choice(values)
+        doc["extra"] = extra
+        lines.append(json.dumps(doc) + "\n")
+    _decided_alike(tmp_path, policy_set, lines)
+
+
+def test_a_window_rule_is_decided_as_the_engine_decides_at_any_time(tmp_path: Path):
+    """Window rules are answered from the engine's answers at other times of the same start;
+    times out of order, starts with nanoseconds, absent or not strings must not tell."""
+    from phasegate.replay.memo import RuleMemo
+
+    folder = tmp_path / "policies"
+    folder.mkdir()
+    params = "params:\n  w: 30m\n  n: 90m0.5s\n"
+    _policy(folder, "a", params, "now - timestamp(facts.extra.start) < duration(params.w)")
+    _policy(folder, "b", params, "now - timestamp(facts.extra.start) <= duration(params.n)")
+    _policy(folder, "c", params, "now - timestamp(facts.phase_started_at) < duration(params.w)")
+    policy_set = load_policy_set(folder)
+    assert len(RuleMemo(policy_set).windows) == 3
+    rng = random.Random(8)
+    starts = [
+        "2026-11-20T10:00:00Z",
+        "2026-11-20T10:00:00.000000001Z",
+        "2026-11-20T10:29:59.999999999Z",
+        "2026-11-20T11:00:00+01:00",
+        "2026-11-20t10:00:00z",
+        5,
+    ]
+    lines = []
+    for _ in range(400):
+        doc = copy.deepcopy(HEALTHY_PHASE1)
+        minute, second = rng.randint(0, 150), rng.choice([0, 0, 59])
+        fraction = rng.choice(["", ".5", ".000001", ".999999"])
+        doc["collected_at"] = (
+            f"2026-11-20T{10 + minute // 60:02d}:{minute % 60:02d}:{second:02d}{fraction}Z"
+        )
+        doc["phase_started_at"] = rng.choice(starts[:4])
+        extra: dict[str, Any] = {"new_failure_categories": []}
+        if rng.random() < 0.9:
+            extra["start"] = rng.choice(starts)
+        doc["extra"] = extra
+        lines.append(json.dumps(doc) + "\n")
+    shared = _decided_alike(tmp_path, policy_set, lines)  # as written: out of order
+    assert any(window.seen for window in shared.memo.windows.values())
+
+
+def _decided_alike(tmp_path: Path, policy_set: Any, lines: list[str]) -> MemoRollout:
+    """Each line decided with the memo and without it, alike, as written; some rule fired,
+    passed and errored on the way."""
+    path = tmp_path / "r.jsonl"
+    path.write_text("".join(lines))
+    shared = MemoRollout(policy_set)
+    plain = Rollout(policy_set, messages=False)
+    statuses = set()
+    for facts in RecordingReader(path).snapshots(strict=False):
+        decision = shared.decide(facts)
+        assert decision == plain.decide(facts)
+        statuses.update(r.status for r in decision.results)
+    assert {RuleStatus.FIRED, RuleStatus.PASSED, RuleStatus.ERROR} <= statuses
+    return shared

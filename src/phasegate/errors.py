@@ -31,8 +31,11 @@ def single_line(text: object) -> str:
     """Untrusted text (a fact, a file name, a message) shown on one line: a newline or escape
     code in it must not forge a line such as "CONTINUE ..." or "::error::" in a CI log. Here,
     not in a renderer, because core modules (diff, policysource) word messages with it too."""
+    shown = str(text)
+    if shown.isprintable():  # the usual case, at C speed: replay writes one per snapshot
+        return shown
     return "".join(
-        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in str(text)
+        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in shown
     )
 
 

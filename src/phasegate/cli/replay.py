@@ -67,6 +67,13 @@ def command(
     for recording in replayed:
         for where, reason in recording.skipped:
             click.echo(f"{single_line(where)}: warning: skipped: {single_line(reason)}", err=True)
+        unlisted = recording.skipped_count - len(recording.skipped)
+        if unlisted:
+            click.echo(
+                f"{single_line(recording.source)}: warning: skipped {unlisted} more lines "
+                f"(the first {len(recording.skipped)} are listed)",
+                err=True,
+            )
     problems = checker.problems()
     for problem in problems:
         click.echo(f"phasegate: expectation not met: {problem}", err=True)

@@ -7,9 +7,8 @@ result (`error`) that contributes its `on_error` verdict, never an exception and
 
 from __future__ import annotations
 
-import marshal
 from collections import OrderedDict, deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
@@ -95,6 +94,10 @@ class Decision:
 MAX_ROLLOUTS = 1024
 
 
+#: Decides a snapshot's rules into `results` (with streaks) and returns the verdict.
+SharedRules = Callable[["Snapshot", dict[str, int], list[RuleResult]], Verdict]
+
+
 class _RolloutState:
     __slots__ = ("history", "streaks")
 
@@ -120,9 +123,9 @@ class Rollout:
         self.messages = messages
         self.states: OrderedDict[tuple[Any, int], _RolloutState] = OrderedDict()
         self.reads_history = policy_set.reads_history
-        #: Without messages a rule's result depends only on its inputs, so results are
-        #: shared between snapshots whose fields the rule reads are unchanged.
-        self.memo: RuleMemo | None = None if messages else RuleMemo(policy_set)
+        #: Replay's memo (`phasegate.replay.memo`) sets this to decide a snapshot's rules
+        #: from results shared between snapshots; None evaluates every rule.
+        self.shared_rules: SharedRules | None = None
 
     def state(self, facts: Facts) -> _RolloutState:
         """The streaks and history of the rollout `facts` belongs to (made when first seen)."""
@@ -139,167 +142,11 @@ class Rollout:
     def decide(self, facts: Facts) -> Decision:
         state = self.state(facts)
         history = list(state.history) if self.reads_history else []
-        decision = _decide(facts, self.policy_set, history, state.streaks, self.messages, self.memo)
+        decision = _decide(
+            facts, self.policy_set, history, state.streaks, self.messages, self.shared_rules
+        )
         state.history.append(facts.data)
         return decision
-
-
-class RuleMemo:
-    """Rule results shared between snapshots, for replay (no messages).
-
-    A rule that reads no `now` and no `history`, and reads `facts` only through literal
-    paths (`facts.metrics.error_rate`, `facts.checks`), gives the same result for the same
-    phase and the same values at those paths: the engine sees nothing else of the facts,
-    and a missing fact's message is worked out from the same paths. So the key is the
-    phase and, per path, its value (`repr`, which tells `1`, `1.0`, `true` and `-0.0`
-    apart) or the depth at which it is absent; a whole top-level field is keyed by the
-    number `FactsStream` gives each distinct value. Reading a recording's metrics one by
-    one means a rule on `agents_failed` is evaluated again only when that metric changes,
-    not whenever any metric drifts. A result is also filed under the numbers of the whole
-    top-level fields the rule reads, so a rule over unchanged fields costs one lookup.
-    Skipped results are built once per rule: results are immutable, so sharing is safe.
-    """
-
-    MAX_ENTRIES = 50_000
-
-    def __init__(self, policy_set: PolicySet) -> None:
-        #: Per policy, per rule: (rule, fields read, paths read (both None when not
-        #: known), its skipped result and contribution).
-        self.plans = {
-            id(policy): [_plan(rule) for rule in policy.rules] for policy in policy_set.policies
-        }
-        self.policies = policy_set.policies
-        #: Per phase: every result a snapshot of that phase starts with (skipped ones filled
-        #: in, None for the others) and (place, rule, policy, fields, paths) of the others.
-        self.phases: dict[int, tuple[list[Any], list[tuple[Any, ...]]]] = {}
-        #: (place, rule) of the rules with `for:`, the only ones whose streaks are read.
-        self.holds = [(place, rule) for place, rule in enumerate(policy_set.rules) if rule.hold > 1]
-        #: Per rule, the top-level facts fields it can see, or None when it may see all.
-        self.fields: dict[int, frozenset[str] | None] = {}
-        for rule in policy_set.rules:
-            paths = fact_paths(rule.when)
-            self.fields[id(rule)] = None if paths is None else frozenset(p[0] for p in paths)
-        #: Per policy, the params map its rules are evaluated with (see `shared_params`).
-        self.params = shared_params(policy_set)
-        #: A result and what it contributes, computed once.
-        self.results: dict[tuple[Any, ...], tuple[RuleResult, Verdict]] = {}
-
-    def phase(self, phase: int) -> tuple[list[Any], list[tuple[Any, ...]]]:
-        found = self.phases.get(phase)
-        if found is None:
-            start: list[Any] = []
-            applicable = []
-            for policy in self.policies:
-                for rule, fields, paths, skipped in self.plans[id(policy)]:
-                    if phase in rule.phases:
-                        applicable.append((len(start), rule, policy, fields, paths))
-                        start.append(None)
-                    else:
-                        start.append(skipped)
-            found = self.phases[phase] = (start, applicable)
-        return found
-
-    def remember(self, key: tuple[Any, ...], entry: tuple[RuleResult, Verdict]) -> None:
-        if len(self.results) >= self.MAX_ENTRIES:
-            self.results.clear()
-        self.results[key] = entry
-
-
-def _plan(rule: Rule) -> tuple[Any, ...]:
-    paths = memo_paths(rule.when)
-    fields = None if paths is None else tuple(sorted({path[0] for path in paths}))
-    skipped = RuleResult(status=RuleStatus.SKIPPED, **_common(rule))
-    return rule, fields, paths, (skipped, Verdict.CONTINUE)
-
-
-def shared_params(policy_set: PolicySet) -> dict[int, Any]:
-    """Per policy, one params map for every policy that can share it, else its own.
-
-    The engine converts the facts into its own values once per activation, which costs
-    more than evaluating a rule, and a snapshot needs one activation per distinct params
-    map. A rule that reads params only as `params.<key>` with `<key>` among its policy's
-    params sees nothing but those values, so policies whose rules all do, and whose params
-    agree on every key they share (same type and bits), can be evaluated over the union
-    of their params: one activation per snapshot instead of one per policy.
-    """
-    merged: dict[str, Any] = {}
-    written: dict[str, bytes] = {}
-    members, found = [], {}
-    for policy in policy_set.policies:
-        own = policy.params_plain
-        try:
-            texts = {key: marshal.dumps(value, 2) for key, value in own.items()}
-        except (AttributeError, ValueError):
-            texts = None
-        if (
-            texts is None
-            or not all(_reads_own_params(rule.when, own) for rule in policy.rules)
-            or any(written.get(key, text) != text for key, text in texts.items())
-        ):
-            found[id(policy)] = own
-            continue
-        merged.update(own)
-        written.update(texts)
-        members.append(policy)
-    found.update((id(policy), merged) for policy in members)
-    return found
-
-
-def _reads_own_params(expression: cel.Expression, own: Mapping[str, Any]) -> bool:
-    from phasegate.cel import lexer
-
-    names = [token.text for token in lexer.tokens(expression.text) if token.kind == "ident"]
-    reads = [read for read in expression.reads if read.path[0] == "params"]
-    return len(reads) == names.count("params") and all(
-        len(read.path) >= 2 and read.path[1] in own for read in reads
-    )
-
-
-def memo_paths(expression: cel.Expression) -> tuple[tuple[str, ...], ...] | None:
-    """The facts paths (without `facts`) `expression` depends on, or None when not known
-    or when it also depends on `now` or `history`."""
-    from phasegate.cel import lexer
-
-    names = [token.text for token in lexer.tokens(expression.text) if token.kind == "ident"]
-    if "now" in names or "history" in names:
-        return None
-    return fact_paths(expression)
-
-
-def fact_paths(expression: cel.Expression) -> tuple[tuple[str, ...], ...] | None:
-    """The facts paths (without `facts`) `expression` reads, or None when it may read more.
-
-    Conservative: any `facts` token that the scan did not record as a read of a named field
-    (`facts[k]`, `.facts`, a shadowing loop variable) makes the answer None. A path stops
-    before a method call or a computed index, so what the expression reaches from it lies
-    inside the value at the path.
-    """
-    from phasegate.cel import lexer
-
-    names = [token.text for token in lexer.tokens(expression.text) if token.kind == "ident"]
-    reads = [read for read in expression.reads if read.path[0] == "facts"]
-    if len(reads) != names.count("facts") or any(len(read.path) < 2 for read in reads):
-        return None
-    return tuple(sorted({read.path[1:] for read in reads}))
-
-
-_UNKNOWN = object()
-
-
-def _path_key(data: Mapping[str, Any], parts: Mapping[str, int], path: tuple[str, ...]) -> Any:
-    """What the engine can see at `path`: a field's number, a value's `repr`, the depth
-    where it is absent (an int tuple, never equal to a str), or `_UNKNOWN` when a value on
-    the way is not a map (then the rule is simply evaluated)."""
-    if len(path) == 1:
-        return parts.get(path[0], -1)
-    value: Any = data
-    for depth, part in enumerate(path):
-        if type(value) is not dict:
-            return _UNKNOWN
-        if part not in value:
-            return (depth,)
-        value = value[part]
-    return repr(value)
 
 
 def rollout_key(facts: Facts) -> tuple[Any, int]:
@@ -366,12 +213,12 @@ def _decide(
     history: list[Mapping[str, Any]],
     streaks: dict[str, int],
     messages: bool = True,
-    memo: RuleMemo | None = None,
+    shared_rules: SharedRules | None = None,
 ) -> Decision:
     data = facts.data
     snapshot = Snapshot(facts, history)
     results: list[RuleResult] = []
-    if memo is None or facts.parts is None:
+    if shared_rules is None or facts.parts is None:
         for policy in policy_set.policies:
             bindings = snapshot.bindings(policy)
             for rule in policy.rules:
@@ -379,7 +226,7 @@ def _decide(
                 results.append(_with_streak(result, rule, streaks))
         verdict = combine(result.contribution for result in results)
     else:
-        verdict = _decide_memo(snapshot, policy_set, streaks, memo, results)
+        verdict = shared_rules(snapshot, streaks, results)
     if unknown_reasons(data):
         results = [_with_unknown_reason(result, data) for result in results]
     return Decision(
@@ -407,85 +254,6 @@ def _with_unknown_reason(result: RuleResult, data: Mapping[str, Any]) -> RuleRes
         return result
     reason = unknown_reason(data, error.removeprefix(_MISSING))
     return result if reason is None else replace(result, error=f"{error}; unknown: {reason}")
-
-
-def _decide_memo(
-    snapshot: Snapshot,
-    policy_set: PolicySet,
-    streaks: dict[str, int],
-    memo: RuleMemo,
-    results: list[RuleResult],
-) -> Verdict:
-    """`_decide`'s loop for replay: shared results first, then the rules left evaluated
-    over one set of bindings per params map, the verdict gathered as `combine` would.
-
-    The engine converts the whole facts map into its own values before a first rule runs,
-    which costs more than the rules of a snapshot whose checklist facts repeat. The rules
-    left read a few named fields (metrics, baseline), so they are given a facts map of just
-    the fields they read: a rule that reads `facts` only as `facts.<field>...` sees the
-    same values, the same absences and the same missing-fact messages in it.
-    """
-    facts = snapshot.facts
-    data, parts, phase = facts.data, facts.parts, facts.phase
-    assert parts is not None
-    get = memo.results.get
-    keys: dict[tuple[str, ...], Any] = {}
-    start, applicable = memo.phase(phase)
-    entries = list(start)
-    pending: list[tuple[int, Rule, Policy, tuple[tuple[Any, ...] | None, ...]]] = []
-    for place, rule, policy, fields, paths in applicable:
-        coarse: tuple[Any, ...] | None = None
-        key: tuple[Any, ...] | None = None
-        entry: tuple[RuleResult, Verdict] | None = None
-        if fields is not None:
-            # Unchanged fields: one lookup (None for an absent one). A changed field
-            # (metrics): the values at the paths read.
-            coarse = (id(rule), phase, *map(parts.get, fields))
-            entry = get(coarse)
-            if entry is None:
-                found = []
-                for path in paths:  # rules share paths (metrics.error_rate)
-                    seen = keys.get(path)
-                    if seen is None:
-                        seen = keys[path] = _path_key(data, parts, path)
-                    found.append(seen)
-                if _UNKNOWN not in found:
-                    key = (id(rule), phase, "paths", *found)  # never equal to a coarse key
-                    entry = get(key)
-                    if entry is not None:
-                        memo.remember(coarse, entry)
-        if entry is None:
-            pending.append((place, rule, policy, (coarse, key)))
-        else:
-            entries[place] = entry
-    if pending:
-        visible = _visible_facts(data, [memo.fields[id(rule)] for _, rule, _, _ in pending])
-        shared: dict[int, cel.Bindings] = {}
-        for index, rule, policy, key in pending:
-            params = memo.params[id(policy)]
-            bindings = shared.get(id(params))
-            if bindings is None:
-                bindings = shared[id(params)] = snapshot.bindings(policy, params, visible)
-            result = _evaluate_rule(rule, snapshot, bindings, False)
-            entry = entries[index] = (result, result.contribution)
-            for memo_key in key:
-                if memo_key is not None:
-                    memo.remember(memo_key, entry)
-    for place, rule in memo.holds:  # streaks are read only by rules with `for:`
-        result = _with_streak(entries[place][0], rule, streaks)
-        entries[place] = (result, result.contribution)
-    results.extend([entry[0] for entry in entries])
-    return max([entry[1] for entry in entries], default=Verdict.CONTINUE)
-
-
-def _visible_facts(
-    data: Mapping[str, Any], fields: list[frozenset[str] | None]
-) -> Mapping[str, Any]:
-    """The facts map restricted to `fields` (in the document's order), or all of it."""
-    if any(wanted is None for wanted in fields):
-        return data
-    union = frozenset().union(*fields)  # type: ignore[arg-type]
-    return {key: value for key, value in data.items() if key in union}
 
 
 def _with_streak(result: RuleResult, rule: Rule, streaks: dict[str, int]) -> RuleResult:

@@ -222,12 +222,15 @@ class FactsStream:
 
     MAX_MEMO = 20_000
 
-    def __init__(self) -> None:
+    def __init__(self, digests: bool = True) -> None:
+        #: False: the documents get no digest (""), for readers whose reports show none
+        #: (replay); serialising each new field value canonically costs more than checking it.
+        self.digests = digests
         schema = load_schema("facts")
         self._required = frozenset(schema["required"])
         self._allowed = frozenset(schema["properties"])
         self._keys = {key: canonical_json(key) for key in schema["properties"]}
-        self._memo: dict[tuple[str, bytes], tuple[Any, str, int]] = {}
+        self._memo: dict[tuple[str, Any], tuple[Any, str, int]] = {}
         self._serials = itertools.count()
 
     def facts(self, data: Any, source: str) -> Facts:
@@ -244,7 +247,8 @@ class FactsStream:
         dumps = marshal.dumps
         for key, value in data.items():
             try:
-                memo_key = (key, dumps(value, 2))
+                # A text is its own key (a str never equals marshal's bytes).
+                memo_key = (key, value if type(value) is str else dumps(value, 2))
             except ValueError:  # nested beyond marshal's depth: the plain path refuses it
                 return facts_from_data(checked_data(data, source), source)
             hit = memo.get(memo_key)
@@ -256,12 +260,14 @@ class FactsStream:
                 if hit is None:
                     return facts_from_data(data, source)
             normalised[key], texts[key], parts[key] = hit
+        if not self.digests:
+            return Facts(data=normalised, source=source, digest="", parts=parts)
         keys = self._keys
         canonical = "{" + ",".join(f"{keys[key]}:{texts[key]}" for key in sorted(texts)) + "}"
         return Facts(data=normalised, source=source, digest=text_digest(canonical), parts=parts)
 
     def _check(
-        self, key: str, value: Any, memo_key: tuple[str, bytes], source: str
+        self, key: str, value: Any, memo_key: tuple[str, Any], source: str
     ) -> tuple[Any, str, int] | None:
         """A field value not seen before, checked and normalised, or None when invalid."""
         flat = _flat_numbers(value)
@@ -272,7 +278,7 @@ class FactsStream:
         if not flat and cap_problem({key: value}) is not None:
             return None
         part = normalise_part(key, value)
-        hit = (part, canonical_json(part), next(self._serials))
+        hit = (part, canonical_json(part) if self.digests else "", next(self._serials))
         if len(self._memo) >= self.MAX_MEMO:
             self._memo.clear()
         self._memo[memo_key] = hit
@@ -285,12 +291,16 @@ def fast_field_validators() -> dict[str, Callable[[Any], bool]]:
 
 
 def _flat_numbers(value: Any) -> bool:
-    """Whether `value` is a map of short plain keys to numbers within every document limit.
+    """Whether `value` is a map of short plain keys to numbers within every document limit,
+    or a short printable ASCII text (a time).
 
-    Such a value (a snapshot's metrics, new in every snapshot) passes `checked_data` and
-    `cap_problem` whatever they check, so two walks over it are skipped; anything else,
-    including a key with a NUL, a lone surrogate or 64 KiB of text, takes both walks.
+    Such a value (a snapshot's metrics or `collected_at`, new in every snapshot) passes
+    `checked_data` and `cap_problem` whatever they check, so two walks over it are skipped;
+    anything else, including a key with a NUL, a lone surrogate or 64 KiB of text, takes
+    both walks.
     """
+    if type(value) is str:
+        return len(value) <= 256 and value.isascii() and value.isprintable()
     if type(value) is not dict or len(value) > 1000:
         return False
     for key, item in value.items():

@@ -70,6 +70,24 @@ class Unordered(Exception):
     read so a streaming consumer can start again with `RecordingReader.snapshots(sort=True)`."""
 
 
+class Skipped(list[tuple[str, str]]):
+    """The (where, why) of skipped lines: every one counted, at most `keep` of them kept.
+
+    A recording of junk lines must not cost memory per line: a report lists the first
+    `keep` and says how many there were (`total`).
+    """
+
+    def __init__(self, keep: int | None = None) -> None:
+        super().__init__()
+        self.keep = keep
+        self.total = 0
+
+    def append(self, item: tuple[str, str]) -> None:
+        self.total += 1
+        if self.keep is None or len(self) < self.keep:
+            super().append(item)
+
+
 class RecordingReader:
     """Reads a recording one snapshot at a time, so memory does not grow with its length.
 
@@ -80,12 +98,18 @@ class RecordingReader:
     (24 bytes each) and reads each again where it stands, validating it again.
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(
+        self, path: str | Path, keep_skipped: int | None = None, digests: bool = True
+    ) -> None:
         self.path = Path(path)
+        #: False: a JSONL line's facts get no digest (`FactsStream`), for replay's reports.
+        self.digests = digests
         self.source = display_path(self.path)
-        #: (where, why) of every line or file that was not a usable facts document, in
-        #: the order they stand in the recording; complete once `snapshots` is exhausted.
-        self.skipped: list[tuple[str, str]] = []
+        self.keep_skipped = keep_skipped
+        #: (where, why) of the lines or files that were not a usable facts document (all of
+        #: them, or the first `keep_skipped`), in the order they stand in the recording;
+        #: complete once `snapshots` is exhausted.
+        self.skipped = Skipped(keep_skipped)
 
     def check(self) -> None:
         """Raise the located error reading would, before anything is read."""
@@ -98,7 +122,7 @@ class RecordingReader:
     def snapshots(self, *, strict: bool = True, sort: bool = False) -> Iterator[Facts]:
         """The usable snapshots: as written (strict: raising `Unordered` at the first one
         earlier than the one before), or ordered by collected_at, equal times as written."""
-        self.skipped = []
+        self.skipped = Skipped(self.keep_skipped)
         if sort:
             yield from self._sorted()
             return
@@ -159,7 +183,7 @@ class RecordingReader:
         The garbage collector stays on while streaming: with it paused (see `batch`), the
         few reference cycles a snapshot leaves behind would pile up for the whole file.
         """
-        stream = FactsStream()
+        stream = FactsStream(self.digests)
         for position, number, where, raw in entries:
             if isinstance(raw, Path):
                 try:

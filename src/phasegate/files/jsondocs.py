@@ -20,22 +20,28 @@ from phasegate.files.document import (
 
 
 def loads_strict(text: str) -> Any:
-    """JSON as phasegate accepts it: duplicate keys, NaN and Infinity refused (ValueError)."""
+    """JSON as phasegate accepts it: duplicate keys, NaN and Infinity refused (ValueError).
 
-    def refuse_constant(name: str) -> Any:
-        raise _JsonRefusal(f"{name} is not allowed: numbers must be finite")
+    `json.loads` with the same hooks, without making a decoder per call (replay parses a
+    line at a time); its refusal of a leading byte order mark is kept."""
+    if text.startswith("\ufeff"):
+        raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+    return _STRICT.decode(text)
 
-    def refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        result = dict(pairs)  # in C: the loop below runs only when a key repeats
-        if len(result) != len(pairs):
-            seen: set[str] = set()
-            for key, _ in pairs:
-                if key in seen:
-                    raise _JsonRefusal(f"duplicate key {key!r}")
-                seen.add(key)
-        return result
 
-    return json.loads(text, parse_constant=refuse_constant, object_pairs_hook=refuse_duplicates)
+def _refuse_constant(name: str) -> Any:
+    raise _JsonRefusal(f"{name} is not allowed: numbers must be finite")
+
+
+def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)  # in C: the loop below runs only when a key repeats
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _JsonRefusal(f"duplicate key {key!r}")
+            seen.add(key)
+    return result
 
 
 def parse_json(text: str, source: str) -> Document:
@@ -138,3 +144,6 @@ def _json_scalar_problem(kind: str | None, token: str) -> str | None:
 
 class _JsonRefusal(ValueError):
     pass
+
+
+_STRICT = json.JSONDecoder(parse_constant=_refuse_constant, object_pairs_hook=_refuse_duplicates)

@@ -24,6 +24,7 @@ from phasegate.core.evaluate import Decision, RuleStatus, Snapshot
 from phasegate.core.facts import Facts
 from phasegate.core.policy import PolicySet
 from phasegate.core.verdict import Verdict
+from phasegate.replay.rollouts import LastDecisions, rollout_name
 
 #: Pixel columns of the plot area of a chart (the page's width less the axis labels).
 COLUMNS = 850
@@ -78,11 +79,14 @@ class Mark:
     index: int
     collected_at: str
     rules: tuple[str, ...]
+    #: The change and phase it belongs to ("9f2c4e1 phase 1").
+    rollout: str = ""
 
 
 @dataclass(frozen=True)
 class Change:
-    """A snapshot whose verdict differs from the previous one's (or the first snapshot)."""
+    """A snapshot whose verdict differs from the previous one's of the same change and
+    phase (or the first snapshot of one): two changes in one log are kept apart."""
 
     index: int
     collected_at: str
@@ -92,6 +96,8 @@ class Change:
     #: (rule id, status) of every rule that made the verdict what it is: fired, pending or
     #: errored, sorted; empty when the verdict is continue.
     rules: tuple[tuple[str, str], ...]
+    #: The change and phase ("9f2c4e1 phase 1").
+    rollout: str = ""
 
 
 @dataclass(frozen=True)
@@ -142,13 +148,16 @@ class ChartRecorder:
         self.firsts: dict[str, tuple[Mark, list[float | None]]] = {}
         self.changes: list[Change] = []
         self.change_count = 0
+        self.last = LastDecisions()
 
     def add(self, index: int, facts: Facts, decision: Decision) -> None:
         label = decision.verdict.label
+        before = self.last.swap(decision)
+        if before is None or before.verdict is not decision.verdict:
+            self._change(index, decision, before.verdict.label if before is not None else "")
         if self.runs and self.runs[-1][2] == label:
             self.runs[-1][1] = index
         else:
-            self._change(index, decision, self.runs[-1][2] if self.runs else "")
             self.runs.append([index, index, label])
         self.count = index + 1
         self.span = (self.span[0] or decision.collected_at, decision.collected_at)
@@ -165,7 +174,7 @@ class ChartRecorder:
                 rules = tuple(
                     sorted(r.id for r in decision.results if r.contribution is decision.verdict)
                 )
-                mark = Mark(label, index, decision.collected_at, rules)
+                mark = Mark(label, index, decision.collected_at, rules, rollout_name(decision))
                 self.firsts[label] = (mark, values or [None] * self.width)
 
     def _change(self, index: int, decision: Decision, before: str) -> None:
@@ -178,7 +187,14 @@ class ChartRecorder:
             if result.contribution is not Verdict.CONTINUE
         )
         self.changes.append(
-            Change(index, decision.collected_at, before, decision.verdict.label, tuple(acting))
+            Change(
+                index,
+                decision.collected_at,
+                before,
+                decision.verdict.label,
+                tuple(acting),
+                rollout_name(decision),
+            )
         )
 
     def _values(self, facts: Facts) -> list[float | None]:

@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from phasegate.core.evaluate import DEFAULT_HISTORY_WINDOW, Decision, Rollout, RuleStatus
+from phasegate.core.evaluate import DEFAULT_HISTORY_WINDOW, Decision, RuleStatus
 from phasegate.core.facts import Facts
 from phasegate.core.policy import PolicySet
 from phasegate.core.recording import Recording, RecordingReader, Unordered, instant
@@ -26,6 +26,12 @@ from phasegate.errors import InputError
 from phasegate.files.loading import load_document
 from phasegate.files.schemas import validate
 from phasegate.replay.charts import ChartRecorder, Charts
+from phasegate.replay.memo import MemoRollout
+from phasegate.replay.rollouts import rollout_name, rollout_of
+
+#: Skipped lines a report lists per recording; the rest are counted only, so a recording of
+#: junk lines costs no memory per line.
+MAX_SKIPPED_SHOWN = 100
 
 
 @dataclass(frozen=True)
@@ -40,42 +46,107 @@ class Step:
     where: str = ""
 
 
-class Summary:
-    """First pause and rollback (index, time, rules), counts and breach-to-rollback time,
-    gathered as the steps go by so nothing but the firsts is kept."""
+#: Changes a summary follows one by one; a log with more is summarised as a whole past them.
+MAX_CHANGES = 1024
+
+
+class _Firsts:
+    """Counts, first pause and rollback and the first breach of one change (or of all)."""
 
     def __init__(self) -> None:
         self.counts = dict.fromkeys(Verdict, 0)
         self.first: dict[Verdict, Step] = {}
         self.breach: Decision | None = None
+        self.phases: set[int] = set()
 
     def add(self, step: Step) -> None:
         verdict = step.decision.verdict
         self.counts[verdict] += 1
+        self.phases.add(step.decision.phase)
         if verdict is not Verdict.CONTINUE:
             self.first.setdefault(verdict, step)
             if self.breach is None:
                 self.breach = step.decision
 
-    def result(self, skipped: int) -> dict[str, Any]:
+    def result(self) -> dict[str, Any]:
         summary: dict[str, Any] = {
             f"first_{verdict.label}": self.first[verdict].index if verdict in self.first else None
             for verdict in (Verdict.PAUSE, Verdict.ROLLBACK)
         }
         summary["counts"] = {verdict.label: count for verdict, count in self.counts.items()}
-        summary["skipped_lines"] = skipped
         for verdict, first in self.first.items():
             decision = first.decision
             summary[f"first_{verdict.label}_where"] = first.where
             summary[f"first_{verdict.label}_at"] = decision.collected_at
+            summary[f"first_{verdict.label}_phase"] = decision.phase
             summary[f"first_{verdict.label}_rules"] = sorted(
                 r.id for r in decision.results if r.contribution is verdict
             )
-        if self.breach is not None and Verdict.ROLLBACK in self.first:
-            rollback = self.first[Verdict.ROLLBACK].decision
-            elapsed = instant(rollback.collected_at) - instant(self.breach.collected_at)
-            summary["breach_to_rollback_seconds"] = int(elapsed.total_seconds())
         return summary
+
+
+class Summary:
+    """First pause and rollback (index, time, rules), counts and breach-to-rollback time,
+    gathered as the steps go by so nothing but the firsts is kept.
+
+    A decision log may hold several changes: each change is summarised apart, and the time
+    from breach to rollback is always one change's (its first breach, in any phase, to its
+    first rollback), never the breach of one change and the rollback of another.
+    """
+
+    def __init__(self) -> None:
+        self.whole = _Firsts()
+        self.changes: dict[str, _Firsts] = {}
+        self.tags: dict[str, str] = {}
+        self.unfollowed = 0
+
+    def add(self, step: Step) -> None:
+        self.whole.add(step)
+        commit, _ = rollout_of(step.decision)
+        found = self.changes.get(commit)
+        if found is None:
+            if len(self.changes) >= MAX_CHANGES:
+                self.unfollowed += 1
+                return
+            found = self.changes[commit] = _Firsts()
+            self.tags[commit] = str(step.decision.change.get("tag") or "")
+        found.add(step)
+
+    def result(self, skipped: int) -> dict[str, Any]:
+        summary = self.whole.result()
+        summary["skipped_lines"] = skipped
+        for verdict, first in self.whole.first.items():
+            summary[f"first_{verdict.label}_change"] = rollout_of(first.decision)[0]
+        rollback = self.whole.first.get(Verdict.ROLLBACK)
+        if rollback is not None:
+            seconds = _breach_to_rollback(self.changes.get(rollout_of(rollback.decision)[0]))
+            if seconds is not None:
+                summary["breach_to_rollback_seconds"] = seconds
+        changes = []
+        for commit, firsts in self.changes.items():
+            one = firsts.result()
+            one["commit"], one["tag"], one["phases"] = (
+                commit,
+                self.tags[commit],
+                sorted(firsts.phases),
+            )
+            seconds = _breach_to_rollback(firsts)
+            if seconds is not None:
+                one["breach_to_rollback_seconds"] = seconds
+            changes.append(one)
+        summary["changes"] = changes
+        if self.unfollowed:
+            summary["snapshots_of_unlisted_changes"] = self.unfollowed
+        return summary
+
+
+def _breach_to_rollback(firsts: _Firsts | None) -> int | None:
+    """Seconds from one change's first breach (first non-continue) to its first rollback."""
+    if firsts is None or firsts.breach is None or Verdict.ROLLBACK not in firsts.first:
+        return None
+    rollback = firsts.first[Verdict.ROLLBACK].decision
+    elapsed = instant(rollback.collected_at) - instant(firsts.breach.collected_at)
+    return int(elapsed.total_seconds())
 
 
 class Replay:
@@ -99,11 +170,16 @@ class Replay:
 
     @property
     def skipped(self) -> list[tuple[str, str]]:
+        """The first `MAX_SKIPPED_SHOWN` skipped lines; `skipped_count` counts them all."""
         return self.reader.skipped
+
+    @property
+    def skipped_count(self) -> int:
+        return self.reader.skipped.total
 
     def steps(self) -> Iterator[Step]:
         """Raises `Unordered` (before anything is decided out of order) unless `sort`."""
-        rollout = Rollout(self.policy_set, self.window, messages=False)
+        rollout = MemoRollout(self.policy_set, self.window)
         for index, facts in enumerate(self.reader.snapshots(sort=self.sort)):
             step = Step(index, rollout.decide(facts), facts.source)
             self._summary.add(step)
@@ -113,7 +189,7 @@ class Replay:
             yield step
 
     def summary(self) -> dict[str, Any]:
-        return self._summary.result(len(self.skipped))
+        return self._summary.result(self.skipped_count)
 
     @property
     def charts(self) -> Charts:
@@ -145,7 +221,10 @@ def replay_recordings(
     progress: Callable[[int], None] | None = None,
 ) -> list[Replay]:
     """Replay each recording into `output`; one written out of order is read again sorted."""
-    readers = [RecordingReader(path) for path in paths]
+    # No report shows a snapshot's facts digest: the reader computes none.
+    readers = [
+        RecordingReader(path, keep_skipped=MAX_SKIPPED_SHOWN, digests=False) for path in paths
+    ]
     for reader in readers:
         reader.check()  # an unreadable recording stops the replay before any output
     done = []
@@ -193,7 +272,7 @@ class ReplayedRecording:
 def replay(
     recording: Recording, policy_set: PolicySet, window: int = DEFAULT_HISTORY_WINDOW
 ) -> ReplayedRecording:
-    rollout = Rollout(policy_set, window, messages=False)
+    rollout = MemoRollout(policy_set, window)
     decisions = tuple(rollout.decide(facts) for facts in recording.snapshots)
     return ReplayedRecording(recording.source, decisions, recording.skipped, recording.snapshots)
 
@@ -206,6 +285,8 @@ def changes(previous: Decision | None, current: Decision) -> list[str]:
     """What changed since the previous snapshot, in words: verdict and rules."""
     if previous is None:
         return []
+    if previous.verdict is current.verdict and previous.results == current.results:
+        return []  # the memo shares results: mostly a comparison of identical objects
     notes = []
     if previous.verdict is not current.verdict:
         notes.append(f"{previous.verdict.label} -> {current.verdict.label}")
@@ -288,8 +369,8 @@ class _RecordingCheck:
                 self.found.append(
                     (
                         number,
-                        f"{step.where or self.source} #{step.index} ({decision.collected_at}): "
-                        "expected "
+                        f"{step.where or self.source} #{step.index} ({decision.collected_at}, "
+                        f"change {rollout_name(decision)}): expected "
                         f"{expectation.verdict.label}, got {decision.verdict.label} ({fired})",
                     )
                 )

@@ -148,7 +148,8 @@ def _firsts(data: Charts) -> str:
         items.append(
             f'<li class="first-{mark.verdict}" style="border-color:{COLOURS[mark.verdict]}">'
             f'<b style="color:{INK[mark.verdict]}">First {mark.verdict}</b> at snapshot '
-            f"#{mark.index}, {escape(mark.collected_at)}: {rules or 'no rule'}</li>"
+            f"#{mark.index}, {escape(mark.collected_at)}, change {escape(mark.rollout)}: "
+            f"{rules or 'no rule'}</li>"
         )
     return f'<ul class="firsts">{"".join(items)}</ul>'
 
@@ -167,7 +168,8 @@ def _changes(data: Charts) -> str:
             for rule, status in change.rules
         )
         rows.append(
-            f'<tr><td class="n">#{change.index}</td><td>{escape(change.collected_at)}</td>'
+            f'<tr><td class="n">#{change.index}</td><td>{escape(change.rollout)}</td>'
+            f"<td>{escape(change.collected_at)}</td>"
             f"<td>{_verdict(change.before)}</td><td>{_verdict(change.verdict)}</td>"
             f"<td>{rules or '&#8212;'}</td></tr>"
         )
@@ -179,7 +181,9 @@ def _changes(data: Charts) -> str:
         )
     return (
         "<h3>Where the verdict changed</h3>"
+        '<p class="note">Each change and phase against its own previous snapshot.</p>'
         '<table class="changes"><thead><tr><th scope="col">Snapshot</th>'
+        '<th scope="col">Change</th>'
         '<th scope="col">Collected at</th><th scope="col">From</th><th scope="col">To</th>'
         '<th scope="col">Rules that acted</th></tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table>{note}"

@@ -12,6 +12,7 @@ from typing import Any, TextIO
 
 from phasegate.core.evaluate import RuleStatus
 from phasegate.replay.replay import Replay, Step, ids
+from phasegate.replay.rollouts import rollout_of
 from phasegate.report.replay.spool import SpooledRecording
 
 #: Indentation of a recording object, and of one snapshot object, in the document.
@@ -27,6 +28,8 @@ def snapshot_object(step: Step) -> dict[str, Any]:
     decision = step.decision
     return {
         "index": step.index,
+        "change": rollout_of(decision)[0],
+        "phase": decision.phase,
         "collected_at": decision.collected_at,
         "verdict": decision.verdict.label,
         "fired": ids(decision, RuleStatus.FIRED),
@@ -63,11 +66,13 @@ def snapshot_text(step: Step, indent: int) -> str:
         return "[" + item + ("," + item).join(_string(i) for i in sorted(ids)) + key + "]"
 
     return (
-        f'{{{key}"collected_at": {_string(decision.collected_at)},'
+        f'{{{key}"change": {_string(rollout_of(decision)[0])},'
+        f'{key}"collected_at": {_string(decision.collected_at)},'
         f'{key}"errored": {listed(buckets[RuleStatus.ERROR])},'
         f'{key}"fired": {listed(buckets[RuleStatus.FIRED])},'
         f'{key}"index": {int(step.index)!r},'
         f'{key}"pending": {listed(buckets[RuleStatus.PENDING])},'
+        f'{key}"phase": {int(decision.phase)!r},'
         f'{key}"verdict": {_string(decision.verdict.label)},'
         f'{key}"where": {_string(step.where)}'
         f"\n{' ' * indent}}}"

@@ -1,16 +1,19 @@
-"""`replay --format markdown`: a summary table and the snapshots where the verdict moved."""
+"""`replay --format markdown`: a summary table and the snapshots where the verdict moved.
+
+File names and everything else from a recording are escaped as evaluate's markdown escapes
+them (entities and backslashes, no code spans): a name with a backtick, `<!--` or `<img>`
+must not open HTML or break the page.
+"""
 
 from __future__ import annotations
 
 from typing import TextIO
 
 from phasegate.replay.replay import Replay, Step, changes
+from phasegate.replay.rollouts import rollout_name
+from phasegate.report.markdown import escape
 from phasegate.report.replay.spool import SpooledRecording
 from phasegate.report.replay.text import summary_line
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
 
 
 class MarkdownReport:
@@ -37,9 +40,10 @@ class _MarkdownRecording(SpooledRecording):
 
     def head(self) -> str:
         return (
-            f"{self.report.separator()}## `{_cell(self.replay.source)}`\n\n"
-            f"{summary_line(self.replay.summary())}\n\n"
-            "| # | where | collected at | verdict | changes |\n|---|---|---|---|---|\n"
+            f"{self.report.separator()}## {escape(self.replay.source)}\n\n"
+            f"{escape(summary_line(self.replay.summary()))}\n\n"
+            "| # | where | change | collected at | verdict | changes |\n"
+            "|---|---|---|---|---|---|\n"
         )
 
     def line(self, step: Step) -> str:
@@ -48,7 +52,8 @@ class _MarkdownRecording(SpooledRecording):
             return ""
         decision = step.decision
         return (
-            f"| {step.index} | `{_cell(step.where)}` | {decision.collected_at} "
+            f"| {step.index} | {escape(step.where)} | {escape(rollout_name(decision))} "
+            f"| {escape(decision.collected_at)} "
             f"| {decision.verdict.label} "
-            f"| {_cell('; '.join(noted))} |\n"
+            f"| {escape('; '.join(noted))} |\n"
         )

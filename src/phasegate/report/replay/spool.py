@@ -8,6 +8,7 @@ from typing import TextIO
 
 from phasegate.core.evaluate import Decision
 from phasegate.replay.replay import Replay, Step
+from phasegate.replay.rollouts import LastDecisions
 
 
 class Spool:
@@ -33,11 +34,14 @@ class SpooledRecording:
 
     def __init__(self, out: TextIO, replay: Replay) -> None:
         self.out, self.replay, self.spool = out, replay, Spool()
+        #: The previous decision of the step's own rollout (change, phase), None for its
+        #: first: snapshots of two changes interleave in a decision log.
         self.previous: Decision | None = None
+        self.last = LastDecisions()
 
     def add(self, step: Step) -> None:
+        self.previous = self.last.swap(step.decision)
         self.spool.write(self.line(step))
-        self.previous = step.decision
 
     def line(self, step: Step) -> str:
         raise NotImplementedError
