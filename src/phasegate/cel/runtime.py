@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from phasegate.cel.expression import Expression
-from phasegate.cel.lexer import FactRead
+from phasegate.cel.model import FactRead
 from phasegate.cel.values import ERROR, plain
 
 MISSING = object()

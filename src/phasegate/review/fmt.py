@@ -66,15 +66,6 @@ class UnsafeFormat(PhasegateError):
 # --- CEL whitespace -----------------------------------------------------------------------
 
 
-class CelSyntax(Exception):
-    """CEL that does not parse: `error` is at (line, col) of `text`, which starts at `offset`
-    of the scalar's value (a placeholder's inside, or the whole `when`)."""
-
-    def __init__(self, error: cel.CelSyntaxError, text: str, offset: int = 0) -> None:
-        super().__init__(error.message)
-        self.error, self.text, self.offset = error, text, offset
-
-
 @dataclass(frozen=True)
 class _Token:
     kind: str
@@ -268,7 +259,7 @@ def _multi_line_gap(gap: str, first: bool, last: bool) -> str:
 
 
 def format_cel(text: str, *, padded: bool = False, folds: Iterable[int] = ()) -> str:
-    """CEL text with canonical whitespace between tokens; raises CelSyntax.
+    """CEL text with canonical whitespace between tokens; raises cel.CelError.
 
     `padded` puts one space inside `{{ }}` placeholders. `folds` are offsets of spaces that
     are line breaks in the file (a `>` scalar); they come back as `_FOLD` characters so the
@@ -276,8 +267,8 @@ def format_cel(text: str, *, padded: bool = False, folds: Iterable[int] = ()) ->
     """
     try:
         syntax.parse_expression(text)
-    except cel.CelSyntaxError as exc:
-        raise CelSyntax(exc, text) from None
+    except cel.CelError as exc:
+        raise exc.inside(text) from None
     tokens = cel_tokens(text)
     wanted = [(token.kind, token.text) for token in tokens]
     fold_set = frozenset(folds)
@@ -314,7 +305,7 @@ def _format_tokens(
 
 def format_template(text: str, folds: Iterable[int] = ()) -> str:
     """A message with its `{{ CEL }}` placeholders formatted and the text around them as it
-    was (folds as `_FOLD`); raises CelSyntax located within the whole message."""
+    was (folds as `_FOLD`); raises cel.CelError located within the whole message."""
     fold_list = sorted(folds)
     out: list[str] = []
     position = 0
@@ -324,8 +315,8 @@ def format_template(text: str, folds: Iterable[int] = ()) -> str:
         inner = [offset - start for offset in fold_list if start <= offset < end]
         try:
             out.append(format_cel(match.group(1), padded=True, folds=inner))
-        except CelSyntax as exc:
-            raise CelSyntax(exc.error, exc.text, start) from None
+        except cel.CelError as exc:
+            raise exc.inside(exc.text, start) from None
         position = end
     out.append(_with_folds(text, position, len(text), fold_list))
     return "".join(out)
@@ -546,10 +537,10 @@ def _format_text(text: str, source: str) -> str:
             path: NodePath = ("rules", index, key)
             try:
                 value = _formatted_scalar(rule[key], formatter)
-            except CelSyntax as exc:
-                where = compiler.locate(path, exc.offset, exc.text, exc.error.line, exc.error.col)
-                message = f"rule {rule['id']}: {key}: {exc.error.message}"
-                errors.append(InputError(message, where, exc.error.code))
+            except cel.CelError as exc:
+                where = compiler.locate(path, exc.offset, exc.text, exc.line or 1, exc.col or 1)
+                message = f"rule {rule['id']}: {key}: {exc.message}"
+                errors.append(InputError(message, where, exc.code))
                 continue
             if value is not rule[key]:
                 rule[key] = value
@@ -684,7 +675,7 @@ def syntax_tree(text: str) -> Any:
     not parse compares as itself."""
     try:
         return syntax.tree_shape(syntax.parse_expression(text))
-    except cel.CelSyntaxError:
+    except cel.CelError:
         return ("unparsed", text)
 
 

@@ -122,7 +122,7 @@ def outcome_of(value: Any) -> Outcome:
 def _compiled(text: str, variables: tuple[str, ...]) -> cel.Expression | None:
     try:
         return cel.compile_expression(text, variables)
-    except cel.CelSyntaxError:
+    except cel.CelError:
         return None
 
 
