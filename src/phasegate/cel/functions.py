@@ -146,7 +146,7 @@ RENAMED = {
         "string_replace_string_string": "phasegate_replace",
         "string_replace_string_string_int": "phasegate_replace_n",
     },
-    "lists.range": {"lists_range": "phasegate_lists.range"},
+    "lists.range": {"list_range": "phasegate_lists.range"},
 }
 
 

@@ -67,8 +67,9 @@ def _evaluate(expression: Expression, node: Node, bindings: Bindings) -> Any:
     try:
         program = expression.env.deserialize(expression.checked.part(node))
         value = program.eval(bindings.activation(expression))
-    except (RuntimeError, ValueError, TypeError):
+        if value.type() != ERROR:
+            return value
+        message = str(value.value())
+    except (RuntimeError, ValueError, TypeError):  # an optional value is no error either
         return None
-    if value.type() == ERROR:
-        return failure(str(value.value()), expression, bindings.data)
-    return value
+    return failure(message, expression, bindings.data)

@@ -56,7 +56,12 @@ def run(expression: Expression, bindings: Bindings | Mapping[str, Any]) -> Any:
         value = expression.program.eval(bindings.activation(expression))
     except (RuntimeError, ValueError, TypeError) as exc:  # data the engine cannot take
         return EvalFailure(f"cannot evaluate over these values: {_short(str(exc))}")
-    quick = value.value()
+    try:
+        quick = value.value()
+    except TypeError:  # an optional value: cel-expr-python cannot hand one to Python
+        return EvalFailure(
+            "the value is optional: end the expression with .orValue(default) or .value()"
+        )
     if quick is True or quick is False:
         return quick
     if value.type() == ERROR:
