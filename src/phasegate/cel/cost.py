@@ -27,6 +27,9 @@ from typing import Any, NamedTuple
 from phasegate.cel import functions, model
 from phasegate.cel.checked import CALL, COMPREHENSION, CONST, IDENT, LIST, SELECT, STRUCT, Node
 
+#: Comprehension steps the engine allows in one evaluation, over all its comprehensions
+#: (cel-expr-python stops the evaluation with "Iteration budget exceeded" at 10,000).
+MAX_ITERATIONS = 9_999
 #: The longest list or map an input may hold: loading refuses longer ones, so this is
 #: also what an unknown list is assumed to hold.
 MAX_LIST_LENGTH = 10_000
@@ -35,7 +38,7 @@ MAX_STRING = 64 * 1024
 #: The largest input (a facts document, a command's output): all that a loop's items hold.
 MAX_INPUT_BYTES = 16 * 1024 * 1024
 #: Steps (nodes evaluated, items created) one evaluation may take.
-MAX_STEPS = 5_000_000
+MAX_STEPS = 20_000_000
 #: Characters one evaluation may copy or scan.
 MAX_CHARS = 512 * 1024 * 1024
 
@@ -146,8 +149,10 @@ _SEARCHES = frozenset(
         "regex.replace",
     }
 )
+#: Searches that only answer (a bool, an index): they build nothing.
+_FINDS = frozenset({"contains", "indexOf", "lastIndexOf", "matches"})
 #: Characters compared or searched per step: scanning is far cheaper than evaluating a node.
-SCAN_PER_STEP = 64
+SCAN_PER_STEP = 100
 _COMPARISONS = frozenset({"_==_", "_!=_", "_<_", "_<=_", "_>_", "_>=_"})
 #: Functions that create list items: as many as their result may hold.
 _ITEMS = frozenset(
@@ -170,7 +175,29 @@ def estimate(expression: Any, params: Mapping[str, Any]) -> tuple[float, float]:
     """The most (steps, characters) one evaluation can take."""
     estimator = _Estimator(params, expression.variables, expression.tree.overloads)
     found = estimator.node(expression.tree.root, {})
-    return found.steps.most(), found.chars.most()
+    bodies = estimator.bodies
+    steps = found.steps.most() + _spread([(cap, n, body.steps) for cap, n, body in bodies])
+    chars = found.chars.most() + _spread([(cap, n, body.chars) for cap, n, body in bodies])
+    return steps, chars
+
+
+def _spread(bodies: list[tuple[float, float, Lin]]) -> float:
+    """The most that the comprehension steps of one evaluation can take: at most
+    MAX_ITERATIONS steps in all, each body at most as many as its cap, the costliest first
+    (which is the most they can take). What a body reads from its own items adds up to no
+    more than the input over its steps; what it reads from the items of the comprehension
+    around it, to the input once per step of its own range."""
+    left, total = float(MAX_ITERATIONS), 0.0
+    ranked = sorted(((_per_step(body), cap) for cap, _n, body in bodies), reverse=True)
+    for cost, cap in ranked:
+        taken = min(cap, left)
+        total, left = total + taken * cost, left - taken
+    return total + sum(MAX_INPUT_BYTES * (body.e + body.e2 * n) for _cap, n, body in bodies)
+
+
+def _per_step(amount: Lin) -> float:
+    """One step's amount, without what it reads from items (counted over the loops)."""
+    return amount._replace(e=0.0, e2=0.0).most()
 
 
 #: Calls that neither grow a value nor scan more than a string: an expression of only these
@@ -193,8 +220,8 @@ def over_budget(expression: Any, params: Mapping[str, Any]) -> str | None:
         else f"{chars:,.0f} characters copied or scanned (at most {MAX_CHARS:,})"
     )
     return (
-        f"too costly: one evaluation may take {what}; an input list is assumed to hold up"
-        f" to {MAX_LIST_LENGTH:,} items and an input string up to {MAX_STRING:,} characters"
+        f"too costly: one evaluation may take {what}, with up to {MAX_ITERATIONS:,}"
+        f" comprehension steps and input strings of up to {MAX_STRING:,} characters"
     )
 
 
@@ -222,6 +249,10 @@ class _Estimator:
         self.variables = variables
         self.budget = 100_000  # nodes visited: bounded by the tree (the engine caps it)
         self.accumulators: set[str] = set()
+        #: What one step of each comprehension takes, with how many steps it may take at
+        #: most (its range's length times its enclosing comprehension's); see `_loop`.
+        self.bodies: list[tuple[float, float, Estimate]] = []
+        self.caps: list[float] = []
 
     def node(self, node: Node, items: Items) -> Estimate:
         """`items`: the names the loops around bind, with (length, weight) of each."""
@@ -289,7 +320,11 @@ class _Estimator:
         weights = [part.weight for part in parts]
         name = node.name
         if name in _SEARCHES and len(sizes) >= 2:
-            steps = steps + _product(sizes[0], sizes[1] + ONE).times(1 / SCAN_PER_STEP)
+            # each place in the text, compared with the pattern a vector of 32 at a time
+            per_place = sizes[1].times(1 / 32) + ONE
+            steps = steps + _product(sizes[0], per_place).times(1 / SCAN_PER_STEP)
+            if name in _FINDS:
+                return Estimate(steps, chars, ONE, ONE)
         elif name in ("startsWith", "endsWith", "@in"):
             steps = steps + _sum_lin(weights if name == "@in" else sizes).times(1 / SCAN_PER_STEP)
         if name == "_+_":
@@ -338,37 +373,40 @@ class _Estimator:
         return Estimate(steps + Lin(float(len(sizes))), chars + size, size, size)
 
     def _loop(self, node: Node, items: Items) -> Estimate:
+        """A comprehension's parts that run once; what runs at every step (its body) is
+        kept in `bodies`: the engine allows `MAX_ITERATIONS` steps over all comprehensions
+        of one evaluation, so the steps are bounded together, not loop by loop."""
         parts = node.parts
         over = parts.get("range")
         init = parts.get("init")
-        outside = [self.node(part, items) for part in (over, init) if part is not None]
-        item = self._param_item(over) or _ITEM
+        outside = _sum([self.node(part, items) for part in (over, init) if part is not None])
+        if "result" in parts and not is_loop_over(over):
+            found = self.node(parts["result"], items)  # cel.bind: its variable is an input
+            return Estimate(
+                outside.steps + found.steps, outside.chars + found.chars, found.size, found.weight
+            )
+        length = self._length(over, init, outside.size)
+        cap = length * (self.caps[-1] if self.caps else 1.0)
+        item = self._param_item(over) or _literal_item(over) or _ITEM
         inner_items = {
             name: (size.shifted(), weight.shifted()) for name, (size, weight) in items.items()
         }
         inner_items.update({name: item for name in (node.name, node.iter_var2) if name})
-        if node.accu_var and is_loop_over(over):
+        if node.accu_var:
             self.accumulators.add(node.accu_var)
-        body = [
-            self.node(parts[name], inner_items) for name in ("condition", "step") if name in parts
-        ]
-        length = self._length(over, init, outside[0].size if outside else ONE)
-        each = _sum(body)
-        steps = _over_loop(each.steps, length)
-        chars = _over_loop(each.chars, length)
+        self.caps.append(min(cap, float(MAX_ITERATIONS)))
+        each = _sum(
+            [self.node(parts[name], inner_items) for name in ("condition", "step") if name in parts]
+        )
+        self.caps.pop()
         builds = init is not None and init.kind == LIST
-        total = _sum(outside)
-        if builds:
-            steps = steps + Lin(length * (length + 1) / 2)  # the list copied at every step
+        if builds:  # the engine copies the list built so far at every step
+            each = Estimate(each.steps + Lin(length), each.chars, each.size, each.weight)
             size, weight = Lin(length), _over_loop(each.weight, length)
-        elif "result" in parts and not is_loop_over(over):
-            found = self.node(parts["result"], items)  # cel.bind: its variable is an input
-            return Estimate(
-                total.steps + found.steps, total.chars + found.chars, found.size, found.weight
-            )
         else:
             size, weight = ONE, ONE
-        return Estimate(total.steps + steps, total.chars + chars, size, weight)
+        self.bodies.append((min(cap, float(MAX_ITERATIONS)), length, each))
+        return Estimate(outside.steps + ONE, outside.chars, size, weight)
 
     def _length(self, over: Node | None, init: Node | None, size: Lin) -> float:
         """How many items a loop may take: its range's size, at most an input list's
@@ -408,6 +446,22 @@ def _product(left: Lin, right: Lin) -> Lin:
 def is_loop_over(over: Node | None) -> bool:
     """Whether a comprehension's range has items (`cel.bind` ranges over `[]`)."""
     return not (over is not None and over.kind == LIST and not over.args)
+
+
+def _literal_item(over: Node | None) -> tuple[Lin, Lin] | None:
+    """(length, weight) of the longest item of a list literal of literals a loop ranges
+    over (`['quick', 'test', 'ci'].all(n, ...)`)."""
+    over = None if over is None else model.unwrap(over)
+    if over is None or over.kind != LIST or not over.args:
+        return None
+    if any(item.kind != CONST for item in over.args):
+        return None
+    longest = Lin(
+        float(
+            max(len(item.value) if isinstance(item.value, str | bytes) else 1 for item in over.args)
+        )
+    )
+    return longest, longest
 
 
 def _split(found: tuple[Any, Any, Any]) -> tuple[str, tuple[str, ...]]:

@@ -55,6 +55,11 @@ def run(expression: Expression, bindings: Bindings | Mapping[str, Any]) -> Any:
     try:
         value = expression.program.eval(bindings.activation(expression))
     except (RuntimeError, ValueError, TypeError) as exc:  # data the engine cannot take
+        if "Iteration budget exceeded" in str(exc):
+            return EvalFailure(
+                "too many comprehension steps: the CEL engine takes at most 9,999 in one"
+                " evaluation (over all of its comprehensions)"
+            )
         return EvalFailure(f"cannot evaluate over these values: {_short(str(exc))}")
     try:
         quick = value.value()
