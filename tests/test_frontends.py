@@ -30,7 +30,6 @@ from phasegate.collect.config import (
 from phasegate.collect.prometheus import QUERY_VARIABLES
 from phasegate.policy import load_policy_set
 
-
 #: Every variable any context declares: the texts below come from all of them.
 ALL_VARIABLES = tuple(
     dict.fromkeys(
