@@ -510,11 +510,12 @@ def _yaml() -> YAML:
     return yaml
 
 
-def format_text(text: str, source: str) -> str:
+def format_text(text: str, source: str, notes: list[str] | None = None) -> str:
     """The canonical text of a policy file, or InputError(s) located in it (nothing else is
-    checked: fmt formats files that `lint` may still find wrong)."""
+    checked: fmt formats files that `lint` may still find wrong). `notes` gets one located
+    line for each expression kept as written (see `_format_text`)."""
     try:
-        return _format_text(text, source)
+        return _format_text(text, source, [] if notes is None else notes)
     except RecursionError:  # CEL depth is checked where it is located; this is a last guard
         raise InputError("nested too deeply", Location(source)) from None
     except UnsafeFormat as exc:
@@ -524,7 +525,7 @@ def format_text(text: str, source: str) -> str:
         ) from None
 
 
-def _format_text(text: str, source: str) -> str:
+def _format_text(text: str, source: str, notes: list[str]) -> str:
     document = parse_yaml(text, source)
     validate(document, "policy")
     root = _yaml().load(io.StringIO(text))
@@ -539,6 +540,14 @@ def _format_text(text: str, source: str) -> str:
                 value = _formatted_scalar(rule[key], formatter)
             except cel.CelError as exc:
                 where = compiler.locate(path, exc.offset, exc.text, exc.line or 1, exc.col or 1)
+                if _engine_parses(exc.text):
+                    # CEL the engine reads and cel-python's parser, which fmt formats with,
+                    # does not (`?.`, backtick names, a trailing comma): kept byte for byte.
+                    notes.append(
+                        f"{where}: note: rule {rule['id']}: {key}: kept as written: fmt cannot"
+                        f" read this CEL syntax ({exc.message})"
+                    )
+                    continue
                 message = f"rule {rule['id']}: {key}: {exc.message}"
                 errors.append(InputError(message, where, exc.code))
                 continue
@@ -553,6 +562,18 @@ def _format_text(text: str, source: str) -> str:
     result = indent_comments(stream.getvalue())
     prove_same_meaning(text, result, source)
     return result
+
+
+def _engine_parses(text: str) -> bool:
+    """Whether the CEL engine's own parser takes `text` (its checker is loading's job)."""
+    from phasegate.cel import environment
+
+    env = environment.environment(environment.declarations(cel.VARIABLES))
+    try:
+        env.compile(text, disable_check=True)
+    except RuntimeError:
+        return False
+    return True
 
 
 def _formatted_scalar(value: str, formatter: Any) -> str:
@@ -722,6 +743,8 @@ class Formatted:
     path: Path
     before: str
     after: str
+    #: One located line per expression kept as written.
+    notes: tuple[str, ...] = ()
 
     @property
     def changed(self) -> bool:
@@ -794,7 +817,9 @@ def format_files(paths: Iterable[Path]) -> list[Formatted]:
     for path in paths:
         try:
             text = read_text(path)
-            results.append(Formatted(path, text, format_text(text, str(path))))
+            notes: list[str] = []
+            after = format_text(text, str(path), notes)
+            results.append(Formatted(path, text, after, tuple(notes)))
         except InputError as error:
             errors.extend(getattr(error, "errors", [error]))
     raise_all(errors)

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from phasegate import cel, factschema
-from phasegate.cel import syntax
 from phasegate.cel.values import short_type_name
 from phasegate.errors import InputError, Location, raise_all
 from phasegate.expressions import PLACEHOLDER, DocumentCompiler, Template
@@ -256,7 +255,7 @@ def typed_check(
     engine resolves the qualified name). A path inside `has()` stays undeclared: the
     checker would take `has(x.y)` of a declared `x.y` for the variable itself.
     """
-    reads = syntax.analyze(expression.text, expression.variables)
+    reads = expression.reads  # the engine's: every text that loads has them
     inside_has = {read.path for read in reads if read.guarded}
     typed: dict[str, str] = {}
     for read in reads:
