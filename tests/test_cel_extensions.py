@@ -121,3 +121,50 @@ def test_map_and_filter_over_a_map_list_its_keys_sorted():
 
 def test_replace_with_a_count():
     assert cel.evaluate("'aaa'.replace('a', 'b', 2)", {}) == "bba"
+
+
+EXTENDED = """\
+apiVersion: phasegate/v1
+kind: Policy
+name: ext
+rules:
+  - id: ext.optional-rate
+    when: facts.?metrics.?error_rate.orValue(0.0) > 0.5
+    verdict: pause
+  - id: ext.plain-rate
+    when: facts.metrics.error_rate > 0.5
+    verdict: pause
+  - id: ext.quoted
+    when: "facts.labels.`content-type` == 'x'"
+    verdict: pause
+"""
+
+
+def test_the_reviewer_tools_take_what_the_engine_takes(tmp_path):
+    from conftest import FIXTURES
+
+    (tmp_path / "policies").mkdir()
+    policy = tmp_path / "policies" / "ext.yaml"
+    policy.write_text(EXTENDED, encoding="utf-8")
+    lint = run_cli("lint", cwd=tmp_path)
+    assert lint.returncode == 0, lint.stderr
+    # the read through `?.` with orValue is guarded; the plain one is not
+    assert "ext.optional-rate" not in lint.stdout
+    assert "ext.plain-rate: reads facts.metrics.error_rate without has()" in lint.stdout
+    fmt = run_cli("fmt", "--check", cwd=tmp_path)
+    assert (fmt.returncode, fmt.stdout) == (0, "")
+    assert fmt.stderr.splitlines() == [
+        "policies/ext.yaml:6:17: note: rule ext.optional-rate: when: kept as written: fmt"
+        " cannot read this CEL syntax (syntax error: unexpected '?')",
+        "policies/ext.yaml:12:25: note: rule ext.quoted: when: kept as written: fmt cannot"
+        " read this CEL syntax (syntax error: unexpected character '`')",
+    ]
+    assert policy.read_text(encoding="utf-8") == EXTENDED
+    explain = run_cli(
+        "explain",
+        str(FIXTURES / "phase1-healthy.yaml"),
+        "--rule",
+        "ext.optional-rate",
+        cwd=tmp_path,
+    )
+    assert "FALSE  facts.?metrics.?error_rate.orValue(0.0) > 0.5" in explain.stdout
