@@ -297,7 +297,7 @@ def test_a_rule_over_the_cost_budget_or_dividing_unguarded_is_refused_at_load(po
     # The guarded division passes; the other does not.
     assert lines == [
         f"{path}:12:7: error: rule custom.unbounded: too costly: one evaluation may take "
-        "662,155,171 steps (at most 20,000,000), with up to 9,999 comprehension steps and "
+        "662,155,171 steps (at most 10,000,000), with up to 9,999 comprehension steps and "
         "input strings of up to 65,536 characters",
         f"{path}:19:39: error: rule custom.divides: division by facts.baseline.error_rate, "
         "which may be zero: guard it (facts.baseline.error_rate > 0.0 && ...) or divide by "

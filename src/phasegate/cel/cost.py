@@ -38,9 +38,13 @@ MAX_STRING = 64 * 1024
 #: The largest input (a facts document, a command's output): all that a loop's items hold.
 MAX_INPUT_BYTES = 16 * 1024 * 1024
 #: Steps (nodes evaluated, items created) one evaluation may take.
-MAX_STEPS = 20_000_000
-#: Characters one evaluation may copy or scan.
-MAX_CHARS = 512 * 1024 * 1024
+MAX_STEPS = 10_000_000
+#: Bytes one evaluation may build: characters copied, and ITEM_BYTES for each list item
+#: created or copied.
+MAX_CHARS = 384 * 1024 * 1024
+#: What one list item takes in the engine's memory, counted with the characters: a list it
+#: creates or copies is memory as much as text is.
+ITEM_BYTES = 32
 
 
 class Lin(NamedTuple):
@@ -283,7 +287,7 @@ class _Estimator:
                 return Estimate(steps, chars, *self._input(*_split(found)))
             if inner is None:
                 return Estimate(steps, chars, *_INPUT)
-            return Estimate(steps, chars, inner.weight, inner.weight)  # a part of it
+            return Estimate(steps, chars, _part(inner.weight), inner.weight)  # a part of it
         if node.kind in (LIST, STRUCT):
             parts = [self.node(child, items) for child in node.args if child.raw]
             total = _sum(parts)
@@ -330,8 +334,8 @@ class _Estimator:
         if name == "_+_":
             size = _sum_lin(sizes)
             resolved = self.overloads.get(node.id, ("add_list",))
-            if any(overload in ("add_list", "add_bytes") for overload in resolved):
-                steps = steps + size  # a list's items copied
+            if any(overload == "add_list" for overload in resolved):
+                steps, chars = steps + size, chars + size.times(ITEM_BYTES)  # items copied
             return Estimate(steps, chars + size, size, total.weight)
         if name in _COMPARISONS and len(sizes) == 2:
             # comparing stops at the shorter operand; prefer one read from the loop's item
@@ -341,14 +345,15 @@ class _Estimator:
             return Estimate(steps, chars, parts[0].size, parts[0].weight)
         if name in _CONSTANT_TIME or name in ("has",):
             if name in ("_[_]", "_[?_]", "_?._") and parts:
-                return Estimate(steps, chars, parts[0].weight, parts[0].weight)
+                return Estimate(steps, chars, _part(parts[0].weight), parts[0].weight)
             if name in ("_?_:_", "orValue", "or", "value", "optional.of", "dyn") and parts:
                 picked = parts[1:] if name == "_?_:_" else parts
                 return Estimate(steps, chars, _sum_lin(sizes[-len(picked) :]), total.weight)
             return Estimate(steps, chars, ONE, ONE)
         if name in _ITEMS:
             size = _items(name, node, sizes, weights)
-            return Estimate(steps + size, chars + _sum_lin(sizes), size, total.weight + size)
+            built = size.times(ITEM_BYTES) + _sum_lin(sizes)
+            return Estimate(steps + size, chars + built, size, total.weight + size)
         if name in ("replace", "phasegate_replace", "regex.replace"):
             limit = float(functions.MAX_BUILT_CHARS)
             if len(sizes) >= 3:
@@ -401,7 +406,10 @@ class _Estimator:
         self.caps.pop()
         builds = init is not None and init.kind == LIST
         if builds:  # the engine copies the list built so far at every step
-            each = Estimate(each.steps + Lin(length), each.chars, each.size, each.weight)
+            copied = Lin(length)
+            each = Estimate(
+                each.steps + copied, each.chars + copied.times(ITEM_BYTES), each.size, each.weight
+            )
             size, weight = Lin(length), _over_loop(each.weight, length)
         else:
             size, weight = ONE, ONE
@@ -446,6 +454,12 @@ def _product(left: Lin, right: Lin) -> Lin:
 def is_loop_over(over: Node | None) -> bool:
     """Whether a comprehension's range has items (`cel.bind` ranges over `[]`)."""
     return not (over is not None and over.kind == LIST and not over.args)
+
+
+def _part(weight: Lin) -> Lin:
+    """How long a part of a value may be: no longer than the value holds, and no input
+    string or list is longer than MAX_STRING."""
+    return Lin(weight.c, weight.e, weight.o + weight.w, 0.0, weight.e2)
 
 
 def _literal_item(over: Node | None) -> tuple[Lin, Lin] | None:
