@@ -4,6 +4,7 @@ extension through `phasegate.cel.evaluate` (the path rules take) and `phasegate 
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -168,3 +169,29 @@ def test_the_reviewer_tools_take_what_the_engine_takes(tmp_path):
         cwd=tmp_path,
     )
     assert "FALSE  facts.?metrics.?error_rate.orValue(0.0) > 0.5" in explain.stdout
+
+
+def readme_extension_examples() -> list[str]:
+    """Every example in the README's table of extensions."""
+    from conftest import ROOT
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = text[text.index("  | extension | example |") :].split("\n\n", 1)[0]
+    found = []
+    for row in table.splitlines()[2:]:
+        example = row.split("|")[2]
+        found += [
+            item.strip()
+            for item in re.findall(r"``(.+?)``|`([^`]+)`", example)
+            for item in item
+            if item
+        ]
+    return [item for item in found if "(" in item or "." in item]
+
+
+def test_every_example_of_the_readme_table_evaluates():
+    examples = readme_extension_examples()
+    assert len(examples) > 25
+    bindings = {"facts": FACTS, "a": [1], "b": [2], "s": "x"}
+    for text in examples:
+        cel.evaluate(text + (".orValue(0)" if text.startswith("optional.") else ""), bindings)
