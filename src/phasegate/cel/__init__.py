@@ -29,6 +29,7 @@ from phasegate.cel.expression import (
     VARIABLES,
     Expression,
     compile_expression,
+    parses,
     revive,
 )
 from phasegate.cel.model import FactRead
@@ -50,6 +51,7 @@ __all__ = [
     "format_value",
     "jsonable",
     "lookup",
+    "parses",
     "revive",
     "run",
     "type_name",

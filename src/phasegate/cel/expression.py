@@ -105,6 +105,17 @@ def compile_expression(
     return Expression(text, program, tuple(variables), serialized, tree, found, env)
 
 
+def parses(text: str) -> bool:
+    """Whether the engine's parser takes `text` (its checker aside): the CEL the reviewer
+    tools must keep as written where cel-python's parser does not take it."""
+    env = environment.environment(environment.declarations(VARIABLES))
+    try:
+        env.compile(text, disable_check=True)
+    except RuntimeError:
+        return False
+    return True
+
+
 def revive(
     text: str,
     variables: tuple[str, ...],

@@ -540,7 +540,7 @@ def _format_text(text: str, source: str, notes: list[str]) -> str:
                 value = _formatted_scalar(rule[key], formatter)
             except cel.CelError as exc:
                 where = compiler.locate(path, exc.offset, exc.text, exc.line or 1, exc.col or 1)
-                if _engine_parses(exc.text):
+                if cel.parses(exc.text):
                     # CEL the engine reads and cel-python's parser, which fmt formats with,
                     # does not (`?.`, backtick names, a trailing comma): kept byte for byte.
                     notes.append(
@@ -562,18 +562,6 @@ def _format_text(text: str, source: str, notes: list[str]) -> str:
     result = indent_comments(stream.getvalue())
     prove_same_meaning(text, result, source)
     return result
-
-
-def _engine_parses(text: str) -> bool:
-    """Whether the CEL engine's own parser takes `text` (its checker is loading's job)."""
-    from phasegate.cel import environment
-
-    env = environment.environment(environment.declarations(cel.VARIABLES))
-    try:
-        env.compile(text, disable_check=True)
-    except RuntimeError:
-        return False
-    return True
 
 
 def _formatted_scalar(value: str, formatter: Any) -> str:
