@@ -103,6 +103,10 @@ class Estimate:
     size: Lin
     #: What the value holds all the way down (a list of strings: the items and their text).
     weight: Lin
+    #: How long one of its items may be, where the value is a list this expression builds
+    #: (None: a part of it is at most what it holds, and no input value is longer than
+    #: MAX_STRING; see `_part`).
+    item: Lin | None = None
 
 
 #: Functions whose work does not grow with their operands.
@@ -274,7 +278,8 @@ class _Estimator:
             return _leaf(size, size)
         if node.kind == IDENT:
             if node.name in self.accumulators:
-                return _leaf(ZERO, ZERO)  # what a loop builds: paid for by the loop
+                # what a loop builds: paid for by the loop
+                return Estimate(ONE, ZERO, ZERO, ZERO, ZERO)
             return _leaf(*items.get(node.name) or self._input(node.name, ()))
         if node.kind == SELECT:
             found = model.path_of(node, self.variables, frozenset())
@@ -287,13 +292,17 @@ class _Estimator:
                 return Estimate(steps, chars, *self._input(*_split(found)))
             if inner is None:
                 return Estimate(steps, chars, *_INPUT)
-            return Estimate(steps, chars, _part(inner.weight), inner.weight)  # a part of it
+            return Estimate(steps, chars, _part(inner), inner.weight)  # a part of it
         if node.kind in (LIST, STRUCT):
             parts = [self.node(child, items) for child in node.args if child.raw]
             total = _sum(parts)
             count = float(len(node.args) // (2 if node.kind == STRUCT else 1))
             return Estimate(
-                total.steps + Lin(count + 1), total.chars, Lin(count), total.weight + Lin(count)
+                total.steps + Lin(count + 1),
+                total.chars,
+                Lin(count),
+                total.weight + Lin(count),
+                total.size,  # each item at most all of them
             )
         if node.kind == COMPREHENSION:
             return self._loop(node, items)
@@ -336,7 +345,7 @@ class _Estimator:
             resolved = self.overloads.get(node.id, ("add_list",))
             if any(overload == "add_list" for overload in resolved):
                 steps, chars = steps + size, chars + size.times(ITEM_BYTES)  # items copied
-            return Estimate(steps, chars + size, size, total.weight)
+            return Estimate(steps, chars + size, size, total.weight, _items_of(parts))
         if name in _COMPARISONS and len(sizes) == 2:
             # comparing stops at the shorter operand; prefer one read from the loop's item
             least = min(weights, key=lambda weight: (weight.most(MAX_INPUT_BYTES), -weight.e))
@@ -345,10 +354,12 @@ class _Estimator:
             return Estimate(steps, chars, parts[0].size, parts[0].weight)
         if name in _CONSTANT_TIME or name in ("has",):
             if name in ("_[_]", "_[?_]", "_?._") and parts:
-                return Estimate(steps, chars, _part(parts[0].weight), parts[0].weight)
+                return Estimate(steps, chars, _part(parts[0]), parts[0].weight)
             if name in ("_?_:_", "orValue", "or", "value", "optional.of", "dyn") and parts:
                 picked = parts[1:] if name == "_?_:_" else parts
-                return Estimate(steps, chars, _sum_lin(sizes[-len(picked) :]), total.weight)
+                return Estimate(
+                    steps, chars, _sum_lin(sizes[-len(picked) :]), total.weight, _items_of(picked)
+                )
             return Estimate(steps, chars, ONE, ONE)
         if name in _ITEMS:
             size = _items(name, node, sizes, weights)
@@ -400,10 +411,15 @@ class _Estimator:
         if node.accu_var:
             self.accumulators.add(node.accu_var)
         self.caps.append(min(cap, float(MAX_ITERATIONS)))
-        each = _sum(
-            [self.node(parts[name], inner_items) for name in ("condition", "step") if name in parts]
-        )
+        body = {
+            name: self.node(parts[name], inner_items)
+            for name in ("condition", "step")
+            if name in parts
+        }
         self.caps.pop()
+        each = _sum(list(body.values()))
+        if "step" in body:  # what the step appends: the items of the list it builds
+            each = Estimate(each.steps, each.chars, each.size, each.weight, body["step"].item)
         builds = init is not None and init.kind == LIST
         if builds:  # the engine copies the list built so far at every step
             copied = Lin(length)
@@ -411,10 +427,13 @@ class _Estimator:
                 each.steps + copied, each.chars + copied.times(ITEM_BYTES), each.size, each.weight
             )
             size, weight = Lin(length), _over_loop(each.weight, length)
+            # one item, seen outside: a part of the loop's item is at most an input value
+            found = each.item
+            item = None if found is None else Lin(found.c, found.e2, found.o + found.e, found.w)
         else:
-            size, weight = ONE, ONE
+            size, weight, item = ONE, ONE, None
         self.bodies.append((min(cap, float(MAX_ITERATIONS)), length, each))
-        return Estimate(outside.steps + ONE, outside.chars, size, weight)
+        return Estimate(outside.steps + ONE, outside.chars, size, weight, item)
 
     def _length(self, over: Node | None, init: Node | None, size: Lin) -> float:
         """How many items a loop may take: its range's size, at most an input list's
@@ -456,10 +475,21 @@ def is_loop_over(over: Node | None) -> bool:
     return not (over is not None and over.kind == LIST and not over.args)
 
 
-def _part(weight: Lin) -> Lin:
-    """How long a part of a value may be: no longer than the value holds, and no input
+def _part(value: Estimate) -> Lin:
+    """How long a part of a value may be: an item of a list the expression builds is as
+    long as it was built; any other part is no longer than the value holds, and no input
     string or list is longer than MAX_STRING."""
+    if value.item is not None:
+        return value.item
+    weight = value.weight
     return Lin(weight.c, weight.e, weight.o + weight.w, 0.0, weight.e2)
+
+
+def _items_of(parts: list[Estimate]) -> Lin | None:
+    """The longest item of a list made of `parts` (lists), where each is known."""
+    if any(part.item is None for part in parts):
+        return None
+    return _sum_lin([part.item for part in parts if part.item is not None])
 
 
 def _literal_item(over: Node | None) -> tuple[Lin, Lin] | None:
@@ -486,8 +516,8 @@ def _split(found: tuple[Any, Any, Any]) -> tuple[str, tuple[str, ...]]:
 def _over_loop(each: Lin, length: float) -> Lin:
     """A loop body's amount over `length` items, as seen outside the loop: what the items
     hold adds up to no more than the input."""
-    from_items = min(length * MAX_INPUT_BYTES, MAX_INPUT_BYTES) * each.e
-    return Lin(each.c * length + from_items, each.e2 * length, each.o * length, each.w * length)
+    from_items = min(length, 1.0) * each.e  # all of them: at most one whole input
+    return Lin(each.c * length, each.e2 * length, each.o * length, each.w * length + from_items)
 
 
 def _items(name: str, node: Node, sizes: list[Lin], weights: list[Lin]) -> Lin:
