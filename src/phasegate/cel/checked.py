@@ -12,6 +12,7 @@ only the fields phasegate reads are decoded, every other one is kept as bytes.
 
 from __future__ import annotations
 
+import re
 import struct
 from dataclasses import dataclass
 from typing import Any
@@ -326,10 +327,18 @@ def decode(serialized: bytes) -> Checked:
     pos, end = 0, len(checked)
     while pos < end:  # CheckedExpr: every field is length-delimited
         start = pos
-        key, pos = _varint(checked, pos)
+        key = checked[pos]
+        if key < 0x80:
+            pos += 1
+        else:
+            key, pos = _varint(checked, pos)
         if key & 7 != 2:
             raise DecodeError(f"unexpected wire type in CheckedExpr: {key & 7}")
-        length, pos = _varint(checked, pos)
+        length = checked[pos] if pos < end else 0x80
+        if length < 0x80:
+            pos += 1
+        else:
+            length, pos = _varint(checked, pos)
         value, pos = checked[pos : pos + length], pos + length
         number = key >> 3
         if number == 4:
@@ -368,12 +377,32 @@ def _overload_ids(reference: bytes) -> tuple[str, ...]:
     return tuple(ids)
 
 
+#: Runs of SourceInfo.positions entries in their common encodings (field 4, one entry per
+#: node: key 1, value 2), matched at an entry's start so no byte is read out of place.
+_SHORT_POSITIONS = re.compile(rb"(?:\x22\x04\x08[\x00-\x7f]\x10[\x00-\x7f])+")
+_TWO_BYTE_POSITIONS = re.compile(rb"(?:\x22\x05\x08[\x00-\x7f]\x10[\x80-\xff][\x00-\x7f])+")
+
+
 def _source_info(data: bytes, positions: dict[int, int], line_offsets: list[int]) -> None:
     """SourceInfo's line offsets and node positions. A checked expression holds one
     position per node, so this loop reads the common entry (`08 id 10 offset`, one-byte
     lengths) without a call per field; anything else takes the general path."""
     pos, end = 0, len(data)
     while pos < end:
+        run = _SHORT_POSITIONS.match(data, pos)
+        if run:  # a run of `22 04 08 id 10 offset`: ids and offsets under 128, sliced out
+            found = run.group()
+            positions.update(zip(found[3::6], found[5::6], strict=True))
+            pos = run.end()
+            continue
+        run = _TWO_BYTE_POSITIONS.match(data, pos)
+        if run:  # ids under 128, offsets under 16,384
+            found = run.group()
+            lows, highs = found[5::7], found[6::7]
+            offsets = [low & 0x7F | high << 7 for low, high in zip(lows, highs, strict=True)]
+            positions.update(zip(found[3::7], offsets, strict=True))
+            pos = run.end()
+            continue
         key = data[pos]
         length = data[pos + 1] if pos + 1 < end else 0x80
         if key == 0x22 and length < 0x80 and data[pos + 2 : pos + 3] == b"\x08":
