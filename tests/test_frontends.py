@@ -56,7 +56,7 @@ def tree_parses(text: str) -> bool:
 
 
 def shipped_expressions(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every CEL text the shipped policies, the test policies' sets and phasegate.yaml
+    """Every CEL text the shipped policies, phasegate.yaml and the example configuration
     compile, caught where they are compiled (so no kind of expression is missed)."""
     seen: list[str] = []
     compile_expression = cel.compile_expression
@@ -68,6 +68,7 @@ def shipped_expressions(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     monkeypatch.setattr(cel, "compile_expression", recording)
     load_policy_set(POLICIES)
     load_config(ROOT / "phasegate.yaml")
+    load_config(ROOT / "examples" / "prometheus.yaml")
     monkeypatch.undo()
     return seen
 
