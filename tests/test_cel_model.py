@@ -114,3 +114,17 @@ def test_a_missing_fact_is_located_without_the_tree():
     assert cel.run(expression, bindings({"a": 1.0})) == cel.EvalFailure(
         "missing fact: facts.b", 1, 18
     )
+
+
+def test_a_compiled_expression_revives_from_its_serialized_bytes():
+    # The narrow interface a compiled-policy cache keeps: the bytes `serialize()` returns
+    # (the program's checked expression, phasegate's wrappers included) are all it takes.
+    text = "double(facts.rate) > 0.5 && facts.l.map(k, k).join(',') == 'a,b'"
+    compiled = cel.compile_expression(text)
+    revived = cel.revive(text, compiled.variables, None, compiled.serialize())
+    assert revived.reads == compiled.reads
+    assert revived.model.patterns == compiled.model.patterns
+    values = bindings({"rate": 0.75, "l": {"b": 1, "a": 2}})
+    assert cel.run(revived, values) is True
+    nan = bindings({"rate": "NaN", "l": ["a", "b"]})
+    assert cel.run(revived, nan).message == "double() gave nan: not a finite number"
