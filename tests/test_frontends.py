@@ -1,10 +1,13 @@
-"""The two CEL front ends agree on which texts are CEL.
+"""The engine's checked expression, read by phasegate, agrees with the engine, and with
+cel-python's parser where the reviewer tools use it.
 
-The engine (cel-expr-python) parses every expression that decides; cel-python's parser
-gives the reviewer tools (lint, fmt, explain, coverage, diff) their tree. If one accepted
-a text the other refuses, fmt could refuse a loadable policy or explain could show a tree
-of an expression the gate never ran. Known differences are listed in README.md ("Two
-parsers"); the corpus below leaves out only what loading refuses anyway.
+Every static question `evaluate`, `replay`, `collect` and `run` ask (the reads, regex
+literals, divisions, the cost) is answered from the checked expression the engine returns
+(`phasegate.cel.checked`, `phasegate.cel.model`). These tests hold that reading to the
+engine over the shipped policies, phasegate.yaml, the README and docs, and a generated
+corpus: each part of the tree runs on its own as the engine runs the whole, and each read
+sits where the text names its variable. cel-python's parser (fmt, explain's tree) must
+never take a text the engine refuses, but for the differences README.md lists.
 """
 
 from __future__ import annotations
@@ -16,32 +19,44 @@ import pytest
 
 from conftest import POLICIES, ROOT
 from phasegate import cel
-from phasegate.cel import environment, expression, syntax
-from phasegate.collect.config import load_config
+from phasegate.cel import checked, model, syntax
+from phasegate.collect.config import (
+    ACTION_VARIABLES,
+    RUNNER_VARIABLES,
+    SOURCE_VARIABLES,
+    VERIFY_VARIABLES,
+    load_config,
+)
+from phasegate.collect.prometheus import QUERY_VARIABLES
 from phasegate.core.policy import load_policy_set
+
+#: Every variable any context declares: the texts below come from all of them.
+ALL_VARIABLES = tuple(
+    dict.fromkeys(
+        cel.VARIABLES
+        + SOURCE_VARIABLES
+        + VERIFY_VARIABLES
+        + ACTION_VARIABLES
+        + RUNNER_VARIABLES
+        + QUERY_VARIABLES
+    )
+)
 
 
 def engine_parses(text: str) -> bool:
-    """Whether phasegate's loading takes the text's syntax: the engine's parser, plus the
-    refusals phasegate adds so that the reviewer tools' parser takes what loads."""
-    env = environment.environment(environment.declarations(cel.VARIABLES))
-    try:
-        env.compile(text, disable_check=True)
-    except RuntimeError:
-        return False
-    return not expression._trailing_commas(text)
+    return cel.parses(text)
 
 
 def tree_parses(text: str) -> bool:
     try:
         syntax.parse_expression(text)
-    except cel.CelSyntaxError:
+    except cel.CelError:
         return False
     return True
 
 
 def shipped_expressions(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every CEL text the shipped policies, the test policies' sets and phasegate.yaml
+    """Every CEL text the shipped policies, phasegate.yaml and the example configuration
     compile, caught where they are compiled (so no kind of expression is missed)."""
     seen: list[str] = []
     compile_expression = cel.compile_expression
@@ -53,18 +68,24 @@ def shipped_expressions(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     monkeypatch.setattr(cel, "compile_expression", recording)
     load_policy_set(POLICIES)
     load_config(ROOT / "phasegate.yaml")
+    load_config(ROOT / "examples" / "prometheus.yaml")
     monkeypatch.undo()
     return seen
 
 
 def readme_expressions() -> list[str]:
-    """The `when:` lines and placeholders of the README's YAML examples."""
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    """The `when:` lines and placeholders of the README's and docs' YAML examples, and the
+    expressions the README gives `phasegate eval`."""
     found = []
-    for block in re.findall(r"```yaml\n(.*?)```", text, re.DOTALL):
-        found += [m.strip() for m in re.findall(r"^\s*when: (.+)$", block, re.MULTILINE)]
-        found += [m.strip() for m in re.findall(r"\{\{(.*?)\}\}", block)]
-    return found
+    for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        text = path.read_text(encoding="utf-8")
+        for block in re.findall(r"```yaml\n(.*?)```", text, re.DOTALL):
+            if "verdict:" not in block and "phasegate/v1" not in block:
+                continue  # a CI system's YAML, not phasegate's
+            found += [m.strip() for m in re.findall(r"^\s*when: (.+)$", block, re.MULTILINE)]
+            found += [m.strip() for m in re.findall(r"(?<!\$)\{\{(.*?)\}\}", block)]
+        found += re.findall(r"^phasegate eval '([^']*)'", text, re.MULTILINE)
+    return [text for text in found if text not in ("|", ">-", ">")]
 
 
 ATOMS = [
@@ -139,15 +160,61 @@ def generated(count: int, seed: int = 9) -> list[str]:
     return texts
 
 
-def test_the_shipped_expressions_and_the_readme_parse_in_both(monkeypatch):
+FACTS = {
+    "metrics": {"error_rate": 0.02, "agents_total": 4, "agents_failed": 1, "new_failures": 0},
+    "baseline": {"error_rate": 0.01},
+    "checks": {"ci": {"ok": True, "commit": "abc1234"}},
+    "change": {"commit": "abc1234", "tag": "v1"},
+    "incidents": [{"id": "INC-1", "severity": "P0", "status": "open"}],
+}
+
+
+def agrees_with_the_engine(expression: cel.Expression) -> list[str]:
+    """What the reading of `expression`'s checked tree gets wrong, as the engine tells."""
+    wrong = []
+    tree = expression.checked
+    lines = expression.text.split("\n")
+    for read in expression.reads:  # each read sits at its variable's name
+        named = lines[read.line - 1][read.col - 1 : read.col - 1 + len(read.path[0])]
+        if named != read.path[0]:
+            wrong.append(f"{read.dotted} at {read.line}:{read.col} names {named!r}")
+    bindings = cel.Bindings({"facts": FACTS, "params": {}, "phase": 1, "now": None, "history": []})
+    whole = cel.run(expression, bindings)
+    again = expression.env.deserialize(tree.part(tree.root)).eval(bindings.activation(expression))
+    if not isinstance(whole, cel.EvalFailure) and whole is not None:
+        try:
+            if again.plain_value() != whole:
+                wrong.append(f"the tree's bytes run to {again.plain_value()!r}, not {whole!r}")
+        except TypeError:
+            pass
+    return wrong
+
+
+def test_the_shipped_expressions_and_the_docs_are_read_as_the_engine_reads_them(monkeypatch):
     texts = shipped_expressions(monkeypatch) + readme_expressions()
     assert len(texts) > 40
-    assert [t for t in texts if not (engine_parses(t) and tree_parses(t))] == []
+    wrong = {}
+    for text in texts:
+        expression = cel.compile_expression(text, ALL_VARIABLES)
+        found = agrees_with_the_engine(expression)
+        if tree_parses(text):  # and the reviewer tools' tree finds the same paths (it
+            # counts a read anywhere inside has() as guarded: `has(facts.m[k].x)` guards
+            # facts.m for it, while an absent facts.m is an error, as the engine says)
+            by_tree = sorted(read.path for read in syntax.analyze(text))
+            by_engine = sorted(
+                read.path for read in expression.reads if read.path[0] in cel.VARIABLES
+            )
+            if by_tree != by_engine:
+                found.append(f"reads {by_engine} != {by_tree}")
+        if found:
+            wrong[text] = found
+    assert wrong == {}
 
 
 #: Texts cel-python takes and CEL's grammar (so the engine, so loading) refuses, listed in
-#: README.md. The other way round, which would make fmt or explain fail on a loadable
-#: policy, is never allowed.
+#: README.md. The other way round (the engine takes what cel-python cannot read: a
+#: trailing comma, backtick names, `?.`) fmt keeps as written and lint reads from the
+#: engine's tree.
 KNOWN_DIFFERENCES = {
     "a unary chain mixing ! and - (the grammar has !-chains and --chains; -1 is a literal)": (
         re.compile(r"-\s*!|!\s*-(?!\d)|!\s*--")
@@ -156,14 +223,36 @@ KNOWN_DIFFERENCES = {
 }
 
 
-def test_generated_texts_are_accepted_and_refused_alike():
+def test_generated_texts_are_read_as_the_engine_reads_them():
     texts = [*generated(1500), "-!x", "!-x", "!--1", ".null", "!-1", "--1", "-!(now) || true"]
     texts += ["[1,]", "{'a': 1,}", "[1, 2 ,\n]", "phase in [ - ( phase +\nphase\n)\n,  // c\n1\n]"]
     refused = [t for t in texts if not engine_parses(t)]
     assert len(refused) > 200  # the corpus does exercise refusals
+    compiled, wrong = 0, {}
+    for text in texts:
+        try:
+            expression = cel.compile_expression(text)
+        except cel.CelError:
+            continue
+        compiled += 1
+        found = agrees_with_the_engine(expression)
+        if found:
+            wrong[text] = found
+    assert compiled > 300
+    assert wrong == {}
     differ = [t for t in texts if engine_parses(t) != tree_parses(t)]
-    assert [t for t in differ if engine_parses(t)] == []
-    unexplained = [t for t in differ if not any(p.search(t) for p in KNOWN_DIFFERENCES.values())]
+    unexplained = [
+        t
+        for t in differ
+        if tree_parses(t) and not any(p.search(t) for p in KNOWN_DIFFERENCES.values())
+    ]
     assert unexplained == []
     for pattern in KNOWN_DIFFERENCES.values():  # each listed difference is still real
         assert any(pattern.search(t) for t in differ)
+
+
+def test_a_tree_deeper_than_recursion_allows_is_read_without_recursing():
+    text = "!" * 999 + "(facts.a > 1)"
+    expression = cel.compile_expression(text)
+    assert [read.dotted for read in expression.reads] == ["facts.a"]
+    assert model.shape(checked.decode(expression.serialize()).root)

@@ -278,7 +278,7 @@ rules:
   - id: custom.unbounded
     when: |
       facts.incidents.exists(i,
-        facts.incidents.exists(j, i.id == j.id && i.status != j.status))
+        facts.change.commit.split('').exists(c, c == i.id))
     verdict: pause
   - id: custom.divides
     when: |
@@ -292,12 +292,13 @@ rules:
 def test_a_rule_over_the_cost_budget_or_dividing_unguarded_is_refused_at_load(policy_dir):
     path = write(policy_dir, "custom.yaml", COSTLY)
     lines = load_errors(policy_dir)
-    # A params list has a known length (3 x 10,000 steps passes); two fact lists nested
-    # may take 10,000 x 10,000 steps. The guarded division passes; the other does not.
+    # A params list has a known length (3 x 10,000 steps passes); splitting a fact into
+    # characters at every step of a loop over a fact list may take 9,999 x 65,536 steps.
+    # The guarded division passes; the other does not.
     assert lines == [
-        f"{path}:12:7: error: rule custom.unbounded: too costly: nested comprehensions may "
-        "take 100,000,000 steps (at most 1,000,000); a list that is not a param is assumed "
-        "to hold up to 10,000 items",
+        f"{path}:12:7: error: rule custom.unbounded: too costly: one evaluation may take "
+        "662,155,171 steps (at most 10,000,000), with up to 9,999 comprehension steps and "
+        "input strings of up to 65,536 characters",
         f"{path}:19:39: error: rule custom.divides: division by facts.baseline.error_rate, "
         "which may be zero: guard it (facts.baseline.error_rate > 0.0 && ...) or divide by "
         "a non-zero param (x / 0.0 is inf or NaN, and NaN compares false)",

@@ -2,7 +2,19 @@
 every expression; this package is the only place that talks to it.
 
 `evaluate` is the public entry for one expression, the exact path rules take: plain Python
-in, plain Python out, one exception class for every failure.
+in, plain Python out, one exception class (`CelError`) for every failure.
+
+Which module answers which question:
+- `environment`: the one environment (variables per context, extensions, functions);
+- `expression`: compiling a text (the engine checks it) into the program that runs;
+- `checked`: reading (and adding wrappers to) the engine's checked expression;
+- `model`: what a checked expression reads, its regex literals, chains and divisions;
+- `division`: which divisions may divide by zero, from the checked tree and its types;
+- `cost`: the cost budget of an expression, from the checked tree;
+- `runtime` and `values`: running a program over plain data, naming a missing fact;
+- `locate`: where a failed evaluation failed (runs parts of the checked tree alone);
+- `functions`: phasegate's own functions; `errors`: `CelError`;
+- `syntax`: cel-python's concrete syntax tree, for the reviewer tools only.
 """
 
 from __future__ import annotations
@@ -12,23 +24,24 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from phasegate.cel.environment import declarations as expression_declarations
+from phasegate.cel.errors import EXPRESSION_SOURCE, CelError
 from phasegate.cel.expression import (
     VARIABLES,
-    CelSyntaxError,
     Expression,
     compile_expression,
+    parses,
+    revive,
 )
-from phasegate.cel.lexer import FactRead
+from phasegate.cel.model import FactRead
 from phasegate.cel.runtime import MISSING, Bindings, EvalFailure, lookup, run
 from phasegate.cel.values import format_value, jsonable, type_name
-from phasegate.errors import InputError, Location
 
 __all__ = [
+    "EXPRESSION_SOURCE",
     "MISSING",
     "VARIABLES",
     "Bindings",
     "CelError",
-    "CelSyntaxError",
     "EvalFailure",
     "Expression",
     "FactRead",
@@ -38,22 +51,11 @@ __all__ = [
     "format_value",
     "jsonable",
     "lookup",
+    "parses",
+    "revive",
     "run",
     "type_name",
 ]
-
-
-class CelError(InputError):
-    """An expression given to `evaluate` that does not compile or cannot be evaluated: bad
-    input (exit 3), located in the expression text as `<expr>:line:col`."""
-
-    def __init__(self, message: str, line: int | None = None, col: int | None = None) -> None:
-        super().__init__(message, Location(EXPRESSION_SOURCE, line, col), "cel")
-        self.line, self.col = line, col
-
-
-#: How an expression given on its own (not in a file) is named in error locations.
-EXPRESSION_SOURCE = "<expr>"
 
 
 @lru_cache(maxsize=256)
@@ -78,16 +80,15 @@ def evaluate(text: str, bindings: Mapping[str, object]) -> object:
     datetime (UTC) for timestamps, timedelta for durations, and a type as its CEL name.
     Raises CelError for a text that does not compile and for an evaluation that fails.
     """
-    try:
-        declared = tuple((name, _declared(bindings[name])) for name in sorted(bindings))
-        expression = _compiled(text, declared)
-    except CelSyntaxError as exc:
-        raise CelError(exc.message, exc.line, exc.col) from None
+    declared = tuple((name, _declared(bindings[name])) for name in sorted(bindings))
+    expression = _compiled(text, declared)
     plain = Bindings(dict(bindings))
     value = run(expression, plain)
     if isinstance(value, EvalFailure):
-        from phasegate.cel.locate import locate  # the parser, only after a failure
+        from phasegate.cel.locate import locate  # only after a failure
 
         value = locate(expression, plain, value)
-        raise CelError(value.message, value.line or 1, value.col or 1)  # else: the whole text
+        raise CelError(
+            value.message, value.line or 1, value.col or 1, "cel"
+        )  # else: the whole text
     return value

@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from cel_expr_python import cel
-from cel_expr_python.ext import ext_strings
+from cel_expr_python.ext import ext_bindings, ext_encoders, ext_math, ext_strings
 
 from phasegate.cel import functions
 
@@ -49,12 +49,31 @@ def declarations(variables: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     return tuple((name, name if name in RULE_VARIABLES else "dyn") for name in variables)
 
 
+#: The extensions cel-expr-python enables through its configuration (the others are
+#: objects below): the CEL that Kubernetes' environment offers rule authors.
+_CONFIG = """
+extensions:
+  - name: lists
+  - name: sets
+  - name: regex
+  - name: two-var-comprehensions
+  - name: optional
+    version: 2
+"""
+
+
 @lru_cache(maxsize=64)
 def environment(declared: tuple[tuple[str, str], ...]) -> Any:
     """The environment for one set of (variable, type name) pairs, one per context."""
     types = {**TYPES, **RULE_VARIABLES}
     return cel.NewEnv(
+        config=cel.NewEnvConfigFromYaml(_CONFIG),
         variables={name: types[kind] for name, kind in declared},
-        extensions=[ext_strings.ExtStrings()],
+        extensions=[
+            ext_strings.ExtStrings(),
+            ext_math.ExtMath(),
+            ext_encoders.ExtEncoders(),
+            ext_bindings.ExtBindings(),
+        ],
         functions=functions.declarations(),
     )

@@ -1,21 +1,28 @@
-"""Compiling one CEL text: the engine parses and type-checks it; the token scan adds what
-phasegate checks at load on top (regex literals on RE2, the comprehension budget)."""
+"""Compiling one CEL text: the engine parses and type-checks it, and its checked expression
+(`phasegate.cel.checked`) is the one source of everything phasegate knows about the text
+before it runs (`phasegate.cel.model`); the program that runs is that checked expression
+with phasegate's wrappers added (`_changes`), revived by the engine without compiling again.
+"""
 
 from __future__ import annotations
 
-import itertools
 import re
 from dataclasses import dataclass, field
+from functools import cache, cached_property
 from typing import Any
 
-from phasegate.cel import environment, lexer
-from phasegate.cel.functions import FINITE, ORDERED, compile_regex
-from phasegate.cel.lexer import FactRead, Scan
+from phasegate.cel import checked as checked_expr
+from phasegate.cel import environment, model
+from phasegate.cel.checked import CALL, COMPREHENSION, LIST, Checked, Rename, Wrap
+from phasegate.cel.errors import CelError
+from phasegate.cel.functions import FINITE, LISTED, ORDERED, RENAMED, compile_regex
+from phasegate.cel.model import FactRead, Model
 
 #: Variables of a rule's `when` and `message`.
 VARIABLES = tuple(environment.RULE_VARIABLES)
 #: Comprehensions may nest this deep (`a.all(x, b.exists(y, ...))` is 2): each level
-#: multiplies the work by the length of a list, and facts lists may be long.
+#: multiplies the work by the length of a list, and facts lists may be long. (`cel.bind`
+#: is a comprehension over nothing: it does not count.)
 MAX_COMPREHENSION_DEPTH = 2
 #: At most this many `!`, `-`, `&&` and `||` in one expression. The engine itself takes
 #: chains of any length, but cel-python's parser, which lint, fmt, explain and coverage read
@@ -28,50 +35,43 @@ MAX_CHAINED_OPERATORS = 1000
 _ENGINE_ERROR = re.compile(r"ERROR: <input>:(-?\d+):(-?\d+): ([^\n]*)")
 
 
-class CelSyntaxError(Exception):
-    """An expression that does not compile; line and col are within the expression text.
-
-    `problems` holds every problem the engine found (the first is this one's own), each as
-    (message, line, col, code), so a policy author sees them all at once.
-    """
-
-    def __init__(
-        self,
-        message: str,
-        line: int,
-        col: int,
-        code: str = "cel-syntax",
-        problems: tuple[tuple[str, int, int, str], ...] = (),
-    ) -> None:
-        super().__init__(message)
-        self.message, self.line, self.col, self.code = message, line, col, code
-        self.problems = problems or ((message, line, col, code),)
-
-
 @dataclass(frozen=True)
 class Expression:
-    """A checked CEL expression, ready to evaluate, with what its tokens tell."""
+    """A checked CEL expression, ready to evaluate, with what its checked tree tells."""
 
     text: str
     program: Any = field(repr=False, compare=False)
     variables: tuple[str, ...]
-    scan: Scan
+    #: The program as the engine serializes it (an Any holding a cel.expr.CheckedExpr):
+    #: `revive` turns these bytes back into this expression without compiling.
+    serialized: bytes = field(repr=False, compare=False)
+    #: The checked tree the static questions are answered from: the author's as the engine
+    #: checked it, or (revived) the program's; the model and the cost budget read either.
+    tree: Checked = field(repr=False, compare=False)
+    model: Model = field(repr=False, compare=False)
     env: Any = field(repr=False, compare=False, default=None)
+
+    @cached_property
+    def checked(self) -> Checked:
+        """The program's checked tree, phasegate's wrappers included: what runs, so what a
+        located error runs parts of."""
+        return checked_expr.decode(self.serialized)
 
     @property
     def reads(self) -> tuple[FactRead, ...]:
-        return self.scan.reads
+        return self.model.reads
 
     def params_read(self) -> tuple[FactRead, ...]:
         return tuple(read for read in self.reads if read.path[0] == "params")
 
-    @property
-    def structure(self) -> tuple[tuple[str, ...], ...]:
-        """The syntax tree without positions: equal exactly when two expressions differ only
-        in layout (reviewer tools only: it loads the syntax-tree parser)."""
-        from phasegate.cel import syntax
+    def serialize(self) -> bytes:
+        return self.serialized
 
-        return syntax.tree_shape(syntax.parse_expression(self.text))
+    @cached_property
+    def structure(self) -> tuple[tuple[object, ...], ...]:
+        """The checked tree without ids and positions: equal exactly when two expressions
+        differ only in layout."""
+        return model.shape(self.tree.root)
 
 
 def compile_expression(
@@ -79,191 +79,208 @@ def compile_expression(
     variables: tuple[str, ...] = VARIABLES,
     declared: tuple[tuple[str, str], ...] | None = None,
 ) -> Expression:
-    """Parse, type-check and scan `text`; raise CelSyntaxError with every problem found.
+    """Parse, type-check and read `text`; raise CelError with every problem found.
 
     `declared` gives each variable's type name (see `environment.TYPES`); by default the
     rule variables have their own types and any other is dyn.
     """
     env = environment.environment(declared or environment.declarations(tuple(variables)))
     try:
-        program = env.compile(text)
+        compiled = env.compile(text)
     except RuntimeError as exc:
         raise _syntax_error(str(exc), text, variables) from None
+    original = compiled.serialize()
+    tree = checked_expr.decode(original)
+    order = model.walk(tree.root)
+    found = model.build(tree, tuple(variables), order)
+    problems = _problems(tree, found, order)
+    if problems:
+        raise CelError(*problems[0], problems=tuple(problems))
+    changes = _changes(tree, order)
+    if not changes:
+        program, serialized = compiled, original
+    else:
+        serialized = checked_expr.rewrite(tree, changes)
+        program = env.deserialize(serialized)
+    return Expression(text, program, tuple(variables), serialized, tree, found, env)
+
+
+def parses(text: str) -> bool:
+    """Whether the engine's parser takes `text` (its checker aside): the CEL the reviewer
+    tools must keep as written where cel-python's parser does not take it."""
+    env = environment.environment(environment.declarations(VARIABLES))
     try:
-        scan = lexer.scan(text, tuple(variables))
-    except lexer.LexError as exc:  # the engine accepted it: a gap in the scanner
-        raise CelSyntaxError(str(exc), exc.line, exc.col) from None
+        env.compile(text, disable_check=True)
+    except RuntimeError:
+        return False
+    return True
+
+
+def revive(
+    text: str,
+    variables: tuple[str, ...],
+    declared: tuple[tuple[str, str], ...] | None,
+    serialized: bytes,
+    env: Any = None,
+) -> Expression:
+    """The expression `compile_expression` made, from its `serialize()` bytes: the engine
+    turns them into a program without parsing or checking again."""
+    if env is None:
+        env = environment.environment(declared or environment.declarations(tuple(variables)))
+    _ready(env)
+    tree = checked_expr.decode(serialized)
+    return Expression(
+        text=text,
+        program=env.deserialize(serialized),
+        variables=tuple(variables),
+        serialized=serialized,
+        tree=tree,
+        model=model.build(tree, tuple(variables)),
+        env=env,
+    )
+
+
+@cache
+def _ready(env: Any) -> None:
+    """Compile once in `env` before reviving in it. cel-expr-python 0.1.3 sets up its
+    conversion of Python datetimes on the compile path only: in a process that never
+    compiled, a revived program fails on `now` ("non-CEL value type for 'now':
+    datetime.datetime"). One trivial compile costs about 0.1 ms."""
+    env.compile("true")
+
+
+def _problems(
+    tree: Checked, found: Model, order: list[tuple[checked_expr.Node, frozenset[str]]]
+) -> list[tuple[str, int, int, str]]:
+    """What phasegate refuses on top of the engine: bad regex literals, nesting, chains,
+    and what the engine checks but cannot run."""
     problems = []
-    for pattern, line, col in scan.patterns:
+    for pattern, line, col in found.patterns:
         try:
             compile_regex(pattern)
         except ValueError as exc:
             problems.append((str(exc), line, col, "bad-regex"))
-    if scan.comprehension_depth > MAX_COMPREHENSION_DEPTH:
+    loops = any(node.kind == COMPREHENSION for node, _bound in order)
+    depth = comprehension_depth(tree) if loops else 0
+    if depth > MAX_COMPREHENSION_DEPTH:
         problems.append(
             (
-                f"comprehensions nested {scan.comprehension_depth} deep; at most "
+                f"comprehensions nested {depth} deep; at most "
                 f"{MAX_COMPREHENSION_DEPTH} (each level multiplies the work by a list's length)",
                 1,
                 1,
                 "too-costly",
             )
         )
-    if scan.chaining > MAX_CHAINED_OPERATORS:
+    if found.chaining > MAX_CHAINED_OPERATORS:
         problems.append(
             (
-                f"expression nested too deeply: {scan.chaining} of the operators !, -, && and"
+                f"expression nested too deeply: {found.chaining} of the operators !, -, && and"
                 f" ||; at most {MAX_CHAINED_OPERATORS}",
                 1,
                 1,
                 "too-deep",
             )
         )
-    problems += _trailing_commas(text)
-    if problems:
-        raise CelSyntaxError(*problems[0], problems=tuple(problems))
-    rewritten = _program_text(text)
-    if rewritten is not None:  # checked as written above; run as _program_text says
-        try:
-            program = env.compile(rewritten)
-        except RuntimeError as exc:
-            why = _without_status(str(exc))
-            raise CelSyntaxError(f"cannot compile the checked program: {why}", 1, 1) from None
-    return Expression(text=text, program=program, variables=tuple(variables), scan=scan, env=env)
+    for node, _bound in order:
+        if node.kind == CALL and node.name == "cel.@mapInsert":
+            line, col = tree.line_col(node.id)
+            problems.append(
+                (
+                    "transformMap and transformMapEntry are not available (the CEL engine"
+                    " checks them but cannot run them); build a list instead",
+                    line,
+                    col,
+                    "cel-check",
+                )
+            )
+            break
+    return problems
 
 
-def _trailing_commas(text: str) -> list[tuple[str, int, int, str]]:
-    """A comma right before the `]` or `}` that closes a literal (`[a, b,]`): CEL's grammar
-    takes it, but the syntax-tree parser behind fmt, lint's guards and explain does not, so
-    a policy holding one would load and then fail in every reviewer tool. Refused here, at
-    its line:col, so both readers accept exactly the same texts."""
-    toks = lexer.tokens(text)
-    return [
-        (
-            "syntax error: a comma before the closing bracket (remove it)",
-            tok.line,
-            tok.col,
-            "cel-syntax",
-        )
-        for tok, after in itertools.pairwise(toks)
-        if tok.text == "," and after.text in ("]", "}")
-    ]
+def is_loop(node: checked_expr.Node) -> bool:
+    """A comprehension that iterates: `cel.bind` is one over an empty list literal."""
+    iterated = node.parts.get("range")
+    return not (iterated is not None and iterated.kind == LIST and not iterated.args)
 
 
-def _program_text(text: str) -> str | None:
-    """The text the engine runs, where it must differ from what the author wrote; None when
-    it need not. The author's text is what is checked, digested and located; two wrappers
-    make the program fail closed and deterministic where the spec would not:
+def comprehension_depth(tree: Checked) -> int:
+    """The most loops open at once (`a.all(x, b.exists(y, ...))` is 2)."""
+    deepest = 0
+    pending = [(tree.root, 0)]
+    while pending:
+        node, depth = pending.pop()
+        if node.kind == COMPREHENSION and is_loop(node):
+            depth += 1
+            deepest = max(deepest, depth)
+            for name, part in node.parts.items():
+                pending.append((part, depth if name in ("condition", "step") else depth - 1))
+            continue
+        pending.extend((child, depth) for child in node.children())
+    return deepest
+
+
+def _changes(
+    tree: Checked, order: list[tuple[checked_expr.Node, frozenset[str]]]
+) -> dict[int, Wrap | Rename]:
+    """phasegate's wrappers, by the id of the node each applies to. The author's text is
+    what is checked, digested and located; these make the program fail closed and
+    deterministic where the spec would not, and bound what a function may build:
 
     - each `double(x)` runs as `phasegate_finite(double(x))`. The spec's `double("NaN")` is
       NaN (and "inf" infinite), and a NaN makes every comparison false: `double(rate) >
       0.05` would pass over a tool's "NaN" and the gate would continue. The engine's
       `double()` cannot be replaced, so its result is checked: not finite is an error.
-    - the receiver of each `map`/`filter` runs as `phasegate_ordered(x)`: over a map the
-      engine iterates in hash order, which differs between processes, so a message listing
-      `facts.checks.filter(...)` would change bytes from one run to the next. A map gives
-      its keys sorted; a list is as it is. A list literal is left alone.
+    - the range of each comprehension that builds a list (`map`, `filter`,
+      `transformList`) runs as `phasegate_ordered(x)` (`phasegate_listed(x)` for two
+      variables): over a map the engine iterates in hash order, which differs between
+      processes, so a message listing `facts.checks.filter(...)` would change bytes from
+      one run to the next. A map gives its keys sorted; a list is as it is; either is
+      refused past `functions.MAX_BUILT_ITEMS` items (the engine copies the list it builds
+      at every step). A list literal is left alone.
+    - functions that can build a value far larger than their arguments (`replace`) run as
+      phasegate's own, which refuses a result over `functions.MAX_BUILT_CHARS`.
     """
-    toks = lexer.tokens(text)
-    starts = [0]
-    for line in text.split("\n"):
-        starts.append(starts[-1] + len(line) + 1)
-
-    def offset(tok: lexer.Token) -> int:
-        return starts[tok.line - 1] + tok.col - 1
-
-    inserts: list[tuple[int, str]] = []
-    for i, tok in enumerate(toks[:-1]):
-        if tok.kind != "ident" or toks[i + 1].text != "(":
-            continue
-        member = i > 0 and toks[i - 1].text == "."
-        if tok.text == "double" and not member:
-            end = _closing(toks, i + 1)
-            if end is None:
-                return None  # unbalanced: the engine refused it already
-            inserts += [(offset(tok), FINITE + "("), (offset(toks[end]) + 1, ")")]
-        elif tok.text in _ORDERED and member and i >= 2:
-            start = _receiver_start(toks, i - 2)
-            if start is None:
-                return None
-            if toks[start].text != "[":
-                last = toks[i - 2]
-                inserts += [
-                    (offset(toks[start]), ORDERED + "("),
-                    (offset(last) + len(last.text), ")"),
-                ]
-    if not inserts:
-        return None
-    for position, piece in sorted(inserts, key=lambda item: item[0], reverse=True):
-        text = text[:position] + piece + text[position:]
-    return text
-
-
-#: Comprehensions whose result is a list in the order they iterate.
-_ORDERED = frozenset({"map", "filter"})
-_PAIRS = {"(": ")", "[": "]", "{": "}"}
-#: Words the scanner reads as identifiers that never name a function or a value to index.
-_KEYWORDS = frozenset({"in", "true", "false", "null"})
-
-
-def _closing(toks: tuple[lexer.Token, ...], opening: int) -> int | None:
-    depth = 0
-    for j in range(opening, len(toks)):
-        if toks[j].text in _PAIRS:
-            depth += 1
-        elif toks[j].text in _PAIRS.values():
-            depth -= 1
-            if depth == 0:
-                return j
-    return None
-
-
-def _opening(toks: tuple[lexer.Token, ...], closing: int) -> int | None:
-    depth = 0
-    for j in range(closing, -1, -1):
-        if toks[j].text in _PAIRS.values():
-            depth += 1
-        elif toks[j].text in _PAIRS:
-            depth -= 1
-            if depth == 0:
-                return j
-    return None
-
-
-def _receiver_start(toks: tuple[lexer.Token, ...], j: int) -> int | None:
-    """The first token of the member expression that ends at `toks[j]` (`a.b(c)[d]`)."""
-    for _ in range(len(toks)):  # each step moves left: bounded by the token count
-        if toks[j].text in _PAIRS.values():
-            opened = _opening(toks, j)
-            if opened is None:
-                return None
-            j = opened
-            before = toks[j - 1] if j > 0 else None
-            if (
-                toks[j].text in "(["
-                and before is not None
-                and (
-                    (before.kind == "ident" and before.text not in _KEYWORDS)
-                    or before.text in (")", "]")
-                )
-            ):
-                j -= 1  # a call's name, or the expression an index applies to
+    changes: dict[int, Wrap | Rename] = {}
+    for node, _bound in order:
+        if node.kind == CALL and node.target is None and node.name == "double":
+            overloads = tree.overloads.get(node.id, ())
+            if any(overload.endswith("_to_double") for overload in overloads):
+                changes[node.id] = Wrap(FINITE, (FINITE,), checked_expr.DOUBLE_TYPE)
+        elif node.kind == CALL and node.name in RENAMED:
+            overloads = tree.overloads.get(node.id, ())
+            own = tuple(RENAMED[node.name][o] for o in overloads if o in RENAMED[node.name])
+            if own and len(own) == len(overloads):
+                changes[node.id] = Rename(f"phasegate_{node.name}", own)
+        elif node.kind == COMPREHENSION and is_loop(node):
+            init, iterated = node.parts.get("init"), node.parts.get("range")
+            if init is None or iterated is None or init.kind != LIST or iterated.kind == LIST:
                 continue
-        if j >= 2 and toks[j - 1].text == ".":
-            j -= 2
-            continue
-        return j
-    return None
+            if node.iter_var2:
+                changes[iterated.id] = Wrap(
+                    LISTED, (f"{LISTED}_map", LISTED), checked_expr.DYN_LIST_TYPE
+                )
+                continue
+            kind = tree.type_of(iterated.id)
+            overloads = (
+                (f"{ORDERED}_map",)
+                if kind.startswith("map(")
+                else (f"{ORDERED}_list",)
+                if kind.startswith("list(")
+                else (f"{ORDERED}_map", f"{ORDERED}_list")
+            )
+            changes[iterated.id] = Wrap(ORDERED, overloads, checked_expr.DYN_LIST_TYPE)
+    return changes
 
 
-def _syntax_error(report: str, text: str, variables: tuple[str, ...]) -> CelSyntaxError:
+def _syntax_error(report: str, text: str, variables: tuple[str, ...]) -> CelError:
     problems = []
     for line, col, message in _ENGINE_ERROR.findall(report):
         problems.append(_problem(message, int(line), int(col), text, variables))
     if not problems:
         first = _without_status(report.split("\n", 1)[0])
         problems.append(_problem(first, -1, -1, text, variables))
-    return CelSyntaxError(*problems[0], problems=tuple(problems))
+    return CelError(*problems[0], problems=tuple(problems))
 
 
 def _problem(

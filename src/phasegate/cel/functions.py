@@ -71,8 +71,16 @@ def _extreme(pick: Callable[..., Any]) -> Callable[[list[Any]], Any]:
 #: Wraps every `double(...)` a rule writes (see `phasegate.cel.expression`): the engine's
 #: own `double()` cannot be replaced, and it reads "NaN" and "inf" as numbers.
 FINITE = "phasegate_finite"
-#: The receiver of a list-making comprehension (`map`, `filter`), in a stable order.
+#: The range of a list-making comprehension (`map`, `filter`), in a stable order.
 ORDERED = "phasegate_ordered"
+#: The range of a two-variable list-making comprehension (`transformList`): a list only.
+LISTED = "phasegate_listed"
+#: The most items a comprehension that builds a list may range over: the engine copies the
+#: list it builds at every step, so its memory grows with the square of this.
+MAX_BUILT_ITEMS = 1000
+#: The longest string a function that can multiply its input (`replace`) may build: the
+#: facts caps bound every other string a rule can make.
+MAX_BUILT_CHARS = 1024 * 1024
 
 
 def _finite(value: float) -> float:
@@ -83,15 +91,63 @@ def _finite(value: float) -> float:
     return value
 
 
+def _built_from(count: int) -> None:
+    if count > MAX_BUILT_ITEMS:
+        raise ValueError(
+            f"a list built over {count:,} items (at most {MAX_BUILT_ITEMS:,}: building one"
+            " costs the square of its length)"
+        )
+
+
 def _sorted_keys(mapping: dict[Any, Any]) -> list[Any]:
     """A map's keys in one order for every process: the engine iterates a map in its hash
     order, which changes between runs, so `facts.checks.filter(...)` would list the same
     checks in another order and the same decision would not be the same bytes."""
+    _built_from(len(mapping))
     return sorted(mapping, key=lambda key: (type(key).__name__, key))
 
 
 def _as_is(items: list[Any]) -> list[Any]:
+    _built_from(len(items))
     return items
+
+
+def _map_refused(mapping: dict[Any, Any]) -> list[Any]:
+    raise ValueError(
+        "transformList over a map: a map has no stable order (range over a list, or use"
+        " transformList on its sorted keys)"
+    )
+
+
+def _replace(text: str, old: str, new: str, count: int = -1) -> str:
+    """The strings extension's `replace`, refusing a result over MAX_BUILT_CHARS before
+    building it: `a.replace(b, c)` over two 64 KiB facts would build 4 GiB."""
+    found = text.count(old) if old else len(text) + 1
+    if count >= 0:
+        found = min(found, count)
+    size = len(text) + found * (len(new) - len(old))
+    if size > MAX_BUILT_CHARS:
+        raise ValueError(
+            f"replace() would build a string of {size:,} characters (at most {MAX_BUILT_CHARS:,})"
+        )
+    return text.replace(old, new, count)
+
+
+def _range(count: int) -> list[int]:
+    if count > MAX_BUILT_ITEMS * 10:
+        raise ValueError(f"lists.range({count:,}): at most {MAX_BUILT_ITEMS * 10:,} items")
+    return list(range(count))
+
+
+#: Engine functions that run as phasegate's own (see `expression._changes`): by name, the
+#: engine's overload id -> phasegate's.
+RENAMED = {
+    "replace": {
+        "string_replace_string_string": "phasegate_replace",
+        "string_replace_string_string_int": "phasegate_replace_n",
+    },
+    "lists.range": {"list_range": "phasegate_lists.range"},
+}
 
 
 def _method(name: str, ret: Any, params: list[Any], impl: Callable[..., Any]) -> Any:
@@ -120,5 +176,37 @@ def declarations() -> list[Any]:
                 ),
                 cel.Overload(f"{ORDERED}_list", T.List(T.DYN), [T.List(T.DYN)], impl=_as_is),
             ],
+        ),
+        cel.FunctionDecl(
+            LISTED,
+            [
+                cel.Overload(
+                    f"{LISTED}_map", T.List(T.DYN), [T.Map(T.DYN, T.DYN)], impl=_map_refused
+                ),
+                cel.Overload(LISTED, T.List(T.DYN), [T.List(T.DYN)], impl=_as_is),
+            ],
+        ),
+        cel.FunctionDecl(
+            "phasegate_replace",
+            [
+                cel.Overload(
+                    "phasegate_replace",
+                    T.STRING,
+                    [T.STRING, T.STRING, T.STRING],
+                    is_member=True,
+                    impl=_replace,
+                ),
+                cel.Overload(
+                    "phasegate_replace_n",
+                    T.STRING,
+                    [T.STRING, T.STRING, T.STRING, T.INT],
+                    is_member=True,
+                    impl=_replace,
+                ),
+            ],
+        ),
+        cel.FunctionDecl(
+            "phasegate_lists.range",
+            [cel.Overload("phasegate_lists.range", T.List(T.INT), [T.INT], impl=_range)],
         ),
     ]

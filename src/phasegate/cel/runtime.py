@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from phasegate.cel.expression import Expression
-from phasegate.cel.lexer import FactRead
+from phasegate.cel.model import FactRead
 from phasegate.cel.values import ERROR, plain
 
 MISSING = object()
@@ -55,8 +55,18 @@ def run(expression: Expression, bindings: Bindings | Mapping[str, Any]) -> Any:
     try:
         value = expression.program.eval(bindings.activation(expression))
     except (RuntimeError, ValueError, TypeError) as exc:  # data the engine cannot take
+        if "Iteration budget exceeded" in str(exc):
+            return EvalFailure(
+                "too many comprehension steps: the CEL engine takes at most 9,999 in one"
+                " evaluation (over all of its comprehensions)"
+            )
         return EvalFailure(f"cannot evaluate over these values: {_short(str(exc))}")
-    quick = value.value()
+    try:
+        quick = value.value()
+    except TypeError:  # an optional value: cel-expr-python cannot hand one to Python
+        return EvalFailure(
+            "the value is optional: end the expression with .orValue(default) or .value()"
+        )
     if quick is True or quick is False:
         return quick
     if value.type() == ERROR:

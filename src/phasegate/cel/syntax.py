@@ -9,15 +9,19 @@ milliseconds that `evaluate`, `replay`, `collect` and `run` never pay.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import celpy
 import lark
 
-from phasegate.cel import lexer
-from phasegate.cel.expression import VARIABLES, CelSyntaxError, Expression, compile_expression
-from phasegate.cel.lexer import COMPREHENSIONS, FactRead
+from phasegate.cel.errors import CelError
+from phasegate.cel.expression import VARIABLES, Expression, compile_expression
+from phasegate.cel.model import FactRead
+
+#: Macros that bind a variable over a list or map (`x.all(i, ...)`).
+COMPREHENSIONS = frozenset({"all", "exists", "exists_one", "map", "filter"})
 
 _MACROS = frozenset({"has", *COMPREHENSIONS})
 _MACRO_ARITY = {"all": {2}, "exists": {2}, "exists_one": {2}, "filter": {2}, "map": {2, 3}}
@@ -47,25 +51,73 @@ MAX_TREE_DEPTH = 2200
 
 
 def parse_expression(text: str) -> Any:
-    """The syntax tree of an expression, or CelSyntaxError: the one parse of CEL text, shared
+    """The syntax tree of an expression, or CelError: the one parse of CEL text, shared
     by compiling and by `fmt` (which must accept exactly the expressions a policy may hold)."""
     try:
         ast = _ENVIRONMENT.compile(text)
     except celpy.CELParseError as exc:
         line = getattr(exc, "line", None) or 1
         col = getattr(exc, "column", None) or 1
-        raise CelSyntaxError(parse_problem(exc), line, col) from None
+        raise CelError(parse_problem(exc), line, col) from None
     except (lark.exceptions.LarkError, RecursionError) as exc:
-        raise CelSyntaxError(f"cannot parse CEL ({type(exc).__name__})", 1, 1) from None
+        raise CelError(f"cannot parse CEL ({type(exc).__name__})", 1, 1) from None
     levels = [(ast, 1)]
     while levels:
         node, depth = levels.pop()
         if depth > MAX_TREE_DEPTH:
-            raise CelSyntaxError("expression nested too deeply", 1, 1)
+            raise CelError("expression nested too deeply", 1, 1)
         if isinstance(node, lark.Tree):
             levels.extend((child, depth + 1) for child in node.children)
     _fill_positions(ast, text)
     return ast
+
+
+#: CEL's tokens (cel-spec langdef.md, "Syntax"), longest alternatives first: enough to
+#: find the tokens cel-python's parser leaves without a position.
+_TOKEN = re.compile(
+    r"""
+    (?P<space>[ \t\r\n\f]+)
+  | (?P<comment>//[^\n]*)
+  | (?P<string>(?:[rR][bB]?|[bB][rR]?)?(?:\"\"\"(?:\\.|[^\\])*?\"\"\"|'''(?:\\.|[^\\])*?'''
+              |"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'))
+  | (?P<number>0[xX][0-9a-fA-F]+[uU]?|(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)(?:[eE][+-]?[0-9]+)?[uU]?)
+  | (?P<ident>[_a-zA-Z][_a-zA-Z0-9]*)
+  | (?P<punct>&&|\|\||==|!=|<=|>=|[-+*/%!<>?:.,()\[\]{}])
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+#: Macros that bind a variable over a list or map (`x.all(i, ...)`).
+COMPREHENSIONS = frozenset({"all", "exists", "exists_one", "map", "filter"})
+#: Functions whose (first) string argument is a regular expression.
+REGEX_FUNCTIONS = frozenset({"matches", "capture"})
+
+
+class _Token(NamedTuple):
+    kind: str
+    text: str
+    line: int
+    col: int
+
+
+def _tokens(text: str) -> list[_Token] | None:
+    """The significant tokens of `text` with their 1-based line:col, or None where the
+    text holds a character outside cel-python's grammar."""
+    found: list[_Token] = []
+    position, line, line_start = 0, 1, 0
+    while position < len(text):
+        match = _TOKEN.match(text, position)
+        if match is None:
+            return None
+        kind = match.lastgroup or ""
+        if kind not in ("space", "comment"):
+            found.append(_Token(kind, match.group(), line, position - line_start + 1))
+        newlines = match.group().count("\n")
+        if newlines:
+            line += newlines
+            line_start = match.start() + match.group().rindex("\n") + 1
+        position = match.end()
+    return found
 
 
 _POSITION = ("line", "column", "start_pos", "end_line", "end_column", "end_pos")
@@ -78,9 +130,8 @@ def _fill_positions(root: Any, text: str) -> None:
     strings cannot fool a token scan), and each subtree spans its first to its last child."""
     if not text:
         return
-    try:
-        scanned = lexer.tokens(text)
-    except lexer.LexError:
+    scanned = _tokens(text)
+    if scanned is None:
         return
     starts = [0]
     for line in text.split("\n")[:-1]:
@@ -153,7 +204,7 @@ def analyze(text: str, variables: tuple[str, ...] = VARIABLES) -> tuple[FactRead
     try:
         analysis.walk(parse_expression(text), frozenset(), guarded=False)
     except RecursionError:
-        raise CelSyntaxError("expression nested too deeply", 1, 1, "too-deep") from None
+        raise CelError("expression nested too deeply", 1, 1, "too-deep") from None
     return tuple(analysis.reads)
 
 
@@ -184,7 +235,7 @@ def comparisons(expression: Expression) -> list[Comparison]:
             text = expression.text[other.meta.start_pos : other.meta.end_pos]
             try:
                 compiled = compile_expression(text)
-            except CelSyntaxError:
+            except CelError:
                 continue
             flip = {"<": ">", ">": "<", "<=": ">=", ">=": "<="}
             found.append(Comparison(path, flip[operator] if flipped else operator, compiled))

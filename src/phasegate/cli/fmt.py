@@ -22,7 +22,11 @@ def command(paths: tuple[Path, ...], check: bool) -> None:
     from phasegate.errors import ExitCode, single_line
     from phasegate.review.fmt import format_files, target_files, unified_diff, write_formatted
 
-    changed = [result for result in format_files(target_files(paths)) if result.changed]
+    results = format_files(target_files(paths))
+    for result in results:
+        for note in result.notes:
+            click.echo(single_line(note), err=True)
+    changed = [result for result in results if result.changed]
     if check:
         for result in changed:
             click.echo(unified_diff(result), nl=False)

@@ -65,14 +65,14 @@ class DocumentCompiler:
         try:
             # None: the engine's compile, looked up now (tests wrap it to see every text)
             expression = (self.compile or cel.compile_expression)(source, self.variables)
-        except cel.CelSyntaxError as exc:
+        except cel.CelError as exc:
             for message, line, col, code in exc.problems:
                 where = self.locate(path, offset, source, line, col)
                 self.errors.append(InputError(f"{context}: {message}", where, code))
             return None
         if self.trusted:
             return expression
-        costly = cost.over_budget(expression.scan, self.params)
+        costly = cost.over_budget(expression, self.params)
         if costly is not None:
             where = self.locate(path, offset, source, 1, 1)
             self.errors.append(InputError(f"{context}: {costly}", where, "too-costly"))

@@ -355,14 +355,14 @@ def _static_problems(
 
     Deeper paths (`facts.checks.ci.okk`) are `lint`'s to report: the schema leaves some maps
     open, so only a name the top level cannot have is certain to fail. A division whose
-    divisor may be zero is refused too (see `phasegate.cel.division`): checking it needs the
-    syntax tree, so only a set that divides pays for the parser.
+    divisor may be zero is refused too (see `phasegate.cel.division`), from the checked
+    tree and its types.
     """
     problems = []
-    if expression.scan.divides:
+    if expression.model.divides:
         from phasegate.cel.division import unguarded_divisions
 
-        for divisor, line, col in unguarded_divisions(expression.text, params):
+        for divisor, line, col in unguarded_divisions(expression, params):
             message = (
                 f"division by {divisor}, which may be zero: guard it ({divisor} > 0.0 && ...)"
                 " or divide by a non-zero param (x / 0.0 is inf or NaN, and NaN compares false)"

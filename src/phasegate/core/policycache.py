@@ -6,7 +6,7 @@ The key is a digest of everything loading depends on: each policy file's name an
 how the set is shown, the policy and facts schemas, phasegate's version and the files of
 its loading code (files/, cel/, core/), and the engine's version and library. An entry
 holds what loading derives as plain data (each document's data and positions) and each
-expression's checked program from the engine (`phasegate.cel.checked`), base64 in JSON;
+expression's checked program from the engine (`Expression.serialize()`), base64 in JSON;
 the rest (rules, params, the digest) is built from them by the same code as without a
 cache, so the PolicySet, its `policy_digest` and every output byte are the same. A set with
 any problem is never stored: its errors come from loading it afresh.
@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 from phasegate import cel
-from phasegate.cel import checked
 from phasegate.core import policy
 from phasegate.errors import InputError
 from phasegate.files import cache
@@ -61,8 +60,8 @@ def load_policy_set(
 
     def compile_and_keep(text: str, variables: tuple[str, ...]) -> cel.Expression:
         expression = cel.compile_expression(text, variables)
-        blob = base64.b64encode(checked.checked_bytes(expression)).decode("ascii")
-        compiled[(checked.env_identity(variables), text)] = blob
+        blob = base64.b64encode(expression.serialize()).decode("ascii")
+        compiled[(_env_identity(variables), text)] = blob
         return expression
 
     documents, unreadable = policy.read_policy_documents(
@@ -82,6 +81,11 @@ def _key_parts(texts: dict[Path, str], shown: str) -> dict[str, Any]:
         "phasegate": cache.code_fingerprint(("files", "files/validators", "cel", "core")),
         "engine": _engine_fingerprint(),
     }
+
+
+def _env_identity(variables: tuple[str, ...]) -> str:
+    """Names the environment `variables` compile in (their declared types)."""
+    return repr(cel.expression_declarations(tuple(variables)))
 
 
 def _sha256(text: str) -> str:
@@ -126,8 +130,9 @@ def _revive(
         programs = {(env, text): blob for env, text, blob in entry["expressions"]}
 
         def revive(text: str, variables: tuple[str, ...]) -> cel.Expression:
-            blob = programs[(checked.env_identity(variables), text)]
-            return checked.revive(text, variables, base64.b64decode(blob, validate=True))
+            blob = programs[(_env_identity(variables), text)]
+            serialized = base64.b64decode(blob, validate=True)
+            return cel.revive(text, variables, None, serialized)
 
         return policy.build_policy_set(documents, [], shown, directory, revive, trusted=True)
     except (KeyError, TypeError, ValueError, RuntimeError, binascii.Error, InputError):

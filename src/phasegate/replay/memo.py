@@ -192,7 +192,7 @@ class Threshold:
         path = tuple(found.group(1).split(".")[1:])
         try:
             limit = cel.compile_expression(found.group(3))
-        except cel.CelSyntaxError:
+        except cel.CelError:
             return None
         paths = memo_paths(limit)
         if paths is None or any(read[: len(path)] == path for read in paths):
@@ -345,9 +345,7 @@ def shared_params(policy_set: PolicySet) -> dict[int, Any]:
 
 
 def _reads_own_params(expression: cel.Expression, own: Mapping[str, Any]) -> bool:
-    from phasegate.cel import lexer
-
-    names = [token.text for token in lexer.tokens(expression.text) if token.kind == "ident"]
+    names = expression.model.names
     reads = [read for read in expression.reads if read.path[0] == "params"]
     return len(reads) == names.count("params") and all(
         len(read.path) >= 2 and read.path[1] in own for read in reads
@@ -357,9 +355,7 @@ def _reads_own_params(expression: cel.Expression, own: Mapping[str, Any]) -> boo
 def memo_paths(expression: cel.Expression) -> tuple[tuple[str, ...], ...] | None:
     """The facts paths (without `facts`) `expression` depends on, or None when not known
     or when it also depends on `now` or `history`."""
-    from phasegate.cel import lexer
-
-    names = [token.text for token in lexer.tokens(expression.text) if token.kind == "ident"]
+    names = expression.model.names
     if "now" in names or "history" in names:
         return None
     return fact_paths(expression)
@@ -373,9 +369,7 @@ def fact_paths(expression: cel.Expression) -> tuple[tuple[str, ...], ...] | None
     before a method call or a computed index, so what the expression reaches from it lies
     inside the value at the path.
     """
-    from phasegate.cel import lexer
-
-    names = [token.text for token in lexer.tokens(expression.text) if token.kind == "ident"]
+    names = expression.model.names
     reads = [read for read in expression.reads if read.path[0] == "facts"]
     if len(reads) != names.count("facts") or any(len(read.path) < 2 for read in reads):
         return None

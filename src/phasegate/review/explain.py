@@ -86,7 +86,7 @@ def explain(
             why = _rule_why(result)
             try:
                 tree: Node | None = trace(rule.when, bindings)
-            except (RecursionError, cel.CelSyntaxError):
+            except (RecursionError, cel.CelError):
                 tree = None
             if tree is None or tree.outcome not in _OUTCOMES[result.status]:
                 # The engine nests deeper than the syntax-tree parser: the decision stands,

@@ -60,8 +60,12 @@ class Result:
 def check(expression: cel.Expression) -> Result:
     """The schema's findings on a compiled condition. Raises RecursionError when the
     condition is nested deeper than the walk can follow."""
+    try:
+        tree = syntax.parse_expression(expression.text)
+    except cel.CelError:  # CEL the engine reads and cel-python does not (`?.`, backticks)
+        return _from_engine(expression)
     checker = _Checker()
-    checker.walk(syntax.parse_expression(expression.text), {}, frozenset())
+    checker.walk(tree, {}, frozenset())
     for read in syntax.analyze(expression.text, expression.variables):
         if read.path[0] != "facts" or read.guarded or len(read.path) < 2:
             continue
@@ -71,6 +75,27 @@ def check(expression: cel.Expression) -> Result:
         if missing:
             checker.unguarded.append((read.path, ("facts", *missing[0]), read.line, read.col))
     return Result(checker.problems, checker.unguarded)
+
+
+def _from_engine(expression: cel.Expression) -> Result:
+    """The schema's findings from the engine's reads, for a text cel-python's parser does
+    not take: each path is looked up whole; a read inside has() or through an optional
+    selection (`facts.?metrics.?error_rate`) is guarded; a has() elsewhere is not followed,
+    so such a read is reported as unguarded (a note, never an error)."""
+    problems, unguarded = [], []
+    for read in expression.reads:
+        if read.path[0] != "facts" or len(read.path) < 2:
+            continue
+        found = factschema.lookup(read.path[1:])
+        if found.status is Status.UNKNOWN:
+            if len(read.path) > 2:  # a top-level name is refused when the policy loads
+                problems.append(
+                    Problem("unknown-fact", found.message(read.path), read.line, read.col)
+                )
+            continue
+        if not read.guarded and found.optional:
+            unguarded.append((read.path, ("facts", *found.optional[0]), read.line, read.col))
+    return Result(problems, unguarded)
 
 
 def _covered(optional: tuple[str, ...], present: frozenset[tuple[str, ...]]) -> bool:

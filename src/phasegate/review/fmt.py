@@ -66,15 +66,6 @@ class UnsafeFormat(PhasegateError):
 # --- CEL whitespace -----------------------------------------------------------------------
 
 
-class CelSyntax(Exception):
-    """CEL that does not parse: `error` is at (line, col) of `text`, which starts at `offset`
-    of the scalar's value (a placeholder's inside, or the whole `when`)."""
-
-    def __init__(self, error: cel.CelSyntaxError, text: str, offset: int = 0) -> None:
-        super().__init__(error.message)
-        self.error, self.text, self.offset = error, text, offset
-
-
 @dataclass(frozen=True)
 class _Token:
     kind: str
@@ -268,7 +259,7 @@ def _multi_line_gap(gap: str, first: bool, last: bool) -> str:
 
 
 def format_cel(text: str, *, padded: bool = False, folds: Iterable[int] = ()) -> str:
-    """CEL text with canonical whitespace between tokens; raises CelSyntax.
+    """CEL text with canonical whitespace between tokens; raises cel.CelError.
 
     `padded` puts one space inside `{{ }}` placeholders. `folds` are offsets of spaces that
     are line breaks in the file (a `>` scalar); they come back as `_FOLD` characters so the
@@ -276,8 +267,8 @@ def format_cel(text: str, *, padded: bool = False, folds: Iterable[int] = ()) ->
     """
     try:
         syntax.parse_expression(text)
-    except cel.CelSyntaxError as exc:
-        raise CelSyntax(exc, text) from None
+    except cel.CelError as exc:
+        raise exc.inside(text) from None
     tokens = cel_tokens(text)
     wanted = [(token.kind, token.text) for token in tokens]
     fold_set = frozenset(folds)
@@ -314,7 +305,7 @@ def _format_tokens(
 
 def format_template(text: str, folds: Iterable[int] = ()) -> str:
     """A message with its `{{ CEL }}` placeholders formatted and the text around them as it
-    was (folds as `_FOLD`); raises CelSyntax located within the whole message."""
+    was (folds as `_FOLD`); raises cel.CelError located within the whole message."""
     fold_list = sorted(folds)
     out: list[str] = []
     position = 0
@@ -324,8 +315,8 @@ def format_template(text: str, folds: Iterable[int] = ()) -> str:
         inner = [offset - start for offset in fold_list if start <= offset < end]
         try:
             out.append(format_cel(match.group(1), padded=True, folds=inner))
-        except CelSyntax as exc:
-            raise CelSyntax(exc.error, exc.text, start) from None
+        except cel.CelError as exc:
+            raise exc.inside(exc.text, start) from None
         position = end
     out.append(_with_folds(text, position, len(text), fold_list))
     return "".join(out)
@@ -519,11 +510,12 @@ def _yaml() -> YAML:
     return yaml
 
 
-def format_text(text: str, source: str) -> str:
+def format_text(text: str, source: str, notes: list[str] | None = None) -> str:
     """The canonical text of a policy file, or InputError(s) located in it (nothing else is
-    checked: fmt formats files that `lint` may still find wrong)."""
+    checked: fmt formats files that `lint` may still find wrong). `notes` gets one located
+    line for each expression kept as written (see `_format_text`)."""
     try:
-        return _format_text(text, source)
+        return _format_text(text, source, [] if notes is None else notes)
     except RecursionError:  # CEL depth is checked where it is located; this is a last guard
         raise InputError("nested too deeply", Location(source)) from None
     except UnsafeFormat as exc:
@@ -533,7 +525,7 @@ def format_text(text: str, source: str) -> str:
         ) from None
 
 
-def _format_text(text: str, source: str) -> str:
+def _format_text(text: str, source: str, notes: list[str]) -> str:
     document = parse_yaml(text, source)
     validate(document, "policy")
     root = _yaml().load(io.StringIO(text))
@@ -546,10 +538,18 @@ def _format_text(text: str, source: str) -> str:
             path: NodePath = ("rules", index, key)
             try:
                 value = _formatted_scalar(rule[key], formatter)
-            except CelSyntax as exc:
-                where = compiler.locate(path, exc.offset, exc.text, exc.error.line, exc.error.col)
-                message = f"rule {rule['id']}: {key}: {exc.error.message}"
-                errors.append(InputError(message, where, exc.error.code))
+            except cel.CelError as exc:
+                where = compiler.locate(path, exc.offset, exc.text, exc.line or 1, exc.col or 1)
+                if cel.parses(exc.text):
+                    # CEL the engine reads and cel-python's parser, which fmt formats with,
+                    # does not (`?.`, backtick names, a trailing comma): kept byte for byte.
+                    notes.append(
+                        f"{where}: note: rule {rule['id']}: {key}: kept as written: fmt cannot"
+                        f" read this CEL syntax ({exc.message})"
+                    )
+                    continue
+                message = f"rule {rule['id']}: {key}: {exc.message}"
+                errors.append(InputError(message, where, exc.code))
                 continue
             if value is not rule[key]:
                 rule[key] = value
@@ -684,7 +684,7 @@ def syntax_tree(text: str) -> Any:
     not parse compares as itself."""
     try:
         return syntax.tree_shape(syntax.parse_expression(text))
-    except cel.CelSyntaxError:
+    except cel.CelError:
         return ("unparsed", text)
 
 
@@ -731,6 +731,8 @@ class Formatted:
     path: Path
     before: str
     after: str
+    #: One located line per expression kept as written.
+    notes: tuple[str, ...] = ()
 
     @property
     def changed(self) -> bool:
@@ -803,7 +805,9 @@ def format_files(paths: Iterable[Path]) -> list[Formatted]:
     for path in paths:
         try:
             text = read_text(path)
-            results.append(Formatted(path, text, format_text(text, str(path))))
+            notes: list[str] = []
+            after = format_text(text, str(path), notes)
+            results.append(Formatted(path, text, after, tuple(notes)))
         except InputError as error:
             errors.extend(getattr(error, "errors", [error]))
     raise_all(errors)

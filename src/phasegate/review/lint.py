@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from phasegate import cel
-from phasegate.cel import syntax
 from phasegate.cel.values import short_type_name
 from phasegate.core import factschema
 from phasegate.core.expressions import PLACEHOLDER, DocumentCompiler, Template
@@ -203,7 +202,7 @@ def _rule_findings(rule: Rule, policy: Policy) -> list[Finding]:
     findings: list[Finding] = []
     try:
         paths = factpaths.check(rule.when)
-    except (RecursionError, cel.CelSyntaxError):
+    except (RecursionError, cel.CelError):
         message = f"rule {rule.id}: the condition is nested too deeply to check"
         return [_finding("too-deep-to-check", message, rule.locate_when(1, 1), rule.id)]
     problems, kind = typed_check(rule.when, policy.params_plain)
@@ -257,7 +256,7 @@ def typed_check(
     engine resolves the qualified name). A path inside `has()` stays undeclared: the
     checker would take `has(x.y)` of a declared `x.y` for the variable itself.
     """
-    reads = syntax.analyze(expression.text, expression.variables)
+    reads = expression.reads  # the engine's: every text that loads has them
     inside_has = {read.path for read in reads if read.guarded}
     typed: dict[str, str] = {}
     for read in reads:
@@ -269,7 +268,7 @@ def typed_check(
     declared = (*cel.expression_declarations(expression.variables), *sorted(typed.items()))
     try:
         checked = cel.compile_expression(expression.text, expression.variables, declared)
-    except cel.CelSyntaxError as exc:
+    except cel.CelError as exc:
         return [(code, message, line, col) for message, line, col, code in exc.problems], None
     return [], short_type_name(checked.program.return_type())
 
@@ -302,7 +301,7 @@ def _message_findings(rule: Rule, policy: Policy, document: Document) -> list[Fi
                 *typed_check(expression, policy.params_plain)[0],
                 *_path_problems(factpaths.check(expression)),
             ]
-        except (RecursionError, cel.CelSyntaxError):
+        except (RecursionError, cel.CelError):
             continue
         for code, problem, line, col in problems:
             where = compiler.locate(path, match.start(1), match.group(1), line, col)

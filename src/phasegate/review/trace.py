@@ -88,8 +88,24 @@ class Node:
 
 
 def trace(expression: cel.Expression, bindings: cel.Bindings) -> Node:
-    """The evaluation tree of `expression` over `bindings`."""
-    tree = syntax.parse_expression(expression.text)
+    """The evaluation tree of `expression` over `bindings`. A text cel-python's parser does
+    not take (`?.`, backtick names, a trailing comma) is one node: the engine's value of the
+    whole, at 1:1."""
+    try:
+        tree = syntax.parse_expression(expression.text)
+    except cel.CelError:
+        value = cel.run(expression, bindings)
+        failed = isinstance(value, cel.EvalFailure)
+        return Node(
+            Kind.VALUE,
+            expression.text,
+            1,
+            1,
+            outcome_of(value),
+            None if failed else cel.jsonable(value),
+            value.message if failed else None,
+            (),
+        )
     return _Tracer(expression.text, expression.variables, bindings).build(tree, evaluate=True)
 
 
@@ -122,7 +138,7 @@ def outcome_of(value: Any) -> Outcome:
 def _compiled(text: str, variables: tuple[str, ...]) -> cel.Expression | None:
     try:
         return cel.compile_expression(text, variables)
-    except cel.CelSyntaxError:
+    except cel.CelError:
         return None
 
 

@@ -1,19 +1,20 @@
-"""What the token scan tells without a parser (reads, regex literals, depth, division), and
-where a runtime error is located after the fact."""
+"""What the engine's checked expression tells before it runs (reads, regex literals, depth,
+division), and where a runtime error is located after the fact."""
 
 from __future__ import annotations
 
 import pytest
 
 from phasegate import cel
-from phasegate.cel import lexer, syntax
+from phasegate.cel import syntax
+from phasegate.cel.expression import comprehension_depth
 from phasegate.cel.locate import locate
 
 VARIABLES = ("facts", "params", "phase", "now", "history")
 
 
-def scan(text: str) -> lexer.Scan:
-    return lexer.scan(text, VARIABLES)
+def scan(text: str) -> cel.Expression:
+    return cel.compile_expression(text, VARIABLES)
 
 
 def test_reads_follow_fields_and_literal_keys_with_positions():
@@ -44,10 +45,34 @@ def test_a_comprehension_variable_shadows_only_inside_its_call():
 
 
 def test_regex_literals_depth_and_division():
-    found = scan(r"facts.v.matches('^v\\d+') && facts.l.all(x, x.exists(y, y / 2 > 1))")
-    assert found.patterns == ((r"^v\d+", 1, 17),)
-    assert found.comprehension_depth == 2
-    assert found.divides
+    found = scan(r"facts.v.matches('^v\\d+') && facts.l.all(x, x.exists(y, y / 2.0 > 1.0))")
+    assert found.model.patterns == ((r"^v\d+", 1, 17),)
+    assert comprehension_depth(found.checked) == 2
+    assert found.model.divides
+    assert not scan("facts.l.all(x, x / 2 > 1)").model.divides  # an integer division
+
+
+def test_regex_literals_of_the_regex_extension_are_found():
+    found = scan(r"regex.extract(facts.a, r'v(\d+)').orValue('') == '1'")
+    assert [pattern for pattern, _, _ in found.model.patterns] == [r"v(\d+)"]
+    with pytest.raises(cel.CelError) as raised:
+        scan("regex.replace(facts.a, '[a-', 'b') == ''")
+    assert raised.value.code == "bad-regex"
+    assert (raised.value.line, raised.value.col) == (1, 24)
+
+
+def test_reads_through_backticks_optionals_and_bind():
+    found = scan(
+        "facts.`content-type` == 'x' && facts.?metrics.?error_rate.orValue(0.0) < 0.1"
+        " && cel.bind(r, facts.rate, r > 0.0) && facts.m.all(k, v, v > 0)"
+    ).reads
+    assert [(read.dotted, read.guarded) for read in found] == [
+        ("facts.content-type", False),
+        ("facts.metrics.error_rate", True),
+        ("facts.rate", False),
+        ("facts.m", False),
+    ]
+    assert comprehension_depth(scan("cel.bind(x, 1, facts.l.all(y, y > x))").checked) == 1
 
 
 @pytest.mark.parametrize(
@@ -61,14 +86,14 @@ def test_regex_literals_depth_and_division():
 )
 def test_scan_reads_agree_with_the_syntax_tree(text):
     # Two front ends, one answer: the scan must find the reads the parser finds.
-    by_scan = [(read.path, read.guarded) for read in scan(text).reads]
+    by_engine = [(read.path, read.guarded) for read in scan(text).reads]
     by_tree = [(read.path, read.guarded) for read in syntax.analyze(text, VARIABLES)]
-    assert sorted(by_scan) == sorted(by_tree)
+    assert sorted(by_engine) == sorted(by_tree)
 
 
-def test_an_unknown_character_is_a_located_lex_error():
-    with pytest.raises(lexer.LexError) as raised:
-        lexer.tokens("facts.a >\n  #")
+def test_an_unknown_character_is_a_located_cel_error():
+    with pytest.raises(cel.CelError) as raised:
+        cel.compile_expression("facts.a >\n  #")
     assert (raised.value.line, raised.value.col) == (2, 3)
 
 
@@ -89,3 +114,17 @@ def test_a_missing_fact_is_located_without_the_tree():
     assert cel.run(expression, bindings({"a": 1.0})) == cel.EvalFailure(
         "missing fact: facts.b", 1, 18
     )
+
+
+def test_a_compiled_expression_revives_from_its_serialized_bytes():
+    # The narrow interface a compiled-policy cache keeps: the bytes `serialize()` returns
+    # (the program's checked expression, phasegate's wrappers included) are all it takes.
+    text = "double(facts.rate) > 0.5 && facts.l.map(k, k).join(',') == 'a,b'"
+    compiled = cel.compile_expression(text)
+    revived = cel.revive(text, compiled.variables, None, compiled.serialize())
+    assert revived.reads == compiled.reads
+    assert revived.model.patterns == compiled.model.patterns
+    values = bindings({"rate": 0.75, "l": {"b": 1, "a": 2}})
+    assert cel.run(revived, values) is True
+    nan = bindings({"rate": "NaN", "l": ["a", "b"]})
+    assert cel.run(revived, nan).message == "double() gave nan: not a finite number"
