@@ -52,6 +52,8 @@ def command(
     state.check_writable()
     collection = collect(config, state, options)
     state.save_samples(collection.samples)
+    for line in state.warnings:
+        click.echo(f"phasegate: warning: {line}", err=True)
     for path, reason in sorted(collection.unknown.items()):
         click.echo(f"phasegate: warning: {path} unknown: {reason}", err=True)
     if output_format == "openmetrics":

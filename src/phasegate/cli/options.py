@@ -82,7 +82,12 @@ POLICIES_OPTION = click.option(
     default=None,
     help="Folder of policy files (*.yaml). Default: ./policies if it exists, else the shipped set.",
 )
-ALLOW_PAUSE_OPTION = click.option("--allow-pause", is_flag=True, help="Exit 0 on a pause verdict.")
+ALLOW_PAUSE_OPTION = click.option(
+    "--allow-pause",
+    is_flag=True,
+    help="Exit 0 on a pause that is a wait (a window, an elevated metric); a hold "
+    "(freeze, rolled-back change, phase not earned, an error) still exits 10.",
+)
 DECISION_FORMAT_OPTION = format_option(
     DECISION_FORMATS, "How to print the decision; the exit code never depends on it."
 )

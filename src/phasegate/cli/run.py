@@ -49,6 +49,8 @@ def command(
     policy_set = load_policies(policies)
     outcome = run(config, policy_set, state, options, dry_run=dry_run)
     click.echo(renderer(DECISION_FORMATS, output_format)(outcome.decision, use_color()), nl=False)
+    for line in state.warnings:
+        click.echo(f"phasegate: warning: {line}", err=True)
     for line in outcome.planned:
         click.echo(f"phasegate: {line}", err=True)
     if outcome.application is not None:

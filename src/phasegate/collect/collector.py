@@ -169,22 +169,20 @@ def _refuse_rollout_overrides(overrides: Mapping[str, Any]) -> None:
 def _rollout_facts(
     state: StateDir, facts: dict[str, Any], phase: int, unknown: dict[str, str]
 ) -> None:
-    """`rollout.*` from the state dir's decision log. A log that cannot be read leaves the
-    state unknown (the progression rule errors and pauses); no log is a first run."""
+    """`rollout.*` from the state dir's decision log. A log that cannot be read leaves
+    `rollout` empty, its state unknown (the rollout rules error and pause, in every
+    phase); no log is a first run."""
     given = facts.pop("rollout", None)
     override = given.get(rollout.OVERRIDE) if isinstance(given, dict) else None
     commit = str(facts.get("change", {}).get("commit", ""))
     try:
-        records = state.log_records()
+        derived = rollout.facts_of(rollout.state_of(state, commit), phase)
     except InputError as exc:
         unknown["rollout"] = f"decision log unreadable: {exc.message}"
-        derived: dict[str, Any] = {}
-    else:
-        derived = rollout.derive(records or (), commit, phase)
+        derived = {}
     if override is not None:
         derived[rollout.OVERRIDE] = override
-    if derived:
-        facts["rollout"] = derived
+    facts["rollout"] = derived
 
 
 #: `git rev-parse HEAD` answers in milliseconds; a hung git (a lock, a network mount) must

@@ -143,7 +143,7 @@ def manual_procedure(
     if decision.phase == 2:
         steps.append(
             "New deployments stay frozen until the root cause is documented: "
-            '`phasegate unfreeze --reason "..."`'
+            '`phasegate unfreeze --rca PATH|URL --reason "..."`'
         )
     return steps
 
@@ -241,7 +241,7 @@ def _outcome(exit_code: int, timed_out: bool, failure: str | None, stderr: str) 
 
 def dry_run_lines(config: Config, decision: Decision, facts: Mapping[str, Any]) -> list[str]:
     """What `run --dry-run` prints: the commands that would run, then the manual steps."""
-    if decision.verdict is Verdict.ROLLBACK and rollout.rolled_back(facts):
+    if rollout.rolled_back(facts):  # the state machine's word, whatever the verdict
         return [ended_line(decision, facts)]
     lines = []
     steps = plan(config, decision, facts)
@@ -294,7 +294,9 @@ class RunOutcome:
     def exit_code(self, *, allow_pause: bool) -> int:
         if self.application is not None and not self.application.complete:
             return int(ExitCode.ACTION_FAILED)
-        return exit_code(self.decision.verdict, allow_pause=allow_pause)
+        return exit_code(
+            self.decision.verdict, allow_pause=allow_pause, pause_kind=self.decision.pause_kind
+        )
 
 
 class Journal:
@@ -395,12 +397,12 @@ def run(
         state.check_writable()
     collection = collect(config, state, options, record=not dry_run)
     facts = collection.facts
-    decision = evaluate(facts, policy_set, state.history() if policy_set.uses_history else ())
+    decision = evaluate(facts, policy_set, state.history(facts) if policy_set.uses_history else ())
     if dry_run:
         return RunOutcome(decision, facts.data, planned=dry_run_lines(config, decision, facts.data))
     journal = Journal(state)
     journal.attempt("the source samples", lambda: state.save_samples(collection.samples))
-    ended = decision.verdict is Verdict.ROLLBACK and rollout.rolled_back(facts.data)
+    ended = rollout.rolled_back(facts.data)  # held by the state machine: nothing runs
     steps = [] if ended else plan(config, decision, facts.data)
     # What protects later runs comes first: the freeze, then the decision, then the actions.
     if decision.verdict is Verdict.ROLLBACK and decision.phase == 2 and not ended:
@@ -409,12 +411,14 @@ def run(
             "the freeze",
             lambda: state.set_freeze(
                 f"phase 2 rollback of {change}: document the root cause, then "
-                "`phasegate unfreeze --reason ...`",
+                "`phasegate unfreeze --rca PATH|URL --reason ...`",
                 decision.collected_at,
             ),
         )
     journal.decision(decision, facts.data, steps)
-    if journal.decision_recorded or decision.verdict is Verdict.ROLLBACK:
+    if ended:  # no action, no manual procedure: the rollback already ended
+        application = Application()
+    elif journal.decision_recorded or decision.verdict is Verdict.ROLLBACK:
         application = apply(config, decision, facts.data, steps, journal.action)
     else:
         application = Application(

@@ -1,29 +1,82 @@
 """A rollout as a state machine the gate knows, read from the decision log alone.
 
 The guide orders the phases (Phase 2 only "after stable Phase 1 window") and makes a
-rollback final for the release it removed. Both used to live in an operator's head; a
-typo in `--phase` skipped a phase, and re-running a rolled-back change deployed the last
-known-good tag again and wrote a second remediation note. Everything here is pure over the
-log's records, so `collect`, `run` and `resume` agree, and tests need no state dir.
+rollback final for the release it removed. Both used to live in an operator's head, then
+in three readers of the log (collect, closeout, the runner) that could disagree. Here is
+the one reading: `fold` takes the log's records in order and gives a `ChangeState`; the
+`rollout` facts (`derive`), `status`, `closeout` and the runner all start from it. The fold
+is pure over records, so tests need no state dir; `state_of` streams a state dir's log
+into it, so memory does not grow with the log.
 
 Events read, in log order: `decision` lines (a `continue` in Phase N-1 opens Phase N),
-`rolled_back` (written by `run` once a rollback's deploy and every verify check passed)
-and `resume` (written by `phasegate resume --reason`). A rollback or resume restarts the
-change: continues recorded before it no longer open a phase.
+`rolled_back` (written by `run` or `retry-rollback` once a rollback's deploy and every
+verify check passed), `resume` (written by `phasegate resume --reason`), `unfreeze` (by
+`phasegate unfreeze --rca`) and `closed` (by `phasegate closeout`). A rollback or resume
+restarts the change: continues recorded before it no longer open a phase.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from phasegate.state.statedir import StateDir
 
 ROLLED_BACK = "rolled_back"
 ROLLING_OUT = "rolling_out"
 #: Log events this module writes (beside `decision` and `action`).
 ROLLED_BACK_EVENT = "rolled_back"
 RESUME_EVENT = "resume"
+CLOSED_EVENT = "closed"
 #: The one rollout fact `--set` may give: everything else is derived from the log.
 OVERRIDE = "progression_override"
+#: What `status` calls where a change stands (`ChangeState.state`).
+STATES = (
+    "rolling_out",  # no decision recorded since the start (or the last restart)
+    "phase_earned",  # the last decision was a continue: the next phase (or closeout) is open
+    "paused",  # the last decision was a wait: a window not over, a metric elevated
+    "held",  # the last decision was a hold: freeze, phase not earned, owners, an error
+    "rolling_back",  # a rollback was decided but not yet applied and verified
+    "rolled_back",  # a rollback was applied and verified: nothing runs until resumed
+    "resumed",  # resumed after a rollback, no decision since
+    "frozen",  # a deployment freeze is active (state dir's freeze.json)
+    "closed",  # `phasegate closeout` closed it
+)
+
+
+@dataclass(frozen=True)
+class Opened:
+    """The latest continue of the change in one phase: it opens the next phase."""
+
+    at: str
+    phase_started_at: str | None
+
+
+@dataclass(frozen=True)
+class ChangeState:
+    """Where one change stands, as the log tells it."""
+
+    commit: str
+    #: One of STATES.
+    state: str = "rolling_out"
+    #: The phase of the last decision, if any.
+    phase: int | None = None
+    #: The last decision line of the change (its `decision` object and facts), as logged.
+    last: Mapping[str, Any] | None = None
+    #: Per phase, the latest continue since the last restart.
+    opened: Mapping[int, Opened] = field(default_factory=dict)
+    rolled_back_at: str | None = None
+    resumed_at: str | None = None
+    resume_reason: str | None = None
+    closed_at: str | None = None
+    freeze: Mapping[str, Any] | None = None
+
+    @property
+    def ended(self) -> bool:
+        """A verified rollback ended the rollout: no deploy, no note, no action."""
+        return self.rolled_back_at is not None
 
 
 def same_change(recorded: Any, commit: Any) -> bool:
@@ -34,66 +87,131 @@ def same_change(recorded: Any, commit: Any) -> bool:
     return bool(a and b) and (a.startswith(b) or b.startswith(a))
 
 
-def derive(records: Iterable[Mapping[str, Any]], commit: str, phase: int) -> dict[str, Any]:
-    """The `rollout` facts of `commit` collected in `phase`, from the log's records."""
-    rolled_back_at: str | None = None
-    resumed_at: str | None = None
-    opened: tuple[str, Any] | None = None  # the latest continue in the previous phase
+def fold(
+    records: Iterable[Any], commit: str, freeze: Mapping[str, Any] | None = None
+) -> ChangeState:
+    """The state of `commit` after the log's records, in order (anything not a JSON object
+    is passed over). `freeze` is the state dir's active freeze, if any."""
+    current = ChangeState(commit)
     for record in records:
-        if not isinstance(record, Mapping):
-            continue
-        event = record.get("event", "decision")
-        if event == ROLLED_BACK_EVENT and same_change(record.get("commit"), commit):
-            rolled_back_at, opened = str(record.get("at")), None
-        elif event == RESUME_EVENT and same_change(record.get("commit"), commit):
-            if rolled_back_at is not None:
-                rolled_back_at, resumed_at, opened = None, str(record.get("at")), None
-        elif event == "decision":
-            found = _continue_in(record, commit, phase - 1)
-            if found is not None:
-                opened = found
-    facts: dict[str, Any] = {"state": ROLLED_BACK if rolled_back_at else ROLLING_OUT}
-    if rolled_back_at:
-        facts["rolled_back_at"] = rolled_back_at
-    if resumed_at:
-        facts["resumed_at"] = resumed_at
-    if phase > 0 and opened is not None:
-        facts["previous_phase_continue_at"] = opened[0]
-        if isinstance(opened[1], str):
-            facts["previous_phase_started_at"] = opened[1]
+        if isinstance(record, Mapping):
+            current = step(current, record)
+    if freeze is not None:
+        current = replace(current, freeze=dict(freeze))
+        if current.state not in (ROLLED_BACK, "closed"):
+            current = replace(current, state="frozen")
+    return current
+
+
+def step(current: ChangeState, record: Mapping[str, Any]) -> ChangeState:
+    """One transition: `current` after `record`."""
+    event = record.get("event", "decision")
+    if event == "decision":
+        return _decided(current, record)
+    if not same_change(record.get("commit"), current.commit):
+        return current
+    at = str(record.get("at"))
+    if event == ROLLED_BACK_EVENT:
+        return replace(current, state=ROLLED_BACK, rolled_back_at=at, opened={})
+    if event == RESUME_EVENT and current.ended:
+        reason = record.get("reason")
+        return replace(
+            current,
+            state="resumed",
+            rolled_back_at=None,
+            resumed_at=at,
+            resume_reason=reason if isinstance(reason, str) else None,
+            opened={},
+            closed_at=None,
+        )
+    if event == CLOSED_EVENT:
+        return replace(current, state="closed", closed_at=at)
+    return current
+
+
+def _decided(current: ChangeState, record: Mapping[str, Any]) -> ChangeState:
+    decision, facts = record.get("decision"), record.get("facts")
+    if not isinstance(decision, Mapping) or not isinstance(facts, Mapping):
+        return current
+    change = facts.get("change")
+    phase = facts.get("phase")
+    if (
+        not isinstance(change, Mapping)
+        or not same_change(change.get("commit"), current.commit)
+        or phase not in (0, 1, 2)
+    ):
+        return current
+    if current.ended or current.state == "closed":
+        # Holds recorded after the end change nothing: the change stays where it is.
+        return replace(current, last=record, phase=phase)
+    verdict = decision.get("verdict")
+    opened = dict(current.opened)
+    if verdict == "continue" and isinstance(facts.get("collected_at"), str):
+        started = facts.get("phase_started_at")
+        opened[phase] = Opened(facts["collected_at"], started if isinstance(started, str) else None)
+        state = "phase_earned"
+    elif verdict == "rollback":
+        state = "rolling_back"
+    elif verdict == "pause":
+        state = "paused" if decision.get("pause_kind") == "wait" else "held"
+    else:
+        return current
+    return replace(current, state=state, phase=phase, last=record, opened=opened)
+
+
+def state_of(state: StateDir, commit: str) -> ChangeState:
+    """Where `commit` stands in the state dir: its log streamed through `fold`, and its
+    freeze. An unreadable log raises InputError (the caller fails closed); a bad line is
+    skipped with a located warning (`state.warnings`)."""
+    return fold(state.records(), commit, state.freeze())
+
+
+def derive(records: Iterable[Any], commit: str, phase: int) -> dict[str, Any]:
+    """The `rollout` facts of `commit` collected in `phase`, from the log's records."""
+    return facts_of(fold(records, commit), phase)
+
+
+def facts_of(current: ChangeState, phase: int) -> dict[str, Any]:
+    """The `rollout` facts a change's state gives a snapshot of `phase`."""
+    facts: dict[str, Any] = {"state": ROLLED_BACK if current.ended else ROLLING_OUT}
+    if current.rolled_back_at:
+        facts["rolled_back_at"] = current.rolled_back_at
+    if current.resumed_at:
+        facts["resumed_at"] = current.resumed_at
+    opened = current.opened.get(phase - 1) if phase > 0 else None
+    if opened is not None:
+        facts["previous_phase_continue_at"] = opened.at
+        if opened.phase_started_at is not None:
+            facts["previous_phase_started_at"] = opened.phase_started_at
     return facts
 
 
-def _continue_in(record: Mapping[str, Any], commit: str, phase: int) -> tuple[str, Any] | None:
-    decision, facts = record.get("decision"), record.get("facts")
-    if not isinstance(decision, Mapping) or not isinstance(facts, Mapping):
-        return None
-    change = facts.get("change")
-    if (
-        decision.get("verdict") != "continue"
-        or facts.get("phase") != phase
-        or not isinstance(change, Mapping)
-        or not same_change(change.get("commit"), commit)
-        or not isinstance(facts.get("collected_at"), str)
-    ):
-        return None
-    return facts["collected_at"], facts.get("phase_started_at")
-
-
 def rolled_back(facts: Mapping[str, Any]) -> bool:
+    """Whether a facts document's change was rolled back (its `rollout` facts say so)."""
     rollout = facts.get("rollout")
     return isinstance(rollout, Mapping) and rollout.get("state") == ROLLED_BACK
 
 
-def last_rolled_back(records: Iterable[Mapping[str, Any]]) -> str | None:
+def last_rolled_back(records: Iterable[Any]) -> str | None:
     """The commit `phasegate resume` resumes when none is named: the latest rolled back
-    change that was not resumed since."""
-    records = list(records)
-    for record in reversed(records):
-        if isinstance(record, Mapping) and record.get("event") == ROLLED_BACK_EVENT:
-            commit = record.get("commit")
-            if isinstance(commit, str) and derive(records, commit, 0)["state"] == ROLLED_BACK:
-                return commit
+    change that was not resumed since. One pass: per commit, the last of its two events."""
+    latest: dict[str, str] = {}
+    order: list[str] = []
+    for record in records:
+        if not isinstance(record, Mapping):
+            continue
+        commit, event = record.get("commit"), record.get("event")
+        if isinstance(commit, str) and event in (ROLLED_BACK_EVENT, RESUME_EVENT):
+            key = next((known for known in latest if same_change(known, commit)), commit)
+            if event == RESUME_EVENT and latest.get(key) != ROLLED_BACK_EVENT:
+                continue
+            latest[key] = event
+            if key in order:
+                order.remove(key)
+            order.append(key)
+    for commit in reversed(order):
+        if latest[commit] == ROLLED_BACK_EVENT:
+            return commit
     return None
 
 
@@ -103,3 +221,7 @@ def rolled_back_record(decision_id: str, commit: str, at: str) -> dict[str, Any]
 
 def resume_record(commit: str, reason: str, at: str) -> dict[str, Any]:
     return {"event": RESUME_EVENT, "commit": commit, "reason": reason, "at": at}
+
+
+def closed_record(commit: str, at: str) -> dict[str, Any]:
+    return {"event": CLOSED_EVENT, "commit": commit, "at": at}
