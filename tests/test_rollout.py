@@ -293,10 +293,9 @@ def test_state_of_reads_the_state_dir_log_and_freeze(tmp_path: Path):
 
 
 def shipped_decision(phase: int, **rollout_facts):
+    from conftest import FIXTURES, POLICIES
     from phasegate.core.evaluate import evaluate
     from phasegate.core.facts import facts_from_data, load_facts
-
-    from conftest import FIXTURES, POLICIES
 
     data = dict(load_facts(FIXTURES / "phase1-checklist.version-matches.yaml").data)
     data["phase"] = phase

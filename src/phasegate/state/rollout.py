@@ -72,6 +72,10 @@ class ChangeState:
     resume_reason: str | None = None
     closed_at: str | None = None
     freeze: Mapping[str, Any] | None = None
+    #: (name, detail) of each step of the last decision that failed (its `action` lines).
+    failed: tuple[tuple[str, str], ...] = ()
+    #: The root-cause documents `unfreeze --rca` recorded, in log order.
+    rca: tuple[Mapping[str, Any], ...] = ()
 
     @property
     def ended(self) -> bool:
@@ -108,6 +112,15 @@ def step(current: ChangeState, record: Mapping[str, Any]) -> ChangeState:
     event = record.get("event", "decision")
     if event == "decision":
         return _decided(current, record)
+    if event == "action":
+        mine = current.last is not None and record.get("decision_id") == current.last.get("id")
+        if mine and record.get("ok") is False:
+            failed = (str(record.get("name")), str(record.get("detail", "")))
+            return replace(current, failed=(*current.failed, failed))
+        return current
+    if event == "unfreeze":
+        found = {key: record[key] for key in ("at", "rca", "reason") if key in record}
+        return replace(current, rca=(*current.rca, found))
     if not same_change(record.get("commit"), current.commit):
         return current
     at = str(record.get("at"))
@@ -143,7 +156,7 @@ def _decided(current: ChangeState, record: Mapping[str, Any]) -> ChangeState:
         return current
     if current.ended or current.state == "closed":
         # Holds recorded after the end change nothing: the change stays where it is.
-        return replace(current, last=record, phase=phase)
+        return replace(current, last=record, phase=phase, failed=())
     verdict = decision.get("verdict")
     opened = dict(current.opened)
     if verdict == "continue" and isinstance(facts.get("collected_at"), str):
@@ -156,7 +169,7 @@ def _decided(current: ChangeState, record: Mapping[str, Any]) -> ChangeState:
         state = "paused" if decision.get("pause_kind") == "wait" else "held"
     else:
         return current
-    return replace(current, state=state, phase=phase, last=record, opened=opened)
+    return replace(current, state=state, phase=phase, last=record, opened=opened, failed=())
 
 
 def state_of(state: StateDir, commit: str) -> ChangeState:
@@ -213,6 +226,26 @@ def last_rolled_back(records: Iterable[Any]) -> str | None:
         if latest[commit] == ROLLED_BACK_EVENT:
             return commit
     return None
+
+
+def last_change(records: Iterable[Any]) -> str | None:
+    """The change `status` shows when none is named: that of the log's last decision (or
+    rollback, resume or closeout)."""
+    found = None
+    for record in records:
+        if not isinstance(record, Mapping):
+            continue
+        if record.get("event", "decision") == "decision":
+            facts = record.get("facts")
+            change = facts.get("change") if isinstance(facts, Mapping) else None
+            commit = change.get("commit") if isinstance(change, Mapping) else None
+        elif record.get("event") in (ROLLED_BACK_EVENT, RESUME_EVENT, CLOSED_EVENT):
+            commit = record.get("commit")
+        else:
+            continue
+        if isinstance(commit, str) and commit.strip():
+            found = commit
+    return found
 
 
 def rolled_back_record(decision_id: str, commit: str, at: str) -> dict[str, Any]:
