@@ -147,7 +147,9 @@ def collect(
     if unknown and isinstance(facts.setdefault("extra", {}), dict):
         facts["extra"]["phasegate_unknown"] = dict(sorted(unknown.items()))
     validated = facts_from_data(facts, "collected facts")  # what --set made invalid: exit 3
-    if start_unknown and record:  # only a valid collection starts a phase
+    # Only a valid collection in a phase the change earned starts it: a refused attempt
+    # to skip the order must not start the window the real phase is measured by.
+    if start_unknown and record and rollout.phase_open(facts.get("rollout"), phase):
         state.phase_started_at(commit, phase, collected_at, record=True)
     return Collection(facts=validated, unknown=unknown, samples=samples)
 

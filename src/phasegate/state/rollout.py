@@ -199,6 +199,16 @@ def facts_of(current: ChangeState, phase: int) -> dict[str, Any]:
     return facts
 
 
+def phase_open(rollout: Any, phase: int) -> bool:
+    """Whether `rollout` facts let a snapshot of `phase` start it: Phase 0 always; a later
+    phase once a continue in the one before opened it, or with an override reason."""
+    if phase == 0:
+        return True
+    return isinstance(rollout, Mapping) and (
+        "previous_phase_continue_at" in rollout or OVERRIDE in rollout
+    )
+
+
 def rolled_back(facts: Mapping[str, Any]) -> bool:
     """Whether a facts document's change was rolled back (its `rollout` facts say so)."""
     rollout = facts.get("rollout")

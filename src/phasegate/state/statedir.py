@@ -65,12 +65,73 @@ FILES = (
 )
 
 
+class LogReport:
+    """Lines a log read skipped: located warnings (`file:line: skipped: why`), at most
+    MAX_WARNINGS of them, each once however often the log is read, and how many lines the
+    last read skipped (counted, never kept)."""
+
+    def __init__(self) -> None:
+        self.warnings: list[str] = []
+        self.count = 0
+
+    def skip(self, where: str, why: str) -> None:
+        self.count += 1
+        line = f"{where}: skipped: {why}"
+        if line in self.warnings:
+            return
+        if len(self.warnings) < MAX_WARNINGS:
+            self.warnings.append(line)
+        elif len(self.warnings) == MAX_WARNINGS:
+            self.warnings.append("... (more lines skipped)")
+
+
+def log_objects(log: Path, report: LogReport) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(file:line, object) of each JSON object line of a log, one line in memory at a time.
+    No log: nothing; an unreadable one: InputError; any other line: skipped in `report`."""
+    report.count = 0
+    try:
+        with (
+            regular_descriptor(log) as descriptor,
+            os.fdopen(os.dup(descriptor), "rb") as handle,
+        ):
+            number = 0
+            while True:
+                raw = handle.readline(MAX_LINE_BYTES + 1)
+                if not raw:
+                    break
+                number += 1
+                where = f"{log}:{number}"
+                if len(raw) > MAX_LINE_BYTES:
+                    while raw and not raw.endswith(b"\n"):  # drain it, bounded by EOF
+                        raw = handle.readline(MAX_LINE_BYTES)
+                    report.skip(where, "line too long")
+                    continue
+                if not raw.strip():
+                    continue
+                try:
+                    value = loads_strict(raw.decode("utf-8"))
+                except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+                    report.skip(where, "not a JSON line")
+                    continue
+                if not isinstance(value, dict):
+                    report.skip(where, "not a JSON object")
+                    continue
+                yield where, value
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", Location(str(log))) from None
+
+
 @dataclass(frozen=True)
 class StateDir:
     path: Path
-    #: Located warnings of the last log read (`file:line: skipped: why`), at most
-    #: MAX_WARNINGS and a count of the rest: the commands print them, nothing blocks.
-    warnings: list[str] = field(default_factory=list, compare=False, repr=False)
+    #: What reading the log skipped: the commands print its warnings, nothing blocks.
+    report: LogReport = field(default_factory=lambda: LogReport(), compare=False, repr=False)
+
+    @property
+    def warnings(self) -> list[str]:
+        return self.report.warnings
 
     def _load(self, name: str) -> tuple[bool, Any]:
         """(whether the file exists, its data or None when unreadable): callers decide what
@@ -264,50 +325,10 @@ class StateDir:
         return list(self.records())
 
     def _log_lines(self) -> Iterator[tuple[str, dict[str, Any]]]:
-        """(file:line, object) of each JSON object line, one line in memory at a time."""
-        log = self.path / DECISIONS
-        try:
-            with (
-                regular_descriptor(log) as descriptor,
-                os.fdopen(os.dup(descriptor), "rb") as handle,
-            ):
-                number = 0
-                while True:
-                    raw = handle.readline(MAX_LINE_BYTES + 1)
-                    if not raw:
-                        break
-                    number += 1
-                    where = f"{log}:{number}"
-                    if len(raw) > MAX_LINE_BYTES:
-                        while raw and not raw.endswith(b"\n"):  # drain it, bounded by EOF
-                            raw = handle.readline(MAX_LINE_BYTES)
-                        self._skipped(where, "line too long")
-                        continue
-                    if not raw.strip():
-                        continue
-                    try:
-                        value = loads_strict(raw.decode("utf-8"))
-                    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
-                        self._skipped(where, "not a JSON line")
-                        continue
-                    if not isinstance(value, dict):
-                        self._skipped(where, "not a JSON object")
-                        continue
-                    yield where, value
-        except (FileNotFoundError, NotADirectoryError):
-            return
-        except OSError as exc:
-            raise InputError(f"cannot read: {exc.strerror}", Location(str(log))) from None
+        return log_objects(self.path / DECISIONS, self.report)
 
     def _skipped(self, where: str, why: str) -> None:
-        """Keep a located warning (once, however often the log is read), bounded."""
-        line = f"{where}: skipped: {why}"
-        if line in self.warnings:
-            return
-        if len(self.warnings) < MAX_WARNINGS:
-            self.warnings.append(line)
-        elif len(self.warnings) == MAX_WARNINGS:
-            self.warnings.append("... (more lines skipped)")
+        self.report.skip(where, why)
 
     def append_decision(self, record: dict[str, Any]) -> None:
         append_line(self.path / DECISIONS, canonical_json(record))
