@@ -51,6 +51,7 @@ def test_phase_n_is_opened_by_the_latest_continue_of_this_change_in_phase_n_minu
         "state": "rolling_out",
         "previous_phase_continue_at": "2026-11-20T09:00:00Z",
         "previous_phase_started_at": "2026-11-20T08:00:00Z",
+        "previous_phase_environments": [],  # a continue that did not say where
     }
     assert rollout.derive(log, "abc1234", 0) == {"state": "rolling_out"}
     assert rollout.derive([], "abc1234", 2) == {"state": "rolling_out"}
@@ -100,7 +101,8 @@ def write_log(gate: Gate, *records: dict) -> None:
 
 
 def test_collect_derives_rollout_facts_and_set_cannot_forge_them(gate: Gate):
-    assert collected(gate, 1)["rollout"] == {"state": "rolling_out"}  # no log: a first run
+    # no log: a first run, collected by an operator (no CI variables here)
+    assert collected(gate, 1)["rollout"] == {"state": "rolling_out", "environment": "operator"}
     write_log(gate, decision(0, "continue", "2026-11-20T09:00:00Z"))
     assert collected(gate, 1)["rollout"]["previous_phase_continue_at"] == "2026-11-20T09:00:00Z"
     with pytest.raises(UsageProblem, match="read from the decision log"):
@@ -112,9 +114,13 @@ def test_collect_derives_rollout_facts_and_set_cannot_forge_them(gate: Gate):
 def test_an_unreadable_log_leaves_the_rollout_unknown(gate: Gate):
     gate.log.mkdir(parents=True)  # a folder where the log goes: cannot be read
     facts = collected(gate, 2, ("rollout.progression_override", "INC-7: log lost"))
-    assert facts["rollout"] == {"progression_override": "INC-7: log lost"}
+    assert facts["rollout"] == {
+        "progression_override": "INC-7: log lost",
+        "environment": "operator",
+    }
     assert "decision log unreadable" in facts["extra"]["phasegate_unknown"]["rollout"]
-    assert collected(gate, 2)["rollout"] == {}  # its state unknown: the rollout rules error
+    # its state unknown: the rollout rules error
+    assert collected(gate, 2)["rollout"] == {"environment": "operator"}
 
 
 def test_an_override_reason_is_recorded_in_the_decision_line(gate: Gate):
@@ -184,6 +190,7 @@ def test_a_verified_rollback_ends_and_is_not_repeated_until_resumed(
     assert third.facts["rollout"] == {
         "state": "rolling_out",
         "resumed_at": third.facts["rollout"]["resumed_at"],
+        "environment": "operator",
     }
     assert len(deployed.read_text().splitlines()) == len(lines) + 1
 
@@ -360,3 +367,102 @@ def test_in_phase_0_an_unreadable_log_errors_the_rolled_back_rule(gate: Gate):
     decided = evaluate(facts, load_policy_set(gate.path / "policies"))
     [rule] = [r for r in decided.results if r.id == "rollout.rolled-back"]
     assert rule.status is RuleStatus.ERROR and decided.pause_kind == "hold"
+
+
+# --- the guide's Phase 0 environments and Phase 2 sampling ---------------------------------
+
+
+def continue_from(where: str | None, at: str, phase: int = 0) -> dict:
+    line = decision(phase, "continue", at)
+    if where is not None:
+        line["facts"]["rollout"] = {"environment": where}
+    return line
+
+
+def test_phase_1_is_opened_in_each_environment_that_recorded_a_phase_0_continue():
+    log = [continue_from("ci", "2026-11-20T09:00:00Z")]
+    assert rollout.derive(log, "abc1234", 1)["previous_phase_environments"] == ["ci"]
+    log.append(continue_from("operator", "2026-11-20T09:10:00Z"))
+    assert rollout.derive(log, "abc1234", 1)["previous_phase_environments"] == ["ci", "operator"]
+    log.append(rollout.rolled_back_record("d", "abc1234", "2026-11-20T09:20:00Z"))
+    log.append(rollout.resume_record("abc1234", "fixed", "2026-11-20T09:30:00Z"))
+    log.append(continue_from("ci", "2026-11-20T09:40:00Z"))  # after a restart: CI only
+    assert rollout.derive(log, "abc1234", 1)["previous_phase_environments"] == ["ci"]
+
+
+@pytest.mark.parametrize(
+    ("environ", "where"),
+    [
+        ({}, "operator"),
+        ({"CI": "true"}, "ci"),
+        ({"CI": "false"}, "operator"),
+        ({"GITHUB_ACTIONS": "true"}, "ci"),
+        ({"CI": "true", "PHASEGATE_ENVIRONMENT": "operator"}, "operator"),
+        ({"PHASEGATE_ENVIRONMENT": "CI"}, "ci"),
+    ],
+)
+def test_the_environment_comes_from_ci_variables_or_is_said(environ, where):
+    assert rollout.environment(environ) == where
+
+
+def test_phase_1_holds_until_phase_0_passed_in_ci_and_on_an_operator(gate: Gate):
+    """Issue 16, item 8: one Phase 0 continue from anywhere opened Phase 1."""
+    shipped_gate(gate)
+    config = load_config(gate.path / "phasegate.yaml")
+    policies = load_policy_set(gate.path / "policies")
+
+    def run_in(phase: int, where: str):
+        options = CollectOptions(phase, gate.sets("none"), environ={"PHASEGATE_ENVIRONMENT": where})
+        return run(config, policies, StateDir(config.state_dir), options, dry_run=False)
+
+    assert run_in(0, "ci").decision.verdict.label == "continue"
+    held = run_in(1, "ci").decision
+    fired = [r.id for r in held.results if r.status.value == "fired"]
+    assert fired == ["rollout.phase0-environments"] and held.pause_kind == "hold"
+    assert run_in(0, "operator").decision.verdict.label == "continue"
+    assert run_in(1, "operator").decision.verdict.label == "continue"
+    [line] = [json.loads(t) for t in gate.log.read_text().splitlines()][2:3]
+    assert line["facts"]["rollout"]["environment"] == "operator"  # recorded with the decision
+
+
+@pytest.mark.parametrize(
+    ("times", "gap"),
+    [
+        (["10:00:00"], None),  # one sample: no gap yet
+        (["10:00:00", "10:05:00", "10:30:00"], 1500.0),
+        (["10:00:00", "10:10:00", "10:20:00", "10:30:00", "10:40:00", "10:50:00"], 600.0),
+        (["10:55:00", "12:00:00"], 300.0),  # cut at the end of the first hour
+        (["11:30:00", "13:00:00"], 0.0),  # after the first hour: nothing monitored there
+    ],
+)
+def test_the_largest_gap_between_samples_in_phase_2_first_hour(times, gap):
+    stamps = [f"2026-11-20T{t}Z" for t in times]
+    assert rollout.largest_gap(stamps, "2026-11-20T10:00:00Z") == gap
+
+
+def test_phase_2_samples_further_apart_than_the_interval_hold_the_continue(gate: Gate):
+    """Issue 16, item 8: two samples 25 minutes apart in the first hour passed."""
+    from phasegate.core.evaluate import RuleStatus, evaluate
+
+    shipped_gate(gate)
+    write_log(
+        gate,
+        decision(2, "pause", "2026-11-20T10:00:00Z", started="2026-11-20T10:00:00Z"),
+        decision(2, "pause", "2026-11-20T10:05:00Z", started="2026-11-20T10:00:00Z"),
+    )
+    config = load_config(gate.path / "phasegate.yaml")
+    policies = load_policy_set(gate.path / "policies")
+
+    def sample(at: str):
+        sets = (
+            *gate.sets("none"),
+            ("collected_at", at),
+            ("phase_started_at", "2026-11-20T10:00:00Z"),
+        )
+        facts = collect(config, StateDir(config.state_dir), CollectOptions(2, sets), record=False)
+        decided = evaluate(facts.facts, policies)
+        [rule] = [r for r in decided.results if r.id == "rollout.phase2-sampling"]
+        return facts.facts.data["rollout"]["sample_gap_seconds"], rule.status
+
+    assert sample("2026-11-20T10:14:00Z") == (540.0, RuleStatus.PASSED)
+    assert sample("2026-11-20T10:30:00Z") == (1500.0, RuleStatus.FIRED)

@@ -135,13 +135,13 @@ def collect(
     freeze = state.freeze()
     if freeze is not None:
         facts["freeze"] = freeze  # the state dir's freeze wins: --set cannot lift it
-    _rollout_facts(state, facts, phase, unknown)
     start_unknown = "phase_started_at" not in facts
     commit = str(facts.get("change", {}).get("commit", ""))
     if start_unknown:
         facts["phase_started_at"] = state.phase_started_at(
             commit, phase, collected_at, record=False
         )
+    _rollout_facts(state, facts, phase, unknown, rollout.environment(options.environ))
     facts = _printable_values(facts)
     _drop_invalid_collected(facts, unknown, collected)
     if unknown and isinstance(facts.setdefault("extra", {}), dict):
@@ -169,7 +169,7 @@ def _refuse_rollout_overrides(overrides: Mapping[str, Any]) -> None:
 
 
 def _rollout_facts(
-    state: StateDir, facts: dict[str, Any], phase: int, unknown: dict[str, str]
+    state: StateDir, facts: dict[str, Any], phase: int, unknown: dict[str, str], where: str
 ) -> None:
     """`rollout.*` from the state dir's decision log. A log that cannot be read leaves
     `rollout` empty, its state unknown (the rollout rules error and pause, in every
@@ -177,11 +177,14 @@ def _rollout_facts(
     given = facts.pop("rollout", None)
     override = given.get(rollout.OVERRIDE) if isinstance(given, dict) else None
     commit = str(facts.get("change", {}).get("commit", ""))
+    started = facts.get("phase_started_at")
     try:
-        derived = rollout.facts_of(rollout.state_of(state, commit), phase)
+        current = rollout.state_of(state, commit)
+        derived = rollout.facts_of(current, phase, facts["collected_at"], started)
     except InputError as exc:
         unknown["rollout"] = f"decision log unreadable: {exc.message}"
         derived = {}
+    derived["environment"] = where
     if override is not None:
         derived[rollout.OVERRIDE] = override
     facts["rollout"] = derived

@@ -17,9 +17,12 @@ restarts the change: continues recorded before it no longer open a phase.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
+
+from phasegate.files.schemas import is_rfc3339, rfc3339_instant
 
 if TYPE_CHECKING:
     from phasegate.state.statedir import StateDir
@@ -32,6 +35,15 @@ RESUME_EVENT = "resume"
 CLOSED_EVENT = "closed"
 #: The one rollout fact `--set` may give: everything else is derived from the log.
 OVERRIDE = "progression_override"
+#: Where a snapshot was collected: the guide runs Phase 0 "in CI and one local operator
+#: environment", so a continue records which.
+ENVIRONMENTS = ("ci", "operator")
+#: Variables CI systems set (beside `PHASEGATE_ENVIRONMENT=ci|operator`, which wins).
+CI_VARIABLES = ("CI", "GITHUB_ACTIONS", "GITLAB_CI", "BUILDKITE", "JENKINS_URL", "TF_BUILD")
+#: Sample times kept per phase: an hour at one sample a second, far more than anyone takes.
+MAX_SAMPLES = 3600
+#: Phase 2's monitored stretch: "monitoring at fixed intervals during the first hour".
+FIRST_HOUR = 3600.0
 #: What `status` calls where a change stands (`ChangeState.state`).
 STATES = (
     "rolling_out",  # no decision recorded since the start (or the last restart)
@@ -67,6 +79,11 @@ class ChangeState:
     last: Mapping[str, Any] | None = None
     #: Per phase, the latest continue since the last restart.
     opened: Mapping[int, Opened] = field(default_factory=dict)
+    #: Per phase, the environments (`ci`, `operator`) that recorded a continue in it.
+    environments: Mapping[int, frozenset[str]] = field(default_factory=dict)
+    #: Per phase, the collected_at of its decisions since the last restart (the first
+    #: MAX_SAMPLES): the gaps between samples during Phase 2's first hour.
+    samples: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
     rolled_back_at: str | None = None
     resumed_at: str | None = None
     resume_reason: str | None = None
@@ -125,7 +142,7 @@ def step(current: ChangeState, record: Mapping[str, Any]) -> ChangeState:
         return current
     at = str(record.get("at"))
     if event == ROLLED_BACK_EVENT:
-        return replace(current, state=ROLLED_BACK, rolled_back_at=at, opened={})
+        return replace(current, state=ROLLED_BACK, rolled_back_at=at, opened={}, samples={})
     if event == RESUME_EVENT and current.ended:
         reason = record.get("reason")
         return replace(
@@ -135,6 +152,8 @@ def step(current: ChangeState, record: Mapping[str, Any]) -> ChangeState:
             resumed_at=at,
             resume_reason=reason if isinstance(reason, str) else None,
             opened={},
+            environments={},
+            samples={},
             closed_at=None,
         )
     if event == CLOSED_EVENT:
@@ -159,9 +178,18 @@ def _decided(current: ChangeState, record: Mapping[str, Any]) -> ChangeState:
         return replace(current, last=record, phase=phase, failed=())
     verdict = decision.get("verdict")
     opened = dict(current.opened)
-    if verdict == "continue" and isinstance(facts.get("collected_at"), str):
+    environments = dict(current.environments)
+    samples = dict(current.samples)
+    when = facts.get("collected_at")
+    if isinstance(when, str) and is_rfc3339(when) and len(samples.get(phase, ())) < MAX_SAMPLES:
+        samples[phase] = (*samples.get(phase, ()), when)
+    if verdict == "continue" and isinstance(when, str) and is_rfc3339(when):
         started = facts.get("phase_started_at")
-        opened[phase] = Opened(facts["collected_at"], started if isinstance(started, str) else None)
+        opened[phase] = Opened(when, started if isinstance(started, str) else None)
+        given = facts.get("rollout")
+        where = given.get("environment") if isinstance(given, Mapping) else None
+        if where in ENVIRONMENTS:
+            environments[phase] = environments.get(phase, frozenset()) | {where}
         state = "phase_earned"
     elif verdict == "rollback":
         state = "rolling_back"
@@ -169,7 +197,16 @@ def _decided(current: ChangeState, record: Mapping[str, Any]) -> ChangeState:
         state = "paused" if decision.get("pause_kind") == "wait" else "held"
     else:
         return current
-    return replace(current, state=state, phase=phase, last=record, opened=opened, failed=())
+    return replace(
+        current,
+        state=state,
+        phase=phase,
+        last=record,
+        opened=opened,
+        environments=environments,
+        samples=samples,
+        failed=(),
+    )
 
 
 def state_of(state: StateDir, commit: str) -> ChangeState:
@@ -184,8 +221,14 @@ def derive(records: Iterable[Any], commit: str, phase: int) -> dict[str, Any]:
     return facts_of(fold(records, commit), phase)
 
 
-def facts_of(current: ChangeState, phase: int) -> dict[str, Any]:
-    """The `rollout` facts a change's state gives a snapshot of `phase`."""
+def facts_of(
+    current: ChangeState,
+    phase: int,
+    collected_at: str | None = None,
+    started_at: str | None = None,
+) -> dict[str, Any]:
+    """The `rollout` facts a change's state gives a snapshot of `phase` (collected at
+    `collected_at`, in a phase started at `started_at`: for Phase 2's sample gaps)."""
     facts: dict[str, Any] = {"state": ROLLED_BACK if current.ended else ROLLING_OUT}
     if current.rolled_back_at:
         facts["rolled_back_at"] = current.rolled_back_at
@@ -196,7 +239,43 @@ def facts_of(current: ChangeState, phase: int) -> dict[str, Any]:
         facts["previous_phase_continue_at"] = opened.at
         if opened.phase_started_at is not None:
             facts["previous_phase_started_at"] = opened.phase_started_at
+        facts["previous_phase_environments"] = sorted(current.environments.get(phase - 1, ()))
+    if phase == 2 and collected_at is not None and started_at is not None:
+        gap = largest_gap((*current.samples.get(2, ()), collected_at), started_at)
+        if gap is not None:
+            facts["sample_gap_seconds"] = gap
     return facts
+
+
+def largest_gap(times: Iterable[str], started_at: str) -> float | None:
+    """The longest stretch without a sample during the first hour after `started_at`
+    (between two samples; the last one before the hour's end counts up to the next, cut at
+    the hour's end), or None before a second sample. Times that do not parse are ignored."""
+    if not is_rfc3339(started_at):
+        return None
+    start = rfc3339_instant(started_at)
+    moments = sorted((rfc3339_instant(t) - start).total_seconds() for t in times if is_rfc3339(t))
+    moments = [m for m in moments if m >= 0]
+    if len(moments) < 2:
+        return None
+    gaps = [
+        min(later, FIRST_HOUR) - earlier
+        for earlier, later in itertools.pairwise(moments)
+        if earlier < FIRST_HOUR
+    ]
+    return max(gaps, default=0.0)
+
+
+def environment(environ: Mapping[str, str]) -> str:
+    """Where this snapshot is collected: `PHASEGATE_ENVIRONMENT` (ci or operator) when
+    set, else `ci` under a CI system, else `operator`."""
+    given = environ.get("PHASEGATE_ENVIRONMENT", "").strip().lower()
+    if given in ENVIRONMENTS:
+        return given
+    ci = any(
+        environ.get(name, "").strip().lower() not in ("", "0", "false") for name in CI_VARIABLES
+    )
+    return "ci" if ci else "operator"
 
 
 def phase_open(rollout: Any, phase: int) -> bool:
