@@ -234,3 +234,21 @@ def test_unfreeze_records_the_root_cause_in_the_log_and_the_closeout(
     assert f"{rca}".replace("_", "\\_") in markdown.read_text()
     url = run_cli(*args, "--rca", "https://wiki.example/INC-7", cwd=tmp_path)
     assert url.returncode == 0 and "no freeze was active" in url.stderr
+
+
+def test_closeout_closes_the_change_once(state: Path, policies, tmp_path: Path):
+    """A closed change is a hold: `status` says closed and its next snapshot holds."""
+    from conftest import run_cli
+    from phasegate.state import rollout
+    from phasegate.state.statedir import StateDir
+
+    write_closeout(state, policies)
+    write_closeout(state, policies, output=tmp_path / "again")
+    closed = [r for r in StateDir(state).records() if r.get("event") == "closed"]
+    assert closed == [{"event": "closed", "commit": "9f2c4e1", "at": "2026-11-20T11:00:00Z"}]
+    current = rollout.state_of(StateDir(state), "9f2c4e1")
+    assert current.state == "closed"
+    facts = rollout.facts_of(current, 2)
+    assert (facts["state"], facts["closed_at"]) == ("closed", "2026-11-20T11:00:00Z")
+    shown = run_cli("status", "--state-dir", str(state), "--format", "json", cwd=tmp_path)
+    assert json.loads(shown.stdout)["state"] == "closed"

@@ -36,6 +36,7 @@ SHIPPED = {
     "rollout.rolled-back": ({0, 1, 2}, Verdict.PAUSE),
     "rollout.phase0-environments": ({1}, Verdict.PAUSE),
     "rollout.phase2-sampling": ({2}, Verdict.PAUSE),
+    "rollout.closed": ({0, 1, 2}, Verdict.PAUSE),
 }
 
 

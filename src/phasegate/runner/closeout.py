@@ -23,7 +23,8 @@ from phasegate.errors import ExitCode, InputError, Location, PhasegateError, Usa
 from phasegate.files.digest import canonical_json
 from phasegate.files.durable import write_atomic
 from phasegate.files.schemas import is_rfc3339
-from phasegate.state.statedir import DECISIONS, LOG_EVENTS, LogReport, log_objects
+from phasegate.state import rollout
+from phasegate.state.statedir import DECISIONS, LOG_EVENTS, LogReport, StateDir, log_objects
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(h|ms|m|s)")
 _UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
@@ -382,7 +383,17 @@ def write_closeout(
     markdown, data = base.with_suffix(".md"), base.with_suffix(".json")
     write_atomic(markdown, render_markdown(record))
     write_atomic(data, render_json(record))
+    _close(state_dir, str(record["change"]["commit"]), record["phases"][-1]["end"])
     return markdown, data, skipped
+
+
+def _close(state_dir: Path, commit: str, at: str) -> None:
+    """End the change's rollout on the record (once): `status` says closed, and later
+    decisions of it hold (`rollout.closed`). At the last judged decision's time, not the
+    clock's, so the same log is closed the same way."""
+    state = StateDir(state_dir)
+    if rollout.state_of(state, commit).state != "closed":
+        state.append_decision(rollout.closed_record(commit, at))
 
 
 def _file_safe(text: str) -> str:

@@ -230,6 +230,9 @@ def facts_of(
     """The `rollout` facts a change's state gives a snapshot of `phase` (collected at
     `collected_at`, in a phase started at `started_at`: for Phase 2's sample gaps)."""
     facts: dict[str, Any] = {"state": ROLLED_BACK if current.ended else ROLLING_OUT}
+    if current.state == CLOSED_EVENT:
+        facts["state"] = CLOSED_EVENT
+        facts["closed_at"] = current.closed_at
     if current.rolled_back_at:
         facts["rolled_back_at"] = current.rolled_back_at
     if current.resumed_at:
