@@ -318,12 +318,6 @@ class StateDir:
                     continue
             yield record
 
-    def log_records(self) -> list[dict[str, Any]] | None:
-        """`records()` as a list (None: there is no log), for the few small readers."""
-        if not (self.path / DECISIONS).exists():
-            return None
-        return list(self.records())
-
     def _log_lines(self) -> Iterator[tuple[str, dict[str, Any]]]:
         return log_objects(self.path / DECISIONS, self.report)
 
