@@ -400,10 +400,17 @@ def _decide_final(
     snapshot = Snapshot(facts, [])
     fired: dict[int, RuleResult] = {}
     for policy in policy_set.policies:
-        bindings = None
         for rule in policy.rules:
             if rule.final and facts.phase in rule.phases:
-                bindings = bindings or snapshot.bindings(policy)
+                # Replay (no messages) hands the engine only the fields `when` reads: a
+                # whole facts map costs more to convert than the rule to run.
+                fields = None if messages else fact_paths(rule.when)
+                visible = (
+                    None
+                    if fields is None
+                    else _visible_facts(facts.data, [frozenset(path[0] for path in fields)])
+                )
+                bindings = snapshot.bindings(policy, None, visible)
                 result = _evaluate_rule(rule, snapshot, bindings, messages)
                 if result.status is RuleStatus.FIRED:
                     fired[id(rule)] = result
