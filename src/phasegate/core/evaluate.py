@@ -164,7 +164,7 @@ class Rollout:
     def decide(self, facts: Facts) -> Decision:
         state = self.state(facts)
         history = list(state.history) if self.reads_history else []
-        decision = _decide_final(facts, self.policy_set, self.finals, self.messages)
+        decision = _decide_final(facts, self.policy_set, self.finals, self.messages, self.memo)
         if decision is None:
             decision = _decide(
                 facts, self.policy_set, history, state.streaks, self.messages, self.memo
@@ -390,28 +390,23 @@ class Snapshot:
 
 
 def _decide_final(
-    facts: Facts, policy_set: PolicySet, finals: tuple[Rule, ...], messages: bool
+    facts: Facts,
+    policy_set: PolicySet,
+    finals: tuple[Rule, ...],
+    messages: bool,
+    memo: RuleMemo | None = None,
 ) -> Decision | None:
     """The decision of the `final` rules that fire, alone (every other rule skipped), or
     None when none fires. Decided first: a change whose rollout ended is held, and the
     old version its runners report must fire nothing."""
     if not finals or not any(facts.phase in rule.phases for rule in finals):
         return None
-    snapshot = Snapshot(facts, [])
+    snapshot: list[Snapshot] = []  # made once, only when a rule is evaluated
     fired: dict[int, RuleResult] = {}
     for policy in policy_set.policies:
         for rule in policy.rules:
             if rule.final and facts.phase in rule.phases:
-                # Replay (no messages) hands the engine only the fields `when` reads: a
-                # whole facts map costs more to convert than the rule to run.
-                fields = None if messages else fact_paths(rule.when)
-                visible = (
-                    None
-                    if fields is None
-                    else _visible_facts(facts.data, [frozenset(path[0] for path in fields)])
-                )
-                bindings = snapshot.bindings(policy, None, visible)
-                result = _evaluate_rule(rule, snapshot, bindings, messages)
+                result = _final_result(rule, policy, facts, snapshot, messages, memo)
                 if result.status is RuleStatus.FIRED:
                     fired[id(rule)] = result
     if not fired:
@@ -421,6 +416,36 @@ def _decide_final(
         for rule in policy_set.rules
     ]
     return _decision(facts, policy_set, combine(r.contribution for r in results), results)
+
+
+def _final_result(
+    rule: Rule,
+    policy: Policy,
+    facts: Facts,
+    snapshot: list[Snapshot],
+    messages: bool,
+    memo: RuleMemo | None,
+) -> RuleResult:
+    """A final rule's result. Replay (no messages) shares it between snapshots whose
+    fields the rule reads are unchanged, as `_decide_memo` does, and hands the engine only
+    those fields: a whole facts map costs more to convert than the rule to run."""
+    fields = None if memo is None or facts.parts is None else memo.fields[id(rule)]
+    key = None
+    if memo is not None and fields is not None and not messages:
+        parts = facts.parts or {}
+        key = ("final", id(rule), facts.phase, *(parts.get(name) for name in sorted(fields)))
+        found = memo.results.get(key)
+        if found is not None:
+            return found[0]
+    if not snapshot:
+        snapshot.append(Snapshot(facts, []))
+    visible = None if key is None else _visible_facts(facts.data, [fields])
+    result = _evaluate_rule(
+        rule, snapshot[0], snapshot[0].bindings(policy, None, visible), messages
+    )
+    if memo is not None and key is not None:
+        memo.remember(key, (result, result.contribution))
+    return result
 
 
 def _decision(
