@@ -171,3 +171,16 @@ def test_unfreeze_leaves_a_freeze_other_than_the_one_it_showed(tmp_path: Path):
     assert state.clear_freeze("rca", "2026-11-20T09:02:00Z", expected=state.freeze())
     unfrozen = [r for r in state.records() if r.get("event") == "unfreeze"]
     assert len(unfrozen) == 1 and rollout.fold(state.records(), "x").freeze is None
+
+
+def test_a_rollback_event_with_a_bad_time_still_ends_the_change(gate: Gate):
+    """Dropping it would deploy the change again; keeping its time would make every
+    collect exit 3. It counts, its time unknown, with a located warning."""
+    gate.state.mkdir()
+    gate.log.write_text(json.dumps(rollout.rolled_back_record("d1", "abc1234", "x")) + "\n")
+    config = load_config(gate.path / "phasegate.yaml")
+    state = StateDir(config.state_dir)
+    facts = collect(config, state, CollectOptions(1, gate.sets("none")), record=False).facts
+    assert facts.data["rollout"]["state"] == "rolled_back"
+    assert "rolled_back_at" not in facts.data["rollout"]
+    assert state.warnings == [f"{gate.log}:1: at is not an RFC 3339 time: 'x' (kept)"]

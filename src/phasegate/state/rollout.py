@@ -140,7 +140,9 @@ def step(current: ChangeState, record: Mapping[str, Any]) -> ChangeState:
         return replace(current, rca=(*current.rca, found))
     if not same_change(record.get("commit"), current.commit):
         return current
-    at = str(record.get("at"))
+    # An event whose time cannot be read still counts (a rollback that ended the change
+    # must not be forgotten for a typo); its time is unknown ("").
+    at = record["at"] if is_rfc3339(record.get("at")) and isinstance(record.get("at"), str) else ""
     if event == ROLLED_BACK_EVENT:
         return replace(current, state=ROLLED_BACK, rolled_back_at=at, opened={}, samples={})
     if event == RESUME_EVENT and current.ended:
@@ -232,7 +234,8 @@ def facts_of(
     facts: dict[str, Any] = {"state": ROLLED_BACK if current.ended else ROLLING_OUT}
     if current.state == CLOSED_EVENT:
         facts["state"] = CLOSED_EVENT
-        facts["closed_at"] = current.closed_at
+        if current.closed_at:
+            facts["closed_at"] = current.closed_at
     if current.rolled_back_at:
         facts["rolled_back_at"] = current.rolled_back_at
     if current.resumed_at:

@@ -76,13 +76,16 @@ class LogReport:
 
     def skip(self, where: str, why: str) -> None:
         self.count += 1
-        line = f"{where}: skipped: {why}"
+        self.warn(where, f"skipped: {why}")
+
+    def warn(self, where: str, what: str) -> None:
+        line = f"{where}: {what}"
         if line in self.warnings:
             return
         if len(self.warnings) < MAX_WARNINGS:
             self.warnings.append(line)
         elif len(self.warnings) == MAX_WARNINGS:
-            self.warnings.append("... (more lines skipped)")
+            self.warnings.append("... (more warnings)")
 
 
 def log_objects(log: Path, report: LogReport) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -316,6 +319,10 @@ class StateDir:
                 if isinstance(facts, dict) and not (isinstance(when, str) and is_rfc3339(when)):
                     self._skipped(where, f"collected_at is not an RFC 3339 time: {when!r:.60}")
                     continue
+            elif event in ("rolled_back", "resume", "closed"):
+                when = record.get("at")
+                if not (isinstance(when, str) and is_rfc3339(when)):
+                    self.report.warn(where, f"at is not an RFC 3339 time: {when!r:.60} (kept)")
             yield record
 
     def _log_lines(self) -> Iterator[tuple[str, dict[str, Any]]]:

@@ -36,7 +36,7 @@ def status(current: ChangeState, windows: Mapping[int, timedelta]) -> dict[str, 
     record["next"] = {"what": what, "when": when}
     record["by_hand"] = _by_hand(current, decision)
     for key in ("rolled_back_at", "resumed_at", "closed_at"):
-        if getattr(current, key) is not None:
+        if getattr(current, key):
             record[key] = getattr(current, key)
     if current.freeze is not None:
         record["freeze"] = dict(current.freeze)
