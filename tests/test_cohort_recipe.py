@@ -143,13 +143,15 @@ class Cohort:
         return int(float(result[0]["value"][1])) if result else 0
 
     def gate(self, sha: str) -> subprocess.CompletedProcess:
-        """Step 5 on the gate, after its Phase 0 continue for this change."""
-        phase0 = self.shell(
-            "gate",
-            self.blocks["names"] + "phasegate run --config cohort.yaml --phase 0",
-            sha,
-        )
-        assert phase0.returncode == 0, phase0.stdout + phase0.stderr
+        """Step 5 on the gate, after its Phase 0 continues in CI and on an operator."""
+        for where in ("ci", "operator"):
+            phase0 = self.shell(
+                "gate",
+                self.blocks["names"]
+                + f"PHASEGATE_ENVIRONMENT={where} phasegate run --config cohort.yaml --phase 0",
+                sha,
+            )
+            assert phase0.returncode == 0, phase0.stdout + phase0.stderr
         started = (datetime.now(UTC) - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
         run = self.blocks["gate"].strip() + f" --set phase_started_at={started}\n"
         return self.shell("gate", self.blocks["names"] + run, sha)

@@ -206,17 +206,19 @@ def test_verdict_algebra(rows):
 
 
 @pytest.mark.parametrize(
-    ("verdict", "allow_pause", "code"),
+    ("verdict", "allow_pause", "kind", "code"),
     [
-        (Verdict.CONTINUE, False, 0),
-        (Verdict.PAUSE, False, 10),
-        (Verdict.PAUSE, True, 0),
-        (Verdict.ROLLBACK, False, 20),
-        (Verdict.ROLLBACK, True, 20),
+        (Verdict.CONTINUE, False, None, 0),
+        (Verdict.PAUSE, False, "wait", 10),
+        (Verdict.PAUSE, True, "wait", 0),
+        (Verdict.PAUSE, True, "hold", 10),  # --allow-pause never lets a hold through
+        (Verdict.PAUSE, True, None, 10),  # a pause of unknown kind is a hold
+        (Verdict.ROLLBACK, False, None, 20),
+        (Verdict.ROLLBACK, True, None, 20),
     ],
 )
-def test_exit_codes(verdict, allow_pause, code):
-    assert exit_code(verdict, allow_pause=allow_pause) == code
+def test_exit_codes(verdict, allow_pause, kind, code):
+    assert exit_code(verdict, allow_pause=allow_pause, pause_kind=kind) == code
 
 
 def test_decision_is_deterministic():

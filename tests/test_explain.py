@@ -259,6 +259,7 @@ def test_explain_marks_skipped_rules_without_evaluating_them():
         "health.throughput-low",
         "health.completion-low",
         "window.phase2-monitoring",
+        "rollout.phase2-sampling",
     }
     assert all(item.reads == () and "phases [2]" in item.why for item in skipped)
 

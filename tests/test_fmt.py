@@ -119,6 +119,8 @@ def test_the_key_order_is_the_schemas() -> None:
         "for",
         "verdict",
         "on_error",
+        "pause",
+        "final",
         "message",
     )
 
@@ -133,6 +135,8 @@ params:
   alpha: 2
 rules:
   - message: m
+    final: false
+    pause: wait
     on_error: rollback
     verdict: pause
     for: 3
@@ -143,7 +147,7 @@ rules:
     id: x.y
 """
     out = fmt_text(text)
-    keys = [line.strip().lstrip("- ").split(":")[0] for line in out.splitlines()[-9:]]
+    keys = [line.strip().lstrip("- ").split(":")[0] for line in out.splitlines()[-11:]]
     assert keys == list(fmt.rule_key_order())
     assert out.index("zeta: 1") < out.index("alpha: 2")
 

@@ -151,3 +151,104 @@ def test_the_cli_exit_codes(state: Path, tmp_path: Path, capsys, monkeypatch):
         main([*args, "-o", str(tmp_path / "out" / "rec")])
     assert done.value.code == 0
     assert (tmp_path / "out" / "rec.md").is_file() and (tmp_path / "out" / "rec.json").is_file()
+
+
+# --- issue 16, item 8: exact windows, acted-on decisions only, the root cause ------------
+
+
+def short_log(state: Path, *extra: str) -> None:
+    (state / "decisions.jsonl").write_text(
+        "\n".join(
+            [
+                line(1, "2026-11-20T09:00:00Z", phase_started_at="2026-11-20T08:00:00Z"),
+                *extra,
+                line(2, "2026-11-20T10:00:00Z", phase_started_at="2026-11-20T10:00:00Z"),
+                line(2, "2026-11-20T10:00:38Z", phase_started_at="2026-11-20T10:00:00Z"),
+            ]
+        )
+        + "\n"
+    )
+
+
+def test_windows_under_a_minute_are_printed_in_seconds(state: Path, policies):
+    short_log(state)
+    with pytest.raises(NotStable, match=r"38s of the 1m stable window"):
+        write_closeout(state, policies, window="1m")
+    _, data, _ = write_closeout(state, policies, window="30s")
+    assert json.loads(data.read_text())["window"] == "30s"
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(38, "38s"), (60, "1m"), (90, "1m30s"), (3600, "1h00m"), (3905, "1h05m05s")],
+)
+def test_durations_are_exact(seconds, text):
+    from datetime import timedelta
+
+    from phasegate.runner.closeout import _human
+
+    assert _human(timedelta(seconds=seconds)) == text
+
+
+def test_a_refused_phase_skip_is_not_a_phase_start(state: Path, policies):
+    """Phase 2 tried at 08:30, refused by rollout.phase-progression: Phase 2 started at
+    10:00, when it was earned, not at the refused attempt."""
+    refused = json.loads(line(2, "2026-11-20T08:30:00Z", "pause"))
+    refused["decision"]["rules"] = [{"id": "rollout.phase-progression", "status": "fired"}]
+    short_log(state, json.dumps(refused))
+    _, data, _ = write_closeout(state, policies, window="30s")
+    phases = json.loads(data.read_text())["phases"]
+    assert [phase["phase"] for phase in phases] == [1, 2]
+    phase2 = phases[1]
+    assert (phase2["start"], phase2["decisions"]["pause"]) == ("2026-11-20T10:00:00Z", 0)
+
+
+def test_unfreeze_records_the_root_cause_in_the_log_and_the_closeout(
+    state: Path, policies, tmp_path: Path
+):
+    from conftest import run_cli
+    from phasegate.state.statedir import StateDir
+
+    short_log(state)
+    StateDir(state).set_freeze("phase 2 rollback of v0.4.3", "2026-11-20T09:30:00Z")
+    rca = tmp_path / "rca-INC-7.md"
+    args = ["unfreeze", "--state-dir", str(state)]
+    assert run_cli(*args, "--reason", "fixed", cwd=tmp_path).returncode == 2  # no --rca
+    missing = run_cli(*args, "--rca", str(rca), cwd=tmp_path)
+    assert missing.returncode == 2 and "no such file" in missing.stderr
+    assert (state / "freeze.json").exists()
+    rca.write_text("# INC-7\n")
+    lifted = run_cli(*args, "--rca", str(rca), cwd=tmp_path)
+    assert lifted.returncode == 0, lifted.stderr
+    assert not (state / "freeze.json").exists()
+    [logged] = [
+        json.loads(text)
+        for text in (state / "decisions.jsonl").read_text().splitlines()
+        if '"unfreeze"' in text
+    ]
+    assert logged["rca"] == str(rca) and logged["was"]["reason"] == "phase 2 rollback of v0.4.3"
+    markdown, data, skipped = write_closeout(state, policies, window="30s")
+    assert skipped == 0  # the unfreeze line is an event, not damage
+    [found] = json.loads(data.read_text())["root_causes"]
+    assert found["rca"] == str(rca)
+    assert f"{rca}".replace("_", "\\_") in markdown.read_text()
+    url = run_cli(*args, "--rca", "https://wiki.example/INC-7", cwd=tmp_path)
+    assert url.returncode == 0 and "no freeze was active" in url.stderr
+
+
+def test_closeout_closes_the_change_once(state: Path, policies, tmp_path: Path):
+    """A closed change is a hold: `status` says closed and its next snapshot holds."""
+    from conftest import run_cli
+    from phasegate.state import rollout
+    from phasegate.state.statedir import StateDir
+
+    write_closeout(state, policies)
+    write_closeout(state, policies, output=tmp_path / "again")
+    closed = [r for r in StateDir(state).records() if r.get("event") == "closed"]
+    assert closed == [{"event": "closed", "commit": "9f2c4e1", "at": "2026-11-20T11:00:00Z"}]
+    current = rollout.state_of(StateDir(state), "9f2c4e1")
+    assert current.state == "closed"
+    facts = rollout.facts_of(current, 2)
+    assert (facts["state"], facts["closed_at"]) == ("closed", "2026-11-20T11:00:00Z")
+    shown = run_cli("status", "--state-dir", str(state), "--format", "json", cwd=tmp_path)
+    assert json.loads(shown.stdout)["state"] == "closed"

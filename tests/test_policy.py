@@ -34,6 +34,9 @@ SHIPPED = {
     "checklist.checks-on-release-commit": ({0, 1, 2}, Verdict.PAUSE),
     "rollout.phase-progression": ({1, 2}, Verdict.PAUSE),
     "rollout.rolled-back": ({0, 1, 2}, Verdict.PAUSE),
+    "rollout.phase0-environments": ({1}, Verdict.PAUSE),
+    "rollout.phase2-sampling": ({2}, Verdict.PAUSE),
+    "rollout.closed": ({0, 1, 2}, Verdict.PAUSE),
 }
 
 

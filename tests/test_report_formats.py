@@ -129,7 +129,7 @@ def test_github_rollback_annotates_the_rule_line_then_the_verdict():
     assert (name, props["title"]) == ("notice", "phasegate: rollback")
     assert data.startswith("ROLLBACK  phase 1  change v0.4.3  health red;")
     counts = decide(ROLLBACK).counts()
-    assert f"1 fired, 0 error, 0 pending, {counts['passed']} passed, 3 skipped" in data
+    assert f"1 fired, 0 error, 0 pending, {counts['passed']} passed, 4 skipped" in data
     assert len(commands) == 2
 
 
@@ -236,7 +236,7 @@ def test_junit_parses_and_counts_match_the_decision():
     decision = decide(ROLLBACK)
     root = ET.fromstring(junit.render(decision))
     assert root.tag == "testsuites"
-    assert counts_of(root) == (len(decision.results), 1, 0, 3)
+    assert counts_of(root) == (len(decision.results), 1, 0, 4)
     suites = root.findall("testsuite")
     assert [suite.get("name") for suite in suites] == list(
         dict.fromkeys(result.policy for result in decision.results)
@@ -271,7 +271,7 @@ def test_junit_parses_and_counts_match_the_decision():
 def test_junit_errored_and_pending_rules(tmp_path: Path):
     decision = missing_error_rate()
     root = ET.fromstring(junit.render(decision))
-    assert counts_of(root) == (len(decision.results), 0, 2, 3)
+    assert counts_of(root) == (len(decision.results), 0, 2, 4)
     for error in root.iter("error"):
         assert error.get("type") == "pause"
         assert error.get("message") == "error: missing fact: facts.metrics.error_rate"
@@ -332,7 +332,7 @@ def test_markdown_heading_table_counts_and_folded_rest():
     ]
     counts = decision.counts()
     total = len(decision.results)
-    assert f"{total} rules: 1 fired, 0 error, 0 pending, {counts['passed']} passed, 3 skipped" in (
+    assert f"{total} rules: 1 fired, 0 error, 0 pending, {counts['passed']} passed, 4 skipped" in (
         lines
     )
     details = lines[lines.index("<details>") : lines.index("</details>")]

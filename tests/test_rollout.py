@@ -51,6 +51,7 @@ def test_phase_n_is_opened_by_the_latest_continue_of_this_change_in_phase_n_minu
         "state": "rolling_out",
         "previous_phase_continue_at": "2026-11-20T09:00:00Z",
         "previous_phase_started_at": "2026-11-20T08:00:00Z",
+        "previous_phase_environments": [],  # a continue that did not say where
     }
     assert rollout.derive(log, "abc1234", 0) == {"state": "rolling_out"}
     assert rollout.derive([], "abc1234", 2) == {"state": "rolling_out"}
@@ -100,7 +101,8 @@ def write_log(gate: Gate, *records: dict) -> None:
 
 
 def test_collect_derives_rollout_facts_and_set_cannot_forge_them(gate: Gate):
-    assert collected(gate, 1)["rollout"] == {"state": "rolling_out"}  # no log: a first run
+    # no log: a first run, collected by an operator (no CI variables here)
+    assert collected(gate, 1)["rollout"] == {"state": "rolling_out", "environment": "operator"}
     write_log(gate, decision(0, "continue", "2026-11-20T09:00:00Z"))
     assert collected(gate, 1)["rollout"]["previous_phase_continue_at"] == "2026-11-20T09:00:00Z"
     with pytest.raises(UsageProblem, match="read from the decision log"):
@@ -112,9 +114,13 @@ def test_collect_derives_rollout_facts_and_set_cannot_forge_them(gate: Gate):
 def test_an_unreadable_log_leaves_the_rollout_unknown(gate: Gate):
     gate.log.mkdir(parents=True)  # a folder where the log goes: cannot be read
     facts = collected(gate, 2, ("rollout.progression_override", "INC-7: log lost"))
-    assert facts["rollout"] == {"progression_override": "INC-7: log lost"}
+    assert facts["rollout"] == {
+        "progression_override": "INC-7: log lost",
+        "environment": "operator",
+    }
     assert "decision log unreadable" in facts["extra"]["phasegate_unknown"]["rollout"]
-    assert "rollout" not in collected(gate, 2)
+    # its state unknown: the rollout rules error
+    assert collected(gate, 2)["rollout"] == {"environment": "operator"}
 
 
 def test_an_override_reason_is_recorded_in_the_decision_line(gate: Gate):
@@ -136,9 +142,12 @@ def test_an_override_reason_is_recorded_in_the_decision_line(gate: Gate):
 DOCTOR_OK = '{"issues": [{"id": "orphaned_workspaces", "severity": "warning"}]}'
 
 
-def rolled(gate: Gate, phase: int, dry_run: bool = False):
+def rolled(gate: Gate, phase: int, dry_run: bool = False, override: bool = False):
     config = load_config(gate.path / "phasegate.yaml")
-    options = CollectOptions(phase, (*gate.sets("rollback"), ("change.last_known_good", "v0.4.2")))
+    sets = (*gate.sets("rollback"), ("change.last_known_good", "v0.4.2"))
+    if override:  # the shipped phase order is not what these tests are about
+        sets += (("rollout.progression_override", "test"),)
+    options = CollectOptions(phase, sets)
     policies = load_policy_set(gate.path / "policies")
     return run(config, policies, StateDir(config.state_dir), options, dry_run=dry_run)
 
@@ -181,6 +190,7 @@ def test_a_verified_rollback_ends_and_is_not_repeated_until_resumed(
     assert third.facts["rollout"] == {
         "state": "rolling_out",
         "resumed_at": third.facts["rollout"]["resumed_at"],
+        "environment": "operator",
     }
     assert len(deployed.read_text().splitlines()) == len(lines) + 1
 
@@ -244,3 +254,215 @@ def test_the_progression_window_defaults_to_the_windows_policy():
 
     params = {p.name: p.params for p in load_policy_set(POLICIES).policies}
     assert params["rollout"]["phase1_window"] == params["windows"]["phase1_window"]
+
+
+# --- one state machine: where a change stands, decided first ------------------------------
+
+
+def test_the_fold_follows_a_change_through_its_states():
+    def at(minute: int) -> str:
+        return f"2026-11-20T09:{minute:02d}:00Z"
+
+    def pause(kind: str, minute: int) -> dict:
+        line = decision(1, "pause", at(minute))
+        line["decision"]["pause_kind"] = kind
+        return line
+
+    steps = [
+        ([], "rolling_out"),
+        ([decision(0, "continue", at(1))], "phase_earned"),
+        ([pause("wait", 2)], "paused"),
+        ([pause("hold", 3)], "held"),
+        ([decision(1, "rollback", at(4))], "rolling_back"),
+        ([rollout.rolled_back_record("d", "abc1234", at(5))], "rolled_back"),
+        ([decision(1, "continue", at(6))], "rolled_back"),  # decisions after the end: held
+        ([rollout.resume_record("abc1234", "fixed", at(7))], "resumed"),
+        ([decision(0, "continue", at(8))], "phase_earned"),
+        ([rollout.closed_record("abc1234", at(9))], "closed"),
+    ]
+    log: list = []
+    for records, expected in steps:
+        log += records
+        assert rollout.fold(log, "abc1234").state == expected, (log[-1:], expected)
+    frozen = rollout.fold(log[:2], "abc1234", {"active": True, "reason": "INC-7"})
+    assert frozen.state == "frozen" and frozen.freeze == {"active": True, "reason": "INC-7"}
+    ended = rollout.fold(log[:6], "abc1234")
+    assert ended.ended and ended.phase == 1 and ended.last == log[5]
+    assert rollout.fold(log[:6], "abc1234", {"active": True}).state == "rolled_back"
+
+
+def test_state_of_reads_the_state_dir_log_and_freeze(tmp_path: Path):
+    state = StateDir(tmp_path)
+    state.append_decision(decision(0, "continue", "2026-11-20T09:00:00Z"))
+    assert rollout.state_of(state, "abc1234").state == "phase_earned"
+    state.set_freeze("phase 2 rollback", "2026-11-20T09:05:00Z")
+    assert rollout.state_of(state, "abc1234").state == "frozen"
+
+
+def shipped_decision(phase: int, **rollout_facts):
+    from conftest import FIXTURES, POLICIES
+    from phasegate.core.evaluate import evaluate
+    from phasegate.core.facts import facts_from_data, load_facts
+
+    data = dict(load_facts(FIXTURES / "phase1-checklist.version-matches.yaml").data)
+    data["phase"] = phase
+    data["rollout"] = rollout_facts
+    return evaluate(facts_from_data(data, "facts"), load_policy_set(POLICIES))
+
+
+@pytest.mark.parametrize("phase", [0, 1, 2])
+def test_a_rolled_back_change_is_held_by_rollout_rolled_back_alone_in_every_phase(phase):
+    """Defect 16.1: zjj reports the old version after a verified rollback; that is
+    expected and fires nothing, and the decision is a hold, not a rollback again."""
+    from phasegate.core.evaluate import RuleStatus
+    from phasegate.core.verdict import Verdict, exit_code
+
+    decided = shipped_decision(phase, state="rolled_back", rolled_back_at="2026-11-20T09:00:00Z")
+    assert decided.verdict is Verdict.PAUSE and decided.pause_kind == "hold"
+    assert [r.id for r in decided.with_status(RuleStatus.FIRED)] == ["rollout.rolled-back"]
+    [version] = [r for r in decided.results if r.id == "checklist.version-matches"]
+    assert version.status is RuleStatus.SKIPPED
+    assert exit_code(decided.verdict, allow_pause=True, pause_kind=decided.pause_kind) == 10
+    # the same facts of a change still rolling out: the old version rolls back
+    assert shipped_decision(phase, state="rolling_out").verdict is Verdict.ROLLBACK
+
+
+def shipped_gate(gate: Gate) -> None:
+    """The small gate plus the shipped rollout policy (rollout.rolled-back)."""
+    from conftest import POLICIES
+
+    (gate.path / "policies" / "rollout.yaml").write_text((POLICIES / "rollout.yaml").read_text())
+
+
+def test_a_later_run_of_a_rolled_back_change_is_a_hold_that_does_nothing(gate: Gate):
+    """Defect 16.1 through `run`: no deploy, no note, no manual procedure, and dry runs
+    say why."""
+    shipped_gate(gate)
+    deployed = configure_rollback(gate)
+    first = rolled(gate, 1, override=True)
+    assert first.decision.verdict.label == "rollback" and first.note is not None
+    again = rolled(gate, 2, override=True)
+    assert again.decision.verdict.label == "pause" and again.decision.pause_kind == "hold"
+    fired = [r.id for r in again.decision.results if r.status.value == "fired"]
+    assert fired == ["rollout.rolled-back"]
+    assert again.application is not None
+    assert again.application.steps == [] and again.application.manual == []
+    assert again.note is None and again.exit_code(allow_pause=True) == 10
+    assert deployed.read_text().splitlines() == ["v0.4.2"]
+    dry = rolled(gate, 0, dry_run=True)
+    assert len(dry.planned) == 1 and "was rolled back at" in dry.planned[0]
+    assert "nothing is deployed again" in dry.planned[0]
+
+
+def test_in_phase_0_an_unreadable_log_errors_the_rolled_back_rule(gate: Gate):
+    """Also seen in issue 17: with the log unreadable, rollout.rolled-back passed in
+    Phase 0 (no `rollout` facts at all); it must error and hold."""
+    from phasegate.core.evaluate import RuleStatus, evaluate
+
+    shipped_gate(gate)
+    gate.log.mkdir(parents=True)
+    config = load_config(gate.path / "phasegate.yaml")
+    options = CollectOptions(0, gate.sets("none"))
+    facts = collect(config, StateDir(config.state_dir), options, record=False).facts
+    decided = evaluate(facts, load_policy_set(gate.path / "policies"))
+    [rule] = [r for r in decided.results if r.id == "rollout.rolled-back"]
+    assert rule.status is RuleStatus.ERROR and decided.pause_kind == "hold"
+
+
+# --- the guide's Phase 0 environments and Phase 2 sampling ---------------------------------
+
+
+def continue_from(where: str | None, at: str, phase: int = 0) -> dict:
+    line = decision(phase, "continue", at)
+    if where is not None:
+        line["facts"]["rollout"] = {"environment": where}
+    return line
+
+
+def test_phase_1_is_opened_in_each_environment_that_recorded_a_phase_0_continue():
+    log = [continue_from("ci", "2026-11-20T09:00:00Z")]
+    assert rollout.derive(log, "abc1234", 1)["previous_phase_environments"] == ["ci"]
+    log.append(continue_from("operator", "2026-11-20T09:10:00Z"))
+    assert rollout.derive(log, "abc1234", 1)["previous_phase_environments"] == ["ci", "operator"]
+    log.append(rollout.rolled_back_record("d", "abc1234", "2026-11-20T09:20:00Z"))
+    log.append(rollout.resume_record("abc1234", "fixed", "2026-11-20T09:30:00Z"))
+    log.append(continue_from("ci", "2026-11-20T09:40:00Z"))  # after a restart: CI only
+    assert rollout.derive(log, "abc1234", 1)["previous_phase_environments"] == ["ci"]
+
+
+@pytest.mark.parametrize(
+    ("environ", "where"),
+    [
+        ({}, "operator"),
+        ({"CI": "true"}, "ci"),
+        ({"CI": "false"}, "operator"),
+        ({"GITHUB_ACTIONS": "true"}, "ci"),
+        ({"CI": "true", "PHASEGATE_ENVIRONMENT": "operator"}, "operator"),
+        ({"PHASEGATE_ENVIRONMENT": "CI"}, "ci"),
+    ],
+)
+def test_the_environment_comes_from_ci_variables_or_is_said(environ, where):
+    assert rollout.environment(environ) == where
+
+
+def test_phase_1_holds_until_phase_0_passed_in_ci_and_on_an_operator(gate: Gate):
+    """Issue 16, item 8: one Phase 0 continue from anywhere opened Phase 1."""
+    shipped_gate(gate)
+    config = load_config(gate.path / "phasegate.yaml")
+    policies = load_policy_set(gate.path / "policies")
+
+    def run_in(phase: int, where: str):
+        options = CollectOptions(phase, gate.sets("none"), environ={"PHASEGATE_ENVIRONMENT": where})
+        return run(config, policies, StateDir(config.state_dir), options, dry_run=False)
+
+    assert run_in(0, "ci").decision.verdict.label == "continue"
+    held = run_in(1, "ci").decision
+    fired = [r.id for r in held.results if r.status.value == "fired"]
+    assert fired == ["rollout.phase0-environments"] and held.pause_kind == "hold"
+    assert run_in(0, "operator").decision.verdict.label == "continue"
+    assert run_in(1, "operator").decision.verdict.label == "continue"
+    [line] = [json.loads(t) for t in gate.log.read_text().splitlines()][2:3]
+    assert line["facts"]["rollout"]["environment"] == "operator"  # recorded with the decision
+
+
+@pytest.mark.parametrize(
+    ("times", "gap"),
+    [
+        (["10:00:00"], None),  # one sample: no gap yet
+        (["10:00:00", "10:05:00", "10:30:00"], 1500.0),
+        (["10:00:00", "10:10:00", "10:20:00", "10:30:00", "10:40:00", "10:50:00"], 600.0),
+        (["10:55:00", "12:00:00"], 300.0),  # cut at the end of the first hour
+        (["11:30:00", "13:00:00"], 0.0),  # after the first hour: nothing monitored there
+    ],
+)
+def test_the_largest_gap_between_samples_in_phase_2_first_hour(times, gap):
+    stamps = [f"2026-11-20T{t}Z" for t in times]
+    assert rollout.largest_gap(stamps, "2026-11-20T10:00:00Z") == gap
+
+
+def test_phase_2_samples_further_apart_than_the_interval_hold_the_continue(gate: Gate):
+    """Issue 16, item 8: two samples 25 minutes apart in the first hour passed."""
+    from phasegate.core.evaluate import RuleStatus, evaluate
+
+    shipped_gate(gate)
+    write_log(
+        gate,
+        decision(2, "pause", "2026-11-20T10:00:00Z", started="2026-11-20T10:00:00Z"),
+        decision(2, "pause", "2026-11-20T10:05:00Z", started="2026-11-20T10:00:00Z"),
+    )
+    config = load_config(gate.path / "phasegate.yaml")
+    policies = load_policy_set(gate.path / "policies")
+
+    def sample(at: str):
+        sets = (
+            *gate.sets("none"),
+            ("collected_at", at),
+            ("phase_started_at", "2026-11-20T10:00:00Z"),
+        )
+        facts = collect(config, StateDir(config.state_dir), CollectOptions(2, sets), record=False)
+        decided = evaluate(facts.facts, policies)
+        [rule] = [r for r in decided.results if r.id == "rollout.phase2-sampling"]
+        return facts.facts.data["rollout"]["sample_gap_seconds"], rule.status
+
+    assert sample("2026-11-20T10:14:00Z") == (540.0, RuleStatus.PASSED)
+    assert sample("2026-11-20T10:30:00Z") == (1500.0, RuleStatus.FIRED)

@@ -355,16 +355,29 @@ def test_phase2_rollback_deploys_verifies_and_freezes(world: World):
     assert len(actions) == 1 + 2 + 1 + 4 and all(action["ok"] for action in actions)
     [ended] = [line for line in world.log if line["event"] == "rolled_back"]
     assert ended["decision_id"] == decision["id"] and ended["commit"] == "9f2c4e1"
-    # the freeze holds every phase until someone documents the root cause
-    frozen = world.run("run", "--phase", "0", *CHANGE, *at(40))
+    # the freeze holds every phase of every change until someone documents the root cause
+    fix = [*CHANGE, "--set", "change.commit=1234abc"]  # a new commit: not rolled back
+    frozen = world.run("run", "--phase", "0", *fix, *at(40), "--allow-pause")
     assert "freeze.active" in frozen.stdout and frozen.returncode == 10
-    assert world.run("unfreeze", "--reason", "root cause in bd-123").returncode == 0
+    rca = ["--rca", "https://beads.example/bd-123"]
+    assert world.run("unfreeze", *rca, "--reason", "root cause in bd-123").returncode == 0
     # the rollback ended this change: it stays rolled back, and nothing is done again
     args_file.unlink()
     again = world.run(
-        "run", "--phase", "2", *CHANGE, *WINDOW, *at(45), "--rerun-checks", STANDIN_MOON_CI="fail"
+        "run",
+        "--phase",
+        "2",
+        *CHANGE,
+        *WINDOW,
+        *at(45),
+        "--rerun-checks",
+        STANDIN_MOON_CI="fail",
     )
-    assert again.returncode == 20 and "rollout.rolled-back" in again.stdout
+    # a hold decided by rollout.rolled-back alone: the failing check and the old version
+    # fire nothing, --allow-pause cannot pass it
+    assert again.returncode == 10 and "rollout.rolled-back" in again.stdout
+    assert "checklist.checks-passed" not in again.stdout.split("fired")[-1].split("\n")[0]
+    assert "by hand" not in again.stderr
     assert "was rolled back at 2026-11-20T10:30:00Z: nothing is deployed again" in again.stderr
     assert "by hand:" not in again.stderr  # the deploy succeeded: nothing is left to do
     assert not args_file.exists()
@@ -456,7 +469,8 @@ def test_unwritable_state_dir_is_exit_3(fixtures_world: World):
         (["collect", "--phase", "0", "--set", "nonsense"], 2, "expected PATH=VALUE"),
         (["collect", "--phase", "0", "--set", "metrics.error_rate=high"], 2, "expected number"),
         (["collect", "--phase", "0", "--config", "missing.yaml"], 3, "file not found"),
-        (["unfreeze", "--reason", " "], 2, "root cause"),
+        (["unfreeze", "--reason", "x"], 2, "--rca"),
+        (["unfreeze", "--rca", "no-such-rca.md"], 2, "root-cause document"),
     ],
 )
 def test_collect_usage_and_input_errors(fixtures_world: World, args, code, message):
@@ -472,8 +486,10 @@ INCIDENTS_NONE = ["--set", "incidents=[]"]
 
 
 def test_phase1_can_continue_when_everything_is_healthy(world: World):
-    phase0 = world.run("run", "--phase", "0", *CHANGE, *at(0))
-    assert phase0.returncode == 0, phase0.stdout  # Phase 1 needs Phase 0's continue
+    # Phase 1 needs Phase 0's continue in CI and in an operator environment
+    for where in ("ci", "operator"):
+        phase0 = world.run("run", "--phase", "0", *CHANGE, *at(0), PHASEGATE_ENVIRONMENT=where)
+        assert phase0.returncode == 0, phase0.stdout
     baseline = collect(world, "--phase", "1", *at(0), *INCIDENTS_NONE)
     (world.path / "baseline.json").write_text(json.dumps(baseline))
     run = world.run(
@@ -504,7 +520,8 @@ def test_a_damaged_freeze_still_freezes_and_can_be_lifted(fixtures_world: World,
     run = fixtures_world.run("run", "--phase", "0", *CHANGE, *at(0))
     assert run.returncode == 10 and "freeze.active" in run.stdout
     assert "damaged" in run.stdout
-    assert fixtures_world.run("unfreeze", "--reason", "checked by hand").returncode == 0
+    unfreeze = ("unfreeze", "--rca", "https://wiki.example/rca-1", "--reason", "checked by hand")
+    assert fixtures_world.run(*unfreeze).returncode == 0
     assert fixtures_world.run("run", "--phase", "0", *CHANGE, *at(1)).returncode == 0
 
 

@@ -71,3 +71,85 @@ def test_phase_start_is_recorded_once_per_change_and_phase(tmp_path: Path):
         "2026-01-01T12:00:00Z"
     )
     assert state.phase_started_at("c1", 1, "2026-01-01T13:00:00Z", record=True) == first
+
+
+# --- `phasegate status`, end to end -------------------------------------------------------
+
+
+def status_log(tmp_path: Path, *records: dict) -> Path:
+    state = tmp_path / ".phasegate"
+    state.mkdir(exist_ok=True)
+    (state / "decisions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    return state
+
+
+def logged(phase: int, verdict: str, at: str, rules=(), **decision) -> dict:
+    return {
+        "event": "decision",
+        "id": f"d-{phase}-{at[-9:-7]}{at[-6:-4]}",
+        "decision": {"verdict": verdict, "rules": list(rules), **decision},
+        "facts": {
+            "phase": phase,
+            "collected_at": at,
+            "phase_started_at": "2026-11-20T09:35:00Z",
+            "change": {"commit": "9f2c4e1", "tag": "v0.4.3"},
+        },
+    }
+
+
+WINDOW_RULE = {"id": "window.phase1-stable", "status": "fired", "message": "25m of 60m"}
+
+
+def test_status_says_where_the_change_stands_and_when_the_window_ends(tmp_path: Path):
+    from conftest import run_cli
+
+    state = status_log(
+        tmp_path,
+        logged(0, "continue", "2026-11-20T09:00:00Z"),
+        logged(1, "pause", "2026-11-20T10:00:00Z", [WINDOW_RULE], pause_kind="wait"),
+    )
+    text = run_cli("status", "--state-dir", str(state), cwd=tmp_path)
+    assert text.returncode == 0, text.stderr
+    assert "Status:     paused" in text.stdout and "Phase:      1" in text.stdout
+    assert "window.phase1-stable: 25m of 60m" in text.stdout
+    assert "the window ends 2026-11-20T10:35:00Z" in text.stdout  # started 09:35 + 60m
+    shown = run_cli("status", "--state-dir", str(state), "--format", "json", cwd=tmp_path)
+    record = json.loads(shown.stdout)
+    assert record["state"] == "paused" and record["next"]["when"] == "2026-11-20T10:35:00Z"
+    assert record["last_decision"]["pause_kind"] == "wait" and record["by_hand"] == []
+
+
+def test_status_of_a_rolled_back_frozen_change_lists_what_is_left_by_hand(tmp_path: Path):
+    from conftest import run_cli
+    from phasegate.state import rollout
+
+    rollback = logged(2, "rollback", "2026-11-20T10:00:00Z")
+    failed = {"event": "action", "decision_id": rollback["id"], "name": "notify", "ok": False}
+    state = status_log(
+        tmp_path,
+        rollback,
+        failed | {"detail": "exit 1"},
+        rollout.rolled_back_record(rollback["id"], "9f2c4e1", "2026-11-20T10:00:00Z"),
+    )
+    StateDir(state).set_freeze("phase 2 rollback of v0.4.3", "2026-11-20T10:00:00Z")
+    shown = run_cli("status", "--state-dir", str(state), "--format", "json", cwd=tmp_path)
+    record = json.loads(shown.stdout)
+    assert record["state"] == "rolled_back" and record["rolled_back_at"] == "2026-11-20T10:00:00Z"
+    assert "resume" in record["next"]["what"]
+    assert record["by_hand"][0].startswith("notify: exit 1")
+    assert any("unfreeze --rca" in step for step in record["by_hand"])
+    assert record["freeze"]["reason"] == "phase 2 rollback of v0.4.3"
+
+
+def test_status_exits_3_when_the_state_dir_cannot_be_read(tmp_path: Path):
+    from conftest import run_cli
+
+    state = tmp_path / ".phasegate"
+    (state / "decisions.jsonl").mkdir(parents=True)  # a folder where the log goes
+    result = run_cli("status", "--state-dir", str(state), cwd=tmp_path)
+    assert result.returncode == 3 and "decisions.jsonl" in result.stderr
+    assert "Traceback" not in result.stderr
+    (tmp_path / "file").write_text("")
+    assert run_cli("status", "--state-dir", str(tmp_path / "file"), cwd=tmp_path).returncode == 3
+    empty = run_cli("status", "--state-dir", str(tmp_path / "none"), cwd=tmp_path)
+    assert empty.returncode == 0 and "no decision recorded" in empty.stderr

@@ -76,7 +76,7 @@ def test_unfreeze_never_deletes_through_a_symlink(gate, monkeypatch, capsys):
     outside = gate.path / "outside.json"
     outside.write_text('{"active": true, "reason": "elsewhere"}\n')
     (gate.state / "freeze.json").symlink_to(outside)
-    code = gate.cli("unfreeze", "--reason", "x", monkeypatch=monkeypatch)
+    code = gate.cli("unfreeze", "--rca", str(outside), monkeypatch=monkeypatch)
     assert code == 3 and "not a regular file (symlink)" in capsys.readouterr().err
     assert outside.exists() and (gate.state / "freeze.json").is_symlink()
 

@@ -33,6 +33,7 @@ COMMANDS = {
     "retry-rollback": "retry",
     "run": "run",
     "schema": "schema",
+    "status": "status",
     "test": "test",
     "unfreeze": "unfreeze",
 }

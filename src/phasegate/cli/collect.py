@@ -58,6 +58,8 @@ def command(
     collection = collect(config, state, options)
     state.save_samples(collection.samples)
     report_reused_checks(collection.facts.data)
+    for line in state.warnings:
+        click.echo(f"phasegate: warning: {line}", err=True)
     warn_unknown(collection.facts.data)
     if output_format == "openmetrics":
         from phasegate.collect import openmetrics

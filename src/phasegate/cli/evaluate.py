@@ -48,4 +48,4 @@ def command(
         earlier = read_recording(history).snapshots
     decision = evaluate(loaded, load_policies(policies), earlier, history_window)
     click.echo(renderer(DECISION_FORMATS, output_format)(decision, use_color()), nl=False)
-    sys.exit(exit_code(decision.verdict, allow_pause=allow_pause))
+    sys.exit(exit_code(decision.verdict, allow_pause=allow_pause, pause_kind=decision.pause_kind))

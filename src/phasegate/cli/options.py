@@ -108,7 +108,12 @@ def POLICIES_OPTION(command: Callable[..., Any]) -> Callable[..., Any]:
     return _POLICIES(_NO_CACHE_OPTION(command))
 
 
-ALLOW_PAUSE_OPTION = click.option("--allow-pause", is_flag=True, help="Exit 0 on a pause verdict.")
+ALLOW_PAUSE_OPTION = click.option(
+    "--allow-pause",
+    is_flag=True,
+    help="Exit 0 on a pause that is a wait (a window, an elevated metric); a hold "
+    "(freeze, rolled-back change, phase not earned, an error) still exits 10.",
+)
 DECISION_FORMAT_OPTION = format_option(
     DECISION_FORMATS, "How to print the decision; the exit code never depends on it."
 )

@@ -40,9 +40,8 @@ def command(
     config = load_config(config_path, state_dir)
     state = StateDir(config.state_dir)
     state.check_writable()
-    records = state.log_records() or []
-    target = commit.strip() if commit is not None else rollout.last_rolled_back(records)
-    if not target or rollout.derive(records, target, 0)["state"] != rollout.ROLLED_BACK:
+    target = commit.strip() if commit is not None else rollout.last_rolled_back(state.records())
+    if not target or not rollout.state_of(state, target).ended:
         what = f"change {target} is not" if target else "no change is"
         raise InputError(
             f"{what} rolled back: nothing to resume", Location(str(state.path / "decisions.jsonl"))

@@ -56,6 +56,8 @@ def command(
     warn_unknown(outcome.facts)
     click.echo(renderer(DECISION_FORMATS, output_format)(outcome.decision, use_color()), nl=False)
     report_reused_checks(outcome.facts)
+    for line in state.warnings:
+        click.echo(f"phasegate: warning: {line}", err=True)
     for line in outcome.planned:
         click.echo(f"phasegate: {line}", err=True)
     if outcome.application is not None:

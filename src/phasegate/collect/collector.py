@@ -133,19 +133,21 @@ def collect(
     freeze = state.freeze()
     if freeze is not None:
         facts["freeze"] = freeze  # the state dir's freeze wins: --set cannot lift it
-    _rollout_facts(state, facts, phase, unknown)
     start_unknown = "phase_started_at" not in facts
     commit = str(facts.get("change", {}).get("commit", ""))
     if start_unknown:
         facts["phase_started_at"] = state.phase_started_at(
             commit, phase, collected_at, record=False
         )
+    _rollout_facts(state, facts, phase, unknown, rollout.environment(options.environ))
     facts = _printable_values(facts)
     _drop_invalid_collected(facts, unknown, collected)
     if unknown and isinstance(facts.setdefault("extra", {}), dict):
         facts["extra"]["phasegate_unknown"] = dict(sorted(unknown.items()))
     validated = facts_from_data(facts, "collected facts")  # what --set made invalid: exit 3
-    if start_unknown and record:  # only a valid collection starts a phase
+    # Only a valid collection in a phase the change earned starts it: a refused attempt
+    # to skip the order must not start the window the real phase is measured by.
+    if start_unknown and record and rollout.phase_open(facts.get("rollout"), phase):
         state.phase_started_at(commit, phase, collected_at, record=True)
     if record:
         state.save_check_results(passed)
@@ -249,24 +251,25 @@ def _refuse_rollout_overrides(overrides: Mapping[str, Any]) -> None:
 
 
 def _rollout_facts(
-    state: StateDir, facts: dict[str, Any], phase: int, unknown: dict[str, str]
+    state: StateDir, facts: dict[str, Any], phase: int, unknown: dict[str, str], where: str
 ) -> None:
-    """`rollout.*` from the state dir's decision log. A log that cannot be read leaves the
-    state unknown (the progression rule errors and pauses); no log is a first run."""
+    """`rollout.*` from the state dir's decision log. A log that cannot be read leaves
+    `rollout` empty, its state unknown (the rollout rules error and pause, in every
+    phase); no log is a first run."""
     given = facts.pop("rollout", None)
     override = given.get(rollout.OVERRIDE) if isinstance(given, dict) else None
     commit = str(facts.get("change", {}).get("commit", ""))
+    started = facts.get("phase_started_at")
     try:
-        records = state.log_records()
+        current = rollout.state_of(state, commit)
+        derived = rollout.facts_of(current, phase, facts["collected_at"], started)
     except InputError as exc:
         unknown["rollout"] = f"decision log unreadable: {exc.message}"
-        derived: dict[str, Any] = {}
-    else:
-        derived = rollout.derive(records or (), commit, phase)
+        derived = {}
+    derived["environment"] = where
     if override is not None:
         derived[rollout.OVERRIDE] = override
-    if derived:
-        facts["rollout"] = derived
+    facts["rollout"] = derived
 
 
 #: `git rev-parse HEAD` answers in milliseconds; a hung git (a lock, a network mount) must

@@ -49,6 +49,8 @@ class RuleResult:
     #: For rules with `for: N` (N > 1): N, and how many consecutive snapshots held so far.
     hold: int = 1
     streak: int = 0
+    #: The rule's `pause:` (wait or hold), for `pause_kind`.
+    pause: str = "hold"
 
     @property
     def contribution(self) -> Verdict:
@@ -60,6 +62,19 @@ class RuleResult:
         if self.status is RuleStatus.PENDING:
             return Verdict.PAUSE
         return Verdict.CONTINUE
+
+    @property
+    def pause_kind(self) -> str | None:
+        """When this result contributes a pause: "wait" (a window not over, a metric
+        elevated: `--allow-pause` may pass it) or "hold" (never passed). An error is a
+        hold: a fact that could not be read is no reason to go on."""
+        if self.contribution is not Verdict.PAUSE:
+            return None
+        if self.status is RuleStatus.ERROR:
+            return "hold"
+        if self.status is RuleStatus.PENDING and self.verdict is Verdict.ROLLBACK:
+            return "wait"
+        return "hold" if self.pause != "wait" else "wait"
 
 
 @dataclass(frozen=True)
@@ -86,6 +101,14 @@ class Decision:
 
     def counts(self) -> dict[str, int]:
         return {status.value: len(self.with_status(status)) for status in RuleStatus}
+
+    @property
+    def pause_kind(self) -> str | None:
+        """For a pause: "hold" when any rule holds, else "wait"; None otherwise."""
+        if self.verdict is not Verdict.PAUSE:
+            return None
+        kinds = {result.pause_kind for result in self.results}
+        return "hold" if "hold" in kinds or "wait" not in kinds else "wait"
 
 
 #: Rollouts (change, phase) a Rollout remembers at once. A recording or decision log
@@ -126,6 +149,8 @@ class Rollout:
         #: Replay's memo (`phasegate.replay.memo`) sets this to decide a snapshot's rules
         #: from results shared between snapshots; None evaluates every rule.
         self.shared_rules: SharedRules | None = None
+        #: Rules with `final: true`, decided first.
+        self.finals = tuple(rule for rule in policy_set.rules if rule.final)
 
     def state(self, facts: Facts) -> _RolloutState:
         """The streaks and history of the rollout `facts` belongs to (made when first seen)."""
@@ -142,9 +167,11 @@ class Rollout:
     def decide(self, facts: Facts) -> Decision:
         state = self.state(facts)
         history = list(state.history) if self.reads_history else []
-        decision = _decide(
-            facts, self.policy_set, history, state.streaks, self.messages, self.shared_rules
-        )
+        decision = _decide_final(facts, self.policy_set, self.finals, self.messages)
+        if decision is None:
+            decision = _decide(
+                facts, self.policy_set, history, state.streaks, self.messages, self.shared_rules
+            )
         state.history.append(facts.data)
         return decision
 
@@ -207,6 +234,32 @@ class Snapshot:
         )
 
 
+def _decide_final(
+    facts: Facts, policy_set: PolicySet, finals: tuple[Rule, ...], messages: bool
+) -> Decision | None:
+    """The decision of the `final` rules that fire, alone (every other rule skipped), or
+    None when none fires. Decided first: a change whose rollout ended is held, and the
+    old version its runners report must fire nothing."""
+    if not finals or not any(facts.phase in rule.phases for rule in finals):
+        return None
+    snapshot: Snapshot | None = None  # made once, only when a rule is evaluated
+    fired: dict[int, RuleResult] = {}
+    for policy in policy_set.policies:
+        for rule in policy.rules:
+            if rule.final and facts.phase in rule.phases:
+                snapshot = snapshot or Snapshot(facts, [])
+                result = _evaluate_rule(rule, snapshot, snapshot.bindings(policy), messages)
+                if result.status is RuleStatus.FIRED:
+                    fired[id(rule)] = result
+    if not fired:
+        return None
+    results = [
+        fired.get(id(rule)) or RuleResult(status=RuleStatus.SKIPPED, **_common(rule))
+        for rule in policy_set.rules
+    ]
+    return _decision(facts, policy_set, combine(r.contribution for r in results), results)
+
+
 def _decide(
     facts: Facts,
     policy_set: PolicySet,
@@ -215,7 +268,6 @@ def _decide(
     messages: bool = True,
     shared_rules: SharedRules | None = None,
 ) -> Decision:
-    data = facts.data
     snapshot = Snapshot(facts, history)
     results: list[RuleResult] = []
     if shared_rules is None or facts.parts is None:
@@ -227,6 +279,13 @@ def _decide(
         verdict = combine(result.contribution for result in results)
     else:
         verdict = shared_rules(snapshot, streaks, results)
+    return _decision(facts, policy_set, verdict, results)
+
+
+def _decision(
+    facts: Facts, policy_set: PolicySet, verdict: Verdict, results: list[RuleResult]
+) -> Decision:
+    data = facts.data
     if unknown_reasons(data):
         results = [_with_unknown_reason(result, data) for result in results]
     return Decision(
@@ -317,4 +376,5 @@ def _common(rule: Rule) -> dict[str, Any]:
         "line": rule.line,
         "verdict": rule.verdict,
         "on_error": rule.on_error,
+        "pause": rule.pause,
     }

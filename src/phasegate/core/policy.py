@@ -43,6 +43,12 @@ class Rule:
     locate_when: Callable[[int, int], Location]
     #: `for: N`: fires only once the condition held in N consecutive snapshots.
     hold: int = 1
+    #: `pause: wait|hold`: what this rule's pause is. A wait (a window not over, a metric
+    #: elevated) passes `--allow-pause`; a hold (the default: fail closed) never does.
+    pause: str = "hold"
+    #: `final: true`: when it fires, the decision is its alone and every other rule is
+    #: skipped (a rolled-back change: the old version and its triggers are expected).
+    final: bool = False
 
     @property
     def file(self) -> str:
@@ -344,6 +350,8 @@ def _compile_rule(
         message=message,
         locate_when=locate_when,
         hold=int(raw.get("for", 1)),
+        pause=str(raw.get("pause", "hold")),
+        final=raw.get("final", False) is True,
     )
     return rule, errors
 

@@ -24,6 +24,7 @@ def decision_object(decision: Decision) -> dict[str, Any]:
         "collected_at": decision.collected_at,
         "phase_started_at": decision.phase_started_at,
         "owners": dict(decision.owners),
+        "pause_kind": decision.pause_kind,
         "summary": decision.counts(),
         "rules": [rule_object(result) for result in decision.results],
         "facts_digest": decision.facts_digest,
@@ -43,6 +44,8 @@ def rule_object(result: RuleResult) -> dict[str, Any]:
         "on_error": result.on_error.label,
         "message": result.message,
     }
+    if result.pause_kind is not None:
+        item["pause_kind"] = result.pause_kind
     if result.hold > 1:
         item["for"] = result.hold
         item["streak"] = result.streak

@@ -39,10 +39,16 @@ def combine(verdicts: Iterable[Verdict]) -> Verdict:
     return max(verdicts, default=Verdict.CONTINUE)
 
 
-def exit_code(verdict: Verdict, *, allow_pause: bool = False) -> int:
-    """The process exit code for a verdict; it never depends on the output format."""
+def exit_code(
+    verdict: Verdict, *, allow_pause: bool = False, pause_kind: str | None = "hold"
+) -> int:
+    """The process exit code for a verdict; it never depends on the output format.
+
+    `--allow-pause` lets a wait through (a window not over, a metric elevated), never a
+    hold (a freeze, a rolled-back change, a phase not earned): a pause of unknown kind
+    is a hold."""
     if verdict is Verdict.ROLLBACK:
         return int(ExitCode.ROLLBACK)
-    if verdict is Verdict.PAUSE and not allow_pause:
+    if verdict is Verdict.PAUSE and not (allow_pause and pause_kind == "wait"):
         return int(ExitCode.PAUSE)
     return int(ExitCode.CONTINUE)

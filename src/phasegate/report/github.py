@@ -58,15 +58,17 @@ def render(decision: Decision, color: bool = False) -> str:
     ]
     counts = decision.counts()
     change = decision.change.get("tag") or decision.change.get("commit", "?")
+    kind = f" ({decision.pause_kind})" if decision.pause_kind else ""
     summary = (
-        f"{decision.verdict.label.upper()}  phase {decision.phase}  change {single_line(change)}"
+        f"{decision.verdict.label.upper()}{kind}  phase {decision.phase}"
+        f"  change {single_line(change)}"
         f"  health {decision.health}; {len(decision.results)} rules: {counts['fired']} fired, "
         f"{counts['error']} error, {counts['pending']} pending, {counts['passed']} passed, "
         f"{counts['skipped']} skipped"
     )
     if any(is_packaged(result.file) for result in decision.results):
         summary += f"; {PACKAGED_NOTE}"
-    lines.append(command("notice", summary, title=f"phasegate: {decision.verdict.label}"))
+    lines.append(command("notice", summary, title=f"phasegate: {decision.verdict.label}{kind}"))
     return "\n".join(lines) + "\n"
 
 

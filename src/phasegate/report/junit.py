@@ -53,6 +53,7 @@ def render(decision: Decision, color: bool = False) -> str:
     change = decision.change.get("tag") or decision.change.get("commit", "?")
     properties = {
         "phasegate.core.verdict": decision.verdict.label,
+        "phasegate.pause_kind": decision.pause_kind or "",
         "phasegate.phase": str(decision.phase),
         "phasegate.change": change,
         "phasegate.facts_digest": decision.facts_digest,
@@ -92,11 +93,12 @@ def _testcase(suite: ET.Element, result: RuleResult, phase: int) -> None:
             where = str(result.error_location)
         message = xml_text(f"error: {result.error}")
         error = ET.SubElement(case, "error", {"type": result.on_error.label, "message": message})
-        error.text = f"{message} ({xml_text(where)}); counts as {result.on_error.label}"
+        kind = f" ({result.pause_kind})" if result.pause_kind else ""
+        error.text = f"{message} ({xml_text(where)}); counts as {result.on_error.label}{kind}"
     elif result.status is RuleStatus.PENDING:
         message = f"pending: held {result.streak} of {result.hold} snapshots"
         failure = ET.SubElement(case, "failure", {"type": "pause", "message": message})
-        failure.text = f"{message} ({xml_text(where)}); counts as pause"
+        failure.text = f"{message} ({xml_text(where)}); counts as pause ({result.pause_kind})"
     elif result.status is RuleStatus.FIRED:
         message = xml_text(result.message if result.message is not None else result.id)
         if result.verdict is Verdict.CONTINUE:
@@ -105,4 +107,5 @@ def _testcase(suite: ET.Element, result: RuleResult, phase: int) -> None:
             failure = ET.SubElement(
                 case, "failure", {"type": result.verdict.label, "message": message}
             )
-            failure.text = f"{message} ({xml_text(where)})"
+            kind = f"; counts as pause ({result.pause_kind})" if result.pause_kind else ""
+            failure.text = f"{message} ({xml_text(where)}){kind}"

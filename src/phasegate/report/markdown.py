@@ -28,7 +28,9 @@ def render(decision: Decision, color: bool = False) -> str:
     del color
     change = escape(decision.change.get("tag") or decision.change.get("commit", "?"))
     lines = [
-        f"## phasegate: {decision.verdict.label.upper()} · phase {decision.phase}"
+        f"## phasegate: {decision.verdict.label.upper()}"
+        + (f" ({decision.pause_kind})" if decision.pause_kind else "")
+        + f" · phase {decision.phase}"
         f" · change {change} · health {decision.health}",
         "",
         f"Facts collected at {escape(decision.collected_at)}.",
@@ -75,6 +77,8 @@ def _row(result: RuleResult) -> str:
     else:
         why = result.message if result.message is not None else result.id
     return (
-        f"| **{result.contribution.label}** | {escape(result.id)} | {escape(why)} "
+        f"| **{result.contribution.label}**"
+        + (f" ({result.pause_kind})" if result.pause_kind else "")
+        + f" | {escape(result.id)} | {escape(why)} "
         f"| {escape(where)} |"
     )

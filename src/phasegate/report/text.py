@@ -17,7 +17,8 @@ def _paint(text: str, verdict: Verdict, color: bool) -> str:
 
 def render(decision: Decision, color: bool = False) -> str:
     change = single_line(decision.change.get("tag") or decision.change.get("commit", "?"))
-    head = _paint(decision.verdict.label.upper(), decision.verdict, color)
+    kind = f" ({decision.pause_kind})" if decision.pause_kind else ""
+    head = _paint(decision.verdict.label.upper() + kind, decision.verdict, color)
     lines = [f"{head}  phase {decision.phase}  change {change}  health {decision.health}"]
     for result in decision.with_status(RuleStatus.FIRED, RuleStatus.PENDING, RuleStatus.ERROR):
         lines.append(_result_line(result, color))
@@ -31,7 +32,10 @@ def render(decision: Decision, color: bool = False) -> str:
 
 
 def _result_line(result: RuleResult, color: bool) -> str:
-    effect = _paint(f"{result.contribution.label:<8}", result.contribution, color)
+    label = result.contribution.label
+    if result.pause_kind == "hold":  # a wait reads as a plain pause; a hold says so
+        label = "hold"
+    effect = _paint(f"{label:<8}", result.contribution, color)
     rule = single_line(result.id)
     where = result.error_location or Location(result.file, result.line)
     if result.status is RuleStatus.ERROR:

@@ -112,7 +112,7 @@ def manual_procedure(
     if decision.phase == 2:
         steps.append(
             "New deployments stay frozen until the root cause is documented: "
-            '`phasegate unfreeze --reason "..."`'
+            '`phasegate unfreeze --rca PATH|URL --reason "..."`'
         )
     return steps
 
@@ -284,7 +284,7 @@ def dry_run_lines(
 ) -> list[str]:
     """What `run --dry-run` prints: the commands that would run, then the manual steps.
     `before`: runners an unfinished rollback of this change already restored."""
-    if decision.verdict is Verdict.ROLLBACK and rollout.rolled_back(facts):
+    if rollout.rolled_back(facts):  # the state machine's word, whatever the verdict
         return [ended_line(decision, facts)]
     lines = []
     steps = plan(config, decision, facts, before or {})
@@ -340,7 +340,9 @@ class RunOutcome:
     def exit_code(self, *, allow_pause: bool) -> int:
         if self.application is not None and not self.application.complete:
             return int(ExitCode.ACTION_FAILED)
-        return exit_code(self.decision.verdict, allow_pause=allow_pause)
+        return exit_code(
+            self.decision.verdict, allow_pause=allow_pause, pause_kind=self.decision.pause_kind
+        )
 
 
 def run(
@@ -360,14 +362,14 @@ def run(
         state.check_writable()
     collection = collect(config, state, options, record=not dry_run)
     facts = collection.facts
-    decision = evaluate(facts, policy_set, state.history() if policy_set.uses_history else ())
+    decision = evaluate(facts, policy_set, state.history(facts) if policy_set.uses_history else ())
     if dry_run:
         before = _restored_before(config, decision, state)
         lines = dry_run_lines(config, decision, facts.data, before)
         return RunOutcome(decision, facts.data, planned=lines)
     journal = Journal(state)
     journal.attempt("the source samples", lambda: state.save_samples(collection.samples))
-    ended = decision.verdict is Verdict.ROLLBACK and rollout.rolled_back(facts.data)
+    ended = rollout.rolled_back(facts.data)  # held by the state machine: nothing runs
     before = {} if ended else _restored_before(config, decision, state)
     steps = [] if ended else plan(config, decision, facts.data, before)
     # What protects later runs comes first: the freeze, then the decision, then the actions.
@@ -377,12 +379,14 @@ def run(
             "the freeze",
             lambda: state.set_freeze(
                 f"phase 2 rollback of {change}: document the root cause, then "
-                "`phasegate unfreeze --reason ...`",
+                "`phasegate unfreeze --rca PATH|URL --reason ...`",
                 decision.collected_at,
             ),
         )
     journal.decision(decision, facts.data, steps)
-    if journal.decision_recorded or decision.verdict is Verdict.ROLLBACK:
+    if ended:  # no action, no manual procedure: the rollback already ended
+        application = Application()
+    elif journal.decision_recorded or decision.verdict is Verdict.ROLLBACK:
         application = apply(config, decision, facts.data, steps, journal.action)
     else:
         application = Application(
@@ -424,10 +428,9 @@ def _restored_before(config: Config, decision: Decision, state: StateDir) -> dic
     if not deploys(decision) or config.runners is None:
         return {}
     try:
-        records = state.log_records()
+        return restoration(state.records(), str(decision.change.get("commit"))).restored
     except InputError:
         return {}
-    return restoration(records, str(decision.change.get("commit"))).restored
 
 
 def already_restored(before: Mapping[str, str], deploying: Sequence[str]) -> str:

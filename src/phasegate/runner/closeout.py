@@ -9,9 +9,8 @@ Phase 2 window has not passed, so a rollout cannot be closed early by accident.
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -23,12 +22,10 @@ from phasegate.core.verdict import Verdict
 from phasegate.errors import ExitCode, InputError, Location, PhasegateError, UsageProblem
 from phasegate.files.digest import canonical_json
 from phasegate.files.durable import write_atomic
-from phasegate.files.loading import os_errors
 from phasegate.files.schemas import is_rfc3339
-from phasegate.state.statedir import DECISIONS, LOG_EVENTS
+from phasegate.state import rollout
+from phasegate.state.statedir import DECISIONS, LOG_EVENTS, LogReport, StateDir, log_objects
 
-#: The longest decision-log line read; a longer one is skipped like any non-decision.
-MAX_LINE_BYTES = 16 * 1024 * 1024
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(h|ms|m|s)")
 _UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
 
@@ -76,8 +73,9 @@ class Entry:
         )
 
 
-def read_decisions(log: Path) -> tuple[list[Entry], int]:
-    """The decisions of a log, and how many lines could not be read as one.
+def read_decisions(log: Path, rca: list[dict[str, Any]] | None = None) -> tuple[list[Entry], int]:
+    """The decisions of a log and how many lines could not be read as one; the root-cause
+    documents `unfreeze --rca` recorded go into `rca`. Streamed by the state dir's reader.
 
     The log's known event lines are passed over uncounted: they are not damage, and a
     warning about them would hide the lines that are.
@@ -85,45 +83,21 @@ def read_decisions(log: Path) -> tuple[list[Entry], int]:
     if not log.is_file():
         raise InputError(f"decision log not found: {log.resolve()}", Location(str(log)))
     entries: list[Entry] = []
+    rca = [] if rca is None else rca
+    report = LogReport()
     skipped = 0
-    for raw in _lines(log):
-        entry = _entry(raw)
+    for _, record in log_objects(log, report):
+        entry = _entry(record)
         if entry is not None:
             entries.append(entry)
-        elif raw.strip() != b"" and not _is_event(raw):
+        elif record.get("event") == "unfreeze":
+            rca.append({key: record[key] for key in ("at", "rca", "reason") if key in record})
+        elif record.get("event") not in LOG_EVENTS:
             skipped += 1
-    return entries, skipped
+    return entries, skipped + report.count
 
 
-def _is_event(raw: bytes) -> bool:
-    try:
-        data = json.loads(raw)
-    except (ValueError, RecursionError):
-        return False
-    return isinstance(data, dict) and data.get("event") in LOG_EVENTS
-
-
-def _lines(log: Path) -> Iterator[bytes]:
-    with os_errors(str(log)), log.open("rb") as handle:
-        while True:
-            line = handle.readline(MAX_LINE_BYTES + 1)
-            if not line:
-                return
-            if len(line) > MAX_LINE_BYTES:
-                while line and not line.endswith(b"\n"):  # drain the rest, bounded by EOF
-                    line = handle.readline(MAX_LINE_BYTES)
-                yield b"!"  # a non-decision, counted as skipped
-                continue
-            yield line
-
-
-def _entry(raw: bytes) -> Entry | None:
-    try:
-        data = json.loads(raw)
-    except (ValueError, RecursionError):
-        return None
-    if not isinstance(data, dict):
-        return None
+def _entry(data: dict[str, Any]) -> Entry | None:
     decision, facts = data.get("decision"), data.get("facts")
     if not isinstance(decision, dict) or not isinstance(facts, dict):
         return None
@@ -147,8 +121,13 @@ def closeout(
     commit: str | None = None,
     known_categories: Sequence[str] = (),
     source: str = "decisions.jsonl",
+    rca: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
-    """The closeout record of one change (default: the change of the last decision)."""
+    """The closeout record of one change (default: the change of the last decision).
+
+    Only decisions that were acted on count: an attempt the phase order refused (a Phase 2
+    run before Phase 1 earned it) started nothing, so it is neither a phase's start nor
+    its window."""
     if not entries:
         raise InputError("no decisions in the log", Location(source))
     ordered = sorted(entries, key=lambda e: instant(e.at.upper()))
@@ -156,11 +135,12 @@ def closeout(
     mine = [e for e in ordered if e.facts["change"]["commit"] == commit]
     if not mine:
         raise InputError(f"no decisions for change {commit}", Location(source))
+    mine = [e for e in mine if not _refused(e)]
     phase2 = [e for e in mine if e.phase == 2]
     if not phase2:
         raise NotStable(f"change {commit} has no Phase 2 decision: the rollout is not over")
     last = phase2[-1]
-    start = str(last.facts.get("phase_started_at") or phase2[0].at)
+    start = _start(phase2)
     held = instant(last.at.upper()) - instant(start.upper())
     if held < window:
         raise NotStable(
@@ -188,18 +168,55 @@ def closeout(
             for e in mine
             if e.verdict == "rollback"
         ],
+        "root_causes": [
+            dict(item)
+            for item in rca
+            if isinstance(item.get("at"), str)
+            and is_rfc3339(item["at"])
+            and instant(mine[0].at.upper()) <= instant(item["at"].upper())
+        ],
     }
+
+
+#: The rule that refuses a phase the change has not earned.
+_PROGRESSION = "rollout.phase-progression"
+
+
+def _refused(entry: Entry) -> bool:
+    """A decision the phase order refused: the phase was never entered by it."""
+    rules = entry.decision.get("rules")
+    return isinstance(rules, list) and any(
+        isinstance(r, dict)
+        and r.get("id") == _PROGRESSION
+        and r.get("status") in ("fired", "error")
+        for r in rules
+    )
+
+
+def _start(seen: Sequence[Entry]) -> str:
+    """A phase's start: the earliest recorded start of its acted-on decisions that is not
+    before the phase was opened (the continue that opened it), else its first decision."""
+    opened = seen[0].facts.get("rollout", {})
+    floor = opened.get("previous_phase_continue_at") if isinstance(opened, dict) else None
+    starts = sorted(
+        str(e.facts["phase_started_at"])
+        for e in seen
+        if isinstance(e.facts.get("phase_started_at"), str)
+        and is_rfc3339(e.facts["phase_started_at"])
+        and (
+            not (isinstance(floor, str) and is_rfc3339(floor))
+            or instant(e.facts["phase_started_at"].upper()) >= instant(floor.upper())
+        )
+    )
+    return starts[0] if starts else seen[0].at
 
 
 def _phase(entries: Sequence[Entry], phase: int) -> dict[str, Any]:
     seen = [e for e in entries if e.phase == phase]
     counts = {v.label: sum(e.verdict == v.label for e in seen) for v in Verdict}
-    starts = sorted(
-        {str(e.facts["phase_started_at"]) for e in seen if "phase_started_at" in e.facts}
-    )
     return {
         "phase": phase,
-        "start": starts[0] if starts else seen[0].at,
+        "start": _start(seen),
         "end": seen[-1].at,
         "decisions": counts,
         "last": seen[-1].verdict,
@@ -238,9 +255,15 @@ def _categories(entries: Sequence[Entry], known: Sequence[str]) -> list[dict[str
 
 
 def _human(delta: timedelta) -> str:
-    seconds = int(delta.total_seconds())
-    hours, rest = divmod(seconds, 3600)
-    return f"{hours}h{rest // 60:02d}m" if hours else f"{rest // 60}m"
+    """A window, exactly to the second: `38s`, `1m`, `1m30s`, `1h05m`, `1h05m10s`."""
+    hours, rest = divmod(int(delta.total_seconds()), 3600)
+    minutes, seconds = divmod(rest, 60)
+    tail = f"{seconds:02d}s" if seconds else ""
+    if hours:
+        return f"{hours}h{minutes:02d}m{tail}"
+    if minutes:
+        return f"{minutes}m{tail}"
+    return f"{seconds}s"
 
 
 def render_json(record: Mapping[str, Any]) -> str:
@@ -297,6 +320,12 @@ def render_markdown(record: Mapping[str, Any]) -> str:
     ] or ["None observed."]
     if new:
         lines += ["", f"{len(new)} new failure class(es) to document."]
+    lines += ["", "## Root cause documents (unfreeze)", ""]
+    lines += [
+        f"- {item.get('at', '?')}: {_md(item.get('rca', 'none recorded'))}"
+        + (f" ({_md(item['reason'])})" if item.get("reason") else "")
+        for item in record["root_causes"]
+    ] or ["None: no freeze was lifted."]
     lines += ["", "## Rollbacks", ""]
     lines += [
         f"- {r['at']} (phase {r['phase']}): {', '.join(r['fired']) or 'no rule fired (errors)'}"
@@ -340,13 +369,15 @@ def write_closeout(
         )
     known = params.get("health", {}).get("known_failure_categories", ())
     log = state_dir / DECISIONS
-    entries, skipped = read_decisions(log)
+    rca: list[dict[str, Any]] = []
+    entries, skipped = read_decisions(log, rca)
     record = closeout(
         entries,
         parse_duration(text, "--window" if window is not None else "windows.phase2_window"),
         commit=commit,
         known_categories=[str(k) for k in known] if isinstance(known, list) else [],
         source=str(log),
+        rca=rca,
     )
     if output is not None:
         markdown, data = output.with_suffix(".md"), output.with_suffix(".json")
@@ -356,7 +387,17 @@ def write_closeout(
         data = state_dir / "closeout" / f"{name}.json"
     write_atomic(markdown, render_markdown(record))
     write_atomic(data, render_json(record))
+    _close(state_dir, str(record["change"]["commit"]), record["phases"][-1]["end"])
     return markdown, data, skipped
+
+
+def _close(state_dir: Path, commit: str, at: str) -> None:
+    """End the change's rollout on the record (once): `status` says closed, and later
+    decisions of it hold (`rollout.closed`). At the last judged decision's time, not the
+    clock's, so the same log is closed the same way."""
+    state = StateDir(state_dir)
+    if rollout.state_of(state, commit).state != "closed":
+        state.append_decision(rollout.closed_record(commit, at))
 
 
 def _file_safe(text: str) -> str:

@@ -93,9 +93,8 @@ def retry(
     decision = _decision(record)
     facts = record["facts"]
     commit = str(decision.change.get("commit"))
-    records = state.log_records() or []
-    before = restoration(records, commit).restored
-    ended = rollout.derive(records, commit, decision.phase)["state"] == rollout.ROLLED_BACK
+    before = restoration(state.records(), commit).restored
+    ended = rollout.state_of(state, commit).state == rollout.ROLLED_BACK
     variables = {"facts": facts, "decision": record["decision"], "params": dict(config.params)}
     wanted = [name for name in only if name not in before]
     steps = [] if ended else deploy_steps(config, variables, wanted, restart=decision.phase == 1)

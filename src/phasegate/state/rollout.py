@@ -1,29 +1,103 @@
 """A rollout as a state machine the gate knows, read from the decision log alone.
 
 The guide orders the phases (Phase 2 only "after stable Phase 1 window") and makes a
-rollback final for the release it removed. Both used to live in an operator's head; a
-typo in `--phase` skipped a phase, and re-running a rolled-back change deployed the last
-known-good tag again and wrote a second remediation note. Everything here is pure over the
-log's records, so `collect`, `run` and `resume` agree, and tests need no state dir.
+rollback final for the release it removed. Both used to live in an operator's head, then
+in three readers of the log (collect, closeout, the runner) that could disagree. Here is
+the one reading: `fold` takes the log's records in order and gives a `ChangeState`; the
+`rollout` facts (`derive`), `status`, `closeout` and the runner all start from it. The fold
+is pure over records, so tests need no state dir; `state_of` streams a state dir's log
+into it, so memory does not grow with the log.
 
 Events read, in log order: `decision` lines (a `continue` in Phase N-1 opens Phase N),
-`rolled_back` (written by `run` once a rollback's deploy and every verify check passed)
-and `resume` (written by `phasegate resume --reason`). A rollback or resume restarts the
-change: continues recorded before it no longer open a phase.
+`rolled_back` (written by `run` or `retry-rollback` once a rollback's deploy and every
+verify check passed), `resume` (written by `phasegate resume --reason`), `unfreeze` (by
+`phasegate unfreeze --rca`) and `closed` (by `phasegate closeout`). A rollback or resume
+restarts the change: continues recorded before it no longer open a phase.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Mapping
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+from phasegate.files.schemas import is_rfc3339, rfc3339_instant
+
+if TYPE_CHECKING:
+    from phasegate.state.statedir import StateDir
 
 ROLLED_BACK = "rolled_back"
 ROLLING_OUT = "rolling_out"
 #: Log events this module writes (beside `decision` and `action`).
 ROLLED_BACK_EVENT = "rolled_back"
 RESUME_EVENT = "resume"
+CLOSED_EVENT = "closed"
 #: The one rollout fact `--set` may give: everything else is derived from the log.
 OVERRIDE = "progression_override"
+#: Where a snapshot was collected: the guide runs Phase 0 "in CI and one local operator
+#: environment", so a continue records which.
+ENVIRONMENTS = ("ci", "operator")
+#: Variables CI systems set (beside `PHASEGATE_ENVIRONMENT=ci|operator`, which wins).
+CI_VARIABLES = ("CI", "GITHUB_ACTIONS", "GITLAB_CI", "BUILDKITE", "JENKINS_URL", "TF_BUILD")
+#: Sample times kept per phase: an hour at one sample a second, far more than anyone takes.
+MAX_SAMPLES = 3600
+#: Phase 2's monitored stretch: "monitoring at fixed intervals during the first hour".
+FIRST_HOUR = 3600.0
+#: What `status` calls where a change stands (`ChangeState.state`).
+STATES = (
+    "rolling_out",  # no decision recorded since the start (or the last restart)
+    "phase_earned",  # the last decision was a continue: the next phase (or closeout) is open
+    "paused",  # the last decision was a wait: a window not over, a metric elevated
+    "held",  # the last decision was a hold: freeze, phase not earned, owners, an error
+    "rolling_back",  # a rollback was decided but not yet applied and verified
+    "rolled_back",  # a rollback was applied and verified: nothing runs until resumed
+    "resumed",  # resumed after a rollback, no decision since
+    "frozen",  # a deployment freeze is active (state dir's freeze.json)
+    "closed",  # `phasegate closeout` closed it
+)
+
+
+@dataclass(frozen=True)
+class Opened:
+    """The latest continue of the change in one phase: it opens the next phase."""
+
+    at: str
+    phase_started_at: str | None
+
+
+@dataclass(frozen=True)
+class ChangeState:
+    """Where one change stands, as the log tells it."""
+
+    commit: str
+    #: One of STATES.
+    state: str = "rolling_out"
+    #: The phase of the last decision, if any.
+    phase: int | None = None
+    #: The last decision line of the change (its `decision` object and facts), as logged.
+    last: Mapping[str, Any] | None = None
+    #: Per phase, the latest continue since the last restart.
+    opened: Mapping[int, Opened] = field(default_factory=dict)
+    #: Per phase, the environments (`ci`, `operator`) that recorded a continue in it.
+    environments: Mapping[int, frozenset[str]] = field(default_factory=dict)
+    #: Per phase, the collected_at of its decisions since the last restart (the first
+    #: MAX_SAMPLES): the gaps between samples during Phase 2's first hour.
+    samples: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
+    rolled_back_at: str | None = None
+    resumed_at: str | None = None
+    resume_reason: str | None = None
+    closed_at: str | None = None
+    freeze: Mapping[str, Any] | None = None
+    #: (name, detail) of each step of the last decision that failed (its `action` lines).
+    failed: tuple[tuple[str, str], ...] = ()
+    #: The root-cause documents `unfreeze --rca` recorded, in log order.
+    rca: tuple[Mapping[str, Any], ...] = ()
+
+    @property
+    def ended(self) -> bool:
+        """A verified rollback ended the rollout: no deploy, no note, no action."""
+        return self.rolled_back_at is not None
 
 
 def same_change(recorded: Any, commit: Any) -> bool:
@@ -34,67 +108,239 @@ def same_change(recorded: Any, commit: Any) -> bool:
     return bool(a and b) and (a.startswith(b) or b.startswith(a))
 
 
-def derive(records: Iterable[Mapping[str, Any]], commit: str, phase: int) -> dict[str, Any]:
-    """The `rollout` facts of `commit` collected in `phase`, from the log's records."""
-    rolled_back_at: str | None = None
-    resumed_at: str | None = None
-    opened: tuple[str, Any] | None = None  # the latest continue in the previous phase
+def fold(
+    records: Iterable[Any], commit: str, freeze: Mapping[str, Any] | None = None
+) -> ChangeState:
+    """The state of `commit` after the log's records, in order (anything not a JSON object
+    is passed over). `freeze` is the state dir's active freeze, if any."""
+    current = ChangeState(commit)
     for record in records:
-        if not isinstance(record, Mapping):
-            continue
-        event = record.get("event", "decision")
-        if event == ROLLED_BACK_EVENT and same_change(record.get("commit"), commit):
-            rolled_back_at, opened = str(record.get("at")), None
-        elif event == RESUME_EVENT and same_change(record.get("commit"), commit):
-            if rolled_back_at is not None:
-                rolled_back_at, resumed_at, opened = None, str(record.get("at")), None
-        elif event == "decision":
-            found = _continue_in(record, commit, phase - 1)
-            if found is not None:
-                opened = found
-    facts: dict[str, Any] = {"state": ROLLED_BACK if rolled_back_at else ROLLING_OUT}
-    if rolled_back_at:
-        facts["rolled_back_at"] = rolled_back_at
-    if resumed_at:
-        facts["resumed_at"] = resumed_at
-    if phase > 0 and opened is not None:
-        facts["previous_phase_continue_at"] = opened[0]
-        if isinstance(opened[1], str):
-            facts["previous_phase_started_at"] = opened[1]
+        if isinstance(record, Mapping):
+            current = step(current, record)
+    if freeze is not None:
+        current = replace(current, freeze=dict(freeze))
+        if current.state not in (ROLLED_BACK, "closed"):
+            current = replace(current, state="frozen")
+    return current
+
+
+def step(current: ChangeState, record: Mapping[str, Any]) -> ChangeState:
+    """One transition: `current` after `record`."""
+    event = record.get("event", "decision")
+    if event == "decision":
+        return _decided(current, record)
+    if event == "action":
+        mine = current.last is not None and record.get("decision_id") == current.last.get("id")
+        if mine and record.get("ok") is False:
+            failed = (str(record.get("name")), str(record.get("detail", "")))
+            return replace(current, failed=(*current.failed, failed))
+        return current
+    if event == "unfreeze":
+        found = {key: record[key] for key in ("at", "rca", "reason") if key in record}
+        return replace(current, rca=(*current.rca, found))
+    if not same_change(record.get("commit"), current.commit):
+        return current
+    # An event whose time cannot be read still counts (a rollback that ended the change
+    # must not be forgotten for a typo); its time is unknown ("").
+    at = record["at"] if is_rfc3339(record.get("at")) and isinstance(record.get("at"), str) else ""
+    if event == ROLLED_BACK_EVENT:
+        return replace(current, state=ROLLED_BACK, rolled_back_at=at, opened={}, samples={})
+    if event == RESUME_EVENT and current.ended:
+        reason = record.get("reason")
+        return replace(
+            current,
+            state="resumed",
+            rolled_back_at=None,
+            resumed_at=at,
+            resume_reason=reason if isinstance(reason, str) else None,
+            opened={},
+            environments={},
+            samples={},
+            closed_at=None,
+        )
+    if event == CLOSED_EVENT:
+        return replace(current, state="closed", closed_at=at)
+    return current
+
+
+def _decided(current: ChangeState, record: Mapping[str, Any]) -> ChangeState:
+    decision, facts = record.get("decision"), record.get("facts")
+    if not isinstance(decision, Mapping) or not isinstance(facts, Mapping):
+        return current
+    change = facts.get("change")
+    phase = facts.get("phase")
+    if (
+        not isinstance(change, Mapping)
+        or not same_change(change.get("commit"), current.commit)
+        or phase not in (0, 1, 2)
+    ):
+        return current
+    if current.ended or current.state == "closed":
+        # Holds recorded after the end change nothing: the change stays where it is.
+        return replace(current, last=record, phase=phase, failed=())
+    verdict = decision.get("verdict")
+    opened = dict(current.opened)
+    environments = dict(current.environments)
+    samples = dict(current.samples)
+    when = facts.get("collected_at")
+    if isinstance(when, str) and is_rfc3339(when) and len(samples.get(phase, ())) < MAX_SAMPLES:
+        samples[phase] = (*samples.get(phase, ()), when)
+    if verdict == "continue" and isinstance(when, str) and is_rfc3339(when):
+        started = facts.get("phase_started_at")
+        opened[phase] = Opened(when, started if isinstance(started, str) else None)
+        given = facts.get("rollout")
+        where = given.get("environment") if isinstance(given, Mapping) else None
+        if where in ENVIRONMENTS:
+            environments[phase] = environments.get(phase, frozenset()) | {where}
+        state = "phase_earned"
+    elif verdict == "rollback":
+        state = "rolling_back"
+    elif verdict == "pause":
+        state = "paused" if decision.get("pause_kind") == "wait" else "held"
+    else:
+        return current
+    return replace(
+        current,
+        state=state,
+        phase=phase,
+        last=record,
+        opened=opened,
+        environments=environments,
+        samples=samples,
+        failed=(),
+    )
+
+
+def state_of(state: StateDir, commit: str) -> ChangeState:
+    """Where `commit` stands in the state dir: its log streamed through `fold`, and its
+    freeze. An unreadable log raises InputError (the caller fails closed); a bad line is
+    skipped with a located warning (`state.warnings`)."""
+    return fold(state.records(), commit, state.freeze())
+
+
+def derive(records: Iterable[Any], commit: str, phase: int) -> dict[str, Any]:
+    """The `rollout` facts of `commit` collected in `phase`, from the log's records."""
+    return facts_of(fold(records, commit), phase)
+
+
+def facts_of(
+    current: ChangeState,
+    phase: int,
+    collected_at: str | None = None,
+    started_at: str | None = None,
+) -> dict[str, Any]:
+    """The `rollout` facts a change's state gives a snapshot of `phase` (collected at
+    `collected_at`, in a phase started at `started_at`: for Phase 2's sample gaps)."""
+    facts: dict[str, Any] = {"state": ROLLED_BACK if current.ended else ROLLING_OUT}
+    if current.state == CLOSED_EVENT:
+        facts["state"] = CLOSED_EVENT
+        if current.closed_at:
+            facts["closed_at"] = current.closed_at
+    if current.rolled_back_at:
+        facts["rolled_back_at"] = current.rolled_back_at
+    if current.resumed_at:
+        facts["resumed_at"] = current.resumed_at
+    opened = current.opened.get(phase - 1) if phase > 0 else None
+    if opened is not None:
+        facts["previous_phase_continue_at"] = opened.at
+        if opened.phase_started_at is not None:
+            facts["previous_phase_started_at"] = opened.phase_started_at
+        facts["previous_phase_environments"] = sorted(current.environments.get(phase - 1, ()))
+    if phase == 2 and collected_at is not None and started_at is not None:
+        gap = largest_gap((*current.samples.get(2, ()), collected_at), started_at)
+        if gap is not None:
+            facts["sample_gap_seconds"] = gap
     return facts
 
 
-def _continue_in(record: Mapping[str, Any], commit: str, phase: int) -> tuple[str, Any] | None:
-    decision, facts = record.get("decision"), record.get("facts")
-    if not isinstance(decision, Mapping) or not isinstance(facts, Mapping):
+def largest_gap(times: Iterable[str], started_at: str) -> float | None:
+    """The longest stretch without a sample during the first hour after `started_at`
+    (between two samples; the last one before the hour's end counts up to the next, cut at
+    the hour's end), or None before a second sample. Times that do not parse are ignored."""
+    if not is_rfc3339(started_at):
         return None
-    change = facts.get("change")
-    if (
-        decision.get("verdict") != "continue"
-        or facts.get("phase") != phase
-        or not isinstance(change, Mapping)
-        or not same_change(change.get("commit"), commit)
-        or not isinstance(facts.get("collected_at"), str)
-    ):
+    start = rfc3339_instant(started_at)
+    moments = sorted((rfc3339_instant(t) - start).total_seconds() for t in times if is_rfc3339(t))
+    moments = [m for m in moments if m >= 0]
+    if len(moments) < 2:
         return None
-    return facts["collected_at"], facts.get("phase_started_at")
+    gaps = [
+        min(later, FIRST_HOUR) - earlier
+        for earlier, later in itertools.pairwise(moments)
+        if earlier < FIRST_HOUR
+    ]
+    return max(gaps, default=0.0)
+
+
+def environment(environ: Mapping[str, str]) -> str:
+    """Where this snapshot is collected: `PHASEGATE_ENVIRONMENT` (ci or operator) when
+    set, else `ci` under a CI system, else `operator`."""
+    given = environ.get("PHASEGATE_ENVIRONMENT", "").strip().lower()
+    if given in ENVIRONMENTS:
+        return given
+    ci = any(
+        environ.get(name, "").strip().lower() not in ("", "0", "false") for name in CI_VARIABLES
+    )
+    return "ci" if ci else "operator"
+
+
+def phase_open(rollout: Any, phase: int) -> bool:
+    """Whether `rollout` facts let a snapshot of `phase` start it: Phase 0 always; a later
+    phase once a continue in the one before opened it, or with an override reason."""
+    if phase == 0:
+        return True
+    return isinstance(rollout, Mapping) and (
+        "previous_phase_continue_at" in rollout or OVERRIDE in rollout
+    )
 
 
 def rolled_back(facts: Mapping[str, Any]) -> bool:
+    """Whether a facts document's change was rolled back (its `rollout` facts say so)."""
     rollout = facts.get("rollout")
     return isinstance(rollout, Mapping) and rollout.get("state") == ROLLED_BACK
 
 
-def last_rolled_back(records: Iterable[Mapping[str, Any]]) -> str | None:
+def last_rolled_back(records: Iterable[Any]) -> str | None:
     """The commit `phasegate resume` resumes when none is named: the latest rolled back
-    change that was not resumed since."""
-    records = list(records)
-    for record in reversed(records):
-        if isinstance(record, Mapping) and record.get("event") == ROLLED_BACK_EVENT:
-            commit = record.get("commit")
-            if isinstance(commit, str) and derive(records, commit, 0)["state"] == ROLLED_BACK:
-                return commit
+    change that was not resumed since. One pass: per commit, the last of its two events."""
+    latest: dict[str, str] = {}
+    order: list[str] = []
+    for record in records:
+        if not isinstance(record, Mapping):
+            continue
+        commit, event = record.get("commit"), record.get("event")
+        if isinstance(commit, str) and event in (ROLLED_BACK_EVENT, RESUME_EVENT):
+            key = next((known for known in latest if same_change(known, commit)), commit)
+            if event == RESUME_EVENT and latest.get(key) != ROLLED_BACK_EVENT:
+                continue
+            latest[key] = event
+            if key in order:
+                order.remove(key)
+            order.append(key)
+    for commit in reversed(order):
+        if latest[commit] == ROLLED_BACK_EVENT:
+            return commit
     return None
+
+
+def last_change(records: Iterable[Any]) -> str | None:
+    """The change `status` shows when none is named: that of the log's last decision (or
+    rollback, resume or closeout)."""
+    found = None
+    for record in records:
+        if not isinstance(record, Mapping):
+            continue
+        if record.get("event", "decision") == "decision":
+            facts = record.get("facts")
+            change = facts.get("change") if isinstance(facts, Mapping) else None
+            commit = change.get("commit") if isinstance(change, Mapping) else None
+        elif record.get("event") in (ROLLED_BACK_EVENT, RESUME_EVENT, CLOSED_EVENT):
+            commit = record.get("commit")
+        else:
+            continue
+        if isinstance(commit, str) and commit.strip():
+            found = commit
+    return found
 
 
 def rolled_back_record(decision_id: str, commit: str, at: str) -> dict[str, Any]:
@@ -103,3 +349,7 @@ def rolled_back_record(decision_id: str, commit: str, at: str) -> dict[str, Any]
 
 def resume_record(commit: str, reason: str, at: str) -> dict[str, Any]:
     return {"event": RESUME_EVENT, "commit": commit, "reason": reason, "at": at}
+
+
+def closed_record(commit: str, at: str) -> dict[str, Any]:
+    return {"event": CLOSED_EVENT, "commit": commit, "at": at}

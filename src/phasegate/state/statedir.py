@@ -14,12 +14,15 @@ import json
 import os
 import stat
 import tempfile
-from dataclasses import dataclass
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from phasegate.core.facts import Facts
-from phasegate.core.recording import instant, read_recording
+from phasegate.core.facts import Facts, facts_from_data
+from phasegate.core.recording import instant
+from phasegate.core.verdict import DEFAULT_HISTORY_WINDOW
 from phasegate.errors import InputError, Location
 from phasegate.files.digest import canonical_json
 from phasegate.files.durable import (
@@ -32,12 +35,17 @@ from phasegate.files.durable import (
     regular_descriptor,
     write_atomic,
 )
-from phasegate.files.loading import MAX_BYTES, parse_json
+from phasegate.files.loading import MAX_BYTES, loads_strict, parse_json
+from phasegate.files.schemas import is_rfc3339
 
 DECISIONS = "decisions.jsonl"
 #: The other lines `run`, `retry-rollback` and `resume` append to the decision log (each
 #: `{"event": KIND, ...}`): readers that want decisions pass over them without a warning.
-LOG_EVENTS = frozenset({"action", "retry", "rolled_back", "resume"})
+LOG_EVENTS = frozenset({"action", "retry", "rolled_back", "resume", "unfreeze", "closed"})
+#: The longest decision-log line read; a longer one is skipped with a warning.
+MAX_LINE_BYTES = MAX_BYTES
+#: Skipped-line warnings kept per read; the rest are counted, never kept.
+MAX_WARNINGS = 5
 SAMPLES = "samples.json"
 CHECKS = "checks.json"
 PHASE = "phase.json"
@@ -59,9 +67,76 @@ FILES = (
 )
 
 
+class LogReport:
+    """Lines a log read skipped: located warnings (`file:line: skipped: why`), at most
+    MAX_WARNINGS of them, each once however often the log is read, and how many lines the
+    last read skipped (counted, never kept)."""
+
+    def __init__(self) -> None:
+        self.warnings: list[str] = []
+        self.count = 0
+
+    def skip(self, where: str, why: str) -> None:
+        self.count += 1
+        self.warn(where, f"skipped: {why}")
+
+    def warn(self, where: str, what: str) -> None:
+        line = f"{where}: {what}"
+        if line in self.warnings:
+            return
+        if len(self.warnings) < MAX_WARNINGS:
+            self.warnings.append(line)
+        elif len(self.warnings) == MAX_WARNINGS:
+            self.warnings.append("... (more warnings)")
+
+
+def log_objects(log: Path, report: LogReport) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(file:line, object) of each JSON object line of a log, one line in memory at a time.
+    No log: nothing; an unreadable one: InputError; any other line: skipped in `report`."""
+    report.count = 0
+    try:
+        with (
+            regular_descriptor(log) as descriptor,
+            os.fdopen(os.dup(descriptor), "rb") as handle,
+        ):
+            number = 0
+            while True:
+                raw = handle.readline(MAX_LINE_BYTES + 1)
+                if not raw:
+                    break
+                number += 1
+                where = f"{log}:{number}"
+                if len(raw) > MAX_LINE_BYTES:
+                    while raw and not raw.endswith(b"\n"):  # drain it, bounded by EOF
+                        raw = handle.readline(MAX_LINE_BYTES)
+                    report.skip(where, "line too long")
+                    continue
+                if not raw.strip():
+                    continue
+                try:
+                    value = loads_strict(raw.decode("utf-8"))
+                except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+                    report.skip(where, "not a JSON line")
+                    continue
+                if not isinstance(value, dict):
+                    report.skip(where, "not a JSON object")
+                    continue
+                yield where, value
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", Location(str(log))) from None
+
+
 @dataclass(frozen=True)
 class StateDir:
     path: Path
+    #: What reading the log skipped: the commands print its warnings, nothing blocks.
+    report: LogReport = field(default_factory=lambda: LogReport(), compare=False, repr=False)
+
+    @property
+    def warnings(self) -> list[str]:
+        return self.report.warnings
 
     def _load(self, name: str) -> tuple[bool, Any]:
         """(whether the file exists, its data or None when unreadable): callers decide what
@@ -188,63 +263,91 @@ class StateDir:
         }
 
     def set_freeze(self, reason: str, since: str) -> None:
+        """Freeze, under the state dir's lock: an `unfreeze` in flight either finished
+        before (this freeze stands) or sees this one and leaves it."""
         record = {"active": True, "reason": reason, "since": since}
-        self._write(FREEZE, record)
-        append_line(self.path / FREEZE_LOG, canonical_json({"event": "freeze", **record}))
+        with locked(self.path / LOCK):
+            self._write(FREEZE, record)
+            append_line(self.path / FREEZE_LOG, canonical_json({"event": "freeze", **record}))
 
-    def clear_freeze(self, reason: str, at: str) -> bool:
-        """Lift a freeze (damaged or not), recording why; False when there was none."""
-        current = self.freeze()
-        if current is None:
-            return False
-        append_line(
-            self.path / FREEZE_LOG,
-            canonical_json({"event": "unfreeze", "reason": reason, "at": at, "was": current}),
-        )
-        (self.path / FREEZE).unlink()
+    def clear_freeze(
+        self, reason: str, at: str, *, rca: str | None = None, expected: Any = None
+    ) -> bool:
+        """Lift a freeze (damaged or not), recording why; False when there was none.
+
+        Read again and lifted under the state dir's lock, so a freeze a rollback writes
+        meanwhile is never deleted unseen. With `expected` (the freeze the caller read and
+        showed), a different freeze found under the lock is left standing: InputError.
+        """
+        with locked(self.path / LOCK):
+            current = self.freeze()
+            if current is None:
+                return False
+            if expected is not None and current != expected:
+                raise InputError(
+                    f"a new freeze was set while unfreezing ({current.get('reason', '?')}); "
+                    "it stands: read it and run `phasegate unfreeze` again",
+                    Location(str(self.path / FREEZE)),
+                )
+            record = {"event": "unfreeze", "reason": reason, "at": at, "was": current}
+            if rca is not None:
+                record["rca"] = rca
+            append_line(self.path / FREEZE_LOG, canonical_json(record))
+            append_line(self.path / DECISIONS, canonical_json(record))
+            (self.path / FREEZE).unlink()
         return True
 
-    def history(self) -> tuple[Facts, ...]:
-        """The facts of every logged decision: what `for:` and `history` look back on.
+    def history(
+        self, of: Facts | None = None, window: int = DEFAULT_HISTORY_WINDOW
+    ) -> tuple[Facts, ...]:
+        """The facts of logged decisions: what `for:` and `history` look back on.
 
-        Action lines and decisions whose actions never finished are kept as they are: the
-        recording reader takes the facts of decision lines and skips every other line.
+        With `of`, only the `window` latest snapshots of its rollout (change and phase)
+        are kept, so memory does not grow with the log; without, every snapshot. Lines
+        that are not usable snapshots are skipped with a located warning.
         """
-        log = self.path / DECISIONS
-        try:
-            with regular_descriptor(log) as descriptor:
-                # The checked descriptor, reopened by name: the file cannot be swapped.
-                by_descriptor = Path(f"/proc/self/fd/{descriptor}")
-                return read_recording(by_descriptor if by_descriptor.exists() else log).snapshots
-        except (FileNotFoundError, NotADirectoryError):
-            return ()
-        except OSError as exc:
-            raise InputError(f"cannot read: {exc.strerror}", Location(str(log))) from None
-
-    def log_records(self) -> list[dict[str, Any]] | None:
-        """Every JSON object of the decision log (None: there is no log), for the rollout
-        state machine, which also reads the event lines that carry no facts. Lines that
-        are not JSON objects are skipped, as replay skips them; an unreadable log raises."""
-        log = self.path / DECISIONS
-        try:
-            with (
-                regular_descriptor(log) as descriptor,
-                os.fdopen(os.dup(descriptor), "rb") as handle,
-            ):
-                lines = handle.read().splitlines()
-        except (FileNotFoundError, NotADirectoryError):
-            return None
-        except OSError as exc:
-            raise InputError(f"cannot read: {exc.strerror}", Location(str(log))) from None
-        records = []
-        for line in lines:
-            try:
-                value = json.loads(line)
-            except ValueError:  # UnicodeDecodeError is a ValueError
+        key = None if of is None else (of.data["change"].get("commit"), of.phase)
+        kept: deque[Facts] = deque(maxlen=window if of is not None else None)
+        for where, record in self._log_lines():
+            if record.get("event", "decision") != "decision" or "facts" not in record:
                 continue
-            if isinstance(value, dict):
-                records.append(value)
-        return records
+            data = record["facts"]
+            if key is not None and (
+                not isinstance(data, dict)
+                or not isinstance(data.get("change"), dict)
+                or (data["change"].get("commit"), data.get("phase")) != key
+            ):
+                continue
+            try:
+                kept.append(facts_from_data(data, where))
+            except InputError as exc:
+                self._skipped(where, exc.message)
+        return tuple(sorted(kept, key=lambda facts: instant(facts.data["collected_at"])))
+
+    def records(self) -> Iterator[dict[str, Any]]:
+        """Every usable JSON object of the decision log, streamed, for the rollout state
+        machine (which also reads the event lines that carry no facts). Nothing when there
+        is no log; an unreadable log raises InputError. A line that is not a JSON object,
+        or a decision or event whose time is not RFC 3339, is skipped with a warning."""
+        for where, record in self._log_lines():
+            event = record.get("event", "decision")
+            facts = record.get("facts")
+            if event == "decision":
+                when = facts.get("collected_at") if isinstance(facts, dict) else None
+                if isinstance(facts, dict) and not (isinstance(when, str) and is_rfc3339(when)):
+                    self._skipped(where, f"collected_at is not an RFC 3339 time: {when!r:.60}")
+                    continue
+            elif event in ("rolled_back", "resume", "closed"):
+                when = record.get("at")
+                if not (isinstance(when, str) and is_rfc3339(when)):
+                    self.report.warn(where, f"at is not an RFC 3339 time: {when!r:.60} (kept)")
+            yield record
+
+    def _log_lines(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        return log_objects(self.path / DECISIONS, self.report)
+
+    def _skipped(self, where: str, why: str) -> None:
+        self.report.skip(where, why)
 
     def append_decision(self, record: dict[str, Any]) -> None:
         append_line(self.path / DECISIONS, canonical_json(record))

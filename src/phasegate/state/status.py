@@ -1,0 +1,132 @@
+"""`phasegate status`: where a change stands and what comes next, from its `ChangeState`.
+
+Like `kubectl argo rollouts status`, an operator in an incident asks one question: what
+now? The answer is worked out here, pure over the state the log gives (no clock: the
+window's end is a time, not "in 20 minutes"), so the same log always says the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from phasegate.files.schemas import is_rfc3339, rfc3339_instant
+from phasegate.state.rollout import ChangeState
+
+#: The rules whose pause ends by itself at the window's end, and the window they wait for.
+_WINDOWS = {"window.phase1-stable": 1, "window.phase2-monitoring": 2}
+
+
+def status(current: ChangeState, windows: Mapping[int, timedelta]) -> dict[str, Any]:
+    """The status record of one change. `windows`: the stable window of each phase."""
+    last = current.last or {}
+    decision = last.get("decision") if isinstance(last.get("decision"), Mapping) else {}
+    facts = last.get("facts") if isinstance(last.get("facts"), Mapping) else {}
+    change = facts.get("change") if isinstance(facts.get("change"), Mapping) else {}
+    record: dict[str, Any] = {
+        "apiVersion": "phasegate/v1",
+        "kind": "Status",
+        "change": {"commit": current.commit, **dict(change)},
+        "phase": current.phase,
+        "state": current.state,
+        "last_decision": _last(decision, facts, last) if current.last else None,
+    }
+    what, when = _next(current, decision, facts, windows)
+    record["next"] = {"what": what, "when": when}
+    record["by_hand"] = _by_hand(current, decision)
+    for key in ("rolled_back_at", "resumed_at", "closed_at"):
+        if getattr(current, key):
+            record[key] = getattr(current, key)
+    if current.freeze is not None:
+        record["freeze"] = dict(current.freeze)
+    return record
+
+
+def _last(
+    decision: Mapping[str, Any], facts: Mapping[str, Any], line: Mapping[str, Any]
+) -> dict[str, Any]:
+    rules = decision.get("rules") if isinstance(decision.get("rules"), list) else []
+    deciding = [
+        {
+            "id": str(rule.get("id")),
+            "status": str(rule.get("status")),
+            "message": rule.get("error") if rule.get("status") == "error" else rule.get("message"),
+        }
+        for rule in rules
+        if isinstance(rule, Mapping) and rule.get("status") in ("fired", "error", "pending")
+    ]
+    found = {
+        "at": facts.get("collected_at"),
+        "phase": facts.get("phase"),
+        "verdict": decision.get("verdict"),
+        "pause_kind": decision.get("pause_kind"),
+        "rules": deciding,
+    }
+    if isinstance(line.get("id"), str):
+        found["id"] = line["id"]
+    return found
+
+
+def _next(
+    current: ChangeState,
+    decision: Mapping[str, Any],
+    facts: Mapping[str, Any],
+    windows: Mapping[int, timedelta],
+) -> tuple[str, str | None]:
+    phase = current.phase if current.phase is not None else 0
+    state = current.state
+    if state == "closed":
+        return "nothing: the rollout is closed", None
+    if state == "rolled_back":
+        return (
+            "nothing runs for this change: roll out a new commit, or `phasegate resume "
+            '--reason "..."` once it is fixed',
+            None,
+        )
+    if state == "frozen":
+        return "document the root cause, then `phasegate unfreeze --rca PATH|URL`", None
+    if state in ("rolling_out", "resumed"):
+        return (
+            "run Phase 0: `phasegate run --phase 0` (in CI and in one operator environment)",
+            None,
+        )
+    if state == "rolling_back":
+        which = f" --decision {current.last['id']}" if current.last and "id" in current.last else ""
+        return f"finish the rollback: `phasegate retry-rollback{which}`", None
+    if state == "phase_earned":
+        if phase >= 2:
+            return "close out: `phasegate closeout`", _window_end(facts, windows.get(2))
+        return f"start Phase {phase + 1}: `phasegate run --phase {phase + 1}`", None
+    fired = {str(rule.get("id")) for rule in decision.get("rules") or () if isinstance(rule, dict)}
+    if state == "paused":
+        waiting = [rule for rule in _WINDOWS if rule in fired]
+        when = _window_end(facts, windows.get(_WINDOWS[waiting[0]])) if waiting else None
+        return f"wait, then sample again: `phasegate run --phase {phase}`", when
+    return f"clear the hold (see the deciding rules), then `phasegate run --phase {phase}`", None
+
+
+def _window_end(facts: Mapping[str, Any], window: timedelta | None) -> str | None:
+    started = facts.get("phase_started_at")
+    if window is None or not (isinstance(started, str) and is_rfc3339(started)):
+        return None
+    end = rfc3339_instant(started) + window
+    return end.isoformat().replace("+00:00", "Z")
+
+
+def _by_hand(current: ChangeState, decision: Mapping[str, Any]) -> list[str]:
+    steps = [
+        f"{name}: {detail} (failed: redo it or finish by hand)" for name, detail in current.failed
+    ]
+    if current.state in ("rolled_back", "rolling_back"):
+        steps.append("Open a remediation bead from the remediation note")
+    if current.freeze is not None:
+        steps.append(
+            "Document the root cause, then lift the freeze: `phasegate unfreeze --rca PATH|URL`"
+        )
+    if current.state == "held":
+        for rule in decision.get("rules") or ():
+            if isinstance(rule, dict) and rule.get("status") in ("fired", "error"):
+                why = rule.get("error") if rule.get("status") == "error" else rule.get("message")
+                steps.append(f"{rule.get('id')}: {why}")
+    return steps
