@@ -50,10 +50,18 @@ class RuleResult:
     #: For rules with `for: N` (N > 1): N, and how many consecutive snapshots held so far.
     hold: int = 1
     streak: int = 0
+    #: A `mode: shadow` rule's result: recorded, never part of the verdict.
+    shadow: bool = False
 
     @property
     def contribution(self) -> Verdict:
-        """What this result adds to the decision; a pending rule holds, never continues."""
+        """What this result adds to the decision: a shadow rule's nothing (see `effect`)."""
+        return Verdict.CONTINUE if self.shadow else self.effect
+
+    @property
+    def effect(self) -> Verdict:
+        """What this result would add were the rule live; a pending rule holds, never
+        continues."""
         if self.status is RuleStatus.FIRED:
             return self.verdict
         if self.status is RuleStatus.ERROR:
@@ -533,4 +541,5 @@ def _common(rule: Rule) -> dict[str, Any]:
         "line": rule.line,
         "verdict": rule.verdict,
         "on_error": rule.on_error,
+        "shadow": rule.shadow,
     }

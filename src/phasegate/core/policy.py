@@ -43,6 +43,13 @@ class Rule:
     locate_when: Callable[[int, int], Location]
     #: `for: N`: fires only once the condition held in N consecutive snapshots.
     hold: int = 1
+    #: `mode: shadow`: evaluated and recorded, but never part of the verdict, so a new
+    #: rule's cost can be watched live before it is promoted (by deleting the line).
+    mode: str = "live"
+
+    @property
+    def shadow(self) -> bool:
+        return self.mode == "shadow"
 
     @property
     def file(self) -> str:
@@ -308,6 +315,7 @@ def _compile_rule(
         message=message,
         locate_when=locate_when,
         hold=int(raw.get("for", 1)),
+        mode=raw.get("mode", "live"),
     )
     return rule, errors
 

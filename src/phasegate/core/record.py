@@ -43,6 +43,8 @@ def rule_object(result: RuleResult) -> dict[str, Any]:
         "on_error": result.on_error.label,
         "message": result.message,
     }
+    if result.shadow:
+        item["mode"] = "shadow"
     if result.hold > 1:
         item["for"] = result.hold
         item["streak"] = result.streak

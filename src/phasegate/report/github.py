@@ -70,9 +70,14 @@ def render(decision: Decision, color: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _effect(result: RuleResult) -> str:
+    return f"shadow {result.effect.label}" if result.shadow else result.contribution.label
+
+
 def _annotation(result: RuleResult) -> str:
-    name = _COMMANDS[result.contribution]
-    title = f"phasegate {result.contribution.label}: {result.id}"
+    # A shadow rule never decides: a notice, whatever it would have done.
+    name = "notice" if result.shadow else _COMMANDS[result.contribution]
+    title = f"phasegate {_effect(result)}: {result.id}"
     if result.status is RuleStatus.ERROR:
         where = result.error_location
         if where is None or where.line is None:

@@ -75,6 +75,7 @@ def _row(result: RuleResult) -> str:
     else:
         why = result.message if result.message is not None else result.id
     return (
-        f"| **{result.contribution.label}** | {escape(result.id)} | {escape(why)} "
+        f"| **{'shadow ' if result.shadow else ''}{result.effect.label}** "
+        f"| {escape(result.id)} | {escape(why)} "
         f"| {escape(where)} |"
     )

@@ -31,8 +31,9 @@ def render(decision: Decision, color: bool = False) -> str:
 
 
 def _result_line(result: RuleResult, color: bool) -> str:
-    effect = _paint(f"{result.contribution.label:<8}", result.contribution, color)
-    rule = single_line(result.id)
+    effect = _paint(f"{result.effect.label:<8}", result.contribution, color)
+    # A shadow rule's line says what it would have done, and that it did not decide.
+    rule = single_line(result.id) + (" (shadow)" if result.shadow else "")
     where = result.error_location or Location(result.file, result.line)
     if result.status is RuleStatus.ERROR:
         return f"  {effect} {rule}: error: {single_line(result.error)} ({where})"

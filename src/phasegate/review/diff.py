@@ -98,6 +98,9 @@ class PolicyDiff:
     #: default corpus (which includes the local decision log when there is one).
     corpus: tuple[tuple[str, int], ...] = ()
     default_corpus: bool = False
+    #: `--labels`: the corpus's recordings backtested with both sets
+    #: (`phasegate.review.backtest.compare`), else None.
+    backtest: dict[str, Any] | None = None
 
     @property
     def relaxed(self) -> tuple[DocumentChange, ...]:

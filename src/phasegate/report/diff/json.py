@@ -16,7 +16,7 @@ from phasegate.review.diff import DocumentChange, Outcome, PolicyDiff
 def diff_object(policy_diff: PolicyDiff) -> dict[str, Any]:
     """The diff as plain data matching the diff schema."""
     rules = policy_diff.rules
-    return {
+    found: dict[str, Any] = {
         "changes": [_change_object(change) for change in policy_diff.changes],
         "rules": {
             "added": list(rules.added),
@@ -24,6 +24,9 @@ def diff_object(policy_diff: PolicyDiff) -> dict[str, Any]:
             "changed": list(rules.changed),
         },
     }
+    if policy_diff.backtest is not None:
+        found["backtest"] = policy_diff.backtest
+    return found
 
 
 def _outcome_object(outcome: Outcome) -> dict[str, Any]:

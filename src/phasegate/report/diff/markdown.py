@@ -83,4 +83,10 @@ def render(policy_diff: PolicyDiff) -> str:
         ("changed", rules.changed),
     ):
         lines.append(f"- {label}: {_ids(ids) or 'none'}")
+    if policy_diff.backtest is not None:
+        from phasegate.report.backtest.text import comparison_lines
+
+        first, *rules = comparison_lines(policy_diff.backtest)
+        lines += ["", "**Backtest against the labels**", "", code(first.removeprefix("labels: "))]
+        lines += [f"- {code(rule.strip())}" for rule in rules]
     return "\n".join(lines) + "\n"

@@ -79,5 +79,9 @@ def render(policy_diff: PolicyDiff) -> str:
         for path in change.missing:
             lines.append(f"  {single_line(path)} absent")
     lines.append(rules_line(policy_diff))
+    if policy_diff.backtest is not None:
+        from phasegate.report.backtest.text import comparison_lines
+
+        lines += comparison_lines(policy_diff.backtest)
     lines.append(summary_line(policy_diff))
     return "\n".join(lines) + "\n"
