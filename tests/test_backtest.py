@@ -164,3 +164,67 @@ def test_the_readme_shows_what_backtest_prints():
     done = run_cli(*args, "--policies", str(POLICIES))
     assert done.returncode == 0, done.stderr
     assert done.stdout == shown
+
+
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
+    "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com",
+    "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_NOSYSTEM": "1",
+}  # fmt: skip
+
+
+@pytest.fixture
+def labelled_repo(tmp_path: Path) -> Path:
+    """A git repository with the shipped policies, fixtures and labels, committed once, and
+    then `elevated_factor: 1.5` in the working tree (the README's example change)."""
+    import os
+    import shutil
+    import subprocess
+
+    root = tmp_path / "repo"
+    (root / "policies").mkdir(parents=True)
+    for path in POLICIES.glob("*.yaml"):
+        shutil.copy(path, root / "policies" / path.name)
+    shutil.copytree(ROOT / "fixtures" / "facts", root / "fixtures" / "facts")
+    shutil.copytree(ROOT / "fixtures" / "recordings", root / "fixtures" / "recordings")
+    shutil.copy(LABELS, root / "fixtures" / "labels.yaml")
+    env = {**os.environ, **GIT_ENV}
+    for args in (["init", "-q"], ["add", "."], ["commit", "-q", "-m", "policies"]):
+        subprocess.run(["git", *args], cwd=root, env=env, check=True, timeout=60)
+    health = root / "policies" / "health.yaml"
+    text = health.read_text(encoding="utf-8")
+    assert text.count("elevated_factor: 1.1") == 1
+    health.write_text(text.replace("elevated_factor: 1.1", "elevated_factor: 1.5"))
+    return root
+
+
+def test_diff_with_labels_prints_what_the_readme_shows_and_no_warning(labelled_repo):
+    command, shown = readme_block("<!-- diff labels example -->")
+    args = command.split()[1:]
+    done = run_cli(*args, cwd=labelled_repo, env=GIT_ENV)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == shown
+    assert done.stderr == ""  # the labels file in fixtures/ is no facts document to warn of
+
+
+def test_diff_with_labels_in_json_and_markdown(labelled_repo):
+    base = ["diff", "--base", "HEAD", "--labels", "fixtures/labels.yaml"]
+    done = run_cli(*base, "--format", "json", cwd=labelled_repo, env=GIT_ENV)
+    assert done.returncode == 0, done.stderr
+    document = json.loads(done.stdout)
+    schema = json.loads((ROOT / "schemas" / "diff.schema.json").read_text())
+    assert list(Draft202012Validator(schema).iter_errors(document)) == []
+    backtest = document["backtest"]
+    assert backtest["incidents"] == [
+        {"id": "INC-12", "base_lead_time_s": 300, "head_lead_time_s": 0}
+    ]
+    assert [rule["id"] for rule in backtest["rules"]] == ["health.error-rate-elevated"]
+    done = run_cli(*base, "--format", "markdown", cwd=labelled_repo, env=GIT_ENV)
+    assert "**Backtest against the labels**" in done.stdout
+    assert "`catches INC-12 5 min later over 1 rollout`" in done.stdout
+
+
+def test_diff_without_labels_has_no_backtest(labelled_repo):
+    done = run_cli("diff", "--base", "HEAD", "--format", "json", cwd=labelled_repo, env=GIT_ENV)
+    assert done.returncode == 0, done.stderr
+    assert "backtest" not in json.loads(done.stdout)

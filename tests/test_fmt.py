@@ -120,6 +120,7 @@ def test_the_key_order_is_the_schemas() -> None:
         "verdict",
         "on_error",
         "message",
+        "mode",
     )
 
 
@@ -132,7 +133,8 @@ params:
   zeta: 1
   alpha: 2
 rules:
-  - message: m
+  - mode: shadow
+    message: m
     on_error: rollback
     verdict: pause
     for: 3
@@ -143,7 +145,7 @@ rules:
     id: x.y
 """
     out = fmt_text(text)
-    keys = [line.strip().lstrip("- ").split(":")[0] for line in out.splitlines()[-9:]]
+    keys = [line.strip().lstrip("- ").split(":")[0] for line in out.splitlines()[-10:]]
     assert keys == list(fmt.rule_key_order())
     assert out.index("zeta: 1") < out.index("alpha: 2")
 

@@ -36,14 +36,28 @@ class Outcome:
     fired: tuple[str, ...]
     errored: tuple[str, ...] = ()
     pending: tuple[str, ...] = ()
+    #: Each `mode: shadow` rule, and whether it would have changed the verdict, were it live.
+    shadow: tuple[tuple[str, bool], ...] = ()
 
     @classmethod
     def of(cls, decision: Decision) -> Outcome:
         def ids(status: RuleStatus) -> tuple[str, ...]:
-            return tuple(sorted(result.id for result in decision.with_status(status)))
+            # Shadow rules never decide: they are counted apart (`shadow`), not compared.
+            found = decision.with_status(status)
+            return tuple(sorted(result.id for result in found if not result.shadow))
 
+        verdict = decision.verdict
+        shadow = tuple(
+            (result.id, max(verdict, result.effect) is not verdict)
+            for result in decision.results
+            if result.shadow
+        )
         return cls(
-            decision.verdict, ids(RuleStatus.FIRED), ids(RuleStatus.ERROR), ids(RuleStatus.PENDING)
+            verdict,
+            ids(RuleStatus.FIRED),
+            ids(RuleStatus.ERROR),
+            ids(RuleStatus.PENDING),
+            shadow,
         )
 
 
@@ -98,6 +112,9 @@ class PolicyDiff:
     #: default corpus (which includes the local decision log when there is one).
     corpus: tuple[tuple[str, int], ...] = ()
     default_corpus: bool = False
+    #: Per shadow rule of either set: (id, documents whose verdict it would have changed
+    #: with base, with head); None on a side that does not have it.
+    shadow: tuple[tuple[str, int | None, int | None], ...] = ()
     #: `--labels`: the corpus's recordings backtested with both sets
     #: (`phasegate.review.backtest.compare`), else None.
     backtest: dict[str, Any] | None = None
@@ -122,6 +139,7 @@ def diff(
     changes: list[tuple[tuple[str, int], DocumentChange]] = []
     skipped = list(corpus.skipped)
     documents = 0
+    shadow: dict[str, list[int | None]] = {}
     for file in corpus.files:
         try:
             pairs = list(_decide_both(file.path, file.facts, file.recording, base, head, window))
@@ -130,6 +148,10 @@ def diff(
             continue
         documents += len(pairs)
         for key, facts, before, after in pairs:
+            for side, outcome in enumerate((before, after)):
+                for rule_id, changed in outcome.shadow:
+                    counts = shadow.setdefault(rule_id, [None, None])
+                    counts[side] = (counts[side] or 0) + changed
             if (before.verdict, before.fired) == (after.verdict, after.fired):
                 continue
             values, missing = _values_read(facts, before, after, base_rules, head_rules)
@@ -146,6 +168,7 @@ def diff(
         skipped=tuple(skipped),
         corpus=corpus.sources,
         default_corpus=corpus.default,
+        shadow=tuple((rule_id, base, head) for rule_id, (base, head) in sorted(shadow.items())),
     )
 
 
@@ -233,7 +256,7 @@ def compare_rules(base: PolicySet, head: PolicySet) -> RuleChanges:
     """Rules added and removed (by id), and rules whose decision could differ.
 
     A rule changed when its definition does (condition, verdict, on_error, phases, `for`,
-    message, title) or a param value it reads does. Conditions are compared as parsed CEL,
+    message, title, mode) or a param value it reads does. Conditions are compared as parsed CEL,
     so re-indenting a block scalar or re-wrapping a line is not a change.
     """
     old, new = _rules_by_id(base), _rules_by_id(head)
@@ -259,6 +282,7 @@ def _definition(rule: Rule) -> tuple[Any, ...]:
         rule.hold,
         _template(rule.message),
         rule.title,
+        rule.mode,
     )
 
 

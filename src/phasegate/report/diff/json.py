@@ -24,6 +24,11 @@ def diff_object(policy_diff: PolicyDiff) -> dict[str, Any]:
             "changed": list(rules.changed),
         },
     }
+    if policy_diff.shadow:
+        found["shadow"] = [
+            {"id": rule_id, "base_disagreements": base, "head_disagreements": head}
+            for rule_id, base, head in policy_diff.shadow
+        ]
     if policy_diff.backtest is not None:
         found["backtest"] = policy_diff.backtest
     return found

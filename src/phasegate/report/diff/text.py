@@ -52,6 +52,19 @@ def rules_line(policy_diff: PolicyDiff) -> str:
     return "rules: " + "; ".join(parts)
 
 
+def shadow_lines(policy_diff: PolicyDiff) -> list[str]:
+    """How often each shadow rule disagreed with its live set, with base and with head."""
+
+    def count(found: int | None) -> str:
+        return "absent" if found is None else str(found)
+
+    return [
+        f"shadow {single_line(rule_id)}: would change {count(base)} -> {count(head)} of "
+        f"{policy_diff.documents} verdicts"
+        for rule_id, base, head in policy_diff.shadow
+    ]
+
+
 def _verdicts(change: DocumentChange) -> str:
     base, head = change.base.verdict.label, change.head.verdict.label
     if change.direction == "same":
@@ -79,6 +92,7 @@ def render(policy_diff: PolicyDiff) -> str:
         for path in change.missing:
             lines.append(f"  {single_line(path)} absent")
     lines.append(rules_line(policy_diff))
+    lines += shadow_lines(policy_diff)
     if policy_diff.backtest is not None:
         from phasegate.report.backtest.text import comparison_lines
 

@@ -50,5 +50,7 @@ def summary_line(summary: dict[str, Any]) -> str:
             parts.append(f"first {verdict} #{index} {where} at {at} ({rules})")
     if "breach_to_rollback_seconds" in summary:
         parts.append(f"rollback {summary['breach_to_rollback_seconds']}s after the first breach")
+    for rule, count in summary.get("shadow_disagreements", {}).items():
+        parts.append(f"shadow {single_line(rule)} would change {count} verdicts")
     parts.append(f"{summary['skipped_lines']} skipped")
     return "summary: " + "; ".join(parts)
