@@ -117,6 +117,8 @@ def test_the_key_order_is_the_schemas() -> None:
         "phases",
         "when",
         "for",
+        "within",
+        "keep_for",
         "verdict",
         "on_error",
         "message",
@@ -134,6 +136,7 @@ params:
   alpha: 2
 rules:
   - mode: shadow
+    keep_for: 2
     message: m
     on_error: rollback
     verdict: pause
@@ -145,8 +148,8 @@ rules:
     id: x.y
 """
     out = fmt_text(text)
-    keys = [line.strip().lstrip("- ").split(":")[0] for line in out.splitlines()[-10:]]
-    assert keys == list(fmt.rule_key_order())
+    keys = [line.strip().lstrip("- ").split(":")[0] for line in out.splitlines()[-11:]]
+    assert keys == [key for key in fmt.rule_key_order() if key != "within"]
     assert out.index("zeta: 1") < out.index("alpha: 2")
 
 

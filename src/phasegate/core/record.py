@@ -45,7 +45,12 @@ def rule_object(result: RuleResult) -> dict[str, Any]:
     }
     if result.shadow:
         item["mode"] = "shadow"
-    if result.hold > 1:
+    if result.kept is not None:
+        item["keep_for"], item["kept"] = result.kept[1], result.kept[0]
+    if result.window is not None:
+        matched, count, of = result.window
+        item["within"] = {"count": count, "of": of, "matched": matched}
+    elif result.hold > 1:
         item["for"] = result.hold
         item["streak"] = result.streak
     if result.error is not None:

@@ -283,6 +283,8 @@ def _definition(rule: Rule) -> tuple[Any, ...]:
         _template(rule.message),
         rule.title,
         rule.mode,
+        rule.within,
+        rule.keep_for,
     )
 
 
