@@ -97,7 +97,9 @@ def test_a_wrong_pending_expectation_fails_and_says_why(root: Path):
     [result] = report.cases
     assert result.failures == ("fired: sustained.errors did not fire (pending, held 1 of 3)",)
     report = run(root, [case("two", expect={"pending": ["sustained.errors"]})])
-    assert report.cases[0].failures == ("pending: sustained.errors is not pending (passed, held 0 of 3)",)
+    assert report.cases[0].failures == (
+        "pending: sustained.errors is not pending (passed, held 0 of 3)",
+    )
 
 
 def test_inline_documents_and_history_variable(root: Path):

@@ -14,7 +14,7 @@ from typing import Any
 from cel_expr_python import cel
 from cel_expr_python.ext import ext_strings
 
-from phasegate.cel import functions
+from phasegate.cel import functions, statistics
 
 T = cel.Type
 _FACTS = T.Map(T.STRING, T.DYN)
@@ -56,5 +56,5 @@ def environment(declared: tuple[tuple[str, str], ...]) -> Any:
     return cel.NewEnv(
         variables={name: types[kind] for name, kind in declared},
         extensions=[ext_strings.ExtStrings()],
-        functions=functions.declarations(),
+        functions=functions.declarations() + statistics.declarations(),
     )

@@ -1,0 +1,118 @@
+"""Statistics for small cohorts, as CEL functions: is the release's error rate above the
+baseline's, or its per-operator samples above the baseline's, beyond what chance explains?
+
+Phase 1 runs on a few operators: a rate of 2 errors in 40 commands against 1 in 100 looks
+like a doubling and may be noise. These give the p-value of the one-sided test, so a rule
+can roll back only on a significant regression and hold when the sample cannot tell.
+They are scipy.stats' tests (a maintained library), imported the first time a rule calls
+one: a policy set that does not call them never loads scipy, and `evaluate` starts as
+fast as before.
+
+- `stats.errorRateAbove(errors, total, baseline_errors, baseline_total)`: Fisher's exact
+  test (one-sided, `greater`) on the 2x2 table of failed and good commands: exact for any
+  count, which the normal approximation is not at Phase 1's sizes.
+- `stats.mannWhitneyAbove(release, baseline)`: the Mann-Whitney U test (one-sided,
+  `greater`) over two lists of samples, such as each operator's error rate
+  (`facts.operators`, written by `merge`) against the baseline's; Kayenta judges a canary
+  this way, because it assumes no distribution.
+
+Counts that are not whole non-negative numbers, errors above the total, a zero total and
+empty or non-numeric sample lists are errors, so the rule fails closed (its `on_error`).
+"""
+
+from __future__ import annotations
+
+import math
+from itertools import product
+from typing import Any
+
+from cel_expr_python import cel
+
+T = cel.Type
+
+#: Longest sample list a test takes: the facts caps allow 10,000 items, and an exact
+#: Mann-Whitney over two such lists would not be quick; rules see cohorts of operators.
+MAX_SAMPLES = 10_000
+
+
+def _count(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{name} must be a number")
+    if not math.isfinite(value) or value < 0 or value != int(value):
+        raise ValueError(f"{name} must be a whole number >= 0, got {value!r}")
+    return int(value)
+
+
+def _error_rate_above(errors: Any, total: Any, base_errors: Any, base_total: Any) -> float:
+    counts = [
+        _count(value, name)
+        for value, name in (
+            (errors, "errors"),
+            (total, "total"),
+            (base_errors, "baseline errors"),
+            (base_total, "baseline total"),
+        )
+    ]
+    errors, total, base_errors, base_total = counts
+    if total == 0 or base_total == 0:
+        raise ValueError("errorRateAbove of a total of 0 commands: no rate to test")
+    if errors > total or base_errors > base_total:
+        raise ValueError("errorRateAbove: more errors than commands")
+    from scipy.stats import fisher_exact
+
+    table = [[errors, total - errors], [base_errors, base_total - base_errors]]
+    return float(fisher_exact(table, alternative="greater").pvalue)
+
+
+def _samples(values: Any, name: str) -> list[float]:
+    if not isinstance(values, list) or not values:
+        raise ValueError(f"mannWhitneyAbove: {name} must be a non-empty list of numbers")
+    if len(values) > MAX_SAMPLES:
+        raise ValueError(f"mannWhitneyAbove: {name} has more than {MAX_SAMPLES} samples")
+    numbers = []
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"mannWhitneyAbove: {name} must be a list of numbers")
+        if not math.isfinite(value):
+            raise ValueError(f"mannWhitneyAbove: {name} holds {value!r}, not a finite number")
+        numbers.append(float(value))
+    return numbers
+
+
+def _mann_whitney_above(release: Any, baseline: Any) -> float:
+    x, y = _samples(release, "release"), _samples(baseline, "baseline")
+    from scipy.stats import mannwhitneyu
+
+    return float(mannwhitneyu(x, y, alternative="greater").pvalue)
+
+
+def declarations() -> list[Any]:
+    """The statistics functions, as the checker and runtime see them."""
+    return [
+        cel.FunctionDecl(
+            "stats.errorRateAbove",
+            [
+                # The engine dispatches on the runtime types: counts are ints in facts and
+                # doubles in params, so every mix of the two is an overload.
+                cel.Overload(
+                    "phasegate_stats_error_rate_above_"
+                    + "_".join("int" if kind is T.INT else "double" for kind in kinds),
+                    T.DOUBLE,
+                    list(kinds),
+                    impl=_error_rate_above,
+                )
+                for kinds in product((T.INT, T.DOUBLE), repeat=4)
+            ],
+        ),
+        cel.FunctionDecl(
+            "stats.mannWhitneyAbove",
+            [
+                cel.Overload(
+                    "phasegate_stats_mann_whitney_above",
+                    T.DOUBLE,
+                    [T.List(T.DYN), T.List(T.DYN)],
+                    impl=_mann_whitney_above,
+                )
+            ],
+        ),
+    ]
