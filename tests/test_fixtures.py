@@ -43,6 +43,12 @@ FIXTURE_EXPECTATIONS = {
     ),
     "phase1-rollout.phase-progression": ("pause", ["rollout.phase-progression"]),
     "phase1-rollout.rolled-back": ("pause", ["rollout.rolled-back"]),
+    # Shadow rules: they fire, and the verdict is the live rules' alone.
+    "phase1-health.error-rate-significant": ("continue", ["health.error-rate-significant"]),
+    "phase1-health.error-rate-undecided": (
+        "pause",
+        ["health.error-rate-elevated", "health.error-rate-undecided"],
+    ),
 }
 
 

@@ -11,6 +11,10 @@ fast as before.
 - `stats.errorRateAbove(errors, total, baseline_errors, baseline_total)`: Fisher's exact
   test (one-sided, `greater`) on the 2x2 table of failed and good commands: exact for any
   count, which the normal approximation is not at Phase 1's sizes.
+- `stats.errorsAboveRate(errors, total, rate)`: the exact binomial test (one-sided,
+  `greater`) that `errors` in `total` commands come from a rate above `rate`, the
+  baseline's `error_rate` taken as known: what a rule can ask when only the release has
+  counts (`facts.counts`), as collected today.
 - `stats.mannWhitneyAbove(release, baseline)`: the Mann-Whitney U test (one-sided,
   `greater`) over two lists of samples, such as each operator's error rate
   (`facts.operators`, written by `merge`) against the baseline's; Kayenta judges a canary
@@ -64,6 +68,19 @@ def _error_rate_above(errors: Any, total: Any, base_errors: Any, base_total: Any
     return float(fisher_exact(table, alternative="greater").pvalue)
 
 
+def _errors_above_rate(errors: Any, total: Any, rate: Any) -> float:
+    errors, total = _count(errors, "errors"), _count(total, "total")
+    if total == 0:
+        raise ValueError("errorsAboveRate of a total of 0 commands: no rate to test")
+    if errors > total:
+        raise ValueError("errorsAboveRate: more errors than commands")
+    if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 <= rate <= 1:
+        raise ValueError(f"errorsAboveRate: rate must be a number in 0..1, got {rate!r}")
+    from scipy.stats import binomtest
+
+    return float(binomtest(errors, total, float(rate), alternative="greater").pvalue)
+
+
 def _samples(values: Any, name: str) -> list[float]:
     if not isinstance(values, list) or not values:
         raise ValueError(f"mannWhitneyAbove: {name} must be a non-empty list of numbers")
@@ -102,6 +119,19 @@ def declarations() -> list[Any]:
                     impl=_error_rate_above,
                 )
                 for kinds in product((T.INT, T.DOUBLE), repeat=4)
+            ],
+        ),
+        cel.FunctionDecl(
+            "stats.errorsAboveRate",
+            [
+                cel.Overload(
+                    "phasegate_stats_errors_above_rate_"
+                    + "_".join("int" if kind is T.INT else "double" for kind in kinds),
+                    T.DOUBLE,
+                    list(kinds),
+                    impl=_errors_above_rate,
+                )
+                for kinds in product((T.INT, T.DOUBLE), repeat=3)
             ],
         ),
         cel.FunctionDecl(

@@ -112,8 +112,9 @@ class PolicyDiff:
     #: default corpus (which includes the local decision log when there is one).
     corpus: tuple[tuple[str, int], ...] = ()
     default_corpus: bool = False
-    #: Per shadow rule of either set: (id, documents whose verdict it would have changed
-    #: with base, with head); None on a side that does not have it.
+    #: Per shadow rule the change touches (added, removed, changed, or its count moved):
+    #: (id, documents whose verdict it would have changed with base, with head); None on a
+    #: side that does not have it.
     shadow: tuple[tuple[str, int | None, int | None], ...] = ()
     #: `--labels`: the corpus's recordings backtested with both sets
     #: (`phasegate.review.backtest.compare`), else None.
@@ -159,16 +160,22 @@ def diff(
     if not documents:
         raise InputError(_nothing_compared(corpus.looked_at, skipped), None)
     changes.sort(key=lambda item: item[0])
+    rules = compare_rules(base, head)
+    touched = {*rules.added, *rules.removed, *rules.changed}
     return PolicyDiff(
         base_source=base.source,
         head_source=head.source,
         documents=documents,
         changes=tuple(change for _, change in changes),
-        rules=compare_rules(base, head),
+        rules=rules,
         skipped=tuple(skipped),
         corpus=corpus.sources,
         default_corpus=corpus.default,
-        shadow=tuple((rule_id, base, head) for rule_id, (base, head) in sorted(shadow.items())),
+        shadow=tuple(
+            (rule_id, before, after)
+            for rule_id, (before, after) in sorted(shadow.items())
+            if before != after or rule_id in touched
+        ),
     )
 
 

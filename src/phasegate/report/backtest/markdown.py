@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from phasegate.report.backtest.text import COLUMNS, acted, heading, plural, row
+from phasegate.report.backtest.text import COLUMNS, acted, heading, plural, row, shadow_lines
 
 
 def _cell(text: str) -> str:
@@ -20,7 +20,7 @@ def render(result: dict[str, Any]) -> str:
         "| rule | " + " | ".join(COLUMNS) + " |",
         "|---" * (len(COLUMNS) + 1) + "|",
     ]
-    listed = [score for score in result["rules"] if acted(score) or score.get("mode")]
+    listed = [score for score in result["rules"] if acted(score)]
     scores = [result["set"], *listed]
     for score in scores:
         name, *cells = row(score)
@@ -29,4 +29,7 @@ def render(result: dict[str, Any]) -> str:
     quiet = len(result["rules"]) - len(listed)
     if quiet:
         lines += ["", f"{plural(quiet, 'other rule')} never paused or rolled back."]
+    shadows = shadow_lines(result)
+    if shadows:
+        lines += ["", *(f"- {_cell(line)}" for line in shadows)]
     return "\n".join(lines) + "\n"

@@ -41,7 +41,7 @@ COLUMNS = ("caught", "missed", "lead", "false pauses", "false rollbacks")
 def row(score: dict[str, Any]) -> tuple[str, ...]:
     name = single_line(score["id"])
     if score.get("mode") == "shadow":
-        name += f" (shadow, {plural(score['disagreements'], 'disagreement')})"
+        name += " (shadow)"
     return (
         name,
         str(score["caught"]),
@@ -63,8 +63,18 @@ def when(seconds: int) -> str:
     return f"{_minutes(seconds)} {'before' if seconds > 0 else 'after'} it started"
 
 
+def shadow_lines(result: dict[str, Any]) -> list[str]:
+    """How often each shadow rule disagreed with the live set."""
+    return [
+        f"shadow {single_line(score['id'])}: would have changed "
+        f"{plural(score['disagreements'], 'verdict')}"
+        for score in result["rules"]
+        if score.get("mode") == "shadow"
+    ]
+
+
 def render(result: dict[str, Any]) -> str:
-    listed = [score for score in result["rules"] if acted(score) or score.get("mode")]
+    listed = [score for score in result["rules"] if acted(score)]
     rows = [("", *COLUMNS), row(result["set"]), *(row(score) for score in listed)]
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = [heading(result)]
@@ -74,6 +84,7 @@ def render(result: dict[str, Any]) -> str:
     quiet = len(result["rules"]) - len(listed)
     if quiet:
         lines.append(f"{plural(quiet, 'other rule')} never paused or rolled back")
+    lines += shadow_lines(result)
     for incident in result["set"]["incidents"]:
         name = single_line(incident["id"])
         if incident["caught"]:

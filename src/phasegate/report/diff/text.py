@@ -53,7 +53,7 @@ def rules_line(policy_diff: PolicyDiff) -> str:
 
 
 def shadow_lines(policy_diff: PolicyDiff) -> list[str]:
-    """How often each shadow rule disagreed with its live set, with base and with head."""
+    """How often each shadow rule the change touches disagreed with its live set."""
 
     def count(found: int | None) -> str:
         return "absent" if found is None else str(found)
