@@ -139,3 +139,18 @@ def test_a_policy_calling_the_tests_loads_lints_and_explains(tmp_path):
     explained = run_cli("explain", str(facts_path), "--policies", str(folder))
     assert explained.returncode == 0, explained.stderr
     assert "stats.errorRateAbove" in explained.stdout
+
+
+@pytest.mark.parametrize("case", [(3, 40, 0.011), (1, 40, 0.011), (30, 1000, 0.011), (0, 9, 0.2)])
+def test_errors_above_rate_is_the_exact_one_sided_binomial_test(case):
+    errors, total, rate = case
+    tail = sum(
+        comb(total, k) * rate**k * (1 - rate) ** (total - k) for k in range(errors, total + 1)
+    )
+    value = cel.evaluate("stats.errorsAboveRate(e, n, r)", {"e": errors, "n": total, "r": rate})
+    assert value == pytest.approx(tail, rel=1e-9)
+
+
+def test_errors_above_rate_refuses_a_rate_outside_0_to_1():
+    with pytest.raises(cel.CelError, match=r"rate must be a number in 0\.\.1"):
+        cel.evaluate("stats.errorsAboveRate(1, 4, 1.5)", {})
