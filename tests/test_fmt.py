@@ -503,6 +503,10 @@ def test_check_prints_a_diff_exits_1_and_writes_nothing(tmp_path: Path) -> None:
     assert "+    when: facts.metrics.error_rate > 0.1 && phase == 1" in lines
     assert "clean.yaml" not in result.stdout
     assert path.read_text(encoding="utf-8") == MESSY
+    # The log says how to fix it, naming the files to format.
+    assert result.stderr == (
+        "phasegate: 1 file(s) not in canonical layout; run `phasegate fmt messy.yaml` to fix\n"
+    )
 
 
 def test_fmt_rewrites_changed_files_only_and_then_check_is_clean(tmp_path: Path) -> None:
