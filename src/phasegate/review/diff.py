@@ -92,10 +92,21 @@ class DocumentChange:
 
 
 @dataclass(frozen=True)
+class FieldChange:
+    """One field of a changed rule, or a param it reads, before and after (None: absent)."""
+
+    field: str
+    base: Any
+    head: Any
+
+
+@dataclass(frozen=True)
 class RuleChanges:
     added: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
     changed: tuple[str, ...] = ()
+    #: Per changed rule (same order): what changed in it, so "changed" says what.
+    fields: tuple[tuple[str, tuple[FieldChange, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -277,7 +288,60 @@ def compare_rules(base: PolicySet, head: PolicySet) -> RuleChanges:
         added=tuple(sorted(new.keys() - old.keys())),
         removed=tuple(sorted(old.keys() - new.keys())),
         changed=tuple(changed),
+        fields=tuple((rule_id, changed_fields(old[rule_id], new[rule_id])) for rule_id in changed),
     )
+
+
+#: A rule's fields as a diff shows them: (name, the value compared, the value shown).
+_SHOWN_FIELDS: tuple[tuple[str, Any, Any], ...] = (
+    ("when", lambda rule: _parsed(rule.when), lambda rule: rule.when.text.strip()),
+    ("verdict", lambda rule: rule.verdict, lambda rule: rule.verdict.label),
+    ("on_error", lambda rule: rule.on_error, lambda rule: rule.on_error.label),
+    ("phases", lambda rule: sorted(rule.phases), lambda rule: sorted(rule.phases)),
+    ("for", lambda rule: rule.hold, lambda rule: rule.hold),
+    ("within", lambda rule: rule.within, lambda rule: _within(rule)),
+    ("keep_for", lambda rule: rule.keep_for, lambda rule: rule.keep_for),
+    ("message", lambda rule: _template(rule.message), lambda rule: _template_text(rule)),
+    ("title", lambda rule: rule.title, lambda rule: rule.title),
+    ("mode", lambda rule: rule.mode, lambda rule: rule.mode),
+)
+
+
+def _within(rule: Rule) -> dict[str, int] | None:
+    return None if rule.within is None else {"count": rule.within[0], "of": rule.within[1]}
+
+
+def _template_text(rule: Rule) -> str | None:
+    if rule.message is None:
+        return None
+    return "".join(
+        part if isinstance(part, str) else "{{ " + part.text.strip() + " }}"
+        for part in rule.message.parts
+    )
+
+
+def changed_fields(old: tuple[Rule, Policy], new: tuple[Rule, Policy]) -> tuple[FieldChange, ...]:
+    """What differs in one rule: its own fields, then each param it reads (`params.x`),
+    each shown before -> after, as `_definition` and `_params_differ` compare them."""
+    (old_rule, old_policy), (new_rule, new_policy) = old, new
+    found = [
+        FieldChange(name, show(old_rule), show(new_rule))
+        for name, compared, show in _SHOWN_FIELDS
+        if compared(old_rule) != compared(new_rule)
+    ]
+    for path in sorted(_param_paths(old_rule) | _param_paths(new_rule)):
+        before = cel.lookup(old_policy.params_plain, path)
+        after = cel.lookup(new_policy.params_plain, path)
+        missing = before is cel.MISSING or after is cel.MISSING
+        if (before is not after and missing) or (not missing and not _same(before, after)):
+            found.append(
+                FieldChange(
+                    "params." + ".".join(path),
+                    None if before is cel.MISSING else copy.deepcopy(before),
+                    None if after is cel.MISSING else copy.deepcopy(after),
+                )
+            )
+    return tuple(found)
 
 
 def _definition(rule: Rule) -> tuple[Any, ...]:

@@ -24,6 +24,14 @@ def diff_object(policy_diff: PolicyDiff) -> dict[str, Any]:
             "changed": list(rules.changed),
         },
     }
+    if rules.fields:  # each changed rule's fields, before and after
+        found["fields"] = {
+            rule_id: [
+                {"field": change.field, "base": change.base, "head": change.head}
+                for change in changes
+            ]
+            for rule_id, changes in rules.fields
+        }
     if policy_diff.shadow:
         found["shadow"] = [
             {"id": rule_id, "base_disagreements": base, "head_disagreements": head}
