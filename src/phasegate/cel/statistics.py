@@ -103,37 +103,30 @@ def _mann_whitney_above(release: Any, baseline: Any) -> float:
     return float(mannwhitneyu(x, y, alternative="greater").pvalue)
 
 
+def _over_numbers(name: str, key: str, arity: int, impl: Any) -> Any:
+    """A function of `arity` numbers returning a double. The engine dispatches on the
+    runtime types: counts are ints in facts and doubles in params, so every mix of the two
+    is an overload."""
+    return cel.FunctionDecl(
+        name,
+        [
+            cel.Overload(
+                f"phasegate_stats_{key}_"
+                + "_".join("int" if kind is T.INT else "double" for kind in kinds),
+                T.DOUBLE,
+                list(kinds),
+                impl=impl,
+            )
+            for kinds in product((T.INT, T.DOUBLE), repeat=arity)
+        ],
+    )
+
+
 def declarations() -> list[Any]:
     """The statistics functions, as the checker and runtime see them."""
     return [
-        cel.FunctionDecl(
-            "stats.errorRateAbove",
-            [
-                # The engine dispatches on the runtime types: counts are ints in facts and
-                # doubles in params, so every mix of the two is an overload.
-                cel.Overload(
-                    "phasegate_stats_error_rate_above_"
-                    + "_".join("int" if kind is T.INT else "double" for kind in kinds),
-                    T.DOUBLE,
-                    list(kinds),
-                    impl=_error_rate_above,
-                )
-                for kinds in product((T.INT, T.DOUBLE), repeat=4)
-            ],
-        ),
-        cel.FunctionDecl(
-            "stats.errorsAboveRate",
-            [
-                cel.Overload(
-                    "phasegate_stats_errors_above_rate_"
-                    + "_".join("int" if kind is T.INT else "double" for kind in kinds),
-                    T.DOUBLE,
-                    list(kinds),
-                    impl=_errors_above_rate,
-                )
-                for kinds in product((T.INT, T.DOUBLE), repeat=3)
-            ],
-        ),
+        _over_numbers("stats.errorRateAbove", "error_rate_above", 4, _error_rate_above),
+        _over_numbers("stats.errorsAboveRate", "errors_above_rate", 3, _errors_above_rate),
         cel.FunctionDecl(
             "stats.mannWhitneyAbove",
             [
