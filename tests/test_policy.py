@@ -34,6 +34,9 @@ SHIPPED = {
     "checklist.checks-on-release-commit": ({0, 1, 2}, Verdict.PAUSE),
     "rollout.phase-progression": ({1, 2}, Verdict.PAUSE),
     "rollout.rolled-back": ({0, 1, 2}, Verdict.PAUSE),
+    # shadow rules (policies/significance.yaml): recorded, never part of the verdict
+    "health.error-rate-significant": ({1}, Verdict.ROLLBACK),
+    "health.error-rate-undecided": ({1}, Verdict.PAUSE),
 }
 
 
