@@ -26,6 +26,7 @@ EVALUATE_MODULES = {
     "phasegate.cel.functions",
     "phasegate.cel.errors",
     "phasegate.cel.model",
+    "phasegate.cel.statistics",
     "phasegate.cel.runtime",
     "phasegate.cel.values",
     "phasegate.cli",

@@ -510,7 +510,8 @@ def test_text_output(repo):
         "  facts.baseline.error_rate = 0.011",
         "  facts.metrics.error_rate = 0.04",
     ]
-    assert lines[-2] == "rules: added none; removed none; changed health.error-rate-regression"
+    assert lines[-3] == "rules: added none; removed none; changed health.error-rate-regression"
+    assert lines[-2] == "  health.error-rate-regression: params.regression_factor 1.5 -> 3.0"
     assert re.match(r"2 of \d+ documents change: 2 less strict, 0 stricter", lines[-1])
 
 
@@ -590,7 +591,10 @@ RULE = (
 def test_rule_changes(tmp_path, rule, params, changed):
     base = load_policy_set(write_policy(tmp_path / "base", RULE, "{limit: 1.0, shown: 2}"))
     head = load_policy_set(write_policy(tmp_path / "head", rule, params))
-    assert compare_rules(base, head) == RuleChanges(changed=("r",) if changed else ())
+    found = compare_rules(base, head)
+    assert (found.added, found.removed, found.changed) == ((), (), ("r",) if changed else ())
+    # every changed rule says what changed in it, and an unchanged one says nothing
+    assert [rule_id for rule_id, fields in found.fields if fields] == list(found.changed)
 
 
 def test_an_erroring_rule_counts_through_its_on_error_verdict(tmp_path):
@@ -627,7 +631,13 @@ def test_recordings_keep_for_streaks_like_replay(tmp_path):
 def test_contract_fields_of_the_json_object(repo):
     set_regression_factor(repo, "3.0")
     document = diff_json(repo)
-    assert set(document) == {"changes", "rules"}
+    # `fields` (issue 20): what changed in each changed rule, before and after
+    assert set(document) == {"changes", "rules", "fields"}
+    assert document["fields"] == {
+        "health.error-rate-regression": [
+            {"field": "params.regression_factor", "base": 1.5, "head": 3.0}
+        ]
+    }
     for change in document["changes"]:
         assert {"document", "base", "head"} <= set(change)
         for side in ("base", "head"):

@@ -46,6 +46,12 @@ FIXTURE_EXPECTATIONS = {
     "phase1-rollout.phase0-environments": ("pause", ["rollout.phase0-environments"]),
     "phase2-rollout.phase2-sampling": ("pause", ["rollout.phase2-sampling"]),
     "phase2-rollout.closed": ("pause", ["rollout.closed"]),
+    # Shadow rules: they fire, and the verdict is the live rules' alone.
+    "phase1-health.error-rate-significant": ("continue", ["health.error-rate-significant"]),
+    "phase1-health.error-rate-undecided": (
+        "pause",
+        ["health.error-rate-elevated", "health.error-rate-undecided"],
+    ),
 }
 
 

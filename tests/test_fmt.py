@@ -117,11 +117,14 @@ def test_the_key_order_is_the_schemas() -> None:
         "phases",
         "when",
         "for",
+        "within",
+        "keep_for",
         "verdict",
         "on_error",
         "pause",
         "final",
         "message",
+        "mode",
     )
 
 
@@ -134,7 +137,9 @@ params:
   zeta: 1
   alpha: 2
 rules:
-  - message: m
+  - mode: shadow
+    keep_for: 2
+    message: m
     final: false
     pause: wait
     on_error: rollback
@@ -147,8 +152,8 @@ rules:
     id: x.y
 """
     out = fmt_text(text)
-    keys = [line.strip().lstrip("- ").split(":")[0] for line in out.splitlines()[-11:]]
-    assert keys == list(fmt.rule_key_order())
+    keys = [line.strip().lstrip("- ").split(":")[0] for line in out.splitlines()[-13:]]
+    assert keys == [key for key in fmt.rule_key_order() if key != "within"]
     assert out.index("zeta: 1") < out.index("alpha: 2")
 
 
@@ -502,6 +507,10 @@ def test_check_prints_a_diff_exits_1_and_writes_nothing(tmp_path: Path) -> None:
     assert "+    when: facts.metrics.error_rate > 0.1 && phase == 1" in lines
     assert "clean.yaml" not in result.stdout
     assert path.read_text(encoding="utf-8") == MESSY
+    # The log says how to fix it, naming the files to format.
+    assert result.stderr == (
+        "phasegate: 1 file(s) not in canonical layout; run `phasegate fmt messy.yaml` to fix\n"
+    )
 
 
 def test_fmt_rewrites_changed_files_only_and_then_check_is_clean(tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import POLICIES
+from conftest import POLICIES, run_cli
 from phasegate.cli import main
 from phasegate.report.lint import LINT_FORMATS, shown
 from phasegate.review.lint import Severity, lint_paths
@@ -17,11 +17,20 @@ def report():
     return found
 
 
-def test_github_hides_info_by_default_other_formats_show_it(report):
-    assert shown(report, "github").count(Severity.INFO) == 0
+def test_every_format_hides_info_by_default_and_shows_it_when_asked(report):
+    assert report.count(Severity.INFO) > 0
     assert "::notice" not in LINT_FORMATS["github"](shown(report, "github"))
-    for output_format in ("text", "json", "sarif"):
-        assert shown(report, output_format).findings == report.findings
+    for output_format in ("github", "text", "json", "sarif"):
+        assert shown(report, output_format).count(Severity.INFO) == 0
+        assert shown(report, output_format, "info").findings == report.findings
+
+
+def test_default_lint_of_the_shipped_set_prints_no_info_lines():
+    done = run_cli("lint", str(POLICIES))
+    assert done.returncode == 0, done.stdout
+    assert ": info: " not in done.stdout
+    asked = run_cli("lint", str(POLICIES), "--min-severity", "info")
+    assert ": info: " in asked.stdout
 
 
 @pytest.mark.parametrize(

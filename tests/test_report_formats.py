@@ -413,5 +413,9 @@ def test_cli_invalid_facts_still_exit_3_without_a_report(tmp_path: Path):
     for output in ("github", "junit", "markdown"):
         result = run_cli("evaluate", str(bad), "--format", output)
         assert result.returncode == 3
-        assert result.stdout == ""
+        if output == "github":  # no report, but the problems annotated (issue 20)
+            lines = result.stdout.splitlines()
+            assert lines and all(line.startswith("::error file=") for line in lines)
+        else:
+            assert result.stdout == ""
         assert result.stderr.startswith(str(bad))

@@ -14,7 +14,7 @@ from typing import Any
 from cel_expr_python import cel
 from cel_expr_python.ext import ext_bindings, ext_encoders, ext_math, ext_strings
 
-from phasegate.cel import functions
+from phasegate.cel import functions, statistics
 
 T = cel.Type
 _FACTS = T.Map(T.STRING, T.DYN)
@@ -75,5 +75,5 @@ def environment(declared: tuple[tuple[str, str], ...]) -> Any:
             ext_encoders.ExtEncoders(),
             ext_bindings.ExtBindings(),
         ],
-        functions=functions.declarations(),
+        functions=functions.declarations() + statistics.declarations(),
     )

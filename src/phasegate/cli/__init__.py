@@ -18,6 +18,7 @@ from phasegate.errors import ExitCode, PhasegateError
 
 #: Command name -> the module of `phasegate.cli` that defines it as `command`.
 COMMANDS = {
+    "backtest": "backtest",
     "closeout": "closeout",
     "collect": "collect",
     "contract": "contract",

@@ -46,6 +46,15 @@ FORMATS = "phasegate.report.diff:DIFF_FORMATS"
     default=None,
     help="relax: exit 1 when any decision becomes less strict.",
 )
+@click.option(
+    "--labels",
+    "labels",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Incident labels (`phasegate schema labels`): also backtest the corpus's "
+    "recordings with both sets and show what the change does to catches, lead times and "
+    "false pauses.",
+)
 @HISTORY_WINDOW_OPTION
 @OUTPUT_OPTION
 def command(
@@ -54,6 +63,7 @@ def command(
     policies: Path | None,
     output_format: str,
     fail_on: str | None,
+    labels: Path | None,
     history_window: int,
     output: Path | None,
 ) -> None:
@@ -69,12 +79,28 @@ def command(
     from phasegate.review.diff import diff, diff_exit_code
     from phasegate.review.policysource import load_base_policies
 
+    incidents = None
+    if labels is not None:
+        from phasegate.review.backtest import load_labels
+
+        incidents = load_labels(labels)
     head = load_policies(policies)
     base = load_base_policies(
         base_ref, policies if policies is not None else default_policies_dir()
     )
     documents = read_corpus(list(corpus)) if corpus else read_default_corpus()
     result = diff(base, head, documents, history_window)
+    if incidents is not None:
+        from dataclasses import replace
+
+        from phasegate.review.backtest import backtest_recordings, compare
+
+        recordings = [file.recording for file in documents.files if file.recording is not None]
+        comparison = compare(
+            backtest_recordings(recordings, base, incidents, history_window),
+            backtest_recordings(recordings, head, incidents, history_window),
+        )
+        result = replace(result, backtest=comparison)
     deliver(renderer(FORMATS, output_format)(result), output)
     for where, why in result.skipped:
         click.echo(f"{single_line(where)}: warning: skipped: {single_line(why)}", err=True)

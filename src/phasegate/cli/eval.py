@@ -7,6 +7,7 @@ import json
 import math
 import re
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import click
@@ -58,6 +59,21 @@ def _refuse_constant(text: str) -> Any:
     help='Bind a variable to a JSON value, e.g. params={"factor": 1.5}. Repeatable.',
 )
 @click.option(
+    "--policies",
+    "policies",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Bind `params` as that policy set's rules see them (all files' params; --policy "
+    "picks one file's when they differ).",
+)
+@click.option(
+    "--policy",
+    "policy_name",
+    default=None,
+    metavar="NAME",
+    help="With --policies: the policy (its `name`) whose params to bind.",
+)
+@click.option(
     "--format",
     "output_format",
     type=click.Choice(["json", "text"]),
@@ -66,18 +82,33 @@ def _refuse_constant(text: str) -> Any:
     help='text: `VALUE (TYPE)`; json: {"type": ..., "value": ...}.',
 )
 def command(
-    expression: str, facts_path: str | None, sets: tuple[str, ...], output_format: str
+    expression: str,
+    facts_path: str | None,
+    sets: tuple[str, ...],
+    policies: Path | None,
+    policy_name: str | None,
+    output_format: str,
 ) -> None:
     """Evaluate the CEL expression EXPR and print its value and CEL type.
 
+    Checked as a rule's condition is when its policy loads (an unknown fact with a
+    did-you-mean, a division that may be by zero, with --policies an unknown param).
+
     Exit codes: 0 evaluated, 2 usage (a --set that is not NAME=JSON), 3 the expression does
-    not compile or fails to evaluate (located as <expr>:line:col), or invalid facts.
+    not compile, is refused as a rule's would be, or fails to evaluate (located as
+    <expr>:line:col), or invalid facts or policies.
     """
     bindings: dict[str, Any] = {}
     for name, value in map(_binding, sets):
         if name in bindings:
             raise click.BadParameter(f"{name} is set twice", param_hint="--set")
         bindings[name] = value
+    if policy_name is not None and policies is None:
+        raise click.BadParameter("--policy needs --policies", param_hint="--policy")
+    if policies is not None:
+        if "params" in bindings:
+            raise click.BadParameter("params already bound by --policies", param_hint="--set")
+        bindings["params"] = _policy_params(policies, policy_name)
     if facts_path is not None:
         from phasegate.core.evaluate import Snapshot
         from phasegate.core.facts import load_facts
@@ -95,6 +126,7 @@ def command(
     from phasegate import cel
     from phasegate.cel.values import jsonable
 
+    _check_as_a_rule(expression, bindings)
     value = cel.evaluate(expression, bindings)
     kind = cel.type_name(value)
     if output_format == "json":
@@ -102,6 +134,56 @@ def command(
         click.echo(json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False))
     else:
         click.echo(f"{cel_text(value)} ({kind})")
+
+
+def _policy_params(policies: Path, policy_name: str | None) -> dict[str, Any]:
+    """The params rules of `policies` see: one policy's, or all of them when no two files
+    give one name different values (else the user picks a file with --policy)."""
+    from phasegate.core.policy import load_policy_set
+
+    policy_set = load_policy_set(policies)
+    if policy_name is not None:
+        for policy in policy_set.policies:
+            if policy.name == policy_name:
+                return dict(policy.params_plain)
+        known = ", ".join(sorted(policy.name for policy in policy_set.policies))
+        raise click.BadParameter(
+            f"no policy named {policy_name!r} (policies: {known})", param_hint="--policy"
+        )
+    merged: dict[str, Any] = {}
+    owner: dict[str, str] = {}
+    for policy in policy_set.policies:
+        for key, value in policy.params_plain.items():
+            if key in merged and merged[key] != value:
+                raise click.BadParameter(
+                    f"params.{key} differs between policies {owner[key]} and {policy.name}: "
+                    "pick one with --policy NAME",
+                    param_hint="--policies",
+                )
+            merged.setdefault(key, value)
+            owner.setdefault(key, policy.name)
+    return merged
+
+
+def _check_as_a_rule(text: str, bindings: dict[str, Any]) -> None:
+    """Refuse what loading refuses in a rule's condition: a division that may be by zero,
+    an unknown top-level fact (with a did-you-mean) and, when params are bound, an unknown
+    param. The first problem is the error, located in the expression."""
+    from phasegate import cel
+    from phasegate.core.policy import _static_problems
+
+    names = tuple(sorted(bindings))
+    try:
+        compiled = cel.compile_expression(text, names, cel.expression_declarations(names))
+    except cel.CelError:
+        return  # evaluate reports it, located, as before
+    params = bindings.get("params")
+    for code, message, read in _static_problems(
+        compiled, params if isinstance(params, dict) else {}
+    ):
+        if code == "unknown-param" and not isinstance(params, dict):
+            continue  # nothing bound: the engine says so when it is read
+        raise cel.CelError(message, read.line, read.col)
 
 
 def cel_text(value: Any) -> str:

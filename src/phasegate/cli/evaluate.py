@@ -14,7 +14,9 @@ from phasegate.cli.options import (
     HISTORY_OPTION,
     HISTORY_WINDOW_OPTION,
     POLICIES_OPTION,
+    deliver,
     load_policies,
+    output_option,
     renderer,
     use_color,
 )
@@ -27,6 +29,7 @@ from phasegate.cli.options import (
 @ALLOW_PAUSE_OPTION
 @HISTORY_OPTION
 @HISTORY_WINDOW_OPTION
+@output_option("Write the decision here (atomically, whole) instead of standard output.")
 def command(
     facts: str,
     policies: Path | None,
@@ -34,18 +37,28 @@ def command(
     allow_pause: bool,
     history: Path | None,
     history_window: int,
+    output: Path | None,
 ) -> None:
     """Decide continue, pause or rollback for the facts file FACTS (`-` reads stdin)."""
     from phasegate.core.evaluate import evaluate
     from phasegate.core.facts import load_facts
     from phasegate.core.verdict import exit_code
+    from phasegate.errors import InputError
 
-    loaded = load_facts(facts)
-    earlier = ()
-    if history is not None:
-        from phasegate.core.recording import read_recording
+    try:
+        loaded = load_facts(facts)
+        earlier = ()
+        if history is not None:
+            from phasegate.core.recording import read_recording
 
-        earlier = read_recording(history).snapshots
-    decision = evaluate(loaded, load_policies(policies), earlier, history_window)
-    click.echo(renderer(DECISION_FORMATS, output_format)(decision, use_color()), nl=False)
+            earlier = read_recording(history).snapshots
+        decision = evaluate(loaded, load_policies(policies), earlier, history_window)
+    except InputError as error:
+        if output_format == "github":  # invalid input annotated on its line, as a verdict is
+            from phasegate.report.github import invalid_input
+
+            click.echo(invalid_input(error), nl=False)
+        raise
+    color = use_color() and output is None
+    deliver(renderer(DECISION_FORMATS, output_format)(decision, color), output)
     sys.exit(exit_code(decision.verdict, allow_pause=allow_pause, pause_kind=decision.pause_kind))

@@ -30,6 +30,15 @@ def command(paths: tuple[Path, ...], check: bool) -> None:
     if check:
         for result in changed:
             click.echo(unified_diff(result), nl=False)
+        if changed:  # a CI log should say how to fix it, not only what is wrong
+            import shlex
+
+            names = " ".join(shlex.quote(single_line(result.path)) for result in changed)
+            click.echo(
+                f"phasegate: {len(changed)} file(s) not in canonical layout; "
+                f"run `phasegate fmt {names}` to fix",
+                err=True,
+            )
         sys.exit(ExitCode.CHECK_FAILED if changed else ExitCode.CONTINUE)
     for result in changed:
         write_formatted(result)

@@ -20,7 +20,8 @@ FORMATS = "phasegate.report.lint:LINT_FORMATS"
     "--min-severity",
     type=click.Choice(SEVERITIES),
     default=None,
-    help="Show findings at least this severe. Default: warning for github, else info.",
+    help="Show findings at least this severe. Default: warning (info findings only with "
+    "--min-severity info).",
 )
 def command(paths: tuple[Path, ...], output_format: str, min_severity: str | None) -> None:
     """Check policy files (folders or files; default: the policies folder) without facts.

@@ -51,10 +51,22 @@ class RuleResult:
     streak: int = 0
     #: The rule's `pause:` (wait or hold), for `pause_kind`.
     pause: str = "hold"
+    #: A `mode: shadow` rule's result: recorded, never part of the verdict.
+    shadow: bool = False
+    #: For rules with `within: {count: M, of: N}`: (matched in the last N, M, N).
+    window: tuple[int, int, int] | None = None
+    #: For rules with `keep_for: K`: the snapshots it still stays fired for, and K.
+    kept: tuple[int, int] | None = None
 
     @property
     def contribution(self) -> Verdict:
-        """What this result adds to the decision; a pending rule holds, never continues."""
+        """What this result adds to the decision: a shadow rule's nothing (see `effect`)."""
+        return Verdict.CONTINUE if self.shadow else self.effect
+
+    @property
+    def effect(self) -> Verdict:
+        """What this result would add were the rule live; a pending rule holds, never
+        continues."""
         if self.status is RuleStatus.FIRED:
             return self.verdict
         if self.status is RuleStatus.ERROR:
@@ -319,13 +331,54 @@ def _with_streak(result: RuleResult, rule: Rule, streaks: dict[str, int]) -> Rul
     """Count consecutive snapshots where the condition held; fire only after `for` of them."""
     held = result.status is RuleStatus.FIRED
     streak = streaks[rule.id] = streaks.get(rule.id, 0) + 1 if held else 0
-    if rule.hold <= 1:
-        return result
-    if held and streak < rule.hold:
+    if rule.within is not None:
+        result = _within(result, rule, held, streaks)
+    elif rule.hold > 1:
+        if held and streak < rule.hold:
+            result = replace(
+                result, status=RuleStatus.PENDING, message=None, hold=rule.hold, streak=streak
+            )
+        else:
+            result = replace(result, hold=rule.hold, streak=streak)
+    if rule.keep_for > 0:
+        result = _keep(result, rule, streaks)
+    return result
+
+
+def _within(result: RuleResult, rule: Rule, matched: bool, streaks: dict[str, int]) -> RuleResult:
+    """M of the last N (Argo's failure limit): the last N matches are kept as the low bits
+    of an int, newest lowest. Matching but short of M is pending, which holds, as `for:`."""
+    count, of = rule.within  # type: ignore[misc]
+    key = rule.id + "\0within"
+    bits = streaks[key] = ((streaks.get(key, 0) << 1) | matched) & ((1 << of) - 1)
+    seen = bits.bit_count()
+    window = (seen, count, of)
+    if seen >= count and result.status is not RuleStatus.ERROR:
+        message = result.message
+        if result.status is not RuleStatus.FIRED and message is None:
+            message = f"{rule.title or rule.id}: matched {seen} of the last {of} snapshots"
+        return replace(result, status=RuleStatus.FIRED, message=message, window=window)
+    if matched:
         return replace(
-            result, status=RuleStatus.PENDING, message=None, hold=rule.hold, streak=streak
+            result, status=RuleStatus.PENDING, message=None, hold=count, streak=seen, window=window
         )
-    return replace(result, hold=rule.hold, streak=streak)
+    return replace(result, window=window)
+
+
+def _keep(result: RuleResult, rule: Rule, streaks: dict[str, int]) -> RuleResult:
+    """Hysteresis (Prometheus's keep_firing_for): fired stays fired for `keep_for` more
+    snapshots after the condition last held, so a flapping metric does not flap the gate.
+    An error is reported as such (it counts as on_error) and does not use up the time."""
+    key = rule.id + "\0keep"
+    left = streaks.get(key, 0)
+    if result.status is RuleStatus.FIRED:
+        streaks[key] = rule.keep_for
+        return replace(result, kept=(rule.keep_for, rule.keep_for))
+    if result.status is RuleStatus.ERROR or left <= 0:
+        return result
+    streaks[key] = left - 1
+    message = f"{rule.title or rule.id}: kept firing, {left - 1} of {rule.keep_for} snapshots left"
+    return replace(result, status=RuleStatus.FIRED, message=message, kept=(left - 1, rule.keep_for))
 
 
 def _timestamp(text: str, source: str) -> datetime:
@@ -376,5 +429,6 @@ def _common(rule: Rule) -> dict[str, Any]:
         "line": rule.line,
         "verdict": rule.verdict,
         "on_error": rule.on_error,
+        "shadow": rule.shadow,
         "pause": rule.pause,
     }

@@ -49,6 +49,22 @@ class Rule:
     #: `final: true`: when it fires, the decision is its alone and every other rule is
     #: skipped (a rolled-back change: the old version and its triggers are expected).
     final: bool = False
+    #: `mode: shadow`: evaluated and recorded, but never part of the verdict, so a new
+    #: rule's cost can be watched live before it is promoted (by deleting the line).
+    mode: str = "live"
+    #: `within: {count: M, of: N}`: fires while M of the last N snapshots matched.
+    within: tuple[int, int] | None = None
+    #: `keep_for: K`: once fired, stays fired for the K snapshots after it last held.
+    keep_for: int = 0
+
+    @property
+    def shadow(self) -> bool:
+        return self.mode == "shadow"
+
+    @property
+    def stateful(self) -> bool:
+        """Whether earlier snapshots of the rollout can change this rule's result."""
+        return self.hold > 1 or self.within is not None or self.keep_for > 0
 
     @property
     def file(self) -> str:
@@ -96,7 +112,7 @@ class PolicySet:
     @property
     def uses_history(self) -> bool:
         """Whether earlier snapshots can change a decision (`for:` or `history`)."""
-        return self.reads_history or any(rule.hold > 1 for rule in self.rules)
+        return self.reads_history or any(rule.stateful for rule in self.rules)
 
 
 #: How the shipped set is named in results: the same bytes wherever it is installed.
@@ -308,6 +324,24 @@ def _compile_rule(
     base: NodePath = ("rules", index)
     rule_id = raw["id"]
     errors: list[InputError] = []
+    if "within" in raw and "for" in raw:
+        errors.append(
+            InputError(
+                f"rule {rule_id}: use `for` or `within`, not both (`for: N` is "
+                "`within: {count: N, of: N}`)",
+                document.location((*base, "within")),
+                "within",
+            )
+        )
+    elif "within" in raw and raw["within"]["count"] > raw["within"]["of"]:
+        errors.append(
+            InputError(
+                f"rule {rule_id}: within.count {raw['within']['count']} is more than within.of "
+                f"{raw['within']['of']}: the rule could never fire",
+                document.location((*base, "within", "count")),
+                "within",
+            )
+        )
     phases = frozenset(raw.get("phases", policy_phases))
     if not phases <= policy_phases:
         outside = sorted(phases - policy_phases)
@@ -352,6 +386,9 @@ def _compile_rule(
         hold=int(raw.get("for", 1)),
         pause=str(raw.get("pause", "hold")),
         final=raw.get("final", False) is True,
+        mode=raw.get("mode", "live"),
+        within=(raw["within"]["count"], raw["within"]["of"]) if "within" in raw else None,
+        keep_for=int(raw.get("keep_for", 0)),
     )
     return rule, errors
 

@@ -46,7 +46,14 @@ def rule_object(result: RuleResult) -> dict[str, Any]:
     }
     if result.pause_kind is not None:
         item["pause_kind"] = result.pause_kind
-    if result.hold > 1:
+    if result.shadow:
+        item["mode"] = "shadow"
+    if result.kept is not None:
+        item["keep_for"], item["kept"] = result.kept[1], result.kept[0]
+    if result.window is not None:
+        matched, count, of = result.window
+        item["within"] = {"count": count, "of": of, "matched": matched}
+    elif result.hold > 1:
         item["for"] = result.hold
         item["streak"] = result.streak
     if result.error is not None:

@@ -31,6 +31,8 @@ SCHEMA_NAMES = (
     "expectation",
     "policytest",
     "diff",
+    "labels",
+    "backtest",
 )
 
 _RFC3339 = re.compile(

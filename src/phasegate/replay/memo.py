@@ -69,7 +69,7 @@ class RuleMemo:
         #: in, None for the others) and (place, rule, policy, fields, paths) of the others.
         self.phases: dict[int, tuple[list[Any], list[tuple[Any, ...]]]] = {}
         #: (place, rule) of the rules with `for:`, the only ones whose streaks are read.
-        self.holds = [(place, rule) for place, rule in enumerate(policy_set.rules) if rule.hold > 1]
+        self.holds = [(place, rule) for place, rule in enumerate(policy_set.rules) if rule.stateful]
         #: Per rule, the top-level facts fields it can see, or None when it may see all.
         self.fields: dict[int, frozenset[str] | None] = {}
         for rule in policy_set.rules:
@@ -472,7 +472,7 @@ def _decide_memo(
                 if memo_key is not None:
                     memo.remember(memo_key, entry)
     memo.last[phase] = (parts, tuple(entries))
-    for place, rule in memo.holds:  # streaks are read only by rules with `for:`
+    for place, rule in memo.holds:  # streaks are read only by `for:`, `within:`, `keep_for:`
         result = _with_streak(entries[place][0], rule, streaks)
         entries[place] = (result, result.contribution)
     results.extend([entry[0] for entry in entries])

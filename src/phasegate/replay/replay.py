@@ -58,11 +58,17 @@ class _Firsts:
         self.first: dict[Verdict, Step] = {}
         self.breach: Decision | None = None
         self.phases: set[int] = set()
+        #: Shadow rule -> snapshots whose verdict it would have changed, were it live.
+        self.shadow: dict[str, int] = {}
 
     def add(self, step: Step) -> None:
         verdict = step.decision.verdict
         self.counts[verdict] += 1
         self.phases.add(step.decision.phase)
+        for result in step.decision.results:
+            if result.shadow:
+                changed = max(verdict, result.effect) is not verdict
+                self.shadow[result.id] = self.shadow.get(result.id, 0) + changed
         if verdict is not Verdict.CONTINUE:
             self.first.setdefault(verdict, step)
             if self.breach is None:
@@ -74,6 +80,8 @@ class _Firsts:
             for verdict in (Verdict.PAUSE, Verdict.ROLLBACK)
         }
         summary["counts"] = {verdict.label: count for verdict, count in self.counts.items()}
+        if self.shadow:
+            summary["shadow_disagreements"] = dict(sorted(self.shadow.items()))
         for verdict, first in self.first.items():
             decision = first.decision
             summary[f"first_{verdict.label}_where"] = first.where

@@ -11,6 +11,7 @@ from __future__ import annotations
 from phasegate.core.evaluate import Decision, RuleResult, RuleStatus
 from phasegate.core.policy import PACKAGED, is_packaged
 from phasegate.core.verdict import Verdict
+from phasegate.errors import InputError
 from phasegate.report.text import single_line
 
 #: The annotation level for what a rule contributes; a fired `continue` rule is a note.
@@ -50,6 +51,23 @@ def command(name: str, message: object, **properties: object) -> str:
     return f"::{name}{' ' + props if props else ''}::{_escape(message, _DATA)}"
 
 
+def invalid_input(error: InputError) -> str:
+    """`::error` annotations for input that could not be read: one per problem, on its file
+    and line, so a pull request shows why no verdict was made where the problem is."""
+    lines = [
+        command(
+            "error",
+            problem.message,
+            file=problem.location.file if problem.location else None,
+            line=problem.location.line if problem.location else None,
+            col=problem.location.col if problem.location else None,
+            title="phasegate: invalid input",
+        )
+        for problem in getattr(error, "errors", [error])
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def render(decision: Decision, color: bool = False) -> str:
     del color
     lines = [
@@ -72,9 +90,14 @@ def render(decision: Decision, color: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _effect(result: RuleResult) -> str:
+    return f"shadow {result.effect.label}" if result.shadow else result.contribution.label
+
+
 def _annotation(result: RuleResult) -> str:
-    name = _COMMANDS[result.contribution]
-    title = f"phasegate {result.contribution.label}: {result.id}"
+    # A shadow rule never decides: a notice, whatever it would have done.
+    name = "notice" if result.shadow else _COMMANDS[result.contribution]
+    title = f"phasegate {_effect(result)}: {result.id}"
     if result.status is RuleStatus.ERROR:
         where = result.error_location
         if where is None or where.line is None:

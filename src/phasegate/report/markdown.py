@@ -77,7 +77,7 @@ def _row(result: RuleResult) -> str:
     else:
         why = result.message if result.message is not None else result.id
     return (
-        f"| **{result.contribution.label}**"
+        f"| **{'shadow ' + result.effect.label if result.shadow else result.contribution.label}**"
         + (f" ({result.pause_kind})" if result.pause_kind else "")
         + f" | {escape(result.id)} | {escape(why)} "
         f"| {escape(where)} |"

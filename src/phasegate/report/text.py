@@ -32,11 +32,12 @@ def render(decision: Decision, color: bool = False) -> str:
 
 
 def _result_line(result: RuleResult, color: bool) -> str:
-    label = result.contribution.label
+    label = result.effect.label
     if result.pause_kind == "hold":  # a wait reads as a plain pause; a hold says so
         label = "hold"
     effect = _paint(f"{label:<8}", result.contribution, color)
-    rule = single_line(result.id)
+    # A shadow rule's line says what it would have done, and that it did not decide.
+    rule = single_line(result.id) + (" (shadow)" if result.shadow else "")
     where = result.error_location or Location(result.file, result.line)
     if result.status is RuleStatus.ERROR:
         return f"  {effect} {rule}: error: {single_line(result.error)} ({where})"

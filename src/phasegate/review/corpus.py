@@ -140,10 +140,24 @@ def _read(path: Path, skipped: list[tuple[str, str]]) -> CorpusFile | None:
             return CorpusFile(name, recording=recording) if recording.snapshots else None
         return CorpusFile(name, facts=load_facts(path))
     except InputError as error:
+        if _is_labels(path):
+            return None  # incident labels (`backtest --labels`) live beside the fixtures
         problems = getattr(error, "errors", [error])
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         skipped.append((str(problems[0].location or Location(name)), problems[0].message + more))
         return None
+
+
+def _is_labels(path: Path) -> bool:
+    """Whether a file that is no facts document is a labels file (`kind: Labels`), which a
+    repository keeps with its recordings: not a problem to warn about."""
+    from phasegate.files.loading import load_document
+
+    try:
+        data = load_document(path).data
+    except InputError:
+        return False
+    return isinstance(data, dict) and data.get("kind") == "Labels"
 
 
 _WHERE = re.compile(r"^(.*?)(?::(\d+))?(?::(\d+))?$", re.DOTALL)

@@ -36,14 +36,28 @@ class Outcome:
     fired: tuple[str, ...]
     errored: tuple[str, ...] = ()
     pending: tuple[str, ...] = ()
+    #: Each `mode: shadow` rule, and whether it would have changed the verdict, were it live.
+    shadow: tuple[tuple[str, bool], ...] = ()
 
     @classmethod
     def of(cls, decision: Decision) -> Outcome:
         def ids(status: RuleStatus) -> tuple[str, ...]:
-            return tuple(sorted(result.id for result in decision.with_status(status)))
+            # Shadow rules never decide: they are counted apart (`shadow`), not compared.
+            found = decision.with_status(status)
+            return tuple(sorted(result.id for result in found if not result.shadow))
 
+        verdict = decision.verdict
+        shadow = tuple(
+            (result.id, max(verdict, result.effect) is not verdict)
+            for result in decision.results
+            if result.shadow
+        )
         return cls(
-            decision.verdict, ids(RuleStatus.FIRED), ids(RuleStatus.ERROR), ids(RuleStatus.PENDING)
+            verdict,
+            ids(RuleStatus.FIRED),
+            ids(RuleStatus.ERROR),
+            ids(RuleStatus.PENDING),
+            shadow,
         )
 
 
@@ -78,10 +92,21 @@ class DocumentChange:
 
 
 @dataclass(frozen=True)
+class FieldChange:
+    """One field of a changed rule, or a param it reads, before and after (None: absent)."""
+
+    field: str
+    base: Any
+    head: Any
+
+
+@dataclass(frozen=True)
 class RuleChanges:
     added: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
     changed: tuple[str, ...] = ()
+    #: Per changed rule (same order): what changed in it, so "changed" says what.
+    fields: tuple[tuple[str, tuple[FieldChange, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -98,6 +123,13 @@ class PolicyDiff:
     #: default corpus (which includes the local decision log when there is one).
     corpus: tuple[tuple[str, int], ...] = ()
     default_corpus: bool = False
+    #: Per shadow rule the change touches (added, removed, changed, or its count moved):
+    #: (id, documents whose verdict it would have changed with base, with head); None on a
+    #: side that does not have it.
+    shadow: tuple[tuple[str, int | None, int | None], ...] = ()
+    #: `--labels`: the corpus's recordings backtested with both sets
+    #: (`phasegate.review.backtest.compare`), else None.
+    backtest: dict[str, Any] | None = None
 
     @property
     def relaxed(self) -> tuple[DocumentChange, ...]:
@@ -119,6 +151,7 @@ def diff(
     changes: list[tuple[tuple[str, int], DocumentChange]] = []
     skipped = list(corpus.skipped)
     documents = 0
+    shadow: dict[str, list[int | None]] = {}
     for file in corpus.files:
         try:
             pairs = list(_decide_both(file.path, file.facts, file.recording, base, head, window))
@@ -127,6 +160,10 @@ def diff(
             continue
         documents += len(pairs)
         for key, facts, before, after in pairs:
+            for side, outcome in enumerate((before, after)):
+                for rule_id, changed in outcome.shadow:
+                    counts = shadow.setdefault(rule_id, [None, None])
+                    counts[side] = (counts[side] or 0) + changed
             if (before.verdict, before.fired) == (after.verdict, after.fired):
                 continue
             values, missing = _values_read(facts, before, after, base_rules, head_rules)
@@ -134,15 +171,22 @@ def diff(
     if not documents:
         raise InputError(_nothing_compared(corpus.looked_at, skipped), None)
     changes.sort(key=lambda item: item[0])
+    rules = compare_rules(base, head)
+    touched = {*rules.added, *rules.removed, *rules.changed}
     return PolicyDiff(
         base_source=base.source,
         head_source=head.source,
         documents=documents,
         changes=tuple(change for _, change in changes),
-        rules=compare_rules(base, head),
+        rules=rules,
         skipped=tuple(skipped),
         corpus=corpus.sources,
         default_corpus=corpus.default,
+        shadow=tuple(
+            (rule_id, before, after)
+            for rule_id, (before, after) in sorted(shadow.items())
+            if before != after or rule_id in touched
+        ),
     )
 
 
@@ -230,7 +274,7 @@ def compare_rules(base: PolicySet, head: PolicySet) -> RuleChanges:
     """Rules added and removed (by id), and rules whose decision could differ.
 
     A rule changed when its definition does (condition, verdict, on_error, phases, `for`,
-    message, title) or a param value it reads does. Conditions are compared as parsed CEL,
+    message, title, mode) or a param value it reads does. Conditions are compared as parsed CEL,
     so re-indenting a block scalar or re-wrapping a line is not a change.
     """
     old, new = _rules_by_id(base), _rules_by_id(head)
@@ -244,7 +288,60 @@ def compare_rules(base: PolicySet, head: PolicySet) -> RuleChanges:
         added=tuple(sorted(new.keys() - old.keys())),
         removed=tuple(sorted(old.keys() - new.keys())),
         changed=tuple(changed),
+        fields=tuple((rule_id, changed_fields(old[rule_id], new[rule_id])) for rule_id in changed),
     )
+
+
+#: A rule's fields as a diff shows them: (name, the value compared, the value shown).
+_SHOWN_FIELDS: tuple[tuple[str, Any, Any], ...] = (
+    ("when", lambda rule: _parsed(rule.when), lambda rule: rule.when.text.strip()),
+    ("verdict", lambda rule: rule.verdict, lambda rule: rule.verdict.label),
+    ("on_error", lambda rule: rule.on_error, lambda rule: rule.on_error.label),
+    ("phases", lambda rule: sorted(rule.phases), lambda rule: sorted(rule.phases)),
+    ("for", lambda rule: rule.hold, lambda rule: rule.hold),
+    ("within", lambda rule: rule.within, lambda rule: _within(rule)),
+    ("keep_for", lambda rule: rule.keep_for, lambda rule: rule.keep_for),
+    ("message", lambda rule: _template(rule.message), lambda rule: _template_text(rule)),
+    ("title", lambda rule: rule.title, lambda rule: rule.title),
+    ("mode", lambda rule: rule.mode, lambda rule: rule.mode),
+)
+
+
+def _within(rule: Rule) -> dict[str, int] | None:
+    return None if rule.within is None else {"count": rule.within[0], "of": rule.within[1]}
+
+
+def _template_text(rule: Rule) -> str | None:
+    if rule.message is None:
+        return None
+    return "".join(
+        part if isinstance(part, str) else "{{ " + part.text.strip() + " }}"
+        for part in rule.message.parts
+    )
+
+
+def changed_fields(old: tuple[Rule, Policy], new: tuple[Rule, Policy]) -> tuple[FieldChange, ...]:
+    """What differs in one rule: its own fields, then each param it reads (`params.x`),
+    each shown before -> after, as `_definition` and `_params_differ` compare them."""
+    (old_rule, old_policy), (new_rule, new_policy) = old, new
+    found = [
+        FieldChange(name, show(old_rule), show(new_rule))
+        for name, compared, show in _SHOWN_FIELDS
+        if compared(old_rule) != compared(new_rule)
+    ]
+    for path in sorted(_param_paths(old_rule) | _param_paths(new_rule)):
+        before = cel.lookup(old_policy.params_plain, path)
+        after = cel.lookup(new_policy.params_plain, path)
+        missing = before is cel.MISSING or after is cel.MISSING
+        if (before is not after and missing) or (not missing and not _same(before, after)):
+            found.append(
+                FieldChange(
+                    "params." + ".".join(path),
+                    None if before is cel.MISSING else copy.deepcopy(before),
+                    None if after is cel.MISSING else copy.deepcopy(after),
+                )
+            )
+    return tuple(found)
 
 
 def _definition(rule: Rule) -> tuple[Any, ...]:
@@ -256,6 +353,9 @@ def _definition(rule: Rule) -> tuple[Any, ...]:
         rule.hold,
         _template(rule.message),
         rule.title,
+        rule.mode,
+        rule.within,
+        rule.keep_for,
     )
 
 

@@ -124,7 +124,30 @@ def _reads(rule: Rule, plain: Mapping[str, Any]) -> list[Read]:
 
 
 def _rule_why(result: RuleResult) -> str:
+    why = _status_why(result)
+    if result.shadow:
+        why += f" (shadow: it would {result.effect.label}, but never decides)"
+    return why
+
+
+def _status_why(result: RuleResult) -> str:
+    """Why the rule has its status, with the state of its window or hysteresis."""
     effect = result.contribution.label
+    if result.kept is not None and result.kept[0] < result.kept[1]:
+        left, keep_for = result.kept
+        return (
+            f"the condition held within the last {keep_for} snapshots (keep_for), so the rule "
+            f"still fires: {effect}; {left} more left"
+        )
+    if result.window is not None:
+        matched, count, of = result.window
+        state = f"matched in {matched} of the last {of} snapshots (within: {count} of {of})"
+        if result.status is RuleStatus.FIRED:
+            return f"{state}, so the rule fires: {effect}"
+        if result.status is RuleStatus.PENDING:
+            return f"the condition is true, {state}: {effect} until {count} of them match"
+        if result.status is RuleStatus.PASSED:
+            return f"the condition is false, {state}: the rule contributes nothing"
     if result.status is RuleStatus.FIRED:
         return f"the condition is true, so the rule fires: {effect}"
     if result.status is RuleStatus.PASSED:

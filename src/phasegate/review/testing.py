@@ -17,7 +17,13 @@ from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any
 
-from phasegate.core.evaluate import DEFAULT_HISTORY_WINDOW, Decision, RuleStatus, evaluate
+from phasegate.core.evaluate import (
+    DEFAULT_HISTORY_WINDOW,
+    Decision,
+    RuleResult,
+    RuleStatus,
+    evaluate,
+)
 from phasegate.core.facts import Facts, facts_from_data
 from phasegate.core.policy import PolicySet, load_policy_set
 from phasegate.core.recording import instant, read_recording
@@ -470,11 +476,27 @@ def run_test_files(files: Sequence[PolicyTestFile]) -> list[SuiteResult]:
     ]
 
 
+def rule_state(result: RuleResult) -> str:
+    """A rule's status with the state over time that led to it, so a failing case over a
+    history says how far the rule got: `pending, held 1 of 3`, `passed, matched 1 of the
+    last 5 (within 2 of 5)`, `fired, keep_for 1 of 2 left`."""
+    text = result.status.value
+    if result.window is not None:
+        matched, count, of = result.window
+        text += f", matched {matched} of the last {of} (within {count} of {of})"
+    elif result.hold > 1:
+        text += f", held {result.streak} of {result.hold}"
+    if result.kept is not None:
+        text += f", keep_for {result.kept[0]} of {result.kept[1]} left"
+    return text
+
+
 def run_case(case: PolicyCase, policy_set: PolicySet) -> CaseResult:
     decision = evaluate(
         case.facts, policy_set, case.history, max(len(case.history), DEFAULT_HISTORY_WINDOW)
     )
     status = {result.id: result.status for result in decision.results}
+    states = {result.id: rule_state(result) for result in decision.results}
     fired = tuple(sorted(r.id for r in decision.with_status(RuleStatus.FIRED)))
     pending = tuple(sorted(r.id for r in decision.with_status(RuleStatus.PENDING)))
     errored = tuple(
@@ -486,16 +508,16 @@ def run_case(case: PolicyCase, policy_set: PolicySet) -> CaseResult:
         failures.append(f"verdict: expected {expect.verdict.label}, got {decision.verdict.label}")
     for rule_id in expect.fired:
         if status[rule_id] is not RuleStatus.FIRED:
-            failures.append(f"fired: {rule_id} did not fire ({status[rule_id].value})")
+            failures.append(f"fired: {rule_id} did not fire ({states[rule_id]})")
     for rule_id in expect.not_fired:
         if status[rule_id] is RuleStatus.FIRED:
             failures.append(f"not_fired: {rule_id} fired")
     for rule_id in expect.errored:
         if status[rule_id] is not RuleStatus.ERROR:
-            failures.append(f"errored: {rule_id} did not error ({status[rule_id].value})")
+            failures.append(f"errored: {rule_id} did not error ({states[rule_id]})")
     for rule_id in expect.pending:
         if status[rule_id] is not RuleStatus.PENDING:
-            failures.append(f"pending: {rule_id} is not pending ({status[rule_id].value})")
+            failures.append(f"pending: {rule_id} is not pending ({states[rule_id]})")
     return CaseResult(
         name=case.name,
         location=case.location,

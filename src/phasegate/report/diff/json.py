@@ -16,7 +16,7 @@ from phasegate.review.diff import DocumentChange, Outcome, PolicyDiff
 def diff_object(policy_diff: PolicyDiff) -> dict[str, Any]:
     """The diff as plain data matching the diff schema."""
     rules = policy_diff.rules
-    return {
+    found: dict[str, Any] = {
         "changes": [_change_object(change) for change in policy_diff.changes],
         "rules": {
             "added": list(rules.added),
@@ -24,6 +24,22 @@ def diff_object(policy_diff: PolicyDiff) -> dict[str, Any]:
             "changed": list(rules.changed),
         },
     }
+    if rules.fields:  # each changed rule's fields, before and after
+        found["fields"] = {
+            rule_id: [
+                {"field": change.field, "base": change.base, "head": change.head}
+                for change in changes
+            ]
+            for rule_id, changes in rules.fields
+        }
+    if policy_diff.shadow:
+        found["shadow"] = [
+            {"id": rule_id, "base_disagreements": base, "head_disagreements": head}
+            for rule_id, base, head in policy_diff.shadow
+        ]
+    if policy_diff.backtest is not None:
+        found["backtest"] = policy_diff.backtest
+    return found
 
 
 def _outcome_object(outcome: Outcome) -> dict[str, Any]:

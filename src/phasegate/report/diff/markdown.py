@@ -9,7 +9,13 @@ from __future__ import annotations
 
 import re
 
-from phasegate.report.diff.text import corpus_line, summary_line, value_text
+from phasegate.report.diff.text import (
+    corpus_line,
+    field_lines,
+    shadow_lines,
+    summary_line,
+    value_text,
+)
 from phasegate.report.text import single_line
 from phasegate.review.diff import DocumentChange, PolicyDiff
 
@@ -83,4 +89,12 @@ def render(policy_diff: PolicyDiff) -> str:
         ("changed", rules.changed),
     ):
         lines.append(f"- {label}: {_ids(ids) or 'none'}")
+    lines += [f"  - {code(line.strip())}" for line in field_lines(policy_diff)]
+    lines += [f"- {code(line)}" for line in shadow_lines(policy_diff)]
+    if policy_diff.backtest is not None:
+        from phasegate.report.backtest.text import comparison_lines
+
+        first, *rules = comparison_lines(policy_diff.backtest)
+        lines += ["", "**Backtest against the labels**", "", code(first.removeprefix("labels: "))]
+        lines += [f"- {code(rule.strip())}" for rule in rules]
     return "\n".join(lines) + "\n"

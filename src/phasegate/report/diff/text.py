@@ -52,6 +52,30 @@ def rules_line(policy_diff: PolicyDiff) -> str:
     return "rules: " + "; ".join(parts)
 
 
+def field_lines(policy_diff: PolicyDiff) -> list[str]:
+    """Each changed rule's fields, before -> after: `regression_factor 1.5 -> 3.0`, not
+    only "changed"."""
+    return [
+        f"  {single_line(rule_id)}: {single_line(change.field)} {value_text(change.base)} -> "
+        f"{value_text(change.head)}"
+        for rule_id, changes in policy_diff.rules.fields
+        for change in changes
+    ]
+
+
+def shadow_lines(policy_diff: PolicyDiff) -> list[str]:
+    """How often each shadow rule the change touches disagreed with its live set."""
+
+    def count(found: int | None) -> str:
+        return "absent" if found is None else str(found)
+
+    return [
+        f"shadow {single_line(rule_id)}: would change {count(base)} -> {count(head)} of "
+        f"{policy_diff.documents} verdicts"
+        for rule_id, base, head in policy_diff.shadow
+    ]
+
+
 def _verdicts(change: DocumentChange) -> str:
     base, head = change.base.verdict.label, change.head.verdict.label
     if change.direction == "same":
@@ -79,5 +103,11 @@ def render(policy_diff: PolicyDiff) -> str:
         for path in change.missing:
             lines.append(f"  {single_line(path)} absent")
     lines.append(rules_line(policy_diff))
+    lines += field_lines(policy_diff)
+    lines += shadow_lines(policy_diff)
+    if policy_diff.backtest is not None:
+        from phasegate.report.backtest.text import comparison_lines
+
+        lines += comparison_lines(policy_diff.backtest)
     lines.append(summary_line(policy_diff))
     return "\n".join(lines) + "\n"

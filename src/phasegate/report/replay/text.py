@@ -80,4 +80,6 @@ def _firsts(summary: dict[str, Any], breach: str) -> list[str]:
             parts.append(f"first {verdict} #{index} {where} at {at} ({rules})")
     if "breach_to_rollback_seconds" in summary:
         parts.append(f"rollback {summary['breach_to_rollback_seconds']}s after {breach}")
+    for rule, count in summary.get("shadow_disagreements", {}).items():
+        parts.append(f"shadow {single_line(rule)} would change {count} verdicts")
     return parts

@@ -1,0 +1,141 @@
+"""Statistics for small cohorts, as CEL functions: is the release's error rate above the
+baseline's, or its per-operator samples above the baseline's, beyond what chance explains?
+
+Phase 1 runs on a few operators: a rate of 2 errors in 40 commands against 1 in 100 looks
+like a doubling and may be noise. These give the p-value of the one-sided test, so a rule
+can roll back only on a significant regression and hold when the sample cannot tell.
+They are scipy.stats' tests (a maintained library), imported the first time a rule calls
+one: a policy set that does not call them never loads scipy, and `evaluate` starts as
+fast as before.
+
+- `stats.errorRateAbove(errors, total, baseline_errors, baseline_total)`: Fisher's exact
+  test (one-sided, `greater`) on the 2x2 table of failed and good commands: exact for any
+  count, which the normal approximation is not at Phase 1's sizes.
+- `stats.errorsAboveRate(errors, total, rate)`: the exact binomial test (one-sided,
+  `greater`) that `errors` in `total` commands come from a rate above `rate`, the
+  baseline's `error_rate` taken as known: what a rule can ask when only the release has
+  counts (`facts.counts`), as collected today.
+- `stats.mannWhitneyAbove(release, baseline)`: the Mann-Whitney U test (one-sided,
+  `greater`) over two lists of samples, such as each operator's error rate
+  (`facts.operators`, written by `merge`) against the baseline's; Kayenta judges a canary
+  this way, because it assumes no distribution.
+
+Counts that are not whole non-negative numbers, errors above the total, a zero total and
+empty or non-numeric sample lists are errors, so the rule fails closed (its `on_error`).
+"""
+
+from __future__ import annotations
+
+import math
+from itertools import product
+from typing import Any
+
+from cel_expr_python import cel
+
+T = cel.Type
+
+#: Longest sample list a test takes: the facts caps allow 10,000 items, and an exact
+#: Mann-Whitney over two such lists would not be quick; rules see cohorts of operators.
+MAX_SAMPLES = 10_000
+
+
+def _count(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{name} must be a number")
+    if not math.isfinite(value) or value < 0 or value != int(value):
+        raise ValueError(f"{name} must be a whole number >= 0, got {value!r}")
+    return int(value)
+
+
+def _error_rate_above(errors: Any, total: Any, base_errors: Any, base_total: Any) -> float:
+    counts = [
+        _count(value, name)
+        for value, name in (
+            (errors, "errors"),
+            (total, "total"),
+            (base_errors, "baseline errors"),
+            (base_total, "baseline total"),
+        )
+    ]
+    errors, total, base_errors, base_total = counts
+    if total == 0 or base_total == 0:
+        raise ValueError("errorRateAbove of a total of 0 commands: no rate to test")
+    if errors > total or base_errors > base_total:
+        raise ValueError("errorRateAbove: more errors than commands")
+    from scipy.stats import fisher_exact
+
+    table = [[errors, total - errors], [base_errors, base_total - base_errors]]
+    return float(fisher_exact(table, alternative="greater").pvalue)
+
+
+def _errors_above_rate(errors: Any, total: Any, rate: Any) -> float:
+    errors, total = _count(errors, "errors"), _count(total, "total")
+    if total == 0:
+        raise ValueError("errorsAboveRate of a total of 0 commands: no rate to test")
+    if errors > total:
+        raise ValueError("errorsAboveRate: more errors than commands")
+    if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 <= rate <= 1:
+        raise ValueError(f"errorsAboveRate: rate must be a number in 0..1, got {rate!r}")
+    from scipy.stats import binomtest
+
+    return float(binomtest(errors, total, float(rate), alternative="greater").pvalue)
+
+
+def _samples(values: Any, name: str) -> list[float]:
+    if not isinstance(values, list) or not values:
+        raise ValueError(f"mannWhitneyAbove: {name} must be a non-empty list of numbers")
+    if len(values) > MAX_SAMPLES:
+        raise ValueError(f"mannWhitneyAbove: {name} has more than {MAX_SAMPLES} samples")
+    numbers = []
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"mannWhitneyAbove: {name} must be a list of numbers")
+        if not math.isfinite(value):
+            raise ValueError(f"mannWhitneyAbove: {name} holds {value!r}, not a finite number")
+        numbers.append(float(value))
+    return numbers
+
+
+def _mann_whitney_above(release: Any, baseline: Any) -> float:
+    x, y = _samples(release, "release"), _samples(baseline, "baseline")
+    from scipy.stats import mannwhitneyu
+
+    return float(mannwhitneyu(x, y, alternative="greater").pvalue)
+
+
+def _over_numbers(name: str, key: str, arity: int, impl: Any) -> Any:
+    """A function of `arity` numbers returning a double. The engine dispatches on the
+    runtime types: counts are ints in facts and doubles in params, so every mix of the two
+    is an overload."""
+    return cel.FunctionDecl(
+        name,
+        [
+            cel.Overload(
+                f"phasegate_stats_{key}_"
+                + "_".join("int" if kind is T.INT else "double" for kind in kinds),
+                T.DOUBLE,
+                list(kinds),
+                impl=impl,
+            )
+            for kinds in product((T.INT, T.DOUBLE), repeat=arity)
+        ],
+    )
+
+
+def declarations() -> list[Any]:
+    """The statistics functions, as the checker and runtime see them."""
+    return [
+        _over_numbers("stats.errorRateAbove", "error_rate_above", 4, _error_rate_above),
+        _over_numbers("stats.errorsAboveRate", "errors_above_rate", 3, _errors_above_rate),
+        cel.FunctionDecl(
+            "stats.mannWhitneyAbove",
+            [
+                cel.Overload(
+                    "phasegate_stats_mann_whitney_above",
+                    T.DOUBLE,
+                    [T.List(T.DYN), T.List(T.DYN)],
+                    impl=_mann_whitney_above,
+                )
+            ],
+        ),
+    ]

@@ -1,0 +1,60 @@
+"""`phasegate backtest`: what a policy set would have caught and cost over labelled
+recordings."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from phasegate.cli.options import (
+    HISTORY_WINDOW_OPTION,
+    OUTPUT_OPTION,
+    POLICIES_OPTION,
+    deliver,
+    format_option,
+    load_policies,
+    renderer,
+)
+
+FORMATS = "phasegate.report.backtest:BACKTEST_FORMATS"
+
+
+@click.command("backtest")
+@click.argument("recordings", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--labels",
+    "labels",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="When each change was actually bad (`phasegate schema labels`).",
+)
+@POLICIES_OPTION
+@format_option(FORMATS)
+@HISTORY_WINDOW_OPTION
+@OUTPUT_OPTION
+def command(
+    recordings: tuple[Path, ...],
+    labels: Path,
+    policies: Path | None,
+    output_format: str,
+    history_window: int,
+    output: Path | None,
+) -> None:
+    """Incidents caught and missed, lead times and false pauses and rollbacks, for the
+    policy set and for each rule, over recordings (JSONL files or folders of facts).
+
+    Exit codes: 0 backtested, 3 invalid input (labels, policies or an unreadable recording).
+    """
+    from phasegate.errors import ExitCode, single_line
+    from phasegate.review.backtest import backtest, load_labels
+
+    incidents = load_labels(labels)
+    policy_set = load_policies(policies)
+    result, replayed = backtest(recordings, policy_set, incidents, history_window)
+    deliver(renderer(FORMATS, output_format)(result), output)
+    for recording in replayed:
+        for where, reason in recording.skipped:
+            click.echo(f"{single_line(where)}: warning: skipped: {single_line(reason)}", err=True)
+    sys.exit(ExitCode.CONTINUE)
