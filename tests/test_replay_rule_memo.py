@@ -127,11 +127,8 @@ def test_policies_share_a_params_map_only_when_no_rule_can_tell(tmp_path: Path):
 
 
 def test_a_fact_compared_with_a_limit_is_decided_as_the_engine_decides(tmp_path: Path):
-    """Threshold rules skip the engine only for two numbers of one type; everything else
-    (absent, a string, a bool, an int against a double, a limit that fails) is the
-    engine's, with its error."""
-    from phasegate.replay.memo import RuleMemo
-
+    """Shared results of comparisons over every kind of value (absent, a string, a bool, an
+    int against a double, a limit that fails) are the engine's, with its error."""
     folder = tmp_path / "policies"
     folder.mkdir()
     params = "params:\n  k: 2\n  f: 2.0\n"
@@ -144,17 +141,6 @@ def test_a_fact_compared_with_a_limit_is_decided_as_the_engine_decides(tmp_path:
     _policy(folder, "g", params, "facts.extra.v > facts.extra.v * 0.5")
     _policy(folder, "h", params, "facts.extra.v > size('<')")
     policy_set = load_policy_set(folder)
-    memo = RuleMemo(policy_set)
-    decided = {t.rule.id for t in memo.thresholds.values()}
-    assert decided == {"a.rule", "b.rule", "c.rule", "d.rule"}
-    shipped = RuleMemo(load_policy_set(ROOT / "policies"))
-    assert {t.rule.id for t in shipped.thresholds.values()} == {
-        "health.error-rate-regression",
-        "health.error-rate-elevated",
-        "health.throughput-low",
-        "health.completion-low",
-        "trigger.lock-contention-spike",
-    }
     rng = random.Random(3)
     values = [1, 1.0, 2, 2.5, -0.0, 3, "3", True, None, 2**53 + 1, 9.007199254740993e15, {}]
     lines = []
@@ -171,10 +157,8 @@ def test_a_fact_compared_with_a_limit_is_decided_as_the_engine_decides(tmp_path:
 
 
 def test_a_window_rule_is_decided_as_the_engine_decides_at_any_time(tmp_path: Path):
-    """Window rules are answered from the engine's answers at other times of the same start;
-    times out of order, starts with nanoseconds, absent or not strings must not tell."""
-    from phasegate.replay.memo import RuleMemo
-
+    """Rules over `now` are never shared: times out of order, starts with nanoseconds,
+    absent or not strings are decided by the engine at each snapshot."""
     folder = tmp_path / "policies"
     folder.mkdir()
     params = "params:\n  w: 30m\n  n: 90m0.5s\n"
@@ -182,7 +166,6 @@ def test_a_window_rule_is_decided_as_the_engine_decides_at_any_time(tmp_path: Pa
     _policy(folder, "b", params, "now - timestamp(facts.extra.start) <= duration(params.n)")
     _policy(folder, "c", params, "now - timestamp(facts.phase_started_at) < duration(params.w)")
     policy_set = load_policy_set(folder)
-    assert len(RuleMemo(policy_set).windows) == 3
     rng = random.Random(8)
     starts = [
         "2026-11-20T10:00:00Z",
@@ -206,8 +189,7 @@ def test_a_window_rule_is_decided_as_the_engine_decides_at_any_time(tmp_path: Pa
             extra["start"] = rng.choice(starts)
         doc["extra"] = extra
         lines.append(json.dumps(doc) + "\n")
-    shared = _decided_alike(tmp_path, policy_set, lines)  # as written: out of order
-    assert any(window.seen for window in shared.memo.windows.values())
+    _decided_alike(tmp_path, policy_set, lines)  # as written: out of order
 
 
 def _decided_alike(tmp_path: Path, policy_set: Any, lines: list[str]) -> MemoRollout:

@@ -8,9 +8,7 @@ snapshot costs most of a replay. Kept out of the core: `evaluate` never uses it.
 from __future__ import annotations
 
 import marshal
-import operator
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from phasegate import cel
@@ -79,25 +77,11 @@ class RuleMemo:
         self.params = shared_params(policy_set)
         #: A result and what it contributes, computed once.
         self.results: dict[tuple[Any, ...], tuple[RuleResult, Verdict]] = {}
-        #: Per rule of the form `facts.<path> < <limit>`, how to decide it without the
-        #: engine (see `Threshold`); the limits it computed, by their inputs.
-        self.thresholds = {
-            id(rule): found
-            for policy in policy_set.policies
-            for rule in policy.rules
-            if (found := Threshold.of(rule, policy)) is not None
-        }
-        self.limits: dict[tuple[Any, ...], Any] = {}
         #: Per phase, the field numbers and results (before streaks) of its last snapshot:
         #: equal numbers are equal values, so a rule over unchanged fields decides alike.
         self.last: dict[int, tuple[Mapping[str, int], tuple[Any, ...]]] = {}
         #: (phase, the fields that changed) -> the rules to decide again (see `redo`).
         self.redos: dict[tuple[int, frozenset[str]], list[tuple[Any, ...]]] = {}
-        #: Per rule of the form `now - timestamp(facts.<path>) < duration(params...)`, the
-        #: times it was last seen true and false (see `Window`).
-        self.windows = {
-            id(rule): found for rule in policy_set.rules if (found := Window.of(rule)) is not None
-        }
 
     def phase(self, phase: int) -> tuple[list[Any], list[tuple[Any, ...]]]:
         found = self.phases.get(phase)
@@ -134,174 +118,6 @@ class RuleMemo:
         if len(self.results) >= self.MAX_ENTRIES:
             self.results.clear()
         self.results[key] = entry
-
-
-#: `facts.<path> OP <limit>`, the limit free of anything that binds looser than a relation
-#: (another relation, `in`, `&&`, `||`, `?:`) and of string literals, which could hide one.
-_COMPARISON = re.compile(
-    r"\s*facts((?:\.[A-Za-z_][A-Za-z0-9_]*)+)\s*(<=|>=|<|>)\s*([^<>=!&|?\"'`]+?)\s*", re.DOTALL
-)
-_OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
-    "<": operator.lt,
-    "<=": operator.le,
-    ">": operator.gt,
-    ">=": operator.ge,
-}
-_UNSET = object()
-
-
-class Threshold:
-    """A rule whose whole condition is one fact compared with a limit, decided without the
-    engine when the fact and the limit are numbers of one type.
-
-    A snapshot's metrics are new every time, so the path memo never hits for the rules
-    that compare them; yet their limits (`facts.baseline.error_rate * params.f + params.m`)
-    read only fields that hardly change. The limit is evaluated by the engine once per
-    distinct value of the whole fields it reads (their numbers) and the comparison is
-    Python's, which orders two floats or two ints exactly as CEL does. Anything else (the
-    fact absent, a string, an int against a double, a limit that fails or is NaN) goes to
-    the engine, so errors and their messages are the engine's.
-    """
-
-    __slots__ = ("compare", "entries", "limit", "limit_fields", "path", "policy", "rule")
-
-    def __init__(
-        self, rule: Rule, policy: Policy, path: tuple[str, ...], compare: Any, limit: Any
-    ) -> None:
-        self.rule, self.policy, self.path, self.compare, self.limit = (
-            rule,
-            policy,
-            path,
-            compare,
-            limit,
-        )
-        self.limit_fields = tuple(sorted({read[0] for read in memo_paths(limit) or ()}))
-        common = _common(rule)
-        passed = RuleResult(status=RuleStatus.PASSED, **common)
-        fired = RuleResult(status=RuleStatus.FIRED, **common)
-        self.entries = {
-            False: (passed, passed.contribution),
-            True: (fired, fired.contribution),
-        }
-
-    @classmethod
-    def of(cls, rule: Rule, policy: Policy) -> Threshold | None:
-        found = _COMPARISON.fullmatch(rule.when.text)
-        if found is None or re.search(r"\bin\b", found.group(3)):
-            return None
-        path = tuple(found.group(1).split(".")[1:])
-        try:
-            limit = cel.compile_expression(found.group(3))
-        except cel.CelError:
-            return None
-        paths = memo_paths(limit)
-        if paths is None or any(read[: len(path)] == path for read in paths):
-            return None
-        return cls(rule, policy, path, _OPERATORS[found.group(2)], limit)
-
-    def decide(self, memo: RuleMemo, snapshot: Snapshot) -> tuple[RuleResult, Verdict] | None:
-        """The rule's result, or None when the engine must decide it."""
-        data, parts = snapshot.facts.data, snapshot.facts.parts
-        value: Any = data
-        for part in self.path:
-            if type(value) is not dict:
-                return None
-            value = value.get(part, _UNSET)
-        kind = type(value)
-        if kind is not float and kind is not int:  # bool is neither
-            return None
-        # The limit is keyed by the numbers of the whole fields it reads (the baseline),
-        # which change far less often than the values compared with it.
-        key = (id(self.rule), snapshot.facts.phase, *map(parts.get, self.limit_fields))  # type: ignore[union-attr]
-        limit = memo.limits.get(key, _UNSET)
-        if limit is _UNSET:
-            limit = cel.run(self.limit, snapshot.bindings(self.policy))
-            if type(limit) not in (float, int) or limit != limit:  # NaN
-                limit = None
-            if len(memo.limits) >= memo.MAX_ENTRIES:
-                memo.limits.clear()
-            memo.limits[key] = limit
-        if limit is None or type(limit) is not kind:
-            return None
-        return self.entries[self.compare(value, limit)]
-
-
-#: `now - timestamp(facts.<path>) < duration(params.<path>)`: true until a time, then false.
-_WINDOW = re.compile(
-    r"\s*now\s*-\s*timestamp\(\s*facts((?:\.[A-Za-z_][A-Za-z0-9_]*)+)\s*\)\s*(<=|<)\s*"
-    r"duration\(\s*params(?:\.[A-Za-z_][A-Za-z0-9_]*)+\s*\)\s*",
-    re.DOTALL,
-)
-
-
-class Window:
-    """A rule that holds while `now` is within a window from a time in the facts, decided
-    from what the engine said at other times of the same start.
-
-    For one value of the start (and the params, fixed for a replay), the condition holds
-    for every `now` up to some instant and for none after: it is true at any time no later
-    than a time it was true at, and false at any time no earlier than a time it was false
-    at. Only the engine's own answers are compared, as times (the same `now` values it was
-    given), so no time is parsed or rounded here. A recording in time order asks the engine
-    until the window is over, then never again for that start; an error is never shared.
-    """
-
-    __slots__ = ("entries", "path", "seen")
-
-    MAX_STARTS = 1024
-
-    def __init__(self, rule: Rule, path: tuple[str, ...]) -> None:
-        self.path = path
-        common = _common(rule)
-        passed = RuleResult(status=RuleStatus.PASSED, **common)
-        fired = RuleResult(status=RuleStatus.FIRED, **common)
-        self.entries = {False: (passed, passed.contribution), True: (fired, fired.contribution)}
-        #: (phase, the start's key) -> [latest `now` seen true, earliest `now` seen false].
-        self.seen: dict[tuple[Any, ...], list[Any]] = {}
-
-    @classmethod
-    def of(cls, rule: Rule) -> Window | None:
-        found = _WINDOW.fullmatch(rule.when.text)
-        if found is None:
-            return None
-        return cls(rule, tuple(found.group(1).split(".")[1:]))
-
-    def _key(self, snapshot: Snapshot) -> tuple[Any, ...] | None:
-        start = _path_key(snapshot.facts.data, snapshot.facts.parts or {}, self.path)
-        # A value's repr, or a top-level field's number; absent (-1, a depth): the engine's
-        if not (type(start) is str or (type(start) is int and start >= 0)):
-            return None
-        return (snapshot.facts.phase, start)
-
-    def decide(self, snapshot: Snapshot) -> tuple[RuleResult, Verdict] | None:
-        key = self._key(snapshot)
-        found = self.seen.get(key) if key is not None else None
-        if found is None:
-            return None
-        now = snapshot.now
-        if found[0] is not None and now <= found[0]:
-            return self.entries[True]
-        if found[1] is not None and now >= found[1]:
-            return self.entries[False]
-        return None
-
-    def learn(self, snapshot: Snapshot, result: RuleResult) -> None:
-        """Remember the engine's answer at this `now` (a pass or a firing, not an error)."""
-        if result.status is not RuleStatus.PASSED and result.status is not RuleStatus.FIRED:
-            return
-        key = self._key(snapshot)
-        if key is None:
-            return
-        found = self.seen.get(key)
-        if found is None:
-            if len(self.seen) >= self.MAX_STARTS:
-                self.seen.clear()
-            found = self.seen[key] = [None, None]
-        now = snapshot.now
-        if result.status is RuleStatus.FIRED:
-            found[0] = now if found[0] is None else max(found[0], now)
-        else:
-            found[1] = now if found[1] is None else min(found[1], now)
 
 
 def _plan(rule: Rule) -> tuple[Any, ...]:
@@ -414,8 +230,6 @@ def _decide_memo(
     data, parts, phase = facts.data, facts.parts, facts.phase
     assert parts is not None
     get = memo.results.get
-    thresholds = memo.thresholds
-    windows = memo.windows
     keys: dict[tuple[str, ...], Any] = {}
     start, applicable = memo.phase(phase)
     last = memo.last.get(phase)
@@ -436,8 +250,6 @@ def _decide_memo(
             # (metrics): the values at the paths read.
             coarse = (id(rule), phase, *map(parts.get, fields))
             entry = get(coarse)
-            if entry is None and (threshold := thresholds.get(id(rule))) is not None:
-                entry = threshold.decide(memo, snapshot)
             if entry is None:
                 found = []
                 for path in paths:  # rules share paths (metrics.error_rate)
@@ -450,8 +262,6 @@ def _decide_memo(
                     entry = get(key)
                     if entry is not None:
                         memo.remember(coarse, entry)
-        if entry is None and (window := windows.get(id(rule))) is not None:
-            entry = window.decide(snapshot)
         if entry is None:
             pending.append((place, rule, policy, (coarse, key)))
         else:
@@ -466,8 +276,6 @@ def _decide_memo(
                 bindings = shared[id(params)] = snapshot.bindings(policy, params, visible)
             result = _evaluate_rule(rule, snapshot, bindings, False)
             entry = entries[index] = (result, result.contribution)
-            if (window := windows.get(id(rule))) is not None:
-                window.learn(snapshot, result)
             for memo_key in key:
                 if memo_key is not None:
                     memo.remember(memo_key, entry)
