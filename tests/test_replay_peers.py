@@ -20,7 +20,7 @@ from phasegate.core.evaluate import RuleStatus, evaluate
 from phasegate.core.facts import facts_from_data, load_facts
 from phasegate.core.policy import load_policy_set
 from phasegate.replay.memo import MemoRollout
-from phasegate.review.testing import load_test_files
+from phasegate.review.testing import deep_merge, load_test_files
 
 sys.path[:0] = [str(ROOT / "benchmarks" / "peers"), str(ROOT / "benchmarks")]
 import cel_peer  # noqa: E402
@@ -86,6 +86,34 @@ def test_both_peers_decide_every_policy_test_case_as_phasegate_does():
         text = json.dumps(case.facts.data)
         by_cel, by_rego = _peers(text, json.loads(text))
         assert by_cel == expected and by_rego == expected, case.name
+
+
+EDGES = {
+    "a sample gap just under the interval's next second": {
+        "rollout": {"sample_gap_seconds": 600.9}
+    },
+    "a sample gap CEL's duration holds": {"rollout": {"sample_gap_seconds": 315576000000}},
+    "a sample gap beyond CEL's duration": {"rollout": {"sample_gap_seconds": 315576000001}},
+    "a sample gap beyond int64": {"rollout": {"sample_gap_seconds": 1e19}},
+    "a rolled-back change whose triggers roll back": {
+        "rollout": {"state": "rolled_back"},
+        "state": {"corruption_indicators": 3},
+    },
+    "a closed change whose triggers roll back": {
+        "rollout": {"state": "closed"},
+        "state": {"corruption_indicators": 3},
+    },
+}
+
+
+@pytest.mark.parametrize("patch", EDGES.values(), ids=EDGES.keys())
+def test_both_peers_decide_the_edges_as_phasegate_does(patch: dict):
+    data = deep_merge(load((FIXTURES / "phase2-healthy.yaml").read_text()), patch)
+    decision = evaluate(facts_from_data(json.loads(json.dumps(data)), "edge"), POLICY_SET)
+    expected = (decision.verdict.label, _fired(decision))
+    text = json.dumps(data)
+    by_cel, by_rego = _peers(text, json.loads(text))
+    assert by_cel == expected and by_rego == expected
 
 
 def test_both_peers_decide_every_benchmark_snapshot_as_phasegate_does():
