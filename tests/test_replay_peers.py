@@ -1,7 +1,9 @@
 """The peer benchmark's peers (benchmarks/peers/) decide as phasegate does: same verdict and
-same fired rules on every fixture and every snapshot the benchmark writes, or the figures
-compare different work. And the benchmark's recording is what a real rollout writes: no
-rule errors, mostly continue, some pause and some rollback."""
+same fired rules on every fixture, every case of the shipped policy tests and every snapshot
+the benchmark writes, or the figures compare different work. What decides is compared: the
+live rules (a `mode: shadow` rule never changes a verdict, so the peers leave it out). And
+the benchmark's recording is what a real rollout writes: no rule errors, mostly continue,
+some pause and some rollback."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from phasegate.core.evaluate import RuleStatus, evaluate
 from phasegate.core.facts import facts_from_data, load_facts
 from phasegate.core.policy import load_policy_set
 from phasegate.replay.memo import MemoRollout
+from phasegate.review.testing import deep_merge, load_test_files
 
 sys.path[:0] = [str(ROOT / "benchmarks" / "peers"), str(ROOT / "benchmarks")]
 import cel_peer  # noqa: E402
@@ -28,9 +31,9 @@ from replay_bench import generate  # noqa: E402
 
 POLICY_SET = load_policy_set(POLICIES)
 ENV, RULES = cel_peer.load_rules(POLICIES)
-REGO = opa_eval.OpaEval(
-    str(ROOT / "benchmarks" / "peers" / "phasegate.rego"), query="data.phasegate.decision"
-)
+REGO_FILE = str(ROOT / "benchmarks" / "peers" / "phasegate.rego")
+REGO = opa_eval.OpaEval(REGO_FILE, query="data.phasegate.decision")
+LIVE = [rule for rule in POLICY_SET.rules if not rule.shadow]
 
 
 def _peers(text: str, data: dict) -> tuple[tuple[str, list[str]], tuple[str, list[str]]]:
@@ -39,7 +42,24 @@ def _peers(text: str, data: dict) -> tuple[tuple[str, list[str]], tuple[str, lis
 
 
 def _fired(decision) -> list[str]:
-    return sorted(r.id for r in decision.results if r.status is RuleStatus.FIRED)
+    """The live rules that fired: a shadow rule's result is recorded, never decides."""
+    return sorted(r.id for r in decision.results if r.status is RuleStatus.FIRED and not r.shadow)
+
+
+def test_both_peers_hold_the_live_rules_of_the_shipped_set():
+    """A rule added to policies/ and not to the peers fails here, whatever the facts."""
+    assert any(rule.shadow for rule in POLICY_SET.rules) and any(rule.final for rule in LIVE)
+    live = {rule.id: (sorted(rule.phases), rule.verdict.label, rule.final) for rule in LIVE}
+    by_cel = {rule[0]: (sorted(rule[1]), rule[2], rule[6]) for rule in RULES}
+    tables = {
+        name: opa_eval.OpaEval(REGO_FILE, query=f"data.phasegate.{name}").evaluate_parsed("{}")
+        for name in ("phases", "verdicts", "finals")
+    }
+    by_rego = {
+        rule_id: (sorted(phases), tables["verdicts"][rule_id], rule_id in tables["finals"])
+        for rule_id, phases in tables["phases"].items()
+    }
+    assert by_cel == live and by_rego == live
 
 
 @pytest.mark.parametrize("path", sorted(FIXTURES.glob("*.yaml")), ids=lambda p: p.name)
@@ -48,6 +68,51 @@ def test_both_peers_decide_every_fixture_as_phasegate_does(path: Path):
     expected = (decision.verdict.label, _fired(decision))
     data = load(path.read_text())
     by_cel, by_rego = _peers(json.dumps(data), data)
+    assert by_cel == expected and by_rego == expected
+
+
+def test_both_peers_decide_every_policy_test_case_as_phasegate_does():
+    """The shipped policy tests' patched facts reach what the fixtures do not: a final rule
+    firing beside others, overrides, missing facts that make a rule error."""
+    cases = [
+        case
+        for file in load_test_files([POLICIES / "tests"], lambda: POLICY_SET)
+        for case in file.cases
+    ]
+    assert len(cases) > 80
+    for case in cases:
+        decision = evaluate(case.facts, POLICY_SET, case.history)
+        expected = (decision.verdict.label, _fired(decision))
+        text = json.dumps(case.facts.data)
+        by_cel, by_rego = _peers(text, json.loads(text))
+        assert by_cel == expected and by_rego == expected, case.name
+
+
+EDGES = {
+    "a sample gap just under the interval's next second": {
+        "rollout": {"sample_gap_seconds": 600.9}
+    },
+    "a sample gap CEL's duration holds": {"rollout": {"sample_gap_seconds": 315576000000}},
+    "a sample gap beyond CEL's duration": {"rollout": {"sample_gap_seconds": 315576000001}},
+    "a sample gap beyond int64": {"rollout": {"sample_gap_seconds": 1e19}},
+    "a rolled-back change whose triggers roll back": {
+        "rollout": {"state": "rolled_back"},
+        "state": {"corruption_indicators": 3},
+    },
+    "a closed change whose triggers roll back": {
+        "rollout": {"state": "closed"},
+        "state": {"corruption_indicators": 3},
+    },
+}
+
+
+@pytest.mark.parametrize("patch", EDGES.values(), ids=EDGES.keys())
+def test_both_peers_decide_the_edges_as_phasegate_does(patch: dict):
+    data = deep_merge(load((FIXTURES / "phase2-healthy.yaml").read_text()), patch)
+    decision = evaluate(facts_from_data(json.loads(json.dumps(data)), "edge"), POLICY_SET)
+    expected = (decision.verdict.label, _fired(decision))
+    text = json.dumps(data)
+    by_cel, by_rego = _peers(text, json.loads(text))
     assert by_cel == expected and by_rego == expected
 
 

@@ -3,7 +3,10 @@
 Reads the policy files' `when:` expressions and params, compiles each once with
 cel-expr-python, and decides every facts document (a YAML or JSON file, or each line of a
 JSONL recording) with one Activation per document and every rule of its phase evaluated.
-Prints one line per document: the verdict, a tab, the fired rule ids sorted.
+A `final: true` rule that fires is the decision alone (every other rule skipped), so the
+final rules go first. `mode: shadow` rules never decide, so they are left out: the live
+rules are what phasegate's verdict and this one compare. Prints one line per document: the
+verdict, a tab, the fired rule ids sorted.
 
 Run: python benchmarks/peers/cel_peer.py POLICIES_DIR FACTS_FILE_OR_RECORDING...
 """
@@ -30,6 +33,7 @@ def _trim_prefix(text: str, prefix: str) -> str:
 
 
 def load_rules(folder: Path) -> tuple[Any, list[tuple[Any, ...]]]:
+    """The environment, and the live rules as tuples, the `final` ones first."""
     env = cel.NewEnv(
         variables={
             "facts": T.Map(T.STRING, T.DYN),
@@ -50,10 +54,14 @@ def load_rules(folder: Path) -> tuple[Any, list[tuple[Any, ...]]]:
         policy = load(path.read_text())
         params = policy.get("params", {})
         for rule in policy["rules"]:
+            if rule.get("mode", "live") == "shadow":
+                continue
             phases = set(rule.get("phases", policy.get("phases", [0, 1, 2])))
             on_error = rule.get("on_error", "pause")
             program = env.compile(rule["when"])
-            rules.append((rule["id"], phases, rule["verdict"], on_error, program, params))
+            final = rule.get("final", False) is True
+            rules.append((rule["id"], phases, rule["verdict"], on_error, program, params, final))
+    rules.sort(key=lambda rule: not rule[-1])  # stable: the file order within each
     return env, rules
 
 
@@ -75,7 +83,10 @@ def decide(env: Any, rules: list[tuple[Any, ...]], facts: dict[str, Any]) -> tup
     phase = facts["phase"]
     activations = {}  # one per params map: every rule of a policy shares it
     worst, fired = 0, []
-    for rule_id, phases, verdict, on_error, program, params in rules:
+    final_fired, final_error = False, 0  # an error of a final rule counts if none fires
+    for rule_id, phases, verdict, on_error, program, params, final in rules:
+        if final_fired and not final:
+            break  # a final rule fired: the decision is its alone
         if phase not in phases:
             continue
         activation = activations.get(id(params))
@@ -86,8 +97,14 @@ def decide(env: Any, rules: list[tuple[Any, ...]], facts: dict[str, Any]) -> tup
         if value is True:
             fired.append(rule_id)
             worst = max(worst, SEVERITY[verdict])
+            final_fired = final_fired or final
         elif value is not False:
-            worst = max(worst, SEVERITY[on_error])
+            if final:
+                final_error = max(final_error, SEVERITY[on_error])
+            else:
+                worst = max(worst, SEVERITY[on_error])
+    if not final_fired:
+        worst = max(worst, final_error)
     return next(v for v, n in SEVERITY.items() if n == worst), sorted(fired)
 
 

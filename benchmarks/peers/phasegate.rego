@@ -1,8 +1,10 @@
-# The 19 shipped rules (policies/*.yaml) translated to Rego, for the peer benchmark.
+# The 22 live shipped rules (policies/*.yaml) translated to Rego, for the peer benchmark.
+# The `mode: shadow` rules (significance.yaml) never decide, so they are not here.
 #
 # CEL's semantics kept where the facts can reach them: a rule whose facts are absent is an
 # error, which contributes its on_error verdict (pause for every shipped rule); `||` and
 # `exists` are true when any operand is, whatever the others; `&&` is false when any is.
+# A `final` rule that fires is the decision alone: every other rule is skipped.
 # `decision` is {"verdict": ..., "fired": [...]}, the fired rule ids sorted.
 package phasegate
 
@@ -21,7 +23,10 @@ phases := {
 	"health.throughput-low": {2},
 	"health.completion-low": {2},
 	"rollout.phase-progression": {1, 2},
+	"rollout.phase0-environments": {1},
+	"rollout.phase2-sampling": {2},
 	"rollout.rolled-back": {0, 1, 2},
+	"rollout.closed": {0, 1, 2},
 	"trigger.contract-break": {0, 1, 2},
 	"trigger.data-corruption": {0, 1, 2},
 	"trigger.lock-contention-spike": {1, 2},
@@ -43,7 +48,10 @@ verdicts := {
 	"health.throughput-low": "pause",
 	"health.completion-low": "pause",
 	"rollout.phase-progression": "pause",
+	"rollout.phase0-environments": "pause",
+	"rollout.phase2-sampling": "pause",
 	"rollout.rolled-back": "pause",
+	"rollout.closed": "pause",
 	"trigger.contract-break": "rollback",
 	"trigger.data-corruption": "rollback",
 	"trigger.lock-contention-spike": "rollback",
@@ -65,6 +73,12 @@ health := {
 }
 
 rollout_windows := {1: "0s", 2: "60m"}
+
+phase0_environments := ["ci", "operator"]
+
+phase2_sample_interval := "10m"
+
+finals := {"rollout.rolled-back"}
 
 triggers := {"lock_spike_factor": 3.0, "lock_spike_margin": 0.01, "cascade_min_failed": 3, "cascade_min_share": 0.25}
 
@@ -202,6 +216,7 @@ errs["health.completion-low"] if not number(facts.baseline.agent_completion_rate
 # --- rollout ------------------------------------------------------------------------------
 
 fires["rollout.phase-progression"] if {
+	is_object(facts.rollout)
 	not "progression_override" in object.keys(facts.rollout)
 	not "previous_phase_continue_at" in object.keys(facts.rollout)
 }
@@ -220,9 +235,46 @@ errs["rollout.phase-progression"] if {
 	not is_string(facts.rollout.previous_phase_started_at)
 }
 
+overridden if "progression_override" in object.keys(facts.rollout)
+
+fires["rollout.phase0-environments"] if {
+	not overridden
+	recorded := facts.rollout.previous_phase_environments
+	some environment in phase0_environments
+	not environment in recorded
+}
+
+errs["rollout.phase0-environments"] if not is_object(facts.rollout)
+
+# CEL's int() truncates; the gap is never negative (the facts schema)
+gap_seconds := floor(facts.rollout.sample_gap_seconds)
+
+fires["rollout.phase2-sampling"] if {
+	not overridden
+	gap_seconds * 1000000000 > time.parse_duration_ns(phase2_sample_interval)
+	gap_seconds <= max_duration_seconds
+}
+
+errs["rollout.phase2-sampling"] if not is_object(facts.rollout)
+
+# a gap beyond CEL's longest duration is an error there
+errs["rollout.phase2-sampling"] if {
+	not overridden
+	gap_seconds > max_duration_seconds
+}
+
+max_duration_seconds := 315576000000
+
 fires["rollout.rolled-back"] if facts.rollout.state == "rolled_back"
 
 errs["rollout.rolled-back"] if {
+	facts.rollout
+	not is_string(facts.rollout.state)
+}
+
+fires["rollout.closed"] if facts.rollout.state == "closed"
+
+errs["rollout.closed"] if {
 	facts.rollout
 	not is_string(facts.rollout.state)
 }
@@ -299,16 +351,26 @@ errored contains id if {
 	errs[id]
 }
 
+final_fired := {id | some id in fired; id in finals}
+
+# what decides: the final rules that fired alone, else every rule
+decided := final_fired if count(final_fired) > 0
+
+decided := fired if count(final_fired) == 0
+
 severity := {"continue": 0, "pause": 1, "rollback": 2}
 
 # every shipped rule's on_error is pause
-contributions contains verdicts[id] if some id in fired
+contributions contains verdicts[id] if some id in decided
 
-contributions contains "pause" if some _ in errored
+contributions contains "pause" if {
+	count(final_fired) == 0
+	some _ in errored
+}
 
 worst := max({severity[v] | some v in contributions} | {0})
 
 decision := {
 	"verdict": [v | some v, n in severity; n == worst][0],
-	"fired": sort([id | some id in fired]),
+	"fired": sort([id | some id in decided]),
 }
