@@ -131,6 +131,8 @@ MAX_ROLLOUTS = 1024
 
 #: Decides a snapshot's rules into `results` (with streaks) and returns the verdict.
 SharedRules = Callable[["Snapshot", dict[str, int], list[RuleResult]], Verdict]
+#: A final rule's result for a snapshot (replay shares them; see `_decide_final`).
+SharedFinal = Callable[["Rule", "Policy", "Snapshot"], RuleResult]
 
 
 class _RolloutState:
@@ -161,6 +163,8 @@ class Rollout:
         #: Replay's memo (`phasegate.replay.memo`) sets this to decide a snapshot's rules
         #: from results shared between snapshots; None evaluates every rule.
         self.shared_rules: SharedRules | None = None
+        #: Replay's memo sets this too: a final rule's result shared between snapshots.
+        self.shared_final: SharedFinal | None = None
         #: Rules with `final: true`, decided first.
         self.finals = tuple(rule for rule in policy_set.rules if rule.final)
 
@@ -179,7 +183,9 @@ class Rollout:
     def decide(self, facts: Facts) -> Decision:
         state = self.state(facts)
         history = list(state.history) if self.reads_history else []
-        decision = _decide_final(facts, self.policy_set, self.finals, self.messages)
+        decision = _decide_final(
+            facts, self.policy_set, self.finals, self.messages, self.shared_final
+        )
         if decision is None:
             decision = _decide(
                 facts, self.policy_set, history, state.streaks, self.messages, self.shared_rules
@@ -247,7 +253,11 @@ class Snapshot:
 
 
 def _decide_final(
-    facts: Facts, policy_set: PolicySet, finals: tuple[Rule, ...], messages: bool
+    facts: Facts,
+    policy_set: PolicySet,
+    finals: tuple[Rule, ...],
+    messages: bool,
+    shared_final: SharedFinal | None = None,
 ) -> Decision | None:
     """The decision of the `final` rules that fire, alone (every other rule skipped), or
     None when none fires. Decided first: a change whose rollout ended is held, and the
@@ -260,7 +270,10 @@ def _decide_final(
         for rule in policy.rules:
             if rule.final and facts.phase in rule.phases:
                 snapshot = snapshot or Snapshot(facts, [])
-                result = _evaluate_rule(rule, snapshot, snapshot.bindings(policy), messages)
+                if shared_final is not None and facts.parts is not None:
+                    result = shared_final(rule, policy, snapshot)
+                else:
+                    result = _evaluate_rule(rule, snapshot, snapshot.bindings(policy), messages)
                 if result.status is RuleStatus.FIRED:
                     fired[id(rule)] = result
     if not fired:

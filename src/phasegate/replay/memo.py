@@ -36,6 +36,7 @@ class MemoRollout(Rollout):
         self.shared_rules = lambda snapshot, streaks, results: _decide_memo(
             snapshot, streaks, memo, results
         )
+        self.shared_final = memo.final_result
 
 
 class RuleMemo:
@@ -113,6 +114,24 @@ class RuleMemo:
                 if plan[3] is None or not changed.isdisjoint(plan[3])
             ]
         return found
+
+    def final_result(self, rule: Rule, policy: Policy, snapshot: Snapshot) -> RuleResult:
+        """A final rule's result (decided before the others, every snapshot), shared as
+        `_decide_memo` shares results: keyed by the numbers of the whole fields it reads,
+        and evaluated over those fields alone, since converting the whole facts map costs
+        the engine more than the rule."""
+        fields = self.fields[id(rule)]
+        if fields is None or memo_paths(rule.when) is None:
+            return _evaluate_rule(rule, snapshot, snapshot.bindings(policy), False)
+        parts = snapshot.facts.parts or {}
+        key = ("final", id(rule), snapshot.facts.phase, *(parts.get(f) for f in sorted(fields)))
+        found = self.results.get(key)
+        if found is not None:
+            return found[0]
+        visible = _visible_facts(snapshot.facts.data, [fields])
+        result = _evaluate_rule(rule, snapshot, snapshot.bindings(policy, None, visible), False)
+        self.remember(key, (result, result.contribution))
+        return result
 
     def remember(self, key: tuple[Any, ...], entry: tuple[RuleResult, Verdict]) -> None:
         if len(self.results) >= self.MAX_ENTRIES:
