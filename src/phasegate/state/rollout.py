@@ -144,7 +144,11 @@ def step(current: ChangeState, record: Mapping[str, Any]) -> ChangeState:
     # must not be forgotten for a typo); its time is unknown ("").
     at = record["at"] if is_rfc3339(record.get("at")) and isinstance(record.get("at"), str) else ""
     if event == ROLLED_BACK_EVENT:
-        return replace(current, state=ROLLED_BACK, rolled_back_at=at, opened={}, samples={})
+        # written once every runner was restored and verified: what failed on the way (a
+        # runner a retry then restored) is done, nothing of it is left by hand
+        return replace(
+            current, state=ROLLED_BACK, rolled_back_at=at, opened={}, samples={}, failed=()
+        )
     if event == RESUME_EVENT and current.ended:
         reason = record.get("reason")
         return replace(
