@@ -178,8 +178,9 @@ def closeout(
     }
 
 
-#: The rule that refuses a phase the change has not earned.
-_PROGRESSION = "rollout.phase-progression"
+#: The rules that refuse a phase the change has not earned: the phase order, and Phase 1
+#: before Phase 0 passed in every required environment.
+_NOT_EARNED = ("rollout.phase-progression", "rollout.phase0-environments")
 
 
 def _refused(entry: Entry) -> bool:
@@ -187,7 +188,7 @@ def _refused(entry: Entry) -> bool:
     rules = entry.decision.get("rules")
     return isinstance(rules, list) and any(
         isinstance(r, dict)
-        and r.get("id") == _PROGRESSION
+        and r.get("id") in _NOT_EARNED
         and r.get("status") in ("fired", "error")
         for r in rules
     )
