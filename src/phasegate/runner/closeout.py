@@ -187,9 +187,7 @@ def _refused(entry: Entry) -> bool:
     """A decision the phase order refused: the phase was never entered by it."""
     rules = entry.decision.get("rules")
     return isinstance(rules, list) and any(
-        isinstance(r, dict)
-        and r.get("id") in _NOT_EARNED
-        and r.get("status") in ("fired", "error")
+        isinstance(r, dict) and r.get("id") in _NOT_EARNED and r.get("status") in ("fired", "error")
         for r in rules
     )
 
