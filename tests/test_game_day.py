@@ -4,10 +4,12 @@ One scripted rollout of v0.4.3 on three runners: Phase 0 in CI and on an operato
 held until both passed), Phase 1, a breach, a rollback on every runner with one
 unreachable, `retry-rollback` as printed, the change ended (a later `run` holds on
 `rollout.rolled-back` alone and does nothing, `--allow-pause` or not), `resume`, Phase 0
-and Phase 1 again (a window wait let through by `--allow-pause`), Phase 2 sampled at its
-interval through the first hour (a longer gap holds), `closeout`, and the closed change
-held. Every step is the real command line in a subprocess; each asserts its exit code,
-what it printed, the decision log's lines, the remediation notes and `phasegate status`.
+and Phase 1 again (a window wait let through by `--allow-pause`), a breach at Phase 2's
+first sample (a rollback that freezes), `resume`, `unfreeze --rca`, Phases 0 and 1 once
+more, Phase 2 sampled at its interval through the first hour (a longer gap holds),
+`closeout`, and the closed change held. Every step is the real command line in a
+subprocess; each asserts its exit code, what it printed, the decision log's lines, the
+remediation notes and `phasegate status`.
 The runners are folders: a deploy writes the version a runner's `zjj --version` reports,
 and `on-runner NAME CMD...` runs a health check against that runner's folder.
 
@@ -341,7 +343,7 @@ def test_game_day(tmp_path: Path):
     assert "freeze" not in game.status()
     assert not (tmp_path / ".phasegate" / "freeze.json").exists()
 
-    # -- resume, then Phase 0 in both environments and Phase 1 again -----------------------------
+    # -- resume, then Phase 0 in both environments and Phase 1 again ----------------------------
     resumed = game("resume", "--reason", "fixed in bd-124")
     assert resumed.returncode == 0, resumed.stderr
     assert game.log[-1]["event"] == "resume" and game.log[-1]["commit"] == "9f2c4e1"
@@ -370,39 +372,80 @@ def test_game_day(tmp_path: Path):
     assert again1.returncode == 0, again1.stdout + again1.stderr
     assert game.verdicts()[-1] == (1, "continue")
 
-    # -- Phase 2: sampled every 10 minutes through the first hour, then continue -----------------
-    def sample(at: str, *args: str) -> subprocess.CompletedProcess[str]:
+    def sample(at: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
         """A Phase 2 sample; swarm has closed a bead a minute since 12:00."""
         hours, minutes = map(int, at.split(":"))
         closed = str(20 + (hours - 12) * 60 + minutes)
-        return game.run(2, at, *against, *args, where="operator", STANDIN_SWARM_CLOSED=closed)
+        return game.run(
+            2, at, *against, *args, where="operator", STANDIN_SWARM_CLOSED=closed, **env
+        )
 
-    for at in ("12:10", "12:20", "12:30", "12:40", "12:50", "13:00", "13:10"):
-        if at == "12:30":
+    # -- Phase 2, first try: a breach at its first sample; the rollback freezes deployments ------
+    broad = sample("12:10", STANDIN_SWARM_BUSY="10")
+    assert broad.returncode == 20, broad.stdout + broad.stderr
+    assert broad.stdout.startswith("ROLLBACK") and "trigger.lock-contention-spike" in broad.stdout
+    for runner in RUNNERS:
+        assert f"phasegate: done: restored {runner}: on v0.4.2" in broad.stderr
+    # the guide restarts operator sessions after a Phase 1 rollback only
+    assert len(game.calls("deploys.jsonl")) == 7 and len(game.calls("restarts.jsonl")) == 3
+    assert "restart operator sessions" not in broad.stderr
+    assert len(game.events("rolled_back")) == 2 and len(game.notes()) == 2
+    shown = game.status()
+    assert (shown["phase"], shown["state"]) == (2, "rolled_back")
+    assert "phase 2 rollback of v0.4.3" in shown["freeze"]["reason"]
+    assert any("phasegate unfreeze --rca" in step for step in shown["by_hand"])
+    notes = game.notes()
+
+    # -- resumed, but frozen until the root cause is documented -----------------------------------
+    resumed = game("resume", "--reason", "fixed in bd-125")
+    assert resumed.returncode == 0, resumed.stderr
+    frozen = game.run(0, "12:30", "--allow-pause", where="ci")
+    assert frozen.returncode == 10, frozen.stdout + frozen.stderr
+    assert game.fired() == ["freeze.active"] and game.last()["decision"]["pause_kind"] == "hold"
+    assert game.status()["state"] == "frozen"
+    unfrozen = game("unfreeze", "--rca", "rca-bd-125.md")
+    assert unfrozen.returncode == 2 and "no such file" in unfrozen.stderr
+    assert game.status()["state"] == "frozen"
+    (tmp_path / "rca-bd-125.md").write_text("# bd-125: lock contention under load\n")
+    unfrozen = game("unfreeze", "--rca", "rca-bd-125.md")
+    assert unfrozen.returncode == 0, unfrozen.stderr
+    assert "freeze lifted (root cause: rca-bd-125.md)" in unfrozen.stderr
+    assert "freeze" not in game.status()
+
+    # -- Phase 0 in both environments and Phase 1 once more ----------------------------------------
+    for at, where in (("12:40", "ci"), ("12:41", "operator")):
+        again0 = game.run(0, at, where=where, CI="true")
+        assert again0.returncode == 0, again0.stdout + again0.stderr
+    again1 = game.run(1, "13:46", *against, *started("12:45"), where="operator")
+    assert again1.returncode == 0, again1.stdout + again1.stderr
+
+    # -- Phase 2: sampled every 10 minutes through the first hour, then continue -----------------
+    for at in ("14:00", "14:10", "14:20", "14:30", "14:40", "14:50", "15:00"):
+        if at == "14:20":
             # a sample 11 minutes after the last one: the gap holds the continue, and
             # --allow-pause does not let a hold through (a dry run: nothing recorded)
             lines = len(game.log)
-            late = sample("12:31", "--dry-run", "--allow-pause")
+            late = sample("14:21", "--dry-run", "--allow-pause")
             assert late.returncode == 10, late.stdout + late.stderr
             assert late.stdout.startswith("PAUSE (hold)")
             assert "rollout.phase2-sampling" in late.stdout and "660s" in late.stdout
             assert len(game.log) == lines
-        step = sample(at, *(("--allow-pause",) if at == "12:20" else ()))
+        step = sample(at, *(("--allow-pause",) if at == "14:10" else ()))
         # each sample reuses the checklist's passing results of this commit: seconds, not
         # the 90 minutes of `moon run :ci`
         assert "phasegate: checks.ci: reused its passing result at " in step.stderr
         assert "rollout.phase2-sampling" not in game.fired()
-        if at == "13:10":
+        if at == "15:00":
             assert step.returncode == 0, step.stdout + step.stderr
             assert step.stdout.startswith("CONTINUE")
         else:
-            assert step.returncode == (0 if at == "12:20" else 10), step.stdout + step.stderr
+            assert step.returncode == (0 if at == "14:10" else 10), step.stdout + step.stderr
             assert game.fired() == ["window.phase2-monitoring"], step.stdout
             assert game.last()["decision"]["pause_kind"] == "wait"
-        if at != "12:10":
+        if at != "14:00":
             assert game.last()["facts"]["rollout"]["sample_gap_seconds"] == 600
     assert game.verdicts()[-7:] == [(2, "pause")] * 6 + [(2, "continue")]
-    assert len(game.calls("deploys.jsonl")) == 4 and game.notes() == [note]
+    assert len(game.calls("deploys.jsonl")) == 7 and game.notes() == notes
     shown = game.status()
     assert (shown["phase"], shown["state"]) == (2, "phase_earned")
     assert shown["next"]["what"] == "close out: `phasegate closeout`"
@@ -420,21 +463,28 @@ def test_game_day(tmp_path: Path):
     assert phases[0]["start"] == day("09:00")
     # not the held attempts at 09:02 and 11:01: Phase 0 had not passed in both environments
     assert phases[1]["start"] == day("09:10")
-    assert phases[1]["decisions"]["continue"] == 2 and phases[1]["decisions"]["rollback"] == 1
-    assert (phases[2]["start"], phases[2]["end"]) == (day("12:10"), day("13:10"))
-    assert phases[2]["decisions"] == {"continue": 1, "pause": 6, "rollback": 0}
+    assert phases[1]["decisions"]["continue"] == 3 and phases[1]["decisions"]["rollback"] == 1
+    assert (phases[2]["start"], phases[2]["end"]) == (day("12:10"), day("15:00"))
+    assert phases[2]["decisions"] == {"continue": 1, "pause": 6, "rollback": 1}
     assert record["rollbacks"] == [
-        {"at": day("10:40"), "phase": 1, "fired": ["trigger.lock-contention-spike"]}
+        {"at": day("10:40"), "phase": 1, "fired": ["trigger.lock-contention-spike"]},
+        {
+            "at": day("12:10"),
+            "phase": 2,
+            "fired": ["trigger.lock-contention-spike", "window.phase2-monitoring"],
+        },
     ]
+    assert [cause["rca"] for cause in record["root_causes"]] == ["rca-bd-125.md"]
+    assert "rca-bd-125.md" in text
     [closed_event] = game.events("closed")
-    assert closed_event["commit"] == "9f2c4e1" and closed_event["at"] == day("13:10")
+    assert closed_event["commit"] == "9f2c4e1" and closed_event["at"] == day("15:00")
     shown = game.status()
-    assert shown["state"] == "closed" and shown["closed_at"] == day("13:10")
+    assert shown["state"] == "closed" and shown["closed_at"] == day("15:00")
     assert shown["next"]["what"] == "nothing: the rollout is closed"
 
     # -- after closeout a run of the change holds ---------------------------------------------
-    after = sample("13:20", "--allow-pause")
+    after = sample("15:10", "--allow-pause")
     assert after.returncode == 10, after.stdout + after.stderr
     assert "rollout.closed" in game.fired()
     assert game.last()["decision"]["pause_kind"] == "hold"
-    assert len(game.calls("deploys.jsonl")) == 4 and game.notes() == [note]
+    assert len(game.calls("deploys.jsonl")) == 7 and game.notes() == notes
