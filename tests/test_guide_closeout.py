@@ -203,6 +203,22 @@ def test_a_refused_phase_skip_is_not_a_phase_start(state: Path, policies):
     assert (phase2["start"], phase2["decisions"]["pause"]) == ("2026-11-20T10:00:00Z", 0)
 
 
+def test_a_phase_held_for_phase_0_environments_is_not_a_phase_start(state: Path, policies):
+    """Phase 1 tried at 07:50 after Phase 0 passed in CI only, held by
+    rollout.phase0-environments: the phase was not entered, so Phase 1 started at 08:00."""
+    held = json.loads(
+        line(1, "2026-11-20T07:50:00Z", "pause", phase_started_at="2026-11-20T07:50:00Z")
+    )
+    held["decision"]["rules"] = [{"id": "rollout.phase0-environments", "status": "fired"}]
+    (state / "decisions.jsonl").write_text(
+        json.dumps(held) + "\n" + (state / "decisions.jsonl").read_text()
+    )
+    _, data, _ = write_closeout(state, policies)
+    phase1 = json.loads(data.read_text())["phases"][0]
+    assert phase1["phase"] == 1
+    assert (phase1["start"], phase1["decisions"]["pause"]) == ("2026-11-20T08:00:00Z", 0)
+
+
 def test_unfreeze_records_the_root_cause_in_the_log_and_the_closeout(
     state: Path, policies, tmp_path: Path
 ):

@@ -291,6 +291,44 @@ def test_the_fold_follows_a_change_through_its_states():
     assert rollout.fold(log[:6], "abc1234", {"active": True}).state == "rolled_back"
 
 
+def test_a_runner_a_retry_restored_is_no_longer_left_by_hand():
+    """A runner left behind is listed by hand until `retry-rollback` restores and verifies
+    it; a failed step on no runner (a notification) stays listed."""
+    from phasegate.state.status import status
+
+    rollback = {**decision(1, "rollback", "2026-11-20T09:04:00Z"), "id": "d1"}
+
+    def action(name: str, ok: bool, runner: str | None = None, **more) -> dict:
+        line = {"event": "action", "decision_id": "d1", "name": name, "ok": ok, "detail": "x"}
+        return line | ({"runner": runner} if runner else {}) | more
+
+    log = [
+        rollback,
+        action("deploy to op-1", True, "op-1"),
+        action("restored op-1", True, "op-1", restored=True),
+        action("deploy to op-2", False, "op-2"),
+        action("restart on op-2", False, "op-2"),
+        action("notify", False),
+    ]
+    left = rollout.fold(log, "abc1234")
+    assert left.state == "rolling_back" and [step[0] for step in left.failed] == [
+        "deploy to op-2",
+        "restart on op-2",
+        "notify",
+    ]
+    assert any("deploy to op-2" in step for step in status(left, {})["by_hand"])
+    log += [
+        action("deploy to op-2", True, "op-2"),
+        action("restored op-2", True, "op-2", restored=True),
+        rollout.rolled_back_record("d1", "abc1234", "2026-11-20T09:06:00Z"),
+    ]
+    ended = rollout.fold(log, "abc1234")
+    assert ended.state == "rolled_back" and ended.failed == (("notify", "x", None),)
+    by_hand = status(ended, {})["by_hand"]
+    assert not any("op-2" in step for step in by_hand)
+    assert by_hand[0] == "notify: x (failed: redo it or finish by hand)"
+
+
 def test_state_of_reads_the_state_dir_log_and_freeze(tmp_path: Path):
     state = StateDir(tmp_path)
     state.append_decision(decision(0, "continue", "2026-11-20T09:00:00Z"))

@@ -178,17 +178,16 @@ def closeout(
     }
 
 
-#: The rule that refuses a phase the change has not earned.
-_PROGRESSION = "rollout.phase-progression"
+#: The rules that refuse a phase the change has not earned: the phase order, and Phase 1
+#: before Phase 0 passed in every required environment.
+_NOT_EARNED = ("rollout.phase-progression", "rollout.phase0-environments")
 
 
 def _refused(entry: Entry) -> bool:
     """A decision the phase order refused: the phase was never entered by it."""
     rules = entry.decision.get("rules")
     return isinstance(rules, list) and any(
-        isinstance(r, dict)
-        and r.get("id") == _PROGRESSION
-        and r.get("status") in ("fired", "error")
+        isinstance(r, dict) and r.get("id") in _NOT_EARNED and r.get("status") in ("fired", "error")
         for r in rules
     )
 

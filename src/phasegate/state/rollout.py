@@ -89,8 +89,9 @@ class ChangeState:
     resume_reason: str | None = None
     closed_at: str | None = None
     freeze: Mapping[str, Any] | None = None
-    #: (name, detail) of each step of the last decision that failed (its `action` lines).
-    failed: tuple[tuple[str, str], ...] = ()
+    #: (name, detail, runner or None) of each step of the last decision that failed (its
+    #: `action` lines), until a later action restored that runner.
+    failed: tuple[tuple[str, str, str | None], ...] = ()
     #: The root-cause documents `unfreeze --rca` recorded, in log order.
     rca: tuple[Mapping[str, Any], ...] = ()
 
@@ -131,9 +132,14 @@ def step(current: ChangeState, record: Mapping[str, Any]) -> ChangeState:
         return _decided(current, record)
     if event == "action":
         mine = current.last is not None and record.get("decision_id") == current.last.get("id")
+        runner = record.get("runner") if isinstance(record.get("runner"), str) else None
         if mine and record.get("ok") is False:
-            failed = (str(record.get("name")), str(record.get("detail", "")))
+            failed = (str(record.get("name")), str(record.get("detail", "")), runner)
             return replace(current, failed=(*current.failed, failed))
+        if mine and record.get("ok") is True and record.get("restored") is True and runner:
+            # a runner `retry-rollback` restored and verified: what failed on it is redone
+            kept = tuple(step for step in current.failed if step[2] != runner)
+            return replace(current, failed=kept)
         return current
     if event == "unfreeze":
         found = {key: record[key] for key in ("at", "rca", "reason") if key in record}

@@ -116,7 +116,8 @@ def _window_end(facts: Mapping[str, Any], window: timedelta | None) -> str | Non
 
 def _by_hand(current: ChangeState, decision: Mapping[str, Any]) -> list[str]:
     steps = [
-        f"{name}: {detail} (failed: redo it or finish by hand)" for name, detail in current.failed
+        f"{name}: {detail} (failed: redo it or finish by hand)"
+        for name, detail, _ in current.failed
     ]
     if current.state in ("rolled_back", "rolling_back"):
         steps.append("Open a remediation bead from the remediation note")
