@@ -504,3 +504,25 @@ def test_phase_2_samples_further_apart_than_the_interval_hold_the_continue(gate:
 
     assert sample("2026-11-20T10:14:00Z") == (540.0, RuleStatus.PASSED)
     assert sample("2026-11-20T10:30:00Z") == (1500.0, RuleStatus.FIRED)
+
+
+def test_phase_1_starts_at_the_continue_that_opened_it_not_at_a_held_attempt(gate: Gate):
+    """A Phase 1 attempt held because Phase 0 had passed only in CI recorded the phase's
+    start: the window then ran from before the operator's continue that opened Phase 1."""
+    shipped_gate(gate)
+    config = load_config(gate.path / "phasegate.yaml")
+    policies = load_policy_set(gate.path / "policies")
+
+    def run_in(phase: int, where: str, at: str, *sets: tuple[str, str]):
+        sets = (*gate.sets("none"), ("collected_at", f"2026-11-20T{at}:00Z"), *sets)
+        options = CollectOptions(phase, sets, environ={"PHASEGATE_ENVIRONMENT": where})
+        return run(config, policies, StateDir(config.state_dir), options, dry_run=False)
+
+    assert run_in(0, "ci", "09:00").decision.verdict.label == "continue"
+    assert run_in(1, "ci", "09:02").decision.pause_kind == "hold"  # records a start
+    # the operator's Phase 0 says when its phase started: the recorded Phase 1 start stays
+    given = ("phase_started_at", "2026-11-20T08:30:00Z")
+    assert run_in(0, "operator", "09:30", given).decision.verdict.label == "continue"
+    opened = run_in(1, "operator", "09:31").decision
+    assert opened.phase_started_at == "2026-11-20T09:30:00Z"
+    assert rollout.not_before_opening("2026-11-20T09:40:00Z", {}) == "2026-11-20T09:40:00Z"

@@ -140,6 +140,10 @@ def collect(
             commit, phase, collected_at, record=False
         )
     _rollout_facts(state, facts, phase, unknown, rollout.environment(options.environ))
+    if start_unknown:
+        facts["phase_started_at"] = rollout.not_before_opening(
+            facts["phase_started_at"], facts.get("rollout")
+        )
     facts = _printable_values(facts)
     _drop_invalid_collected(facts, unknown, collected)
     if unknown and isinstance(facts.setdefault("extra", {}), dict):

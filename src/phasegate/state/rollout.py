@@ -290,6 +290,19 @@ def environment(environ: Mapping[str, str]) -> str:
     return "ci" if ci else "operator"
 
 
+def not_before_opening(started_at: Any, rollout: Any) -> Any:
+    """A phase's recorded start, moved to the continue that last opened it when that came
+    later. An attempt the previous phase had not yet fully earned (Phase 0 passed in CI,
+    not yet on an operator) records a start; the window the phase is measured by must run
+    from the continue that opened it, never from a held attempt before it."""
+    opened = rollout.get("previous_phase_continue_at") if isinstance(rollout, Mapping) else None
+    if not (isinstance(started_at, str) and isinstance(opened, str)):
+        return started_at
+    if not (is_rfc3339(started_at) and is_rfc3339(opened)):
+        return started_at
+    return opened if rfc3339_instant(opened) > rfc3339_instant(started_at) else started_at
+
+
 def phase_open(rollout: Any, phase: int) -> bool:
     """Whether `rollout` facts let a snapshot of `phase` start it: Phase 0 always; a later
     phase once a continue in the one before opened it, or with an override reason."""
