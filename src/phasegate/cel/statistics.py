@@ -39,12 +39,28 @@ T = cel.Type
 MAX_SAMPLES = 10_000
 
 
+#: Largest count a test takes, as `merge` bounds one sample's counts: past it scipy's exact
+#: tests overflow to NaN (which compares false, so `p < 0.01` would pass) or run for minutes.
+MAX_COUNT = 1_000_000
+
+
 def _count(value: Any, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError(f"{name} must be a number")
     if not math.isfinite(value) or value < 0 or value != int(value):
         raise ValueError(f"{name} must be a whole number >= 0, got {value!r}")
+    if value > MAX_COUNT:
+        raise ValueError(f"{name} {int(value)} is above {MAX_COUNT:,}: too large to test")
     return int(value)
+
+
+def _p_value(value: Any, name: str) -> float:
+    """A test's p-value, refused unless it is a number in 0..1: NaN compares false, so a
+    rule `stats... < 0.01` would pass on it."""
+    p = float(value)
+    if not 0.0 <= p <= 1.0:  # NaN fails both comparisons
+        raise ValueError(f"{name}: the test gave no p-value ({p!r})")
+    return p
 
 
 def _error_rate_above(errors: Any, total: Any, base_errors: Any, base_total: Any) -> float:
@@ -65,7 +81,7 @@ def _error_rate_above(errors: Any, total: Any, base_errors: Any, base_total: Any
     from scipy.stats import fisher_exact
 
     table = [[errors, total - errors], [base_errors, base_total - base_errors]]
-    return float(fisher_exact(table, alternative="greater").pvalue)
+    return _p_value(fisher_exact(table, alternative="greater").pvalue, "errorRateAbove")
 
 
 def _errors_above_rate(errors: Any, total: Any, rate: Any) -> float:
@@ -78,7 +94,8 @@ def _errors_above_rate(errors: Any, total: Any, rate: Any) -> float:
         raise ValueError(f"errorsAboveRate: rate must be a number in 0..1, got {rate!r}")
     from scipy.stats import binomtest
 
-    return float(binomtest(errors, total, float(rate), alternative="greater").pvalue)
+    p = binomtest(errors, total, float(rate), alternative="greater").pvalue
+    return _p_value(p, "errorsAboveRate")
 
 
 def _samples(values: Any, name: str) -> list[float]:
@@ -100,7 +117,7 @@ def _mann_whitney_above(release: Any, baseline: Any) -> float:
     x, y = _samples(release, "release"), _samples(baseline, "baseline")
     from scipy.stats import mannwhitneyu
 
-    return float(mannwhitneyu(x, y, alternative="greater").pvalue)
+    return _p_value(mannwhitneyu(x, y, alternative="greater").pvalue, "mannWhitneyAbove")
 
 
 def _over_numbers(name: str, key: str, arity: int, impl: Any) -> Any:

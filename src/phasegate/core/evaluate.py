@@ -166,7 +166,7 @@ class Rollout:
         #: Replay's memo sets this too: a final rule's result shared between snapshots.
         self.shared_final: SharedFinal | None = None
         #: Rules with `final: true`, decided first.
-        self.finals = tuple(rule for rule in policy_set.rules if rule.final)
+        self.finals = tuple(rule for rule in policy_set.rules if rule.final and not rule.shadow)
 
     def state(self, facts: Facts) -> _RolloutState:
         """The streaks and history of the rollout `facts` belongs to (made when first seen)."""

@@ -342,6 +342,18 @@ def _compile_rule(
                 "within",
             )
         )
+    if raw.get("final", False) is True:
+        # A final rule skips every other rule when it fires: only a hold may do that. A
+        # final continue or wait, or a final shadow rule, would silence every trigger.
+        why = None
+        if raw.get("mode") == "shadow":
+            why = "a shadow rule cannot be final (it never decides)"
+        elif raw.get("verdict") != "pause" or raw.get("pause", "hold") != "hold":
+            why = "a final rule must be `verdict: pause` and a hold (it skips every other rule)"
+        if why is not None:
+            errors.append(
+                InputError(f"rule {rule_id}: {why}", document.location((*base, "final")), "final")
+            )
     phases = frozenset(raw.get("phases", policy_phases))
     if not phases <= policy_phases:
         outside = sorted(phases - policy_phases)
