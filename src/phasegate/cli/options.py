@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from phasegate.core.verdict import DEFAULT_HISTORY_WINDOW
+from phasegate.errors import single_line
 
 if TYPE_CHECKING:
     from phasegate.collect.collector import CollectOptions
@@ -208,6 +209,7 @@ def collect_setup(
         if not separator or not path:
             raise click.BadParameter(f"{item!r}: expected PATH=VALUE", param_hint="--set")
         refuse_deep_set(path, value)
+        refuse_given_twice(path, value, {"--phase": phase, "--baseline": baseline})
         pairs.append((path, value))
     config = load_config(config_path, state_dir)
     options = CollectOptions(
@@ -224,6 +226,25 @@ def warn_unknown(facts: Mapping[str, Any]) -> None:
 
     for path, reason in sorted(unknown_reasons(facts).items()):
         click.echo(f"phasegate: warning: {path} unknown: {reason}", err=True)
+
+
+#: The facts a flag gives, which a `--set` must not give again.
+_FLAG_FACTS = {"--phase": "phase", "--baseline": "baseline"}
+
+
+def refuse_given_twice(path: str, text: str, flags: Mapping[str, Any]) -> None:
+    """A `--set` of a fact a flag on the same command gives is a usage error (exit 2).
+
+    Which one wins would be a rule nobody remembers: `collect --phase 1 --set phase=2` was
+    accepted silently, as was `--set baseline.error_rate=...` beside a `--baseline` file."""
+    for flag, fact in _FLAG_FACTS.items():
+        given = flags.get(flag)
+        if given is not None and (path == fact or path.startswith(fact + ".")):
+            raise click.UsageError(
+                single_line(
+                    f"--set {path}={text} gives what {flag} {given} already gives: pass one of them"
+                )
+            )
 
 
 def refuse_deep_set(name: str, text: str) -> None:
