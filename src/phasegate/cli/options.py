@@ -136,13 +136,60 @@ HISTORY_OPTION = click.option(
     help="Earlier snapshots (a decision log, a JSONL recording or a folder), for "
     "rules with `for:` or that read `history`.",
 )
-HISTORY_WINDOW_OPTION = click.option(
-    "--history-window",
-    type=click.IntRange(1, 10_000),
-    default=DEFAULT_HISTORY_WINDOW,
-    show_default=True,
-    help="How many earlier snapshots `history` holds.",
-)
+_LEGACY_COUNT = "phasegate.history_window"
+
+
+def _history_count(ctx: click.Context, param: click.Parameter, value: int) -> int:
+    """`--history-count`, or the deprecated `--history-window` given instead (never both)."""
+    legacy = ctx.meta.get(_LEGACY_COUNT)
+    if legacy is None:
+        return value
+    if ctx.get_parameter_source(param.name or "") is click.core.ParameterSource.COMMANDLINE:
+        raise click.UsageError("--history-window is --history-count: pass one of them")
+    return legacy
+
+
+def _history_window(ctx: click.Context, param: click.Parameter, value: int | None) -> None:
+    """The old name: a count, where every other window flag takes a duration."""
+    if value is None:
+        return
+    click.echo(
+        "phasegate: warning: --history-window is deprecated (it is a count, not a duration): "
+        "use --history-count",
+        err=True,
+    )
+    source = ctx.get_parameter_source("history_window")
+    if source is click.core.ParameterSource.COMMANDLINE:  # --history-count came first
+        raise click.UsageError("--history-window is --history-count: pass one of them")
+    ctx.meta[_LEGACY_COUNT] = value
+    if "history_window" in ctx.params:  # defaulted before this callback: the old name wins
+        ctx.params["history_window"] = value
+
+
+def HISTORY_WINDOW_OPTION(command: Callable[..., Any]) -> Callable[..., Any]:
+    """`--history-count N` (a count: other window flags are durations), and its old name
+    `--history-window N`, hidden and deprecated, still working. The parameter keeps its
+    name, `history_window`, so the commands did not change."""
+    command = click.option(
+        "--history-window",
+        "legacy_history_window",
+        type=click.IntRange(1, 10_000),
+        default=None,
+        hidden=True,
+        expose_value=False,
+        callback=_history_window,
+    )(command)
+    return click.option(
+        "--history-count",
+        "history_window",
+        type=click.IntRange(1, 10_000),
+        default=DEFAULT_HISTORY_WINDOW,
+        show_default=True,
+        callback=_history_count,
+        help="How many earlier snapshots `history` holds (was --history-window).",
+    )(command)
+
+
 CONFIG_OPTION = click.option(
     "--config",
     "config_path",
