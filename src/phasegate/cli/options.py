@@ -137,6 +137,8 @@ HISTORY_OPTION = click.option(
     "rules with `for:` or that read `history`.",
 )
 _LEGACY_COUNT = "phasegate.history_window"
+#: `--history-count` and its old name take the same counts.
+_HISTORY_COUNTS = click.IntRange(1, 10_000)
 
 
 def _history_count(ctx: click.Context, param: click.Parameter, value: int) -> int:
@@ -173,7 +175,7 @@ def HISTORY_WINDOW_OPTION(command: Callable[..., Any]) -> Callable[..., Any]:
     command = click.option(
         "--history-window",
         "legacy_history_window",
-        type=click.IntRange(1, 10_000),
+        type=_HISTORY_COUNTS,
         default=None,
         hidden=True,
         expose_value=False,
@@ -182,7 +184,7 @@ def HISTORY_WINDOW_OPTION(command: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--history-count",
         "history_window",
-        type=click.IntRange(1, 10_000),
+        type=_HISTORY_COUNTS,
         default=DEFAULT_HISTORY_WINDOW,
         show_default=True,
         callback=_history_count,
