@@ -234,7 +234,8 @@ def test_fail_on_relax_exits_1_on_a_relaxing_change_only(repo):
 def test_added_and_removed_rules(repo):
     windows = repo / "policies" / "windows.yaml"
     text = windows.read_text(encoding="utf-8")
-    windows.write_text(text[: text.index("\n  - id: window.phase2-monitoring")] + "\n")
+    start = text.index("\n  - id: window.phase2-monitoring")
+    windows.write_text(text[:start] + text[text.index("\n\n", start) :])
     with (repo / "policies" / "freeze.yaml").open("a", encoding="utf-8") as handle:
         handle.write(
             "  - id: freeze.scheduled\n"

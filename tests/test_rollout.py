@@ -4,10 +4,12 @@ verification after a downgrade. In-process over the small hostile gate (no stand
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 from hostile.hostile_gate import Gate, gate_fixture  # noqa: F401  (the `gate` fixture)
 from phasegate.collect.collector import CollectOptions, collect, head_commit
@@ -249,11 +251,57 @@ def test_doctor_findings_are_read_like_the_shipped_source(output, found):
     assert downgrade.error_findings(parsed.format, parsed.lines, parsed.value) == found
 
 
-def test_the_progression_window_defaults_to_the_windows_policy():
+def test_the_phase1_window_has_one_place():
+    """Issue 20: it was a param in two files that had to be edited together. Now one policy
+    defines it, and every rule that reads it is in that policy."""
     from conftest import POLICIES
 
-    params = {p.name: p.params for p in load_policy_set(POLICIES).policies}
-    assert params["rollout"]["phase1_window"] == params["windows"]["phase1_window"]
+    policies = load_policy_set(POLICIES).policies
+    defining = [p.name for p in policies if "phase1_window" in p.params]
+    assert defining == ["windows"]
+    [windows] = [p for p in policies if p.name == "windows"]
+    assert {"window.phase1-stable", "rollout.phase-progression"} <= {r.id for r in windows.rules}
+
+
+def test_one_edit_of_the_phase1_window_moves_both_rules(tmp_path):
+    """Editing `windows.phase1_window` alone changes both the Phase 1 hold and when Phase 2
+    may start, as the one place promises."""
+    from conftest import FIXTURES, POLICIES
+    from phasegate.core.evaluate import RuleStatus, evaluate
+    from phasegate.core.facts import load_facts
+
+    folder = tmp_path / "policies"
+    shutil.copytree(POLICIES, folder, ignore=shutil.ignore_patterns("tests"))
+    text = (folder / "windows.yaml").read_text()
+    (folder / "windows.yaml").write_text(text.replace("phase1_window: 60m", "phase1_window: 30m"))
+
+    def facts(fixture: str, **changes) -> object:
+        data = yaml.safe_load((FIXTURES / fixture).read_text())
+        for key, value in changes.items():
+            data = {**data, key: {**data[key], **value} if isinstance(value, dict) else value}
+        path = tmp_path / fixture
+        path.write_text(yaml.safe_dump(data))
+        return load_facts(path)
+
+    def status(document, rule_id, folder) -> RuleStatus:
+        results = evaluate(document, load_policy_set(folder)).results
+        return next(r.status for r in results if r.id == rule_id)
+
+    # Phase 1, 45 minutes in; Phase 2 whose Phase 1 continue came 45 minutes after its start.
+    phase1 = facts("phase1-healthy.yaml", phase_started_at="2026-11-20T09:15:00Z")
+    phase2 = facts(
+        "phase2-healthy.yaml",
+        rollout={
+            "previous_phase_started_at": "2026-11-21T06:00:00Z",
+            "previous_phase_continue_at": "2026-11-21T06:45:00Z",
+        },
+    )
+    for document, rule_id in [
+        (phase1, "window.phase1-stable"),
+        (phase2, "rollout.phase-progression"),
+    ]:
+        assert status(document, rule_id, POLICIES) is RuleStatus.FIRED, rule_id
+        assert status(document, rule_id, folder) is RuleStatus.PASSED, rule_id
 
 
 # --- one state machine: where a change stands, decided first ------------------------------

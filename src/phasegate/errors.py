@@ -6,8 +6,10 @@ exit with a documented code instead of a traceback.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import Any
 
 
 class ExitCode(IntEnum):
@@ -37,6 +39,31 @@ def single_line(text: object) -> str:
     return "".join(
         ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in shown
     )
+
+
+#: Significant digits a double carries faithfully: more only show arithmetic's rounding.
+DIGITS = 15
+
+
+def readable_float(value: float) -> float:
+    """The double nearest to `value` at 15 significant digits, so that Python's shortest
+    round-trip spelling of it reads `0.043`, not the `0.043000000000000003` that `0.04 +
+    0.003` leaves; infinities and NaN unchanged. Only for text people read: JSON keeps the
+    exact value."""
+    return float(format(value, f".{DIGITS}g")) if math.isfinite(value) else value
+
+
+def readable(value: Any) -> Any:
+    """A plain value with every float in it made `readable_float`, for text that prints
+    values as JSON (explain, diff). Here, beside `single_line`, because the CEL layer
+    (messages) and the renderers both print values this way."""
+    if isinstance(value, float):
+        return readable_float(value)
+    if isinstance(value, list):
+        return [readable(item) for item in value]
+    if isinstance(value, dict):
+        return {key: readable(item) for key, item in value.items()}
+    return value
 
 
 @dataclass(frozen=True, order=True)

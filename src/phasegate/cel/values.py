@@ -14,6 +14,8 @@ from typing import Any
 
 from cel_expr_python import cel
 
+from phasegate.errors import DIGITS, readable
+
 ERROR = cel.Type.ERROR
 
 #: CEL's own names for the engine's type names (`LIST<DYN>` is a `list`).
@@ -73,11 +75,12 @@ def format_duration(value: timedelta) -> str:
 
 
 def format_value(value: Any) -> str:
-    """A plain value as a reader expects it: 0.06 not 0.060000000000000005, true not True."""
+    """A plain value as a reader expects it: 0.06 not 0.060000000000000005 (nor the 0.0431235
+    that six digits made of 0.0431234567), true not True."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        return format(value, ".6g")
+        return format(value, f".{DIGITS}g")
     if isinstance(value, str):
         return value
     if value is None:
@@ -90,7 +93,9 @@ def format_value(value: Any) -> str:
         return format_duration(value)
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
-    return json.dumps(jsonable(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return json.dumps(
+        jsonable(readable(value)), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
 
 
 def jsonable(value: Any) -> Any:

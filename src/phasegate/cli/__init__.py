@@ -27,6 +27,7 @@ COMMANDS = {
     "evaluate": "evaluate",
     "explain": "explain",
     "fmt": "fmt",
+    "init": "init",
     "lint": "lint",
     "merge": "merge",
     "replay": "replay",

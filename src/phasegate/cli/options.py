@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from phasegate.core.verdict import DEFAULT_HISTORY_WINDOW
+from phasegate.errors import single_line
 
 if TYPE_CHECKING:
     from phasegate.collect.collector import CollectOptions
@@ -135,13 +136,62 @@ HISTORY_OPTION = click.option(
     help="Earlier snapshots (a decision log, a JSONL recording or a folder), for "
     "rules with `for:` or that read `history`.",
 )
-HISTORY_WINDOW_OPTION = click.option(
-    "--history-window",
-    type=click.IntRange(1, 10_000),
-    default=DEFAULT_HISTORY_WINDOW,
-    show_default=True,
-    help="How many earlier snapshots `history` holds.",
-)
+_LEGACY_COUNT = "phasegate.history_window"
+#: `--history-count` and its old name take the same counts.
+_HISTORY_COUNTS = click.IntRange(1, 10_000)
+
+
+def _history_count(ctx: click.Context, param: click.Parameter, value: int) -> int:
+    """`--history-count`, or the deprecated `--history-window` given instead (never both)."""
+    legacy = ctx.meta.get(_LEGACY_COUNT)
+    if legacy is None:
+        return value
+    if ctx.get_parameter_source(param.name or "") is click.core.ParameterSource.COMMANDLINE:
+        raise click.UsageError("--history-window is --history-count: pass one of them")
+    return legacy
+
+
+def _history_window(ctx: click.Context, param: click.Parameter, value: int | None) -> None:
+    """The old name: a count, where every other window flag takes a duration."""
+    if value is None:
+        return
+    click.echo(
+        "phasegate: warning: --history-window is deprecated (it is a count, not a duration): "
+        "use --history-count",
+        err=True,
+    )
+    source = ctx.get_parameter_source("history_window")
+    if source is click.core.ParameterSource.COMMANDLINE:  # --history-count came first
+        raise click.UsageError("--history-window is --history-count: pass one of them")
+    ctx.meta[_LEGACY_COUNT] = value
+    if "history_window" in ctx.params:  # defaulted before this callback: the old name wins
+        ctx.params["history_window"] = value
+
+
+def HISTORY_WINDOW_OPTION(command: Callable[..., Any]) -> Callable[..., Any]:
+    """`--history-count N` (a count: other window flags are durations), and its old name
+    `--history-window N`, hidden and deprecated, still working. The parameter keeps its
+    name, `history_window`, so the commands did not change."""
+    command = click.option(
+        "--history-window",
+        "legacy_history_window",
+        type=_HISTORY_COUNTS,
+        default=None,
+        hidden=True,
+        expose_value=False,
+        callback=_history_window,
+    )(command)
+    return click.option(
+        "--history-count",
+        "history_window",
+        type=_HISTORY_COUNTS,
+        default=DEFAULT_HISTORY_WINDOW,
+        show_default=True,
+        callback=_history_count,
+        help="How many earlier snapshots `history` holds (was --history-window).",
+    )(command)
+
+
 CONFIG_OPTION = click.option(
     "--config",
     "config_path",
@@ -208,6 +258,7 @@ def collect_setup(
         if not separator or not path:
             raise click.BadParameter(f"{item!r}: expected PATH=VALUE", param_hint="--set")
         refuse_deep_set(path, value)
+        refuse_given_twice(path, value, {"--phase": phase, "--baseline": baseline})
         pairs.append((path, value))
     config = load_config(config_path, state_dir)
     options = CollectOptions(
@@ -224,6 +275,25 @@ def warn_unknown(facts: Mapping[str, Any]) -> None:
 
     for path, reason in sorted(unknown_reasons(facts).items()):
         click.echo(f"phasegate: warning: {path} unknown: {reason}", err=True)
+
+
+#: The facts a flag gives, which a `--set` must not give again.
+_FLAG_FACTS = {"--phase": "phase", "--baseline": "baseline"}
+
+
+def refuse_given_twice(path: str, text: str, flags: Mapping[str, Any]) -> None:
+    """A `--set` of a fact a flag on the same command gives is a usage error (exit 2).
+
+    Which one wins would be a rule nobody remembers: `collect --phase 1 --set phase=2` was
+    accepted silently, as was `--set baseline.error_rate=...` beside a `--baseline` file."""
+    for flag, fact in _FLAG_FACTS.items():
+        given = flags.get(flag)
+        if given is not None and (path == fact or path.startswith(fact + ".")):
+            raise click.UsageError(
+                single_line(
+                    f"--set {path}={text} gives what {flag} {given} already gives: pass one of them"
+                )
+            )
 
 
 def refuse_deep_set(name: str, text: str) -> None:

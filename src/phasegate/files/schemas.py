@@ -65,7 +65,7 @@ def rfc3339_instant(text: str) -> datetime:
 
 
 #: Where each kind of shipped data sits in a source checkout, when not under its own name.
-_IN_CHECKOUT = {"config": "."}
+_IN_CHECKOUT = {"config": ".", "policy-tests": "policies/tests", "fixtures": "fixtures/facts"}
 
 
 def _package_dir() -> Path:
@@ -77,7 +77,8 @@ def _package_dir() -> Path:
 
 
 def data_dir(kind: str) -> Path:
-    """Where the shipped `policies`, `schemas` or `config` live: in the wheel, else the checkout.
+    """Where the shipped `policies`, `schemas` or `config` (or, for `init`, `policy-tests`
+    and `fixtures`) live: in the wheel, else the checkout.
 
     An installed wheel carries copies under `phasegate/_data`; an editable install or a
     source checkout reads the top-level folders reviewers edit.

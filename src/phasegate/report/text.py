@@ -25,8 +25,7 @@ def render(decision: Decision, color: bool = False) -> str:
     counts = decision.counts()
     lines.append(
         f"{len(decision.results)} rules: {counts['fired']} fired, {counts['error']} error, "
-        + (f"{counts['pending']} pending, " if counts["pending"] else "")
-        + f"{counts['passed']} passed, {counts['skipped']} skipped"
+        f"{counts['pending']} pending, {counts['passed']} passed, {counts['skipped']} skipped"
     )
     return "\n".join(lines) + "\n"
 

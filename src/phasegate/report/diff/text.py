@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from phasegate.errors import readable
 from phasegate.report.text import single_line
 from phasegate.review.diff import DocumentChange, PolicyDiff
 
@@ -14,7 +15,7 @@ MAX_VALUE = 80
 
 def value_text(value: Any) -> str:
     """A fact value as JSON on one line, cut short when long (a whole check output)."""
-    shown = single_line(json.dumps(value, sort_keys=True, ensure_ascii=False))
+    shown = single_line(json.dumps(readable(value), sort_keys=True, ensure_ascii=False))
     return shown if len(shown) <= MAX_VALUE else shown[: MAX_VALUE - 3] + "..."
 
 

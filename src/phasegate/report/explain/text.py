@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from phasegate.core.evaluate import RuleStatus
-from phasegate.errors import Location
+from phasegate.errors import Location, readable
 from phasegate.report.text import single_line
 from phasegate.review.explain import Explanation, RuleExplanation
 from phasegate.review.trace import Kind, Node, Outcome
@@ -100,6 +100,6 @@ def expression(text: str) -> str:
 
 
 def value_text(value: Any) -> str:
-    shown = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    shown = json.dumps(readable(value), ensure_ascii=False, sort_keys=True)
     shown = single_line(shown)
     return shown if len(shown) <= _WIDTH else shown[: _WIDTH - 1] + "…"
