@@ -337,3 +337,20 @@ def test_writing_keeps_at_most_the_newest_entries(tmp_path: Path):
     assert cache.entry_path(tmp_path, policycache.KIND, f"{0:064x}") not in kept
     assert (tmp_path / "someone-elses.json").exists()
     assert policycache.load_policy_set(POLICIES, "policies", tmp_path).rules
+
+
+def test_an_entry_others_could_have_written_is_never_read(tmp_path: Path):
+    """An entry is trusted as the compiled form of its policy text: one that another user
+    could have written (a shared cache folder) could make a trigger a shadow rule."""
+    folder = tmp_path / "cache"
+    policycache.load_policy_set(POLICIES, "policies", folder)
+    [entry] = _entries(folder)
+    key = entry.stem.split("-", 1)[1]
+    assert cache.read_entry(folder, policycache.KIND, key) is not None
+    entry.chmod(0o666)
+    assert cache.read_entry(folder, policycache.KIND, key) is None
+    entry.chmod(0o600)
+    folder.chmod(0o777)
+    assert cache.read_entry(folder, policycache.KIND, key) is None
+    folder.chmod(0o700)
+    assert cache.read_entry(folder, policycache.KIND, key) is not None

@@ -120,6 +120,8 @@ def read_entry(folder: Path, kind: str, key: str) -> Any | None:
         return None
     try:
         with os.fdopen(descriptor, "rb") as handle:
+            if not _ours(os.fstat(handle.fileno())) or not _ours(os.stat(folder)):
+                return None
             raw = handle.read(MAX_ENTRY_BYTES + 1)
     except OSError:
         return None
@@ -133,6 +135,14 @@ def read_entry(folder: Path, kind: str, key: str) -> Any | None:
         return json.loads(body)
     except ValueError:  # cannot happen for bytes that match their digest, but never trusted
         return None
+
+
+def _ours(status: os.stat_result) -> bool:
+    """Whether only this user can have written it: owned by us, writable by no one else.
+    An entry is trusted as the compiled form of the policy text it is keyed by, so one
+    that another user could have written (a shared or world-writable cache folder) is
+    never read, as ssh refuses a key file others can write."""
+    return status.st_uid == os.getuid() and not status.st_mode & 0o022
 
 
 def write_entry(folder: Path, kind: str, key: str, body: Any) -> bool:
