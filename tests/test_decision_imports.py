@@ -86,7 +86,10 @@ def _imports(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None) ->
 
 def _libraries(modules: set[str]) -> set[str]:
     top = {name.split(".")[0] for name in modules}
-    return top - set(sys.stdlib_module_names) - {"phasegate", "__main__", "_distutils_hack"}
+    # site's own hooks (a sitecustomize some Pythons install, pip's distutils shim) load in
+    # every process, before phasegate: not what evaluate imports
+    site_hooks = {"sitecustomize", "usercustomize", "_distutils_hack"}
+    return top - set(sys.stdlib_module_names) - {"phasegate", "__main__"} - site_hooks
 
 
 @pytest.fixture
