@@ -266,9 +266,10 @@ def _decide_final(
         return None
     snapshot: Snapshot | None = None  # made once, only when a rule is evaluated
     fired: dict[int, RuleResult] = {}
+    deciding = {id(rule) for rule in finals}
     for policy in policy_set.policies:
         for rule in policy.rules:
-            if rule.final and facts.phase in rule.phases:
+            if id(rule) in deciding and facts.phase in rule.phases:
                 snapshot = snapshot or Snapshot(facts, [])
                 if shared_final is not None and facts.parts is not None:
                     result = shared_final(rule, policy, snapshot)
