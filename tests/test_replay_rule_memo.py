@@ -13,7 +13,7 @@ from conftest import HEALTHY_PHASE1, ROOT
 from phasegate.core.evaluate import Rollout, RuleStatus
 from phasegate.core.policy import load_policy_set
 from phasegate.core.recording import RecordingReader
-from phasegate.replay.memo import MemoRollout, memo_paths
+from phasegate.replay.memo import MemoRollout, RuleMemo, memo_paths
 
 
 def _document(rng: random.Random, index: int) -> dict[str, Any]:
@@ -51,6 +51,37 @@ def test_path_keyed_results_are_what_evaluating_every_rule_gives(tmp_path: Path)
     for facts in snapshots:
         assert shared.decide(facts) == plain.decide(facts)
     assert shared.memo is not None and len(shared.memo.results) < 21 * len(snapshots) // 2
+
+
+def test_rules_over_drifting_metrics_are_evaluated_directly_and_decide_alike(
+    tmp_path: Path, monkeypatch
+):
+    """A rule whose lookups seldom hit (a metric new in every snapshot) is evaluated without
+    keys for a while, then tried again: decisions must not change at any of the switches."""
+    monkeypatch.setattr(RuleMemo, "DIRECT_FOR", 40)
+    rng = random.Random(5)
+    lines = []
+    for index in range(500):
+        doc = _document(rng, index)
+        if index < 250 or rng.random() < 0.3:  # drifting, then mostly steady
+            doc["metrics"]["error_rate"] = rng.uniform(0.0, 0.05)
+            doc["metrics"]["lock_contention_rate"] = rng.uniform(0.0, 0.02)
+        lines.append(json.dumps(doc) + "\n")
+    path = tmp_path / "r.jsonl"
+    path.write_text("".join(lines))
+    policy_set = load_policy_set(ROOT / "policies")
+    shared = MemoRollout(policy_set)
+    plain = Rollout(policy_set, messages=False)
+    directly, tried_again = set(), set()
+    for facts in RecordingReader(path).snapshots(strict=False):
+        before = set(shared.memo.direct)
+        assert shared.decide(facts) == plain.decide(facts)
+        directly |= set(shared.memo.direct)
+        tried_again |= before - set(shared.memo.direct)
+    by_id = {id(rule): rule.id for rule in policy_set.rules}
+    assert "health.error-rate-regression" in {by_id[key] for key in directly}
+    assert tried_again  # a rule left direct evaluation and was looked up again
+    assert "checklist.checks-passed" not in {by_id[key] for key in directly}
 
 
 def test_a_rule_reading_now_history_or_a_computed_field_is_never_shared():

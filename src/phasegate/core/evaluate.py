@@ -165,8 +165,13 @@ class Rollout:
         self.shared_rules: SharedRules | None = None
         #: Replay's memo sets this too: a final rule's result shared between snapshots.
         self.shared_final: SharedFinal | None = None
-        #: Rules with `final: true`, decided first.
-        self.finals = tuple(rule for rule in policy_set.rules if rule.final and not rule.shadow)
+        #: Rules with `final: true` and their policies, decided first.
+        self.finals = tuple(
+            (rule, policy)
+            for policy in policy_set.policies
+            for rule in policy.rules
+            if rule.final and not rule.shadow
+        )
 
     def state(self, facts: Facts) -> _RolloutState:
         """The streaks and history of the rollout `facts` belongs to (made when first seen)."""
@@ -255,33 +260,29 @@ class Snapshot:
 def _decide_final(
     facts: Facts,
     policy_set: PolicySet,
-    finals: tuple[Rule, ...],
+    finals: tuple[tuple[Rule, Policy], ...],
     messages: bool,
     shared_final: SharedFinal | None = None,
 ) -> Decision | None:
     """The decision of the `final` rules that fire, alone (every other rule skipped), or
     None when none fires. Decided first: a change whose rollout ended is held, and the
     old version its runners report must fire nothing."""
-    if not finals or not any(facts.phase in rule.phases for rule in finals):
-        return None
+    phase = facts.phase
     snapshot: Snapshot | None = None  # made once, only when a rule is evaluated
     fired: dict[int, RuleResult] = {}
-    deciding = {id(rule) for rule in finals}
-    for policy in policy_set.policies:
-        for rule in policy.rules:
-            if id(rule) in deciding and facts.phase in rule.phases:
-                snapshot = snapshot or Snapshot(facts, [])
-                if shared_final is not None and facts.parts is not None:
-                    result = shared_final(rule, policy, snapshot)
-                else:
-                    result = _evaluate_rule(rule, snapshot, snapshot.bindings(policy), messages)
-                if result.status is RuleStatus.FIRED:
-                    fired[id(rule)] = result
+    for rule, policy in finals:
+        if phase in rule.phases:
+            snapshot = snapshot or Snapshot(facts, [])
+            if shared_final is not None and facts.parts is not None:
+                result = shared_final(rule, policy, snapshot)
+            else:
+                result = _evaluate_rule(rule, snapshot, snapshot.bindings(policy), messages)
+            if result.status is RuleStatus.FIRED:
+                fired[id(rule)] = result
     if not fired:
         return None
     results = [
-        fired.get(id(rule)) or RuleResult(status=RuleStatus.SKIPPED, **_common(rule))
-        for rule in policy_set.rules
+        fired.get(id(rule)) or plain_result(rule, RuleStatus.SKIPPED) for rule in policy_set.rules
     ]
     return _decision(facts, policy_set, combine(r.contribution for r in results), results)
 
@@ -407,9 +408,8 @@ def _timestamp(text: str, source: str) -> datetime:
 def _evaluate_rule(
     rule: Rule, snapshot: Snapshot, bindings: cel.Bindings, messages: bool
 ) -> RuleResult:
-    common = _common(rule)
     if snapshot.facts.phase not in rule.phases:
-        return RuleResult(status=RuleStatus.SKIPPED, **common)
+        return plain_result(rule, RuleStatus.SKIPPED)
     value = cel.run(rule.when, bindings)
     if isinstance(value, cel.EvalFailure):
         if messages and value.line is None:  # only reports show where; replay counts
@@ -418,21 +418,30 @@ def _evaluate_rule(
             value = locate(rule.when, bindings, value)
         where = rule.locate_when(value.line, value.col) if value.line else None
         return RuleResult(
-            status=RuleStatus.ERROR, error=value.message, error_location=where, **common
+            status=RuleStatus.ERROR, error=value.message, error_location=where, **_common(rule)
         )
     if value is not True and value is not False:
         return RuleResult(
             status=RuleStatus.ERROR,
             error=f"type mismatch: when must be a bool, got {cel.type_name(value)}",
             error_location=rule.locate_when(1, 1),
-            **common,
+            **_common(rule),
         )
     if not value:
-        return RuleResult(status=RuleStatus.PASSED, **common)
-    message = None
-    if messages:
-        message = rule.title or rule.id if rule.message is None else render(rule.message, bindings)
-    return RuleResult(status=RuleStatus.FIRED, message=message, **common)
+        return plain_result(rule, RuleStatus.PASSED)
+    if not messages:
+        return plain_result(rule, RuleStatus.FIRED)
+    message = rule.title or rule.id if rule.message is None else render(rule.message, bindings)
+    return RuleResult(status=RuleStatus.FIRED, message=message, **_common(rule))
+
+
+def plain_result(rule: Rule, status: RuleStatus) -> RuleResult:
+    """The rule's result with `status` and nothing else (no message, error or streak), made
+    once per rule (see `Rule.plain_results`)."""
+    found = rule.plain_results.get(status)
+    if found is None:
+        found = rule.plain_results[status] = RuleResult(status=status, **_common(rule))
+    return found
 
 
 def _common(rule: Rule) -> dict[str, Any]:

@@ -87,7 +87,7 @@ class Facts:
     #: (set by `FactsStream`), so a rule reading only unchanged fields need not run again.
     parts: Mapping[str, int] | None = field(default=None, compare=False, repr=False)
 
-    @property
+    @functools.cached_property
     def phase(self) -> int:
         return int(self.data["phase"])
 

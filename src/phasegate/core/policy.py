@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,13 @@ class Rule:
     @property
     def shadow(self) -> bool:
         return self.mode == "shadow"
+
+    @cached_property
+    def plain_results(self) -> dict[Any, Any]:
+        """Per status, the result that carries nothing but the rule (skipped, passed, fired
+        without a message), filled in by `phasegate.core.evaluate`: results are immutable,
+        so a replay's thousands of snapshots share one object per rule and status."""
+        return {}
 
     @property
     def stateful(self) -> bool:

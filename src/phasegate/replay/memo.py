@@ -18,9 +18,9 @@ from phasegate.core.evaluate import (
     RuleResult,
     RuleStatus,
     Snapshot,
-    _common,
     _evaluate_rule,
     _with_streak,
+    plain_result,
 )
 from phasegate.core.policy import Policy, PolicySet, Rule
 from phasegate.core.verdict import Verdict
@@ -65,7 +65,8 @@ class RuleMemo:
         }
         self.policies = policy_set.policies
         #: Per phase: every result a snapshot of that phase starts with (skipped ones filled
-        #: in, None for the others) and (place, rule, policy, fields, paths) of the others.
+        #: in, None for the others) and, for the others, (place, rule, fields, paths, the
+        #: rule's id, the top-level fields it can see, its params map, its policy).
         self.phases: dict[int, tuple[list[Any], list[tuple[Any, ...]]]] = {}
         #: (place, rule) of the rules with `for:`, the only ones whose streaks are read.
         self.holds = [(place, rule) for place, rule in enumerate(policy_set.rules) if rule.stateful]
@@ -83,6 +84,17 @@ class RuleMemo:
         self.last: dict[int, tuple[Mapping[str, int], tuple[Any, ...]]] = {}
         #: (phase, the fields that changed) -> the rules to decide again (see `redo`).
         self.redos: dict[tuple[int, frozenset[str]], list[tuple[Any, ...]]] = {}
+        #: Per final rule, the fields its shared result is keyed by (None: not shared).
+        self.final_fields = {
+            id(rule): None if memo_paths(rule.when) is None else self.fields[id(rule)]
+            for rule in policy_set.rules
+            if rule.final
+        }
+        #: Per rule looked up here: [lookups, hits] since it was last judged (`judge`).
+        self.tally: dict[int, list[int]] = {}
+        #: Rules whose results seldom repeat (a metric that drifts in every snapshot),
+        #: evaluated without keys: rule -> evaluations left before lookups are tried again.
+        self.direct: dict[int, int] = {}
 
     def phase(self, phase: int) -> tuple[list[Any], list[tuple[Any, ...]]]:
         found = self.phases.get(phase)
@@ -92,7 +104,10 @@ class RuleMemo:
             for policy in self.policies:
                 for rule, fields, paths, skipped in self.plans[id(policy)]:
                     if phase in rule.phases:
-                        applicable.append((len(start), rule, policy, fields, paths))
+                        seen = self.fields[id(rule)]
+                        params = self.params[id(policy)]
+                        plan = (len(start), rule, fields, paths, id(rule), seen, params, policy)
+                        applicable.append(plan)
                         start.append(None)
                     else:
                         start.append(skipped)
@@ -111,7 +126,7 @@ class RuleMemo:
             found = self.redos[key] = [
                 plan
                 for plan in self.phase(phase)[1]
-                if plan[3] is None or not changed.isdisjoint(plan[3])
+                if plan[2] is None or not changed.isdisjoint(plan[2])
             ]
         return found
 
@@ -120,8 +135,8 @@ class RuleMemo:
         `_decide_memo` shares results: keyed by the numbers of the whole fields it reads,
         and evaluated over those fields alone, since converting the whole facts map costs
         the engine more than the rule."""
-        fields = self.fields[id(rule)]
-        if fields is None or memo_paths(rule.when) is None:
+        fields = self.final_fields[id(rule)]
+        if fields is None:
             return _evaluate_rule(rule, snapshot, snapshot.bindings(policy), False)
         parts = snapshot.facts.parts or {}
         key = ("final", id(rule), snapshot.facts.phase, *(parts.get(f) for f in sorted(fields)))
@@ -133,6 +148,25 @@ class RuleMemo:
         self.remember(key, (result, result.contribution))
         return result
 
+    #: Lookups after which a rule is judged, the hits (per lookup) below which it is
+    #: evaluated directly, and for how many evaluations before it is tried again.
+    JUDGED_AFTER, WORTH, DIRECT_FOR = 64, 0.5, 4096
+
+    def judge(self, key: int, hit: bool) -> None:
+        """Count a lookup of a rule (its id); once enough are counted, evaluate it directly for a
+        while if they seldom hit. Building a key costs about what evaluating the rule
+        does, so a rule over a drifting metric is cheaper without. Only the cost depends
+        on this: a result is the same from the memo as from the engine."""
+        tally = self.tally.get(key)
+        if tally is None:
+            tally = self.tally[key] = [0, 0]
+        tally[0] += 1
+        tally[1] += hit
+        if tally[0] >= self.JUDGED_AFTER:
+            if tally[1] < tally[0] * self.WORTH:
+                self.direct[key] = self.DIRECT_FOR
+            del self.tally[key]
+
     def remember(self, key: tuple[Any, ...], entry: tuple[RuleResult, Verdict]) -> None:
         if len(self.results) >= self.MAX_ENTRIES:
             self.results.clear()
@@ -142,8 +176,7 @@ class RuleMemo:
 def _plan(rule: Rule) -> tuple[Any, ...]:
     paths = memo_paths(rule.when)
     fields = None if paths is None else tuple(sorted({path[0] for path in paths}))
-    skipped = RuleResult(status=RuleStatus.SKIPPED, **_common(rule))
-    return rule, fields, paths, (skipped, Verdict.CONTINUE)
+    return rule, fields, paths, (plain_result(rule, RuleStatus.SKIPPED), Verdict.CONTINUE)
 
 
 def shared_params(policy_set: PolicySet) -> dict[int, Any]:
@@ -259,15 +292,23 @@ def _decide_memo(
         changed = [key for key, number in parts.items() if before.get(key) != number]
         changed += [key for key in before if key not in parts]
         applicable = memo.redo(phase, frozenset(changed))
-    pending: list[tuple[int, Rule, Policy, tuple[tuple[Any, ...] | None, ...]]] = []
-    for place, rule, policy, fields, paths in applicable:
+    pending = []
+    direct = memo.direct
+    for plan in applicable:
+        place, rule, fields, paths, rule_id = plan[:5]
         coarse: tuple[Any, ...] | None = None
         key: tuple[Any, ...] | None = None
         entry: tuple[RuleResult, Verdict] | None = None
-        if fields is not None:
+        left = direct.get(rule_id) if direct else None
+        if left is not None:
+            if left > 1:
+                direct[rule_id] = left - 1
+            else:
+                del direct[rule_id]
+        elif fields is not None:
             # Unchanged fields: one lookup (None for an absent one). A changed field
             # (metrics): the values at the paths read.
-            coarse = (id(rule), phase, *map(parts.get, fields))
+            coarse = (rule_id, phase, *map(parts.get, fields))
             entry = get(coarse)
             if entry is None:
                 found = []
@@ -277,27 +318,29 @@ def _decide_memo(
                         seen = keys[path] = _path_key(data, parts, path)
                     found.append(seen)
                 if _UNKNOWN not in found:
-                    key = (id(rule), phase, "paths", *found)  # never equal to a coarse key
+                    key = (rule_id, phase, "paths", *found)  # never equal to a coarse key
                     entry = get(key)
                     if entry is not None:
                         memo.remember(coarse, entry)
+            memo.judge(rule_id, entry is not None)
         if entry is None:
-            pending.append((place, rule, policy, (coarse, key)))
+            pending.append((plan, coarse, key))
         else:
             entries[place] = entry
     if pending:
-        visible = _visible_facts(data, [memo.fields[id(rule)] for _, rule, _, _ in pending])
+        visible = _visible_facts(data, [plan[5] for plan, _, _ in pending])
         shared: dict[int, cel.Bindings] = {}
-        for index, rule, policy, key in pending:
-            params = memo.params[id(policy)]
+        for plan, coarse, key in pending:
+            params = plan[6]
             bindings = shared.get(id(params))
             if bindings is None:
-                bindings = shared[id(params)] = snapshot.bindings(policy, params, visible)
-            result = _evaluate_rule(rule, snapshot, bindings, False)
-            entry = entries[index] = (result, result.contribution)
-            for memo_key in key:
-                if memo_key is not None:
-                    memo.remember(memo_key, entry)
+                bindings = shared[id(params)] = snapshot.bindings(plan[7], params, visible)
+            result = _evaluate_rule(plan[1], snapshot, bindings, False)
+            entry = entries[plan[0]] = (result, result.contribution)
+            if coarse is not None:
+                memo.remember(coarse, entry)
+            if key is not None:
+                memo.remember(key, entry)
     memo.last[phase] = (parts, tuple(entries))
     for place, rule in memo.holds:  # streaks are read only by `for:`, `within:`, `keep_for:`
         result = _with_streak(entries[place][0], rule, streaks)
@@ -310,7 +353,7 @@ def _visible_facts(
     data: Mapping[str, Any], fields: list[frozenset[str] | None]
 ) -> Mapping[str, Any]:
     """The facts map restricted to `fields` (in the document's order), or all of it."""
-    if any(wanted is None for wanted in fields):
+    if None in fields:
         return data
     union = frozenset().union(*fields)  # type: ignore[arg-type]
     return {key: value for key, value in data.items() if key in union}
