@@ -65,9 +65,8 @@ class RuleMemo:
         }
         self.policies = policy_set.policies
         #: Per phase: every result a snapshot of that phase starts with (skipped ones filled
-        #: in, None for the others) and, for the others, (place, rule, fields, paths, the
-        #: rule's id, the top-level fields it can see, its params map, its policy).
-        self.phases: dict[int, tuple[list[Any], list[tuple[Any, ...]]]] = {}
+        #: in, None for the others) and the `_Plan` of each of the others.
+        self.phases: dict[int, tuple[list[Any], list[_Plan]]] = {}
         #: (place, rule) of the rules with `for:`, the only ones whose streaks are read.
         self.holds = [(place, rule) for place, rule in enumerate(policy_set.rules) if rule.stateful]
         #: Per rule, the top-level facts fields it can see, or None when it may see all.
@@ -83,7 +82,7 @@ class RuleMemo:
         #: equal numbers are equal values, so a rule over unchanged fields decides alike.
         self.last: dict[int, tuple[Mapping[str, int], tuple[Any, ...]]] = {}
         #: (phase, the fields that changed) -> the rules to decide again (see `redo`).
-        self.redos: dict[tuple[int, frozenset[str]], list[tuple[Any, ...]]] = {}
+        self.redos: dict[tuple[int, frozenset[str]], list[_Plan]] = {}
         #: Per final rule, the fields its shared result is keyed by (None: not shared).
         self.final_fields = {
             id(rule): None if memo_paths(rule.when) is None else self.fields[id(rule)]
@@ -95,8 +94,11 @@ class RuleMemo:
         #: Rules whose results seldom repeat (a metric that drifts in every snapshot),
         #: evaluated without keys: rule -> evaluations left before lookups are tried again.
         self.direct: dict[int, int] = {}
+        #: The rules left to evaluate in a snapshot (their ids) -> what they are given to
+        #: see (see `_views`).
+        self.view: dict[tuple[int, ...], tuple[frozenset[str] | None, list[Any]]] = {}
 
-    def phase(self, phase: int) -> tuple[list[Any], list[tuple[Any, ...]]]:
+    def phase(self, phase: int) -> tuple[list[Any], list[_Plan]]:
         found = self.phases.get(phase)
         if found is None:
             start: list[Any] = []
@@ -104,9 +106,13 @@ class RuleMemo:
             for policy in self.policies:
                 for rule, fields, paths, skipped in self.plans[id(policy)]:
                     if phase in rule.phases:
-                        seen = self.fields[id(rule)]
-                        params = self.params[id(policy)]
-                        plan = (len(start), rule, fields, paths, id(rule), seen, params, policy)
+                        plan = _Plan(len(start), rule, policy, fields, paths)
+                        plan.sees = self.fields[id(rule)]
+                        plan.params = self.params[id(policy)]
+                        if _reads_own_params(rule.when, plan.params):
+                            plan.param_keys = frozenset(
+                                read.path[1] for read in rule.when.reads if read.path[0] == "params"
+                            )
                         applicable.append(plan)
                         start.append(None)
                     else:
@@ -114,7 +120,38 @@ class RuleMemo:
             found = self.phases[phase] = (start, applicable)
         return found
 
-    def redo(self, phase: int, changed: frozenset[str]) -> list[tuple[Any, ...]]:
+    def views(self, plans: list[_Plan]) -> tuple[frozenset[str] | None, list[Any]]:
+        """What the rules of `plans`, evaluated together, are given to see: the top-level
+        facts fields they read (None: all of them), and per plan its params map restricted
+        to the keys read by the rules sharing that map.
+
+        The engine converts a variable's whole value when a rule first reads it, and the
+        shared params map has about twenty entries while a snapshot's rules read a few: a
+        rule that reads params only as `params.<key>` sees the same values in a map of the
+        keys read (as `_decide_memo` says of facts fields)."""
+        key = tuple(plan.key for plan in plans)
+        found = self.view.get(key)
+        if found is None:
+            sees = [plan.sees for plan in plans]
+            union = None if None in sees else frozenset().union(*sees)  # type: ignore[arg-type]
+            wanted: dict[int, list[frozenset[str] | None]] = {}
+            for plan in plans:
+                wanted.setdefault(id(plan.params), []).append(plan.param_keys)
+            maps = {}
+            for plan in plans:
+                keys = wanted[id(plan.params)]
+                if id(plan.params) not in maps:
+                    maps[id(plan.params)] = (
+                        plan.params
+                        if None in keys
+                        else {k: v for k, v in plan.params.items() if any(k in ks for ks in keys)}
+                    )
+            if len(self.view) >= self.MAX_ENTRIES:
+                self.view.clear()
+            found = self.view[key] = (union, [maps[id(plan.params)] for plan in plans])
+        return found
+
+    def redo(self, phase: int, changed: frozenset[str]) -> list[_Plan]:
         """The applicable rules that may decide otherwise when `changed` fields differ from
         the last snapshot of the phase: those reading one of them, or not known to read
         named fields only (all of the facts, `now`, `history`)."""
@@ -126,7 +163,7 @@ class RuleMemo:
             found = self.redos[key] = [
                 plan
                 for plan in self.phase(phase)[1]
-                if plan[2] is None or not changed.isdisjoint(plan[2])
+                if plan.fields is None or not changed.isdisjoint(plan.fields)
             ]
         return found
 
@@ -143,7 +180,7 @@ class RuleMemo:
         found = self.results.get(key)
         if found is not None:
             return found[0]
-        visible = _visible_facts(snapshot.facts.data, [fields])
+        visible = _visible_facts(snapshot.facts.data, fields)
         result = _evaluate_rule(rule, snapshot, snapshot.bindings(policy, None, visible), False)
         self.remember(key, (result, result.contribution))
         return result
@@ -177,6 +214,40 @@ def _plan(rule: Rule) -> tuple[Any, ...]:
     paths = memo_paths(rule.when)
     fields = None if paths is None else tuple(sorted({path[0] for path in paths}))
     return rule, fields, paths, (plain_result(rule, RuleStatus.SKIPPED), Verdict.CONTINUE)
+
+
+class _Plan:
+    """One rule applicable in a phase, with what `_decide_memo` reads of it at hand."""
+
+    __slots__ = (
+        "fields",
+        "key",
+        "param_keys",
+        "params",
+        "paths",
+        "place",
+        "policy",
+        "rule",
+        "sees",
+    )
+
+    def __init__(
+        self,
+        place: int,
+        rule: Rule,
+        policy: Policy,
+        fields: tuple[str, ...] | None,
+        paths: tuple[tuple[str, ...], ...] | None,
+    ) -> None:
+        #: Where its result goes in the decision's results.
+        self.place, self.rule, self.policy, self.key = place, rule, policy, id(rule)
+        #: The top-level fields and the paths its memo key reads (None: not keyed).
+        self.fields, self.paths = fields, paths
+        #: The top-level fields it can see (None: all), its params map, and the keys it
+        #: reads of that map (None: it may read all of it).
+        self.sees: frozenset[str] | None = None
+        self.params: Any = None
+        self.param_keys: frozenset[str] | None = None
 
 
 def shared_params(policy_set: PolicySet) -> dict[int, Any]:
@@ -292,10 +363,11 @@ def _decide_memo(
         changed = [key for key, number in parts.items() if before.get(key) != number]
         changed += [key for key in before if key not in parts]
         applicable = memo.redo(phase, frozenset(changed))
-    pending = []
+    pending: list[_Plan] = []
+    keyed: list[tuple[tuple[Any, ...] | None, tuple[Any, ...] | None]] = []
     direct = memo.direct
     for plan in applicable:
-        place, rule, fields, paths, rule_id = plan[:5]
+        rule_id, fields = plan.key, plan.fields
         coarse: tuple[Any, ...] | None = None
         key: tuple[Any, ...] | None = None
         entry: tuple[RuleResult, Verdict] | None = None
@@ -312,7 +384,7 @@ def _decide_memo(
             entry = get(coarse)
             if entry is None:
                 found = []
-                for path in paths:  # rules share paths (metrics.error_rate)
+                for path in plan.paths:  # rules share paths (metrics.error_rate)
                     seen = keys.get(path)
                     if seen is None:
                         seen = keys[path] = _path_key(data, parts, path)
@@ -324,23 +396,23 @@ def _decide_memo(
                         memo.remember(coarse, entry)
             memo.judge(rule_id, entry is not None)
         if entry is None:
-            pending.append((plan, coarse, key))
+            pending.append(plan)
+            keyed.append((coarse, key))
         else:
-            entries[place] = entry
+            entries[plan.place] = entry
     if pending:
-        visible = _visible_facts(data, [plan[5] for plan, _, _ in pending])
+        sees, params_maps = memo.views(pending)
+        visible = _visible_facts(data, sees)
         shared: dict[int, cel.Bindings] = {}
-        for plan, coarse, key in pending:
-            params = plan[6]
+        for plan, params, memo_keys in zip(pending, params_maps, keyed, strict=True):
             bindings = shared.get(id(params))
             if bindings is None:
-                bindings = shared[id(params)] = snapshot.bindings(plan[7], params, visible)
-            result = _evaluate_rule(plan[1], snapshot, bindings, False)
-            entry = entries[plan[0]] = (result, result.contribution)
-            if coarse is not None:
-                memo.remember(coarse, entry)
-            if key is not None:
-                memo.remember(key, entry)
+                bindings = shared[id(params)] = snapshot.bindings(plan.policy, params, visible)
+            result = _evaluate_rule(plan.rule, snapshot, bindings, False)
+            entry = entries[plan.place] = (result, result.contribution)
+            for memo_key in memo_keys:
+                if memo_key is not None:
+                    memo.remember(memo_key, entry)
     memo.last[phase] = (parts, tuple(entries))
     for place, rule in memo.holds:  # streaks are read only by `for:`, `within:`, `keep_for:`
         result = _with_streak(entries[place][0], rule, streaks)
@@ -349,11 +421,8 @@ def _decide_memo(
     return max([entry[1] for entry in entries], default=Verdict.CONTINUE)
 
 
-def _visible_facts(
-    data: Mapping[str, Any], fields: list[frozenset[str] | None]
-) -> Mapping[str, Any]:
+def _visible_facts(data: Mapping[str, Any], fields: frozenset[str] | None) -> Mapping[str, Any]:
     """The facts map restricted to `fields` (in the document's order), or all of it."""
-    if None in fields:
+    if fields is None:
         return data
-    union = frozenset().union(*fields)  # type: ignore[arg-type]
-    return {key: value for key, value in data.items() if key in union}
+    return {key: value for key, value in data.items() if key in fields}
