@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 from phasegate import __version__, cel
@@ -58,7 +59,7 @@ class RuleResult:
     #: For rules with `keep_for: K`: the snapshots it still stays fired for, and K.
     kept: tuple[int, int] | None = None
 
-    @property
+    @cached_property  # read for every result of every snapshot a replay decides
     def contribution(self) -> Verdict:
         """What this result adds to the decision: a shadow rule's nothing (see `effect`)."""
         return Verdict.CONTINUE if self.shadow else self.effect

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import marshal
 from collections.abc import Mapping
+from operator import itemgetter
 from typing import Any
 
 from phasegate import cel
@@ -360,9 +361,8 @@ def _decide_memo(
         entries = list(start)
     else:  # the rules over unchanged fields: the last snapshot's results, no lookup
         before, entries = last[0], list(last[1])
-        changed = [key for key, number in parts.items() if before.get(key) != number]
-        changed += [key for key in before if key not in parts]
-        applicable = memo.redo(phase, frozenset(changed))
+        changed = {key for key, _ in parts.items() - before.items()}
+        applicable = memo.redo(phase, frozenset(changed.union(before.keys() - parts.keys())))
     pending: list[_Plan] = []
     keyed: list[tuple[tuple[Any, ...] | None, tuple[Any, ...] | None]] = []
     direct = memo.direct
@@ -417,12 +417,12 @@ def _decide_memo(
     for place, rule in memo.holds:  # streaks are read only by `for:`, `within:`, `keep_for:`
         result = _with_streak(entries[place][0], rule, streaks)
         entries[place] = (result, result.contribution)
-    results.extend([entry[0] for entry in entries])
-    return max([entry[1] for entry in entries], default=Verdict.CONTINUE)
+    results.extend(map(itemgetter(0), entries))
+    return max(map(itemgetter(1), entries), default=Verdict.CONTINUE)
 
 
 def _visible_facts(data: Mapping[str, Any], fields: frozenset[str] | None) -> Mapping[str, Any]:
-    """The facts map restricted to `fields` (in the document's order), or all of it."""
+    """The facts map restricted to `fields`, or all of it."""
     if fields is None:
         return data
-    return {key: value for key, value in data.items() if key in fields}
+    return {key: data[key] for key in fields if key in data}
