@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -55,7 +56,12 @@ def command(
     3 invalid test files or policies.
     """
     from phasegate.review.testing import load_test_files, run_policy_tests
-    from phasegate.review.trace import trace_rule
+
+    def trace_rule(*args: Any) -> Any:
+        """`trace.trace_rule`, whose tree parser is loaded only when coverage traces."""
+        from phasegate.review.trace import trace_rule
+
+        return trace_rule(*args)
 
     targets = paths or ((policies if policies is not None else Path("policies")) / "tests",)
     files = load_test_files(targets, lambda: load_policies(policies))
