@@ -204,3 +204,14 @@ def test_the_reviewer_tools_print_the_same_cold_warm_and_without_the_cache(tmp_p
         assert (warm.returncode, warm.stdout, warm.stderr) == (0, cold.stdout, cold.stderr)
         assert (without.returncode, without.stdout, without.stderr) == (0, cold.stdout, cold.stderr)
     assert len(_entries(tmp_path / "cache")) == 1
+
+
+def test_a_lark_that_cannot_serialize_leaves_the_parser_to_cel_python(
+    tmp_path: Path, cache_env: None, monkeypatch: pytest.MonkeyPatch
+):
+    def gone(*args: object, **kwargs: object) -> None:
+        raise AttributeError("memo_serialize")
+
+    monkeypatch.setattr(lark.Lark, "memo_serialize", gone)
+    assert _kept(tmp_path, []) is None
+    assert not _entries(tmp_path)

@@ -43,7 +43,10 @@ def kept_parser(
         parser = revive(entry)
         if parser is not None:
             return parser
-    tables = build()
+    try:
+        tables = build()
+    except Exception:  # a lark that serializes otherwise: cel-python builds its own, uncached
+        return None
     cache.write_entry(folder, KIND, key, tables)
     return revive(tables)
 
