@@ -193,8 +193,7 @@ def test_the_reviewer_tools_print_the_same_cold_warm_and_without_the_cache(tmp_p
     env.pop("PHASEGATE_NO_CACHE", None)
     commands = [
         ("lint", "--format", "json", "--min-severity", "info"),
-        ("fmt", "--check", str(POLICIES)),
-        ("test", "--coverage"),
+        ("fmt", "--check", "policies"),
     ]
     for command in commands:
         cold = run_cli(*command, env=env)
