@@ -8,8 +8,9 @@ milliseconds that `evaluate`, `replay`, `collect` and `run` never pay.
 
 The parser is built on the first parse. Lark computes its LALR tables from cel-python's
 grammar then, the largest single cost of `lint` and `fmt`; the reviewer tools keep those
-tables in the cache folder (`keep_parser_with`), and here they are only built and revived
-as plain data, by lark's own serialization.
+tables in the cache folder (`keep_parser_with`). Here they are only built and revived as
+plain data, by lark's own serialization, into the one parser cel-python keeps
+(`CELParser.CEL_PARSER`, which it builds only while that is None).
 """
 
 from __future__ import annotations
