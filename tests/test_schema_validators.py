@@ -66,6 +66,7 @@ def _corpus() -> list[tuple[str, Any]]:
     places = {
         "facts": [ROOT / "fixtures" / "facts", ROOT / "tests" / "acceptance" / "facts"],
         "policy": [ROOT / "policies"],
+        "policytest": [ROOT / "policies" / "tests"],
         "config": [ROOT, ROOT / "examples"],
     }
     for name, folders in places.items():

@@ -22,11 +22,18 @@ fast as before.
 
 Counts that are not whole non-negative numbers, errors above the total, a zero total and
 empty or non-numeric sample lists are errors, so the rule fails closed (its `on_error`).
+
+Importing scipy.stats costs most of a second of CPU. Where the same calls come back run
+after run (policy tests), the shell hands these functions a memo of the p-values scipy
+gave (`remember_in`), kept between processes; a call it holds does not load scipy.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
+from collections.abc import Callable, MutableMapping
 from itertools import product
 from typing import Any
 
@@ -42,6 +49,34 @@ MAX_SAMPLES = 10_000
 #: Largest count a test takes, as `merge` bounds one sample's counts: past it scipy's exact
 #: tests overflow to NaN (which compares false, so `p < 0.01` would pass) or run for minutes.
 MAX_COUNT = 1_000_000
+
+
+#: p-values by `_call_key` of the test and its arguments, or None: every call computes.
+_memo: MutableMapping[str, float] | None = None
+
+
+def remember_in(memo: MutableMapping[str, float] | None) -> None:
+    """Look p-values up in `memo`, and add each one computed (None: stop). The caller
+    vouches for what it holds: p-values these functions gave for the same scipy."""
+    global _memo
+    _memo = memo
+
+
+def _call_key(name: str, arguments: list[Any]) -> str:
+    """The memo's key of a call whose arguments were checked (whole counts, finite numbers)."""
+    text = json.dumps([name, arguments], separators=(",", ":"))
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
+
+
+def _remembered(name: str, arguments: list[Any], compute: Callable[[], float]) -> float:
+    """`compute()`, or the p-value the memo holds for the same call; errors are never kept."""
+    if _memo is None:
+        return compute()
+    key = _call_key(name, arguments)
+    known = _memo.get(key)
+    if known is None:
+        known = _memo[key] = compute()
+    return known
 
 
 def _count(value: Any, name: str) -> int:
@@ -78,10 +113,14 @@ def _error_rate_above(errors: Any, total: Any, base_errors: Any, base_total: Any
         raise ValueError("errorRateAbove of a total of 0 commands: no rate to test")
     if errors > total or base_errors > base_total:
         raise ValueError("errorRateAbove: more errors than commands")
-    from scipy.stats import fisher_exact
 
-    table = [[errors, total - errors], [base_errors, base_total - base_errors]]
-    return _p_value(fisher_exact(table, alternative="greater").pvalue, "errorRateAbove")
+    def compute() -> float:
+        from scipy.stats import fisher_exact
+
+        table = [[errors, total - errors], [base_errors, base_total - base_errors]]
+        return _p_value(fisher_exact(table, alternative="greater").pvalue, "errorRateAbove")
+
+    return _remembered("errorRateAbove", counts, compute)
 
 
 def _errors_above_rate(errors: Any, total: Any, rate: Any) -> float:
@@ -92,10 +131,14 @@ def _errors_above_rate(errors: Any, total: Any, rate: Any) -> float:
         raise ValueError("errorsAboveRate: more errors than commands")
     if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 <= rate <= 1:
         raise ValueError(f"errorsAboveRate: rate must be a number in 0..1, got {rate!r}")
-    from scipy.stats import binomtest
 
-    p = binomtest(errors, total, float(rate), alternative="greater").pvalue
-    return _p_value(p, "errorsAboveRate")
+    def compute() -> float:
+        from scipy.stats import binomtest
+
+        p = binomtest(errors, total, float(rate), alternative="greater").pvalue
+        return _p_value(p, "errorsAboveRate")
+
+    return _remembered("errorsAboveRate", [errors, total, float(rate)], compute)
 
 
 def _samples(values: Any, name: str) -> list[float]:
@@ -115,9 +158,13 @@ def _samples(values: Any, name: str) -> list[float]:
 
 def _mann_whitney_above(release: Any, baseline: Any) -> float:
     x, y = _samples(release, "release"), _samples(baseline, "baseline")
-    from scipy.stats import mannwhitneyu
 
-    return _p_value(mannwhitneyu(x, y, alternative="greater").pvalue, "mannWhitneyAbove")
+    def compute() -> float:
+        from scipy.stats import mannwhitneyu
+
+        return _p_value(mannwhitneyu(x, y, alternative="greater").pvalue, "mannWhitneyAbove")
+
+    return _remembered("mannWhitneyAbove", [x, y], compute)
 
 
 def _over_numbers(name: str, key: str, arity: int, impl: Any) -> Any:

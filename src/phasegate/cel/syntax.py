@@ -5,16 +5,27 @@ concrete syntax tree with token positions, which is what formatting, `has()` gua
 explain's TRUE/FALSE tree and branch coverage need. It is used as it comes (never patched),
 and only imported by the commands that need a tree: building its parser costs a few hundred
 milliseconds that `evaluate`, `replay`, `collect` and `run` never pay.
+
+The parser is built on the first parse. Lark computes its LALR tables from cel-python's
+grammar then, the largest single cost of `lint` and `fmt`; the reviewer tools keep those
+tables in the cache folder (`keep_parser_with`). Here they are only built and revived as
+plain data, by lark's own serialization, into the one parser cel-python keeps
+(`CELParser.CEL_PARSER`, which it builds only while that is None).
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import celpy
 import lark
+from celpy.celparser import CELParser
 
 from phasegate.cel.errors import CelError
 from phasegate.cel.expression import VARIABLES, Expression, compile_expression
@@ -42,7 +53,120 @@ TYPE_NAMES = frozenset(
         "uint",
     }
 )
-_ENVIRONMENT = celpy.Environment()
+
+#: The options cel-python builds its parser with (`celpy.celparser.CELParser`), with
+#: `_runtime_options`. A test holds the two to cel-python's own parser.
+_PARSER_OPTIONS: dict[str, Any] = {
+    "parser": "lalr",
+    "start": "expr",
+    "maybe_placeholders": False,
+    "priority": "invert",
+}
+#: Bump when the shape of the tables (`parser_tables`) changes.
+_TABLES_LAYOUT = 1
+_TUPLE, _PAIRS = "\x00tuple", "\x00pairs"
+
+
+def _runtime_options() -> dict[str, Any]:
+    """The options lark takes again when it revives a parser (functions and classes are not
+    data). The tables are built without cel-python's `debug`, with which lark keeps its
+    states as sets of items that have no plain form; it is given back here, where it only
+    makes lark print its state stack when a parse fails other than by a syntax error."""
+    return {
+        "debug": True,
+        "g_regex_flags": re.M,
+        "lexer_callbacks": {"IDENT": CELParser.ambiguous_literals},
+        "propagate_positions": True,
+        "tree_class": celpy.InterpretedRunner.tree_node_class,
+    }
+
+
+def _grammar() -> str:
+    """cel-python's grammar, from where `CELParser` reads it."""
+    return (Path(celpy.celparser.__file__).parent / "cel.lark").read_text()
+
+
+def parser_identity() -> dict[str, Any]:
+    """What the tables depend on besides the versions of lark and cel-python: the grammar
+    text and the options."""
+    return {
+        "layout": _TABLES_LAYOUT,
+        "grammar": hashlib.sha256(_grammar().encode("utf-8")).hexdigest(),
+        "options": repr(sorted(_PARSER_OPTIONS.items())),
+    }
+
+
+def parser_tables() -> Any:
+    """cel-python's parser built by lark, as plain JSON data: lark's own serialization (what
+    `Lark.save` pickles), its tuples and its maps with number keys spelled as JSON can."""
+    built = lark.Lark(_grammar(), **_PARSER_OPTIONS, **{**_runtime_options(), "debug": False})
+    data, memo = built.memo_serialize([lark.lexer.TerminalDef, lark.grammar.Rule])
+    data["options"] = {k: v for k, v in data["options"].items() if k not in _runtime_options()}
+    return _plain({"data": data, "memo": memo})
+
+
+def revive_parser(tables: Any) -> lark.Lark | None:
+    """The parser the tables stand for (`parser_tables`), as lark revives a parser it
+    serialized; None when they cannot be revived (a damaged cache entry is rebuilt)."""
+    try:
+        revived = _unplain(tables)
+        return lark.Lark._load_from_dict(revived["data"], revived["memo"], **_runtime_options())
+    except Exception:  # any damage to the tables means: build them again
+        return None
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        if all(isinstance(key, str) for key in value):
+            return {key: _plain(item) for key, item in value.items()}
+        return {_PAIRS: [[_plain(key), _plain(item)] for key, item in value.items()]}
+    if isinstance(value, tuple):
+        return {_TUPLE: [_plain(item) for item in value]}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _unplain(value: Any) -> Any:
+    if type(value) is dict:
+        if len(value) == 1 and _TUPLE in value:
+            return tuple(_unplain(item) for item in value[_TUPLE])
+        if len(value) == 1 and _PAIRS in value:
+            return {_unplain(key): _unplain(item) for key, item in value[_PAIRS]}
+        return {key: _unplain(item) for key, item in value.items()}
+    if type(value) is list:
+        return [_unplain(item) for item in value]
+    return value
+
+
+#: Gives cel-python's parser: called with `parser_identity()`, `parser_tables` and
+#: `revive_parser`, returns the revived parser (None: cel-python builds its own).
+ParserKeeper = Callable[[Any, Callable[[], Any], Callable[[Any], Any]], Any]
+_keeper: ParserKeeper | None = None
+
+
+def keep_parser_with(keeper: ParserKeeper | None) -> None:
+    """Where the parser comes from in this process, from the next first parse on: the
+    reviewer tools keep its tables in the cache folder (`phasegate.review.parsercache`)."""
+    global _keeper
+    _keeper = keeper
+
+
+@cache
+def _environment() -> celpy.Environment:
+    """cel-python's environment, on its one parser (cel-python keeps a single instance in
+    `CELParser.CEL_PARSER` and builds it only while that is None)."""
+    if CELParser.CEL_PARSER is None and _keeper is not None:
+        CELParser.CEL_PARSER = _keeper(parser_identity(), parser_tables, revive_parser)
+    return celpy.Environment()
+
+
+def parser() -> lark.Lark:
+    """The lark parser behind `parse_expression`."""
+    _environment()
+    assert CELParser.CEL_PARSER is not None
+    return CELParser.CEL_PARSER
+
 
 #: The deepest syntax tree an expression may have (a level of parentheses is about ten).
 #: Checked without recursion, so loading and `fmt` refuse the same expressions whatever the
@@ -54,7 +178,7 @@ def parse_expression(text: str) -> Any:
     """The syntax tree of an expression, or CelError: the one parse of CEL text, shared
     by compiling and by `fmt` (which must accept exactly the expressions a policy may hold)."""
     try:
-        ast = _ENVIRONMENT.compile(text)
+        ast = _environment().compile(text)
     except celpy.CELParseError as exc:
         line = getattr(exc, "line", None) or 1
         col = getattr(exc, "column", None) or 1

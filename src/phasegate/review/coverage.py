@@ -17,10 +17,10 @@ from phasegate.core.evaluate import RuleStatus
 from phasegate.core.facts import Facts
 from phasegate.core.policy import Policy, PolicySet, Rule
 from phasegate.errors import Location
-from phasegate.review.trace import Node, branch_points
 
 if TYPE_CHECKING:  # testing builds reports that carry coverage; only its type is needed
     from phasegate.review.testing import SuiteResult
+    from phasegate.review.trace import Node
 
 #: (line, col, text) of an operand within its rule's condition: stable across cases.
 BranchKey = tuple[int, int, str]
@@ -92,7 +92,7 @@ class Coverage:
 
 
 #: Traces one rule's condition on one facts document (`phasegate.review.trace.trace_rule`).
-Tracer = Callable[[Rule, Policy, Facts], Node]
+Tracer = Callable[[Rule, Policy, Facts], "Node"]
 
 
 def percent(covered: int, total: int) -> float:
@@ -150,6 +150,8 @@ def _rule_coverage(
             if status is RuleStatus.SKIPPED and traced_once:
                 continue  # the rule's operands are known already; outcomes do not count
             traced_once = True
+            from phasegate.review.trace import branch_points  # the tree parser: only to trace
+
             for point in branch_points(trace(rule, policy, case.facts)):
                 key = (point.line, point.col, point.text)
                 tally = branches.setdefault(key, {"true": 0, "false": 0, "error": 0})

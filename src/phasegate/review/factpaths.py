@@ -22,6 +22,7 @@ from phasegate import cel
 from phasegate.cel import syntax
 from phasegate.core import factschema
 from phasegate.core.factschema import Status
+from phasegate.review import parsercache  # noqa: F401 - the parser kept in the cache
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 import lark
-from celpy.celparser import CELParser
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedBase, CommentedMap, CommentedSeq
 from ruamel.yaml.error import CommentMark
@@ -54,6 +53,7 @@ from phasegate.errors import (
 from phasegate.files.durable import write_atomic
 from phasegate.files.loading import NodePath, parse_yaml, read_text, resolved
 from phasegate.files.schemas import load_schema, validate
+from phasegate.review import parsercache  # noqa: F401 - the parser kept in the cache
 
 
 class UnsafeFormat(PhasegateError):
@@ -98,17 +98,14 @@ _FOLD = "\x00"
 
 
 def _lexer() -> lark.Lark:
-    """The lark parser behind `syntax.parse_expression` (cel-python keeps one per process).
+    """The lark parser behind `syntax.parse_expression` (one per process, kept in the cache).
 
     Syntax trees come from `syntax.parse_expression`; only the token stream is read here, and it
     needs lark's interactive parser: a tree drops the punctuation and every offset between
     tokens, and CEL's lexer picks tokens by parser state (`a -1` is a minus and a one, `[-1]`
     a negative literal), so no separate tokenizer could reproduce it.
     """
-    CELParser()  # the shared instance, built when phasegate.cel.syntax was imported
-    parser = CELParser.CEL_PARSER
-    assert parser is not None
-    return parser
+    return syntax.parser()
 
 
 def _skip_blank(text: str, position: int) -> int:
@@ -273,7 +270,8 @@ def format_cel(text: str, *, padded: bool = False, folds: Iterable[int] = ()) ->
     wanted = [(token.kind, token.text) for token in tokens]
     fold_set = frozenset(folds)
     result = _format_tokens(text, tokens, padded, fold_set, keep_apart=False)
-    if _lexed(result.replace(_FOLD, " ")) != wanted:
+    unfolded = result.replace(_FOLD, " ")
+    if unfolded != text and _lexed(unfolded) != wanted:  # the same text lexes the same
         result = _format_tokens(text, tokens, padded, fold_set, keep_apart=True)
         if _lexed(result.replace(_FOLD, " ")) != wanted:
             raise UnsafeFormat("normalising CEL whitespace would change its tokens")
@@ -648,7 +646,10 @@ def _scalar_lines(text: str) -> set[int]:
 
 def prove_same_meaning(before: str, after: str, source: str) -> None:
     """Refuse unless `after` holds the same data as `before` (CEL compared as syntax trees,
-    positions aside) and the same comments."""
+    positions aside) and the same comments. The same text means the same: a file already
+    in canonical layout (what `fmt --check` mostly reads) needs no proof."""
+    if after == before:
+        return
     try:
         old, new = parse_yaml(before, source).data, parse_yaml(after, source).data
     except InputError as exc:

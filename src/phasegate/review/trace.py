@@ -23,6 +23,7 @@ from phasegate.cel import syntax
 from phasegate.core.evaluate import Snapshot
 from phasegate.core.facts import Facts
 from phasegate.core.policy import Policy, Rule
+from phasegate.review import parsercache  # noqa: F401 - the parser kept in the cache
 
 
 class Outcome(StrEnum):

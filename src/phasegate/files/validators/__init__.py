@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
-#: The schemas with a generated validator: those checked on the way to a decision.
-GENERATED = ("config", "expectation", "facts", "policy")
+#: The schemas with a generated validator: those checked on the way to a decision, and the
+#: policy tests' (`phasegate test` in a pre-commit hook need not load jsonschema either).
+GENERATED = ("config", "expectation", "facts", "policy", "policytest")
 
 
 class JsonSchemaValueException(ValueError):
