@@ -30,8 +30,6 @@ gave (`remember_in`), kept between processes; a call it holds does not load scip
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 from collections.abc import Callable, MutableMapping
 from itertools import product
@@ -63,7 +61,12 @@ def remember_in(memo: MutableMapping[str, float] | None) -> None:
 
 
 def _call_key(name: str, arguments: list[Any]) -> str:
-    """The memo's key of a call whose arguments were checked (whole counts, finite numbers)."""
+    """The memo's key of a call whose arguments were checked (whole counts, finite numbers).
+
+    hashlib and json are imported here: `evaluate` imports this module, never the memo."""
+    import hashlib
+    import json
+
     text = json.dumps([name, arguments], separators=(",", ":"))
     return hashlib.sha256(text.encode("ascii")).hexdigest()
 
