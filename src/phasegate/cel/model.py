@@ -11,7 +11,6 @@ every text the engine accepts: backtick names, optional selections, macros and a
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from phasegate.cel.checked import CALL, COMPREHENSION, CONST, IDENT, LIST, SELECT, Checked, Node
@@ -48,8 +47,7 @@ class FactRead(NamedTuple):
         return ".".join(self.path)
 
 
-@dataclass(frozen=True)
-class Model:
+class Model(NamedTuple):
     """The static facts of one checked expression."""
 
     reads: tuple[FactRead, ...]
