@@ -36,7 +36,6 @@ EVALUATE_MODULES = {
     "phasegate.core.evaluate",
     "phasegate.core.expressions",
     "phasegate.core.facts",
-    "phasegate.core.factschema",
     "phasegate.core.messages",
     "phasegate.core.policy",
     "phasegate.core.policycache",

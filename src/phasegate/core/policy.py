@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from phasegate import cel
-from phasegate.core import factschema
 from phasegate.core.expressions import Compile, DocumentCompiler, Template
 from phasegate.core.verdict import Verdict
 from phasegate.errors import InputError, Location, raise_all
@@ -415,6 +414,8 @@ def _static_problems(
     divisor may be zero is refused too (see `phasegate.cel.division`), from the checked
     tree and its types.
     """
+    from phasegate.core import factschema  # a policy set from the cache is checked already
+
     problems = []
     if expression.model.divides:
         from phasegate.cel.division import unguarded_divisions

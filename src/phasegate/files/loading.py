@@ -6,7 +6,6 @@ with positions, limits), `jsondocs` (JSON), `yamldocs` (YAML); their names are h
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
@@ -100,6 +99,8 @@ def parse_yaml(text: str, source: str) -> Document:
 
 
 def _ruamel_installed() -> list[Any]:
+    import importlib.util
+
     from phasegate.files import cache
 
     spec = importlib.util.find_spec("ruamel.yaml")
