@@ -17,7 +17,6 @@ stored: its errors come from loading it afresh.
 from __future__ import annotations
 
 import binascii  # base64 coding, without the base64 module's import on every warm start
-import hashlib
 import sys
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ from phasegate.cel import model
 from phasegate.core import policy
 from phasegate.errors import InputError
 from phasegate.files import cache
+from phasegate.files.digest import sha256
 from phasegate.files.document import Document, document_from_plain, document_plain
 from phasegate.files.loading import parse_document, read_text
 from phasegate.files.schemas import data_dir
@@ -91,13 +91,13 @@ def _env_identity(variables: tuple[str, ...]) -> str:
 
 
 def _sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    return sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _schema_digest(name: str) -> str:
     path = data_dir("schemas") / f"{name}.schema.json"
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        return sha256(path.read_bytes()).hexdigest()
     except OSError:
         return "unreadable"  # loading will say so; this set is then never stored
 

@@ -5,11 +5,11 @@ with positions, limits), `jsondocs` (JSON), `yamldocs` (YAML); their names are h
 
 from __future__ import annotations
 
-import hashlib
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
+from phasegate.files.digest import sha256
 from phasegate.files.document import (
     INT64_MAX,
     INT64_MIN,
@@ -84,7 +84,7 @@ def parse_yaml(text: str, source: str) -> Document:
     key = cache.key_of(
         {
             "layout": _YAML_LAYOUT,
-            "text": hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(),
+            "text": sha256(text.encode("utf-8", "surrogatepass")).hexdigest(),
             "phasegate": cache.code_fingerprint(("files",)),
             "ruamel": _ruamel_installed(),
         }
