@@ -42,7 +42,7 @@ def _rule_view(policy_set: policycache.policy.PolicySet) -> list[tuple[object, .
     """Every field of every rule, the `when` locator by what it answers."""
     view = []
     for rule in policy_set.rules:
-        fields = {k: v for k, v in vars(rule).items() if k not in ("locate_when", "when")}
+        fields = {k: v for k, v in rule._asdict().items() if k not in ("locate_when", "when")}
         view.append(
             (
                 sorted(fields.items(), key=lambda item: item[0]),
