@@ -15,7 +15,8 @@ import pytest
 from conftest import FIXTURES, ROOT
 
 #: What `evaluate` of a JSON facts file imports with a warm policy cache, besides the
-#: standard library: the engine, click and RE2, and these modules of phasegate.
+#: standard library: the engine and click (RE2 only with a rule that matches a pattern), and
+#: these modules of phasegate.
 EVALUATE_MODULES = {
     "phasegate",
     "phasegate.cel",
@@ -54,7 +55,7 @@ EVALUATE_MODULES = {
     "phasegate.report",
     "phasegate.report.text",
 }
-EVALUATE_LIBRARIES = {"cel_expr_python", "click", "re2"}
+EVALUATE_LIBRARIES = {"cel_expr_python", "click"}
 #: Standard modules a warm evaluate does without: hashlib loads OpenSSL and blake2 (CPython's
 #: own SHA-256 serves), the others only other commands or a cold cache need.
 EVALUATE_SKIPS = ("hashlib", "base64", "importlib.util", "ruamel.yaml", "phasegate.cel.syntax")
