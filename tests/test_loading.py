@@ -238,3 +238,19 @@ def test_an_escape_counts_as_one_character_of_the_value():
     assert document.data["when"] == "été x"
     where = document.locate_offset(("when",), 4)
     assert (where.line, where.col) == (1, 22)  # the x, after two six-character escapes
+
+
+def test_digests_are_sha256_of_the_canonical_json():
+    """Digests go into every decision (facts_digest, policy_digest): taken without hashlib's
+    import (CPython's own SHA-256), they must stay byte for byte what hashlib gives."""
+    import hashlib
+
+    from phasegate.files.digest import canonical_json, content_digest, sha256
+
+    value = {"b": [1, 2.5, "é"], "a": {"z": None, "y": True}}
+    text = '{"a":{"y":true,"z":null},"b":[1,2.5,"é"]}'
+    assert canonical_json(value) == text
+    expected = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    assert content_digest(value) == "sha256:" + expected
+    big = bytes(range(256)) * 1000
+    assert sha256(big).hexdigest() == hashlib.sha256(big).hexdigest()

@@ -16,6 +16,7 @@ import pytest
 
 import phasegate
 from conftest import FIXTURES, POLICIES, ROOT, run_cli
+from phasegate.cel import model
 from phasegate.core import policycache
 from phasegate.core.evaluate import evaluate
 from phasegate.core.facts import load_facts
@@ -41,7 +42,7 @@ def _rule_view(policy_set: policycache.policy.PolicySet) -> list[tuple[object, .
     """Every field of every rule, the `when` locator by what it answers."""
     view = []
     for rule in policy_set.rules:
-        fields = {k: v for k, v in vars(rule).items() if k not in ("locate_when", "when")}
+        fields = {k: v for k, v in rule._asdict().items() if k not in ("locate_when", "when")}
         view.append(
             (
                 sorted(fields.items(), key=lambda item: item[0]),
@@ -67,6 +68,24 @@ def test_a_warm_set_is_the_cold_set_and_decides_byte_for_byte_alike(tmp_path: Pa
     assert _rule_view(fresh) == _rule_view(cold) == _rule_view(warm)
     assert [p.params_plain for p in fresh.policies] == [p.params_plain for p in warm.policies]
     assert _decisions(fresh) == _decisions(warm)
+
+
+def test_a_warm_load_decodes_no_checked_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Each expression's model is kept beside its program: reviving decodes no tree (the
+    Python reader of the engine's bytes was most of a warm load), and a report that needs
+    one (a located error) still gets it."""
+    from phasegate.cel import checked
+
+    cold = policycache.load_policy_set(POLICIES, "policies", tmp_path)
+    decoded = []
+    real = checked.decode
+    monkeypatch.setattr(checked, "decode", lambda data: decoded.append(data) or real(data))
+    warm = policycache.load_policy_set(POLICIES, "policies", tmp_path)
+    assert decoded == []
+    assert [rule.when.model for rule in warm.rules] == [rule.when.model for rule in cold.rules]
+    tree = warm.rules[0].when.tree
+    assert decoded == [warm.rules[0].when.serialized]
+    assert model.shape(tree.root) == model.shape(cold.rules[0].when.checked.root)
 
 
 def test_evaluate_prints_the_same_bytes_cold_warm_and_without_the_cache(tmp_path: Path):
@@ -168,6 +187,9 @@ def _damaged(entry: Path) -> dict[str, bytes]:
     forged = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
     key = header.split()[1]
     good_header = b" ".join([header.split()[0], key, hashlib.sha256(forged).hexdigest().encode()])
+    bad_model = json.loads(body)
+    bad_model["expressions"][0][3]["reads"] = [["facts.a", 1]]
+    unmodelled = json.dumps(bad_model).encode()
     data["documents"][0].pop("values")
     unshaped = json.dumps(data).encode()
     return {
@@ -184,6 +206,11 @@ def _damaged(entry: Path) -> dict[str, bytes]:
         )
         + b"\n"
         + unshaped,
+        "a bad model with a good digest": b" ".join(
+            [header.split()[0], key, hashlib.sha256(unmodelled).hexdigest().encode()]
+        )
+        + b"\n"
+        + unmodelled,
     }
 
 
@@ -199,6 +226,7 @@ def _damaged(entry: Path) -> dict[str, bytes]:
         "not ours",
         "a bad program with a good digest",
         "a wrong shape with a good digest",
+        "a bad model with a good digest",
     ],
 )
 def test_a_damaged_entry_is_ignored_and_rebuilt(tmp_path: Path, damage: str):
@@ -286,8 +314,13 @@ def test_the_entry_is_json_with_base64_programs(tmp_path: Path):
         for part in (rule.message.parts if rule.message else ())
         if not isinstance(part, str)
     }
-    assert sorted(text for _, text, _ in data["expressions"]) == sorted(texts)
-    assert all(base64.b64decode(blob, validate=True) for _, _, blob in data["expressions"])
+    assert sorted(text for _, text, _, _ in data["expressions"]) == sorted(texts)
+    assert all(base64.b64decode(blob, validate=True) for _, _, blob, _ in data["expressions"])
+    # beside each program its model, as the compile found it: a warm load decodes no tree
+    by_text = {rule.when.text: rule.when for rule in loaded.rules}
+    for _, text, _, found in data["expressions"]:
+        if text in by_text:
+            assert model.from_plain(found) == by_text[text].model
     for module in (policycache, cache):
         source = Path(module.__file__).read_text()
         assert "import pickle" not in source and "import marshal" not in source
@@ -296,6 +329,7 @@ def test_the_entry_is_json_with_base64_programs(tmp_path: Path):
 _RACE = """
 import sys
 from pathlib import Path
+from phasegate.cel import model
 from phasegate.core import policycache
 loaded = policycache.load_policy_set(Path(sys.argv[1]), "policies", Path(sys.argv[2]))
 print(loaded.digest, len(loaded.rules))

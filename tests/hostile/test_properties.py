@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 import json
 import textwrap
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -288,7 +287,7 @@ def with_rules(policy_set: PolicySet, ids: list[str]) -> PolicySet:
     only those rules: nothing else depends on the rest)."""
     (policy,) = policy_set.policies
     by_id = {rule.id: rule for rule in policy.rules}
-    return replace(policy_set, policies=(replace(policy, rules=tuple(by_id[i] for i in ids)),))
+    return policy_set._replace(policies=(policy._replace(rules=tuple(by_id[i] for i in ids)),))
 
 
 RULE_IDS = [

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import re
 import struct
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 #: `Any.type_url` of a checked expression.
 TYPE_URL = b"type.googleapis.com/cel.expr.CheckedExpr"
@@ -262,10 +261,11 @@ def _packed(data: bytes) -> list[int]:
     return out
 
 
-@dataclass(frozen=True)
-class Checked:
+class Checked(NamedTuple):
     """A whole checked expression: the tree, what each call resolved to, each node's type
-    and each node's offset in the source text."""
+    and each node's offset in the source text. (Named tuples, not dataclasses, here and for
+    the other small records of `phasegate.cel`: every command defines them at start-up,
+    and a frozen dataclass costs about ten times as much CPU to define.)"""
 
     root: Node
     #: node id -> the overload ids the checker left possible for a call.
@@ -525,8 +525,7 @@ def _field(number: int, wire: int, value: Any) -> bytes:
     return key + struct.pack("<Q" if wire == 1 else "<I", value)
 
 
-@dataclass(frozen=True)
-class Wrap:
+class Wrap(NamedTuple):
     """Wrap a node in a call of `function` (one argument), resolved to `overloads`."""
 
     function: str
@@ -535,8 +534,7 @@ class Wrap:
     type: bytes
 
 
-@dataclass(frozen=True)
-class Rename:
+class Rename(NamedTuple):
     """Call another function with the same arguments, resolved to `overloads`."""
 
     function: str

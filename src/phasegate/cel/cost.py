@@ -21,7 +21,6 @@ states.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from phasegate.cel import functions, model
@@ -95,8 +94,7 @@ ONE = Lin(1.0)
 ZERO = Lin()
 
 
-@dataclass(frozen=True)
-class Estimate:
+class Estimate(NamedTuple):
     steps: Lin
     chars: Lin
     #: The value's length: characters of a string, items of a list or map.

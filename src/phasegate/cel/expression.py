@@ -45,11 +45,17 @@ class Expression:
     #: The program as the engine serializes it (an Any holding a cel.expr.CheckedExpr):
     #: `revive` turns these bytes back into this expression without compiling.
     serialized: bytes = field(repr=False, compare=False)
-    #: The checked tree the static questions are answered from: the author's as the engine
-    #: checked it, or (revived) the program's; the model and the cost budget read either.
-    tree: Checked = field(repr=False, compare=False)
     model: Model = field(repr=False, compare=False)
     env: Any = field(repr=False, compare=False, default=None)
+    #: The checked tree when it is at hand (compiled: the author's); None when revived.
+    known_tree: Checked | None = field(repr=False, compare=False, default=None)
+
+    @cached_property
+    def tree(self) -> Checked:
+        """The checked tree the static questions are answered from: the author's as the
+        engine checked it, or (revived) the program's, decoded only when first asked; the
+        model and the cost budget read either."""
+        return self.checked if self.known_tree is None else self.known_tree
 
     @cached_property
     def checked(self) -> Checked:
@@ -102,7 +108,7 @@ def compile_expression(
     else:
         serialized = checked_expr.rewrite(tree, changes)
         program = env.deserialize(serialized)
-    return Expression(text, program, tuple(variables), serialized, tree, found, env)
+    return Expression(text, program, tuple(variables), serialized, found, env, tree)
 
 
 def parses(text: str) -> bool:
@@ -122,22 +128,24 @@ def revive(
     declared: tuple[tuple[str, str], ...] | None,
     serialized: bytes,
     env: Any = None,
+    found: Model | None = None,
 ) -> Expression:
     """The expression `compile_expression` made, from its `serialize()` bytes: the engine
-    turns them into a program without parsing or checking again."""
+    turns them into a program without parsing or checking again.
+
+    `found` is its model as kept beside the bytes (`Model.plain`): then nothing is decoded
+    until a question only the tree answers is asked (a located error, the cost budget).
+    """
     if env is None:
         env = environment.environment(declared or environment.declarations(tuple(variables)))
     _ready(env)
-    tree = checked_expr.decode(serialized)
-    return Expression(
-        text=text,
-        program=env.deserialize(serialized),
-        variables=tuple(variables),
-        serialized=serialized,
-        tree=tree,
-        model=model.build(tree, tuple(variables)),
-        env=env,
-    )
+    program = env.deserialize(serialized)  # bytes the engine refuses fail here, at once
+    variables = tuple(variables)
+    tree = None
+    if found is None:
+        tree = checked_expr.decode(serialized)
+        found = model.build(tree, variables)
+    return Expression(text, program, variables, serialized, found, env, tree)
 
 
 @cache

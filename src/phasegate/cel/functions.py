@@ -14,22 +14,21 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
-import re2
 from cel_expr_python import cel
 
 T = cel.Type
 
 
-_OPTIONS = re2.Options()
-#: RE2 logs a bad pattern to stderr itself; the error below says it once, located.
-_OPTIONS.log_errors = False
-
-
 @lru_cache(maxsize=256)
 def compile_regex(pattern: str) -> Any:
-    """A compiled RE2 pattern; raises ValueError with RE2's reason for a bad one."""
+    """A compiled RE2 pattern; raises ValueError with RE2's reason for a bad one. RE2 is
+    imported with the first pattern: a decision whose rules hold none never loads it."""
+    import re2
+
+    options = re2.Options()
+    options.log_errors = False  # RE2 would log a bad pattern itself; the error says it once
     try:
-        return re2.compile(pattern, _OPTIONS)
+        return re2.compile(pattern, options)
     except re2.error as exc:
         reason = exc.args[0] if exc.args else exc
         if isinstance(reason, bytes):

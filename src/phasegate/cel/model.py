@@ -10,8 +10,8 @@ every text the engine accepts: backtick names, optional selections, macros and a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import NamedTuple
+from collections.abc import Mapping
+from typing import Any, NamedTuple
 
 from phasegate.cel.checked import CALL, COMPREHENSION, CONST, IDENT, LIST, SELECT, Checked, Node
 
@@ -47,8 +47,7 @@ class FactRead(NamedTuple):
         return ".".join(self.path)
 
 
-@dataclass(frozen=True)
-class Model:
+class Model(NamedTuple):
     """The static facts of one checked expression."""
 
     reads: tuple[FactRead, ...]
@@ -65,6 +64,35 @@ class Model:
     #: budget skips its estimate for expressions that call nothing that grows.
     calls: frozenset[str] = frozenset()
     loops: bool = False
+
+    def plain(self) -> dict[str, Any]:
+        """This model as JSON data (`from_plain` reads it back): the policy cache keeps it
+        beside the program, so a warm load decodes no tree."""
+        return {
+            "reads": [[list(read.path), read.line, read.col, read.guarded] for read in self.reads],
+            "patterns": [list(pattern) for pattern in self.patterns],
+            "chaining": self.chaining,
+            "divides": self.divides,
+            "names": list(self.names),
+            "calls": sorted(self.calls),
+            "loops": self.loops,
+        }
+
+
+def from_plain(data: Mapping[str, Any]) -> Model:
+    """The model `Model.plain` wrote. Raises KeyError, TypeError or ValueError on data of
+    another shape."""
+    return Model(
+        tuple(
+            FactRead(tuple(path), line, col, guarded) for path, line, col, guarded in data["reads"]
+        ),
+        tuple((pattern, line, col) for pattern, line, col in data["patterns"]),
+        data["chaining"],
+        data["divides"],
+        tuple(data["names"]),
+        frozenset(data["calls"]),
+        data["loops"],
+    )
 
 
 def unwrap(node: Node) -> Node:

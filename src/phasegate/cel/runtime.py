@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from phasegate.cel.expression import Expression
 from phasegate.cel.model import FactRead
@@ -20,8 +19,7 @@ from phasegate.cel.values import ERROR, plain
 MISSING = object()
 
 
-@dataclass(frozen=True)
-class EvalFailure:
+class EvalFailure(NamedTuple):
     """Why an expression could not be evaluated, in words a rule author can act on."""
 
     message: str

@@ -436,13 +436,25 @@ def _evaluate_rule(
     return RuleResult(status=RuleStatus.FIRED, message=message, **_common(rule))
 
 
+#: (id of a rule, status) -> (the rule, its plain result): see `plain_result`. The rule is
+#: kept beside its result, so its id cannot be another rule's while the entry lasts.
+_PLAIN: dict[tuple[int, RuleStatus], tuple[Rule, RuleResult]] = {}
+#: Entries `_PLAIN` holds at most (about forty sets of the shipped size); then it starts over.
+MAX_PLAIN = 1000
+
+
 def plain_result(rule: Rule, status: RuleStatus) -> RuleResult:
     """The rule's result with `status` and nothing else (no message, error or streak), made
-    once per rule (see `Rule.plain_results`)."""
-    found = rule.plain_results.get(status)
-    if found is None:
-        found = rule.plain_results[status] = RuleResult(status=status, **_common(rule))
-    return found
+    once per rule: results are immutable, so the thousands of snapshots of a replay share
+    one object per rule and status, and comparing two decisions' results is mostly
+    comparing an object with itself."""
+    key = (id(rule), status)
+    found = _PLAIN.get(key)
+    if found is None or found[0] is not rule:
+        if len(_PLAIN) >= MAX_PLAIN:
+            _PLAIN.clear()
+        found = _PLAIN[key] = (rule, RuleResult(status=status, **_common(rule)))
+    return found[1]
 
 
 def _common(rule: Rule) -> dict[str, Any]:

@@ -8,13 +8,11 @@ all files are reported at once, each at its file:line:col.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
-from functools import cached_property
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from phasegate import cel
-from phasegate.core import factschema
 from phasegate.core.expressions import Compile, DocumentCompiler, Template
 from phasegate.core.verdict import Verdict
 from phasegate.errors import InputError, Location, raise_all
@@ -25,10 +23,12 @@ from phasegate.files.schemas import data_dir, validate
 ALL_PHASES = (0, 1, 2)
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     """One compiled rule: its checked `when`, verdicts and message, and where it was
-    written, so every result and error can point a reviewer at the line."""
+    written, so every result and error can point a reviewer at the line.
+
+    Rule, Policy and PolicySet are named tuples, not frozen dataclasses: every `evaluate`
+    defines them at start-up, where a dataclass costs about ten times as much CPU."""
 
     id: str
     title: str
@@ -62,13 +62,6 @@ class Rule:
     def shadow(self) -> bool:
         return self.mode == "shadow"
 
-    @cached_property
-    def plain_results(self) -> dict[Any, Any]:
-        """Per status, the result that carries nothing but the rule (skipped, passed, fired
-        without a message), filled in by `phasegate.core.evaluate`: results are immutable,
-        so a replay's thousands of snapshots share one object per rule and status."""
-        return {}
-
     @property
     def stateful(self) -> bool:
         """Whether earlier snapshots of the rollout can change this rule's result."""
@@ -83,8 +76,7 @@ class Rule:
         return self.location.line or 1
 
 
-@dataclass(frozen=True)
-class Policy:
+class Policy(NamedTuple):
     """One policy file as compiled: its rules share its phases and params."""
 
     name: str
@@ -97,8 +89,7 @@ class Policy:
     rules: tuple[Rule, ...]
 
 
-@dataclass(frozen=True)
-class PolicySet:
+class PolicySet(NamedTuple):
     """The policies one decision is made with; its digest goes into every decision, so a
     verdict can be traced to the exact rules that made it."""
 
@@ -423,6 +414,8 @@ def _static_problems(
     divisor may be zero is refused too (see `phasegate.cel.division`), from the checked
     tree and its types.
     """
+    from phasegate.core import factschema  # a policy set from the cache is checked already
+
     problems = []
     if expression.model.divides:
         from phasegate.cel.division import unguarded_divisions

@@ -6,32 +6,34 @@ The key is a digest of everything loading depends on: each policy file's name an
 how the set is shown, the policy and facts schemas, phasegate's version and the files of
 its loading code (files/, cel/, core/), and the engine's version and library. An entry
 holds what loading derives as plain data (each document's data and positions) and each
-expression's checked program from the engine (`Expression.serialize()`), base64 in JSON;
-the rest (rules, params, the digest) is built from them by the same code as without a
-cache, so the PolicySet, its `policy_digest` and every output byte are the same. A set with
-any problem is never stored: its errors come from loading it afresh.
+expression's checked program from the engine (`Expression.serialize()`), base64 in JSON,
+beside its model (`Model.plain()`: the paths it reads, its names), so a warm load decodes
+no checked tree unless a report asks what only the tree answers. The rest (rules, params,
+the digest) is built from them by the same code as without a cache, so the PolicySet, its
+`policy_digest` and every output byte are the same. A set with any problem is never
+stored: its errors come from loading it afresh.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
+import binascii  # base64 coding, without the base64 module's import on every warm start
 import sys
 from pathlib import Path
 from typing import Any
 
 from phasegate import cel
+from phasegate.cel import model
 from phasegate.core import policy
 from phasegate.errors import InputError
 from phasegate.files import cache
+from phasegate.files.digest import sha256
 from phasegate.files.document import Document, document_from_plain, document_plain
 from phasegate.files.loading import parse_document, read_text
 from phasegate.files.schemas import data_dir
 
 KIND = "policies"
 #: Bump when what an entry holds changes shape.
-LAYOUT = 1
+LAYOUT = 2
 #: The schemas loading reads: the policy schema validates, the facts schema's paths check.
 SCHEMAS = ("policy", "facts")
 
@@ -56,12 +58,12 @@ def load_policy_set(
         revived = _revive(entry, texts, shown, directory)
         if revived is not None:
             return revived
-    compiled: dict[tuple[str, str], str] = {}
+    compiled: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {}
 
     def compile_and_keep(text: str, variables: tuple[str, ...]) -> cel.Expression:
         expression = cel.compile_expression(text, variables)
-        blob = base64.b64encode(expression.serialize()).decode("ascii")
-        compiled[(_env_identity(variables), text)] = blob
+        blob = binascii.b2a_base64(expression.serialize(), newline=False).decode("ascii")
+        compiled[(_env_identity(variables), text)] = (blob, expression.model.plain())
         return expression
 
     documents, unreadable = policy.read_policy_documents(
@@ -89,13 +91,13 @@ def _env_identity(variables: tuple[str, ...]) -> str:
 
 
 def _sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    return sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _schema_digest(name: str) -> str:
     path = data_dir("schemas") / f"{name}.schema.json"
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        return sha256(path.read_bytes()).hexdigest()
     except OSError:
         return "unreadable"  # loading will say so; this set is then never stored
 
@@ -105,13 +107,17 @@ def _engine_fingerprint() -> list[Any]:
     return cache.installed(sys.modules["cel_expr_python.cel"].__file__, "cel-expr-python")
 
 
-def _entry(documents: list[Document], compiled: dict[tuple[str, str], str]) -> dict[str, Any]:
+def _entry(
+    documents: list[Document], compiled: dict[tuple[str, str], tuple[str, dict[str, Any]]]
+) -> dict[str, Any]:
     return {
         "documents": [
             {"name": Path(document.source).name, **document_plain(document)}
             for document in documents
         ],
-        "expressions": [[env, text, blob] for (env, text), blob in sorted(compiled.items())],
+        "expressions": [
+            [env, text, blob, found] for (env, text), (blob, found) in sorted(compiled.items())
+        ],
     }
 
 
@@ -127,12 +133,12 @@ def _revive(
             documents.append(document_from_plain(source, by_name[stored["name"]], stored))
         if [Path(document.source).name for document in documents] != list(by_name):
             return None
-        programs = {(env, text): blob for env, text, blob in entry["expressions"]}
+        programs = {(env, text): (blob, found) for env, text, blob, found in entry["expressions"]}
 
         def revive(text: str, variables: tuple[str, ...]) -> cel.Expression:
-            blob = programs[(_env_identity(variables), text)]
-            serialized = base64.b64decode(blob, validate=True)
-            return cel.revive(text, variables, None, serialized)
+            blob, found = programs[(_env_identity(variables), text)]
+            serialized = binascii.a2b_base64(blob, strict_mode=True)
+            return cel.revive(text, variables, None, serialized, found=model.from_plain(found))
 
         return policy.build_policy_set(documents, [], shown, directory, revive, trusted=True)
     except (KeyError, TypeError, ValueError, RuntimeError, binascii.Error, InputError):

@@ -10,13 +10,14 @@ that cannot be read or written is no error either: the work is simply done again
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Mapping
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
+
+from phasegate.files.digest import sha256
 
 FORMAT = "phasegate-cache/1"
 #: An entry larger than this is not one phasegate wrote for a policy set.
@@ -56,7 +57,7 @@ def cache_dir(environ: Mapping[str, str] | None = None) -> Path | None:
 def key_of(parts: Any) -> str:
     """The key for `parts` (plain JSON data): the sha256 of its canonical text."""
     text = json.dumps(parts, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return sha256(text.encode("utf-8")).hexdigest()
 
 
 def code_fingerprint(packages: tuple[str, ...]) -> list[Any]:
@@ -128,7 +129,7 @@ def read_entry(folder: Path, kind: str, key: str) -> Any | None:
     header, newline, body = raw.partition(b"\n")
     if not newline or len(raw) > MAX_ENTRY_BYTES:
         return None
-    expected = f"{FORMAT} {key} {hashlib.sha256(body).hexdigest()}".encode()
+    expected = f"{FORMAT} {key} {sha256(body).hexdigest()}".encode()
     if header != expected:
         return None
     try:
@@ -156,7 +157,7 @@ def write_entry(folder: Path, kind: str, key: str, body: Any) -> bool:
     # Key order is kept: a revived document's maps iterate as the file wrote them.
     text = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
     data = text.encode("utf-8")
-    header = f"{FORMAT} {key} {hashlib.sha256(data).hexdigest()}\n".encode()
+    header = f"{FORMAT} {key} {sha256(data).hexdigest()}\n".encode()
     path = entry_path(folder, kind, key)
     temporary = folder / f".{path.name}.{os.getpid()}.{os.urandom(6).hex()}.tmp"
     try:

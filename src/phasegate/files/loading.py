@@ -5,12 +5,11 @@ with positions, limits), `jsondocs` (JSON), `yamldocs` (YAML); their names are h
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
+from phasegate.files.digest import sha256
 from phasegate.files.document import (
     INT64_MAX,
     INT64_MIN,
@@ -85,7 +84,7 @@ def parse_yaml(text: str, source: str) -> Document:
     key = cache.key_of(
         {
             "layout": _YAML_LAYOUT,
-            "text": hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(),
+            "text": sha256(text.encode("utf-8", "surrogatepass")).hexdigest(),
             "phasegate": cache.code_fingerprint(("files",)),
             "ruamel": _ruamel_installed(),
         }
@@ -100,6 +99,8 @@ def parse_yaml(text: str, source: str) -> Document:
 
 
 def _ruamel_installed() -> list[Any]:
+    import importlib.util
+
     from phasegate.files import cache
 
     spec = importlib.util.find_spec("ruamel.yaml")
