@@ -214,3 +214,14 @@ def test_a_lark_that_cannot_serialize_leaves_the_parser_to_cel_python(
     monkeypatch.setattr(lark.Lark, "memo_serialize", gone)
     assert _kept(tmp_path, []) is None
     assert not _entries(tmp_path)
+
+
+def test_tables_json_cannot_hold_leave_the_parser_to_cel_python(tmp_path: Path, cache_env: None):
+    """A lark whose serialization holds something JSON cannot (a set): no entry, no
+    traceback, cel-python's own parser."""
+    os.environ["PHASEGATE_CACHE_DIR"] = str(tmp_path)
+    found = parsercache.kept_parser(
+        syntax.parser_identity(), lambda: {"data": {1, 2}}, syntax.revive_parser
+    )
+    assert found is None
+    assert not _entries(tmp_path)

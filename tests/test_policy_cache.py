@@ -190,6 +190,9 @@ def _damaged(entry: Path) -> dict[str, bytes]:
     bad_model = json.loads(body)
     bad_model["expressions"][0][3]["reads"] = [["facts.a", 1]]
     unmodelled = json.dumps(bad_model).encode()
+    mistyped = json.loads(body)
+    mistyped["expressions"][0][3]["names"] = "facts"  # a string: read as letters, no facts
+    retyped = json.dumps(mistyped).encode()
     data["documents"][0].pop("values")
     unshaped = json.dumps(data).encode()
     return {
@@ -211,6 +214,11 @@ def _damaged(entry: Path) -> dict[str, bytes]:
         )
         + b"\n"
         + unmodelled,
+        "a mistyped model with a good digest": b" ".join(
+            [header.split()[0], key, hashlib.sha256(retyped).hexdigest().encode()]
+        )
+        + b"\n"
+        + retyped,
     }
 
 
@@ -227,18 +235,21 @@ def _damaged(entry: Path) -> dict[str, bytes]:
         "a bad program with a good digest",
         "a wrong shape with a good digest",
         "a bad model with a good digest",
+        "a mistyped model with a good digest",
     ],
 )
 def test_a_damaged_entry_is_ignored_and_rebuilt(tmp_path: Path, damage: str):
     good = policycache.load_policy_set(POLICIES, "policies", tmp_path)
     [entry] = _entries(tmp_path)
     healthy = entry.read_bytes()
-    entry.write_bytes(_damaged(entry)[damage])
+    damaged = _damaged(entry)[damage]
+    entry.write_bytes(damaged)
     again = policycache.load_policy_set(POLICIES, "policies", tmp_path)
     assert _rule_view(again) == _rule_view(good)
     assert again.digest == good.digest
     assert _decisions(again) == _decisions(good)
     rebuilt = entry.read_bytes()  # the engine's bytes vary from one compile to the next
+    assert rebuilt != damaged  # written again, not believed
     assert rebuilt.split(b" ")[:2] == healthy.split(b" ")[:2]
     assert cache.read_entry(tmp_path, policycache.KIND, entry.stem.split("-", 1)[1])
     policycache.load_policy_set(POLICIES, "policies", tmp_path)

@@ -81,18 +81,55 @@ class Model(NamedTuple):
 
 def from_plain(data: Mapping[str, Any]) -> Model:
     """The model `Model.plain` wrote. Raises KeyError, TypeError or ValueError on data of
-    another shape."""
-    return Model(
-        tuple(
-            FactRead(tuple(path), line, col, guarded) for path, line, col, guarded in data["reads"]
-        ),
-        tuple((pattern, line, col) for pattern, line, col in data["patterns"]),
-        data["chaining"],
-        data["divides"],
-        tuple(data["names"]),
-        frozenset(data["calls"]),
-        data["loops"],
+    another shape: replay's memo trusts the reads and names, so an entry whose parts are
+    not what `plain` writes is rebuilt, never half believed."""
+    reads = tuple(
+        FactRead(_strings(path, nonempty=True), _int(line), _int(col), _bool(guarded))
+        for path, line, col, guarded in _list(data["reads"])
     )
+    patterns = tuple(
+        (_string(pattern), _int(line), _int(col)) for pattern, line, col in _list(data["patterns"])
+    )
+    return Model(
+        reads,
+        patterns,
+        _int(data["chaining"]),
+        _bool(data["divides"]),
+        _strings(data["names"]),
+        frozenset(_strings(data["calls"])),
+        _bool(data["loops"]),
+    )
+
+
+def _list(value: Any) -> list[Any]:
+    if type(value) is not list:
+        raise TypeError("not a list")
+    return value
+
+
+def _strings(value: Any, nonempty: bool = False) -> tuple[str, ...]:
+    found = tuple(_string(item) for item in _list(value))
+    if nonempty and not found:
+        raise ValueError("an empty path")
+    return found
+
+
+def _string(value: Any) -> str:
+    if type(value) is not str:
+        raise TypeError("not a string")
+    return value
+
+
+def _int(value: Any) -> int:
+    if type(value) is not int:
+        raise TypeError("not an integer")
+    return value
+
+
+def _bool(value: Any) -> bool:
+    if type(value) is not bool:
+        raise TypeError("not a boolean")
+    return value
 
 
 def unwrap(node: Node) -> Node:

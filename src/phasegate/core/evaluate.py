@@ -439,7 +439,7 @@ def _evaluate_rule(
 #: (id of a rule, status) -> (the rule, its plain result): see `plain_result`. The rule is
 #: kept beside its result, so its id cannot be another rule's while the entry lasts.
 _PLAIN: dict[tuple[int, RuleStatus], tuple[Rule, RuleResult]] = {}
-#: Entries `_PLAIN` holds at most (about forty sets of the shipped size); then it starts over.
+#: Entries `_PLAIN` holds at most (a replay of the shipped set fills 72); then it starts over.
 MAX_PLAIN = 1000
 
 

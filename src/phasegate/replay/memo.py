@@ -96,7 +96,7 @@ class RuleMemo:
         #: evaluated without keys: rule -> evaluations left before lookups are tried again.
         self.direct: dict[int, int] = {}
         #: The rules left to evaluate in a snapshot (their ids) -> what they are given to
-        #: see (see `_views`).
+        #: see (see `views`).
         self.view: dict[tuple[int, ...], tuple[frozenset[str] | None, list[Any]]] = {}
 
     def phase(self, phase: int) -> tuple[list[Any], list[_Plan]]:
@@ -112,7 +112,7 @@ class RuleMemo:
                         plan.params = self.params[id(policy)]
                         if _reads_own_params(rule.when, plan.params):
                             plan.param_keys = frozenset(
-                                read.path[1] for read in rule.when.reads if read.path[0] == "params"
+                                read.path[1] for read in rule.when.params_read()
                             )
                         applicable.append(plan)
                         start.append(None)

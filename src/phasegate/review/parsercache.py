@@ -45,9 +45,9 @@ def kept_parser(
             return parser
     try:
         tables = build()
+        cache.write_entry(folder, KIND, key, tables)  # json.dumps refuses what is not JSON
     except Exception:  # a lark that serializes otherwise: cel-python builds its own, uncached
         return None
-    cache.write_entry(folder, KIND, key, tables)
     return revive(tables)
 
 

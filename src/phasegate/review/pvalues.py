@@ -22,7 +22,7 @@ from phasegate.files import cache
 KIND = "pvalues"
 #: Bump when what an entry holds changes shape.
 LAYOUT = 1
-#: The most p-values an entry keeps, the newest: a policy test set asks for a few dozen.
+#: The most p-values an entry keeps, those added last: a policy test set asks for a few dozen.
 MAX_VALUES = 10_000
 
 
