@@ -1,4 +1,4 @@
-"""`phasegate test` keeps scipy's p-values in the cache folder: a second run of the same
+"""`phasegate test` (and `diff`) keep scipy's p-values in the cache folder: a second run of the same
 cases prints the same bytes without loading scipy; an entry that is damaged, of another
 scipy or holds anything but p-values is ignored; without a cache nothing is kept."""
 
@@ -166,3 +166,53 @@ def test_a_call_that_errs_is_not_kept(folder: Path):
     with pvalues.kept_p_values(), pytest.raises(ValueError):
         statistics._errors_above_rate(5, 4, 0.1)
     assert not _entries(folder)
+
+
+#: Runs `phasegate diff` in this process, as LOADED runs `test`.
+DIFF_LOADED = """
+import sys
+from phasegate.cli import main
+try:
+    main(["diff", "--base", sys.argv[1], "--corpus", "fixtures/facts", "--format", "json"])
+except SystemExit:
+    pass
+print("loaded:", "scipy" in sys.modules, file=sys.stderr)
+"""
+
+
+def test_diff_keeps_the_p_values_of_its_corpus_and_decides_alike(tmp_path: Path):
+    """`diff` decides every corpus document with both sets, some calling the stats functions:
+    a second run over the same corpus loads no scipy and prints the same bytes."""
+    base = tmp_path / "base"
+    base.mkdir()
+    for policy in (ROOT / "policies").glob("*.yaml"):
+        text = policy.read_text(encoding="utf-8")
+        (base / policy.name).write_text(text.replace("significance: 0.01", "significance: 0.05"))
+    assert (base / "significance.yaml").read_text() != (
+        ROOT / "policies" / "significance.yaml"
+    ).read_text()
+    env = _env(tmp_path / "cache")
+    command = [sys.executable, "-c", DIFF_LOADED, str(base)]
+
+    def run() -> tuple[str, str]:
+        done = subprocess.run(
+            command, cwd=ROOT, capture_output=True, text=True, env=env, timeout=60
+        )
+        [line] = [line for line in done.stderr.splitlines() if line.startswith("loaded:")]
+        return done.stdout, line
+
+    cold, cold_loaded = run()
+    warm, warm_loaded = run()
+    without = run_cli(
+        "diff",
+        "--base",
+        str(base),
+        "--corpus",
+        "fixtures/facts",
+        "--format",
+        "json",
+        "--no-cache",
+        env=env,
+    )
+    assert (cold_loaded, warm_loaded) == ("loaded: True", "loaded: False")
+    assert warm == cold == without.stdout and json.loads(warm)["rules"]["changed"]

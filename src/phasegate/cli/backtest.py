@@ -49,10 +49,12 @@ def command(
     """
     from phasegate.errors import ExitCode, single_line
     from phasegate.review.backtest import backtest, load_labels
+    from phasegate.review.pvalues import kept_p_values
 
     incidents = load_labels(labels)
     policy_set = load_policies(policies)
-    result, replayed = backtest(recordings, policy_set, incidents, history_window)
+    with kept_p_values():  # labelled recordings backtested again and again
+        result, replayed = backtest(recordings, policy_set, incidents, history_window)
     deliver(renderer(FORMATS, output_format)(result), output)
     for recording in replayed:
         for where, reason in recording.skipped:

@@ -78,6 +78,7 @@ def command(
     from phasegate.review.corpus import read_corpus, read_default_corpus
     from phasegate.review.diff import diff, diff_exit_code
     from phasegate.review.policysource import load_base_policies
+    from phasegate.review.pvalues import kept_p_values
 
     incidents = None
     if labels is not None:
@@ -89,18 +90,19 @@ def command(
         base_ref, policies if policies is not None else default_policies_dir()
     )
     documents = read_corpus(list(corpus)) if corpus else read_default_corpus()
-    result = diff(base, head, documents, history_window)
-    if incidents is not None:
-        from dataclasses import replace
+    with kept_p_values():  # a corpus decided again and again: scipy's p-values from the cache
+        result = diff(base, head, documents, history_window)
+        if incidents is not None:
+            from dataclasses import replace
 
-        from phasegate.review.backtest import backtest_recordings, compare
+            from phasegate.review.backtest import backtest_recordings, compare
 
-        recordings = [file.recording for file in documents.files if file.recording is not None]
-        comparison = compare(
-            backtest_recordings(recordings, base, incidents, history_window),
-            backtest_recordings(recordings, head, incidents, history_window),
-        )
-        result = replace(result, backtest=comparison)
+            recordings = [f.recording for f in documents.files if f.recording is not None]
+            comparison = compare(
+                backtest_recordings(recordings, base, incidents, history_window),
+                backtest_recordings(recordings, head, incidents, history_window),
+            )
+            result = replace(result, backtest=comparison)
     deliver(renderer(FORMATS, output_format)(result), output)
     for where, why in result.skipped:
         click.echo(f"{single_line(where)}: warning: skipped: {single_line(why)}", err=True)

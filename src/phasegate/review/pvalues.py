@@ -1,4 +1,6 @@
-"""The p-values of the stats functions, kept in the cache folder for `phasegate test`.
+"""The p-values of the stats functions, kept in the cache folder for the reviewer tools
+that decide the same documents run after run: `test`, `diff` and `backtest` (never for a
+gate's own decision: `evaluate`, `replay`, `run` compute theirs).
 
 Policy tests run the same cases every time, and a case that calls `stats.errorsAboveRate`
 (or another of `phasegate.cel.statistics`) would load scipy.stats for it: most of a second
