@@ -84,52 +84,36 @@ def from_plain(data: Mapping[str, Any]) -> Model:
     another shape: replay's memo trusts the reads and names, so an entry whose parts are
     not what `plain` writes is rebuilt, never half believed."""
     reads = tuple(
-        FactRead(_strings(path, nonempty=True), _int(line), _int(col), _bool(guarded))
-        for path, line, col, guarded in _list(data["reads"])
+        FactRead(_strings(path, nonempty=True), _of(int, line), _of(int, col), _of(bool, guarded))
+        for path, line, col, guarded in _of(list, data["reads"])
     )
     patterns = tuple(
-        (_string(pattern), _int(line), _int(col)) for pattern, line, col in _list(data["patterns"])
+        (_of(str, pattern), _of(int, line), _of(int, col))
+        for pattern, line, col in _of(list, data["patterns"])
     )
     return Model(
         reads,
         patterns,
-        _int(data["chaining"]),
-        _bool(data["divides"]),
+        _of(int, data["chaining"]),
+        _of(bool, data["divides"]),
         _strings(data["names"]),
         frozenset(_strings(data["calls"])),
-        _bool(data["loops"]),
+        _of(bool, data["loops"]),
     )
 
 
-def _list(value: Any) -> list[Any]:
-    if type(value) is not list:
-        raise TypeError("not a list")
+def _of(kind: type, value: Any) -> Any:
+    """`value` when it is exactly of `kind` (JSON gives no subclasses: a bool is no int)."""
+    if type(value) is not kind:
+        raise TypeError(f"not a {kind.__name__}")
     return value
 
 
 def _strings(value: Any, nonempty: bool = False) -> tuple[str, ...]:
-    found = tuple(_string(item) for item in _list(value))
+    found = tuple(_of(str, item) for item in _of(list, value))
     if nonempty and not found:
         raise ValueError("an empty path")
     return found
-
-
-def _string(value: Any) -> str:
-    if type(value) is not str:
-        raise TypeError("not a string")
-    return value
-
-
-def _int(value: Any) -> int:
-    if type(value) is not int:
-        raise TypeError("not an integer")
-    return value
-
-
-def _bool(value: Any) -> bool:
-    if type(value) is not bool:
-        raise TypeError("not a boolean")
-    return value
 
 
 def unwrap(node: Node) -> Node:
