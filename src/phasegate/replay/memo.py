@@ -86,7 +86,7 @@ class RuleMemo:
         self.redos: dict[tuple[int, frozenset[str]], list[_Plan]] = {}
         #: Per final rule, the fields its shared result is keyed by (None: not shared).
         self.final_fields = {
-            id(rule): None if memo_paths(rule.when) is None else self.fields[id(rule)]
+            id(rule): None if memo_paths(rule.when) is None else _sorted(self.fields[id(rule)])
             for rule in policy_set.rules
             if rule.final
         }
@@ -97,7 +97,7 @@ class RuleMemo:
         self.direct: dict[int, int] = {}
         #: The rules left to evaluate in a snapshot (their ids) -> what they are given to
         #: see (see `views`).
-        self.view: dict[tuple[int, ...], tuple[frozenset[str] | None, list[Any]]] = {}
+        self.view: dict[tuple[int, ...], tuple[tuple[str, ...] | None, list[Any]]] = {}
 
     def phase(self, phase: int) -> tuple[list[Any], list[_Plan]]:
         found = self.phases.get(phase)
@@ -121,7 +121,7 @@ class RuleMemo:
             found = self.phases[phase] = (start, applicable)
         return found
 
-    def views(self, plans: list[_Plan]) -> tuple[frozenset[str] | None, list[Any]]:
+    def views(self, plans: list[_Plan]) -> tuple[tuple[str, ...] | None, list[Any]]:
         """What the rules of `plans`, evaluated together, are given to see: the top-level
         facts fields they read (None: all of them), and per plan its params map restricted
         to the keys read by the rules sharing that map.
@@ -134,7 +134,7 @@ class RuleMemo:
         found = self.view.get(key)
         if found is None:
             sees = [plan.sees for plan in plans]
-            union = None if None in sees else frozenset().union(*sees)  # type: ignore[arg-type]
+            union = None if None in sees else tuple(sorted(frozenset().union(*sees)))  # type: ignore[arg-type]
             wanted: dict[int, list[frozenset[str] | None]] = {}
             for plan in plans:
                 wanted.setdefault(id(plan.params), []).append(plan.param_keys)
@@ -177,7 +177,7 @@ class RuleMemo:
         if fields is None:
             return _evaluate_rule(rule, snapshot, snapshot.bindings(policy), False)
         parts = snapshot.facts.parts or {}
-        key = ("final", id(rule), snapshot.facts.phase, *(parts.get(f) for f in sorted(fields)))
+        key = ("final", id(rule), snapshot.facts.phase, *(parts.get(f) for f in fields))
         found = self.results.get(key)
         if found is not None:
             return found[0]
@@ -421,8 +421,13 @@ def _decide_memo(
     return max(map(itemgetter(1), entries), default=Verdict.CONTINUE)
 
 
-def _visible_facts(data: Mapping[str, Any], fields: frozenset[str] | None) -> Mapping[str, Any]:
-    """The facts map restricted to `fields`, or all of it."""
+def _visible_facts(data: Mapping[str, Any], fields: tuple[str, ...] | None) -> Mapping[str, Any]:
+    """The facts map restricted to `fields` (sorted: no hash seed decides its order), or
+    all of it."""
     if fields is None:
         return data
     return {key: data[key] for key in fields if key in data}
+
+
+def _sorted(fields: frozenset[str] | None) -> tuple[str, ...] | None:
+    return None if fields is None else tuple(sorted(fields))
