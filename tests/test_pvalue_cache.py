@@ -36,8 +36,9 @@ def _env(folder: Path) -> dict[str, str]:
     return env
 
 
-def _loaded(env: dict[str, str]) -> tuple[str, str]:
-    command = [sys.executable, "-c", LOADED]
+def _loaded(env: dict[str, str], script: str = LOADED, *args: str) -> tuple[str, str]:
+    """What `script` printed, and its line saying which heavy libraries it loaded."""
+    command = [sys.executable, "-c", script, *args]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env=env, timeout=60)
     [line] = [line for line in done.stderr.splitlines() if line.startswith("loaded:")]
     return done.stdout, line
@@ -192,17 +193,8 @@ def test_diff_keeps_the_p_values_of_its_corpus_and_decides_alike(tmp_path: Path)
         ROOT / "policies" / "significance.yaml"
     ).read_text()
     env = _env(tmp_path / "cache")
-    command = [sys.executable, "-c", DIFF_LOADED, str(base)]
-
-    def run() -> tuple[str, str]:
-        done = subprocess.run(
-            command, cwd=ROOT, capture_output=True, text=True, env=env, timeout=60
-        )
-        [line] = [line for line in done.stderr.splitlines() if line.startswith("loaded:")]
-        return done.stdout, line
-
-    cold, cold_loaded = run()
-    warm, warm_loaded = run()
+    cold, cold_loaded = _loaded(env, DIFF_LOADED, str(base))
+    warm, warm_loaded = _loaded(env, DIFF_LOADED, str(base))
     without = run_cli(
         "diff",
         "--base",
