@@ -450,7 +450,7 @@ def plain_result(rule: Rule, status: RuleStatus) -> RuleResult:
     comparing an object with itself."""
     key = (id(rule), status)
     found = _PLAIN.get(key)
-    if found is None or found[0] is not rule:
+    if found is None:
         if len(_PLAIN) >= MAX_PLAIN:
             _PLAIN.clear()
         found = _PLAIN[key] = (rule, RuleResult(status=status, **_common(rule)))
