@@ -42,6 +42,23 @@ def test_timeout_kills_the_whole_process_group(tmp_path: Path):
         pytest.fail("the grandchild survived the timeout")
 
 
+@pytest.mark.parametrize("wait", ["pidfd", "polling"])
+def test_an_exit_and_a_timeout_are_seen_alike_by_either_wait(monkeypatch, wait: str):
+    """A pidfd wakes the collector when a command exits; without one (an old kernel) it
+    polls. Both must tell an exit from a timeout and give the same results."""
+    opened: list[int] = []
+    if wait == "polling":
+        monkeypatch.delattr(os, "pidfd_open")
+    else:
+        real = os.pidfd_open
+        monkeypatch.setattr(os, "pidfd_open", lambda pid: opened.append(pid) or real(pid))
+    done = run_command(["sh", "-c", "echo out; exit 3"], timeout=10, max_output_bytes=100)
+    assert (done.exit_code, done.timed_out, done.stdout) == (3, False, "out\n")
+    hung = run_command(["sleep", "30"], timeout=0.3, max_output_bytes=100)
+    assert (hung.exit_code, hung.timed_out) == (124, True)
+    assert len(opened) == (2 if wait == "pidfd" else 0)
+
+
 def test_output_is_capped_but_drained():
     result = run_command(
         [PY, "-c", "import sys; sys.stdout.write('x' * 5_000_000)"],

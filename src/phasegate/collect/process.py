@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -257,7 +258,28 @@ def run_command(
 
 
 def _exited(pid: int, timeout: float) -> bool:
-    """Wait up to `timeout` for `pid` to exit, leaving it unreaped (WNOWAIT)."""
+    """Wait up to `timeout` for `pid` to exit, leaving it unreaped (WNOWAIT).
+
+    A pidfd becomes readable the moment the process exits, so a command that takes 20 ms
+    is seen done at 20 ms; polling with backoff saw it up to twice as late, on each of the
+    twenty commands of a `run`. Polling stays for a kernel without pidfds."""
+    try:
+        descriptor = os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        return _polled(pid, timeout)
+    try:
+        watch = select.poll()
+        watch.register(descriptor, select.POLLIN)
+        deadline = time.monotonic() + timeout
+        while not watch.poll(max(deadline - time.monotonic(), 0) * 1000):
+            if time.monotonic() >= deadline:  # a wake-up before it is only ever spurious
+                return not _alive(pid)
+        return True
+    finally:
+        os.close(descriptor)
+
+
+def _polled(pid: int, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     delay = 0.001
     while _alive(pid):
