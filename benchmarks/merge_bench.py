@@ -21,7 +21,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from phasegate.collect.merge import merge_facts, render
-from phasegate.collect.prometheus import PrometheusQuery, query_prometheus
+from phasegate.collect.prometheus import query_prometheus
+from phasegate.collect.promquery import PrometheusQuery
 from phasegate.core.expressions import Template
 from phasegate.core.facts import facts_from_data
 

@@ -62,6 +62,9 @@ EVALUATE_SKIPS = ("hashlib", "base64", "importlib.util", "ruamel.yaml", "phasega
 #: Never on the way to a decision: jsonschema words refusals only; ruamel reads YAML only;
 #: fastjsonschema compiles (the validators are generated); the reviewer tools' parser.
 NEVER = ("jsonschema", "referencing", "fastjsonschema", "lark", "celpy")
+#: The Prometheus client and what it brings: only for a configuration with a Prometheus
+#: source (tests/test_prometheus.py sends queries through `run` and `collect`).
+HTTP_CLIENT = ("phasegate.collect.prometheus", "http.client", "ssl", "urllib.request")
 
 _REPORT = """
 import json, sys
@@ -143,7 +146,9 @@ def test_bad_facts_still_get_jsonschema_s_located_words(tmp_path: Path):
     assert "jsonschema" in modules
 
 
-def test_replay_collect_and_run_load_no_schema_library(tmp_path: Path):
+def test_replay_collect_and_run_load_no_schema_library_nor_an_unasked_http_client(
+    tmp_path: Path,
+):
     env = {**os.environ, "PHASEGATE_CACHE_DIR": str(tmp_path / "cache"), "NO_COLOR": "1"}
     recording = ROOT / "fixtures" / "recordings" / "phase1-error-rate-degrades.jsonl"
     code, modules = _imports("replay", str(recording), env=env)
@@ -159,3 +164,4 @@ def test_replay_collect_and_run_load_no_schema_library(tmp_path: Path):
         code, modules = _imports(*command, *sets, cwd=tmp_path, env=env)
         assert code in (0, 10, 20), command
         assert not [name for name in modules if name.split(".")[0] in NEVER], command
+        assert [name for name in HTTP_CLIENT if name in modules] == [], command

@@ -27,7 +27,7 @@ from phasegate.collect.config import (
     VERIFY_VARIABLES,
     load_config,
 )
-from phasegate.collect.prometheus import QUERY_VARIABLES
+from phasegate.collect.promquery import QUERY_VARIABLES
 from phasegate.core.policy import load_policy_set
 
 #: Every variable any context declares: the texts below come from all of them.

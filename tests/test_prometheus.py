@@ -31,7 +31,8 @@ from phasegate.collect import openmetrics
 from phasegate.collect.collector import CollectOptions, collect
 from phasegate.collect.config import load_config
 from phasegate.collect.merge import SampleGuard, merge_facts
-from phasegate.collect.prometheus import PrometheusQuery, RangeQuery, query_prometheus
+from phasegate.collect.prometheus import query_prometheus
+from phasegate.collect.promquery import PrometheusQuery, RangeQuery
 from phasegate.core.evaluate import RuleStatus, evaluate
 from phasegate.core.expressions import Template
 from phasegate.core.facts import facts_from_data

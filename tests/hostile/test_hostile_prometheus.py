@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from phasegate.collect.prometheus import PrometheusQuery, query_prometheus
+from phasegate.collect.prometheus import query_prometheus
+from phasegate.collect.promquery import PrometheusQuery
 from phasegate.core.expressions import Template
 
 #: How long a dripping server goes on at most: far past the deadline, but bounded, so a

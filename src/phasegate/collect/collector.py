@@ -21,7 +21,6 @@ from phasegate.collect import contract as contract_shapes
 from phasegate.collect.config import Config, Source
 from phasegate.collect.output import OutputError, ParsedOutput, parse_output
 from phasegate.collect.process import CommandResult, printable, run_command
-from phasegate.collect.prometheus import query_prometheus
 from phasegate.core.facts import Facts, facts_from_data, load_facts
 from phasegate.core.recording import instant
 from phasegate.errors import InputError, Location, UsageProblem
@@ -458,6 +457,10 @@ def _run_source(
 
 def _read_source(source: Source, config: Config, now: Any) -> CommandResult:
     if source.prometheus is not None:
+        # Imported here: the HTTP client is a fifth of the start-up of a run that asks no
+        # Prometheus (see `promquery`).
+        from phasegate.collect.prometheus import query_prometheus
+
         return query_prometheus(source.prometheus, now, config.params, config.max_output_bytes)
     if source.command is not None:
         return run_command(

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from phasegate import cel
-from phasegate.collect import prometheus
+from phasegate.collect import promquery
 from phasegate.core.expressions import DocumentCompiler, Template
 from phasegate.core.verdict import Verdict
 from phasegate.errors import InputError, Location, raise_all
@@ -67,7 +67,7 @@ class Source:
     facts: tuple[tuple[tuple[str, ...], cel.Expression], ...]
     state: tuple[tuple[str, cel.Expression], ...]
     #: Set for a Prometheus source (then command and file are None).
-    prometheus: prometheus.PrometheusQuery | None = None
+    prometheus: promquery.PrometheusQuery | None = None
 
 
 @dataclass(frozen=True)
@@ -201,7 +201,7 @@ def load_config(path: Path, state_dir: Path | None = None, cwd: Path | None = No
         )
         for name, raw in data.get("checks", {}).items()
     )
-    query_compiler = compiler(prometheus.QUERY_VARIABLES)
+    query_compiler = compiler(promquery.QUERY_VARIABLES)
     sources = tuple(
         replace(
             _source(document, index, raw, base, timeout, compiler(SOURCE_VARIABLES), errors),
@@ -329,7 +329,7 @@ def _source(
 
 def _prometheus(
     compiler: DocumentCompiler, index: int, raw: dict[str, Any], base: Path
-) -> prometheus.PrometheusQuery | None:
+) -> promquery.PrometheusQuery | None:
     """A Prometheus source's query; its placeholders compile with the rest of the file."""
     spec = raw.get("prometheus")
     if spec is None:
@@ -337,15 +337,15 @@ def _prometheus(
     window = None
     if "range" in spec:
         duration = float(spec["range"]["duration"])
-        window = prometheus.RangeQuery(
+        window = promquery.RangeQuery(
             duration=duration,
             step=float(spec["range"].get("step", duration / 60)),
             reduce=spec["range"]["reduce"],
         )
-    return prometheus.PrometheusQuery(
+    return promquery.PrometheusQuery(
         url=spec["url"],
         query=compiler.template(("sources", index, "prometheus", "query"), f"source {raw['name']}"),
-        timeout=float(spec.get("timeout", prometheus.DEFAULT_TIMEOUT)),
+        timeout=float(spec.get("timeout", promquery.DEFAULT_TIMEOUT)),
         range=window,
         bearer_token_env=spec.get("bearer_token_env"),
         ca_file=base / spec["ca_file"] if "ca_file" in spec else None,

@@ -27,42 +27,18 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from phasegate import cel
 from phasegate.collect.process import EXIT_TIMED_OUT, CommandResult
-from phasegate.core.expressions import Template, fill
+from phasegate.collect.promquery import PrometheusQuery, RangeQuery
+from phasegate.core.expressions import fill
 
-#: What a query template's placeholders see.
-QUERY_VARIABLES = ("params", "env")
-REDUCTIONS = ("last", "min", "max", "avg", "sum")
-DEFAULT_TIMEOUT = 10.0
 _CHUNK = 65536
 #: The sample values Prometheus writes (Go's strconv float formats), ASCII digits only.
 _FLOAT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _NOT_FINITE = ("NaN", "+Inf", "-Inf", "Inf")
-
-
-@dataclass(frozen=True)
-class RangeQuery:
-    """Read a window ending at collection time, reduced to one value per series."""
-
-    duration: float
-    step: float
-    reduce: str
-
-
-@dataclass(frozen=True)
-class PrometheusQuery:
-    url: str
-    query: Template
-    timeout: float = DEFAULT_TIMEOUT
-    range: RangeQuery | None = None
-    bearer_token_env: str | None = None
-    ca_file: Path | None = None
 
 
 class Refused(Exception):
