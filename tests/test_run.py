@@ -103,6 +103,9 @@ def make_world(tmp_path: Path, bin_dir: Path, recorded: Path | None = None) -> W
         "STANDIN_STATE_DIR": str(tmp_path / "standin"),
         "HOME": str(tmp_path),
         "NO_COLOR": "1",
+        # The suite's policy cache (conftest), not a cold one in each world's HOME: these
+        # tests are about running the gate; tests/test_policy_cache.py is about the cache.
+        "PHASEGATE_CACHE_DIR": os.environ["PHASEGATE_CACHE_DIR"],
     }
     if recorded is not None:
         shutil.copy2(recorded / "contract-baseline.json", tmp_path / "contract-baseline.json")
