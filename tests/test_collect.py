@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 import textwrap
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from phasegate.collect import contract
+from phasegate.collect import contract, process
 from phasegate.collect.collector import typed_value
 from phasegate.collect.config import load_config
 from phasegate.collect.output import OutputError, parse_output
@@ -31,24 +32,22 @@ def test_timeout_kills_the_whole_process_group(tmp_path: Path):
     script = f"sleep 300 & echo $! > {pid_file}; wait"
     result = run_command(["sh", "-c", script], timeout=1, max_output_bytes=1000)
     assert result.timed_out and result.exit_code == 124
-    grandchild = int(pid_file.read_text())
-    for _ in range(50):  # the kill is asynchronous: give the kernel a moment to reap
-        try:
-            os.kill(grandchild, 0)
-        except ProcessLookupError:
-            break
-        time.sleep(0.1)
-    else:
-        pytest.fail("the grandchild survived the timeout")
+    assert _gone(int(pid_file.read_text())), "the grandchild survived the timeout"
 
 
-@pytest.mark.parametrize("wait", ["pidfd", "polling"])
+def _no_pidfds(pid: int) -> int:
+    raise OSError(errno.ENOSYS, "Function not implemented")  # a seccomp sandbox, say
+
+
+@pytest.mark.parametrize("wait", ["pidfd", "no pidfd_open", "pidfd_open refused"])
 def test_an_exit_and_a_timeout_are_seen_alike_by_either_wait(monkeypatch, wait: str):
-    """A pidfd wakes the collector when a command exits; without one (an old kernel) it
-    polls. Both must tell an exit from a timeout and give the same results."""
+    """A pidfd wakes the collector when a command exits; without one (an old Python or
+    kernel, a sandbox) it polls. Both must tell an exit from a timeout alike."""
     opened: list[int] = []
-    if wait == "polling":
+    if wait == "no pidfd_open":
         monkeypatch.delattr(os, "pidfd_open")
+    elif wait == "pidfd_open refused":
+        monkeypatch.setattr(os, "pidfd_open", _no_pidfds)
     else:
         real = os.pidfd_open
         monkeypatch.setattr(os, "pidfd_open", lambda pid: opened.append(pid) or real(pid))
@@ -57,6 +56,42 @@ def test_an_exit_and_a_timeout_are_seen_alike_by_either_wait(monkeypatch, wait: 
     hung = run_command(["sleep", "30"], timeout=0.3, max_output_bytes=100)
     assert (hung.exit_code, hung.timed_out) == (124, True)
     assert len(opened) == (2 if wait == "pidfd" else 0)
+
+
+def test_a_timeout_of_a_month_is_a_timeout_like_any_other():
+    """The schema puts no cap on a timeout; a wait longer than one poll can take (2**31 ms,
+    about 25 days) must still run the command, not fail it."""
+    done = run_command(["sh", "-c", "echo ok"], timeout=3e6, max_output_bytes=100)
+    assert (done.exit_code, done.timed_out, done.stdout) == (0, False, "ok\n")
+
+
+def test_a_wait_cut_short_takes_the_command_s_whole_group_with_it(monkeypatch, tmp_path: Path):
+    """Whatever ends the wait early (a bug, an interrupt) must not leave the command's
+    children running after phasegate: the group is killed before the error goes on."""
+    pid_file = tmp_path / "grandchild.pid"
+
+    def broken_wait(pid: int, timeout: float) -> bool:
+        for _ in range(100):  # until the grandchild is started
+            if pid_file.exists() and pid_file.read_text().strip():
+                break
+            time.sleep(0.05)
+        raise RuntimeError("the wait broke")
+
+    monkeypatch.setattr(process, "_exited", broken_wait)
+    script = f"sleep 300 & echo $! > {pid_file}; wait"
+    with pytest.raises(RuntimeError, match="the wait broke"):
+        run_command(["sh", "-c", script], timeout=60, max_output_bytes=1000)
+    assert _gone(int(pid_file.read_text()))
+
+
+def _gone(pid: int) -> bool:
+    for _ in range(50):  # the kill is asynchronous: give the kernel a moment to reap
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.1)
+    return False
 
 
 def test_output_is_capped_but_drained():

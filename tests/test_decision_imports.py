@@ -63,7 +63,7 @@ EVALUATE_SKIPS = ("hashlib", "base64", "importlib.util", "ruamel.yaml", "phasega
 #: fastjsonschema compiles (the validators are generated); the reviewer tools' parser.
 NEVER = ("jsonschema", "referencing", "fastjsonschema", "lark", "celpy")
 #: The Prometheus client and what it brings: only for a configuration with a Prometheus
-#: source (tests/test_prometheus.py sends queries through `run` and `collect`).
+#: source (tests/test_cohort_recipe.py runs `phasegate run` with one, in a subprocess).
 HTTP_CLIENT = ("phasegate.collect.prometheus", "http.client", "ssl", "urllib.request")
 
 _REPORT = """

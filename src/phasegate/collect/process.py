@@ -238,6 +238,9 @@ def run_command(
         exit_code = process.wait()
         if timed_out:
             exit_code = EXIT_TIMED_OUT
+    except BaseException:
+        _kill_group(process)  # whatever cut the wait short, the command's group goes with it
+        raise
     finally:
         with _running_lock:
             _running.discard(process.pid)
@@ -271,12 +274,17 @@ def _exited(pid: int, timeout: float) -> bool:
         watch = select.poll()
         watch.register(descriptor, select.POLLIN)
         deadline = time.monotonic() + timeout
-        while not watch.poll(max(deadline - time.monotonic(), 0) * 1000):
-            if time.monotonic() >= deadline:  # a wake-up before it is only ever spurious
+        # In slices: poll takes at most 2**31 - 1 ms, and a configured timeout has no cap.
+        while not watch.poll(min(max(deadline - time.monotonic(), 0), _SLICE) * 1000):
+            if time.monotonic() >= deadline:
                 return not _alive(pid)
         return True
     finally:
         os.close(descriptor)
+
+
+#: The longest single wait on a pidfd, in seconds.
+_SLICE = 60.0
 
 
 def _polled(pid: int, timeout: float) -> bool:
