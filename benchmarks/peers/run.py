@@ -12,7 +12,7 @@ machine weighs on all of them alike; figures are medians over the rounds. A repl
 per snapshot is the run over SNAPSHOTS less the same command over the first snapshot
 alone, divided by SNAPSHOTS - 1: start-up is the decision table's business.
 
-    python benchmarks/peers/run.py [ROUNDS] [SNAPSHOTS]     (defaults 3 and 3000; about a minute)
+    python benchmarks/peers/run.py [ROUNDS] [SNAPSHOTS]     (defaults 7 and 3000; about 25 s)
 
 Needs the `bench` extra: pip install -e '.[bench]'.
 """
@@ -128,7 +128,7 @@ def table(title: str, unit: str, figures: dict[str, float], scale: float) -> Non
 
 
 def main() -> None:
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 3
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 7
     snapshots = int(sys.argv[2]) if len(sys.argv) > 2 else SNAPSHOTS
     import phasegate
     from phasegate.files.loading import load_document
