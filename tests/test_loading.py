@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import FIXTURES, run_cli
 from phasegate.errors import InputError
 from phasegate.files.loading import load_document, parse_json, parse_yaml
 
@@ -37,10 +38,34 @@ def test_small_aliases_are_expanded():
     assert document.data == {"base": [0, 1], "other": [0, 1]}
 
 
-def test_recursive_alias_is_refused():
-    error = error_of("a: &x [1, *x]\n")
-    assert "recursive YAML alias *x" in error.message
-    assert (error.location.line, error.location.col) == (1, 11)
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("a: &x [1, *x]\n", (1, 11)),
+        ("a: &m {b: *m}\n", (1, 11)),
+        ("a: &m\n  b: [1, {c: *m}]\n", (2, 14)),
+    ],
+)
+def test_recursive_alias_is_refused(text: str, where: tuple[int, int]):
+    error = error_of(text)
+    assert "recursive YAML alias *" in error.message
+    assert (error.location.line, error.location.col) == where
+
+
+def test_an_alias_to_a_finished_collection_is_read_even_inside_another():
+    """Only an alias to a collection still being read is recursive: one to a finished
+    collection (its anchor reused by a later one: an alias means the latest) is data."""
+    document = parse_yaml("a: &x [1]\nb: &y [*x, 2]\no: &y\n  i: &y [3]\n  j: *y\n", "in.yaml")
+    assert document.data == {"a": [1], "b": [[1], 2], "o": {"i": [3], "j": [3]}}
+
+
+def test_a_reused_anchor_prints_no_warning(tmp_path: Path):
+    facts = (FIXTURES / "phase2-healthy.yaml").read_text()
+    facts = facts.replace("\nchange:\n", "\nchange: &a\n").replace("\nowners:\n", "\nowners: &a\n")
+    assert facts.count("&a") == 2
+    (tmp_path / "facts.yaml").write_text(facts)
+    done = run_cli("evaluate", str(tmp_path / "facts.yaml"), "--no-cache")
+    assert (done.returncode, done.stderr) == (0, "")
 
 
 @pytest.mark.parametrize("text", ["a: .nan\n", "a: .inf\n", "a: -.inf\n"])

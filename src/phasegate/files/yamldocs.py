@@ -18,9 +18,10 @@ def _ruamel() -> SimpleNamespace:
     (`phasegate.core.policycache`) decide without it."""
     from ruamel.yaml import YAML
     from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
+    from ruamel.yaml.composer import Composer, ComposerError
     from ruamel.yaml.constructor import RoundTripConstructor
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
-    from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent
+    from ruamel.yaml.events import AliasEvent
     from ruamel.yaml.reader import ReaderError
     from ruamel.yaml.scalarstring import (
         DoubleQuotedScalarString,
@@ -34,6 +35,27 @@ def _ruamel() -> SimpleNamespace:
 
         def construct_yaml_timestamp(self, node: Any, values: Any = None) -> Any:
             return self.construct_scalar(node)
+
+    class NoRecursiveAliases(Composer):
+        """Refuses an alias to a collection still being read, which would make the data
+        contain itself (ruamel would quietly read it as null, changing what the author
+        wrote). A collection's node has no end mark until its end is read, so this needs
+        no second pass over the text."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            # A reused anchor is valid YAML (an alias means the latest); ruamel's warning
+            # would print a traceback-like block into a CI log.
+            self.warn_double_anchors = False
+
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.parser.check_event(AliasEvent):
+                event = self.parser.peek_event()
+                target = self.anchors.get(event.anchor)
+                if target is not None and target.end_mark is None:
+                    problem = f"recursive YAML alias *{event.anchor}"
+                    raise ComposerError(None, None, problem, event.start_mark)
+            return super().compose_node(parent, index)
 
     StringTimestamps.add_constructor(
         "tag:yaml.org,2002:timestamp", StringTimestamps.construct_yaml_timestamp
@@ -53,9 +75,7 @@ def _ruamel() -> SimpleNamespace:
         MarkedYAMLError=MarkedYAMLError,
         YAMLError=YAMLError,
         ReaderError=ReaderError,
-        AliasEvent=AliasEvent,
-        CollectionEndEvent=CollectionEndEvent,
-        CollectionStartEvent=CollectionStartEvent,
+        NoRecursiveAliases=NoRecursiveAliases,
         styles=styles,
     )
 
@@ -70,11 +90,10 @@ def parse_yaml(text: str, source: str) -> Document:
     ruamel = _ruamel()
     yaml = ruamel.YAML(typ="rt", pure=True)
     yaml.Constructor = ruamel.StringTimestamps
+    yaml.Composer = ruamel.NoRecursiveAliases
     yaml.allow_duplicate_keys = False
     yaml.preserve_quotes = True
     try:
-        if "*" in text:
-            _refuse_recursive_aliases(yaml, text, source)
         docs = list(yaml.load_all(io.StringIO(text)))
     except ruamel.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -103,24 +122,6 @@ def parse_yaml(text: str, source: str) -> Document:
     data = plainer.convert(docs[0], ())
     positions = Positions(lines, plainer.value_marks, plainer.key_marks, plainer.styles)
     return Document(source, data, text, positions)
-
-
-def _refuse_recursive_aliases(yaml: Any, text: str, source: str) -> None:
-    """An alias to a collection still being read would make data contain itself.
-
-    ruamel quietly reads such an alias as null, which would change what the author wrote.
-    """
-    ruamel = _ruamel()
-    open_anchors: list[str | None] = []
-    for event in yaml.parse(io.StringIO(text)):
-        if isinstance(event, ruamel.CollectionStartEvent):
-            open_anchors.append(event.anchor)
-        elif isinstance(event, ruamel.CollectionEndEvent):
-            open_anchors.pop()
-        elif isinstance(event, ruamel.AliasEvent) and event.anchor in open_anchors:
-            mark = event.start_mark
-            where = Location(source, mark.line + 1, mark.column + 1)
-            raise InputError(f"recursive YAML alias *{event.anchor}", where)
 
 
 def _duplicate_key_problem(exc: Exception) -> str:
