@@ -10,6 +10,9 @@ import sys
 from pathlib import Path
 
 from conftest import ROOT, healthy, run_cli
+from phasegate.core.facts import load_facts
+from phasegate.core.recording import RecordingReader
+from phasegate.errors import InputError
 from phasegate.report.markdown import escape
 
 
@@ -81,3 +84,76 @@ def test_markdown_escapes_recording_names(tmp_path: Path):
         assert len(re.findall(r"(?<!\\)\|", row)) == 7, row
     heading = [line for line in page.splitlines() if line.startswith("## ")]
     assert heading == [f"## {escape(str(recording))}"]
+
+
+def _replayed(tmp_path: Path, documents: list[dict]) -> tuple[list, list[tuple[str, str]]]:
+    """(snapshots, skipped) of `documents` as the lines of a recording, in process."""
+    recording = tmp_path / "recording.jsonl"
+    recording.write_text("".join(json.dumps(document) + "\n" for document in documents))
+    reader = RecordingReader(recording, digests=False)
+    return list(reader.snapshots(sort=True)), list(reader.skipped)
+
+
+def _refusal(tmp_path: Path, document: dict) -> str | None:
+    """Why the plain path refuses `document` as a file, or None when it takes it."""
+    path = tmp_path / "alone.json"
+    path.write_text(json.dumps(document))
+    try:
+        load_facts(path)
+    except InputError as exc:
+        return exc.message
+    return None
+
+
+def _nested(levels: int) -> dict:
+    value: dict = {}
+    for _ in range(levels):
+        value = {"d": value}
+    return value
+
+
+def test_depth_is_counted_from_the_document_s_root_in_a_recording(tmp_path: Path):
+    """A hunt found replay reading each field's depth from the field: one level too deep
+    was decided (continue) where `evaluate` refused the same document."""
+    # extra.d.d...: the innermost map of `levels` maps sits at depth levels + 1.
+    fits, too_deep = healthy(extra=_nested(63)), healthy(extra=_nested(64))
+    assert _refusal(tmp_path, fits) is None
+    assert _refusal(tmp_path, too_deep) == "nested deeper than 64 levels"
+    snapshots, skipped = _replayed(tmp_path, [fits, too_deep])
+    assert len(snapshots) == 1
+    assert [why for _, why in skipped] == ["nested deeper than 64 levels"]
+
+
+def test_the_node_limit_holds_for_the_whole_document_in_a_recording(tmp_path: Path):
+    """Each field under the limit, the document over it: refused, whether its fields are
+    new to the reader or repeat an earlier line's (then they are not walked again)."""
+    extra = {f"k{index}": index for index in range(110_000)}
+    metrics = {f"m{index}": 0.5 for index in range(100_000)}
+    alone, both = healthy(extra=extra), healthy(extra=extra, metrics=metrics)
+    assert _refusal(tmp_path, alone) is None
+    assert "document too large: more than 200000 nodes" in _refusal(tmp_path, both)
+    for documents in ([both], [alone, both]):
+        snapshots, skipped = _replayed(tmp_path, documents)
+        assert len(snapshots) == len(documents) - 1
+        assert len(skipped) == 1 and "document too large" in skipped[0][1]
+
+
+def test_times_a_microsecond_apart_sort_in_any_century(tmp_path: Path):
+    """The sort read floats, which past the year 2242 cannot tell two times a microsecond
+    apart: a recording written out of order then failed as 'changed while being read'."""
+    # As floats the first two are one number: they kept the order written, which is wrong.
+    times = ["3000-01-01T00:00:00.000001Z", "3000-01-01T00:00:00Z", "2999-12-31T23:59:59Z"]
+    snapshots, skipped = _replayed(tmp_path, [healthy(collected_at=at) for at in times])
+    assert skipped == []
+    assert [facts.data["collected_at"] for facts in snapshots] == [times[2], times[1], times[0]]
+
+
+def test_a_facts_document_with_an_event_field_is_refused_not_dropped(tmp_path: Path):
+    """Only a decision log's own lines (an action's outcome) are passed over quietly; a facts
+    document with a field named `event` is refused as a file refuses it, and counted."""
+    document = healthy(event="rollback")
+    refusal = _refusal(tmp_path, document)
+    assert refusal is not None and "event" in refusal
+    snapshots, skipped = _replayed(tmp_path, [healthy(), document])
+    assert len(snapshots) == 1
+    assert len(skipped) == 1 and "event" in skipped[0][1]

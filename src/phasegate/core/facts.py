@@ -26,6 +26,7 @@ from phasegate.files.loading import (
     MAX_NODES,
     NodePath,
     checked_data,
+    checked_nodes,
     load_document,
 )
 from phasegate.files.schemas import (
@@ -213,7 +214,9 @@ class FactsStream:
     writes each value's type and exact bits, so unlike `==` it separates `1`, `1.0` and
     `true`, and `0.0` from `-0.0`, and equal bytes mean the same value; it costs half of
     `repr`. Two equal values can still differ in bytes (key order), which only costs a miss.
-    A field value not seen before is checked by a validator generated from the schema
+    The document's limits hold for the whole: a field's depth counts from the document's
+    root, and the nodes of its fields (each counted once, when first seen) add up against
+    the limit. A field value not seen before is checked by a validator generated from the schema
     (fastjsonschema's code, `phasegate.files.validators`) first: one that it refuses goes
     to jsonschema for the messages; one it accepts jsonschema accepts too
     (tests/test_replay_fast_path.py checks that on fixtures, the acceptance corpus and
@@ -230,7 +233,7 @@ class FactsStream:
         self._required = frozenset(schema["required"])
         self._allowed = frozenset(schema["properties"])
         self._keys = {key: canonical_json(key) for key in schema["properties"]}
-        self._memo: dict[tuple[str, Any], tuple[Any, str, int]] = {}
+        self._memo: dict[tuple[str, Any], tuple[Any, str, int, int]] = {}
         self._serials = itertools.count()
 
     def facts(self, data: Any, source: str) -> Facts:
@@ -245,6 +248,7 @@ class FactsStream:
         parts: dict[str, int] = {}
         memo = self._memo
         dumps = marshal.dumps
+        nodes = 1  # the document's own: the limit is on the whole, not on each field
         for key, value in data.items():
             try:
                 # A text is its own key (a str never equals marshal's bytes).
@@ -259,7 +263,10 @@ class FactsStream:
                     return facts_from_data(checked_data(data, source), source)
                 if hit is None:
                     return facts_from_data(data, source)
-            normalised[key], texts[key], parts[key] = hit
+            normalised[key], texts[key], parts[key], counted = hit
+            nodes += counted
+        if nodes > MAX_FACT_NODES:  # the plain path refuses it, with its message
+            return facts_from_data(checked_data(data, source), source)
         if not self.digests:
             return Facts(data=normalised, source=source, digest="", parts=parts)
         keys = self._keys
@@ -268,17 +275,21 @@ class FactsStream:
 
     def _check(
         self, key: str, value: Any, memo_key: tuple[str, Any], source: str
-    ) -> tuple[Any, str, int] | None:
-        """A field value not seen before, checked and normalised, or None when invalid."""
+    ) -> tuple[Any, str, int, int] | None:
+        """A field value not seen before, checked and normalised, with how many nodes it
+        holds, or None when invalid. Its depth is counted from the document's root."""
         flat = _flat_numbers(value)
-        if not flat:
-            checked_data(value, source)
+        if flat:
+            nodes = 1 + len(value) if type(value) is dict else 1
+        else:
+            nodes = checked_nodes(value, source, (key,))
         if not fast_field_validator(key)(value) or contradictions({key: value}):
             return None
         if not flat and cap_problem({key: value}) is not None:
             return None
         part = normalise_part(key, value)
-        hit = (part, canonical_json(part) if self.digests else "", next(self._serials))
+        digest_text = canonical_json(part) if self.digests else ""
+        hit = (part, digest_text, next(self._serials), nodes)
         if len(self._memo) >= self.MAX_MEMO:
             self._memo.clear()
         self._memo[memo_key] = hit

@@ -13,7 +13,7 @@ from array import array
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -135,9 +135,9 @@ class RecordingReader:
             yield facts
 
     def _sorted(self) -> Iterator[Facts]:
-        times, positions, numbers = array("d"), array("q"), array("q")
+        times, positions, numbers = array("q"), array("q"), array("q")
         for position, number, facts in self._read(self._entries(), self.skipped):
-            times.append(_time(facts).timestamp())
+            times.append(_microseconds(_time(facts)))
             positions.append(position)
             numbers.append(number)
         order = sorted(range(len(times)), key=times.__getitem__)
@@ -217,7 +217,11 @@ def _line_facts(
     except (ValueError, RecursionError) as exc:
         skipped.append(_line_problem(text, where, f"not JSON: {str(exc)[:120]}"))
         return None
-    if isinstance(data, dict) and data.get("event", "decision") != "decision":
+    if (
+        isinstance(data, dict)
+        and data.get("kind") != "Facts"
+        and data.get("event", "decision") != "decision"
+    ):
         return None  # an action's outcome in a decision log: no snapshot of its own
     if isinstance(data, dict) and "facts" in data and data.get("kind") != "Facts":
         data = data["facts"]  # a decision-log line
@@ -260,6 +264,15 @@ def _facts_files(path: Path, skipped: list[tuple[str, str]] | None = None) -> li
 
 def _time(facts: Facts) -> datetime:
     return instant(facts.data["collected_at"])
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _microseconds(moment: datetime) -> int:
+    """Exact microseconds since 1970: a float `timestamp()` cannot tell two times a
+    microsecond apart past the year 2242, and the sort must order exactly as `<` does."""
+    return (moment - _EPOCH) // timedelta(microseconds=1)
 
 
 def instant(text: str) -> datetime:

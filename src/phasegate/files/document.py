@@ -412,3 +412,12 @@ def source_lines(text: str) -> tuple[str, ...]:
 def checked_data(data: Any, source: str) -> Any:
     """Apply the document limits (finite numbers, size, depth) to already-parsed JSON data."""
     return _Plainer(source).convert(data, ())
+
+
+def checked_nodes(data: Any, source: str, path: NodePath) -> int:
+    """Apply the document limits to parsed data found at `path` of a document (its depth
+    counted from the document's root), and return how many nodes it holds: a reader that
+    checks a document field by field adds them up against MAX_NODES."""
+    plainer = _Plainer(source)
+    plainer.convert(data, path)
+    return plainer.nodes
