@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -142,11 +143,12 @@ def test_a_damaged_yaml_entry_is_parsed_again_and_bad_yaml_is_never_stored(
     parse_yaml(text, "f.yaml")
     [entry] = tmp_path.glob("yaml-*.json")
     key = entry.read_bytes().split(b" ")[1]
-    reshaped = b'{"data": 1}'
-    digest = hashlib.sha256(reshaped).hexdigest().encode()
-    entry.write_bytes(b" ".join([cache.FORMAT.encode(), key, digest]) + b"\n" + reshaped)
-    assert parse_yaml(text, "f.yaml") == fresh
-    assert cache.read_entry(tmp_path, "yaml", key.decode())["data"] == fresh.data
+    good = json.loads(entry.read_bytes().partition(b"\n")[2])
+    not_finite = json.dumps({**good, "data": {"a": [float("nan"), 2], "b": "x\n"}}).encode()
+    for reshaped in (b'{"data": 1}', not_finite, b"[" * 100_000 + b"]" * 100_000):
+        entry.write_bytes(_with_digest(key, reshaped))
+        assert parse_yaml(text, "f.yaml") == fresh
+        assert cache.read_entry(tmp_path, "yaml", key.decode())["data"] == fresh.data
     with pytest.raises(InputError, match="duplicate key"):
         parse_yaml("a: 1\na: 2\n", "g.yaml")
     assert len(list(tmp_path.glob("yaml-*.json"))) == 1
@@ -179,22 +181,27 @@ def test_the_cache_folder_follows_the_environment(tmp_path: Path):
     assert len(_entries(tmp_path / "xdg" / "phasegate")) == 1
 
 
+def _with_digest(key: bytes, body: bytes) -> bytes:
+    """An entry whose header matches `body`: damage only a forger could make."""
+    return b" ".join([cache.FORMAT.encode(), key, hashlib.sha256(body).hexdigest().encode()]) + (
+        b"\n" + body
+    )
+
+
 def _damaged(entry: Path) -> dict[str, bytes]:
     raw = entry.read_bytes()
     header, _, body = raw.partition(b"\n")
+    key = header.split()[1]
     data = json.loads(body)
     data["expressions"][0][2] = "bm90IGEgcHJvZ3JhbQ=="  # base64 of "not a program"
     forged = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
-    key = header.split()[1]
-    good_header = b" ".join([header.split()[0], key, hashlib.sha256(forged).hexdigest().encode()])
     bad_model = json.loads(body)
     bad_model["expressions"][0][3]["reads"] = [["facts.a", 1]]
-    unmodelled = json.dumps(bad_model).encode()
     mistyped = json.loads(body)
     mistyped["expressions"][0][3]["names"] = "facts"  # a string: read as letters, no facts
-    retyped = json.dumps(mistyped).encode()
+    retyped_data = json.loads(body)
+    retyped_data["documents"][0]["data"] = "a string where a policy's map was"
     data["documents"][0].pop("values")
-    unshaped = json.dumps(data).encode()
     return {
         "truncated": raw[: len(raw) // 2],
         "corrupt": raw[:-10] + b"0123456789",
@@ -203,22 +210,16 @@ def _damaged(entry: Path) -> dict[str, bytes]:
         "another format": raw.replace(cache.FORMAT.encode(), b"phasegate-cache/0", 1),
         "another key": raw.replace(key, b"0" * 64, 1),
         "not ours": b'{"some": "other tool\'s json"}\n',
-        "a bad program with a good digest": good_header + b"\n" + forged,
-        "a wrong shape with a good digest": b" ".join(
-            [header.split()[0], key, hashlib.sha256(unshaped).hexdigest().encode()]
-        )
-        + b"\n"
-        + unshaped,
-        "a bad model with a good digest": b" ".join(
-            [header.split()[0], key, hashlib.sha256(unmodelled).hexdigest().encode()]
-        )
-        + b"\n"
-        + unmodelled,
-        "a mistyped model with a good digest": b" ".join(
-            [header.split()[0], key, hashlib.sha256(retyped).hexdigest().encode()]
-        )
-        + b"\n"
-        + retyped,
+        "a bad program with a good digest": _with_digest(key, forged),
+        "a wrong shape with a good digest": _with_digest(key, json.dumps(data).encode()),
+        "a bad model with a good digest": _with_digest(key, json.dumps(bad_model).encode()),
+        "a mistyped model with a good digest": _with_digest(key, json.dumps(mistyped).encode()),
+        "a policy of another type with a good digest": _with_digest(
+            key, json.dumps(retyped_data).encode()
+        ),
+        "JSON nested 100,000 deep with a good digest": _with_digest(
+            key, b"[" * 100_000 + b"]" * 100_000
+        ),
     }
 
 
@@ -236,6 +237,8 @@ def _damaged(entry: Path) -> dict[str, bytes]:
         "a wrong shape with a good digest",
         "a bad model with a good digest",
         "a mistyped model with a good digest",
+        "a policy of another type with a good digest",
+        "JSON nested 100,000 deep with a good digest",
     ],
 )
 def test_a_damaged_entry_is_ignored_and_rebuilt(tmp_path: Path, damage: str):
@@ -254,6 +257,30 @@ def test_a_damaged_entry_is_ignored_and_rebuilt(tmp_path: Path, damage: str):
     assert cache.read_entry(tmp_path, policycache.KIND, entry.stem.split("-", 1)[1])
     policycache.load_policy_set(POLICIES, "policies", tmp_path)
     assert entry.read_bytes() == rebuilt  # and now used, not written again
+
+
+def test_a_fifo_where_an_entry_should_be_is_passed_over_not_waited_on(tmp_path: Path):
+    """A hunt found every command hanging on a FIFO named as an entry: opening one for
+    reading waits for a writer."""
+    folder = tmp_path / "cache"
+    policycache.load_policy_set(POLICIES, "policies", folder)
+    [entry] = _entries(folder)
+    key = entry.stem.split("-", 1)[1]
+    entry.unlink()
+    os.mkfifo(entry, 0o600)
+    found: list[object] = []
+    reader = threading.Thread(
+        target=lambda: found.append(cache.read_entry(folder, policycache.KIND, key)), daemon=True
+    )
+    reader.start()
+    reader.join(timeout=30)  # a bound on a hang, not a timing: it returns at once or never
+    if reader.is_alive():
+        os.close(os.open(entry, os.O_WRONLY | os.O_NONBLOCK))  # let the blocked open go
+        reader.join()
+        pytest.fail("read_entry waited for a writer to the FIFO")
+    assert found == [None]
+    again = policycache.load_policy_set(POLICIES, "policies", folder)
+    assert again.digest == load_policy_set(POLICIES, "policies").digest
 
 
 def test_a_symlinked_entry_is_not_followed(tmp_path: Path):

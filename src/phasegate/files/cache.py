@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from collections.abc import Mapping
 from contextlib import suppress
 from pathlib import Path
@@ -114,15 +115,24 @@ def entry_path(folder: Path, kind: str, key: str) -> Path:
 
 
 def read_entry(folder: Path, kind: str, key: str) -> Any | None:
-    """The body stored under `key`, or None when there is no entry to trust."""
+    """The body stored under `key`, or None when there is no entry to trust.
+
+    Opened without blocking: a FIFO (or a device) put where an entry should be would
+    otherwise hold the open, and the gate, until someone writes to it; only a regular file
+    is read."""
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
     try:
-        descriptor = os.open(entry_path(folder, kind, key), os.O_RDONLY | os.O_NOFOLLOW)
+        descriptor = os.open(entry_path(folder, kind, key), flags)
     except OSError:
         return None
     try:
         with os.fdopen(descriptor, "rb") as handle:
-            if not _ours(os.fstat(handle.fileno())) or not _ours(os.stat(folder)):
+            status = os.fstat(handle.fileno())
+            if not stat.S_ISREG(status.st_mode) or not _ours(status):
                 return None
+            if not _ours(os.stat(folder)):
+                return None
+            os.set_blocking(handle.fileno(), True)
             raw = handle.read(MAX_ENTRY_BYTES + 1)
     except OSError:
         return None
@@ -134,7 +144,7 @@ def read_entry(folder: Path, kind: str, key: str) -> Any | None:
         return None
     try:
         return json.loads(body)
-    except ValueError:  # cannot happen for bytes that match their digest, but never trusted
+    except (ValueError, RecursionError):  # bytes that match their digest, yet never trusted
         return None
 
 

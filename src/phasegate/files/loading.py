@@ -93,8 +93,10 @@ def parse_yaml(text: str, source: str) -> Document:
     )
     entry = cache.read_entry(folder, "yaml", key)
     if entry is not None:
-        with suppress(KeyError, TypeError, ValueError):
-            return document_from_plain(source, text, entry)
+        with suppress(Exception):  # an entry of another shape: the text is parsed again
+            document = document_from_plain(source, text, entry)
+            checked_data(document.data, source)  # the limits a parse applies, never assumed
+            return document
     document = parse(text, source)
     cache.write_entry(folder, "yaml", key, document_plain(document))
     return document
