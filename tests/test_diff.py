@@ -216,6 +216,29 @@ def test_no_change_and_formatting_only_change_report_nothing(repo):
     assert result.returncode == 0, result.stderr
 
 
+def test_a_rule_calling_a_function_phasegate_runs_is_unchanged_when_the_head_is_cached(
+    repo, tmp_path
+):
+    """`replace` and `lists.range` run as phasegate's own functions, renamed in the program:
+    a head revived from the cache compared unequal to the base read afresh (a hunt found
+    `changed` for an untouched rule on every warm run)."""
+    edit(
+        repo / "policies" / "health.yaml",
+        "rules:\n",
+        "rules:\n  - id: health.renamed-probe\n    title: R\n"
+        "    when: lists.range(3).size() == 7 || facts.change.tag.replace('.', '') == 'x'\n"
+        "    verdict: pause\n",
+    )
+    git(repo, "commit", "-qam", "a rule calling replace and lists.range")
+    env = {**GIT_ENV, "PHASEGATE_CACHE_DIR": str(tmp_path / "cache")}
+    empty = {"changes": [], "rules": {"added": [], "removed": [], "changed": []}}
+    for _ in ("cold", "warm"):
+        result = run_cli("diff", "--base", "HEAD", "--format", "json", cwd=repo, env=env)
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout) == empty
+    assert list((tmp_path / "cache").glob("policies-*.json"))  # the head came from it
+
+
 def test_fail_on_relax_exits_1_on_a_relaxing_change_only(repo):
     set_regression_factor(repo, "3.0")
     relaxed = diff_cli(repo, "--base", "HEAD", "--fail-on", "relax", "--format", "json")

@@ -15,7 +15,14 @@ from phasegate.cel import checked as checked_expr
 from phasegate.cel import environment, model
 from phasegate.cel.checked import CALL, COMPREHENSION, LIST, Checked, Rename, Wrap
 from phasegate.cel.errors import CelError
-from phasegate.cel.functions import FINITE, LISTED, ORDERED, RENAMED, compile_regex
+from phasegate.cel.functions import (
+    FINITE,
+    LISTED,
+    ORDERED,
+    OWN_NAMES,
+    RENAMED,
+    compile_regex,
+)
 from phasegate.cel.model import FactRead, Model
 
 #: Variables of a rule's `when` and `message`.
@@ -259,7 +266,7 @@ def _changes(
             overloads = tree.overloads.get(node.id, ())
             own = tuple(RENAMED[node.name][o] for o in overloads if o in RENAMED[node.name])
             if own and len(own) == len(overloads):
-                changes[node.id] = Rename(f"phasegate_{node.name}", own)
+                changes[node.id] = Rename(OWN_NAMES[node.name], own)
         elif node.kind == COMPREHENSION and is_loop(node):
             init, iterated = node.parts.get("init"), node.parts.get("range")
             if init is None or iterated is None or init.kind != LIST or iterated.kind == LIST:

@@ -147,6 +147,8 @@ RENAMED = {
     },
     "lists.range": {"list_range": "phasegate_lists.range"},
 }
+#: The name a renamed function is called by in the program (`replace` -> `phasegate_replace`).
+OWN_NAMES = {name: f"phasegate_{name}" for name in RENAMED}
 
 
 def _method(name: str, ret: Any, params: list[Any], impl: Callable[..., Any]) -> Any:

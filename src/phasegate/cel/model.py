@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from phasegate.cel.checked import CALL, COMPREHENSION, CONST, IDENT, LIST, SELECT, Checked, Node
+from phasegate.cel.functions import OWN_NAMES
 
 #: Functions whose second argument (counting a receiver as the first) is a regular
 #: expression, by the name the checker resolved.
@@ -28,6 +29,9 @@ _CHAINING = frozenset({"!_", "-_", "_&&_", "_||_"})
 #: phasegate's own wrappers the program adds (`expression.wrap`): they say nothing about
 #: the author's text, so the model looks through them.
 WRAPPERS = frozenset({"phasegate_finite", "phasegate_ordered", "phasegate_listed"})
+#: Functions the program calls by phasegate's name (`expression._changes`), by the name the
+#: author wrote: a revived program's tree must have the shape of the author's.
+_AUTHORS_NAMES = {own: name for name, own in OWN_NAMES.items()}
 
 
 class FactRead(NamedTuple):
@@ -239,7 +243,9 @@ def shape(node: Node) -> tuple[tuple[object, ...], ...]:
         flat.append(
             (
                 current.kind,
-                current.name,
+                _AUTHORS_NAMES.get(current.name, current.name)
+                if current.kind == CALL
+                else current.name,
                 repr(current.value),
                 current.test_only,
                 current.iter_var2,
