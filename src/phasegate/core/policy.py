@@ -157,10 +157,24 @@ def policy_files(directory: Path) -> list[Path]:
         why = entry_problem(path)
         if why is not None:
             raise InputError(f"named like a policy but {why}", Location(str(path)))
+        if not path.name.isprintable() or _undecodable(path.name):
+            # The name is part of every decision's policy digest and of its messages.
+            raise InputError(
+                "a policy file's name must be printable UTF-8: rename it", Location(str(path))
+            )
         files.append(path)
     if not files:
         raise InputError("no policy files (*.yaml) in this folder", where)
     return files
+
+
+def _undecodable(name: str) -> bool:
+    """Whether the name held bytes that are not UTF-8 (Python keeps them as surrogates)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def load_policy_set(directory: Path, display: str | None = None) -> PolicySet:
