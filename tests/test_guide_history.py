@@ -212,3 +212,67 @@ def test_the_wheel_ships_every_policy_and_no_policy_tests():
     }
     assert policies == {f"policies/{path.name}" for path in POLICIES.glob("*.yaml")}
     assert all(included[source] == f"phasegate/_data/{source}" for source in policies)
+
+
+def test_branch_coverage_traces_each_case_with_its_history(root: Path):
+    """A hunt found operands over `history` traced without it: `size(history) > 0` was
+    "only false" even in the case where the rule fired on it."""
+
+    def earlier(rate: float) -> dict[str, Any]:
+        metrics = {**HEALTHY_PHASE1["metrics"], "error_rate": rate}
+        return {**HEALTHY_PHASE1, "collected_at": "2026-11-20T09:55:00Z", "metrics": metrics}
+
+    report = run(
+        root,
+        [
+            case(
+                "rising",
+                history=[{"facts": earlier(0.01)}],
+                patch={"metrics": {"error_rate": 0.02}},
+                expect={"fired": ["sustained.rising"]},
+            ),
+            case(
+                "falling",
+                history=[{"facts": earlier(0.05)}],
+                patch={"metrics": {"error_rate": 0.02}},
+                expect={"not_fired": ["sustained.rising"]},
+            ),
+            case("no history", expect={"not_fired": ["sustained.rising"]}),
+        ],
+        coverage=True,
+    )
+    assert [c.failures for c in report.cases] == [(), (), ()]
+    [coverage] = report.coverage
+    rising = next(r for r in coverage.rules if r.id == "sustained.rising")
+    outcomes = {branch.text.split()[0]: (branch.true, branch.false) for branch in rising.branches}
+    assert outcomes == {"size(history)": (2, 1), "facts.metrics.error_rate": (1, 1)}
+    assert all(branch.covered for branch in rising.branches)
+
+
+WINDOW = """\
+apiVersion: phasegate/v1
+kind: Policy
+name: window
+phases: [1]
+rules:
+  - id: window.fifty
+    when: size(history) >= 50
+    verdict: pause
+  - id: window.more
+    when: size(history) > 50
+    verdict: pause
+"""
+
+
+def test_a_case_sees_the_history_evaluate_would(root: Path):
+    """`history` holds at most `--history-count` (50) earlier snapshots in `evaluate`; a
+    test case with 60 saw all 60, so a test could pass on a rule the gate never fires."""
+    (root / "policies" / "window.yaml").write_text(WINDOW)
+    sixty = [{"patch": {"metrics": {"error_rate": 0.01}}}] * 60
+    report = run(
+        root,
+        [case("sixty earlier", history=sixty, expect={"fired": ["window.fifty"]})],
+    )
+    [result] = report.cases
+    assert result.failures == ()
+    assert "window.more" not in result.fired and len(result.history) == 50

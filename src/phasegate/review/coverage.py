@@ -9,9 +9,9 @@ operand matters.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from phasegate.core.evaluate import RuleStatus
 from phasegate.core.facts import Facts
@@ -91,8 +91,9 @@ class Coverage:
         return sum(branch.covered for branch in self.branches)
 
 
-#: Traces one rule's condition on one facts document (`phasegate.review.trace.trace_rule`).
-Tracer = Callable[[Rule, Policy, Facts], "Node"]
+#: Traces one rule's condition on one facts document, with the history its rules saw
+#: (`phasegate.review.trace.trace_rule`).
+Tracer = Callable[[Rule, Policy, Facts, Sequence[Mapping[str, Any]]], "Node"]
 
 
 def percent(covered: int, total: int) -> float:
@@ -152,7 +153,7 @@ def _rule_coverage(
             traced_once = True
             from phasegate.review.trace import branch_points  # the tree parser: only to trace
 
-            for point in branch_points(trace(rule, policy, case.facts)):
+            for point in branch_points(trace(rule, policy, case.facts, case.history)):
                 key = (point.line, point.col, point.text)
                 tally = branches.setdefault(key, {"true": 0, "false": 0, "error": 0})
                 if status is not RuleStatus.SKIPPED and point.outcome.value in tally:

@@ -23,6 +23,7 @@ from phasegate.core.evaluate import (
     RuleResult,
     RuleStatus,
     evaluate,
+    previous_snapshots,
 )
 from phasegate.core.facts import Facts, facts_from_data
 from phasegate.core.policy import PolicySet, load_policy_set
@@ -100,6 +101,9 @@ class CaseResult:
     decision: Decision
     #: Rules with `for:` whose condition held, but not yet long enough.
     pending: tuple[str, ...] = ()
+    #: The `history` its rules saw (the data of the earlier snapshots of its rollout, the
+    #: last `DEFAULT_HISTORY_WINDOW`): coverage traces each rule over what it decided on.
+    history: tuple[Mapping[str, Any], ...] = ()
 
     @property
     def passed(self) -> bool:
@@ -492,9 +496,9 @@ def rule_state(result: RuleResult) -> str:
 
 
 def run_case(case: PolicyCase, policy_set: PolicySet) -> CaseResult:
-    decision = evaluate(
-        case.facts, policy_set, case.history, max(len(case.history), DEFAULT_HISTORY_WINDOW)
-    )
+    """One case decided as `evaluate --history` decides (its default `--history-count`)."""
+    decision = evaluate(case.facts, policy_set, case.history, DEFAULT_HISTORY_WINDOW)
+    earlier = previous_snapshots(case.facts, case.history)[-DEFAULT_HISTORY_WINDOW:]
     status = {result.id: result.status for result in decision.results}
     states = {result.id: rule_state(result) for result in decision.results}
     fired = tuple(sorted(r.id for r in decision.with_status(RuleStatus.FIRED)))
@@ -529,6 +533,7 @@ def run_case(case: PolicyCase, policy_set: PolicySet) -> CaseResult:
         facts=case.facts,
         decision=decision,
         pending=pending,
+        history=tuple(past.data for past in earlier),
     )
 
 
