@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -218,6 +219,18 @@ def test_folders_are_searched_recursively_in_a_stable_order(tmp_path: Path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(InputError, match="no test files"):
         find_test_files([tmp_path / "empty"])
+
+
+def test_a_fifo_named_like_a_test_file_is_refused_not_opened(tmp_path: Path):
+    """A hunt found `phasegate test` waiting forever on a FIFO named `*.yaml` in a folder
+    it searched; a folder named `*.yaml` is searched, not read."""
+    (tmp_path / "tests" / "more.yaml").mkdir(parents=True)
+    (tmp_path / "tests" / "more.yaml" / "a.yaml").write_text("x")
+    assert find_test_files([tmp_path / "tests"]) == [tmp_path / "tests" / "more.yaml" / "a.yaml"]
+    os.mkfifo(tmp_path / "tests" / "pipe.yaml")
+    with pytest.raises(InputError, match="named like a test file but a FIFO") as caught:
+        find_test_files([tmp_path / "tests"])
+    assert caught.value.location.file == str(tmp_path / "tests" / "pipe.yaml")
 
 
 def test_facts_paths_are_relative_to_the_test_file_not_the_working_directory(tiny: Path):
@@ -437,6 +450,8 @@ def test_percent_rounds_down_and_minimums_compare_exactly():
     assert percent(0, 0) == 100.0
     assert meets(2, 3, 66.6) and not meets(2, 3, 66.7)
     assert meets(3, 3, 100) and not meets(9999, 10000, 100)
+    # exactly the minimum written, where the double nearest 64.4 is a hair above it
+    assert meets(161, 250, 64.4) and meets(33, 375, 8.8) and not meets(160, 250, 64.4)
 
 
 def test_min_coverage_fails_the_run(tiny: Path):
@@ -448,6 +463,9 @@ def test_min_coverage_fails_the_run(tiny: Path):
     enough = run_cli("test", "--min-coverage", "66.6", cwd=tiny)
     assert enough.returncode == 0, enough.stderr
     assert run_cli("test", "--min-coverage", "101", cwd=tiny).returncode == 2
+    for flag in ("--min-coverage", "--min-branch-coverage"):  # no comparison with NaN is true
+        refused = run_cli("test", flag, "nan", cwd=tiny)
+        assert refused.returncode == 2 and "nan is not a percentage" in refused.stderr
 
 
 def test_branch_coverage_counts_each_operand(tiny: Path):

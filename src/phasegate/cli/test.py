@@ -21,6 +21,13 @@ from phasegate.cli.options import (
 FORMATS = "phasegate.report.testing:TEST_FORMATS"
 
 
+def _a_number(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+    """FloatRange lets NaN through (no comparison with it is true): a minimum must be one."""
+    if value is not None and value != value:
+        raise click.BadParameter("nan is not a percentage.", ctx, param)
+    return value
+
+
 @click.command("test")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @POLICIES_OPTION
@@ -29,6 +36,7 @@ FORMATS = "phasegate.report.testing:TEST_FORMATS"
 @click.option(
     "--min-coverage",
     type=click.FloatRange(0, 100),
+    callback=_a_number,
     default=None,
     metavar="PERCENT",
     help="Exit 1 when fewer rules are covered (fired and passed); implies --coverage.",
@@ -36,6 +44,7 @@ FORMATS = "phasegate.report.testing:TEST_FORMATS"
 @click.option(
     "--min-branch-coverage",
     type=click.FloatRange(0, 100),
+    callback=_a_number,
     default=None,
     metavar="PERCENT",
     help="Exit 1 when fewer &&/|| operands were decided both ways; implies --coverage.",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from phasegate.core.evaluate import RuleStatus
@@ -107,8 +108,10 @@ def percent(covered: int, total: int) -> float:
 
 
 def meets(covered: int, total: int, minimum: float) -> bool:
-    """Whether covered/total reaches `minimum` percent, compared exactly (no rounding)."""
-    return total == 0 or covered * 100 >= minimum * total
+    """Whether covered/total reaches `minimum` percent, compared exactly (no rounding): the
+    minimum as the decimal written (`64.4`, not the double nearest it, which 161/250
+    would miss)."""
+    return total == 0 or covered * 100 >= Fraction(str(minimum)) * total
 
 
 def compute_coverage(

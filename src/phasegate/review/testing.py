@@ -30,7 +30,7 @@ from phasegate.core.policy import PolicySet, load_policy_set
 from phasegate.core.recording import instant, read_recording
 from phasegate.core.verdict import Verdict
 from phasegate.errors import ExitCode, InputError, InputErrors, Location, raise_all
-from phasegate.files.loading import Document, NodePath, load_document
+from phasegate.files.loading import Document, NodePath, entry_problem, load_document
 from phasegate.files.schemas import problems, validate
 from phasegate.review.coverage import Coverage, Tracer, compute_coverage, meets, percent
 
@@ -149,8 +149,13 @@ def find_test_files(paths: Sequence[Path]) -> list[Path]:
             ),
             key=lambda candidate: candidate.relative_to(path).parts,
         )
+        inside = [candidate for candidate in inside if not candidate.is_dir()]
         if not inside:
             raise InputError("no test files (*.yaml) in this folder", where)
+        for candidate in inside:  # a FIFO would block the reader: refused, as in policies/
+            why = entry_problem(candidate)
+            if why is not None:
+                raise InputError(f"named like a test file but {why}", Location(str(candidate)))
         found.extend(inside)
     unique: dict[str, Path] = {}
     for path in found:
