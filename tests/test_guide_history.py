@@ -129,15 +129,20 @@ def test_a_recording_as_history(root: Path):
         {**HEALTHY_PHASE1, "collected_at": f"2026-11-20T09:5{n}:00Z", **HIGH} for n in range(2)
     ]
     (root / "rec.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
-    report = run(
-        root,
-        [
-            case(
-                "rec", history="../../rec.jsonl", patch=HIGH, expect={"fired": ["sustained.errors"]}
-            )
-        ],
+    cases = [
+        case(name, history="../../rec.jsonl", patch=HIGH, expect={"fired": ["sustained.errors"]})
+        for name in ("rec", "the same recording again")
+    ]
+    report = run(root, cases)
+    assert [c.failures for c in report.cases] == [(), ()]
+    # Read once for the run: a file of many cases naming one recording held a copy each.
+    path = write_yaml(
+        root / "policies" / "tests" / "t.yaml",
+        {"apiVersion": "phasegate/v1", "kind": "PolicyTest", "name": "t", "cases": cases},
     )
-    assert report.cases[0].passed, report.cases[0].failures
+    [loaded] = load_test_files([path], lambda: load_policy_set(root / "policies"))
+    first, again = loaded.cases
+    assert len(first.history) == 2 and first.history is again.history
 
 
 @pytest.mark.parametrize(

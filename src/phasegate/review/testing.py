@@ -27,7 +27,7 @@ from phasegate.core.evaluate import (
 )
 from phasegate.core.facts import Facts, facts_from_data
 from phasegate.core.policy import PolicySet, load_policy_set
-from phasegate.core.recording import instant, read_recording
+from phasegate.core.recording import Recording, instant, read_recording
 from phasegate.core.verdict import Verdict
 from phasegate.errors import ExitCode, InputError, InputErrors, Location, raise_all
 from phasegate.files.loading import Document, NodePath, entry_problem, load_document
@@ -171,6 +171,7 @@ class _Loader:
         self.sets: dict[str, PolicySet] = {}
         self.broken: dict[str, InputError] = {}
         self.documents: dict[str, Document] = {}
+        self.recordings: dict[str, Recording] = {}
 
     def policies(self, directory: Path | None) -> PolicySet:
         key = "" if directory is None else str(directory.resolve())
@@ -187,6 +188,13 @@ class _Loader:
                 self.broken[key] = error
                 raise
         return self.sets[key]
+
+    def recording(self, path: Path) -> Recording:
+        """A history recording, read once however many cases name it."""
+        key = str(path.resolve())
+        if key not in self.recordings:
+            self.recordings[key] = read_recording(path)
+        return self.recordings[key]
 
     def facts_document(self, path: Path) -> Document:
         key = str(path.resolve())
@@ -297,7 +305,7 @@ def _load_case(
             errored=tuple(expect.get("errored", ())),
             pending=tuple(expect.get("pending", ())),
         ),
-        history=_history(document, path, at, base, facts, label),
+        history=_history(document, path, at, base, facts, label, loader),
     )
 
 
@@ -308,6 +316,7 @@ def _history(
     base: Mapping[str, Any],
     facts: Facts,
     label: str,
+    loader: _Loader,
 ) -> tuple[Facts, ...]:
     """The case's earlier snapshots: a recording, or a list of facts documents and patches.
 
@@ -328,7 +337,7 @@ def _history(
                 f"{os.path.normpath(target)})",
                 where,
             )
-        recording = read_recording(target)
+        recording = loader.recording(target)
         if recording.skipped:
             line, why = recording.skipped[0]
             raise InputError(f"{label}: history: {line}: {why}", where)
