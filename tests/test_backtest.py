@@ -111,6 +111,43 @@ def test_a_recording_written_out_of_order_counts_each_snapshot_once(tmp_path):
     assert (result["set"]["false_pauses"], result["set"]["false_pause_minutes"]) == (1, 5.0)
 
 
+def test_a_recording_named_twice_is_scored_once(tmp_path):
+    """A hunt found every count doubled when one file was named twice (`a` and `./a`)."""
+    once = run_cli("backtest", str(DEGRADES), "--labels", str(LABELS), "--format", "json")
+    twice = run_cli(
+        "backtest",
+        str(DEGRADES),
+        str(DEGRADES.parent / "." / DEGRADES.name),
+        "--labels",
+        str(LABELS),
+        "--format",
+        "json",
+    )
+    assert once.returncode == twice.returncode == 0, twice.stderr
+    assert json.loads(twice.stdout) == json.loads(once.stdout)
+    assert json.loads(once.stdout)["snapshots"] == 8
+
+
+def test_nothing_to_backtest_is_an_error_not_a_clean_score(tmp_path):
+    """A folder's files are one snapshot each: a recording inside one is skipped, with a
+    warning naming it; a backtest that decided no snapshot at all exits 3, as `diff` does
+    with an empty corpus, so a typo'd path cannot pass a review with no false pauses."""
+    folder = tmp_path / "recordings"
+    folder.mkdir()
+    (folder / DEGRADES.name).write_text(DEGRADES.read_text())
+    result = run_cli("backtest", str(folder), "--labels", str(LABELS))
+    assert result.returncode == 3 and result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"{folder / DEGRADES.name}: warning: skipped: a recording in a folder of facts files:"
+        " name it on the command line",
+        f"phasegate: error: no snapshots to backtest in {folder}",
+    ]
+    (tmp_path / "empty.jsonl").write_text("")
+    assert (
+        run_cli("backtest", str(tmp_path / "empty.jsonl"), "--labels", str(LABELS)).returncode == 3
+    )
+
+
 @pytest.mark.parametrize(
     ("incidents", "message"),
     [

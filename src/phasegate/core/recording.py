@@ -251,7 +251,14 @@ def _facts_files(path: Path, skipped: list[tuple[str, str]] | None = None) -> li
         entries = sorted(path.iterdir(), key=lambda entry: entry.name)
     files = []
     for file in entries:
-        if file.name.startswith(".") or file.suffix.lower() not in (".yaml", ".yml", ".json"):
+        if file.name.startswith("."):
+            continue
+        if file.suffix.lower() == ".jsonl":  # the files of a folder are one snapshot each
+            if skipped is not None:
+                why = "a recording in a folder of facts files: name it on the command line"
+                skipped.append((display_path(file), why))
+            continue
+        if file.suffix.lower() not in (".yaml", ".yml", ".json"):
             continue
         why = entry_problem(file)
         if why is not None:

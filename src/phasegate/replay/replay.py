@@ -11,6 +11,7 @@ report shows is computed here, as plain data; renderers only format it.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -228,10 +229,15 @@ def replay_recordings(
     checker: ExpectationCheck | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> list[Replay]:
-    """Replay each recording into `output`; one written out of order is read again sorted."""
+    """Replay each recording into `output`, each once however often it is named (a backtest
+    would count it twice); one written out of order is read again sorted."""
+    unique: dict[str, Path] = {}
+    for path in paths:
+        unique.setdefault(os.path.normpath(path), path)
     # No report shows a snapshot's facts digest: the reader computes none.
     readers = [
-        RecordingReader(path, keep_skipped=MAX_SKIPPED_SHOWN, digests=False) for path in paths
+        RecordingReader(path, keep_skipped=MAX_SKIPPED_SHOWN, digests=False)
+        for path in unique.values()
     ]
     for reader in readers:
         reader.check()  # an unreadable recording stops the replay before any output
