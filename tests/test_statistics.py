@@ -154,3 +154,33 @@ def test_errors_above_rate_is_the_exact_one_sided_binomial_test(case):
 def test_errors_above_rate_refuses_a_rate_outside_0_to_1():
     with pytest.raises(cel.CelError, match=r"rate must be a number in 0\.\.1"):
         cel.evaluate("stats.errorsAboveRate(1, 4, 1.5)", {})
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "col"),
+    [
+        (
+            "stats.errorsAboveRate(1, 2) < 0.05",
+            "stats.errorsAboveRate takes (errors, total, rate): not these arguments",
+            1,
+        ),
+        (
+            "0.5 > stats.errorRateAbove(1, 2)",
+            "stats.errorRateAbove takes (errors, total, baseline_errors, baseline_total):"
+            " not these arguments",
+            7,
+        ),
+        (
+            "stats.errorsAboveRat(1, 2, 0.1) < 0.05",
+            "unknown function 'stats.errorsAboveRat' (did you mean stats.errorsAboveRate?)",
+            1,
+        ),
+        ("nosuch.thing(1) == 1", "unknown function 'nosuch.thing'", 1),
+    ],
+)
+def test_a_call_no_overload_takes_is_one_problem_about_the_function(text, message, col):
+    """The engine reports `stats.f(1, 2)` with two arguments too few as an unknown name
+    `stats` and an unknown function `f`: a hunt found authors sent looking for a variable."""
+    with pytest.raises(cel.CelError) as caught:
+        cel.compile_expression(text)
+    assert [(m, line, c) for m, line, c, _ in caught.value.problems] == [(message, 1, col)]

@@ -6,6 +6,7 @@ with phasegate's wrappers added (`_changes`), revived by the engine without comp
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 from functools import cache, cached_property
@@ -24,6 +25,7 @@ from phasegate.cel.functions import (
     compile_regex,
 )
 from phasegate.cel.model import FactRead, Model
+from phasegate.cel.statistics import SIGNATURES
 
 #: Variables of a rule's `when` and `message`.
 VARIABLES = tuple(environment.RULE_VARIABLES)
@@ -295,7 +297,41 @@ def _syntax_error(report: str, text: str, variables: tuple[str, ...]) -> CelErro
     if not problems:
         first = _without_status(report.split("\n", 1)[0])
         problems.append(_problem(first, -1, -1, text, variables))
+    problems = _qualified_calls(problems)
     return CelError(*problems[0], problems=tuple(problems))
+
+
+def _qualified_calls(
+    problems: list[tuple[str, int, int, str]],
+) -> list[tuple[str, int, int, str]]:
+    """A call of `ns.f` that no overload takes (an unknown name, or the wrong number of
+    arguments) comes back from the engine as two problems, an unknown name `ns` and an
+    unknown function `f` just after it: one problem about `ns.f` is what the author
+    wrote, with the parameters of phasegate's own functions or the closest name."""
+    merged: list[tuple[str, int, int, str]] = []
+    for problem in problems:
+        message, line, col, _ = problem
+        called = re.fullmatch(r"unknown function '([^']*)'", message)
+        before = merged[-1] if merged else None
+        if called and before and before[3] == "unknown-name" and before[1] == line:
+            namespace = re.match(r"unknown name '([^']*)'", before[0])
+            if namespace and before[2] + len(namespace.group(1)) + 1 == col:
+                merged[-1] = (
+                    _call_problem(f"{namespace.group(1)}.{called.group(1)}"),
+                    line,
+                    before[2],
+                    "unknown-function",
+                )
+                continue
+        merged.append(problem)
+    return merged
+
+
+def _call_problem(name: str) -> str:
+    if name in SIGNATURES:
+        return f"{name} takes ({', '.join(SIGNATURES[name])}): not these arguments"
+    close = difflib.get_close_matches(name, SIGNATURES, n=1)
+    return f"unknown function {name!r}" + (f" (did you mean {close[0]}?)" if close else "")
 
 
 def _problem(

@@ -189,11 +189,30 @@ def _over_numbers(name: str, key: str, arity: int, impl: Any) -> Any:
     )
 
 
+#: Each function's parameters, for messages about a call that does not fit.
+SIGNATURES = {
+    "stats.errorRateAbove": ("errors", "total", "baseline_errors", "baseline_total"),
+    "stats.errorsAboveRate": ("errors", "total", "rate"),
+    "stats.mannWhitneyAbove": ("release", "baseline"),
+}
+
+
 def declarations() -> list[Any]:
     """The statistics functions, as the checker and runtime see them."""
+    arity = {name: len(parameters) for name, parameters in SIGNATURES.items()}
     return [
-        _over_numbers("stats.errorRateAbove", "error_rate_above", 4, _error_rate_above),
-        _over_numbers("stats.errorsAboveRate", "errors_above_rate", 3, _errors_above_rate),
+        _over_numbers(
+            "stats.errorRateAbove",
+            "error_rate_above",
+            arity["stats.errorRateAbove"],
+            _error_rate_above,
+        ),
+        _over_numbers(
+            "stats.errorsAboveRate",
+            "errors_above_rate",
+            arity["stats.errorsAboveRate"],
+            _errors_above_rate,
+        ),
         cel.FunctionDecl(
             "stats.mannWhitneyAbove",
             [
