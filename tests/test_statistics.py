@@ -71,6 +71,11 @@ def test_mann_whitney_above_is_the_exact_one_sided_test():
         ("stats.errorRateAbove(-1, 4, 1, 100)", "whole number"),
         ("stats.mannWhitneyAbove([], [0.1])", "non-empty list"),
         ("stats.mannWhitneyAbove(['a'], [0.1])", "list of numbers"),
+        # a short number in the message, not the 301 digits of int(1e300)
+        (
+            "stats.errorRateAbove(1, 4, 1e300, 1e300)",
+            r"error: baseline errors 1e\+300 is above 1,000,000: too large",
+        ),
     ],
 )
 def test_bad_input_is_an_error_so_the_rule_fails_closed(expression, message):

@@ -88,7 +88,7 @@ def _count(value: Any, name: str) -> int:
     if not math.isfinite(value) or value < 0 or value != int(value):
         raise ValueError(f"{name} must be a whole number >= 0, got {value!r}")
     if value > MAX_COUNT:
-        raise ValueError(f"{name} {int(value)} is above {MAX_COUNT:,}: too large to test")
+        raise ValueError(f"{name} {value:,.15g} is above {MAX_COUNT:,}: too large to test")
     return int(value)
 
 
