@@ -65,17 +65,39 @@ def decide(data: dict[str, Any]) -> Verdict:
     return evaluate(facts_from_data(data, "cohort"), policies).verdict
 
 
-def test_rates_are_recomputed_from_summed_counts_not_averaged():
+def test_each_metric_is_the_worst_any_operator_showed_and_counts_are_summed():
     busy = operator("b", counts={"commands": 1800, "errors": 90})  # 5% of many commands
     quiet = operator("a", counts={"commands": 200, "errors": 0})
     cohort = merged(quiet, busy)
     assert cohort["counts"]["commands"] == 2000 and cohort["counts"]["errors"] == 90
-    assert cohort["metrics"]["error_rate"] == 90 / 2000  # the mean of ratios would be 0.025
+    # b's 5%, not the summed counts' 4.5% nor the mean of ratios, 2.5%
+    assert cohort["metrics"]["error_rate"] == 90 / 1800
     assert cohort["metrics"]["agent_completion_rate"] == 1.0
-    assert cohort["metrics"]["throughput"] == 20 / 1800 * 3600
+    assert cohort["metrics"]["throughput"] == 10 / 900 * 3600  # the slower operator's
     assert cohort["metrics"]["agents_total"] == 22
     assert sorted(cohort["operators"]) == ["a", "b"]
     assert cohort["operators"]["b"]["counts"]["errors"] == 90
+
+
+def test_one_operator_s_failure_is_not_diluted_by_the_others_health():
+    """A hunt found 50 errors in 100 commands beside 0 in 10,000 merged to 0.5%: one
+    operator's rollback became the cohort's continue."""
+    failing = operator("a", counts={"commands": 100, "errors": 50})
+    healthy_many = operator("b", counts={"commands": 10_000, "errors": 0, "lock_busy": 0})
+    assert decide(failing) is Verdict.ROLLBACK and decide(healthy_many) is Verdict.CONTINUE
+    cohort = merged(failing, healthy_many)
+    assert cohort["metrics"]["error_rate"] == 0.5
+    assert decide(cohort) is Verdict.ROLLBACK
+
+
+def test_counts_that_say_worse_than_the_measured_rate_are_the_rate():
+    """An operator's counts and its measured rate disagree (swarm rebuilds counts from a
+    rounded rate): the worse of the two stands, so neither can talk the cohort down."""
+    measured_low = operator("a", counts={"commands": 200, "errors": 60})  # counts: 30%
+    measured_low["metrics"]["error_rate"] = 0.01
+    measured_high = operator("b", metrics={**measured({**COUNTS}), "error_rate": 0.3})
+    for member in (measured_low, measured_high):
+        assert merged(member, operator("c"))["metrics"]["error_rate"] == 0.3
 
 
 def test_one_failing_operator_decides_for_the_cohort():
@@ -143,18 +165,33 @@ def test_a_stale_sample_leaves_the_metrics_absent():
     assert "error_rate" in fresh["metrics"]
 
 
-def test_an_operator_without_counts_makes_the_rate_unknown_never_zero():
-    bare = healthy(operator="bare")  # ratios only, no counts
-    cohort = merged(operator("a"), bare)
+def test_an_operator_that_did_not_measure_a_rate_makes_it_unknown_never_zero():
+    blind = operator("blind")
+    del blind["metrics"]["error_rate"]
+    cohort = merged(operator("a"), blind)
     assert "error_rate" not in cohort.get("metrics", {})
-    assert "counts.errors" in cohort["extra"]["phasegate_unknown"]
+    assert cohort["extra"]["phasegate_unknown"]["metrics.error_rate"] == "not measured by blind"
     assert decide(cohort) is Verdict.PAUSE
 
 
-def test_zero_commands_is_unknown_not_a_zero_rate():
-    cohort = merged(operator("a", counts={"commands": 0, "errors": 0, "lock_busy": 0}))
-    assert "error_rate" not in cohort["metrics"]
-    assert cohort["extra"]["phasegate_unknown"]["metrics.error_rate"] == "no commands in the cohort"
+def test_an_operator_without_counts_still_gives_its_measured_rates():
+    bare = healthy(operator="bare", metrics={**measured(COUNTS), "error_rate": 0.4})
+    assert "counts" not in bare
+    cohort = merged(operator("a"), bare)
+    assert cohort["metrics"]["error_rate"] == 0.4
+    assert "counts.errors" in cohort["extra"]["phasegate_unknown"]  # not summed: not all gave
+    assert decide(cohort) is Verdict.ROLLBACK
+
+
+def test_zero_commands_keeps_the_measured_rate():
+    """A hunt found an operator with no commands counted but a 90% error rate measured
+    ignored: the cohort continued where that operator alone rolled back."""
+    zero = operator("a", counts={"commands": 0, "errors": 0, "lock_busy": 0})
+    zero["metrics"]["error_rate"] = 0.9
+    assert decide(zero) is Verdict.ROLLBACK
+    cohort = merged(zero, operator("b"))
+    assert cohort["metrics"]["error_rate"] == 0.9
+    assert decide(cohort) is Verdict.ROLLBACK
 
 
 @pytest.mark.parametrize(
@@ -242,20 +279,19 @@ def operator_documents(draw: st.DrawFn) -> list[dict[str, Any]]:
 
 @settings(max_examples=60, deadline=None)
 @given(documents=operator_documents(), seed=st.randoms(use_true_random=False))
-def test_merging_is_order_independent_and_rates_come_from_summed_counts(documents, seed):
+def test_merging_is_order_independent_and_each_rate_is_the_worst(documents, seed):
     shuffled = list(documents)
     seed.shuffle(shuffled)
     first = render(merge_facts([as_facts(d) for d in documents]))
     again = render(merge_facts([as_facts(d) for d in shuffled]))
     assert first == again
     cohort = json.loads(first)
-    commands = sum(d["counts"]["commands"] for d in documents)
-    errors = sum(d["counts"]["errors"] for d in documents)
-    if commands:
-        assert cohort["metrics"]["error_rate"] == pytest.approx(errors / commands, rel=1e-12)
+    measured_rates = [d["metrics"]["error_rate"] for d in documents if "error_rate" in d["metrics"]]
+    if len(measured_rates) == len(documents):
+        assert cohort["metrics"]["error_rate"] == max(measured_rates)
     else:
         assert "error_rate" not in cohort["metrics"]
-    assert cohort["counts"]["errors"] == errors
+    assert cohort["counts"]["errors"] == sum(d["counts"]["errors"] for d in documents)
     assert set(cohort["operators"]) == {d["operator"] for d in documents}
 
 

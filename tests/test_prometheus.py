@@ -402,14 +402,18 @@ def test_openmetrics_exports_only_measured_counts(tmp_path):
 
 SELECTOR = '{change="{{ env.PHASEGATE_COMMIT }}", phase="1"}'
 #: Fact -> PromQL over the pushed counts: rates from summed counts, as merge computes them.
+#: Each the worst operator's, as merge takes it: a ratio per operator (its series divided
+#: label by label), operators with nothing to divide by left out, then max or min.
 COHORT_QUERIES = {
-    "metrics.error_rate": "sum(phasegate_zjj_command_errors{s}) / sum(phasegate_zjj_commands{s})",
+    "metrics.error_rate": (
+        "max(phasegate_zjj_command_errors{s} / (phasegate_zjj_commands{s} > 0))"
+    ),
     "metrics.lock_contention_rate": (
-        "sum(phasegate_zjj_lock_busy_errors{s}) / sum(phasegate_zjj_commands{s})"
+        "max(phasegate_zjj_lock_busy_errors{s} / (phasegate_zjj_commands{s} > 0))"
     ),
     "metrics.agent_completion_rate": (
-        "sum(phasegate_zjj_agents_done{s})"
-        " / (sum(phasegate_zjj_agents_done{s}) + sum(phasegate_zjj_agents_errored{s}))"
+        "min(phasegate_zjj_agents_done{s}"
+        " / ((phasegate_zjj_agents_done{s} + phasegate_zjj_agents_errored{s}) > 0))"
     ),
     "metrics.agents_total": "sum(phasegate_zjj_agents{s})",
     "metrics.agents_failed": "sum(phasegate_zjj_agents_errored{s})",
@@ -531,11 +535,40 @@ def test_the_shipped_example_config_reads_a_cohort(tmp_path, monkeypatch, promet
     )
     assert read.unknown == {}
     assert read.facts.data["metrics"] == {
-        "error_rate": 44 / 600,
-        "lock_contention_rate": 3 / 600,
+        "error_rate": 40 / 200,  # c's, not the summed counts' 44 / 600
+        "lock_contention_rate": 1 / 200,
         "agents_total": 33,
         "agents_failed": 3,
-        "agent_completion_rate": 21 / 24,
+        "agent_completion_rate": 7 / 8,
         "new_failures": 3.0,
     }
     assert sorted(read.facts.data["extra"]["new_failure_categories"]) == ["oom", "timeout"]
+
+
+def test_the_example_leaves_a_rate_unknown_when_one_operator_did_not_count_it(
+    tmp_path, monkeypatch, prometheus, pushgateway
+):
+    """A hunt found an operator whose errors were not measured counted as none by the
+    example's PromQL (its commands pushed, its errors not): merge leaves that rate unknown."""
+    change = f"c-{uuid.uuid4().hex[:8]}"
+    now = utc(datetime.now(UTC))
+    for name in ("a", "b", "c"):
+        counts = {"commands": 200, "errors": 40, "lock_busy": 1}
+        if name == "c":
+            del counts["errors"]
+        document = healthy(operator=name, change={"commit": change}, collected_at=now)
+        document["counts"] = counts
+        openmetrics.push(document, pushgateway.url)
+    scraped(prometheus, change, 3)
+    text = (ROOT / "examples" / "prometheus.yaml").read_text()
+    config = tmp_path / "prometheus.yaml"
+    config.write_text(text.replace("http://prometheus:9090", prometheus.url))
+    monkeypatch.setenv("PHASEGATE_COMMIT", change)
+    read = collect(
+        load_config(config),
+        StateDir(tmp_path / "state"),
+        CollectOptions(phase=1, sets=(("change.commit", change), ("incidents", "[]"))),
+    )
+    assert "error_rate" not in read.facts.data.get("metrics", {})
+    assert "empty result" in read.unknown["metrics.error_rate"]
+    assert read.facts.data["metrics"]["lock_contention_rate"] == 1 / 200

@@ -35,6 +35,8 @@ def _trim_prefix(text: str, prefix: str) -> str:
 def load_rules(folder: Path) -> tuple[Any, list[tuple[Any, ...]]]:
     """The environment, and the live rules as tuples, the `final` ones first."""
     env = cel.NewEnv(
+        # `map.exists(key, value, ...)`: the cascade rule reads each operator of a cohort
+        config=cel.NewEnvConfigFromYaml("extensions:\n  - name: two-var-comprehensions\n"),
         variables={
             "facts": T.Map(T.STRING, T.DYN),
             "params": T.Map(T.STRING, T.DYN),

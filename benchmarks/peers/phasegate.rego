@@ -311,6 +311,13 @@ fires["trigger.agent-failure-cascade"] if {
 	facts.metrics.agents_failed >= triggers.cascade_min_share * facts.metrics.agents_total
 }
 
+# a merged cohort: each operator's swarm too
+fires["trigger.agent-failure-cascade"] if {
+	some summary in facts.operators
+	summary.metrics.agents_failed >= triggers.cascade_min_failed
+	summary.metrics.agents_failed >= triggers.cascade_min_share * summary.metrics.agents_total
+}
+
 errs["trigger.agent-failure-cascade"] if not number(facts.metrics.agents_failed)
 
 errs["trigger.agent-failure-cascade"] if {

@@ -13,6 +13,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import HEALTHY_PHASE1
 from phasegate.cel import syntax
 from phasegate.collect.merge import MAX_COUNT, merge_facts
 from phasegate.core.evaluate import evaluate
@@ -22,6 +23,7 @@ from phasegate.core.verdict import Verdict
 from test_merge import COUNTS, measured, operator
 
 POLICIES = load_policy_set(builtin_policies_dir(), display="phasegate:policies")
+ROLLOUT = HEALTHY_PHASE1["rollout"]
 #: Locating an error loads cel-python's parser, which raises the recursion limit once; do it
 #: before hypothesis runs, so it does not warn that the limit changed under it.
 syntax.parse_expression("1")
@@ -61,14 +63,12 @@ def test_a_pass_at_another_commit_makes_the_cohort_at_least_as_strict():
         assert verdict(cohort) is Verdict.PAUSE
 
 
-def test_counts_that_contradict_the_measured_rate_are_not_used():
+def test_counts_that_contradict_the_measured_rate_do_not_hide_it():
     alone = operator("a", metrics={**METRICS, "error_rate": 0.5})  # counts say 1%
     assert verdict(alone) is Verdict.ROLLBACK
     cohort = merge(alone)
-    assert "error_rate" not in cohort["metrics"]
-    reason = cohort["extra"]["phasegate_unknown"]["metrics.error_rate"]
-    assert "a measured 0.5 but its counts give 0.01" in reason
-    assert verdict(cohort) is not Verdict.CONTINUE
+    assert cohort["metrics"]["error_rate"] == 0.5
+    assert verdict(cohort) is Verdict.ROLLBACK
 
 
 def test_an_absurd_count_does_not_dilute_the_others():
@@ -82,11 +82,11 @@ def test_an_absurd_count_does_not_dilute_the_others():
         metrics={**METRICS, "error_rate": 0.0, "lock_contention_rate": 0.0},
     )
     cohort = merge(*failing, absurd)
-    assert "error_rate" not in cohort["metrics"]
+    assert cohort["metrics"]["error_rate"] == 0.5
     assert (
         f"more than {MAX_COUNT} commands" in cohort["extra"]["phasegate_unknown"]["counts.commands"]
     )
-    assert verdict(cohort) is not Verdict.CONTINUE
+    assert verdict(cohort) is Verdict.ROLLBACK
 
 
 def test_what_one_operator_could_not_tell_hides_nothing_the_others_did():
@@ -162,6 +162,25 @@ def members(draw: st.DrawFn, name: str) -> dict[str, Any]:
         "release": draw(st.sampled_from(["alice", "alice", ""])),
         "rollback": "bob",
     }
+    # Each operator's own rates and how many commands stand behind them: one operator's
+    # regression beside many healthy commands must not be diluted away.
+    commands = draw(st.sampled_from([100, 200, 10_000]))
+    rates = {
+        "error_rate": draw(st.sampled_from([0.01, 0.01, 0.015, 0.3])),
+        "lock_contention_rate": draw(st.sampled_from([0.005, 0.005, 0.2])),
+        "agent_completion_rate": draw(st.sampled_from([1.0, 1.0, 0.5])),
+        "throughput": draw(st.sampled_from([40.0, 40.0, 5.0])),
+    }
+    agents, failed = draw(st.sampled_from([8, 100])), draw(st.sampled_from([0, 0, 3]))
+    changes["counts"] = {
+        **COUNTS,
+        "commands": commands,
+        "errors": round(rates["error_rate"] * commands),
+        "lock_busy": round(rates["lock_contention_rate"] * commands),
+        "agents_total": agents,
+        "agents_errored": failed,
+    }
+    changes["metrics"] = {**measured(changes["counts"]), **rates}
     document = operator(name, **changes)
     if draw(st.booleans()):  # what this operator could not tell
         del document[draw(st.sampled_from(FIELDS))]
@@ -221,3 +240,54 @@ def test_a_change_one_operator_saw_rolled_back_is_rolled_back_for_the_cohort():
     cohort = merge(operator("a"), b)
     assert cohort["rollout"]["state"] == "rolled_back"
     assert rules(cohort)["rollout.rolled-back"] is Verdict.PAUSE
+
+
+def test_the_rollout_fields_read_only_when_present_take_the_strictest_value():
+    """A hunt found them dropped when operators disagreed, and an absent one reads as "does
+    not apply": one operator's pause became the cohort's continue."""
+    ci_only = operator("a", rollout={**ROLLOUT, "previous_phase_environments": ["ci"]})
+    both = operator("b", rollout={**ROLLOUT, "previous_phase_environments": ["ci", "operator"]})
+    assert rules(ci_only)["rollout.phase0-environments"] is Verdict.PAUSE
+    cohort = merge(ci_only, both)
+    assert cohort["rollout"]["previous_phase_environments"] == ["ci"]
+    assert rules(cohort)["rollout.phase0-environments"] is Verdict.PAUSE
+    gaps = [
+        operator(name, phase=2, rollout={**ROLLOUT, "sample_gap_seconds": gap})
+        for name, gap in (("a", 3000), ("b", 300))
+    ]
+    assert rules(gaps[0])["rollout.phase2-sampling"] is Verdict.PAUSE
+    cohort = merge(*gaps)
+    assert cohort["rollout"]["sample_gap_seconds"] == 3000
+    assert rules(cohort)["rollout.phase2-sampling"] is Verdict.PAUSE
+
+
+def test_an_extra_that_is_not_a_map_is_merged_not_an_internal_error():
+    odd = operator("a", extra="hello")
+    cohort = merge(odd, operator("b"))
+    assert "extra.new_failure_categories" in cohort["extra"]["phasegate_unknown"]
+
+
+def test_versions_spelled_with_and_without_v_are_one_and_many_stay_a_valid_document():
+    cohort = merge(operator("a", deployed_version="v0.4.3"), operator("b"))
+    assert cohort["deployed_version"] == "0.4.3"
+    assert rules(cohort)["checklist.version-matches"] is Verdict.CONTINUE
+    many = merge(*[operator(f"op-{i:04d}", deployed_version=f"0.4.{i}") for i in range(1000)])
+    assert many["deployed_version"].endswith("and 990 more")
+    assert rules(many)["checklist.version-matches"] is Verdict.ROLLBACK
+
+
+def test_one_operator_s_agent_cascade_rolls_the_cohort_back():
+    """A cascade is one swarm's: 3 of 8 agents failed beside 0 of 100 summed to 3 of 108,
+    and the guide's immediate rollback trigger became the cohort's continue."""
+    cascading = operator(
+        "a",
+        counts={**COUNTS, "agents_errored": 3, "agents_total": 8, "agents_done": 5},
+        metrics={**METRICS, "agents_failed": 3, "agents_total": 8},
+    )
+    calm = operator(
+        "b", counts={**COUNTS, "agents_total": 100}, metrics={**METRICS, "agents_total": 100}
+    )
+    assert rules(cascading)["trigger.agent-failure-cascade"] is Verdict.ROLLBACK
+    cohort = merge(cascading, calm)
+    assert (cohort["metrics"]["agents_failed"], cohort["metrics"]["agents_total"]) == (3, 108)
+    assert rules(cohort)["trigger.agent-failure-cascade"] is Verdict.ROLLBACK

@@ -1,16 +1,15 @@
 """One cohort facts document from several operators' documents.
 
 Phase 1 deploys to a few operators; the gate has to judge the cohort, not whichever machine
-ran `collect`. Averaging ratios would weigh an operator that ran 3 commands like one that
-ran 3,000, so rates are recomputed from the summed counts behind them, and a cohort too
-small or too old to judge leaves its metrics absent (the rules then pause) instead of
-deciding from too few. Counts are only trusted where they reproduce the rate the operator
-measured and stay within a bound: a document whose counts say something else than its
-metrics, or one absurd count, must not talk the cohort into a continue.
-
-Everything else is never weaker than the weakest member: each cohort-level fact (checks and
-the commit they ran at, incidents, state, contract, versions, the phase window) is the
-strictest any operator reported, so one failing operator is enough to stop the rollout.
+ran `collect`, and it is never weaker than its weakest member: one failing operator is
+enough to stop the rollout. Each metric is the worst any operator showed (its measured
+value, or what its own counts give when they say worse), never an average or a rate of
+summed counts, which would dilute one operator's failure in the others' health; each
+cohort-level fact (checks and the commit they ran at, incidents, state, contract, versions,
+the phase window) is the strictest any operator reported. A cohort too small or too old to
+judge leaves its metrics absent (the rules then pause) instead of deciding from too few.
+Counts are summed, within a bound, for the statistics functions, which test the cohort's
+evidence as a whole.
 
 Pure: plain documents in, one plain document out, no clock, and the same inputs in any
 order give byte-identical output.
@@ -19,7 +18,6 @@ order give byte-identical output.
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -31,8 +29,7 @@ from phasegate.errors import InputError, Location, UsageProblem
 from phasegate.files.digest import canonical_json
 from phasegate.files.schemas import rfc3339_instant as instant
 
-#: How each cohort metric is recomputed: (numerator counts, denominator counts, scale).
-#: The denominator is the sum of its counts; a zero denominator leaves the metric absent.
+#: The rates an operator's counts also give: (numerator counts, denominator counts, scale).
 RATES: dict[str, tuple[tuple[str, ...], tuple[str, ...], float]] = {
     "error_rate": (("errors",), ("commands",), 1.0),
     "lock_contention_rate": (("lock_busy",), ("commands",), 1.0),
@@ -40,19 +37,28 @@ RATES: dict[str, tuple[tuple[str, ...], tuple[str, ...], float]] = {
     # Beads per operator-hour: comparable with a one-operator baseline.
     "throughput": (("beads_closed",), ("interval_seconds",), 3600.0),
 }
-#: Metrics that are counts themselves: the cohort's is the sum of the counts named.
-SUMMED_METRICS = {"agents_total": "agents_total", "agents_failed": "agents_errored"}
+#: Which way each rate gets worse: the cohort's is the worst any operator showed.
+WORSE = {
+    "error_rate": max,
+    "lock_contention_rate": max,
+    "agent_completion_rate": min,
+    "throughput": min,
+}
+#: Metrics that are counts: the cohort's is the sum of what each operator showed, the worse
+#: of its measured value and its count (more failed agents, fewer agents in all).
+SUMMED_METRICS: dict[str, tuple[str, Callable[[Any, Any], Any]]] = {
+    "agents_total": ("agents_total", min),
+    "agents_failed": ("agents_errored", max),
+}
 #: Metrics that add up across operators as they are.
 ADDITIVE_METRICS = ("new_failures",)
 _DURATION = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*(ms|s|m|h|d)?\s*$")
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
 _SEVERITY = {"P0": 0, "P1": 1, "P2": 2, "P3": 3, "P4": 4}
 _STATUS = {"open": 0, "mitigated": 1, "resolved": 2}
-#: How far an operator's own rate, rebuilt from its counts, may be from the rate it measured
-#: (math.isclose): swarm's counts are rebuilt from a rounded rate (1/(2*history_limit)).
-RATE_TOLERANCE = {"abs_tol": 0.005, "rel_tol": 0.01}
-#: The largest count one operator's sample may report. Counts are summed, so one absurd
-#: count (10^9 commands) would dilute every other operator's failures to nothing.
+#: The largest count one operator's sample may report. Counts are summed for the statistics
+#: functions, so one absurd count (10^9 commands) would dilute every other operator's
+#: failures to nothing.
 MAX_COUNT = 1_000_000
 
 
@@ -115,7 +121,7 @@ def merge_facts(documents: Sequence[Facts], guard: SampleGuard = SampleGuard()) 
     if too_few is None:
         if counts:
             merged["counts"] = counts
-        metrics = _metrics(datas, names, counts, counted, unknown)
+        metrics = _metrics(datas, names, unknown)
         if metrics:
             merged["metrics"] = metrics
     else:
@@ -235,40 +241,34 @@ def _counts(
     return summed, seen
 
 
-def _metrics(
-    datas: Mapping[str, Any],
-    names: list[str],
-    counts: Mapping[str, Any],
-    seen: set[str],
-    unknown: dict[str, str],
-) -> dict[str, Any]:
+def _metrics(datas: Mapping[str, Any], names: list[str], unknown: dict[str, str]) -> dict[str, Any]:
+    """The cohort's metrics, each the worst any operator showed: never an average, and never
+    rebuilt from summed counts, where 50 errors in 100 commands beside 0 in 10,000 would
+    read as 0.5% and one operator's rollback as the cohort's continue. An operator that did
+    not measure a metric leaves it absent (the rules pause): merge knows no thresholds, so
+    it cannot tell whether another operator's value alone would roll back."""
     metrics: dict[str, Any] = {}
     for metric, (numerator, denominator, scale) in RATES.items():
-        needed = (*numerator, *denominator)
-        if any(key not in counts for key in needed):
-            absent = [key for key in needed if key not in counts]
-            unknown[f"metrics.{metric}"] = (
-                f"needs counts.{' and counts.'.join(absent)} from every operator"
-                + ("" if any(key in seen for key in absent) else " (none reported them)")
-            )
+        lacking = _missing(names, lambda n, m=metric: m in datas[n].get("metrics", {}))
+        if lacking:
+            unknown[f"metrics.{metric}"] = f"not measured by {_listed(lacking)}"
             continue
-        total = sum(counts[key] for key in denominator)
-        if total <= 0:
-            unknown[f"metrics.{metric}"] = f"no {' or '.join(denominator)} in the cohort"
+        shown = [datas[n]["metrics"][metric] for n in names]
+        for name in names:  # an operator's counts may say worse than it measured
+            own = datas[name].get("counts", {})
+            total = sum(own.get(key, 0) for key in denominator)
+            if all(key in own for key in (*numerator, *denominator)) and total > 0:
+                shown.append(sum(own[key] for key in numerator) / total * scale)
+        metrics[metric] = WORSE[metric](shown)
+    for metric, (key, worse) in SUMMED_METRICS.items():
+        lacking = _missing(names, lambda n, m=metric: m in datas[n].get("metrics", {}))
+        if lacking:
+            unknown[f"metrics.{metric}"] = f"not measured by {_listed(lacking)}"
             continue
-        disagree = _disagreeing(datas, names, metric, numerator, denominator, scale)
-        if disagree:
-            unknown[f"metrics.{metric}"] = disagree
-            continue
-        metrics[metric] = sum(counts[key] for key in numerator) / total * scale
-    for metric, key in SUMMED_METRICS.items():
-        disagree = _disagreeing(datas, names, metric, (key,), (), 1.0) if key in counts else ""
-        if key not in counts:
-            unknown[f"metrics.{metric}"] = f"needs counts.{key} from every operator"
-        elif disagree:
-            unknown[f"metrics.{metric}"] = disagree
-        else:
-            metrics[metric] = counts[key]
+        metrics[metric] = sum(
+            _worse_of(worse, datas[n]["metrics"][metric], datas[n].get("counts", {}).get(key))
+            for n in names
+        )
     for metric in ADDITIVE_METRICS:
         lacking = _missing(names, lambda n, m=metric: m in datas[n].get("metrics", {}))
         if len(lacking) < len(names):
@@ -286,40 +286,9 @@ def _metrics(
     return metrics
 
 
-def _disagreeing(
-    datas: Mapping[str, Any],
-    names: list[str],
-    metric: str,
-    numerator: tuple[str, ...],
-    denominator: tuple[str, ...],
-    scale: float,
-) -> str:
-    """Why the counts cannot stand for `metric`, or "" when every operator's counts give
-    the rate it measured itself (within RATE_TOLERANCE).
-
-    Merge replaces the measured rates by ones rebuilt from counts; counts that say less
-    than the operator's own measurement (a rolling-back error rate next to zero errors)
-    would turn one operator's rollback into the cohort's continue.
-    """
-    problems = []
-    for name in names:
-        measured = datas[name].get("metrics", {}).get(metric)
-        counts = datas[name]["counts"]
-        total = sum(counts[key] for key in denominator) if denominator else 1
-        if total <= 0:
-            continue  # this operator adds nothing to the cohort's rate
-        if measured is None:
-            problems.append(f"{name} measured no {metric} to check its counts against")
-            continue
-        rebuilt = sum(counts[key] for key in numerator) / total * scale
-        if not math.isclose(rebuilt, measured, **RATE_TOLERANCE):
-            problems.append(f"{name} measured {measured:g} but its counts give {rebuilt:g}")
-    if not problems:
-        return ""
-    return (
-        f"counts disagree with the measured {metric} (tolerance {RATE_TOLERANCE['abs_tol']:g} "
-        f"or {RATE_TOLERANCE['rel_tol']:.0%}): {_listed(problems, '; ')}"
-    )
+def _worse_of(worse: Callable[[Any, Any], Any], measured: Any, counted: Any) -> Any:
+    """What an operator showed: the worse of what it measured and what its count says."""
+    return measured if counted is None else worse(measured, counted)
 
 
 def _agreed(
@@ -365,8 +334,20 @@ def _rollout(
 ) -> None:
     """Where the change stands is one state for the whole cohort: each field every operator
     gives alike is kept, any other is unknown (the progression rule pauses), and a change
-    any operator saw rolled back is rolled back for the cohort."""
+    any operator saw rolled back is rolled back for the cohort. The two fields the rules
+    read only when present (`has()`: absent means "does not apply") take the strictest
+    value any operator gave instead: the environments every one of them passed Phase 0 in,
+    and the longest gap between samples."""
     _agreed_fields(merged, datas, names, "rollout", unknown)
+    given = [datas[n]["rollout"] for n in names if isinstance(datas[n].get("rollout"), dict)]
+    for field, strictest in (
+        ("previous_phase_environments", _environments_all_passed),
+        ("sample_gap_seconds", max),
+    ):
+        values = [rollout[field] for rollout in given if field in rollout]
+        if values:
+            merged.setdefault("rollout", {})[field] = strictest(values)
+            unknown.pop(f"rollout.{field}", None)
     rolled_back = [
         datas[n]["rollout"]
         for n in names
@@ -382,19 +363,29 @@ def _rollout(
             unknown.pop("rollout.rolled_back_at", None)
 
 
+def _environments_all_passed(lists: list[list[str]]) -> list[str]:
+    """The environments every operator recorded a Phase 0 continue in."""
+    return sorted(set(lists[0]).intersection(*lists[1:]))
+
+
 def _deployed_version(
     merged: dict[str, Any], datas: Mapping[str, Any], names: list[str], unknown: dict[str, str]
 ) -> None:
     """A cohort on two versions is itself a fact: the joined set never matches the tag.
     With an operator that could not tell, a version other than the release's is still
     known (and kept); the release's own is not known for the cohort."""
+    # `v0.4.3` and `0.4.3` are one version, as the version rule reads them (trimPrefix('v'))
     versions = sorted(
-        {datas[n]["deployed_version"] for n in names if "deployed_version" in datas[n]}
+        {
+            str(datas[n]["deployed_version"]).removeprefix("v")
+            for n in names
+            if "deployed_version" in datas[n]
+        }
     )
     lacking = _missing(names, lambda n: "deployed_version" in datas[n])
     tag = str(merged["change"].get("tag", "")).removeprefix("v")
-    if len(versions) > 1:
-        merged["deployed_version"] = ", ".join(versions)
+    if len(versions) > 1:  # a thousand versions named would pass the 64 KiB cap on a value
+        merged["deployed_version"] = _listed(versions)
     elif versions and (not lacking or str(versions[0]).removeprefix("v") != tag):
         merged["deployed_version"] = versions[0]
     elif versions:
@@ -495,7 +486,8 @@ def _failure_categories(
     says, since a category seen only where nobody looked must not read as none."""
 
     def listed(name: str) -> bool:
-        return isinstance(datas[name].get("extra", {}).get("new_failure_categories"), list)
+        extra = datas[name].get("extra")
+        return isinstance(extra, dict) and isinstance(extra.get("new_failure_categories"), list)
 
     lacking = _missing(names, listed)
     if len(lacking) == len(names):
