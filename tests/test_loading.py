@@ -186,9 +186,11 @@ def test_unreadable_permission(tmp_path: Path, monkeypatch):
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(reading, "open", refuse, raising=False)
+    path = tmp_path / "facts.yaml"
+    path.write_text("a: 1\n")
+    monkeypatch.setattr(reading.os, "open", refuse)
     with pytest.raises(InputError, match="permission denied"):
-        load_document(tmp_path / "facts.yaml")
+        load_document(path)
 
 
 @pytest.mark.parametrize(

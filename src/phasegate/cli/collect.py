@@ -56,7 +56,6 @@ def command(
     )
     state.check_writable()
     collection = collect(config, state, options)
-    state.save_samples(collection.samples)
     report_reused_checks(collection.facts.data)
     for line in state.warnings:
         click.echo(f"phasegate: warning: {line}", err=True)
@@ -73,3 +72,6 @@ def command(
         from phasegate.collect import openmetrics
 
         openmetrics.push(collection.facts.data, push_url)
+    # Last: a collection whose facts were not delivered (or pushed) must not advance the
+    # sources' kept state, or the next one counts its new failures from a sample nobody saw.
+    state.save_samples(collection.samples)

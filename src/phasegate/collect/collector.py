@@ -24,7 +24,14 @@ from phasegate.collect.process import CommandResult, printable, run_command
 from phasegate.core.facts import Facts, facts_from_data, load_facts
 from phasegate.core.recording import instant
 from phasegate.errors import InputError, Location, UsageProblem
-from phasegate.files.loading import INT64_MAX, INT64_MIN, checked_data, load_document, loads_strict
+from phasegate.files.loading import (
+    INT64_MAX,
+    INT64_MIN,
+    checked_data,
+    load_document,
+    loads_strict,
+    opened,
+)
 from phasegate.files.schemas import is_rfc3339, load_schema, problems, resolve
 from phasegate.state import rollout
 from phasegate.state.statedir import StateDir
@@ -468,9 +475,11 @@ def _read_source(source: Source, config: Config, now: Any) -> CommandResult:
         )
     assert source.file is not None
     name = str(source.file)
-    try:
-        with source.file.open("rb") as handle:
+    try:  # a FIFO is refused, not waited on: the source's timeout bounds no open()
+        with opened(source.file) as handle:
             raw = handle.read(config.max_output_bytes + 1)
+    except InputError as exc:
+        return CommandResult((name,), 1, "", "", 0, failure=f"cannot read {name}: {exc.message}")
     except OSError as exc:
         return CommandResult(
             (name,), 1, "", "", 0, failure=f"cannot read {name}: {exc.strerror or exc}"

@@ -174,7 +174,7 @@ def load_config(path: Path, state_dir: Path | None = None, cwd: Path | None = No
     `state_dir` (the --state-dir option) is relative to the working folder, as options are;
     the config's own `state_dir` and other paths are relative to `config_root`.
     """
-    if not Path(path).is_file() and not Path(path).is_dir():
+    if not Path(path).exists():  # a FIFO or device is there: `load_document` says what it is
         full = ((cwd or Path.cwd()) / path).resolve()
         raise InputError(f"config file not found: {full}", Location(str(path)))
     document = load_document(path)

@@ -9,6 +9,7 @@ new failures are exported only when both their count and their categories are kn
 
 from __future__ import annotations
 
+import http.client
 import urllib.request
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -17,9 +18,9 @@ from prometheus_client import CollectorRegistry, Gauge
 from prometheus_client.exposition import push_to_gateway
 from prometheus_client.openmetrics.exposition import generate_latest
 
-from phasegate.collect.prometheus import Refused, direct_opener
+from phasegate.collect.prometheus import Deadline, Refused, direct_opener
 from phasegate.core.recording import instant
-from phasegate.errors import ExitCode, PhasegateError, UsageProblem
+from phasegate.errors import ExitCode, PhasegateError, UsageProblem, single_line
 
 #: counts.<name> -> (metric name, help). Gauges: each is a count over the sampled window.
 COUNT_METRICS: dict[str, tuple[str, str]] = {
@@ -99,31 +100,55 @@ def exposition(facts: Mapping[str, Any]) -> str:
 
 
 def push(facts: Mapping[str, Any], url: str, timeout: float = 10.0) -> None:
-    """Replace this operator's group on the Pushgateway with the current counts."""
+    """Replace this operator's group on the Pushgateway with the current counts.
+
+    `timeout` is a deadline for the whole request, as for a Prometheus source: a socket
+    timeout bounds each read, and a server dripping a byte every few seconds never trips it.
+    An answer that is not HTTP (an SSH banner, an endless header) is a failed push too.
+    """
+    grouping, found = labels(facts), registry(facts)
+    deadline = Deadline(timeout)
     try:
         push_to_gateway(
             url,
             job=JOB,
-            registry=registry(facts),
-            grouping_key=labels(facts),
+            registry=found,
+            grouping_key=grouping,
             timeout=timeout,
-            handler=_direct_handler,
+            handler=_direct_handler(deadline),
         )
-    except (OSError, ValueError, Refused) as exc:
-        raise PushFailed(f"cannot push counts to {url}: {exc}") from None
+        deadline.check()  # a connection shut at the deadline may read as a short answer
+    except (OSError, ValueError, Refused, http.client.HTTPException) as exc:
+        if deadline.expired:
+            raise PushFailed(f"cannot push counts to {url}: timed out after {timeout:g}s") from None
+        why = exc if isinstance(exc, OSError | ValueError | Refused) else _not_http(exc)
+        raise PushFailed(f"cannot push counts to {url}: {why}") from None
+    finally:
+        deadline.cancel()
 
 
-def _direct_handler(
-    url: str, method: str, timeout: float | None, headers: list[tuple[str, str]], data: bytes
-) -> Callable[[], None]:
-    """prometheus-client's handler, but through an opener that honours no proxy or redirect."""
+def _not_http(exc: http.client.HTTPException) -> str:
+    detail = single_line(str(exc).strip())  # BadStatusLine's is the line the server sent
+    if len(detail) > 80:
+        detail = detail[:80] + "..."
+    return f"not an HTTP answer ({type(exc).__name__}: {detail})"
 
-    def handle() -> None:
-        request = urllib.request.Request(url, data=data, method=method)
-        for key, value in headers:
-            request.add_header(key, value)
-        with direct_opener().open(request, timeout=timeout) as response:
-            if response.status >= 400:
-                raise OSError(f"pushgateway answered {response.status}")
 
-    return handle
+def _direct_handler(deadline: Deadline) -> Callable[..., Callable[[], None]]:
+    """prometheus-client's handler, but through an opener that honours no proxy or redirect
+    and shuts the connection at `deadline`."""
+
+    def handler(
+        url: str, method: str, timeout: float | None, headers: list[tuple[str, str]], data: bytes
+    ) -> Callable[[], None]:
+        def handle() -> None:
+            request = urllib.request.Request(url, data=data, method=method)
+            for key, value in headers:
+                request.add_header(key, value)
+            with direct_opener(deadline=deadline).open(request, timeout=timeout) as response:
+                if response.status >= 400:
+                    raise OSError(f"pushgateway answered {response.status}")
+
+        return handle
+
+    return handler

@@ -25,6 +25,7 @@ from phasegate.files.loading import (
     entry_problem,
     json_problem,
     loads_strict,
+    opened,
     os_errors,
 )
 from phasegate.files.schemas import rfc3339_instant
@@ -117,7 +118,8 @@ class RecordingReader:
             if self.path.is_dir():
                 _facts_files(self.path)
             else:
-                open(self.path, "rb").close()
+                with opened(self.path):
+                    pass
 
     def snapshots(self, *, strict: bool = True, sort: bool = False) -> Iterator[Facts]:
         """The usable snapshots: as written (strict: raising `Unordered` at the first one
@@ -164,7 +166,7 @@ class RecordingReader:
             for index, _ in positions or ((index, 0) for index in range(len(files))):
                 yield index, 0, str(files[index]), files[index]
             return
-        with os_errors(self.source), open(self.path, "rb") as handle:
+        with opened(self.path) as handle, os_errors(self.source):
             if positions is None:
                 offset = 0
                 for number, raw in enumerate(handle, 1):

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 from phasegate.errors import InputError, Location
 
@@ -65,6 +66,10 @@ def entry_problem(path: Path) -> str | None:
         if os.path.islink(path):
             return "a dangling link"
         return f"cannot read: {exc.strerror or exc}"
+    return _kind_problem(mode)
+
+
+def _kind_problem(mode: int) -> str | None:
     if stat.S_ISREG(mode):
         return None
     if stat.S_ISDIR(mode):
@@ -76,15 +81,51 @@ def entry_problem(path: Path) -> str | None:
     return "a device or other special file"
 
 
+#: A FIFO opens at once instead of blocking until a writer comes; a terminal is not adopted.
+_INPUT_OPEN = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
+
+
+@contextmanager
+def opened(path: str | Path) -> Iterator[BinaryIO]:
+    """An input file open for reading, refused unless it is a regular file.
+
+    A FIFO given as facts or policies would hold `open()` (and the gate) until some writer
+    came, and a device could stream without end: the path is looked at before it is
+    opened (opening some devices has effects), opened without blocking, and looked at
+    again on the descriptor, which closes the race with a swap in between.
+    """
+    name = display_path(path)
+    with os_errors(name):
+        _refuse_special(name, os.stat(path).st_mode)
+        descriptor = os.open(path, _INPUT_OPEN)
+    try:
+        _refuse_special(name, os.fstat(descriptor).st_mode)
+        os.set_blocking(descriptor, True)
+        handle = os.fdopen(descriptor, "rb")
+    except BaseException:
+        os.close(descriptor)
+        raise
+    with handle:
+        yield handle
+
+
+def _refuse_special(name: str, mode: int) -> None:
+    if stat.S_ISDIR(mode):
+        raise InputError("is a directory, expected a file", Location(name))
+    why = _kind_problem(mode)
+    if why is not None:
+        raise InputError(f"not a regular file: {why}", Location(name))
+
+
 def read_text(path: str | Path) -> str:
     """Read a whole input file as UTF-8, turning every OS failure into one clear line."""
     name = display_path(path)
-    with os_errors(name):
-        if str(path) == "-":
+    if str(path) == "-":
+        with os_errors(name):
             raw = sys.stdin.buffer.read(MAX_BYTES + 1)
-        else:
-            with open(path, "rb") as handle:
-                raw = handle.read(MAX_BYTES + 1)
+    else:
+        with opened(path) as handle, os_errors(name):
+            raw = handle.read(MAX_BYTES + 1)
     if len(raw) > MAX_BYTES:
         raise InputError(f"file larger than {MAX_BYTES // (1024 * 1024)} MiB", Location(name))
     try:

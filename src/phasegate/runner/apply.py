@@ -368,7 +368,6 @@ def run(
         lines = dry_run_lines(config, decision, facts.data, before)
         return RunOutcome(decision, facts.data, planned=lines)
     journal = Journal(state)
-    journal.attempt("the source samples", lambda: state.save_samples(collection.samples))
     ended = rollout.rolled_back(facts.data)  # held by the state machine: nothing runs
     before = {} if ended else _restored_before(config, decision, state)
     steps = [] if ended else plan(config, decision, facts.data, before)
@@ -384,6 +383,8 @@ def run(
             ),
         )
     journal.decision(decision, facts.data, steps)
+    if journal.decision_recorded:  # else the next run counts from a sample no decision saw
+        journal.attempt("the source samples", lambda: state.save_samples(collection.samples))
     if ended:  # no action, no manual procedure: the rollback already ended
         application = Application()
     elif journal.decision_recorded or decision.verdict is Verdict.ROLLBACK:
