@@ -266,21 +266,19 @@ def test_a_dangling_policy_link_is_an_error_not_a_skip(policy_dir: Path):
     assert line == f"{policy_dir}/triggers.yaml: error: named like a policy but a dangling link"
 
 
-@pytest.mark.parametrize("name", [b"w\xffindows.yaml", b"two\nlines.yaml"])
-def test_a_policy_file_name_that_is_not_printable_utf8_is_refused_by_name(
-    policy_dir: Path, name: bytes
-):
+def test_a_policy_file_name_that_is_not_utf8_is_refused_by_name(policy_dir: Path):
     """A hunt found `internal error: UnicodeEncodeError` (exit 1): a file name is part of
-    the set's digest and of every message about its rules."""
-    target = os.path.join(os.fsencode(policy_dir), name)
+    the set's digest. (Names with control characters load; every output escapes them:
+    tests/hostile/test_hostile_output.py.)"""
+    target = os.path.join(os.fsencode(policy_dir), b"w\xffindows.yaml")
     os.rename(policy_dir / "triggers.yaml", target)
     [line] = load_errors(policy_dir)
-    assert line.endswith("error: a policy file's name must be printable UTF-8: rename it")
+    assert line.endswith("error: a policy file's name must be UTF-8: rename it")
     result = run_cli(
         "evaluate", "--policies", str(policy_dir), str(FIXTURES / "phase1-healthy.yaml")
     )
     assert result.returncode == 3 and result.stdout == ""
-    assert result.stderr.count("\n") == 1 and "must be printable UTF-8" in result.stderr
+    assert result.stderr.count("\n") == 1 and "must be UTF-8" in result.stderr
 
 
 def test_hidden_entries_are_ignored_and_suffixes_are_case_blind(policy_dir: Path):

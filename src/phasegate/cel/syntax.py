@@ -35,7 +35,10 @@ from phasegate.cel.model import FactRead
 COMPREHENSIONS = frozenset({"all", "exists", "exists_one", "map", "filter"})
 
 _MACROS = frozenset({"has", *COMPREHENSIONS})
-_MACRO_ARITY = {"all": {2}, "exists": {2}, "exists_one": {2}, "filter": {2}, "map": {2, 3}}
+_MACRO_ARITY = {"all": {2, 3}, "exists": {2, 3}, "exists_one": {2, 3}, "filter": {2}, "map": {2, 3}}
+#: Macros whose three-argument form binds two variables (`m.exists(key, value, ...)`, the
+#: engine's two-variable comprehensions); `map`'s is a filter and a transform of one.
+_TWO_VARIABLES = frozenset({"all", "exists", "exists_one"})
 #: Type names usable as values, e.g. `type(x) == string`.
 TYPE_NAMES = frozenset(
     {
@@ -211,8 +214,6 @@ _TOKEN = re.compile(
     re.VERBOSE | re.DOTALL,
 )
 
-#: Macros that bind a variable over a list or map (`x.all(i, ...)`).
-COMPREHENSIONS = frozenset({"all", "exists", "exists_one", "map", "filter"})
 #: Functions whose (first) string argument is a regular expression.
 REGEX_FUNCTIONS = frozenset({"matches", "capture"})
 
@@ -483,12 +484,14 @@ class _Analysis:
                 self.problem(f"{method}() takes a variable and an expression", child, "macro")
                 return
             if method in COMPREHENSIONS and arguments:
-                bound = bare_ident(arguments[0])
-                if bound is None:
-                    self.problem(f"{method}() needs a variable name first", arguments[0], "macro")
+                count = 2 if method in _TWO_VARIABLES and len(arguments) == 3 else 1
+                bound = [bare_ident(argument) for argument in arguments[:count]]
+                if None in bound:
+                    where = arguments[bound.index(None)]
+                    self.problem(f"{method}() needs a variable name first", where, "macro")
                     return
-                for arg in arguments[1:]:
-                    self.walk(arg, scope | {bound}, guarded)
+                for arg in arguments[count:]:
+                    self.walk(arg, scope | set(bound), guarded)  # type: ignore[arg-type]
                 return
             for arg in arguments:
                 self.walk(arg, scope, guarded)

@@ -157,11 +157,8 @@ def policy_files(directory: Path) -> list[Path]:
         why = entry_problem(path)
         if why is not None:
             raise InputError(f"named like a policy but {why}", Location(str(path)))
-        if not path.name.isprintable() or _undecodable(path.name):
-            # The name is part of every decision's policy digest and of its messages.
-            raise InputError(
-                "a policy file's name must be printable UTF-8: rename it", Location(str(path))
-            )
+        if _undecodable(path.name):  # the name is part of every decision's policy digest
+            raise InputError("a policy file's name must be UTF-8: rename it", Location(str(path)))
         files.append(path)
     if not files:
         raise InputError("no policy files (*.yaml) in this folder", where)
