@@ -9,10 +9,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from conftest import ROOT, healthy, run_cli
+from phasegate.core import facts
 from phasegate.core.facts import load_facts
 from phasegate.core.recording import RecordingReader
 from phasegate.errors import InputError
+from phasegate.files import document
 from phasegate.report.markdown import escape
 
 
@@ -124,14 +128,19 @@ def test_depth_is_counted_from_the_document_s_root_in_a_recording(tmp_path: Path
     assert [why for _, why in skipped] == ["nested deeper than 64 levels"]
 
 
-def test_the_node_limit_holds_for_the_whole_document_in_a_recording(tmp_path: Path):
+def test_the_node_limit_holds_for_the_whole_document_in_a_recording(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
     """Each field under the limit, the document over it: refused, whether its fields are
-    new to the reader or repeat an earlier line's (then they are not walked again)."""
-    extra = {f"k{index}": index for index in range(110_000)}
-    metrics = {f"m{index}": 0.5 for index in range(100_000)}
+    new to the reader or repeat an earlier line's (then they are not walked again). The
+    limit is lowered from 200,000 nodes to 2,000: the accounting is what is tested."""
+    monkeypatch.setattr(document, "MAX_NODES", 2_000)
+    monkeypatch.setattr(facts, "MAX_FACT_NODES", 2_000)
+    extra = {f"k{index}": index for index in range(1_100)}
+    metrics = {f"m{index}": 0.5 for index in range(900)}
     alone, both = healthy(extra=extra), healthy(extra=extra, metrics=metrics)
     assert _refusal(tmp_path, alone) is None
-    assert "document too large: more than 200000 nodes" in _refusal(tmp_path, both)
+    assert "document too large: more than 2000 nodes" in _refusal(tmp_path, both)
     for documents in ([both], [alone, both]):
         snapshots, skipped = _replayed(tmp_path, documents)
         assert len(snapshots) == len(documents) - 1
