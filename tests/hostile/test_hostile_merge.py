@@ -269,8 +269,15 @@ def test_an_extra_that_is_not_a_map_is_merged_not_an_internal_error():
 
 def test_versions_spelled_with_and_without_v_are_one_and_many_stay_a_valid_document():
     cohort = merge(operator("a", deployed_version="v0.4.3"), operator("b"))
-    assert cohort["deployed_version"] == "0.4.3"
+    assert cohort["deployed_version"] in ("0.4.3", "v0.4.3")
     assert rules(cohort)["checklist.version-matches"] is Verdict.CONTINUE
+    # trimmed once, as the rule trims it: `vv0.4.3` is not the release, alone or merged
+    doubled = operator("a", deployed_version="vv0.4.3")
+    assert rules(doubled)["checklist.version-matches"] is Verdict.ROLLBACK
+    blind = operator("b")
+    del blind["deployed_version"]
+    for cohort in (merge(doubled), merge(doubled, operator("b")), merge(doubled, blind)):
+        assert rules(cohort)["checklist.version-matches"] is Verdict.ROLLBACK
     many = merge(*[operator(f"op-{i:04d}", deployed_version=f"0.4.{i}") for i in range(1000)])
     assert many["deployed_version"].endswith("and 990 more")
     assert rules(many)["checklist.version-matches"] is Verdict.ROLLBACK

@@ -35,10 +35,10 @@ from phasegate.cel.model import FactRead
 COMPREHENSIONS = frozenset({"all", "exists", "exists_one", "map", "filter"})
 
 _MACROS = frozenset({"has", *COMPREHENSIONS})
-_MACRO_ARITY = {"all": {2, 3}, "exists": {2, 3}, "exists_one": {2, 3}, "filter": {2}, "map": {2, 3}}
+_MACRO_ARITY = {"all": {2, 3}, "exists": {2, 3}, "exists_one": {2}, "filter": {2}, "map": {2, 3}}
 #: Macros whose three-argument form binds two variables (`m.exists(key, value, ...)`, the
 #: engine's two-variable comprehensions); `map`'s is a filter and a transform of one.
-_TWO_VARIABLES = frozenset({"all", "exists", "exists_one"})
+_TWO_VARIABLES = frozenset({"all", "exists"})
 #: Type names usable as values, e.g. `type(x) == string`.
 TYPE_NAMES = frozenset(
     {

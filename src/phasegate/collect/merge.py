@@ -374,14 +374,14 @@ def _deployed_version(
     """A cohort on two versions is itself a fact: the joined set never matches the tag.
     With an operator that could not tell, a version other than the release's is still
     known (and kept); the release's own is not known for the cohort."""
-    # `v0.4.3` and `0.4.3` are one version, as the version rule reads them (trimPrefix('v'))
-    versions = sorted(
-        {
-            str(datas[n]["deployed_version"]).removeprefix("v")
-            for n in names
-            if "deployed_version" in datas[n]
-        }
-    )
+    # `v0.4.3` and `0.4.3` are one version, as the version rule reads them (one trimPrefix);
+    # each is written as an operator spelled it, so the rule trims it once, as alone.
+    spelled: dict[str, str] = {}
+    for version in sorted(
+        str(datas[n]["deployed_version"]) for n in names if "deployed_version" in datas[n]
+    ):
+        spelled.setdefault(version.removeprefix("v"), version)
+    versions = [spelled[key] for key in sorted(spelled)]
     lacking = _missing(names, lambda n: "deployed_version" in datas[n])
     tag = str(merged["change"].get("tag", "")).removeprefix("v")
     if len(versions) > 1:  # a thousand versions named would pass the 64 KiB cap on a value
