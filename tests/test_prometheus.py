@@ -504,6 +504,20 @@ def test_a_phase1_cohort_decides_the_same_through_merge_and_prometheus(
         assert all("empty result" in why for why in read.unknown.values())
 
 
+def collect_with_the_example(tmp_path: Path, monkeypatch: Any, prometheus: Server, change: str):
+    """`collect` with examples/prometheus.yaml, once every operator's push is scraped."""
+    scraped(prometheus, change, 3)
+    text = (ROOT / "examples" / "prometheus.yaml").read_text()
+    config = tmp_path / "prometheus.yaml"
+    config.write_text(text.replace("http://prometheus:9090", prometheus.url))
+    monkeypatch.setenv("PHASEGATE_COMMIT", change)
+    return collect(
+        load_config(config),
+        StateDir(tmp_path / "state"),
+        CollectOptions(phase=1, sets=(("change.commit", change), ("incidents", "[]"))),
+    )
+
+
 def test_the_shipped_example_config_reads_a_cohort(tmp_path, monkeypatch, prometheus, pushgateway):
     change = f"c-{uuid.uuid4().hex[:8]}"
     now = utc(datetime.now(UTC))
@@ -523,16 +537,7 @@ def test_the_shipped_example_config_reads_a_cohort(tmp_path, monkeypatch, promet
             document["metrics"]["new_failures"] = 3
             document["extra"]["new_failure_categories"] = ["timeout", "oom", "timeout"]
         openmetrics.push(document, pushgateway.url)
-    scraped(prometheus, change, 3)
-    text = (ROOT / "examples" / "prometheus.yaml").read_text()
-    config = tmp_path / "prometheus.yaml"
-    config.write_text(text.replace("http://prometheus:9090", prometheus.url))
-    monkeypatch.setenv("PHASEGATE_COMMIT", change)
-    read = collect(
-        load_config(config),
-        StateDir(tmp_path / "state"),
-        CollectOptions(phase=1, sets=(("change.commit", change), ("incidents", "[]"))),
-    )
+    read = collect_with_the_example(tmp_path, monkeypatch, prometheus, change)
     assert read.unknown == {}
     assert read.facts.data["metrics"] == {
         "error_rate": 40 / 200,  # c's, not the summed counts' 44 / 600
@@ -559,16 +564,7 @@ def test_the_example_leaves_a_rate_unknown_when_one_operator_did_not_count_it(
         document = healthy(operator=name, change={"commit": change}, collected_at=now)
         document["counts"] = counts
         openmetrics.push(document, pushgateway.url)
-    scraped(prometheus, change, 3)
-    text = (ROOT / "examples" / "prometheus.yaml").read_text()
-    config = tmp_path / "prometheus.yaml"
-    config.write_text(text.replace("http://prometheus:9090", prometheus.url))
-    monkeypatch.setenv("PHASEGATE_COMMIT", change)
-    read = collect(
-        load_config(config),
-        StateDir(tmp_path / "state"),
-        CollectOptions(phase=1, sets=(("change.commit", change), ("incidents", "[]"))),
-    )
+    read = collect_with_the_example(tmp_path, monkeypatch, prometheus, change)
     assert "error_rate" not in read.facts.data.get("metrics", {})
     assert "empty result" in read.unknown["metrics.error_rate"]
     assert read.facts.data["metrics"]["lock_contention_rate"] == 1 / 200
