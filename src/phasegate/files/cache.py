@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 from collections.abc import Mapping
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
+from phasegate.errors import InputError
 from phasegate.files.digest import sha256
+from phasegate.files.reading import regular_descriptor
 
 FORMAT = "phasegate-cache/1"
 #: An entry larger than this is not one phasegate wrote for a policy set.
@@ -117,22 +118,17 @@ def entry_path(folder: Path, kind: str, key: str) -> Path:
 def read_entry(folder: Path, kind: str, key: str) -> Any | None:
     """The body stored under `key`, or None when there is no entry to trust.
 
-    Opened without blocking: a FIFO (or a device) put where an entry should be would
-    otherwise hold the open, and the gate, until someone writes to it; only a regular file
-    is read."""
-    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
+    Only a regular file, not a symlink, is read, and it is opened without blocking: a FIFO
+    (or a device) put where an entry should be would otherwise hold the open, and the
+    gate, until someone writes to it."""
     try:
-        descriptor = os.open(entry_path(folder, kind, key), flags)
-    except OSError:
+        descriptor = regular_descriptor(entry_path(folder, kind, key), follow=False)
+    except (OSError, InputError):
         return None
     try:
         with os.fdopen(descriptor, "rb") as handle:
-            status = os.fstat(handle.fileno())
-            if not stat.S_ISREG(status.st_mode) or not _ours(status):
+            if not _ours(os.fstat(handle.fileno())) or not _ours(os.stat(folder)):
                 return None
-            if not _ours(os.stat(folder)):
-                return None
-            os.set_blocking(handle.fileno(), True)
             raw = handle.read(MAX_ENTRY_BYTES + 1)
     except OSError:
         return None

@@ -96,17 +96,25 @@ def opened(path: str | Path) -> Iterator[BinaryIO]:
     """
     name = display_path(path)
     with os_errors(name):
-        _refuse_special(name, os.stat(path).st_mode)
-        descriptor = os.open(path, _INPUT_OPEN)
+        descriptor = regular_descriptor(path)
+    with os.fdopen(descriptor, "rb") as handle:
+        yield handle
+
+
+def regular_descriptor(path: str | Path, *, follow: bool = True) -> int:
+    """A blocking descriptor of the regular file `path` (see `opened`); InputError naming
+    what else it is, OSError from the open itself. `follow=False`: a symlink is not
+    opened (OSError), for files only phasegate writes (the cache)."""
+    name = display_path(path)
+    _refuse_special(name, os.stat(path).st_mode)
+    descriptor = os.open(path, _INPUT_OPEN if follow else _INPUT_OPEN | os.O_NOFOLLOW)
     try:
         _refuse_special(name, os.fstat(descriptor).st_mode)
         os.set_blocking(descriptor, True)
-        handle = os.fdopen(descriptor, "rb")
     except BaseException:
         os.close(descriptor)
         raise
-    with handle:
-        yield handle
+    return descriptor
 
 
 def _refuse_special(name: str, mode: int) -> None:
