@@ -291,40 +291,42 @@ def _changes(
 
 
 def _syntax_error(report: str, text: str, variables: tuple[str, ...]) -> CelError:
-    problems = []
-    for line, col, message in _ENGINE_ERROR.findall(report):
-        problems.append(_problem(message, int(line), int(col), text, variables))
-    if not problems:
+    found = [
+        _problem(message, int(line), int(col), text, variables)
+        for line, col, message in _ENGINE_ERROR.findall(report)
+    ]
+    if not found:
         first = _without_status(report.split("\n", 1)[0])
-        problems.append(_problem(first, -1, -1, text, variables))
-    problems = _qualified_calls(problems)
+        found.append(_problem(first, -1, -1, text, variables))
+    problems = _qualified_calls(found)
     return CelError(*problems[0], problems=tuple(problems))
 
 
 def _qualified_calls(
-    problems: list[tuple[str, int, int, str]],
+    found: list[tuple[tuple[str, int, int, str], str | None]],
 ) -> list[tuple[str, int, int, str]]:
     """A call of `ns.f` that no overload takes (an unknown name, or the wrong number of
     arguments) comes back from the engine as two problems, an unknown name `ns` and an
     unknown function `f` just after it: one problem about `ns.f` is what the author
-    wrote, with the parameters of phasegate's own functions or the closest name."""
-    merged: list[tuple[str, int, int, str]] = []
-    for problem in problems:
-        message, line, col, _ = problem
-        called = re.fullmatch(r"unknown function '([^']*)'", message)
+    wrote, with the parameters of phasegate's own functions or the closest name. Each
+    problem comes with the name it is about (see `_problem`), not read back from its words."""
+    merged: list[tuple[tuple[str, int, int, str], str | None]] = []
+    for problem, name in found:
+        _, line, col, code = problem
         before = merged[-1] if merged else None
-        if called and before and before[3] == "unknown-name" and before[1] == line:
-            namespace = re.match(r"unknown name '([^']*)'", before[0])
-            if namespace and before[2] + len(namespace.group(1)) + 1 == col:
-                merged[-1] = (
-                    _call_problem(f"{namespace.group(1)}.{called.group(1)}"),
-                    line,
-                    before[2],
-                    "unknown-function",
-                )
+        if code == "unknown-function" and name is not None and before is not None:
+            (_, before_line, before_col, before_code), namespace = before
+            if (
+                before_code == "unknown-name"
+                and namespace is not None
+                and before_line == line
+                and before_col + len(namespace) + 1 == col
+            ):
+                qualified = f"{namespace}.{name}"
+                merged[-1] = ((_call_problem(qualified), line, before_col, code), None)
                 continue
-        merged.append(problem)
-    return merged
+        merged.append((problem, name))
+    return [problem for problem, _ in merged]
 
 
 def _call_problem(name: str) -> str:
@@ -336,20 +338,18 @@ def _call_problem(name: str) -> str:
 
 def _problem(
     message: str, line: int, col: int, text: str, variables: tuple[str, ...]
-) -> tuple[str, int, int, str]:
-    """One engine problem as (message, line, col, code): the engine's words, made short."""
+) -> tuple[tuple[str, int, int, str], str | None]:
+    """One engine problem as (message, line, col, code), the engine's words made short, and
+    the name an unknown name or function is about (None for any other problem)."""
     message = message.replace(" (in container '')", "").removesuffix(" [INVALID_ARGUMENT]")
     if line < 1:  # the engine's own limits carry no position
         if "recursion" in message:
-            return (
-                "expression nested too deeply (the CEL engine allows 32 levels)",
-                1,
-                1,
-                "too-deep",
-            )
-        return (message, 1, 1, "cel-syntax")
+            deep = "expression nested too deeply (the CEL engine allows 32 levels)"
+            return (deep, 1, 1, "too-deep"), None
+        return (message, 1, 1, "cel-syntax"), None
     if message.startswith("Syntax error: "):
-        return (_syntax_message(message.removeprefix("Syntax error: ")), line, col, "cel-syntax")
+        syntax = _syntax_message(message.removeprefix("Syntax error: "))
+        return (syntax, line, col, "cel-syntax"), None
     unknown = re.match(r"undeclared reference to '([^']*)'", message)
     if unknown:
         name = unknown.group(1)
@@ -357,17 +357,14 @@ def _problem(
         at = lines[line - 1][col - 1 : col] if line <= len(lines) else ""
         if at == "(":  # the engine points a call at its parenthesis; authors look for the name
             before = lines[line - 1][: col - 1].rstrip()
-            return (
-                f"unknown function {name!r}",
-                line,
-                len(before) - len(name) + 1,
-                "unknown-function",
-            )
+            called = (f"unknown function {name!r}", line, len(before) - len(name) + 1)
+            return (*called, "unknown-function"), name
         known = f"variables are {', '.join(variables)}" if variables else "no variables are bound"
-        return (f"unknown name {name!r} ({known})", line, col, "unknown-name")
+        return (f"unknown name {name!r} ({known})", line, col, "unknown-name"), name
     if message.startswith("found no matching overload"):
-        return ("type mismatch: " + message.removeprefix("found "), line, col, "type-mismatch")
-    return (message, line, col, "cel-check")
+        mismatch = "type mismatch: " + message.removeprefix("found ")
+        return (mismatch, line, col, "type-mismatch"), None
+    return (message, line, col, "cel-check"), None
 
 
 def _syntax_message(detail: str) -> str:

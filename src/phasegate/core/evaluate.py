@@ -216,10 +216,21 @@ def evaluate(
     `history` (earlier snapshots, any order, any rollout) matters only to rules with `for:`
     or that read `history`; the ones of this rollout and phase before `facts` are used.
     """
+    earlier = previous_snapshots(facts, history) if policy_set.uses_history else []
+    return decide_after(facts, policy_set, earlier, window)
+
+
+def decide_after(
+    facts: Facts,
+    policy_set: PolicySet,
+    earlier: Sequence[Facts],
+    window: int = DEFAULT_HISTORY_WINDOW,
+) -> Decision:
+    """`evaluate` over the snapshots `previous_snapshots` found, for a caller that keeps
+    them too (`test` traces coverage with the same history)."""
     rollout = Rollout(policy_set, window)
-    if policy_set.uses_history:
-        for past in previous_snapshots(facts, history):
-            rollout.decide(past)
+    for past in earlier:
+        rollout.decide(past)
     return rollout.decide(facts)
 
 

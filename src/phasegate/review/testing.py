@@ -22,7 +22,7 @@ from phasegate.core.evaluate import (
     Decision,
     RuleResult,
     RuleStatus,
-    evaluate,
+    decide_after,
     previous_snapshots,
 )
 from phasegate.core.facts import Facts, facts_from_data
@@ -511,8 +511,9 @@ def rule_state(result: RuleResult) -> str:
 
 def run_case(case: PolicyCase, policy_set: PolicySet) -> CaseResult:
     """One case decided as `evaluate --history` decides (its default `--history-count`)."""
-    decision = evaluate(case.facts, policy_set, case.history, DEFAULT_HISTORY_WINDOW)
-    earlier = previous_snapshots(case.facts, case.history)[-DEFAULT_HISTORY_WINDOW:]
+    earlier = previous_snapshots(case.facts, case.history)
+    decided = earlier if policy_set.uses_history else []
+    decision = decide_after(case.facts, policy_set, decided, DEFAULT_HISTORY_WINDOW)
     status = {result.id: result.status for result in decision.results}
     states = {result.id: rule_state(result) for result in decision.results}
     fired = tuple(sorted(r.id for r in decision.with_status(RuleStatus.FIRED)))
@@ -547,7 +548,7 @@ def run_case(case: PolicyCase, policy_set: PolicySet) -> CaseResult:
         facts=case.facts,
         decision=decision,
         pending=pending,
-        history=tuple(past.data for past in earlier),
+        history=tuple(past.data for past in earlier[-DEFAULT_HISTORY_WINDOW:]),
     )
 
 
