@@ -289,6 +289,31 @@ def test_missing_facts_file_is_located_at_the_facts_value(tiny: Path):
     assert unknown.startswith(f"{path}:7:41: error: case 'one': expect.fired: unknown rule id")
 
 
+def test_a_facts_file_that_is_a_fifo_or_a_folder_is_named_as_such_not_opened(tiny: Path):
+    """A FIFO named as a case's facts file was reported "not found": it is there, and is
+    refused for what it is, before anything opens (and waits on) it."""
+    os.mkfifo(tiny / "facts" / "pipe.yaml")
+    (tiny / "facts" / "folder.yaml").mkdir()
+    path = bad_test_file(
+        tiny,
+        "  - name: one\n"
+        "    facts: ../../facts/pipe.yaml\n"
+        "    expect: {verdict: continue}\n"
+        "  - name: two\n"
+        "    facts: ../../facts/folder.yaml\n"
+        "    expect: {verdict: continue}\n",
+    )
+    pipe, folder = load_error(tiny, path)
+    assert pipe.startswith(
+        f"{path}:6:12: error: case 'one': facts file ../../facts/pipe.yaml is not a regular "
+        "file: a FIFO (named pipe) (relative to this file: "
+    )
+    assert folder.startswith(
+        f"{path}:9:12: error: case 'two': facts file ../../facts/folder.yaml is not a "
+        "regular file: a folder (relative to this file: "
+    )
+
+
 def test_unknown_rule_id_in_expect_suggests_the_closest(tiny: Path):
     path = bad_test_file(
         tiny,

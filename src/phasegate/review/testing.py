@@ -380,10 +380,16 @@ def _base_facts(
     if isinstance(facts, dict):
         return facts, None
     target = path.parent / facts
-    if not target.is_file():
+    relative = f"(relative to this file: {os.path.normpath(target)})"
+    if not os.path.lexists(target):
         raise InputError(
-            f"{label}: facts file not found: {facts} (relative to this file: "
-            f"{os.path.normpath(target)})",
+            f"{label}: facts file not found: {facts} {relative}",
+            document.location((*at, "facts")),
+        )
+    why = entry_problem(target)  # before it is opened: a FIFO would block the reader
+    if why is not None:
+        raise InputError(
+            f"{label}: facts file {facts} is not a regular file: {why} {relative}",
             document.location((*at, "facts")),
         )
     facts_document = loader.facts_document(target)
