@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from conftest import HEALTHY_PHASE1, run_cli
 from phasegate.cel import syntax
-from phasegate.collect.merge import MAX_COUNT, merge_facts
+from phasegate.collect.merge import MAX_COUNT, SampleGuard, merge_facts
 from phasegate.core.evaluate import evaluate
 from phasegate.core.facts import facts_from_data
 from phasegate.core.policy import builtin_policies_dir, load_policy_set
@@ -344,3 +344,18 @@ def test_a_rate_one_operator_did_not_measure_does_not_hide_another_s_rollback(
     # holds the phase: an unknown is never a healthy one.
     calm = rules(merge(blind, operator("b")))
     assert calm[rule] is Verdict.PAUSE
+
+
+def test_the_sample_guard_leaves_the_cohort_s_rates_absent_but_hides_no_operator_s_rollback():
+    """Too few operators or a stale sample: the cohort's metrics are absent (no decision
+    from too little), and one operator's own spike still rolls back, as it does alone."""
+    past = operator("b", counts={**COUNTS, "lock_busy": 60}, collected_at="2026-11-20T09:30:00Z")
+    documents = [facts_from_data(d, f"{d['operator']}.json") for d in (operator("a"), past)]
+    for guard in (SampleGuard(min_operators=3), SampleGuard(max_age_seconds=900)):
+        cohort = dict(merge_facts(documents, guard).data)
+        assert "metrics" not in cohort
+        assert rules(cohort)["trigger.lock-contention-spike"] is Verdict.ROLLBACK
+    calm = operator("b", collected_at="2026-11-20T09:30:00Z")
+    documents[1] = facts_from_data(calm, "b.json")
+    cohort = dict(merge_facts(documents, SampleGuard(max_age_seconds=900)).data)
+    assert rules(cohort)["trigger.lock-contention-spike"] is Verdict.PAUSE
