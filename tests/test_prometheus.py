@@ -463,6 +463,9 @@ def operator_documents(tmp_path: Path, change: str, monkeypatch: Any) -> list[di
 def test_a_phase1_cohort_decides_the_same_through_merge_and_prometheus(
     tmp_path, monkeypatch, prometheus, pushgateway, minimum, expected
 ):
+    """`expected` is what the cohort's metrics give: both routes agree on it with enough
+    operators. Below the minimum neither route has them (Prometheus pauses), but merge
+    still has each operator's own in `operators`, and op-c's error rate alone rolls back."""
     change = f"c-{uuid.uuid4().hex[:8]}"
     documents = operator_documents(tmp_path, change, monkeypatch)
     for document in documents:
@@ -480,14 +483,17 @@ def test_a_phase1_cohort_decides_the_same_through_merge_and_prometheus(
         StateDir(tmp_path / "prom"),
         CollectOptions(phase=1, sets=(("change.commit", change), ("incidents", "[]"))),
     )
-    # The Prometheus path: the same checklist facts, the metrics from PromQL over the pushes.
-    cohort = {k: v for k, v in merged.items() if k not in ("counts", "metrics", "extra")}
+    # The Prometheus path: the same checklist facts, the metrics from PromQL over the pushes,
+    # and no `operators` (each operator's own metrics): only merge writes them.
+    left_out = ("counts", "metrics", "extra", "operators")
+    cohort = {k: v for k, v in merged.items() if k not in left_out}
     if "metrics" in read.facts.data:
         cohort["metrics"] = read.facts.data["metrics"]
 
     by_merge = evaluate(facts_from_data(merged, "merge"), policies)
     by_prometheus = evaluate(facts_from_data(cohort, "prometheus"), policies)
-    assert by_merge.verdict is by_prometheus.verdict is expected
+    assert by_prometheus.verdict is expected
+    assert by_merge.verdict is Verdict.ROLLBACK
     if expected is Verdict.ROLLBACK:
         assert cohort["metrics"] == {k: merged["metrics"][k] for k in cohort["metrics"]}
         assert len(cohort["metrics"]) == len(COHORT_QUERIES)
@@ -502,6 +508,8 @@ def test_a_phase1_cohort_decides_the_same_through_merge_and_prometheus(
     else:
         assert "metrics" not in merged and "metrics" not in cohort
         assert all("empty result" in why for why in read.unknown.values())
+        [regression] = [r for r in by_merge.results if r.id == "health.error-rate-regression"]
+        assert regression.status is RuleStatus.FIRED and "[op-c]" in regression.message
 
 
 def collect_with_the_example(tmp_path: Path, monkeypatch: Any, prometheus: Server, change: str):

@@ -88,6 +88,9 @@ def test_both_peers_decide_every_policy_test_case_as_phasegate_does():
         assert by_cel == expected and by_rego == expected, case.name
 
 
+#: One operator's summary in a merged cohort (`operators`), without metrics of its own.
+OPERATOR = {"source": "a.json", "collected_at": "2026-11-20T10:00:00Z"}
+
 EDGES = {
     "a sample gap just under the interval's next second": {
         "rollout": {"sample_gap_seconds": 600.9}
@@ -102,6 +105,23 @@ EDGES = {
     "a closed change whose triggers roll back": {
         "rollout": {"state": "closed"},
         "state": {"corruption_indicators": 3},
+    },
+    # A merged cohort where one operator did not measure a rate (the cohort's is absent: an
+    # error) and another's own rate is past the limit, or is not.
+    "a cohort without a lock contention rate, one operator spiking": {
+        "metrics": {"lock_contention_rate": None},
+        "operators": {"a": OPERATOR, "b": {**OPERATOR, "metrics": {"lock_contention_rate": 0.2}}},
+    },
+    "a cohort without an error rate, one operator regressed": {
+        "metrics": {"error_rate": None},
+        "operators": {"a": OPERATOR, "b": {**OPERATOR, "metrics": {"error_rate": 0.3}}},
+    },
+    "a cohort without either rate, the operators calm": {
+        "metrics": {"error_rate": None, "lock_contention_rate": None},
+        "operators": {
+            "a": OPERATOR,
+            "b": {**OPERATOR, "metrics": {"error_rate": 0.01, "lock_contention_rate": 0.01}},
+        },
     },
 }
 

@@ -91,6 +91,7 @@ def test_a_rule_reading_now_history_or_a_computed_field_is_never_shared():
     assert memo_paths(rules["health.error-rate-regression"].when) == (
         ("baseline", "error_rate"),
         ("metrics", "error_rate"),
+        ("operators",),  # each operator's own rate, in a merged cohort
     )
     # A computed index stops the path: the whole `checks` value is the key.
     assert ("checks",) in memo_paths(rules["checklist.checks-on-release-commit"].when)

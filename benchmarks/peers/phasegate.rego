@@ -166,6 +166,14 @@ fires["health.error-rate-regression"] if {
 	facts.metrics.error_rate > (facts.baseline.error_rate * health.regression_factor) + health.regression_margin
 }
 
+# a merged cohort: each operator's own rate too, so one that did not measure it (the
+# cohort's absent: an error) does not hide another's regression
+fires["health.error-rate-regression"] if {
+	limit := (facts.baseline.error_rate * health.regression_factor) + health.regression_margin
+	some summary in facts.operators
+	summary.metrics.error_rate > limit
+}
+
 errs["health.error-rate-regression"] if not number(facts.metrics.error_rate)
 
 errs["health.error-rate-regression"] if not number(facts.baseline.error_rate)
@@ -300,6 +308,14 @@ errs["trigger.data-corruption"] if not is_boolean(facts.state.db_integrity_ok)
 fires["trigger.lock-contention-spike"] if {
 	limit := (facts.baseline.lock_contention_rate * triggers.lock_spike_factor) + triggers.lock_spike_margin
 	facts.metrics.lock_contention_rate > limit
+}
+
+# a merged cohort: each operator's own rate too, so one that did not measure it (the
+# cohort's absent: an error) does not hide another's spike
+fires["trigger.lock-contention-spike"] if {
+	limit := (facts.baseline.lock_contention_rate * triggers.lock_spike_factor) + triggers.lock_spike_margin
+	some summary in facts.operators
+	summary.metrics.lock_contention_rate > limit
 }
 
 errs["trigger.lock-contention-spike"] if not number(facts.metrics.lock_contention_rate)

@@ -3,19 +3,23 @@
 For every rule, the cohort's verdict is at least as strict as the strictest verdict any one
 operator's document gets on its own, for the cohort-level facts that operator contributes
 (checks and their commits, incidents, state, contract, versions, its phase window); rates
-come from counts only where the counts reproduce the measured rates, and within a bound.
+come from counts only where the counts reproduce the measured rates, and within a bound; a
+rate one operator did not measure (the cohort's absent) hides no other operator's rollback.
 """
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import HEALTHY_PHASE1
+from conftest import HEALTHY_PHASE1, run_cli
 from phasegate.cel import syntax
-from phasegate.collect.merge import MAX_COUNT, merge_facts
+from phasegate.collect.merge import MAX_COUNT, SampleGuard, merge_facts
 from phasegate.core.evaluate import evaluate
 from phasegate.core.facts import facts_from_data
 from phasegate.core.policy import builtin_policies_dir, load_policy_set
@@ -184,6 +188,10 @@ def members(draw: st.DrawFn, name: str) -> dict[str, Any]:
     document = operator(name, **changes)
     if draw(st.booleans()):  # what this operator could not tell
         del document[draw(st.sampled_from(FIELDS))]
+    if draw(st.integers(0, 3)) == 0:  # a rate it could not measure: the cohort's is absent
+        rate = draw(st.sampled_from(["error_rate", "lock_contention_rate"]))
+        del document["metrics"][rate]
+        document["extra"] = {**document["extra"], "phasegate_unknown": {f"metrics.{rate}": "down"}}
     return document
 
 
@@ -298,3 +306,56 @@ def test_one_operator_s_agent_cascade_rolls_the_cohort_back():
     cohort = merge(cascading, calm)
     assert (cohort["metrics"]["agents_failed"], cohort["metrics"]["agents_total"]) == (3, 108)
     assert rules(cohort)["trigger.agent-failure-cascade"] is Verdict.ROLLBACK
+
+
+@pytest.mark.parametrize(
+    ("rate", "count", "rule"),
+    [
+        ("lock_contention_rate", "lock_busy", "trigger.lock-contention-spike"),
+        ("error_rate", "errors", "health.error-rate-regression"),
+    ],
+)
+def test_a_rate_one_operator_did_not_measure_does_not_hide_another_s_rollback(
+    tmp_path: Path, rate: str, count: str, rule: str
+):
+    """One operator's source failed, so the cohort's rate was absent and the rule paused on
+    a missing fact, though the other operator's own rate (60 of 200 commands) rolls back."""
+    blind = operator("a")
+    del blind["metrics"][rate]
+    blind["extra"]["phasegate_unknown"] = {f"metrics.{rate}": "source zjj failed: exit 1"}
+    past = operator("b", counts={**COUNTS, count: 60})
+    assert rules(past)[rule] is Verdict.ROLLBACK
+    paths = []
+    for document in (blind, past):
+        path = tmp_path / f"{document['operator']}.json"
+        path.write_text(json.dumps(document))
+        paths.append(str(path))
+    cohort = tmp_path / "cohort.json"
+    merged = run_cli("merge", *paths, "-o", str(cohort))
+    assert merged.returncode == 0, merged.stderr
+    data = json.loads(cohort.read_text())
+    assert rate not in data["metrics"]
+    assert data["operators"]["a"]["unknown"] == {f"metrics.{rate}": "source zjj failed: exit 1"}
+    decided = run_cli("evaluate", str(cohort))
+    assert decided.returncode == 20, decided.stdout + decided.stderr
+    line = next(line for line in decided.stdout.splitlines() if f" {rule}: " in line)
+    assert line.lstrip().startswith("rollback") and "past it on their own: [b]" in line
+    # Without an operator past the limit, the rate nobody could give for the cohort still
+    # holds the phase: an unknown is never a healthy one.
+    calm = rules(merge(blind, operator("b")))
+    assert calm[rule] is Verdict.PAUSE
+
+
+def test_the_sample_guard_leaves_the_cohort_s_rates_absent_but_hides_no_operator_s_rollback():
+    """Too few operators or a stale sample: the cohort's metrics are absent (no decision
+    from too little), and one operator's own spike still rolls back, as it does alone."""
+    past = operator("b", counts={**COUNTS, "lock_busy": 60}, collected_at="2026-11-20T09:30:00Z")
+    documents = [facts_from_data(d, f"{d['operator']}.json") for d in (operator("a"), past)]
+    for guard in (SampleGuard(min_operators=3), SampleGuard(max_age_seconds=900)):
+        cohort = dict(merge_facts(documents, guard).data)
+        assert "metrics" not in cohort
+        assert rules(cohort)["trigger.lock-contention-spike"] is Verdict.ROLLBACK
+    calm = operator("b", collected_at="2026-11-20T09:30:00Z")
+    documents[1] = facts_from_data(calm, "b.json")
+    cohort = dict(merge_facts(documents, SampleGuard(max_age_seconds=900)).data)
+    assert rules(cohort)["trigger.lock-contention-spike"] is Verdict.PAUSE
