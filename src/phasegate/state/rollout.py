@@ -319,9 +319,9 @@ def rolled_back(facts: Mapping[str, Any]) -> bool:
     return isinstance(rollout, Mapping) and rollout.get("state") == ROLLED_BACK
 
 
-def last_rolled_back(records: Iterable[Any]) -> str | None:
-    """The commit `phasegate resume` resumes when none is named: the latest rolled back
-    change that was not resumed since. One pass: per commit, the last of its two events."""
+def rolled_back_changes(records: Iterable[Any]) -> list[str]:
+    """The changes standing rolled back (a `rolled_back` event not resumed since), as the
+    log names them, the latest last. One pass: per commit, the last of its two events."""
     latest: dict[str, str] = {}
     order: list[str] = []
     for record in records:
@@ -336,10 +336,14 @@ def last_rolled_back(records: Iterable[Any]) -> str | None:
             if key in order:
                 order.remove(key)
             order.append(key)
-    for commit in reversed(order):
-        if latest[commit] == ROLLED_BACK_EVENT:
-            return commit
-    return None
+    return [commit for commit in order if latest[commit] == ROLLED_BACK_EVENT]
+
+
+def last_rolled_back(records: Iterable[Any]) -> str | None:
+    """The commit `phasegate resume` resumes when none is named: the latest rolled back
+    change that was not resumed since."""
+    standing = rolled_back_changes(records)
+    return standing[-1] if standing else None
 
 
 def last_change(records: Iterable[Any]) -> str | None:
