@@ -10,6 +10,7 @@ writing it could land outside the state dir.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import stat
@@ -296,6 +297,12 @@ class StateDir:
             append_line(self.path / DECISIONS, canonical_json(record))
             (self.path / FREEZE).unlink()
         return True
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """The state dir's lock, which a freeze, an unfreeze and a guarded decision take."""
+        with locked(self.path / LOCK):
+            yield
 
     def history(
         self, of: Facts | None = None, window: int = DEFAULT_HISTORY_WINDOW
