@@ -41,7 +41,10 @@ def parse_duration(text: str, where: str) -> timedelta:
     parts = _DURATION.findall(text)
     if not parts or "".join(a + b for a, b in parts) != text:
         raise InputError(f"not a duration (e.g. 60m, 1h30m): {text!r}", Location(where))
-    return timedelta(seconds=sum(float(n) * _UNITS[unit] for n, unit in parts))
+    try:
+        return timedelta(seconds=sum(float(n) * _UNITS[unit] for n, unit in parts))
+    except OverflowError:
+        raise InputError(f"too long a duration: {text!r}", Location(where)) from None
 
 
 @dataclass(frozen=True)
