@@ -108,8 +108,15 @@ def retry(
     decision = _decision(record)
     facts = record["facts"]
     commit = str(decision.change.get("commit"))
-    before = restoration(state.records(), commit).restored
+    progress = restoration(state.records(), commit)
+    before = progress.restored
     ended = rollout.state_of(state, commit).state == rollout.ROLLED_BACK
+    if not ended and decision_id not in progress.decisions:
+        raise InputError(
+            f"decision {decision_id!r} no longer stands: change {commit} was resumed or "
+            "continued since (its runners may carry it again): nothing is deployed",
+            Location(str(state.path / DECISIONS)),
+        )
     variables = {"facts": facts, "decision": record["decision"], "params": dict(config.params)}
     wanted = [name for name in only if name not in before]
     steps = [] if ended else deploy_steps(config, variables, wanted, restart=decision.phase == 1)
