@@ -216,3 +216,62 @@ def test_resume_of_a_prefix_resumes_one_named_change_never_its_neighbours(
     state = StateDir(gate.state)
     assert rollout.state_of(state, "abc1234").state == "resumed"
     assert rollout.state_of(state, "a9f0000").state == "rolled_back"  # still held
+
+
+# --- retry-rollback of a rollback the change has moved on from ---------------------------
+
+
+def rollback_line(decision_id: str = "d1") -> dict:
+    change = {"commit": "abc1234", "last_known_good": "v0.4.2"}
+    return {
+        "event": "decision",
+        "id": decision_id,
+        "decision": {**GOOD, "change": change},
+        "facts": {"phase": 1, "collected_at": GOOD["collected_at"], "change": change},
+    }
+
+
+@pytest.mark.parametrize("since", ["resumed", "continued"])
+def test_retry_of_a_rollback_the_change_moved_on_from_deploys_nothing(
+    gate: Gate, monkeypatch, capsys, since
+):
+    """After a resume (or a later continue) the runners may carry the change again: an old
+    retry command, run from a stale job log, must not put the old version back on them."""
+    gate.configure(RUNNERS.format(python=sys.executable))
+    gate.state.mkdir()
+    later = {
+        "resumed": [
+            rollout.rolled_back_record("d1", "abc1234", "2026-11-20T10:05:00Z"),
+            rollout.resume_record("abc1234", "fixed", "2026-11-20T11:00:00Z"),
+        ],
+        "continued": [
+            {
+                **rollback_line("d2"),
+                "decision": {**GOOD, "verdict": "continue"},
+                "facts": {**rollback_line()["facts"], "collected_at": "2026-11-20T12:00:00Z"},
+            }
+        ],
+    }[since]
+    gate.log.write_text("".join(json.dumps(line) + "\n" for line in [rollback_line(), *later]))
+    before = gate.log.read_text()
+    code = gate.cli(
+        "retry-rollback", "--decision", "d1", "--only-runners", "op-1", monkeypatch=monkeypatch
+    )
+    err = capsys.readouterr().err
+    assert code == 3, err
+    assert f"{gate.log}: error: decision 'd1' no longer stands: change abc1234 was resumed" in err
+    assert not (gate.path / "deployed").exists()
+    assert gate.log.read_text() == before  # no retry line either
+
+
+# --- closeout --window too long for a clock ----------------------------------------------
+
+
+def test_closeout_refuses_a_window_too_long_to_count(gate: Gate, monkeypatch, capsys):
+    gate.state.mkdir()
+    gate.log.write_text(logged(2, "2026-11-20T10:00:00Z") + "\n")
+    code = gate.cli("closeout", "--window", "99999999999999999999h", monkeypatch=monkeypatch)
+    assert code == 3
+    assert capsys.readouterr().err == (
+        "--window: error: too long a duration: '99999999999999999999h'\n"
+    )
