@@ -275,3 +275,25 @@ def test_closeout_refuses_a_window_too_long_to_count(gate: Gate, monkeypatch, ca
     assert capsys.readouterr().err == (
         "--window: error: too long a duration: '99999999999999999999h'\n"
     )
+
+
+# --- a torn tail larger than memory should be --------------------------------------------
+
+
+def test_a_huge_torn_tail_is_cut_and_kept_aside_without_reading_it_whole(tmp_path: Path):
+    import tracemalloc
+
+    from phasegate.files.durable import append_line
+
+    log = tmp_path / "decisions.jsonl"
+    torn = b'{"event":"decision","facts":"' + b"x" * (32 * 1024 * 1024)  # a killed writer's
+    log.write_bytes(b'{"event":"x"}\n' + torn)
+    tracemalloc.start()
+    try:
+        append_line(log, '{"event":"y"}')
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * 1024 * 1024, peak  # chunks of 1 MiB, never the 32 MiB tail
+    assert log.read_bytes() == b'{"event":"x"}\n{"event":"y"}\n'
+    assert (tmp_path / "decisions.jsonl.torn").read_bytes() == torn + b"\n"
