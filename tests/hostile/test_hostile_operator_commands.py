@@ -178,7 +178,9 @@ def test_a_continue_decided_beside_a_phase_2_rollback_is_neither_recorded_nor_ac
         - name: promote
           command: [{sys.executable}, -c, "open('promoted', 'w')"]
     """)
-    with pytest.raises(InputError, match="a rollback, freeze, resume or closeout was recorded"):
+    with pytest.raises(
+        InputError, match="another command set or lifted the freeze, or recorded a rollback"
+    ):
         gate.run("continue", 2)
     assert not (gate.path / "promoted").exists()
     log = [json.loads(line) for line in gate.log.read_text().splitlines()]

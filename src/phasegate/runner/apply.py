@@ -397,8 +397,9 @@ def run(
         with state.lock():
             if rollout.guard(state, commit) != basis:
                 raise InputError(
-                    f"change {commit}: a rollback, freeze, resume or closeout was recorded "
-                    "while this run decided: nothing was recorded or run; run again",
+                    f"change {commit}: another command set or lifted the freeze, or recorded a "
+                    "rollback, resume or closeout of it, while this run decided: nothing was "
+                    "recorded or run; run again",
                     Location(str(state.path / DECISIONS)),
                 )
             journal.decision(decision, facts.data, steps)
