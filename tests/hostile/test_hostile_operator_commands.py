@@ -299,3 +299,25 @@ def test_a_huge_torn_tail_is_cut_and_kept_aside_without_reading_it_whole(tmp_pat
     assert peak < 8 * 1024 * 1024, peak  # chunks of 1 MiB, never the 32 MiB tail
     assert log.read_bytes() == b'{"event":"x"}\n{"event":"y"}\n'
     assert (tmp_path / "decisions.jsonl.torn").read_bytes() == torn + b"\n"
+
+
+def test_a_rollback_appended_after_a_torn_tail_was_cut_is_still_seen(tmp_path: Path):
+    """The mark is taken while a killed writer's tail is on the log; the next append cuts
+    it and writes a rollback where it began: reading from the mark still finds it."""
+    from phasegate.files.durable import append_line
+
+    state = StateDir(tmp_path)
+    log = tmp_path / "decisions.jsonl"
+    log.write_bytes(b'{"event":"x"}\n{"event":"decision","fa')
+    mark = state.mark()
+    stop = lambda record: rollout.stops(record, "abc1234")  # noqa: E731
+    append_line(log, json.dumps(rollback_line()))  # a rollback decision of abc1234
+    assert state.changed_since(mark, stop)
+    mark = state.mark()
+    other = {**rollback_line(), "facts": {"change": {"commit": "def5678"}, "phase": 1}}
+    append_line(log, json.dumps(other))  # another change's rollback: not this change's
+    pause = {**rollback_line(), "decision": {**GOOD, "verdict": "pause"}}
+    append_line(log, json.dumps(pause))
+    assert not state.changed_since(mark, stop)
+    log.write_text("")  # cut: what was read before is gone
+    assert state.changed_since(mark, stop)

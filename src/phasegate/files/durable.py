@@ -246,6 +246,20 @@ def _repair_tail(path: Path, descriptor: int) -> int:
     return start
 
 
+def log_position(path: Path) -> tuple[int, int] | None:
+    """A log's inode and the length of its whole lines (up to its last newline), or None
+    when it is absent: lines appended later start there, even after a torn tail is cut."""
+    try:
+        descriptor = open_regular(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return None
+    try:
+        info = os.fstat(descriptor)
+        return info.st_ino, _line_start(descriptor, info.st_size)
+    finally:
+        os.close(descriptor)
+
+
 def _line_start(descriptor: int, end: int) -> int:
     """Offset just after the last newline before `end` (0 if none): bounded by the file."""
     position = end

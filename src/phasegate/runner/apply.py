@@ -367,7 +367,7 @@ def run(
     require_rules_for(policy_set, phase)  # before anything runs
     if not dry_run:
         state.check_writable()
-    basis = None if dry_run else rollout.guard(state, commit)  # before collect reads them
+    mark = None if dry_run else state.mark()  # before collect reads the freeze and the log
     collection = collect(config, state, options, record=not dry_run)
     facts = collection.facts
     decision = evaluate(facts, policy_set, state.history(facts) if policy_set.uses_history else ())
@@ -395,7 +395,7 @@ def run(
     else:  # a continue or pause decided from a log another command has since changed is
         # refused, not recorded: it could open a phase a rollback or freeze has just closed
         with state.lock():
-            if rollout.guard(state, commit) != basis:
+            if mark is not None and state.changed_since(mark, lambda r: rollout.stops(r, commit)):
                 raise InputError(
                     f"change {commit}: another command set or lifted the freeze, or recorded a "
                     "rollback, resume or closeout of it, while this run decided: nothing was "

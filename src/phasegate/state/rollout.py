@@ -22,7 +22,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from phasegate.errors import InputError
 from phasegate.files.schemas import is_rfc3339, rfc3339_instant
 
 if TYPE_CHECKING:
@@ -225,33 +224,23 @@ def state_of(state: StateDir, commit: str) -> ChangeState:
     return fold(state.records(), commit, state.freeze())
 
 
-def guard(state: StateDir, commit: str) -> tuple[Any, ...]:
-    """What may stop `commit` from going on, as the state dir holds it: the freeze, and how
-    many rollback decisions and rolled_back, resume and closed events of it the log has (a
-    log that cannot be read: None). A continue or pause decided while this changed may
-    open a phase a rollback, freeze or closeout has just shut, so it is not recorded."""
-    counts: dict[str, int] = {}
-    try:
-        for record in state.records():
-            event = record.get("event", "decision")
-            if event == "decision":
-                decision, facts = record.get("decision"), record.get("facts")
-                change = facts.get("change") if isinstance(facts, Mapping) else None
-                if not (
-                    isinstance(decision, Mapping)
-                    and decision.get("verdict") == "rollback"
-                    and isinstance(change, Mapping)
-                    and same_change(change.get("commit"), commit)
-                ):
-                    continue
-            elif event not in (ROLLED_BACK_EVENT, RESUME_EVENT, CLOSED_EVENT) or not same_change(
-                record.get("commit"), commit
-            ):
-                continue
-            counts[event] = counts.get(event, 0) + 1
-    except InputError:
-        return (state.freeze(), None)
-    return (state.freeze(), tuple(sorted(counts.items())))
+def stops(record: Mapping[str, Any], commit: str) -> bool:
+    """Whether a log line may stop `commit` from going on: a rollback decision of it, or its
+    rolled_back, resume or closed line. A continue or pause decided before such a line was
+    appended may open a phase it has just shut, so it is not recorded after it."""
+    event = record.get("event", "decision")
+    if event != "decision":
+        return event in (ROLLED_BACK_EVENT, RESUME_EVENT, CLOSED_EVENT) and same_change(
+            record.get("commit"), commit
+        )
+    decision, facts = record.get("decision"), record.get("facts")
+    change = facts.get("change") if isinstance(facts, Mapping) else None
+    return (
+        isinstance(decision, Mapping)
+        and decision.get("verdict") == "rollback"
+        and isinstance(change, Mapping)
+        and same_change(change.get("commit"), commit)
+    )
 
 
 def derive(records: Iterable[Any], commit: str, phase: int) -> dict[str, Any]:
