@@ -7,6 +7,7 @@ recorded a rollback and its freeze."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -321,3 +322,12 @@ def test_a_rollback_appended_after_a_torn_tail_was_cut_is_still_seen(tmp_path: P
     assert not state.changed_since(mark, stop)
     log.write_text("")  # cut: what was read before is gone
     assert state.changed_since(mark, stop)
+
+
+@pytest.mark.parametrize(("make", "kind"), [(os.mkfifo, "fifo"), (os.mkdir, "directory")])
+def test_closeout_names_a_log_that_is_not_a_regular_file_for_what_it_is(tmp_path: Path, make, kind):
+    make(tmp_path / "decisions.jsonl")
+    with pytest.raises(
+        InputError, match=rf"decisions.jsonl: error: not a regular file \({kind}\)$"
+    ):
+        read_decisions(tmp_path / "decisions.jsonl")

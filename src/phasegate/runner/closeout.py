@@ -9,6 +9,7 @@ Phase 2 window has not passed, so a rollout cannot be closed early by accident.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -83,7 +84,7 @@ def read_decisions(log: Path, rca: list[dict[str, Any]] | None = None) -> tuple[
     The log's known event lines are passed over uncounted: they are not damage, and a
     warning about them would hide the lines that are.
     """
-    if not log.is_file():
+    if not os.path.lexists(log):  # anything else there is named for what it is when read
         raise InputError(f"decision log not found: {log.resolve()}", Location(str(log)))
     entries: list[Entry] = []
     rca = [] if rca is None else rca
