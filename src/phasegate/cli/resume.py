@@ -29,7 +29,7 @@ def command(
     Phase 0 (continues recorded before the rollback no longer open a phase).
     """
     from phasegate.collect.collector import utc_now
-    from phasegate.errors import InputError, Location
+    from phasegate.errors import InputError, Location, UsageProblem
     from phasegate.state import rollout
     from phasegate.state.statedir import StateDir
 
@@ -40,7 +40,16 @@ def command(
     config = load_config(config_path, state_dir)
     state = StateDir(config.state_dir)
     state.check_writable()
-    target = commit.strip() if commit is not None else rollout.last_rolled_back(state.records())
+    standing = rollout.rolled_back_changes(state.records())
+    target = standing[-1] if standing else None
+    if commit is not None:  # as the log names it: a resume line must match no other change
+        named = [found for found in standing if rollout.same_change(found, commit)]
+        if len(named) > 1:
+            raise UsageProblem(
+                f"--change {commit.strip()}: names {len(named)} rolled-back changes "
+                f"({', '.join(named)}); give enough of the commit to name one"
+            )
+        target = named[0] if named else commit.strip()
     if not target or not rollout.state_of(state, target).ended:
         what = f"change {target} is not" if target else "no change is"
         raise InputError(

@@ -234,6 +234,17 @@ def decide_after(
     return rollout.decide(facts)
 
 
+def require_rules_for(policy_set: PolicySet, phase: int) -> None:
+    """Refuse to decide a phase no live rule of the set applies to: nothing fired there
+    because nothing looked, and a gate's `continue` must mean that something did."""
+    if not any(phase in rule.phases and not rule.shadow for rule in policy_set.rules):
+        raise InputError(
+            f"no rule of this policy set applies to phase {phase} (shadow rules do not "
+            "decide): nothing would judge it, so there is no verdict",
+            Location(policy_set.source),
+        )
+
+
 def previous_snapshots(facts: Facts, history: Sequence[Facts]) -> list[Facts]:
     """The snapshots of the same change and phase collected before `facts`, oldest first."""
     key = rollout_key(facts)

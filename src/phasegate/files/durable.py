@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import itertools
 import json
 import os
 import stat
@@ -233,14 +234,30 @@ def _repair_tail(path: Path, descriptor: int) -> int:
     if os.pread(descriptor, 1, size - 1) == b"\n":
         end = size - 1  # the last line is whole: check it is JSON
     start = _line_start(descriptor, end)
-    tail = _read_range(descriptor, start, size)
-    if end != size - 1 or not _is_json(tail[:-1]):
-        if tail.strip():
-            keep_aside(path.with_name(path.name + TORN_SUFFIX), tail.rstrip(b"\n"))
-        os.ftruncate(descriptor, start)
-        os.fsync(descriptor)
-        return start
-    return size
+    if end != size - 1:  # no final newline: torn, however long; kept aside a chunk at a time
+        if any(chunk.strip() for chunk in _chunks(descriptor, start, size)):
+            _keep_range_aside(path.with_name(path.name + TORN_SUFFIX), descriptor, start, size)
+    elif _is_json(_read_range(descriptor, start, end)):
+        return size
+    elif (line := _read_range(descriptor, start, end)).strip():
+        keep_aside(path.with_name(path.name + TORN_SUFFIX), line)
+    os.ftruncate(descriptor, start)
+    os.fsync(descriptor)
+    return start
+
+
+def log_position(path: Path) -> tuple[int, int] | None:
+    """A log's inode and the length of its whole lines (up to its last newline), or None
+    when it is absent: lines appended later start there, even after a torn tail is cut."""
+    try:
+        descriptor = open_regular(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return None
+    try:
+        info = os.fstat(descriptor)
+        return info.st_ino, _line_start(descriptor, info.st_size)
+    finally:
+        os.close(descriptor)
 
 
 def _line_start(descriptor: int, end: int) -> int:
@@ -256,16 +273,30 @@ def _line_start(descriptor: int, end: int) -> int:
     return 0
 
 
-def _read_range(descriptor: int, start: int, end: int) -> bytes:
-    parts = []
+def _chunks(descriptor: int, start: int, end: int) -> Iterator[bytes]:
     position = start
     while position < end:
         chunk = os.pread(descriptor, min(1 << 20, end - position), position)
         if not chunk:
             break
-        parts.append(chunk)
+        yield chunk
         position += len(chunk)
-    return b"".join(parts)
+
+
+def _read_range(descriptor: int, start: int, end: int) -> bytes:
+    return b"".join(_chunks(descriptor, start, end))
+
+
+def _keep_range_aside(path: Path, source: int, start: int, end: int) -> None:
+    """keep_aside for a fragment of the locked log that may be larger than memory."""
+    descriptor = open_regular(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+    try:
+        for data in itertools.chain(_chunks(source, start, end), [b"\n"]):
+            if os.write(descriptor, data) != len(data):  # the range holds no newline
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def _is_json(raw: bytes) -> bool:

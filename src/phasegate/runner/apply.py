@@ -18,15 +18,20 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from phasegate import cel
-from phasegate.collect.collector import CollectOptions, collect, source_variables
+from phasegate.collect.collector import (
+    CollectOptions,
+    collect,
+    required_facts,
+    source_variables,
+)
 from phasegate.collect.config import Config
 from phasegate.collect.output import OutputError, parse_output
 from phasegate.collect.process import run_command
-from phasegate.core.evaluate import Decision, evaluate
+from phasegate.core.evaluate import Decision, evaluate, require_rules_for
 from phasegate.core.policy import PolicySet
 from phasegate.core.recording import instant
 from phasegate.core.verdict import Verdict, exit_code
-from phasegate.errors import ExitCode, InputError
+from phasegate.errors import ExitCode, InputError, Location
 from phasegate.files.digest import canonical_json
 from phasegate.runner import downgrade, runners
 from phasegate.runner.journal import Journal, restoration
@@ -42,7 +47,7 @@ from phasegate.runner.plan import (
 )
 from phasegate.runner.remediation import note_name, render_note
 from phasegate.state import rollout
-from phasegate.state.statedir import StateDir
+from phasegate.state.statedir import DECISIONS, StateDir
 
 
 @dataclass
@@ -358,8 +363,11 @@ def run(
     A decision that cannot be recorded is still returned (so it is printed) and a rollback
     is still applied, since rolling back is the safe side; other verdicts run nothing then.
     """
+    phase, commit = required_facts(options)
+    require_rules_for(policy_set, phase)  # before anything runs
     if not dry_run:
         state.check_writable()
+    mark = None if dry_run else state.mark()  # before collect reads the freeze and the log
     collection = collect(config, state, options, record=not dry_run)
     facts = collection.facts
     decision = evaluate(facts, policy_set, state.history(facts) if policy_set.uses_history else ())
@@ -382,7 +390,19 @@ def run(
                 decision.collected_at,
             ),
         )
-    journal.decision(decision, facts.data, steps)
+    if decision.verdict is Verdict.ROLLBACK:  # rolling back is the safe side: never stale
+        journal.decision(decision, facts.data, steps)
+    else:  # a continue or pause decided from a log another command has since changed is
+        # refused, not recorded: it could open a phase a rollback or freeze has just closed
+        with state.lock():
+            if mark is not None and state.changed_since(mark, lambda r: rollout.stops(r, commit)):
+                raise InputError(
+                    f"change {commit}: another command set or lifted the freeze, or recorded a "
+                    "rollback, resume or closeout of it, while this run decided: nothing was "
+                    "recorded or run; run again",
+                    Location(str(state.path / DECISIONS)),
+                )
+            journal.decision(decision, facts.data, steps)
     if journal.decision_recorded:  # else the next run counts from a sample no decision saw
         journal.attempt("the source samples", lambda: state.save_samples(collection.samples))
     if ended:  # no action, no manual procedure: the rollback already ended

@@ -9,6 +9,7 @@ Phase 2 window has not passed, so a rollout cannot be closed early by accident.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -41,7 +42,10 @@ def parse_duration(text: str, where: str) -> timedelta:
     parts = _DURATION.findall(text)
     if not parts or "".join(a + b for a, b in parts) != text:
         raise InputError(f"not a duration (e.g. 60m, 1h30m): {text!r}", Location(where))
-    return timedelta(seconds=sum(float(n) * _UNITS[unit] for n, unit in parts))
+    try:
+        return timedelta(seconds=sum(float(n) * _UNITS[unit] for n, unit in parts))
+    except OverflowError:
+        raise InputError(f"too long a duration: {text!r}", Location(where)) from None
 
 
 @dataclass(frozen=True)
@@ -80,7 +84,7 @@ def read_decisions(log: Path, rca: list[dict[str, Any]] | None = None) -> tuple[
     The log's known event lines are passed over uncounted: they are not damage, and a
     warning about them would hide the lines that are.
     """
-    if not log.is_file():
+    if not os.path.lexists(log):  # anything else there is named for what it is when read
         raise InputError(f"decision log not found: {log.resolve()}", Location(str(log)))
     entries: list[Entry] = []
     rca = [] if rca is None else rca
@@ -136,11 +140,20 @@ def closeout(
     if not mine:
         raise InputError(f"no decisions for change {commit}", Location(source))
     mine = [e for e in mine if not _refused(e)]
-    phase2 = [e for e in mine if e.phase == 2]
+    # A rollback restarts the change: the stable window counts only from after the last
+    # one, never from a Phase 2 it interrupted.
+    rolled = [e.at for e in mine if e.verdict == "rollback"]
+    since = rolled[-1] if rolled else None
+    phase2 = [
+        e
+        for e in mine
+        if e.phase == 2 and (since is None or instant(e.at.upper()) > instant(since.upper()))
+    ]
     if not phase2:
-        raise NotStable(f"change {commit} has no Phase 2 decision: the rollout is not over")
+        after = f" since its rollback at {since}" if since is not None else ""
+        raise NotStable(f"change {commit} has no Phase 2 decision{after}: the rollout is not over")
     last = phase2[-1]
-    start = _start(phase2)
+    start = _start(phase2, since)
     held = instant(last.at.upper()) - instant(start.upper())
     if held < window:
         raise NotStable(
@@ -192,20 +205,19 @@ def _refused(entry: Entry) -> bool:
     )
 
 
-def _start(seen: Sequence[Entry]) -> str:
+def _start(seen: Sequence[Entry], since: str | None = None) -> str:
     """A phase's start: the earliest recorded start of its acted-on decisions that is not
-    before the phase was opened (the continue that opened it), else its first decision."""
+    before the phase was opened (the continue that opened it) nor before `since` (the
+    rollback that restarted the change), else its first decision."""
     opened = seen[0].facts.get("rollout", {})
-    floor = opened.get("previous_phase_continue_at") if isinstance(opened, dict) else None
+    floors = [opened.get("previous_phase_continue_at") if isinstance(opened, dict) else None]
+    floors = [instant(f.upper()) for f in (*floors, since) if isinstance(f, str) and is_rfc3339(f)]
     starts = sorted(
         str(e.facts["phase_started_at"])
         for e in seen
         if isinstance(e.facts.get("phase_started_at"), str)
         and is_rfc3339(e.facts["phase_started_at"])
-        and (
-            not (isinstance(floor, str) and is_rfc3339(floor))
-            or instant(e.facts["phase_started_at"].upper()) >= instant(floor.upper())
-        )
+        and all(instant(e.facts["phase_started_at"].upper()) >= floor for floor in floors)
     )
     return starts[0] if starts else seen[0].at
 

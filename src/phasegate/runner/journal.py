@@ -117,6 +117,8 @@ class Restoration:
     restored: dict[str, str] = field(default_factory=dict)
     #: The latest rollback decision of the change that deployed to runners.
     decision_id: str | None = None
+    #: Every rollback decision of the change since then: those a retry may still apply.
+    decisions: set[str] = field(default_factory=set)
 
 
 def restoration(records: Iterable[Mapping[str, Any]] | None, commit: str) -> Restoration:
@@ -138,6 +140,7 @@ def restoration(records: Iterable[Mapping[str, Any]] | None, commit: str) -> Res
         elif event == "decision" and _of_change(record, commit, "rollback"):
             mine.add(str(record.get("id")))
             found.decision_id = str(record.get("id"))
+            found.decisions.add(found.decision_id)
         elif (
             event == "action"
             and record.get("decision_id") in mine

@@ -11,7 +11,6 @@ nothing and write no note.
 
 from __future__ import annotations
 
-import json
 import os
 import uuid
 from collections.abc import Mapping, Sequence
@@ -22,44 +21,60 @@ from phasegate.collect.config import Config
 from phasegate.core.evaluate import Decision
 from phasegate.core.verdict import Verdict
 from phasegate.errors import InputError, Location
-from phasegate.files.durable import open_regular
+from phasegate.files.schemas import is_rfc3339
 from phasegate.runner import apply, runners
 from phasegate.runner.journal import Journal, planned_actions, restoration
 from phasegate.runner.plan import deploy_steps
 from phasegate.state import rollout
-from phasegate.state.statedir import DECISIONS, StateDir
+from phasegate.state.statedir import DECISIONS, LogReport, StateDir, log_objects
 
 
 def recorded_decision(state: StateDir, decision_id: str) -> dict[str, Any]:
-    """The logged decision `decision_id`, which must be a Phase 1 or 2 rollback."""
+    """The logged decision `decision_id`, which must be a Phase 1 or 2 rollback whose line
+    holds what applying it again reads (a line edited by hand or written by another
+    version is refused at its file:line, never half-applied). Streamed, lines bounded."""
     log = state.path / DECISIONS
-    found = None
-    try:
-        descriptor = open_regular(log, os.O_RDONLY)
-    except FileNotFoundError:
-        raise InputError("no decision log: nothing to retry", Location(str(log))) from None
-    with os.fdopen(descriptor, encoding="utf-8", errors="replace") as handle:
-        for line in handle:
-            try:
-                record = json.loads(line)
-            except ValueError:
-                continue
-            if (
-                isinstance(record, dict)
-                and record.get("event") == "decision"
-                and record.get("id") == decision_id
-            ):
-                found = record
+    if not os.path.lexists(log):
+        raise InputError("no decision log: nothing to retry", Location(str(log)))
+    found: tuple[str, dict[str, Any]] | None = None
+    for where, record in log_objects(log, LogReport()):
+        if record.get("event") == "decision" and record.get("id") == decision_id:
+            found = (where, record)
     if found is None:
         raise InputError(f"no decision {decision_id!r} in the log", Location(str(log)))
-    decided = found["decision"]
+    where = Location(str(log), int(found[0].rsplit(":", 1)[1]))
+    record = found[1]
+    problem = _unusable(record)
+    if problem is not None:
+        raise InputError(f"decision {decision_id!r} cannot be applied again: {problem}", where)
+    decided = record["decision"]
     if decided["verdict"] != "rollback" or decided["phase"] not in (1, 2):
         raise InputError(
             f"decision {decision_id!r} is a phase {decided['phase']} {decided['verdict']}: "
             "only a Phase 1 or 2 rollback deploys to runners",
-            Location(str(log)),
+            where,
         )
-    return found
+    return record
+
+
+def _unusable(record: Mapping[str, Any]) -> str | None:
+    """What a decision line lacks for `_decision` and the deploy's placeholders."""
+    decided, facts = record.get("decision"), record.get("facts")
+    if not isinstance(decided, dict) or not isinstance(facts, dict):
+        return "its decision and facts are not both objects"
+    if decided.get("verdict") not in ("continue", "pause", "rollback"):
+        return f"verdict {decided.get('verdict')!r:.40} is not continue, pause or rollback"
+    if decided.get("phase") not in (0, 1, 2):
+        return f"phase {decided.get('phase')!r:.40} is not 0, 1 or 2"
+    for name, data in (("decision", decided), ("facts", facts)):
+        when = data.get("collected_at")
+        if not (isinstance(when, str) and is_rfc3339(when)):
+            return f"{name}.collected_at is not an RFC 3339 time: {when!r:.40}"
+        if not isinstance(data.get("change"), dict):
+            return f"{name}.change is not an object"
+    if not isinstance(decided.get("owners", {}), dict):
+        return "decision.owners is not an object"
+    return None
 
 
 def _decision(record: Mapping[str, Any]) -> Decision:
@@ -93,8 +108,15 @@ def retry(
     decision = _decision(record)
     facts = record["facts"]
     commit = str(decision.change.get("commit"))
-    before = restoration(state.records(), commit).restored
+    progress = restoration(state.records(), commit)
+    before = progress.restored
     ended = rollout.state_of(state, commit).state == rollout.ROLLED_BACK
+    if not ended and decision_id not in progress.decisions:
+        raise InputError(
+            f"decision {decision_id!r} no longer stands: change {commit} was resumed or "
+            "continued since (its runners may carry it again): nothing is deployed",
+            Location(str(state.path / DECISIONS)),
+        )
     variables = {"facts": facts, "decision": record["decision"], "params": dict(config.params)}
     wanted = [name for name in only if name not in before]
     steps = [] if ended else deploy_steps(config, variables, wanted, restart=decision.phase == 1)

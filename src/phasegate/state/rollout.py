@@ -224,6 +224,25 @@ def state_of(state: StateDir, commit: str) -> ChangeState:
     return fold(state.records(), commit, state.freeze())
 
 
+def stops(record: Mapping[str, Any], commit: str) -> bool:
+    """Whether a log line may stop `commit` from going on: a rollback decision of it, or its
+    rolled_back, resume or closed line. A continue or pause decided before such a line was
+    appended may open a phase it has just shut, so it is not recorded after it."""
+    event = record.get("event", "decision")
+    if event != "decision":
+        return event in (ROLLED_BACK_EVENT, RESUME_EVENT, CLOSED_EVENT) and same_change(
+            record.get("commit"), commit
+        )
+    decision, facts = record.get("decision"), record.get("facts")
+    change = facts.get("change") if isinstance(facts, Mapping) else None
+    return (
+        isinstance(decision, Mapping)
+        and decision.get("verdict") == "rollback"
+        and isinstance(change, Mapping)
+        and same_change(change.get("commit"), commit)
+    )
+
+
 def derive(records: Iterable[Any], commit: str, phase: int) -> dict[str, Any]:
     """The `rollout` facts of `commit` collected in `phase`, from the log's records."""
     return facts_of(fold(records, commit), phase)
@@ -319,9 +338,9 @@ def rolled_back(facts: Mapping[str, Any]) -> bool:
     return isinstance(rollout, Mapping) and rollout.get("state") == ROLLED_BACK
 
 
-def last_rolled_back(records: Iterable[Any]) -> str | None:
-    """The commit `phasegate resume` resumes when none is named: the latest rolled back
-    change that was not resumed since. One pass: per commit, the last of its two events."""
+def rolled_back_changes(records: Iterable[Any]) -> list[str]:
+    """The changes standing rolled back (a `rolled_back` event not resumed since), as the
+    log names them, the latest last. One pass: per commit, the last of its two events."""
     latest: dict[str, str] = {}
     order: list[str] = []
     for record in records:
@@ -336,10 +355,14 @@ def last_rolled_back(records: Iterable[Any]) -> str | None:
             if key in order:
                 order.remove(key)
             order.append(key)
-    for commit in reversed(order):
-        if latest[commit] == ROLLED_BACK_EVENT:
-            return commit
-    return None
+    return [commit for commit in order if latest[commit] == ROLLED_BACK_EVENT]
+
+
+def last_rolled_back(records: Iterable[Any]) -> str | None:
+    """The commit `phasegate resume` resumes when none is named: the latest rolled back
+    change that was not resumed since."""
+    standing = rolled_back_changes(records)
+    return standing[-1] if standing else None
 
 
 def last_change(records: Iterable[Any]) -> str | None:

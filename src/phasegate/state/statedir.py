@@ -10,12 +10,13 @@ writing it could land outside the state dir.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import stat
 import tempfile
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from phasegate.files.durable import (
     TORN_SUFFIX,
     append_line,
     locked,
+    log_position,
     not_regular,
     read_regular,
     refuse_special,
@@ -90,15 +92,19 @@ class LogReport:
             self.warnings.append("... (more warnings)")
 
 
-def log_objects(log: Path, report: LogReport) -> Iterator[tuple[str, dict[str, Any]]]:
+def log_objects(
+    log: Path, report: LogReport, start: int = 0
+) -> Iterator[tuple[str, dict[str, Any]]]:
     """(file:line, object) of each JSON object line of a log, one line in memory at a time.
-    No log: nothing; an unreadable one: InputError; any other line: skipped in `report`."""
+    No log: nothing; an unreadable one: InputError; any other line: skipped in `report`.
+    From `start` (a line's first byte), lines are numbered from there."""
     report.count = 0
     try:
         with (
             regular_descriptor(log) as descriptor,
             os.fdopen(os.dup(descriptor), "rb") as handle,
         ):
+            handle.seek(start)
             number = 0
             while True:
                 raw = handle.readline(MAX_LINE_BYTES + 1)
@@ -296,6 +302,29 @@ class StateDir:
             append_line(self.path / DECISIONS, canonical_json(record))
             (self.path / FREEZE).unlink()
         return True
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """The state dir's lock, which a freeze, an unfreeze and a guarded decision take."""
+        with locked(self.path / LOCK):
+            yield
+
+    def mark(self) -> tuple[Any, tuple[int, int] | None]:
+        """Where the freeze and the decision log stand now, for `changed_since`."""
+        return self.freeze(), log_position(self.path / DECISIONS)
+
+    def changed_since(self, mark: tuple[Any, Any], matters: Callable[[dict], bool]) -> bool:
+        """Whether the freeze changed since `mark`, or a line that `matters` was appended
+        to the log (or the log was replaced or cut). Reads only what was appended."""
+        freeze, position = mark
+        if self.freeze() != freeze:
+            return True
+        now = log_position(self.path / DECISIONS)
+        if position is not None and (now is None or now[0] != position[0] or now[1] < position[1]):
+            return True
+        start = 0 if position is None else position[1]
+        lines = log_objects(self.path / DECISIONS, LogReport(), start)
+        return any(matters(record) for _, record in lines)
 
     def history(
         self, of: Facts | None = None, window: int = DEFAULT_HISTORY_WINDOW

@@ -110,7 +110,10 @@ def _window_end(facts: Mapping[str, Any], window: timedelta | None) -> str | Non
     started = facts.get("phase_started_at")
     if window is None or not (isinstance(started, str) and is_rfc3339(started)):
         return None
-    end = rfc3339_instant(started) + window
+    try:
+        end = rfc3339_instant(started) + window
+    except OverflowError:  # a start near year 9999 (a hand-edited log): no end to show
+        return None
     return end.isoformat().replace("+00:00", "Z")
 
 
