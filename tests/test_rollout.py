@@ -574,3 +574,47 @@ def test_phase_1_starts_at_the_continue_that_opened_it_not_at_a_held_attempt(gat
     opened = run_in(1, "operator", "09:31").decision
     assert opened.phase_started_at == "2026-11-20T09:30:00Z"
     assert rollout.not_before_opening("2026-11-20T09:40:00Z", {}) == "2026-11-20T09:40:00Z"
+
+
+# --- a rollback decided is owed until it was applied and verified ------------------------
+
+
+def test_a_phase_1_or_2_rollback_stays_owed_until_a_rolled_back_line_ends_it():
+    """Audit: the fold forgot a rollback that was decided and never applied (deploy not
+    configured, a verification that failed): the next snapshot, the trigger gone quiet,
+    continued and opened the next phase. The owed rollback is a fact until `rolled_back`."""
+
+    def at(minute: int) -> str:
+        return f"2026-11-20T09:{minute:02d}:00Z"
+
+    log = [decision(0, "continue", at(1)), decision(1, "rollback", at(4))]
+    log.append(decision(1, "continue", at(6)))
+    owed = rollout.facts_of(rollout.fold(log, "abc1234"), 1)
+    assert owed["rollback_decided_at"] == at(4) and owed["state"] == "rolling_out"
+    assert rollout.facts_of(rollout.fold(log, "abc1234"), 2)["rollback_decided_at"] == at(4)
+    log.append(decision(2, "rollback", at(7)))  # the first decision is the one owed
+    assert rollout.facts_of(rollout.fold(log, "abc1234"), 2)["rollback_decided_at"] == at(4)
+    log.append(rollout.rolled_back_record("d", "abc1234", at(8)))
+    assert "rollback_decided_at" not in rollout.facts_of(rollout.fold(log, "abc1234"), 1)
+    # Phase 0's rollback stops promotion and deploys nothing: nothing is owed
+    phase0 = [decision(0, "rollback", at(1)), decision(0, "continue", at(2))]
+    assert "rollback_decided_at" not in rollout.facts_of(rollout.fold(phase0, "abc1234"), 1)
+    # another change's rollback is not this one's
+    other = [decision(1, "rollback", at(1), commit="fff0000")]
+    assert "rollback_decided_at" not in rollout.facts_of(rollout.fold(other, "abc1234"), 1)
+
+
+def test_a_run_after_an_unapplied_rollback_rolls_back_again_not_continue(gate: Gate):
+    """Audit, through `run` with the shipped rollout policy: with no rollback.deploy the
+    rollback is printed by hand and not verified; a later healthy snapshot of the same
+    change used to continue. The README promises "the next run rolls back again"."""
+    shipped_gate(gate)
+    gate.configure()  # no rollback.deploy: the procedure is printed, nothing verified
+    first = gate.run("rollback", phase=1)
+    assert first.decision.verdict.label == "rollback"
+    again = gate.run("none", phase=1)
+    fired = [r.id for r in again.decision.results if r.status.value == "fired"]
+    assert again.decision.verdict.label == "rollback", fired
+    assert fired == ["rollout.rollback-unfinished"]
+    assert again.facts["rollout"]["rollback_decided_at"] == first.decision.collected_at
+    assert any(step.startswith("Deploy v") or "Deploy" in step for step in again.application.manual)

@@ -85,6 +85,10 @@ class ChangeState:
     #: MAX_SAMPLES): the gaps between samples during Phase 2's first hour.
     samples: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
     rolled_back_at: str | None = None
+    #: When a Phase 1 or 2 rollback of the change was first decided, while no `rolled_back`
+    #: line has ended it: the rollback is owed until a deploy of the last known-good build
+    #: was verified, whatever later snapshots say.
+    rollback_decided_at: str | None = None
     resumed_at: str | None = None
     resume_reason: str | None = None
     closed_at: str | None = None
@@ -150,7 +154,14 @@ def step(current: ChangeState, record: Mapping[str, Any]) -> ChangeState:
     # must not be forgotten for a typo); its time is unknown ("").
     at = record["at"] if is_rfc3339(record.get("at")) and isinstance(record.get("at"), str) else ""
     if event == ROLLED_BACK_EVENT:
-        return replace(current, state=ROLLED_BACK, rolled_back_at=at, opened={}, samples={})
+        return replace(
+            current,
+            state=ROLLED_BACK,
+            rolled_back_at=at,
+            rollback_decided_at=None,
+            opened={},
+            samples={},
+        )
     if event == RESUME_EVENT and current.ended:
         reason = record.get("reason")
         return replace(
@@ -201,6 +212,10 @@ def _decided(current: ChangeState, record: Mapping[str, Any]) -> ChangeState:
         state = "phase_earned"
     elif verdict == "rollback":
         state = "rolling_back"
+        owed = phase > 0 and current.rollback_decided_at is None
+        if owed and isinstance(when, str) and is_rfc3339(when):
+            # Phase 0's rollback deploys nothing ("stop promotion"): nothing is owed there.
+            current = replace(current, rollback_decided_at=when)
     elif verdict == "pause":
         state = "paused" if decision.get("pause_kind") == "wait" else "held"
     else:
@@ -246,6 +261,8 @@ def facts_of(
         facts["rolled_back_at"] = current.rolled_back_at
     if current.resumed_at:
         facts["resumed_at"] = current.resumed_at
+    if current.rollback_decided_at is not None and not current.ended:
+        facts["rollback_decided_at"] = current.rollback_decided_at
     opened = current.opened.get(phase - 1) if phase > 0 else None
     if opened is not None:
         facts["previous_phase_continue_at"] = opened.at
