@@ -292,3 +292,43 @@ def test_cel_error_in_a_source_is_located(tmp_path: Path):
         f"{tmp_path}/phasegate.yaml:10:7: error: source s: 'phase' is not a fact a source can set",
         f"{tmp_path}/phasegate.yaml:11:11: error: duplicate source name 's'",
     ]
+
+
+STALE_LOCKS = (
+    '{"id": "workspace_integrity.stale_locks", "title": "Workspace Integrity", '
+    '"severity": "warning", "kind": "stale_locks", "workspace": "feat-a"}'
+)
+STALE_SESSIONS = '{"id": "stale_sessions", "title": "Stale Sessions", "severity": "warning"}'
+
+
+@pytest.mark.parametrize(
+    ("output", "indicators"),
+    [
+        # zjj rates a stale lock a warning (exit 0); the output notes count every workspace
+        # corruption finding, and stale_locks is one of the configured corruption kinds
+        (f'{{"issue": {STALE_LOCKS}}}\n{{"summary": {{"type": "count"}}}}', 1),
+        (f'{{"success": true, "issues": [{STALE_LOCKS}, {STALE_SESSIONS}]}}', 1),
+        ('{"success": true, "checks": [{"name": "Workspace Integrity", "status": "warn"}]}', 1),
+        # a warning that is no corruption kind, and a hint, are not indicators
+        (f'{{"success": true, "issues": [{STALE_SESSIONS}]}}', 0),
+        (f'{{"success": true, "issues": [{STALE_LOCKS.replace("warning", "hint")}]}}', 0),
+        ('{"success": true, "checks": [{"name": "Orphaned Workspaces", "status": "warn"}]}', 0),
+    ],
+)
+def test_zjj_doctor_corruption_findings_count_as_warnings_too(monkeypatch, output, indicators):
+    """Audit: the shipped zjj-doctor source counted only error-severity findings, so a
+    `stale_locks` workspace finding, which zjj reports as a warning with exit 0, read as
+    0 corruption indicators and the immediate-rollback trigger passed."""
+    from phasegate.collect import collector
+    from phasegate.core.recording import instant
+
+    config = load_config(ROOT / "phasegate.yaml")
+    [source] = [s for s in config.sources if s.name == "zjj-doctor"]
+    printed = CommandResult(("zjj", "doctor", "--json"), 0, output, "", 1)
+    monkeypatch.setattr(collector, "run_command", lambda *_, **__: printed)
+    facts: dict = {}
+    unknown: dict = {}
+    now = instant("2026-11-20T10:00:00Z")
+    collector._run_source(source, config, {}, now, facts, unknown)
+    assert unknown == {}
+    assert facts["state"] == {"corruption_indicators": indicators, "db_integrity_ok": True}
