@@ -191,6 +191,19 @@ def test_null_matches_any_type_and_wrappers_count_for_lines():
     ]
 
 
+def test_a_swarm_command_that_fails_on_one_run_of_two_is_a_nondeterministic_exit():
+    """Audit: swarm exits 0 even when a command fails (success is exit 0 and ok true), so a
+    smoke command answering ok:true then ok:false (BUSY) varied in no exit code and
+    passed, where zjj's alternating exit 0 / exit 5 is a non-deterministic exit."""
+    swarm_ok = '{"ok":true,"d":{},"err":null}'
+    swarm_fail = '{"ok":false,"d":null,"err":{"code":"BUSY"}}'
+    shape = contract.output_shape(result(swarm_ok))
+    assert contract.assess([result(swarm_ok), result(swarm_fail)], shape) == ([], True)
+    assert contract.assess([result(swarm_ok), result(swarm_ok)], shape) == ([], False)
+    assert contract.assess([result(swarm_fail), result(swarm_fail)], shape) == ([], False)
+    assert contract.assess([result(ENVELOPE), result(ENVELOPE)], shape)[1] is False
+
+
 def test_envelope_inconsistencies_are_drift():
     error = '{"success":false,"error":{"code":"SESSION_LOCKED","exit_code":5}}'
     assert contract.inconsistencies(result(error, 5)) == []
