@@ -345,3 +345,46 @@ def test_zjj_doctor_corruption_findings_count_as_warnings_too(monkeypatch, outpu
     collector._run_source(source, config, {}, now, facts, unknown)
     assert unknown == {}
     assert facts["state"] == {"corruption_indicators": indicators, "db_integrity_ok": True}
+
+
+def _failures(seqs: list[int]) -> str:
+    rows = [
+        {"seq": seq, "bead_id": "bd-1", "agent_id": 2, "stage": "implement",
+         "event_type": "transition_retry", "category": "mystery_class", "retryable": True,
+         "created_at": "2026-11-20T09:59:00Z"}
+        for seq in seqs
+    ]  # fmt: skip
+    import json
+
+    return json.dumps({"ok": True, "rid": None, "t": 1, "ms": 3, "d": {"view": "failures",
+                       "rows": rows}, "err": None, "fix": None, "next": None})  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("seqs", "new"),
+    [
+        ([814, 813, 812, 811], 2.0),  # two events since the previous sample's 812
+        ([], 0.0),  # no failure event at all
+        ([812, 811, 810], 0.0),  # none since the previous sample
+        ([5, 4, 3, 2, 1], None),  # the sequence restarted (swarm's database reset): unknown
+    ],
+)
+def test_new_failures_after_swarm_s_sequence_restarted_are_unknown_not_zero(monkeypatch, seqs, new):
+    """Audit: new failures are the rows above the previous sample's highest `seq`; after
+    swarm's event sequence restarted below it, every new failure (of any category) read as
+    0 new failures and `health.new-failures` passed."""
+    from phasegate.collect import collector
+    from phasegate.core.recording import instant
+
+    config = load_config(ROOT / "phasegate.yaml")
+    [source] = [s for s in config.sources if s.name == "swarm-failures"]
+    printed = CommandResult(("swarm", "monitor", "--view", "failures"), 0, _failures(seqs), "", 1)
+    monkeypatch.setattr(collector, "run_command", lambda *_, **__: printed)
+    facts: dict = {}
+    unknown: dict = {}
+    now = instant("2026-11-20T10:00:00Z")
+    kept = collector._run_source(source, config, {"max_seq": 812}, now, facts, unknown)
+    assert facts.get("metrics", {}).get("new_failures") == new
+    if new is None:
+        assert "metrics.new_failures" in unknown and "extra.new_failure_categories" in unknown
+        assert kept == {"max_seq": 5}  # the next sample counts from the restarted sequence
