@@ -618,3 +618,33 @@ def test_a_run_after_an_unapplied_rollback_rolls_back_again_not_continue(gate: G
     assert fired == ["rollout.rollback-unfinished"]
     assert again.facts["rollout"]["rollback_decided_at"] == first.decision.collected_at
     assert any(step.startswith("Deploy v") or "Deploy" in step for step in again.application.manual)
+
+
+def test_a_rollback_in_a_phase_revokes_the_continues_that_opened_the_next():
+    """Audit: Phase 0's rollback is "stop promotion", yet Phase 1 was opened by a Phase 0
+    continue recorded before it (a later Phase 0 run in CI that found drift rolled back,
+    and Phase 1 started anyway). A rollback in Phase N drops its continues: Phase N must be
+    passed again before Phase N+1."""
+
+    def at(minute: int) -> str:
+        return f"2026-11-20T09:{minute:02d}:00Z"
+
+    def where(line: dict, environment: str) -> dict:
+        line["facts"]["rollout"] = {"environment": environment}
+        return line
+
+    log = [
+        where(decision(0, "continue", at(1)), "ci"),
+        where(decision(0, "continue", at(2)), "operator"),
+    ]
+    opened = rollout.facts_of(rollout.fold(log, "abc1234"), 1)
+    assert opened["previous_phase_continue_at"] == at(2)
+    assert opened["previous_phase_environments"] == ["ci", "operator"]
+    log.append(where(decision(0, "rollback", at(3)), "ci"))
+    stopped = rollout.facts_of(rollout.fold(log, "abc1234"), 1)
+    assert "previous_phase_continue_at" not in stopped
+    assert "previous_phase_environments" not in stopped
+    log.append(where(decision(0, "continue", at(4)), "ci"))  # passed again, in CI only
+    again = rollout.facts_of(rollout.fold(log, "abc1234"), 1)
+    assert again["previous_phase_continue_at"] == at(4)
+    assert again["previous_phase_environments"] == ["ci"]

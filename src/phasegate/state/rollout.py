@@ -8,7 +8,8 @@ the one reading: `fold` takes the log's records in order and gives a `ChangeStat
 is pure over records, so tests need no state dir; `state_of` streams a state dir's log
 into it, so memory does not grow with the log.
 
-Events read, in log order: `decision` lines (a `continue` in Phase N-1 opens Phase N),
+Events read, in log order: `decision` lines (a `continue` in Phase N-1 opens Phase N, a
+later rollback in Phase N-1 closes it again),
 `rolled_back` (written by `run` or `retry-rollback` once a rollback's deploy and every
 verify check passed), `resume` (written by `phasegate resume --reason`), `unfreeze` (by
 `phasegate unfreeze --rca`) and `closed` (by `phasegate closeout`). A rollback or resume
@@ -212,6 +213,9 @@ def _decided(current: ChangeState, record: Mapping[str, Any]) -> ChangeState:
         state = "phase_earned"
     elif verdict == "rollback":
         state = "rolling_back"
+        # A rollback stops promotion: the continues that opened the next phase no longer do.
+        opened.pop(phase, None)
+        environments.pop(phase, None)
         owed = phase > 0 and current.rollback_decided_at is None
         if owed and isinstance(when, str) and is_rfc3339(when):
             # Phase 0's rollback deploys nothing ("stop promotion"): nothing is owed there.
