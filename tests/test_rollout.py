@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -648,3 +649,34 @@ def test_a_rollback_in_a_phase_revokes_the_continues_that_opened_the_next():
     again = rollout.facts_of(rollout.fold(log, "abc1234"), 1)
     assert again["previous_phase_continue_at"] == at(4)
     assert again["previous_phase_environments"] == ["ci"]
+
+
+def test_a_verify_check_that_timed_out_is_not_healthy_whatever_it_printed(tmp_path: Path):
+    """Audit: `rollback.verify` judged only `expect`, so `zjj --version` that printed the
+    last known-good version and then hung past its timeout was "healthy", and the
+    rollback could be marked verified (`rolled_back`) on a runner that did not answer."""
+    from phasegate.runner.apply import verify
+
+    (tmp_path / "phasegate.yaml").write_text(
+        textwrap.dedent("""\
+        apiVersion: phasegate/v1
+        kind: Config
+        state_dir: state
+        rollback:
+          verify:
+            - name: zjj reports the last known-good version
+              command: [sh, -c, 'echo zjj 0.4.2; exec sleep 30']
+              parse: text
+              timeout: 0.5
+              expect: stdout.contains('0.4.2')
+            - name: answers in time
+              command: [sh, -c, 'echo zjj 0.4.2']
+              parse: text
+              expect: stdout.contains('0.4.2')
+        """)
+    )
+    config = load_config(tmp_path / "phasegate.yaml")
+    facts = {"collected_at": "2026-11-20T10:00:00Z", "change": {"last_known_good": "v0.4.2"}}
+    [hung, answered] = verify(config, facts)
+    assert hung[1] is False and "timed out" in hung[2], hung
+    assert answered == ("verify: answers in time", True, "healthy")
