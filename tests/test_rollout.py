@@ -680,3 +680,28 @@ def test_a_verify_check_that_timed_out_is_not_healthy_whatever_it_printed(tmp_pa
     [hung, answered] = verify(config, facts)
     assert hung[1] is False and "timed out" in hung[2], hung
     assert answered == ("verify: answers in time", True, "healthy")
+
+
+def test_a_change_that_owes_its_rollback_can_be_resumed_on_the_record(
+    gate: Gate, monkeypatch: pytest.MonkeyPatch
+):
+    """A rollback done by hand (no rollback.deploy) never writes `rolled_back`, so the owed
+    rollback (`rollout.rollback-unfinished`) would hold the change for good: `resume
+    --change` ends it on the record, and the change starts over from Phase 0."""
+    log = [decision(0, "continue", "2026-11-20T09:00:00Z")]
+    log.append(decision(1, "rollback", "2026-11-20T09:30:00Z"))
+    assert rollout.derive(log, "abc1234", 1)["rollback_decided_at"] == "2026-11-20T09:30:00Z"
+    log.append(rollout.resume_record("abc1234", "false alarm", "2026-11-20T10:00:00Z"))
+    assert rollout.derive(log, "abc1234", 1) == {
+        "state": "rolling_out",
+        "resumed_at": "2026-11-20T10:00:00Z",
+    }
+    shipped_gate(gate)
+    gate.configure()
+    assert gate.run("rollback", phase=1).decision.verdict.label == "rollback"
+    assert gate.cli("resume", "--reason", "x", monkeypatch=monkeypatch) == 3  # none ended
+    assert (
+        gate.cli("resume", "--change", "abc1234", "--reason", "bd-7", monkeypatch=monkeypatch) == 0
+    )
+    assert "rollback_decided_at" not in gate.run("none", phase=1).facts["rollout"]
+    assert gate.cli("resume", "--change", "abc1234", "--reason", "y", monkeypatch=monkeypatch) == 3

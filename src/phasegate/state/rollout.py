@@ -105,6 +105,12 @@ class ChangeState:
         """A verified rollback ended the rollout: no deploy, no note, no action."""
         return self.rolled_back_at is not None
 
+    @property
+    def resumable(self) -> bool:
+        """`phasegate resume` may restart it: a rollback ended it, or one is still owed
+        (done by hand, never verified by `run`, it would hold the change for good)."""
+        return self.ended or self.rollback_decided_at is not None
+
 
 def same_change(recorded: Any, commit: Any) -> bool:
     """Commits are often abbreviated (`9f2c4e1` against a full sha): a prefix either way."""
@@ -163,12 +169,13 @@ def step(current: ChangeState, record: Mapping[str, Any]) -> ChangeState:
             opened={},
             samples={},
         )
-    if event == RESUME_EVENT and current.ended:
+    if event == RESUME_EVENT and current.resumable:
         reason = record.get("reason")
         return replace(
             current,
             state="resumed",
             rolled_back_at=None,
+            rollback_decided_at=None,
             resumed_at=at,
             resume_reason=reason if isinstance(reason, str) else None,
             opened={},
