@@ -191,6 +191,19 @@ def test_null_matches_any_type_and_wrappers_count_for_lines():
     ]
 
 
+def test_a_swarm_command_that_fails_on_one_run_of_two_is_a_nondeterministic_exit():
+    """Audit: swarm exits 0 even when a command fails (success is exit 0 and ok true), so a
+    smoke command answering ok:true then ok:false (BUSY) varied in no exit code and
+    passed, where zjj's alternating exit 0 / exit 5 is a non-deterministic exit."""
+    swarm_ok = '{"ok":true,"d":{},"err":null}'
+    swarm_fail = '{"ok":false,"d":null,"err":{"code":"BUSY"}}'
+    shape = contract.output_shape(result(swarm_ok))
+    assert contract.assess([result(swarm_ok), result(swarm_fail)], shape) == ([], True)
+    assert contract.assess([result(swarm_ok), result(swarm_ok)], shape) == ([], False)
+    assert contract.assess([result(swarm_fail), result(swarm_fail)], shape) == ([], False)
+    assert contract.assess([result(ENVELOPE), result(ENVELOPE)], shape)[1] is False
+
+
 def test_envelope_inconsistencies_are_drift():
     error = '{"success":false,"error":{"code":"SESSION_LOCKED","exit_code":5}}'
     assert contract.inconsistencies(result(error, 5)) == []
@@ -292,3 +305,86 @@ def test_cel_error_in_a_source_is_located(tmp_path: Path):
         f"{tmp_path}/phasegate.yaml:10:7: error: source s: 'phase' is not a fact a source can set",
         f"{tmp_path}/phasegate.yaml:11:11: error: duplicate source name 's'",
     ]
+
+
+STALE_LOCKS = (
+    '{"id": "workspace_integrity.stale_locks", "title": "Workspace Integrity", '
+    '"severity": "warning", "kind": "stale_locks", "workspace": "feat-a"}'
+)
+STALE_SESSIONS = '{"id": "stale_sessions", "title": "Stale Sessions", "severity": "warning"}'
+
+
+@pytest.mark.parametrize(
+    ("output", "indicators"),
+    [
+        # zjj rates a stale lock a warning (exit 0); the output notes count every workspace
+        # corruption finding, and stale_locks is one of the configured corruption kinds
+        (f'{{"issue": {STALE_LOCKS}}}\n{{"summary": {{"type": "count"}}}}', 1),
+        (f'{{"success": true, "issues": [{STALE_LOCKS}, {STALE_SESSIONS}]}}', 1),
+        ('{"success": true, "checks": [{"name": "Workspace Integrity", "status": "warn"}]}', 1),
+        # a warning that is no corruption kind, and a hint, are not indicators
+        (f'{{"success": true, "issues": [{STALE_SESSIONS}]}}', 0),
+        (f'{{"success": true, "issues": [{STALE_LOCKS.replace("warning", "hint")}]}}', 0),
+        ('{"success": true, "checks": [{"name": "Orphaned Workspaces", "status": "warn"}]}', 0),
+    ],
+)
+def test_zjj_doctor_corruption_findings_count_as_warnings_too(monkeypatch, output, indicators):
+    """Audit: the shipped zjj-doctor source counted only error-severity findings, so a
+    `stale_locks` workspace finding, which zjj reports as a warning with exit 0, read as
+    0 corruption indicators and the immediate-rollback trigger passed."""
+    from phasegate.collect import collector
+    from phasegate.core.recording import instant
+
+    config = load_config(ROOT / "phasegate.yaml")
+    [source] = [s for s in config.sources if s.name == "zjj-doctor"]
+    printed = CommandResult(("zjj", "doctor", "--json"), 0, output, "", 1)
+    monkeypatch.setattr(collector, "run_command", lambda *_, **__: printed)
+    facts: dict = {}
+    unknown: dict = {}
+    now = instant("2026-11-20T10:00:00Z")
+    collector._run_source(source, config, {}, now, facts, unknown)
+    assert unknown == {}
+    assert facts["state"] == {"corruption_indicators": indicators, "db_integrity_ok": True}
+
+
+def _failures(seqs: list[int]) -> str:
+    rows = [
+        {"seq": seq, "bead_id": "bd-1", "agent_id": 2, "stage": "implement",
+         "event_type": "transition_retry", "category": "mystery_class", "retryable": True,
+         "created_at": "2026-11-20T09:59:00Z"}
+        for seq in seqs
+    ]  # fmt: skip
+    import json
+
+    return json.dumps({"ok": True, "rid": None, "t": 1, "ms": 3, "d": {"view": "failures",
+                       "rows": rows}, "err": None, "fix": None, "next": None})  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("seqs", "new"),
+    [
+        ([814, 813, 812, 811], 2.0),  # two events since the previous sample's 812
+        ([], 0.0),  # no failure event at all
+        ([812, 811, 810], 0.0),  # none since the previous sample
+        ([5, 4, 3, 2, 1], None),  # the sequence restarted (swarm's database reset): unknown
+    ],
+)
+def test_new_failures_after_swarm_s_sequence_restarted_are_unknown_not_zero(monkeypatch, seqs, new):
+    """Audit: new failures are the rows above the previous sample's highest `seq`; after
+    swarm's event sequence restarted below it, every new failure (of any category) read as
+    0 new failures and `health.new-failures` passed."""
+    from phasegate.collect import collector
+    from phasegate.core.recording import instant
+
+    config = load_config(ROOT / "phasegate.yaml")
+    [source] = [s for s in config.sources if s.name == "swarm-failures"]
+    printed = CommandResult(("swarm", "monitor", "--view", "failures"), 0, _failures(seqs), "", 1)
+    monkeypatch.setattr(collector, "run_command", lambda *_, **__: printed)
+    facts: dict = {}
+    unknown: dict = {}
+    now = instant("2026-11-20T10:00:00Z")
+    kept = collector._run_source(source, config, {"max_seq": 812}, now, facts, unknown)
+    assert facts.get("metrics", {}).get("new_failures") == new
+    if new is None:
+        assert "metrics.new_failures" in unknown and "extra.new_failure_categories" in unknown
+        assert kept == {"max_seq": 5}  # the next sample counts from the restarted sequence

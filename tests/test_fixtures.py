@@ -43,6 +43,7 @@ FIXTURE_EXPECTATIONS = {
     ),
     "phase1-rollout.phase-progression": ("pause", ["rollout.phase-progression"]),
     "phase1-rollout.rolled-back": ("pause", ["rollout.rolled-back"]),
+    "phase1-rollout.rollback-unfinished": ("rollback", ["rollout.rollback-unfinished"]),
     "phase1-rollout.phase0-environments": ("pause", ["rollout.phase0-environments"]),
     "phase2-rollout.phase2-sampling": ("pause", ["rollout.phase2-sampling"]),
     "phase2-rollout.closed": ("pause", ["rollout.closed"]),

@@ -312,3 +312,20 @@ def test_new_failure_categories_are_the_union_and_unknown_unless_every_operator_
         "not given by b"
     )
     assert decide(partial) is Verdict.PAUSE
+
+
+def test_a_rollback_one_operator_still_owes_is_owed_by_the_cohort():
+    """Audit: `rollout` fields operators disagree on became unknown, and the rule that
+    reads `rollback_decided_at` only when present then passed: one operator's unfinished
+    rollback was dropped from the cohort, which continued."""
+    base = healthy()["rollout"]
+    owing = operator("a", rollout={**base, "rollback_decided_at": "2026-11-20T09:40:00Z"})
+    earlier = operator("b", rollout={**base, "rollback_decided_at": "2026-11-20T09:30:00Z"})
+    clean = operator("c")
+    assert decide(merged(clean, operator("d"))) is Verdict.CONTINUE
+    cohort = merged(owing, clean)
+    assert cohort["rollout"]["rollback_decided_at"] == "2026-11-20T09:40:00Z"
+    assert "rollout.rollback_decided_at" not in cohort.get("extra", {}).get("phasegate_unknown", {})
+    assert decide(cohort) is Verdict.ROLLBACK
+    both = merged(owing, earlier, clean)
+    assert both["rollout"]["rollback_decided_at"] == "2026-11-20T09:30:00Z"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -574,3 +575,133 @@ def test_phase_1_starts_at_the_continue_that_opened_it_not_at_a_held_attempt(gat
     opened = run_in(1, "operator", "09:31").decision
     assert opened.phase_started_at == "2026-11-20T09:30:00Z"
     assert rollout.not_before_opening("2026-11-20T09:40:00Z", {}) == "2026-11-20T09:40:00Z"
+
+
+# --- a rollback decided is owed until it was applied and verified ------------------------
+
+
+def test_a_phase_1_or_2_rollback_stays_owed_until_a_rolled_back_line_ends_it():
+    """Audit: the fold forgot a rollback that was decided and never applied (deploy not
+    configured, a verification that failed): the next snapshot, the trigger gone quiet,
+    continued and opened the next phase. The owed rollback is a fact until `rolled_back`."""
+
+    def at(minute: int) -> str:
+        return f"2026-11-20T09:{minute:02d}:00Z"
+
+    log = [decision(0, "continue", at(1)), decision(1, "rollback", at(4))]
+    log.append(decision(1, "continue", at(6)))
+    owed = rollout.facts_of(rollout.fold(log, "abc1234"), 1)
+    assert owed["rollback_decided_at"] == at(4) and owed["state"] == "rolling_out"
+    assert rollout.facts_of(rollout.fold(log, "abc1234"), 2)["rollback_decided_at"] == at(4)
+    log.append(decision(2, "rollback", at(7)))  # the first decision is the one owed
+    assert rollout.facts_of(rollout.fold(log, "abc1234"), 2)["rollback_decided_at"] == at(4)
+    log.append(rollout.rolled_back_record("d", "abc1234", at(8)))
+    assert "rollback_decided_at" not in rollout.facts_of(rollout.fold(log, "abc1234"), 1)
+    # Phase 0's rollback stops promotion and deploys nothing: nothing is owed
+    phase0 = [decision(0, "rollback", at(1)), decision(0, "continue", at(2))]
+    assert "rollback_decided_at" not in rollout.facts_of(rollout.fold(phase0, "abc1234"), 1)
+    # another change's rollback is not this one's
+    other = [decision(1, "rollback", at(1), commit="fff0000")]
+    assert "rollback_decided_at" not in rollout.facts_of(rollout.fold(other, "abc1234"), 1)
+
+
+def test_a_run_after_an_unapplied_rollback_rolls_back_again_not_continue(gate: Gate):
+    """Audit, through `run` with the shipped rollout policy: with no rollback.deploy the
+    rollback is printed by hand and not verified; a later healthy snapshot of the same
+    change used to continue. The README promises "the next run rolls back again"."""
+    shipped_gate(gate)
+    gate.configure()  # no rollback.deploy: the procedure is printed, nothing verified
+    first = gate.run("rollback", phase=1)
+    assert first.decision.verdict.label == "rollback"
+    again = gate.run("none", phase=1)
+    fired = [r.id for r in again.decision.results if r.status.value == "fired"]
+    assert again.decision.verdict.label == "rollback", fired
+    assert fired == ["rollout.rollback-unfinished"]
+    assert again.facts["rollout"]["rollback_decided_at"] == first.decision.collected_at
+    assert any(step.startswith("Deploy v") or "Deploy" in step for step in again.application.manual)
+
+
+def test_a_rollback_in_a_phase_revokes_the_continues_that_opened_the_next():
+    """Audit: Phase 0's rollback is "stop promotion", yet Phase 1 was opened by a Phase 0
+    continue recorded before it (a later Phase 0 run in CI that found drift rolled back,
+    and Phase 1 started anyway). A rollback in Phase N drops its continues: Phase N must be
+    passed again before Phase N+1."""
+
+    def at(minute: int) -> str:
+        return f"2026-11-20T09:{minute:02d}:00Z"
+
+    def where(line: dict, environment: str) -> dict:
+        line["facts"]["rollout"] = {"environment": environment}
+        return line
+
+    log = [
+        where(decision(0, "continue", at(1)), "ci"),
+        where(decision(0, "continue", at(2)), "operator"),
+    ]
+    opened = rollout.facts_of(rollout.fold(log, "abc1234"), 1)
+    assert opened["previous_phase_continue_at"] == at(2)
+    assert opened["previous_phase_environments"] == ["ci", "operator"]
+    log.append(where(decision(0, "rollback", at(3)), "ci"))
+    stopped = rollout.facts_of(rollout.fold(log, "abc1234"), 1)
+    assert "previous_phase_continue_at" not in stopped
+    assert "previous_phase_environments" not in stopped
+    log.append(where(decision(0, "continue", at(4)), "ci"))  # passed again, in CI only
+    again = rollout.facts_of(rollout.fold(log, "abc1234"), 1)
+    assert again["previous_phase_continue_at"] == at(4)
+    assert again["previous_phase_environments"] == ["ci"]
+
+
+def test_a_verify_check_that_timed_out_is_not_healthy_whatever_it_printed(tmp_path: Path):
+    """Audit: `rollback.verify` judged only `expect`, so `zjj --version` that printed the
+    last known-good version and then hung past its timeout was "healthy", and the
+    rollback could be marked verified (`rolled_back`) on a runner that did not answer."""
+    from phasegate.runner.apply import verify
+
+    (tmp_path / "phasegate.yaml").write_text(
+        textwrap.dedent("""\
+        apiVersion: phasegate/v1
+        kind: Config
+        state_dir: state
+        rollback:
+          verify:
+            - name: zjj reports the last known-good version
+              command: [sh, -c, 'echo zjj 0.4.2; exec sleep 30']
+              parse: text
+              timeout: 0.5
+              expect: stdout.contains('0.4.2')
+            - name: answers in time
+              command: [sh, -c, 'echo zjj 0.4.2']
+              parse: text
+              expect: stdout.contains('0.4.2')
+        """)
+    )
+    config = load_config(tmp_path / "phasegate.yaml")
+    facts = {"collected_at": "2026-11-20T10:00:00Z", "change": {"last_known_good": "v0.4.2"}}
+    [hung, answered] = verify(config, facts)
+    assert hung[1] is False and "timed out" in hung[2], hung
+    assert answered == ("verify: answers in time", True, "healthy")
+
+
+def test_a_change_that_owes_its_rollback_can_be_resumed_on_the_record(
+    gate: Gate, monkeypatch: pytest.MonkeyPatch
+):
+    """A rollback done by hand (no rollback.deploy) never writes `rolled_back`, so the owed
+    rollback (`rollout.rollback-unfinished`) would hold the change for good: `resume
+    --change` ends it on the record, and the change starts over from Phase 0."""
+    log = [decision(0, "continue", "2026-11-20T09:00:00Z")]
+    log.append(decision(1, "rollback", "2026-11-20T09:30:00Z"))
+    assert rollout.derive(log, "abc1234", 1)["rollback_decided_at"] == "2026-11-20T09:30:00Z"
+    log.append(rollout.resume_record("abc1234", "false alarm", "2026-11-20T10:00:00Z"))
+    assert rollout.derive(log, "abc1234", 1) == {
+        "state": "rolling_out",
+        "resumed_at": "2026-11-20T10:00:00Z",
+    }
+    shipped_gate(gate)
+    gate.configure()
+    assert gate.run("rollback", phase=1).decision.verdict.label == "rollback"
+    assert gate.cli("resume", "--reason", "x", monkeypatch=monkeypatch) == 3  # none ended
+    assert (
+        gate.cli("resume", "--change", "abc1234", "--reason", "bd-7", monkeypatch=monkeypatch) == 0
+    )
+    assert "rollback_decided_at" not in gate.run("none", phase=1).facts["rollout"]
+    assert gate.cli("resume", "--change", "abc1234", "--reason", "y", monkeypatch=monkeypatch) == 3

@@ -1,4 +1,4 @@
-# The 22 live shipped rules (policies/*.yaml) translated to Rego, for the peer benchmark.
+# The 23 live shipped rules (policies/*.yaml) translated to Rego, for the peer benchmark.
 # The `mode: shadow` rules (significance.yaml) never decide, so they are not here.
 #
 # CEL's semantics kept where the facts can reach them: a rule whose facts are absent is an
@@ -26,6 +26,7 @@ phases := {
 	"rollout.phase0-environments": {1},
 	"rollout.phase2-sampling": {2},
 	"rollout.rolled-back": {0, 1, 2},
+	"rollout.rollback-unfinished": {1, 2},
 	"rollout.closed": {0, 1, 2},
 	"trigger.contract-break": {0, 1, 2},
 	"trigger.data-corruption": {0, 1, 2},
@@ -51,6 +52,7 @@ verdicts := {
 	"rollout.phase0-environments": "pause",
 	"rollout.phase2-sampling": "pause",
 	"rollout.rolled-back": "pause",
+	"rollout.rollback-unfinished": "rollback",
 	"rollout.closed": "pause",
 	"trigger.contract-break": "rollback",
 	"trigger.data-corruption": "rollback",
@@ -279,6 +281,9 @@ errs["rollout.rolled-back"] if {
 	facts.rollout
 	not is_string(facts.rollout.state)
 }
+
+# `has(facts.rollout) && has(facts.rollout.rollback_decided_at)`: never an error
+fires["rollout.rollback-unfinished"] if "rollback_decided_at" in object.keys(facts.rollout)
 
 fires["rollout.closed"] if facts.rollout.state == "closed"
 

@@ -16,14 +16,16 @@ from phasegate.cli.options import CONFIG_OPTION, STATE_DIR_OPTION, load_config
     "commit",
     default=None,
     metavar="COMMIT",
-    help="The rolled-back change (default: the latest one not yet resumed).",
+    help="The rolled-back change, or one that owes its rollback (default: the latest "
+    "rolled-back one not yet resumed).",
 )
 @CONFIG_OPTION
 @STATE_DIR_OPTION
 def command(
     reason: str, commit: str | None, config_path: Path | None, state_dir: Path | None
 ) -> None:
-    """Resume a change whose rollback ended its rollout, recording why in the decision log.
+    """Resume a change whose rollback ended its rollout (or is still owed: a rollback done
+    by hand), recording why in the decision log.
 
     Until then `run` deploys nothing for it again; after it, the change starts over from
     Phase 0 (continues recorded before the rollback no longer open a phase).
@@ -50,10 +52,11 @@ def command(
                 f"({', '.join(named)}); give enough of the commit to name one"
             )
         target = named[0] if named else commit.strip()
-    if not target or not rollout.state_of(state, target).ended:
+    if not target or not rollout.state_of(state, target).resumable:
         what = f"change {target} is not" if target else "no change is"
         raise InputError(
-            f"{what} rolled back: nothing to resume", Location(str(state.path / "decisions.jsonl"))
+            f"{what} rolled back and owes no rollback: nothing to resume",
+            Location(str(state.path / "decisions.jsonl")),
         )
     state.append_decision(rollout.resume_record(target, reason.strip(), utc_now()))
     click.echo(f"phasegate: change {target} resumed: it starts over from Phase 0", err=True)

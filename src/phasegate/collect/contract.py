@@ -107,8 +107,20 @@ def assess(
         reasons.extend(f"run {index}: {problem}" for problem in inconsistencies(result))
         differences = shape_differences(baseline_shape, output_shape(result))
         reasons.extend(f"run {index}: {difference}" for difference in differences)
-    varied = len({result.exit_code for result in runs}) > 1
+    varied = len({outcome(result) for result in runs}) > 1
     return reasons, varied
+
+
+def outcome(result: CommandResult) -> tuple[int, bool | None]:
+    """How a run ended for automation: its exit code, and the success the output reports.
+    swarm exits 0 even when a command fails (`ok:false`), so its exit code alone cannot
+    show a command that fails on one run of two."""
+    try:
+        value = parse_output(result.stdout, "json", command_name(result.argv)).value
+    except OutputError:
+        return result.exit_code, None
+    reported = value.get("ok", value.get("success")) if isinstance(value, dict) else None
+    return result.exit_code, reported if isinstance(reported, bool) else None
 
 
 def record(

@@ -348,6 +348,11 @@ def _rollout(
         if values:
             merged.setdefault("rollout", {})[field] = strictest(values)
             unknown.pop(f"rollout.{field}", None)
+    # A rollback any operator's log still owes is owed by the cohort: the earliest decided.
+    owed = [rollout["rollback_decided_at"] for rollout in given if "rollback_decided_at" in rollout]
+    if owed:
+        merged.setdefault("rollout", {})["rollback_decided_at"] = min(owed, key=instant)
+        unknown.pop("rollout.rollback_decided_at", None)
     rolled_back = [
         datas[n]["rollout"]
         for n in names

@@ -66,6 +66,14 @@ class CommandResult:
     def tail(self, text: str) -> str:
         return text[-TAIL_CHARS:]
 
+    @property
+    def unfinished(self) -> str | None:
+        """Why the output cannot be judged (not run, timed out, cut short), else None: what
+        such a command printed before it stopped is no answer."""
+        if self.failure or self.timed_out or self.truncated:
+            return self.failure or ("timed out" if self.timed_out else "output too large")
+        return None
+
 
 class _CappedReader(threading.Thread):
     """Drains a pipe to the end, keeping at most `cap` bytes, so the child never blocks."""

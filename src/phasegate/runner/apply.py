@@ -250,6 +250,9 @@ def verify(config: Config, facts: Mapping[str, Any]) -> list[tuple[str, bool, st
         result = run_command(
             check.command, timeout=check.timeout, max_output_bytes=config.max_output_bytes
         )
+        if result.unfinished:  # a version printed before a hang is no answer
+            outcomes.append((f"verify: {check.name}", False, result.unfinished))
+            continue
         try:
             parsed = parse_output(result.stdout, check.parse, check.name)
         except OutputError as exc:

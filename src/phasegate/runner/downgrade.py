@@ -117,8 +117,8 @@ def command_paths(config: Config, on: tuple[str, ...] = ()) -> list[Outcome]:
 
 
 def _path_ok(result: CommandResult, baseline: dict[str, Any] | None, name: str) -> tuple[bool, str]:
-    if result.failure or result.timed_out or result.truncated:
-        return False, result.failure or ("timed out" if result.timed_out else "output too large")
+    if result.unfinished:
+        return False, result.unfinished
     try:
         parsed = parse_output(result.stdout, "auto", name)
     except OutputError as exc:

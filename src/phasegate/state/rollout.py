@@ -8,7 +8,8 @@ the one reading: `fold` takes the log's records in order and gives a `ChangeStat
 is pure over records, so tests need no state dir; `state_of` streams a state dir's log
 into it, so memory does not grow with the log.
 
-Events read, in log order: `decision` lines (a `continue` in Phase N-1 opens Phase N),
+Events read, in log order: `decision` lines (a `continue` in Phase N-1 opens Phase N, a
+later rollback in Phase N-1 closes it again),
 `rolled_back` (written by `run` or `retry-rollback` once a rollback's deploy and every
 verify check passed), `resume` (written by `phasegate resume --reason`), `unfreeze` (by
 `phasegate unfreeze --rca`) and `closed` (by `phasegate closeout`). A rollback or resume
@@ -85,6 +86,10 @@ class ChangeState:
     #: MAX_SAMPLES): the gaps between samples during Phase 2's first hour.
     samples: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
     rolled_back_at: str | None = None
+    #: When a Phase 1 or 2 rollback of the change was first decided, while no `rolled_back`
+    #: line has ended it: the rollback is owed until a deploy of the last known-good build
+    #: was verified, whatever later snapshots say.
+    rollback_decided_at: str | None = None
     resumed_at: str | None = None
     resume_reason: str | None = None
     closed_at: str | None = None
@@ -99,6 +104,12 @@ class ChangeState:
     def ended(self) -> bool:
         """A verified rollback ended the rollout: no deploy, no note, no action."""
         return self.rolled_back_at is not None
+
+    @property
+    def resumable(self) -> bool:
+        """`phasegate resume` may restart it: a rollback ended it, or one is still owed
+        (done by hand, never verified by `run`, it would hold the change for good)."""
+        return self.ended or self.rollback_decided_at is not None
 
 
 def same_change(recorded: Any, commit: Any) -> bool:
@@ -150,13 +161,21 @@ def step(current: ChangeState, record: Mapping[str, Any]) -> ChangeState:
     # must not be forgotten for a typo); its time is unknown ("").
     at = record["at"] if is_rfc3339(record.get("at")) and isinstance(record.get("at"), str) else ""
     if event == ROLLED_BACK_EVENT:
-        return replace(current, state=ROLLED_BACK, rolled_back_at=at, opened={}, samples={})
-    if event == RESUME_EVENT and current.ended:
+        return replace(
+            current,
+            state=ROLLED_BACK,
+            rolled_back_at=at,
+            rollback_decided_at=None,
+            opened={},
+            samples={},
+        )
+    if event == RESUME_EVENT and current.resumable:
         reason = record.get("reason")
         return replace(
             current,
             state="resumed",
             rolled_back_at=None,
+            rollback_decided_at=None,
             resumed_at=at,
             resume_reason=reason if isinstance(reason, str) else None,
             opened={},
@@ -201,6 +220,13 @@ def _decided(current: ChangeState, record: Mapping[str, Any]) -> ChangeState:
         state = "phase_earned"
     elif verdict == "rollback":
         state = "rolling_back"
+        # A rollback stops promotion: the continues that opened the next phase no longer do.
+        opened.pop(phase, None)
+        environments.pop(phase, None)
+        owed = phase > 0 and current.rollback_decided_at is None
+        if owed and isinstance(when, str) and is_rfc3339(when):
+            # Phase 0's rollback deploys nothing ("stop promotion"): nothing is owed there.
+            current = replace(current, rollback_decided_at=when)
     elif verdict == "pause":
         state = "paused" if decision.get("pause_kind") == "wait" else "held"
     else:
@@ -265,6 +291,8 @@ def facts_of(
         facts["rolled_back_at"] = current.rolled_back_at
     if current.resumed_at:
         facts["resumed_at"] = current.resumed_at
+    if current.rollback_decided_at is not None and not current.ended:
+        facts["rollback_decided_at"] = current.rollback_decided_at
     opened = current.opened.get(phase - 1) if phase > 0 else None
     if opened is not None:
         facts["previous_phase_continue_at"] = opened.at
