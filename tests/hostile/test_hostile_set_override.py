@@ -1,4 +1,5 @@
-"""`--set` fills facts no command can know; it cannot overrule a check that ran and failed."""
+"""`--set` fills facts no command can know; it cannot overrule a check that ran and failed,
+nor a value a source measured."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import run_cli
 from phasegate.collect.collector import CollectOptions, collect
 from phasegate.collect.config import load_config
 from phasegate.errors import InputError
@@ -49,3 +51,76 @@ def test_set_may_still_fill_other_facts_and_passing_checks(tmp_path: Path):
     facts = collect_with(tmp_path, ("checks.quick.ok", "true"), ("owners.release", "alice"))
     assert facts.facts.data["checks"]["ci"]["ok"] is False
     assert facts.facts.data["owners"]["release"] == "alice"
+
+
+def collect_measured(tmp_path: Path, *sets: tuple[str, str], measured: str | None = None):
+    """A collection whose `file:` source measured a lock contention spike and an open P1."""
+    (tmp_path / "health.json").write_text(
+        measured
+        or '{"lock": 0.3, "incidents": [{"id": "I-1", "severity": "P1", "status": "open"}]}'
+    )
+    config_path = tmp_path / "phasegate.yaml"
+    config_path.write_text(
+        textwrap.dedent(
+            """\
+            apiVersion: phasegate/v1
+            kind: Config
+            sources:
+              - name: health
+                file: health.json
+                facts:
+                  metrics.lock_contention_rate: output.lock
+                  incidents: output.incidents
+            """
+        )
+    )
+    config = load_config(config_path, tmp_path / "state")
+    options = CollectOptions(phase=1, sets=(("change.commit", "abc1234"), *sets))
+    return collect(config, StateDir(tmp_path / "state"), options, lambda: "2026-11-20T10:00:00Z")
+
+
+@pytest.mark.parametrize(
+    ("override", "named"),
+    [
+        (("metrics.lock_contention_rate", "0"), "metrics.lock_contention_rate"),
+        (("incidents", "[]"), "incidents"),
+        (("incidents", '[{"id": "I-1", "severity": "P1", "status": "resolved"}]'), "incidents"),
+    ],
+)
+def test_set_cannot_overrule_a_value_a_source_measured(tmp_path: Path, override, named):
+    """A hunt for where the gate is weaker than the guide found `--set` could replace a
+    measured lock contention spike or an open P1 (immediate rollback) with a healthy value,
+    and the decision log kept it as if measured."""
+    with pytest.raises(InputError, match="--set cannot change a measured fact") as caught:
+        collect_measured(tmp_path, override)
+    assert caught.value.exit_code == 3
+    assert caught.value.message.startswith(f"{named} was measured by source health;")
+
+
+def test_set_may_give_the_measured_value_again_or_a_fact_whose_source_failed(tmp_path: Path):
+    same = collect_measured(tmp_path, ("metrics.lock_contention_rate", "0.3"))
+    assert same.facts.data["metrics"]["lock_contention_rate"] == 0.3
+    # No `lock` in the output: the source measured no lock contention, which stays unknown
+    # unless given by hand (a fact no command could know this time).
+    filled = collect_measured(
+        tmp_path, ("metrics.lock_contention_rate", "0.01"), measured='{"incidents": []}'
+    )
+    assert filled.facts.data["metrics"]["lock_contention_rate"] == 0.01
+    assert filled.facts.data["incidents"] == []
+
+
+def test_collect_refuses_a_set_over_a_measured_fact_with_one_line(tmp_path: Path):
+    (tmp_path / "health.json").write_text('{"lock": 0.3}')
+    (tmp_path / "phasegate.yaml").write_text(
+        "apiVersion: phasegate/v1\nkind: Config\nsources:\n  - name: health\n"
+        "    file: health.json\n    facts:\n      metrics.lock_contention_rate: output.lock\n"
+    )
+    args = ["--config", str(tmp_path / "phasegate.yaml"), "--phase", "1"]
+    sets = ["--set", "change.commit=abc1234", "--set", "metrics.lock_contention_rate=0"]
+    for command in (["collect"], ["run", "--dry-run"]):
+        done = run_cli(*command, *args, *sets, cwd=tmp_path)
+        assert done.returncode == 3, done.stderr
+        assert done.stderr.splitlines()[-1] == (
+            "--set: error: metrics.lock_contention_rate was measured by source health; --set "
+            "cannot change a measured fact (fix the source, or run again)"
+        )

@@ -8,6 +8,7 @@ the verdict fails closed. Nothing that failed ever becomes a zero.
 from __future__ import annotations
 
 import contextlib
+import copy
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -123,6 +124,7 @@ def collect(
     if options.baseline is not None:
         facts["baseline"] = dict(load_facts(options.baseline).data.get("metrics", {}))
     failing = _failing_checks(facts)
+    measured = _measured(config, facts, unknown)
     measured_commits = {
         name: check["commit"]
         for name, check in facts.get("checks", {}).items()
@@ -135,6 +137,7 @@ def collect(
     if phase >= 1 and "incidents" not in facts and "incidents" not in unknown:
         unknown["incidents"] = NO_INCIDENTS
     _refuse_overridden_failures(failing, facts)
+    _refuse_overridden_measurements(measured, facts)
     _refuse_overridden_commits(measured_commits, facts)
     freeze = state.freeze()
     if freeze is not None:
@@ -326,6 +329,43 @@ def _refuse_overridden_failures(
             raise InputError(
                 f"checks.{name} failed when it ran (exit {measured.get('exit_code')}); "
                 "--set cannot change a measured check result",
+                Location("--set"),
+            )
+
+
+def _measured(
+    config: Config, facts: Mapping[str, Any], unknown: Mapping[str, str]
+) -> dict[str, tuple[str, Any]]:
+    """Each fact a source or the contract check measured: path -> (who, a copy of its
+    value), taken before `--set` is applied (a copy: `--set contract.drift=[]` changes the
+    measured map in place)."""
+    found: dict[str, tuple[str, Any]] = {}
+    for source in config.sources:
+        for path, _ in source.facts:
+            dotted = ".".join(path)
+            value = cel.lookup(facts, path)
+            if dotted not in unknown and value is not cel.MISSING:
+                found[dotted] = (f"source {source.name}", copy.deepcopy(value))
+    if config.contract is not None and "contract" not in unknown and "contract" in facts:
+        found["contract"] = ("the contract check", copy.deepcopy(facts["contract"]))
+    return found
+
+
+def _refuse_overridden_measurements(
+    measured: Mapping[str, tuple[str, Any]], facts: Mapping[str, Any]
+) -> None:
+    """`--set` fills facts no command can know; a measured one is not among them.
+
+    `--set metrics.lock_contention_rate=0` over a spike that a source measured would turn an
+    immediate-rollback trigger into a continue, and the decision log would show the hand-set
+    value as if measured. A fact whose source failed (unknown) may still be given by hand.
+    """
+    for path, (who, value) in sorted(measured.items()):
+        now = cel.lookup(facts, tuple(path.split(".")))
+        if now is cel.MISSING or now != value or type(now) is not type(value):
+            raise InputError(
+                f"{path} was measured by {who}; --set cannot change a measured fact "
+                "(fix the source, or run again)",
                 Location("--set"),
             )
 
