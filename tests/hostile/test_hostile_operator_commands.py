@@ -331,3 +331,52 @@ def test_closeout_names_a_log_that_is_not_a_regular_file_for_what_it_is(tmp_path
         InputError, match=rf"decisions.jsonl: error: not a regular file \({kind}\)$"
     ):
         read_decisions(tmp_path / "decisions.jsonl")
+
+
+@pytest.mark.parametrize("last", [b"\n", b"not json\n", b"{}}\n"])
+def test_a_rollback_appended_after_a_bad_whole_last_line_was_cut_is_still_seen(
+    tmp_path: Path, last: bytes
+):
+    """A last line that is whole but not JSON (a blank line, a hand edit) is cut by the
+    next append, which writes its line where that one began: a mark taken after it must
+    not read from the middle of the rollback that replaced it."""
+    from phasegate.files.durable import append_line
+
+    state = StateDir(tmp_path)
+    log = tmp_path / "decisions.jsonl"
+    log.write_bytes(b'{"event":"x"}\n' + last)
+    mark = state.mark()
+    append_line(log, json.dumps(rollback_line()))  # a rollback decision of abc1234
+    assert log.read_bytes().startswith(b'{"event":"x"}\n{"event": "decision"')
+    assert state.changed_since(mark, lambda record: rollout.stops(record, "abc1234"))
+
+
+def test_a_line_that_stops_a_change_is_appended_under_the_state_dir_lock(
+    tmp_path: Path, monkeypatch
+):
+    """`run` rechecks the log under the state dir's lock, then records its continue: a
+    rollback, resume or closeout appended without that lock could land between the two,
+    and the continue recorded after it would open the phase it shut."""
+    import fcntl
+
+    from phasegate.state import statedir
+
+    state = StateDir(tmp_path)
+    held = []
+
+    def spy(path, line):
+        probe = os.open(tmp_path / statedir.LOCK, os.O_RDWR | os.O_CREAT)
+        try:
+            fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            held.append(False)
+        except BlockingIOError:
+            held.append(True)
+        finally:
+            os.close(probe)
+
+    monkeypatch.setattr(statedir, "append_line", spy)
+    state.append_decision(rollback_line())
+    state.append_decision(rollout.resume_record("abc1234", "fixed", "2026-11-20T11:00:00Z"))
+    with state.lock():  # the guarded continue of `run`: the lock is taken once, not twice
+        state.append_decision({**rollback_line(), "decision": {**GOOD, "verdict": "continue"}})
+    assert held == [True, True, True]
