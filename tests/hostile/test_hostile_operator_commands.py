@@ -380,3 +380,27 @@ def test_a_line_that_stops_a_change_is_appended_under_the_state_dir_lock(
     with state.lock():  # the guarded continue of `run`: the lock is taken once, not twice
         state.append_decision({**rollback_line(), "decision": {**GOOD, "verdict": "continue"}})
     assert held == [True, True, True]
+
+
+def test_resume_of_a_prefix_of_changes_that_owe_rollbacks_resumes_one_named_whole(
+    gate: Gate, monkeypatch, capsys
+):
+    """Two changes owe Phase 1 rollbacks (rolled back by hand, never verified): a prefix of
+    both must not write a resume line matching both, which would forget the other's
+    rollback and let it continue."""
+    gate.state.mkdir()
+    owed = [
+        {**rollback_line("d1"), "facts": {**rollback_line()["facts"], "change": {"commit": c}}}
+        for c in ("9def0001", "9abc0001")
+    ]
+    gate.log.write_text("".join(json.dumps(line) + "\n" for line in owed))
+    code = gate.cli("resume", "--change", "9", "--reason", "fixed", monkeypatch=monkeypatch)
+    assert code == 2
+    assert "--change 9: names 2 " in capsys.readouterr().err
+    assert len(gate.log.read_text().splitlines()) == 2  # nothing resumed
+    code = gate.cli("resume", "--change", "9de", "--reason", "fixed", monkeypatch=monkeypatch)
+    assert code == 0
+    assert json.loads(gate.log.read_text().splitlines()[-1])["commit"] == "9def0001"
+    state = StateDir(gate.state)
+    assert rollout.state_of(state, "9def0001").state == "resumed"
+    assert rollout.state_of(state, "9abc0001").rollback_decided_at is not None  # still owed
