@@ -404,3 +404,37 @@ def test_resume_of_a_prefix_of_changes_that_owe_rollbacks_resumes_one_named_whol
     state = StateDir(gate.state)
     assert rollout.state_of(state, "9def0001").state == "resumed"
     assert rollout.state_of(state, "9abc0001").rollback_decided_at is not None  # still owed
+
+
+def test_closeout_records_nothing_when_a_rollback_lands_while_it_is_built(
+    tmp_path: Path, monkeypatch
+):
+    """A `run` records a Phase 2 rollback of the change after closeout read the log: the
+    record would call the rollout stable and the `closed` line would follow the rollback."""
+    from conftest import POLICIES
+    from phasegate.core.policy import load_policy_set
+    from phasegate.runner import closeout as module
+
+    log = tmp_path / "decisions.jsonl"
+    log.write_text(
+        "\n".join(
+            [
+                logged(2, "2026-11-20T10:00:00Z"),
+                logged(2, "2026-11-20T11:10:00Z", started="2026-11-20T10:00:00Z"),
+            ]
+        )
+        + "\n"
+    )
+    read = module.read_decisions
+
+    def read_then_a_rollback_lands(path, rca=None):
+        found = read(path, rca)
+        rollback = logged(2, "2026-11-20T11:15:00Z", "rollback", started="2026-11-20T10:00:00Z")
+        StateDir(tmp_path).append_decision(json.loads(rollback))
+        return found
+
+    monkeypatch.setattr(module, "read_decisions", read_then_a_rollback_lands)
+    with pytest.raises(InputError, match=r"change 9f2c4e1: .* recorded .* nothing was written"):
+        module.write_closeout(tmp_path, load_policy_set(POLICIES))
+    assert not (tmp_path / "closeout").exists()
+    assert rollout.state_of(StateDir(tmp_path), "9f2c4e1").state == "rolling_back"
