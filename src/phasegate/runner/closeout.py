@@ -400,13 +400,9 @@ def write_closeout(
         data = state_dir / "closeout" / f"{name}.json"
     changed = str(record["change"]["commit"])
     with state.lock():  # a rollback recorded since the log was read makes the record false
-        if mark is not None and state.changed_since(mark, lambda r: rollout.stops(r, changed)):
-            raise InputError(
-                f"change {changed}: another command set or lifted the freeze, or recorded a "
-                "rollback, resume or closeout of it, while the closeout was built: nothing "
-                "was written; run again",
-                Location(str(log)),
-            )
+        rollout.refuse_if_stopped(
+            state, mark, changed, "the closeout was built", "nothing was written"
+        )
         write_atomic(markdown, render_markdown(record))
         write_atomic(data, render_json(record))
         _close(state, changed, record["phases"][-1]["end"])

@@ -23,7 +23,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from phasegate.errors import InputError, Location
 from phasegate.files.schemas import is_rfc3339, rfc3339_instant
+from phasegate.state.statedir import DECISIONS
 
 if TYPE_CHECKING:
     from phasegate.state.statedir import StateDir
@@ -267,6 +269,19 @@ def stops(record: Mapping[str, Any], commit: str) -> bool:
         and isinstance(change, Mapping)
         and same_change(change.get("commit"), commit)
     )
+
+
+def refuse_if_stopped(state: StateDir, mark: Any, commit: str, doing: str, undone: str) -> None:
+    """Call under `state.lock()`, just before recording what was decided from the log as
+    it stood at `mark`: a line that stops `commit`, or a freeze set or lifted, appended
+    since may make it false (a continue opening a phase a rollback shut, a closeout of a
+    rollout that rolled back), so nothing is recorded. No mark (a dry run): nothing to do."""
+    if mark is not None and state.changed_since(mark, lambda record: stops(record, commit)):
+        raise InputError(
+            f"change {commit}: another command set or lifted the freeze, or recorded a "
+            f"rollback, resume or closeout of it, while {doing}: {undone}; run again",
+            Location(str(state.path / DECISIONS)),
+        )
 
 
 def derive(records: Iterable[Any], commit: str, phase: int) -> dict[str, Any]:
