@@ -331,3 +331,110 @@ def test_closeout_names_a_log_that_is_not_a_regular_file_for_what_it_is(tmp_path
         InputError, match=rf"decisions.jsonl: error: not a regular file \({kind}\)$"
     ):
         read_decisions(tmp_path / "decisions.jsonl")
+
+
+@pytest.mark.parametrize("last", [b"\n", b"not json\n", b"{}}\n"])
+def test_a_rollback_appended_after_a_bad_whole_last_line_was_cut_is_still_seen(
+    tmp_path: Path, last: bytes
+):
+    """A last line that is whole but not JSON (a blank line, a hand edit) is cut by the
+    next append, which writes its line where that one began: a mark taken after it must
+    not read from the middle of the rollback that replaced it."""
+    from phasegate.files.durable import append_line
+
+    state = StateDir(tmp_path)
+    log = tmp_path / "decisions.jsonl"
+    log.write_bytes(b'{"event":"x"}\n' + last)
+    mark = state.mark()
+    append_line(log, json.dumps(rollback_line()))  # a rollback decision of abc1234
+    assert log.read_bytes().startswith(b'{"event":"x"}\n{"event": "decision"')
+    assert state.changed_since(mark, lambda record: rollout.stops(record, "abc1234"))
+
+
+def test_a_line_that_stops_a_change_is_appended_under_the_state_dir_lock(
+    tmp_path: Path, monkeypatch
+):
+    """`run` rechecks the log under the state dir's lock, then records its continue: a
+    rollback, resume or closeout appended without that lock could land between the two,
+    and the continue recorded after it would open the phase it shut."""
+    import fcntl
+
+    from phasegate.state import statedir
+
+    state = StateDir(tmp_path)
+    held = []
+
+    def spy(path, line):
+        probe = os.open(tmp_path / statedir.LOCK, os.O_RDWR | os.O_CREAT)
+        try:
+            fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            held.append(False)
+        except BlockingIOError:
+            held.append(True)
+        finally:
+            os.close(probe)
+
+    monkeypatch.setattr(statedir, "append_line", spy)
+    state.append_decision(rollback_line())
+    state.append_decision(rollout.resume_record("abc1234", "fixed", "2026-11-20T11:00:00Z"))
+    with state.lock():  # the guarded continue of `run`: the lock is taken once, not twice
+        state.append_decision({**rollback_line(), "decision": {**GOOD, "verdict": "continue"}})
+    assert held == [True, True, True]
+
+
+def test_resume_of_a_prefix_of_changes_that_owe_rollbacks_resumes_one_named_whole(
+    gate: Gate, monkeypatch, capsys
+):
+    """Two changes owe Phase 1 rollbacks (rolled back by hand, never verified): a prefix of
+    both must not write a resume line matching both, which would forget the other's
+    rollback and let it continue."""
+    gate.state.mkdir()
+    owed = [
+        {**rollback_line("d1"), "facts": {**rollback_line()["facts"], "change": {"commit": c}}}
+        for c in ("9def0001", "9abc0001")
+    ]
+    gate.log.write_text("".join(json.dumps(line) + "\n" for line in owed))
+    code = gate.cli("resume", "--change", "9", "--reason", "fixed", monkeypatch=monkeypatch)
+    assert code == 2
+    assert "--change 9: names 2 " in capsys.readouterr().err
+    assert len(gate.log.read_text().splitlines()) == 2  # nothing resumed
+    code = gate.cli("resume", "--change", "9de", "--reason", "fixed", monkeypatch=monkeypatch)
+    assert code == 0
+    assert json.loads(gate.log.read_text().splitlines()[-1])["commit"] == "9def0001"
+    state = StateDir(gate.state)
+    assert rollout.state_of(state, "9def0001").state == "resumed"
+    assert rollout.state_of(state, "9abc0001").rollback_decided_at is not None  # still owed
+
+
+def test_closeout_records_nothing_when_a_rollback_lands_while_it_is_built(
+    tmp_path: Path, monkeypatch
+):
+    """A `run` records a Phase 2 rollback of the change after closeout read the log: the
+    record would call the rollout stable and the `closed` line would follow the rollback."""
+    from conftest import POLICIES
+    from phasegate.core.policy import load_policy_set
+    from phasegate.runner import closeout as module
+
+    log = tmp_path / "decisions.jsonl"
+    log.write_text(
+        "\n".join(
+            [
+                logged(2, "2026-11-20T10:00:00Z"),
+                logged(2, "2026-11-20T11:10:00Z", started="2026-11-20T10:00:00Z"),
+            ]
+        )
+        + "\n"
+    )
+    read = module.read_decisions
+
+    def read_then_a_rollback_lands(path, rca=None):
+        found = read(path, rca)
+        rollback = logged(2, "2026-11-20T11:15:00Z", "rollback", started="2026-11-20T10:00:00Z")
+        StateDir(tmp_path).append_decision(json.loads(rollback))
+        return found
+
+    monkeypatch.setattr(module, "read_decisions", read_then_a_rollback_lands)
+    with pytest.raises(InputError, match=r"change 9f2c4e1: .* recorded .* nothing was written"):
+        module.write_closeout(tmp_path, load_policy_set(POLICIES))
+    assert not (tmp_path / "closeout").exists()
+    assert rollout.state_of(StateDir(tmp_path), "9f2c4e1").state == "rolling_back"

@@ -45,7 +45,7 @@ def command(
     standing = rollout.rolled_back_changes(state.records())
     target = standing[-1] if standing else None
     if commit is not None:  # as the log names it: a resume line must match no other change
-        named = [found for found in standing if rollout.same_change(found, commit)]
+        named = rollout.resumable_changes(state, commit.strip())
         if len(named) > 1:
             raise UsageProblem(
                 f"--change {commit.strip()}: names {len(named)} rolled-back changes "

@@ -228,34 +228,41 @@ def _repair_tail(path: Path, descriptor: int) -> int:
     looked at (the log may be large); earlier damage is for readers to skip.
     """
     size = os.fstat(descriptor).st_size
-    if size == 0:
-        return 0
-    end = size
-    if os.pread(descriptor, 1, size - 1) == b"\n":
-        end = size - 1  # the last line is whole: check it is JSON
-    start = _line_start(descriptor, end)
-    if end != size - 1:  # no final newline: torn, however long; kept aside a chunk at a time
-        if any(chunk.strip() for chunk in _chunks(descriptor, start, size)):
-            _keep_range_aside(path.with_name(path.name + TORN_SUFFIX), descriptor, start, size)
-    elif _is_json(_read_range(descriptor, start, end)):
+    start = _kept(descriptor, size)
+    if start == size:
         return size
-    elif (line := _read_range(descriptor, start, end)).strip():
-        keep_aside(path.with_name(path.name + TORN_SUFFIX), line)
+    # no final newline: torn, however long; kept aside a chunk at a time (without the
+    # newline of a whole line, which keep-aside adds back)
+    end = size - 1 if os.pread(descriptor, 1, size - 1) == b"\n" else size
+    if any(chunk.strip() for chunk in _chunks(descriptor, start, end)):
+        _keep_range_aside(path.with_name(path.name + TORN_SUFFIX), descriptor, start, end)
     os.ftruncate(descriptor, start)
     os.fsync(descriptor)
     return start
 
 
+def _kept(descriptor: int, size: int) -> int:
+    """How much of a log `_repair_tail` keeps: up to its last newline, less a last whole
+    line that is not JSON (blank, edited by hand). Nothing before it is ever cut."""
+    if size == 0:
+        return 0
+    if os.pread(descriptor, 1, size - 1) != b"\n":
+        return _line_start(descriptor, size)
+    start = _line_start(descriptor, size - 1)
+    return size if _is_json(_read_range(descriptor, start, size - 1)) else start
+
+
 def log_position(path: Path) -> tuple[int, int] | None:
-    """A log's inode and the length of its whole lines (up to its last newline), or None
-    when it is absent: lines appended later start there, even after a torn tail is cut."""
+    """A log's inode and the length of it the next append keeps (its whole lines, less a
+    last one that is not JSON), or None when it is absent: lines appended later start
+    there, even after the next append cut a torn tail or a bad last line."""
     try:
         descriptor = open_regular(path, os.O_RDONLY)
     except FileNotFoundError:
         return None
     try:
         info = os.fstat(descriptor)
-        return info.st_ino, _line_start(descriptor, info.st_size)
+        return info.st_ino, _kept(descriptor, info.st_size)
     finally:
         os.close(descriptor)
 

@@ -31,7 +31,7 @@ from phasegate.core.evaluate import Decision, evaluate, require_rules_for
 from phasegate.core.policy import PolicySet
 from phasegate.core.recording import instant
 from phasegate.core.verdict import Verdict, exit_code
-from phasegate.errors import ExitCode, InputError, Location
+from phasegate.errors import ExitCode, InputError
 from phasegate.files.digest import canonical_json
 from phasegate.runner import downgrade, runners
 from phasegate.runner.journal import Journal, restoration
@@ -47,7 +47,7 @@ from phasegate.runner.plan import (
 )
 from phasegate.runner.remediation import note_name, render_note
 from phasegate.state import rollout
-from phasegate.state.statedir import DECISIONS, StateDir
+from phasegate.state.statedir import StateDir
 
 
 @dataclass
@@ -398,13 +398,8 @@ def run(
     else:  # a continue or pause decided from a log another command has since changed is
         # refused, not recorded: it could open a phase a rollback or freeze has just closed
         with state.lock():
-            if mark is not None and state.changed_since(mark, lambda r: rollout.stops(r, commit)):
-                raise InputError(
-                    f"change {commit}: another command set or lifted the freeze, or recorded a "
-                    "rollback, resume or closeout of it, while this run decided: nothing was "
-                    "recorded or run; run again",
-                    Location(str(state.path / DECISIONS)),
-                )
+            doing, undone = "this run decided", "nothing was recorded or run"
+            rollout.refuse_if_stopped(state, mark, commit, doing, undone)
             journal.decision(decision, facts.data, steps)
     if journal.decision_recorded:  # else the next run counts from a sample no decision saw
         journal.attempt("the source samples", lambda: state.save_samples(collection.samples))

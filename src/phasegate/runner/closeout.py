@@ -381,6 +381,8 @@ def write_closeout(
     known = params.get("health", {}).get("known_failure_categories", ())
     log = state_dir / DECISIONS
     rca: list[dict[str, Any]] = []
+    state = StateDir(state_dir)
+    mark = state.mark() if os.path.lexists(log) else None  # before the log is read
     entries, skipped = read_decisions(log, rca)
     record = closeout(
         entries,
@@ -396,17 +398,21 @@ def write_closeout(
         name = f"closeout-{_file_safe(record['change']['commit'])}"
         markdown = state_dir / "closeout" / f"{name}.md"
         data = state_dir / "closeout" / f"{name}.json"
-    write_atomic(markdown, render_markdown(record))
-    write_atomic(data, render_json(record))
-    _close(state_dir, str(record["change"]["commit"]), record["phases"][-1]["end"])
+    changed = str(record["change"]["commit"])
+    with state.lock():  # a rollback recorded since the log was read makes the record false
+        rollout.refuse_if_stopped(
+            state, mark, changed, "the closeout was built", "nothing was written"
+        )
+        write_atomic(markdown, render_markdown(record))
+        write_atomic(data, render_json(record))
+        _close(state, changed, record["phases"][-1]["end"])
     return markdown, data, skipped
 
 
-def _close(state_dir: Path, commit: str, at: str) -> None:
+def _close(state: StateDir, commit: str, at: str) -> None:
     """End the change's rollout on the record (once): `status` says closed, and later
     decisions of it hold (`rollout.closed`). At the last judged decision's time, not the
     clock's, so the same log is closed the same way."""
-    state = StateDir(state_dir)
     if rollout.state_of(state, commit).state != "closed":
         state.append_decision(rollout.closed_record(commit, at))
 

@@ -23,7 +23,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from phasegate.errors import InputError, Location
 from phasegate.files.schemas import is_rfc3339, rfc3339_instant
+from phasegate.state.statedir import DECISIONS
 
 if TYPE_CHECKING:
     from phasegate.state.statedir import StateDir
@@ -269,6 +271,19 @@ def stops(record: Mapping[str, Any], commit: str) -> bool:
     )
 
 
+def refuse_if_stopped(state: StateDir, mark: Any, commit: str, doing: str, undone: str) -> None:
+    """Call under `state.lock()`, just before recording what was decided from the log as
+    it stood at `mark`: a line that stops `commit`, or a freeze set or lifted, appended
+    since may make it false (a continue opening a phase a rollback shut, a closeout of a
+    rollout that rolled back), so nothing is recorded. No mark (a dry run): nothing to do."""
+    if mark is not None and state.changed_since(mark, lambda record: stops(record, commit)):
+        raise InputError(
+            f"change {commit}: another command set or lifted the freeze, or recorded a "
+            f"rollback, resume or closeout of it, while {doing}: {undone}; run again",
+            Location(str(state.path / DECISIONS)),
+        )
+
+
 def derive(records: Iterable[Any], commit: str, phase: int) -> dict[str, Any]:
     """The `rollout` facts of `commit` collected in `phase`, from the log's records."""
     return facts_of(fold(records, commit), phase)
@@ -398,19 +413,45 @@ def last_change(records: Iterable[Any]) -> str | None:
     rollback, resume or closeout)."""
     found = None
     for record in records:
-        if not isinstance(record, Mapping):
-            continue
-        if record.get("event", "decision") == "decision":
-            facts = record.get("facts")
-            change = facts.get("change") if isinstance(facts, Mapping) else None
-            commit = change.get("commit") if isinstance(change, Mapping) else None
-        elif record.get("event") in (ROLLED_BACK_EVENT, RESUME_EVENT, CLOSED_EVENT):
-            commit = record.get("commit")
-        else:
-            continue
-        if isinstance(commit, str) and commit.strip():
+        commit = _named(record)
+        if commit is not None:
             found = commit
     return found
+
+
+def _named(record: Any) -> str | None:
+    """The commit a decision line, or a rollback, resume or closeout line, names."""
+    if not isinstance(record, Mapping):
+        return None
+    if record.get("event", "decision") == "decision":
+        facts = record.get("facts")
+        change = facts.get("change") if isinstance(facts, Mapping) else None
+        commit = change.get("commit") if isinstance(change, Mapping) else None
+    elif record.get("event") in (ROLLED_BACK_EVENT, RESUME_EVENT, CLOSED_EVENT):
+        commit = record.get("commit")
+    else:
+        return None
+    return commit if isinstance(commit, str) and commit.strip() else None
+
+
+def resumable_changes(state: StateDir, commit: str) -> list[str]:
+    """The changes `resume --change COMMIT` may mean, as the log names them (the longest
+    name of each), in log order: rolled back, or owing a rollback. A resume line naming a
+    shorter prefix would resume every change it matches, and forget what each one owes."""
+    names: list[str] = []
+    for record in state.records():
+        name = _named(record)
+        if name is not None and same_change(name, commit) and name not in names:
+            names.append(name)
+    kept: list[str] = []
+    for name in sorted(names, key=len, reverse=True):
+        if not any(same_change(other, name) for other in kept):
+            kept.append(name)
+    folded = {name: ChangeState(name) for name in kept}
+    for record in state.records():
+        if isinstance(record, Mapping):
+            folded = {name: step(current, record) for name, current in folded.items()}
+    return [name for name in names if name in folded and folded[name].resumable]
 
 
 def rolled_back_record(decision_id: str, commit: str, at: str) -> dict[str, Any]:

@@ -139,6 +139,8 @@ class StateDir:
     path: Path
     #: What reading the log skipped: the commands print its warnings, nothing blocks.
     report: LogReport = field(default_factory=lambda: LogReport(), compare=False, repr=False)
+    #: Whether `lock` is held by this object: an append inside it must not lock twice.
+    _holding: list[bool] = field(default_factory=list, compare=False, repr=False)
 
     @property
     def warnings(self) -> list[str]:
@@ -305,9 +307,18 @@ class StateDir:
 
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
-        """The state dir's lock, which a freeze, an unfreeze and a guarded decision take."""
-        with locked(self.path / LOCK):
+        """The state dir's lock, which a freeze, an unfreeze, a guarded decision and every
+        decision log line take: a line that stops a change cannot land between `run`'s
+        recheck and its continue. Taken once per object (flock would wait on itself)."""
+        if self._holding:
             yield
+            return
+        with locked(self.path / LOCK):
+            self._holding.append(True)
+            try:
+                yield
+            finally:
+                self._holding.clear()
 
     def mark(self) -> tuple[Any, tuple[int, int] | None]:
         """Where the freeze and the decision log stand now, for `changed_since`."""
@@ -379,7 +390,8 @@ class StateDir:
         self.report.skip(where, why)
 
     def append_decision(self, record: dict[str, Any]) -> None:
-        append_line(self.path / DECISIONS, canonical_json(record))
+        with self.lock():
+            append_line(self.path / DECISIONS, canonical_json(record))
 
     def write_remediation(self, name: str, text: str) -> Path:
         target = self._remediation_folder() / name
