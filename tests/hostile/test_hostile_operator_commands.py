@@ -17,6 +17,7 @@ from hostile_gate import POLICY, Gate, gate_fixture  # noqa: F401  (the `gate` f
 
 from conftest import FIXTURES, healthy, run_cli
 from phasegate.errors import InputError
+from phasegate.files.loading import load_document
 from phasegate.runner.closeout import NotStable, closeout, read_decisions
 from phasegate.state import rollout
 from phasegate.state.statedir import StateDir
@@ -36,6 +37,31 @@ def test_evaluate_refuses_a_phase_no_rule_of_the_set_judges(tmp_path: Path):
         f"{tmp_path / 'only2'}: error: no rule of this policy set applies to phase 1 (shadow "
         "rules do not decide): nothing would judge it, so there is no verdict\n"
     )
+
+
+def test_replay_and_policy_tests_refuse_a_phase_no_rule_judges_as_evaluate_does(tmp_path: Path):
+    """The review found `replay` saying continue for every snapshot of a phase the set does
+    not judge, where `evaluate` of the same snapshot has no verdict (exit 3)."""
+    (tmp_path / "only2").mkdir()
+    (tmp_path / "only2" / "p.yaml").write_text(POLICY.replace("[0, 1, 2]", "[2]"))
+    snapshot = load_document(FIXTURES / "phase1-health.error-rate-elevated.yaml").data
+    (tmp_path / "rec.jsonl").write_text(json.dumps(snapshot) + "\n")
+    refused = (
+        f"{tmp_path / 'only2'}: error: no rule of this policy set applies to phase 1 (shadow "
+        "rules do not decide): nothing would judge it, so there is no verdict"
+    )
+    result = run_cli("replay", str(tmp_path / "rec.jsonl"), "--policies", str(tmp_path / "only2"))
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert result.stderr.splitlines()[-1] == refused
+    (tmp_path / "only2" / "tests").mkdir()
+    (tmp_path / "only2" / "tests" / "t.yaml").write_text(
+        "apiVersion: phasegate/v1\nkind: PolicyTest\nname: t\npolicies: ..\ncases:\n"
+        f"  - name: phase 1\n    facts: {FIXTURES / 'phase1-health.error-rate-elevated.yaml'}\n"
+        "    expect: {verdict: continue}\n"
+    )
+    tested = run_cli("test", str(tmp_path / "only2" / "tests"), cwd=tmp_path)
+    assert tested.returncode == 3, tested.stdout + tested.stderr
+    assert tested.stderr.splitlines()[-1] == refused
 
 
 @pytest.mark.parametrize("change", ["phases: [0, 1, 2]\nrules:", "phases: [2]\nrules:"])

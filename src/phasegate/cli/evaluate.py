@@ -40,7 +40,7 @@ def command(
     output: Path | None,
 ) -> None:
     """Decide continue, pause or rollback for the facts file FACTS (`-` reads stdin)."""
-    from phasegate.core.evaluate import evaluate, require_rules_for
+    from phasegate.core.evaluate import evaluate
     from phasegate.core.facts import load_facts
     from phasegate.core.verdict import exit_code
     from phasegate.errors import InputError
@@ -53,7 +53,6 @@ def command(
 
             earlier = read_recording(history).snapshots
         policy_set = load_policies(policies)
-        require_rules_for(policy_set, loaded.phase)
         decision = evaluate(loaded, policy_set, earlier, history_window)
     except InputError as error:
         if output_format == "github":  # invalid input annotated on its line, as a verdict is

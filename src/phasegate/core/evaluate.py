@@ -160,6 +160,8 @@ class Rollout:
         #: Replay reports statuses only; rendering messages would cost more than deciding.
         self.messages = messages
         self.states: OrderedDict[tuple[Any, int], _RolloutState] = OrderedDict()
+        #: Phases some live rule of the set judges (checked once each: see `decide`).
+        self.judged: set[int] = set()
         self.reads_history = policy_set.reads_history
         #: Replay's memo (`phasegate.replay.memo`) sets this to decide a snapshot's rules
         #: from results shared between snapshots; None evaluates every rule.
@@ -187,6 +189,11 @@ class Rollout:
         return found
 
     def decide(self, facts: Facts) -> Decision:
+        """InputError for a phase no live rule judges: `evaluate`, `replay`, `test`, `diff`
+        and `backtest` all decide here, so none of them says continue where nothing looked."""
+        if facts.phase not in self.judged:
+            require_rules_for(self.policy_set, facts.phase)
+            self.judged.add(facts.phase)
         state = self.state(facts)
         history = list(state.history) if self.reads_history else []
         decision = _decide_final(
