@@ -156,7 +156,8 @@ def closeout(
     start = _start(phase2, since)
     # A stable window, not just a long one: it starts over at the last Phase 2 decision
     # that was not clean (an elevated metric, a hold, an error), as the rules measure it.
-    unstable = rollout.stable_since((e.decision, e.facts) for e in phase2)
+    # The last decision itself, unclean, is no continue: refused as such below.
+    unstable = rollout.stable_since((e.decision, e.facts) for e in phase2[:-1])
     restarted = unstable is not None and instant(unstable.upper()) > instant(start.upper())
     if restarted:
         start = str(unstable)
@@ -202,7 +203,9 @@ def _refused(entry: Entry) -> bool:
     """A decision the phase order refused: the phase was never entered by it."""
     rules = entry.decision.get("rules")
     return isinstance(rules, list) and any(
-        isinstance(r, dict) and r.get("id") in rollout.NOT_EARNED and r.get("status") in ("fired", "error")
+        isinstance(r, dict)
+        and r.get("id") in rollout.NOT_EARNED
+        and r.get("status") in ("fired", "error")
         for r in rules
     )
 

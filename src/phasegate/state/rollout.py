@@ -303,7 +303,6 @@ def _waits(rule: Mapping[str, Any]) -> bool:
     ident = rule.get("id")
     return (
         rule.get("status") == "fired"
-        and rule.get("verdict") == "pause"
         and isinstance(ident, str)
         and (ident.startswith(WINDOW_NAMESPACE) or ident in NOT_EARNED)
     )
