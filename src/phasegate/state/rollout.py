@@ -225,8 +225,9 @@ def _decided(current: ChangeState, record: Mapping[str, Any]) -> ChangeState:
     when = facts.get("collected_at")
     if isinstance(when, str) and is_rfc3339(when) and len(samples.get(phase, ())) < MAX_SAMPLES:
         samples[phase] = (*samples.get(phase, ()), when)
-    if isinstance(when, str) and is_rfc3339(when) and not clean(decision):
-        unstable[phase] = later(unstable.get(phase), when)
+    since = restarted(unstable.get(phase), decision, facts)
+    if since is not None:
+        unstable[phase] = since
     if verdict == "continue" and isinstance(when, str) and is_rfc3339(when):
         started = facts.get("phase_started_at")
         opened[phase] = Opened(when, started if isinstance(started, str) else None)
@@ -316,15 +317,27 @@ def later(known: str | None, when: str) -> str:
     return known
 
 
-def stable_since(decisions: Iterable[Mapping[str, Any]]) -> str | None:
-    """The collected_at of the latest unclean decision among (decision, facts) records of
-    one phase: where its stable window starts over (None: none was unclean)."""
-    found = None
+def restarted(
+    since: str | None, decision: Mapping[str, Any], facts: Mapping[str, Any]
+) -> str | None:
+    """Where a phase's stable window starts over (`since`, None: its start) once a logged
+    decision of it, made from `facts`, is taken in: at that decision when it was unclean
+    and later. A decision whose time cannot be read restarts nothing it could name."""
+    when = facts.get("collected_at")
+    if isinstance(when, str) and is_rfc3339(when) and not clean(decision):
+        return later(since, when)
+    return since
+
+
+def stable_since(
+    decisions: Iterable[tuple[Mapping[str, Any], Mapping[str, Any]]],
+) -> str | None:
+    """Where the stable window of one phase starts over after its (decision, facts), as
+    logged: the collected_at of the latest unclean one (None: none was unclean)."""
+    since = None
     for decision, facts in decisions:
-        when = facts.get("collected_at")
-        if isinstance(when, str) and is_rfc3339(when) and not clean(decision):
-            found = later(found, when)
-    return found
+        since = restarted(since, decision, facts)
+    return since
 
 
 def state_of(state: StateDir, commit: str) -> ChangeState:
