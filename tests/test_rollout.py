@@ -738,9 +738,11 @@ ELEVATED = fired("health.error-rate-elevated", pause_kind="wait")
         ("pause", [fired("window.phase1-stable", "error")], False),  # window not measured
         ("pause", [fired("window.phase1-stable", "pending")], False),
         ("pause", [fired("health.x", "pending", "rollback")], False),
-        ("continue", [fired("health.x", mode="shadow")], True),  # never part of the verdict
-        ("continue", [fired("health.x", verdict="continue")], True),  # holds nothing back
-        ("continue", [fired("health.x", "error", on_error="continue")], True),
+        ("pause", [WINDOW_WAIT, fired("health.x", mode="shadow")], True),  # not in the verdict
+        ("pause", [WINDOW_WAIT, fired("health.x", verdict="continue")], True),  # held nothing
+        ("pause", [WINDOW_WAIT, fired("health.x", "error", on_error="continue")], True),
+        ("pause", [WINDOW_WAIT, "not a rule", fired("x.y", "skipped")], True),
+        ("pause", [fired("x.y", "unheard-of")], False),  # a status not known: not known clean
         ("rollback", [fired("window.phase1-stable")], False),
         ("pause", None, False),  # rules not recorded: not known to be clean
         ("continue", None, True),

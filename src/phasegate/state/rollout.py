@@ -280,33 +280,30 @@ def clean(decision: Mapping[str, Any]) -> bool:
     custom policy set keeps to: a time window of its own named `window.*` waits cleanly;
     one named otherwise restarts the window it waits in (stricter, never looser).
     """
-    if decision.get("verdict") == "rollback":
-        return False
+    verdict = decision.get("verdict")
+    if verdict == "continue":  # no live rule held it: nothing to read (most of a log)
+        return True
     rules = decision.get("rules")
-    if not isinstance(rules, list):
-        return decision.get("verdict") == "continue"
-    return all(_waits(rule) for rule in rules if _held(rule))
-
-
-def _held(rule: Any) -> bool:
-    """Whether a logged rule result held its decision back."""
-    if not isinstance(rule, Mapping) or rule.get("mode") == "shadow":
-        return False
-    status = rule.get("status")
-    if status == "fired":
-        return rule.get("verdict") != "continue"
-    if status == "error":
-        return rule.get("on_error") != "continue"
-    return status == "pending"
-
-
-def _waits(rule: Mapping[str, Any]) -> bool:
-    ident = rule.get("id")
-    return (
-        rule.get("status") == "fired"
-        and isinstance(ident, str)
-        and (ident.startswith(WINDOW_NAMESPACE) or ident in NOT_EARNED)
-    )
+    if verdict != "pause" or not isinstance(rules, list):
+        return False  # a rollback; a pause whose rules were not recorded: not known clean
+    for rule in rules:  # one pass, no calls: `collect` folds the whole log each run
+        if not isinstance(rule, Mapping):
+            continue
+        status = rule.get("status")
+        if status in ("passed", "skipped") or rule.get("mode") == "shadow":
+            continue
+        if status == "fired":
+            if rule.get("verdict") == "continue":
+                continue
+            ident = rule.get("id")
+            if isinstance(ident, str) and (
+                ident.startswith(WINDOW_NAMESPACE) or ident in NOT_EARNED
+            ):
+                continue
+        elif status == "error" and rule.get("on_error") == "continue":
+            continue
+        return False  # held it: fired, errored or pending (or a status not known)
+    return True
 
 
 def later(known: str | None, when: str) -> str:
