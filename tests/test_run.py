@@ -767,18 +767,23 @@ def test_an_elevated_phase1_restarts_its_stable_window_before_phase2_opens(
     (world.path / "baseline.json").write_text(baseline.stdout)
     rate = json.loads(baseline.stdout)["metrics"]["error_rate"]
 
+    exits: list[int] = []
+
     def run(phase: int, minute: int, *extra: str) -> dict:
         args = [*CHANGE, *when(minute), *INCIDENTS_NONE, "--baseline", "baseline.json"]
         done = world.run("run", "--phase", str(phase), *args, *extra, "--format", "json")
         assert done.returncode in (0, 10), done.stdout + done.stderr
+        exits.append(done.returncode)
         return json.loads(done.stdout)
 
     def fired(decision: dict) -> set[str]:
         return {r["id"] for r in decision["rules"] if r["status"] in ("fired", "error")}
 
     assert fired(run(1, 0)) == {"window.phase1-stable"}  # the phase starts: a clean wait
-    elevated = run(1, 50, "--set", f"metrics.error_rate={rate * 1.2 + 0.003}")
+    # passed on by `--allow-pause` (a wait): the metric was elevated all the same
+    elevated = run(1, 50, "--set", f"metrics.error_rate={rate * 1.2 + 0.003}", "--allow-pause")
     assert elevated["verdict"] == "pause" and "health.error-rate-elevated" in fired(elevated)
+    assert exits[-1] == 0  # the wait was passed
     late = run(1, 61)  # past the phase's hour, not an hour after the elevated sample
     assert late["verdict"] == "pause" and fired(late) == {"window.phase1-stable"}
     [window] = [r for r in late["rules"] if r["id"] == "window.phase1-stable"]
