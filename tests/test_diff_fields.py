@@ -31,8 +31,8 @@ def test_each_changed_field_and_param_is_shown_before_and_after(tmp_path):
          "    verdict: pause\n    message: >-\n      error rate {{")  # fmt: skip
     edit(
         head / "windows.yaml",
-        "phases: [2]\n    when: now",
-        "phases: [2]\n    for: 2\n    when: now",
+        "phases: [2]\n    when: |",
+        "phases: [2]\n    for: 2\n    when: |",
     )
     args = ["diff", "--base", str(base), "--policies", str(head), "--corpus", CORPUS]
     done = run_cli(*args)

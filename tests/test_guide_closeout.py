@@ -268,3 +268,17 @@ def test_closeout_closes_the_change_once(state: Path, policies, tmp_path: Path):
     assert (facts["state"], facts["closed_at"]) == ("closed", "2026-11-20T11:00:00Z")
     shown = run_cli("status", "--state-dir", str(state), "--format", "json", cwd=tmp_path)
     assert json.loads(shown.stdout)["state"] == "closed"
+
+
+def test_the_stable_window_restarts_at_the_last_unclean_phase2_decision(state: Path, policies):
+    """The guide: "close the rollout only after a stable monitoring window". A Phase 2
+    paused for new failures at 10:30 was closed at 11:00, its window counted from 10:00."""
+    log = state / "decisions.jsonl"
+    started = {"phase_started_at": "2026-11-20T10:00:00Z"}
+    log.write_text(log.read_text() + line(2, "2026-11-20T10:30:00Z", "pause", **started) + "\n")
+    with pytest.raises(NotStable, match="window restarted 2026-11-20T10:30:00Z") as caught:
+        write_closeout(state, policies)
+    assert caught.value.exit_code == 10
+    log.write_text(log.read_text() + line(2, "2026-11-20T11:30:00Z", **started) + "\n")
+    markdown, _, _ = write_closeout(state, policies)
+    assert markdown.is_file()

@@ -329,3 +329,22 @@ def test_a_rollback_one_operator_still_owes_is_owed_by_the_cohort():
     assert decide(cohort) is Verdict.ROLLBACK
     both = merged(owing, earlier, clean)
     assert both["rollout"]["rollback_decided_at"] == "2026-11-20T09:30:00Z"
+
+
+def test_a_window_restarted_on_any_operator_is_restarted_for_the_cohort():
+    """The latest unclean decision any operator's log holds restarts the cohort's window:
+    disagreeing, the fields used to become unknown, and the rules (`has()`) then measured
+    the window from the phase's start."""
+    base = healthy()["rollout"]
+    late = operator("a", rollout={**base, "phase_stable_since": "2026-11-20T09:30:00Z"})
+    early = operator("b", rollout={**base, "phase_stable_since": "2026-11-20T09:00:00Z"})
+    cohort = merged(early, late, operator("c"))
+    assert cohort["rollout"]["phase_stable_since"] == "2026-11-20T09:30:00Z"
+    unknown = cohort.get("extra", {}).get("phasegate_unknown", {})
+    assert "rollout.phase_stable_since" not in unknown
+    assert decide(cohort) is Verdict.PAUSE  # 30 minutes since: not a stable hour
+    assert decide(merged(early, operator("c"))) is Verdict.CONTINUE  # an hour since
+    after = operator("d", rollout={**base, "previous_phase_stable_since": "2026-11-20T08:10:00Z"})
+    cohort = merged(operator("c"), after)
+    assert cohort["rollout"]["previous_phase_stable_since"] == "2026-11-20T08:10:00Z"
+    assert decide(cohort) is Verdict.PAUSE  # Phase 0 unclean after its continue

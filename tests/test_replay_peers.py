@@ -98,6 +98,15 @@ EDGES = {
     "a sample gap CEL's duration holds": {"rollout": {"sample_gap_seconds": 315576000000}},
     "a sample gap beyond CEL's duration": {"rollout": {"sample_gap_seconds": 315576000001}},
     "a sample gap beyond int64": {"rollout": {"sample_gap_seconds": 1e19}},
+    "a window restarted within the hour, at an offset": {
+        "rollout": {"phase_stable_since": "2026-11-21T11:00:00+01:00"}
+    },
+    "a window restarted an hour ago, in lower case": {
+        "rollout": {"phase_stable_since": "2026-11-21t09:30:00z"}
+    },
+    "a previous phase unclean after its continue": {
+        "rollout": {"previous_phase_stable_since": "2026-11-21T07:10:00+00:00"}
+    },
     "a rolled-back change whose triggers roll back": {
         "rollout": {"state": "rolled_back"},
         "state": {"corruption_indicators": 3},

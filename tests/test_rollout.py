@@ -25,10 +25,12 @@ from phasegate.state.statedir import StateDir
 SHA = "abc1234def"
 
 
-def decision(phase: int, verdict: str, at: str, commit: str = "abc1234", **facts) -> dict:
+def decision(
+    phase: int, verdict: str, at: str, commit: str = "abc1234", rules=None, **facts
+) -> dict:
     return {
         "event": "decision",
-        "decision": {"verdict": verdict},
+        "decision": {"verdict": verdict} | ({} if rules is None else {"rules": rules}),
         "facts": {
             "phase": phase,
             "collected_at": at,
@@ -38,13 +40,17 @@ def decision(phase: int, verdict: str, at: str, commit: str = "abc1234", **facts
     }
 
 
+#: A logged rule result of a window not over yet: a clean pause, the window runs on.
+WINDOW_WAIT = {"id": "window.phase1-stable", "status": "fired", "verdict": "pause"}
+
+
 # --- the state machine, pure over log records --------------------------------------------
 
 
 def test_phase_n_is_opened_by_the_latest_continue_of_this_change_in_phase_n_minus_1():
     log = [
         decision(0, "continue", "2026-11-20T09:00:00Z"),
-        decision(0, "pause", "2026-11-20T09:10:00Z"),
+        decision(0, "pause", "2026-11-20T09:10:00Z", rules=[WINDOW_WAIT]),
         decision(0, "continue", "2026-11-20T09:20:00Z", commit="ffff999"),  # another change
         decision(1, "continue", "2026-11-20T09:30:00Z"),  # another phase
         {"event": "action", "decision_id": "x", "name": "n", "ok": True, "detail": ""},
@@ -705,3 +711,97 @@ def test_a_change_that_owes_its_rollback_can_be_resumed_on_the_record(
     )
     assert "rollback_decided_at" not in gate.run("none", phase=1).facts["rollout"]
     assert gate.cli("resume", "--change", "abc1234", "--reason", "y", monkeypatch=monkeypatch) == 3
+
+
+# --- a stable window restarts at every unclean decision ----------------------------------
+
+
+def fired(rule: str, status: str = "fired", verdict: str = "pause", **more) -> dict:
+    return {"id": rule, "status": status, "verdict": verdict, "on_error": "pause", **more}
+
+
+ELEVATED = fired("health.error-rate-elevated", pause_kind="wait")
+
+
+@pytest.mark.parametrize(
+    ("verdict", "rules", "clean"),
+    [
+        ("continue", [], True),
+        ("pause", [fired("window.phase1-stable", pause_kind="wait")], True),
+        ("pause", [fired("window.phase2-monitoring")], True),
+        ("pause", [fired("rollout.phase-progression")], True),  # the phase was not entered
+        ("pause", [fired("rollout.phase0-environments")], True),
+        ("pause", [fired("window.phase1-stable"), fired("x.y", "passed")], True),
+        ("pause", [ELEVATED], False),  # a wait too: the metric was elevated
+        ("pause", [fired("window.phase1-stable"), ELEVATED], False),
+        ("pause", [fired("freeze.active")], False),  # a hold
+        ("pause", [fired("window.phase1-stable", "error")], False),  # window not measured
+        ("pause", [fired("window.phase1-stable", "pending")], False),
+        ("pause", [fired("health.x", "pending", "rollback")], False),
+        ("pause", [WINDOW_WAIT, fired("health.x", mode="shadow")], True),  # not in the verdict
+        ("pause", [WINDOW_WAIT, fired("health.x", verdict="continue")], True),  # held nothing
+        ("pause", [WINDOW_WAIT, fired("health.x", "error", on_error="continue")], True),
+        ("pause", [WINDOW_WAIT, "not a rule", fired("x.y", "skipped")], True),
+        ("pause", [fired("x.y", "unheard-of")], False),  # a status not known: not known clean
+        ("rollback", [fired("window.phase1-stable")], False),
+        ("pause", None, False),  # rules not recorded: not known to be clean
+        ("continue", None, True),
+    ],
+)
+def test_a_decision_is_clean_when_nothing_but_waiting_for_time_held_it(verdict, rules, clean):
+    decided = {"verdict": verdict} | ({} if rules is None else {"rules": rules})
+    assert rollout.clean(decided) is clean
+
+
+def test_the_latest_unclean_decision_of_a_phase_restarts_its_window():
+    """Issue: a Phase 1 paused for an elevated error rate at minute 50 of its window got
+    its continue at minute 61 and opened Phase 2: the window was long, not stable."""
+    log = [
+        decision(0, "continue", "2026-11-20T08:50:00Z"),
+        decision(1, "pause", "2026-11-20T09:00:00Z", rules=[WINDOW_WAIT]),
+        decision(1, "pause", "2026-11-20T09:50:00Z", rules=[WINDOW_WAIT, ELEVATED]),
+        decision(1, "pause", "2026-11-20T09:55:00Z", rules=[WINDOW_WAIT]),  # clean again
+        decision(1, "pause", "2026-11-20T09:58:00Z", "ffff999", rules=[ELEVATED]),  # another
+        decision(2, "pause", "2026-11-20T09:59:00Z", rules=[ELEVATED]),  # another phase
+        decision(1, "continue", "2026-11-20T10:01:00Z"),
+    ]
+    assert rollout.derive(log, "abc1234", 1)["phase_stable_since"] == "2026-11-20T09:50:00Z"
+    in_phase2 = rollout.derive(log, "abc1234", 2)
+    assert in_phase2["previous_phase_stable_since"] == "2026-11-20T09:50:00Z"
+    assert in_phase2["phase_stable_since"] == "2026-11-20T09:59:00Z"
+    assert "previous_phase_stable_since" not in rollout.derive(log, "abc1234", 1)  # Phase 0
+    assert "phase_stable_since" not in rollout.derive(log, "ffff", 0)
+    assert rollout.derive(log, "ffff999", 1)["phase_stable_since"] == "2026-11-20T09:58:00Z"
+    # a hold (a freeze), an error of the window rule itself: unclean too
+    for rules in ([fired("freeze.active")], [fired("window.phase1-stable", "error")]):
+        held = [*log, decision(1, "pause", "2026-11-20T10:05:00Z", rules=rules)]
+        assert rollout.derive(held, "abc1234", 1)["phase_stable_since"] == "2026-11-20T10:05:00Z"
+    # a log out of order: the latest instant wins, not the last line
+    early = [*log, decision(1, "pause", "2026-11-20T09:10:00Z", rules=[ELEVATED])]
+    assert rollout.derive(early, "abc1234", 1)["phase_stable_since"] == "2026-11-20T09:50:00Z"
+
+
+def test_a_rollback_restarts_the_window_and_a_resume_starts_the_change_over():
+    log = [
+        decision(1, "pause", "2026-11-20T09:00:00Z", rules=[WINDOW_WAIT]),
+        decision(1, "rollback", "2026-11-20T09:20:00Z", rules=[fired("trigger.x", "fired")]),
+    ]
+    assert rollout.derive(log, "abc1234", 1)["phase_stable_since"] == "2026-11-20T09:20:00Z"
+    log.append(rollout.rolled_back_record("d1", "abc1234", "2026-11-20T09:30:00Z"))
+    assert "phase_stable_since" not in rollout.derive(log, "abc1234", 1)
+    log.append(rollout.resume_record("abc1234", "fixed", "2026-11-20T10:00:00Z"))
+    assert "phase_stable_since" not in rollout.derive(log, "abc1234", 1)
+    log.append(decision(1, "pause", "2026-11-20T10:20:00Z", rules=[ELEVATED]))
+    assert rollout.derive(log, "abc1234", 1)["phase_stable_since"] == "2026-11-20T10:20:00Z"
+
+
+def test_collect_writes_the_stable_since_facts_from_the_log(gate: Gate):
+    write_log(
+        gate,
+        decision(0, "pause", "2026-11-20T08:40:00Z", rules=[ELEVATED]),
+        decision(0, "continue", "2026-11-20T08:50:00Z"),
+        decision(1, "pause", "2026-11-20T09:50:00Z", rules=[ELEVATED]),
+    )
+    facts = collected(gate, 1)["rollout"]
+    assert facts["phase_stable_since"] == "2026-11-20T09:50:00Z"
+    assert facts["previous_phase_stable_since"] == "2026-11-20T08:40:00Z"

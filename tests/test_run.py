@@ -745,3 +745,52 @@ def test_a_damaged_check_store_never_passes_a_check(fixtures_world: World, kept:
     # run again (it fails), or unknown: never a pass read from a damaged file
     assert facts.get("checks", {}).get("ci", {}).get("ok") is not True
     assert "reused" not in facts.get("checks", {}).get("ci", {})
+
+
+def test_an_elevated_phase1_restarts_its_stable_window_before_phase2_opens(
+    fixtures_world: World,
+):
+    """The guide: "promote to all operators after stable Phase 1 window". A Phase 1 whose
+    error rate was elevated at minute 50 of its 60 had its continue at minute 61, and
+    Phase 2 opened. The window restarts at the elevated decision: Phase 2 opens at 111."""
+    world = fixtures_world
+
+    def when(minute: int) -> list[str]:
+        hour, rest = divmod(minute, 60)
+        return ["--set", f"collected_at=2026-11-20T{9 + hour:02d}:{rest:02d}:00Z"]
+
+    for where in ("ci", "operator"):
+        phase0 = world.run("run", "--phase", "0", *CHANGE, *when(-10), PHASEGATE_ENVIRONMENT=where)
+        assert phase0.returncode == 0, phase0.stdout
+    baseline = world.run("collect", "--phase", "1", *CHANGE, *when(-10), *INCIDENTS_NONE)
+    assert baseline.returncode == 0, baseline.stderr
+    (world.path / "baseline.json").write_text(baseline.stdout)
+    rate = json.loads(baseline.stdout)["metrics"]["error_rate"]
+
+    exits: list[int] = []
+
+    def run(phase: int, minute: int, *extra: str) -> dict:
+        args = [*CHANGE, *when(minute), *INCIDENTS_NONE, "--baseline", "baseline.json"]
+        done = world.run("run", "--phase", str(phase), *args, *extra, "--format", "json")
+        assert done.returncode in (0, 10), done.stdout + done.stderr
+        exits.append(done.returncode)
+        return json.loads(done.stdout)
+
+    def fired(decision: dict) -> set[str]:
+        return {r["id"] for r in decision["rules"] if r["status"] in ("fired", "error")}
+
+    assert fired(run(1, 0)) == {"window.phase1-stable"}  # the phase starts: a clean wait
+    # passed on by `--allow-pause` (a wait): the metric was elevated all the same
+    elevated = run(1, 50, "--set", f"metrics.error_rate={rate * 1.2 + 0.003}", "--allow-pause")
+    assert elevated["verdict"] == "pause" and "health.error-rate-elevated" in fired(elevated)
+    assert exits[-1] == 0  # the wait was passed
+    late = run(1, 61)  # past the phase's hour, not an hour after the elevated sample
+    assert late["verdict"] == "pause" and fired(late) == {"window.phase1-stable"}
+    [window] = [r for r in late["rules"] if r["id"] == "window.phase1-stable"]
+    assert "window restarted at 2026-11-20T09:50:00Z" in window["message"]
+    refused = run(2, 61)
+    assert refused["verdict"] == "pause" and "rollout.phase-progression" in fired(refused)
+    assert run(1, 111)["verdict"] == "continue"
+    opened = run(2, 111)
+    assert "rollout.phase-progression" not in fired(opened)
+    assert "window.phase2-monitoring" in fired(opened)  # Phase 2's own window starts

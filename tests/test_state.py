@@ -153,3 +153,28 @@ def test_status_exits_3_when_the_state_dir_cannot_be_read(tmp_path: Path):
     assert run_cli("status", "--state-dir", str(tmp_path / "file"), cwd=tmp_path).returncode == 3
     empty = run_cli("status", "--state-dir", str(tmp_path / "none"), cwd=tmp_path)
     assert empty.returncode == 0 and "no decision recorded" in empty.stderr
+
+
+def test_status_shows_the_window_end_from_its_last_restart():
+    """The window a paused phase waits for runs from its last unclean decision when later
+    than its start, as the rules measure it: `status` named the phase start's hour."""
+    from datetime import timedelta
+
+    from phasegate.state import rollout
+    from phasegate.state.status import status
+
+    elevated = {"id": "health.error-rate-elevated", "status": "fired", "verdict": "pause"}
+    windows = {1: timedelta(minutes=60), 2: timedelta(minutes=60)}
+    records = [
+        logged(0, "continue", "2026-11-20T09:00:00Z"),
+        logged(1, "pause", "2026-11-20T10:00:00Z", [WINDOW_RULE, elevated], pause_kind="wait"),
+        logged(1, "pause", "2026-11-20T10:10:00Z", [WINDOW_RULE], pause_kind="wait"),
+    ]
+    shown = status(rollout.fold(records, "9f2c4e1"), windows)
+    assert shown["next"]["when"] == "2026-11-20T11:00:00Z"  # not 10:35: restarted at 10:00
+    phase2 = [
+        logged(2, "pause", "2026-11-20T11:00:00Z", [elevated], pause_kind="wait"),
+        logged(2, "continue", "2026-11-20T11:10:00Z"),
+    ]
+    shown = status(rollout.fold([*records, *phase2], "9f2c4e1"), windows)
+    assert shown["next"]["when"] == "2026-11-20T12:00:00Z"  # closeout's window, restarted

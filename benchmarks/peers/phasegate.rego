@@ -233,9 +233,17 @@ fires["rollout.phase-progression"] if {
 
 fires["rollout.phase-progression"] if {
 	not "progression_override" in object.keys(facts.rollout)
-	held := time.parse_rfc3339_ns(facts.rollout.previous_phase_continue_at) - time.parse_rfc3339_ns(facts.rollout.previous_phase_started_at)
+	held := time.parse_rfc3339_ns(facts.rollout.previous_phase_continue_at) - previous_window_start
 	held < time.parse_duration_ns(rollout_windows[facts.phase])
 }
+
+# The previous phase's window runs from the later of its start and its last unclean decision.
+previous_window_start := max({
+	time.parse_rfc3339_ns(facts.rollout.previous_phase_started_at),
+	time.parse_rfc3339_ns(facts.rollout.previous_phase_stable_since),
+}) if {
+	facts.rollout.previous_phase_stable_since
+} else := time.parse_rfc3339_ns(facts.rollout.previous_phase_started_at)
 
 errs["rollout.phase-progression"] if not is_object(facts.rollout)
 
@@ -350,8 +358,16 @@ errs["trigger.agent-failure-cascade"] if {
 
 young if {
 	now := time.parse_rfc3339_ns(upper(facts.collected_at))
-	now - time.parse_rfc3339_ns(upper(facts.phase_started_at)) < time.parse_duration_ns(window)
+	now - window_start < time.parse_duration_ns(window)
 }
+
+# A stable window: from the later of the phase's start and its last unclean decision.
+window_start := max({
+	time.parse_rfc3339_ns(upper(facts.phase_started_at)),
+	time.parse_rfc3339_ns(upper(facts.rollout.phase_stable_since)),
+}) if {
+	facts.rollout.phase_stable_since
+} else := time.parse_rfc3339_ns(upper(facts.phase_started_at))
 
 fires["window.phase1-stable"] if young
 

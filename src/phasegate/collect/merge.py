@@ -337,12 +337,14 @@ def _rollout(
     any operator saw rolled back is rolled back for the cohort. The two fields the rules
     read only when present (`has()`: absent means "does not apply") take the strictest
     value any operator gave instead: the environments every one of them passed Phase 0 in,
-    and the longest gap between samples."""
+    the longest gap between samples, and the latest restart of a phase's stable window."""
     _agreed_fields(merged, datas, names, "rollout", unknown)
     given = [datas[n]["rollout"] for n in names if isinstance(datas[n].get("rollout"), dict)]
     for field, strictest in (
         ("previous_phase_environments", _environments_all_passed),
         ("sample_gap_seconds", max),
+        ("phase_stable_since", _latest),
+        ("previous_phase_stable_since", _latest),
     ):
         values = [rollout[field] for rollout in given if field in rollout]
         if values:
@@ -366,6 +368,11 @@ def _rollout(
         if "rolled_back_at" in rolled_back[0]:
             rollout["rolled_back_at"] = rolled_back[0]["rolled_back_at"]
             unknown.pop("rollout.rolled_back_at", None)
+
+
+def _latest(times: list[str]) -> str:
+    """The latest instant: a window restarted on any operator restarted for the cohort."""
+    return max(times, key=instant)
 
 
 def _environments_all_passed(lists: list[list[str]]) -> list[str]:

@@ -154,10 +154,18 @@ def closeout(
         raise NotStable(f"change {commit} has no Phase 2 decision{after}: the rollout is not over")
     last = phase2[-1]
     start = _start(phase2, since)
+    # A stable window, not just a long one: it starts over at the last Phase 2 decision
+    # that was not clean (an elevated metric, a hold, an error), as the rules measure it.
+    # The last decision itself, unclean, is no continue: refused as such below.
+    unstable = rollout.stable_since((e.decision, e.facts) for e in phase2[:-1])
+    restarted = unstable is not None and instant(unstable.upper()) > instant(start.upper())
+    if restarted:
+        start = str(unstable)
     held = instant(last.at.upper()) - instant(start.upper())
     if held < window:
+        began = f"window restarted {start}" if restarted else f"started {start}"
         raise NotStable(
-            f"change {commit}: Phase 2 started {start}, last decision {last.at}: "
+            f"change {commit}: Phase 2 {began}, last decision {last.at}: "
             f"{_human(held)} of the {_human(window)} stable window"
         )
     if last.verdict != "continue":
@@ -191,16 +199,13 @@ def closeout(
     }
 
 
-#: The rules that refuse a phase the change has not earned: the phase order, and Phase 1
-#: before Phase 0 passed in every required environment.
-_NOT_EARNED = ("rollout.phase-progression", "rollout.phase0-environments")
-
-
 def _refused(entry: Entry) -> bool:
     """A decision the phase order refused: the phase was never entered by it."""
     rules = entry.decision.get("rules")
     return isinstance(rules, list) and any(
-        isinstance(r, dict) and r.get("id") in _NOT_EARNED and r.get("status") in ("fired", "error")
+        isinstance(r, dict)
+        and r.get("id") in rollout.NOT_EARNED
+        and r.get("status") in ("fired", "error")
         for r in rules
     )
 

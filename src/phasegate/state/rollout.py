@@ -14,6 +14,9 @@ later rollback in Phase N-1 closes it again),
 verify check passed), `resume` (written by `phasegate resume --reason`), `unfreeze` (by
 `phasegate unfreeze --rca`) and `closed` (by `phasegate closeout`). A rollback or resume
 restarts the change: continues recorded before it no longer open a phase.
+
+A window is stable, not just long: every decision of a phase that was not `clean` (see
+there) restarts that phase's window (`unstable`, the `*stable_since` facts).
 """
 
 from __future__ import annotations
@@ -47,6 +50,12 @@ CI_VARIABLES = ("CI", "GITHUB_ACTIONS", "GITLAB_CI", "BUILDKITE", "JENKINS_URL",
 MAX_SAMPLES = 3600
 #: Phase 2's monitored stretch: "monitoring at fixed intervals during the first hour".
 FIRST_HOUR = 3600.0
+#: The rule ids whose firing only waits (see `clean`): `window.*`, a phase's window not
+#: over yet, and the rules that refuse a phase the change has not earned (the phase order,
+#: and Phase 1 before Phase 0 passed in every required environment): not entered, the
+#: phase ran nothing that could be unstable.
+WINDOW_NAMESPACE = "window."
+NOT_EARNED = ("rollout.phase-progression", "rollout.phase0-environments")
 #: What `status` calls where a change stands (`ChangeState.state`).
 STATES = (
     "rolling_out",  # no decision recorded since the start (or the last restart)
@@ -87,6 +96,9 @@ class ChangeState:
     #: Per phase, the collected_at of its decisions since the last restart (the first
     #: MAX_SAMPLES): the gaps between samples during Phase 2's first hour.
     samples: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
+    #: Per phase, the collected_at of its latest decision that was not `clean` since the
+    #: last restart: the phase's stable window starts over there.
+    unstable: Mapping[int, str] = field(default_factory=dict)
     rolled_back_at: str | None = None
     #: When a Phase 1 or 2 rollback of the change was first decided, while no `rolled_back`
     #: line has ended it: the rollback is owed until a deploy of the last known-good build
@@ -170,6 +182,7 @@ def step(current: ChangeState, record: Mapping[str, Any]) -> ChangeState:
             rollback_decided_at=None,
             opened={},
             samples={},
+            unstable={},
         )
     if event == RESUME_EVENT and current.resumable:
         reason = record.get("reason")
@@ -183,6 +196,7 @@ def step(current: ChangeState, record: Mapping[str, Any]) -> ChangeState:
             opened={},
             environments={},
             samples={},
+            unstable={},
             closed_at=None,
         )
     if event == CLOSED_EVENT:
@@ -209,9 +223,13 @@ def _decided(current: ChangeState, record: Mapping[str, Any]) -> ChangeState:
     opened = dict(current.opened)
     environments = dict(current.environments)
     samples = dict(current.samples)
+    unstable = dict(current.unstable)
     when = facts.get("collected_at")
     if isinstance(when, str) and is_rfc3339(when) and len(samples.get(phase, ())) < MAX_SAMPLES:
         samples[phase] = (*samples.get(phase, ()), when)
+    since = restarted(unstable.get(phase), decision, facts)
+    if since is not None:
+        unstable[phase] = since
     if verdict == "continue" and isinstance(when, str) and is_rfc3339(when):
         started = facts.get("phase_started_at")
         opened[phase] = Opened(when, started if isinstance(started, str) else None)
@@ -241,8 +259,84 @@ def _decided(current: ChangeState, record: Mapping[str, Any]) -> ChangeState:
         opened=opened,
         environments=environments,
         samples=samples,
+        unstable=unstable,
         failed=(),
     )
+
+
+def clean(decision: Mapping[str, Any]) -> bool:
+    """Whether a logged decision leaves its phase's window running: nothing held it back
+    but the waiting for time. Its rules that held it (fired, errored or pending, not in
+    shadow mode, with a verdict other than continue) must all be waits that fired:
+
+    - a `window.*` rule: the phase's own window not over yet (the rule that measures the
+      window cannot restart it);
+    - a `NOT_EARNED` rule (`rollout.phase-progression`, `rollout.phase0-environments`):
+      the phase was not entered yet; nothing of it ran to be unstable.
+
+    Anything else is unclean, and so is a rollback: an elevated metric (a wait that
+    `--allow-pause` may have passed: the metric was still elevated), a hold (freeze,
+    owners, a check), and an error, even of a window rule (a window that could not be
+    measured is not known to be stable: fail closed). The rule id decides, not the
+    policy's `pause:` kind: an elevated metric is a wait too. The ids are the contract a
+    custom policy set keeps to: a time window of its own named `window.*` waits cleanly;
+    one named otherwise restarts the window it waits in (stricter, never looser).
+    """
+    verdict = decision.get("verdict")
+    if verdict == "continue":  # no live rule held it: nothing to read (most of a log)
+        return True
+    rules = decision.get("rules")
+    if verdict != "pause" or not isinstance(rules, list):
+        return False  # a rollback; a pause whose rules were not recorded: not known clean
+    for rule in rules:  # one pass, no calls: `collect` folds the whole log each run
+        if not isinstance(rule, Mapping):
+            continue
+        status = rule.get("status")
+        if status in ("passed", "skipped") or rule.get("mode") == "shadow":
+            continue
+        if status == "fired":
+            if rule.get("verdict") == "continue":
+                continue
+            ident = rule.get("id")
+            if isinstance(ident, str) and (
+                ident.startswith(WINDOW_NAMESPACE) or ident in NOT_EARNED
+            ):
+                continue
+        elif status == "error" and rule.get("on_error") == "continue":
+            continue
+        return False  # held it: fired, errored or pending (or a status not known)
+    return True
+
+
+def later(known: str | None, when: str) -> str:
+    """The later of two RFC 3339 instants (`known` may be absent): logs and cohorts are
+    not always in order, and a window restarts at the latest unclean decision."""
+    if known is None or rfc3339_instant(when) > rfc3339_instant(known):
+        return when
+    return known
+
+
+def restarted(
+    since: str | None, decision: Mapping[str, Any], facts: Mapping[str, Any]
+) -> str | None:
+    """Where a phase's stable window starts over (`since`, None: its start) once a logged
+    decision of it, made from `facts`, is taken in: at that decision when it was unclean
+    and later. A decision whose time cannot be read restarts nothing it could name."""
+    when = facts.get("collected_at")
+    if isinstance(when, str) and is_rfc3339(when) and not clean(decision):
+        return later(since, when)
+    return since
+
+
+def stable_since(
+    decisions: Iterable[tuple[Mapping[str, Any], Mapping[str, Any]]],
+) -> str | None:
+    """Where the stable window of one phase starts over after its (decision, facts), as
+    logged: the collected_at of the latest unclean one (None: none was unclean)."""
+    since = None
+    for decision, facts in decisions:
+        since = restarted(since, decision, facts)
+    return since
 
 
 def state_of(state: StateDir, commit: str) -> ChangeState:
@@ -314,6 +408,10 @@ def facts_of(
         if opened.phase_started_at is not None:
             facts["previous_phase_started_at"] = opened.phase_started_at
         facts["previous_phase_environments"] = sorted(current.environments.get(phase - 1, ()))
+    if phase in current.unstable:
+        facts["phase_stable_since"] = current.unstable[phase]
+    if phase > 0 and phase - 1 in current.unstable:
+        facts["previous_phase_stable_since"] = current.unstable[phase - 1]
     if phase == 2 and collected_at is not None and started_at is not None:
         gap = largest_gap((*current.samples.get(2, ()), collected_at), started_at)
         if gap is not None:

@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from phasegate.files.schemas import is_rfc3339, rfc3339_instant
-from phasegate.state.rollout import ChangeState
+from phasegate.state.rollout import ChangeState, later
 
 #: The rules whose pause ends by itself at the window's end, and the window they wait for.
 _WINDOWS = {"window.phase1-stable": 1, "window.phase2-monitoring": 2}
@@ -96,20 +96,29 @@ def _next(
         return f"finish the rollback: `phasegate retry-rollback{which}`", None
     if state == "phase_earned":
         if phase >= 2:
-            return "close out: `phasegate closeout`", _window_end(facts, windows.get(2))
+            return "close out: `phasegate closeout`", _window_end(
+                facts, windows.get(2), current.unstable.get(2)
+            )
         return f"start Phase {phase + 1}: `phasegate run --phase {phase + 1}`", None
     fired = {str(rule.get("id")) for rule in decision.get("rules") or () if isinstance(rule, dict)}
     if state == "paused":
         waiting = [rule for rule in _WINDOWS if rule in fired]
-        when = _window_end(facts, windows.get(_WINDOWS[waiting[0]])) if waiting else None
+        window = windows.get(_WINDOWS[waiting[0]]) if waiting else None
+        when = _window_end(facts, window, current.unstable.get(phase)) if waiting else None
         return f"wait, then sample again: `phasegate run --phase {phase}`", when
     return f"clear the hold (see the deciding rules), then `phasegate run --phase {phase}`", None
 
 
-def _window_end(facts: Mapping[str, Any], window: timedelta | None) -> str | None:
+def _window_end(
+    facts: Mapping[str, Any], window: timedelta | None, unstable: str | None = None
+) -> str | None:
+    """The window runs from the phase's start, or from its last unclean decision
+    (`unstable`) when later: the stable window the rules measure."""
     started = facts.get("phase_started_at")
     if window is None or not (isinstance(started, str) and is_rfc3339(started)):
         return None
+    if unstable is not None:
+        started = later(started, unstable)
     try:
         end = rfc3339_instant(started) + window
     except OverflowError:  # a start near year 9999 (a hand-edited log): no end to show
