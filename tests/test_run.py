@@ -769,9 +769,9 @@ def test_an_elevated_phase1_restarts_its_stable_window_before_phase2_opens(
 
     exits: list[int] = []
 
-    def run(phase: int, minute: int, *extra: str) -> dict:
+    def run(phase: int, minute: int, *extra: str, **env: str) -> dict:
         args = [*CHANGE, *when(minute), *INCIDENTS_NONE, "--baseline", "baseline.json"]
-        done = world.run("run", "--phase", str(phase), *args, *extra, "--format", "json")
+        done = world.run("run", "--phase", str(phase), *args, *extra, "--format", "json", **env)
         assert done.returncode in (0, 10), done.stdout + done.stderr
         exits.append(done.returncode)
         return json.loads(done.stdout)
@@ -780,8 +780,10 @@ def test_an_elevated_phase1_restarts_its_stable_window_before_phase2_opens(
         return {r["id"] for r in decision["rules"] if r["status"] in ("fired", "error")}
 
     assert fired(run(1, 0)) == {"window.phase1-stable"}  # the phase starts: a clean wait
-    # passed on by `--allow-pause` (a wait): the metric was elevated all the same
-    elevated = run(1, 50, "--set", f"metrics.error_rate={rate * 1.2 + 0.003}", "--allow-pause")
+    # passed on by `--allow-pause` (a wait): the metric was elevated all the same (swarm's
+    # error rate is 1 - its success rate; `--set` cannot change a measured fact)
+    success = f"{1 - (rate * 1.2 + 0.003):.6f}"
+    elevated = run(1, 50, "--allow-pause", STANDIN_SWARM_SUCCESS_RATE=success)
     assert elevated["verdict"] == "pause" and "health.error-rate-elevated" in fired(elevated)
     assert exits[-1] == 0  # the wait was passed
     late = run(1, 61)  # past the phase's hour, not an hour after the elevated sample
