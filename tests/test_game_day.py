@@ -279,7 +279,8 @@ def test_game_day(tmp_path: Path):
     shown = game.status()
     assert (shown["phase"], shown["state"]) == (1, "rolling_back")
     assert shown["next"]["what"] == (
-        f"finish the rollback: `phasegate retry-rollback --decision {rollback_id}`"
+        f"finish the rollback: `phasegate retry-rollback --decision {rollback_id} "
+        "--only-runners op-2`"
     )
     left = [step for step in shown["by_hand"] if "op-2" in step]
     assert left and all("op-1" not in step and "op-3" not in step for step in left), shown

@@ -372,6 +372,15 @@ def test_a_runner_a_retry_restored_is_no_longer_left_by_hand():
         "notify",
     ]
     assert any("deploy to op-2" in step for step in status(left, {})["by_hand"])
+    # what status says to do next works as written: retry-rollback needs the runners left
+    assert status(left, {})["next"]["what"] == (
+        "finish the rollback: `phasegate retry-rollback --decision d1 --only-runners op-2`"
+    )
+    by_hand = rollout.fold([rollback, action("notify", False)], "abc1234")
+    assert status(by_hand, {})["next"]["what"] == (
+        "finish the rollback by hand (see the remediation note), then roll out a new commit, "
+        'or `phasegate resume --change abc1234 --reason "..."` once it is fixed'
+    )
     log += [
         action("deploy to op-2", True, "op-2"),
         action("restored op-2", True, "op-2", restored=True),

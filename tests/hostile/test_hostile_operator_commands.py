@@ -98,6 +98,7 @@ GOOD = {
     [
         ("rollback", {}, "its decision and facts are not both objects"),
         ({"verdict": "rollback"}, {}, "phase None is not 0, 1 or 2"),
+        ({**GOOD, "phase": True}, {}, "phase True is not 0, 1 or 2"),
         ({**GOOD, "collected_at": None}, {}, "decision.collected_at is not an RFC 3339"),
         (GOOD, [], "its decision and facts are not both objects"),
         ({**GOOD, "change": "abc"}, {}, "decision.change is not an object"),

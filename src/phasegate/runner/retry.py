@@ -64,7 +64,8 @@ def _unusable(record: Mapping[str, Any]) -> str | None:
         return "its decision and facts are not both objects"
     if decided.get("verdict") not in ("continue", "pause", "rollback"):
         return f"verdict {decided.get('verdict')!r:.40} is not continue, pause or rollback"
-    if decided.get("phase") not in (0, 1, 2):
+    phase = decided.get("phase")
+    if type(phase) is not int or phase not in (0, 1, 2):  # `true == 1` in Python
         return f"phase {decided.get('phase')!r:.40} is not 0, 1 or 2"
     for name, data in (("decision", decided), ("facts", facts)):
         when = data.get("collected_at")

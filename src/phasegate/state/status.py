@@ -92,8 +92,20 @@ def _next(
             None,
         )
     if state == "rolling_back":
-        which = f" --decision {current.last['id']}" if current.last and "id" in current.last else ""
-        return f"finish the rollback: `phasegate retry-rollback{which}`", None
+        # retry-rollback needs the runners left behind: a command without them fails as
+        # written (exit 2); with no runner to name (no runners configured, a deploy that
+        # never ran), what is left is done by hand.
+        decision_id = current.last.get("id") if current.last else None
+        left = sorted({runner for _, _, runner in current.failed if runner})
+        if isinstance(decision_id, str) and left:
+            retry = f"phasegate retry-rollback --decision {decision_id} --only-runners "
+            return f"finish the rollback: `{retry}{','.join(left)}`", None
+        return (
+            "finish the rollback by hand (see the remediation note), then roll out a new "
+            f'commit, or `phasegate resume --change {current.commit} --reason "..."` once it '
+            "is fixed",
+            None,
+        )
     if state == "phase_earned":
         if phase >= 2:
             return "close out: `phasegate closeout`", _window_end(
