@@ -329,6 +329,28 @@ def test_a_huge_torn_tail_is_cut_and_kept_aside_without_reading_it_whole(tmp_pat
     assert (tmp_path / "decisions.jsonl.torn").read_bytes() == torn + b"\n"
 
 
+def test_a_huge_last_line_is_not_read_whole_to_check_it_before_an_append(tmp_path: Path):
+    """The review found the last whole line read into memory to check it is JSON: a line
+    longer than any reader reads (16 MiB, skipped by all of them) is kept aside as a torn
+    tail is, a chunk at a time."""
+    import tracemalloc
+
+    from phasegate.files.durable import append_line
+
+    log = tmp_path / "decisions.jsonl"
+    huge = b'{"event":"decision","facts":"' + b"x" * (20 * 1024 * 1024) + b'"}\n'
+    log.write_bytes(b'{"event":"x"}\n' + huge)
+    tracemalloc.start()
+    try:
+        append_line(log, '{"event":"y"}')
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * 1024 * 1024, peak
+    assert log.read_bytes() == b'{"event":"x"}\n{"event":"y"}\n'
+    assert (tmp_path / "decisions.jsonl.torn").read_bytes() == huge
+
+
 def test_a_rollback_appended_after_a_torn_tail_was_cut_is_still_seen(tmp_path: Path):
     """The mark is taken while a killed writer's tail is on the log; the next append cuts
     it and writes a rollback where it began: reading from the mark still finds it."""

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TextIO
 
 from phasegate.errors import InputError, Location
+from phasegate.files.reading import MAX_BYTES
 
 #: Added to every open of a state file: a symlink fails (ELOOP) instead of leading
 #: elsewhere, and a FIFO opens at once instead of blocking until a writer comes.
@@ -243,12 +244,15 @@ def _repair_tail(path: Path, descriptor: int) -> int:
 
 def _kept(descriptor: int, size: int) -> int:
     """How much of a log `_repair_tail` keeps: up to its last newline, less a last whole
-    line that is not JSON (blank, edited by hand). Nothing before it is ever cut."""
+    line that is not JSON (blank, edited by hand) or longer than any reader reads. Nothing
+    before it is ever cut."""
     if size == 0:
         return 0
     if os.pread(descriptor, 1, size - 1) != b"\n":
         return _line_start(descriptor, size)
     start = _line_start(descriptor, size - 1)
+    if size - 1 - start > MAX_BYTES:  # every reader skips it: never read whole to check it
+        return start
     return size if _is_json(_read_range(descriptor, start, size - 1)) else start
 
 
