@@ -456,6 +456,25 @@ def test_concurrent_runs_never_tear_the_log(fixtures_world: World):
     assert times == [f"2026-11-20T10:{i:02d}:00Z" for i in range(8)]
 
 
+def test_the_decision_line_says_which_facts_were_set_by_hand(fixtures_world: World):
+    """The guide audit found that `--set collected_at=...` (or `phase_started_at`) in a live
+    `run` moved a phase past its window with nothing in the log to tell it from a clock:
+    the decision line lists the facts `--set` gave (their values are in its facts)."""
+    done = fixtures_world.run("run", "--phase", "0", *CHANGE, *at(3), *WINDOW)
+    assert done.returncode == 0, done.stderr
+    [line] = fixtures_world.decisions
+    assert line["set"] == [
+        "change.commit",
+        "change.last_known_good",
+        "change.tag",
+        "collected_at",
+        "owners.release",
+        "owners.rollback",
+        "phase_started_at",
+    ]
+    assert line["facts"]["collected_at"] == "2026-11-20T10:03:00Z"
+
+
 def test_unwritable_state_dir_is_exit_3(fixtures_world: World):
     blocker = fixtures_world.path / "blocker"
     blocker.write_text("a file where the state dir should be")

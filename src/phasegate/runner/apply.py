@@ -379,6 +379,7 @@ def run(
         lines = dry_run_lines(config, decision, facts.data, before)
         return RunOutcome(decision, facts.data, planned=lines)
     journal = Journal(state)
+    given = [path for path, _ in options.sets]
     ended = rollout.rolled_back(facts.data)  # held by the state machine: nothing runs
     before = {} if ended else _restored_before(config, decision, state)
     steps = [] if ended else plan(config, decision, facts.data, before)
@@ -394,13 +395,13 @@ def run(
             ),
         )
     if decision.verdict is Verdict.ROLLBACK:  # rolling back is the safe side: never stale
-        journal.decision(decision, facts.data, steps)
+        journal.decision(decision, facts.data, steps, given)
     else:  # a continue or pause decided from a log another command has since changed is
         # refused, not recorded: it could open a phase a rollback or freeze has just closed
         with state.lock():
             doing, undone = "this run decided", "nothing was recorded or run"
             rollout.refuse_if_stopped(state, mark, commit, doing, undone)
-            journal.decision(decision, facts.data, steps)
+            journal.decision(decision, facts.data, steps, given)
     if journal.decision_recorded:  # else the next run counts from a sample no decision saw
         journal.attempt("the source samples", lambda: state.save_samples(collection.samples))
     if ended:  # no action, no manual procedure: the rollback already ended

@@ -49,7 +49,15 @@ class Journal:
             return False
         return True
 
-    def decision(self, decision: Decision, facts: Mapping[str, Any], steps: list[Step]) -> None:
+    def decision(
+        self,
+        decision: Decision,
+        facts: Mapping[str, Any],
+        steps: list[Step],
+        set_by_hand: Sequence[str] = (),
+    ) -> None:
+        """`set_by_hand`: the fact paths `--set` gave. Their values look measured in the
+        facts (a `collected_at` moved past a window, say); an auditor reads which were not."""
         planned = planned_actions(steps)
         record = {
             "event": "decision",
@@ -61,6 +69,8 @@ class Journal:
         override = facts.get("rollout", {}).get(rollout.OVERRIDE)
         if override is not None:  # said once, where an auditor reads the decision
             record["override"] = {"progression": override}
+        if set_by_hand:
+            record["set"] = sorted(set(set_by_hand))
         self.decision_recorded = self.attempt(
             "the decision", lambda: self.state.append_decision(record)
         )
