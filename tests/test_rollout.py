@@ -741,7 +741,13 @@ ELEVATED = fired("health.error-rate-elevated", pause_kind="wait")
         ("pause", [WINDOW_WAIT, fired("health.x", mode="shadow")], True),  # not in the verdict
         ("pause", [WINDOW_WAIT, fired("health.x", verdict="continue")], True),  # held nothing
         ("pause", [WINDOW_WAIT, fired("health.x", "error", on_error="continue")], True),
-        ("pause", [WINDOW_WAIT, "not a rule", fired("x.y", "skipped")], True),
+        ("pause", [WINDOW_WAIT, fired("x.y", "skipped")], True),
+        # A pause no readable rule result held: a damaged or hand-written line, not known
+        # clean (each of these restarted nothing: a window skipped).
+        ("pause", [WINDOW_WAIT, "not a rule"], False),
+        ("pause", [], False),
+        ("pause", ["window.phase1-stable"], False),
+        ("pause", [fired("x.y", "passed"), fired("health.x", mode="shadow")], False),
         ("pause", [fired("x.y", "unheard-of")], False),  # a status not known: not known clean
         ("rollback", [fired("window.phase1-stable")], False),
         ("pause", None, False),  # rules not recorded: not known to be clean

@@ -288,9 +288,10 @@ def clean(decision: Mapping[str, Any]) -> bool:
     rules = decision.get("rules")
     if verdict != "pause" or not isinstance(rules, list):
         return False  # a rollback; a pause whose rules were not recorded: not known clean
+    waited = False  # a pause nothing recorded held (`rules: []`, a damaged line): not known
     for rule in rules:  # one pass, no calls: `collect` folds the whole log each run
         if not isinstance(rule, Mapping):
-            continue
+            return False  # a rule result that cannot be read may be what held it
         status = rule.get("status")
         if status in ("passed", "skipped") or rule.get("mode") == "shadow":
             continue
@@ -301,11 +302,12 @@ def clean(decision: Mapping[str, Any]) -> bool:
             if isinstance(ident, str) and (
                 ident.startswith(WINDOW_NAMESPACE) or ident in NOT_EARNED
             ):
+                waited = True
                 continue
         elif status == "error" and rule.get("on_error") == "continue":
             continue
         return False  # held it: fired, errored or pending (or a status not known)
-    return True
+    return waited
 
 
 def later(known: str | None, when: str) -> str:
