@@ -362,12 +362,27 @@ def _refuse_overridden_measurements(
     """
     for path, (who, value) in sorted(measured.items()):
         now = cel.lookup(facts, tuple(path.split(".")))
-        if now is cel.MISSING or now != value or type(now) is not type(value):
+        if now is cel.MISSING or not _same(now, value):
             raise InputError(
                 f"{path} was measured by {who}; --set cannot change a measured fact "
                 "(fix the source, or run again)",
                 Location("--set"),
             )
+
+
+def _same(given: Any, measured: Any) -> bool:
+    """Whether `--set` gave the measured value again. A number is a number however it is
+    written (a source's JSON `0`, `--set`'s schema-typed `0.0`: CEL sees one double); a
+    boolean is never a number."""
+    if isinstance(given, bool) or isinstance(measured, bool):
+        return given is measured
+    if isinstance(given, int | float) and isinstance(measured, int | float):
+        return given == measured
+    if isinstance(given, list) and isinstance(measured, list):
+        return len(given) == len(measured) and all(map(_same, given, measured))
+    if isinstance(given, dict) and isinstance(measured, dict):
+        return given.keys() == measured.keys() and all(_same(given[k], measured[k]) for k in given)
+    return type(given) is type(measured) and given == measured
 
 
 def _refuse_overridden_commits(measured: Mapping[str, str], facts: Mapping[str, Any]) -> None:
