@@ -3,6 +3,7 @@ nor a value a source measured."""
 
 from __future__ import annotations
 
+import os
 import sys
 import textwrap
 from pathlib import Path
@@ -160,5 +161,27 @@ def test_set_over_measured_free_json_compares_numbers_by_value_never_booleans(tm
 
     assert given('[{"n": 2.0, "ok": true}]').facts.data["extra"]["runs"] == [{"n": 2, "ok": True}]
     for changed in ('[{"n": 2, "ok": 1}]', '[{"n": 3, "ok": true}]', '[{"n": 2}]', "[]"):
-        with pytest.raises(InputError, match="extra.runs was measured by source swarm"):
+        with pytest.raises(InputError, match=r"extra\.runs was measured by source swarm"):
             given(changed)
+
+
+def test_a_ci_variable_over_a_measured_fact_is_refused_naming_the_variable(tmp_path: Path):
+    """A review found `GITHUB_REF_NAME` (no `--set` at all) over a `change.tag` a source
+    measured refused as "--set cannot change a measured fact", naming a flag never given."""
+    (tmp_path / "release.json").write_text('{"tag": "v0.4.3"}')
+    (tmp_path / "phasegate.yaml").write_text(
+        "apiVersion: phasegate/v1\nkind: Config\nsources:\n  - name: release\n"
+        "    file: release.json\n    facts:\n      change.tag: output.tag\n"
+    )
+    args = ["collect", "--config", str(tmp_path / "phasegate.yaml"), "--phase", "0"]
+    ci = {"PHASEGATE_COMMIT": "abc1234", "GITHUB_REF_TYPE": "tag", "GITHUB_REF_NAME": "v9"}
+    ci = {**os.environ, **ci}
+    done = run_cli(*args, cwd=tmp_path, env=ci)
+    assert done.returncode == 3, done.stderr
+    assert done.stderr.splitlines()[-1] == (
+        "$GITHUB_REF_NAME: error: change.tag was measured by source release; $GITHUB_REF_NAME "
+        "cannot change a measured fact (fix the source, or run again)"
+    )
+    done = run_cli(*args, "--set", "change.tag=v9", cwd=tmp_path, env=ci)
+    assert done.stderr.splitlines()[-1].startswith("--set: error: change.tag was measured")
+    assert run_cli(*args, "--set", "change.tag=v0.4.3", cwd=tmp_path, env=ci).returncode == 0
