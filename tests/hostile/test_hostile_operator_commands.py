@@ -61,7 +61,9 @@ def test_replay_and_policy_tests_refuse_a_phase_no_rule_judges_as_evaluate_does(
     )
     tested = run_cli("test", str(tmp_path / "only2" / "tests"), cwd=tmp_path)
     assert tested.returncode == 3, tested.stdout + tested.stderr
-    assert tested.stderr.splitlines()[-1] == refused
+    # the case is named too: a suite of many files and cases must say which one
+    case = f"{tmp_path / 'only2' / 'tests' / 't.yaml'}:6:5: error: case 'phase 1': "
+    assert tested.stderr.splitlines()[-1] == case + refused.replace(": error:", ":", 1)
 
 
 @pytest.mark.parametrize("change", ["phases: [0, 1, 2]\nrules:", "phases: [2]\nrules:"])
