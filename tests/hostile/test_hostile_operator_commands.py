@@ -66,6 +66,25 @@ def test_replay_and_policy_tests_refuse_a_phase_no_rule_judges_as_evaluate_does(
     assert tested.stderr.splitlines()[-1] == case + refused.replace(": error:", ":", 1)
 
 
+def test_diff_names_the_document_a_set_that_judges_no_rule_of_its_phase_skips(tmp_path: Path):
+    """A review found `diff` warning "only2: warning: skipped: no rule ..." once per
+    document, naming the policy folder each time and never the document skipped."""
+    (tmp_path / "only2").mkdir()
+    (tmp_path / "only2" / "p.yaml").write_text(POLICY.replace("[0, 1, 2]", "[2]"))
+    (tmp_path / "all").mkdir()
+    (tmp_path / "all" / "p.yaml").write_text(POLICY)
+    phase1 = FIXTURES / "phase1-health.error-rate-elevated.yaml"
+    phase2 = FIXTURES / "phase2-healthy.yaml"
+    args = ["--base", str(tmp_path / "only2"), "--policies", str(tmp_path / "all")]
+    result = run_cli("diff", *args, "--corpus", str(phase1), "--corpus", str(phase2))
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == (
+        f"{phase1}: warning: skipped: {tmp_path / 'only2'}: no rule of this policy set "
+        "applies to phase 1 (shadow rules do not decide): nothing would judge it, so there "
+        "is no verdict\n"
+    )
+
+
 @pytest.mark.parametrize("change", ["phases: [0, 1, 2]\nrules:", "phases: [2]\nrules:"])
 def test_run_refuses_a_phase_judged_only_by_shadow_rules_or_none(gate: Gate, change):
     text = POLICY.replace("phases: [0, 1, 2]\nrules:", change)
