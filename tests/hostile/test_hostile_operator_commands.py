@@ -50,9 +50,20 @@ def test_replay_and_policy_tests_refuse_a_phase_no_rule_judges_as_evaluate_does(
         f"{tmp_path / 'only2'}: error: no rule of this policy set applies to phase 1 (shadow "
         "rules do not decide): nothing would judge it, so there is no verdict"
     )
-    result = run_cli("replay", str(tmp_path / "rec.jsonl"), "--policies", str(tmp_path / "only2"))
-    assert result.returncode == 3, result.stdout + result.stderr
-    assert result.stderr.splitlines()[-1] == refused
+    for output in ("text", "json", "markdown", "html"):
+        result = run_cli(
+            "replay",
+            str(tmp_path / "rec.jsonl"),
+            "--policies",
+            str(tmp_path / "only2"),
+            "--format",
+            output,
+        )
+        assert result.returncode == 3, result.stdout + result.stderr
+        # the snapshot is named too, as `test` names its case
+        snapshot = f"{tmp_path / 'rec.jsonl'}:1: error: {tmp_path / 'only2'}: "
+        assert result.stderr.splitlines()[-1] == snapshot + refused.split(": error: ", 1)[1]
+        assert result.stdout == ""  # not a torn document ('{"recordings": [' was printed)
     (tmp_path / "only2" / "tests").mkdir()
     (tmp_path / "only2" / "tests" / "t.yaml").write_text(
         "apiVersion: phasegate/v1\nkind: PolicyTest\nname: t\npolicies: ..\ncases:\n"
