@@ -561,6 +561,46 @@ def test_phase_2_samples_further_apart_than_the_interval_hold_the_continue(gate:
     assert sample("2026-11-20T10:30:00Z") == (1500.0, RuleStatus.FIRED)
 
 
+def test_a_restarted_phase_2_window_is_monitored_at_fixed_intervals_too():
+    """Review: after a Phase 2 pause for low throughput at minute 50 restarted the stable
+    window, the sample gaps were still measured over the hour after the phase's start only:
+    no sample between minute 50 and the continue at minute 110 passed, and `closeout`
+    closed on an hour nobody sampled. The monitored hour is the stable window's."""
+    started = "2026-11-20T10:00:00Z"
+
+    def at(minute: int) -> str:
+        return f"2026-11-20T{10 + minute // 60:02d}:{minute % 60:02d}:00Z"
+
+    low = fired("health.throughput-low", pause_kind="wait")
+    log = [decision(2, "pause", at(m), started=started, rules=[WINDOW_WAIT]) for m in (0, 10, 20)]
+    log += [decision(2, "pause", at(m), started=started, rules=[WINDOW_WAIT]) for m in (30, 40)]
+    log.append(decision(2, "pause", at(50), started=started, rules=[WINDOW_WAIT, low]))
+    current = rollout.fold(log, "abc1234")
+    unsampled = rollout.facts_of(current, 2, at(110), started)
+    assert unsampled["phase_stable_since"] == at(50)
+    assert unsampled["sample_gap_seconds"] == 3600.0  # minute 50 to 110: nothing sampled
+    # sampled every 10 minutes since the restart: the gap is the interval again
+    log += [decision(2, "pause", at(m), started=started, rules=[WINDOW_WAIT]) for m in (60, 70)]
+    log += [decision(2, "pause", at(m), started=started, rules=[WINDOW_WAIT]) for m in (80, 90)]
+    sampled = rollout.facts_of(rollout.fold(log, "abc1234"), 2, at(100), started)
+    assert sampled["sample_gap_seconds"] == 600.0
+    # a restart late in a long phase, past MAX_SAMPLES samples, is still monitored
+    many = [decision(2, "pause", at(100), started=started, rules=[WINDOW_WAIT])]
+    many *= rollout.MAX_SAMPLES
+    late = [*log, *many, decision(2, "pause", at(200), started=started, rules=[low])]
+    late.append(decision(2, "pause", at(205), started=started, rules=[WINDOW_WAIT]))
+    assert rollout.facts_of(rollout.fold(late, "abc1234"), 2, at(240), started) == {
+        "state": "rolling_out",
+        "phase_stable_since": at(200),
+        "sample_gap_seconds": 2100.0,  # minute 205 to 240
+    }
+    # no restart: the hour after the phase's start, as before
+    assert (
+        rollout.facts_of(rollout.fold(log[:5], "abc1234"), 2, at(45), started)["sample_gap_seconds"]
+        == 600.0
+    )
+
+
 def test_phase_1_starts_at_the_continue_that_opened_it_not_at_a_held_attempt(gate: Gate):
     """A Phase 1 attempt held because Phase 0 had passed only in CI recorded the phase's
     start: the window then ran from before the operator's continue that opened Phase 1."""

@@ -228,8 +228,13 @@ def _decided(current: ChangeState, record: Mapping[str, Any]) -> ChangeState:
     if isinstance(when, str) and is_rfc3339(when) and len(samples.get(phase, ())) < MAX_SAMPLES:
         samples[phase] = (*samples.get(phase, ()), when)
     since = restarted(unstable.get(phase), decision, facts)
-    if since is not None:
+    if since is not None and since != unstable.get(phase):
         unstable[phase] = since
+        # The monitored hour starts over here (`facts_of`): the samples before it are no
+        # longer read, and dropping them keeps a long phase's restart under MAX_SAMPLES.
+        start = rfc3339_instant(since)
+        kept = (t for t in samples.get(phase, ()) if rfc3339_instant(t) >= start)
+        samples[phase] = tuple(kept)
     if verdict == "continue" and isinstance(when, str) and is_rfc3339(when):
         started = facts.get("phase_started_at")
         opened[phase] = Opened(when, started if isinstance(started, str) else None)
@@ -415,6 +420,11 @@ def facts_of(
     if phase > 0 and phase - 1 in current.unstable:
         facts["previous_phase_stable_since"] = current.unstable[phase - 1]
     if phase == 2 and collected_at is not None and started_at is not None:
+        # The monitored hour is the stable window's: from its last restart, when later, or a
+        # restarted window could pass with no sample between the restart and the continue.
+        restart = current.unstable.get(2)
+        if restart is not None and is_rfc3339(started_at):
+            started_at = later(started_at, restart)
         gap = largest_gap((*current.samples.get(2, ()), collected_at), started_at)
         if gap is not None:
             facts["sample_gap_seconds"] = gap
