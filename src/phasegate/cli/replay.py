@@ -90,7 +90,10 @@ def _report_stream(output: Path | None) -> Iterator[TextIO]:
         import shutil
         import tempfile
 
-        with tempfile.SpooledTemporaryFile(1 << 20, "w+", encoding="utf-8") as spool:
+        # surrogatepass: any text round-trips; stdout then encodes it as it always did
+        with tempfile.SpooledTemporaryFile(
+            1 << 20, "w+", encoding="utf-8", errors="surrogatepass"
+        ) as spool:
             yield spool
             spool.seek(0)
             shutil.copyfileobj(spool, click.get_text_stream("stdout"))
