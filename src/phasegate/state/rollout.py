@@ -295,7 +295,7 @@ def clean(decision: Mapping[str, Any]) -> bool:
         return False  # a rollback; a pause whose rules were not recorded: not known clean
     waited = False  # a pause nothing recorded held (`rules: []`, a damaged line): not known
     for rule in rules:  # one pass, no calls: `collect` folds the whole log each run
-        if not isinstance(rule, Mapping):
+        if not isinstance(rule, dict):  # JSON's objects; `Mapping` costs 4x here, per rule
             return False  # a rule result that cannot be read may be what held it
         status = rule.get("status")
         if status in ("passed", "skipped") or rule.get("mode") == "shadow":
