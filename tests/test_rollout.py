@@ -851,3 +851,32 @@ def test_collect_writes_the_stable_since_facts_from_the_log(gate: Gate):
     facts = collected(gate, 1)["rollout"]
     assert facts["phase_stable_since"] == "2026-11-20T09:50:00Z"
     assert facts["previous_phase_stable_since"] == "2026-11-20T08:40:00Z"
+
+
+def test_a_phase_re_entered_after_a_resume_is_measured_from_the_resume(gate: Gate):
+    """Review: the state dir keeps the phase's recorded start across a rollback and resume,
+    and the resume forgets the rollback's restart: `run --phase 2` with an override right
+    after `resume` measured Phase 2's window from its start before the rollback, and
+    continued (promoted to all operators) at once."""
+    write_log(
+        gate,
+        decision(2, "pause", "2026-11-20T10:00:00Z", rules=[WINDOW_WAIT]),
+        decision(2, "rollback", "2026-11-20T10:30:00Z", rules=[fired("trigger.x")]),
+        rollout.rolled_back_record("d1", "abc1234", "2026-11-20T10:40:00Z"),
+        rollout.resume_record("abc1234", "fixed", "2026-11-20T12:00:00Z"),
+    )
+    StateDir(gate.state).phase_started_at("abc1234", 2, "2026-11-20T09:30:00Z", record=True)
+    override = ("rollout.progression_override", "hotfix verified by hand")
+    facts = collected(gate, 2, ("collected_at", "2026-11-20T12:05:00Z"), override)
+    assert facts["rollout"]["resumed_at"] == "2026-11-20T12:00:00Z"
+    assert facts["phase_started_at"] == "2026-11-20T12:00:00Z"
+    # a start after the resume stands; a resume after the snapshot (a clock behind, a
+    # timeline given with --set collected_at) moves nothing
+    given = facts["rollout"]
+    assert rollout.not_before_opening("2026-11-20T12:30:00Z", given, "2026-11-20T12:35:00Z") == (
+        "2026-11-20T12:30:00Z"
+    )
+    assert rollout.not_before_opening("2026-11-20T09:30:00Z", given, "2026-11-20T11:00:00Z") == (
+        "2026-11-20T09:30:00Z"
+    )
+    assert rollout.not_before_opening("2026-11-20T09:30:00Z", given) == "2026-11-20T09:30:00Z"

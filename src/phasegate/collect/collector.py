@@ -151,7 +151,7 @@ def collect(
     _rollout_facts(state, facts, phase, unknown, rollout.environment(options.environ))
     if start_unknown:
         facts["phase_started_at"] = rollout.not_before_opening(
-            facts["phase_started_at"], facts.get("rollout")
+            facts["phase_started_at"], facts.get("rollout"), collected_at
         )
     facts = _printable_values(facts)
     _drop_invalid_collected(facts, unknown, collected)

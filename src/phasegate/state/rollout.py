@@ -462,17 +462,29 @@ def environment(environ: Mapping[str, str]) -> str:
     return "ci" if ci else "operator"
 
 
-def not_before_opening(started_at: Any, rollout: Any) -> Any:
-    """A phase's recorded start, moved to the continue that last opened it when that came
-    later. An attempt the previous phase had not yet fully earned (Phase 0 passed in CI,
-    not yet on an operator) records a start; the window the phase is measured by must run
-    from the continue that opened it, never from a held attempt before it."""
-    opened = rollout.get("previous_phase_continue_at") if isinstance(rollout, Mapping) else None
-    if not (isinstance(started_at, str) and isinstance(opened, str)):
+def not_before_opening(started_at: Any, rollout: Any, now: str | None = None) -> Any:
+    """A phase's recorded start, moved to the continue that last opened it, or to the
+    change's last resume, when that came later. An attempt the previous phase had not yet
+    fully earned (Phase 0 passed in CI, not yet on an operator) records a start; the window
+    the phase is measured by must run from the continue that opened it, never from a held
+    attempt before it. A resume restarts the change: a start recorded before the rollback
+    (kept by the state dir) would let a phase re-entered with an override skip its window.
+    The resume's time is the wall clock of `phasegate resume`; one after this snapshot's
+    `now` (its collected_at: a clock behind, a timeline given with `--set collected_at`)
+    moves nothing, or no continue of that timeline could ever come after its start."""
+    if not (isinstance(started_at, str) and is_rfc3339(started_at)):
         return started_at
-    if not (is_rfc3339(started_at) and is_rfc3339(opened)):
-        return started_at
-    return opened if rfc3339_instant(opened) > rfc3339_instant(started_at) else started_at
+    given = rollout if isinstance(rollout, Mapping) else {}
+    for key in ("previous_phase_continue_at", "resumed_at"):
+        moved = given.get(key)
+        if not (isinstance(moved, str) and is_rfc3339(moved)):
+            continue
+        if key == "resumed_at" and not (
+            isinstance(now, str) and is_rfc3339(now) and later(moved, now) == now
+        ):
+            continue
+        started_at = later(started_at, moved)
+    return started_at
 
 
 def phase_open(rollout: Any, phase: int) -> bool:
