@@ -570,6 +570,46 @@ def test_phase_2_samples_further_apart_than_the_interval_hold_the_continue(gate:
     assert sample("2026-11-20T10:30:00Z") == (1500.0, RuleStatus.FIRED)
 
 
+def test_a_restarted_phase_2_window_is_monitored_at_fixed_intervals_too():
+    """Review: after a Phase 2 pause for low throughput at minute 50 restarted the stable
+    window, the sample gaps were still measured over the hour after the phase's start only:
+    no sample between minute 50 and the continue at minute 110 passed, and `closeout`
+    closed on an hour nobody sampled. The monitored hour is the stable window's."""
+    started = "2026-11-20T10:00:00Z"
+
+    def at(minute: int) -> str:
+        return f"2026-11-20T{10 + minute // 60:02d}:{minute % 60:02d}:00Z"
+
+    low = fired("health.throughput-low", pause_kind="wait")
+    log = [decision(2, "pause", at(m), started=started, rules=[WINDOW_WAIT]) for m in (0, 10, 20)]
+    log += [decision(2, "pause", at(m), started=started, rules=[WINDOW_WAIT]) for m in (30, 40)]
+    log.append(decision(2, "pause", at(50), started=started, rules=[WINDOW_WAIT, low]))
+    current = rollout.fold(log, "abc1234")
+    unsampled = rollout.facts_of(current, 2, at(110), started)
+    assert unsampled["phase_stable_since"] == at(50)
+    assert unsampled["sample_gap_seconds"] == 3600.0  # minute 50 to 110: nothing sampled
+    # sampled every 10 minutes since the restart: the gap is the interval again
+    log += [decision(2, "pause", at(m), started=started, rules=[WINDOW_WAIT]) for m in (60, 70)]
+    log += [decision(2, "pause", at(m), started=started, rules=[WINDOW_WAIT]) for m in (80, 90)]
+    sampled = rollout.facts_of(rollout.fold(log, "abc1234"), 2, at(100), started)
+    assert sampled["sample_gap_seconds"] == 600.0
+    # a restart late in a long phase, past MAX_SAMPLES samples, is still monitored
+    many = [decision(2, "pause", at(100), started=started, rules=[WINDOW_WAIT])]
+    many *= rollout.MAX_SAMPLES
+    late = [*log, *many, decision(2, "pause", at(200), started=started, rules=[low])]
+    late.append(decision(2, "pause", at(205), started=started, rules=[WINDOW_WAIT]))
+    assert rollout.facts_of(rollout.fold(late, "abc1234"), 2, at(240), started) == {
+        "state": "rolling_out",
+        "phase_stable_since": at(200),
+        "sample_gap_seconds": 2100.0,  # minute 205 to 240
+    }
+    # no restart: the hour after the phase's start, as before
+    assert (
+        rollout.facts_of(rollout.fold(log[:5], "abc1234"), 2, at(45), started)["sample_gap_seconds"]
+        == 600.0
+    )
+
+
 def test_phase_1_starts_at_the_continue_that_opened_it_not_at_a_held_attempt(gate: Gate):
     """A Phase 1 attempt held because Phase 0 had passed only in CI recorded the phase's
     start: the window then ran from before the operator's continue that opened Phase 1."""
@@ -750,7 +790,13 @@ ELEVATED = fired("health.error-rate-elevated", pause_kind="wait")
         ("pause", [WINDOW_WAIT, fired("health.x", mode="shadow")], True),  # not in the verdict
         ("pause", [WINDOW_WAIT, fired("health.x", verdict="continue")], True),  # held nothing
         ("pause", [WINDOW_WAIT, fired("health.x", "error", on_error="continue")], True),
-        ("pause", [WINDOW_WAIT, "not a rule", fired("x.y", "skipped")], True),
+        ("pause", [WINDOW_WAIT, fired("x.y", "skipped")], True),
+        # A pause no readable rule result held: a damaged or hand-written line, not known
+        # clean (each of these restarted nothing: a window skipped).
+        ("pause", [WINDOW_WAIT, "not a rule"], False),
+        ("pause", [], False),
+        ("pause", ["window.phase1-stable"], False),
+        ("pause", [fired("x.y", "passed"), fired("health.x", mode="shadow")], False),
         ("pause", [fired("x.y", "unheard-of")], False),  # a status not known: not known clean
         ("rollback", [fired("window.phase1-stable")], False),
         ("pause", None, False),  # rules not recorded: not known to be clean
@@ -814,3 +860,32 @@ def test_collect_writes_the_stable_since_facts_from_the_log(gate: Gate):
     facts = collected(gate, 1)["rollout"]
     assert facts["phase_stable_since"] == "2026-11-20T09:50:00Z"
     assert facts["previous_phase_stable_since"] == "2026-11-20T08:40:00Z"
+
+
+def test_a_phase_re_entered_after_a_resume_is_measured_from_the_resume(gate: Gate):
+    """Review: the state dir keeps the phase's recorded start across a rollback and resume,
+    and the resume forgets the rollback's restart: `run --phase 2` with an override right
+    after `resume` measured Phase 2's window from its start before the rollback, and
+    continued (promoted to all operators) at once."""
+    write_log(
+        gate,
+        decision(2, "pause", "2026-11-20T10:00:00Z", rules=[WINDOW_WAIT]),
+        decision(2, "rollback", "2026-11-20T10:30:00Z", rules=[fired("trigger.x")]),
+        rollout.rolled_back_record("d1", "abc1234", "2026-11-20T10:40:00Z"),
+        rollout.resume_record("abc1234", "fixed", "2026-11-20T12:00:00Z"),
+    )
+    StateDir(gate.state).phase_started_at("abc1234", 2, "2026-11-20T09:30:00Z", record=True)
+    override = ("rollout.progression_override", "hotfix verified by hand")
+    facts = collected(gate, 2, ("collected_at", "2026-11-20T12:05:00Z"), override)
+    assert facts["rollout"]["resumed_at"] == "2026-11-20T12:00:00Z"
+    assert facts["phase_started_at"] == "2026-11-20T12:00:00Z"
+    # a start after the resume stands; a resume after the snapshot (a clock behind, a
+    # timeline given with --set collected_at) moves nothing
+    given = facts["rollout"]
+    assert rollout.not_before_opening("2026-11-20T12:30:00Z", given, "2026-11-20T12:35:00Z") == (
+        "2026-11-20T12:30:00Z"
+    )
+    assert rollout.not_before_opening("2026-11-20T09:30:00Z", given, "2026-11-20T11:00:00Z") == (
+        "2026-11-20T09:30:00Z"
+    )
+    assert rollout.not_before_opening("2026-11-20T09:30:00Z", given) == "2026-11-20T09:30:00Z"

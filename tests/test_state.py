@@ -178,3 +178,33 @@ def test_status_shows_the_window_end_from_its_last_restart():
     ]
     shown = status(rollout.fold([*records, *phase2], "9f2c4e1"), windows)
     assert shown["next"]["when"] == "2026-11-20T12:00:00Z"  # closeout's window, restarted
+
+
+def test_status_waits_for_the_paused_phase_own_window_not_a_rule_merely_recorded():
+    """Review: every rule of a decision is recorded, a skipped `window.phase1-stable` in a
+    Phase 2 decision included; `status` took each recorded id for a fired one, so a Phase
+    2 paused for low throughput showed the end of Phase 1's window (120m here), not of the
+    Phase 2 window its pause restarted (30m)."""
+    from datetime import timedelta
+
+    from phasegate.state import rollout
+    from phasegate.state.status import status
+
+    windows = {1: timedelta(minutes=120), 2: timedelta(minutes=30)}
+    recorded = [
+        {"id": "window.phase1-stable", "status": "skipped", "verdict": "pause"},
+        {"id": "window.phase2-monitoring", "status": "passed", "verdict": "pause"},
+    ]
+    low = {"id": "health.throughput-low", "status": "fired", "verdict": "pause"}
+    records = [
+        logged(1, "continue", "2026-11-20T09:00:00Z"),
+        logged(2, "pause", "2026-11-20T11:00:00Z", [*recorded, low], pause_kind="wait"),
+    ]
+    shown = status(rollout.fold(records, "9f2c4e1"), windows)
+    assert shown["next"]["when"] == "2026-11-20T11:30:00Z"
+    # a Phase 1 paused by its own window: that window, from the phase's start
+    waiting = [{**recorded[0], "status": "fired"}, {**recorded[1], "status": "skipped"}]
+    records = [logged(1, "pause", "2026-11-20T10:00:00Z", waiting, pause_kind="wait")]
+    assert status(rollout.fold(records, "9f2c4e1"), windows)["next"]["when"] == (
+        "2026-11-20T11:35:00Z"
+    )

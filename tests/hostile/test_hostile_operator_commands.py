@@ -50,9 +50,20 @@ def test_replay_and_policy_tests_refuse_a_phase_no_rule_judges_as_evaluate_does(
         f"{tmp_path / 'only2'}: error: no rule of this policy set applies to phase 1 (shadow "
         "rules do not decide): nothing would judge it, so there is no verdict"
     )
-    result = run_cli("replay", str(tmp_path / "rec.jsonl"), "--policies", str(tmp_path / "only2"))
-    assert result.returncode == 3, result.stdout + result.stderr
-    assert result.stderr.splitlines()[-1] == refused
+    for output in ("text", "json", "markdown", "html"):
+        result = run_cli(
+            "replay",
+            str(tmp_path / "rec.jsonl"),
+            "--policies",
+            str(tmp_path / "only2"),
+            "--format",
+            output,
+        )
+        assert result.returncode == 3, result.stdout + result.stderr
+        # the snapshot is named too, as `test` names its case
+        snapshot = f"{tmp_path / 'rec.jsonl'}:1: error: {tmp_path / 'only2'}: "
+        assert result.stderr.splitlines()[-1] == snapshot + refused.split(": error: ", 1)[1]
+        assert result.stdout == ""  # not a torn document ('{"recordings": [' was printed)
     (tmp_path / "only2" / "tests").mkdir()
     (tmp_path / "only2" / "tests" / "t.yaml").write_text(
         "apiVersion: phasegate/v1\nkind: PolicyTest\nname: t\npolicies: ..\ncases:\n"
@@ -61,7 +72,28 @@ def test_replay_and_policy_tests_refuse_a_phase_no_rule_judges_as_evaluate_does(
     )
     tested = run_cli("test", str(tmp_path / "only2" / "tests"), cwd=tmp_path)
     assert tested.returncode == 3, tested.stdout + tested.stderr
-    assert tested.stderr.splitlines()[-1] == refused
+    # the case is named too: a suite of many files and cases must say which one
+    case = f"{tmp_path / 'only2' / 'tests' / 't.yaml'}:6:5: error: case 'phase 1': "
+    assert tested.stderr.splitlines()[-1] == case + refused.replace(": error:", ":", 1)
+
+
+def test_diff_names_the_document_a_set_that_judges_no_rule_of_its_phase_skips(tmp_path: Path):
+    """A review found `diff` warning "only2: warning: skipped: no rule ..." once per
+    document, naming the policy folder each time and never the document skipped."""
+    (tmp_path / "only2").mkdir()
+    (tmp_path / "only2" / "p.yaml").write_text(POLICY.replace("[0, 1, 2]", "[2]"))
+    (tmp_path / "all").mkdir()
+    (tmp_path / "all" / "p.yaml").write_text(POLICY)
+    phase1 = FIXTURES / "phase1-health.error-rate-elevated.yaml"
+    phase2 = FIXTURES / "phase2-healthy.yaml"
+    args = ["--base", str(tmp_path / "only2"), "--policies", str(tmp_path / "all")]
+    result = run_cli("diff", *args, "--corpus", str(phase1), "--corpus", str(phase2))
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == (
+        f"{phase1}: warning: skipped: {tmp_path / 'only2'}: no rule of this policy set "
+        "applies to phase 1 (shadow rules do not decide): nothing would judge it, so there "
+        "is no verdict\n"
+    )
 
 
 @pytest.mark.parametrize("change", ["phases: [0, 1, 2]\nrules:", "phases: [2]\nrules:"])

@@ -3,6 +3,7 @@ nor a value a source measured."""
 
 from __future__ import annotations
 
+import os
 import sys
 import textwrap
 from pathlib import Path
@@ -124,3 +125,63 @@ def test_collect_refuses_a_set_over_a_measured_fact_with_one_line(tmp_path: Path
             "--set: error: metrics.lock_contention_rate was measured by source health; --set "
             "cannot change a measured fact (fix the source, or run again)"
         )
+
+
+@pytest.mark.parametrize("measured", ['{"lock": 0}', '{"lock": 1.0}'])
+@pytest.mark.parametrize("given", ["0", "0.0", "1", "1.0"])
+def test_set_may_give_a_measured_number_again_however_it_is_written(
+    tmp_path: Path, measured, given
+):
+    """A review found the measured value given again refused when the source read a JSON
+    integer and `--set` typed the same number as the schema's `number` (a float): the
+    README promises it is allowed, and CEL sees both as the same double."""
+    override = ("metrics.lock_contention_rate", given)
+    if float(given) == float(measured.split(":")[1].rstrip("}")):
+        facts = collect_measured(tmp_path, override, measured=measured).facts.data
+        assert facts["metrics"]["lock_contention_rate"] == float(given)
+    else:
+        with pytest.raises(InputError, match="--set cannot change a measured fact"):
+            collect_measured(tmp_path, override, measured=measured)
+
+
+def test_set_over_measured_free_json_compares_numbers_by_value_never_booleans(tmp_path: Path):
+    (tmp_path / "swarm.json").write_text('{"runs": [{"n": 2, "ok": true}]}')
+    (tmp_path / "phasegate.yaml").write_text(
+        "apiVersion: phasegate/v1\nkind: Config\nsources:\n  - name: swarm\n"
+        "    file: swarm.json\n    facts:\n      extra.runs: output.runs\n"
+    )
+    config = load_config(tmp_path / "phasegate.yaml", tmp_path / "state")
+
+    def given(value: str):
+        sets = (("change.commit", "abc1234"), ("extra.runs", value))
+        options = CollectOptions(phase=0, sets=sets)
+        return collect(
+            config, StateDir(tmp_path / "state"), options, lambda: "2026-11-20T10:00:00Z"
+        )
+
+    assert given('[{"n": 2.0, "ok": true}]').facts.data["extra"]["runs"] == [{"n": 2, "ok": True}]
+    for changed in ('[{"n": 2, "ok": 1}]', '[{"n": 3, "ok": true}]', '[{"n": 2}]', "[]"):
+        with pytest.raises(InputError, match=r"extra\.runs was measured by source swarm"):
+            given(changed)
+
+
+def test_a_ci_variable_over_a_measured_fact_is_refused_naming_the_variable(tmp_path: Path):
+    """A review found `GITHUB_REF_NAME` (no `--set` at all) over a `change.tag` a source
+    measured refused as "--set cannot change a measured fact", naming a flag never given."""
+    (tmp_path / "release.json").write_text('{"tag": "v0.4.3"}')
+    (tmp_path / "phasegate.yaml").write_text(
+        "apiVersion: phasegate/v1\nkind: Config\nsources:\n  - name: release\n"
+        "    file: release.json\n    facts:\n      change.tag: output.tag\n"
+    )
+    args = ["collect", "--config", str(tmp_path / "phasegate.yaml"), "--phase", "0"]
+    ci = {"PHASEGATE_COMMIT": "abc1234", "GITHUB_REF_TYPE": "tag", "GITHUB_REF_NAME": "v9"}
+    ci = {**os.environ, **ci}
+    done = run_cli(*args, cwd=tmp_path, env=ci)
+    assert done.returncode == 3, done.stderr
+    assert done.stderr.splitlines()[-1] == (
+        "$GITHUB_REF_NAME: error: change.tag was measured by source release; $GITHUB_REF_NAME "
+        "cannot change a measured fact (fix the source, or run again)"
+    )
+    done = run_cli(*args, "--set", "change.tag=v9", cwd=tmp_path, env=ci)
+    assert done.stderr.splitlines()[-1].startswith("--set: error: change.tag was measured")
+    assert run_cli(*args, "--set", "change.tag=v0.4.3", cwd=tmp_path, env=ci).returncode == 0

@@ -82,9 +82,21 @@ def command(
 
 @contextlib.contextmanager
 def _report_stream(output: Path | None) -> Iterator[TextIO]:
-    """Standard output, or the `-o` file, replaced whole only once the report is complete."""
+    """Standard output, or the `-o` file, replaced whole only once the report is complete.
+    Standard output too gets the report only whole: a snapshot refused half-way (a phase
+    no live rule judges, exit 3) must not leave a torn JSON or HTML document on it. The
+    report waits in a temporary file (in memory up to 1 MiB)."""
     if output is None:
-        yield click.get_text_stream("stdout")
+        import shutil
+        import tempfile
+
+        # surrogatepass: any text round-trips; stdout then encodes it as it always did
+        with tempfile.SpooledTemporaryFile(
+            1 << 20, "w+", encoding="utf-8", errors="surrogatepass"
+        ) as spool:
+            yield spool
+            spool.seek(0)
+            shutil.copyfileobj(spool, click.get_text_stream("stdout"))
     else:
         from phasegate.files.durable import atomic_output
 

@@ -137,7 +137,7 @@ def collect(
     if phase >= 1 and "incidents" not in facts and "incidents" not in unknown:
         unknown["incidents"] = NO_INCIDENTS
     _refuse_overridden_failures(failing, facts)
-    _refuse_overridden_measurements(measured, facts)
+    _refuse_overridden_measurements(measured, facts, options)
     _refuse_overridden_commits(measured_commits, facts)
     freeze = state.freeze()
     if freeze is not None:
@@ -151,7 +151,7 @@ def collect(
     _rollout_facts(state, facts, phase, unknown, rollout.environment(options.environ))
     if start_unknown:
         facts["phase_started_at"] = rollout.not_before_opening(
-            facts["phase_started_at"], facts.get("rollout")
+            facts["phase_started_at"], facts.get("rollout"), collected_at
         )
     facts = _printable_values(facts)
     _drop_invalid_collected(facts, unknown, collected)
@@ -352,7 +352,7 @@ def _measured(
 
 
 def _refuse_overridden_measurements(
-    measured: Mapping[str, tuple[str, Any]], facts: Mapping[str, Any]
+    measured: Mapping[str, tuple[str, Any]], facts: Mapping[str, Any], options: CollectOptions
 ) -> None:
     """`--set` fills facts no command can know; a measured one is not among them.
 
@@ -362,12 +362,45 @@ def _refuse_overridden_measurements(
     """
     for path, (who, value) in sorted(measured.items()):
         now = cel.lookup(facts, tuple(path.split(".")))
-        if now is cel.MISSING or now != value or type(now) is not type(value):
+        if now is cel.MISSING or not _same(now, value):
+            given = _given_by(options, path)
             raise InputError(
-                f"{path} was measured by {who}; --set cannot change a measured fact "
+                f"{path} was measured by {who}; {given} cannot change a measured fact "
                 "(fix the source, or run again)",
-                Location("--set"),
+                Location(given),
             )
+
+
+def _given_by(options: CollectOptions, path: str) -> str:
+    """What changed a measured fact: `--set`, or the CI variable read when no `--set` gave
+    it (`$GITHUB_REF_NAME` over a measured `change.tag`): the one to name, not `--set`."""
+
+    def over(other: str) -> bool:
+        return path == other or path.startswith(other + ".") or other.startswith(path + ".")
+
+    if any(over(given) for given, _ in options.sets):
+        return "--set"
+    variables = (*ENVIRONMENT_FACTS, ("change.tag", ("GITHUB_REF_NAME",)))
+    for fact, names in variables:
+        read = [name for name in names if options.environ.get(name)]
+        if over(fact) and read:
+            return f"${read[0]}"
+    return "--set"
+
+
+def _same(given: Any, measured: Any) -> bool:
+    """Whether `--set` gave the measured value again. A number is a number however it is
+    written (a source's JSON `0`, `--set`'s schema-typed `0.0`: CEL sees one double); a
+    boolean is never a number."""
+    if isinstance(given, bool) or isinstance(measured, bool):
+        return given is measured
+    if isinstance(given, int | float) and isinstance(measured, int | float):
+        return given == measured
+    if isinstance(given, list) and isinstance(measured, list):
+        return len(given) == len(measured) and all(map(_same, given, measured))
+    if isinstance(given, dict) and isinstance(measured, dict):
+        return given.keys() == measured.keys() and all(_same(given[k], measured[k]) for k in given)
+    return type(given) is type(measured) and given == measured
 
 
 def _refuse_overridden_commits(measured: Mapping[str, str], facts: Mapping[str, Any]) -> None:

@@ -23,7 +23,7 @@ from phasegate.core.facts import Facts
 from phasegate.core.policy import PolicySet
 from phasegate.core.recording import Recording, RecordingReader, Unordered, instant
 from phasegate.core.verdict import Verdict
-from phasegate.errors import InputError
+from phasegate.errors import InputError, Location
 from phasegate.files.loading import load_document
 from phasegate.files.schemas import validate
 from phasegate.replay.charts import ChartRecorder, Charts
@@ -190,7 +190,12 @@ class Replay:
         """Raises `Unordered` (before anything is decided out of order) unless `sort`."""
         rollout = MemoRollout(self.policy_set, self.window)
         for index, facts in enumerate(self.reader.snapshots(sort=self.sort)):
-            step = Step(index, rollout.decide(facts), facts.source)
+            try:
+                decision = rollout.decide(facts)
+            except InputError as error:  # a phase no live rule judges: which snapshot, too
+                where = f"{error.location}: " if error.location is not None else ""
+                raise InputError(f"{where}{error.message}", Location(facts.source)) from None
+            step = Step(index, decision, facts.source)
             self._summary.add(step)
             if self._charts is not None:
                 self._charts.add(step.index, facts, step.decision)

@@ -156,7 +156,11 @@ def diff(
         try:
             pairs = list(_decide_both(file.path, file.facts, file.recording, base, head, window))
         except InputError as error:  # a document no set can decide, e.g. an odd timestamp
-            skipped.append((str(error.location or file.path), error.message))
+            where, why = error.location, error.message
+            if where is not None and where.file in (base.source, head.source):
+                # a phase the set does not judge: the document is what was skipped
+                where, why = None, f"{where}: {why}"
+            skipped.append((str(where or file.path), why))
             continue
         documents += len(pairs)
         for key, facts, before, after in pairs:

@@ -519,7 +519,11 @@ def run_case(case: PolicyCase, policy_set: PolicySet) -> CaseResult:
     """One case decided as `evaluate --history` decides (its default `--history-count`)."""
     earlier = previous_snapshots(case.facts, case.history)
     decided = earlier if policy_set.uses_history else []
-    decision = decide_after(case.facts, policy_set, decided, DEFAULT_HISTORY_WINDOW)
+    try:
+        decision = decide_after(case.facts, policy_set, decided, DEFAULT_HISTORY_WINDOW)
+    except InputError as error:  # a phase no live rule judges: name the case, and the set
+        where = f"{error.location}: " if error.location is not None else ""
+        raise InputError(f"case {case.name!r}: {where}{error.message}", case.location) from None
     status = {result.id: result.status for result in decision.results}
     states = {result.id: rule_state(result) for result in decision.results}
     fired = tuple(sorted(r.id for r in decision.with_status(RuleStatus.FIRED)))

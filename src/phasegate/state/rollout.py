@@ -228,8 +228,13 @@ def _decided(current: ChangeState, record: Mapping[str, Any]) -> ChangeState:
     if isinstance(when, str) and is_rfc3339(when) and len(samples.get(phase, ())) < MAX_SAMPLES:
         samples[phase] = (*samples.get(phase, ()), when)
     since = restarted(unstable.get(phase), decision, facts)
-    if since is not None:
+    if since is not None and since != unstable.get(phase):
         unstable[phase] = since
+        # The monitored hour starts over here (`facts_of`): the samples before it are no
+        # longer read, and dropping them keeps a long phase's restart under MAX_SAMPLES.
+        start = rfc3339_instant(since)
+        kept = (t for t in samples.get(phase, ()) if rfc3339_instant(t) >= start)
+        samples[phase] = tuple(kept)
     if verdict == "continue" and isinstance(when, str) and is_rfc3339(when):
         started = facts.get("phase_started_at")
         opened[phase] = Opened(when, started if isinstance(started, str) else None)
@@ -288,9 +293,10 @@ def clean(decision: Mapping[str, Any]) -> bool:
     rules = decision.get("rules")
     if verdict != "pause" or not isinstance(rules, list):
         return False  # a rollback; a pause whose rules were not recorded: not known clean
+    waited = False  # a pause nothing recorded held (`rules: []`, a damaged line): not known
     for rule in rules:  # one pass, no calls: `collect` folds the whole log each run
-        if not isinstance(rule, Mapping):
-            continue
+        if not isinstance(rule, dict):  # JSON's objects; `Mapping` costs 4x here, per rule
+            return False  # a rule result that cannot be read may be what held it
         status = rule.get("status")
         if status in ("passed", "skipped") or rule.get("mode") == "shadow":
             continue
@@ -301,11 +307,12 @@ def clean(decision: Mapping[str, Any]) -> bool:
             if isinstance(ident, str) and (
                 ident.startswith(WINDOW_NAMESPACE) or ident in NOT_EARNED
             ):
+                waited = True
                 continue
         elif status == "error" and rule.get("on_error") == "continue":
             continue
         return False  # held it: fired, errored or pending (or a status not known)
-    return True
+    return waited
 
 
 def later(known: str | None, when: str) -> str:
@@ -413,6 +420,11 @@ def facts_of(
     if phase > 0 and phase - 1 in current.unstable:
         facts["previous_phase_stable_since"] = current.unstable[phase - 1]
     if phase == 2 and collected_at is not None and started_at is not None:
+        # The monitored hour is the stable window's: from its last restart, when later, or a
+        # restarted window could pass with no sample between the restart and the continue.
+        restart = current.unstable.get(2)
+        if restart is not None and is_rfc3339(started_at):
+            started_at = later(started_at, restart)
         gap = largest_gap((*current.samples.get(2, ()), collected_at), started_at)
         if gap is not None:
             facts["sample_gap_seconds"] = gap
@@ -450,17 +462,29 @@ def environment(environ: Mapping[str, str]) -> str:
     return "ci" if ci else "operator"
 
 
-def not_before_opening(started_at: Any, rollout: Any) -> Any:
-    """A phase's recorded start, moved to the continue that last opened it when that came
-    later. An attempt the previous phase had not yet fully earned (Phase 0 passed in CI,
-    not yet on an operator) records a start; the window the phase is measured by must run
-    from the continue that opened it, never from a held attempt before it."""
-    opened = rollout.get("previous_phase_continue_at") if isinstance(rollout, Mapping) else None
-    if not (isinstance(started_at, str) and isinstance(opened, str)):
+def not_before_opening(started_at: Any, rollout: Any, now: str | None = None) -> Any:
+    """A phase's recorded start, moved to the continue that last opened it, or to the
+    change's last resume, when that came later. An attempt the previous phase had not yet
+    fully earned (Phase 0 passed in CI, not yet on an operator) records a start; the window
+    the phase is measured by must run from the continue that opened it, never from a held
+    attempt before it. A resume restarts the change: a start recorded before the rollback
+    (kept by the state dir) would let a phase re-entered with an override skip its window.
+    The resume's time is the wall clock of `phasegate resume`; one after this snapshot's
+    `now` (its collected_at: a clock behind, a timeline given with `--set collected_at`)
+    moves nothing, or no continue of that timeline could ever come after its start."""
+    if not (isinstance(started_at, str) and is_rfc3339(started_at)):
         return started_at
-    if not (is_rfc3339(started_at) and is_rfc3339(opened)):
-        return started_at
-    return opened if rfc3339_instant(opened) > rfc3339_instant(started_at) else started_at
+    given = rollout if isinstance(rollout, Mapping) else {}
+    for key in ("previous_phase_continue_at", "resumed_at"):
+        moved = given.get(key)
+        if not (isinstance(moved, str) and is_rfc3339(moved)):
+            continue
+        if key == "resumed_at" and not (
+            isinstance(now, str) and is_rfc3339(now) and later(moved, now) == now
+        ):
+            continue
+        started_at = later(started_at, moved)
+    return started_at
 
 
 def phase_open(rollout: Any, phase: int) -> bool:

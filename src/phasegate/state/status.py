@@ -14,8 +14,9 @@ from typing import Any
 from phasegate.files.schemas import is_rfc3339, rfc3339_instant
 from phasegate.state.rollout import ChangeState, later
 
-#: The rules whose pause ends by itself at the window's end, and the window they wait for.
-_WINDOWS = {"window.phase1-stable": 1, "window.phase2-monitoring": 2}
+#: The phases with a stable window (`window.phase1-stable`, `window.phase2-monitoring`):
+#: a wait there ends by itself at the window's end.
+_WINDOWED = (1, 2)
 
 
 def status(current: ChangeState, windows: Mapping[int, timedelta]) -> dict[str, Any]:
@@ -112,11 +113,12 @@ def _next(
                 facts, windows.get(2), current.unstable.get(2)
             )
         return f"start Phase {phase + 1}: `phasegate run --phase {phase + 1}`", None
-    fired = {str(rule.get("id")) for rule in decision.get("rules") or () if isinstance(rule, dict)}
     if state == "paused":
-        waiting = [rule for rule in _WINDOWS if rule in fired]
-        window = windows.get(_WINDOWS[waiting[0]]) if waiting else None
-        when = _window_end(facts, window, current.unstable.get(phase)) if waiting else None
+        # A wait ends, at the earliest, at the end of the paused phase's own stable window:
+        # its window rule's, or the window an elevated metric restarted. Every rule is
+        # recorded (a skipped `window.phase1-stable` in Phase 2 too): the phase decides.
+        window = windows.get(phase) if phase in _WINDOWED else None
+        when = _window_end(facts, window, current.unstable.get(phase))
         return f"wait, then sample again: `phasegate run --phase {phase}`", when
     return f"clear the hold (see the deciding rules), then `phasegate run --phase {phase}`", None
 
