@@ -758,7 +758,7 @@ def meaning(text: str) -> list[tuple[object, ...]]:
     ]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(data=st.data())
 def test_any_scalar_style_of_valid_cel_formats_idempotently_to_the_same_policy(
     data: st.DataObject,
