@@ -342,45 +342,34 @@ def test_closeout_refuses_a_window_too_long_to_count(gate: Gate, monkeypatch, ca
 # --- a torn tail larger than memory should be --------------------------------------------
 
 
-def test_a_huge_torn_tail_is_cut_and_kept_aside_without_reading_it_whole(tmp_path: Path):
+@pytest.mark.parametrize(
+    "tail",
+    [
+        # a killed writer's torn tail: no final newline
+        b'{"event":"decision","facts":"' + b"x" * (32 * 1024 * 1024),
+        # a whole last line longer than any reader reads (16 MiB, skipped by all of them):
+        # the review found it read into memory to check it was JSON
+        b'{"event":"decision","facts":"' + b"x" * (20 * 1024 * 1024) + b'"}\n',
+    ],
+    ids=["torn", "too-long"],
+)
+def test_a_huge_tail_is_cut_and_kept_aside_without_reading_it_whole(tmp_path: Path, tail):
     import tracemalloc
 
     from phasegate.files.durable import append_line
 
     log = tmp_path / "decisions.jsonl"
-    torn = b'{"event":"decision","facts":"' + b"x" * (32 * 1024 * 1024)  # a killed writer's
-    log.write_bytes(b'{"event":"x"}\n' + torn)
+    log.write_bytes(b'{"event":"x"}\n' + tail)
     tracemalloc.start()
     try:
         append_line(log, '{"event":"y"}')
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert peak < 8 * 1024 * 1024, peak  # chunks of 1 MiB, never the 32 MiB tail
+    assert peak < 8 * 1024 * 1024, peak  # chunks of 1 MiB, never the tail whole
     assert log.read_bytes() == b'{"event":"x"}\n{"event":"y"}\n'
-    assert (tmp_path / "decisions.jsonl.torn").read_bytes() == torn + b"\n"
-
-
-def test_a_huge_last_line_is_not_read_whole_to_check_it_before_an_append(tmp_path: Path):
-    """The review found the last whole line read into memory to check it is JSON: a line
-    longer than any reader reads (16 MiB, skipped by all of them) is kept aside as a torn
-    tail is, a chunk at a time."""
-    import tracemalloc
-
-    from phasegate.files.durable import append_line
-
-    log = tmp_path / "decisions.jsonl"
-    huge = b'{"event":"decision","facts":"' + b"x" * (20 * 1024 * 1024) + b'"}\n'
-    log.write_bytes(b'{"event":"x"}\n' + huge)
-    tracemalloc.start()
-    try:
-        append_line(log, '{"event":"y"}')
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    assert peak < 8 * 1024 * 1024, peak
-    assert log.read_bytes() == b'{"event":"x"}\n{"event":"y"}\n'
-    assert (tmp_path / "decisions.jsonl.torn").read_bytes() == huge
+    kept = tail if tail.endswith(b"\n") else tail + b"\n"
+    assert (tmp_path / "decisions.jsonl.torn").read_bytes() == kept
 
 
 def test_a_rollback_appended_after_a_torn_tail_was_cut_is_still_seen(tmp_path: Path):
