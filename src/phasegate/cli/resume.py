@@ -42,9 +42,9 @@ def command(
     config = load_config(config_path, state_dir)
     state = StateDir(config.state_dir)
     state.check_writable()
-    standing = rollout.rolled_back_changes(state.records())
-    target = standing[-1] if standing else None
-    if commit is not None:  # as the log names it: a resume line must match no other change
+    if commit is None:
+        target = rollout.last_rolled_back(state.records())
+    else:  # as the log names it: a resume line must match no other change
         named = rollout.resumable_changes(state, commit.strip())
         if len(named) > 1:
             raise UsageProblem(
