@@ -388,3 +388,44 @@ def test_new_failures_after_swarm_s_sequence_restarted_are_unknown_not_zero(monk
     if new is None:
         assert "metrics.new_failures" in unknown and "extra.new_failure_categories" in unknown
         assert kept == {"max_seq": 5}  # the next sample counts from the restarted sequence
+
+
+@pytest.mark.parametrize(
+    ("environ", "sets", "named"),
+    [
+        (
+            {"PHASEGATE_TAG": "v9", "GITHUB_REF_TYPE": "tag", "GITHUB_REF_NAME": "v8"},
+            (),
+            "$PHASEGATE_TAG",
+        ),
+        (
+            {"CI_COMMIT_TAG": "v9", "GITHUB_REF_TYPE": "tag", "GITHUB_REF_NAME": "v8"},
+            (),
+            "$CI_COMMIT_TAG",
+        ),
+        ({"GITHUB_REF_TYPE": "tag", "GITHUB_REF_NAME": "v9"}, (), "$GITHUB_REF_NAME"),
+        ({"GITHUB_REF_TYPE": "tag", "GITHUB_REF_NAME": "v9"}, (("change.tag", "v9"),), "--set"),
+        ({"PHASEGATE_TAG": "v9"}, (("owners.release", "ann"),), "$PHASEGATE_TAG"),
+    ],
+)
+def test_a_measured_fact_changed_names_the_one_variable_that_gave_it(
+    tmp_path: Path, environ, sets, named
+):
+    """The variable named is the one the value was taken from: `$PHASEGATE_TAG` wins over
+    `$GITHUB_REF_NAME`, and `--set` over both."""
+    from phasegate.collect.collector import CollectOptions, collect
+    from phasegate.state.statedir import StateDir
+
+    (tmp_path / "release.json").write_text('{"tag": "v0.4.3"}')
+    (tmp_path / "phasegate.yaml").write_text(
+        "apiVersion: phasegate/v1\nkind: Config\nsources:\n  - name: release\n"
+        "    file: release.json\n    facts:\n      change.tag: output.tag\n"
+    )
+    config = load_config(tmp_path / "phasegate.yaml", tmp_path / "state")
+    options = CollectOptions(phase=0, sets=sets, environ={"PHASEGATE_COMMIT": "abc1234", **environ})
+    with pytest.raises(InputError) as refused:
+        collect(config, StateDir(tmp_path / "state"), options, lambda: "2026-11-20T10:00:00Z")
+    assert refused.value.lines() == [
+        f"{named}: error: change.tag was measured by source release; {named} cannot change a "
+        "measured fact (fix the source, or run again)"
+    ]

@@ -13,7 +13,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from conftest import FIXTURES, POLICIES, ROOT, healthy, run_cli
-from phasegate.core.evaluate import Decision, Rollout, RuleStatus, evaluate
+from phasegate.core.evaluate import Decision, Rollout, RuleStatus, UnjudgedPhase, evaluate
 from phasegate.core.facts import load_facts
 from phasegate.core.policy import PolicySet, load_policy_set
 from phasegate.core.recording import read_recording
@@ -694,3 +694,24 @@ def test_the_diff_core_imports_no_renderer():
             for alias in node.names
         ]
         assert not [name for name in imported if name.startswith("phasegate.report")], module
+
+
+def test_a_recording_in_a_phase_the_base_does_not_judge_is_skipped_by_name(tmp_path):
+    """The refusal is known by its kind, not by pointing at a policy folder: the recording
+    is what `diff` skips, and the reason names the set that judges nothing there."""
+    only2 = "  - id: r\n    when: facts.metrics.error_rate > 0.025\n    verdict: rollback\n"
+    base = load_policy_set(write_policy(tmp_path / "base", only2 + "    phases: [2]\n"))
+    head = load_policy_set(write_policy(tmp_path / "head", only2))
+    phase2 = FIXTURES / "phase2-healthy.yaml"
+    result = diff(base, head, read_corpus([RECORDING, phase2]))
+    assert result.documents == 1
+    assert result.skipped == (
+        (
+            str(RECORDING),
+            f"{base.source}: no rule of this policy set applies to phase 1 (shadow rules do "
+            "not decide): nothing would judge it, so there is no verdict",
+        ),
+    )
+    with pytest.raises(UnjudgedPhase) as refused:
+        evaluate(load_facts(FIXTURES / "phase1-health.error-rate-elevated.yaml"), base)
+    assert isinstance(refused.value, InputError) and refused.value.exit_code == 3

@@ -25,7 +25,7 @@ from phasegate.errors import InputError
 from phasegate.files import durable
 from phasegate.runner import journal, plan
 from phasegate.runner.apply import run
-from phasegate.state.statedir import StateDir
+from phasegate.state.statedir import LogReport, StateDir, numbered_log_objects
 
 
 def test_every_runner_is_deployed_and_verified_in_turn(fleet: Fleet):
@@ -543,3 +543,25 @@ def test_a_retry_of_some_runners_names_those_still_left(
     assert [call["host"] for call in fleet.deploys] == ["op-1", "op-2", "op-3", "op-2"]
     assert in_process(monkeypatch, *args[:-1], "op-3") == 20
     assert fleet.log[-1]["event"] == "rolled_back"
+
+
+@pytest.mark.parametrize("folder", ["state", "x:12", "x:12:"])
+def test_a_refused_retry_names_its_decision_line_whatever_the_state_dir_is_named(
+    tmp_path: Path, folder: str
+):
+    """The line is the log reader's count, not text after a colon: a state dir named
+    `x:12` puts a colon and digits in every location the reader words."""
+    from phasegate.runner.retry import recorded_decision
+
+    state = StateDir(tmp_path / folder)
+    state.path.mkdir()
+    log = state.path / "decisions.jsonl"
+    decision = {"verdict": "pause", "phase": 1, "collected_at": "2026-11-20T10:00:00Z"}
+    facts = {"collected_at": "2026-11-20T10:00:00Z", "change": {"commit": "abc1234"}}
+    line = {"event": "decision", "id": "d1", "decision": {**decision, "change": {}}}
+    log.write_text('{"event": "other"}\n\n' + json.dumps({**line, "facts": facts}) + "\n")
+    with pytest.raises(InputError, match="is a phase 1 pause") as refused:
+        recorded_decision(state, "d1")
+    assert refused.value.location == (str(log), 3, None)
+    numbered = [(where, number) for where, number, _ in numbered_log_objects(log, LogReport())]
+    assert numbered == [(f"{log}:1", 1), (f"{log}:3", 3)]

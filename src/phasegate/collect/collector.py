@@ -93,7 +93,7 @@ def collect(
 
     With `record` false (a dry run) nothing is written to the state dir.
     """
-    overrides = _overrides(options)
+    overrides, origins = _overrides(options)
     phase, _ = required_facts(options, overrides)
     _refuse_rollout_overrides(overrides)
     overrides.pop("phase", None)
@@ -137,7 +137,7 @@ def collect(
     if phase >= 1 and "incidents" not in facts and "incidents" not in unknown:
         unknown["incidents"] = NO_INCIDENTS
     _refuse_overridden_failures(failing, facts)
-    _refuse_overridden_measurements(measured, facts, options)
+    _refuse_overridden_measurements(measured, facts, origins)
     _refuse_overridden_commits(measured_commits, facts)
     freeze = state.freeze()
     if freeze is not None:
@@ -352,7 +352,7 @@ def _measured(
 
 
 def _refuse_overridden_measurements(
-    measured: Mapping[str, tuple[str, Any]], facts: Mapping[str, Any], options: CollectOptions
+    measured: Mapping[str, tuple[str, Any]], facts: Mapping[str, Any], origins: Mapping[str, str]
 ) -> None:
     """`--set` fills facts no command can know; a measured one is not among them.
 
@@ -363,7 +363,7 @@ def _refuse_overridden_measurements(
     for path, (who, value) in sorted(measured.items()):
         now = cel.lookup(facts, tuple(path.split(".")))
         if now is cel.MISSING or not _same(now, value):
-            given = _given_by(options, path)
+            given = _given_by(origins, path)
             raise InputError(
                 f"{path} was measured by {who}; {given} cannot change a measured fact "
                 "(fix the source, or run again)",
@@ -371,21 +371,15 @@ def _refuse_overridden_measurements(
             )
 
 
-def _given_by(options: CollectOptions, path: str) -> str:
+def _given_by(origins: Mapping[str, str], path: str) -> str:
     """What changed a measured fact: `--set`, or the CI variable read when no `--set` gave
     it (`$GITHUB_REF_NAME` over a measured `change.tag`): the one to name, not `--set`."""
 
     def over(other: str) -> bool:
         return path == other or path.startswith(other + ".") or other.startswith(path + ".")
 
-    if any(over(given) for given, _ in options.sets):
-        return "--set"
-    variables = (*ENVIRONMENT_FACTS, ("change.tag", ("GITHUB_REF_NAME",)))
-    for fact, names in variables:
-        read = [name for name in names if options.environ.get(name)]
-        if over(fact) and read:
-            return f"${read[0]}"
-    return "--set"
+    given = [origin for fact, origin in origins.items() if over(fact)]
+    return "--set" if "--set" in given or not given else given[0]
 
 
 def _same(given: Any, measured: Any) -> bool:
@@ -424,7 +418,7 @@ def required_facts(
     Checked before anything runs: a collection that cannot name its change or phase would
     be refused after a 30-minute `moon run :ci`, having written state for nothing.
     """
-    values = _overrides(options) if overrides is None else overrides
+    values = _overrides(options)[0] if overrides is None else overrides
     phase = options.phase if options.phase is not None else values.get("phase")
     commit = values.get("change.commit")
     missing = []
@@ -633,19 +627,25 @@ def _put(target: dict[str, Any], path: list[str], value: Any) -> None:
     target[path[-1]] = value
 
 
-def _overrides(options: CollectOptions) -> dict[str, Any]:
-    """Facts from CI environment variables, then --set (which wins), typed by the schema."""
+def _overrides(options: CollectOptions) -> tuple[dict[str, Any], dict[str, str]]:
+    """Facts from CI environment variables, then --set (which wins), typed by the schema;
+    and where each came from (`$NAME` or `--set`), in the same order, for the messages
+    that name what changed a fact."""
     values: dict[str, Any] = {}
+    origins: dict[str, str] = {}
     for path, names in ENVIRONMENT_FACTS:
         for name in names:
             if options.environ.get(name):
                 values[path] = typed_value(path, options.environ[name], f"${name}")
+                origins[path] = f"${name}"
                 break
     if options.environ.get("GITHUB_REF_TYPE") == "tag" and options.environ.get("GITHUB_REF_NAME"):
         values.setdefault("change.tag", options.environ["GITHUB_REF_NAME"])
+        origins.setdefault("change.tag", "$GITHUB_REF_NAME")
     for path, text in options.sets:
         values[path] = typed_value(path, text, f"--set {path}")
-    return values
+        origins[path] = "--set"
+    return values, origins
 
 
 def typed_value(path: str, text: str, origin: str) -> Any:

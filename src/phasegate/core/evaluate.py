@@ -189,7 +189,7 @@ class Rollout:
         return found
 
     def decide(self, facts: Facts) -> Decision:
-        """InputError for a phase no live rule judges: `evaluate`, `replay`, `test`, `diff`
+        """UnjudgedPhase for a phase no live rule judges: `evaluate`, `replay`, `test`, `diff`
         and `backtest` all decide here, so none of them says continue where nothing looked."""
         if facts.phase not in self.judged:
             require_rules_for(self.policy_set, facts.phase)
@@ -241,11 +241,17 @@ def decide_after(
     return rollout.decide(facts)
 
 
+class UnjudgedPhase(InputError):
+    """A phase no live rule of the set judges: an InputError (same line, exit 3) of its own
+    kind, so that `diff` can skip the document and `test` name the case by type, not by
+    where the error points."""
+
+
 def require_rules_for(policy_set: PolicySet, phase: int) -> None:
     """Refuse to decide a phase no live rule of the set applies to: nothing fired there
     because nothing looked, and a gate's `continue` must mean that something did."""
     if not any(phase in rule.phases and not rule.shadow for rule in policy_set.rules):
-        raise InputError(
+        raise UnjudgedPhase(
             f"no rule of this policy set applies to phase {phase} (shadow rules do not "
             "decide): nothing would judge it, so there is no verdict",
             Location(policy_set.source),

@@ -17,7 +17,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from phasegate import cel
-from phasegate.core.evaluate import DEFAULT_HISTORY_WINDOW, Decision, RuleStatus, evaluate
+from phasegate.core.evaluate import (
+    DEFAULT_HISTORY_WINDOW,
+    Decision,
+    RuleStatus,
+    UnjudgedPhase,
+    evaluate,
+)
 from phasegate.core.expressions import Template
 from phasegate.core.facts import Facts
 from phasegate.core.policy import Policy, PolicySet, Rule
@@ -157,7 +163,7 @@ def diff(
             pairs = list(_decide_both(file.path, file.facts, file.recording, base, head, window))
         except InputError as error:  # a document no set can decide, e.g. an odd timestamp
             where, why = error.location, error.message
-            if where is not None and where.file in (base.source, head.source):
+            if isinstance(error, UnjudgedPhase):
                 # a phase the set does not judge: the document is what was skipped
                 where, why = None, f"{where}: {why}"
             skipped.append((str(where or file.path), why))

@@ -22,6 +22,7 @@ from phasegate.core.evaluate import (
     Decision,
     RuleResult,
     RuleStatus,
+    UnjudgedPhase,
     decide_after,
     previous_snapshots,
 )
@@ -521,7 +522,7 @@ def run_case(case: PolicyCase, policy_set: PolicySet) -> CaseResult:
     decided = earlier if policy_set.uses_history else []
     try:
         decision = decide_after(case.facts, policy_set, decided, DEFAULT_HISTORY_WINDOW)
-    except InputError as error:  # a phase no live rule judges: name the case, and the set
+    except UnjudgedPhase as error:  # a phase no live rule judges: name the case, and the set
         where = f"{error.location}: " if error.location is not None else ""
         raise InputError(f"case {case.name!r}: {where}{error.message}", case.location) from None
     status = {result.id: result.status for result in decision.results}

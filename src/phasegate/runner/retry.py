@@ -26,7 +26,7 @@ from phasegate.runner import apply, runners
 from phasegate.runner.journal import Journal, planned_actions, restoration
 from phasegate.runner.plan import deploy_steps
 from phasegate.state import rollout
-from phasegate.state.statedir import DECISIONS, LogReport, StateDir, log_objects
+from phasegate.state.statedir import DECISIONS, LogReport, StateDir, numbered_log_objects
 
 
 def recorded_decision(state: StateDir, decision_id: str) -> dict[str, Any]:
@@ -36,13 +36,13 @@ def recorded_decision(state: StateDir, decision_id: str) -> dict[str, Any]:
     log = state.path / DECISIONS
     if not os.path.lexists(log):
         raise InputError("no decision log: nothing to retry", Location(str(log)))
-    found: tuple[str, dict[str, Any]] | None = None
-    for where, record in log_objects(log, LogReport()):
+    found: tuple[int, dict[str, Any]] | None = None
+    for _, number, record in numbered_log_objects(log, LogReport()):
         if record.get("event") == "decision" and record.get("id") == decision_id:
-            found = (where, record)
+            found = (number, record)
     if found is None:
         raise InputError(f"no decision {decision_id!r} in the log", Location(str(log)))
-    where = Location(str(log), int(found[0].rsplit(":", 1)[1]))
+    where = Location(str(log), found[0])
     record = found[1]
     problem = _unusable(record)
     if problem is not None:

@@ -98,6 +98,15 @@ def log_objects(
     """(file:line, object) of each JSON object line of a log, one line in memory at a time.
     No log: nothing; an unreadable one: InputError; any other line: skipped in `report`.
     From `start` (a line's first byte), lines are numbered from there."""
+    for where, _, value in numbered_log_objects(log, report, start):
+        yield where, value
+
+
+def numbered_log_objects(
+    log: Path, report: LogReport, start: int = 0
+) -> Iterator[tuple[str, int, dict[str, Any]]]:
+    """`log_objects` with each line's number beside its `file:line`, for a caller that
+    locates an error at the line: a path may hold colons and digits of its own."""
     report.count = 0
     try:
         with (
@@ -127,7 +136,7 @@ def log_objects(
                 if not isinstance(value, dict):
                     report.skip(where, "not a JSON object")
                     continue
-                yield where, value
+                yield where, number, value
     except (FileNotFoundError, NotADirectoryError):
         return
     except OSError as exc:
