@@ -11,13 +11,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import healthy, run_cli
-from phasegate.collect.merge import SampleGuard, merge_facts, parse_duration, render
+from phasegate.collect.merge import _STRICTEST, SampleGuard, merge_facts, parse_duration, render
 from phasegate.core.evaluate import evaluate
 from phasegate.core.facts import Facts, facts_from_data
 from phasegate.core.policy import builtin_policies_dir, load_policy_set
 from phasegate.core.verdict import Verdict
 from phasegate.errors import InputError, UsageProblem
+from phasegate.state.rollout import TRACKED_FACTS
 
+#: What `collect` lists in `rollout.tracked` (given whenever there is one).
+TRACKED = ["phase_stable_since", "previous_phase_stable_since", "sample_gap_seconds"]
 COUNTS = {
     "commands": 200,
     "errors": 2,
@@ -54,6 +57,16 @@ def operator(name: str, **changes: Any) -> dict[str, Any]:
 
 def as_facts(data: dict[str, Any], source: str | None = None) -> Facts:
     return facts_from_data(data, source or f"{data.get('operator', 'x')}.json")
+
+
+def written(folder: Path, *documents: dict[str, Any]) -> list[str]:
+    """Each operator's document as its own file, `<operator>.json`, for `phasegate merge`."""
+    paths = []
+    for document in documents:
+        path = folder / f"{document['operator']}.json"
+        path.write_text(json.dumps(document))
+        paths.append(str(path))
+    return paths
 
 
 def merged(*documents: dict[str, Any], guard: SampleGuard | None = None) -> dict[str, Any]:
@@ -335,16 +348,138 @@ def test_a_window_restarted_on_any_operator_is_restarted_for_the_cohort():
     """The latest unclean decision any operator's log holds restarts the cohort's window:
     disagreeing, the fields used to become unknown, and the rules (`has()`) then measured
     the window from the phase's start."""
-    base = healthy()["rollout"]
+    base = {**healthy()["rollout"], "tracked": TRACKED}  # as `collect` writes it
     late = operator("a", rollout={**base, "phase_stable_since": "2026-11-20T09:30:00Z"})
     early = operator("b", rollout={**base, "phase_stable_since": "2026-11-20T09:00:00Z"})
-    cohort = merged(early, late, operator("c"))
+    clean = operator("c", rollout=base)  # no unclean decision: no field, and it says so
+    cohort = merged(early, late, clean)
     assert cohort["rollout"]["phase_stable_since"] == "2026-11-20T09:30:00Z"
+    assert cohort["rollout"]["tracked"] == sorted(TRACKED)
     unknown = cohort.get("extra", {}).get("phasegate_unknown", {})
     assert "rollout.phase_stable_since" not in unknown
+    assert "rollout.previous_phase_stable_since" not in unknown
     assert decide(cohort) is Verdict.PAUSE  # 30 minutes since: not a stable hour
-    assert decide(merged(early, operator("c"))) is Verdict.CONTINUE  # an hour since
+    assert decide(merged(early, clean)) is Verdict.CONTINUE  # an hour since
     after = operator("d", rollout={**base, "previous_phase_stable_since": "2026-11-20T08:10:00Z"})
-    cohort = merged(operator("c"), after)
+    cohort = merged(clean, after)
     assert cohort["rollout"]["previous_phase_stable_since"] == "2026-11-20T08:10:00Z"
     assert decide(cohort) is Verdict.PAUSE  # Phase 0 unclean after its continue
+
+
+def rule_results(cohort: dict[str, Any]) -> dict[str, tuple[str, str | None]]:
+    policies = load_policy_set(builtin_policies_dir(), display="phasegate:policies")
+    decision = evaluate(facts_from_data(cohort, "cohort"), policies)
+    return {r.id: (r.status.value, r.error) for r in decision.results}
+
+
+def test_a_window_restart_an_operator_cannot_give_is_unknown_for_the_cohort():
+    """Audit: an operator whose document lacks `phase_stable_since` and cannot say it had
+    none (an older phasegate, a hand-written document) contributed nothing, so a restart
+    only it saw was invisible and the cohort's window passed early (the guide: Phase 1
+    stable for its window before Phase 2). Its restart is unknown for the cohort now."""
+    base = healthy()["rollout"]
+    # 90 minutes since its restart: passed, alone
+    given = operator("op-1", rollout={**base, "phase_stable_since": "2026-11-20T08:30:00Z"})
+    older = operator("op-2")  # neither the field nor `tracked`
+    assert decide(given) is Verdict.CONTINUE and decide(older) is Verdict.CONTINUE
+    cohort = merged(older, given)
+    assert "phase_stable_since" not in cohort["rollout"]
+    unknown = cohort["extra"]["phasegate_unknown"]
+    assert unknown["rollout.phase_stable_since"].startswith(
+        "not given by op-2: a phasegate older than rollout.tracked, or a hand-written document"
+    )
+    assert decide(cohort) is Verdict.PAUSE
+    status, error = rule_results(cohort)["window.phase1-stable"]
+    assert status == "error" and error.startswith(
+        "missing fact: facts.rollout.phase_stable_since; unknown: not given by op-2"
+    )
+    # Phase 2: the previous phase's restart is unknown the same way, and holds its opening
+    previous = operator(
+        "op-1",
+        rollout={**given["rollout"], "previous_phase_stable_since": "2026-11-20T07:00:00Z"},
+    )
+    cohort = merged(older, previous)
+    assert (
+        "not given by op-2"
+        in cohort["extra"]["phasegate_unknown"]["rollout.previous_phase_stable_since"]
+    )
+    status, error = rule_results(cohort)["rollout.phase-progression"]
+    assert status == "error" and "facts.rollout.previous_phase_stable_since" in error
+
+
+def test_a_collected_document_without_a_restart_is_no_unknown():
+    """`collect` lists what it writes whenever there is one in `tracked`: an operator with
+    no unclean decision gives no field, which beside one with a restart is "none", not
+    "unknown" (that would hold a healthy cohort for good)."""
+    base = {**healthy()["rollout"], "tracked": TRACKED}
+    restarted = operator("op-1", rollout={**base, "phase_stable_since": "2026-11-20T09:30:00Z"})
+    cohort = merged(restarted, operator("op-2", rollout=base))
+    assert cohort["rollout"]["phase_stable_since"] == "2026-11-20T09:30:00Z"
+    assert "phasegate_unknown" not in cohort["extra"]
+    # a tracked "none" beside one that cannot say is still unknown: it may hide a restart
+    cohort = merged(operator("op-1", rollout=base), operator("op-2"))
+    unknown = cohort["extra"]["phasegate_unknown"]
+    assert "not given by op-2" in unknown["rollout.phase_stable_since"]
+    assert "rollout.tracked" not in unknown
+    assert "tracked" not in cohort["rollout"]  # a merge of it cannot say either
+    assert decide(cohort) is Verdict.PAUSE
+
+
+def test_the_latest_restart_wins_when_every_operator_gives_one_and_none_is_absent():
+    base = healthy()["rollout"]
+    hand = [
+        operator(name, rollout={**base, "phase_stable_since": at})
+        for name, at in (("a", "2026-11-20T08:20:00Z"), ("b", "2026-11-20T08:40:00+00:00"))
+    ]
+    cohort = merged(*hand)  # hand-written, each giving the field: known
+    assert cohort["rollout"]["phase_stable_since"] == "2026-11-20T08:40:00+00:00"
+    assert "phasegate_unknown" not in cohort["extra"]
+    # none gives it (nor can say it had none): measured from the phase's start, as each alone
+    cohort = merged(operator("a"), operator("b"))
+    assert "phase_stable_since" not in cohort["rollout"]
+    assert "previous_phase_stable_since" not in cohort["rollout"]
+    assert "phasegate_unknown" not in cohort["extra"]
+    assert decide(cohort) is Verdict.CONTINUE
+
+
+def test_a_merged_document_lacking_an_operator_s_restart_pauses_end_to_end(tmp_path: Path):
+    base = healthy()["rollout"]
+    given = operator("op-1", rollout={**base, "phase_stable_since": "2026-11-20T08:30:00Z"})
+    out = tmp_path / "cohort.json"
+    done = run_cli("merge", *written(tmp_path, given, operator("op-2")), "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    judged = run_cli("evaluate", str(out))
+    assert judged.returncode == 10, judged.stdout + judged.stderr  # pause
+    assert "missing fact: facts.rollout.phase_stable_since" in judged.stdout
+    assert "not given by op-2: a phasegate older than rollout.tracked" in judged.stdout
+
+
+def test_a_gap_between_samples_an_operator_cannot_give_is_unknown_for_the_cohort():
+    """The same for Phase 2's sampling: the longest gap any operator gives is the cohort's,
+    and one that cannot say (`tracked`) may have gone longer unsampled than all of them."""
+    base = {**healthy()["rollout"], "tracked": TRACKED}
+    gaps = {"a": 300, "b": 540}
+    sampled = [
+        operator(name, phase=2, rollout={**base, "sample_gap_seconds": gap})
+        for name, gap in gaps.items()
+    ]
+    first = operator("c", phase=2, rollout=base)  # its first sample: no gap yet, none
+    cohort = merged(*sampled, first)
+    assert cohort["rollout"]["sample_gap_seconds"] == 540
+    assert "phasegate_unknown" not in cohort["extra"]
+    hand = operator("d", phase=2)
+    cohort = merged(*sampled, hand)
+    assert "sample_gap_seconds" not in cohort["rollout"]
+    reason = cohort["extra"]["phasegate_unknown"]["rollout.sample_gap_seconds"]
+    assert reason.startswith("not given by d: ") and "give rollout.sample_gap_seconds" in reason
+    status, error = rule_results(cohort)["rollout.phase2-sampling"]
+    assert status == "error" and error.startswith(
+        "missing fact: facts.rollout.sample_gap_seconds; unknown: not given by d"
+    )
+    # none gives it or can say: absent, as for each of them alone
+    assert "sample_gap_seconds" not in merged(hand, operator("e", phase=2))["rollout"]
+
+
+def test_merge_has_a_strictest_value_for_every_fact_collect_tracks():
+    """A fact added to `collect`'s `tracked` without one here would be dropped by merge."""
+    assert list(_STRICTEST) == list(TRACKED_FACTS) == TRACKED

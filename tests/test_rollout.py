@@ -111,7 +111,12 @@ def write_log(gate: Gate, *records: dict) -> None:
 
 def test_collect_derives_rollout_facts_and_set_cannot_forge_them(gate: Gate):
     # no log: a first run, collected by an operator (no CI variables here)
-    assert collected(gate, 1)["rollout"] == {"state": "rolling_out", "environment": "operator"}
+    assert collected(gate, 1)["rollout"] == {
+        "state": "rolling_out",
+        "environment": "operator",
+        # no restart, no gap: each is absent because there is none, not because unknown
+        "tracked": ["phase_stable_since", "previous_phase_stable_since", "sample_gap_seconds"],
+    }
     write_log(gate, decision(0, "continue", "2026-11-20T09:00:00Z"))
     assert collected(gate, 1)["rollout"]["previous_phase_continue_at"] == "2026-11-20T09:00:00Z"
     with pytest.raises(UsageProblem, match="read from the decision log"):
@@ -200,6 +205,7 @@ def test_a_verified_rollback_ends_and_is_not_repeated_until_resumed(
         "state": "rolling_out",
         "resumed_at": third.facts["rollout"]["resumed_at"],
         "environment": "operator",
+        "tracked": ["phase_stable_since", "previous_phase_stable_since", "sample_gap_seconds"],
     }
     assert len(deployed.read_text().splitlines()) == len(lines) + 1
 

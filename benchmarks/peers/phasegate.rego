@@ -253,7 +253,21 @@ errs["rollout.phase-progression"] if {
 	not is_string(facts.rollout.previous_phase_started_at)
 }
 
+errs["rollout.phase-progression"] if {
+	not overridden
+	unknown_absent("previous_phase_stable_since")
+}
+
 overridden if "progression_override" in object.keys(facts.rollout)
+
+# A rollout fact read only when present, absent and named in `extra.phasegate_unknown`
+# (merge: an operator could not say): the rule reads it anyway, an error unless it fires
+# on the rest.
+unknown_absent(field) if {
+	is_object(facts.rollout)
+	not field in object.keys(facts.rollout)
+	is_string(facts.extra.phasegate_unknown[concat(".", ["rollout", field])])
+}
 
 fires["rollout.phase0-environments"] if {
 	not overridden
@@ -274,6 +288,11 @@ fires["rollout.phase2-sampling"] if {
 }
 
 errs["rollout.phase2-sampling"] if not is_object(facts.rollout)
+
+errs["rollout.phase2-sampling"] if {
+	not overridden
+	unknown_absent("sample_gap_seconds")
+}
 
 # a gap beyond CEL's longest duration is an error there
 errs["rollout.phase2-sampling"] if {
@@ -376,6 +395,10 @@ fires["window.phase2-monitoring"] if young
 errs["window.phase1-stable"] if not is_string(facts.phase_started_at)
 
 errs["window.phase2-monitoring"] if not is_string(facts.phase_started_at)
+
+errs["window.phase1-stable"] if unknown_absent("phase_stable_since")
+
+errs["window.phase2-monitoring"] if unknown_absent("phase_stable_since")
 
 # --- the decision -------------------------------------------------------------------------
 

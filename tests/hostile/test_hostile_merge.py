@@ -24,7 +24,7 @@ from phasegate.core.evaluate import evaluate
 from phasegate.core.facts import facts_from_data
 from phasegate.core.policy import builtin_policies_dir, load_policy_set
 from phasegate.core.verdict import Verdict
-from test_merge import COUNTS, measured, operator
+from test_merge import COUNTS, measured, operator, written
 
 POLICIES = load_policy_set(builtin_policies_dir(), display="phasegate:policies")
 ROLLOUT = HEALTHY_PHASE1["rollout"]
@@ -325,13 +325,8 @@ def test_a_rate_one_operator_did_not_measure_does_not_hide_another_s_rollback(
     blind["extra"]["phasegate_unknown"] = {f"metrics.{rate}": "source zjj failed: exit 1"}
     past = operator("b", counts={**COUNTS, count: 60})
     assert rules(past)[rule] is Verdict.ROLLBACK
-    paths = []
-    for document in (blind, past):
-        path = tmp_path / f"{document['operator']}.json"
-        path.write_text(json.dumps(document))
-        paths.append(str(path))
     cohort = tmp_path / "cohort.json"
-    merged = run_cli("merge", *paths, "-o", str(cohort))
+    merged = run_cli("merge", *written(tmp_path, blind, past), "-o", str(cohort))
     assert merged.returncode == 0, merged.stderr
     data = json.loads(cohort.read_text())
     assert rate not in data["metrics"]

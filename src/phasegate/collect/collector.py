@@ -276,6 +276,7 @@ def _rollout_facts(
     try:
         current = rollout.state_of(state, commit)
         derived = rollout.facts_of(current, phase, facts["collected_at"], started)
+        derived[rollout.TRACKED] = list(rollout.TRACKED_FACTS)
     except InputError as exc:
         unknown["rollout"] = f"decision log unreadable: {exc.message}"
         derived = {}

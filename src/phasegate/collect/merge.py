@@ -28,6 +28,7 @@ from phasegate.core.facts import Facts, facts_from_data
 from phasegate.errors import InputError, Location, UsageProblem
 from phasegate.files.digest import canonical_json
 from phasegate.files.schemas import rfc3339_instant as instant
+from phasegate.state.rollout import TRACKED
 
 #: The rates an operator's counts also give: (numerator counts, denominator counts, scale).
 RATES: dict[str, tuple[tuple[str, ...], tuple[str, ...], float]] = {
@@ -334,22 +335,21 @@ def _rollout(
 ) -> None:
     """Where the change stands is one state for the whole cohort: each field every operator
     gives alike is kept, any other is unknown (the progression rule pauses), and a change
-    any operator saw rolled back is rolled back for the cohort. The two fields the rules
-    read only when present (`has()`: absent means "does not apply") take the strictest
-    value any operator gave instead: the environments every one of them passed Phase 0 in,
-    the longest gap between samples, and the latest restart of a phase's stable window."""
+    any operator saw rolled back is rolled back for the cohort. The fields the rules read
+    only when present (`has()`: absent means "does not apply") take the strictest value any
+    operator gave instead: the environments every one of them passed Phase 0 in, and
+    (`_tracked`) the longest gap between samples and the latest restart of a stable window."""
     _agreed_fields(merged, datas, names, "rollout", unknown)
     given = [datas[n]["rollout"] for n in names if isinstance(datas[n].get("rollout"), dict)]
-    for field, strictest in (
-        ("previous_phase_environments", _environments_all_passed),
-        ("sample_gap_seconds", max),
-        ("phase_stable_since", _latest),
-        ("previous_phase_stable_since", _latest),
-    ):
-        values = [rollout[field] for rollout in given if field in rollout]
-        if values:
-            merged.setdefault("rollout", {})[field] = strictest(values)
-            unknown.pop(f"rollout.{field}", None)
+    environments = [
+        r["previous_phase_environments"] for r in given if "previous_phase_environments" in r
+    ]
+    if environments:
+        merged.setdefault("rollout", {})["previous_phase_environments"] = _environments_all_passed(
+            environments
+        )
+        unknown.pop("rollout.previous_phase_environments", None)
+    _tracked(merged, datas, names, unknown)
     # A rollback any operator's log still owes is owed by the cohort: the earliest decided.
     owed = [rollout["rollback_decided_at"] for rollout in given if "rollback_decided_at" in rollout]
     if owed:
@@ -370,9 +370,47 @@ def _rollout(
             unknown.pop("rollout.rolled_back_at", None)
 
 
-def _latest(times: list[str]) -> str:
-    """The latest instant: a window restarted on any operator restarted for the cohort."""
-    return max(times, key=instant)
+#: The strictest of what operators give for each fact `collect` vouches for in `tracked`:
+#: the latest restart of a stable window, the longest gap between samples.
+_STRICTEST: dict[str, Callable[[list[Any]], Any]] = {
+    "phase_stable_since": lambda times: max(times, key=instant),
+    "previous_phase_stable_since": lambda times: max(times, key=instant),
+    "sample_gap_seconds": max,
+}
+_UNTRACKED = (
+    "a phasegate older than rollout.tracked, or a hand-written document; upgrade it, or "
+    "give rollout.{fact} (or list it in rollout.tracked if there is none)"
+)
+
+
+def _tracked(
+    merged: dict[str, Any], datas: Mapping[str, Any], names: list[str], unknown: dict[str, str]
+) -> None:
+    """The facts the rules read only when present, whose absence `collect` says means
+    none (`tracked`): a window restarted, or a gap seen, on any operator is the cohort's.
+    An operator that neither gives one nor lists it may hold the strictest value of all,
+    so beside one that gives or lists it the cohort's is unknown (its rule holds) rather
+    than passed early; with none that can say, the cohort is measured as each alone."""
+    rollouts = {
+        n: datas[n]["rollout"] if isinstance(datas[n].get("rollout"), dict) else {} for n in names
+    }
+    tracked = {n: set(rollouts[n].get(TRACKED, ())) for n in names}
+    # What every operator vouches for (`_agreed_fields` kept the lists only when alike).
+    unknown.pop(f"rollout.{TRACKED}", None)
+    vouched = set.intersection(*tracked.values())
+    if vouched:
+        merged.setdefault("rollout", {})[TRACKED] = sorted(vouched)
+    for fact, strictest in _STRICTEST.items():
+        lacking = _missing(names, lambda n, f=fact: f in rollouts[n] or f in tracked[n])
+        values = [rollouts[n][fact] for n in names if fact in rollouts[n]]
+        unknown.pop(f"rollout.{fact}", None)
+        if len(lacking) == len(names):
+            continue
+        if lacking:
+            reason = _UNTRACKED.format(fact=fact)
+            unknown[f"rollout.{fact}"] = f"not given by {_listed(lacking)}: {reason}"
+        elif values:
+            merged.setdefault("rollout", {})[fact] = strictest(values)
 
 
 def _environments_all_passed(lists: list[list[str]]) -> list[str]:

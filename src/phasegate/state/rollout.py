@@ -41,6 +41,13 @@ RESUME_EVENT = "resume"
 CLOSED_EVENT = "closed"
 #: The one rollout fact `--set` may give: everything else is derived from the log.
 OVERRIDE = "progression_override"
+#: `rollout.tracked`, written with the facts derived from a readable log: the optional
+#: facts below are given whenever there is one, so here their absence means none. `merge`
+#: tells that apart from a document that cannot say (an older phasegate, one written by
+#: hand), which may hide an operator's restart of a window or gap between samples. A fact
+#: added later is appended, so an older document's list does not vouch for it.
+TRACKED = "tracked"
+TRACKED_FACTS = ("phase_stable_since", "previous_phase_stable_since", "sample_gap_seconds")
 #: Where a snapshot was collected: the guide runs Phase 0 "in CI and one local operator
 #: environment", so a continue records which.
 ENVIRONMENTS = ("ci", "operator")
