@@ -1,0 +1,100 @@
+"""An operator's bad day against the rollout's state: clocks that disagree between the
+machines that write one decision log, a commit spelled short in one line and whole in
+another, and what `closeout` makes of them. The gate must never close (or continue) a
+change the log says still owes its rollback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import POLICIES, healthy, run_cli
+from phasegate.state import rollout
+from phasegate.state.statedir import StateDir
+
+
+def logged(phase: int, at: str, verdict: str = "continue", started: str | None = None, **more):
+    data = healthy(phase=phase, collected_at=at, phase_started_at=started or at, **more)
+    return json.dumps({"event": "decision", "decision": {"verdict": verdict}, "facts": data})
+
+
+def closeout(state: Path, tmp_path: Path):
+    (tmp_path / "phasegate.yaml").write_text("apiVersion: phasegate/v1\nkind: Config\n")
+    args = ["closeout", "--state-dir", str(state), "--policies", str(POLICIES)]
+    return run_cli(*args, cwd=tmp_path)
+
+
+def test_closeout_refuses_a_change_whose_rollback_is_owed_whatever_its_clock_said(
+    tmp_path: Path,
+):
+    """Phase 2 ran 70 minutes on one machine; another, its clock an hour behind, logged a
+    rollback after them at "08:01". Sorted by time, the rollback came first and the 69
+    minutes after it looked like a stable window: the rollout was closed (and `status` said
+    "nothing: the rollout is closed") with the rollback never applied."""
+    state = tmp_path / "state"
+    state.mkdir()
+    started = "2026-11-20T08:00:00Z"
+    log = state / "decisions.jsonl"
+    lines = [
+        logged(2, "2026-11-20T08:05:00Z", started=started),
+        logged(2, "2026-11-20T08:40:00Z", started=started),
+        logged(2, "2026-11-20T09:10:00Z", started=started),
+        logged(2, "2026-11-20T08:01:00Z", "rollback", started=started),
+    ]
+    log.write_text("\n".join(lines) + "\n")
+    before = log.read_bytes()
+    result = closeout(state, tmp_path)
+    assert result.returncode == 10, result.stderr
+    assert result.stderr == (
+        "phasegate: error: change 9f2c4e1: a rollback decided at 2026-11-20T08:01:00Z is "
+        "owed (not applied and verified): the rollout is not over\n"
+    )
+    assert not (state / "closeout").exists()
+    assert log.read_bytes() == before  # no `closed` line
+    assert rollout.state_of(StateDir(state), "9f2c4e1").state == "rolling_back"
+
+
+def test_closeout_refuses_a_change_that_stands_rolled_back(tmp_path: Path):
+    state = tmp_path / "state"
+    state.mkdir()
+    started = "2026-11-20T08:00:00Z"
+    lines = [
+        logged(2, "2026-11-20T08:05:00Z", started=started),
+        logged(2, "2026-11-20T09:10:00Z", started=started),
+        logged(2, "2026-11-20T08:01:00Z", "rollback", started=started),
+        json.dumps(rollout.rolled_back_record("d", "9f2c4e1", "2026-11-20T08:02:00Z")),
+    ]
+    (state / "decisions.jsonl").write_text("\n".join(lines) + "\n")
+    result = closeout(state, tmp_path)
+    assert result.returncode == 10, result.stderr
+    assert result.stderr == (
+        "phasegate: error: change 9f2c4e1: rolled back at 2026-11-20T08:02:00Z: the rollout "
+        'is not over (`phasegate resume --reason "..."` starts it over)\n'
+    )
+    assert not (state / "closeout").exists()
+
+
+def test_closeout_counts_a_rollback_logged_under_the_commit_spelled_whole(tmp_path: Path):
+    """The rollback was logged with the full sha, the other decisions with the short one
+    (`same_change` everywhere else). Closeout compared them as strings, missed the rollback,
+    and counted the Phase 2 before it: the phase re-entered 4 minutes ago was "stable"."""
+    state = tmp_path / "state"
+    state.mkdir()
+    whole = {**healthy()["change"], "commit": "9f2c4e1aa0b1"}
+    lines = [
+        logged(2, "2026-11-20T08:05:00Z", started="2026-11-20T08:00:00Z"),
+        logged(2, "2026-11-20T08:30:00Z", "rollback", change=whole),
+        json.dumps(rollout.rolled_back_record("d", "9f2c4e1aa0b1", "2026-11-20T08:31:00Z")),
+        json.dumps(rollout.resume_record("9f2c4e1aa0b1", "fixed", "2026-11-20T09:00:00Z")),
+        logged(0, "2026-11-20T09:10:00Z"),
+        logged(1, "2026-11-20T10:15:00Z", started="2026-11-20T09:10:00Z"),
+        logged(2, "2026-11-20T10:20:00Z", started="2026-11-20T10:16:00Z"),
+    ]
+    (state / "decisions.jsonl").write_text("\n".join(lines) + "\n")
+    result = closeout(state, tmp_path)
+    assert result.returncode == 10, result.stderr
+    assert result.stderr == (
+        "phasegate: error: change 9f2c4e1: Phase 2 started 2026-11-20T10:16:00Z, last "
+        "decision 2026-11-20T10:20:00Z: 4m of the 1h00m stable window\n"
+    )
+    assert not (state / "closeout").exists()
