@@ -6,7 +6,10 @@ change the log says still owes its rollback."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
+
+from hostile_gate import Gate, gate_fixture  # noqa: F401  (the `gate` fixture)
 
 from conftest import POLICIES, healthy, run_cli
 from phasegate.state import rollout
@@ -98,3 +101,38 @@ def test_closeout_counts_a_rollback_logged_under_the_commit_spelled_whole(tmp_pa
         "decision 2026-11-20T10:20:00Z: 4m of the 1h00m stable window\n"
     )
     assert not (state / "closeout").exists()
+
+
+# --- a rollback decision whose time was damaged is owed all the same ---------------------
+
+
+def test_a_rollback_decision_with_a_damaged_time_is_still_owed(gate: Gate, monkeypatch, capsys):
+    """A Phase 1 rollback line whose collected_at was damaged (a hand edit, a bad repair)
+    was skipped with a warning like any line: the rollback was forgotten, and the next
+    Phase 1 run continued (and could open Phase 2) with it never applied. A rolled_back
+    line with a bad time already counts; a rollback decided counts too, its time unknown."""
+    shutil.copy(POLICIES / "rollout.yaml", gate.path / "policies" / "rollout.yaml")
+    gate.state.mkdir()
+    record = {
+        "event": "decision",
+        "id": "d1",
+        "decision": {"verdict": "rollback"},
+        "facts": {"phase": 1, "collected_at": "2026-11-20 08:30", "change": {"commit": "abc1234"}},
+    }
+    gate.log.write_text(json.dumps(record) + "\n")
+    code = gate.cli(*gate.run_args("none", 1), monkeypatch=monkeypatch)
+    err = capsys.readouterr().err
+    assert code == 20, err
+    assert (
+        f"warning: {gate.log}:1: collected_at is not an RFC 3339 time: '2026-11-20 08:30' "
+        "(kept: a rollback is owed whatever its time)"
+    ) in err
+    last = json.loads(gate.log.read_text().splitlines()[1])
+    assert last["decision"]["verdict"] == "rollback"
+    # owed as of the snapshot that read it, the earliest time known to be after it
+    owed = last["facts"]["rollout"]["rollback_decided_at"]
+    assert owed == last["facts"]["collected_at"]
+    fired = [r["id"] for r in last["decision"]["rules"] if r["status"] == "fired"]
+    assert fired == ["rollout.rollback-unfinished"]
+    state = rollout.state_of(StateDir(gate.state), "abc1234")
+    assert state.state == "rolling_back" and state.resumable

@@ -428,9 +428,10 @@ def _refuse_unfinished_rollback(current: rollout.ChangeState) -> None:
     them, and the window after it looks stable. The log's order decides whether the change
     still owes its rollback (or stands rolled back); either way its rollout is not over."""
     if current.rollback_decided_at is not None and not current.ended:
+        at = current.rollback_decided_at or "an unknown time"
         raise NotStable(
-            f"change {current.commit}: a rollback decided at {current.rollback_decided_at} "
-            "is owed (not applied and verified): the rollout is not over"
+            f"change {current.commit}: a rollback decided at {at} is owed (not applied and "
+            "verified): the rollout is not over"
         )
     if current.ended:
         at = current.rolled_back_at or "an unknown time"

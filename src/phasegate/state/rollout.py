@@ -48,6 +48,9 @@ ENVIRONMENTS = ("ci", "operator")
 CI_VARIABLES = ("CI", "GITHUB_ACTIONS", "GITLAB_CI", "BUILDKITE", "JENKINS_URL", "TF_BUILD")
 #: Sample times kept per phase: an hour at one sample a second, far more than anyone takes.
 MAX_SAMPLES = 3600
+#: The earliest time a fact can name: an owed rollback's, when neither its time nor the
+#: snapshot's is known.
+EARLIEST = "0001-01-01T00:00:00Z"
 #: Phase 2's monitored stretch: "monitoring at fixed intervals during the first hour".
 FIRST_HOUR = 3600.0
 #: The rule ids whose firing only waits (see `clean`): `window.*`, a phase's window not
@@ -100,9 +103,9 @@ class ChangeState:
     #: last restart: the phase's stable window starts over there.
     unstable: Mapping[int, str] = field(default_factory=dict)
     rolled_back_at: str | None = None
-    #: When a Phase 1 or 2 rollback of the change was first decided, while no `rolled_back`
-    #: line has ended it: the rollback is owed until a deploy of the last known-good build
-    #: was verified, whatever later snapshots say.
+    #: When a Phase 1 or 2 rollback of the change was first decided ("": its time could not
+    #: be read), while no `rolled_back` line has ended it: the rollback is owed until a
+    #: deploy of the last known-good build was verified, whatever later snapshots say.
     rollback_decided_at: str | None = None
     resumed_at: str | None = None
     resume_reason: str | None = None
@@ -248,10 +251,11 @@ def _decided(current: ChangeState, record: Mapping[str, Any]) -> ChangeState:
         # A rollback stops promotion: the continues that opened the next phase no longer do.
         opened.pop(phase, None)
         environments.pop(phase, None)
-        owed = phase > 0 and current.rollback_decided_at is None
-        if owed and isinstance(when, str) and is_rfc3339(when):
+        if phase > 0 and current.rollback_decided_at is None:
             # Phase 0's rollback deploys nothing ("stop promotion"): nothing is owed there.
-            current = replace(current, rollback_decided_at=when)
+            # A time that cannot be read owes it all the same, its time unknown ("").
+            readable = isinstance(when, str) and is_rfc3339(when)
+            current = replace(current, rollback_decided_at=when if readable else "")
     elif verdict == "pause":
         state = "paused" if decision.get("pause_kind") == "wait" else "held"
     else:
@@ -408,7 +412,9 @@ def facts_of(
     if current.resumed_at:
         facts["resumed_at"] = current.resumed_at
     if current.rollback_decided_at is not None and not current.ended:
-        facts["rollback_decided_at"] = current.rollback_decided_at
+        # Its time unknown (""), it was decided before this snapshot at the latest.
+        owed = current.rollback_decided_at or collected_at or EARLIEST
+        facts["rollback_decided_at"] = owed
     opened = current.opened.get(phase - 1) if phase > 0 else None
     if opened is not None:
         facts["previous_phase_continue_at"] = opened.at
