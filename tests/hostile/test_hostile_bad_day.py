@@ -136,3 +136,37 @@ def test_a_rollback_decision_with_a_damaged_time_is_still_owed(gate: Gate, monke
     assert fired == ["rollout.rollback-unfinished"]
     state = rollout.state_of(StateDir(gate.state), "abc1234")
     assert state.state == "rolling_back" and state.resumable
+
+
+# --- a Phase 1 continue from the future opens no Phase 2 ---------------------------------
+
+
+def test_a_previous_phase_continue_after_this_snapshot_holds_phase_2(gate: Gate):
+    """The Phase 1 continue was decided on a machine whose clock ran two hours ahead, so its
+    window looked over 10 minutes in. Phase 2, collected on a right clock before that
+    continue's time, waited on its window only: `--allow-pause` passed it (exit 0). A
+    continue after the snapshot judging it is no proof the window passed: a hold."""
+    shutil.copy(POLICIES / "windows.yaml", gate.path / "policies" / "windows.yaml")
+    gate.state.mkdir()
+    continued = {
+        "event": "decision",
+        "id": "d1",
+        "decision": {"verdict": "continue", "rules": []},
+        "facts": {
+            "phase": 1,
+            "collected_at": "2026-11-20T12:10:00Z",  # two hours ahead: 10:10 really
+            "phase_started_at": "2026-11-20T10:00:00Z",
+            "change": {"commit": "abc1234"},
+        },
+    }
+    gate.log.write_text(json.dumps(continued) + "\n")
+    args = [*gate.run_args("none", 2), "--set", "collected_at=2026-11-20T10:20:00Z"]
+    result = run_cli(*args, "--allow-pause", "--format", "json", cwd=gate.path)
+    assert result.returncode == 10, result.stdout + result.stderr
+    decision = json.loads(result.stdout)
+    fired = {r["id"]: r for r in decision["rules"] if r["status"] == "fired"}
+    assert fired["rollout.phase-progression"]["message"].endswith(
+        "last: 2026-11-20T12:10:00Z, after this snapshot (2026-11-20T10:20:00Z): a clock ahead "
+        "(or `--set rollout.progression_override=REASON`)"
+    )
+    assert decision["pause_kind"] == "hold"
