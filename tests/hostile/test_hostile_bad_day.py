@@ -170,3 +170,26 @@ def test_a_previous_phase_continue_after_this_snapshot_holds_phase_2(gate: Gate)
         "(or `--set rollout.progression_override=REASON`)"
     )
     assert decision["pause_kind"] == "hold"
+
+
+# --- an event that is not a name ---------------------------------------------------------
+
+
+def test_closeout_skips_a_line_whose_event_is_not_a_name(tmp_path: Path):
+    """`{"event": {"x": 1}}` (a hand edit, a bad merge of two logs) ended closeout with
+    "internal error: TypeError: unhashable type: 'dict'" and exit 1, not a skipped line."""
+    state = tmp_path / "state"
+    state.mkdir()
+    lines = [
+        logged(2, "2026-11-20T08:00:00Z"),
+        json.dumps({"event": {"x": 1}}),
+        json.dumps({"event": ["closed"]}),
+        logged(2, "2026-11-20T09:05:00Z", started="2026-11-20T08:00:00Z"),
+    ]
+    (state / "decisions.jsonl").write_text("\n".join(lines) + "\n")
+    result = closeout(state, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines()[0] == (
+        "phasegate: warning: skipped 2 line(s) that are not decisions or events"
+    )
+    assert (state / "closeout" / "closeout-9f2c4e1.json").is_file()

@@ -96,7 +96,7 @@ def read_decisions(log: Path, rca: list[dict[str, Any]] | None = None) -> tuple[
             entries.append(entry)
         elif record.get("event") == "unfreeze":
             rca.append({key: record[key] for key in ("at", "rca", "reason") if key in record})
-        elif record.get("event") not in LOG_EVENTS:
+        elif not (isinstance(record.get("event"), str) and record["event"] in LOG_EVENTS):
             skipped += 1
     return entries, skipped + report.count
 
