@@ -193,3 +193,45 @@ def test_closeout_skips_a_line_whose_event_is_not_a_name(tmp_path: Path):
         "phasegate: warning: skipped 2 line(s) that are not decisions or events"
     )
     assert (state / "closeout" / "closeout-9f2c4e1.json").is_file()
+
+
+# --- a rollback decided after closeout is owed like any other ------------------------------
+
+
+def test_a_rollback_decided_after_closeout_is_owed_until_it_is_verified(
+    gate: Gate, monkeypatch, capsys
+):
+    """`rollout.closed` is not final so a trigger still rolls back a closed change; but the
+    fold passed over every decision after `closed`, so when that rollback's deploy failed
+    nothing was owed: the next run only held on `rollout.closed` (the trigger gone quiet)
+    and `status` said "nothing: the rollout is closed", the rollback never applied."""
+    shutil.copy(POLICIES / "rollout.yaml", gate.path / "policies" / "rollout.yaml")
+    gate.state.mkdir()
+    rollback = json.loads(logged(2, "2026-11-20T12:00:00Z", "rollback"))
+    rollback["id"] = "d2"
+    rollback["facts"]["change"]["commit"] = "abc1234"
+    lines = [
+        json.dumps(rollout.closed_record("abc1234", "2026-11-20T11:00:00Z")),
+        json.dumps(rollback),
+        json.dumps(
+            {
+                "event": "action",
+                "decision_id": "d2",
+                "name": "rollback.deploy",
+                "ok": False,
+                "detail": "exit 1",
+            }
+        ),
+    ]
+    gate.log.write_text("\n".join(lines) + "\n")
+    state = rollout.state_of(StateDir(gate.state), "abc1234")
+    assert (state.state, state.rollback_decided_at) == ("rolling_back", "2026-11-20T12:00:00Z")
+    code = gate.cli("status", "--change", "abc1234", "--format", "json", monkeypatch=monkeypatch)
+    shown = json.loads(capsys.readouterr().out)
+    assert code == 0 and shown["state"] == "rolling_back"
+    assert shown["next"]["what"].startswith("finish the rollback")
+    code = gate.cli(*gate.run_args("none", 2), "--format", "json", monkeypatch=monkeypatch)
+    out = capsys.readouterr().out
+    assert code == 20, out
+    fired = [r["id"] for r in json.loads(out)["rules"] if r["status"] == "fired"]
+    assert "rollout.rollback-unfinished" in fired

@@ -219,10 +219,13 @@ def _decided(current: ChangeState, record: Mapping[str, Any]) -> ChangeState:
         or phase not in (0, 1, 2)
     ):
         return current
-    if current.ended or current.state == "closed":
-        # Holds recorded after the end change nothing: the change stays where it is.
-        return replace(current, last=record, phase=phase, failed=())
     verdict = decision.get("verdict")
+    after_close = current.state == "closed" and not (verdict == "rollback" and phase > 0)
+    if current.ended or after_close:
+        # Holds recorded after the end change nothing: the change stays where it is. A
+        # trigger still rolls a closed change back (`rollout.closed` is not final), and
+        # that rollback is owed like any other until verified.
+        return replace(current, last=record, phase=phase, failed=())
     opened = dict(current.opened)
     environments = dict(current.environments)
     samples = dict(current.samples)
