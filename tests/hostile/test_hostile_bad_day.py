@@ -235,3 +235,25 @@ def test_a_rollback_decided_after_closeout_is_owed_until_it_is_verified(
     assert code == 20, out
     fired = [r["id"] for r in json.loads(out)["rules"] if r["status"] == "fired"]
     assert "rollout.rollback-unfinished" in fired
+
+
+# --- resume without --change while a change owes its rollback ----------------------------
+
+
+def test_resume_without_a_change_does_not_say_no_change_owes_a_rollback(tmp_path: Path):
+    """A change owes its rollback (done by hand); `resume --reason` without `--change`
+    looks only for changes standing rolled back, and said "no change is rolled back and
+    owes no rollback": false, and no hint that naming the change resumes it."""
+    state = tmp_path / "state"
+    state.mkdir()
+    log = state / "decisions.jsonl"
+    log.write_text(logged(2, "2026-11-20T08:30:00Z", "rollback") + "\n")
+    (tmp_path / "phasegate.yaml").write_text("apiVersion: phasegate/v1\nkind: Config\n")
+    result = run_cli("resume", "--state-dir", str(state), "--reason", "fixed", cwd=tmp_path)
+    assert result.returncode == 3, result.stderr
+    assert result.stderr == (
+        f"{log}: error: no change stands rolled back (one that owes its rollback is named: "
+        "--change COMMIT): nothing to resume\n"
+    )
+    named = ["resume", "--state-dir", str(state), "--change", "9f2c4e1", "--reason", "fixed"]
+    assert run_cli(*named, cwd=tmp_path).returncode == 0

@@ -53,10 +53,16 @@ def command(
             )
         target = named[0] if named else commit.strip()
     if not target or not rollout.state_of(state, target).resumable:
-        what = f"change {target} is not" if target else "no change is"
+        # Unnamed, only a change standing rolled back is looked for: one that owes its
+        # rollback may still be there, and is resumed by name.
+        what = (
+            f"change {target} is not rolled back and owes no rollback"
+            if target
+            else "no change stands rolled back (one that owes its rollback is named: "
+            "--change COMMIT)"
+        )
         raise InputError(
-            f"{what} rolled back and owes no rollback: nothing to resume",
-            Location(str(state.path / "decisions.jsonl")),
+            f"{what}: nothing to resume", Location(str(state.path / "decisions.jsonl"))
         )
     state.append_decision(rollout.resume_record(target, reason.strip(), utc_now()))
     click.echo(f"phasegate: change {target} resumed: it starts over from Phase 0", err=True)
