@@ -321,3 +321,30 @@ def test_resume_of_a_short_prefix_over_many_changes_answers_at_once(tmp_path: Pa
         json.loads((state / "decisions.jsonl").read_text().splitlines()[-1])["commit"]
         == (commits[7])
     )
+
+
+# --- status of a rollback that froze deployments and is not done --------------------------
+
+
+def test_status_of_a_frozen_change_still_owing_its_rollback_says_finish_it(tmp_path: Path):
+    """A Phase 2 rollback freezes deployments; its deploy failed on op-2. `status` showed
+    only "document the root cause, then `phasegate unfreeze`": the rollback left undone
+    was nowhere in what comes next."""
+    state = tmp_path / "state"
+    state.mkdir()
+    rollback = json.loads(logged(2, "2026-11-20T12:00:00Z", "rollback"))
+    rollback["id"] = "d7"
+    failed = {"event": "action", "decision_id": "d7", "name": "rollback.deploy", "ok": False}
+    lines = [json.dumps(rollback), json.dumps({**failed, "detail": "exit 1", "runner": "op-2"})]
+    (state / "decisions.jsonl").write_text("\n".join(lines) + "\n")
+    StateDir(state).set_freeze("phase 2 rollback of 9f2c4e1", "2026-11-20T12:00:00Z")
+    (tmp_path / "phasegate.yaml").write_text("apiVersion: phasegate/v1\nkind: Config\n")
+    args = ["status", "--state-dir", str(state), "--format", "json"]
+    result = run_cli(*args, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    shown = json.loads(result.stdout)
+    assert shown["state"] == "frozen"
+    assert shown["next"]["what"] == (
+        "finish the rollback: `phasegate retry-rollback --decision d7 --only-runners op-2`; "
+        "document the root cause, then `phasegate unfreeze --rca PATH|URL`"
+    )
