@@ -348,3 +348,26 @@ def test_status_of_a_frozen_change_still_owing_its_rollback_says_finish_it(tmp_p
         "finish the rollback: `phasegate retry-rollback --decision d7 --only-runners op-2`; "
         "document the root cause, then `phasegate unfreeze --rca PATH|URL`"
     )
+
+
+def test_closeout_refuses_a_change_prefix_that_names_two_changes(tmp_path: Path):
+    """Read by prefix, `--change 9f2c` would fold two releases into one record."""
+    state = tmp_path / "state"
+    state.mkdir()
+    other = {**healthy()["change"], "commit": "9f2c77aa"}
+    lines = [
+        logged(2, "2026-11-20T08:00:00Z"),
+        logged(2, "2026-11-20T09:05:00Z", started="2026-11-20T08:00:00Z"),
+        logged(2, "2026-11-20T09:06:00Z", change=other),
+    ]
+    (state / "decisions.jsonl").write_text("\n".join(lines) + "\n")
+    (tmp_path / "phasegate.yaml").write_text("apiVersion: phasegate/v1\nkind: Config\n")
+    args = ["closeout", "--state-dir", str(state), "--policies", str(POLICIES)]
+    result = run_cli(*args, "--change", "9f2c", cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == (
+        "phasegate: error: --change 9f2c: names more than one change (9f2c4e1, 9f2c77aa); "
+        "give enough of the commit to name one\n"
+    )
+    assert not (state / "closeout").exists()
+    assert run_cli(*args, "--change", "9f2c4", cwd=tmp_path).returncode == 0

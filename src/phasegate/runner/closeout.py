@@ -141,6 +141,12 @@ def closeout(
     mine = [e for e in ordered if rollout.same_change(e.facts["change"]["commit"], commit)]
     if not mine:
         raise InputError(f"no decisions for change {commit}", Location(source))
+    names = sorted({str(e.facts["change"]["commit"]).strip() for e in mine}, key=len)
+    if not all(rollout.same_change(name, names[-1]) for name in names):
+        raise UsageProblem(
+            f"--change {commit}: names more than one change ({', '.join(names[:10])}); "
+            "give enough of the commit to name one"
+        )
     mine = [e for e in mine if not _refused(e)]
     # A rollback restarts the change: the stable window counts only from after the last
     # one, never from a Phase 2 it interrupted.
