@@ -10,6 +10,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 from hostile_gate import Gate, gate_fixture  # noqa: F401  (the `gate` fixture)
 
 from conftest import POLICIES, healthy, run_cli
@@ -371,3 +372,41 @@ def test_closeout_refuses_a_change_prefix_that_names_two_changes(tmp_path: Path)
     )
     assert not (state / "closeout").exists()
     assert run_cli(*args, "--change", "9f2c4", cwd=tmp_path).returncode == 0
+
+
+# --- a rollback decided while resume read the log ------------------------------------------
+
+
+def test_resume_records_nothing_when_a_rollback_lands_while_it_reads_the_log(
+    tmp_path: Path, monkeypatch, capsys
+):
+    """`resume` read that the change owed its rollback, a `run` then recorded a new Phase 2
+    rollback of it (its deploy under way), and the resume line after it cleared that one
+    too: had the deploy failed, nothing was owed and the change went on."""
+    from phasegate import cli
+
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "decisions.jsonl").write_text(logged(1, "2026-11-20T08:30:00Z", "rollback") + "\n")
+    (tmp_path / "phasegate.yaml").write_text("apiVersion: phasegate/v1\nkind: Config\n")
+    monkeypatch.chdir(tmp_path)
+    read = rollout.state_of
+
+    def read_then_a_rollback_lands(folder, commit):
+        found = read(folder, commit)
+        landed = json.loads(logged(2, "2026-11-20T09:30:00Z", "rollback"))
+        StateDir(state).append_decision(landed)
+        return found
+
+    monkeypatch.setattr(rollout, "state_of", read_then_a_rollback_lands)
+    with pytest.raises(SystemExit) as done:
+        cli.main(["resume", "--state-dir", str(state), "--change", "9f2c4e1", "--reason", "x"])
+    err = capsys.readouterr().err
+    assert done.value.code == 3, err
+    assert "while the resume was decided: nothing was recorded; run again" in err
+    monkeypatch.undo()
+    assert [json.loads(line).get("event") for line in (state / "decisions.jsonl").open()] == [
+        "decision",
+        "decision",
+    ]
+    assert rollout.state_of(StateDir(state), "9f2c4e1").rollback_decided_at is not None

@@ -42,6 +42,7 @@ def command(
     config = load_config(config_path, state_dir)
     state = StateDir(config.state_dir)
     state.check_writable()
+    mark = state.mark()  # before the log is read: what is resumed is what it says now
     if commit is None:
         target = rollout.last_rolled_back(state.records())
     else:  # as the log names it: a resume line must match no other change
@@ -64,5 +65,9 @@ def command(
         raise InputError(
             f"{what}: nothing to resume", Location(str(state.path / "decisions.jsonl"))
         )
-    state.append_decision(rollout.resume_record(target, reason.strip(), utc_now()))
+    with state.lock():  # a rollback decided since the log was read is not what was resumed
+        rollout.refuse_if_stopped(
+            state, mark, target, "the resume was decided", "nothing was recorded"
+        )
+        state.append_decision(rollout.resume_record(target, reason.strip(), utc_now()))
     click.echo(f"phasegate: change {target} resumed: it starts over from Phase 0", err=True)
