@@ -23,10 +23,16 @@ def logged(phase: int, at: str, verdict: str = "continue", started: str | None =
     return json.dumps({"event": "decision", "decision": {"verdict": verdict}, "facts": data})
 
 
-def closeout(state: Path, tmp_path: Path):
+def closeout(tmp_path: Path, lines: list[str], *args: str):
+    """`phasegate closeout` of a state dir whose log is `lines`; a refusal writes nothing."""
+    state = tmp_path / "state"
+    state.mkdir(exist_ok=True)
+    (state / "decisions.jsonl").write_text("\n".join(lines) + "\n")
     (tmp_path / "phasegate.yaml").write_text("apiVersion: phasegate/v1\nkind: Config\n")
-    args = ["closeout", "--state-dir", str(state), "--policies", str(POLICIES)]
-    return run_cli(*args, cwd=tmp_path)
+    argv = ["closeout", "--state-dir", str(state), "--policies", str(POLICIES), *args]
+    result = run_cli(*argv, cwd=tmp_path)
+    assert result.returncode == 0 or not (state / "closeout").exists()
+    return result
 
 
 def test_closeout_refuses_a_change_whose_rollback_is_owed_whatever_its_clock_said(
@@ -36,32 +42,25 @@ def test_closeout_refuses_a_change_whose_rollback_is_owed_whatever_its_clock_sai
     rollback after them at "08:01". Sorted by time, the rollback came first and the 69
     minutes after it looked like a stable window: the rollout was closed (and `status` said
     "nothing: the rollout is closed") with the rollback never applied."""
-    state = tmp_path / "state"
-    state.mkdir()
     started = "2026-11-20T08:00:00Z"
-    log = state / "decisions.jsonl"
     lines = [
         logged(2, "2026-11-20T08:05:00Z", started=started),
         logged(2, "2026-11-20T08:40:00Z", started=started),
         logged(2, "2026-11-20T09:10:00Z", started=started),
         logged(2, "2026-11-20T08:01:00Z", "rollback", started=started),
     ]
-    log.write_text("\n".join(lines) + "\n")
-    before = log.read_bytes()
-    result = closeout(state, tmp_path)
+    result = closeout(tmp_path, lines)
     assert result.returncode == 10, result.stderr
     assert result.stderr == (
         "phasegate: error: change 9f2c4e1: a rollback decided at 2026-11-20T08:01:00Z is "
         "owed (not applied and verified): the rollout is not over\n"
     )
-    assert not (state / "closeout").exists()
-    assert log.read_bytes() == before  # no `closed` line
+    state = tmp_path / "state"
+    assert (state / "decisions.jsonl").read_text() == "\n".join(lines) + "\n"  # no `closed`
     assert rollout.state_of(StateDir(state), "9f2c4e1").state == "rolling_back"
 
 
 def test_closeout_refuses_a_change_that_stands_rolled_back(tmp_path: Path):
-    state = tmp_path / "state"
-    state.mkdir()
     started = "2026-11-20T08:00:00Z"
     lines = [
         logged(2, "2026-11-20T08:05:00Z", started=started),
@@ -69,22 +68,18 @@ def test_closeout_refuses_a_change_that_stands_rolled_back(tmp_path: Path):
         logged(2, "2026-11-20T08:01:00Z", "rollback", started=started),
         json.dumps(rollout.rolled_back_record("d", "9f2c4e1", "2026-11-20T08:02:00Z")),
     ]
-    (state / "decisions.jsonl").write_text("\n".join(lines) + "\n")
-    result = closeout(state, tmp_path)
+    result = closeout(tmp_path, lines)
     assert result.returncode == 10, result.stderr
     assert result.stderr == (
         "phasegate: error: change 9f2c4e1: rolled back at 2026-11-20T08:02:00Z: the rollout "
         'is not over (`phasegate resume --reason "..."` starts it over)\n'
     )
-    assert not (state / "closeout").exists()
 
 
 def test_closeout_counts_a_rollback_logged_under_the_commit_spelled_whole(tmp_path: Path):
     """The rollback was logged with the full sha, the other decisions with the short one
     (`same_change` everywhere else). Closeout compared them as strings, missed the rollback,
     and counted the Phase 2 before it: the phase re-entered 4 minutes ago was "stable"."""
-    state = tmp_path / "state"
-    state.mkdir()
     whole = {**healthy()["change"], "commit": "9f2c4e1aa0b1"}
     lines = [
         logged(2, "2026-11-20T08:05:00Z", started="2026-11-20T08:00:00Z"),
@@ -95,14 +90,12 @@ def test_closeout_counts_a_rollback_logged_under_the_commit_spelled_whole(tmp_pa
         logged(1, "2026-11-20T10:15:00Z", started="2026-11-20T09:10:00Z"),
         logged(2, "2026-11-20T10:20:00Z", started="2026-11-20T10:16:00Z"),
     ]
-    (state / "decisions.jsonl").write_text("\n".join(lines) + "\n")
-    result = closeout(state, tmp_path)
+    result = closeout(tmp_path, lines)
     assert result.returncode == 10, result.stderr
     assert result.stderr == (
         "phasegate: error: change 9f2c4e1: Phase 2 started 2026-11-20T10:16:00Z, last "
         "decision 2026-11-20T10:20:00Z: 4m of the 1h00m stable window\n"
     )
-    assert not (state / "closeout").exists()
 
 
 # --- a rollback decision whose time was damaged is owed all the same ---------------------
@@ -180,21 +173,18 @@ def test_a_previous_phase_continue_after_this_snapshot_holds_phase_2(gate: Gate)
 def test_closeout_skips_a_line_whose_event_is_not_a_name(tmp_path: Path):
     """`{"event": {"x": 1}}` (a hand edit, a bad merge of two logs) ended closeout with
     "internal error: TypeError: unhashable type: 'dict'" and exit 1, not a skipped line."""
-    state = tmp_path / "state"
-    state.mkdir()
     lines = [
         logged(2, "2026-11-20T08:00:00Z"),
         json.dumps({"event": {"x": 1}}),
         json.dumps({"event": ["closed"]}),
         logged(2, "2026-11-20T09:05:00Z", started="2026-11-20T08:00:00Z"),
     ]
-    (state / "decisions.jsonl").write_text("\n".join(lines) + "\n")
-    result = closeout(state, tmp_path)
+    result = closeout(tmp_path, lines)
     assert result.returncode == 0, result.stderr
     assert result.stderr.splitlines()[0] == (
         "phasegate: warning: skipped 2 line(s) that are not decisions or events"
     )
-    assert (state / "closeout" / "closeout-9f2c4e1.json").is_file()
+    assert (tmp_path / "state" / "closeout" / "closeout-9f2c4e1.json").is_file()
 
 
 # --- a rollback decided after closeout is owed like any other ------------------------------
@@ -353,25 +343,19 @@ def test_status_of_a_frozen_change_still_owing_its_rollback_says_finish_it(tmp_p
 
 def test_closeout_refuses_a_change_prefix_that_names_two_changes(tmp_path: Path):
     """Read by prefix, `--change 9f2c` would fold two releases into one record."""
-    state = tmp_path / "state"
-    state.mkdir()
     other = {**healthy()["change"], "commit": "9f2c77aa"}
     lines = [
         logged(2, "2026-11-20T08:00:00Z"),
         logged(2, "2026-11-20T09:05:00Z", started="2026-11-20T08:00:00Z"),
         logged(2, "2026-11-20T09:06:00Z", change=other),
     ]
-    (state / "decisions.jsonl").write_text("\n".join(lines) + "\n")
-    (tmp_path / "phasegate.yaml").write_text("apiVersion: phasegate/v1\nkind: Config\n")
-    args = ["closeout", "--state-dir", str(state), "--policies", str(POLICIES)]
-    result = run_cli(*args, "--change", "9f2c", cwd=tmp_path)
+    result = closeout(tmp_path, lines, "--change", "9f2c")
     assert result.returncode == 2, result.stderr
     assert result.stderr == (
         "phasegate: error: --change 9f2c: names more than one change (9f2c4e1, 9f2c77aa); "
         "give enough of the commit to name one\n"
     )
-    assert not (state / "closeout").exists()
-    assert run_cli(*args, "--change", "9f2c4", cwd=tmp_path).returncode == 0
+    assert closeout(tmp_path, lines, "--change", "9f2c4").returncode == 0
 
 
 # --- a rollback decided while resume read the log ------------------------------------------
