@@ -394,3 +394,25 @@ def test_resume_records_nothing_when_a_rollback_lands_while_it_reads_the_log(
         "decision",
     ]
     assert rollout.state_of(StateDir(state), "9f2c4e1").rollback_decided_at is not None
+
+
+# --- status after a Phase 0 rollback -----------------------------------------------------
+
+
+def test_status_after_a_phase_0_rollback_gives_a_next_step_that_works(tmp_path: Path):
+    """Phase 0's rollback is "stop promotion, fix, re-run Phase 0": nothing is deployed and
+    nothing is owed. `status` said to finish it by hand from a remediation note, then
+    `phasegate resume --change ...`, which refuses such a change (exit 3)."""
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "decisions.jsonl").write_text(logged(0, "2026-11-20T10:00:00Z", "rollback") + "\n")
+    (tmp_path / "phasegate.yaml").write_text("apiVersion: phasegate/v1\nkind: Config\n")
+    result = run_cli("status", "--state-dir", str(state), "--format", "json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    shown = json.loads(result.stdout)
+    assert shown["state"] == "rolling_back"
+    assert shown["next"]["what"] == (
+        "stop promotion, fix on the current branch, then run Phase 0 again: "
+        "`phasegate run --phase 0` (in CI and in one operator environment)"
+    )
+    assert "resume" not in result.stdout

@@ -116,6 +116,12 @@ def _next(
 
 def _finish_rollback(current: ChangeState) -> str:
     """What finishes a rollback decided and not yet applied and verified."""
+    if current.phase == 0 and current.rollback_decided_at is None:
+        # the guide's Phase 0 rollback deploys nothing and owes nothing (resume refuses it)
+        return (
+            "stop promotion, fix on the current branch, then run Phase 0 again: "
+            "`phasegate run --phase 0` (in CI and in one operator environment)"
+        )
     # retry-rollback needs the runners left behind: a command without them fails as
     # written (exit 2); with no runner to name (no runners configured, a deploy that never
     # ran), what is left is done by hand.
