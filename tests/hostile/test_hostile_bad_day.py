@@ -23,12 +23,25 @@ def logged(phase: int, at: str, verdict: str = "continue", started: str | None =
     return json.dumps({"event": "decision", "decision": {"verdict": verdict}, "facts": data})
 
 
-def closeout(tmp_path: Path, lines: list[str], *args: str):
-    """`phasegate closeout` of a state dir whose log is `lines`; a refusal writes nothing."""
+def state_with(tmp_path: Path, lines: list[str]) -> Path:
+    """A state dir whose log is `lines`, beside a config that runs no tools."""
     state = tmp_path / "state"
     state.mkdir(exist_ok=True)
     (state / "decisions.jsonl").write_text("\n".join(lines) + "\n")
     (tmp_path / "phasegate.yaml").write_text("apiVersion: phasegate/v1\nkind: Config\n")
+    return state
+
+
+def status_of(state: Path) -> dict:
+    """What `phasegate status --format json` shows of the state dir."""
+    result = run_cli("status", "--state-dir", str(state), "--format", "json", cwd=state.parent)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def closeout(tmp_path: Path, lines: list[str], *args: str):
+    """`phasegate closeout` of a state dir whose log is `lines`; a refusal writes nothing."""
+    state = state_with(tmp_path, lines)
     argv = ["closeout", "--state-dir", str(state), "--policies", str(POLICIES), *args]
     result = run_cli(*argv, cwd=tmp_path)
     assert result.returncode == 0 or not (state / "closeout").exists()
@@ -236,11 +249,8 @@ def test_resume_without_a_change_does_not_say_no_change_owes_a_rollback(tmp_path
     """A change owes its rollback (done by hand); `resume --reason` without `--change`
     looks only for changes standing rolled back, and said "no change is rolled back and
     owes no rollback": false, and no hint that naming the change resumes it."""
-    state = tmp_path / "state"
-    state.mkdir()
+    state = state_with(tmp_path, [logged(2, "2026-11-20T08:30:00Z", "rollback")])
     log = state / "decisions.jsonl"
-    log.write_text(logged(2, "2026-11-20T08:30:00Z", "rollback") + "\n")
-    (tmp_path / "phasegate.yaml").write_text("apiVersion: phasegate/v1\nkind: Config\n")
     result = run_cli("resume", "--state-dir", str(state), "--reason", "fixed", cwd=tmp_path)
     assert result.returncode == 3, result.stderr
     assert result.stderr == (
@@ -321,19 +331,13 @@ def test_status_of_a_frozen_change_still_owing_its_rollback_says_finish_it(tmp_p
     """A Phase 2 rollback freezes deployments; its deploy failed on op-2. `status` showed
     only "document the root cause, then `phasegate unfreeze`": the rollback left undone
     was nowhere in what comes next."""
-    state = tmp_path / "state"
-    state.mkdir()
     rollback = json.loads(logged(2, "2026-11-20T12:00:00Z", "rollback"))
     rollback["id"] = "d7"
     failed = {"event": "action", "decision_id": "d7", "name": "rollback.deploy", "ok": False}
     lines = [json.dumps(rollback), json.dumps({**failed, "detail": "exit 1", "runner": "op-2"})]
-    (state / "decisions.jsonl").write_text("\n".join(lines) + "\n")
+    state = state_with(tmp_path, lines)
     StateDir(state).set_freeze("phase 2 rollback of 9f2c4e1", "2026-11-20T12:00:00Z")
-    (tmp_path / "phasegate.yaml").write_text("apiVersion: phasegate/v1\nkind: Config\n")
-    args = ["status", "--state-dir", str(state), "--format", "json"]
-    result = run_cli(*args, cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
-    shown = json.loads(result.stdout)
+    shown = status_of(state)
     assert shown["state"] == "frozen"
     assert shown["next"]["what"] == (
         "finish the rollback: `phasegate retry-rollback --decision d7 --only-runners op-2`; "
@@ -369,10 +373,7 @@ def test_resume_records_nothing_when_a_rollback_lands_while_it_reads_the_log(
     too: had the deploy failed, nothing was owed and the change went on."""
     from phasegate import cli
 
-    state = tmp_path / "state"
-    state.mkdir()
-    (state / "decisions.jsonl").write_text(logged(1, "2026-11-20T08:30:00Z", "rollback") + "\n")
-    (tmp_path / "phasegate.yaml").write_text("apiVersion: phasegate/v1\nkind: Config\n")
+    state = state_with(tmp_path, [logged(1, "2026-11-20T08:30:00Z", "rollback")])
     monkeypatch.chdir(tmp_path)
     read = rollout.state_of
 
@@ -403,16 +404,10 @@ def test_status_after_a_phase_0_rollback_gives_a_next_step_that_works(tmp_path: 
     """Phase 0's rollback is "stop promotion, fix, re-run Phase 0": nothing is deployed and
     nothing is owed. `status` said to finish it by hand from a remediation note, then
     `phasegate resume --change ...`, which refuses such a change (exit 3)."""
-    state = tmp_path / "state"
-    state.mkdir()
-    (state / "decisions.jsonl").write_text(logged(0, "2026-11-20T10:00:00Z", "rollback") + "\n")
-    (tmp_path / "phasegate.yaml").write_text("apiVersion: phasegate/v1\nkind: Config\n")
-    result = run_cli("status", "--state-dir", str(state), "--format", "json", cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
-    shown = json.loads(result.stdout)
+    shown = status_of(state_with(tmp_path, [logged(0, "2026-11-20T10:00:00Z", "rollback")]))
     assert shown["state"] == "rolling_back"
     assert shown["next"]["what"] == (
         "stop promotion, fix on the current branch, then run Phase 0 again: "
         "`phasegate run --phase 0` (in CI and in one operator environment)"
     )
-    assert "resume" not in result.stdout
+    assert "resume" not in json.dumps(shown)
