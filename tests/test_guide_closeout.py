@@ -37,6 +37,9 @@ def state(tmp_path: Path) -> Path:
             extra={"new_failure_categories": ["lock_poisoned", "timeout"]},
             incidents=[{"id": "INC-7", "severity": "P1", "status": "open", "title": "a|b"}],
         ),
+        # the rollback applied and verified, the change resumed: else it is still owed
+        '{"event": "rolled_back", "commit": "9f2c4e1", "at": "2026-11-20T08:40:00Z"}',
+        '{"event": "resume", "commit": "9f2c4e1", "reason": "fixed", "at": "2026-11-20T09:00:00Z"}',
         line(2, "2026-11-20T10:00:00Z", phase_started_at="2026-11-20T10:00:00Z"),
         line(
             2,

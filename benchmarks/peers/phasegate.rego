@@ -237,6 +237,13 @@ fires["rollout.phase-progression"] if {
 	held < time.parse_duration_ns(rollout_windows[facts.phase])
 }
 
+# A continue recorded after this snapshot: a clock ahead where it was decided.
+fires["rollout.phase-progression"] if {
+	not "progression_override" in object.keys(facts.rollout)
+	continued := time.parse_rfc3339_ns(upper(facts.rollout.previous_phase_continue_at))
+	continued > time.parse_rfc3339_ns(upper(facts.collected_at))
+}
+
 # The previous phase's window runs from the later of its start and its last unclean decision.
 previous_window_start := max({
 	time.parse_rfc3339_ns(facts.rollout.previous_phase_started_at),

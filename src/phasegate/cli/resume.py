@@ -42,6 +42,7 @@ def command(
     config = load_config(config_path, state_dir)
     state = StateDir(config.state_dir)
     state.check_writable()
+    mark = state.mark()  # before the log is read: what is resumed is what it says now
     if commit is None:
         target = rollout.last_rolled_back(state.records())
     else:  # as the log names it: a resume line must match no other change
@@ -53,10 +54,20 @@ def command(
             )
         target = named[0] if named else commit.strip()
     if not target or not rollout.state_of(state, target).resumable:
-        what = f"change {target} is not" if target else "no change is"
-        raise InputError(
-            f"{what} rolled back and owes no rollback: nothing to resume",
-            Location(str(state.path / "decisions.jsonl")),
+        # Unnamed, only a change standing rolled back is looked for: one that owes its
+        # rollback may still be there, and is resumed by name.
+        what = (
+            f"change {target} is not rolled back and owes no rollback"
+            if target
+            else "no change stands rolled back (one that owes its rollback is named: "
+            "--change COMMIT)"
         )
-    state.append_decision(rollout.resume_record(target, reason.strip(), utc_now()))
+        raise InputError(
+            f"{what}: nothing to resume", Location(str(state.path / "decisions.jsonl"))
+        )
+    with state.lock():  # a rollback decided since the log was read is not what was resumed
+        rollout.refuse_if_stopped(
+            state, mark, target, "the resume was decided", "nothing was recorded"
+        )
+        state.append_decision(rollout.resume_record(target, reason.strip(), utc_now()))
     click.echo(f"phasegate: change {target} resumed: it starts over from Phase 0", err=True)

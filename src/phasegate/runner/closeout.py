@@ -96,7 +96,7 @@ def read_decisions(log: Path, rca: list[dict[str, Any]] | None = None) -> tuple[
             entries.append(entry)
         elif record.get("event") == "unfreeze":
             rca.append({key: record[key] for key in ("at", "rca", "reason") if key in record})
-        elif record.get("event") not in LOG_EVENTS:
+        elif not (isinstance(record.get("event"), str) and record["event"] in LOG_EVENTS):
             skipped += 1
     return entries, skipped + report.count
 
@@ -136,9 +136,17 @@ def closeout(
         raise InputError("no decisions in the log", Location(source))
     ordered = sorted(entries, key=lambda e: instant(e.at.upper()))
     commit = commit or str(ordered[-1].facts["change"]["commit"])
-    mine = [e for e in ordered if e.facts["change"]["commit"] == commit]
+    # One change however each line spells it (`9f2c4e1` or the whole sha), as the rollout's
+    # state reads it: a rollback logged under the other spelling restarts the window too.
+    mine = [e for e in ordered if rollout.same_change(e.facts["change"]["commit"], commit)]
     if not mine:
         raise InputError(f"no decisions for change {commit}", Location(source))
+    names = sorted({str(e.facts["change"]["commit"]).strip() for e in mine}, key=len)
+    if not all(rollout.same_change(name, names[-1]) for name in names):
+        raise UsageProblem(
+            f"--change {commit}: names more than one change ({', '.join(names[:10])}); "
+            "give enough of the commit to name one"
+        )
     mine = [e for e in mine if not _refused(e)]
     # A rollback restarts the change: the stable window counts only from after the last
     # one, never from a Phase 2 it interrupted.
@@ -408,18 +416,35 @@ def write_closeout(
         rollout.refuse_if_stopped(
             state, mark, changed, "the closeout was built", "nothing was written"
         )
+        current = rollout.state_of(state, changed)
+        _refuse_unfinished_rollback(current)
         write_atomic(markdown, render_markdown(record))
         write_atomic(data, render_json(record))
-        _close(state, changed, record["phases"][-1]["end"])
+        if current.state != "closed":
+            # End the change's rollout on the record (once): `status` says closed, and
+            # later decisions of it hold (`rollout.closed`). At the last judged decision's
+            # time, not the clock's, so the same log is closed the same way.
+            state.append_decision(rollout.closed_record(changed, record["phases"][-1]["end"]))
     return markdown, data, skipped
 
 
-def _close(state: StateDir, commit: str, at: str) -> None:
-    """End the change's rollout on the record (once): `status` says closed, and later
-    decisions of it hold (`rollout.closed`). At the last judged decision's time, not the
-    clock's, so the same log is closed the same way."""
-    if rollout.state_of(state, commit).state != "closed":
-        state.append_decision(rollout.closed_record(commit, at))
+def _refuse_unfinished_rollback(current: rollout.ChangeState) -> None:
+    """The record orders decisions by their times, the log by when they were written: a
+    rollback logged after the continues by a machine whose clock was behind sorts before
+    them, and the window after it looks stable. The log's order decides whether the change
+    still owes its rollback (or stands rolled back); either way its rollout is not over."""
+    if current.rollback_decided_at is not None and not current.ended:
+        at = current.rollback_decided_at or "an unknown time"
+        raise NotStable(
+            f"change {current.commit}: a rollback decided at {at} is owed (not applied and "
+            "verified): the rollout is not over"
+        )
+    if current.ended:
+        at = current.rolled_back_at or "an unknown time"
+        raise NotStable(
+            f"change {current.commit}: rolled back at {at}: the rollout is not over "
+            '(`phasegate resume --reason "..."` starts it over)'
+        )
 
 
 def _file_safe(text: str) -> str:

@@ -377,15 +377,22 @@ class StateDir:
         """Every usable JSON object of the decision log, streamed, for the rollout state
         machine (which also reads the event lines that carry no facts). Nothing when there
         is no log; an unreadable log raises InputError. A line that is not a JSON object,
-        or a decision or event whose time is not RFC 3339, is skipped with a warning."""
+        or a decision whose time is not RFC 3339, is skipped with a warning; a rollback
+        decision or an event line with such a time is kept, with a warning, its time
+        unknown."""
         for where, record in self._log_lines():
             event = record.get("event", "decision")
             facts = record.get("facts")
             if event == "decision":
                 when = facts.get("collected_at") if isinstance(facts, dict) else None
                 if isinstance(facts, dict) and not (isinstance(when, str) and is_rfc3339(when)):
-                    self._skipped(where, f"collected_at is not an RFC 3339 time: {when!r:.60}")
-                    continue
+                    why = f"collected_at is not an RFC 3339 time: {when!r:.60}"
+                    decision = record.get("decision")
+                    if not (isinstance(decision, dict) and decision.get("verdict") == "rollback"):
+                        self._skipped(where, why)
+                        continue
+                    # as a rolled_back line is: a typo in its time must not forget it
+                    self.report.warn(where, f"{why} (kept: a rollback is owed whatever its time)")
             elif event in ("rolled_back", "resume", "closed"):
                 when = record.get("at")
                 if not (isinstance(when, str) and is_rfc3339(when)):

@@ -86,27 +86,18 @@ def _next(
             None,
         )
     if state == "frozen":
-        return "document the root cause, then `phasegate unfreeze --rca PATH|URL`", None
+        unfreeze = "document the root cause, then `phasegate unfreeze --rca PATH|URL`"
+        if current.rollback_decided_at is not None and not current.ended:
+            # A Phase 2 rollback freezes: the freeze must not hide that it is not done.
+            return f"{_finish_rollback(current)}; {unfreeze}", None
+        return unfreeze, None
     if state in ("rolling_out", "resumed"):
         return (
             "run Phase 0: `phasegate run --phase 0` (in CI and in one operator environment)",
             None,
         )
     if state == "rolling_back":
-        # retry-rollback needs the runners left behind: a command without them fails as
-        # written (exit 2); with no runner to name (no runners configured, a deploy that
-        # never ran), what is left is done by hand.
-        decision_id = current.last.get("id") if current.last else None
-        left = sorted({runner for _, _, runner in current.failed if runner})
-        if isinstance(decision_id, str) and left:
-            retry = f"phasegate retry-rollback --decision {decision_id} --only-runners "
-            return f"finish the rollback: `{retry}{','.join(left)}`", None
-        return (
-            "finish the rollback by hand (see the remediation note), then roll out a new "
-            f'commit, or `phasegate resume --change {current.commit} --reason "..."` once it '
-            "is fixed",
-            None,
-        )
+        return _finish_rollback(current), None
     if state == "phase_earned":
         if phase >= 2:
             return "close out: `phasegate closeout`", _window_end(
@@ -121,6 +112,29 @@ def _next(
         when = _window_end(facts, window, current.unstable.get(phase))
         return f"wait, then sample again: `phasegate run --phase {phase}`", when
     return f"clear the hold (see the deciding rules), then `phasegate run --phase {phase}`", None
+
+
+def _finish_rollback(current: ChangeState) -> str:
+    """What finishes a rollback decided and not yet applied and verified."""
+    if current.phase == 0 and current.rollback_decided_at is None:
+        # the guide's Phase 0 rollback deploys nothing and owes nothing (resume refuses it)
+        return (
+            "stop promotion, fix on the current branch, then run Phase 0 again: "
+            "`phasegate run --phase 0` (in CI and in one operator environment)"
+        )
+    # retry-rollback needs the runners left behind: a command without them fails as
+    # written (exit 2); with no runner to name (no runners configured, a deploy that never
+    # ran), what is left is done by hand.
+    decision_id = current.last.get("id") if current.last else None
+    left = sorted({runner for _, _, runner in current.failed if runner})
+    if isinstance(decision_id, str) and left:
+        retry = f"phasegate retry-rollback --decision {decision_id} --only-runners "
+        return f"finish the rollback: `{retry}{','.join(left)}`"
+    return (
+        "finish the rollback by hand (see the remediation note), then roll out a new "
+        f'commit, or `phasegate resume --change {current.commit} --reason "..."` once it '
+        "is fixed"
+    )
 
 
 def _window_end(
