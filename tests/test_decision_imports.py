@@ -40,6 +40,7 @@ EVALUATE_MODULES = {
     "phasegate.core.messages",
     "phasegate.core.policy",
     "phasegate.core.policycache",
+    "phasegate.core.programs",
     "phasegate.core.verdict",
     "phasegate.errors",
     "phasegate.files",

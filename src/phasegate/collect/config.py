@@ -7,18 +7,25 @@ CEL expression is compiled before any command runs: a typo found after a 30-minu
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from phasegate import cel
 from phasegate.collect import promquery
-from phasegate.core.expressions import DocumentCompiler, Template
+from phasegate.core.expressions import Compile, DocumentCompiler, Template
+from phasegate.core.programs import Programs, engine_fingerprint, schema_digest, text_digest
 from phasegate.core.verdict import Verdict
 from phasegate.errors import InputError, Location, raise_all
+from phasegate.files import cache
 from phasegate.files.loading import Document, NodePath, load_document
 from phasegate.files.schemas import data_dir, load_schema, validate
 
+#: The cache entry of a configuration's checked programs (`load_config`); bump the layout
+#: when what an entry holds changes shape.
+_CACHE_KIND = "config"
+_CACHE_LAYOUT = 1
 #: What source expressions see: the parsed output and the previous sample's kept state.
 SOURCE_VARIABLES = (
     "output",
@@ -173,20 +180,61 @@ def load_config(path: Path, state_dir: Path | None = None, cwd: Path | None = No
 
     `state_dir` (the --state-dir option) is relative to the working folder, as options are;
     the config's own `state_dir` and other paths are relative to `config_root`.
+
+    Its expressions' checked programs are kept in the cache folder (`core.programs`), keyed
+    by the file's text: every `collect` and `run` loads the same file, and compiling its
+    expressions was most of loading it. An entry is written only for a file that loaded
+    without a problem; one that cannot be revived is rebuilt, never believed.
     """
     if not Path(path).exists():  # a FIFO or device is there: `load_document` says what it is
         full = ((cwd or Path.cwd()) / path).resolve()
         raise InputError(f"config file not found: {full}", Location(str(path)))
     document = load_document(path)
     validate(document, "config")
+    folder = cache.cache_dir()
+    if folder is None:
+        return _compiled(document, Path(path), state_dir, cwd, Programs().compile)
+    key = cache.key_of(
+        {
+            "layout": _CACHE_LAYOUT,
+            "text": text_digest(document.text),
+            "schemas": {name: schema_digest(name) for name in ("config", "facts")},
+            "phasegate": cache.code_fingerprint(("files", "cel", "core", "collect")),
+            "engine": engine_fingerprint(),
+        }
+    )
+    entry = cache.read_entry(folder, _CACHE_KIND, key)
+    if entry is not None:
+        with suppress(Exception):  # an entry of another shape: loaded afresh below
+            revive = Programs(entry["programs"]).revive
+            return _compiled(document, Path(path), state_dir, cwd, revive, trusted=True)
+    programs = Programs()
+    config = _compiled(document, Path(path), state_dir, cwd, programs.compile)
+    cache.write_entry(folder, _CACHE_KIND, key, {"programs": programs.plain()})
+    return config
+
+
+def _compiled(
+    document: Document,
+    path: Path,
+    state_dir: Path | None,
+    cwd: Path | None,
+    compile: Compile,
+    trusted: bool = False,
+) -> Config:
+    """The configuration `document` holds, its expressions made by `compile` (`trusted`:
+    checked programs of this very text, whose cost was bounded when they were compiled)."""
     data = document.data
-    base = config_root(Path(path), cwd)
+    base = config_root(path, cwd)
     defaults = data.get("defaults", {})
     timeout = float(defaults.get("timeout", DEFAULT_TIMEOUT))
     errors: list[InputError] = []
 
     def compiler(variables: tuple[str, ...]) -> DocumentCompiler:
-        made = DocumentCompiler(document, variables, params=document.data.get("params", {}))
+        params = document.data.get("params", {})
+        made = DocumentCompiler(
+            document, variables, params=params, compile=compile, trusted=trusted
+        )
         compilers.append(made)
         return made
 
@@ -313,7 +361,7 @@ def _source(
     success = (
         compiler.expression((*path, "success"), context)
         if success_text
-        else cel.compile_expression("exit_code == 0", SOURCE_VARIABLES)
+        else compiler.supplied("exit_code == 0")
     )
     return Source(
         name=raw["name"],

@@ -57,14 +57,19 @@ class DocumentCompiler:
         self.params = params or {}
         self.errors: list[InputError] = []
 
+    def supplied(self, text: str) -> cel.Expression:
+        """`text` compiled (or revived) as the document's expressions are; phasegate's own
+        defaults come here too, so a cached load revives them with the rest."""
+        # None: the engine's compile, looked up now (tests wrap it to see every text)
+        return (self.compile or cel.compile_expression)(text, self.variables)
+
     def expression(
         self, path: NodePath, context: str, text: str | None = None, offset: int = 0
     ) -> cel.Expression | None:
         """Compile the string at `path` (or `text`, found at `offset` of it)."""
         source = text if text is not None else _value(self.document.data, path)
         try:
-            # None: the engine's compile, looked up now (tests wrap it to see every text)
-            expression = (self.compile or cel.compile_expression)(source, self.variables)
+            expression = self.supplied(source)
         except cel.CelError as exc:
             for message, line, col, code in exc.problems:
                 where = self.locate(path, offset, source, line, col)

@@ -16,20 +16,15 @@ stored: its errors come from loading it afresh.
 
 from __future__ import annotations
 
-import binascii  # base64 coding, without the base64 module's import on every warm start
-import sys
 from pathlib import Path
 from typing import Any
 
-from phasegate import cel
-from phasegate.cel import model
 from phasegate.core import policy
+from phasegate.core.programs import Programs, engine_fingerprint, schema_digest, text_digest
 from phasegate.errors import InputError
 from phasegate.files import cache
-from phasegate.files.digest import sha256
 from phasegate.files.document import Document, document_from_plain, document_plain
 from phasegate.files.loading import parse_document, read_text
-from phasegate.files.schemas import data_dir
 
 KIND = "policies"
 #: Bump when what an entry holds changes shape.
@@ -58,19 +53,12 @@ def load_policy_set(
         revived = _revive(entry, texts, shown, directory)
         if revived is not None:
             return revived
-    compiled: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {}
-
-    def compile_and_keep(text: str, variables: tuple[str, ...]) -> cel.Expression:
-        expression = cel.compile_expression(text, variables)
-        blob = binascii.b2a_base64(expression.serialize(), newline=False).decode("ascii")
-        compiled[(_env_identity(variables), text)] = (blob, expression.model.plain())
-        return expression
-
+    programs = Programs()
     documents, unreadable = policy.read_policy_documents(
         paths, shown, lambda path: parse_document(texts[path], path)
     )
-    policy_set = policy.build_policy_set(documents, unreadable, shown, directory, compile_and_keep)
-    cache.write_entry(folder, KIND, key, _entry(documents, compiled))
+    policy_set = policy.build_policy_set(documents, unreadable, shown, directory, programs.compile)
+    cache.write_entry(folder, KIND, key, _entry(documents, programs))
     return policy_set
 
 
@@ -78,46 +66,20 @@ def _key_parts(texts: dict[Path, str], shown: str) -> dict[str, Any]:
     return {
         "layout": LAYOUT,
         "shown": shown,
-        "files": [[path.name, _sha256(text)] for path, text in texts.items()],
-        "schemas": {name: _schema_digest(name) for name in SCHEMAS},
+        "files": [[path.name, text_digest(text)] for path, text in texts.items()],
+        "schemas": {name: schema_digest(name) for name in SCHEMAS},
         "phasegate": cache.code_fingerprint(("files", "files/validators", "cel", "core")),
-        "engine": _engine_fingerprint(),
+        "engine": engine_fingerprint(),
     }
 
 
-def _env_identity(variables: tuple[str, ...]) -> str:
-    """Names the environment `variables` compile in (their declared types)."""
-    return repr(cel.expression_declarations(tuple(variables)))
-
-
-def _sha256(text: str) -> str:
-    return sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def _schema_digest(name: str) -> str:
-    path = data_dir("schemas") / f"{name}.schema.json"
-    try:
-        return sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return "unreadable"  # loading will say so; this set is then never stored
-
-
-def _engine_fingerprint() -> list[Any]:
-    """The engine's installed version and its library file."""
-    return cache.installed(sys.modules["cel_expr_python.cel"].__file__, "cel-expr-python")
-
-
-def _entry(
-    documents: list[Document], compiled: dict[tuple[str, str], tuple[str, dict[str, Any]]]
-) -> dict[str, Any]:
+def _entry(documents: list[Document], programs: Programs) -> dict[str, Any]:
     return {
         "documents": [
             {"name": Path(document.source).name, **document_plain(document)}
             for document in documents
         ],
-        "expressions": [
-            [env, text, blob, found] for (env, text), (blob, found) in sorted(compiled.items())
-        ],
+        "expressions": programs.plain(),
     }
 
 
@@ -133,13 +95,7 @@ def _revive(
             documents.append(document_from_plain(source, by_name[stored["name"]], stored))
         if [Path(document.source).name for document in documents] != list(by_name):
             return None
-        programs = {(env, text): (blob, found) for env, text, blob, found in entry["expressions"]}
-
-        def revive(text: str, variables: tuple[str, ...]) -> cel.Expression:
-            blob, found = programs[(_env_identity(variables), text)]
-            serialized = binascii.a2b_base64(blob, strict_mode=True)
-            return cel.revive(text, variables, None, serialized, found=model.from_plain(found))
-
+        revive = Programs(entry["expressions"]).revive
         return policy.build_policy_set(documents, [], shown, directory, revive, trusted=True)
     except Exception:  # whatever an entry of another shape raises, it is rebuilt, not believed
         return None
