@@ -1,0 +1,72 @@
+"""Bad policy edits, as a reviewer's pull request writes them: each loads clean before its
+fix and leaves a rule that can never fire, so the gate says continue where it should not.
+
+Each test failed before its fix. The contract is the README's "Policy files": everything
+that can be known wrong before any facts exist is refused at load, at its file:line:col.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import healthy, run_cli, write_yaml
+
+
+def write_policy(folder: Path, when: str, params: str = "{limits: {error_rate: 0.001}}") -> Path:
+    folder.mkdir(exist_ok=True)
+    (folder / "health.yaml").write_text(
+        "apiVersion: phasegate/v1\n"
+        "kind: Policy\n"
+        "name: health\n"
+        f"params: {params}\n"
+        "rules:\n"
+        "  - id: health.error-rate\n"
+        f"    when: {when}\n"
+        "    verdict: rollback\n",
+        encoding="utf-8",
+    )
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("when", "col"),
+    [
+        # A typo below a param map: under has() or `.?` it was quietly false for ever.
+        ("has(params.limits.eror_rate) && facts.metrics.error_rate > params.limits.eror_rate", 15),
+        ("facts.metrics.error_rate > params.?limits.?eror_rate.orValue(1.0)", 38),
+        # Unguarded, it errored (a pause) in every evaluation instead of being refused.
+        ("facts.metrics.error_rate > params.limits.eror_rate", 38),
+    ],
+)
+def test_a_misspelt_nested_param_is_refused_at_load(tmp_path: Path, when: str, col: int) -> None:
+    policies = write_policy(tmp_path / "policies", when)
+    facts = breached(tmp_path)
+    expected = (
+        f"{policies}/health.yaml:7:{col}: error: rule health.error-rate: unknown param "
+        "'params.limits.eror_rate' (keys of params.limits: error_rate)"
+    )
+    evaluated = run_cli("evaluate", str(facts), "--policies", str(policies), "--no-cache")
+    assert evaluated.returncode == 3, evaluated.stdout + evaluated.stderr
+    assert evaluated.stderr.startswith(expected), evaluated.stderr
+    linted = run_cli("lint", str(policies))
+    assert linted.returncode == 1, linted.stdout + linted.stderr
+    assert linted.stdout.startswith(expected), linted.stdout
+
+
+def test_a_nested_param_that_exists_still_loads(tmp_path: Path) -> None:
+    policies = write_policy(
+        tmp_path / "policies",
+        "facts.metrics.error_rate > params.limits.error_rate && params.names.exists(n, n == 'x')",
+        "{limits: {error_rate: 0.001}, names: [x]}",
+    )
+    result = run_cli("evaluate", str(breached(tmp_path)), "--policies", str(policies))
+    assert result.returncode == 20, result.stdout + result.stderr
+
+
+def breached(tmp_path: Path) -> Path:
+    """A Phase 1 document whose error rate is far past any limit the policies set."""
+    facts = healthy()
+    facts["metrics"]["error_rate"] = 0.5
+    return write_yaml(tmp_path / "facts.yaml", facts)
