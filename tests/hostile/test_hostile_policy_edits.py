@@ -7,11 +7,14 @@ that can be known wrong before any facts exist is refused at load, at its file:l
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
 import pytest
 
 from conftest import healthy, run_cli, write_yaml
+from test_diff import FIXTURES, copy_policies, diff_cli, edit, git
 
 
 def write_policy(folder: Path, when: str, params: str = "{limits: {error_rate: 0.001}}") -> Path:
@@ -70,3 +73,50 @@ def breached(tmp_path: Path) -> Path:
     facts = healthy()
     facts["metrics"]["error_rate"] = 0.5
     return write_yaml(tmp_path / "facts.yaml", facts)
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A git repository holding the shipped policies and the fixtures, committed once."""
+    root = tmp_path / "repo"
+    copy_policies(root / "policies")
+    shutil.copytree(FIXTURES, root / "fixtures" / "facts")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", ".")
+    git(root, "commit", "-q", "-m", "policies")
+    return root
+
+
+def test_diff_fails_on_a_freeze_made_a_wait(repo: Path) -> None:
+    """`pause: wait` on `freeze.active` keeps the verdict pause, but `--allow-pause` (the
+    runner's flag for windows) then passes a frozen deployment: exit 0. `diff --fail-on
+    relax` listed neither the document nor the rule as changed, and exited 0."""
+    edit(
+        repo / "policies" / "freeze.yaml",
+        "    verdict: pause\n",
+        "    verdict: pause\n    pause: wait\n",
+    )
+    frozen = repo / "fixtures" / "facts" / "phase0-freeze.active.yaml"
+    allowed = run_cli("evaluate", str(frozen), "--policies", "policies", "--allow-pause", cwd=repo)
+    assert allowed.returncode == 0, allowed.stdout  # what the edit does to a run
+    result = diff_cli(repo, "--base", "HEAD", "--fail-on", "relax")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert (
+        "fixtures/facts/phase0-freeze.active.yaml: pause (hold) -> pause (wait) (less strict)"
+        in result.stdout
+    )
+    assert '  freeze.active: pause "hold" -> "wait"' in result.stdout
+
+
+def test_diff_lists_a_rule_made_final_as_changed(repo: Path) -> None:
+    edit(
+        repo / "policies" / "freeze.yaml",
+        "    verdict: pause\n",
+        "    verdict: pause\n    final: true\n",
+    )
+    result = diff_cli(repo, "--base", "HEAD", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["rules"]["changed"] == ["freeze.active"]
+    final = {"field": "final", "base": False, "head": True}
+    assert document["fields"] == {"freeze.active": [final]}

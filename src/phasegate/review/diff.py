@@ -44,6 +44,8 @@ class Outcome:
     pending: tuple[str, ...] = ()
     #: Each `mode: shadow` rule, and whether it would have changed the verdict, were it live.
     shadow: tuple[tuple[str, bool], ...] = ()
+    #: For a pause, "hold" or "wait": a wait passes `--allow-pause`, so hold to wait relaxes.
+    pause_kind: str | None = None
 
     @classmethod
     def of(cls, decision: Decision) -> Outcome:
@@ -64,7 +66,14 @@ class Outcome:
             ids(RuleStatus.ERROR),
             ids(RuleStatus.PENDING),
             shadow,
+            decision.pause_kind,
         )
+
+    @property
+    def strictness(self) -> tuple[Verdict, bool]:
+        """What a diff orders outcomes by: the verdict, then a hold above a wait (a pause
+        that `--allow-pause` passes is less strict than one it never does)."""
+        return self.verdict, self.pause_kind == "hold"
 
 
 @dataclass(frozen=True)
@@ -89,12 +98,23 @@ class DocumentChange:
 
     @property
     def direction(self) -> str:
-        """`relaxed` when the head verdict is less strict, `tightened` when stricter."""
-        if self.head.verdict < self.base.verdict:
+        """`relaxed` when the head verdict is less strict, `tightened` when stricter.
+
+        A pause that was a hold and is now a wait is relaxed: `--allow-pause` passes it."""
+        if self.head.strictness < self.base.strictness:
             return "relaxed"
-        if self.head.verdict > self.base.verdict:
+        if self.head.strictness > self.base.strictness:
             return "tightened"
         return "same"
+
+    @property
+    def verdict_labels(self) -> tuple[str, str]:
+        """Base and head verdicts as shown: `pause (hold)` and `pause (wait)` when only the
+        kind of pause differs, which is the change."""
+        base, head = self.base.verdict.label, self.head.verdict.label
+        if base == head and self.base.pause_kind != self.head.pause_kind:
+            return f"{base} ({self.base.pause_kind})", f"{head} ({self.head.pause_kind})"
+        return base, head
 
 
 @dataclass(frozen=True)
@@ -174,7 +194,7 @@ def diff(
                 for rule_id, changed in outcome.shadow:
                     counts = shadow.setdefault(rule_id, [None, None])
                     counts[side] = (counts[side] or 0) + changed
-            if (before.verdict, before.fired) == (after.verdict, after.fired):
+            if (before.strictness, before.fired) == (after.strictness, after.fired):
                 continue
             values, missing = _values_read(facts, before, after, base_rules, head_rules)
             changes.append((key, DocumentChange(facts.source, before, after, values, missing)))
@@ -284,7 +304,8 @@ def compare_rules(base: PolicySet, head: PolicySet) -> RuleChanges:
     """Rules added and removed (by id), and rules whose decision could differ.
 
     A rule changed when its definition does (condition, verdict, on_error, phases, `for`,
-    message, title, mode) or a param value it reads does. Conditions are compared as parsed CEL,
+    `within`, `keep_for`, message, title, mode, `pause`, `final`) or a param value it reads
+    does. Conditions are compared as parsed CEL,
     so re-indenting a block scalar or re-wrapping a line is not a change.
     """
     old, new = _rules_by_id(base), _rules_by_id(head)
@@ -314,6 +335,8 @@ _SHOWN_FIELDS: tuple[tuple[str, Any, Any], ...] = (
     ("message", lambda rule: _template(rule.message), lambda rule: _template_text(rule)),
     ("title", lambda rule: rule.title, lambda rule: rule.title),
     ("mode", lambda rule: rule.mode, lambda rule: rule.mode),
+    ("pause", lambda rule: rule.pause, lambda rule: rule.pause),
+    ("final", lambda rule: rule.final, lambda rule: rule.final),
 )
 
 
@@ -355,18 +378,8 @@ def changed_fields(old: tuple[Rule, Policy], new: tuple[Rule, Policy]) -> tuple[
 
 
 def _definition(rule: Rule) -> tuple[Any, ...]:
-    return (
-        _parsed(rule.when),
-        rule.verdict,
-        rule.on_error,
-        tuple(sorted(rule.phases)),
-        rule.hold,
-        _template(rule.message),
-        rule.title,
-        rule.mode,
-        rule.within,
-        rule.keep_for,
-    )
+    """Every field a diff shows, so a field it compares is never one it cannot show."""
+    return tuple(compared(rule) for _, compared, _ in _SHOWN_FIELDS)
 
 
 def _parsed(expression: cel.Expression) -> Any:

@@ -38,14 +38,14 @@ def _ids(ids: tuple[str, ...]) -> str:
 
 
 def _row(change: DocumentChange) -> str:
-    head = change.head.verdict.label
+    base, head = change.verdict_labels
     if change.direction != "same":
         head = f"**{head}**"
     facts = [f"{code(path)} = {code(value_text(value))}" for path, value in change.facts]
     facts += [f"{code(path)} absent" for path in change.missing]
     cells = [
         code(change.document),
-        change.base.verdict.label,
+        base,
         head,
         _DIRECTION[change.direction],
         _ids(change.started),

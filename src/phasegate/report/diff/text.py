@@ -78,7 +78,7 @@ def shadow_lines(policy_diff: PolicyDiff) -> list[str]:
 
 
 def _verdicts(change: DocumentChange) -> str:
-    base, head = change.base.verdict.label, change.head.verdict.label
+    base, head = change.verdict_labels
     if change.direction == "same":
         return f"{base} (same verdict, other rules)"
     words = "less strict" if change.direction == "relaxed" else "stricter"
