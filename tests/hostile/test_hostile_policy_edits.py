@@ -120,3 +120,48 @@ def test_diff_lists_a_rule_made_final_as_changed(repo: Path) -> None:
     assert document["rules"]["changed"] == ["freeze.active"]
     final = {"field": "final", "base": False, "head": True}
     assert document["fields"] == {"freeze.active": [final]}
+
+
+@pytest.mark.parametrize(
+    ("when", "params", "message"),
+    [
+        # `rollout.rolled-back` with the state spelt as in its id: it never fired again.
+        (
+            "has(facts.rollout) && facts.rollout.state == 'rolled-back'",
+            "{}",
+            "7:33: error: rule health.error-rate: 'rolled-back' is not a value "
+            "facts.rollout.state can have (one of: rolling_out, rolled_back, closed): "
+            "the comparison never holds [unknown-value]",
+        ),
+        # A P1 incident never rolled back once the param said `p1`.
+        (
+            "facts.incidents.exists(i, i.severity in params.severe && i.status != 'resolved')",
+            "{severe: [P0, p1]}",
+            "7:37: error: rule health.error-rate: 'p1' is not a value i.severity can have "
+            "(one of: P0, P1, P2, P3, P4): it never matches [unknown-value]",
+        ),
+        # Every incident counted as unresolved: the comparison always holds.
+        (
+            "facts.incidents.exists(i, i.severity in ['P0', 'P1'] && 'resolvd' != i.status)",
+            "{}",
+            "7:67: error: rule health.error-rate: 'resolvd' is not a value i.status can have "
+            "(one of: open, mitigated, resolved): the comparison always holds [unknown-value]",
+        ),
+    ],
+)
+def test_lint_refuses_a_string_the_facts_schema_never_allows(
+    tmp_path: Path, when: str, params: str, message: str
+) -> None:
+    policies = write_policy(tmp_path / "policies", when, params)
+    linted = run_cli("lint", str(policies))
+    assert linted.returncode == 1, linted.stdout + linted.stderr
+    assert f"{policies}/health.yaml:{message}" in linted.stdout.splitlines()
+
+
+def test_lint_takes_a_string_the_facts_schema_allows(tmp_path: Path) -> None:
+    when = (
+        "facts.incidents.exists(i, i.severity in params.severe && i.status != 'resolved')"
+        " || has(facts.rollout) && facts.rollout.state == 'rolled_back'"
+    )
+    linted = run_cli("lint", str(write_policy(tmp_path / "policies", when, "{severe: [P0]}")))
+    assert linted.returncode == 0, linted.stdout + linted.stderr
