@@ -165,3 +165,49 @@ def test_lint_takes_a_string_the_facts_schema_allows(tmp_path: Path) -> None:
     )
     linted = run_cli("lint", str(write_policy(tmp_path / "policies", when, "{severe: [P0]}")))
     assert linted.returncode == 0, linted.stdout + linted.stderr
+
+
+CORRUPTION = """  - id: trigger.data-corruption
+    title: No workspace or session state corruption
+    when: facts.state.corruption_indicators > 0 || !facts.state.db_integrity_ok
+    verdict: rollback
+    message: >-
+      state corruption: {{ facts.state.corruption_indicators }} indicator(s),
+      database integrity ok = {{ facts.state.db_integrity_ok }}
+"""
+
+
+@pytest.mark.parametrize(
+    ("head", "why"),
+    [
+        ("", "removed"),
+        (CORRUPTION + "    mode: shadow\n", "made shadow: it no longer decides"),
+        (CORRUPTION.replace("verdict: rollback", "verdict: pause"), "verdict rollback -> pause"),
+        (CORRUPTION + "    phases: [0, 2]\n", "phases [1] dropped"),
+        (CORRUPTION + "    for: 3\n", "fires after 3 of 3 snapshots, was 1 of 1"),
+    ],
+)
+def test_diff_fails_on_a_weakened_rule_whose_fixture_went_with_it(
+    repo: Path, head: str, why: str
+) -> None:
+    """The corpus only shows what a change does to the documents it holds: a pull request
+    that weakens a trigger and deletes the trigger's fixture changed no document, and
+    `--fail-on relax` passed it (exit 0)."""
+    edit(repo / "policies" / "triggers.yaml", CORRUPTION, head)
+    (repo / "fixtures" / "facts" / "phase1-trigger.data-corruption.yaml").unlink()
+    result = diff_cli(repo, "--base", "HEAD", "--fail-on", "relax")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"relaxed trigger.data-corruption: {why}" in result.stdout.splitlines()
+    document = json.loads(diff_cli(repo, "--base", "HEAD", "--format", "json").stdout)
+    assert document["relaxed_rules"] == [{"id": "trigger.data-corruption", "why": why}]
+
+
+def test_diff_does_not_call_a_stricter_rule_relaxed(repo: Path) -> None:
+    edit(
+        repo / "policies" / "triggers.yaml",
+        CORRUPTION,
+        CORRUPTION + "    within: {count: 1, of: 3}\n    keep_for: 2\n",
+    )
+    result = diff_cli(repo, "--base", "HEAD", "--fail-on", "relax", "--format", "json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "relaxed_rules" not in json.loads(result.stdout)

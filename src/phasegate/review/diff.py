@@ -133,6 +133,8 @@ class RuleChanges:
     changed: tuple[str, ...] = ()
     #: Per changed rule (same order): what changed in it, so "changed" says what.
     fields: tuple[tuple[str, tuple[FieldChange, ...]], ...] = ()
+    #: (id, why) of each live rule the head set weakens whatever the facts say.
+    relaxed: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -320,7 +322,60 @@ def compare_rules(base: PolicySet, head: PolicySet) -> RuleChanges:
         removed=tuple(sorted(old.keys() - new.keys())),
         changed=tuple(changed),
         fields=tuple((rule_id, changed_fields(old[rule_id], new[rule_id])) for rule_id in changed),
+        relaxed=relaxed_rules(old, new),
     )
+
+
+def relaxed_rules(
+    old: dict[str, tuple[Rule, Policy]], new: dict[str, tuple[Rule, Policy]]
+) -> tuple[tuple[str, str], ...]:
+    """Live rules the head set weakens whatever the facts say, with why.
+
+    The corpus shows what a change does to the documents it holds; a rule removed (with
+    its fixture) or made shadow, a verdict lowered, a phase dropped, a pause made a wait
+    that `--allow-pause` passes, or a slower `for:` loosens the gate for documents the
+    corpus may not hold, so `--fail-on relax` counts them too.
+    """
+    found: list[tuple[str, str]] = []
+    for rule_id, (rule, _) in sorted(old.items()):
+        if rule.shadow or max(rule.verdict, rule.on_error) is Verdict.CONTINUE:
+            continue
+        if rule_id not in new:
+            found.append((rule_id, "removed"))
+            continue
+        found += [(rule_id, why) for why in _weakened(rule, new[rule_id][0])]
+    for rule_id, (rule, _) in sorted(new.items()):
+        before = old.get(rule_id)
+        if rule.final and not rule.shadow and not (before and before[0].final):
+            found.append((rule_id, "made final: when it fires, every other rule is skipped"))
+    return tuple(found)
+
+
+def _weakened(old: Rule, new: Rule) -> list[str]:
+    if new.shadow:
+        return ["made shadow: it no longer decides"]
+    found = []
+    for name, before, after in (
+        ("verdict", old.verdict, new.verdict),
+        ("on_error", old.on_error, new.on_error),
+    ):
+        if after < before:
+            found.append(f"{name} {before.label} -> {after.label}")
+    if old.pause == "hold" and new.pause == "wait" and new.verdict is Verdict.PAUSE:
+        found.append("pause hold -> wait: --allow-pause passes it")
+    if old.phases - new.phases:
+        found.append(f"phases {sorted(old.phases - new.phases)} dropped")
+    (count, of), (new_count, new_of) = _window(old), _window(new)
+    if new_count > count or new_of < of:
+        found.append(f"fires after {new_count} of {new_of} snapshots, was {count} of {of}")
+    if new.keep_for < old.keep_for:
+        found.append(f"keep_for {old.keep_for} -> {new.keep_for}")
+    return found
+
+
+def _window(rule: Rule) -> tuple[int, int]:
+    """How many of the last snapshots must match: `for: N` is N of N."""
+    return rule.within if rule.within is not None else (rule.hold, rule.hold)
 
 
 #: A rule's fields as a diff shows them: (name, the value compared, the value shown).
@@ -425,6 +480,6 @@ def _same(left: Any, right: Any) -> bool:
 
 def diff_exit_code(policy_diff: PolicyDiff, fail_on: str | None) -> int:
     """0 whether or not decisions change, unless the caller asked to fail on relaxing."""
-    if fail_on == "relax" and policy_diff.relaxed:
+    if fail_on == "relax" and (policy_diff.relaxed or policy_diff.rules.relaxed):
         return int(ExitCode.CHECK_FAILED)
     return int(ExitCode.CONTINUE)

@@ -12,6 +12,7 @@ import re
 from phasegate.report.diff.text import (
     corpus_line,
     field_lines,
+    relaxed_lines,
     shadow_lines,
     summary_line,
     value_text,
@@ -90,6 +91,7 @@ def render(policy_diff: PolicyDiff) -> str:
     ):
         lines.append(f"- {label}: {_ids(ids) or 'none'}")
     lines += [f"  - {code(line.strip())}" for line in field_lines(policy_diff)]
+    lines += [f"- {code(line)}" for line in relaxed_lines(policy_diff)]
     lines += [f"- {code(line)}" for line in shadow_lines(policy_diff)]
     if policy_diff.backtest is not None:
         from phasegate.report.backtest.text import comparison_lines
