@@ -211,3 +211,16 @@ def test_diff_does_not_call_a_stricter_rule_relaxed(repo: Path) -> None:
     result = diff_cli(repo, "--base", "HEAD", "--fail-on", "relax", "--format", "json")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "relaxed_rules" not in json.loads(result.stdout)
+
+
+def test_lint_reads_a_key_looked_for_with_in_as_the_fact_it_names(tmp_path: Path) -> None:
+    """`'key' in facts.map` is a has() by another name: a misspelt key is false for ever,
+    and lint, which names `has(facts.state.db_integrity)`, said nothing of it."""
+    when = "phase > 0 && 'db_integrity' in facts.state"
+    policies = write_policy(tmp_path / "policies", when, "{}")
+    linted = run_cli("lint", str(policies))
+    assert linted.returncode == 1, linted.stdout + linted.stderr
+    assert linted.stdout.splitlines()[0] == (
+        f"{policies}/health.yaml:7:24: error: rule health.error-rate: unknown fact "
+        "'facts.state.db_integrity' (did you mean facts.state.db_integrity_ok?) [unknown-fact]"
+    )

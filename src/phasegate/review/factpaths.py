@@ -179,6 +179,14 @@ class _Checker:
         elif operator.data == "relation_in":
             for value in self.constants(right_tree, single=False):
                 self.outside_enum(left, value, "it never matches", tree)
+            key = syntax.string_literal(operator.children[0])
+            if key is not None and right.name == "map":
+                self.field(right, key, tree)  # `'eror_rate' in facts.metrics`: a has() typo
+            elif key is not None and right.name == "list":
+                item = factschema.item_schema(right.schema)
+                if item is not None:
+                    member = self.of_schema(item, (*right.path[:-1], f"{right.path[-1]}[]"))
+                    self.outside_enum(member, key, "it never matches", tree)
         return DYN
 
     def constants(self, tree: Any, single: bool) -> list[Any]:
