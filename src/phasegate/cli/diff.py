@@ -44,7 +44,8 @@ FORMATS = "phasegate.report.diff:DIFF_FORMATS"
     "fail_on",
     type=click.Choice(["relax"]),
     default=None,
-    help="relax: exit 1 when any decision becomes less strict.",
+    help="relax: exit 1 when any decision becomes less strict, or a live rule is weakened "
+    "whatever the facts (removed, made shadow, verdict lowered, ...).",
 )
 @click.option(
     "--labels",
@@ -70,8 +71,8 @@ def command(
     """Show which decisions of the corpus a policy change flips (head: --policies).
 
     Exit codes: 0 (also when decisions change), 1 with --fail-on relax when a decision
-    becomes less strict, 2 unknown revision or not a git repository, 3 invalid input
-    (also a corpus holding no facts documents).
+    becomes less strict or a live rule is weakened, 2 unknown revision or not a git
+    repository, 3 invalid input (also a corpus holding no facts documents).
     """
     from phasegate.core.policy import default_policies_dir
     from phasegate.errors import single_line

@@ -438,12 +438,33 @@ def _static_problems(
             )
             problems.append(("unguarded-division", message, cel.FactRead((divisor,), line, col)))
     for read in expression.reads:
-        if read.path[0] == "params" and len(read.path) > 1 and read.path[1] not in params:
-            known = ", ".join(sorted(params)) or "none"
-            message = f"unknown param {read.dotted!r} (params of this file: {known})"
-            problems.append(("unknown-param", message, read))
+        if read.path[0] == "params" and len(read.path) > 1:
+            message = _unknown_param(read, params)
+            if message is not None:
+                problems.append(("unknown-param", message, read))
         if read.path[0] == "facts" and len(read.path) > 1:
             found = factschema.lookup(read.path[1:])
             if found.status is factschema.Status.UNKNOWN and not found.known_prefix:
                 problems.append(("unknown-fact", found.message(read.path), read))
     return problems
+
+
+def _unknown_param(read: cel.FactRead, params: Mapping[str, Any]) -> str | None:
+    """Why a read of `params` names nothing the file defines, or None.
+
+    Params are constants, so a path through their maps that is not there is a typo at any
+    depth: `params.limits.eror` errors in every evaluation, and under `has()` or `.?` it is
+    quietly false, a rule that can never fire. Below a list or a scalar the engine decides.
+    """
+    found: Any = params
+    for depth, key in enumerate(read.path[1:], start=1):
+        if not isinstance(found, Mapping):
+            return None
+        if key not in found:
+            known = ", ".join(sorted(map(str, found))) or "none"
+            if depth == 1:
+                return f"unknown param {read.dotted!r} (params of this file: {known})"
+            parent = ".".join(read.path[:depth])
+            return f"unknown param {read.dotted!r} (keys of {parent}: {known})"
+        found = found[key]
+    return None

@@ -44,6 +44,8 @@ class Outcome:
     pending: tuple[str, ...] = ()
     #: Each `mode: shadow` rule, and whether it would have changed the verdict, were it live.
     shadow: tuple[tuple[str, bool], ...] = ()
+    #: For a pause, "hold" or "wait": a wait passes `--allow-pause`, so hold to wait relaxes.
+    pause_kind: str | None = None
 
     @classmethod
     def of(cls, decision: Decision) -> Outcome:
@@ -64,7 +66,14 @@ class Outcome:
             ids(RuleStatus.ERROR),
             ids(RuleStatus.PENDING),
             shadow,
+            decision.pause_kind,
         )
+
+    @property
+    def strictness(self) -> tuple[Verdict, bool]:
+        """What a diff orders outcomes by: the verdict, then a hold above a wait (a pause
+        that `--allow-pause` passes is less strict than one it never does)."""
+        return self.verdict, self.pause_kind == "hold"
 
 
 @dataclass(frozen=True)
@@ -89,12 +98,23 @@ class DocumentChange:
 
     @property
     def direction(self) -> str:
-        """`relaxed` when the head verdict is less strict, `tightened` when stricter."""
-        if self.head.verdict < self.base.verdict:
+        """`relaxed` when the head verdict is less strict, `tightened` when stricter.
+
+        A pause that was a hold and is now a wait is relaxed: `--allow-pause` passes it."""
+        if self.head.strictness < self.base.strictness:
             return "relaxed"
-        if self.head.verdict > self.base.verdict:
+        if self.head.strictness > self.base.strictness:
             return "tightened"
         return "same"
+
+    @property
+    def verdict_labels(self) -> tuple[str, str]:
+        """Base and head verdicts as shown: `pause (hold)` and `pause (wait)` when only the
+        kind of pause differs, which is the change."""
+        base, head = self.base.verdict.label, self.head.verdict.label
+        if base == head and self.base.pause_kind != self.head.pause_kind:
+            return f"{base} ({self.base.pause_kind})", f"{head} ({self.head.pause_kind})"
+        return base, head
 
 
 @dataclass(frozen=True)
@@ -113,6 +133,8 @@ class RuleChanges:
     changed: tuple[str, ...] = ()
     #: Per changed rule (same order): what changed in it, so "changed" says what.
     fields: tuple[tuple[str, tuple[FieldChange, ...]], ...] = ()
+    #: (id, why) of each live rule the head set weakens whatever the facts say.
+    relaxed: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -174,7 +196,7 @@ def diff(
                 for rule_id, changed in outcome.shadow:
                     counts = shadow.setdefault(rule_id, [None, None])
                     counts[side] = (counts[side] or 0) + changed
-            if (before.verdict, before.fired) == (after.verdict, after.fired):
+            if (before.strictness, before.fired) == (after.strictness, after.fired):
                 continue
             values, missing = _values_read(facts, before, after, base_rules, head_rules)
             changes.append((key, DocumentChange(facts.source, before, after, values, missing)))
@@ -284,7 +306,8 @@ def compare_rules(base: PolicySet, head: PolicySet) -> RuleChanges:
     """Rules added and removed (by id), and rules whose decision could differ.
 
     A rule changed when its definition does (condition, verdict, on_error, phases, `for`,
-    message, title, mode) or a param value it reads does. Conditions are compared as parsed CEL,
+    `within`, `keep_for`, message, title, mode, `pause`, `final`) or a param value it reads
+    does. Conditions are compared as parsed CEL,
     so re-indenting a block scalar or re-wrapping a line is not a change.
     """
     old, new = _rules_by_id(base), _rules_by_id(head)
@@ -299,7 +322,60 @@ def compare_rules(base: PolicySet, head: PolicySet) -> RuleChanges:
         removed=tuple(sorted(old.keys() - new.keys())),
         changed=tuple(changed),
         fields=tuple((rule_id, changed_fields(old[rule_id], new[rule_id])) for rule_id in changed),
+        relaxed=relaxed_rules(old, new),
     )
+
+
+def relaxed_rules(
+    old: dict[str, tuple[Rule, Policy]], new: dict[str, tuple[Rule, Policy]]
+) -> tuple[tuple[str, str], ...]:
+    """Live rules the head set weakens whatever the facts say, with why.
+
+    The corpus shows what a change does to the documents it holds; a rule removed (with
+    its fixture) or made shadow, a verdict lowered, a phase dropped, a pause made a wait
+    that `--allow-pause` passes, or a slower `for:` loosens the gate for documents the
+    corpus may not hold, so `--fail-on relax` counts them too.
+    """
+    found: list[tuple[str, str]] = []
+    for rule_id, (rule, _) in sorted(old.items()):
+        if rule.shadow or max(rule.verdict, rule.on_error) is Verdict.CONTINUE:
+            continue
+        if rule_id not in new:
+            found.append((rule_id, "removed"))
+            continue
+        found += [(rule_id, why) for why in _weakened(rule, new[rule_id][0])]
+    for rule_id, (rule, _) in sorted(new.items()):
+        before = old.get(rule_id)
+        if rule.final and not rule.shadow and not (before and before[0].final):
+            found.append((rule_id, "made final: when it fires, every other rule is skipped"))
+    return tuple(found)
+
+
+def _weakened(old: Rule, new: Rule) -> list[str]:
+    if new.shadow:
+        return ["made shadow: it no longer decides"]
+    found = []
+    for name, before, after in (
+        ("verdict", old.verdict, new.verdict),
+        ("on_error", old.on_error, new.on_error),
+    ):
+        if after < before:
+            found.append(f"{name} {before.label} -> {after.label}")
+    if old.pause == "hold" and new.pause == "wait" and new.verdict is Verdict.PAUSE:
+        found.append("pause hold -> wait: --allow-pause passes it")
+    if old.phases - new.phases:
+        found.append(f"phases {sorted(old.phases - new.phases)} dropped")
+    (count, of), (new_count, new_of) = _window(old), _window(new)
+    if new_count > count or new_of < of:
+        found.append(f"fires after {new_count} of {new_of} snapshots, was {count} of {of}")
+    if new.keep_for < old.keep_for:
+        found.append(f"keep_for {old.keep_for} -> {new.keep_for}")
+    return found
+
+
+def _window(rule: Rule) -> tuple[int, int]:
+    """How many of the last snapshots must match: `for: N` is N of N."""
+    return rule.within if rule.within is not None else (rule.hold, rule.hold)
 
 
 #: A rule's fields as a diff shows them: (name, the value compared, the value shown).
@@ -314,6 +390,8 @@ _SHOWN_FIELDS: tuple[tuple[str, Any, Any], ...] = (
     ("message", lambda rule: _template(rule.message), lambda rule: _template_text(rule)),
     ("title", lambda rule: rule.title, lambda rule: rule.title),
     ("mode", lambda rule: rule.mode, lambda rule: rule.mode),
+    ("pause", lambda rule: rule.pause, lambda rule: rule.pause),
+    ("final", lambda rule: rule.final, lambda rule: rule.final),
 )
 
 
@@ -355,18 +433,8 @@ def changed_fields(old: tuple[Rule, Policy], new: tuple[Rule, Policy]) -> tuple[
 
 
 def _definition(rule: Rule) -> tuple[Any, ...]:
-    return (
-        _parsed(rule.when),
-        rule.verdict,
-        rule.on_error,
-        tuple(sorted(rule.phases)),
-        rule.hold,
-        _template(rule.message),
-        rule.title,
-        rule.mode,
-        rule.within,
-        rule.keep_for,
-    )
+    """Every field a diff shows, so a field it compares is never one it cannot show."""
+    return tuple(compared(rule) for _, compared, _ in _SHOWN_FIELDS)
 
 
 def _parsed(expression: cel.Expression) -> Any:
@@ -412,6 +480,6 @@ def _same(left: Any, right: Any) -> bool:
 
 def diff_exit_code(policy_diff: PolicyDiff, fail_on: str | None) -> int:
     """0 whether or not decisions change, unless the caller asked to fail on relaxing."""
-    if fail_on == "relax" and policy_diff.relaxed:
+    if fail_on == "relax" and (policy_diff.relaxed or policy_diff.rules.relaxed):
         return int(ExitCode.CHECK_FAILED)
     return int(ExitCode.CONTINUE)

@@ -58,14 +58,14 @@ class Result:
     unguarded: list[tuple[tuple[str, ...], tuple[str, ...], int, int]]
 
 
-def check(expression: cel.Expression) -> Result:
-    """The schema's findings on a compiled condition. Raises RecursionError when the
-    condition is nested deeper than the walk can follow."""
+def check(expression: cel.Expression, params: Mapping[str, Any] | None = None) -> Result:
+    """The schema's findings on a compiled condition (`params`: its file's). Raises
+    RecursionError when the condition is nested deeper than the walk can follow."""
     try:
         tree = syntax.parse_expression(expression.text)
     except cel.CelError:  # CEL the engine reads and cel-python does not (`?.`, backticks)
         return _from_engine(expression)
-    checker = _Checker()
+    checker = _Checker(params or {})
     checker.walk(tree, {}, frozenset())
     for read in syntax.analyze(expression.text, expression.variables):
         if read.path[0] != "facts" or read.guarded or len(read.path) < 2:
@@ -111,7 +111,8 @@ def _position(tree: Any) -> tuple[int, int]:
 
 
 class _Checker:
-    def __init__(self) -> None:
+    def __init__(self, params: Mapping[str, Any]) -> None:
+        self.params = params
         self.problems: list[Problem] = []
         self.unguarded: list[tuple[tuple[str, ...], tuple[str, ...], int, int]] = []
         #: The fact paths a `has()` guarantees where a member chain starts, by position.
@@ -163,6 +164,59 @@ class _Checker:
         self.walk(left, scope, present | guard(right))
         self.walk(right, scope, present | guard(left))
         return DYN
+
+    def _relation(self, tree: lark.Tree, scope: dict[str, Type], present: frozenset[Any]) -> Type:
+        if len(tree.children) == 1:
+            return self.walk(tree.children[0], scope, present)
+        operator, right_tree = tree.children
+        left = self.walk(operator.children[0], scope, present)
+        right = self.walk(right_tree, scope, present)
+        if operator.data in ("relation_eq", "relation_ne"):
+            never = "never holds" if operator.data == "relation_eq" else "always holds"
+            for fact, other in ((left, right_tree), (right, operator.children[0])):
+                for value in self.constants(other, single=True):
+                    self.outside_enum(fact, value, f"the comparison {never}", tree)
+        elif operator.data == "relation_in":
+            for value in self.constants(right_tree, single=False):
+                self.outside_enum(left, value, "it never matches", tree)
+            key = syntax.string_literal(operator.children[0])
+            if key is not None and right.name == "map":
+                self.field(right, key, tree)  # `'eror_rate' in facts.metrics`: a has() typo
+            elif key is not None and right.name == "list":
+                item = factschema.item_schema(right.schema)
+                if item is not None:
+                    member = self.of_schema(item, (*right.path[:-1], f"{right.path[-1]}[]"))
+                    self.outside_enum(member, key, "it never matches", tree)
+        return DYN
+
+    def constants(self, tree: Any, single: bool) -> list[Any]:
+        """The strings an operand certainly is (`single`) or holds: a string literal, a list
+        literal's string items, or a param's value (params are constants)."""
+        path = syntax.plain_path(tree)
+        if path is not None and path[0] == "params":
+            value = cel.lookup(self.params, path[1:])
+            values = [value] if single else value if isinstance(value, list) else []
+            return [item for item in values if isinstance(item, str)]
+        if single:
+            literal = syntax.string_literal(tree)
+            return [] if literal is None else [literal]
+        while isinstance(tree, lark.Tree) and tree.data != "list_lit" and len(tree.children) == 1:
+            tree = tree.children[0]
+        if not isinstance(tree, lark.Tree) or tree.data != "list_lit" or not tree.children:
+            return []
+        items = (syntax.string_literal(item) for item in tree.children[0].children)
+        return [item for item in items if item is not None]
+
+    def outside_enum(self, fact: Type, value: str, outcome: str, tree: Any) -> None:
+        """A string the schema never lets the fact be: a typo (`'rolled-back'` for
+        `rolled_back`) that loads clean and turns a rule off for good."""
+        allowed = fact.schema.get("enum") if fact.schema is not None else None
+        if not isinstance(allowed, list) or value in allowed:
+            return
+        where = ".".join(fact.path)
+        shown = ", ".join(map(str, allowed))
+        message = f"{value!r} is not a value {where} can have (one of: {shown}): {outcome}"
+        self.problem("unknown-value", message, tree)
 
     def _member(self, tree: lark.Tree, scope: dict[str, Type], present: frozenset[Any]) -> Type:
         child = tree.children[0]

@@ -70,6 +70,7 @@ CHECKS: dict[str, Check] = {
         Check("template", Severity.ERROR, "A message placeholder that is not closed."),
         Check("unknown-param", Severity.ERROR, "A param the policy file does not define."),
         Check("unknown-fact", Severity.ERROR, "A fact path the facts schema does not declare."),
+        Check("unknown-value", Severity.ERROR, "A string a fact's schema never allows."),
         Check("undeclared-metric", Severity.WARNING, "A metric name the schema does not declare."),
         Check("type-mismatch", Severity.ERROR, "An operation on types that always fails."),
         Check("non-bool-condition", Severity.ERROR, "A `when` that is not a bool."),
@@ -201,7 +202,7 @@ def _expressions(rule: Rule) -> list[cel.Expression]:
 def _rule_findings(rule: Rule, policy: Policy) -> list[Finding]:
     findings: list[Finding] = []
     try:
-        paths = factpaths.check(rule.when)
+        paths = factpaths.check(rule.when, policy.params_plain)
     except (RecursionError, cel.CelError):
         message = f"rule {rule.id}: the condition is nested too deeply to check"
         return [_finding("too-deep-to-check", message, rule.locate_when(1, 1), rule.id)]
@@ -299,7 +300,7 @@ def _message_findings(rule: Rule, policy: Policy, document: Document) -> list[Fi
         try:
             problems = [
                 *typed_check(expression, policy.params_plain)[0],
-                *_path_problems(factpaths.check(expression)),
+                *_path_problems(factpaths.check(expression, policy.params_plain)),
             ]
         except (RecursionError, cel.CelError):
             continue

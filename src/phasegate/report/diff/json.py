@@ -32,6 +32,8 @@ def diff_object(policy_diff: PolicyDiff) -> dict[str, Any]:
             ]
             for rule_id, changes in rules.fields
         }
+    if rules.relaxed:  # weakened whatever the facts: `--fail-on relax` fails on them too
+        found["relaxed_rules"] = [{"id": rule_id, "why": why} for rule_id, why in rules.relaxed]
     if policy_diff.shadow:
         found["shadow"] = [
             {"id": rule_id, "base_disagreements": base, "head_disagreements": head}

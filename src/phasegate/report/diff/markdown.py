@@ -12,6 +12,7 @@ import re
 from phasegate.report.diff.text import (
     corpus_line,
     field_lines,
+    relaxed_lines,
     shadow_lines,
     summary_line,
     value_text,
@@ -38,14 +39,14 @@ def _ids(ids: tuple[str, ...]) -> str:
 
 
 def _row(change: DocumentChange) -> str:
-    head = change.head.verdict.label
+    base, head = change.verdict_labels
     if change.direction != "same":
         head = f"**{head}**"
     facts = [f"{code(path)} = {code(value_text(value))}" for path, value in change.facts]
     facts += [f"{code(path)} absent" for path in change.missing]
     cells = [
         code(change.document),
-        change.base.verdict.label,
+        base,
         head,
         _DIRECTION[change.direction],
         _ids(change.started),
@@ -90,6 +91,7 @@ def render(policy_diff: PolicyDiff) -> str:
     ):
         lines.append(f"- {label}: {_ids(ids) or 'none'}")
     lines += [f"  - {code(line.strip())}" for line in field_lines(policy_diff)]
+    lines += [f"- {code(line)}" for line in relaxed_lines(policy_diff)]
     lines += [f"- {code(line)}" for line in shadow_lines(policy_diff)]
     if policy_diff.backtest is not None:
         from phasegate.report.backtest.text import comparison_lines

@@ -64,6 +64,14 @@ def field_lines(policy_diff: PolicyDiff) -> list[str]:
     ]
 
 
+def relaxed_lines(policy_diff: PolicyDiff) -> list[str]:
+    """Rules the change weakens whatever the facts: `--fail-on relax` fails on them too."""
+    return [
+        f"relaxed {single_line(rule_id)}: {single_line(why)}"
+        for rule_id, why in policy_diff.rules.relaxed
+    ]
+
+
 def shadow_lines(policy_diff: PolicyDiff) -> list[str]:
     """How often each shadow rule the change touches disagreed with its live set."""
 
@@ -78,7 +86,7 @@ def shadow_lines(policy_diff: PolicyDiff) -> list[str]:
 
 
 def _verdicts(change: DocumentChange) -> str:
-    base, head = change.base.verdict.label, change.head.verdict.label
+    base, head = change.verdict_labels
     if change.direction == "same":
         return f"{base} (same verdict, other rules)"
     words = "less strict" if change.direction == "relaxed" else "stricter"
@@ -105,6 +113,7 @@ def render(policy_diff: PolicyDiff) -> str:
             lines.append(f"  {single_line(path)} absent")
     lines.append(rules_line(policy_diff))
     lines += field_lines(policy_diff)
+    lines += relaxed_lines(policy_diff)
     lines += shadow_lines(policy_diff)
     if policy_diff.backtest is not None:
         from phasegate.report.backtest.text import comparison_lines
