@@ -1,0 +1,115 @@
+"""What the real tools print, broken or hostile, read by the shipped `phasegate.yaml` sources.
+
+A report that cannot be read as one must leave its facts unknown (the rules that need them
+error and the gate pauses), never read as a healthy value: no data or bad data is
+inconclusive, as in Prometheus alerting or Flagger's analysis.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from phasegate.collect import collector
+from phasegate.collect.config import load_config
+from phasegate.collect.process import CommandResult
+from phasegate.core.recording import instant
+
+ROOT = Path(__file__).resolve().parents[2]
+STATE = ("state.corruption_indicators", "state.db_integrity_ok")
+
+
+def shipped_source(
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    stdout: str,
+    exit_code: int = 0,
+    previous: dict[str, Any] | None = None,
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """(facts, unknown) of the shipped source `name` over a command that printed `stdout`."""
+    config = load_config(ROOT / "phasegate.yaml")
+    [source] = [s for s in config.sources if s.name == name]
+    assert source.command is not None
+    printed = CommandResult(source.command, exit_code, stdout, "", 1)
+    monkeypatch.setattr(collector, "run_command", lambda *_, **__: printed)
+    facts: dict[str, Any] = {}
+    unknown: dict[str, str] = {}
+    now = instant("2026-11-20T10:00:00Z")
+    collector._run_source(source, config, previous or {}, now, facts, unknown)
+    return facts, unknown
+
+
+def issue(severity: Any, id: str = "state_database") -> str:
+    return json.dumps({"issue": {"id": id, "title": "State Database", "severity": severity}})
+
+
+SUMMARY = json.dumps({"summary": {"type": "count", "message": "Health: 9 passed, 1 error(s)"}})
+ERROR_ENVELOPE = json.dumps(
+    {
+        "$schema": "zjj://error-response/v1",
+        "success": False,
+        "error": {"code": "DATABASE_ERROR", "message": "database is locked", "exit_code": 1},
+    }
+)
+
+
+def checks(*pairs: tuple[str, str]) -> str:
+    return json.dumps(
+        {"success": True, "checks": [{"name": name, "status": status} for name, status in pairs]}
+    )
+
+
+@pytest.mark.parametrize(
+    ("stdout", "exit_code"),
+    [
+        # a severity outside zjj's hint|warning|error counted as no finding at all
+        (f"{issue('ERROR')}\n{SUMMARY}", 1),
+        (f"{issue('Error')}\n{SUMMARY}", 0),
+        (f"{issue('critical')}\n{SUMMARY}", 1),
+        (f"{issue(None)}\n{SUMMARY}", 1),
+        (json.dumps({"success": False, "issues": [json.loads(issue("fatal"))["issue"]]}), 1),
+        # exit 1 says a check failed; a report that shows no failure is not the report
+        (f"{SUMMARY}\n{SUMMARY}", 1),
+        (f"{issue('warning', 'stale_sessions')}\n{SUMMARY}", 1),
+        (json.dumps({"success": False, "issues": []}), 1),
+        # an error envelope among the lines, or around the findings, is no health report
+        (f"{issue('warning', 'stale_sessions')}\n{ERROR_ENVELOPE}", 1),
+        (f"{issue('hint', 'stale_sessions')}\n{ERROR_ENVELOPE}", 0),
+        (json.dumps({"success": False, "issues": [], "error": {"code": "IO_ERROR"}}), 0),
+        # `checks` without the two checks the facts are read from, or with a status that is
+        # none of pass|warn|fail
+        (checks(("Orphaned Workspaces", "pass")), 0),
+        (checks(("Workspace Integrity", "pass")), 0),
+        (checks(("State Database", "FAIL"), ("Workspace Integrity", "pass")), 1),
+        (checks(("State Database", "error"), ("Workspace Integrity", "pass")), 1),
+        (checks(("State Database", "pass"), ("Workspace Integrity", "broken")), 0),
+        (checks(("State Database", "pass"), ("Workspace Integrity", "pass")), 1),
+    ],
+)
+def test_a_doctor_report_that_is_not_one_leaves_state_unknown(monkeypatch, stdout, exit_code):
+    """Hunt: each of these read as 0 corruption indicators and a sound state database, so
+    `trigger.data-corruption` (an immediate rollback) passed on them."""
+    facts, unknown = shipped_source(monkeypatch, "zjj-doctor", stdout, exit_code)
+    assert "state" not in facts
+    assert set(unknown) == set(STATE)
+    assert all("not successful" in unknown[fact] for fact in STATE)
+
+
+@pytest.mark.parametrize(
+    ("stdout", "exit_code", "state"),
+    [
+        (f"{issue('hint', 'stale_sessions')}\n{SUMMARY}", 0, (0, True)),
+        (f"{issue('error')}\n{SUMMARY}", 1, (1, False)),
+        (json.dumps({"success": True, "issues": []}), 0, (0, True)),
+        (checks(("State Database", "pass"), ("Workspace Integrity", "warn")), 0, (1, True)),
+        (checks(("State Database", "fail"), ("Workspace Integrity", "pass")), 1, (1, False)),
+    ],
+)
+def test_a_doctor_report_in_zjj_s_own_terms_is_read(monkeypatch, stdout, exit_code, state):
+    facts, unknown = shipped_source(monkeypatch, "zjj-doctor", stdout, exit_code)
+    assert unknown == {}
+    indicators, integrity_ok = state
+    assert facts["state"] == {"corruption_indicators": indicators, "db_integrity_ok": integrity_ok}
