@@ -113,3 +113,34 @@ def test_a_doctor_report_in_zjj_s_own_terms_is_read(monkeypatch, stdout, exit_co
     assert unknown == {}
     indicators, integrity_ok = state
     assert facts["state"] == {"corruption_indicators": indicators, "db_integrity_ok": integrity_ok}
+
+
+def test_a_drift_is_not_hidden_by_a_later_smoke_command_that_timed_out(monkeypatch, tmp_path):
+    """Hunt: a smoke command that timed out made the whole contract unknown (a pause), so
+    an earlier command's drift, an immediate rollback, went unreported."""
+    from phasegate.collect import contract
+
+    (tmp_path / "phasegate.yaml").write_text(
+        "apiVersion: phasegate/v1\nkind: Config\ncontract:\n  baseline: base.json\n"
+        "  commands: [[zjj, status, --json], [swarm, status]]\n"
+    )
+    config = load_config(tmp_path / "phasegate.yaml")
+    healthy = {
+        ("zjj", "status", "--json"): '{"success": true, "sessions": []}',
+        ("swarm", "status"): '{"ok": true, "d": {}}',
+    }
+    runs = [[CommandResult(argv, 0, out, "", 1)] * 2 for argv, out in healthy.items()]
+    baseline = contract.record(list(healthy), runs)
+    (tmp_path / "base.json").write_text(json.dumps(baseline))
+
+    def run(argv, **_):
+        if argv[0] == "swarm":
+            return CommandResult(tuple(argv), 124, "", "", 1, timed_out=True)
+        return CommandResult(tuple(argv), 0, '{"success": true, "workspaces": []}', "", 1)
+
+    monkeypatch.setattr(collector, "run_command", run)
+    facts: dict[str, Any] = {}
+    unknown: dict[str, str] = {}
+    collector._contract(config, facts, unknown)
+    assert facts["contract"] == {"drift": ["zjj status --json"], "nondeterministic_exits": []}
+    assert unknown == {}
