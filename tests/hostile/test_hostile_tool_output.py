@@ -144,3 +144,32 @@ def test_a_drift_is_not_hidden_by_a_later_smoke_command_that_timed_out(monkeypat
     collector._contract(config, facts, unknown)
     assert facts["contract"] == {"drift": ["zjj status --json"], "nondeterministic_exits": []}
     assert unknown == {}
+
+
+#: zjj 0.4.2 runs; a notice names the release that is not running.
+NOTICE = "A new version of zjj is available: 0.4.3 (run `zjj upgrade`)\nzjj 0.4.2\n"
+
+
+def test_a_version_in_a_notice_is_not_the_version_running(monkeypatch):
+    """Hunt: the first version anywhere in `zjj --version` was read, so a notice naming the
+    release before the `zjj 0.4.2` line made `checklist.version-matches` pass on 0.4.2."""
+    facts, unknown = shipped_source(monkeypatch, "zjj-version", NOTICE)
+    assert (facts, unknown) == ({"deployed_version": "0.4.2"}, {})
+    facts, unknown = shipped_source(monkeypatch, "zjj-version", "zjj \x1b[1m0.4.3\x1b[0m\n")
+    assert "deployed_version" not in facts  # colour codes are no version: unknown, not 0.4.3�
+
+
+def test_rollback_verification_reads_the_running_version_too():
+    """The same notice after a downgrade to 0.4.3 made the verification pass on 0.4.2."""
+    from phasegate import cel
+    from phasegate.collect.output import parse_output
+
+    config = load_config(ROOT / "phasegate.yaml")
+    [check] = [v for v in config.verify if v.command == ("zjj", "--version")]
+    printed = CommandResult(check.command, 0, NOTICE.replace("0.4.3", "0.4.9"), "", 1)
+    parsed = parse_output(printed.stdout, check.parse, check.name)
+    now = instant("2026-11-20T10:00:00Z")
+    for last_known_good, verified in (("v0.4.9", False), ("v0.4.2", True)):
+        bindings = collector.source_variables(parsed, printed, {}, now, config.params)
+        bindings.data["facts"] = {"change": {"last_known_good": last_known_good}}
+        assert cel.run(check.expect, bindings) is verified
