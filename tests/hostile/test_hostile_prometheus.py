@@ -211,3 +211,37 @@ def test_a_dripping_tls_server_is_cut_off_at_the_deadline(slow_tls):
     took = time.monotonic() - started
     assert result.failure == f"prometheus: timed out after {TLS_DEADLINE:g}s", result.failure
     assert took < DRIP_SECONDS / 2
+
+
+def answered(body: dict) -> Iterator[str]:
+    data = json.dumps(body).encode()
+    head = f"HTTP/1.1 200 OK\r\nContent-Length: {len(data)}\r\n\r\n".encode()
+    yield from serve([head + data], 0.0)
+
+
+ONE_SERIES = {"resultType": "vector", "result": [{"metric": {}, "value": [1, "0.001"]}]}
+
+
+@pytest.mark.parametrize(
+    ("warnings", "why"),
+    [
+        (["remote read: store 10.0.0.7:10901 unreachable"], "store 10.0.0.7:10901 unreachable"),
+        (["No StoreAPIs matched for this query", "PromQL info: x"], "No StoreAPIs matched"),
+        ("partial response", "warnings is not a list"),
+    ],
+)
+def test_an_answer_with_a_warning_is_refused_not_read(warnings, why):
+    """Hunt: a `success` answer that warned of partial data (a failed remote read, Thanos's
+    partial response) was read as the whole cohort's: errors missing from a sum read as a
+    healthy error rate."""
+    for url in answered({"status": "success", "data": ONE_SERIES, "warnings": warnings}):
+        result, _ = ask(url, timeout=10)
+        assert result.failure is not None and why in result.failure, result.failure
+        assert result.stdout == ""
+
+
+def test_promql_s_informational_notes_are_no_warning():
+    info = ['PromQL info: metric might not be a counter, name does not end in _total: "x"']
+    for url in answered({"status": "success", "data": ONE_SERIES, "warnings": info}):
+        result, _ = ask(url, timeout=10)
+        assert result.failure is None and json.loads(result.stdout)[0]["value"] == 0.001

@@ -272,6 +272,7 @@ def _series(body: bytes, window: RangeQuery | None) -> list[dict[str, Any]]:
     if not isinstance(answer, dict) or answer.get("status") != "success":
         why = answer.get("error") if isinstance(answer, dict) else None
         raise Refused(f"query failed: {str(why)[:200]}" if why else "not a Prometheus answer")
+    _refuse_warnings(answer.get("warnings"))
     data = answer.get("data")
     kind = data.get("resultType") if isinstance(data, dict) else None
     result = data.get("result") if isinstance(data, dict) else None
@@ -295,6 +296,20 @@ def _series(body: bytes, window: RangeQuery | None) -> list[dict[str, Any]]:
             values = [_number(point) for point in points]
         series.append({"metric": item["metric"], "value": _reduce(values, window)})
     return series
+
+
+def _refuse_warnings(warnings: Any) -> None:
+    """A successful answer with a warning may be a partial one (a remote-read or store
+    that failed, Thanos's partial response): counts missing from a sum read as fewer
+    errors. Only PromQL's informational notes (`PromQL info:`, which Prometheus 2.48 and
+    2.49 listed among the warnings) say nothing about the data's completeness."""
+    if warnings is None or warnings == []:
+        return
+    if not isinstance(warnings, list):
+        raise Refused("not a Prometheus answer (warnings is not a list)")
+    serious = [w for w in warnings if not (isinstance(w, str) and w.startswith("PromQL info:"))]
+    if serious:
+        raise Refused(f"the answer came with a warning (partial data?): {str(serious[0])[:200]}")
 
 
 def _number(point: Any) -> float:
