@@ -245,3 +245,20 @@ def test_promql_s_informational_notes_are_no_warning():
     for url in answered({"status": "success", "data": ONE_SERIES, "warnings": info}):
         result, _ = ask(url, timeout=10)
         assert result.failure is None and json.loads(result.stdout)[0]["value"] == 0.001
+
+
+def test_the_series_come_in_one_order_whatever_order_the_server_sends():
+    """Hunt: `sum by (operator)` answers in Go map order, different run to run, and the
+    series were kept in it: `output[0].value` read one operator's rate, then another's."""
+    series = [
+        {"metric": {"operator": name}, "value": [1, value]}
+        for name, value in (("op-2", "0.2"), ("op-1", "0.1"), ("op-3", "0.3"))
+    ]
+    printed = []
+    for order in (series, series[::-1]):
+        body = {"status": "success", "data": {"resultType": "vector", "result": order}}
+        for url in answered(body):
+            result, _ = ask(url, timeout=10)
+            printed.append(result.stdout)
+    assert printed[0] == printed[1]
+    assert [s["metric"]["operator"] for s in json.loads(printed[0])] == ["op-1", "op-2", "op-3"]

@@ -295,7 +295,9 @@ def _series(body: bytes, window: RangeQuery | None) -> list[dict[str, Any]]:
                 raise Refused("malformed series in the answer")
             values = [_number(point) for point in points]
         series.append({"metric": item["metric"], "value": _reduce(values, window)})
-    return series
+    # Prometheus answers an aggregation's series in Go map order, which differs run to run:
+    # `output[0]` must be the same series for the same data.
+    return sorted(series, key=lambda item: json.dumps(item["metric"], sort_keys=True))
 
 
 def _refuse_warnings(warnings: Any) -> None:
