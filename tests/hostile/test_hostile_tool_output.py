@@ -173,3 +173,32 @@ def test_rollback_verification_reads_the_running_version_too():
         bindings = collector.source_variables(parsed, printed, {}, now, config.params)
         bindings.data["facts"] = {"change": {"last_known_good": last_known_good}}
         assert cel.run(check.expect, bindings) is verified
+
+
+def swarm(d: Any) -> str:
+    """One `swarm` answer line, as every command prints it."""
+    return json.dumps({"ok": True, "rid": None, "t": 1, "ms": 3, "d": d, "err": None})
+
+
+@pytest.mark.parametrize(
+    "frequency",
+    [[], ["TIMEOUT"], [{"code": "BUSY", "count": 90}], "BUSY=90"],
+)
+def test_error_frequency_in_another_shape_is_no_lock_contention_of_zero(monkeypatch, frequency):
+    """Hunt: `'BUSY' in error_frequency` over a list (of codes, of {code, count} objects) is
+    false, so 90 BUSY errors in another shape read as a lock contention rate of 0."""
+    aggregates = {"success_rate": 0.5, "avg_duration_ms": 1, "error_frequency": frequency}
+    printed = swarm({"aggregates": aggregates})
+    facts, unknown = shipped_source(monkeypatch, "swarm-history", printed)
+    assert "lock_contention_rate" not in facts.get("metrics", {})
+    assert "lock_busy" not in facts.get("counts", {})
+    assert {"metrics.lock_contention_rate", "counts.lock_busy"} <= set(unknown)
+    assert facts["metrics"]["error_rate"] == 0.5  # what the answer does say is kept
+
+
+def test_failure_rows_that_are_not_a_list_are_no_failures_of_zero(monkeypatch):
+    """Hunt: `rows: {}` has size 0 and filters to nothing: 0 new failures, no categories."""
+    printed = swarm({"view": "failures", "rows": {}})
+    facts, unknown = shipped_source(monkeypatch, "swarm-failures", printed, 0, {"max_seq": 812})
+    assert facts == {}
+    assert set(unknown) == {"metrics.new_failures", "extra.new_failure_categories"}
