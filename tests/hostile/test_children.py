@@ -25,6 +25,20 @@ def test_a_background_child_holding_the_pipes_is_killed_and_its_output_kept():
     assert gone(int(pid))
 
 
+def test_a_child_that_left_the_group_holding_the_pipes_is_killed_and_the_output_kept():
+    """Hunt: a child in a session of its own (`setsid`) escaped the group kill and
+    outlived phasegate, and the pipe it held never ended the last read: what the command
+    printed was lost (stdout read as empty)."""
+    result = run_command(
+        ["sh", "-c", "setsid sleep 123 & echo $!; echo started"],
+        timeout=300,
+        max_output_bytes=1000,
+    )
+    pid, said = result.stdout.split()
+    assert said == "started" and result.exit_code == 0 and not result.timed_out
+    assert gone(int(pid))
+
+
 def test_a_killed_phasegate_takes_its_running_command_with_it(tmp_path):
     pidfile = tmp_path / "child.pid"
     script = textwrap.dedent(f"""\
