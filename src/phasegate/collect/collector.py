@@ -490,13 +490,13 @@ def _run_source(
             unknown[".".join(path)] = f"source {source.name}: {reason}"
 
     result = _read_source(source, config, now)
-    if result.failure or result.timed_out or result.truncated:
-        reason = result.failure or (
-            f"timed out after {source.timeout:g}s"
-            if result.timed_out
-            else f"output larger than {config.max_output_bytes} bytes"
-        )
-        give_up(reason)
+    if result.unfinished:
+        if result.timed_out:
+            give_up(f"timed out after {source.timeout:g}s")
+        elif result.truncated and not result.failure:
+            give_up(f"output larger than {config.max_output_bytes} bytes")
+        else:
+            give_up(result.unfinished)
         return None
     try:
         parsed = parse_output(result.stdout, source.parse, source.name)

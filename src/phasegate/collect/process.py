@@ -35,6 +35,10 @@ PIPE_GRACE = 0.5
 #: How long a stopped phasegate lets its children end on SIGTERM before SIGKILL.
 STOP_GRACE = 1.0
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+HELD = (
+    f"output cut short: a background process still held stdout open {PIPE_GRACE:g}s after "
+    "the command exited, and was killed"
+)
 
 #: NUL, C0 and C1 controls but newline and tab, and DEL: they mean nothing in a fact and
 #: turn into terminal escapes, truncated C strings or `embedded null byte` further on.
@@ -63,6 +67,9 @@ class CommandResult:
     truncated: bool = False
     #: Why the command could not run at all (not found, not executable), else None.
     failure: str | None = None
+    #: A background process still held stdout open when the command's group was killed: it
+    #: may have had more to print, so what was read may be only part of the answer.
+    held: bool = False
 
     def tail(self, text: str) -> str:
         return text[-TAIL_CHARS:]
@@ -73,6 +80,8 @@ class CommandResult:
         such a command printed before it stopped is no answer."""
         if self.failure or self.timed_out or self.truncated:
             return self.failure or ("timed out" if self.timed_out else "output too large")
+        if self.held:
+            return HELD
         return None
 
 
@@ -238,10 +247,12 @@ def run_command(
     err.start()
     try:
         timed_out = not _exited(process.pid, timeout)
+        held = False
         if not timed_out:
             # A background child may still hold the pipes: read what it prints for a moment.
             out.join(timeout=PIPE_GRACE)
             err.join(timeout=PIPE_GRACE)
+            held = out.is_alive()  # stderr is diagnostics; stdout is the answer
         # The leader is exited but not reaped, so its group id cannot have been reused.
         _kill_group(process)
         exit_code = process.wait()
@@ -274,6 +285,7 @@ def run_command(
         duration_ms=int((time.monotonic() - started) * 1000),
         timed_out=timed_out,
         truncated=out.truncated or err.truncated,
+        held=held,
     )
 
 
