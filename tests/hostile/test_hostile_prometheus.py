@@ -262,3 +262,30 @@ def test_the_series_come_in_one_order_whatever_order_the_server_sends():
             printed.append(result.stdout)
     assert printed[0] == printed[1]
     assert [s["metric"]["operator"] for s in json.loads(printed[0])] == ["op-1", "op-2", "op-3"]
+
+
+def test_the_last_value_of_a_series_that_stopped_is_not_its_value_now():
+    """Hunt: with `reduce: last`, an operator whose series stopped 10 minutes into a
+    15-minute window gave its last error rate as its rate now (Prometheus's own lookback
+    would have returned nothing)."""
+    from phasegate.collect.promquery import RangeQuery
+
+    now = datetime.now(UTC)
+    end = now.timestamp()
+    window = RangeQuery(duration=900, step=60, reduce="last")
+
+    def matrix(*last: float) -> dict:
+        result = [
+            {"metric": {"operator": f"op-{index}"}, "values": [[at - 60, "0.5"], [at, "0.001"]]}
+            for index, at in enumerate(last)
+        ]
+        return {"status": "success", "data": {"resultType": "matrix", "result": result}}
+
+    for body, why in ((matrix(end, end - 600), "stopped 600s before"), (matrix(end), None)):
+        for url in answered(body):
+            spec = PrometheusQuery(url=url, query=Template(("up",)), timeout=10, range=window)
+            result = query_prometheus(spec, now, {}, 1 << 20, {})
+            if why is None:
+                assert result.failure is None and json.loads(result.stdout)[0]["value"] == 0.001
+            else:
+                assert result.failure is not None and why in result.failure, result.failure

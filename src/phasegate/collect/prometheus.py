@@ -76,7 +76,7 @@ def query_prometheus(
     try:
         request = _request(spec, text, now, environ)
         body = _fetch(spec, request, max_output_bytes)
-        series = _series(body, spec.range)
+        series = _series(body, spec.range, now.timestamp())
     except TimeoutError:
         return failed(f"timed out after {spec.timeout:g}s", EXIT_TIMED_OUT)
     except Refused as exc:
@@ -263,7 +263,7 @@ def _error_detail(exc: urllib.error.HTTPError, deadline: Deadline) -> str:
         return ""
 
 
-def _series(body: bytes, window: RangeQuery | None) -> list[dict[str, Any]]:
+def _series(body: bytes, window: RangeQuery | None, end: float) -> list[dict[str, Any]]:
     """The API's answer as one number per series; anything unexpected is refused."""
     try:
         answer = json.loads(body)
@@ -294,10 +294,27 @@ def _series(body: bytes, window: RangeQuery | None) -> list[dict[str, Any]]:
             if not isinstance(points, list) or not points:
                 raise Refused("malformed series in the answer")
             values = [_number(point) for point in points]
+            _refuse_stale(points[-1], window, end)
         series.append({"metric": item["metric"], "value": _reduce(values, window)})
     # Prometheus answers an aggregation's series in Go map order, which differs run to run:
     # `output[0]` must be the same series for the same data.
     return sorted(series, key=lambda item: json.dumps(item["metric"], sort_keys=True))
+
+
+def _refuse_stale(point: list[Any], window: RangeQuery | None, end: float) -> None:
+    """`reduce: last` is the value now: a series whose last point is a step or more before
+    the window's end stopped being reported (an operator that stopped pushing), and its
+    last value is an old one. Prometheus's own lookback would not return it at all."""
+    if window is None or window.reduce != "last":
+        return
+    at = point[0]
+    if isinstance(at, bool) or not isinstance(at, int | float):
+        raise Refused("malformed sample in the answer")
+    if at <= end - window.step - 1e-3:
+        raise Refused(
+            f"a series stopped {end - at:.0f}s before the end of the window: its last value "
+            "is not its value now"
+        )
 
 
 def _refuse_warnings(warnings: Any) -> None:
