@@ -87,6 +87,15 @@ def checks(*pairs: tuple[str, str]) -> str:
         (checks(("State Database", "error"), ("Workspace Integrity", "pass")), 1),
         (checks(("State Database", "pass"), ("Workspace Integrity", "broken")), 0),
         (checks(("State Database", "pass"), ("Workspace Integrity", "pass")), 1),
+        # exit 0 with an envelope that does not say success: zjj's own contract breaks
+        (json.dumps({"success": False, "issues": []}), 0),
+        (json.dumps({"success": "true", "issues": []}), 0),
+        (
+            checks(("State Database", "pass"), ("Workspace Integrity", "pass")).replace(
+                '"success": true', '"success": null'
+            ),
+            0,
+        ),
     ],
 )
 def test_a_doctor_report_that_is_not_one_leaves_state_unknown(monkeypatch, stdout, exit_code):
