@@ -289,3 +289,21 @@ def test_the_last_value_of_a_series_that_stopped_is_not_its_value_now():
                 assert result.failure is None and json.loads(result.stdout)[0]["value"] == 0.001
             else:
                 assert result.failure is not None and why in result.failure, result.failure
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"status":"error","status":"success","data":{"resultType":"vector","result":'
+        b'[{"metric":{},"value":[1,"0.9"]}]}}',
+        b'{"status":"success","data":{"resultType":"vector","result":'
+        b'[{"metric":{},"value":[1,"0.9"],"value":[1,"0"]}]}}',
+    ],
+)
+def test_an_answer_with_a_key_twice_is_refused_not_read_by_its_last(body):
+    """Hunt: json.loads keeps the last of two keys: a failed query's `status: error`, or a
+    sample of 0.9, gave way to the `success` or the 0 written after it."""
+    head = f"HTTP/1.1 200 OK\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+    for url in serve([head + body], 0.0):
+        result, _ = ask(url, timeout=10)
+        assert result.failure is not None and "duplicate key" in result.failure, result.failure

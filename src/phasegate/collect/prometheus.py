@@ -34,6 +34,7 @@ from phasegate import cel
 from phasegate.collect.process import EXIT_TIMED_OUT, CommandResult
 from phasegate.collect.promquery import PrometheusQuery, RangeQuery
 from phasegate.core.expressions import fill
+from phasegate.files.loading import loads_strict
 
 _CHUNK = 65536
 #: The sample values Prometheus writes (Go's strconv float formats), ASCII digits only.
@@ -266,9 +267,13 @@ def _error_detail(exc: urllib.error.HTTPError, deadline: Deadline) -> str:
 def _series(body: bytes, window: RangeQuery | None, end: float) -> list[dict[str, Any]]:
     """The API's answer as one number per series; anything unexpected is refused."""
     try:
-        answer = json.loads(body)
-    except (ValueError, RecursionError):
+        # Strict: with two `status` keys (or two `value`s) json.loads keeps the last one,
+        # and which is the answer is anyone's guess.
+        answer = loads_strict(body.decode("utf-8"))
+    except json.JSONDecodeError:
         raise Refused("the answer is not JSON (is the URL a Prometheus server?)") from None
+    except (ValueError, RecursionError) as exc:  # a duplicate key, NaN, not UTF-8
+        raise Refused(f"the answer is not JSON as Prometheus writes it: {exc}") from None
     if not isinstance(answer, dict) or answer.get("status") != "success":
         why = answer.get("error") if isinstance(answer, dict) else None
         raise Refused(f"query failed: {str(why)[:200]}" if why else "not a Prometheus answer")
