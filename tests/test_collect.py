@@ -312,6 +312,9 @@ STALE_LOCKS = (
     '"severity": "warning", "kind": "stale_locks", "workspace": "feat-a"}'
 )
 STALE_SESSIONS = '{"id": "stale_sessions", "title": "Stale Sessions", "severity": "warning"}'
+#: zjj's `checks` list every check, passed ones too.
+DB_PASS = '{"name": "State Database", "status": "pass"}'
+WI_PASS = '{"name": "Workspace Integrity", "status": "pass"}'
 
 
 @pytest.mark.parametrize(
@@ -321,11 +324,19 @@ STALE_SESSIONS = '{"id": "stale_sessions", "title": "Stale Sessions", "severity"
         # corruption finding, and stale_locks is one of the configured corruption kinds
         (f'{{"issue": {STALE_LOCKS}}}\n{{"summary": {{"type": "count"}}}}', 1),
         (f'{{"success": true, "issues": [{STALE_LOCKS}, {STALE_SESSIONS}]}}', 1),
-        ('{"success": true, "checks": [{"name": "Workspace Integrity", "status": "warn"}]}', 1),
+        (
+            f'{{"success": true, "checks": [{DB_PASS}, {{"name": "Workspace Integrity", '
+            '"status": "warn"}]}',
+            1,
+        ),
         # a warning that is no corruption kind, and a hint, are not indicators
         (f'{{"success": true, "issues": [{STALE_SESSIONS}]}}', 0),
         (f'{{"success": true, "issues": [{STALE_LOCKS.replace("warning", "hint")}]}}', 0),
-        ('{"success": true, "checks": [{"name": "Orphaned Workspaces", "status": "warn"}]}', 0),
+        (
+            f'{{"success": true, "checks": [{DB_PASS}, {WI_PASS}, {{"name": "Orphaned '
+            'Workspaces", "status": "warn"}]}',
+            0,
+        ),
     ],
 )
 def test_zjj_doctor_corruption_findings_count_as_warnings_too(monkeypatch, output, indicators):

@@ -275,6 +275,14 @@ def test_a_range_query_is_reduced_per_series(prometheus):
     assert json.loads(result.stdout) == [{"metric": {}, "value": 10.0}]  # 5 points of 2
 
 
+def test_the_last_value_of_a_live_series_is_read_whatever_the_step(prometheus):
+    # 100 s in steps of 15: the last step is 10 s before the window's end, not stale.
+    window = RangeQuery(duration=100, step=15, reduce="last")
+    result = ask(spec(prometheus.url, "vector(3)", range=window))
+    assert result.failure is None, result.failure
+    assert json.loads(result.stdout) == [{"metric": {}, "value": 3.0}]
+
+
 @pytest.mark.parametrize(
     ("promql", "why"),
     [

@@ -815,3 +815,18 @@ def test_an_elevated_phase1_restarts_its_stable_window_before_phase2_opens(
     opened = run(2, 111)
     assert "rollout.phase-progression" not in fired(opened)
     assert "window.phase2-monitoring" in fired(opened)  # Phase 2's own window starts
+
+
+def test_a_smoke_command_failing_on_every_run_leaves_the_contract_unknown(world: World):
+    """Hunt: `swarm status` answering `ok:false` (BUSY) on every contract run has the
+    baseline's top-level keys (`d` and `err` null, which match any type) and one outcome,
+    so the contract read as intact and Phase 0 continued on a swarm that answered nothing."""
+    run = world.run(
+        "run", "--phase", "0", *CHANGE, *at(0), "--format", "json", STANDIN_SWARM="failing"
+    )
+    assert run.returncode == 10, run.stdout + run.stderr  # cannot verify: pause
+    errors = {r["id"]: r["error"] for r in json.loads(run.stdout)["rules"] if "error" in r}
+    assert errors["trigger.contract-break"].startswith("missing fact: facts.contract")
+    assert (
+        "swarm status: reported failure on every run (ok:false)" in errors["trigger.contract-break"]
+    )

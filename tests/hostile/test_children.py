@@ -13,12 +13,27 @@ import pytest
 from hostile_gate import gate_fixture  # noqa: F401  (the `gate` fixture)
 from waiting import gone, running, wait_for_file
 
+from phasegate.collect import process
 from phasegate.collect.process import run_command
 
 
 def test_a_background_child_holding_the_pipes_is_killed_and_its_output_kept():
     result = run_command(
         ["sh", "-c", "sleep 123 & echo $!; echo started"], timeout=300, max_output_bytes=1000
+    )
+    pid, said = result.stdout.split()
+    assert said == "started" and result.exit_code == 0 and not result.timed_out
+    assert gone(int(pid))
+
+
+def test_a_child_that_left_the_group_holding_the_pipes_is_killed_and_the_output_kept():
+    """Hunt: a child in a session of its own (`setsid`) escaped the group kill and
+    outlived phasegate, and the pipe it held never ended the last read: what the command
+    printed was lost (stdout read as empty)."""
+    result = run_command(
+        ["sh", "-c", "setsid sleep 123 & echo $!; echo started"],
+        timeout=300,
+        max_output_bytes=1000,
     )
     pid, said = result.stdout.split()
     assert said == "started" and result.exit_code == 0 and not result.timed_out
@@ -96,3 +111,31 @@ def test_a_stop_signal_between_starting_a_command_and_registering_it_still_kills
     assert stopped.value.code == 128 + signal.SIGTERM
     leader, background = map(int, pidfile.read_text().split())
     assert gone(leader) and gone(background)
+
+
+def test_an_answer_a_background_child_was_still_printing_is_no_answer(tmp_path):
+    """Hunt: a command that exits while a background child still prints the rest of its
+    answer was read from what came before the group kill: here `errors: 0`, with the
+    `errors: 9` line cut off, a healthy count."""
+    from phasegate.collect import collector
+    from phasegate.collect.config import load_config
+    from phasegate.core.recording import instant
+
+    (tmp_path / "phasegate.yaml").write_text(
+        textwrap.dedent("""\
+            apiVersion: phasegate/v1
+            kind: Config
+            sources:
+              - name: agents
+                command: [sh, -c, 'echo "{\\"errors\\": 0}"; (sleep 9; echo "{\\"errors\\": 9}") &']
+                facts:
+                  metrics.agents_failed: lines.map(l, l.errors).max()
+            """)
+    )
+    config = load_config(tmp_path / "phasegate.yaml")
+    facts: dict = {}
+    unknown: dict = {}
+    now = instant("2026-11-20T10:00:00Z")
+    collector._run_source(config.sources[0], config, {}, now, facts, unknown)
+    assert facts == {}
+    assert unknown == {"metrics.agents_failed": f"source agents: {process.HELD}"}

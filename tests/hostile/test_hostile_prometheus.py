@@ -211,3 +211,99 @@ def test_a_dripping_tls_server_is_cut_off_at_the_deadline(slow_tls):
     took = time.monotonic() - started
     assert result.failure == f"prometheus: timed out after {TLS_DEADLINE:g}s", result.failure
     assert took < DRIP_SECONDS / 2
+
+
+def answered(body: dict) -> Iterator[str]:
+    data = json.dumps(body).encode()
+    head = f"HTTP/1.1 200 OK\r\nContent-Length: {len(data)}\r\n\r\n".encode()
+    yield from serve([head + data], 0.0)
+
+
+ONE_SERIES = {"resultType": "vector", "result": [{"metric": {}, "value": [1, "0.001"]}]}
+
+
+@pytest.mark.parametrize(
+    ("warnings", "why"),
+    [
+        (["remote read: store 10.0.0.7:10901 unreachable"], "store 10.0.0.7:10901 unreachable"),
+        (["No StoreAPIs matched for this query", "PromQL info: x"], "No StoreAPIs matched"),
+        ("partial response", "warnings is not a list"),
+    ],
+)
+def test_an_answer_with_a_warning_is_refused_not_read(warnings, why):
+    """Hunt: a `success` answer that warned of partial data (a failed remote read, Thanos's
+    partial response) was read as the whole cohort's: errors missing from a sum read as a
+    healthy error rate."""
+    for url in answered({"status": "success", "data": ONE_SERIES, "warnings": warnings}):
+        result, _ = ask(url, timeout=10)
+        assert result.failure is not None and why in result.failure, result.failure
+        assert result.stdout == ""
+
+
+def test_promql_s_informational_notes_are_no_warning():
+    info = ['PromQL info: metric might not be a counter, name does not end in _total: "x"']
+    for url in answered({"status": "success", "data": ONE_SERIES, "warnings": info}):
+        result, _ = ask(url, timeout=10)
+        assert result.failure is None and json.loads(result.stdout)[0]["value"] == 0.001
+
+
+def test_the_series_come_in_one_order_whatever_order_the_server_sends():
+    """Hunt: `sum by (operator)` answers in Go map order, different run to run, and the
+    series were kept in it: `output[0].value` read one operator's rate, then another's."""
+    series = [
+        {"metric": {"operator": name}, "value": [1, value]}
+        for name, value in (("op-2", "0.2"), ("op-1", "0.1"), ("op-3", "0.3"))
+    ]
+    printed = []
+    for order in (series, series[::-1]):
+        body = {"status": "success", "data": {"resultType": "vector", "result": order}}
+        for url in answered(body):
+            result, _ = ask(url, timeout=10)
+            printed.append(result.stdout)
+    assert printed[0] == printed[1]
+    assert [s["metric"]["operator"] for s in json.loads(printed[0])] == ["op-1", "op-2", "op-3"]
+
+
+def test_the_last_value_of_a_series_that_stopped_is_not_its_value_now():
+    """Hunt: with `reduce: last`, an operator whose series stopped 10 minutes into a
+    15-minute window gave its last error rate as its rate now (Prometheus's own lookback
+    would have returned nothing)."""
+    from phasegate.collect.promquery import RangeQuery
+
+    now = datetime.now(UTC)
+    end = now.timestamp()
+    window = RangeQuery(duration=900, step=60, reduce="last")
+
+    def matrix(*last: float) -> dict:
+        result = [
+            {"metric": {"operator": f"op-{index}"}, "values": [[at - 60, "0.5"], [at, "0.001"]]}
+            for index, at in enumerate(last)
+        ]
+        return {"status": "success", "data": {"resultType": "matrix", "result": result}}
+
+    for body, why in ((matrix(end, end - 600), "stopped 600s before"), (matrix(end), None)):
+        for url in answered(body):
+            spec = PrometheusQuery(url=url, query=Template(("up",)), timeout=10, range=window)
+            result = query_prometheus(spec, now, {}, 1 << 20, {})
+            if why is None:
+                assert result.failure is None and json.loads(result.stdout)[0]["value"] == 0.001
+            else:
+                assert result.failure is not None and why in result.failure, result.failure
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"status":"error","status":"success","data":{"resultType":"vector","result":'
+        b'[{"metric":{},"value":[1,"0.9"]}]}}',
+        b'{"status":"success","data":{"resultType":"vector","result":'
+        b'[{"metric":{},"value":[1,"0.9"],"value":[1,"0"]}]}}',
+    ],
+)
+def test_an_answer_with_a_key_twice_is_refused_not_read_by_its_last(body):
+    """Hunt: json.loads keeps the last of two keys: a failed query's `status: error`, or a
+    sample of 0.9, gave way to the `success` or the 0 written after it."""
+    head = f"HTTP/1.1 200 OK\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+    for url in serve([head + body], 0.0):
+        result, _ = ask(url, timeout=10)
+        assert result.failure is not None and "duplicate key" in result.failure, result.failure

@@ -490,13 +490,13 @@ def _run_source(
             unknown[".".join(path)] = f"source {source.name}: {reason}"
 
     result = _read_source(source, config, now)
-    if result.failure or result.timed_out or result.truncated:
-        reason = result.failure or (
-            f"timed out after {source.timeout:g}s"
-            if result.timed_out
-            else f"output larger than {config.max_output_bytes} bytes"
-        )
-        give_up(reason)
+    if result.unfinished:
+        if result.timed_out:
+            give_up(f"timed out after {source.timeout:g}s")
+        elif result.truncated and not result.failure:
+            give_up(f"output larger than {config.max_output_bytes} bytes")
+        else:
+            give_up(result.unfinished)
         return None
     try:
         parsed = parse_output(result.stdout, source.parse, source.name)
@@ -576,6 +576,7 @@ def _contract(config: Config, facts: dict[str, Any], unknown: dict[str, str]) ->
     drift: list[str] = []
     varied: list[str] = []
     reasons: dict[str, list[str]] = {}
+    unsure: list[str] = []
     for argv in contract.commands:
         name = contract_shapes.command_name(argv)
         if name not in baseline:
@@ -585,17 +586,24 @@ def _contract(config: Config, facts: dict[str, Any], unknown: dict[str, str]) ->
             run_command(argv, timeout=contract.timeout, max_output_bytes=config.max_output_bytes)
             for _ in range(contract.runs)
         ]
-        broken = next((r for r in runs if r.failure or r.timed_out or r.truncated), None)
+        broken = next((r for r in runs if r.unfinished), None)
         if broken is not None:
-            why = broken.failure or ("timed out" if broken.timed_out else "output too large")
-            unknown["contract"] = f"{name}: {why}: cannot tell whether its contract holds"
-            return
+            unsure.append(f"{name}: {broken.unfinished}")
+            continue
         drifted, nondeterministic = contract_shapes.assess(runs, baseline[name])
         if drifted:
             drift.append(name)
             reasons[name] = drifted
         if nondeterministic:
             varied.append(name)
+        elif not drifted and contract_shapes.outcome(runs[0])[1] is False:
+            # swarm's failure keeps its top-level keys (`d` and `err` null match any type):
+            # an answer that is only an error shows nothing of the contract's shape.
+            unsure.append(f"{name}: reported failure on every run (ok:false)")
+    if unsure and not (drift or varied):
+        # A drift or flaky exit seen elsewhere is a break whatever the others would show.
+        unknown["contract"] = f"{'; '.join(unsure)}: cannot tell whether its contract holds"
+        return
     facts["contract"] = {"drift": drift, "nondeterministic_exits": varied}
     if reasons:
         facts.setdefault("extra", {})["phasegate_contract"] = reasons

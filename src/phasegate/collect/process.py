@@ -3,8 +3,9 @@
 Tools under test can hang, print without end or spawn children; the collector must survive
 all of that and report what happened, so a probe never raises for the command's behaviour.
 No child outlives phasegate: each runs in its own process group, which is killed when the
-command ends (a background child holding the pipes included), when phasegate is stopped by
-SIGTERM, SIGINT or SIGHUP, and, on Linux, the child itself when phasegate is killed outright.
+command ends (a background child holding the pipes included, in the group or not), when
+phasegate is stopped by SIGTERM, SIGINT or SIGHUP, and, on Linux, the child itself when
+phasegate is killed outright.
 """
 
 from __future__ import annotations
@@ -34,6 +35,10 @@ PIPE_GRACE = 0.5
 #: How long a stopped phasegate lets its children end on SIGTERM before SIGKILL.
 STOP_GRACE = 1.0
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+HELD = (
+    f"output cut short: a background process still held stdout open {PIPE_GRACE:g}s after "
+    "the command exited, and was killed"
+)
 
 #: NUL, C0 and C1 controls but newline and tab, and DEL: they mean nothing in a fact and
 #: turn into terminal escapes, truncated C strings or `embedded null byte` further on.
@@ -62,6 +67,9 @@ class CommandResult:
     truncated: bool = False
     #: Why the command could not run at all (not found, not executable), else None.
     failure: str | None = None
+    #: A background process still held stdout open when the command's group was killed: it
+    #: may have had more to print, so what was read may be only part of the answer.
+    held: bool = False
 
     def tail(self, text: str) -> str:
         return text[-TAIL_CHARS:]
@@ -72,6 +80,8 @@ class CommandResult:
         such a command printed before it stopped is no answer."""
         if self.failure or self.timed_out or self.truncated:
             return self.failure or ("timed out" if self.timed_out else "output too large")
+        if self.held:
+            return HELD
         return None
 
 
@@ -237,10 +247,12 @@ def run_command(
     err.start()
     try:
         timed_out = not _exited(process.pid, timeout)
+        held = False
         if not timed_out:
             # A background child may still hold the pipes: read what it prints for a moment.
             out.join(timeout=PIPE_GRACE)
             err.join(timeout=PIPE_GRACE)
+            held = out.is_alive()  # stderr is diagnostics; stdout is the answer
         # The leader is exited but not reaped, so its group id cannot have been reused.
         _kill_group(process)
         exit_code = process.wait()
@@ -252,9 +264,17 @@ def run_command(
     finally:
         with _running_lock:
             _running.discard(process.pid)
-    # Killed with the group, no writer is left; a child that left the group is not waited for.
+    # Killed with the group, no writer is left but a child that left it (setsid): it is found
+    # by the pipes it holds and killed too, or it outlives phasegate, and the pipes' last
+    # read never ends, losing what the command printed.
     out.join(timeout=PIPE_GRACE)
     err.join(timeout=PIPE_GRACE)
+    if out.is_alive() or err.is_alive():
+        for holder in _pipe_holders(process.stdout, process.stderr):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(holder, signal.SIGKILL)
+        out.join(timeout=PIPE_GRACE)
+        err.join(timeout=PIPE_GRACE)
     if exit_code < 0:
         exit_code = 128 - exit_code  # killed by a signal, as a shell reports it
     return CommandResult(
@@ -265,6 +285,7 @@ def run_command(
         duration_ms=int((time.monotonic() - started) * 1000),
         timed_out=timed_out,
         truncated=out.truncated or err.truncated,
+        held=held,
     )
 
 
@@ -305,6 +326,31 @@ def _polled(pid: int, timeout: float) -> bool:
         time.sleep(min(delay, remaining))
         delay = min(delay * 2, 0.05)
     return True
+
+
+def _pipe_holders(*streams: IO[bytes]) -> list[int]:
+    """The other processes that hold one of these pipes open (Linux: their /proc fd links);
+    one scan of /proc, made only when a pipe outlived the command's group."""
+    names = set()
+    for stream in streams:
+        with contextlib.suppress(OSError, ValueError):
+            names.add(f"pipe:[{os.fstat(stream.fileno()).st_ino}]")
+    me = os.getpid()
+    holders = []
+    try:
+        entries = [entry.name for entry in os.scandir("/proc") if entry.name.isdigit()]
+    except OSError:
+        return []
+    for name in entries:
+        if int(name) == me:
+            continue
+        try:
+            links = [os.readlink(fd.path) for fd in os.scandir(f"/proc/{name}/fd")]
+        except OSError:  # gone, or not ours to read
+            continue
+        if names.intersection(links):
+            holders.append(int(name))
+    return holders
 
 
 def _kill_group(process: subprocess.Popen[bytes]) -> None:

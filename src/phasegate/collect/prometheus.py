@@ -34,6 +34,7 @@ from phasegate import cel
 from phasegate.collect.process import EXIT_TIMED_OUT, CommandResult
 from phasegate.collect.promquery import PrometheusQuery, RangeQuery
 from phasegate.core.expressions import fill
+from phasegate.files.loading import loads_strict
 
 _CHUNK = 65536
 #: The sample values Prometheus writes (Go's strconv float formats), ASCII digits only.
@@ -76,7 +77,7 @@ def query_prometheus(
     try:
         request = _request(spec, text, now, environ)
         body = _fetch(spec, request, max_output_bytes)
-        series = _series(body, spec.range)
+        series = _series(body, spec.range, now.timestamp())
     except TimeoutError:
         return failed(f"timed out after {spec.timeout:g}s", EXIT_TIMED_OUT)
     except Refused as exc:
@@ -263,15 +264,20 @@ def _error_detail(exc: urllib.error.HTTPError, deadline: Deadline) -> str:
         return ""
 
 
-def _series(body: bytes, window: RangeQuery | None) -> list[dict[str, Any]]:
+def _series(body: bytes, window: RangeQuery | None, end: float) -> list[dict[str, Any]]:
     """The API's answer as one number per series; anything unexpected is refused."""
     try:
-        answer = json.loads(body)
-    except (ValueError, RecursionError):
+        # Strict: with two `status` keys (or two `value`s) json.loads keeps the last one,
+        # and which is the answer is anyone's guess.
+        answer = loads_strict(body.decode("utf-8"))
+    except json.JSONDecodeError:
         raise Refused("the answer is not JSON (is the URL a Prometheus server?)") from None
+    except (ValueError, RecursionError) as exc:  # a duplicate key, NaN, not UTF-8
+        raise Refused(f"the answer is not JSON as Prometheus writes it: {exc}") from None
     if not isinstance(answer, dict) or answer.get("status") != "success":
         why = answer.get("error") if isinstance(answer, dict) else None
         raise Refused(f"query failed: {str(why)[:200]}" if why else "not a Prometheus answer")
+    _refuse_warnings(answer.get("warnings"))
     data = answer.get("data")
     kind = data.get("resultType") if isinstance(data, dict) else None
     result = data.get("result") if isinstance(data, dict) else None
@@ -293,8 +299,41 @@ def _series(body: bytes, window: RangeQuery | None) -> list[dict[str, Any]]:
             if not isinstance(points, list) or not points:
                 raise Refused("malformed series in the answer")
             values = [_number(point) for point in points]
+            _refuse_stale(points[-1], window, end)
         series.append({"metric": item["metric"], "value": _reduce(values, window)})
-    return series
+    # Prometheus answers an aggregation's series in Go map order, which differs run to run:
+    # `output[0]` must be the same series for the same data.
+    return sorted(series, key=lambda item: json.dumps(item["metric"], sort_keys=True))
+
+
+def _refuse_stale(point: list[Any], window: RangeQuery | None, end: float) -> None:
+    """`reduce: last` is the value now: a series whose last point is a step or more before
+    the window's end stopped being reported (an operator that stopped pushing), and its
+    last value is an old one. Prometheus's own lookback would not return it at all."""
+    if window is None or window.reduce != "last":
+        return
+    at = point[0]
+    if isinstance(at, bool) or not isinstance(at, int | float):
+        raise Refused("malformed sample in the answer")
+    if at <= end - window.step - 1e-3:
+        raise Refused(
+            f"a series stopped {end - at:.0f}s before the end of the window: its last value "
+            "is not its value now"
+        )
+
+
+def _refuse_warnings(warnings: Any) -> None:
+    """A successful answer with a warning may be a partial one (a remote-read or store
+    that failed, Thanos's partial response): counts missing from a sum read as fewer
+    errors. Only PromQL's informational notes (`PromQL info:`, which Prometheus 2.48 and
+    2.49 listed among the warnings) say nothing about the data's completeness."""
+    if warnings is None or warnings == []:
+        return
+    if not isinstance(warnings, list):
+        raise Refused("not a Prometheus answer (warnings is not a list)")
+    serious = [w for w in warnings if not (isinstance(w, str) and w.startswith("PromQL info:"))]
+    if serious:
+        raise Refused(f"the answer came with a warning (partial data?): {str(serious[0])[:200]}")
 
 
 def _number(point: Any) -> float:
