@@ -285,13 +285,11 @@ fires["rollout.phase0-environments"] if {
 
 errs["rollout.phase0-environments"] if not is_object(facts.rollout)
 
-# CEL's int() truncates; the gap is never negative (the facts schema)
-gap_seconds := floor(facts.rollout.sample_gap_seconds)
-
+# the interval in whole seconds, as CEL's getSeconds() gives it (never negative)
 fires["rollout.phase2-sampling"] if {
 	not overridden
-	gap_seconds * 1000000000 > time.parse_duration_ns(phase2_sample_interval)
-	gap_seconds <= max_duration_seconds
+	interval := floor(time.parse_duration_ns(phase2_sample_interval) / 1000000000)
+	facts.rollout.sample_gap_seconds > interval
 }
 
 errs["rollout.phase2-sampling"] if not is_object(facts.rollout)
@@ -300,14 +298,6 @@ errs["rollout.phase2-sampling"] if {
 	not overridden
 	unknown_absent("sample_gap_seconds")
 }
-
-# a gap beyond CEL's longest duration is an error there
-errs["rollout.phase2-sampling"] if {
-	not overridden
-	gap_seconds > max_duration_seconds
-}
-
-max_duration_seconds := 315576000000
 
 fires["rollout.rolled-back"] if facts.rollout.state == "rolled_back"
 
