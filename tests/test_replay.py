@@ -344,13 +344,35 @@ def test_for_fires_only_after_consecutive_snapshots_and_resets_on_recovery(tmp_p
     ]
 
 
-def test_an_error_breaks_the_streak_and_never_continues(tmp_path: Path):
+def test_an_error_leaves_the_streak_as_it_was_and_never_continues(tmp_path: Path):
+    """A fact missing every other snapshot must not hold a sustained trigger at pending for
+    ever: the error holds, and the streak goes on from where it was (as Prometheus keeps an
+    alert's state over a failed evaluation)."""
     rollout = Rollout(policies(tmp_path, SUSTAINED))
+    sequence = snapshots([0.2, 0.2, 0.2, 0.2, 0.2, 0.0])
+    for index in (1, 3):
+        del sequence[index].data["metrics"]["error_rate"]  # type: ignore[attr-defined]
+    results = [rollout.decide(facts).results[0] for facts in sequence]
+    assert [r.status.value for r in results] == [
+        "pending",
+        "error",
+        "pending",
+        "error",
+        "fired",
+        "passed",
+    ]
+    assert [r.streak for r in results] == [1, 1, 2, 2, 3, 0]
+    assert all(r.contribution is not Verdict.CONTINUE for r in results[:5])
+    assert results[4].contribution is Verdict.ROLLBACK
+
+
+def test_an_error_is_no_snapshot_of_a_within_window(tmp_path: Path):
+    rollout = Rollout(policies(tmp_path, SUSTAINED.replace("for: 3", "within: {count: 2, of: 2}")))
     sequence = snapshots([0.2, 0.2, 0.2])
     del sequence[1].data["metrics"]["error_rate"]  # type: ignore[attr-defined]
     results = [rollout.decide(facts).results[0] for facts in sequence]
-    assert [r.status.value for r in results] == ["pending", "error", "pending"]
-    assert all(r.contribution is not Verdict.CONTINUE for r in results)
+    assert [r.status.value for r in results] == ["pending", "error", "fired"]
+    assert [r.window for r in results] == [(1, 2, 2), (1, 2, 2), (2, 2, 2)]
 
 
 def test_a_new_phase_or_change_starts_afresh(tmp_path: Path):

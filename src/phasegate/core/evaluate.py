@@ -379,9 +379,16 @@ def _with_unknown_reason(result: RuleResult, data: Mapping[str, Any]) -> RuleRes
 
 
 def _with_streak(result: RuleResult, rule: Rule, streaks: dict[str, int]) -> RuleResult:
-    """Count consecutive snapshots where the condition held; fire only after `for` of them."""
+    """Count consecutive snapshots where the condition held; fire only after `for` of them.
+
+    An error leaves the counts as they were (Prometheus keeps an alert's state over a failed
+    evaluation): the condition is unknown there, not false, and a fact missing every other
+    snapshot must not hold a trigger at pending for ever. The error itself holds."""
     held = result.status is RuleStatus.FIRED
-    streak = streaks[rule.id] = streaks.get(rule.id, 0) + 1 if held else 0
+    if result.status is RuleStatus.ERROR:
+        streak = streaks.get(rule.id, 0)
+    else:
+        streak = streaks[rule.id] = streaks.get(rule.id, 0) + 1 if held else 0
     if rule.within is not None:
         result = _within(result, rule, held, streaks)
     elif rule.hold > 1:
@@ -401,7 +408,9 @@ def _within(result: RuleResult, rule: Rule, matched: bool, streaks: dict[str, in
     of an int, newest lowest. Matching but short of M is pending, which holds, as `for:`."""
     count, of = rule.within  # type: ignore[misc]
     key = rule.id + "\0within"
-    bits = streaks[key] = ((streaks.get(key, 0) << 1) | matched) & ((1 << of) - 1)
+    bits = streaks.get(key, 0)
+    if result.status is not RuleStatus.ERROR:  # an error is no snapshot of the window's
+        bits = streaks[key] = ((bits << 1) | matched) & ((1 << of) - 1)
     seen = bits.bit_count()
     window = (seen, count, of)
     if seen >= count and result.status is not RuleStatus.ERROR:
