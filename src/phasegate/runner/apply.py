@@ -261,12 +261,14 @@ def verify(config: Config, facts: Mapping[str, Any]) -> list[tuple[str, bool, st
         bindings = source_variables(parsed, result, {}, _now(facts), config.params)
         bindings.data["facts"] = dict(facts)
         value = cel.run(check.expect, bindings)
-        ok = value is True
-        why = (
-            value.message
-            if isinstance(value, cel.EvalFailure)
-            else ("healthy" if ok else f"not as expected (exit {result.exit_code})")
-        )
+        # a command that failed is no health, whatever it printed before failing
+        ok = value is True and result.exit_code == 0
+        if isinstance(value, cel.EvalFailure):
+            why = value.message
+        elif value is True and not ok:
+            why = f"exit {result.exit_code}: failed, though it printed what was expected"
+        else:
+            why = "healthy" if ok else f"not as expected (exit {result.exit_code})"
         outcomes.append((f"verify: {check.name}", ok, why))
     return outcomes
 
