@@ -34,7 +34,7 @@ from phasegate.core.verdict import Verdict, exit_code
 from phasegate.errors import ExitCode, InputError
 from phasegate.files.digest import canonical_json
 from phasegate.runner import downgrade, runners
-from phasegate.runner.journal import Journal, restoration
+from phasegate.runner.journal import Journal, Restoration, restoration
 from phasegate.runner.plan import (
     Outcome,
     Step,
@@ -377,13 +377,14 @@ def run(
     facts = collection.facts
     decision = evaluate(facts, policy_set, state.history(facts) if policy_set.uses_history else ())
     if dry_run:
-        before = _restored_before(config, decision, state)
+        before = _progress(config, decision, state).restored
         lines = dry_run_lines(config, decision, facts.data, before)
         return RunOutcome(decision, facts.data, planned=lines)
     journal = Journal(state)
     given = [path for path, _ in options.sets]
     ended = rollout.rolled_back(facts.data)  # held by the state machine: nothing runs
-    before = {} if ended else _restored_before(config, decision, state)
+    progress = Restoration() if ended else _progress(config, decision, state)
+    before = progress.restored
     steps = [] if ended else plan(config, decision, facts.data, before)
     # What protects later runs comes first: the freeze, then the decision, then the actions.
     if decision.verdict is Verdict.ROLLBACK and decision.phase == 2 and not ended:
@@ -410,6 +411,11 @@ def run(
         application = Application()
     elif journal.decision_recorded or decision.verdict is Verdict.ROLLBACK:
         application = apply(config, decision, facts.data, steps, journal.action)
+        if config.runners is not None and set(progress.planned) - {
+            *config.runners.names,
+            *before,
+        }:
+            settle(config, decision, application, before, progress.planned)
     else:
         application = Application(
             [(step.name, False, "not run: the decision could not be recorded") for step in steps]
@@ -443,16 +449,35 @@ def run(
     return outcome
 
 
-def _restored_before(config: Config, decision: Decision, state: StateDir) -> dict[str, str]:
-    """Runners an earlier, unfinished rollback of this change already restored: they are
-    not deployed again. An unreadable log restores nothing (deploying again is the safe
-    side of a rollback)."""
+def _progress(config: Config, decision: Decision, state: StateDir) -> Restoration:
+    """What an earlier, unfinished rollback of this change did: the runners it restored
+    are not deployed again, those it planned stay owed. An unreadable log restores nothing
+    (deploying again is the safe side of a rollback)."""
     if not deploys(decision) or config.runners is None:
-        return {}
+        return Restoration()
     try:
-        return restoration(state.records(), str(decision.change.get("commit"))).restored
+        return restoration(state.records(), str(decision.change.get("commit")))
     except InputError:
-        return {}
+        return Restoration()
+
+
+def settle(
+    config: Config,
+    decision: Decision,
+    application: Application,
+    before: Collection[str],
+    planned: Collection[str],
+) -> None:
+    """Every runner still on the bad version, asked for or not, configured or only planned
+    by an earlier attempt (a runner since dropped from the config is still owed): the
+    change stands rolled back only once none is, and exit 20 must not say otherwise."""
+    assert config.runners is not None
+    done = {*before, *application.restored}
+    owed = dict.fromkeys([*config.runners.names, *planned])
+    application.left = [name for name in owed if name not in done]
+    application.manual = manual_procedure(
+        config, decision, application.deployed, application.left, verified=not application.left
+    )
 
 
 def already_restored(before: Mapping[str, str], deploying: Sequence[str]) -> str:
