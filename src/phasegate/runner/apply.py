@@ -12,6 +12,7 @@ Whatever kills phasegate in between, the log says what may have been done.
 from __future__ import annotations
 
 import json
+import signal
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -161,9 +162,13 @@ def apply(
         elif step.argv is None:
             done((step.name, False, step.problem or "not run"), step.runner)
         else:
-            result = run_command(
-                step.argv, timeout=step.timeout, max_output_bytes=config.max_output_bytes
-            )
+            try:
+                result = run_command(
+                    step.argv, timeout=step.timeout, max_output_bytes=config.max_output_bytes
+                )
+            except SystemExit as stop:  # the stop handler killed it: the log says so first
+                done((f"{step.name}: {' '.join(step.argv)}", False, _stopped(stop)), step.runner)
+                raise
             ok = result.exit_code == 0 and not result.timed_out and result.failure is None
             detail = _outcome(result.exit_code, result.timed_out, result.failure, result.stderr)
             done((f"{step.name}: {' '.join(step.argv)}", ok, detail), step.runner)
@@ -275,6 +280,16 @@ def verify(config: Config, facts: Mapping[str, Any]) -> list[tuple[str, bool, st
 
 def _now(facts: Mapping[str, Any]) -> Any:
     return instant(facts["collected_at"])
+
+
+def _stopped(stop: SystemExit) -> str:
+    """What a command phasegate was stopped during (exit 128+signal) came to."""
+    code = stop.code if isinstance(stop.code, int) else 0
+    try:
+        why = f"stopped by {signal.Signals(code - 128).name}"
+    except ValueError:
+        why = f"stopped (exit {stop.code})"
+    return f"{why}: killed before it finished"
 
 
 def _outcome(exit_code: int, timed_out: bool, failure: str | None, stderr: str) -> str:
