@@ -228,18 +228,25 @@ def verify_on(
     filled in each command), then `zjj doctor --json` and each contract command path behind
     the runner's `rollback.on_runner` prefix, each its own `verify on NAME:` line."""
     assert config.runners is not None
-    bindings = on_runner(variables(config, decision, facts), name)
+    given = variables(config, decision, facts)
+    bindings = on_runner(given, name)
+    # a runner name can hold no space: no runner is named so
+    elsewhere = on_runner(given, f"{name} elsewhere")
+    prefix, problem = fill_argv(config.runners.on_runner, bindings)
     checks = []
     unfilled: list[Outcome] = []
     for check, templates in zip(config.verify, config.runners.verify, strict=True):
-        argv, problem = fill_argv(templates, bindings)
+        argv, why = fill_argv(templates, bindings)
         if argv is None:
-            unfilled.append((f"verify: {check.name}", False, problem or "not run"))
-        else:
-            checks.append(replace(check, command=argv))
+            unfilled.append((f"verify: {check.name}", False, why or "not run"))
+            continue
+        if prefix is not None and fill_argv(templates, elsewhere)[0] == argv:
+            # the same command for every runner (`zjj --version`) would ask this machine
+            # each time: it is asked on the runner, as `zjj doctor --json` is
+            argv = (*prefix, *argv)
+        checks.append(replace(check, command=argv))
     outcomes = verify(replace(config, verify=tuple(checks)), facts) if checks else []
     outcomes += unfilled
-    prefix, problem = fill_argv(config.runners.on_runner, bindings)
     if prefix is None:
         outcomes.append((f"verify: rollback.on_runner for {name}", False, problem or "not run"))
     else:
