@@ -31,6 +31,9 @@ def assert_op3_still_owed(fleet, done: subprocess.CompletedProcess[str]) -> None
     assert done.returncode == 4, done.stderr
     assert "FAILED: rollback on op-3: left on v0.4.3" in done.stderr
     assert not [line for line in fleet.log if line["event"] == "rolled_back"]
+    # no retry command that `--only-runners` would refuse: what to do instead
+    assert "--only-runners op-3" not in done.stderr
+    assert "op-3 planned but no longer in rollback.runners (put it back" in done.stderr
 
 
 def test_a_retry_does_not_forget_a_runner_dropped_from_the_config(fleet):
