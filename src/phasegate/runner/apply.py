@@ -12,6 +12,7 @@ Whatever kills phasegate in between, the log says what may have been done.
 from __future__ import annotations
 
 import json
+import signal
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -34,7 +35,7 @@ from phasegate.core.verdict import Verdict, exit_code
 from phasegate.errors import ExitCode, InputError
 from phasegate.files.digest import canonical_json
 from phasegate.runner import downgrade, runners
-from phasegate.runner.journal import Journal, restoration
+from phasegate.runner.journal import Journal, Restoration, restoration
 from phasegate.runner.plan import (
     Outcome,
     Step,
@@ -161,9 +162,13 @@ def apply(
         elif step.argv is None:
             done((step.name, False, step.problem or "not run"), step.runner)
         else:
-            result = run_command(
-                step.argv, timeout=step.timeout, max_output_bytes=config.max_output_bytes
-            )
+            try:
+                result = run_command(
+                    step.argv, timeout=step.timeout, max_output_bytes=config.max_output_bytes
+                )
+            except SystemExit as stop:  # the stop handler killed it: the log says so first
+                done((f"{step.name}: {' '.join(step.argv)}", False, _stopped(stop)), step.runner)
+                raise
             ok = result.exit_code == 0 and not result.timed_out and result.failure is None
             detail = _outcome(result.exit_code, result.timed_out, result.failure, result.stderr)
             done((f"{step.name}: {' '.join(step.argv)}", ok, detail), step.runner)
@@ -223,18 +228,25 @@ def verify_on(
     filled in each command), then `zjj doctor --json` and each contract command path behind
     the runner's `rollback.on_runner` prefix, each its own `verify on NAME:` line."""
     assert config.runners is not None
-    bindings = on_runner(variables(config, decision, facts), name)
+    given = variables(config, decision, facts)
+    bindings = on_runner(given, name)
+    # a runner name can hold no space: no runner is named so
+    elsewhere = on_runner(given, f"{name} elsewhere")
+    prefix, problem = fill_argv(config.runners.on_runner, bindings)
     checks = []
     unfilled: list[Outcome] = []
     for check, templates in zip(config.verify, config.runners.verify, strict=True):
-        argv, problem = fill_argv(templates, bindings)
+        argv, why = fill_argv(templates, bindings)
         if argv is None:
-            unfilled.append((f"verify: {check.name}", False, problem or "not run"))
-        else:
-            checks.append(replace(check, command=argv))
+            unfilled.append((f"verify: {check.name}", False, why or "not run"))
+            continue
+        if prefix is not None and fill_argv(templates, elsewhere)[0] == argv:
+            # the same command for every runner (`zjj --version`) would ask this machine
+            # each time: it is asked on the runner, as `zjj doctor --json` is
+            argv = (*prefix, *argv)
+        checks.append(replace(check, command=argv))
     outcomes = verify(replace(config, verify=tuple(checks)), facts) if checks else []
     outcomes += unfilled
-    prefix, problem = fill_argv(config.runners.on_runner, bindings)
     if prefix is None:
         outcomes.append((f"verify: rollback.on_runner for {name}", False, problem or "not run"))
     else:
@@ -261,18 +273,30 @@ def verify(config: Config, facts: Mapping[str, Any]) -> list[tuple[str, bool, st
         bindings = source_variables(parsed, result, {}, _now(facts), config.params)
         bindings.data["facts"] = dict(facts)
         value = cel.run(check.expect, bindings)
-        ok = value is True
-        why = (
-            value.message
-            if isinstance(value, cel.EvalFailure)
-            else ("healthy" if ok else f"not as expected (exit {result.exit_code})")
-        )
+        # a command that failed is no health, whatever it printed before failing
+        ok = value is True and result.exit_code == 0
+        if isinstance(value, cel.EvalFailure):
+            why = value.message
+        elif value is True and not ok:
+            why = f"exit {result.exit_code}: failed, though it printed what was expected"
+        else:
+            why = "healthy" if ok else f"not as expected (exit {result.exit_code})"
         outcomes.append((f"verify: {check.name}", ok, why))
     return outcomes
 
 
 def _now(facts: Mapping[str, Any]) -> Any:
     return instant(facts["collected_at"])
+
+
+def _stopped(stop: SystemExit) -> str:
+    """What a command phasegate was stopped during (exit 128+signal) came to."""
+    code = stop.code if isinstance(stop.code, int) else 0
+    try:
+        why = f"stopped by {signal.Signals(code - 128).name}"
+    except ValueError:
+        why = f"stopped (exit {stop.code})"
+    return f"{why}: killed before it finished"
 
 
 def _outcome(exit_code: int, timed_out: bool, failure: str | None, stderr: str) -> str:
@@ -375,13 +399,14 @@ def run(
     facts = collection.facts
     decision = evaluate(facts, policy_set, state.history(facts) if policy_set.uses_history else ())
     if dry_run:
-        before = _restored_before(config, decision, state)
+        before = _progress(config, decision, state).restored
         lines = dry_run_lines(config, decision, facts.data, before)
         return RunOutcome(decision, facts.data, planned=lines)
     journal = Journal(state)
     given = [path for path, _ in options.sets]
     ended = rollout.rolled_back(facts.data)  # held by the state machine: nothing runs
-    before = {} if ended else _restored_before(config, decision, state)
+    progress = Restoration() if ended else _progress(config, decision, state)
+    before = progress.restored
     steps = [] if ended else plan(config, decision, facts.data, before)
     # What protects later runs comes first: the freeze, then the decision, then the actions.
     if decision.verdict is Verdict.ROLLBACK and decision.phase == 2 and not ended:
@@ -408,6 +433,11 @@ def run(
         application = Application()
     elif journal.decision_recorded or decision.verdict is Verdict.ROLLBACK:
         application = apply(config, decision, facts.data, steps, journal.action)
+        if config.runners is not None and set(progress.planned) - {
+            *config.runners.names,
+            *before,
+        }:
+            settle(config, decision, application, before, progress.planned)
     else:
         application = Application(
             [(step.name, False, "not run: the decision could not be recorded") for step in steps]
@@ -441,16 +471,35 @@ def run(
     return outcome
 
 
-def _restored_before(config: Config, decision: Decision, state: StateDir) -> dict[str, str]:
-    """Runners an earlier, unfinished rollback of this change already restored: they are
-    not deployed again. An unreadable log restores nothing (deploying again is the safe
-    side of a rollback)."""
+def _progress(config: Config, decision: Decision, state: StateDir) -> Restoration:
+    """What an earlier, unfinished rollback of this change did: the runners it restored
+    are not deployed again, those it planned stay owed. An unreadable log restores nothing
+    (deploying again is the safe side of a rollback)."""
     if not deploys(decision) or config.runners is None:
-        return {}
+        return Restoration()
     try:
-        return restoration(state.records(), str(decision.change.get("commit"))).restored
+        return restoration(state.records(), str(decision.change.get("commit")))
     except InputError:
-        return {}
+        return Restoration()
+
+
+def settle(
+    config: Config,
+    decision: Decision,
+    application: Application,
+    before: Collection[str],
+    planned: Collection[str],
+) -> None:
+    """Every runner still on the bad version, asked for or not, configured or only planned
+    by an earlier attempt (a runner since dropped from the config is still owed): the
+    change stands rolled back only once none is, and exit 20 must not say otherwise."""
+    assert config.runners is not None
+    done = {*before, *application.restored}
+    owed = dict.fromkeys([*config.runners.names, *planned])
+    application.left = [name for name in owed if name not in done]
+    application.manual = manual_procedure(
+        config, decision, application.deployed, application.left, verified=not application.left
+    )
 
 
 def already_restored(before: Mapping[str, str], deploying: Sequence[str]) -> str:

@@ -129,6 +129,9 @@ class Restoration:
     decision_id: str | None = None
     #: Every rollback decision of the change since then: those a retry may still apply.
     decisions: set[str] = field(default_factory=set)
+    #: Every runner those decisions planned to deploy, in order: each stays owed until
+    #: restored, even once dropped from the config (the unreachable one, say).
+    planned: dict[str, None] = field(default_factory=dict)
 
 
 def restoration(records: Iterable[Mapping[str, Any]] | None, commit: str) -> Restoration:
@@ -151,6 +154,9 @@ def restoration(records: Iterable[Mapping[str, Any]] | None, commit: str) -> Res
             mine.add(str(record.get("id")))
             found.decision_id = str(record.get("id"))
             found.decisions.add(found.decision_id)
+            for item in record.get("actions") or ():
+                if isinstance(item, Mapping) and isinstance(item.get("runner"), str):
+                    found.planned.setdefault(item["runner"])
         elif (
             event == "action"
             and record.get("decision_id") in mine

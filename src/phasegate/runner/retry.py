@@ -141,13 +141,7 @@ def retry(
         )
     application = apply.apply(config, decision, facts, steps, journal.action)
     if not ended and config.runners is not None:
-        # every runner still on the bad version, asked for or not: the change stands rolled
-        # back only once none is, and exit 20 must not say otherwise
-        done = {*before, *application.restored}
-        application.left = [name for name in config.runners.names if name not in done]
-        application.manual = apply.manual_procedure(
-            config, decision, application.deployed, application.left, verified=not application.left
-        )
+        apply.settle(config, decision, application, before, progress.planned)
     left = runners.account(config, decision, application.left, decision_id)
     if left is not None:
         application.steps.append(left)

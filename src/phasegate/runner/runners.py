@@ -44,10 +44,17 @@ def account(
     if not left:
         return None
     bad = decision.change.get("tag") or decision.change.get("commit") or "the bad version"
+    names = config.runners.names if config.runners is not None else ()
+    retried = [name for name in left if name in names]
     if decision_id is None:
         how = "deploy them by hand (the decision was not recorded, so it cannot be retried)"
+    elif retried:
+        how = "retry only those: " + shlex.join(retry_command(config, decision_id, retried))
     else:
-        how = "retry only those: " + shlex.join(retry_command(config, decision_id, left))
+        how = ""
+    if dropped := [name for name in left if name not in names]:
+        gone = f"{', '.join(dropped)} planned but no longer in rollback.runners (put it back "
+        how += ("; " if how else "") + gone + "to retry it, or deploy it by hand)"
     return (f"rollback on {', '.join(left)}", False, f"left on {bad}; {how}")
 
 

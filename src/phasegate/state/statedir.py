@@ -128,6 +128,9 @@ def numbered_log_objects(
                     continue
                 if not raw.strip():
                     continue
+                if not raw.endswith(b"\n"):  # what the next append cuts off: never read
+                    report.skip(where, "torn last line (no newline): a writer stopped mid-line")
+                    break
                 try:
                     value = loads_strict(raw.decode("utf-8"))
                 except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
