@@ -82,10 +82,10 @@ def main(argv: list[str] | None = None) -> None:
         for line in exc.lines():
             click.echo(line, err=True)
         sys.exit(exc.exit_code)
-    except BrokenPipeError:
-        sys.exit(ExitCode.INTERNAL)
-    except OSError as exc:  # e.g. stdout on a full disk: the verdict was not delivered
-        click.echo(f"phasegate: error: cannot write output: {exc.strerror or exc}", err=True)
+    except OSError as exc:  # e.g. stdout on a full disk: the report was not delivered
+        from phasegate.cli.options import output_lost
+
+        output_lost(exc)
         sys.exit(ExitCode.INTERNAL)
     except Exception as exc:  # the last line of defence: never a traceback, never continue
         if os.environ.get("PHASEGATE_DEBUG"):

@@ -14,7 +14,7 @@ from phasegate.cli.options import (
     HISTORY_OPTION,
     HISTORY_WINDOW_OPTION,
     POLICIES_OPTION,
-    deliver,
+    deliver_verdict,
     load_policies,
     output_option,
     renderer,
@@ -61,5 +61,7 @@ def command(
             click.echo(invalid_input(error), nl=False)
         raise
     color = use_color() and output is None
-    deliver(renderer(DECISION_FORMATS, output_format)(decision, color), output)
-    sys.exit(exit_code(decision.verdict, allow_pause=allow_pause, pause_kind=decision.pause_kind))
+    code = exit_code(decision.verdict, allow_pause=allow_pause, pause_kind=decision.pause_kind)
+    sys.exit(
+        deliver_verdict(renderer(DECISION_FORMATS, output_format)(decision, color), output, code)
+    )

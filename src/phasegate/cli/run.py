@@ -14,6 +14,7 @@ from phasegate.cli.options import (
     POLICIES_OPTION,
     collect_options,
     collect_setup,
+    deliver_verdict,
     load_policies,
     long_running,
     renderer,
@@ -54,7 +55,9 @@ def command(
     policy_set = load_policies(policies)
     outcome = run(config, policy_set, state, options, dry_run=dry_run)
     warn_unknown(outcome.facts)
-    click.echo(renderer(DECISION_FORMATS, output_format)(outcome.decision, use_color()), nl=False)
+    text = renderer(DECISION_FORMATS, output_format)(outcome.decision, use_color())
+    # Printed or not, the verdict was applied: what is left by hand still goes to stderr.
+    code = deliver_verdict(text, None, outcome.exit_code(allow_pause=allow_pause))
     report_reused_checks(outcome.facts)
     for line in state.warnings:
         click.echo(f"phasegate: warning: {line}", err=True)
@@ -64,4 +67,4 @@ def command(
         report_application(outcome.application)
     if outcome.note is not None:
         click.echo(f"phasegate: remediation note: {outcome.note}", err=True)
-    sys.exit(outcome.exit_code(allow_pause=allow_pause))
+    sys.exit(code)

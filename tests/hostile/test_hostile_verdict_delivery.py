@@ -1,0 +1,88 @@
+"""A verdict is acted on by its exit code: a report that cannot be written (a reader that
+went away, as `| head -1` does, a full disk) is one line on stderr, never a rollback (20)
+or a pause (10) turned into 1, and never the `run` report of what is left by hand lost."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hostile_gate import gate_fixture  # noqa: F401  (the `gate` fixture)
+
+from conftest import FIXTURES, ROOT
+
+ROLLBACK = FIXTURES / "phase1-trigger.lock-contention-spike.yaml"
+
+
+def evaluate_into(stdout: int, facts: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`phasegate evaluate` whose standard output is the descriptor `stdout`."""
+    return subprocess.run(
+        [sys.executable, "-m", "phasegate", "evaluate", str(facts), *args],
+        cwd=ROOT,
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=60,
+    )
+
+
+def broken_pipe() -> int:
+    """The write end of a pipe whose reader is gone: the first write fails with EPIPE."""
+    read, write = os.pipe()
+    os.close(read)
+    return write
+
+
+@pytest.mark.parametrize("output_format", ["text", "json", "github", "junit"])
+def test_a_rollback_still_exits_20_when_the_reader_went_away(output_format):
+    write = broken_pipe()
+    try:
+        done = evaluate_into(write, ROLLBACK, "--format", output_format)
+    finally:
+        os.close(write)
+    assert done.returncode == 20, done.stderr
+    assert "internal error" not in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_rollback_still_exits_20_on_a_full_disk_and_says_why():
+    with open("/dev/full", "w") as full:
+        done = evaluate_into(full.fileno(), ROLLBACK, "--format", "json")
+    assert done.returncode == 20
+    assert done.stderr == "phasegate: error: cannot write output: No space left on device\n"
+
+
+def test_a_rollback_whose_o_file_cannot_be_written_still_exits_20(tmp_path: Path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    write = os.open(os.devnull, os.O_WRONLY)
+    try:
+        done = evaluate_into(write, ROLLBACK, "-o", str(blocker / "decision.json"))
+    finally:
+        os.close(write)
+    assert done.returncode == 20, done.stderr
+    assert "decision.json: error: cannot write" in done.stderr
+
+
+def test_run_reports_what_is_left_by_hand_when_stdout_is_full(gate):
+    gate.configure("""\
+    actions:
+      rollback:
+        - name: deploy-last-good
+          command: ["false"]
+    """)
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            gate.command("rollback"),
+            cwd=gate.path,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 4, done.stderr
+    assert "cannot write output: No space left on device" in done.stderr
+    assert "phasegate: FAILED: deploy-last-good" in done.stderr
+    assert "phasegate: by hand:" in done.stderr
