@@ -86,3 +86,24 @@ def test_run_reports_what_is_left_by_hand_when_stdout_is_full(gate):
     assert "cannot write output: No space left on device" in done.stderr
     assert "phasegate: FAILED: deploy-last-good" in done.stderr
     assert "phasegate: by hand:" in done.stderr
+
+
+def test_replay_expectations_still_exit_5_when_stdout_is_full(tmp_path: Path):
+    expect = tmp_path / "expect.yaml"
+    expect.write_text(
+        "apiVersion: phasegate/v1\nkind: ReplayExpectation\n"
+        "expect:\n  - {from: 0, to: 7, verdict: continue}\n"
+    )
+    recording = ROOT / "fixtures" / "recordings" / "phase1-error-rate-degrades.jsonl"
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "phasegate", "replay", str(recording), "--expect", str(expect)],
+            cwd=ROOT,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 5, done.stderr
+    assert "cannot write output: No space left on device" in done.stderr
+    assert "expected continue, got rollback" in done.stderr
