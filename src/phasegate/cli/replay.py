@@ -44,7 +44,7 @@ def command(
     output: Path | None,
 ) -> None:
     """Decide every snapshot of recorded rollouts (JSONL files or folders of facts)."""
-    from phasegate.errors import ExitCode, single_line
+    from phasegate.errors import ExitCode, line_start, single_line
     from phasegate.replay.replay import ExpectationCheck, load_expectations, replay_recordings
     from phasegate.report.replay import REPLAY_FORMATS
 
@@ -67,11 +67,11 @@ def command(
     progress.close()
     for recording in replayed:
         for where, reason in recording.skipped:
-            click.echo(f"{single_line(where)}: warning: skipped: {single_line(reason)}", err=True)
+            click.echo(f"{line_start(where)}: warning: skipped: {single_line(reason)}", err=True)
         unlisted = recording.skipped_count - len(recording.skipped)
         if unlisted:
             click.echo(
-                f"{single_line(recording.source)}: warning: skipped {unlisted} more lines "
+                f"{line_start(recording.source)}: warning: skipped {unlisted} more lines "
                 f"(the first {len(recording.skipped)} are listed)",
                 err=True,
             )
