@@ -14,7 +14,7 @@ import sys
 import click
 
 from phasegate import __version__
-from phasegate.errors import ExitCode, PhasegateError
+from phasegate.errors import ExitCode, PhasegateError, single_line
 
 #: Command name -> the module of `phasegate.cli` that defines it as `command`.
 COMMANDS = {
@@ -90,6 +90,7 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # the last line of defence: never a traceback, never continue
         if os.environ.get("PHASEGATE_DEBUG"):
             raise
-        click.echo(f"phasegate: internal error: {type(exc).__name__}: {str(exc)[:200]}", err=True)
+        message = single_line(f"{type(exc).__name__}: {str(exc)[:200]}")
+        click.echo(f"phasegate: internal error: {message}", err=True)
         sys.exit(ExitCode.INTERNAL)
     sys.exit(ExitCode.CONTINUE)

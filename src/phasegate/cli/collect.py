@@ -14,6 +14,7 @@ from phasegate.cli.options import (
     long_running,
     output_option,
     report_reused_checks,
+    say,
     warn_unknown,
 )
 
@@ -58,7 +59,7 @@ def command(
     collection = collect(config, state, options)
     report_reused_checks(collection.facts.data)
     for line in state.warnings:
-        click.echo(f"phasegate: warning: {line}", err=True)
+        say(f"phasegate: warning: {line}")
     warn_unknown(collection.facts.data)
     if output_format == "openmetrics":
         from phasegate.collect import openmetrics

@@ -274,7 +274,7 @@ def warn_unknown(facts: Mapping[str, Any]) -> None:
     from phasegate.core.facts import unknown_reasons
 
     for path, reason in sorted(unknown_reasons(facts).items()):
-        click.echo(f"phasegate: warning: {path} unknown: {reason}", err=True)
+        say(f"phasegate: warning: {path} unknown: {reason}")
 
 
 #: The facts a flag gives, which a `--set` must not give again.
@@ -333,6 +333,12 @@ def load_policies(policies: Path | None) -> PolicySet:
     if directory == builtin_policies_dir():
         return load_policy_set(directory, PACKAGED, folder)
     return load_policy_set(directory, folder=folder)
+
+
+def say(line: str) -> None:
+    """One line on stderr: what it quotes (a tool's output, a fact, an exception) may hold
+    a newline or an escape code, which must not start a line of its own in a CI log."""
+    click.echo(single_line(line), err=True)
 
 
 def use_color() -> bool:
@@ -402,6 +408,6 @@ def report_application(application: Application) -> None:
     """What applying a decision did, on stderr: each step done or FAILED, then what is left
     by hand. One wording for `run` and `retry-rollback`, which CI logs are searched for."""
     for name, ok, detail in application.steps:
-        click.echo(f"phasegate: {'done' if ok else 'FAILED'}: {name}: {detail}", err=True)
+        say(f"phasegate: {'done' if ok else 'FAILED'}: {name}: {detail}")
     for step in application.manual:
-        click.echo(f"phasegate: by hand: {step}", err=True)
+        say(f"phasegate: by hand: {step}")

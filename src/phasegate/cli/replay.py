@@ -17,6 +17,7 @@ from phasegate.cli.options import (
     POLICIES_OPTION,
     format_option,
     load_policies,
+    say,
 )
 
 FORMATS = "phasegate.report.replay:REPLAY_FORMATS"
@@ -77,7 +78,7 @@ def command(
             )
     problems = checker.problems()
     for problem in problems:
-        click.echo(f"phasegate: expectation not met: {problem}", err=True)
+        say(f"phasegate: expectation not met: {problem}")
     if problems:
         sys.exit(ExitCode.EXPECTATION_FAILED)
     sys.exit(ExitCode.INTERNAL if lost else ExitCode.CONTINUE)

@@ -20,6 +20,7 @@ from phasegate.cli.options import (
     renderer,
     report_application,
     report_reused_checks,
+    say,
     use_color,
     warn_unknown,
 )
@@ -60,11 +61,11 @@ def command(
     code = deliver_verdict(text, None, outcome.exit_code(allow_pause=allow_pause))
     report_reused_checks(outcome.facts)
     for line in state.warnings:
-        click.echo(f"phasegate: warning: {line}", err=True)
+        say(f"phasegate: warning: {line}")
     for line in outcome.planned:
-        click.echo(f"phasegate: {line}", err=True)
+        say(f"phasegate: {line}")
     if outcome.application is not None:
         report_application(outcome.application)
     if outcome.note is not None:
-        click.echo(f"phasegate: remediation note: {outcome.note}", err=True)
+        say(f"phasegate: remediation note: {outcome.note}")
     sys.exit(code)
