@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
+from test_hostile_output import POLICY
 
 from conftest import FIXTURES, healthy, run_cli
 from phasegate.core.evaluate import evaluate
@@ -23,21 +24,6 @@ from phasegate.report import FORMATS
 V2 = re.compile(r"^\s*::[A-Za-z-]+[ :]")
 V1 = "##["
 LEGACY = "##[error]forged ##[add-mask]x ##[stop-commands]tok"
-
-POLICY = """\
-apiVersion: phasegate/v1
-kind: Policy
-name: evil
-rules:
-  - id: evil.fires
-    when: facts.phase >= 0
-    verdict: pause
-    message: fired
-  - id: evil.errors
-    when: facts.metrics.nope > 1.0
-    verdict: pause
-    message: x
-"""
 
 
 def commands(text: str, *, own: bool = False) -> list[str]:

@@ -17,16 +17,22 @@ from conftest import FIXTURES, ROOT
 ROLLBACK = FIXTURES / "phase1-trigger.lock-contention-spike.yaml"
 
 
+def into(stdout: int, argv: list[str], cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    """A real process whose standard output is the descriptor `stdout`."""
+    return subprocess.run(
+        argv, cwd=cwd, stdout=stdout, stderr=subprocess.PIPE, text=True, timeout=60
+    )
+
+
+def into_full(argv: list[str], cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    """A real process writing its standard output to a full disk (/dev/full)."""
+    with open("/dev/full", "w") as full:
+        return into(full.fileno(), argv, cwd)
+
+
 def evaluate_into(stdout: int, facts: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """`phasegate evaluate` whose standard output is the descriptor `stdout`."""
-    return subprocess.run(
-        [sys.executable, "-m", "phasegate", "evaluate", str(facts), *args],
-        cwd=ROOT,
-        stdout=stdout,
-        stderr=subprocess.PIPE,
-        text=True,
-        timeout=60,
-    )
+    return into(stdout, [sys.executable, "-m", "phasegate", "evaluate", str(facts), *args])
 
 
 def broken_pipe() -> int:
@@ -73,15 +79,7 @@ def test_run_reports_what_is_left_by_hand_when_stdout_is_full(gate):
         - name: deploy-last-good
           command: ["false"]
     """)
-    with open("/dev/full", "w") as full:
-        done = subprocess.run(
-            gate.command("rollback"),
-            cwd=gate.path,
-            stdout=full,
-            stderr=subprocess.PIPE,
-            text=True,
-            timeout=60,
-        )
+    done = into_full(gate.command("rollback"), gate.path)
     assert done.returncode == 4, done.stderr
     assert "cannot write output: No space left on device" in done.stderr
     assert "phasegate: FAILED: deploy-last-good" in done.stderr
@@ -95,15 +93,9 @@ def test_replay_expectations_still_exit_5_when_stdout_is_full(tmp_path: Path):
         "expect:\n  - {from: 0, to: 7, verdict: continue}\n"
     )
     recording = ROOT / "fixtures" / "recordings" / "phase1-error-rate-degrades.jsonl"
-    with open("/dev/full", "w") as full:
-        done = subprocess.run(
-            [sys.executable, "-m", "phasegate", "replay", str(recording), "--expect", str(expect)],
-            cwd=ROOT,
-            stdout=full,
-            stderr=subprocess.PIPE,
-            text=True,
-            timeout=60,
-        )
+    done = into_full(
+        [sys.executable, "-m", "phasegate", "replay", str(recording), "--expect", str(expect)]
+    )
     assert done.returncode == 5, done.stderr
     assert "cannot write output: No space left on device" in done.stderr
     assert "expected continue, got rollback" in done.stderr
