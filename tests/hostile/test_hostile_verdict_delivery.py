@@ -99,3 +99,29 @@ def test_replay_expectations_still_exit_5_when_stdout_is_full(tmp_path: Path):
     assert done.returncode == 5, done.stderr
     assert "cannot write output: No space left on device" in done.stderr
     assert "expected continue, got rollback" in done.stderr
+
+
+def test_facts_from_a_closed_stdin_are_invalid_input():
+    done = subprocess.run(
+        [sys.executable, "-m", "phasegate", "evaluate", "-"],
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=lambda: os.close(0),
+    )
+    assert done.returncode == 3, done.stderr
+    assert done.stderr == "<stdin>: error: standard input is closed\n"
+
+
+def test_invalid_input_exits_3_even_when_stderr_is_full(tmp_path: Path):
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "phasegate", "evaluate", str(tmp_path / "missing.yaml")],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=full,
+            timeout=60,
+        )
+    assert done.returncode == 3
