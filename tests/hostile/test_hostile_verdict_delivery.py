@@ -125,3 +125,13 @@ def test_invalid_input_exits_3_even_when_stderr_is_full(tmp_path: Path):
             timeout=60,
         )
     assert done.returncode == 3
+
+
+def test_invalid_input_annotations_that_cannot_be_printed_still_exit_3(tmp_path: Path):
+    write = broken_pipe()
+    try:
+        done = evaluate_into(write, tmp_path / "missing.yaml", "--format", "github")
+    finally:
+        os.close(write)
+    assert done.returncode == 3, done.stderr
+    assert done.stderr.endswith("missing.yaml: error: file not found\n")

@@ -56,9 +56,13 @@ def command(
         decision = evaluate(loaded, policy_set, earlier, history_window)
     except InputError as error:
         if output_format == "github":  # invalid input annotated on its line, as a verdict is
+            from phasegate.cli.options import output_lost
             from phasegate.report.github import invalid_input
 
-            click.echo(invalid_input(error), nl=False)
+            try:
+                click.echo(invalid_input(error), nl=False)
+            except OSError as lost:  # the annotations are lost; the exit code is still 3
+                output_lost(lost)
         raise
     color = use_color() and output is None
     code = exit_code(decision.verdict, allow_pause=allow_pause, pause_kind=decision.pause_kind)
