@@ -49,6 +49,12 @@ def single_line(text: object) -> str:
     return shown.replace(LEGACY_COMMAND, "##\\x5b")
 
 
+def json_text(text: str) -> str:
+    """Dumped JSON made safe to print in a CI log: `##[` can only be inside a string, where
+    `##\\u005b` is the same value and no legacy workflow command."""
+    return text.replace(LEGACY_COMMAND, "##\\u005b")
+
+
 def line_start(path: object) -> str:
     """A file name shown where it starts a line (compiler-style `file:line: error: ...`):
     one line, and `./` before a name that would start with `::`, which GitHub's runner

@@ -68,3 +68,26 @@ def test_a_file_name_that_starts_a_line_cannot_be_a_command(tmp_path: Path):
     assert "./::error title=forged::x.yaml:10:11: warning:" in lint.stdout
     for shown in (lint, done):
         assert commands(shown.stdout + shown.stderr) == []
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["explain", "{facts}", "--format", "json"],
+        ["replay", "{recording}", "--format", "json"],
+        ["eval", "facts.contract.drift", "--facts", "{facts}", "--format", "json"],
+    ],
+    ids=["explain", "replay", "eval"],
+)
+def test_json_reports_spell_legacy_commands_as_escapes(tmp_path: Path, argv):
+    data = healthy(phase=2)
+    data["contract"] = {"drift": [LEGACY], "nondeterministic_exits": []}
+    facts = tmp_path / "facts.json"
+    facts.write_text(json.dumps(data))
+    recording = tmp_path / "##[error]forged.jsonl"  # replay's JSON names the recording
+    recording.write_text(json.dumps(data) + "\n")
+    args = [arg.format(facts=facts, recording=recording) for arg in argv]
+    done = run_cli(*args)
+    assert done.returncode == 0, done.stderr
+    assert commands(done.stdout + done.stderr) == []
+    assert "##[error]forged" in json.dumps(json.loads(done.stdout), ensure_ascii=False)

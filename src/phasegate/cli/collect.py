@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -67,7 +66,9 @@ def command(
         text = openmetrics.exposition(collection.facts.data)
     else:
         data = dict(collection.facts.data)
-        text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        from phasegate.report import report_json
+
+        text = report_json(data)
     deliver(text, output)
     if push_url:
         from phasegate.collect import openmetrics

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from phasegate.errors import single_line
+from phasegate.errors import json_text, single_line
 
 #: A name `--set` may bind: a CEL identifier.
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -133,7 +133,8 @@ def command(
     kind = cel.type_name(value)
     if output_format == "json":
         document = {"type": kind, "value": jsonable(value)}
-        click.echo(json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False))
+        text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        click.echo(json_text(text))
     else:
         click.echo(f"{cel_text(value)} ({kind})")
 
