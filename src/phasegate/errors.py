@@ -28,16 +28,39 @@ class ExitCode(IntEnum):
     ROLLBACK = 20
 
 
+#: GitHub's runner still honours its legacy command syntax, `##[error]data`, anywhere in a
+#: line of a step's output (`::error::` only at a line's start): shown as `##\x5b`.
+LEGACY_COMMAND = "##["
+
+
 def single_line(text: object) -> str:
     """Untrusted text (a fact, a file name, a message) shown on one line: a newline or escape
-    code in it must not forge a line such as "CONTINUE ..." or "::error::" in a CI log. Here,
-    not in a renderer, because core modules (diff, policysource) word messages with it too."""
+    code in it must not forge a line such as "CONTINUE ..." or "::error::" in a CI log, nor
+    `##[` a command inside one. Here, not in a renderer, because core modules (diff,
+    policysource) word messages with it too."""
     shown = str(text)
     if shown.isprintable():  # the usual case, at C speed: replay writes one per snapshot
-        return shown
-    return "".join(
-        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in shown
-    )
+        if LEGACY_COMMAND not in shown:
+            return shown
+    else:
+        shown = "".join(
+            ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in shown
+        )
+    return shown.replace(LEGACY_COMMAND, "##\\x5b")
+
+
+def json_text(text: str) -> str:
+    """Dumped JSON made safe to print in a CI log: `##[` can only be inside a string, where
+    `##\\u005b` is the same value and no legacy workflow command."""
+    return text.replace(LEGACY_COMMAND, "##\\u005b")
+
+
+def line_start(path: object) -> str:
+    """A file name shown where it starts a line (compiler-style `file:line: error: ...`):
+    one line, and `./` before a name that would start with `::`, which GitHub's runner
+    would read as a workflow command (`::error title=x::forged.yaml`, `::stop-commands::`)."""
+    shown = single_line(path)
+    return f"./{shown}" if shown.lstrip().startswith("::") else shown
 
 
 #: Significant digits a double carries faithfully: more only show arithmetic's rounding.
@@ -75,7 +98,7 @@ class Location(NamedTuple):
     col: int | None = None
 
     def __str__(self) -> str:
-        shown = single_line(self.file)  # a file may be named "p\n::error::x.yaml"
+        shown = line_start(self.file)  # a file may be named "p\n::error::x.yaml"
         if self.line is None:
             return shown
         if self.col is None:

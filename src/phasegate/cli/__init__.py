@@ -7,6 +7,7 @@ pays for `evaluate`, not for the reviewer tools' CEL parser or the collector.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import sys
@@ -14,7 +15,7 @@ import sys
 import click
 
 from phasegate import __version__
-from phasegate.errors import ExitCode, PhasegateError
+from phasegate.errors import ExitCode, PhasegateError, single_line
 
 #: Command name -> the module of `phasegate.cli` that defines it as `command`.
 COMMANDS = {
@@ -79,17 +80,19 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("phasegate: aborted", err=True)
         sys.exit(ExitCode.INTERNAL)
     except PhasegateError as exc:
-        for line in exc.lines():
-            click.echo(line, err=True)
+        with contextlib.suppress(OSError):  # stderr full: the exit code still says why
+            for line in exc.lines():
+                click.echo(line, err=True)
         sys.exit(exc.exit_code)
-    except BrokenPipeError:
-        sys.exit(ExitCode.INTERNAL)
-    except OSError as exc:  # e.g. stdout on a full disk: the verdict was not delivered
-        click.echo(f"phasegate: error: cannot write output: {exc.strerror or exc}", err=True)
+    except OSError as exc:  # e.g. stdout on a full disk: the report was not delivered
+        from phasegate.cli.options import output_lost
+
+        output_lost(exc)
         sys.exit(ExitCode.INTERNAL)
     except Exception as exc:  # the last line of defence: never a traceback, never continue
         if os.environ.get("PHASEGATE_DEBUG"):
             raise
-        click.echo(f"phasegate: internal error: {type(exc).__name__}: {str(exc)[:200]}", err=True)
+        message = single_line(f"{type(exc).__name__}: {str(exc)[:200]}")
+        click.echo(f"phasegate: internal error: {message}", err=True)
         sys.exit(ExitCode.INTERNAL)
     sys.exit(ExitCode.CONTINUE)

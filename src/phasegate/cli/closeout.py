@@ -13,6 +13,7 @@ from phasegate.cli.options import (
     load_config,
     load_policies,
     output_option,
+    say,
 )
 
 
@@ -50,4 +51,4 @@ def command(
             f"phasegate: warning: skipped {skipped} line(s) that are not decisions or events",
             err=True,
         )
-    click.echo(f"phasegate: closeout written: {markdown} and {data}", err=True)
+    say(f"phasegate: closeout written: {markdown} and {data}")

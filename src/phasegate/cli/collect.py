@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -14,6 +13,7 @@ from phasegate.cli.options import (
     long_running,
     output_option,
     report_reused_checks,
+    say,
     warn_unknown,
 )
 
@@ -58,7 +58,7 @@ def command(
     collection = collect(config, state, options)
     report_reused_checks(collection.facts.data)
     for line in state.warnings:
-        click.echo(f"phasegate: warning: {line}", err=True)
+        say(f"phasegate: warning: {line}")
     warn_unknown(collection.facts.data)
     if output_format == "openmetrics":
         from phasegate.collect import openmetrics
@@ -66,7 +66,9 @@ def command(
         text = openmetrics.exposition(collection.facts.data)
     else:
         data = dict(collection.facts.data)
-        text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        from phasegate.report import report_json
+
+        text = report_json(data)
     deliver(text, output)
     if push_url:
         from phasegate.collect import openmetrics

@@ -12,6 +12,8 @@ from typing import Any
 
 import click
 
+from phasegate.errors import json_text, single_line
+
 #: A name `--set` may bind: a CEL identifier.
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -131,7 +133,8 @@ def command(
     kind = cel.type_name(value)
     if output_format == "json":
         document = {"type": kind, "value": jsonable(value)}
-        click.echo(json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False))
+        text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        click.echo(json_text(text))
     else:
         click.echo(f"{cel_text(value)} ({kind})")
 
@@ -198,8 +201,12 @@ def cel_text(value: Any) -> str:
         return {"inf": 'double("Infinity")', "-inf": 'double("-Infinity")'}.get(
             repr(value), 'double("NaN")'
         )
-    if isinstance(value, int | str):
-        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, int):
+        return json.dumps(value)
+    if isinstance(value, str):
+        # JSON escapes C0 controls only: a bidi override or an 8-bit control from facts
+        # would reach the terminal raw. CEL reads `\u202e`, `\x9b`, `\U000e0001` back.
+        return single_line(json.dumps(value, ensure_ascii=False))
     if isinstance(value, datetime):
         return f'timestamp("{format_value(value)}")'
     if isinstance(value, timedelta):

@@ -14,7 +14,7 @@ from phasegate.cli.options import (
     HISTORY_OPTION,
     HISTORY_WINDOW_OPTION,
     POLICIES_OPTION,
-    deliver,
+    deliver_verdict,
     load_policies,
     output_option,
     renderer,
@@ -56,10 +56,16 @@ def command(
         decision = evaluate(loaded, policy_set, earlier, history_window)
     except InputError as error:
         if output_format == "github":  # invalid input annotated on its line, as a verdict is
+            from phasegate.cli.options import output_lost
             from phasegate.report.github import invalid_input
 
-            click.echo(invalid_input(error), nl=False)
+            try:
+                click.echo(invalid_input(error), nl=False)
+            except OSError as lost:  # the annotations are lost; the exit code is still 3
+                output_lost(lost)
         raise
     color = use_color() and output is None
-    deliver(renderer(DECISION_FORMATS, output_format)(decision, color), output)
-    sys.exit(exit_code(decision.verdict, allow_pause=allow_pause, pause_kind=decision.pause_kind))
+    code = exit_code(decision.verdict, allow_pause=allow_pause, pause_kind=decision.pause_kind)
+    sys.exit(
+        deliver_verdict(renderer(DECISION_FORMATS, output_format)(decision, color), output, code)
+    )

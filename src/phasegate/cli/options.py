@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from phasegate.core.verdict import DEFAULT_HISTORY_WINDOW
-from phasegate.errors import single_line
+from phasegate.errors import ExitCode, PhasegateError, single_line
 
 if TYPE_CHECKING:
     from phasegate.collect.collector import CollectOptions
@@ -274,7 +274,7 @@ def warn_unknown(facts: Mapping[str, Any]) -> None:
     from phasegate.core.facts import unknown_reasons
 
     for path, reason in sorted(unknown_reasons(facts).items()):
-        click.echo(f"phasegate: warning: {path} unknown: {reason}", err=True)
+        say(f"phasegate: warning: {path} unknown: {reason}")
 
 
 #: The facts a flag gives, which a `--set` must not give again.
@@ -335,6 +335,12 @@ def load_policies(policies: Path | None) -> PolicySet:
     return load_policy_set(directory, folder=folder)
 
 
+def say(line: str) -> None:
+    """One line on stderr: what it quotes (a tool's output, a fact, an exception) may hold
+    a newline or an escape code, which must not start a line of its own in a CI log."""
+    click.echo(single_line(line), err=True)
+
+
 def use_color() -> bool:
     return sys.stdout is not None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
@@ -347,6 +353,42 @@ def deliver(text: str, output: Path | None) -> None:
         from phasegate.files.durable import write_atomic
 
         write_atomic(output, text)
+
+
+def deliver_verdict(text: str, output: Path | None, code: int) -> int:
+    """Deliver a verdict's report; the exit code to end with.
+
+    A CI step acts on the exit code, and only reads the report: a report that cannot be
+    written (its reader gone, as `| head -1` leaves it; a full disk; an `-o` that cannot be
+    written) is one line on stderr, and a pause or rollback keeps its code instead of
+    becoming 1, which a pipeline would read as "internal error" and not roll back. A
+    continue nobody received fails closed, with the error's own code.
+    """
+    try:
+        deliver(text, output)
+    except PhasegateError as exc:
+        for line in exc.lines():
+            click.echo(line, err=True)
+        return code or exc.exit_code
+    except OSError as exc:
+        output_lost(exc)
+        return code or ExitCode.INTERNAL
+    return code
+
+
+def output_lost(exc: OSError) -> None:
+    """Say why standard output took no more (a reader that went away is no news: `head`
+    closes the pipe on purpose), and point it at /dev/null, so the interpreter's last flush
+    neither fails again nor turns the exit code into 120."""
+    if not isinstance(exc, BrokenPipeError):
+        click.echo(f"phasegate: error: cannot write output: {exc.strerror or exc}", err=True)
+    try:
+        descriptor = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a real file (a test's capture)
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, descriptor)
+    os.close(null)
 
 
 def report_reused_checks(facts: Mapping[str, Any]) -> None:
@@ -366,6 +408,6 @@ def report_application(application: Application) -> None:
     """What applying a decision did, on stderr: each step done or FAILED, then what is left
     by hand. One wording for `run` and `retry-rollback`, which CI logs are searched for."""
     for name, ok, detail in application.steps:
-        click.echo(f"phasegate: {'done' if ok else 'FAILED'}: {name}: {detail}", err=True)
+        say(f"phasegate: {'done' if ok else 'FAILED'}: {name}: {detail}")
     for step in application.manual:
-        click.echo(f"phasegate: by hand: {step}", err=True)
+        say(f"phasegate: by hand: {step}")

@@ -17,6 +17,7 @@ from phasegate.cli.options import (
     POLICIES_OPTION,
     format_option,
     load_policies,
+    say,
 )
 
 FORMATS = "phasegate.report.replay:REPLAY_FORMATS"
@@ -44,14 +45,15 @@ def command(
     output: Path | None,
 ) -> None:
     """Decide every snapshot of recorded rollouts (JSONL files or folders of facts)."""
-    from phasegate.errors import ExitCode, single_line
+    from phasegate.errors import ExitCode, line_start, single_line
     from phasegate.replay.replay import ExpectationCheck, load_expectations, replay_recordings
     from phasegate.report.replay import REPLAY_FORMATS
 
     policy_set = load_policies(policies)
     checker = ExpectationCheck(load_expectations(expect) if expect is not None else [])
     progress = Progress(enabled=_show_progress())
-    with _report_stream(output) as out:
+    lost: list[OSError] = []
+    with _report_stream(output, lost) as out:
         report = REPLAY_FORMATS[output_format](out)
         replayed = replay_recordings(
             recordings,
@@ -66,26 +68,30 @@ def command(
     progress.close()
     for recording in replayed:
         for where, reason in recording.skipped:
-            click.echo(f"{single_line(where)}: warning: skipped: {single_line(reason)}", err=True)
+            click.echo(f"{line_start(where)}: warning: skipped: {single_line(reason)}", err=True)
         unlisted = recording.skipped_count - len(recording.skipped)
         if unlisted:
             click.echo(
-                f"{single_line(recording.source)}: warning: skipped {unlisted} more lines "
+                f"{line_start(recording.source)}: warning: skipped {unlisted} more lines "
                 f"(the first {len(recording.skipped)} are listed)",
                 err=True,
             )
     problems = checker.problems()
     for problem in problems:
-        click.echo(f"phasegate: expectation not met: {problem}", err=True)
-    sys.exit(ExitCode.EXPECTATION_FAILED if problems else ExitCode.CONTINUE)
+        say(f"phasegate: expectation not met: {problem}")
+    if problems:
+        sys.exit(ExitCode.EXPECTATION_FAILED)
+    sys.exit(ExitCode.INTERNAL if lost else ExitCode.CONTINUE)
 
 
 @contextlib.contextmanager
-def _report_stream(output: Path | None) -> Iterator[TextIO]:
+def _report_stream(output: Path | None, lost: list[OSError]) -> Iterator[TextIO]:
     """Standard output, or the `-o` file, replaced whole only once the report is complete.
     Standard output too gets the report only whole: a snapshot refused half-way (a phase
     no live rule judges, exit 3) must not leave a torn JSON or HTML document on it. The
-    report waits in a temporary file (in memory up to 1 MiB)."""
+    report waits in a temporary file (in memory up to 1 MiB). Standard output that takes
+    no more is noted in `lost`: the expectations are still checked, and a mismatch still
+    exits 5, not 1."""
     if output is None:
         import shutil
         import tempfile
@@ -96,7 +102,15 @@ def _report_stream(output: Path | None) -> Iterator[TextIO]:
         ) as spool:
             yield spool
             spool.seek(0)
-            shutil.copyfileobj(spool, click.get_text_stream("stdout"))
+            stdout = click.get_text_stream("stdout")
+            try:
+                shutil.copyfileobj(spool, stdout)
+                stdout.flush()
+            except OSError as exc:
+                from phasegate.cli.options import output_lost
+
+                output_lost(exc)
+                lost.append(exc)
     else:
         from phasegate.files.durable import atomic_output
 

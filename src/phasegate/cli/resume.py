@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from phasegate.cli.options import CONFIG_OPTION, STATE_DIR_OPTION, load_config
+from phasegate.cli.options import CONFIG_OPTION, STATE_DIR_OPTION, load_config, say
 
 
 @click.command("resume")
@@ -70,4 +70,4 @@ def command(
             state, mark, target, "the resume was decided", "nothing was recorded"
         )
         state.append_decision(rollout.resume_record(target, reason.strip(), utc_now()))
-    click.echo(f"phasegate: change {target} resumed: it starts over from Phase 0", err=True)
+    say(f"phasegate: change {target} resumed: it starts over from Phase 0")

@@ -13,6 +13,7 @@ from phasegate.cli.options import (
     load_config,
     long_running,
     report_application,
+    say,
 )
 
 
@@ -44,6 +45,6 @@ def command(
     outcome = retry(config, StateDir(config.state_dir), decision_id, only)
     assert outcome.application is not None
     for line in outcome.planned:
-        click.echo(f"phasegate: {line}", err=True)
+        say(f"phasegate: {line}")
     report_application(outcome.application)
     sys.exit(outcome.exit_code(allow_pause=False))

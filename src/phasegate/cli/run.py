@@ -14,11 +14,13 @@ from phasegate.cli.options import (
     POLICIES_OPTION,
     collect_options,
     collect_setup,
+    deliver_verdict,
     load_policies,
     long_running,
     renderer,
     report_application,
     report_reused_checks,
+    say,
     use_color,
     warn_unknown,
 )
@@ -54,14 +56,16 @@ def command(
     policy_set = load_policies(policies)
     outcome = run(config, policy_set, state, options, dry_run=dry_run)
     warn_unknown(outcome.facts)
-    click.echo(renderer(DECISION_FORMATS, output_format)(outcome.decision, use_color()), nl=False)
+    text = renderer(DECISION_FORMATS, output_format)(outcome.decision, use_color())
+    # Printed or not, the verdict was applied: what is left by hand still goes to stderr.
+    code = deliver_verdict(text, None, outcome.exit_code(allow_pause=allow_pause))
     report_reused_checks(outcome.facts)
     for line in state.warnings:
-        click.echo(f"phasegate: warning: {line}", err=True)
+        say(f"phasegate: warning: {line}")
     for line in outcome.planned:
-        click.echo(f"phasegate: {line}", err=True)
+        say(f"phasegate: {line}")
     if outcome.application is not None:
         report_application(outcome.application)
     if outcome.note is not None:
-        click.echo(f"phasegate: remediation note: {outcome.note}", err=True)
-    sys.exit(outcome.exit_code(allow_pause=allow_pause))
+        say(f"phasegate: remediation note: {outcome.note}")
+    sys.exit(code)

@@ -12,6 +12,7 @@ from phasegate.cli.options import (
     STATE_DIR_OPTION,
     load_config,
     load_policies,
+    say,
 )
 
 
@@ -57,11 +58,11 @@ def command(
         raise InputError("cannot read the state dir: not a folder", Location(str(state.path)))
     target = commit.strip() if commit is not None else rollout.last_change(state.records())
     if not target:
-        click.echo(f"phasegate: no decision recorded in {state.path}", err=True)
+        say(f"phasegate: no decision recorded in {state.path}")
         return
     record = status(rollout.state_of(state, target), _windows(policies))
     for line in state.warnings:
-        click.echo(f"phasegate: warning: {line}", err=True)
+        say(f"phasegate: warning: {line}")
     click.echo(render_json(record) if output_format == "json" else render_text(record), nl=False)
 
 

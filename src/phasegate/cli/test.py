@@ -15,6 +15,7 @@ from phasegate.cli.options import (
     format_option,
     load_policies,
     renderer,
+    say,
     use_color,
 )
 
@@ -85,5 +86,5 @@ def command(
         )
     deliver(renderer(FORMATS, output_format)(report, use_color() and output is None), output)
     for shortfall in report.shortfalls():
-        click.echo(f"phasegate: {shortfall}", err=True)
+        say(f"phasegate: {shortfall}")
     sys.exit(report.exit_code)

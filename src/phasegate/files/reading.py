@@ -129,6 +129,8 @@ def read_text(path: str | Path) -> str:
     """Read a whole input file as UTF-8, turning every OS failure into one clear line."""
     name = display_path(path)
     if str(path) == "-":
+        if sys.stdin is None:  # `<&-`: Python starts with no stdin object at all
+            raise InputError("standard input is closed", Location(name))
         with os_errors(name):
             raw = sys.stdin.buffer.read(MAX_BYTES + 1)
     else:

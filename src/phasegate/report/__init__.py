@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterator, Mapping
+from json import dumps  # `json` here would be this package's json format, once imported
 from typing import Any
+
+from phasegate.errors import json_text
 
 
 class LazyFormats(Mapping[str, Callable[..., str]]):
@@ -41,3 +44,10 @@ FORMATS: Mapping[str, Any] = LazyFormats(
         "markdown": "markdown",
     },
 )
+
+
+def report_json(document: Any, *, allow_nan: bool = True) -> str:
+    """A JSON report: sorted keys, fixed indentation (the same value, the same bytes), and
+    safe in a CI log (`json_text`)."""
+    text = dumps(document, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=allow_nan)
+    return json_text(text) + "\n"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from phasegate.errors import single_line
+from phasegate.errors import json_text, single_line
 from phasegate.files.digest import canonical_json
 
 
@@ -40,4 +40,4 @@ def render_text(record: Mapping[str, Any]) -> str:
 
 
 def render_json(record: Mapping[str, Any]) -> str:
-    return canonical_json(record) + "\n"
+    return json_text(canonical_json(record)) + "\n"

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
+
+from phasegate.report import report_json
 
 
 def render(result: dict[str, Any]) -> str:
     document = {"apiVersion": "phasegate/v1", "kind": "Backtest", **result}
-    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return report_json(document)

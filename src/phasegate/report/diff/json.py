@@ -7,9 +7,9 @@ and may grow, never shrink.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from phasegate.report import report_json
 from phasegate.review.diff import DocumentChange, Outcome, PolicyDiff
 
 
@@ -67,4 +67,4 @@ def _change_object(change: DocumentChange) -> dict[str, Any]:
 
 
 def render(policy_diff: PolicyDiff) -> str:
-    return json.dumps(diff_object(policy_diff), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return report_json(diff_object(policy_diff))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from phasegate.errors import readable
+from phasegate.errors import line_start, readable
 from phasegate.report.text import single_line
 from phasegate.review.diff import DocumentChange, PolicyDiff
 
@@ -99,7 +99,7 @@ def render(policy_diff: PolicyDiff) -> str:
         f"base {single_line(policy_diff.base_source)}  head {single_line(policy_diff.head_source)}",
     ]
     for change in policy_diff.changes:
-        lines.append(f"{single_line(change.document)}: {_verdicts(change)}")
+        lines.append(f"{line_start(change.document)}: {_verdicts(change)}")
         if change.started:
             lines.append(f"  started firing: {', '.join(change.started)}")
         if change.stopped:

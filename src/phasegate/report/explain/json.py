@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
 from phasegate.core.record import rule_object
 from phasegate.errors import Location
+from phasegate.report import report_json
 from phasegate.review.explain import Explanation, RuleExplanation
 from phasegate.review.trace import Node
 
@@ -26,7 +26,7 @@ def render(explanation: Explanation) -> str:
         "facts_digest": decision.facts_digest,
         "policy_digest": decision.policy_digest,
     }
-    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return report_json(document)
 
 
 def _rule(item: RuleExplanation) -> dict[str, Any]:

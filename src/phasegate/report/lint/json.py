@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-
+from phasegate.report import report_json
 from phasegate.review.lint import LintReport, Severity
 
 
@@ -26,4 +25,4 @@ def render(report: LintReport) -> str:
             for finding in report.findings
         ],
     }
-    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return report_json(document)

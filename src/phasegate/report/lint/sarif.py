@@ -3,13 +3,13 @@ GitLab, IDEs). One run; every check kind is a reporting descriptor, every findin
 
 from __future__ import annotations
 
-import json
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
 from phasegate import __version__
 from phasegate.errors import Location
+from phasegate.report import report_json
 from phasegate.review.lint import CHECKS, LintReport, Severity
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -53,7 +53,7 @@ def render(report: LintReport) -> str:
             }
         ],
     }
-    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return report_json(document)
 
 
 def _location(where: Location) -> dict[str, Any]:

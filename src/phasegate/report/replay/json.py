@@ -11,6 +11,7 @@ import json
 from typing import Any, TextIO
 
 from phasegate.core.evaluate import RuleStatus
+from phasegate.errors import json_text
 from phasegate.replay.replay import Replay, Step, ids
 from phasegate.replay.rollouts import rollout_of
 from phasegate.report.replay.spool import SpooledRecording
@@ -20,7 +21,7 @@ RECORDING, SNAPSHOT = 4, 8
 
 
 def _dumps(value: Any, indent: int) -> str:
-    text = json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)
+    text = json_text(json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False))
     return text.replace("\n", "\n" + " " * indent)
 
 
@@ -40,7 +41,11 @@ def snapshot_object(step: Step) -> dict[str, Any]:
 
 
 #: A string as json.dumps(..., ensure_ascii=False) writes it, by the C encoder.
-_string = json.JSONEncoder(ensure_ascii=False).encode
+_encode = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def _string(value: str) -> str:
+    return json_text(_encode(value))
 
 
 def snapshot_text(step: Step, indent: int) -> str:

@@ -3,9 +3,9 @@ the same run gives the same bytes."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from phasegate.report import report_json
 from phasegate.review.coverage import Coverage, percent
 from phasegate.review.testing import CaseResult, PolicyTestReport
 
@@ -108,4 +108,4 @@ def render(report: PolicyTestReport, color: bool = False) -> str:
         "coverage_shortfalls": report.shortfalls(),
         "exit_code": report.exit_code,
     }
-    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return report_json(document)
