@@ -135,3 +135,28 @@ def test_invalid_input_annotations_that_cannot_be_printed_still_exit_3(tmp_path:
         os.close(write)
     assert done.returncode == 3, done.stderr
     assert done.stderr.endswith("missing.yaml: error: file not found\n")
+
+
+@pytest.mark.parametrize("stdout_full", [False, True], ids=["stderr full", "both full"])
+def test_a_rollback_still_exits_20_when_stderr_is_full_too(stdout_full: bool, tmp_path: Path):
+    """`>log 2>&1` on a full disk: the lines about the lost report are lost as well, and the
+    exit code is all that is left to say rollback."""
+    argv = [sys.executable, "-m", "phasegate", "evaluate", str(ROLLBACK)]
+    with open("/dev/full", "w") as full, open(tmp_path / "out", "w") as out:
+        done = subprocess.run(
+            argv,
+            cwd=ROOT,
+            stdout=full if stdout_full else out,
+            stderr=full,
+            timeout=60,
+        )
+    assert done.returncode == 20
+
+
+def test_a_rollback_whose_output_file_fails_exits_20_with_stderr_full(tmp_path: Path):
+    (tmp_path / "file").write_text("")
+    argv = [sys.executable, "-m", "phasegate", "evaluate", str(ROLLBACK)]
+    argv += ["-o", str(tmp_path / "file" / "report.json")]  # a file where a folder must be
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=full, timeout=60)
+    assert done.returncode == 20

@@ -6,6 +6,7 @@ Nothing heavy at import time: `--version` and `--help` load this module too.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import sys
@@ -337,8 +338,11 @@ def load_policies(policies: Path | None) -> PolicySet:
 
 def say(line: str) -> None:
     """One line on stderr: what it quotes (a tool's output, a fact, an exception) may hold
-    a newline or an escape code, which must not start a line of its own in a CI log."""
-    click.echo(single_line(line), err=True)
+    a newline or an escape code, which must not start a line of its own in a CI log.
+    A stderr that takes no more (a full disk under `2>log`) loses the line, never the exit
+    code: a rollback must still end with 20."""
+    with contextlib.suppress(OSError):
+        click.echo(single_line(line), err=True)
 
 
 def use_color() -> bool:
@@ -367,8 +371,9 @@ def deliver_verdict(text: str, output: Path | None, code: int) -> int:
     try:
         deliver(text, output)
     except PhasegateError as exc:
-        for line in exc.lines():
-            click.echo(line, err=True)
+        with contextlib.suppress(OSError):  # stderr full too: the exit code still says it
+            for line in exc.lines():
+                click.echo(line, err=True)
         return code or exc.exit_code
     except OSError as exc:
         output_lost(exc)
@@ -381,7 +386,7 @@ def output_lost(exc: OSError) -> None:
     closes the pipe on purpose), and point it at /dev/null, so the interpreter's last flush
     neither fails again nor turns the exit code into 120."""
     if not isinstance(exc, BrokenPipeError):
-        click.echo(f"phasegate: error: cannot write output: {exc.strerror or exc}", err=True)
+        say(f"phasegate: error: cannot write output: {exc.strerror or exc}")
     try:
         descriptor = sys.stdout.fileno()
     except (AttributeError, OSError, ValueError):  # not a real file (a test's capture)
@@ -397,10 +402,9 @@ def report_reused_checks(facts: Mapping[str, Any]) -> None:
     checks = facts.get("checks")
     for name, check in sorted(checks.items() if isinstance(checks, dict) else ()):
         if isinstance(check, dict) and check.get("reused") is True:
-            click.echo(
+            say(
                 f"phasegate: checks.{name}: reused its passing result at {check.get('commit')} "
-                f"({int(check.get('age_s', 0))} s old; --rerun-checks runs it again)",
-                err=True,
+                f"({int(check.get('age_s', 0))} s old; --rerun-checks runs it again)"
             )
 
 
