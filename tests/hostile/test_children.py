@@ -40,6 +40,49 @@ def test_a_child_that_left_the_group_holding_the_pipes_is_killed_and_the_output_
     assert gone(int(pid))
 
 
+#: A process that was running before the command: it takes the descriptor the command
+#: sends over a UNIX socket and keeps it open, as an ssh ControlMaster keeps a client's.
+KEEPER = """\
+import socket, sys, time
+server = socket.socket(socket.AF_UNIX)
+server.bind(sys.argv[1])
+server.listen(1)
+print("ready", flush=True)
+connection, _ = server.accept()
+message, kept, _, _ = socket.recv_fds(connection, 16, 1)
+time.sleep(300)
+"""
+#: The command: hands its stdout to the keeper, says one line, and exits.
+HAND_OVER = """\
+import socket, sys
+client = socket.socket(socket.AF_UNIX)
+client.connect(sys.argv[1])
+socket.send_fds(client, [b"x"], [1])
+print("handed over", flush=True)
+"""
+
+
+def test_a_process_older_than_the_command_holding_its_pipe_is_left_alone(tmp_path):
+    """Hunt: every process holding the command's pipe was killed, one that started before
+    the command too (an ssh ControlMaster given the client's descriptors serves other
+    sessions). It is no child of the command: left running, and the output cut short."""
+    path = str(tmp_path / "keeper.sock")
+    keeper = subprocess.Popen(
+        [sys.executable, "-c", KEEPER, path], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert keeper.stdout is not None and keeper.stdout.readline() == "ready\n"
+        result = run_command(
+            [sys.executable, "-c", HAND_OVER, path], timeout=60, max_output_bytes=1000
+        )
+        assert result.exit_code == 0 and not result.timed_out
+        assert keeper.poll() is None  # still running
+        assert result.held and result.unfinished == process.HELD  # not the answer
+    finally:
+        keeper.kill()
+        keeper.wait(timeout=60)
+
+
 def test_a_killed_phasegate_takes_its_running_command_with_it(tmp_path):
     pidfile = tmp_path / "child.pid"
     script = textwrap.dedent(f"""\

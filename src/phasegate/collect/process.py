@@ -241,6 +241,7 @@ def run_command(
             if _deferred:
                 signal.raise_signal(_deferred.pop())  # the stop, now that nothing escapes it
     assert process.stdout is not None and process.stderr is not None
+    born = _started(process.pid)
     out = _CappedReader(process.stdout, max_output_bytes)
     err = _CappedReader(process.stderr, max_output_bytes)
     out.start()
@@ -270,7 +271,7 @@ def run_command(
     out.join(timeout=PIPE_GRACE)
     err.join(timeout=PIPE_GRACE)
     if out.is_alive() or err.is_alive():
-        for holder in _pipe_holders(process.stdout, process.stderr):
+        for holder in _pipe_holders(born, process.stdout, process.stderr):
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(holder, signal.SIGKILL)
         out.join(timeout=PIPE_GRACE)
@@ -328,9 +329,25 @@ def _polled(pid: int, timeout: float) -> bool:
     return True
 
 
-def _pipe_holders(*streams: IO[bytes]) -> list[int]:
-    """The other processes that hold one of these pipes open (Linux: their /proc fd links);
-    one scan of /proc, made only when a pipe outlived the command's group."""
+def _started(pid: int) -> int | None:
+    """When process `pid` started, in clock ticks since boot (Linux's /proc/PID/stat), or
+    None when it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rpartition(b")")[2].split()
+        return int(fields[19])  # field 22, starttime; the name before ")" may hold spaces
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _pipe_holders(born: int | None, *streams: IO[bytes]) -> list[int]:
+    """The other processes that hold one of these pipes open (Linux: their /proc fd links)
+    and started with the command or after it (`born`); one scan of /proc, made only when a
+    pipe outlived the command's group.
+
+    One that started before the command was handed the pipe (a descriptor passed over a
+    socket, as ssh gives its own to a ControlMaster that serves other sessions too): it is
+    no child of the command, and is left alone; the command's output is then cut short."""
     names = set()
     for stream in streams:
         with contextlib.suppress(OSError, ValueError):
@@ -349,7 +366,9 @@ def _pipe_holders(*streams: IO[bytes]) -> list[int]:
         except OSError:  # gone, or not ours to read
             continue
         if names.intersection(links):
-            holders.append(int(name))
+            started = _started(int(name))
+            if born is None or started is None or started >= born:
+                holders.append(int(name))
     return holders
 
 
