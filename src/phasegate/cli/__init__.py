@@ -7,7 +7,6 @@ pays for `evaluate`, not for the reviewer tools' CEL parser or the collector.
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import os
 import sys
@@ -80,9 +79,9 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("phasegate: aborted", err=True)
         sys.exit(ExitCode.INTERNAL)
     except PhasegateError as exc:
-        with contextlib.suppress(OSError):  # stderr full: the exit code still says why
-            for line in exc.lines():
-                click.echo(line, err=True)
+        from phasegate.cli.options import tell
+
+        tell(exc)
         sys.exit(exc.exit_code)
     except OSError as exc:  # e.g. stdout on a full disk: the report was not delivered
         from phasegate.cli.options import output_lost

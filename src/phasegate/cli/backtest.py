@@ -16,6 +16,7 @@ from phasegate.cli.options import (
     format_option,
     load_policies,
     renderer,
+    warn_skipped,
 )
 
 FORMATS = "phasegate.report.backtest:BACKTEST_FORMATS"
@@ -47,7 +48,7 @@ def command(
 
     Exit codes: 0 backtested, 3 invalid input (labels, policies or an unreadable recording).
     """
-    from phasegate.errors import ExitCode, InputError, line_start, single_line
+    from phasegate.errors import ExitCode, InputError, single_line
     from phasegate.review.backtest import backtest, load_labels
     from phasegate.review.pvalues import kept_p_values
 
@@ -57,7 +58,7 @@ def command(
         result, replayed = backtest(recordings, policy_set, incidents, history_window)
     for recording in replayed:
         for where, reason in recording.skipped:
-            click.echo(f"{line_start(where)}: warning: skipped: {single_line(reason)}", err=True)
+            warn_skipped(where, reason)
     if not any(recording.count for recording in replayed):
         # Scores of nothing would read as "no false pauses": a typo'd path or the wrong
         # folder must not pass a review (as `diff` refuses an empty corpus).

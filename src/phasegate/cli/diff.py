@@ -15,6 +15,7 @@ from phasegate.cli.options import (
     format_option,
     load_policies,
     renderer,
+    warn_skipped,
 )
 
 FORMATS = "phasegate.report.diff:DIFF_FORMATS"
@@ -75,7 +76,6 @@ def command(
     repository, 3 invalid input (also a corpus holding no facts documents).
     """
     from phasegate.core.policy import default_policies_dir
-    from phasegate.errors import line_start, single_line
     from phasegate.review.corpus import read_corpus, read_default_corpus
     from phasegate.review.diff import diff, diff_exit_code
     from phasegate.review.policysource import load_base_policies
@@ -106,5 +106,5 @@ def command(
             result = replace(result, backtest=comparison)
     deliver(renderer(FORMATS, output_format)(result), output)
     for where, why in result.skipped:
-        click.echo(f"{line_start(where)}: warning: skipped: {single_line(why)}", err=True)
+        warn_skipped(where, why)
     sys.exit(diff_exit_code(result, fail_on))

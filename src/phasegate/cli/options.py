@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from phasegate.core.verdict import DEFAULT_HISTORY_WINDOW
-from phasegate.errors import ExitCode, PhasegateError, single_line
+from phasegate.errors import ExitCode, PhasegateError, line_start, single_line
 
 if TYPE_CHECKING:
     from phasegate.collect.collector import CollectOptions
@@ -345,6 +345,20 @@ def say(line: str) -> None:
         click.echo(single_line(line), err=True)
 
 
+def warn_skipped(where: object, why: object) -> None:
+    """An input left out (a line of a recording, a corpus entry), named where a file name
+    starts a line (`line_start`: never read as a workflow command)."""
+    say(f"{line_start(where)}: warning: skipped: {why}")
+
+
+def tell(error: PhasegateError) -> None:
+    """An error's lines on stderr; a stderr that takes no more loses them, never the exit
+    code the caller ends with."""
+    with contextlib.suppress(OSError):
+        for line in error.lines():
+            click.echo(line, err=True)
+
+
 def use_color() -> bool:
     return sys.stdout is not None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
@@ -371,9 +385,7 @@ def deliver_verdict(text: str, output: Path | None, code: int) -> int:
     try:
         deliver(text, output)
     except PhasegateError as exc:
-        with contextlib.suppress(OSError):  # stderr full too: the exit code still says it
-            for line in exc.lines():
-                click.echo(line, err=True)
+        tell(exc)
         return code or exc.exit_code
     except OSError as exc:
         output_lost(exc)

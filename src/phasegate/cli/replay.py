@@ -18,6 +18,7 @@ from phasegate.cli.options import (
     format_option,
     load_policies,
     say,
+    warn_skipped,
 )
 
 FORMATS = "phasegate.report.replay:REPLAY_FORMATS"
@@ -45,7 +46,7 @@ def command(
     output: Path | None,
 ) -> None:
     """Decide every snapshot of recorded rollouts (JSONL files or folders of facts)."""
-    from phasegate.errors import ExitCode, line_start, single_line
+    from phasegate.errors import ExitCode, line_start
     from phasegate.replay.replay import ExpectationCheck, load_expectations, replay_recordings
     from phasegate.report.replay import REPLAY_FORMATS
 
@@ -68,13 +69,12 @@ def command(
     progress.close()
     for recording in replayed:
         for where, reason in recording.skipped:
-            click.echo(f"{line_start(where)}: warning: skipped: {single_line(reason)}", err=True)
+            warn_skipped(where, reason)
         unlisted = recording.skipped_count - len(recording.skipped)
         if unlisted:
-            click.echo(
+            say(
                 f"{line_start(recording.source)}: warning: skipped {unlisted} more lines "
-                f"(the first {len(recording.skipped)} are listed)",
-                err=True,
+                f"(the first {len(recording.skipped)} are listed)"
             )
     problems = checker.problems()
     for problem in problems:
