@@ -152,10 +152,11 @@ class RuleMemo:
             found = self.view[key] = (union, [maps[id(plan.params)] for plan in plans])
         return found
 
-    def redo(self, phase: int, changed: frozenset[str]) -> list[_Plan]:
+    def redo(self, phase: int, changed: tuple[str, ...]) -> list[_Plan]:
         """The applicable rules that may decide otherwise when `changed` fields differ from
         the last snapshot of the phase: those reading one of them, or not known to read
-        named fields only (all of the facts, `now`, `history`)."""
+        named fields only (all of the facts, `now`, `history`). `changed` is a tuple (in
+        the documents' order, cheaper to hash than a set made per snapshot)."""
         key = (phase, changed)
         found = self.redos.get(key)
         if found is None:
@@ -164,7 +165,7 @@ class RuleMemo:
             found = self.redos[key] = [
                 plan
                 for plan in self.phase(phase)[1]
-                if plan.fields is None or not changed.isdisjoint(plan.fields)
+                if plan.fields is None or not set(changed).isdisjoint(plan.fields)
             ]
         return found
 
@@ -361,8 +362,12 @@ def _decide_memo(
         entries = list(start)
     else:  # the rules over unchanged fields: the last snapshot's results, no lookup
         before, entries = last[0], list(last[1])
-        changed = {key for key, _ in parts.items() - before.items()}
-        applicable = memo.redo(phase, frozenset(changed.union(before.keys() - parts.keys())))
+        # Fields are numbered from 0: -1 tells a field new in this snapshot.
+        changed = [key for key, number in parts.items() if before.get(key, -1) != number]
+        new = sum(key not in before for key in changed)
+        if len(before) != len(parts) - new:  # some field is gone
+            changed += sorted(before.keys() - parts.keys())
+        applicable = memo.redo(phase, tuple(changed))
     pending: list[_Plan] = []
     keyed: list[tuple[tuple[Any, ...] | None, tuple[Any, ...] | None]] = []
     direct = memo.direct

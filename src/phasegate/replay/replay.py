@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from phasegate.core.evaluate import DEFAULT_HISTORY_WINDOW, Decision, RuleStatus
+from phasegate.core.evaluate import DEFAULT_HISTORY_WINDOW, Decision, RuleResult, RuleStatus
 from phasegate.core.facts import Facts
 from phasegate.core.policy import PolicySet
 from phasegate.core.recording import Recording, RecordingReader, Unordered, instant
@@ -62,14 +62,14 @@ class _Firsts:
         #: Shadow rule -> snapshots whose verdict it would have changed, were it live.
         self.shadow: dict[str, int] = {}
 
-    def add(self, step: Step) -> None:
+    def add(self, step: Step, shadows: Sequence[RuleResult]) -> None:
+        """`shadows`: the step's shadow rules' results (found once for both summaries)."""
         verdict = step.decision.verdict
         self.counts[verdict] += 1
         self.phases.add(step.decision.phase)
-        for result in step.decision.results:
-            if result.shadow:
-                changed = max(verdict, result.effect) is not verdict
-                self.shadow[result.id] = self.shadow.get(result.id, 0) + changed
+        for result in shadows:
+            changed = max(verdict, result.effect) is not verdict
+            self.shadow[result.id] = self.shadow.get(result.id, 0) + changed
         if verdict is not Verdict.CONTINUE:
             self.first.setdefault(verdict, step)
             if self.breach is None:
@@ -110,7 +110,8 @@ class Summary:
         self.unfollowed = 0
 
     def add(self, step: Step) -> None:
-        self.whole.add(step)
+        shadows = [result for result in step.decision.results if result.shadow]
+        self.whole.add(step, shadows)
         commit, _ = rollout_of(step.decision)
         found = self.changes.get(commit)
         if found is None:
@@ -119,7 +120,7 @@ class Summary:
                 return
             found = self.changes[commit] = _Firsts()
             self.tags[commit] = str(step.decision.change.get("tag") or "")
-        found.add(step)
+        found.add(step, shadows)
 
     def result(self, skipped: int) -> dict[str, Any]:
         summary = self.whole.result()
