@@ -29,6 +29,7 @@ from phasegate.review.diff import (
     RuleChanges,
     compare_rules,
     diff,
+    diff_exit_code,
 )
 
 RECORDING = ROOT / "fixtures" / "recordings" / "phase1-error-rate-degrades.jsonl"
@@ -697,8 +698,9 @@ def test_the_diff_core_imports_no_renderer():
 
 
 def test_a_recording_in_a_phase_the_base_does_not_judge_is_skipped_by_name(tmp_path):
-    """The refusal is known by its kind, not by pointing at a policy folder: the recording
-    is what `diff` skips, and the reason names the set that judges nothing there."""
+    """The refusal is known by its kind, not by pointing at a policy folder: the snapshots
+    of that phase are what `diff` skips, listed once from the first of them, and the reason
+    names the set that judges nothing there."""
     only2 = "  - id: r\n    when: facts.metrics.error_rate > 0.025\n    verdict: rollback\n"
     base = load_policy_set(write_policy(tmp_path / "base", only2 + "    phases: [2]\n"))
     head = load_policy_set(write_policy(tmp_path / "head", only2))
@@ -707,11 +709,57 @@ def test_a_recording_in_a_phase_the_base_does_not_judge_is_skipped_by_name(tmp_p
     assert result.documents == 1
     assert result.skipped == (
         (
-            str(RECORDING),
+            f"{RECORDING}:1",
             f"{base.source}: no rule of this policy set applies to phase 1 (shadow rules do "
-            "not decide): nothing would judge it, so there is no verdict",
+            "not decide): nothing would judge it, so there is no verdict (8 snapshots of "
+            "this phase skipped)",
         ),
     )
     with pytest.raises(UnjudgedPhase) as refused:
         evaluate(load_facts(FIXTURES / "phase1-health.error-rate-elevated.yaml"), base)
     assert isinstance(refused.value, InputError) and refused.value.exit_code == 3
+
+
+def test_a_phase_the_head_stops_judging_does_not_hide_a_relaxed_phase_of_the_recording(
+    tmp_path,
+):
+    """A recording of Phases 1 and 2, and a change that stops judging Phase 1 while it
+    loosens Phase 2: the Phase 1 snapshots are skipped, the Phase 2 ones are still compared
+    and their relaxing shows (it used to skip the whole recording, so a corpus with one
+    unchanged document reported no relaxed decision)."""
+    lines = RECORDING.read_text(encoding="utf-8").splitlines()
+    later = []
+    for line in lines:
+        snapshot = json.loads(line)
+        snapshot["phase"] = 2
+        snapshot["collected_at"] = snapshot["collected_at"].replace("2026-11-20", "2026-11-21")
+        later.append(json.dumps(snapshot))
+    mixed = tmp_path / "mixed.jsonl"
+    mixed.write_text("\n".join(lines + later) + "\n", encoding="utf-8")
+    rule = "  - id: {id}\n    when: facts.metrics.error_rate > {limit}\n    verdict: rollback\n"
+    base = load_policy_set(
+        write_policy(
+            tmp_path / "base",
+            rule.format(id="p1", limit=0.025)
+            + "    phases: [1]\n"
+            + rule.format(id="p2", limit=0.025)
+            + "    phases: [2]\n",
+        )
+    )
+    head = load_policy_set(
+        write_policy(tmp_path / "head", rule.format(id="p2", limit=0.5) + "    phases: [2]\n")
+    )
+    result = diff(base, head, read_corpus([mixed, FIXTURES / "phase2-healthy.yaml"]))
+    assert result.documents == 1 + len(later)
+    relaxed = [change.document for change in result.relaxed]
+    rollbacks = [
+        f"{mixed}:{len(lines) + number}"
+        for number, line in enumerate(later, 1)
+        if json.loads(line)["metrics"]["error_rate"] > 0.025
+    ]
+    assert rollbacks and relaxed == rollbacks
+    assert [(where, why.split(": ", 1)[0]) for where, why in result.skipped] == [
+        (f"{mixed}:1", str(head.source))
+    ]
+    assert result.skipped[0][1].endswith(f"({len(lines)} snapshots of this phase skipped)")
+    assert diff_exit_code(result, "relax") == 1

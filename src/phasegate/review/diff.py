@@ -30,7 +30,7 @@ from phasegate.core.policy import Policy, PolicySet, Rule
 from phasegate.core.recording import Recording
 from phasegate.core.verdict import Verdict
 from phasegate.errors import ExitCode, InputError, single_line
-from phasegate.replay.replay import replay
+from phasegate.replay.memo import MemoRollout
 from phasegate.review.corpus import Corpus, where_key
 
 
@@ -182,7 +182,9 @@ def diff(
     shadow: dict[str, list[int | None]] = {}
     for file in corpus.files:
         try:
-            pairs = list(_decide_both(file.path, file.facts, file.recording, base, head, window))
+            pairs = list(
+                _decide_both(file.path, file.facts, file.recording, base, head, window, skipped)
+            )
         except InputError as error:  # a document no set can decide, e.g. an odd timestamp
             where, why = error.location, error.message
             if isinstance(error, UnjudgedPhase):
@@ -244,17 +246,33 @@ def _decide_both(
     base: PolicySet,
     head: PolicySet,
     window: int,
+    skipped: list[tuple[str, str]],
 ) -> Iterator[tuple[tuple[str, int], Facts, Outcome, Outcome]]:
-    """(sort key, facts, base outcome, head outcome) for each document of one corpus file."""
+    """(sort key, facts, base outcome, head outcome) for each document of one corpus file.
+
+    A recording's snapshots in a phase one of the sets does not judge are skipped (listed
+    once per phase and set in `skipped`, from the first of them), not the whole recording:
+    its other phases are other rollouts (`rollout_key`), with streaks and history of their
+    own, so they are decided as they would be without them, and a relaxing change to them
+    must not go unseen because the recording also holds a phase the change stops judging."""
     if facts is not None:
         yield (path, 0), facts, Outcome.of(evaluate(facts, base)), Outcome.of(evaluate(facts, head))
         return
     assert recording is not None
-    before = replay(recording, base, window).decisions
-    after = replay(recording, head, window).decisions
-    for snapshot, old, new in zip(recording.snapshots, before, after, strict=True):
+    sides = (MemoRollout(base, window), MemoRollout(head, window))
+    unjudged: dict[str, list[Any]] = {}  # why -> [where first, how many]
+    for snapshot in recording.snapshots:
+        try:
+            old, new = (side.decide(snapshot) for side in sides)
+        except UnjudgedPhase as error:  # refused before any state of the phase was made
+            found = unjudged.setdefault(f"{error.location}: {error.message}", [snapshot.source, 0])
+            found[1] += 1
+            continue
         line = snapshot.source[len(path) + 1 :]
         yield (path, int(line) if line.isdigit() else 0), snapshot, Outcome.of(old), Outcome.of(new)
+    for why, (where, count) in unjudged.items():
+        more = f" ({count} snapshots of this phase skipped)" if count > 1 else ""
+        skipped.append((where, why + more))
 
 
 def _rules_by_id(policy_set: PolicySet) -> dict[str, tuple[Rule, Policy]]:
