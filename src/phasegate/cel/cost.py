@@ -366,8 +366,12 @@ class _Estimator:
         if name in ("replace", "phasegate_replace", "regex.replace"):
             limit = float(functions.MAX_BUILT_CHARS)
             if len(sizes) >= 3:
-                grown = Lin(sizes[0].most() * (sizes[2].most() + 1) + sizes[2].most())
-                size = (sizes[0] + grown).capped(limit)
+                text, rewrite = sizes[0].most(), sizes[2].most()
+                # regex.replace is not held when it runs: its whole result counts, and each
+                # `\N` of its rewrite repeats a match (at most the text over all matches)
+                grown = Lin(text * (rewrite + 1) * (2 if name == "regex.replace" else 1) + rewrite)
+                size = sizes[0] + grown
+                size = size if name == "regex.replace" else size.capped(limit)
             else:
                 size = Lin(limit)
             return Estimate(steps, chars + size + _sum_lin(sizes), size, size)
