@@ -156,3 +156,38 @@ def test_eval_refuses_a_set_value_no_facts_document_can_hold(capsys, value, why)
     assert exited.value.code == 2
     error = capsys.readouterr().err
     assert why in error and "Traceback" not in error
+
+
+# --- an optional inside a list or map never reaches the engine's conversion ------------------
+
+OPTIONAL_MESSAGE = """\
+apiVersion: phasegate/v1
+kind: Policy
+name: p
+rules:
+  - id: p.rate
+    when: facts.metrics.error_rate >= 0.0
+    verdict: rollback
+    message: "rate {{ {'rate': facts.metrics.?error_rate} }} of {{ [facts.?metrics] }}"
+"""
+
+
+def test_a_message_holding_an_optional_keeps_the_rollback(tmp_path, facts_file):
+    # cel-expr-python crashed converting the map (a segfault: exit 139, no decision at
+    # all) and raised SystemError on the list: the rule's rollback never came out.
+    from conftest import run_cli
+
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "policies" / "p.yaml").write_text(OPTIONAL_MESSAGE, encoding="utf-8")
+    done = run_cli("evaluate", str(facts_file()), "--policies", str(tmp_path / "policies"))
+    assert done.returncode == 20, done.stderr
+    assert "rate <the value holds an optional: end each one with .orValue" in done.stdout
+    assert "of <the value holds an optional" in done.stdout
+
+
+@pytest.mark.parametrize("text", ["[optional.of(1)]", "[[optional.none()]]", "[1, dyn(facts.?a)]"])
+def test_a_value_holding_an_optional_is_an_error(text):
+    # (a map holding one is the test above, in a subprocess: before the fix it crashed)
+    failed = cel.run(cel.compile_expression(text), bindings({}))
+    assert isinstance(failed, cel.EvalFailure)
+    assert failed.message.startswith("the value holds an optional")

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 from phasegate.cel.expression import Expression
 from phasegate.cel.model import FactRead
-from phasegate.cel.values import ERROR, plain
+from phasegate.cel.values import ERROR, holds_optional, plain
 
 MISSING = object()
 
@@ -69,6 +69,10 @@ def run(expression: Expression, bindings: Bindings | Mapping[str, Any]) -> Any:
         return quick
     if value.type() == ERROR:
         return failure(str(quick), expression, bindings.data)
+    if holds_optional(value):
+        return EvalFailure(
+            "the value holds an optional: end each one with .orValue(default) or .value()"
+        )
     return plain(value)
 
 

@@ -44,6 +44,24 @@ def plain(value: Any) -> Any:
     return _plain(value.plain_value())
 
 
+def holds_optional(value: Any) -> bool:
+    """Whether a list or map value holds an optional at any depth. cel-expr-python cannot
+    hand one to Python: `plain_value()` of `[optional.of(1)]` raises SystemError and of
+    `{'a': optional.of(1)}` crashes the process (a message `{{ {'r': facts.?x} }}` killed
+    `evaluate` with no decision). The engine's items are read without converting them: an
+    optional item reads as an error, which no list or map can otherwise hold."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        kind = item.type()
+        if kind == ERROR:
+            return True
+        if kind.name().startswith(("LIST", "MAP")):
+            inner = item.value()
+            pending.extend(inner.values() if isinstance(inner, dict) else inner)
+    return False
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, bool | int | float | str | timedelta) or value is None:
         return value
