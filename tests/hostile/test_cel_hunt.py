@@ -191,3 +191,26 @@ def test_a_value_holding_an_optional_is_an_error(text):
     failed = cel.run(cel.compile_expression(text), bindings({}))
     assert isinstance(failed, cel.EvalFailure)
     assert failed.message.startswith("the value holds an optional")
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "to"),
+    [
+        # Each crashed the process (a segfault) when it ran: the engine converts the map or
+        # list for phasegate's Python function (the sorted range of `map`/`filter`, max()).
+        ("{'a': facts.?x}.filter(k, true).size() == 1", (1, 1), "map(), filter()"),
+        ("{'a': facts.?x}.transformList(k, v, 1).size() == 1", (1, 1), "map(), filter()"),
+        ("[facts.?x].max() == 1", (1, 1), "max()"),
+        ("stats.mannWhitneyAbove([1.0], [facts.?x]) > 0.5", (1, 31), "stats.mannWhitneyAbove()"),
+    ],
+)
+def test_an_optional_handed_to_phasegate_s_functions_is_refused_at_load(text, where, to):
+    with pytest.raises(cel.CelError) as raised:
+        cel.compile_expression(text)
+    assert (raised.value.line, raised.value.col) == where
+    assert f"a list or map holding optional values cannot be handed to {to}" in str(raised.value)
+
+
+def test_optionals_inside_an_expression_stay_the_spec_s():
+    text = "[optional.of(1)].map(x, x.orValue(0)) == [1] && [?facts.?a].max() == 3"
+    assert cel.run(cel.compile_expression(text), bindings({"a": 3})) is True

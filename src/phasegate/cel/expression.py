@@ -200,6 +200,24 @@ def _problems(
             )
         )
     for node, _bound in order:
+        handed = _handed_to_python(tree, node)
+        if handed is not None and "optional" in tree.type_of(handed.id):
+            line, col = model.start_of(tree, handed)
+            to = (
+                "map(), filter() or transformList()"
+                if node.kind == COMPREHENSION
+                else f"{node.name}()"
+            )
+            problems.append(
+                (
+                    f"a list or map holding optional values cannot be handed to {to} (the CEL"
+                    " engine crashes converting it): use .orValue(default) on each",
+                    line,
+                    col,
+                    "cel-check",
+                )
+            )
+    for node, _bound in order:
         if node.kind == CALL and node.name == "cel.@mapInsert":
             line, col = tree.line_col(node.id)
             problems.append(
@@ -213,6 +231,31 @@ def _problems(
             )
             break
     return problems
+
+
+#: phasegate's functions (run in Python) that take a list: the engine converts it first.
+_LIST_FUNCTIONS = frozenset(
+    {"phasegate_max", "phasegate_min", "phasegate_stats_mann_whitney_above"}
+)
+
+
+def _built_range(node: checked_expr.Node) -> checked_expr.Node | None:
+    """The range of a comprehension that builds a list (`map`, `filter`, `transformList`),
+    which runs wrapped in phasegate's `phasegate_ordered` (see `_changes`), else None."""
+    if node.kind != COMPREHENSION or not is_loop(node):
+        return None
+    init, iterated = node.parts.get("init"), node.parts.get("range")
+    if init is None or iterated is None or init.kind != LIST or iterated.kind == LIST:
+        return None
+    return iterated
+
+
+def _handed_to_python(tree: Checked, node: checked_expr.Node) -> checked_expr.Node | None:
+    """The list or map `node` hands to one of phasegate's Python functions, if it does."""
+    if node.kind == CALL and _LIST_FUNCTIONS & set(tree.overloads.get(node.id, ())):
+        operands = ([node.target] if node.target is not None else []) + node.args
+        return next((part for part in operands if "optional" in tree.type_of(part.id)), None)
+    return _built_range(node)
 
 
 def is_loop(node: checked_expr.Node) -> bool:
@@ -269,9 +312,9 @@ def _changes(
             own = tuple(RENAMED[node.name][o] for o in overloads if o in RENAMED[node.name])
             if own and len(own) == len(overloads):
                 changes[node.id] = Rename(OWN_NAMES[node.name], own)
-        elif node.kind == COMPREHENSION and is_loop(node):
-            init, iterated = node.parts.get("init"), node.parts.get("range")
-            if init is None or iterated is None or init.kind != LIST or iterated.kind == LIST:
+        elif node.kind == COMPREHENSION:
+            iterated = _built_range(node)
+            if iterated is None:
                 continue
             if node.iter_var2:
                 changes[iterated.id] = Wrap(
