@@ -214,3 +214,31 @@ def test_an_optional_handed_to_phasegate_s_functions_is_refused_at_load(text, wh
 def test_optionals_inside_an_expression_stay_the_spec_s():
     text = "[optional.of(1)].map(x, x.orValue(0)) == [1] && [?facts.?a].max() == 3"
     assert cel.run(cel.compile_expression(text), bindings({"a": 3})) is True
+
+
+# --- a map's keys are never merged or retyped on their way through Python ----------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # The spec says true: the sorted range of `filter` turned the uint key into an int.
+        "{1u: 'a'}.filter(k, type(k) == uint).size() == 1",
+        # The spec says true: true and 1 became one Python key, so one item.
+        "{true: 1, 1: 2}.map(k, k).size() == 2",
+    ],
+)
+def test_map_or_filter_over_a_map_with_other_keys_than_strings_is_an_error(text):
+    failed = cel.run(cel.compile_expression(text), bindings({}))
+    assert isinstance(failed, cel.EvalFailure)
+    assert failed.message.startswith("map or filter over a map whose keys are not all strings")
+
+
+def test_a_value_holding_a_map_with_other_keys_than_strings_is_an_error():
+    # 1, true and '1' were one JSON key, and which value won followed the engine's hash
+    # order: the same message printed other bytes in another process.
+    text = "[{1: 'a', true: 'b', '1': 'c'}]"
+    failed = cel.run(cel.compile_expression(text), bindings({}))
+    assert isinstance(failed, cel.EvalFailure)
+    assert failed.message.startswith("the value holds a map whose keys are not all strings")
+    assert cel.run(cel.compile_expression("{1: 'a'}[1] + {'b': 'c'}.b"), bindings({})) == "ac"

@@ -101,9 +101,17 @@ def _built_from(count: int) -> None:
 def _sorted_keys(mapping: dict[Any, Any]) -> list[Any]:
     """A map's keys in one order for every process: the engine iterates a map in its hash
     order, which changes between runs, so `facts.checks.filter(...)` would list the same
-    checks in another order and the same decision would not be the same bytes."""
+    checks in another order and the same decision would not be the same bytes.
+
+    The keys come as Python's, where 1, 1u and true are one key and 1u is an int: only
+    string keys (all that facts and params hold) come through as the engine had them."""
     _built_from(len(mapping))
-    return sorted(mapping, key=lambda key: (type(key).__name__, key))
+    if any(type(key) is not str for key in mapping):
+        raise ValueError(
+            "map or filter over a map whose keys are not all strings (1, 1u and true would"
+            " be one key): use string keys"
+        )
+    return sorted(mapping)
 
 
 def _as_is(items: list[Any]) -> list[Any]:
