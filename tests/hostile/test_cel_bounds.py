@@ -169,3 +169,14 @@ def test_regex_replace_is_counted_whole_so_nesting_it_is_refused_at_load(tmp_pat
     once = "regex.replace(facts.labels.a, '-', '+') == 'a+b'"
     decision = decide(tmp_path, once, labels={"a": "a-b"})
     assert decision.results[0].status is RuleStatus.FIRED
+
+
+def test_a_map_over_lists_range_is_held_as_any_list_building_loop(tmp_path):
+    # The renaming of lists.range and the wrapper that holds the loop's range were kept
+    # under one node id, and the renaming won: 9,999 items built 1.6 GB in 3.5 s.
+    when = "lists.range(facts.metrics.agents_total).map(x, x).size() > 0"
+    metrics = dict(healthy()["metrics"], agents_total=2000)
+    decision = decide(tmp_path, when, metrics=metrics)
+    assert decision.results[0].status is RuleStatus.ERROR
+    assert "a list built over 2,000 items (at most 1,000" in decision.results[0].error
+    assert decision.verdict is Verdict.PAUSE

@@ -242,3 +242,40 @@ def test_a_value_holding_a_map_with_other_keys_than_strings_is_an_error():
     assert isinstance(failed, cel.EvalFailure)
     assert failed.message.startswith("the value holds a map whose keys are not all strings")
     assert cel.run(cel.compile_expression("{1: 'a'}[1] + {'b': 'c'}.b"), bindings({})) == "ac"
+
+
+# --- a list is handed through Python only where its items come back as they went -----------
+
+
+@pytest.mark.parametrize(
+    ("text", "facts"),
+    [
+        # The wrapper that holds `filter` to 1,000 items handed the list back converted:
+        # each uint came back an int (false), each timestamp and duration not at all (an
+        # error, every time, for a rule the spec runs).
+        ("facts.l.map(x, uint(x)).filter(x, type(x) == uint).size() == 2", {"l": [1, 2]}),
+        (
+            "facts.l.map(x, timestamp(x)).filter(t, t < now).size() == 1",
+            {"l": ["2020-01-01T00:00:00Z", "2030-01-01T00:00:00Z"]},
+        ),
+        ("facts.l.map(x, duration(x)).map(d, d + d)[0] == duration('2s')", {"l": ["1s"]}),
+    ],
+)
+def test_map_and_filter_over_a_list_of_other_values_than_json_s_are_the_spec_s(text, facts):
+    assert cel.run(cel.compile_expression(text), bindings(facts)) is True
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # cel-expr-python cuts a string coming back from Python at NUL: phasegate's own
+        # replace gave 1 where the engine's gives 3 (facts cannot hold NUL; CEL text can).
+        "'a\\x00b'.replace('a', 'c').size() == 3",
+        "'a\\x00b'.trimPrefix('a').size() == 2",
+        "'a\\x00b'.capture('a.b').size() == 3",
+    ],
+)
+def test_phasegate_s_functions_never_give_back_a_string_cut_at_nul(text):
+    failed = cel.run(cel.compile_expression(text), bindings({}))
+    assert isinstance(failed, cel.EvalFailure)
+    assert failed.message.startswith("a string holding NUL (U+0000)")

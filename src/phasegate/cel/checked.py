@@ -541,9 +541,10 @@ class Rename(NamedTuple):
     overloads: tuple[str, ...]
 
 
-def rewrite(checked: Checked, changes: dict[int, Wrap | Rename]) -> bytes:
-    """The serialized checked expression with `changes` (by node id) applied; node ids and
-    source offsets of every original node stay as they were."""
+def rewrite(checked: Checked, changes: dict[int, list[Wrap | Rename]]) -> bytes:
+    """The serialized checked expression with `changes` (by node id, a node's renaming
+    before its wrapping: `lists.range(n)` as the range of a `map` takes both) applied; node
+    ids and source offsets of every original node stay as they were."""
     parents: dict[int, Node] = {}
     order: list[Node] = []
     pending = [checked.root]
@@ -569,16 +570,16 @@ def rewrite(checked: Checked, changes: dict[int, Wrap | Rename]) -> bytes:
             built[id(node)] = node.raw
             continue
         data = _encode(node, [built[id(child)] for child in node.children() if child.raw])
-        change = changes.get(node.id)
-        if isinstance(change, Rename):
-            data = _renamed(data, change.function)
-            tables += _reference(node.id, change.overloads)
-        elif isinstance(change, Wrap):
-            call = field_bytes(2, change.function.encode()) + field_bytes(3, data)
-            data = field_varint(2, next_id) + field_bytes(CALL, call)
-            tables += _reference(next_id, change.overloads)
-            tables += field_bytes(3, field_varint(1, next_id) + field_bytes(2, change.type))
-            next_id += 1
+        for change in sorted(changes.get(node.id, ()), key=lambda one: isinstance(one, Wrap)):
+            if isinstance(change, Rename):
+                data = _renamed(data, change.function)
+                tables += _reference(node.id, change.overloads)
+            else:
+                call = field_bytes(2, change.function.encode()) + field_bytes(3, data)
+                data = field_varint(2, next_id) + field_bytes(CALL, call)
+                tables += _reference(next_id, change.overloads)
+                tables += field_bytes(3, field_varint(1, next_id) + field_bytes(2, change.type))
+                next_id += 1
         built[id(node)] = data
     return serialize(built[id(checked.root)], bytes(tables))
 

@@ -36,6 +36,23 @@ def compile_regex(pattern: str) -> Any:
         raise ValueError(f"bad regular expression: {reason}") from None
 
 
+def _whole(impl: Callable[..., str | None]) -> Callable[..., str | None]:
+    """`impl`, refusing to give back a string that holds NUL: cel-expr-python cuts a string
+    from Python at its first NUL, so `'a\\x00b'.replace('a', 'c').size()` was 1 where the
+    engine's own `replace` gives 3. (Facts cannot hold NUL; only an expression makes one.)"""
+
+    def whole(*args: Any) -> str | None:
+        value = impl(*args)
+        if value is not None and "\x00" in value:
+            raise ValueError(
+                "a string holding NUL (U+0000), which phasegate's functions (replace,"
+                " trimPrefix, trimSuffix, capture) cannot give back"
+            )
+        return value
+
+    return whole
+
+
 def _capture(text: str, pattern: str) -> str | None:
     """The first match (its first group, if the pattern has one), or null: no match is
     unknown, never an empty string that a rule could mistake for a value."""
@@ -168,9 +185,9 @@ def _method(name: str, ret: Any, params: list[Any], impl: Callable[..., Any]) ->
 def declarations() -> list[Any]:
     """phasegate's functions, as the checker and runtime see them."""
     return [
-        _method("trimPrefix", T.STRING, [T.STRING, T.STRING], _trim_prefix),
-        _method("trimSuffix", T.STRING, [T.STRING, T.STRING], _trim_suffix),
-        _method("capture", T.DYN, [T.STRING, T.STRING], _capture),
+        _method("trimPrefix", T.STRING, [T.STRING, T.STRING], _whole(_trim_prefix)),
+        _method("trimSuffix", T.STRING, [T.STRING, T.STRING], _whole(_trim_suffix)),
+        _method("capture", T.DYN, [T.STRING, T.STRING], _whole(_capture)),
         _method("max", T.DYN, [T.List(T.DYN)], _extreme(max)),
         _method("min", T.DYN, [T.List(T.DYN)], _extreme(min)),
         cel.FunctionDecl(FINITE, [cel.Overload(FINITE, T.DOUBLE, [T.DOUBLE], impl=_finite)]),
@@ -203,14 +220,14 @@ def declarations() -> list[Any]:
                     T.STRING,
                     [T.STRING, T.STRING, T.STRING],
                     is_member=True,
-                    impl=_replace,
+                    impl=_whole(_replace),
                 ),
                 cel.Overload(
                     "phasegate_replace_n",
                     T.STRING,
                     [T.STRING, T.STRING, T.STRING, T.INT],
                     is_member=True,
-                    impl=_replace,
+                    impl=_whole(_replace),
                 ),
             ],
         ),
