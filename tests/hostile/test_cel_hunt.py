@@ -20,6 +20,13 @@ def bindings(facts: dict) -> cel.Bindings:
     return cel.Bindings({"facts": facts, "params": {}, "phase": 1, "now": NOW, "history": []})
 
 
+def failure_of(text: str, facts: dict | None = None) -> str:
+    """The message of the error evaluating `text` gives (it must give one)."""
+    failed = cel.run(cel.compile_expression(text), bindings(facts or {}))
+    assert isinstance(failed, cel.EvalFailure)
+    return failed.message
+
+
 def located(text: str, facts: dict) -> cel.EvalFailure:
     expression = cel.compile_expression(text)
     values = bindings(facts)
@@ -188,9 +195,7 @@ def test_a_message_holding_an_optional_keeps_the_rollback(tmp_path, facts_file):
 @pytest.mark.parametrize("text", ["[optional.of(1)]", "[[optional.none()]]", "[1, dyn(facts.?a)]"])
 def test_a_value_holding_an_optional_is_an_error(text):
     # (a map holding one is the test above, in a subprocess: before the fix it crashed)
-    failed = cel.run(cel.compile_expression(text), bindings({}))
-    assert isinstance(failed, cel.EvalFailure)
-    assert failed.message.startswith("the value holds an optional")
+    assert failure_of(text).startswith("the value holds an optional")
 
 
 @pytest.mark.parametrize(
@@ -229,18 +234,14 @@ def test_optionals_inside_an_expression_stay_the_spec_s():
     ],
 )
 def test_map_or_filter_over_a_map_with_other_keys_than_strings_is_an_error(text):
-    failed = cel.run(cel.compile_expression(text), bindings({}))
-    assert isinstance(failed, cel.EvalFailure)
-    assert failed.message.startswith("map or filter over a map whose keys are not all strings")
+    assert failure_of(text).startswith("map or filter over a map whose keys are not all strings")
 
 
 def test_a_value_holding_a_map_with_other_keys_than_strings_is_an_error():
     # 1, true and '1' were one JSON key, and which value won followed the engine's hash
     # order: the same message printed other bytes in another process.
     text = "[{1: 'a', true: 'b', '1': 'c'}]"
-    failed = cel.run(cel.compile_expression(text), bindings({}))
-    assert isinstance(failed, cel.EvalFailure)
-    assert failed.message.startswith("the value holds a map whose keys are not all strings")
+    assert failure_of(text).startswith("the value holds a map whose keys are not all strings")
     assert cel.run(cel.compile_expression("{1: 'a'}[1] + {'b': 'c'}.b"), bindings({})) == "ac"
 
 
@@ -276,6 +277,4 @@ def test_map_and_filter_over_a_list_of_other_values_than_json_s_are_the_spec_s(t
     ],
 )
 def test_phasegate_s_functions_never_give_back_a_string_cut_at_nul(text):
-    failed = cel.run(cel.compile_expression(text), bindings({}))
-    assert isinstance(failed, cel.EvalFailure)
-    assert failed.message.startswith("a string holding NUL (U+0000)")
+    assert failure_of(text).startswith("a string holding NUL (U+0000)")
