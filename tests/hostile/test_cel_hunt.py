@@ -192,7 +192,9 @@ def test_a_message_holding_an_optional_keeps_the_rollback(tmp_path, facts_file):
     assert "of <the value holds an optional" in done.stdout
 
 
-@pytest.mark.parametrize("text", ["[optional.of(1)]", "[[optional.none()]]", "[1, dyn(facts.?a)]"])
+@pytest.mark.parametrize(
+    "text", ["[optional.of(1)]", "[[optional.none()]]", "[1].map(x, facts.?a)"]
+)
 def test_a_value_holding_an_optional_is_an_error(text):
     # (a map holding one is the test above, in a subprocess: before the fix it crashed)
     assert failure_of(text).startswith("the value holds an optional")
@@ -278,3 +280,26 @@ def test_map_and_filter_over_a_list_of_other_values_than_json_s_are_the_spec_s(t
 )
 def test_phasegate_s_functions_never_give_back_a_string_cut_at_nul(text):
     assert failure_of(text).startswith("a string holding NUL (U+0000)")
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        # The types said list(dyn) or map(string, dyn), so the check above did not see the
+        # optional: each crashed the process when it ran.
+        ("{'a': dyn(facts.?x)}.filter(k, true).size() == 1", (1, 7)),
+        ("{'a': facts.?x, 'b': 1}.filter(k, true).size() == 1", (1, 7)),
+        ("[facts.?x, 1].max() == 1", (1, 2)),
+        ("facts.l.map(x, dyn(facts.?y)).max() == 1", (1, 16)),
+    ],
+)
+def test_an_optional_hidden_in_a_list_or_map_of_mixed_types_is_refused_at_load(text, where):
+    with pytest.raises(cel.CelError) as raised:
+        cel.compile_expression(text)
+    assert (raised.value.line, raised.value.col) == where
+    assert "an optional value in a list or map of mixed types or behind dyn()" in str(raised.value)
+
+
+def test_optional_elements_and_entries_hold_values_and_load():
+    text = "{?'a': facts.?x, 'b': 1}.map(k, k).size() == 2 && [1, ?facts.?x].max() == 2"
+    assert cel.run(cel.compile_expression(text), bindings({"x": 2})) is True

@@ -116,7 +116,7 @@ class Node:
     - target: CALL the receiver (or None); SELECT the operand.
     - args: CALL the arguments; LIST the elements; STRUCT keys and values in turn.
     - iter_var2, accu_var, parts: COMPREHENSION's, the parts by name.
-    - optional: LIST, the indexes of `?x` elements.
+    - optional: LIST, the indexes of `?x` elements; STRUCT, of `?k: v` entries.
     """
 
     __slots__ = (
@@ -226,10 +226,12 @@ def decode_expr(data: bytes) -> Node:
                 node.optional = tuple(optional)
             elif number == STRUCT:
                 node.kind = STRUCT
+                entries = []
                 for n, _, v in fields(value):
                     if n == 1:
                         node.name = bytes(v).decode()
                     elif n == 2:
+                        index = len(node.args) // 2
                         for en, _, ev in fields(v):
                             if en == 2:  # a message field: its name, as a string constant
                                 key = Node(b"", CONST, "field", bytes(ev).decode())
@@ -237,6 +239,9 @@ def decode_expr(data: bytes) -> Node:
                             elif en == 3 or en == 4:
                                 node.args.append(Node(ev))
                                 pending.append(node.args[-1])
+                            elif en == 5 and ev:
+                                entries.append(index)
+                node.optional = tuple(entries)
             elif number == COMPREHENSION:
                 node.kind = COMPREHENSION
                 for n, _, v in fields(value):

@@ -14,7 +14,7 @@ from typing import Any
 
 from phasegate.cel import checked as checked_expr
 from phasegate.cel import environment, model
-from phasegate.cel.checked import CALL, COMPREHENSION, LIST, Checked, Rename, Wrap
+from phasegate.cel.checked import CALL, COMPREHENSION, LIST, STRUCT, Checked, Rename, Wrap
 from phasegate.cel.errors import CelError
 from phasegate.cel.functions import (
     FINITE,
@@ -200,6 +200,17 @@ def _problems(
             )
         )
     for node, _bound in order:
+        hidden = _hidden_optional(tree, node)
+        if hidden is not None:
+            problems.append(
+                (
+                    "an optional value in a list or map of mixed types or behind dyn() (the"
+                    " CEL engine crashes converting it): use .orValue(default)",
+                    *model.start_of(tree, hidden),
+                    "cel-check",
+                )
+            )
+            break
         handed = _handed_to_python(tree, node)
         if handed is not None and "optional" in tree.type_of(handed.id):
             line, col = model.start_of(tree, handed)
@@ -278,6 +289,25 @@ def _handed_to_python(tree: Checked, node: checked_expr.Node) -> checked_expr.No
         operands = ([node.target] if node.target is not None else []) + node.args
         return next((part for part in operands if "optional" in tree.type_of(part.id)), None)
     return held_range(tree, node)
+
+
+def _hidden_optional(tree: Checked, node: checked_expr.Node) -> checked_expr.Node | None:
+    """An optional that a list or map literal holds while its own type does not say so (a
+    literal of mixed types is `list(dyn)`, and `dyn()` hides one too: `map` builds its
+    list from `[step]` literals): the checks on types above cannot see it. A `?x` element
+    or `?k: v` entry holds the optional's value, not the optional."""
+    if node.kind not in (LIST, STRUCT) or "optional" in tree.type_of(node.id):
+        return None
+    step = 2 if node.kind == STRUCT else 1
+    for index, item in enumerate(node.args[step - 1 :: step]):
+        if index in node.optional:
+            continue
+        inner = item
+        if inner.kind == CALL and inner.name == "dyn" and len(inner.args) == 1:
+            inner = inner.args[0]
+        if "optional" in tree.type_of(inner.id):
+            return item
+    return None
 
 
 def is_loop(node: checked_expr.Node) -> bool:
