@@ -153,3 +153,30 @@ def test_evaluate_with_guarded_divisions_never_loads_cel_python_or_lark(tmp_path
     assert '"error_line"' in done.stdout  # the missing fact was located
     assert "exit 10" in done.stdout
     assert done.stdout.rstrip().endswith("loaded []")
+
+
+def test_regex_replace_is_counted_whole_so_nesting_it_is_refused_at_load(tmp_path):
+    # The budget held regex.replace to 1 MiB as it holds `replace`, but nothing holds it
+    # when it runs: each of 64 Ki places took 1,000 characters twice over, 64 G characters
+    # (std::bad_alloc escaped as a MemoryError; without a memory limit, the OOM killer).
+    rewrite = "x" * 1000
+    when = f"regex.replace(regex.replace(facts.labels.a, '', '{rewrite}'), '', '{rewrite}') == ''"
+    with pytest.raises(InputError) as raised:
+        load_policy_set(policy(tmp_path, when))
+    assert "p.yaml:6:11: error: rule hostile.rule: too costly: one evaluation may take" in str(
+        raised.value
+    )
+    once = "regex.replace(facts.labels.a, '-', '+') == 'a+b'"
+    decision = decide(tmp_path, once, labels={"a": "a-b"})
+    assert decision.results[0].status is RuleStatus.FIRED
+
+
+def test_a_map_over_lists_range_is_held_as_any_list_building_loop(tmp_path):
+    # The renaming of lists.range and the wrapper that holds the loop's range were kept
+    # under one node id, and the renaming won: 9,999 items built 1.6 GB in 3.5 s.
+    when = "lists.range(facts.metrics.agents_total).map(x, x).size() > 0"
+    metrics = dict(healthy()["metrics"], agents_total=2000)
+    decision = decide(tmp_path, when, metrics=metrics)
+    assert decision.results[0].status is RuleStatus.ERROR
+    assert "a list built over 2,000 items (at most 1,000" in decision.results[0].error
+    assert decision.verdict is Verdict.PAUSE

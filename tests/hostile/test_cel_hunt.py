@@ -20,6 +20,13 @@ def bindings(facts: dict) -> cel.Bindings:
     return cel.Bindings({"facts": facts, "params": {}, "phase": 1, "now": NOW, "history": []})
 
 
+def failure_of(text: str, facts: dict | None = None) -> str:
+    """The message of the error evaluating `text` gives (it must give one)."""
+    failed = cel.run(cel.compile_expression(text), bindings(facts or {}))
+    assert isinstance(failed, cel.EvalFailure)
+    return failed.message
+
+
 def located(text: str, facts: dict) -> cel.EvalFailure:
     expression = cel.compile_expression(text)
     values = bindings(facts)
@@ -156,3 +163,143 @@ def test_eval_refuses_a_set_value_no_facts_document_can_hold(capsys, value, why)
     assert exited.value.code == 2
     error = capsys.readouterr().err
     assert why in error and "Traceback" not in error
+
+
+# --- an optional inside a list or map never reaches the engine's conversion ------------------
+
+OPTIONAL_MESSAGE = """\
+apiVersion: phasegate/v1
+kind: Policy
+name: p
+rules:
+  - id: p.rate
+    when: facts.metrics.error_rate >= 0.0
+    verdict: rollback
+    message: "rate {{ {'rate': facts.metrics.?error_rate} }} of {{ [facts.?metrics] }}"
+"""
+
+
+def test_a_message_holding_an_optional_keeps_the_rollback(tmp_path, facts_file):
+    # cel-expr-python crashed converting the map (a segfault: exit 139, no decision at
+    # all) and raised SystemError on the list: the rule's rollback never came out.
+    from conftest import run_cli
+
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "policies" / "p.yaml").write_text(OPTIONAL_MESSAGE, encoding="utf-8")
+    done = run_cli("evaluate", str(facts_file()), "--policies", str(tmp_path / "policies"))
+    assert done.returncode == 20, done.stderr
+    assert "rate <the value holds an optional: end each one with .orValue" in done.stdout
+    assert "of <the value holds an optional" in done.stdout
+
+
+@pytest.mark.parametrize(
+    "text", ["[optional.of(1)]", "[[optional.none()]]", "[1].map(x, facts.?a)"]
+)
+def test_a_value_holding_an_optional_is_an_error(text):
+    # (a map holding one is the test above, in a subprocess: before the fix it crashed)
+    assert failure_of(text).startswith("the value holds an optional")
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "to"),
+    [
+        # Each crashed the process (a segfault) when it ran: the engine converts the map or
+        # list for phasegate's Python function (the sorted range of `map`/`filter`, max()).
+        ("{'a': facts.?x}.filter(k, true).size() == 1", (1, 1), "map(), filter()"),
+        ("{'a': facts.?x}.transformList(k, v, 1).size() == 1", (1, 1), "map(), filter()"),
+        ("[facts.?x].max() == 1", (1, 1), "max()"),
+        ("stats.mannWhitneyAbove([1.0], [facts.?x]) > 0.5", (1, 31), "stats.mannWhitneyAbove()"),
+    ],
+)
+def test_an_optional_handed_to_phasegate_s_functions_is_refused_at_load(text, where, to):
+    with pytest.raises(cel.CelError) as raised:
+        cel.compile_expression(text)
+    assert (raised.value.line, raised.value.col) == where
+    assert f"a list or map holding optional values cannot be handed to {to}" in str(raised.value)
+
+
+def test_optionals_inside_an_expression_stay_the_spec_s():
+    text = "[optional.of(1)].map(x, x.orValue(0)) == [1] && [?facts.?a].max() == 3"
+    assert cel.run(cel.compile_expression(text), bindings({"a": 3})) is True
+
+
+# --- a map's keys are never merged or retyped on their way through Python ----------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # The spec says true: the sorted range of `filter` turned the uint key into an int.
+        "{1u: 'a'}.filter(k, type(k) == uint).size() == 1",
+        # The spec says true: true and 1 became one Python key, so one item.
+        "{true: 1, 1: 2}.map(k, k).size() == 2",
+    ],
+)
+def test_map_or_filter_over_a_map_with_other_keys_than_strings_is_an_error(text):
+    assert failure_of(text).startswith("map or filter over a map whose keys are not all strings")
+
+
+def test_a_value_holding_a_map_with_other_keys_than_strings_is_an_error():
+    # 1, true and '1' were one JSON key, and which value won followed the engine's hash
+    # order: the same message printed other bytes in another process.
+    text = "[{1: 'a', true: 'b', '1': 'c'}]"
+    assert failure_of(text).startswith("the value holds a map whose keys are not all strings")
+    assert cel.run(cel.compile_expression("{1: 'a'}[1] + {'b': 'c'}.b"), bindings({})) == "ac"
+
+
+# --- a list is handed through Python only where its items come back as they went -----------
+
+
+@pytest.mark.parametrize(
+    ("text", "facts"),
+    [
+        # The wrapper that holds `filter` to 1,000 items handed the list back converted:
+        # each uint came back an int (false), each timestamp and duration not at all (an
+        # error, every time, for a rule the spec runs).
+        ("facts.l.map(x, uint(x)).filter(x, type(x) == uint).size() == 2", {"l": [1, 2]}),
+        (
+            "facts.l.map(x, timestamp(x)).filter(t, t < now).size() == 1",
+            {"l": ["2020-01-01T00:00:00Z", "2030-01-01T00:00:00Z"]},
+        ),
+        ("facts.l.map(x, duration(x)).map(d, d + d)[0] == duration('2s')", {"l": ["1s"]}),
+    ],
+)
+def test_map_and_filter_over_a_list_of_other_values_than_json_s_are_the_spec_s(text, facts):
+    assert cel.run(cel.compile_expression(text), bindings(facts)) is True
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # cel-expr-python cuts a string coming back from Python at NUL: phasegate's own
+        # replace gave 1 where the engine's gives 3 (facts cannot hold NUL; CEL text can).
+        "'a\\x00b'.replace('a', 'c').size() == 3",
+        "'a\\x00b'.trimPrefix('a').size() == 2",
+        "'a\\x00b'.capture('a.b').size() == 3",
+    ],
+)
+def test_phasegate_s_functions_never_give_back_a_string_cut_at_nul(text):
+    assert failure_of(text).startswith("a string holding NUL (U+0000)")
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        # The types said list(dyn) or map(string, dyn), so the check above did not see the
+        # optional: each crashed the process when it ran.
+        ("{'a': dyn(facts.?x)}.filter(k, true).size() == 1", (1, 7)),
+        ("{'a': facts.?x, 'b': 1}.filter(k, true).size() == 1", (1, 7)),
+        ("[facts.?x, 1].max() == 1", (1, 2)),
+        ("facts.l.map(x, dyn(facts.?y)).max() == 1", (1, 16)),
+    ],
+)
+def test_an_optional_hidden_in_a_list_or_map_of_mixed_types_is_refused_at_load(text, where):
+    with pytest.raises(cel.CelError) as raised:
+        cel.compile_expression(text)
+    assert (raised.value.line, raised.value.col) == where
+    assert "an optional value in a list or map of mixed types or behind dyn()" in str(raised.value)
+
+
+def test_optional_elements_and_entries_hold_values_and_load():
+    text = "{?'a': facts.?x, 'b': 1}.map(k, k).size() == 2 && [1, ?facts.?x].max() == 2"
+    assert cel.run(cel.compile_expression(text), bindings({"x": 2})) is True

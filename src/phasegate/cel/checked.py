@@ -116,7 +116,7 @@ class Node:
     - target: CALL the receiver (or None); SELECT the operand.
     - args: CALL the arguments; LIST the elements; STRUCT keys and values in turn.
     - iter_var2, accu_var, parts: COMPREHENSION's, the parts by name.
-    - optional: LIST, the indexes of `?x` elements.
+    - optional: LIST, the indexes of `?x` elements; STRUCT, of `?k: v` entries.
     """
 
     __slots__ = (
@@ -226,10 +226,12 @@ def decode_expr(data: bytes) -> Node:
                 node.optional = tuple(optional)
             elif number == STRUCT:
                 node.kind = STRUCT
+                entries = []
                 for n, _, v in fields(value):
                     if n == 1:
                         node.name = bytes(v).decode()
                     elif n == 2:
+                        index = len(node.args) // 2
                         for en, _, ev in fields(v):
                             if en == 2:  # a message field: its name, as a string constant
                                 key = Node(b"", CONST, "field", bytes(ev).decode())
@@ -237,6 +239,9 @@ def decode_expr(data: bytes) -> Node:
                             elif en == 3 or en == 4:
                                 node.args.append(Node(ev))
                                 pending.append(node.args[-1])
+                            elif en == 5 and ev:
+                                entries.append(index)
+                node.optional = tuple(entries)
             elif number == COMPREHENSION:
                 node.kind = COMPREHENSION
                 for n, _, v in fields(value):
@@ -541,9 +546,10 @@ class Rename(NamedTuple):
     overloads: tuple[str, ...]
 
 
-def rewrite(checked: Checked, changes: dict[int, Wrap | Rename]) -> bytes:
-    """The serialized checked expression with `changes` (by node id) applied; node ids and
-    source offsets of every original node stay as they were."""
+def rewrite(checked: Checked, changes: dict[int, list[Wrap | Rename]]) -> bytes:
+    """The serialized checked expression with `changes` (by node id, a node's renaming
+    before its wrapping: `lists.range(n)` as the range of a `map` takes both) applied; node
+    ids and source offsets of every original node stay as they were."""
     parents: dict[int, Node] = {}
     order: list[Node] = []
     pending = [checked.root]
@@ -569,16 +575,16 @@ def rewrite(checked: Checked, changes: dict[int, Wrap | Rename]) -> bytes:
             built[id(node)] = node.raw
             continue
         data = _encode(node, [built[id(child)] for child in node.children() if child.raw])
-        change = changes.get(node.id)
-        if isinstance(change, Rename):
-            data = _renamed(data, change.function)
-            tables += _reference(node.id, change.overloads)
-        elif isinstance(change, Wrap):
-            call = field_bytes(2, change.function.encode()) + field_bytes(3, data)
-            data = field_varint(2, next_id) + field_bytes(CALL, call)
-            tables += _reference(next_id, change.overloads)
-            tables += field_bytes(3, field_varint(1, next_id) + field_bytes(2, change.type))
-            next_id += 1
+        for change in sorted(changes.get(node.id, ()), key=lambda one: isinstance(one, Wrap)):
+            if isinstance(change, Rename):
+                data = _renamed(data, change.function)
+                tables += _reference(node.id, change.overloads)
+            else:
+                call = field_bytes(2, change.function.encode()) + field_bytes(3, data)
+                data = field_varint(2, next_id) + field_bytes(CALL, call)
+                tables += _reference(next_id, change.overloads)
+                tables += field_bytes(3, field_varint(1, next_id) + field_bytes(2, change.type))
+                next_id += 1
         built[id(node)] = data
     return serialize(built[id(checked.root)], bytes(tables))
 

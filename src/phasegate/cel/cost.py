@@ -24,7 +24,18 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from phasegate.cel import functions, model
-from phasegate.cel.checked import CALL, COMPREHENSION, CONST, IDENT, LIST, SELECT, STRUCT, Node
+from phasegate.cel.checked import (
+    CALL,
+    COMPREHENSION,
+    CONST,
+    IDENT,
+    LIST,
+    SELECT,
+    STRUCT,
+    Checked,
+    Node,
+)
+from phasegate.cel.expression import held_range
 
 #: Comprehension steps the engine allows in one evaluation, over all its comprehensions
 #: (cel-expr-python stops the evaluation with "Iteration budget exceeded" at 10,000).
@@ -179,7 +190,7 @@ _ITEMS = frozenset(
 
 def estimate(expression: Any, params: Mapping[str, Any]) -> tuple[float, float]:
     """The most (steps, characters) one evaluation can take."""
-    estimator = _Estimator(params, expression.variables, expression.tree.overloads)
+    estimator = _Estimator(params, expression.variables, expression.tree)
     found = estimator.node(expression.tree.root, {})
     bodies = estimator.bodies
     steps = found.steps.most() + _spread([(cap, n, body.steps) for cap, n, body in bodies])
@@ -248,10 +259,11 @@ class _Estimator:
         self,
         params: Mapping[str, Any],
         variables: tuple[str, ...],
-        overloads: Mapping[int, tuple[str, ...]],
+        tree: Checked,
     ) -> None:
         self.params = params
-        self.overloads = overloads
+        self.tree = tree
+        self.overloads = tree.overloads
         self.variables = variables
         self.budget = 100_000  # nodes visited: bounded by the tree (the engine caps it)
         self.accumulators: set[str] = set()
@@ -366,8 +378,12 @@ class _Estimator:
         if name in ("replace", "phasegate_replace", "regex.replace"):
             limit = float(functions.MAX_BUILT_CHARS)
             if len(sizes) >= 3:
-                grown = Lin(sizes[0].most() * (sizes[2].most() + 1) + sizes[2].most())
-                size = (sizes[0] + grown).capped(limit)
+                text, rewrite = sizes[0].most(), sizes[2].most()
+                # regex.replace is not held when it runs: its whole result counts, and each
+                # `\N` of its rewrite repeats a match (at most the text over all matches)
+                grown = Lin(text * (rewrite + 1) * (2 if name == "regex.replace" else 1) + rewrite)
+                size = sizes[0] + grown
+                size = size if name == "regex.replace" else size.capped(limit)
             else:
                 size = Lin(limit)
             return Estimate(steps, chars + size + _sum_lin(sizes), size, size)
@@ -399,7 +415,7 @@ class _Estimator:
             return Estimate(
                 outside.steps + found.steps, outside.chars + found.chars, found.size, found.weight
             )
-        length = self._length(over, init, outside.size)
+        length = self._length(node, over, outside.size)
         cap = length * (self.caps[-1] if self.caps else 1.0)
         item = self._param_item(over) or _literal_item(over) or _ITEM
         inner_items = {
@@ -433,13 +449,13 @@ class _Estimator:
         self.bodies.append((min(cap, float(MAX_ITERATIONS)), length, each))
         return Estimate(outside.steps + ONE, outside.chars, size, weight, item)
 
-    def _length(self, over: Node | None, init: Node | None, size: Lin) -> float:
+    def _length(self, node: Node, over: Node | None, size: Lin) -> float:
         """How many items a loop may take: its range's size, at most an input list's
         length, or the length a list-building loop is held to when it runs."""
         if over is None:
             return 0.0
         most = size.most()
-        if init is not None and init.kind == LIST and model.unwrap(over).kind != LIST:
+        if held_range(self.tree, node) is not None:
             return min(most, float(functions.MAX_BUILT_ITEMS))
         return min(most, float(MAX_LIST_LENGTH))
 

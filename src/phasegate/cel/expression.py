@@ -14,7 +14,7 @@ from typing import Any
 
 from phasegate.cel import checked as checked_expr
 from phasegate.cel import environment, model
-from phasegate.cel.checked import CALL, COMPREHENSION, LIST, Checked, Rename, Wrap
+from phasegate.cel.checked import CALL, COMPREHENSION, LIST, STRUCT, Checked, Rename, Wrap
 from phasegate.cel.errors import CelError
 from phasegate.cel.functions import (
     FINITE,
@@ -200,6 +200,35 @@ def _problems(
             )
         )
     for node, _bound in order:
+        hidden = _hidden_optional(tree, node)
+        if hidden is not None:
+            problems.append(
+                (
+                    "an optional value in a list or map of mixed types or behind dyn() (the"
+                    " CEL engine crashes converting it): use .orValue(default)",
+                    *model.start_of(tree, hidden),
+                    "cel-check",
+                )
+            )
+            break
+        handed = _handed_to_python(tree, node)
+        if handed is not None and "optional" in tree.type_of(handed.id):
+            line, col = model.start_of(tree, handed)
+            to = (
+                "map(), filter() or transformList()"
+                if node.kind == COMPREHENSION
+                else f"{node.name}()"
+            )
+            problems.append(
+                (
+                    f"a list or map holding optional values cannot be handed to {to} (the CEL"
+                    " engine crashes converting it): use .orValue(default) on each",
+                    line,
+                    col,
+                    "cel-check",
+                )
+            )
+    for node, _bound in order:
         if node.kind == CALL and node.name == "cel.@mapInsert":
             line, col = tree.line_col(node.id)
             problems.append(
@@ -213,6 +242,72 @@ def _problems(
             )
             break
     return problems
+
+
+#: phasegate's functions (run in Python) that take a list: the engine converts it first.
+_LIST_FUNCTIONS = frozenset(
+    {"phasegate_max", "phasegate_min", "phasegate_stats_mann_whitney_above"}
+)
+
+
+def _built_range(node: checked_expr.Node) -> checked_expr.Node | None:
+    """The range of a comprehension that builds a list (`map`, `filter`, `transformList`),
+    which runs wrapped in phasegate's `phasegate_ordered` (see `_changes`), else None."""
+    if node.kind != COMPREHENSION or not is_loop(node):
+        return None
+    init, iterated = node.parts.get("init"), node.parts.get("range")
+    if init is None or iterated is None or init.kind != LIST or iterated.kind == LIST:
+        return None
+    return iterated
+
+
+#: A list type whose items come back from Python as they went: JSON's values (all that
+#: facts and params hold), at any depth.
+_ROUND_TRIP = re.compile(
+    r"(?:list\(|map\(string, |dyn|string|int|double|bool|bytes|null_type|\)|, )*"
+)
+
+
+def held_range(tree: Checked, node: checked_expr.Node) -> checked_expr.Node | None:
+    """The range of a comprehension that builds a list and runs wrapped in phasegate's
+    `phasegate_ordered` or `phasegate_listed` (see `_changes`), which hold it to
+    `functions.MAX_BUILT_ITEMS` items; else None. A map is always wrapped (its keys are
+    sorted); a list only where its items come back from Python as they went: the wrapper
+    hands back the list converted, and a timestamp, duration or type does not convert back
+    (every `map` over a list of timestamps was an error) and a uint comes back an int
+    (`type(x) == uint` was false)."""
+    iterated = _built_range(node)
+    if iterated is None:
+        return None
+    kind = tree.type_of(iterated.id)
+    return iterated if kind.startswith("map(") or _ROUND_TRIP.fullmatch(kind) else None
+
+
+def _handed_to_python(tree: Checked, node: checked_expr.Node) -> checked_expr.Node | None:
+    """The list or map `node` hands to one of phasegate's Python functions, if it does."""
+    if node.kind == CALL and _LIST_FUNCTIONS & set(tree.overloads.get(node.id, ())):
+        operands = ([node.target] if node.target is not None else []) + node.args
+        return next((part for part in operands if "optional" in tree.type_of(part.id)), None)
+    return held_range(tree, node)
+
+
+def _hidden_optional(tree: Checked, node: checked_expr.Node) -> checked_expr.Node | None:
+    """An optional that a list or map literal holds while its own type does not say so (a
+    literal of mixed types is `list(dyn)`, and `dyn()` hides one too: `map` builds its
+    list from `[step]` literals): the checks on types above cannot see it. A `?x` element
+    or `?k: v` entry holds the optional's value, not the optional."""
+    if node.kind not in (LIST, STRUCT) or "optional" in tree.type_of(node.id):
+        return None
+    step = 2 if node.kind == STRUCT else 1
+    for index, item in enumerate(node.args[step - 1 :: step]):
+        if index in node.optional:
+            continue
+        inner = item
+        if inner.kind == CALL and inner.name == "dyn" and len(inner.args) == 1:
+            inner = inner.args[0]
+        if "optional" in tree.type_of(inner.id):
+            return item
+    return None
 
 
 def is_loop(node: checked_expr.Node) -> bool:
@@ -239,7 +334,7 @@ def comprehension_depth(tree: Checked) -> int:
 
 def _changes(
     tree: Checked, order: list[tuple[checked_expr.Node, frozenset[str]]]
-) -> dict[int, Wrap | Rename]:
+) -> dict[int, list[Wrap | Rename]]:
     """phasegate's wrappers, by the id of the node each applies to. The author's text is
     what is checked, digested and located; these make the program fail closed and
     deterministic where the spec would not, and bound what a function may build:
@@ -254,28 +349,31 @@ def _changes(
       processes, so a message listing `facts.checks.filter(...)` would change bytes from
       one run to the next. A map gives its keys sorted; a list is as it is; either is
       refused past `functions.MAX_BUILT_ITEMS` items (the engine copies the list it builds
-      at every step). A list literal is left alone.
+      at every step). A list literal is left alone, and so is a
+      list of other values than JSON's (see `held_range`).
     - functions that can build a value far larger than their arguments (`replace`) run as
       phasegate's own, which refuses a result over `functions.MAX_BUILT_CHARS`.
     """
-    changes: dict[int, Wrap | Rename] = {}
+    changes: dict[int, list[Wrap | Rename]] = {}
     for node, _bound in order:
         if node.kind == CALL and node.target is None and node.name == "double":
             overloads = tree.overloads.get(node.id, ())
             if any(overload.endswith("_to_double") for overload in overloads):
-                changes[node.id] = Wrap(FINITE, (FINITE,), checked_expr.DOUBLE_TYPE)
+                changes.setdefault(node.id, []).append(
+                    Wrap(FINITE, (FINITE,), checked_expr.DOUBLE_TYPE)
+                )
         elif node.kind == CALL and node.name in RENAMED:
             overloads = tree.overloads.get(node.id, ())
             own = tuple(RENAMED[node.name][o] for o in overloads if o in RENAMED[node.name])
             if own and len(own) == len(overloads):
-                changes[node.id] = Rename(OWN_NAMES[node.name], own)
-        elif node.kind == COMPREHENSION and is_loop(node):
-            init, iterated = node.parts.get("init"), node.parts.get("range")
-            if init is None or iterated is None or init.kind != LIST or iterated.kind == LIST:
+                changes.setdefault(node.id, []).append(Rename(OWN_NAMES[node.name], own))
+        elif node.kind == COMPREHENSION:
+            iterated = held_range(tree, node)
+            if iterated is None:
                 continue
             if node.iter_var2:
-                changes[iterated.id] = Wrap(
-                    LISTED, (f"{LISTED}_map", LISTED), checked_expr.DYN_LIST_TYPE
+                changes.setdefault(iterated.id, []).append(
+                    Wrap(LISTED, (f"{LISTED}_map", LISTED), checked_expr.DYN_LIST_TYPE)
                 )
                 continue
             kind = tree.type_of(iterated.id)
@@ -286,7 +384,9 @@ def _changes(
                 if kind.startswith("list(")
                 else (f"{ORDERED}_map", f"{ORDERED}_list")
             )
-            changes[iterated.id] = Wrap(ORDERED, overloads, checked_expr.DYN_LIST_TYPE)
+            changes.setdefault(iterated.id, []).append(
+                Wrap(ORDERED, overloads, checked_expr.DYN_LIST_TYPE)
+            )
     return changes
 
 

@@ -36,6 +36,23 @@ def compile_regex(pattern: str) -> Any:
         raise ValueError(f"bad regular expression: {reason}") from None
 
 
+def _whole(impl: Callable[..., str | None]) -> Callable[..., str | None]:
+    """`impl`, refusing to give back a string that holds NUL: cel-expr-python cuts a string
+    from Python at its first NUL, so `'a\\x00b'.replace('a', 'c').size()` was 1 where the
+    engine's own `replace` gives 3. (Facts cannot hold NUL; only an expression makes one.)"""
+
+    def whole(*args: Any) -> str | None:
+        value = impl(*args)
+        if value is not None and "\x00" in value:
+            raise ValueError(
+                "a string holding NUL (U+0000), which phasegate's functions (replace,"
+                " trimPrefix, trimSuffix, capture) cannot give back"
+            )
+        return value
+
+    return whole
+
+
 def _capture(text: str, pattern: str) -> str | None:
     """The first match (its first group, if the pattern has one), or null: no match is
     unknown, never an empty string that a rule could mistake for a value."""
@@ -101,9 +118,17 @@ def _built_from(count: int) -> None:
 def _sorted_keys(mapping: dict[Any, Any]) -> list[Any]:
     """A map's keys in one order for every process: the engine iterates a map in its hash
     order, which changes between runs, so `facts.checks.filter(...)` would list the same
-    checks in another order and the same decision would not be the same bytes."""
+    checks in another order and the same decision would not be the same bytes.
+
+    The keys come as Python's, where 1, 1u and true are one key and 1u is an int: only
+    string keys (all that facts and params hold) come through as the engine had them."""
     _built_from(len(mapping))
-    return sorted(mapping, key=lambda key: (type(key).__name__, key))
+    if any(type(key) is not str for key in mapping):
+        raise ValueError(
+            "map or filter over a map whose keys are not all strings (1, 1u and true would"
+            " be one key): use string keys"
+        )
+    return sorted(mapping)
 
 
 def _as_is(items: list[Any]) -> list[Any]:
@@ -160,9 +185,9 @@ def _method(name: str, ret: Any, params: list[Any], impl: Callable[..., Any]) ->
 def declarations() -> list[Any]:
     """phasegate's functions, as the checker and runtime see them."""
     return [
-        _method("trimPrefix", T.STRING, [T.STRING, T.STRING], _trim_prefix),
-        _method("trimSuffix", T.STRING, [T.STRING, T.STRING], _trim_suffix),
-        _method("capture", T.DYN, [T.STRING, T.STRING], _capture),
+        _method("trimPrefix", T.STRING, [T.STRING, T.STRING], _whole(_trim_prefix)),
+        _method("trimSuffix", T.STRING, [T.STRING, T.STRING], _whole(_trim_suffix)),
+        _method("capture", T.DYN, [T.STRING, T.STRING], _whole(_capture)),
         _method("max", T.DYN, [T.List(T.DYN)], _extreme(max)),
         _method("min", T.DYN, [T.List(T.DYN)], _extreme(min)),
         cel.FunctionDecl(FINITE, [cel.Overload(FINITE, T.DOUBLE, [T.DOUBLE], impl=_finite)]),
@@ -195,14 +220,14 @@ def declarations() -> list[Any]:
                     T.STRING,
                     [T.STRING, T.STRING, T.STRING],
                     is_member=True,
-                    impl=_replace,
+                    impl=_whole(_replace),
                 ),
                 cel.Overload(
                     "phasegate_replace_n",
                     T.STRING,
                     [T.STRING, T.STRING, T.STRING, T.INT],
                     is_member=True,
-                    impl=_replace,
+                    impl=_whole(_replace),
                 ),
             ],
         ),

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 from phasegate.cel.expression import Expression
 from phasegate.cel.model import FactRead
-from phasegate.cel.values import ERROR, plain
+from phasegate.cel.values import ERROR, plain, unconvertible
 
 MISSING = object()
 
@@ -69,7 +69,8 @@ def run(expression: Expression, bindings: Bindings | Mapping[str, Any]) -> Any:
         return quick
     if value.type() == ERROR:
         return failure(str(quick), expression, bindings.data)
-    return plain(value)
+    why = unconvertible(value)
+    return plain(value) if why is None else EvalFailure(why)
 
 
 def failure(error: str, expression: Expression, data: Mapping[str, Any]) -> EvalFailure:

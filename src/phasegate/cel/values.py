@@ -44,6 +44,39 @@ def plain(value: Any) -> Any:
     return _plain(value.plain_value())
 
 
+def unconvertible(value: Any) -> str | None:
+    """Why a list or map value cannot be handed to Python as it is, or None.
+
+    cel-expr-python cannot hand an optional inside a list or map to Python: `plain_value()`
+    of `[optional.of(1)]` raises SystemError and of `{'a': optional.of(1)}` crashes the
+    process (a message `{{ {'r': facts.?x} }}` killed `evaluate` with no decision). And a
+    map's keys become Python's, where 1, 1u and true are one key (and JSON writes 1 and '1'
+    alike): which entry is kept follows the engine's hash order, so the same expression
+    printed other bytes in another process. Facts and params have string keys only; a map
+    an expression builds with others is refused rather than shown wrong.
+
+    The engine's items are read without converting them: an optional item reads as an
+    error, which no list or map can otherwise hold."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        kind = item.type()
+        if kind == ERROR:
+            return "the value holds an optional: end each one with .orValue(default) or .value()"
+        name = kind.name()
+        if name.startswith("MAP"):
+            inner = item.value()
+            if any(type(key) is not str for key in inner):
+                return (
+                    "the value holds a map whose keys are not all strings (1, 1u and true"
+                    " are one key once converted): use string keys"
+                )
+            pending.extend(inner.values())
+        elif name.startswith("LIST"):
+            pending.extend(item.value())
+    return None
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, bool | int | float | str | timedelta) or value is None:
         return value
