@@ -113,6 +113,43 @@ def test_double_of_text_that_is_not_a_finite_number_is_an_error(text):
         assert "not a finite number" in result.message
 
 
+@pytest.mark.parametrize(
+    "condition", ["math.sqrt(facts.drift) > 0.1", "!(math.sqrt(facts.drift) <= 0.1)"]
+)
+def test_the_root_of_a_negative_number_is_an_error(condition):
+    # The spec's math.sqrt(-4.0) is NaN, which compares false both ways: a rule over a
+    # drift that came out negative passed, and the gate continued.
+    failed = cel.run(cel.compile_expression(condition), bindings({"drift": -4.0}))
+    assert isinstance(failed, cel.EvalFailure)
+    assert failed.message == "math.sqrt() gave nan: not a finite number"
+    assert cel.run(cel.compile_expression(condition), bindings({"drift": 4.0})) is True
+    assert cel.evaluate("math.sqrt(4) == 2.0 && math.sqrt(9u) == 3.0 && math.sqrt(0.0) == 0.0", {})
+
+
+SQRT_POLICY = """\
+apiVersion: phasegate/v1
+kind: Policy
+name: p
+rules:
+  - id: p.drift
+    when: has(facts.extra.drift) && math.sqrt(facts.extra.drift) > 0.1
+    verdict: rollback
+"""
+
+
+def test_a_rule_over_the_root_of_a_negative_fact_pauses_end_to_end(tmp_path, facts_file):
+    from conftest import healthy, run_cli
+
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "policies" / "p.yaml").write_text(SQRT_POLICY, encoding="utf-8")
+    extra = {**healthy()["extra"], "drift": -0.25}
+    done = run_cli(
+        "evaluate", str(facts_file(extra=extra)), "--policies", str(tmp_path / "policies")
+    )
+    assert done.returncode == 10, done.stdout + done.stderr  # on_error: pause, not continue
+    assert "math.sqrt() gave nan: not a finite number" in done.stdout
+
+
 def test_double_still_converts_and_is_located_where_the_author_wrote_it():
     assert cel.evaluate("double('0.25') + double(1) + double(2u) + double(0.5)", {}) == 3.75
     assert cel.evaluate("[1].map(double, double).size() + 1", {}) == 2  # a variable named so

@@ -148,6 +148,7 @@ _CONSTANT_TIME = frozenset(
         "first",
         "last",
         "phasegate_finite",
+        "phasegate_finite_root",
         "phasegate_ordered",
         "phasegate_listed",
     }

@@ -18,6 +18,7 @@ from phasegate.cel.checked import CALL, COMPREHENSION, LIST, STRUCT, Checked, Re
 from phasegate.cel.errors import CelError
 from phasegate.cel.functions import (
     FINITE,
+    FINITE_ROOT,
     LISTED,
     ORDERED,
     OWN_NAMES,
@@ -343,6 +344,8 @@ def _changes(
       NaN (and "inf" infinite), and a NaN makes every comparison false: `double(rate) >
       0.05` would pass over a tool's "NaN" and the gate would continue. The engine's
       `double()` cannot be replaced, so its result is checked: not finite is an error.
+      So is each `math.sqrt(x)` (`phasegate_finite_root`): the root of a negative number is
+      NaN.
     - the range of each comprehension that builds a list (`map`, `filter`,
       `transformList`) runs as `phasegate_ordered(x)` (`phasegate_listed(x)` for two
       variables): over a map the engine iterates in hash order, which differs between
@@ -362,6 +365,10 @@ def _changes(
                 changes.setdefault(node.id, []).append(
                     Wrap(FINITE, (FINITE,), checked_expr.DOUBLE_TYPE)
                 )
+        elif node.kind == CALL and node.target is None and node.name == "math.sqrt":
+            changes.setdefault(node.id, []).append(
+                Wrap(FINITE_ROOT, (FINITE_ROOT,), checked_expr.DOUBLE_TYPE)
+            )
         elif node.kind == CALL and node.name in RENAMED:
             overloads = tree.overloads.get(node.id, ())
             own = tuple(RENAMED[node.name][o] for o in overloads if o in RENAMED[node.name])

@@ -87,6 +87,8 @@ def _extreme(pick: Callable[..., Any]) -> Callable[[list[Any]], Any]:
 #: Wraps every `double(...)` a rule writes (see `phasegate.cel.expression`): the engine's
 #: own `double()` cannot be replaced, and it reads "NaN" and "inf" as numbers.
 FINITE = "phasegate_finite"
+#: Wraps every `math.sqrt(...)`: the root of a negative number is NaN.
+FINITE_ROOT = "phasegate_finite_root"
 #: The range of a list-making comprehension (`map`, `filter`), in a stable order.
 ORDERED = "phasegate_ordered"
 #: The range of a two-variable list-making comprehension (`transformList`): a list only.
@@ -99,12 +101,17 @@ MAX_BUILT_ITEMS = 1000
 MAX_BUILT_CHARS = 1024 * 1024
 
 
-def _finite(value: float) -> float:
-    """A conversion's result, or an error where it is NaN or infinite: NaN compares false, so
-    `double(facts.labels.rate) > 0.05` over the text "NaN" would quietly pass the gate."""
-    if not math.isfinite(value):
-        raise ValueError(f"double() gave {value!r}: not a finite number")
-    return value
+def _finite(function: str) -> Callable[[float], float]:
+    """A check of `function`'s result: an error where it is NaN or infinite. NaN compares
+    false, so `double(facts.labels.rate) > 0.05` over the text "NaN", or
+    `math.sqrt(facts.extra.drift) > 0.1` over a negative drift, would quietly pass the gate."""
+
+    def finite(value: float) -> float:
+        if not math.isfinite(value):
+            raise ValueError(f"{function}() gave {value!r}: not a finite number")
+        return value
+
+    return finite
 
 
 def _built_from(count: int) -> None:
@@ -190,7 +197,10 @@ def declarations() -> list[Any]:
         _method("capture", T.DYN, [T.STRING, T.STRING], _whole(_capture)),
         _method("max", T.DYN, [T.List(T.DYN)], _extreme(max)),
         _method("min", T.DYN, [T.List(T.DYN)], _extreme(min)),
-        cel.FunctionDecl(FINITE, [cel.Overload(FINITE, T.DOUBLE, [T.DOUBLE], impl=_finite)]),
+        *(
+            cel.FunctionDecl(name, [cel.Overload(name, T.DOUBLE, [T.DOUBLE], impl=_finite(of))])
+            for name, of in ((FINITE, "double"), (FINITE_ROOT, "math.sqrt"))
+        ),
         cel.FunctionDecl(
             ORDERED,
             [

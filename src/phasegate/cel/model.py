@@ -28,7 +28,9 @@ _OPTIONAL = frozenset({"_[?_]", "_?._"})
 _CHAINING = frozenset({"!_", "-_", "_&&_", "_||_"})
 #: phasegate's own wrappers the program adds (`expression.wrap`): they say nothing about
 #: the author's text, so the model looks through them.
-WRAPPERS = frozenset({"phasegate_finite", "phasegate_ordered", "phasegate_listed"})
+WRAPPERS = frozenset(
+    {"phasegate_finite", "phasegate_finite_root", "phasegate_ordered", "phasegate_listed"}
+)
 #: Functions the program calls by phasegate's name (`expression._changes`), by the name the
 #: author wrote: a revived program's tree must have the shape of the author's.
 _AUTHORS_NAMES = {own: name for name, own in OWN_NAMES.items()}
