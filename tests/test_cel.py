@@ -133,6 +133,8 @@ def test_timestamp_range_errors():
         ("'zjj 0.4.3'.capture('[0-9]+[.][0-9]+[.][0-9]+')", "0.4.3"),
         ("'zjj'.capture('([0-9]+)')", None),
         ("'x=12'.capture('x=([0-9]+)')", "12"),
+        ("'b'.capture('(a)?b')", None),  # the group took no part (README)
+        ("'b'.matches('(a)?b')", True),
         ("'  a '.trim()", "a"),
         ("'ÀB'.lowerAscii()", "Àb"),
         ("'abc'.substring(1)", "bc"),
