@@ -6,12 +6,9 @@ independently (fixtures/bin and tests/standins_independent/bin) must give the sa
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import textwrap
@@ -21,8 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from phasegate.cli import main
-from phasegate.collect import process
+from conftest import call_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 STANDINS = {
@@ -75,28 +71,7 @@ class World:
         interpreter start is saved. Exit codes through a real process, signals, locks
         between processes and timeouts keep `run`.
         """
-        saved_env, saved_cwd = dict(os.environ), os.getcwd()
-        saved_handlers = {signum: signal.getsignal(signum) for signum in process.STOP_SIGNALS}
-        stdout, stderr = io.StringIO(), io.StringIO()
-        os.environ.clear()
-        os.environ.update({**self.env, **env})
-        os.chdir(self.path)
-        try:
-            with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
-                try:
-                    main(list(args))
-                    code = 0  # main always exits; a return would be a bug the test sees
-                except SystemExit as done:
-                    code = done.code if isinstance(done.code, int) else 1
-        finally:
-            os.chdir(saved_cwd)
-            os.environ.clear()
-            os.environ.update(saved_env)
-            for signum, handler in saved_handlers.items():
-                signal.signal(signum, handler)
-        return subprocess.CompletedProcess(
-            ["phasegate", *args], code, stdout.getvalue(), stderr.getvalue()
-        )
+        return call_cli(*args, cwd=self.path, env={**self.env, **env})
 
     @property
     def log(self) -> list[dict]:
