@@ -18,8 +18,6 @@ from pathlib import Path
 
 import pytest
 
-from conftest import call_cli
-
 ROOT = Path(__file__).resolve().parents[1]
 STANDINS = {
     "fixtures": ROOT / "fixtures" / "bin",
@@ -62,16 +60,6 @@ class World:
             timeout=timeout,
             env={**self.env, **env},
         )
-
-    def call(self, *args: str, **env: str) -> subprocess.CompletedProcess:
-        """`phasegate ARGS` in this process, with the cwd and environment `run` gives it.
-
-        For tests whose subject is the gate (facts, verdicts, actions, state files), not the
-        process around it: the stand-ins and actions are still real processes, only the
-        interpreter start is saved. Exit codes through a real process, signals, locks
-        between processes and timeouts keep `run`.
-        """
-        return call_cli(*args, cwd=self.path, env={**self.env, **env})
 
     @property
     def log(self) -> list[dict]:
@@ -166,12 +154,12 @@ def test_healthy_phase0_continues_and_logs_the_decision(world: World):
     # the logged facts reproduce the logged decision offline
     facts = world.path / "replayed.json"
     facts.write_text(json.dumps(line["facts"]))
-    again = world.call("evaluate", str(facts), "--format", "json")
+    again = world.run("evaluate", str(facts), "--format", "json")
     assert json.loads(again.stdout) == line["decision"]
 
 
 def test_failing_ci_rolls_back_with_a_dry_run_and_a_note(world: World):
-    dry = world.call("run", "--phase", "0", *CHANGE, *at(0), "--dry-run", STANDIN_MOON_CI="fail")
+    dry = world.run("run", "--phase", "0", *CHANGE, *at(0), "--dry-run", STANDIN_MOON_CI="fail")
     assert dry.returncode == 20
     assert "checklist.checks-passed" in dry.stdout
     assert "phasegate: by hand: Stop promotion" in dry.stderr
@@ -185,12 +173,12 @@ def test_failing_ci_rolls_back_with_a_dry_run_and_a_note(world: World):
     assert "`checklist.checks-passed` (rollback): checklist failed: ci" in text
     command = text.split("## Reproduce offline\n\n```\n")[1].split("\n")[0]
     assert command.startswith("phasegate evaluate /")
-    reproduced = world.call(*command.split()[1:])
+    reproduced = world.run(*command.split()[1:])
     assert reproduced.returncode == 20
 
 
 def collect(world: World, *args: str, **env: str) -> dict:
-    result = world.call("collect", *CHANGE, *WINDOW, *args, **env)
+    result = world.run("collect", *CHANGE, *WINDOW, *args, **env)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -216,7 +204,7 @@ def test_phase1_metrics_from_swarm(world: World):
     assert metrics["throughput"] == pytest.approx(12.0)  # 6 beads closed in 30 minutes
     assert metrics["new_failures"] == 0.0
     assert facts["baseline"] == baseline["metrics"]
-    run = world.call(
+    run = world.run(
         "run",
         "--phase",
         "1",
@@ -236,16 +224,16 @@ def test_swarm_ok_false_never_becomes_a_zero(world: World):
     assert "agents_failed" not in facts.get("metrics", {})
     reasons = facts["extra"]["phasegate_unknown"]
     assert "not successful (exit 0" in reasons["metrics.agents_failed"]
-    run = world.call("run", "--phase", "1", *CHANGE, *WINDOW, *at(5), STANDIN_SWARM="failing")
+    run = world.run("run", "--phase", "1", *CHANGE, *WINDOW, *at(5), STANDIN_SWARM="failing")
     assert run.returncode == 10  # the rules that need those facts error: pause
     assert "missing fact: facts.metrics" in run.stdout
 
 
 def test_contract_drift_and_flaky_exits_roll_back(world: World):
-    drift = world.call("run", "--phase", "0", *CHANGE, *at(0), STANDIN_ZJJ="drifted")
+    drift = world.run("run", "--phase", "0", *CHANGE, *at(0), STANDIN_ZJJ="drifted")
     assert drift.returncode == 20
     assert "drift [zjj status --json]" in drift.stdout
-    flaky = world.call("run", "--phase", "0", *CHANGE, *at(1), STANDIN_ZJJ="flaky")
+    flaky = world.run("run", "--phase", "0", *CHANGE, *at(1), STANDIN_ZJJ="flaky")
     assert flaky.returncode == 20
     assert world.decisions[-1]["facts"]["contract"]["nondeterministic_exits"] == [
         "zjj status --json"
@@ -269,12 +257,7 @@ def test_hanging_tool_is_killed_and_counts_as_failed(fixtures_world: World):
             'test: {command: [moon, run, ":test"], timeout: 1}',
         )
     )
-    # a real process: the hanging stand-in's group is killed by phasegate's own timeout
-    result = fixtures_world.run(
-        "collect", *CHANGE, *WINDOW, "--phase", "0", *at(0), STANDIN_MOON_TEST="hang"
-    )
-    assert result.returncode == 0, result.stderr
-    facts = json.loads(result.stdout)
+    facts = collect(fixtures_world, "--phase", "0", *at(0), STANDIN_MOON_TEST="hang")
     assert facts["checks"]["test"]["timed_out"] is True
     assert facts["checks"]["test"]["ok"] is False
 
@@ -308,7 +291,7 @@ def test_a_missing_tool_leaves_its_facts_unknown(tmp_path: Path, recordings):
     assert "deployed_version" not in facts
     assert "command not found: zjj" in unknown["deployed_version"]
     assert "zjj status --json: command not found: zjj" in unknown["contract"]
-    run = world.call("run", "--phase", "0", *CHANGE, *at(0), "--format", "json")
+    run = world.run("run", "--phase", "0", *CHANGE, *at(0), "--format", "json")
     assert run.returncode == 10  # cannot verify: pause, never continue
     errors = {r["id"]: r["error"] for r in json.loads(run.stdout)["rules"] if "error" in r}
     assert errors["checklist.version-matches"] == (
@@ -346,7 +329,7 @@ def test_phase2_rollback_deploys_verifies_and_freezes(world: World):
     version_file = str(world.path / "version")
     baseline = collect(world, "--phase", "2", *at(0))
     (world.path / "baseline.json").write_text(json.dumps(baseline))
-    run = world.call(
+    run = world.run(
         "run",
         "--phase",
         "2",
@@ -377,13 +360,13 @@ def test_phase2_rollback_deploys_verifies_and_freezes(world: World):
     assert ended["decision_id"] == decision["id"] and ended["commit"] == "9f2c4e1"
     # the freeze holds every phase of every change until someone documents the root cause
     fix = [*CHANGE, "--set", "change.commit=1234abc"]  # a new commit: not rolled back
-    frozen = world.call("run", "--phase", "0", *fix, *at(40), "--allow-pause")
+    frozen = world.run("run", "--phase", "0", *fix, *at(40), "--allow-pause")
     assert "freeze.active" in frozen.stdout and frozen.returncode == 10
     rca = ["--rca", "https://beads.example/bd-123"]
-    assert world.call("unfreeze", *rca, "--reason", "root cause in bd-123").returncode == 0
+    assert world.run("unfreeze", *rca, "--reason", "root cause in bd-123").returncode == 0
     # the rollback ended this change: it stays rolled back, and nothing is done again
     args_file.unlink()
-    again = world.call(
+    again = world.run(
         "run",
         "--phase",
         "2",
@@ -403,11 +386,11 @@ def test_phase2_rollback_deploys_verifies_and_freezes(world: World):
     assert not args_file.exists()
     assert len(list((world.path / ".phasegate" / "remediation").glob("*.md"))) == 1
     assert not (world.path / ".phasegate" / "freeze.json").exists()
-    held = world.call("run", "--phase", "0", *CHANGE, *at(50))
+    held = world.run("run", "--phase", "0", *CHANGE, *at(50))
     assert held.returncode == 10 and "resume with `phasegate resume" in held.stdout
-    assert world.call("resume", "--reason", "fixed in bd-124").returncode == 0
+    assert world.run("resume", "--reason", "fixed in bd-124").returncode == 0
     assert world.log[-1]["event"] == "resume" and world.log[-1]["reason"] == "fixed in bd-124"
-    thawed = world.call("run", "--phase", "0", *CHANGE, *at(55))
+    thawed = world.run("run", "--phase", "0", *CHANGE, *at(55))
     assert thawed.returncode == 0, thawed.stdout
 
 
@@ -432,7 +415,7 @@ def test_hostile_fact_stays_one_literal_argument(fixtures_world: World):
         ),
     )
     hostile = "v1; rm -rf / $(reboot) `id` && echo pwned"
-    run = fixtures_world.call(
+    run = fixtures_world.run(
         "run",
         "--phase",
         "1",
@@ -452,7 +435,7 @@ def test_an_action_whose_argument_cannot_be_filled_is_not_run(fixtures_world: Wo
     config = (fixtures_world.path / "phasegate.yaml").read_text()
     head, tail = config.rsplit("facts.change.last_known_good }}", 1)  # the deploy line
     (fixtures_world.path / "phasegate.yaml").write_text(head + "facts.extra.nothing }}" + tail)
-    run = fixtures_world.call(
+    run = fixtures_world.run(
         "run", "--phase", "1", *CHANGE, *WINDOW, *at(0), STANDIN_MOON_CI="fail"
     )
     assert run.returncode == 4
@@ -477,7 +460,7 @@ def test_the_decision_line_says_which_facts_were_set_by_hand(fixtures_world: Wor
     """The guide audit found that `--set collected_at=...` (or `phase_started_at`) in a live
     `run` moved a phase past its window with nothing in the log to tell it from a clock:
     the decision line lists the facts `--set` gave (their values are in its facts)."""
-    done = fixtures_world.call("run", "--phase", "0", *CHANGE, *at(3), *WINDOW)
+    done = fixtures_world.run("run", "--phase", "0", *CHANGE, *at(3), *WINDOW)
     assert done.returncode == 0, done.stderr
     [line] = fixtures_world.decisions
     assert line["set"] == [
@@ -527,11 +510,11 @@ INCIDENTS_NONE = ["--set", "incidents=[]"]
 def test_phase1_can_continue_when_everything_is_healthy(world: World):
     # Phase 1 needs Phase 0's continue in CI and in an operator environment
     for where in ("ci", "operator"):
-        phase0 = world.call("run", "--phase", "0", *CHANGE, *at(0), PHASEGATE_ENVIRONMENT=where)
+        phase0 = world.run("run", "--phase", "0", *CHANGE, *at(0), PHASEGATE_ENVIRONMENT=where)
         assert phase0.returncode == 0, phase0.stdout
     baseline = collect(world, "--phase", "1", *at(0), *INCIDENTS_NONE)
     (world.path / "baseline.json").write_text(json.dumps(baseline))
-    run = world.call(
+    run = world.run(
         "run",
         "--phase",
         "1",
@@ -546,7 +529,7 @@ def test_phase1_can_continue_when_everything_is_healthy(world: World):
 
 
 def test_a_dry_run_writes_nothing(fixtures_world: World):
-    run = fixtures_world.call("run", "--phase", "1", *CHANGE, *at(0), "--dry-run")
+    run = fixtures_world.run("run", "--phase", "1", *CHANGE, *at(0), "--dry-run")
     assert run.returncode in (0, 10, 20)
     assert not (fixtures_world.path / ".phasegate").exists()
 
@@ -556,21 +539,19 @@ def test_a_damaged_freeze_still_freezes_and_can_be_lifted(fixtures_world: World,
     state = fixtures_world.path / ".phasegate"
     state.mkdir()
     (state / "freeze.json").write_text(content)
-    run = fixtures_world.call("run", "--phase", "0", *CHANGE, *at(0))
+    run = fixtures_world.run("run", "--phase", "0", *CHANGE, *at(0))
     assert run.returncode == 10 and "freeze.active" in run.stdout
     assert "damaged" in run.stdout
     unfreeze = ("unfreeze", "--rca", "https://wiki.example/rca-1", "--reason", "checked by hand")
-    assert fixtures_world.call(*unfreeze).returncode == 0
-    assert fixtures_world.call("run", "--phase", "0", *CHANGE, *at(1)).returncode == 0
+    assert fixtures_world.run(*unfreeze).returncode == 0
+    assert fixtures_world.run("run", "--phase", "0", *CHANGE, *at(1)).returncode == 0
 
 
 def test_set_cannot_lift_a_freeze(fixtures_world: World):
     state = fixtures_world.path / ".phasegate"
     state.mkdir()
     (state / "freeze.json").write_text('{"active": true, "reason": "INC-9"}')
-    run = fixtures_world.call(
-        "run", "--phase", "0", *CHANGE, *at(0), "--set", "freeze.active=false"
-    )
+    run = fixtures_world.run("run", "--phase", "0", *CHANGE, *at(0), "--set", "freeze.active=false")
     assert run.returncode == 10 and "deployments frozen: INC-9" in run.stdout
 
 
@@ -579,7 +560,7 @@ def test_set_cannot_lift_a_freeze(fixtures_world: World):
 )
 def test_contract_record_refuses_an_unhealthy_system(tmp_path: Path, env):
     world = make_world(tmp_path, STANDINS["fixtures"])
-    result = world.call("contract", "record", **env)
+    result = world.run("contract", "record", **env)
     assert result.returncode == 3
     assert "not recorded" in result.stderr
     assert not (tmp_path / "contract-baseline.json").exists()
@@ -589,7 +570,7 @@ def test_phase_start_belongs_to_the_change(fixtures_world: World):
     first = collect(fixtures_world, "--phase", "1", *at(0))
     del first
     other = ["--set", "change.commit=aaaa111", "--set", "change.tag=v0.4.3"]
-    result = fixtures_world.call("collect", "--phase", "1", *other, *at(30))
+    result = fixtures_world.run("collect", "--phase", "1", *other, *at(30))
     facts = json.loads(result.stdout)
     assert facts["phase_started_at"] == "2026-11-20T10:30:00Z"  # a new change starts afresh
 
@@ -648,7 +629,7 @@ def test_damaged_state_files_do_not_crash(fixtures_world: World, name, content):
     state = fixtures_world.path / ".phasegate"
     state.mkdir()
     (state / name).write_text(content)
-    run = fixtures_world.call("run", "--phase", "0", *CHANGE, *at(0))
+    run = fixtures_world.run("run", "--phase", "0", *CHANGE, *at(0))
     assert run.returncode == 0, run.stderr
     if name == "decisions.jsonl":  # the torn line is cut off and kept aside, never glued to
         [line] = (state / name).read_text().splitlines()
@@ -671,7 +652,7 @@ def test_nothing_runs_when_the_decision_could_not_be_recorded(fixtures_world: Wo
     state = fixtures_world.path / ".phasegate"
     state.mkdir()
     (state / "remediation").write_text("a file where notes should go")
-    run = fixtures_world.call(
+    run = fixtures_world.run(
         "run", "--phase", "2", *CHANGE, *WINDOW, *at(0), STANDIN_MOON_CI="fail"
     )
     assert run.returncode == 3 and "state dir is not writable" in run.stderr
@@ -688,7 +669,7 @@ def test_action_arguments_are_exact_and_never_null(fixtures_world: World):
         '      command: [echo, "--n={{ 1234567.5 }}"]'
     )
     config.write_text(config.read_text().replace("  continue: []", actions))
-    run = fixtures_world.call("run", "--phase", "0", *CHANGE, *at(0), "--dry-run")
+    run = fixtures_world.run("run", "--phase", "0", *CHANGE, *at(0), "--dry-run")
     assert 'would run precise: ["echo", "--n=1234567.5"]' in run.stderr
     assert "would NOT run announce: argument 3 cannot be filled" in run.stderr
 
@@ -700,7 +681,7 @@ def test_a_passing_check_is_reused_at_the_same_commit(fixtures_world: World):
     first = collect(fixtures_world, "--phase", "0", *at(0))
     assert "reused" not in first["checks"]["ci"] and first["checks"]["ci"]["ok"] is True
     # :ci would fail now, but it already passed at this commit: it is not run again
-    result = fixtures_world.call(
+    result = fixtures_world.run(
         "collect", "--phase", "1", *CHANGE, *WINDOW, *at(5), STANDIN_MOON_CI="fail"
     )
     assert result.returncode == 0, result.stderr
@@ -734,7 +715,7 @@ def test_a_check_limited_to_phases_is_reused_elsewhere_or_unknown(fixtures_world
         )
     )
     # Phase 1 with no Phase 0 result: :ci is not run, so it is unknown (the rule pauses)
-    early = fixtures_world.call("collect", "--phase", "1", *CHANGE, *at(0))
+    early = fixtures_world.run("collect", "--phase", "1", *CHANGE, *at(0))
     facts = json.loads(early.stdout)
     assert "ci" not in facts["checks"] and facts["checks"]["test"]["ok"] is True
     assert facts["extra"]["phasegate_unknown"]["checks.ci"] == (
@@ -798,9 +779,9 @@ def test_an_elevated_phase1_restarts_its_stable_window_before_phase2_opens(
         return ["--set", f"collected_at=2026-11-20T{9 + hour:02d}:{rest:02d}:00Z"]
 
     for where in ("ci", "operator"):
-        phase0 = world.call("run", "--phase", "0", *CHANGE, *when(-10), PHASEGATE_ENVIRONMENT=where)
+        phase0 = world.run("run", "--phase", "0", *CHANGE, *when(-10), PHASEGATE_ENVIRONMENT=where)
         assert phase0.returncode == 0, phase0.stdout
-    baseline = world.call("collect", "--phase", "1", *CHANGE, *when(-10), *INCIDENTS_NONE)
+    baseline = world.run("collect", "--phase", "1", *CHANGE, *when(-10), *INCIDENTS_NONE)
     assert baseline.returncode == 0, baseline.stderr
     (world.path / "baseline.json").write_text(baseline.stdout)
     rate = json.loads(baseline.stdout)["metrics"]["error_rate"]
@@ -809,7 +790,7 @@ def test_an_elevated_phase1_restarts_its_stable_window_before_phase2_opens(
 
     def run(phase: int, minute: int, *extra: str, **env: str) -> dict:
         args = [*CHANGE, *when(minute), *INCIDENTS_NONE, "--baseline", "baseline.json"]
-        done = world.call("run", "--phase", str(phase), *args, *extra, "--format", "json", **env)
+        done = world.run("run", "--phase", str(phase), *args, *extra, "--format", "json", **env)
         assert done.returncode in (0, 10), done.stdout + done.stderr
         exits.append(done.returncode)
         return json.loads(done.stdout)
@@ -840,7 +821,7 @@ def test_a_smoke_command_failing_on_every_run_leaves_the_contract_unknown(world:
     """Hunt: `swarm status` answering `ok:false` (BUSY) on every contract run has the
     baseline's top-level keys (`d` and `err` null, which match any type) and one outcome,
     so the contract read as intact and Phase 0 continued on a swarm that answered nothing."""
-    run = world.call(
+    run = world.run(
         "run", "--phase", "0", *CHANGE, *at(0), "--format", "json", STANDIN_SWARM="failing"
     )
     assert run.returncode == 10, run.stdout + run.stderr  # cannot verify: pause
