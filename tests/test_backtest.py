@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from conftest import POLICIES, ROOT, healthy, run_cli
+from conftest import POLICIES, ROOT, call_cli, healthy, run_cli
 from phasegate.core.policy import load_policy_set
 from phasegate.errors import InputError
 from phasegate.review.backtest import SET_ID, backtest, compare, load_labels
@@ -113,8 +113,8 @@ def test_a_recording_written_out_of_order_counts_each_snapshot_once(tmp_path):
 
 def test_a_recording_named_twice_is_scored_once(tmp_path):
     """A hunt found every count doubled when one file was named twice (`a` and `./a`)."""
-    once = run_cli("backtest", str(DEGRADES), "--labels", str(LABELS), "--format", "json")
-    twice = run_cli(
+    once = call_cli("backtest", str(DEGRADES), "--labels", str(LABELS), "--format", "json")
+    twice = call_cli(
         "backtest",
         str(DEGRADES),
         str(DEGRADES.parent / "." / DEGRADES.name),
@@ -246,7 +246,7 @@ def test_diff_with_labels_prints_what_the_readme_shows_and_no_warning(labelled_r
 
 def test_diff_with_labels_in_json_and_markdown(labelled_repo):
     base = ["diff", "--base", "HEAD", "--labels", "fixtures/labels.yaml"]
-    done = run_cli(*base, "--format", "json", cwd=labelled_repo, env=GIT_ENV)
+    done = call_cli(*base, "--format", "json", cwd=labelled_repo, env=GIT_ENV)
     assert done.returncode == 0, done.stderr
     document = json.loads(done.stdout)
     schema = json.loads((ROOT / "schemas" / "diff.schema.json").read_text())
@@ -256,12 +256,12 @@ def test_diff_with_labels_in_json_and_markdown(labelled_repo):
         {"id": "INC-12", "base_lead_time_s": 300, "head_lead_time_s": 0}
     ]
     assert [rule["id"] for rule in backtest["rules"]] == ["health.error-rate-elevated"]
-    done = run_cli(*base, "--format", "markdown", cwd=labelled_repo, env=GIT_ENV)
+    done = call_cli(*base, "--format", "markdown", cwd=labelled_repo, env=GIT_ENV)
     assert "**Backtest against the labels**" in done.stdout
     assert "`catches INC-12 5 min later over 1 rollout`" in done.stdout
 
 
 def test_diff_without_labels_has_no_backtest(labelled_repo):
-    done = run_cli("diff", "--base", "HEAD", "--format", "json", cwd=labelled_repo, env=GIT_ENV)
+    done = call_cli("diff", "--base", "HEAD", "--format", "json", cwd=labelled_repo, env=GIT_ENV)
     assert done.returncode == 0, done.stderr
     assert "backtest" not in json.loads(done.stdout)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from conftest import FIXTURES, POLICIES, ROOT, healthy, run_cli
+from conftest import FIXTURES, POLICIES, ROOT, call_cli, healthy, run_cli
 from phasegate.core.evaluate import Decision, Rollout, RuleStatus, UnjudgedPhase, evaluate
 from phasegate.core.facts import load_facts
 from phasegate.core.policy import PolicySet, load_policy_set
@@ -106,8 +106,13 @@ def diff_cli(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return run_cli("diff", *args, cwd=repo, env=GIT_ENV)
 
 
+def diff_in_process(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`diff_cli` in this process, where the diff is the subject and not the process."""
+    return call_cli("diff", *args, cwd=repo, env=GIT_ENV)
+
+
 def diff_json(repo: Path, *args: str) -> dict:
-    result = diff_cli(repo, "--base", "HEAD", "--format", "json", *args)
+    result = diff_in_process(repo, "--base", "HEAD", "--format", "json", *args)
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
     assert list(Draft202012Validator(SCHEMA).iter_errors(document)) == []
@@ -283,12 +288,12 @@ def test_added_and_removed_rules(repo):
 def test_folder_as_base_gives_the_same_result_as_the_revision(repo, tmp_path):
     committed = copy_policies(tmp_path / "committed")
     set_regression_factor(repo, "3.0")
-    by_revision = diff_cli(repo, "--base", "HEAD", "--format", "json")
-    by_folder = diff_cli(repo, "--base", str(committed), "--format", "json")
+    by_revision = diff_in_process(repo, "--base", "HEAD", "--format", "json")
+    by_folder = diff_in_process(repo, "--base", str(committed), "--format", "json")
     assert by_folder.returncode == 0, by_folder.stderr
     assert by_folder.stdout == by_revision.stdout
     assert json.loads(by_folder.stdout)["changes"]
-    text = diff_cli(repo, "--base", str(committed))
+    text = diff_in_process(repo, "--base", str(committed))
     assert text.stdout.splitlines()[1] == f"base {committed}  head policies"
 
 
@@ -296,7 +301,7 @@ def test_policies_at_an_older_revision(repo):
     set_regression_factor(repo, "3.0")
     git(repo, "commit", "-q", "-am", "relax")
     assert diff_json(repo)["changes"] == []
-    document = json.loads(diff_cli(repo, "--base", "HEAD~1", "--format", "json").stdout)
+    document = json.loads(diff_in_process(repo, "--base", "HEAD~1", "--format", "json").stdout)
     assert document["rules"]["changed"] == ["health.error-rate-regression"]
     assert REGRESSION_DOC in {c["document"] for c in document["changes"]}
 
