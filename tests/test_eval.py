@@ -91,7 +91,12 @@ def test_bad_bindings_are_usage_errors(capsys, args, message):
     [
         ("x >", "<expr>:1:4: error: syntax error: unexpected end of expression"),
         # refused as loading refuses it in a rule (issue 20): x / 0.0 is inf, NaN passes
-        ("1.0 / 0.0", "<expr>:1:7: error: division by 0.0, which may be zero: guard it"),
+        ("1.0 / 0.0", "<expr>:1:7: error: division by 0.0, which is zero (x / 0.0 is inf"),
+        # a name is no literal, even one that reads as a number to Python
+        (
+            "cel.bind(inf, 2.0, 1.0 / inf)",
+            "<expr>:1:26: error: division by inf, which may be zero: guard it (inf > 0.0 && ...)",
+        ),
         ("nothing.here", "<expr>:1:8: error: unknown name 'nothing.here' (no variables are bound)"),
     ],
 )

@@ -7,6 +7,7 @@ all files are reported at once, each at its file:line:col.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -415,6 +416,14 @@ def _compile_rule(
     return rule, errors
 
 
+#: A CEL number literal as the division rule shows a divisor (not a name such as `inf`).
+_NUMBER = re.compile(r"-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?u?")
+
+
+def _is_number(text: str) -> bool:
+    return _NUMBER.fullmatch(text) is not None
+
+
 def _static_problems(
     expression: cel.Expression, params: Mapping[str, Any]
 ) -> list[tuple[str, str, cel.FactRead]]:
@@ -432,10 +441,14 @@ def _static_problems(
         from phasegate.cel.division import unguarded_divisions
 
         for divisor, line, col in unguarded_divisions(expression, params):
-            message = (
-                f"division by {divisor}, which may be zero: guard it ({divisor} > 0.0 && ...)"
-                " or divide by a non-zero param (x / 0.0 is inf or NaN, and NaN compares false)"
-            )
+            if _is_number(divisor):  # a literal the rule refuses is a zero: no guard helps
+                message = f"division by {divisor}, which is zero"
+            else:
+                message = (
+                    f"division by {divisor}, which may be zero: guard it ({divisor} > 0.0 && "
+                    "...) or divide by a non-zero param"
+                )
+            message += " (x / 0.0 is inf or NaN, and NaN compares false)"
             problems.append(("unguarded-division", message, cel.FactRead((divisor,), line, col)))
     for read in expression.reads:
         if read.path[0] == "params" and len(read.path) > 1:
