@@ -38,11 +38,13 @@ PY = sys.executable
 PEER = HERE / "peers" / "cel_peer.py"
 
 
-def instructions(command: list[str], env: dict[str, str]) -> int:
-    """The instructions `command` ran under callgrind (its exit status checked)."""
+def instructions(command: list[str], env: dict[str, str], cwd: Path) -> int:
+    """The instructions `command` ran under callgrind, in `cwd` (a tree's `policies`
+    folder is the one its replay reads); its exit status checked."""
     done = subprocess.run(
         ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *command],
         env=env,
+        cwd=cwd,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
@@ -57,11 +59,11 @@ def instructions(command: list[str], env: dict[str, str]) -> int:
 
 
 def per_snapshot(
-    command: list[str], whole: Path, first: Path, env: dict[str, str], count: int
+    command: list[str], whole: Path, first: Path, env: dict[str, str], count: int, cwd: Path
 ) -> float:
-    instructions([*command, str(first)], env)  # the policy cache and the file cache warm
-    alone = instructions([*command, str(first)], env)
-    return (instructions([*command, str(whole)], env) - alone) / (count - 1)
+    instructions([*command, str(first)], env, cwd)  # the policy and file caches warm
+    alone = instructions([*command, str(first)], env, cwd)
+    return (instructions([*command, str(whole)], env, cwd) - alone) / (count - 1)
 
 
 def main() -> None:
@@ -85,15 +87,17 @@ def main() -> None:
             }
             command = [PY, "-m", "phasegate", "replay"]
             figures[f"`phasegate replay` at {rev}"] = per_snapshot(
-                command, whole, first, env, count
+                command, whole, first, env, count, tree
             )
         env = dict(os.environ)
         peer = [PY, str(PEER), str(HERE.parent / "policies")]
         figures["cel-expr-python by hand (`cel_peer.py`)"] = per_snapshot(
-            peer, whole, first, env, count
+            peer, whole, first, env, count, HERE.parent
         )
         loads = [PY, "-c", "import json, sys\nfor line in open(sys.argv[1]): json.loads(line)"]
-        figures["`json.loads` of each line alone"] = per_snapshot(loads, whole, first, env, count)
+        figures["`json.loads` of each line alone"] = per_snapshot(
+            loads, whole, first, env, count, HERE.parent
+        )
     print(f"{count} snapshots (seed 7); instructions per snapshot, from valgrind's callgrind\n")
     ours = figures[f"`phasegate replay` at {revs[-1]}"]
     print(f"| replay | instructions | phasegate at {revs[-1]} ÷ it |\n|---|---|---|")

@@ -90,7 +90,7 @@ def test_a_guard_does_not_cover_a_variable_a_comprehension_rebinds(text, flagged
     from phasegate.cel.division import unguarded_divisions
 
     found = unguarded_divisions(cel.compile_expression(text), {})
-    assert [divisor for divisor, _, _ in found] == flagged
+    assert [divisor for divisor, *_ in found] == flagged
 
 
 def test_a_rebound_division_would_otherwise_let_the_gate_continue():
@@ -328,6 +328,11 @@ def test_phasegate_s_functions_never_give_back_a_string_cut_at_nul(text):
         ("{'a': facts.?x, 'b': 1}.filter(k, true).size() == 1", (1, 7)),
         ("[facts.?x, 1].max() == 1", (1, 2)),
         ("facts.l.map(x, dyn(facts.?y)).max() == 1", (1, 16)),
+        # dyn() one level deeper than a literal's item (found by review): each crashed too
+        ("[true ? dyn(optional.of(1)) : 1, 2].max() == 1", (1, 9)),
+        ("[1.0, 2.0].map(x, cel.bind(o, optional.of(x), dyn(o))).max() > 0.0", (1, 47)),
+        ("{'a': cel.bind(o, optional.of(1), dyn(o))}.map(k, k).size() == 1", (1, 35)),
+        ("[cel.bind(o, optional.of(1), dyn(o)), 1].filter(x, true).size() == 2", (1, 30)),
     ],
 )
 def test_an_optional_hidden_in_a_list_or_map_of_mixed_types_is_refused_at_load(text, where):
@@ -340,3 +345,60 @@ def test_an_optional_hidden_in_a_list_or_map_of_mixed_types_is_refused_at_load(t
 def test_optional_elements_and_entries_hold_values_and_load():
     text = "{?'a': facts.?x, 'b': 1}.map(k, k).size() == 2 && [1, ?facts.?x].max() == 2"
     assert cel.run(cel.compile_expression(text), bindings({"x": 2})) is True
+
+
+def test_an_optional_behind_dyn_in_a_ternary_fails_to_load_end_to_end(tmp_path, facts_file):
+    # It loaded, then cel-expr-python crashed converting the list for max(): exit 139 and
+    # no decision at all.
+    from conftest import run_cli
+
+    policies = tmp_path / "policies"
+    policies.mkdir()
+    (policies / "p.yaml").write_text(
+        "apiVersion: phasegate/v1\nkind: Policy\nname: p\nrules:\n  - id: p.hidden\n"
+        '    when: "[true ? dyn(facts.?extra.a) : 1, 2].max() != 0"\n    verdict: rollback\n',
+        encoding="utf-8",
+    )
+    done = run_cli("evaluate", str(facts_file()), "--policies", str(policies))
+    assert done.returncode == 3, done.stderr
+    assert "p.yaml" in done.stderr and "behind dyn()" in done.stderr
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "['a\\x00b'].filter(x, true).map(x, x.size())",
+        "{'a\\x00b': 1}.map(k, k.size())",
+    ],
+)
+def test_a_string_holding_nul_is_never_handed_back_cut_by_map_or_filter(text):
+    # The engine took the string back from Python cut at the NUL: [1] where 3 is the answer.
+    assert "string holding NUL" in failure_of(text)
+
+
+def test_a_value_of_a_dyn_list_the_engine_cannot_take_back_errs_in_the_same_words():
+    # The engine's own message named phasegate's Python function with its memory address:
+    # other bytes in every process for the same decision.
+    for text in (
+        "dyn([timestamp('2020-01-01T00:00:00Z')]).map(x, x).size() == 1",
+        "dyn([duration('1s')]).filter(x, true).size() == 1",
+    ):
+        message = failure_of(text)
+        assert "cannot take it back" in message and "0x" not in message, message
+    engine_said = "INVALID_ARGUMENT: for 'f' <function _as_is at 0x7f44894225c0>"
+    assert runtime_short(engine_said) == "for 'f' <function _as_is at 0x…>"
+
+
+def runtime_short(text: str) -> str:
+    from phasegate.cel.runtime import _short
+
+    return _short(text)
+
+
+def test_a_division_by_a_converted_literal_zero_says_it_is_zero():
+    from phasegate.cel.division import unguarded_divisions
+
+    found = unguarded_divisions(cel.compile_expression("facts.a / double(0) > 1.0"), {})
+    assert [(divisor, zero) for divisor, _, _, zero in found] == [("double(0)", True)]
+    found = unguarded_divisions(cel.compile_expression("facts.a / facts.b > 1.0"), {})
+    assert [(divisor, zero) for divisor, _, _, zero in found] == [("facts.b", False)]

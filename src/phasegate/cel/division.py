@@ -47,8 +47,9 @@ _MIRROR["_!=_"] = "_!=_"
 
 def unguarded_divisions(
     expression: Expression, params: Mapping[str, Any]
-) -> list[tuple[str, int, int]]:
-    """(divisor text, line, col) of every double division whose divisor may be zero."""
+) -> list[tuple[str, int, int, bool]]:
+    """(divisor text, line, col, whether it is a literal zero) of every double division
+    whose divisor may be zero: no guard can help a literal zero (`x / double(0)`)."""
     checked = expression.tree
     found = []
     pending: list[tuple[Node, frozenset[Shape]]] = [(checked.root, frozenset())]
@@ -79,7 +80,7 @@ def unguarded_divisions(
             doubles = any("double" in overload for overload in overloads)
             if doubles and not _nonzero(divisor, safe, params):
                 line, col = model.start_of(checked, divisor)
-                found.append((render(divisor), line, col))
+                found.append((render(divisor), line, col, _constant(divisor) == 0))
             pending += [(args[0], safe), (divisor, safe)]
         else:
             pending += [(child, safe) for child in node.children() if child.raw]

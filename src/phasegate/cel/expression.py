@@ -293,20 +293,18 @@ def _handed_to_python(tree: Checked, node: checked_expr.Node) -> checked_expr.No
 
 
 def _hidden_optional(tree: Checked, node: checked_expr.Node) -> checked_expr.Node | None:
-    """An optional that a list or map literal holds while its own type does not say so (a
-    literal of mixed types is `list(dyn)`, and `dyn()` hides one too: `map` builds its
-    list from `[step]` literals): the checks on types above cannot see it. A `?x` element
-    or `?k: v` entry holds the optional's value, not the optional."""
+    """An optional whose type is lost on the way up, so that the checks on types above
+    cannot see it: one a list or map literal of mixed types holds (its type is
+    `list(dyn)`), and any `dyn()` of one, wherever it stands (`[c ? dyn(o) : 1, 2].max()`,
+    `cel.bind(o, optional.of(x), dyn(o))` in a `map`: `dyn()` is the one way to erase the
+    type). A `?x` element or `?k: v` entry holds the optional's value, not the optional."""
+    if node.kind == CALL and node.name == "dyn" and len(node.args) == 1:
+        return node if "optional" in tree.type_of(node.args[0].id) else None
     if node.kind not in (LIST, STRUCT) or "optional" in tree.type_of(node.id):
         return None
     step = 2 if node.kind == STRUCT else 1
     for index, item in enumerate(node.args[step - 1 :: step]):
-        if index in node.optional:
-            continue
-        inner = item
-        if inner.kind == CALL and inner.name == "dyn" and len(inner.args) == 1:
-            inner = inner.args[0]
-        if "optional" in tree.type_of(inner.id):
+        if index not in node.optional and "optional" in tree.type_of(item.id):
             return item
     return None
 

@@ -135,11 +135,50 @@ def _sorted_keys(mapping: dict[Any, Any]) -> list[Any]:
             "map or filter over a map whose keys are not all strings (1, 1u and true would"
             " be one key): use string keys"
         )
-    return sorted(mapping)
+    return _handed_back(sorted(mapping))
 
 
 def _as_is(items: list[Any]) -> list[Any]:
     _built_from(len(items))
+    return _handed_back(items)
+
+
+#: What the engine takes back from Python as it gave it: JSON's values (all that facts and
+#: params hold), and bytes. A uint comes as an int and cannot be told from one.
+_BACK_AS_GIVEN = frozenset({type(None), bool, int, float, bytes})
+
+
+def _handed_back(items: list[Any]) -> list[Any]:
+    """`items`, handed back to the engine, or a ValueError in fixed words where it would not
+    get back what it gave. A list the checker types `dyn` (a literal of mixed types,
+    `dyn()`) reaches `map` and `filter` through Python whatever it holds: a timestamp or a
+    type value made the engine fail with a message holding a memory address (other bytes
+    in every process), and a string holding NUL came back cut at it (cel-expr-python
+    reads a C string), so `['a\\x00b'].map(x, x.size())` was `[1]`. Every value at every
+    depth is looked at once: the list is at most `MAX_BUILT_ITEMS` long and its values
+    are bounded by the cost budget."""
+    pending: list[Any] = list(items)
+    while pending:
+        value = pending.pop()
+        kind = type(value)
+        if kind is str:
+            if "\x00" in value:
+                raise ValueError(
+                    "map(), filter() or transformList() over a string holding NUL (U+0000),"
+                    " which the CEL engine would take back cut short"
+                )
+        elif kind is list:
+            pending.extend(value)
+        elif kind is dict:
+            pending.extend(value)
+            pending.extend(value.values())
+        elif kind not in _BACK_AS_GIVEN:
+            raise ValueError(
+                "map(), filter() or transformList() over a list the checker types dyn that"
+                f" holds a {kind.__name__} (a timestamp, duration or type value): the CEL"
+                " engine cannot take it back from phasegate's size check; give the list a"
+                " type (no dyn(), no literal of mixed types)"
+            )
     return items
 
 

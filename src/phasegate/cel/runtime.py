@@ -93,9 +93,13 @@ def failure(error: str, expression: Expression, data: Mapping[str, Any]) -> Eval
 
 
 def _short(error: str) -> str:
-    """The engine's text without its status name and without anything past one line."""
+    """The engine's text without its status name, anything past one line, or a memory
+    address (`<function f at 0x7f44...>`): the same decision must be the same bytes."""
     first = error.split("\n", 1)[0]
-    return re.sub(r"^[A-Z_]+: ", "", first)[:300]
+    return _ADDRESS.sub(" at 0x…", re.sub(r"^[A-Z_]+: ", "", first))[:300]
+
+
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 
 def _missing_read(

@@ -7,7 +7,6 @@ all files are reported at once, each at its file:line:col.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -416,14 +415,6 @@ def _compile_rule(
     return rule, errors
 
 
-#: A CEL number literal as the division rule shows a divisor (not a name such as `inf`).
-_NUMBER = re.compile(r"-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?u?")
-
-
-def _is_number(text: str) -> bool:
-    return _NUMBER.fullmatch(text) is not None
-
-
 def _static_problems(
     expression: cel.Expression, params: Mapping[str, Any]
 ) -> list[tuple[str, str, cel.FactRead]]:
@@ -440,8 +431,8 @@ def _static_problems(
     if expression.model.divides:
         from phasegate.cel.division import unguarded_divisions
 
-        for divisor, line, col in unguarded_divisions(expression, params):
-            if _is_number(divisor):  # a literal the rule refuses is a zero: no guard helps
+        for divisor, line, col, zero in unguarded_divisions(expression, params):
+            if zero:
                 message = f"division by {divisor}, which is zero"
             else:
                 message = (

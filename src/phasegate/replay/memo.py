@@ -83,7 +83,7 @@ class RuleMemo:
         #: equal numbers are equal values, so a rule over unchanged fields decides alike.
         self.last: dict[int, tuple[Mapping[str, int], tuple[Any, ...]]] = {}
         #: (phase, the fields that changed) -> the rules to decide again (see `redo`).
-        self.redos: dict[tuple[int, frozenset[str]], list[_Plan]] = {}
+        self.redos: dict[tuple[int, tuple[str, ...]], list[_Plan]] = {}
         #: Per final rule, the fields its shared result is keyed by (None: not shared).
         self.final_fields = {
             id(rule): None if memo_paths(rule.when) is None else _sorted(self.fields[id(rule)])
@@ -162,10 +162,11 @@ class RuleMemo:
         if found is None:
             if len(self.redos) >= self.MAX_ENTRIES:
                 self.redos.clear()
+            fields = set(changed)
             found = self.redos[key] = [
                 plan
                 for plan in self.phase(phase)[1]
-                if plan.fields is None or not set(changed).isdisjoint(plan.fields)
+                if plan.fields is None or not fields.isdisjoint(plan.fields)
             ]
         return found
 

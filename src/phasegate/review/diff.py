@@ -23,6 +23,7 @@ from phasegate.core.evaluate import (
     RuleStatus,
     UnjudgedPhase,
     evaluate,
+    require_rules_for,
 )
 from phasegate.core.expressions import Template
 from phasegate.core.facts import Facts
@@ -262,12 +263,14 @@ def _decide_both(
     sides = (MemoRollout(base, window), MemoRollout(head, window))
     unjudged: dict[str, list[Any]] = {}  # why -> [where first, how many]
     for snapshot in recording.snapshots:
-        try:
-            old, new = (side.decide(snapshot) for side in sides)
-        except UnjudgedPhase as error:  # refused before any state of the phase was made
+        try:  # both sides judge the phase before either decides: they stay in step
+            for policy_set in (base, head):
+                require_rules_for(policy_set, snapshot.phase)
+        except UnjudgedPhase as error:
             found = unjudged.setdefault(f"{error.location}: {error.message}", [snapshot.source, 0])
             found[1] += 1
             continue
+        old, new = (side.decide(snapshot) for side in sides)
         line = snapshot.source[len(path) + 1 :]
         yield (path, int(line) if line.isdigit() else 0), snapshot, Outcome.of(old), Outcome.of(new)
     for why, (where, count) in unjudged.items():
