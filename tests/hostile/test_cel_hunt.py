@@ -402,3 +402,12 @@ def test_a_division_by_a_converted_literal_zero_says_it_is_zero():
     assert [(divisor, zero) for divisor, _, _, zero in found] == [("double(0)", True)]
     found = unguarded_divisions(cel.compile_expression("facts.a / facts.b > 1.0"), {})
     assert [(divisor, zero) for divisor, _, _, zero in found] == [("facts.b", False)]
+
+
+def test_a_map_inside_a_dyn_list_keeps_its_entries_or_errs():
+    # Through Python, {1: 'a', true: 'b'} became one entry: the map's size was 1, not 2.
+    assert "keys are not all strings" in failure_of(
+        "dyn([{1: 'a', true: 'b'}]).map(x, x.size()) == [2]"
+    )
+    text = "dyn([{'a': 1, 'b': 2}]).map(x, x.size()) == [2]"
+    assert cel.run(cel.compile_expression(text), bindings({})) is True

@@ -131,11 +131,16 @@ def _sorted_keys(mapping: dict[Any, Any]) -> list[Any]:
     string keys (all that facts and params hold) come through as the engine had them."""
     _built_from(len(mapping))
     if any(type(key) is not str for key in mapping):
-        raise ValueError(
-            "map or filter over a map whose keys are not all strings (1, 1u and true would"
-            " be one key): use string keys"
-        )
+        raise ValueError(_KEYS_NOT_STRINGS)
     return _handed_back(sorted(mapping))
+
+
+#: Python has 1, 1u and true as one key: a map with other keys than strings would come back
+#: from it with fewer entries than the engine gave.
+_KEYS_NOT_STRINGS = (
+    "map or filter over a map whose keys are not all strings (1, 1u and true would be one"
+    " key): use string keys"
+)
 
 
 def _as_is(items: list[Any]) -> list[Any]:
@@ -170,6 +175,8 @@ def _handed_back(items: list[Any]) -> list[Any]:
         elif kind is list:
             pending.extend(value)
         elif kind is dict:
+            if any(type(key) is not str for key in value):
+                raise ValueError(_KEYS_NOT_STRINGS)
             pending.extend(value)
             pending.extend(value.values())
         elif kind not in _BACK_AS_GIVEN:
