@@ -365,8 +365,7 @@ def _decide_memo(
         before, entries = last[0], list(last[1])
         # Fields are numbered from 0: -1 tells a field new in this snapshot.
         changed = [key for key, number in parts.items() if before.get(key, -1) != number]
-        new = sum(key not in before for key in changed)
-        if len(before) != len(parts) - new:  # some field is gone
+        if parts.keys() != before.keys():  # a field may be gone
             changed += sorted(before.keys() - parts.keys())
         applicable = memo.redo(phase, tuple(changed))
     pending: list[_Plan] = []
