@@ -188,12 +188,17 @@ class Rollout:
             self.states.move_to_end(key)
         return found
 
+    def check_judged(self, phase: int) -> None:
+        """UnjudgedPhase unless some live rule of the set judges `phase` (looked up once per
+        phase): `diff` asks both of its rollouts before either decides a snapshot."""
+        if phase not in self.judged:
+            require_rules_for(self.policy_set, phase)
+            self.judged.add(phase)
+
     def decide(self, facts: Facts) -> Decision:
         """UnjudgedPhase for a phase no live rule judges: `evaluate`, `replay`, `test`, `diff`
         and `backtest` all decide here, so none of them says continue where nothing looked."""
-        if facts.phase not in self.judged:
-            require_rules_for(self.policy_set, facts.phase)
-            self.judged.add(facts.phase)
+        self.check_judged(facts.phase)
         state = self.state(facts)
         history = list(state.history) if self.reads_history else []
         decision = _decide_final(

@@ -23,7 +23,6 @@ from phasegate.core.evaluate import (
     RuleStatus,
     UnjudgedPhase,
     evaluate,
-    require_rules_for,
 )
 from phasegate.core.expressions import Template
 from phasegate.core.facts import Facts
@@ -264,8 +263,8 @@ def _decide_both(
     unjudged: dict[str, list[Any]] = {}  # why -> [where first, how many]
     for snapshot in recording.snapshots:
         try:  # both sides judge the phase before either decides: they stay in step
-            for policy_set in (base, head):
-                require_rules_for(policy_set, snapshot.phase)
+            for side in sides:
+                side.check_judged(snapshot.phase)
         except UnjudgedPhase as error:
             found = unjudged.setdefault(f"{error.location}: {error.message}", [snapshot.source, 0])
             found[1] += 1
