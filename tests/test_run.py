@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import runpy
 import shutil
 import subprocess
 import sys
@@ -139,6 +140,24 @@ def world(request, tmp_path: Path, recordings) -> World:
 @pytest.fixture
 def fixtures_world(tmp_path: Path, recordings) -> World:
     return make_world(tmp_path, STANDINS["fixtures"], recordings["fixtures"])
+
+
+@pytest.mark.parametrize(
+    "script", [bin_dir / tool for bin_dir in STANDINS.values() for tool in ("zjj", "swarm")]
+)
+def test_the_standins_print_what_json_dumps_prints(script: Path):
+    """Their printer calls json.dumps's C encoder directly (fixtures/bin/README.md)."""
+    dumps = runpy.run_path(str(script), run_name="standin")["dumps"]
+    values = [
+        {"$schema": "zjj://status-response/v1", "n": [1, -2.5, 1e300, None, True, False]},
+        {"ünïcode": 'tab\there "quoted" \u2028 \U0001f600', "nested": {"a": [{}, []]}},
+        [0.1, 10**20, "", {"k": "\x00"}],
+    ]
+    for value in values:
+        for separators in ((",", ":"), (", ", ": ")):
+            assert dumps(value, separators) == json.dumps(value, separators=separators)
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        dumps({"when": object()})
 
 
 def test_healthy_phase0_continues_and_logs_the_decision(world: World):
