@@ -124,7 +124,7 @@ def test_facts_from_stdin():
 def test_version_and_schema_commands():
     assert run_cli("--version").stdout == f"phasegate {__version__}\n"
     for name in ("facts", "policy", "decision"):
-        result = call_cli("schema", name)
+        result = (run_cli if name == "facts" else call_cli)("schema", name)  # one real
         assert result.returncode == 0
         assert json.loads(result.stdout) == json.loads(
             (ROOT / "schemas" / f"{name}.schema.json").read_text()
