@@ -144,7 +144,7 @@ def test_nothing_to_backtest_is_an_error_not_a_clean_score(tmp_path):
     ]
     (tmp_path / "empty.jsonl").write_text("")
     assert (
-        run_cli("backtest", str(tmp_path / "empty.jsonl"), "--labels", str(LABELS)).returncode == 3
+        call_cli("backtest", str(tmp_path / "empty.jsonl"), "--labels", str(LABELS)).returncode == 3
     )
 
 
@@ -161,7 +161,7 @@ def test_bad_labels_are_refused_with_one_located_line_and_exit_3(tmp_path, incid
     labels = write_labels(tmp_path / "labels.json", *incidents)
     with pytest.raises(InputError):
         load_labels(labels)
-    done = run_cli("backtest", str(DEGRADES), "--labels", str(labels))
+    done = call_cli("backtest", str(DEGRADES), "--labels", str(labels))
     assert done.returncode == 3 and done.stdout == ""
     assert done.stderr.startswith(str(labels)) and message in done.stderr
     assert "Traceback" not in done.stderr
@@ -198,7 +198,7 @@ def test_the_readme_shows_what_backtest_prints():
     command, shown = readme_block("<!-- backtest example -->")
     args = command.split()[1:]
     assert args[0] == "backtest"
-    done = run_cli(*args, "--policies", str(POLICIES))
+    done = call_cli(*args, "--policies", str(POLICIES))
     assert done.returncode == 0, done.stderr
     assert done.stdout == shown
 
@@ -238,7 +238,7 @@ def labelled_repo(tmp_path: Path) -> Path:
 def test_diff_with_labels_prints_what_the_readme_shows_and_no_warning(labelled_repo):
     command, shown = readme_block("<!-- diff labels example -->")
     args = command.split()[1:]
-    done = run_cli(*args, cwd=labelled_repo, env=GIT_ENV)
+    done = call_cli(*args, cwd=labelled_repo, env=GIT_ENV)
     assert done.returncode == 0, done.stderr
     assert done.stdout == shown
     assert done.stderr == ""  # the labels file in fixtures/ is no facts document to warn of

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from conftest import run_cli
+from conftest import call_cli
 from phasegate import cel
 
 #: cel-spec tests/simple/testdata/fields.textproto, section "quoted_map_fields" (Apache-2.0):
@@ -91,7 +91,7 @@ def test_eval_takes_every_extension():
             "{'a-b': 1}.`a-b` == 1",
         ]
     )
-    done = run_cli("eval", text, "--format", "json")
+    done = call_cli("eval", text, "--format", "json")
     assert (done.returncode, done.stderr) == (0, "")
     assert json.loads(done.stdout) == {"type": "bool", "value": True}
 
@@ -147,12 +147,12 @@ def test_the_reviewer_tools_take_what_the_engine_takes(tmp_path):
     (tmp_path / "policies").mkdir()
     policy = tmp_path / "policies" / "ext.yaml"
     policy.write_text(EXTENDED, encoding="utf-8")
-    lint = run_cli("lint", "--min-severity", "info", cwd=tmp_path)
+    lint = call_cli("lint", "--min-severity", "info", cwd=tmp_path)
     assert lint.returncode == 0, lint.stderr
     # the read through `?.` with orValue is guarded; the plain one is not
     assert "ext.optional-rate" not in lint.stdout
     assert "ext.plain-rate: reads facts.metrics.error_rate without has()" in lint.stdout
-    fmt = run_cli("fmt", "--check", cwd=tmp_path)
+    fmt = call_cli("fmt", "--check", cwd=tmp_path)
     assert (fmt.returncode, fmt.stdout) == (0, "")
     assert fmt.stderr.splitlines() == [
         "policies/ext.yaml:6:17: note: rule ext.optional-rate: when: kept as written: fmt"
@@ -161,7 +161,7 @@ def test_the_reviewer_tools_take_what_the_engine_takes(tmp_path):
         " read this CEL syntax (syntax error: unexpected character '`')",
     ]
     assert policy.read_text(encoding="utf-8") == EXTENDED
-    explain = run_cli(
+    explain = call_cli(
         "explain",
         str(FIXTURES / "phase1-healthy.yaml"),
         "--rule",

@@ -13,7 +13,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-from conftest import ROOT, run_cli
+from conftest import ROOT, call_cli, run_cli
 
 DOC = ROOT / "docs" / "ci.md"
 HOOKS = ROOT / ".pre-commit-hooks.yaml"
@@ -60,7 +60,7 @@ def invocations() -> list[tuple[str, list[str]]]:
 @cache
 def listed_subcommands() -> frozenset[str]:
     """The subcommands `phasegate --help` lists, read from the real command's output."""
-    result = run_cli("--help")
+    result = call_cli("--help")
     assert result.returncode == 0, result.stderr
     section = result.stdout.split("Commands:", 1)[1]
     return frozenset(re.findall(r"^  ([a-z][a-z-]*)\s", section, flags=re.M))
@@ -68,7 +68,7 @@ def listed_subcommands() -> frozenset[str]:
 
 @cache
 def subcommand_help(sub: str) -> str:
-    result = run_cli(sub, "--help")
+    result = call_cli(sub, "--help")
     assert result.returncode == 0, result.stderr
     return result.stdout
 

@@ -1,4 +1,6 @@
-"""`phasegate` end to end, in real subprocesses: exit codes, formats, bad input."""
+"""`phasegate` end to end: exit codes, formats, bad input. Each exit code and the process
+boundary (stdin, a terminal, a full disk, imports) go through a real subprocess; what a
+command prints is checked in process (`call_cli`)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from conftest import FIXTURES, POLICIES, ROOT, healthy, run_cli, write_yaml
+from conftest import FIXTURES, POLICIES, ROOT, call_cli, healthy, run_cli, write_yaml
 from phasegate import __version__
 
 HEALTHY = str(FIXTURES / "phase1-healthy.yaml")
@@ -23,7 +25,7 @@ ROLLBACK = str(FIXTURES / "phase1-trigger.lock-contention-spike.yaml")
 
 def test_json_matches_the_decision_schema_and_is_byte_identical():
     first = run_cli("evaluate", ROLLBACK, "--format", "json")
-    second = run_cli("evaluate", ROLLBACK, "--format", "json", "--policies", "./policies")
+    second = call_cli("evaluate", ROLLBACK, "--format", "json", "--policies", "./policies")
     assert first.stdout == second.stdout
     decision = json.loads(first.stdout)
     schema = json.loads((ROOT / "schemas" / "decision.schema.json").read_text())
@@ -41,7 +43,7 @@ def test_json_matches_the_decision_schema_and_is_byte_identical():
 def test_json_error_rule_carries_error_and_position(facts_file):
     metrics = dict(healthy()["metrics"])
     del metrics["error_rate"]
-    result = run_cli("evaluate", str(facts_file(metrics=metrics)), "--format", "json")
+    result = call_cli("evaluate", str(facts_file(metrics=metrics)), "--format", "json")
     assert result.returncode == 10
     errors = [rule for rule in json.loads(result.stdout)["rules"] if rule["status"] == "error"]
     assert {rule["id"] for rule in errors} == {
@@ -102,7 +104,7 @@ def test_colour_only_on_a_terminal_and_never_with_no_color():
 
 
 def test_comms_template():
-    result = run_cli("evaluate", ROLLBACK, "--format", "comms")
+    result = call_cli("evaluate", ROLLBACK, "--format", "comms")
     assert result.stdout.splitlines() == [
         "- `Change`: v0.4.3 (9f2c4e1)",
         "- `Phase`: 1",
@@ -122,7 +124,7 @@ def test_facts_from_stdin():
 def test_version_and_schema_commands():
     assert run_cli("--version").stdout == f"phasegate {__version__}\n"
     for name in ("facts", "policy", "decision"):
-        result = run_cli("schema", name)
+        result = (run_cli if name == "facts" else call_cli)("schema", name)  # one real
         assert result.returncode == 0
         assert json.loads(result.stdout) == json.loads(
             (ROOT / "schemas" / f"{name}.schema.json").read_text()
@@ -140,7 +142,7 @@ def test_version_and_schema_commands():
     ],
 )
 def test_usage_errors_exit_2(args):
-    result = run_cli(*args)
+    result = (run_cli if args == ["frobnicate"] else call_cli)(*args)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert result.stdout == ""
@@ -148,7 +150,7 @@ def test_usage_errors_exit_2(args):
 
 def test_builtin_policies_are_used_outside_a_checkout(tmp_path: Path):
     facts = write_yaml(tmp_path / "f.yaml", healthy(deployed_version="0.4.2"))
-    result = run_cli("evaluate", str(facts), "--format", "json", cwd=tmp_path)
+    result = call_cli("evaluate", str(facts), "--format", "json", cwd=tmp_path)
     assert result.returncode == 20, result.stderr
     rules = json.loads(result.stdout)["rules"]
     assert {rule["file"].split("/")[0] for rule in rules} == {"phasegate:policies"}
@@ -161,7 +163,7 @@ def test_local_policies_folder_wins_over_the_builtin_set(tmp_path: Path):
         "  - id: only.always\n    when: 'true'\n    verdict: pause\n"
     )
     facts = write_yaml(tmp_path / "f.yaml", healthy())
-    result = run_cli("evaluate", str(facts), "--format", "json", cwd=tmp_path)
+    result = call_cli("evaluate", str(facts), "--format", "json", cwd=tmp_path)
     assert result.returncode == 10
     assert [rule["id"] for rule in json.loads(result.stdout)["rules"]] == ["only.always"]
 
@@ -259,7 +261,8 @@ def _facts(tmp_path: Path, **changes) -> Path:
 @pytest.mark.parametrize("case", sorted(BAD_INPUTS))
 def test_bad_input_is_one_clear_line_and_exit_3(tmp_path: Path, case):
     make_args, expected = BAD_INPUTS[case]
-    result = run_cli("evaluate", *make_args(tmp_path), "--format", "json")
+    run = run_cli if case == "missing file" else call_cli  # one exit 3 through a process
+    result = run("evaluate", *make_args(tmp_path), "--format", "json")
     assert result.returncode == 3, (result.stdout, result.stderr)
     assert result.stdout == ""  # no verdict at all, let alone continue
     lines = result.stderr.splitlines()
@@ -287,7 +290,7 @@ def test_internal_error_is_one_line_and_exit_1(monkeypatch, capsys):
 
 def test_a_fact_cannot_forge_a_line_in_the_log(facts_file):
     forged = "x\nCONTINUE  phase 1  change v0.4.3  health green"
-    result = run_cli("evaluate", str(facts_file(freeze={"active": True, "reason": forged})))
+    result = call_cli("evaluate", str(facts_file(freeze={"active": True, "reason": forged})))
     assert result.returncode == 10
     assert not any(line.startswith("CONTINUE") for line in result.stdout.splitlines())
     assert "x\\nCONTINUE" in result.stdout

@@ -193,7 +193,7 @@ def test_one_changed_threshold_lists_exactly_the_documents_whose_decision_change
 def test_json_is_byte_identical_across_runs(repo):
     set_regression_factor(repo, "3.0")
     first = diff_cli(repo, "--base", "HEAD", "--format", "json")
-    second = diff_cli(repo, "--base", "HEAD", "--format", "json")
+    second = diff_in_process(repo, "--base", "HEAD", "--format", "json")
     assert first.returncode == second.returncode == 0
     assert first.stdout == second.stdout
     assert first.stdout.endswith("}\n")
@@ -218,7 +218,7 @@ def test_no_change_and_formatting_only_change_report_nothing(repo):
     )
     edit(repo / "policies" / "health.yaml", "regression_factor: 1.5", "regression_factor: 1.50")
     assert diff_json(repo) == empty
-    result = diff_cli(repo, "--base", "HEAD", "--fail-on", "relax")
+    result = diff_in_process(repo, "--base", "HEAD", "--fail-on", "relax")
     assert result.returncode == 0, result.stderr
 
 
@@ -250,10 +250,10 @@ def test_fail_on_relax_exits_1_on_a_relaxing_change_only(repo):
     relaxed = diff_cli(repo, "--base", "HEAD", "--fail-on", "relax", "--format", "json")
     assert relaxed.returncode == 1, relaxed.stderr
     assert "relaxed" in {c["direction"] for c in json.loads(relaxed.stdout)["changes"]}
-    assert diff_cli(repo, "--base", "HEAD").returncode == 0  # without --fail-on: exit 0
+    assert diff_in_process(repo, "--base", "HEAD").returncode == 0  # without --fail-on: exit 0
 
     set_regression_factor(repo, "0.5")  # from 3.0 in the working tree: compare with 1.5
-    tightened = diff_cli(repo, "--base", "HEAD", "--fail-on", "relax", "--format", "json")
+    tightened = diff_in_process(repo, "--base", "HEAD", "--fail-on", "relax", "--format", "json")
     assert tightened.returncode == 0, tightened.stderr
     changes = json.loads(tightened.stdout)["changes"]
     assert changes, "the tightening must change something for the exit code to mean anything"
@@ -318,11 +318,11 @@ def test_unknown_revision_is_one_usage_error(repo):
     result = diff_cli(repo, "--base", "no-such-branch")
     assert result.returncode == 2
     assert "no-such-branch: unknown git revision" in one_error_line(result)
-    result = diff_cli(repo, "--base", "--upload-pack=touch x")
+    result = diff_in_process(repo, "--base", "--upload-pack=touch x")
     assert result.returncode == 2
     one_error_line(result)
     assert not (repo / "x").exists()
-    result = diff_cli(repo, "--base", "")
+    result = diff_in_process(repo, "--base", "")
     assert result.returncode == 2
     assert one_error_line(result) == "phasegate: error: --base: give a git revision or a folder"
 
@@ -331,7 +331,7 @@ def test_not_a_git_repository_is_one_usage_error(repo, tmp_path):
     plain = tmp_path / "plain"
     shutil.copytree(repo / "policies", plain / "policies")
     env = GIT_ENV | {"GIT_CEILING_DIRECTORIES": str(tmp_path)}
-    result = run_cli("diff", "--base", "HEAD", "--corpus", str(FIXTURES), cwd=plain, env=env)
+    result = call_cli("diff", "--base", "HEAD", "--corpus", str(FIXTURES), cwd=plain, env=env)
     assert result.returncode == 2
     assert "not in a git repository" in one_error_line(result)
 
@@ -357,7 +357,7 @@ def test_invalid_base_policy_is_located_at_the_revision(repo):
     edit(health, "when: facts.metrics.throughput <", "when: facts.metrics.throughput <<")
     git(repo, "commit", "-q", "-am", "typo")
     health.write_text(good, encoding="utf-8")
-    result = diff_cli(repo, "--base", "HEAD")
+    result = diff_in_process(repo, "--base", "HEAD")
     assert result.returncode == 3
     line = one_error_line(result)
     assert re.match(r"HEAD:policies/health\.yaml:\d+:\d+: error: ", line), line
@@ -373,7 +373,7 @@ def test_corpus_skips_what_is_not_facts_with_one_warning_each(repo, tmp_path):
     (corpus / ".hidden.yaml").write_text("ignored: true\n")
     good = json.dumps(json.loads(RECORDING.read_text().splitlines()[6]))
     (corpus / "log.jsonl").write_text('{"not": "facts"}\n' + good + "\nnot json\n")
-    result = diff_cli(repo, "--base", "HEAD", "--corpus", str(corpus), "--format", "json")
+    result = diff_in_process(repo, "--base", "HEAD", "--corpus", str(corpus), "--format", "json")
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     warnings = result.stderr.splitlines()
@@ -388,11 +388,11 @@ def test_corpus_skips_what_is_not_facts_with_one_warning_each(repo, tmp_path):
     assert f"{corpus}/log.jsonl:3:1: warning" in result.stderr
     documents = [c["document"] for c in json.loads(result.stdout)["changes"]]
     assert documents == [f"{corpus}/log.jsonl:2", f"{corpus}/sub/regression.yaml"]
-    text = diff_cli(repo, "--base", "HEAD", "--corpus", str(corpus))
+    text = diff_in_process(repo, "--base", "HEAD", "--corpus", str(corpus))
     assert "2 of 2 documents change: 2 less strict, 0 stricter" in text.stdout
     assert "3 corpus entries skipped" in text.stdout
     readme, regression = str(corpus / "README.md"), str(corpus / "sub" / "regression.yaml")
-    named = diff_cli(repo, "--base", "HEAD", "--corpus", readme, "--corpus", regression)
+    named = diff_in_process(repo, "--base", "HEAD", "--corpus", readme, "--corpus", regression)
     assert named.returncode == 0, named.stderr
     assert named.stderr == f"{readme}: warning: skipped: not a facts document" + (
         " (*.yaml, *.yml, *.json or *.jsonl)\n"
@@ -406,11 +406,11 @@ def test_corpus_skips_what_is_not_facts_with_one_warning_each(repo, tmp_path):
 def test_a_corpus_without_documents_fails_closed_whatever_the_flags(repo, tmp_path, flags):
     """A relaxing change judged over nothing must not pass a `--fail-on relax` gate."""
     set_regression_factor(repo, "3.0")
-    assert diff_cli(repo, "--base", "HEAD", "--fail-on", "relax").returncode == 1
+    assert diff_in_process(repo, "--base", "HEAD", "--fail-on", "relax").returncode == 1
     empty = tmp_path / "empty"
     (empty / "bin").mkdir(parents=True)
     (empty / "bin" / "collect.sh").write_text("#!/bin/sh\n")  # not named like facts: ignored
-    result = diff_cli(repo, "--base", "HEAD", "--corpus", str(empty), *flags)
+    result = diff_in_process(repo, "--base", "HEAD", "--corpus", str(empty), *flags)
     assert result.returncode == 3
     assert one_error_line(result) == (
         "phasegate: error: the corpus holds no facts documents, nothing was compared "
@@ -419,7 +419,7 @@ def test_a_corpus_without_documents_fails_closed_whatever_the_flags(repo, tmp_pa
     assert not (repo / "d.md").exists()
     # Run from the wrong folder: the default corpus is named by the absolute paths tried.
     elsewhere = repo / "policies"
-    result = run_cli(
+    result = call_cli(
         "diff", "--base", "HEAD", "--policies", ".", *flags, cwd=elsewhere, env=GIT_ENV
     )
     assert result.returncode == 3
@@ -434,7 +434,9 @@ def test_a_corpus_of_only_unreadable_files_fails_closed_and_says_why(repo, tmp_p
     broken.write_text("apiVersion: phasegate/v1\nkind: Facts\nphase: 7\n")
     notes = tmp_path / "notes.txt"
     notes.write_text("not facts\n")
-    result = diff_cli(repo, "--base", "HEAD", "--corpus", str(broken), "--corpus", str(notes))
+    result = diff_in_process(
+        repo, "--base", "HEAD", "--corpus", str(broken), "--corpus", str(notes)
+    )
     assert result.returncode == 3
     line = one_error_line(result)
     assert line.startswith(
@@ -500,7 +502,7 @@ def test_a_base_policy_link_that_leaves_the_revision_is_refused(repo, target, re
     health = link_health_policy(repo, target)
     health.unlink()
     health.write_text(good)  # the working tree is fine; only the base is refused
-    result = diff_cli(repo, "--base", "HEAD")
+    result = diff_in_process(repo, "--base", "HEAD")
     assert result.returncode == 3
     assert one_error_line(result) == (
         f"HEAD:policies/health.yaml: error: named like a policy but a symbolic link that {reason}"
@@ -508,7 +510,7 @@ def test_a_base_policy_link_that_leaves_the_revision_is_refused(repo, target, re
 
 
 def test_missing_corpus_path_is_an_input_error(repo):
-    result = diff_cli(repo, "--base", "HEAD", "--corpus", "nowhere")
+    result = diff_in_process(repo, "--base", "HEAD", "--corpus", "nowhere")
     assert result.returncode == 3
     assert one_error_line(result) == "nowhere: error: corpus path not found"
 
@@ -526,7 +528,7 @@ def test_default_corpus_is_fixtures_and_the_decision_log(repo):
 
 def test_text_output(repo):
     set_regression_factor(repo, "3.0")
-    result = diff_cli(repo, "--base", "HEAD")
+    result = diff_in_process(repo, "--base", "HEAD")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     # What was compared comes first; the default corpus says it is the default.
@@ -550,7 +552,9 @@ def test_markdown_output_is_a_pr_comment_with_untrusted_text_escaped(repo, tmp_p
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     shutil.copy(repo / REGRESSION_DOC, corpus / "we|ird `name` <b>.yaml")
-    result = diff_cli(repo, "--base", "HEAD", "--corpus", str(corpus), "--format", "markdown")
+    result = diff_in_process(
+        repo, "--base", "HEAD", "--corpus", str(corpus), "--format", "markdown"
+    )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == "### phasegate diff"
@@ -677,7 +681,7 @@ def test_contract_fields_of_the_json_object(repo):
 
 
 def test_schema_command_prints_the_diff_schema():
-    result = run_cli("schema", "diff")
+    result = call_cli("schema", "diff")
     assert result.returncode == 0
     assert json.loads(result.stdout) == SCHEMA
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 
-from conftest import FIXTURES, POLICIES, run_cli
+from conftest import FIXTURES, POLICIES, call_cli
 
 CORPUS = str(FIXTURES / "phase1-health.error-rate-regression.yaml")
 
@@ -35,12 +35,12 @@ def test_each_changed_field_and_param_is_shown_before_and_after(tmp_path):
         "phases: [2]\n    for: 2\n    when: |",
     )
     args = ["diff", "--base", str(base), "--policies", str(head), "--corpus", CORPUS]
-    done = run_cli(*args)
+    done = call_cli(*args)
     assert done.returncode == 0, done.stderr
     assert '  health.error-rate-regression: verdict "rollback" -> "pause"' in done.stdout
     assert "  health.error-rate-regression: params.regression_factor 1.5 -> 3.0" in done.stdout
     assert "  window.phase2-monitoring: for 1 -> 2" in done.stdout
-    document = json.loads(run_cli(*args, "--format", "json").stdout)
+    document = json.loads(call_cli(*args, "--format", "json").stdout)
     assert document["fields"] == {
         "health.error-rate-regression": [
             {"field": "verdict", "base": "rollback", "head": "pause"},
@@ -48,7 +48,7 @@ def test_each_changed_field_and_param_is_shown_before_and_after(tmp_path):
         ],
         "window.phase2-monitoring": [{"field": "for", "base": 1, "head": 2}],
     }
-    markdown = run_cli(*args, "--format", "markdown").stdout
+    markdown = call_cli(*args, "--format", "markdown").stdout
     assert "  - `window.phase2-monitoring: for 1 -> 2`" in markdown
 
 
@@ -56,13 +56,13 @@ def test_a_changed_condition_shows_both_texts_and_a_reformatted_one_nothing(tmp_
     base, head = two_sets(tmp_path)
     edit(head / "freeze.yaml", "facts.freeze.active", "facts.freeze.active  ")
     args = ["diff", "--base", str(base), "--policies", str(head), "--corpus", CORPUS]
-    assert "fields" not in json.loads(run_cli(*args, "--format", "json").stdout)
+    assert "fields" not in json.loads(call_cli(*args, "--format", "json").stdout)
     edit(
         head / "triggers.yaml",
         "lock_contention_rate * params.lock_spike_factor +",
         "lock_contention_rate * (params.lock_spike_factor + 1.0) +",
     )
-    document = json.loads(run_cli(*args, "--format", "json").stdout)
+    document = json.loads(call_cli(*args, "--format", "json").stdout)
     [change] = document["fields"]["trigger.lock-contention-spike"]
     assert change["field"] == "when"
     assert "params.lock_spike_factor" in change["base"]

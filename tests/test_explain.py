@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import FIXTURES, POLICIES, ROOT, healthy, run_cli, write_yaml
+from conftest import FIXTURES, POLICIES, ROOT, call_cli, healthy, run_cli, write_yaml
 from phasegate import cel
 from phasegate.core.evaluate import RuleStatus, evaluate
 from phasegate.core.facts import facts_from_data, load_facts
@@ -205,8 +205,8 @@ def test_explain_text_shows_reads_the_deciding_operand_and_why():
 
 def test_explain_json_locates_every_node_in_the_policy_file_and_is_byte_stable():
     fixture = FIXTURES / "phase1-health.error-rate-regression.yaml"
-    first = run_cli("explain", str(fixture), "--format", "json")
-    second = run_cli("explain", str(fixture), "--format", "json")
+    first = call_cli("explain", str(fixture), "--format", "json")
+    second = call_cli("explain", str(fixture), "--format", "json")
     assert first.returncode == 0 and first.stdout == second.stdout
     document = json.loads(first.stdout)
     assert document["verdict"] == "rollback"
@@ -233,7 +233,7 @@ def test_explain_names_missing_facts_and_the_on_error_effect(tmp_path: Path):
     data = healthy()
     del data["metrics"]["error_rate"]
     facts = write_yaml(tmp_path / "facts.yaml", data)
-    done = run_cli("explain", str(facts), "--rule", "health.error-rate-regression")
+    done = call_cli("explain", str(facts), "--rule", "health.error-rate-regression")
     assert done.returncode == 0
     assert "    facts.metrics.error_rate = (missing)" in done.stdout
     assert "missing fact: facts.metrics.error_rate" in done.stdout
@@ -242,12 +242,12 @@ def test_explain_names_missing_facts_and_the_on_error_effect(tmp_path: Path):
 
 def test_explain_refuses_an_unknown_rule_and_bad_facts(tmp_path: Path):
     fixture = str(FIXTURES / "phase1-healthy.yaml")
-    done = run_cli("explain", fixture, "--rule", "health.nope")
+    done = call_cli("explain", fixture, "--rule", "health.nope")
     assert done.returncode == 2 and "health.nope" in done.stderr
     assert "Traceback" not in done.stderr
     bad = tmp_path / "bad.yaml"
     bad.write_text("phase: [\n")
-    done = run_cli("explain", str(bad))
+    done = call_cli("explain", str(bad))
     assert done.returncode == 3 and done.stderr.startswith(str(bad))
 
 
@@ -274,7 +274,7 @@ def test_bool_literals_have_positions_so_every_node_is_located(tmp_path: Path):
         "    verdict: pause\n"
     )
     fixture = str(FIXTURES / "phase1-healthy.yaml")
-    done = run_cli("explain", fixture, "--policies", str(policies), "--format", "json")
+    done = call_cli("explain", fixture, "--policies", str(policies), "--format", "json")
     assert done.returncode == 0, done.stderr
     (rule,) = json.loads(done.stdout)["rules"]
     line = (policies / "p.yaml").read_text().splitlines()[5]

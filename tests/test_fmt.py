@@ -13,7 +13,7 @@ from hypothesis import given, reject, settings
 from hypothesis import strategies as st
 from ruamel.yaml.scalarstring import LiteralScalarString
 
-from conftest import FIXTURES, POLICIES, ROOT, run_cli
+from conftest import FIXTURES, POLICIES, ROOT, call_cli, run_cli
 from phasegate.core.evaluate import evaluate
 from phasegate.core.facts import load_facts
 from phasegate.core.policy import compile_policies, load_policy_set
@@ -479,7 +479,7 @@ def test_formatting_never_changes_a_decision(tmp_path: Path) -> None:
         p.read_text() for p in SHIPPED
     ]
     before = load_policy_set(scrambled)
-    result = run_cli("fmt", str(scrambled))
+    result = call_cli("fmt", str(scrambled))
     assert result.returncode == 0, result.stderr
     assert sorted(result.stderr.splitlines()) == sorted(
         f"formatted: {scrambled / path.name}" for path in SHIPPED
@@ -520,12 +520,12 @@ def test_fmt_rewrites_changed_files_only_and_then_check_is_clean(tmp_path: Path)
     clean = write(folder, "clean.yaml", SHIPPED[0].read_text(encoding="utf-8"))
     write(folder, "notes.txt", "not a policy")
     clean_stat = clean.stat()
-    result = run_cli("fmt", cwd=tmp_path)  # default: ./policies
+    result = call_cli("fmt", cwd=tmp_path)  # default: ./policies
     assert (result.returncode, result.stdout) == (0, "")
     assert result.stderr == "formatted: policies/messy.yaml\n"
     assert fmt_text(messy.read_text(encoding="utf-8")) == messy.read_text(encoding="utf-8")
     assert clean.stat().st_mtime_ns == clean_stat.st_mtime_ns
-    again = run_cli("fmt", "--check", cwd=tmp_path)
+    again = call_cli("fmt", "--check", cwd=tmp_path)
     assert (again.returncode, again.stdout, again.stderr) == (0, "", "")
 
 
@@ -550,13 +550,13 @@ def test_a_broken_file_exits_3_and_no_file_is_touched(tmp_path: Path) -> None:
 
 
 def test_an_unreadable_path_exits_3(tmp_path: Path) -> None:
-    result = run_cli("fmt", str(tmp_path / "missing.yaml"))
+    result = call_cli("fmt", str(tmp_path / "missing.yaml"))
     assert result.returncode == 3
     assert result.stderr == f"{tmp_path / 'missing.yaml'}: error: file not found\n"
 
 
 def test_without_a_policies_folder_fmt_refuses_the_shipped_set(tmp_path: Path) -> None:
-    result = run_cli("fmt", cwd=tmp_path)
+    result = call_cli("fmt", cwd=tmp_path)
     assert result.returncode == 2
     assert "no ./policies folder here" in result.stderr
 
@@ -591,10 +591,10 @@ def test_a_more_indented_line_of_a_folded_when_keeps_its_line_break_end_to_end(
         "        facts.baseline.error_rate * 2.0\n    verdict: pause\n"
     )
     path = write(tmp_path, "b.yaml", canonical.replace("rate >\n", "rate  >   \n"))
-    first = run_cli("fmt", str(path))
+    first = call_cli("fmt", str(path))
     assert (first.returncode, first.stderr) == (0, f"formatted: {path}\n")
     assert path.read_text(encoding="utf-8") == canonical
-    again = run_cli("fmt", "--check", str(path))
+    again = call_cli("fmt", "--check", str(path))
     assert (again.returncode, again.stdout, again.stderr) == (0, "", "")
 
 
@@ -607,7 +607,7 @@ def test_a_more_indented_line_of_a_folded_message_is_not_refused_end_to_end(
         "\n      for {{ phase }}\n      now\n"
     )
     path = write(tmp_path, "c.yaml", text)
-    result = run_cli("fmt", str(path))
+    result = call_cli("fmt", str(path))
     assert (result.returncode, result.stderr) == (0, f"formatted: {path}\n")
     assert path.read_text(encoding="utf-8") == text.replace(
         "{{facts.metrics.error_rate}}", "{{ facts.metrics.error_rate }}"
@@ -616,7 +616,7 @@ def test_a_more_indented_line_of_a_folded_message_is_not_refused_end_to_end(
     assert (
         message == "error rate {{ facts.metrics.error_rate }}\n  is high\n\nfor {{ phase }} now\n"
     )
-    assert run_cli("fmt", "--check", str(path)).returncode == 0
+    assert call_cli("fmt", "--check", str(path)).returncode == 0
 
 
 # --- property: any scalar style, any valid CEL -----------------------------------------------
@@ -786,7 +786,7 @@ def test_an_expression_nested_too_deeply_is_a_located_error_and_nothing_is_writt
     tmp_path: Path,
 ) -> None:
     path = write(tmp_path, "d.yaml", nested_policy(300))
-    result = run_cli("fmt", str(tmp_path))
+    result = call_cli("fmt", str(tmp_path))
     assert (result.returncode, result.stdout) == (3, "")
     assert result.stderr == f"{path}:6:11: error: rule b.a: when: expression nested too deeply\n"
     assert path.read_text(encoding="utf-8") == nested_policy(300)
@@ -801,7 +801,7 @@ def test_an_expression_as_deep_as_loading_accepts_is_formatted(tmp_path: Path) -
     for name, text in (("d.yaml", nested_policy(32)), ("c.yaml", nested_policy(0, chain))):
         path = write(tmp_path, name, text)
         load_policy_set(tmp_path)
-        result = run_cli("fmt", str(tmp_path))
+        result = call_cli("fmt", str(tmp_path))
         assert result.returncode == 0, result.stderr
         wanted = text.replace("  ==  ", " == ").replace(" ||  ", " || ")
         assert path.read_text(encoding="utf-8") == wanted
@@ -822,13 +822,13 @@ def test_a_symlinked_policy_is_written_through_the_link_keeping_modes(tmp_path: 
     link.symlink_to(Path("..") / "shared" / "messy.yaml")
     plain = write(folder, "plain.yaml", MESSY.replace("name: messy", "name: plain"))
     plain.chmod(0o600)
-    result = run_cli("fmt", str(folder))
+    result = call_cli("fmt", str(folder))
     assert result.returncode == 0, result.stderr
     assert link.is_symlink() and link.resolve() == target.resolve()
     assert target.read_text(encoding="utf-8") == MESSY_CANONICAL
     assert (target.stat().st_mode & 0o7777, plain.stat().st_mode & 0o7777) == (0o640, 0o600)
     assert sorted(p.name for p in shared.iterdir()) == ["messy.yaml"]  # no temporary left
-    assert run_cli("fmt", "--check", str(folder)).returncode == 0
+    assert call_cli("fmt", "--check", str(folder)).returncode == 0
 
 
 def test_write_atomic_in_place_follows_links_and_keeps_the_mode_by_default_it_does_not(

@@ -225,15 +225,15 @@ def test_a_phase_held_for_phase_0_environments_is_not_a_phase_start(state: Path,
 def test_unfreeze_records_the_root_cause_in_the_log_and_the_closeout(
     state: Path, policies, tmp_path: Path
 ):
-    from conftest import run_cli
+    from conftest import call_cli, run_cli
     from phasegate.state.statedir import StateDir
 
     short_log(state)
     StateDir(state).set_freeze("phase 2 rollback of v0.4.3", "2026-11-20T09:30:00Z")
     rca = tmp_path / "rca-INC-7.md"
     args = ["unfreeze", "--state-dir", str(state)]
-    assert run_cli(*args, "--reason", "fixed", cwd=tmp_path).returncode == 2  # no --rca
-    missing = run_cli(*args, "--rca", str(rca), cwd=tmp_path)
+    assert call_cli(*args, "--reason", "fixed", cwd=tmp_path).returncode == 2  # no --rca
+    missing = call_cli(*args, "--rca", str(rca), cwd=tmp_path)
     assert missing.returncode == 2 and "no such file" in missing.stderr
     assert (state / "freeze.json").exists()
     rca.write_text("# INC-7\n")
@@ -251,13 +251,13 @@ def test_unfreeze_records_the_root_cause_in_the_log_and_the_closeout(
     [found] = json.loads(data.read_text())["root_causes"]
     assert found["rca"] == str(rca)
     assert f"{rca}".replace("_", "\\_") in markdown.read_text()
-    url = run_cli(*args, "--rca", "https://wiki.example/INC-7", cwd=tmp_path)
+    url = call_cli(*args, "--rca", "https://wiki.example/INC-7", cwd=tmp_path)
     assert url.returncode == 0 and "no freeze was active" in url.stderr
 
 
 def test_closeout_closes_the_change_once(state: Path, policies, tmp_path: Path):
     """A closed change is a hold: `status` says closed and its next snapshot holds."""
-    from conftest import run_cli
+    from conftest import call_cli
     from phasegate.state import rollout
     from phasegate.state.statedir import StateDir
 
@@ -269,7 +269,7 @@ def test_closeout_closes_the_change_once(state: Path, policies, tmp_path: Path):
     assert current.state == "closed"
     facts = rollout.facts_of(current, 2)
     assert (facts["state"], facts["closed_at"]) == ("closed", "2026-11-20T11:00:00Z")
-    shown = run_cli("status", "--state-dir", str(state), "--format", "json", cwd=tmp_path)
+    shown = call_cli("status", "--state-dir", str(state), "--format", "json", cwd=tmp_path)
     assert json.loads(shown.stdout)["state"] == "closed"
 
 

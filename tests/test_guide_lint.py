@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import POLICIES, run_cli
+from conftest import POLICIES, call_cli
 from phasegate.cli import main
 from phasegate.report.lint import LINT_FORMATS, shown
 from phasegate.review.lint import Severity, lint_paths
@@ -26,10 +26,10 @@ def test_every_format_hides_info_by_default_and_shows_it_when_asked(report):
 
 
 def test_default_lint_of_the_shipped_set_prints_no_info_lines():
-    done = run_cli("lint", str(POLICIES))
+    done = call_cli("lint", str(POLICIES))
     assert done.returncode == 0, done.stdout
     assert ": info: " not in done.stdout
-    asked = run_cli("lint", str(POLICIES), "--min-severity", "info")
+    asked = call_cli("lint", str(POLICIES), "--min-severity", "info")
     assert ": info: " in asked.stdout
 
 

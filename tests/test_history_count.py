@@ -7,7 +7,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from conftest import run_cli
+from conftest import call_cli
 from phasegate.cli.options import HISTORY_WINDOW_OPTION
 from phasegate.core.verdict import DEFAULT_HISTORY_WINDOW
 
@@ -44,10 +44,10 @@ def test_both_names_at_once_is_a_usage_error(args: list[str]) -> None:
 def test_old_name_warns_and_new_name_is_the_documented_one() -> None:
     facts = "fixtures/facts/phase1-healthy.yaml"
     history = "fixtures/recordings/phase1-error-rate-degrades.jsonl"
-    old = run_cli("evaluate", facts, "--history", history, "--history-window", "3", "--no-cache")
-    new = run_cli("evaluate", facts, "--history", history, "--history-count", "3", "--no-cache")
+    old = call_cli("evaluate", facts, "--history", history, "--history-window", "3", "--no-cache")
+    new = call_cli("evaluate", facts, "--history", history, "--history-count", "3", "--no-cache")
     assert (old.returncode, old.stdout) == (new.returncode, new.stdout)
     assert "--history-window is deprecated" in old.stderr and "--history-count" in old.stderr
     assert "deprecated" not in new.stderr
-    usage = run_cli("evaluate", "--help").stdout
+    usage = call_cli("evaluate", "--help").stdout
     assert "--history-count INTEGER" in usage and "--history-window INTEGER" not in usage

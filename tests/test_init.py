@@ -9,7 +9,7 @@ import sys
 import tomllib
 from pathlib import Path
 
-from conftest import POLICIES, ROOT, run_cli
+from conftest import POLICIES, ROOT, call_cli, run_cli
 
 
 def test_init_writes_a_repository_whose_checks_pass(tmp_path: Path) -> None:
@@ -33,7 +33,7 @@ def test_init_writes_a_repository_whose_checks_pass(tmp_path: Path) -> None:
 
 def test_init_refuses_a_folder_with_files_and_writes_nothing(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("mine\n")
-    result = run_cli("init", str(tmp_path))
+    result = call_cli("init", str(tmp_path))
     assert result.returncode == 2
     assert f"{tmp_path}: exists and is not an empty folder" in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
@@ -42,7 +42,7 @@ def test_init_refuses_a_folder_with_files_and_writes_nothing(tmp_path: Path) -> 
 def test_init_fills_an_empty_folder(tmp_path: Path) -> None:
     target = tmp_path / "empty"
     target.mkdir()
-    assert run_cli("init", str(target)).returncode == 0
+    assert call_cli("init", str(target)).returncode == 0
     assert (target / "check.sh").is_file()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["empty"]  # no staging left behind
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conftest import POLICIES, healthy, run_cli
+from conftest import POLICIES, call_cli, healthy, run_cli
 from phasegate import cel
 from phasegate.review.lint import CHECKS, Severity, lint_paths
 
@@ -416,7 +416,7 @@ def test_exit_codes_clean_findings_and_unreadable(broken, tmp_path):
     assert f"{broken}:11:9: error: rule custom.a: unknown fact" in done.stdout
     assert done.stdout.splitlines()[-1] == "1 file linted: 1 error, 1 warning, 0 info"
     files = len(list(POLICIES.glob("*.yaml")))
-    last = run_cli("lint", str(POLICIES)).stdout.splitlines()[-1]
+    last = call_cli("lint", str(POLICIES)).stdout.splitlines()[-1]
     assert re.fullmatch(rf"{files} files linted: 0 errors, 0 warnings, \d+ info", last)
     unreadable = tmp_path / "bad.yaml"
     unreadable.write_text("rules: [\n")
@@ -427,7 +427,7 @@ def test_exit_codes_clean_findings_and_unreadable(broken, tmp_path):
 
 
 def test_github_format_annotates_the_exact_line_and_column(broken):
-    done = run_cli("lint", str(broken), "--format", "github")
+    done = call_cli("lint", str(broken), "--format", "github")
     assert done.returncode == 1
     assert done.stdout.splitlines()[1] == (
         f"::error file={broken},line=11,col=9,title=phasegate lint%3A unknown-fact::"
@@ -439,18 +439,18 @@ def test_github_format_annotates_the_exact_line_and_column(broken):
 def test_github_format_on_the_packaged_set_annotates_the_run_and_says_so(tmp_path):
     """Outside a repository with `policies/`, lint reads the packaged set: its files are in
     site-packages, no path of the repository, so findings carry no file and the run says why."""
-    done = run_cli("lint", "--format", "github", "--min-severity", "info", cwd=tmp_path)
+    done = call_cli("lint", "--format", "github", "--min-severity", "info", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0].startswith("::notice ") and "file=" not in done.stdout
     [note] = [line for line in lines if "packaged policy set" in line]
     assert note.startswith("::notice ")
-    text = run_cli("lint", "--min-severity", "info", cwd=tmp_path).stdout
+    text = call_cli("lint", "--min-severity", "info", cwd=tmp_path).stdout
     assert text.startswith("phasegate:policies/")
 
 
 def test_sarif_output_validates_against_the_sarif_2_1_0_schema(broken):
-    done = run_cli(
+    done = call_cli(
         "lint", str(broken), str(POLICIES), "--format", "sarif", "--min-severity", "info"
     )
     log = json.loads(done.stdout)
@@ -471,8 +471,8 @@ def test_sarif_output_validates_against_the_sarif_2_1_0_schema(broken):
 
 
 def test_json_format_is_byte_stable_and_complete(broken):
-    first = run_cli("lint", str(broken), "--format", "json")
-    second = run_cli("lint", str(broken), "--format", "json")
+    first = call_cli("lint", str(broken), "--format", "json")
+    second = call_cli("lint", str(broken), "--format", "json")
     assert first.stdout == second.stdout
     document = json.loads(first.stdout)
     assert document["summary"] == {"error": 1, "warning": 1, "info": 0}
@@ -577,7 +577,7 @@ def test_a_finding_on_a_bool_literal_is_located(tmp_path):
 def test_too_deep_is_an_error_as_loading_refuses_it_and_long_chains_are_checked(tmp_path):
     deep = "!(" * 120 + "facts.phase == 1" + ")" * 120  # past the engine's 32 levels
     path = policy(tmp_path, f"- id: custom.a\n  when: '{deep}'\n  verdict: pause\n")
-    done = run_cli("lint", str(path))
+    done = call_cli("lint", str(path))
     assert "Traceback" not in done.stderr and "internal error" not in done.stderr
     assert "[too-deep]" in done.stdout and done.returncode == 1
     chain = "!" * 998 + "(facts.phase == 1)"  # the longest chain loading accepts

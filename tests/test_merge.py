@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import healthy, run_cli
+from conftest import call_cli, healthy, run_cli
 from phasegate.collect.merge import _STRICTEST, SampleGuard, merge_facts, parse_duration, render
 from phasegate.core.evaluate import evaluate
 from phasegate.core.facts import Facts, facts_from_data
@@ -245,7 +245,7 @@ def test_cli_merges_files_and_refuses_a_mismatch_with_exit_3(tmp_path: Path):
     done = run_cli("merge", *paths[:2], "--min-operators", "2", "-o", str(out))
     assert done.returncode == 0, done.stderr
     assert json.loads(out.read_text())["counts"]["commands"] == 400
-    refused = run_cli("merge", *paths)
+    refused = call_cli("merge", *paths)
     assert refused.returncode == 3 and refused.stdout == ""
     assert refused.stderr.startswith(f"{paths[2]}: error: phase 2 differs")
     assert len(refused.stderr.strip().splitlines()) == 1
@@ -446,9 +446,9 @@ def test_a_merged_document_lacking_an_operator_s_restart_pauses_end_to_end(tmp_p
     base = healthy()["rollout"]
     given = operator("op-1", rollout={**base, "phase_stable_since": "2026-11-20T08:30:00Z"})
     out = tmp_path / "cohort.json"
-    done = run_cli("merge", *written(tmp_path, given, operator("op-2")), "-o", str(out))
+    done = call_cli("merge", *written(tmp_path, given, operator("op-2")), "-o", str(out))
     assert done.returncode == 0, done.stderr
-    judged = run_cli("evaluate", str(out))
+    judged = call_cli("evaluate", str(out))
     assert judged.returncode == 10, judged.stdout + judged.stderr  # pause
     assert "missing fact: facts.rollout.phase_stable_since" in judged.stdout
     assert "not given by op-2: a phasegate older than rollout.tracked" in judged.stdout

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import healthy, run_cli
+from conftest import call_cli, healthy
 from phasegate.cel.values import format_value
 from phasegate.errors import readable
 
@@ -29,7 +29,7 @@ def test_values_print_at_fifteen_significant_digits() -> None:
 
 def test_evaluate_text_message_prints_the_short_number(facts_file) -> None:
     path = facts_file(**REGRESSED)
-    text = run_cli("evaluate", str(path), "--no-cache")
+    text = call_cli("evaluate", str(path), "--no-cache")
     assert "rollback above 0.043" in text.stdout, text.stdout
     assert "0.0430000" not in text.stdout
 
@@ -38,10 +38,10 @@ def test_explain_text_prints_the_short_number_and_json_stays_exact(facts_file) -
     data = healthy(**REGRESSED)
     data["metrics"]["error_rate"] = 0.1 + 0.2
     path = facts_file(data)
-    text = run_cli("explain", str(path), "--rule", "health.error-rate-regression", "--no-cache")
+    text = call_cli("explain", str(path), "--rule", "health.error-rate-regression", "--no-cache")
     assert "0.30000000000000004" not in text.stdout, text.stdout
     assert "0.3" in text.stdout
-    out = run_cli(
+    out = call_cli(
         "explain",
         str(path),
         "--rule",

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from conftest import POLICIES, ROOT, healthy, run_cli
+from conftest import POLICIES, ROOT, call_cli, healthy, run_cli
 from phasegate.core.evaluate import Rollout, RuleStatus, evaluate
 from phasegate.core.facts import facts_from_data
 from phasegate.core.policy import load_policy_set
@@ -65,7 +65,7 @@ def test_bad_lines_are_skipped_counted_and_reported(tmp_path: Path):
     damaged = [*lines[:2], "{not json", json.dumps(broken), "", *lines[3:]]
     path = tmp_path / "damaged.jsonl"
     path.write_bytes(("\n".join(damaged) + "\n").encode() + b"\xff\xfe not utf-8\n")
-    result = run_cli("replay", str(path), "--format", "json")
+    result = call_cli("replay", str(path), "--format", "json")
     assert result.returncode == 0
     [recording] = json.loads(result.stdout)["recordings"]
     assert recording["summary"]["skipped_lines"] == 3
@@ -89,7 +89,7 @@ def test_decision_log_lines_folders_order_and_separate_recordings(tmp_path: Path
     folder.mkdir()
     for index, line in enumerate(lines[:3]):
         (folder / f"s{index}.json").write_text(line)
-    result = run_cli("replay", str(log), str(folder), "--format", "json")
+    result = call_cli("replay", str(log), str(folder), "--format", "json")
     first, second = json.loads(result.stdout)["recordings"]
     assert [s["collected_at"] for s in first["snapshots"]] == sorted(
         s["collected_at"] for s in first["snapshots"]
@@ -110,7 +110,7 @@ def test_expectations_pass_and_fail(tmp_path: Path):
           - {from: "2026-11-20T10:30:00Z", to: "2026-11-20T10:35:00Z", verdict: rollback}
         """)
     )
-    assert run_cli("replay", str(DEGRADES), "--expect", str(good)).returncode == 0
+    assert call_cli("replay", str(DEGRADES), "--expect", str(good)).returncode == 0
     bad = tmp_path / "bad.yaml"
     bad.write_text(
         good.read_text().replace("{at: 4, verdict: pause}", "{at: 4, verdict: continue}")
@@ -126,8 +126,8 @@ def test_expectations_pass_and_fail(tmp_path: Path):
 
 
 def test_html_is_one_self_contained_page():
-    first = run_cli("replay", str(DEGRADES), "--format", "html")
-    second = run_cli("replay", str(DEGRADES), "--format", "html")
+    first = call_cli("replay", str(DEGRADES), "--format", "html")
+    second = call_cli("replay", str(DEGRADES), "--format", "html")
     assert first.stdout == second.stdout
     page = first.stdout
     assert page.startswith("<!DOCTYPE html>") and page.count("<svg") >= 3
@@ -155,7 +155,7 @@ def test_html_stays_bounded_and_keeps_extremes_and_every_breach(tmp_path: Path):
         rows.append(json.dumps(data))
     path = tmp_path / "long.jsonl"
     path.write_text("\n".join(rows) + "\n")
-    page = run_cli("replay", str(path), "--format", "html").stdout
+    page = call_cli("replay", str(path), "--format", "html").stdout
     polylines = re.findall(r'points="([^"]*)"', page)
     assert polylines and all(len(p.split()) <= 2 * 850 for p in polylines)
     assert "#2999 rollback" in page  # the one breach survives the downsampling
@@ -209,7 +209,7 @@ def test_json_is_written_as_the_whole_document_would_be(tmp_path: Path):
     empty = tmp_path / "empty.jsonl"
     empty.write_text("\n")
     out = tmp_path / "out.json"
-    result = run_cli("replay", str(unordered), str(empty), str(DEGRADES), "--format", "json",
+    result = call_cli("replay", str(unordered), str(empty), str(DEGRADES), "--format", "json",
                      "-o", str(out))  # fmt: skip
     assert result.returncode == 0, result.stderr
     text = out.read_text()
@@ -232,18 +232,18 @@ def test_snapshots_are_named_by_file_and_line_as_diff_names_them(tmp_path: Path)
     file at its line, which `diff` names too (a bad first line shifts index from line)."""
     path = tmp_path / "shifted.jsonl"
     path.write_text("\n".join(["{not json", *lines_of(DEGRADES)]) + "\n")
-    text = run_cli("replay", str(path)).stdout
+    text = call_cli("replay", str(path)).stdout
     assert re.search(
         rf"^#6 +{re.escape(str(path))}:8 +2026-11-20T10:30:00Z +9f2c4e1 phase 1 +rollback",
         text,
         re.M,
     )
     assert f"first rollback #6 {path}:8 at 2026-11-20T10:30:00Z" in text
-    page = run_cli("replay", str(path), "--format", "markdown").stdout
+    page = call_cli("replay", str(path), "--format", "markdown").stdout
     assert (
         f"| 6 | {escape(f'{path}:8')} | 9f2c4e1 phase 1 | 2026-11-20T10:30:00Z | rollback |" in page
     )
-    document = json.loads(run_cli("replay", str(path), "--format", "json").stdout)
+    document = json.loads(call_cli("replay", str(path), "--format", "json").stdout)
     Draft202012Validator(
         json.loads((ROOT / "schemas" / "replay.schema.json").read_text())
     ).validate(document)
@@ -256,7 +256,7 @@ def test_snapshots_are_named_by_file_and_line_as_diff_names_them(tmp_path: Path)
         "apiVersion: phasegate/v1\nkind: ReplayExpectation\nexpect:\n"
         "  - {at: 6, verdict: continue}\n"
     )
-    failed = run_cli("replay", str(path), "--expect", str(expect))
+    failed = call_cli("replay", str(path), "--expect", str(expect))
     assert (
         f"{path}:8 #6 (2026-11-20T10:30:00Z, change 9f2c4e1 phase 1): expected continue"
         in failed.stderr
@@ -269,7 +269,7 @@ def test_lower_case_times_in_expectations_are_read(tmp_path: Path):
         "apiVersion: phasegate/v1\nkind: ReplayExpectation\nexpect:\n"
         '  - {from: "2026-11-20t10:30:00z", to: "2026-11-20t10:35:00z", verdict: continue}\n'
     )
-    result = run_cli("replay", str(DEGRADES), "--expect", str(expect))
+    result = call_cli("replay", str(DEGRADES), "--expect", str(expect))
     assert result.returncode == 5
     assert (
         ":7 #6 (2026-11-20T10:30:00Z, change 9f2c4e1 phase 1): expected continue, got rollback"
@@ -278,7 +278,7 @@ def test_lower_case_times_in_expectations_are_read(tmp_path: Path):
 
 
 def test_markdown_lists_the_moves():
-    page = run_cli("replay", str(DEGRADES), "--format", "markdown").stdout
+    page = call_cli("replay", str(DEGRADES), "--format", "markdown").stdout
     assert (
         f"| 6 | {escape(f'{DEGRADES}:7')} | 9f2c4e1 phase 1 | 2026-11-20T10:30:00Z | rollback "
         "| pause -&gt; rollback; +fired "
@@ -415,9 +415,9 @@ def test_evaluate_with_history_matches_replay(tmp_path: Path):
     log.write_text("".join(json.dumps({"facts": dict(f.data)}) + "\n" for f in sequence[:4]))
     current = tmp_path / "now.json"
     current.write_text(json.dumps(dict(sequence[4].data)))
-    alone = run_cli("evaluate", str(current), "--policies", str(tmp_path / "policies"))
+    alone = call_cli("evaluate", str(current), "--policies", str(tmp_path / "policies"))
     assert alone.returncode == 10 and "pending, held 1 of 3" in alone.stdout
-    with_history = run_cli(
+    with_history = call_cli(
         "evaluate",
         str(current),
         "--policies",

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from jsonschema import Draft202012Validator
 
-from conftest import ROOT, run_cli
+from conftest import ROOT, call_cli
 
 DEGRADES = ROOT / "fixtures" / "recordings" / "phase1-error-rate-degrades.jsonl"
 
@@ -40,7 +40,7 @@ def two_changes(tmp_path: Path) -> Path:
 
 def test_the_json_summary_keeps_each_change_apart(tmp_path: Path):
     path = two_changes(tmp_path)
-    result = run_cli("replay", str(path), "--format", "json")
+    result = call_cli("replay", str(path), "--format", "json")
     document = json.loads(result.stdout)
     schema = json.loads((ROOT / "schemas" / "replay.schema.json").read_text())
     assert list(Draft202012Validator(schema).iter_errors(document)) == []
@@ -67,7 +67,7 @@ def test_the_json_summary_keeps_each_change_apart(tmp_path: Path):
 
 
 def test_text_lines_name_the_change_and_compare_with_its_own_previous_snapshot(tmp_path: Path):
-    text = run_cli("replay", str(two_changes(tmp_path))).stdout
+    text = call_cli("replay", str(two_changes(tmp_path))).stdout
     lines = text.splitlines()
     assert "aaaaaaa phase 1  pause" in lines[2] and "continue -> pause" not in lines[2]  # its first
     assert "aaaaaaa phase 1  continue  pause -> continue" in lines[3]
@@ -83,12 +83,12 @@ def test_text_lines_name_the_change_and_compare_with_its_own_previous_snapshot(t
 
 def test_markdown_html_and_expectations_name_the_change(tmp_path: Path):
     path = two_changes(tmp_path)
-    page = run_cli("replay", str(path), "--format", "markdown").stdout
+    page = call_cli("replay", str(path), "--format", "markdown").stdout
     assert (
         "| 3 | " in page
         and "| bbbbbbb phase 1 | 2026-11-20T10:03:29Z | rollback | continue -&gt; " in (page)
     )
-    html = run_cli("replay", str(path), "--format", "html").stdout
+    html = call_cli("replay", str(path), "--format", "html").stdout
     assert "<td>bbbbbbb phase 1</td><td>2026-11-20T10:03:29Z</td>" in html
     assert "209s" not in html and "209s" not in page
     expect = tmp_path / "expect.yaml"
@@ -96,7 +96,7 @@ def test_markdown_html_and_expectations_name_the_change(tmp_path: Path):
         "apiVersion: phasegate/v1\nkind: ReplayExpectation\nexpect:\n"
         "  - {from: 0, to: 4, verdict: continue}\n"
     )
-    failed = run_cli("replay", str(path), "--expect", str(expect)).stderr
+    failed = call_cli("replay", str(path), "--expect", str(expect)).stderr
     assert (
         f"{path}:2 #1 (2026-11-20T10:00:00Z, change aaaaaaa phase 1): expected continue" in failed
     )

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from conftest import POLICIES, ROOT, healthy, run_cli, write_yaml
+from conftest import POLICIES, ROOT, call_cli, healthy, write_yaml
 from phasegate.core.evaluate import RuleStatus, evaluate
 from phasegate.core.facts import facts_from_data
 from phasegate.core.policy import load_policy_set
@@ -48,7 +48,7 @@ def policies_with(tmp_path: Path, text: str = TIGHT) -> Path:
 def test_a_firing_shadow_rule_is_recorded_but_never_decides(tmp_path):
     policies = policies_with(tmp_path)
     facts = write_yaml(tmp_path / "facts.yaml", healthy())  # error_rate 0.012 > 0.011
-    done = run_cli("evaluate", str(facts), "--policies", str(policies), "--format", "json")
+    done = call_cli("evaluate", str(facts), "--policies", str(policies), "--format", "json")
     assert done.returncode == 0, done.stderr
     document = json.loads(done.stdout)
     schema = json.loads((ROOT / "schemas" / "decision.schema.json").read_text())
@@ -59,20 +59,20 @@ def test_a_firing_shadow_rule_is_recorded_but_never_decides(tmp_path):
     shadows = {r["id"] for r in document["rules"] if "mode" in r}
     assert shadows == {rule["id"], *(r.id for r in load_policy_set(POLICIES).rules if r.shadow)}
 
-    text = run_cli("evaluate", str(facts), "--policies", str(policies))
+    text = call_cli("evaluate", str(facts), "--policies", str(policies))
     assert text.returncode == 0
     assert "  rollback shadow.error-rate-tight (shadow): error rate 0.012" in text.stdout
-    github = run_cli("evaluate", str(facts), "--policies", str(policies), "--format", "github")
+    github = call_cli("evaluate", str(facts), "--policies", str(policies), "--format", "github")
     commands = [line.split(" ", 1)[0] for line in github.stdout.splitlines()]
     assert commands == ["::notice", "::notice"], github.stdout
-    junit = run_cli("evaluate", str(facts), "--policies", str(policies), "--format", "junit")
+    junit = call_cli("evaluate", str(facts), "--policies", str(policies), "--format", "junit")
     assert junit.returncode == 0 and "<failure" not in junit.stdout
 
 
 def test_promoting_a_shadow_rule_is_deleting_one_line(tmp_path):
     policies = policies_with(tmp_path, TIGHT.replace("    mode: shadow\n", ""))
     facts = write_yaml(tmp_path / "facts.yaml", healthy())
-    done = run_cli("evaluate", str(facts), "--policies", str(policies))
+    done = call_cli("evaluate", str(facts), "--policies", str(policies))
     assert done.returncode == 20, done.stdout
 
 
@@ -82,7 +82,7 @@ def test_replay_counts_the_snapshots_a_shadow_rule_would_have_changed(tmp_path, 
     rollback x2: the shadow rollback would change #1, #3 (continue) and #4, #5 (pause)."""
     policy_set = load_policy_set(policies_with(tmp_path))
     if memo:  # replay's streaming path shares results between snapshots
-        done = run_cli("replay", str(DEGRADES), "--policies", str(tmp_path / "policies"),
+        done = call_cli("replay", str(DEGRADES), "--policies", str(tmp_path / "policies"),
                        "--format", "json")  # fmt: skip
         assert done.returncode == 0, done.stderr
         [recording] = json.loads(done.stdout)["recordings"]
@@ -107,10 +107,10 @@ def test_diff_counts_a_shadow_rule_against_each_side(tmp_path):
     shutil.copytree(POLICIES, base, ignore=shutil.ignore_patterns("tests"))
     head = policies_with(tmp_path)
     args = ["diff", "--base", str(base), "--policies", str(head), "--corpus", str(DEGRADES)]
-    done = run_cli(*args)
+    done = call_cli(*args)
     assert done.returncode == 0, done.stderr
     assert "shadow shadow.error-rate-tight: would change absent -> 4 of 8 verdicts" in done.stdout
-    document = json.loads(run_cli(*args, "--format", "json").stdout)
+    document = json.loads(call_cli(*args, "--format", "json").stdout)
     assert document["shadow"] == [
         {"id": "shadow.error-rate-tight", "base_disagreements": None, "head_disagreements": 4}
     ]

@@ -101,7 +101,7 @@ WINDOW_RULE = {"id": "window.phase1-stable", "status": "fired", "message": "25m 
 
 
 def test_status_says_where_the_change_stands_and_when_the_window_ends(tmp_path: Path):
-    from conftest import run_cli
+    from conftest import call_cli, run_cli
 
     state = status_log(
         tmp_path,
@@ -113,14 +113,14 @@ def test_status_says_where_the_change_stands_and_when_the_window_ends(tmp_path: 
     assert "Status:     paused" in text.stdout and "Phase:      1" in text.stdout
     assert "window.phase1-stable: 25m of 60m" in text.stdout
     assert "the window ends 2026-11-20T10:35:00Z" in text.stdout  # started 09:35 + 60m
-    shown = run_cli("status", "--state-dir", str(state), "--format", "json", cwd=tmp_path)
+    shown = call_cli("status", "--state-dir", str(state), "--format", "json", cwd=tmp_path)
     record = json.loads(shown.stdout)
     assert record["state"] == "paused" and record["next"]["when"] == "2026-11-20T10:35:00Z"
     assert record["last_decision"]["pause_kind"] == "wait" and record["by_hand"] == []
 
 
 def test_status_of_a_rolled_back_frozen_change_lists_what_is_left_by_hand(tmp_path: Path):
-    from conftest import run_cli
+    from conftest import call_cli
     from phasegate.state import rollout
 
     rollback = logged(2, "rollback", "2026-11-20T10:00:00Z")
@@ -132,7 +132,7 @@ def test_status_of_a_rolled_back_frozen_change_lists_what_is_left_by_hand(tmp_pa
         rollout.rolled_back_record(rollback["id"], "9f2c4e1", "2026-11-20T10:00:00Z"),
     )
     StateDir(state).set_freeze("phase 2 rollback of v0.4.3", "2026-11-20T10:00:00Z")
-    shown = run_cli("status", "--state-dir", str(state), "--format", "json", cwd=tmp_path)
+    shown = call_cli("status", "--state-dir", str(state), "--format", "json", cwd=tmp_path)
     record = json.loads(shown.stdout)
     assert record["state"] == "rolled_back" and record["rolled_back_at"] == "2026-11-20T10:00:00Z"
     assert "resume" in record["next"]["what"]
@@ -142,7 +142,7 @@ def test_status_of_a_rolled_back_frozen_change_lists_what_is_left_by_hand(tmp_pa
 
 
 def test_status_exits_3_when_the_state_dir_cannot_be_read(tmp_path: Path):
-    from conftest import run_cli
+    from conftest import call_cli, run_cli
 
     state = tmp_path / ".phasegate"
     (state / "decisions.jsonl").mkdir(parents=True)  # a folder where the log goes
@@ -150,8 +150,8 @@ def test_status_exits_3_when_the_state_dir_cannot_be_read(tmp_path: Path):
     assert result.returncode == 3 and "decisions.jsonl" in result.stderr
     assert "Traceback" not in result.stderr
     (tmp_path / "file").write_text("")
-    assert run_cli("status", "--state-dir", str(tmp_path / "file"), cwd=tmp_path).returncode == 3
-    empty = run_cli("status", "--state-dir", str(tmp_path / "none"), cwd=tmp_path)
+    assert call_cli("status", "--state-dir", str(tmp_path / "file"), cwd=tmp_path).returncode == 3
+    empty = call_cli("status", "--state-dir", str(tmp_path / "none"), cwd=tmp_path)
     assert empty.returncode == 0 and "no decision recorded" in empty.stderr
 
 

@@ -12,7 +12,7 @@ from math import comb
 
 import pytest
 
-from conftest import POLICIES, ROOT, healthy, run_cli, write_yaml
+from conftest import POLICIES, ROOT, call_cli, healthy, write_yaml
 from phasegate import cel
 
 
@@ -137,11 +137,11 @@ def test_a_policy_calling_the_tests_loads_lints_and_explains(tmp_path):
     facts["baseline"].update({"commands": 100, "errors": 1})
     facts_path = tmp_path / "facts.json"
     facts_path.write_text(json.dumps(facts), encoding="utf-8")
-    done = run_cli("evaluate", str(facts_path), "--policies", str(folder))
+    done = call_cli("evaluate", str(facts_path), "--policies", str(folder))
     assert done.returncode == 0, done.stdout + done.stderr
-    assert run_cli("lint", str(folder)).returncode == 0
-    assert run_cli("fmt", "--check", str(folder)).returncode == 0
-    explained = run_cli("explain", str(facts_path), "--policies", str(folder))
+    assert call_cli("lint", str(folder)).returncode == 0
+    assert call_cli("fmt", "--check", str(folder)).returncode == 0
+    explained = call_cli("explain", str(facts_path), "--policies", str(folder))
     assert explained.returncode == 0, explained.stderr
     assert "stats.errorRateAbove" in explained.stdout
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from conftest import FIXTURES, POLICIES, ROOT, healthy, run_cli, write_yaml
+from conftest import FIXTURES, POLICIES, ROOT, call_cli, healthy, run_cli, write_yaml
 from phasegate.core.policy import load_policy_set
 from phasegate.errors import InputError
 from phasegate.report.testing import TEST_FORMATS
@@ -251,7 +251,7 @@ def test_facts_paths_are_relative_to_the_test_file_not_the_working_directory(tin
     )
     elsewhere = tiny / "elsewhere"
     elsewhere.mkdir()
-    result = run_cli("test", str(tiny / "policies" / "tests"), cwd=elsewhere)
+    result = call_cli("test", str(tiny / "policies" / "tests"), cwd=elsewhere)
     assert result.returncode == 0, result.stderr
     assert "ok   healthy" in result.stdout
     assert f"policy set {tiny / 'policies'}" in result.stdout
@@ -415,7 +415,7 @@ def test_cli_exit_3_for_invalid_policies(tiny: Path):
             [{"name": "a", "facts": "../../facts/healthy.yaml", "expect": {"verdict": "continue"}}],
         ),
     )
-    result = run_cli("test", cwd=tiny)
+    result = call_cli("test", cwd=tiny)
     assert result.returncode == 3
     assert "policies/broken.yaml:" in result.stderr
 
@@ -485,11 +485,11 @@ def test_min_coverage_fails_the_run(tiny: Path):
     assert low.returncode == 1
     assert "phasegate: rule coverage 66.6% (2/3) is below --min-coverage 67" in low.stderr
     assert "3 rules" in low.stdout  # --min-coverage implies --coverage
-    enough = run_cli("test", "--min-coverage", "66.6", cwd=tiny)
+    enough = call_cli("test", "--min-coverage", "66.6", cwd=tiny)
     assert enough.returncode == 0, enough.stderr
-    assert run_cli("test", "--min-coverage", "101", cwd=tiny).returncode == 2
+    assert call_cli("test", "--min-coverage", "101", cwd=tiny).returncode == 2
     for flag in ("--min-coverage", "--min-branch-coverage"):  # no comparison with NaN is true
-        refused = run_cli("test", flag, "nan", cwd=tiny)
+        refused = call_cli("test", flag, "nan", cwd=tiny)
         assert refused.returncode == 2 and "nan is not a percentage" in refused.stderr
 
 
@@ -534,7 +534,7 @@ def test_junit_has_a_suite_per_file_and_a_case_per_case(tiny: Path):
     cases[1]["expect"] = {"verdict": "pause"}
     write_tests(tiny, suite("first", cases), name="a.yaml")
     write_tests(tiny, suite("second", tiny_cases()[:2]), name="b.yaml")
-    result = run_cli("test", "--format", "junit", "--coverage", cwd=tiny)
+    result = call_cli("test", "--format", "junit", "--coverage", cwd=tiny)
     assert result.returncode == 1
     root = ET.fromstring(result.stdout)
     assert root.tag == "testsuites"
@@ -559,7 +559,7 @@ def test_junit_has_a_suite_per_file_and_a_case_per_case(tiny: Path):
 
 def test_json_report(tiny: Path):
     write_tests(tiny, suite("t", tiny_cases()))
-    result = run_cli("test", "--format", "json", "--coverage", cwd=tiny)
+    result = call_cli("test", "--format", "json", "--coverage", cwd=tiny)
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["summary"] == {"cases": 4, "passed": 4, "failed": 0}
@@ -574,18 +574,18 @@ def test_json_report(tiny: Path):
     (coverage,) = data["coverage"]
     assert (coverage["rules_covered"], coverage["rules_total"]) == (2, 3)
     assert data["exit_code"] == 0
-    assert run_cli("test", "--format", "json", "--coverage", cwd=tiny).stdout == result.stdout
+    assert call_cli("test", "--format", "json", "--coverage", cwd=tiny).stdout == result.stdout
 
 
 def test_output_file_is_written(tiny: Path):
     write_tests(tiny, suite("t", tiny_cases()))
-    result = run_cli("test", "--format", "junit", "-o", "out/report.xml", cwd=tiny)
+    result = call_cli("test", "--format", "junit", "-o", "out/report.xml", cwd=tiny)
     assert result.returncode == 0 and result.stdout == ""
     assert ET.parse(tiny / "out" / "report.xml").getroot().get("tests") == "4"
 
 
 def test_policytest_schema_command():
-    result = run_cli("schema", "policytest")
+    result = call_cli("schema", "policytest")
     assert result.returncode == 0
     assert json.loads(result.stdout) == json.loads(
         (ROOT / "schemas" / "policytest.schema.json").read_text()

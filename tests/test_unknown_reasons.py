@@ -12,7 +12,7 @@ import json
 import subprocess
 from pathlib import Path
 
-from conftest import healthy, run_cli
+from conftest import call_cli, healthy, run_cli
 
 CONFIG = """\
 apiVersion: phasegate/v1
@@ -92,19 +92,19 @@ def test_a_cohort_below_its_minimum_says_so_in_evaluate_and_explain(tmp_path: Pa
         path.write_text(json.dumps(healthy(operator=name)))
         paths.append(str(path))
     cohort = tmp_path / "cohort.json"
-    merged = run_cli("merge", *paths, "--min-operators", "3", "-o", str(cohort))
+    merged = call_cli("merge", *paths, "--min-operators", "3", "-o", str(cohort))
     assert "metrics.error_rate unknown: only 2 of at least 3 operators" in merged.stderr
-    evaluated = run_cli("evaluate", str(cohort))
+    evaluated = call_cli("evaluate", str(cohort))
     assert evaluated.returncode == 10
     assert (
         "missing fact: facts.metrics.error_rate; unknown: only 2 of at least 3 operators"
         in evaluated.stdout
     )
-    explained = run_cli("explain", str(cohort), "--rule", "health.error-rate-regression")
+    explained = call_cli("explain", str(cohort), "--rule", "health.error-rate-regression")
     assert "facts.metrics.error_rate = (missing: only 2 of at least 3 operators" in (
         explained.stdout
     )
-    as_json = run_cli(
+    as_json = call_cli(
         "explain", str(cohort), "--rule", "health.error-rate-regression", "--format", "json"
     )
     [rule] = json.loads(as_json.stdout)["rules"]

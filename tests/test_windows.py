@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from conftest import ROOT, healthy, run_cli
+from conftest import ROOT, call_cli, healthy
 from phasegate.core.evaluate import Rollout
 from phasegate.core.facts import facts_from_data
 from phasegate.core.policy import load_policy_set
@@ -97,7 +97,7 @@ def test_explain_and_replay_show_the_window(tmp_path):
     history.write_text("".join(json.dumps(row) + "\n" for row in rows[:2]), encoding="utf-8")
     facts = tmp_path / "facts.json"
     facts.write_text(json.dumps(rows[2]), encoding="utf-8")
-    done = run_cli(
+    done = call_cli(
         "explain", str(facts), "--policies", str(folder), "--history", str(history),
         "--rule", "windowed.within",
     )  # fmt: skip
@@ -105,7 +105,7 @@ def test_explain_and_replay_show_the_window(tmp_path):
     assert "matched in 2 of the last 3 snapshots (within: 2 of 3), so the rule fires" in (
         done.stdout
     )
-    replayed = run_cli("replay", str(history), "--policies", str(folder), "--format", "json")
+    replayed = call_cli("replay", str(history), "--policies", str(folder), "--format", "json")
     assert replayed.returncode == 0, replayed.stderr
     first = json.loads(replayed.stdout)["recordings"][0]["snapshots"][0]
     assert first["pending"] == ["windowed.within"] and first["fired"] == ["windowed.keep"]
@@ -130,7 +130,7 @@ def test_impossible_windows_are_refused_at_load(tmp_path, extra, message):
     folder = policies(tmp_path, extra)
     facts = tmp_path / "facts.json"
     facts.write_text(json.dumps(healthy()), encoding="utf-8")
-    done = run_cli("evaluate", str(facts), "--policies", str(folder))
+    done = call_cli("evaluate", str(facts), "--policies", str(folder))
     assert done.returncode == 3, done.stdout
     assert message in done.stderr and "Traceback" not in done.stderr
 
@@ -157,7 +157,7 @@ def test_a_failing_policy_test_names_the_window_state(tmp_path):
         ],
     }
     (folder / "tests" / "windowed.yaml").write_text(json.dumps(case), encoding="utf-8")
-    done = run_cli("test", "--policies", str(folder), str(folder / "tests"))
+    done = call_cli("test", "--policies", str(folder), str(folder / "tests"))
     assert done.returncode == 1, done.stdout + done.stderr
     assert (
         "windowed.within did not fire (pending, matched 1 of the last 3 (within 2 of 3))"

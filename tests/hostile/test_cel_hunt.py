@@ -138,12 +138,12 @@ rules:
 
 
 def test_a_rule_over_the_root_of_a_negative_fact_pauses_end_to_end(tmp_path, facts_file):
-    from conftest import healthy, run_cli
+    from conftest import call_cli, healthy
 
     (tmp_path / "policies").mkdir()
     (tmp_path / "policies" / "p.yaml").write_text(SQRT_POLICY, encoding="utf-8")
     extra = {**healthy()["extra"], "drift": -0.25}
-    done = run_cli(
+    done = call_cli(
         "evaluate", str(facts_file(extra=extra)), "--policies", str(tmp_path / "policies")
     )
     assert done.returncode == 10, done.stdout + done.stderr  # on_error: pause, not continue

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from hostile_gate import Gate, gate_fixture  # noqa: F401  (the `gate` fixture)
 
-from conftest import POLICIES, healthy, run_cli
+from conftest import POLICIES, call_cli, healthy, run_cli
 from phasegate.state import rollout
 from phasegate.state.statedir import StateDir
 
@@ -34,7 +34,7 @@ def state_with(tmp_path: Path, lines: list[str]) -> Path:
 
 def status_of(state: Path) -> dict:
     """What `phasegate status --format json` shows of the state dir."""
-    result = run_cli("status", "--state-dir", str(state), "--format", "json", cwd=state.parent)
+    result = call_cli("status", "--state-dir", str(state), "--format", "json", cwd=state.parent)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -43,7 +43,7 @@ def closeout(tmp_path: Path, lines: list[str], *args: str):
     """`phasegate closeout` of a state dir whose log is `lines`; a refusal writes nothing."""
     state = state_with(tmp_path, lines)
     argv = ["closeout", "--state-dir", str(state), "--policies", str(POLICIES), *args]
-    result = run_cli(*argv, cwd=tmp_path)
+    result = call_cli(*argv, cwd=tmp_path)
     assert result.returncode == 0 or not (state / "closeout").exists()
     return result
 
@@ -251,14 +251,14 @@ def test_resume_without_a_change_does_not_say_no_change_owes_a_rollback(tmp_path
     owes no rollback": false, and no hint that naming the change resumes it."""
     state = state_with(tmp_path, [logged(2, "2026-11-20T08:30:00Z", "rollback")])
     log = state / "decisions.jsonl"
-    result = run_cli("resume", "--state-dir", str(state), "--reason", "fixed", cwd=tmp_path)
+    result = call_cli("resume", "--state-dir", str(state), "--reason", "fixed", cwd=tmp_path)
     assert result.returncode == 3, result.stderr
     assert result.stderr == (
         f"{log}: error: no change stands rolled back (one that owes its rollback is named: "
         "--change COMMIT): nothing to resume\n"
     )
     named = ["resume", "--state-dir", str(state), "--change", "9f2c4e1", "--reason", "fixed"]
-    assert run_cli(*named, cwd=tmp_path).returncode == 0
+    assert call_cli(*named, cwd=tmp_path).returncode == 0
 
 
 # --- resume over a log of many changes -----------------------------------------------------
@@ -317,7 +317,7 @@ def test_resume_of_a_short_prefix_over_many_changes_answers_at_once(tmp_path: Pa
     monkeypatch.undo()
     (tmp_path / "phasegate.yaml").write_text("apiVersion: phasegate/v1\nkind: Config\n")
     args = ["resume", "--state-dir", str(state), "--change", commits[7][:12], "--reason", "x"]
-    assert run_cli(*args, cwd=tmp_path).returncode == 0
+    assert call_cli(*args, cwd=tmp_path).returncode == 0
     assert (
         json.loads((state / "decisions.jsonl").read_text().splitlines()[-1])["commit"]
         == (commits[7])

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import healthy, run_cli
+from conftest import call_cli, healthy
 from phasegate import cel
 from phasegate.cli.eval import cel_text
 
@@ -26,7 +26,7 @@ def test_eval_text_escapes_invisible_and_reordering_characters(tmp_path: Path):
     data = healthy()
     data["contract"] = {"drift": [HOSTILE], "nondeterministic_exits": []}
     facts.write_text(json.dumps(data))
-    done = run_cli("eval", "facts.contract.drift[0]", "--facts", str(facts))
+    done = call_cli("eval", "facts.contract.drift[0]", "--facts", str(facts))
     assert done.returncode == 0, done.stderr
     assert raw_controls(done.stdout) == []
     assert done.stdout == '"v\\u202eevil\\u2028line\\x9b2Jz\\u200fq\\U000e0001" (string)\n'

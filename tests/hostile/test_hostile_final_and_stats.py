@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, POLICIES, healthy, run_cli, write_yaml
+from conftest import FIXTURES, POLICIES, call_cli, healthy, write_yaml
 from phasegate.core.evaluate import evaluate
 from phasegate.core.facts import facts_from_data
 from phasegate.core.policy import load_policy_set
@@ -41,7 +41,7 @@ def test_a_final_rule_that_is_not_a_hold_is_refused_at_load(tmp_path: Path, rule
     with pytest.raises(InputError) as refused:
         load_policy_set(folder)
     assert why in str(refused.value) and "zz.yaml" in str(refused.value)
-    done = run_cli("evaluate", str(CORRUPTION), "--policies", str(folder), "--no-cache")
+    done = call_cli("evaluate", str(CORRUPTION), "--policies", str(folder), "--no-cache")
     assert done.returncode == 3 and "zz.yaml:5" in done.stderr, done.stderr
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from test_hostile_output import POLICY
 
-from conftest import FIXTURES, healthy, run_cli
+from conftest import FIXTURES, call_cli, healthy
 from phasegate.core.evaluate import evaluate
 from phasegate.core.facts import load_facts
 from phasegate.core.policy import load_policy_set
@@ -56,14 +56,14 @@ def test_a_file_name_that_starts_a_line_cannot_be_a_command(tmp_path: Path):
     folder.mkdir()
     (folder / "::error title=forged::x.yaml").write_text(POLICY)
     (folder / "::stop-commands::tok.yaml").write_text(POLICY.replace("evil", "broken") + "  - x\n")
-    lint = run_cli("lint", ".", cwd=folder)
+    lint = call_cli("lint", ".", cwd=folder)
     assert lint.returncode == 1, lint.stderr  # a schema error in the second file
     assert commands(lint.stdout + lint.stderr) == []
     facts = FIXTURES / "phase2-healthy.yaml"
-    done = run_cli("evaluate", str(facts), "--policies", ".", cwd=folder)
+    done = call_cli("evaluate", str(facts), "--policies", ".", cwd=folder)
     assert done.returncode == 3, done.stderr
     (folder / "::stop-commands::tok.yaml").unlink()
-    lint = run_cli("lint", ".", cwd=folder)
+    lint = call_cli("lint", ".", cwd=folder)
     assert lint.returncode == 0, lint.stderr
     assert "./::error title=forged::x.yaml:10:11: warning:" in lint.stdout
     for shown in (lint, done):
@@ -87,7 +87,7 @@ def test_json_reports_spell_legacy_commands_as_escapes(tmp_path: Path, argv):
     recording = tmp_path / "##[error]forged.jsonl"  # replay's JSON names the recording
     recording.write_text(json.dumps(data) + "\n")
     args = [arg.format(facts=facts, recording=recording) for arg in argv]
-    done = run_cli(*args)
+    done = call_cli(*args)
     assert done.returncode == 0, done.stderr
     assert commands(done.stdout + done.stderr) == []
     assert "##[error]forged" in json.dumps(json.loads(done.stdout), ensure_ascii=False)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import healthy, run_cli
+from conftest import call_cli, healthy
 from phasegate.core.recording import read_recording
 from phasegate.errors import InputError
 from phasegate.files.loading import load_document
@@ -74,7 +74,7 @@ def test_recording_lines_are_skipped_at_the_offending_column(tmp_path: Path):
 def test_the_cli_prints_one_located_line_and_exits_3(tmp_path: Path):
     path = tmp_path / "facts.json"
     path.write_text('{"apiVersion": "phasegate/v1",\n "phase": 1e309}')
-    done = run_cli("evaluate", str(path))
+    done = call_cli("evaluate", str(path))
     assert done.returncode == 3
     assert done.stderr.splitlines() == [
         f"{path}:2:11: error: NaN and infinite numbers are not allowed"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, POLICIES, run_cli
+from conftest import FIXTURES, POLICIES, call_cli
 from phasegate.core.policy import load_policy_set
 from phasegate.core.recording import read_recording
 from phasegate.errors import InputError
@@ -82,6 +82,6 @@ def test_corpus_folders_skip_special_entries(tmp_path: Path):
 
 def test_the_cli_gives_exit_3_and_one_line_for_a_loop(tmp_path: Path):
     link = loop(tmp_path / "self.yaml")
-    done = run_cli("fmt", str(link))
+    done = call_cli("fmt", str(link))
     assert done.returncode == 3
     assert done.stderr.splitlines() == [f"{link}: error: {LOOP} (the link leads back to itself)"]

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import HEALTHY_PHASE1, run_cli
+from conftest import HEALTHY_PHASE1, call_cli
 from phasegate.cel import syntax
 from phasegate.collect.merge import MAX_COUNT, SampleGuard, merge_facts
 from phasegate.core.evaluate import evaluate
@@ -326,12 +326,12 @@ def test_a_rate_one_operator_did_not_measure_does_not_hide_another_s_rollback(
     past = operator("b", counts={**COUNTS, count: 60})
     assert rules(past)[rule] is Verdict.ROLLBACK
     cohort = tmp_path / "cohort.json"
-    merged = run_cli("merge", *written(tmp_path, blind, past), "-o", str(cohort))
+    merged = call_cli("merge", *written(tmp_path, blind, past), "-o", str(cohort))
     assert merged.returncode == 0, merged.stderr
     data = json.loads(cohort.read_text())
     assert rate not in data["metrics"]
     assert data["operators"]["a"]["unknown"] == {f"metrics.{rate}": "source zjj failed: exit 1"}
-    decided = run_cli("evaluate", str(cohort))
+    decided = call_cli("evaluate", str(cohort))
     assert decided.returncode == 20, decided.stdout + decided.stderr
     line = next(line for line in decided.stdout.splitlines() if f" {rule}: " in line)
     assert line.lstrip().startswith("rollback") and "past it on their own: [b]" in line

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import healthy, run_cli, write_yaml
+from conftest import call_cli, healthy, write_yaml
 from phasegate.errors import InputError
 from phasegate.files.loading import parse_yaml
 
@@ -47,7 +47,7 @@ def test_the_flow_key_reads_the_same_from_evaluate_with_or_without_an_anchor(tmp
     assert bad != plain
     (tmp_path / "a.yaml").write_text(bad)
     (tmp_path / "b.yaml").write_text(bad + "anchored: &x 1\n")
-    first = run_cli("evaluate", str(tmp_path / "a.yaml"))
-    second = run_cli("evaluate", str(tmp_path / "b.yaml"))
+    first = call_cli("evaluate", str(tmp_path / "a.yaml"))
+    second = call_cli("evaluate", str(tmp_path / "b.yaml"))
     assert first.returncode == second.returncode == 3, (first.stderr, second.stderr)
     assert first.stderr.replace("a.yaml", "X") == second.stderr.replace("b.yaml", "X")

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from hostile_gate import POLICY, Gate, gate_fixture  # noqa: F401  (the `gate` fixture)
 
-from conftest import FIXTURES, healthy, run_cli
+from conftest import FIXTURES, call_cli, healthy
 from phasegate.errors import InputError
 from phasegate.files.loading import load_document
 from phasegate.runner.closeout import NotStable, closeout, read_decisions
@@ -30,7 +30,7 @@ def test_evaluate_refuses_a_phase_no_rule_of_the_set_judges(tmp_path: Path):
     (tmp_path / "only2").mkdir()
     (tmp_path / "only2" / "p.yaml").write_text(POLICY.replace("[0, 1, 2]", "[2]"))
     facts = str(FIXTURES / "phase1-health.error-rate-elevated.yaml")
-    result = run_cli("evaluate", facts, "--policies", str(tmp_path / "only2"), "--allow-pause")
+    result = call_cli("evaluate", facts, "--policies", str(tmp_path / "only2"), "--allow-pause")
     assert result.returncode == 3, result.stdout + result.stderr
     assert result.stdout == ""
     assert result.stderr == (
@@ -51,7 +51,7 @@ def test_replay_and_policy_tests_refuse_a_phase_no_rule_judges_as_evaluate_does(
         "rules do not decide): nothing would judge it, so there is no verdict"
     )
     for output in ("text", "json", "markdown", "html"):
-        result = run_cli(
+        result = call_cli(
             "replay",
             str(tmp_path / "rec.jsonl"),
             "--policies",
@@ -70,7 +70,7 @@ def test_replay_and_policy_tests_refuse_a_phase_no_rule_judges_as_evaluate_does(
         f"  - name: phase 1\n    facts: {FIXTURES / 'phase1-health.error-rate-elevated.yaml'}\n"
         "    expect: {verdict: continue}\n"
     )
-    tested = run_cli("test", str(tmp_path / "only2" / "tests"), cwd=tmp_path)
+    tested = call_cli("test", str(tmp_path / "only2" / "tests"), cwd=tmp_path)
     assert tested.returncode == 3, tested.stdout + tested.stderr
     # the case is named too: a suite of many files and cases must say which one
     case = f"{tmp_path / 'only2' / 'tests' / 't.yaml'}:6:5: error: case 'phase 1': "
@@ -87,7 +87,7 @@ def test_diff_names_the_document_a_set_that_judges_no_rule_of_its_phase_skips(tm
     phase1 = FIXTURES / "phase1-health.error-rate-elevated.yaml"
     phase2 = FIXTURES / "phase2-healthy.yaml"
     args = ["--base", str(tmp_path / "only2"), "--policies", str(tmp_path / "all")]
-    result = run_cli("diff", *args, "--corpus", str(phase1), "--corpus", str(phase2))
+    result = call_cli("diff", *args, "--corpus", str(phase1), "--corpus", str(phase2))
     assert result.returncode == 0, result.stderr
     assert result.stderr == (
         f"{phase1}: warning: skipped: {tmp_path / 'only2'}: no rule of this policy set "

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, run_cli, write_yaml
+from conftest import FIXTURES, call_cli, write_yaml
 from phasegate.core.evaluate import evaluate
 from phasegate.core.facts import load_facts
 from phasegate.core.policy import load_policy_set
@@ -112,9 +112,9 @@ def test_every_schema_pattern_refuses_a_trailing_newline():
 
 def test_the_cli_escapes_names_in_text_and_in_fmt_patches(evil_policies: Path, tmp_path: Path):
     facts = write_yaml(tmp_path / "f.yaml", load_facts(FIXTURES / "phase2-healthy.yaml").data)
-    done = run_cli("evaluate", str(facts), "--policies", str(evil_policies))
+    done = call_cli("evaluate", str(facts), "--policies", str(evil_policies))
     assert done.returncode == 10, done.stderr
     assert forged_lines(done.stdout + done.stderr) == []
-    patch = run_cli("fmt", "--check", str(evil_policies))
+    patch = call_cli("fmt", "--check", str(evil_policies))
     assert patch.returncode == 1 and "p\\n::error::x.yaml" in patch.stdout
     assert forged_lines(patch.stdout + patch.stderr) == []

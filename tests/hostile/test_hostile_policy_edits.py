@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import healthy, run_cli, write_yaml
-from test_diff import FIXTURES, copy_policies, diff_cli, edit, git
+from conftest import call_cli, healthy, write_yaml
+from test_diff import FIXTURES, copy_policies, diff_in_process, edit, git
 
 
 def write_policy(folder: Path, when: str, params: str = "{limits: {error_rate: 0.001}}") -> Path:
@@ -50,10 +50,10 @@ def test_a_misspelt_nested_param_is_refused_at_load(tmp_path: Path, when: str, c
         f"{policies}/health.yaml:7:{col}: error: rule health.error-rate: unknown param "
         "'params.limits.eror_rate' (keys of params.limits: error_rate)"
     )
-    evaluated = run_cli("evaluate", str(facts), "--policies", str(policies), "--no-cache")
+    evaluated = call_cli("evaluate", str(facts), "--policies", str(policies), "--no-cache")
     assert evaluated.returncode == 3, evaluated.stdout + evaluated.stderr
     assert evaluated.stderr.startswith(expected), evaluated.stderr
-    linted = run_cli("lint", str(policies))
+    linted = call_cli("lint", str(policies))
     assert linted.returncode == 1, linted.stdout + linted.stderr
     assert linted.stdout.startswith(expected), linted.stdout
 
@@ -64,7 +64,7 @@ def test_a_nested_param_that_exists_still_loads(tmp_path: Path) -> None:
         "facts.metrics.error_rate > params.limits.error_rate && params.names.exists(n, n == 'x')",
         "{limits: {error_rate: 0.001}, names: [x]}",
     )
-    result = run_cli("evaluate", str(breached(tmp_path)), "--policies", str(policies))
+    result = call_cli("evaluate", str(breached(tmp_path)), "--policies", str(policies))
     assert result.returncode == 20, result.stdout + result.stderr
 
 
@@ -97,9 +97,9 @@ def test_diff_fails_on_a_freeze_made_a_wait(repo: Path) -> None:
         "    verdict: pause\n    pause: wait\n",
     )
     frozen = repo / "fixtures" / "facts" / "phase0-freeze.active.yaml"
-    allowed = run_cli("evaluate", str(frozen), "--policies", "policies", "--allow-pause", cwd=repo)
+    allowed = call_cli("evaluate", str(frozen), "--policies", "policies", "--allow-pause", cwd=repo)
     assert allowed.returncode == 0, allowed.stdout  # what the edit does to a run
-    result = diff_cli(repo, "--base", "HEAD", "--fail-on", "relax")
+    result = diff_in_process(repo, "--base", "HEAD", "--fail-on", "relax")
     assert result.returncode == 1, result.stdout + result.stderr
     assert (
         "fixtures/facts/phase0-freeze.active.yaml: pause (hold) -> pause (wait) (less strict)"
@@ -114,7 +114,7 @@ def test_diff_lists_a_rule_made_final_as_changed(repo: Path) -> None:
         "    verdict: pause\n",
         "    verdict: pause\n    final: true\n",
     )
-    result = diff_cli(repo, "--base", "HEAD", "--format", "json")
+    result = diff_in_process(repo, "--base", "HEAD", "--format", "json")
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
     assert document["rules"]["changed"] == ["freeze.active"]
@@ -153,7 +153,7 @@ def test_lint_refuses_a_string_the_facts_schema_never_allows(
     tmp_path: Path, when: str, params: str, message: str
 ) -> None:
     policies = write_policy(tmp_path / "policies", when, params)
-    linted = run_cli("lint", str(policies))
+    linted = call_cli("lint", str(policies))
     assert linted.returncode == 1, linted.stdout + linted.stderr
     assert f"{policies}/health.yaml:{message}" in linted.stdout.splitlines()
 
@@ -163,7 +163,7 @@ def test_lint_takes_a_string_the_facts_schema_allows(tmp_path: Path) -> None:
         "facts.incidents.exists(i, i.severity in params.severe && i.status != 'resolved')"
         " || has(facts.rollout) && facts.rollout.state == 'rolled_back'"
     )
-    linted = run_cli("lint", str(write_policy(tmp_path / "policies", when, "{severe: [P0]}")))
+    linted = call_cli("lint", str(write_policy(tmp_path / "policies", when, "{severe: [P0]}")))
     assert linted.returncode == 0, linted.stdout + linted.stderr
 
 
@@ -195,10 +195,10 @@ def test_diff_fails_on_a_weakened_rule_whose_fixture_went_with_it(
     `--fail-on relax` passed it (exit 0)."""
     edit(repo / "policies" / "triggers.yaml", CORRUPTION, head)
     (repo / "fixtures" / "facts" / "phase1-trigger.data-corruption.yaml").unlink()
-    result = diff_cli(repo, "--base", "HEAD", "--fail-on", "relax")
+    result = diff_in_process(repo, "--base", "HEAD", "--fail-on", "relax")
     assert result.returncode == 1, result.stdout + result.stderr
     assert f"relaxed trigger.data-corruption: {why}" in result.stdout.splitlines()
-    document = json.loads(diff_cli(repo, "--base", "HEAD", "--format", "json").stdout)
+    document = json.loads(diff_in_process(repo, "--base", "HEAD", "--format", "json").stdout)
     assert document["relaxed_rules"] == [{"id": "trigger.data-corruption", "why": why}]
 
 
@@ -208,7 +208,7 @@ def test_diff_does_not_call_a_stricter_rule_relaxed(repo: Path) -> None:
         CORRUPTION,
         CORRUPTION + "    within: {count: 1, of: 3}\n    keep_for: 2\n",
     )
-    result = diff_cli(repo, "--base", "HEAD", "--fail-on", "relax", "--format", "json")
+    result = diff_in_process(repo, "--base", "HEAD", "--fail-on", "relax", "--format", "json")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "relaxed_rules" not in json.loads(result.stdout)
 
@@ -218,7 +218,7 @@ def test_lint_reads_a_key_looked_for_with_in_as_the_fact_it_names(tmp_path: Path
     and lint, which names `has(facts.state.db_integrity)`, said nothing of it."""
     when = "phase > 0 && 'db_integrity' in facts.state"
     policies = write_policy(tmp_path / "policies", when, "{}")
-    linted = run_cli("lint", str(policies))
+    linted = call_cli("lint", str(policies))
     assert linted.returncode == 1, linted.stdout + linted.stderr
     assert linted.stdout.splitlines()[0] == (
         f"{policies}/health.yaml:7:24: error: rule health.error-rate: unknown fact "

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, healthy, run_cli
+from conftest import ROOT, call_cli, healthy
 from phasegate.core import facts
 from phasegate.core.facts import load_facts
 from phasegate.core.recording import RecordingReader
@@ -59,12 +59,12 @@ def test_the_json_report_lists_the_first_skipped_lines_and_counts_all(tmp_path: 
     junk = tmp_path / "junk.jsonl"
     junk.write_text(json.dumps(healthy()) + "\n" + "".join(f"bad {n}\n" for n in range(150)))
 
-    result = run_cli("replay", str(junk), "--format", "json")
+    result = call_cli("replay", str(junk), "--format", "json")
     recording = json.loads(result.stdout)["recordings"][0]
     assert recording["summary"]["skipped_lines"] == 150
     assert len(recording["skipped"]) == 100
     assert recording["skipped"][0]["where"] == f"{junk}:2:1"
-    text = run_cli("replay", str(junk)).stdout
+    text = call_cli("replay", str(junk)).stdout
     assert "skipped 50 more lines\n" in text and "150 skipped" in text
 
 
@@ -77,7 +77,7 @@ def test_markdown_escapes_recording_names(tmp_path: Path):
     snapshots = [healthy(), healthy(collected_at="2026-11-20T10:05:00Z", incidents=[])]
     snapshots[1]["metrics"] = dict(snapshots[1]["metrics"], error_rate=0.5)
     recording.write_text("".join(json.dumps(s) + "\n" for s in snapshots) + "junk\n")
-    page = run_cli("replay", str(recording), "--format", "markdown").stdout
+    page = call_cli("replay", str(recording), "--format", "markdown").stdout
     for raw in ("<", ">", "*q*"):
         assert raw not in page, raw
     assert "&lt;img src=y onerror=z&gt;" in page and "&lt;\\!--" in page

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, run_cli
+from conftest import FIXTURES, call_cli
 from hostile.hostile_gate import Gate, gate_fixture  # noqa: F401  (the `gate` fixture)
 from phasegate.collect.collector import CollectOptions, collect
 from phasegate.collect.config import load_config
@@ -35,11 +35,11 @@ from phasegate.state.statedir import StateDir
 )
 def test_allow_pause_passes_a_wait_and_never_a_hold(fixture, kind, code):
     path = str(FIXTURES / f"{fixture}.yaml")
-    result = run_cli("evaluate", path, "--allow-pause", "--format", "json")
+    result = call_cli("evaluate", path, "--allow-pause", "--format", "json")
     assert result.returncode == code, result.stdout + result.stderr
     decision = json.loads(result.stdout)
     assert decision["verdict"] == "pause" and decision["pause_kind"] == kind
-    assert run_cli("evaluate", path).returncode == 10  # without the flag both exit 10
+    assert call_cli("evaluate", path).returncode == 10  # without the flag both exit 10
 
 
 def test_a_rule_that_cannot_be_evaluated_is_a_hold(tmp_path: Path):
@@ -47,7 +47,7 @@ def test_a_rule_that_cannot_be_evaluated_is_a_hold(tmp_path: Path):
     facts = (FIXTURES / "phase1-window.phase1-stable.yaml").read_text()
     broken = tmp_path / "facts.yaml"
     broken.write_text(facts.replace("  error_rate:", "  # error_rate:", 1))  # metrics first
-    result = run_cli("evaluate", str(broken), "--allow-pause", "--format", "json")
+    result = call_cli("evaluate", str(broken), "--allow-pause", "--format", "json")
     decision = json.loads(result.stdout)
     assert decision["summary"]["error"] >= 1 and decision["pause_kind"] == "hold"
     assert result.returncode == 10

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import run_cli
+from conftest import call_cli, run_cli
 
 DEEP = "[" * 1000 + "]" * 1000
 
@@ -36,5 +36,5 @@ def test_deep_json_in_set_is_a_usage_error(args, tmp_path):
 
 
 def test_json_within_the_limit_is_still_read():
-    done = run_cli("eval", "size(params)", "--set", "params=" + "[" * 60 + "]" * 60)
+    done = call_cli("eval", "size(params)", "--set", "params=" + "[" * 60 + "]" * 60)
     assert done.returncode == 0 and done.stdout.startswith("1 ")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import POLICIES, ROOT, healthy, run_cli, write_yaml
+from conftest import POLICIES, ROOT, call_cli, healthy, write_yaml
 from phasegate.core.facts import load_facts
 from phasegate.core.policy import load_policy_set
 from phasegate.core.recording import instant, read_recording
@@ -74,6 +74,6 @@ def test_lower_case_collected_at_orders_a_folder_recording(tmp_path: Path):
 
 
 def test_replay_expect_with_lower_case_times_end_to_end(tmp_path: Path):
-    done = run_cli("replay", str(RECORDING), "--expect", str(expectation_file(tmp_path)))
+    done = call_cli("replay", str(RECORDING), "--expect", str(expectation_file(tmp_path)))
     assert done.returncode == 0, done.stderr
     assert "internal error" not in done.stderr
