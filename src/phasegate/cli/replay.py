@@ -102,10 +102,9 @@ def _report_stream(output: Path | None, lost: list[OSError]) -> Iterator[TextIO]
         ) as spool:
             yield spool
             spool.seek(0)
-            stdout = click.get_text_stream("stdout")
-            try:
-                shutil.copyfileobj(spool, stdout)
-                stdout.flush()
+            try:  # sys.stdout, where click.echo writes too
+                shutil.copyfileobj(spool, sys.stdout)
+                sys.stdout.flush()
             except OSError as exc:
                 from phasegate.cli.options import output_lost
 
