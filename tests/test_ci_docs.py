@@ -165,7 +165,7 @@ def test_the_test_command_installs_the_servers_and_browser_the_suite_uses():
     for package in ("prometheus", "prometheus-pushgateway", "chromium"):
         assert f"missing+=({package})" in script
     assert "apt-get install" in script
-    assert 'exec "$python" -m pytest -n 2 "$@"' in script
+    assert 'exec "$python" -m pytest -n 3 "$@"' in script
 
 
 def test_the_test_command_runs_pytest_with_the_arguments_given():
