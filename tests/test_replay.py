@@ -503,3 +503,21 @@ def test_an_expectation_mismatch_names_only_the_rules_behind_the_verdict():
     bad = {k: v for k, v in bad.items() if v is not None}
     held = evaluate(facts_from_data(bad, "held"), policies)
     assert _why(held) == "checklist.version-matches error, checklist.owners-assigned"
+
+
+def test_a_report_reaches_a_stdout_whose_locale_says_ascii(tmp_path: Path):
+    """The report goes out through click.echo, as every other command's: UTF-8 even where
+    the locale says ASCII (`sys.stdout` itself raised UnicodeEncodeError: exit 1, no
+    report)."""
+    import os
+
+    recording = ROOT / "fixtures" / "recordings" / "phase1-error-rate-degrades.jsonl"
+    lines = [json.loads(line) for line in recording.read_text().splitlines()]
+    for line in lines:
+        line["change"]["tag"] = "v0.4.3-β"
+    odd = tmp_path / "beta.jsonl"
+    odd.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    env = {**os.environ, "PYTHONIOENCODING": "ascii"}
+    done = run_cli("replay", str(odd), "--format", "json", env=env)
+    assert done.returncode == 0, done.stderr
+    assert "v0.4.3-β" in json.dumps(json.loads(done.stdout), ensure_ascii=False)

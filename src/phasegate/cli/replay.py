@@ -93,7 +93,6 @@ def _report_stream(output: Path | None, lost: list[OSError]) -> Iterator[TextIO]
     no more is noted in `lost`: the expectations are still checked, and a mismatch still
     exits 5, not 1."""
     if output is None:
-        import shutil
         import tempfile
 
         # surrogatepass: any text round-trips; stdout then encodes it as it always did
@@ -102,9 +101,10 @@ def _report_stream(output: Path | None, lost: list[OSError]) -> Iterator[TextIO]
         ) as spool:
             yield spool
             spool.seek(0)
-            try:  # sys.stdout, where click.echo writes too
-                shutil.copyfileobj(spool, sys.stdout)
-                sys.stdout.flush()
+            try:  # through click.echo, as every other report: it writes UTF-8 to a stdout
+                # whose locale says ASCII, where sys.stdout raises UnicodeEncodeError
+                for chunk in iter(lambda: spool.read(1 << 16), ""):
+                    click.echo(chunk, nl=False)
             except OSError as exc:
                 from phasegate.cli.options import output_lost
 
