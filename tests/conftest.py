@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -100,7 +101,8 @@ def call_cli(
     it: the interpreter start (a third of a short command's CPU) is saved. Exit codes
     through a real process, stdout and stderr bytes, signals, locks between processes,
     children and timeouts keep `run_cli`. The stop handlers a command installs are put
-    back afterwards, as are the environment and the working directory.
+    back afterwards, as are the environment and the working directory. Warnings go to its
+    stderr as a fresh process prints them (pytest would keep them out of sight).
 
     Not for `run`, `collect` or `contract`: they start each source and action through a
     fork that runs code in the child, which copies the whole test worker (hundreds of MB
@@ -124,12 +126,20 @@ def call_cli(
             contextlib.redirect_stdout(stdout),
             contextlib.redirect_stderr(stderr),
             _stdin(stdin_stream),
+            warnings.catch_warnings(record=True) as caught,
         ):
             try:
                 main(list(args))
                 code = 0  # main always exits: a return is a bug the test's exit code shows
             except SystemExit as done:
                 code = done.code if isinstance(done.code, int) else 1
+        for warning in caught:  # what a real process would print on its stderr
+            if not issubclass(warning.category, _SILENT_WARNINGS):
+                stderr.write(
+                    warnings.formatwarning(
+                        warning.message, warning.category, warning.filename, warning.lineno
+                    )
+                )
     finally:
         os.chdir(saved_cwd)
         os.environ.clear()
@@ -139,6 +149,11 @@ def call_cli(
     return subprocess.CompletedProcess(
         ["phasegate", *args], code, stdout.getvalue(), stderr.getvalue()
     )
+
+
+#: What a fresh interpreter does not print by default (pyproject.toml still makes a
+#: deprecation raised from phasegate's own code an error, in process too).
+_SILENT_WARNINGS = (DeprecationWarning, PendingDeprecationWarning, ImportWarning, ResourceWarning)
 
 
 @contextlib.contextmanager

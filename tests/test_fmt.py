@@ -556,7 +556,7 @@ def test_an_unreadable_path_exits_3(tmp_path: Path) -> None:
 
 
 def test_without_a_policies_folder_fmt_refuses_the_shipped_set(tmp_path: Path) -> None:
-    result = call_cli("fmt", cwd=tmp_path)
+    result = run_cli("fmt", cwd=tmp_path)  # a real process: fmt's exit 2 (usage)
     assert result.returncode == 2
     assert "no ./policies folder here" in result.stderr
 

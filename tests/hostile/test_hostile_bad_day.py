@@ -39,11 +39,12 @@ def status_of(state: Path) -> dict:
     return json.loads(result.stdout)
 
 
-def closeout(tmp_path: Path, lines: list[str], *args: str):
-    """`phasegate closeout` of a state dir whose log is `lines`; a refusal writes nothing."""
+def closeout(tmp_path: Path, lines: list[str], *args: str, process: bool = False):
+    """`phasegate closeout` of a state dir whose log is `lines`; a refusal writes nothing.
+    With `process`, a real one: closeout's exit 10 reaches a shell that way at least once."""
     state = state_with(tmp_path, lines)
     argv = ["closeout", "--state-dir", str(state), "--policies", str(POLICIES), *args]
-    result = call_cli(*argv, cwd=tmp_path)
+    result = (run_cli if process else call_cli)(*argv, cwd=tmp_path)
     assert result.returncode == 0 or not (state / "closeout").exists()
     return result
 
@@ -62,7 +63,7 @@ def test_closeout_refuses_a_change_whose_rollback_is_owed_whatever_its_clock_sai
         logged(2, "2026-11-20T09:10:00Z", started=started),
         logged(2, "2026-11-20T08:01:00Z", "rollback", started=started),
     ]
-    result = closeout(tmp_path, lines)
+    result = closeout(tmp_path, lines, process=True)
     assert result.returncode == 10, result.stderr
     assert result.stderr == (
         "phasegate: error: change 9f2c4e1: a rollback decided at 2026-11-20T08:01:00Z is "
@@ -251,7 +252,7 @@ def test_resume_without_a_change_does_not_say_no_change_owes_a_rollback(tmp_path
     owes no rollback": false, and no hint that naming the change resumes it."""
     state = state_with(tmp_path, [logged(2, "2026-11-20T08:30:00Z", "rollback")])
     log = state / "decisions.jsonl"
-    result = call_cli("resume", "--state-dir", str(state), "--reason", "fixed", cwd=tmp_path)
+    result = run_cli("resume", "--state-dir", str(state), "--reason", "fixed", cwd=tmp_path)
     assert result.returncode == 3, result.stderr
     assert result.stderr == (
         f"{log}: error: no change stands rolled back (one that owes its rollback is named: "
