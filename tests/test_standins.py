@@ -10,6 +10,7 @@ phasegate reads), they must agree.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -251,7 +252,8 @@ def test_zjj_version_file_replaces_the_version(tmp_path: Path, content: str | No
 
 
 @pytest.mark.parametrize(
-    "argument", ['b"og\\us', "tab\there", "h\u00e9 \U0001f600", b"\xff\xe2\x96"]
+    "argument",
+    ['b"og\\us', "tab\there", "h\u00e9 \U0001f600", b"\xff\xe2\x96", "-\u00e9", '-"', "-v\tx"],
 )
 def test_zjj_escapes_an_odd_argument_as_json_dumps(tmp_path: Path, argument: str | bytes):
     done = call(FIXTURES, "zjj", argument, "--json", state=tmp_path)
@@ -315,7 +317,13 @@ def test_hang_never_exits(tmp_path: Path):
         with pytest.raises(subprocess.TimeoutExpired):
             running[0].wait(timeout=1)
         assert [process.poll() for process in running] == [None, None, None]
+        for process in running:  # the stand-in alone, as a parent-death signal kills it
+            process.kill()
+            process.wait()
+        for process in running:  # nothing of it is left in its group
+            with pytest.raises(ProcessLookupError):
+                os.killpg(process.pid, 0)
     finally:
         for process in running:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
