@@ -166,15 +166,6 @@ def test_the_standins_print_what_json_dumps_prints(script: Path):
 #: Stand-in modes, each as one `collect` of a phase: what the end-to-end tests run through.
 MODES = {
     "phase 0, healthy": ("0", {}),
-    "phase 1, measured": (
-        "1",
-        {
-            "STANDIN_SWARM_CLOSED": "26",
-            "STANDIN_SWARM_BUSY": "10",
-            "STANDIN_SWARM_SUCCESS_RATE": "0.9",
-            "STANDIN_SWARM_MAX_SEQ": "840",
-        },
-    ),
     "swarm failing": ("1", {"STANDIN_SWARM": "failing"}),
     "swarm internal": ("1", {"STANDIN_SWARM": "internal"}),
     "zjj drifted": ("0", {"STANDIN_ZJJ": "drifted"}),
@@ -207,6 +198,30 @@ def test_both_standin_sets_give_phasegate_the_same_facts(tmp_path: Path, recordi
     for name, bin_dir in sorted(STANDINS.items()):
         world = make_world(tmp_path / name, bin_dir, recordings[name])
         found[name] = _comparable(collect(world, "--phase", phase, *at(0), **env))
+    assert found["fixtures"] == found["independent"]
+
+
+def test_both_standin_sets_give_the_same_facts_from_one_sample_to_the_next(
+    tmp_path: Path, recordings
+):
+    """What only a second sample measures: beads closed and failure events since the
+    baseline (`swarm monitor` diffed by seq, categories included), rates, lock contention."""
+    found = {}
+    for name, bin_dir in sorted(STANDINS.items()):
+        world = make_world(tmp_path / name, bin_dir, recordings[name])
+        baseline = collect(world, "--phase", "1", *at(0))
+        (world.path / "baseline.json").write_text(json.dumps(baseline))
+        later = collect(
+            world,
+            *("--phase", "1", *at(30), "--baseline", "baseline.json"),
+            STANDIN_SWARM_CLOSED="26",
+            STANDIN_SWARM_BUSY="10",
+            STANDIN_SWARM_SUCCESS_RATE="0.9",
+            STANDIN_SWARM_MAX_SEQ="840",
+        )
+        found[name] = _comparable(later)
+    assert found["fixtures"]["metrics"]["new_failures"] == 28.0  # 813..840, all measured
+    assert found["fixtures"]["metrics"]["throughput"] == pytest.approx(12.0)
     assert found["fixtures"] == found["independent"]
 
 
