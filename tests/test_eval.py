@@ -156,6 +156,12 @@ def test_invalid_facts_are_refused_before_evaluating(tmp_path, capsys):
     assert str(bad) in err
 
 
+def test_a_map_prints_in_one_order_in_every_process():
+    """The engine gives a map in its hash order, which changes from process to process."""
+    printed = {run_cli("eval", "{'c': 1, 'a': 2u, 'b': {'z': 3, 'y': 4}}").stdout for _ in range(6)}
+    assert printed == {'{"a": 2u, "b": {"y": 4, "z": 3}, "c": 1} (map)\n'}
+
+
 def test_end_to_end_in_a_real_process():
     result = run_cli("eval", "facts.metrics.error_rate > 0.01", "--facts", HEALTHY)
     assert (result.returncode, result.stdout, result.stderr) == (0, "true (bool)\n", "")

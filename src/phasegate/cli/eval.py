@@ -219,5 +219,8 @@ def cel_text(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(map(cel_text, value)) + "]"
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{cel_text(k)}: {cel_text(v)}" for k, v in value.items()) + "}"
+        # the engine's map is in its hash order, another in each process: keys sorted, as
+        # in --format json (they are strings: see cel.values.unconvertible)
+        entries = sorted(value.items(), key=lambda entry: str(entry[0]))
+        return "{" + ", ".join(f"{cel_text(k)}: {cel_text(v)}" for k, v in entries) + "}"
     return str(value)
