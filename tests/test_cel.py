@@ -290,3 +290,40 @@ def test_lists_keep_their_order_through_map_and_filter():
     assert cel.evaluate(
         "x in (m).map(k, k) && [2, 1].map(y, y) == [2, 1]", {"x": "a", "m": {"a": 1}}
     )
+
+
+# --- phasegate's functions that take a list or map ---------------------------------------
+
+
+def test_the_functions_handed_a_list_or_map_are_read_from_the_declarations():
+    """Every declared overload with a list, map or dyn parameter, and no other: the engine
+    converts what it is given to Python, and an optional in it crashes the process."""
+    from phasegate.cel.expression import _CONTAINER_FUNCTIONS as found
+
+    assert found == {
+        "phasegate_max",
+        "phasegate_min",
+        "phasegate_stats_mann_whitney_above",
+        "phasegate_ordered_list",
+        "phasegate_ordered_map",
+        "phasegate_listed",
+        "phasegate_listed_map",
+    }
+
+
+def test_a_new_function_taking_a_list_cannot_be_forgotten():
+    from cel_expr_python.cel import Type as T
+
+    from phasegate.cel.environment import own_functions
+    from phasegate.cel.expression import handed_containers
+    from phasegate.cel.functions import Function, Overload
+
+    added = [
+        Function(
+            "f", [Overload("f_list", T.INT, [T.List(T.INT)]), Overload("f_int", T.INT, [T.INT])]
+        ),
+        Function("g", [Overload("g_map", T.INT, [T.STRING, T.Map(T.STRING, T.INT)])]),
+        Function("h", [Overload("h_dyn", T.INT, [T.DYN])]),
+    ]
+    found = handed_containers(own_functions() + added)
+    assert found - handed_containers(own_functions()) == {"f_list", "g_map", "h_dyn"}

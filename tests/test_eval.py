@@ -7,7 +7,9 @@ import json
 import pytest
 
 from conftest import FIXTURES, run_cli
+from phasegate import cel
 from phasegate.cli import main
+from phasegate.cli.eval import cel_text
 
 HEALTHY = str(FIXTURES / "phase1-healthy.yaml")
 
@@ -33,10 +35,43 @@ def eval_in_process(capsys, *args: str) -> tuple[int, str, str]:
         ("timestamp('2026-11-20T10:00:00Z')", 'timestamp("2026-11-20T10:00:00Z") (timestamp)'),
         ("duration('90m')", 'duration("5400s") (duration)'),
         ("1.0 / 2.0", "0.5 (double)"),
+        ("1.0", "1.0 (double)"),
+        ("1u", "1u (uint)"),
+        ("dyn(2u)", "2u (uint)"),
+        ("type(1)", "int (type)"),
+        ("type(timestamp(0))", "google.protobuf.Timestamp (type)"),
+        ("dyn([1u])", "[1u] (list)"),
+        ("[1u, 2]", "[1u, 2] (list)"),
+        ("{'a': [1u, type(null)], 'b': 1}", '{"a": [1u, null_type], "b": 1} (map)'),
+        ("optional.of(3u).orValue(1u)", "3u (uint)"),
     ],
 )
 def test_value_and_type_as_cel_text(capsys, expression, printed):
     assert eval_in_process(capsys, expression) == (0, printed + "\n", "")
+
+
+@pytest.mark.parametrize(
+    ("expression", "document"),
+    [
+        ("1u", {"type": "uint", "value": 1}),
+        ("18446744073709551615u", {"type": "uint", "value": 18446744073709551615}),
+        ("type(1)", {"type": "type", "value": "int"}),
+        ("[1u, type('')]", {"type": "list", "value": [1, "string"]}),
+        ("1", {"type": "int", "value": 1}),
+    ],
+)
+def test_json_gives_the_engine_type(capsys, expression, document):
+    code, out, _ = eval_in_process(capsys, expression, "--format", "json")
+    assert (code, json.loads(out)) == (0, document)
+
+
+@pytest.mark.parametrize("expression", ["1u", "[1u, 2, [3u]]", "{'k': 4u}", "[type(1), uint]"])
+def test_uint_and_type_text_pastes_back_as_the_same_value(expression):
+    """What eval prints is CEL: evaluated again, it shows the same (1u stays a uint)."""
+    shown = cel.evaluate_shown(expression, {})
+    again = cel.evaluate_shown(cel_text(shown.value), {})
+    assert (cel_text(again.value), again.type) == (cel_text(shown.value), shown.type)
+    assert again.value == cel.evaluate(expression, {})
 
 
 def test_facts_bind_facts_now_and_phase_normalised(capsys):
@@ -121,6 +156,12 @@ def test_invalid_facts_are_refused_before_evaluating(tmp_path, capsys):
     assert str(bad) in err
 
 
+def test_a_map_prints_in_one_order_in_every_process():
+    """The engine gives a map in its hash order, which changes from process to process."""
+    printed = {run_cli("eval", "{'c': 1, 'a': 2u, 'b': {'z': 3, 'y': 4}}").stdout for _ in range(6)}
+    assert printed == {'{"a": 2u, "b": {"y": 4, "z": 3}, "c": 1} (map)\n'}
+
+
 def test_end_to_end_in_a_real_process():
     result = run_cli("eval", "facts.metrics.error_rate > 0.01", "--facts", HEALTHY)
     assert (result.returncode, result.stdout, result.stderr) == (0, "true (bool)\n", "")
@@ -128,3 +169,9 @@ def test_end_to_end_in_a_real_process():
     assert failed.returncode == 3
     assert failed.stderr == "<expr>:1:6: error: division by zero\n"
     assert "Traceback" not in failed.stderr
+
+
+def test_rules_still_get_plain_values():
+    """Only eval keeps uints and types apart: what rules and verdicts get is plain."""
+    assert type(cel.evaluate("1u", {})) is int
+    assert [type(item) for item in cel.evaluate("dyn([1u, type(1)])", {})] == [int, str]

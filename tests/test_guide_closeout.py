@@ -285,3 +285,40 @@ def test_the_stable_window_restarts_at_the_last_unclean_phase2_decision(state: P
     log.write_text(log.read_text() + line(2, "2026-11-20T11:30:00Z", **started) + "\n")
     markdown, _, _ = write_closeout(state, policies)
     assert markdown.is_file()
+
+
+# --- exit 3 of closeout and unfreeze, in a real process ----------------------------------
+
+
+def test_closeout_without_a_decision_log_exits_3_in_one_line(tmp_path: Path):
+    """`--help`: exit 3 is no usable decision log. A state dir where nothing was decided."""
+    from conftest import run_cli
+
+    state = tmp_path / "state"
+    state.mkdir()
+    done = run_cli("closeout", "--state-dir", str(state), "--policies", str(POLICIES), cwd=tmp_path)
+    log = state / "decisions.jsonl"
+    assert (done.returncode, done.stdout) == (3, "")
+    assert done.stderr == f"{log}: error: decision log not found: {log}\n"
+    assert not (state / "closeout").exists()
+
+
+def test_unfreeze_whose_state_dir_cannot_be_written_exits_3_in_one_line(tmp_path: Path):
+    """`--help`: exit 3 is a state dir that cannot be written. The unfreeze line cannot be
+    appended to the decision log (a folder stands in its place): the freeze stands."""
+    from conftest import run_cli
+    from phasegate.state.statedir import StateDir
+
+    state = tmp_path / "state"
+    state.mkdir()
+    StateDir(state).set_freeze("phase 2 rollback of v0.4.3", "2026-11-20T09:30:00Z")
+    (state / "decisions.jsonl").mkdir()
+    rca = tmp_path / "rca.md"
+    rca.write_text("# root cause\n")
+    done = run_cli("unfreeze", "--state-dir", str(state), "--rca", str(rca), cwd=tmp_path)
+    assert (done.returncode, done.stdout) == (3, "")
+    assert done.stderr.splitlines() == [
+        "phasegate: lifting the freeze: phase 2 rollback of v0.4.3",
+        f"{state / 'decisions.jsonl'}: error: not a regular file (directory)",
+    ]
+    assert (state / "freeze.json").exists()

@@ -246,6 +246,11 @@ def test_a_value_holding_an_optional_is_an_error(text):
         ("{'a': facts.?x}.transformList(k, v, 1).size() == 1", (1, 1), "map(), filter()"),
         ("[facts.?x].max() == 1", (1, 1), "max()"),
         ("stats.mannWhitneyAbove([1.0], [facts.?x]) > 0.5", (1, 31), "stats.mannWhitneyAbove()"),
+        # phasegate's wrappers can be called by name too: a map of optionals handed to
+        # phasegate_ordered() crashed the process (exit 139) when the list of functions
+        # that take a list was written by hand and left them out
+        ("phasegate_ordered({'a': facts.?x}).size() == 1", (1, 19), "phasegate_ordered()"),
+        ("phasegate_listed([facts.?x]).size() == 1", (1, 18), "phasegate_listed()"),
     ],
 )
 def test_an_optional_handed_to_phasegate_s_functions_is_refused_at_load(text, where, to):

@@ -19,9 +19,10 @@ Which module answers which question:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import Any
 
 from phasegate.cel.environment import declarations as expression_declarations
 from phasegate.cel.errors import EXPRESSION_SOURCE, CelError
@@ -33,7 +34,7 @@ from phasegate.cel.expression import (
     revive,
 )
 from phasegate.cel.model import FactRead
-from phasegate.cel.runtime import MISSING, Bindings, EvalFailure, lookup, run
+from phasegate.cel.runtime import MISSING, Bindings, EvalFailure, Shown, lookup, run, shown
 from phasegate.cel.values import format_value, jsonable, type_name
 
 __all__ = [
@@ -45,8 +46,10 @@ __all__ = [
     "EvalFailure",
     "Expression",
     "FactRead",
+    "Shown",
     "compile_expression",
     "evaluate",
+    "evaluate_shown",
     "expression_declarations",
     "format_value",
     "jsonable",
@@ -80,10 +83,21 @@ def evaluate(text: str, bindings: Mapping[str, object]) -> object:
     datetime (UTC) for timestamps, timedelta for durations, and a type as its CEL name.
     Raises CelError for a text that does not compile and for an evaluation that fails.
     """
+    return _evaluated(text, bindings, run)
+
+
+def evaluate_shown(text: str, bindings: Mapping[str, object]) -> Shown:
+    """`evaluate` for showing the value: with its CEL type as the engine has it, a uint
+    kept a `values.Uint` and a type a `values.TypeValue` (at any depth), which plain
+    Python cannot tell from an int and a string."""
+    return _evaluated(text, bindings, shown)
+
+
+def _evaluated(text: str, bindings: Mapping[str, object], runner: Callable[..., Any]) -> Any:
     declared = tuple((name, _declared(bindings[name])) for name in sorted(bindings))
     expression = _compiled(text, declared)
     plain = Bindings(dict(bindings))
-    value = run(expression, plain)
+    value = runner(expression, plain)
     if isinstance(value, EvalFailure):
         from phasegate.cel.locate import locate  # only after a failure
 

@@ -75,5 +75,11 @@ def environment(declared: tuple[tuple[str, str], ...]) -> Any:
             ext_encoders.ExtEncoders(),
             ext_bindings.ExtBindings(),
         ],
-        functions=functions.declarations() + statistics.declarations(),
+        functions=[function.declared() for function in own_functions()],
     )
+
+
+def own_functions() -> list[functions.Function]:
+    """phasegate's own functions and the statistics, as declared (readable, unlike the
+    engine's declarations)."""
+    return functions.declarations() + statistics.declarations()

@@ -23,6 +23,7 @@ from phasegate.cel.functions import (
     ORDERED,
     OWN_NAMES,
     RENAMED,
+    Function,
     compile_regex,
 )
 from phasegate.cel.model import FactRead, Model
@@ -245,10 +246,19 @@ def _problems(
     return problems
 
 
-#: phasegate's functions (run in Python) that take a list: the engine converts it first.
-_LIST_FUNCTIONS = frozenset(
-    {"phasegate_max", "phasegate_min", "phasegate_stats_mann_whitney_above"}
-)
+def handed_containers(functions: list[Function]) -> frozenset[str]:
+    """The overloads of `functions` (run in Python) a list or map can be passed to: the
+    engine converts it to Python first, and crashes on an optional in it."""
+    return frozenset(
+        overload.id
+        for function in functions
+        for overload in function.overloads
+        if overload.takes_container()
+    )
+
+
+#: phasegate's overloads that take a list or map, read from where they are declared.
+_CONTAINER_FUNCTIONS = handed_containers(environment.own_functions())
 
 
 def _built_range(node: checked_expr.Node) -> checked_expr.Node | None:
@@ -286,7 +296,7 @@ def held_range(tree: Checked, node: checked_expr.Node) -> checked_expr.Node | No
 
 def _handed_to_python(tree: Checked, node: checked_expr.Node) -> checked_expr.Node | None:
     """The list or map `node` hands to one of phasegate's Python functions, if it does."""
-    if node.kind == CALL and _LIST_FUNCTIONS & set(tree.overloads.get(node.id, ())):
+    if node.kind == CALL and _CONTAINER_FUNCTIONS & set(tree.overloads.get(node.id, ())):
         operands = ([node.target] if node.target is not None else []) + node.args
         return next((part for part in operands if "optional" in tree.type_of(part.id)), None)
     return held_range(tree, node)

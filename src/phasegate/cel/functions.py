@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from cel_expr_python import cel
 
@@ -229,14 +229,45 @@ RENAMED = {
 OWN_NAMES = {name: f"phasegate_{name}" for name in RENAMED}
 
 
-def _method(name: str, ret: Any, params: list[Any], impl: Callable[..., Any]) -> Any:
-    return cel.FunctionDecl(
-        name, [cel.Overload(f"phasegate_{name}", ret, params, is_member=True, impl=impl)]
-    )
+class Overload(NamedTuple):
+    """One overload as phasegate declares it: the engine's `cel.Overload` cannot be read
+    back, and which overloads take a list or map is read from these (see
+    `expression.handed_containers`), so a new one is not forgotten."""
+
+    id: str
+    result: Any
+    params: list[Any]
+    is_member: bool = False
+    impl: Callable[..., Any] | None = None
+
+    def takes_container(self) -> bool:
+        """Whether a list or map can be passed: a list, map or dyn parameter."""
+        return any(kind.name().startswith(("LIST<", "MAP<", "DYN")) for kind in self.params)
 
 
-def declarations() -> list[Any]:
-    """phasegate's functions, as the checker and runtime see them."""
+class Function(NamedTuple):
+    """One of phasegate's functions: its name and overloads, as declared."""
+
+    name: str
+    overloads: list[Overload]
+
+    def declared(self) -> Any:
+        """The engine's declaration of this function."""
+        return cel.FunctionDecl(
+            self.name,
+            [
+                cel.Overload(o.id, o.result, o.params, is_member=o.is_member, impl=o.impl)
+                for o in self.overloads
+            ],
+        )
+
+
+def _method(name: str, ret: Any, params: list[Any], impl: Callable[..., Any]) -> Function:
+    return Function(name, [Overload(f"phasegate_{name}", ret, params, is_member=True, impl=impl)])
+
+
+def declarations() -> list[Function]:
+    """phasegate's functions, as declared (`Function.declared` is the engine's)."""
     return [
         _method("trimPrefix", T.STRING, [T.STRING, T.STRING], _whole(_trim_prefix)),
         _method("trimSuffix", T.STRING, [T.STRING, T.STRING], _whole(_trim_suffix)),
@@ -244,41 +275,39 @@ def declarations() -> list[Any]:
         _method("max", T.DYN, [T.List(T.DYN)], _extreme(max)),
         _method("min", T.DYN, [T.List(T.DYN)], _extreme(min)),
         *(
-            cel.FunctionDecl(name, [cel.Overload(name, T.DOUBLE, [T.DOUBLE], impl=_finite(of))])
+            Function(name, [Overload(name, T.DOUBLE, [T.DOUBLE], impl=_finite(of))])
             for name, of in ((FINITE, "double"), (FINITE_ROOT, "math.sqrt"))
         ),
-        cel.FunctionDecl(
+        Function(
             ORDERED,
             [
-                cel.Overload(
+                Overload(
                     f"{ORDERED}_map",
                     T.List(T.DYN),
                     [T.Map(T.DYN, T.DYN)],
                     impl=_sorted_keys,
                 ),
-                cel.Overload(f"{ORDERED}_list", T.List(T.DYN), [T.List(T.DYN)], impl=_as_is),
+                Overload(f"{ORDERED}_list", T.List(T.DYN), [T.List(T.DYN)], impl=_as_is),
             ],
         ),
-        cel.FunctionDecl(
+        Function(
             LISTED,
             [
-                cel.Overload(
-                    f"{LISTED}_map", T.List(T.DYN), [T.Map(T.DYN, T.DYN)], impl=_map_refused
-                ),
-                cel.Overload(LISTED, T.List(T.DYN), [T.List(T.DYN)], impl=_as_is),
+                Overload(f"{LISTED}_map", T.List(T.DYN), [T.Map(T.DYN, T.DYN)], impl=_map_refused),
+                Overload(LISTED, T.List(T.DYN), [T.List(T.DYN)], impl=_as_is),
             ],
         ),
-        cel.FunctionDecl(
+        Function(
             "phasegate_replace",
             [
-                cel.Overload(
+                Overload(
                     "phasegate_replace",
                     T.STRING,
                     [T.STRING, T.STRING, T.STRING],
                     is_member=True,
                     impl=_whole(_replace),
                 ),
-                cel.Overload(
+                Overload(
                     "phasegate_replace_n",
                     T.STRING,
                     [T.STRING, T.STRING, T.STRING, T.INT],
@@ -287,8 +316,8 @@ def declarations() -> list[Any]:
                 ),
             ],
         ),
-        cel.FunctionDecl(
+        Function(
             "phasegate_lists.range",
-            [cel.Overload("phasegate_lists.range", T.List(T.INT), [T.INT], impl=_range)],
+            [Overload("phasegate_lists.range", T.List(T.INT), [T.INT], impl=_range)],
         ),
     ]

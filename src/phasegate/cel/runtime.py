@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 from phasegate.cel.expression import Expression
 from phasegate.cel.model import FactRead
-from phasegate.cel.values import ERROR, plain, unconvertible
+from phasegate.cel.values import ERROR, plain, short_type_name, typed, unconvertible
 
 MISSING = object()
 
@@ -46,8 +46,34 @@ class Bindings:
         return found
 
 
+class Shown(NamedTuple):
+    """A value as `phasegate eval` shows it (see `values.typed`) and its CEL type as the
+    engine has it (`uint`, `type`, `timestamp`, `list`): not guessed from the Python value,
+    where 1u is an int and a type a string."""
+
+    value: Any
+    type: str
+
+
 def run(expression: Expression, bindings: Bindings | Mapping[str, Any]) -> Any:
     """The plain value of `expression`, or an EvalFailure. Never raises for bad data."""
+    value = _result(expression, bindings)
+    return value if isinstance(value, bool | EvalFailure) else plain(value)
+
+
+def shown(expression: Expression, bindings: Bindings | Mapping[str, Any]) -> Shown | EvalFailure:
+    """The value of `expression` as `phasegate eval` shows it, or an EvalFailure."""
+    value = _result(expression, bindings)
+    if isinstance(value, EvalFailure):
+        return value
+    if isinstance(value, bool):
+        return Shown(value, "bool")
+    return Shown(typed(value), short_type_name(value.type()))
+
+
+def _result(expression: Expression, bindings: Bindings | Mapping[str, Any]) -> Any:
+    """The engine's value of `expression` (a bool as Python's, the common case made
+    cheap), one Python can be handed, or an EvalFailure."""
     if not isinstance(bindings, Bindings):
         bindings = Bindings(bindings)
     try:
@@ -70,7 +96,7 @@ def run(expression: Expression, bindings: Bindings | Mapping[str, Any]) -> Any:
     if value.type() == ERROR:
         return failure(str(quick), expression, bindings.data)
     why = unconvertible(value)
-    return plain(value) if why is None else EvalFailure(why)
+    return value if why is None else EvalFailure(why)
 
 
 def failure(error: str, expression: Expression, data: Mapping[str, Any]) -> EvalFailure:

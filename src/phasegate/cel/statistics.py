@@ -37,6 +37,8 @@ from typing import Any
 
 from cel_expr_python import cel
 
+from phasegate.cel.functions import Function, Overload
+
 T = cel.Type
 
 #: Longest sample list a test takes: the facts caps allow 10,000 items, and an exact
@@ -170,14 +172,14 @@ def _mann_whitney_above(release: Any, baseline: Any) -> float:
     return _remembered("mannWhitneyAbove", [x, y], compute)
 
 
-def _over_numbers(name: str, key: str, arity: int, impl: Any) -> Any:
+def _over_numbers(name: str, key: str, arity: int, impl: Any) -> Function:
     """A function of `arity` numbers returning a double. The engine dispatches on the
     runtime types: counts are ints in facts and doubles in params, so every mix of the two
     is an overload."""
-    return cel.FunctionDecl(
+    return Function(
         name,
         [
-            cel.Overload(
+            Overload(
                 f"phasegate_stats_{key}_"
                 + "_".join("int" if kind is T.INT else "double" for kind in kinds),
                 T.DOUBLE,
@@ -197,7 +199,7 @@ SIGNATURES = {
 }
 
 
-def declarations() -> list[Any]:
+def declarations() -> list[Function]:
     """The statistics functions, as the checker and runtime see them."""
     arity = {name: len(parameters) for name, parameters in SIGNATURES.items()}
     return [
@@ -213,10 +215,10 @@ def declarations() -> list[Any]:
             arity["stats.errorsAboveRate"],
             _errors_above_rate,
         ),
-        cel.FunctionDecl(
+        Function(
             "stats.mannWhitneyAbove",
             [
-                cel.Overload(
+                Overload(
                     "phasegate_stats_mann_whitney_above",
                     T.DOUBLE,
                     [T.List(T.DYN), T.List(T.DYN)],

@@ -44,6 +44,37 @@ def plain(value: Any) -> Any:
     return _plain(value.plain_value())
 
 
+class Uint(int):
+    """A CEL uint where it must be told from an int: `phasegate eval` shows `1u`, and
+    `plain_value()` makes it an int. Only `typed` makes one: what rules, facts and verdicts
+    get is plain (JSON has no uint)."""
+
+    __slots__ = ()
+
+
+class TypeValue(str):
+    """A CEL type value (`type(1)` is `int`), by its CEL name: shown as a type, not a string."""
+
+    __slots__ = ()
+
+
+def typed(value: Any) -> Any:
+    """An engine value as `plain` makes it, but each uint a `Uint` and each type a
+    `TypeValue`, at any depth: read item by item with the engine's type of each, which
+    `plain_value()` drops (`[1u, 2]` came back `[1, 2]`). For a value `unconvertible`
+    passes: its maps have string keys only."""
+    name = value.type().name()
+    if name == "UINT":
+        return Uint(value.value())
+    if name == "TYPE":
+        return TypeValue(cel_type_name(value.value()))
+    if name.startswith("LIST"):
+        return [typed(item) for item in value.value()]
+    if name.startswith("MAP"):
+        return {key: typed(item) for key, item in value.value().items()}
+    return plain(value)
+
+
 def unconvertible(value: Any) -> str | None:
     """Why a list or map value cannot be handed to Python as it is, or None.
 

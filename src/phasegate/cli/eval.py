@@ -129,8 +129,7 @@ def command(
     from phasegate.cel.values import jsonable
 
     _check_as_a_rule(expression, bindings)
-    value = cel.evaluate(expression, bindings)
-    kind = cel.type_name(value)
+    value, kind = cel.evaluate_shown(expression, bindings)
     if output_format == "json":
         document = {"type": kind, "value": jsonable(value)}
         text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -191,8 +190,12 @@ def _check_as_a_rule(text: str, bindings: dict[str, Any]) -> None:
 
 def cel_text(value: Any) -> str:
     """A value as a CEL literal, so it can be pasted back into an expression."""
-    from phasegate.cel.values import format_value
+    from phasegate.cel.values import TypeValue, Uint, format_value
 
+    if isinstance(value, Uint):
+        return f"{int(value)}u"
+    if isinstance(value, TypeValue):
+        return str(value)  # its CEL name: `int`, `list`, `google.protobuf.Timestamp`
     if isinstance(value, bool) or value is None:
         return format_value(value)
     if isinstance(value, float):
@@ -216,5 +219,8 @@ def cel_text(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(map(cel_text, value)) + "]"
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{cel_text(k)}: {cel_text(v)}" for k, v in value.items()) + "}"
+        # the engine's map is in its hash order, another in each process: keys sorted, as
+        # in --format json (they are strings: see cel.values.unconvertible)
+        entries = sorted(value.items(), key=lambda entry: str(entry[0]))
+        return "{" + ", ".join(f"{cel_text(k)}: {cel_text(v)}" for k, v in entries) + "}"
     return str(value)
