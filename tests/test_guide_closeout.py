@@ -322,3 +322,34 @@ def test_unfreeze_whose_state_dir_cannot_be_written_exits_3_in_one_line(tmp_path
         f"{state / 'decisions.jsonl'}: error: not a regular file (directory)",
     ]
     assert (state / "freeze.json").exists()
+    # The freeze log, written first before, said "unfreeze" beside the freeze that stood.
+    logged = (state / "freeze-log.jsonl").read_text().splitlines()
+    assert [json.loads(line)["event"] for line in logged] == ["freeze"]
+
+
+def test_unfreeze_whose_freeze_log_cannot_be_written_says_the_freeze_was_lifted(
+    tmp_path: Path,
+):
+    """The decision log holds the unfreeze, so the freeze is lifted; the freeze log (an
+    audit copy) could not take its line, and the one error line says both, exit 3."""
+    from conftest import call_cli
+    from phasegate.state.statedir import StateDir
+
+    state = tmp_path / "state"
+    state.mkdir()
+    StateDir(state).set_freeze("phase 2 rollback of v0.4.3", "2026-11-20T09:30:00Z")
+    (state / "freeze-log.jsonl").unlink()
+    (state / "freeze-log.jsonl").mkdir()
+    rca = tmp_path / "rca.md"
+    rca.write_text("# root cause\n")
+    done = call_cli("unfreeze", "--state-dir", str(state), "--rca", str(rca), cwd=tmp_path)
+    assert (done.returncode, done.stdout) == (3, "")
+    assert done.stderr.splitlines() == [
+        "phasegate: lifting the freeze: phase 2 rollback of v0.4.3",
+        f"{state / 'freeze-log.jsonl'}: error: the freeze was lifted and recorded in "
+        "decisions.jsonl, but not in freeze-log.jsonl: not a regular file (directory)",
+    ]
+    assert not (state / "freeze.json").exists()
+    (line,) = (state / "decisions.jsonl").read_text().splitlines()
+    assert json.loads(line)["event"] == "unfreeze"
+    assert json.loads(line)["rca"] == str(rca)

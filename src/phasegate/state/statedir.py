@@ -298,6 +298,12 @@ class StateDir:
         Read again and lifted under the state dir's lock, so a freeze a rollback writes
         meanwhile is never deleted unseen. With `expected` (the freeze the caller read and
         showed), a different freeze found under the lock is left standing: InputError.
+
+        The decision log is written first: it is the record `closeout` and the rollout
+        state read, and a freeze is lifted only once it holds the line. The freeze log, an
+        audit copy nothing reads back, comes last: written first, a decision log that then
+        could not be written left it saying "unfreeze" beside a freeze that stood. Its own
+        failure is an InputError that says the freeze was lifted and where it is recorded.
         """
         with locked(self.path / LOCK):
             current = self.freeze()
@@ -312,9 +318,24 @@ class StateDir:
             record = {"event": "unfreeze", "reason": reason, "at": at, "was": current}
             if rca is not None:
                 record["rca"] = rca
-            append_line(self.path / FREEZE_LOG, canonical_json(record))
-            append_line(self.path / DECISIONS, canonical_json(record))
-            (self.path / FREEZE).unlink()
+            line = canonical_json(record)
+            append_line(self.path / DECISIONS, line)
+            try:
+                (self.path / FREEZE).unlink()
+            except OSError as exc:
+                raise InputError(
+                    f"the unfreeze was recorded in {DECISIONS}, but the freeze could not be "
+                    f"lifted: {exc.strerror or exc}; it stands",
+                    Location(str(self.path / FREEZE)),
+                ) from None
+            try:
+                append_line(self.path / FREEZE_LOG, line)
+            except InputError as exc:
+                raise InputError(
+                    f"the freeze was lifted and recorded in {DECISIONS}, but not in "
+                    f"{FREEZE_LOG}: {exc.message}",
+                    exc.location,
+                ) from None
         return True
 
     @contextlib.contextmanager
