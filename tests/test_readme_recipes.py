@@ -212,3 +212,20 @@ def test_the_merge_files_recipe_rolls_back_a_cohort_with_one_failing_operator(tm
     assert done.returncode == 20, done.stdout + done.stderr
     assert "rollback health.error-rate-regression: " in done.stdout
     assert "operators past it on their own: [op-c]" in done.stdout
+
+
+def test_the_replay_page_recipe_writes_the_page(tmp_path):
+    line = block_with(section("## Offline replay and rules over time"), "--format html").strip()
+    (tmp_path / "fixtures").symlink_to(ROOT / "fixtures")  # the recipe names them relatively
+    done = call_cli(*shlex.split(line)[1:], cwd=tmp_path)
+    assert (done.returncode, done.stdout) == (0, ""), done.stderr
+    page = (tmp_path / "replay.html").read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
+
+
+def test_the_lint_recipes_pass_on_the_shipped_policies():
+    lines = block_with(section("## Checking policies: `phasegate lint`"), "phasegate lint")
+    for line in lines.splitlines():
+        done = call_cli(*shlex.split(line, comments=True)[1:])
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert re.search(r"linted: 0 errors, 0 warnings, \d+ info\n$", done.stdout), line
