@@ -229,3 +229,18 @@ def test_the_lint_recipes_pass_on_the_shipped_policies():
         done = call_cli(*shlex.split(line, comments=True)[1:])
         assert done.returncode == 0, done.stdout + done.stderr
         assert re.search(r"linted: 0 errors, 0 warnings, \d+ info\n$", done.stdout), line
+
+
+def test_a_repository_from_init_is_evaluated_with_its_own_policies(tmp_path):
+    """`phasegate init DIR`, then evaluate with `--policies DIR/policies` or from inside it
+    (check.sh itself runs in test_init.py)."""
+    text = section("### A policy repository of your own: `phasegate init`")
+    folder = re.search(r"^phasegate init (\S+) ", block_with(text, "phasegate init"), re.M)[1]
+    assert call_cli("init", folder, cwd=tmp_path).returncode == 0
+    option = re.search(r"Evaluate with `(--policies \S+)`", text)[1]
+    facts = "fixtures/facts/phase1-trigger.lock-contention-spike.yaml"
+    done = call_cli("evaluate", f"{folder}/{facts}", *option.split(), cwd=tmp_path)
+    assert done.returncode == 20, done.stderr
+    assert f"({folder}/policies/triggers.yaml:40)" in done.stdout
+    inside = call_cli("evaluate", facts, cwd=tmp_path / folder)
+    assert inside.returncode == 20 and "(policies/triggers.yaml:40)" in inside.stdout
