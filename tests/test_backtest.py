@@ -210,10 +210,9 @@ GIT_ENV = {
 }  # fmt: skip
 
 
-@pytest.fixture
-def labelled_repo(tmp_path: Path) -> Path:
-    """A git repository with the shipped policies, fixtures and labels, committed once, and
-    then `elevated_factor: 1.5` in the working tree (the README's example change)."""
+def policy_repo(tmp_path: Path) -> Path:
+    """A git repository holding the shipped policies, fixtures and labels, committed once:
+    where the README's `diff` examples are run."""
     import os
     import shutil
     import subprocess
@@ -228,6 +227,14 @@ def labelled_repo(tmp_path: Path) -> Path:
     env = {**os.environ, **GIT_ENV}
     for args in (["init", "-q"], ["add", "."], ["commit", "-q", "-m", "policies"]):
         subprocess.run(["git", *args], cwd=root, env=env, check=True, timeout=60)
+    return root
+
+
+@pytest.fixture
+def labelled_repo(tmp_path: Path) -> Path:
+    """`policy_repo`, then `elevated_factor: 1.5` in the working tree (the README's example
+    change)."""
+    root = policy_repo(tmp_path)
     health = root / "policies" / "health.yaml"
     text = health.read_text(encoding="utf-8")
     assert text.count("elevated_factor: 1.1") == 1

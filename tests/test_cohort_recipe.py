@@ -48,6 +48,7 @@ def recipe_blocks() -> dict[str, str]:
         "operator": next(b for b in blocks if "--push http://pushgateway:9091" in b),
         "gate": next(b for b in blocks if "run --config cohort.yaml" in b),
         "merge": [b for b in blocks if "phasegate merge facts-*.json" in b][-1],
+        "files": next(b for b in blocks if "phasegate merge facts-*.json" in b),
     }
 
 

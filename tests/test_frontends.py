@@ -84,7 +84,7 @@ def readme_expressions() -> list[str]:
                 continue  # a CI system's YAML, not phasegate's
             found += [m.strip() for m in re.findall(r"^\s*when: (.+)$", block, re.MULTILINE)]
             found += [m.strip() for m in re.findall(r"(?<!\$)\{\{(.*?)\}\}", block)]
-        found += re.findall(r"^phasegate eval '([^']*)'", text, re.MULTILINE)
+        found += re.findall(r"(?:^\s*|`)phasegate eval '([^']*)'", text, re.MULTILINE)
     return [text for text in found if text not in ("|", ">-", ">")]
 
 
