@@ -75,6 +75,11 @@ def typed(value: Any) -> Any:
     return plain(value)
 
 
+#: Deepest list or map a value may nest (twice a document's 64 levels: a fact wrapped in
+#: lists still shows), far below where Python's recursion limit ends the process.
+MAX_VALUE_DEPTH = 128
+
+
 def unconvertible(value: Any) -> str | None:
     """Why a list or map value cannot be handed to Python as it is, or None.
 
@@ -87,14 +92,19 @@ def unconvertible(value: Any) -> str | None:
     an expression builds with others is refused rather than shown wrong.
 
     The engine's items are read without converting them: an optional item reads as an
-    error, which no list or map can otherwise hold."""
-    pending = [value]
+    error, which no list or map can otherwise hold. And a value nested deeper than
+    `MAX_VALUE_DEPTH` is refused: converting, printing and writing it recurse in Python,
+    and `cel.bind` chains over a 64-deep fact built one that ended `evaluate` and `eval`
+    as "internal error: RecursionError", with no decision."""
+    pending = [(value, 1)]
     while pending:
-        item = pending.pop()
+        item, depth = pending.pop()
         kind = item.type()
         if kind == ERROR:
             return "the value holds an optional: end each one with .orValue(default) or .value()"
         name = kind.name()
+        if name.startswith(("MAP", "LIST")) and depth > MAX_VALUE_DEPTH:
+            return f"the value is nested deeper than {MAX_VALUE_DEPTH} levels"
         if name.startswith("MAP"):
             inner = item.value()
             if any(type(key) is not str for key in inner):
@@ -102,9 +112,9 @@ def unconvertible(value: Any) -> str | None:
                     "the value holds a map whose keys are not all strings (1, 1u and true"
                     " are one key once converted): use string keys"
                 )
-            pending.extend(inner.values())
+            pending.extend((part, depth + 1) for part in inner.values())
         elif name.startswith("LIST"):
-            pending.extend(item.value())
+            pending.extend((part, depth + 1) for part in item.value())
     return None
 
 
