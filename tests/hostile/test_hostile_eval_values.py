@@ -1,13 +1,15 @@
 """`phasegate eval` over values a hostile user builds: one nested past what Python can
-recurse through. Never a traceback."""
+recurse through, bytes that are not text, infinities, a year before 1000. Never a
+traceback, and the text printed pastes back into `eval` as the same value."""
 
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 
-from conftest import run_cli
+from conftest import call_cli, run_cli
 from phasegate import cel
 from phasegate.cel.values import MAX_VALUE_DEPTH
 from phasegate.cli.eval import cel_text
@@ -52,3 +54,41 @@ def test_a_rule_building_a_value_too_deep_fails_closed():
 def test_a_value_as_deep_as_the_limit_is_shown():
     shown = cel.evaluate_shown(bind_chain(8, 16, "1u", narrowing=0), {})
     assert cel_text(shown.value) == nested(MAX_VALUE_DEPTH, "1u")
+
+
+@pytest.mark.parametrize(
+    "value", [b"\xff\x00", b'q"\\', b"a\nb\x7f\x80", b"", "é€".encode(), bytes(range(256))]
+)
+def test_bytes_paste_back_as_the_same_bytes(value):
+    """JSON's escapes made `b"\\u00ff"`, which CEL refuses in a bytes literal."""
+    shown = cel_text(value)
+    assert shown.isprintable()
+    assert cel.evaluate(shown, {}) == value
+    assert cel.evaluate(f"[{shown}]", {}) == [value]
+
+
+def test_bytes_printed_by_eval_evaluate_again():
+    done = call_cli("eval", 'b"\\xff\\x00"')
+    assert (done.returncode, done.stdout) == (0, 'b"\\xff\\x00" (bytes)\n')
+    again = call_cli("eval", done.stdout.rsplit(" (", 1)[0])
+    assert (again.returncode, again.stdout) == (0, done.stdout)
+
+
+@pytest.mark.parametrize("value", [math.inf, -math.inf])
+def test_infinities_paste_back(value):
+    """`double("Infinity")` was printed, which phasegate refuses (not a finite double())."""
+    assert cel.evaluate(cel_text(value), {}) == value
+    assert cel.evaluate(cel_text([value]), {}) == [value]
+
+
+def test_nan_pastes_back_as_nan():
+    assert math.isnan(cel.evaluate(cel_text(math.nan), {}))
+    assert math.isnan(cel.evaluate(cel_text([math.nan]), {})[0])
+
+
+def test_a_year_before_1000_has_four_digits():
+    """`%Y` printed year 1 as `1-01-01T00:00:00Z`: not RFC 3339."""
+    done = call_cli("eval", "--format", "json", "timestamp('0001-01-01T00:00:00Z')")
+    assert json.loads(done.stdout) == {"type": "timestamp", "value": "0001-01-01T00:00:00Z"}
+    text = call_cli("eval", "[timestamp('0999-05-01T00:00:00.5Z')]")
+    assert text.stdout == '[timestamp("0999-05-01T00:00:00.5Z")] (list)\n'

@@ -135,8 +135,10 @@ def _plain(value: Any) -> Any:
 
 
 def format_timestamp(value: datetime) -> str:
-    """RFC 3339 in UTC with `Z`, as CEL prints a timestamp: the text rule authors wrote."""
-    text = value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    """RFC 3339 in UTC with `Z`, as CEL prints a timestamp: the text rule authors wrote.
+    The year always has four digits (`%Y` wrote year 1 as `1-01-01T...`, not RFC 3339)."""
+    value = value.astimezone(UTC)
+    text = f"{value.year:04d}" + value.strftime("-%m-%dT%H:%M:%S")
     if value.microsecond:
         text += f".{value.microsecond:06d}".rstrip("0")
     return text + "Z"
