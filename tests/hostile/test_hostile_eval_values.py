@@ -11,7 +11,7 @@ import pytest
 
 from conftest import call_cli, run_cli
 from phasegate import cel
-from phasegate.cel.values import MAX_VALUE_DEPTH
+from phasegate.cel.values import MAX_VALUE_DEPTH, MAX_VALUE_ITEMS
 from phasegate.cli.eval import cel_text
 
 
@@ -54,6 +54,27 @@ def test_a_rule_building_a_value_too_deep_fails_closed():
 def test_a_value_as_deep_as_the_limit_is_shown():
     shown = cel.evaluate_shown(bind_chain(8, 16, "1u", narrowing=0), {})
     assert cel_text(shown.value) == nested(MAX_VALUE_DEPTH, "1u")
+
+
+#: 2,000,000 items from one short expression: each bind repeats the last ten times, which
+#: the engine shares and Python copied (one bind more, 10,000,000 took a minute and
+#: gigabytes, for eval and for a message).
+REPEATED = (
+    "cel.bind(a, lists.range(10000), cel.bind(b, [a, a, a, a, a, a, a, a, a, a],"
+    " cel.bind(c, [b, b, b, b, b, b, b, b, b, b], [c, c])))"
+)
+
+
+def test_a_value_of_too_many_items_is_an_error():
+    with pytest.raises(cel.CelError, match=f"more than {MAX_VALUE_ITEMS:,} items"):
+        cel.evaluate(REPEATED, {})
+    with pytest.raises(cel.CelError, match=f"more than {MAX_VALUE_ITEMS:,} items"):
+        cel.evaluate_shown(REPEATED, {})
+
+
+def test_a_value_of_many_items_is_shown():
+    shown = cel.evaluate_shown("cel.bind(a, lists.range(10000), [a, a, a, a, a, a, a, a, a])", {})
+    assert [len(part) for part in shown.value] == [10000] * 9
 
 
 @pytest.mark.parametrize(

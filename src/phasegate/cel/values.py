@@ -79,6 +79,10 @@ def typed(value: Any) -> Any:
 #: lists still shows), far below where Python's recursion limit ends the process.
 MAX_VALUE_DEPTH = 128
 
+#: Most items (at any depth) a value handed to Python may hold: five times the 200,000
+#: nodes of a document. The engine shares a list it repeats, Python copies it each time.
+MAX_VALUE_ITEMS = 1_000_000
+
 
 def unconvertible(value: Any) -> str | None:
     """Why a list or map value cannot be handed to Python as it is, or None.
@@ -95,10 +99,17 @@ def unconvertible(value: Any) -> str | None:
     error, which no list or map can otherwise hold. And a value nested deeper than
     `MAX_VALUE_DEPTH` is refused: converting, printing and writing it recurse in Python,
     and `cel.bind` chains over a 64-deep fact built one that ended `evaluate` and `eval`
-    as "internal error: RecursionError", with no decision."""
+    as "internal error: RecursionError", with no decision. So is one of more than
+    `MAX_VALUE_ITEMS` items: `cel.bind(a, [x, x, ...], [a, a, ...])` is cheap to the
+    engine, and each bind of ten more multiplied by ten the copy Python made (10,000,000
+    items from 110 characters took a minute and gigabytes)."""
     pending = [(value, 1)]
+    seen = 0
     while pending:
         item, depth = pending.pop()
+        seen += 1
+        if seen > MAX_VALUE_ITEMS:
+            return f"the value holds more than {MAX_VALUE_ITEMS:,} items"
         kind = item.type()
         if kind == ERROR:
             return "the value holds an optional: end each one with .orValue(default) or .value()"
