@@ -11,7 +11,7 @@ import pytest
 
 from conftest import call_cli, run_cli
 from phasegate import cel
-from phasegate.cel.values import MAX_VALUE_DEPTH, MAX_VALUE_ITEMS
+from phasegate.cel.values import MAX_VALUE_CHARS, MAX_VALUE_DEPTH, MAX_VALUE_ITEMS
 from phasegate.cli.eval import cel_text
 
 
@@ -70,6 +70,20 @@ def test_a_value_of_too_many_items_is_an_error():
         cel.evaluate(REPEATED, {})
     with pytest.raises(cel.CelError, match=f"more than {MAX_VALUE_ITEMS:,} items"):
         cel.evaluate_shown(REPEATED, {})
+
+
+#: A 1,000,000-character string (what `replace` may build), repeated 100 times in a list:
+#: 100 MB to Python; ten times more ended eval in "internal error: MemoryError".
+MEGABYTE = '"aaaaaaaaaa"' + '.replace("a", "aaaaaaaaaa")' * 5
+REPEATED_TEXT = (
+    f"cel.bind(s, {MEGABYTE}, cel.bind(l, [s, s, s, s, s, s, s, s, s, s],"
+    " [l, l, l, l, l, l, l, l, l, l]))"
+)
+
+
+def test_a_value_of_too_much_text_is_an_error():
+    with pytest.raises(cel.CelError, match=f"more than {MAX_VALUE_CHARS:,} characters"):
+        cel.evaluate(REPEATED_TEXT, {})
 
 
 def test_a_value_of_many_items_is_shown():

@@ -83,6 +83,10 @@ MAX_VALUE_DEPTH = 128
 #: nodes of a document. The engine shares a list it repeats, Python copies it each time.
 MAX_VALUE_ITEMS = 1_000_000
 
+#: Most characters (and bytes) its strings (and bytes) may hold in all: four times the
+#: 16 MiB a document may have. A string repeated in a list is one to the engine too.
+MAX_VALUE_CHARS = 64 * 1024 * 1024
+
 
 def unconvertible(value: Any) -> str | None:
     """Why a list or map value cannot be handed to Python as it is, or None.
@@ -102,9 +106,11 @@ def unconvertible(value: Any) -> str | None:
     as "internal error: RecursionError", with no decision. So is one of more than
     `MAX_VALUE_ITEMS` items: `cel.bind(a, [x, x, ...], [a, a, ...])` is cheap to the
     engine, and each bind of ten more multiplied by ten the copy Python made (10,000,000
-    items from 110 characters took a minute and gigabytes)."""
+    items from 110 characters took a minute and gigabytes), or whose strings hold more
+    than `MAX_VALUE_CHARS` in all (a 1 MB string repeated the same way ended in
+    "internal error: MemoryError")."""
     pending = [(value, 1)]
-    seen = 0
+    seen = chars = 0
     while pending:
         item, depth = pending.pop()
         seen += 1
@@ -114,6 +120,10 @@ def unconvertible(value: Any) -> str | None:
         if kind == ERROR:
             return "the value holds an optional: end each one with .orValue(default) or .value()"
         name = kind.name()
+        if name in ("STRING", "BYTES"):
+            chars += len(item.value())
+            if chars > MAX_VALUE_CHARS:
+                return f"the value holds more than {MAX_VALUE_CHARS:,} characters of text"
         if name.startswith(("MAP", "LIST")) and depth > MAX_VALUE_DEPTH:
             return f"the value is nested deeper than {MAX_VALUE_DEPTH} levels"
         if name.startswith("MAP"):
