@@ -303,18 +303,25 @@ def test_closeout_without_a_decision_log_exits_3_in_one_line(tmp_path: Path):
     assert not (state / "closeout").exists()
 
 
-def test_unfreeze_whose_state_dir_cannot_be_written_exits_3_in_one_line(tmp_path: Path):
-    """`--help`: exit 3 is a state dir that cannot be written. The unfreeze line cannot be
-    appended to the decision log (a folder stands in its place): the freeze stands."""
-    from conftest import run_cli
+def frozen(tmp_path: Path) -> tuple[Path, Path]:
+    """A state dir frozen by a phase 2 rollback, and a root-cause document."""
     from phasegate.state.statedir import StateDir
 
     state = tmp_path / "state"
     state.mkdir()
     StateDir(state).set_freeze("phase 2 rollback of v0.4.3", "2026-11-20T09:30:00Z")
-    (state / "decisions.jsonl").mkdir()
     rca = tmp_path / "rca.md"
     rca.write_text("# root cause\n")
+    return state, rca
+
+
+def test_unfreeze_whose_state_dir_cannot_be_written_exits_3_in_one_line(tmp_path: Path):
+    """`--help`: exit 3 is a state dir that cannot be written. The unfreeze line cannot be
+    appended to the decision log (a folder stands in its place): the freeze stands."""
+    from conftest import run_cli
+
+    state, rca = frozen(tmp_path)
+    (state / "decisions.jsonl").mkdir()
     done = run_cli("unfreeze", "--state-dir", str(state), "--rca", str(rca), cwd=tmp_path)
     assert (done.returncode, done.stdout) == (3, "")
     assert done.stderr.splitlines() == [
@@ -333,15 +340,10 @@ def test_unfreeze_whose_freeze_log_cannot_be_written_says_the_freeze_was_lifted(
     """The decision log holds the unfreeze, so the freeze is lifted; the freeze log (an
     audit copy) could not take its line, and the one error line says both, exit 3."""
     from conftest import call_cli
-    from phasegate.state.statedir import StateDir
 
-    state = tmp_path / "state"
-    state.mkdir()
-    StateDir(state).set_freeze("phase 2 rollback of v0.4.3", "2026-11-20T09:30:00Z")
+    state, rca = frozen(tmp_path)
     (state / "freeze-log.jsonl").unlink()
     (state / "freeze-log.jsonl").mkdir()
-    rca = tmp_path / "rca.md"
-    rca.write_text("# root cause\n")
     done = call_cli("unfreeze", "--state-dir", str(state), "--rca", str(rca), cwd=tmp_path)
     assert (done.returncode, done.stdout) == (3, "")
     assert done.stderr.splitlines() == [
@@ -353,3 +355,37 @@ def test_unfreeze_whose_freeze_log_cannot_be_written_says_the_freeze_was_lifted(
     (line,) = (state / "decisions.jsonl").read_text().splitlines()
     assert json.loads(line)["event"] == "unfreeze"
     assert json.loads(line)["rca"] == str(rca)
+
+
+def test_unfreeze_whose_freeze_cannot_be_removed_says_it_stands(tmp_path: Path, monkeypatch):
+    """The decision log took the line, then freeze.json could not be removed (a file the
+    system will not let go, as `chattr +i` makes it): one error line, exit 3, the freeze
+    stands for every later `run`, and the freeze log holds no unfreeze."""
+    from conftest import call_cli
+    from phasegate.state.statedir import StateDir
+
+    state, rca = frozen(tmp_path)
+    unlink = Path.unlink
+
+    def refused(path: Path, missing_ok: bool = False) -> None:
+        if path.name == "freeze.json":
+            raise PermissionError(1, "Operation not permitted")
+        unlink(path, missing_ok)
+
+    monkeypatch.setattr(Path, "unlink", refused)
+    done = call_cli("unfreeze", "--state-dir", str(state), "--rca", str(rca), cwd=tmp_path)
+    assert (done.returncode, done.stdout) == (3, "")
+    assert done.stderr.splitlines() == [
+        "phasegate: lifting the freeze: phase 2 rollback of v0.4.3",
+        f"{state / 'freeze.json'}: error: the unfreeze was recorded in decisions.jsonl, but "
+        "the freeze could not be lifted: Operation not permitted; it stands",
+    ]
+    assert StateDir(state).freeze() == {
+        "active": True,
+        "reason": "phase 2 rollback of v0.4.3",
+        "since": "2026-11-20T09:30:00Z",
+    }
+    logged = (state / "freeze-log.jsonl").read_text().splitlines()
+    assert [json.loads(line)["event"] for line in logged] == ["freeze"]
+    (line,) = (state / "decisions.jsonl").read_text().splitlines()
+    assert json.loads(line)["event"] == "unfreeze"

@@ -75,6 +75,19 @@ def typed(value: Any) -> Any:
     return plain(value)
 
 
+#: Deepest list or map a value may nest (twice a document's 64 levels: a fact wrapped in
+#: lists still shows), far below where Python's recursion limit ends the process.
+MAX_VALUE_DEPTH = 128
+
+#: Most items (at any depth) a value handed to Python may hold: five times the 200,000
+#: nodes of a document. The engine shares a list it repeats, Python copies it each time.
+MAX_VALUE_ITEMS = 1_000_000
+
+#: Most characters (and bytes) its strings (and bytes) may hold in all: four times the
+#: 16 MiB a document may have. A string repeated in a list is one to the engine too.
+MAX_VALUE_CHARS = 64 * 1024 * 1024
+
+
 def unconvertible(value: Any) -> str | None:
     """Why a list or map value cannot be handed to Python as it is, or None.
 
@@ -87,14 +100,32 @@ def unconvertible(value: Any) -> str | None:
     an expression builds with others is refused rather than shown wrong.
 
     The engine's items are read without converting them: an optional item reads as an
-    error, which no list or map can otherwise hold."""
-    pending = [value]
+    error, which no list or map can otherwise hold. And a value nested deeper than
+    `MAX_VALUE_DEPTH` is refused: converting, printing and writing it recurse in Python,
+    and `cel.bind` chains over a 64-deep fact built one that ended `evaluate` and `eval`
+    as "internal error: RecursionError", with no decision. So is one of more than
+    `MAX_VALUE_ITEMS` items: `cel.bind(a, [x, x, ...], [a, a, ...])` is cheap to the
+    engine, and each bind of ten more multiplied by ten the copy Python made (10,000,000
+    items from 110 characters took a minute and gigabytes), or whose strings hold more
+    than `MAX_VALUE_CHARS` in all (a 1 MB string repeated the same way ended in
+    "internal error: MemoryError")."""
+    pending = [(value, 1)]
+    seen = chars = 0
     while pending:
-        item = pending.pop()
+        item, depth = pending.pop()
+        seen += 1
+        if seen > MAX_VALUE_ITEMS:
+            return f"the value holds more than {MAX_VALUE_ITEMS:,} items"
         kind = item.type()
         if kind == ERROR:
             return "the value holds an optional: end each one with .orValue(default) or .value()"
         name = kind.name()
+        if name in ("STRING", "BYTES"):
+            chars += len(item.value())
+            if chars > MAX_VALUE_CHARS:
+                return f"the value holds more than {MAX_VALUE_CHARS:,} characters of text"
+        if name.startswith(("MAP", "LIST")) and depth > MAX_VALUE_DEPTH:
+            return f"the value is nested deeper than {MAX_VALUE_DEPTH} levels"
         if name.startswith("MAP"):
             inner = item.value()
             if any(type(key) is not str for key in inner):
@@ -102,9 +133,9 @@ def unconvertible(value: Any) -> str | None:
                     "the value holds a map whose keys are not all strings (1, 1u and true"
                     " are one key once converted): use string keys"
                 )
-            pending.extend(inner.values())
+            pending.extend((part, depth + 1) for part in inner.values())
         elif name.startswith("LIST"):
-            pending.extend(item.value())
+            pending.extend((part, depth + 1) for part in item.value())
     return None
 
 
@@ -125,8 +156,10 @@ def _plain(value: Any) -> Any:
 
 
 def format_timestamp(value: datetime) -> str:
-    """RFC 3339 in UTC with `Z`, as CEL prints a timestamp: the text rule authors wrote."""
-    text = value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    """RFC 3339 in UTC with `Z`, as CEL prints a timestamp: the text rule authors wrote.
+    The year always has four digits (`%Y` wrote year 1 as `1-01-01T...`, not RFC 3339)."""
+    value = value.astimezone(UTC)
+    text = f"{value.year:04d}" + value.strftime("-%m-%dT%H:%M:%S")
     if value.microsecond:
         text += f".{value.microsecond:06d}".rstrip("0")
     return text + "Z"

@@ -201,9 +201,9 @@ def cel_text(value: Any) -> str:
     if isinstance(value, float):
         if math.isfinite(value):
             return repr(value)
-        return {"inf": 'double("Infinity")', "-inf": 'double("-Infinity")'}.get(
-            repr(value), 'double("NaN")'
-        )
+        # not `double("Infinity")`: phasegate refuses a double() that is not finite, so
+        # that text did not paste back. A literal past the largest double is infinite.
+        return {"inf": "1e309", "-inf": "-1e309"}.get(repr(value), "(1e309 - 1e309)")
     if isinstance(value, int):
         return json.dumps(value)
     if isinstance(value, str):
@@ -215,7 +215,7 @@ def cel_text(value: Any) -> str:
     if isinstance(value, timedelta):
         return f'duration("{format_value(value)}")'
     if isinstance(value, bytes):
-        return "b" + json.dumps(value.decode("latin-1"))
+        return 'b"' + "".join(map(_byte_text, value)) + '"'
     if isinstance(value, list):
         return "[" + ", ".join(map(cel_text, value)) + "]"
     if isinstance(value, dict):
@@ -224,3 +224,11 @@ def cel_text(value: Any) -> str:
         entries = sorted(value.items(), key=lambda entry: str(entry[0]))
         return "{" + ", ".join(f"{cel_text(k)}: {cel_text(v)}" for k, v in entries) + "}"
     return str(value)
+
+
+def _byte_text(byte: int) -> str:
+    """One byte in a CEL bytes literal: printable ASCII as it is, else `\\xHH` (a bytes
+    literal takes no `\\u` escape: JSON's `b"\\u00ff"` did not paste back)."""
+    if byte in b'"\\':
+        return "\\" + chr(byte)
+    return chr(byte) if 0x20 <= byte < 0x7F else f"\\x{byte:02x}"
