@@ -544,12 +544,13 @@ def _loop_item(over: Estimate | None) -> tuple[Lin, Lin]:
     holds."""
     if over is None:
         return _ITEM
-    drawn = Lin(e=over.drawn)
     if over.item is not None and over.held is not None:
-        return tuple(  # type: ignore[return-value]
+        drawn = Lin(e=over.drawn)
+        item, held = (
             found._replace(o=max(found.o - over.drawn, 0.0)).shifted() + drawn
             for found in (over.item, over.held)
         )
+        return item, held
     weight = over.weight
     inputs = max(1.0, weight.w + weight.o * MAX_STRING / MAX_INPUT_BYTES)
     each = Lin(weight.c, inputs)
