@@ -11,7 +11,12 @@ at every step. Sizes come from the input limits: a string read from the input ho
 comprehension builds at most `functions.MAX_BUILT_ITEMS`, a `replace` result at most
 `functions.MAX_BUILT_CHARS` (those two are enforced when the rule runs), and what a loop
 reads from the items it ranges over adds up to no more than the whole input
-(`MAX_INPUT_BYTES`), however many items there are.
+(`MAX_INPUT_BYTES`), however many items there are. What the expression itself makes keeps
+its size wherever it goes: a value `cel.bind` names is as long as its expression may make
+it (its work counted once), sizes add up through `+`, and a loop over a list the
+expression built reads items as long as they were built, at every step (the list may hold
+one long value a thousand times: only what was copied from an input's items adds up to the
+input).
 
 An expression over either budget is refused when its file loads, so no input within the
 limits can make one evaluation take longer or hold more memory than the bound the README
