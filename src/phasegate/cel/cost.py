@@ -11,7 +11,12 @@ at every step. Sizes come from the input limits: a string read from the input ho
 comprehension builds at most `functions.MAX_BUILT_ITEMS`, a `replace` result at most
 `functions.MAX_BUILT_CHARS` (those two are enforced when the rule runs), and what a loop
 reads from the items it ranges over adds up to no more than the whole input
-(`MAX_INPUT_BYTES`), however many items there are.
+(`MAX_INPUT_BYTES`), however many items there are. What the expression itself makes keeps
+its size wherever it goes: a value `cel.bind` names is as long as its expression may make
+it (its work counted once), sizes add up through `+`, and a loop over a list the
+expression built reads items as long as they were built, at every step (the list may hold
+one long value a thousand times: only what was copied from an input's items adds up to the
+input).
 
 An expression over either budget is refused when its file loads, so no input within the
 limits can make one evaluation take longer or hold more memory than the bound the README
@@ -116,6 +121,12 @@ class Estimate(NamedTuple):
     #: (None: a part of it is at most what it holds, and no input value is longer than
     #: MAX_STRING; see `_part`).
     item: Lin | None = None
+    #: What one of those items holds all the way down.
+    held: Lin | None = None
+    #: Of the item's `o`, how many values it copies from the items of the loop that built
+    #: it: over the whole list those add up to no more than that many inputs (a filter of
+    #: an input list), where the rest may be the same value at every item.
+    drawn: float = 0.0
 
 
 #: Functions whose work does not grow with their operands.
@@ -251,8 +262,9 @@ def _leaf(size: Lin, weight: Lin) -> Estimate:
 _INPUT = (Lin(o=1.0), Lin(w=1.0))
 #: A value read from the item a loop is at: its parts add up to the input over the loop.
 _ITEM = (Lin(e=1.0), Lin(e=1.0))
-#: The names loops bind, each with the (length, weight) of what it holds.
-Items = dict[str, tuple[Lin, Lin]]
+#: The names loops and `cel.bind` bind, each with the (length, weight) of what it holds,
+#: and the (item, held, drawn) of a list the expression built (see `Estimate`).
+Items = dict[str, tuple[Lin, Lin, Lin | None, Lin | None, float]]
 
 
 class _Estimator:
@@ -290,8 +302,10 @@ class _Estimator:
         if node.kind == IDENT:
             if node.name in self.accumulators:
                 # what a loop builds: paid for by the loop
-                return Estimate(ONE, ZERO, ZERO, ZERO, ZERO)
-            return _leaf(*items.get(node.name) or self._input(node.name, ()))
+                return Estimate(ONE, ZERO, ZERO, ZERO, ZERO, ZERO)
+            if node.name in items:
+                return Estimate(ONE, ZERO, *items[node.name])
+            return _leaf(*self._input(node.name, ()))
         if node.kind == SELECT:
             found = model.path_of(node, self.variables, frozenset())
             inner = self.node(node.target, items) if node.target is not None else None
@@ -314,6 +328,7 @@ class _Estimator:
                 Lin(count),
                 total.weight + Lin(count),
                 total.size,  # each item at most all of them
+                total.weight,
             )
         if node.kind == COMPREHENSION:
             return self._loop(node, items)
@@ -356,7 +371,7 @@ class _Estimator:
             resolved = self.overloads.get(node.id, ("add_list",))
             if any(overload == "add_list" for overload in resolved):
                 steps, chars = steps + size, chars + size.times(ITEM_BYTES)  # items copied
-            return Estimate(steps, chars + size, size, total.weight, _items_of(parts))
+            return Estimate(steps, chars + size, size, total.weight, *_items_of(parts))
         if name in _COMPARISONS and len(sizes) == 2:
             # comparing stops at the shorter operand; prefer one read from the loop's item
             least = min(weights, key=lambda weight: (weight.most(MAX_INPUT_BYTES), -weight.e))
@@ -369,13 +384,19 @@ class _Estimator:
             if name in ("_?_:_", "orValue", "or", "value", "optional.of", "dyn") and parts:
                 picked = parts[1:] if name == "_?_:_" else parts
                 return Estimate(
-                    steps, chars, _sum_lin(sizes[-len(picked) :]), total.weight, _items_of(picked)
+                    steps,
+                    chars,
+                    _sum_lin(sizes[-len(picked) :]),
+                    total.weight,
+                    *_items_of(picked),
                 )
             return Estimate(steps, chars, ONE, ONE)
         if name in _ITEMS:
             size = _items(name, node, sizes, weights)
             built = size.times(ITEM_BYTES) + _sum_lin(sizes)
-            return Estimate(steps + size, chars + built, size, total.weight + size)
+            return Estimate(
+                steps + size, chars + built, size, total.weight + size, *_created(name, sizes)
+            )
         if name in ("replace", "phasegate_replace", "regex.replace"):
             limit = float(functions.MAX_BUILT_CHARS)
             if len(sizes) >= 3:
@@ -410,19 +431,32 @@ class _Estimator:
         parts = node.parts
         over = parts.get("range")
         init = parts.get("init")
-        outside = _sum([self.node(part, items) for part in (over, init) if part is not None])
+        ranged = None if over is None else self.node(over, items)
+        started = None if init is None else self.node(init, items)
+        outside = _sum([part for part in (ranged, started) if part is not None])
         if "result" in parts and not is_loop_over(over):
-            found = self.node(parts["result"], items)  # cel.bind: its variable is an input
-            return Estimate(
-                outside.steps + found.steps, outside.chars + found.chars, found.size, found.weight
-            )
+            # cel.bind: its variable holds its value, computed once (counted in `outside`)
+            bound = dict(items)
+            if started is not None and node.accu_var:
+                bound[node.accu_var] = started[2:]
+            found = self.node(parts["result"], bound)
+            return Estimate(outside.steps + found.steps, outside.chars + found.chars, *found[2:])
         length = self._length(node, over, outside.size)
         cap = length * (self.caps[-1] if self.caps else 1.0)
-        item = self._param_item(over) or _literal_item(over) or _ITEM
-        inner_items = {
-            name: (size.shifted(), weight.shifted()) for name, (size, weight) in items.items()
+        size, weight = self._param_item(over) or _literal_item(over) or _loop_item(ranged)
+        inner_items: Items = {
+            name: (
+                size.shifted(),
+                weight.shifted(),
+                item and item.shifted(),
+                held and held.shifted(),
+                drawn,
+            )
+            for name, (size, weight, item, held, drawn) in items.items()
         }
-        inner_items.update({name: item for name in (node.name, node.iter_var2) if name})
+        inner_items.update(
+            {name: (size, weight, None, None, 0.0) for name in (node.name, node.iter_var2) if name}
+        )
         if node.accu_var:
             self.accumulators.add(node.accu_var)
         self.caps.append(min(cap, float(MAX_ITERATIONS)))
@@ -434,21 +468,24 @@ class _Estimator:
         self.caps.pop()
         each = _sum(list(body.values()))
         if "step" in body:  # what the step appends: the items of the list it builds
-            each = Estimate(each.steps, each.chars, each.size, each.weight, body["step"].item)
+            each = each._replace(item=body["step"].item, held=body["step"].held)
         builds = init is not None and init.kind == LIST
         if builds:  # the engine copies the list built so far at every step
             copied = Lin(length)
-            each = Estimate(
-                each.steps + copied, each.chars + copied.times(ITEM_BYTES), each.size, each.weight
+            each = each._replace(
+                steps=each.steps + copied, chars=each.chars + copied.times(ITEM_BYTES)
             )
             size, weight = Lin(length), _over_loop(each.weight, length)
-            # one item, seen outside: a part of the loop's item is at most an input value
-            found = each.item
+            # one item, seen outside: a part of the loop's item is at most an input value,
+            # and those parts add up to no more than the input over the list (`drawn`)
+            found, held = each.item, each.held
             item = None if found is None else Lin(found.c, found.e2, found.o + found.e, found.w)
+            held = None if held is None else Lin(held.c, held.e2, held.o + held.e, held.w)
+            drawn = 0.0 if found is None else found.e
         else:
-            size, weight, item = ONE, ONE, None
+            size, weight, item, held, drawn = ONE, ONE, None, None, 0.0
         self.bodies.append((min(cap, float(MAX_ITERATIONS)), length, each))
-        return Estimate(outside.steps + ONE, outside.chars, size, weight, item)
+        return Estimate(outside.steps + ONE, outside.chars, size, weight, item, held, drawn)
 
     def _length(self, node: Node, over: Node | None, size: Lin) -> float:
         """How many items a loop may take: its range's size, at most an input list's
@@ -500,11 +537,54 @@ def _part(value: Estimate) -> Lin:
     return Lin(weight.c, weight.e, weight.o + weight.w, 0.0, weight.e2)
 
 
-def _items_of(parts: list[Estimate]) -> Lin | None:
-    """The longest item of a list made of `parts` (lists), where each is known."""
-    if any(part.item is None for part in parts):
-        return None
-    return _sum_lin([part.item for part in parts if part.item is not None])
+def _loop_item(over: Estimate | None) -> tuple[Lin, Lin]:
+    """(length, weight) of the item a loop is at, from what its range holds.
+
+    An item read from the input is `_ITEM`: at most an input string each, all of them
+    together at most the input. A list the expression built (or bound with `cel.bind`) may
+    hold the same long value at every item (`lists.range(1000).map(i, a)`): only the part
+    of its items copied from a loop's items (`drawn`) adds up to the input; the rest counts
+    whole at every step. A range whose items are not known holds at most its weight: its
+    constant part (built or bound text) at every step, and no more inputs in all than it
+    holds."""
+    if over is None:
+        return _ITEM
+    if over.item is not None and over.held is not None:
+        drawn = Lin(e=over.drawn)
+        item, held = (
+            found._replace(o=max(found.o - over.drawn, 0.0)).shifted() + drawn
+            for found in (over.item, over.held)
+        )
+        return item, held
+    weight = over.weight
+    inputs = max(1.0, weight.w + weight.o * MAX_STRING / MAX_INPUT_BYTES)
+    each = Lin(weight.c, inputs)
+    return each, each
+
+
+def _created(name: str, sizes: list[Lin]) -> tuple[Lin | None, Lin | None, float]:
+    """(item, held, drawn) of the list a function creates, where known: `lists.range`
+    holds numbers; `split` pieces of its text, which add up to no more than the text (so
+    the pieces of an input string are as a loop's items are)."""
+    if name in ("lists.range", "phasegate_lists.range"):
+        return ONE, ONE, 0.0
+    if name == "split" and sizes:
+        text = sizes[0]
+        piece = Lin(text.c, 0.0, text.o + text.e, text.w, text.e2)
+        return piece, piece, text.o + text.e
+    return None, None, 0.0
+
+
+def _items_of(parts: list[Estimate]) -> tuple[Lin | None, Lin | None, float]:
+    """(item, held, drawn) of a list made of `parts` (lists): the longest item, what it
+    holds, where each part's are known."""
+    if any(part.item is None or part.held is None for part in parts):
+        return None, None, 0.0
+    return (
+        _sum_lin([part.item for part in parts if part.item is not None]),
+        _sum_lin([part.held for part in parts if part.held is not None]),
+        sum(part.drawn for part in parts),
+    )
 
 
 def _literal_item(over: Node | None) -> tuple[Lin, Lin] | None:

@@ -169,9 +169,12 @@ def _policy_params(policies: Path, policy_name: str | None) -> dict[str, Any]:
 
 def _check_as_a_rule(text: str, bindings: dict[str, Any]) -> None:
     """Refuse what loading refuses in a rule's condition: a division that may be by zero,
-    an unknown top-level fact (with a did-you-mean) and, when params are bound, an unknown
-    param. The first problem is the error, located in the expression."""
+    an unknown top-level fact (with a did-you-mean), when params are bound an unknown
+    param, and an expression over the cost budget (before it runs: one over it may not
+    end, or may exhaust memory). The first problem is the error, located in the
+    expression."""
     from phasegate import cel
+    from phasegate.cel import cost
     from phasegate.core.policy import _static_problems
 
     names = tuple(sorted(bindings))
@@ -180,6 +183,9 @@ def _check_as_a_rule(text: str, bindings: dict[str, Any]) -> None:
     except cel.CelError:
         return  # evaluate reports it, located, as before
     params = bindings.get("params")
+    costly = cost.over_budget(compiled, params if isinstance(params, dict) else {})
+    if costly is not None:
+        raise cel.CelError(costly, 1, 1)
     for code, message, read in _static_problems(
         compiled, params if isinstance(params, dict) else {}
     ):
