@@ -185,6 +185,10 @@ def members(draw: st.DrawFn, name: str) -> dict[str, Any]:
         "agents_errored": failed,
     }
     changes["metrics"] = {**measured(changes["counts"]), **rates}
+    # Counts saying worse than the rate are refused on load; a rate saying worse is kept.
+    changes["metrics"]["agent_completion_rate"] = min(
+        rates["agent_completion_rate"], measured(changes["counts"])["agent_completion_rate"]
+    )
     document = operator(name, **changes)
     if draw(st.booleans()):  # what this operator could not tell
         del document[draw(st.sampled_from(FIELDS))]
@@ -297,7 +301,7 @@ def test_one_operator_s_agent_cascade_rolls_the_cohort_back():
     cascading = operator(
         "a",
         counts={**COUNTS, "agents_errored": 3, "agents_total": 8, "agents_done": 5},
-        metrics={**METRICS, "agents_failed": 3, "agents_total": 8},
+        metrics={**METRICS, "agents_failed": 3, "agents_total": 8, "agent_completion_rate": 5 / 8},
     )
     calm = operator(
         "b", counts={**COUNTS, "agents_total": 100}, metrics={**METRICS, "agents_total": 100}

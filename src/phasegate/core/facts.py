@@ -154,16 +154,17 @@ def normalise_part(key: str, value: Any) -> Any:
 
 
 def contradictions(data: Any) -> list[tuple[NodePath, str]]:
-    """Check results whose fields disagree, which the schema alone cannot express.
+    """Fields that disagree, which the schema alone cannot express: check results, and
+    metrics that read healthier than their counts.
 
     `ok: true` beside a failing exit code or a timeout means a collector (or a hand edit)
     got something wrong; trusting either field could turn a failure into a pass, so the
     document is refused rather than guessed at.
     """
+    found = _counted_contradictions(data)
     checks = data.get("checks") if isinstance(data, dict) else None
     if not isinstance(checks, dict):
-        return []
-    found: list[tuple[NodePath, str]] = []
+        return found
     for name, check in checks.items():
         if not isinstance(check, dict) or check.get("ok") is not True:
             continue
@@ -178,6 +179,67 @@ def contradictions(data: Any) -> list[tuple[NodePath, str]]:
                 )
             )
     return found
+
+
+#: Each metric the counts give exactly: (numerator counts, denominator counts, scale, which
+#: way it gets worse). `phasegate merge`'s table (`collect.merge.RATES`) is the same.
+_COUNTED_RATES: dict[str, tuple[tuple[str, ...], tuple[str, ...], float, int]] = {
+    "error_rate": (("errors",), ("commands",), 1.0, 1),
+    "lock_contention_rate": (("lock_busy",), ("commands",), 1.0, 1),
+    "agent_completion_rate": (("agents_done",), ("agents_done", "agents_errored"), 1.0, -1),
+    "throughput": (("beads_closed",), ("interval_seconds",), 3600.0, -1),
+}
+#: Metrics that are counts themselves: (the count, which way it gets worse).
+_COUNTED_METRICS = {"agents_failed": ("agents_errored", 1), "agents_total": ("agents_total", -1)}
+
+
+def _counted_contradictions(data: Any) -> list[tuple[NodePath, str]]:
+    """Metrics that read healthier than the counts written beside them.
+
+    The rules judge `metrics`; `counts` are the same measurement's numerators. A document
+    with 60 errors in 200 commands and `error_rate: 0.01` would pass the error-rate rules
+    on the rate while its own counts say 30%: refused, as merge would take the worse. Half
+    a count of slack over the denominator keeps swarm's rounding (`errors` is rebuilt from
+    a rounded success rate) from refusing what `collect` writes.
+    """
+    if not isinstance(data, dict):
+        return []
+    metrics, counts = data.get("metrics"), data.get("counts")
+    if not isinstance(metrics, dict) or not isinstance(counts, dict):
+        return []
+    given = {k: v for k, v in counts.items() if _is_number(v)}
+    found: list[tuple[NodePath, str]] = []
+    for metric, (numerator, denominator, scale, worse) in _COUNTED_RATES.items():
+        total = sum(given.get(key, 0) for key in denominator)
+        if not _is_number(metrics.get(metric)) or total <= 0:
+            continue
+        if not all(key in given for key in (*numerator, *denominator)):
+            continue
+        counted = sum(given[key] for key in numerator) / total * scale
+        slack = 0.5 / total * scale + 1e-9
+        if worse * (counted - metrics[metric]) > slack:
+            found.append(
+                (
+                    ("metrics", metric),
+                    f"metrics.{metric} is {metrics[metric]:g} but the counts give "
+                    f"{counted:g} ({'+'.join(numerator)} / {'+'.join(denominator)}"
+                    f"{' x 3600' if scale != 1.0 else ''})",
+                )
+            )
+    for metric, (key, worse) in _COUNTED_METRICS.items():
+        shown = metrics.get(metric)
+        if _is_number(shown) and key in given and worse * (given[key] - shown) > 0:
+            found.append(
+                (
+                    ("metrics", metric),
+                    f"metrics.{metric} is {shown:g} but counts.{key} is {given[key]:g}",
+                )
+            )
+    return found
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 #: Characters that render as nothing or as blank space, though Unicode files them under
@@ -267,6 +329,8 @@ class FactsStream:
             nodes += counted
         if nodes > MAX_FACT_NODES:  # the plain path refuses it, with its message
             return facts_from_data(checked_data(data, source), source)
+        if "counts" in data and "metrics" in data and _counted_contradictions(data):
+            return facts_from_data(data, source)  # refused, with its message
         if not self.digests:
             return Facts(data=normalised, source=source, digest="", parts=parts)
         keys = self._keys
