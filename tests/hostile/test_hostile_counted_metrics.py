@@ -1,4 +1,7 @@
-"""Metrics that read healthier than the counts written beside them (guide audit).
+"""Facts that contradict each other, read as the healthier one (guide audit).
+
+Metrics that read healthier than the counts written beside them, and names in one map
+that differ only in case.
 
 The rules judge `metrics`; `counts` are the numerators behind them. A document with 60
 errors in 200 commands and `error_rate: 0.012` continued on the rate, though its own counts
@@ -71,3 +74,27 @@ def test_counts_within_rounding_and_metrics_worse_than_counts_are_kept():
     for data in (rounded, worse):
         assert facts_from_data(data, "doc").data["metrics"] == data["metrics"]
         assert FactsStream().facts(data, "recording:1").data["metrics"] == data["metrics"]
+
+
+@pytest.mark.parametrize(
+    ("field", "name", "value", "message"),
+    [
+        ("checks", "CI", {"exit_code": 1, "commit": "9f2c4e1"}, "checks.CI and checks.ci"),
+        ("metrics", "Error_Rate", 0.9, "metrics.Error_Rate and metrics.error_rate"),
+        ("baseline", "ERROR_RATE", 0.0, "baseline.ERROR_RATE and baseline.error_rate"),
+        ("counts", "Errors", 300, "counts.Errors and counts.errors"),
+    ],
+)
+def test_names_that_differ_only_in_case_are_refused(
+    tmp_path: Path, field: str, name: str, value: Any, message: str
+):
+    """`checks.ci` passing beside a failing `checks.CI` continued: the rules read `ci`."""
+    data = document({}, dict(AGREEING))
+    data[field][name] = value
+    path = tmp_path / "facts.json"
+    path.write_text(json.dumps(data))
+    result = call_cli("evaluate", str(path), "--format", "json")
+    assert result.returncode == 3, result.stdout
+    assert f"{path}:1:" in result.stderr and f"{message} differ only in case" in result.stderr
+    with pytest.raises(InputError, match=message):
+        FactsStream().facts(data, "recording:1")

@@ -161,7 +161,7 @@ def contradictions(data: Any) -> list[tuple[NodePath, str]]:
     got something wrong; trusting either field could turn a failure into a pass, so the
     document is refused rather than guessed at.
     """
-    found = _counted_contradictions(data)
+    found = _counted_contradictions(data) + _case_twins(data)
     checks = data.get("checks") if isinstance(data, dict) else None
     if not isinstance(checks, dict):
         return found
@@ -235,6 +235,29 @@ def _counted_contradictions(data: Any) -> list[tuple[NodePath, str]]:
                     f"metrics.{metric} is {shown:g} but counts.{key} is {given[key]:g}",
                 )
             )
+    return found
+
+
+#: Maps whose names rules look up one by one: a name the rules read beside one that differs
+#: only in case (`checks.ci` passing, `checks.CI` failing) would let the rules read the
+#: healthy one and never the other.
+_NAMED_MAPS = ("checks", "metrics", "baseline", "counts")
+
+
+def _case_twins(data: Any) -> list[tuple[NodePath, str]]:
+    """Names in one map that differ only in case: which one was meant cannot be told."""
+    if not isinstance(data, dict):
+        return []
+    found: list[tuple[NodePath, str]] = []
+    for part in _NAMED_MAPS:
+        names = data.get(part)
+        if not isinstance(names, dict):
+            continue
+        seen: dict[str, str] = {}
+        for name in names:
+            twin = seen.setdefault(name.casefold(), name) if isinstance(name, str) else name
+            if twin != name:
+                found.append(((part, name), f"{part}.{name} and {part}.{twin} differ only in case"))
     return found
 
 
