@@ -358,3 +358,31 @@ def test_the_sample_guard_leaves_the_cohort_s_rates_absent_but_hides_no_operator
     documents[1] = facts_from_data(calm, "b.json")
     cohort = dict(merge_facts(documents, SampleGuard(max_age_seconds=900)).data)
     assert rules(cohort)["trigger.lock-contention-spike"] is Verdict.PAUSE
+
+
+@pytest.mark.parametrize(
+    ("rate", "limit", "rule"),
+    [
+        ("error_rate", 0.02, "health.error-rate-regression"),
+        ("lock_contention_rate", 0.02, "trigger.lock-contention-spike"),
+    ],
+)
+@pytest.mark.parametrize("others", ["disagree", "give none"])
+def test_an_operator_past_its_own_baseline_rolls_back_a_cohort_without_one(
+    rate: str, limit: float, rule: str, others: str
+):
+    """Operators whose baselines disagree (or one that gave none) leave the cohort without a
+    baseline: every rule reading it errored and paused, though one operator's own document
+    rolled back against its own baseline (guide audit)."""
+    strict = operator("a", baseline={**HEALTHY_PHASE1["baseline"], rate: 0.0})
+    strict["metrics"][rate] = limit  # past 0.0 x factor + margin, within the usual baseline's
+    del strict["counts"]  # its counts would give the lower rate
+    other = operator("b")
+    if others == "give none":
+        del other["baseline"]
+    assert rules(strict)[rule] is Verdict.ROLLBACK
+    cohort = merge(strict, other)
+    assert "baseline" not in cohort
+    assert cohort["operators"]["a"]["baseline"][rate] == 0.0
+    assert rules(cohort)[rule] is Verdict.ROLLBACK
+    assert "baseline" not in merge(operator("a"), operator("b"))["operators"]["a"]

@@ -143,7 +143,12 @@ def merge_facts(documents: Sequence[Facts], guard: SampleGuard = SampleGuard()) 
     frozen = [datas[n]["freeze"] for n in names if datas[n].get("freeze", {}).get("active")]
     if frozen:
         merged["freeze"] = frozen[0]
-    merged["operators"] = {name: _summary(by_operator[name], name in stale) for name in names}
+    # Without a cohort baseline (the operators disagree, or one gave none) each operator's
+    # own stays with its summary, so one whose metrics roll back against it still does.
+    own_baseline = "baseline" not in merged
+    merged["operators"] = {
+        name: _summary(by_operator[name], name in stale, own_baseline) for name in names
+    }
     collected = {f"metrics.{n}" for n in merged.get("metrics", {})}
     collected |= {f"counts.{n}" for n in merged.get("counts", {})}
     _drop_invalid_collected(merged, unknown, collected)
@@ -556,10 +561,10 @@ def _gravity(incident: Mapping[str, Any]) -> tuple[int, int, str]:
     )
 
 
-def _summary(facts: Facts, stale: bool) -> dict[str, Any]:
+def _summary(facts: Facts, stale: bool, own_baseline: bool) -> dict[str, Any]:
     data = facts.data
     summary: dict[str, Any] = {"source": facts.source, "collected_at": data["collected_at"]}
-    for key in ("deployed_version", "counts", "metrics"):
+    for key in ("deployed_version", "counts", "metrics", *(("baseline",) if own_baseline else ())):
         if key in data:
             summary[key] = data[key]
     unknown = (
