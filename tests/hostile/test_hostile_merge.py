@@ -386,3 +386,17 @@ def test_an_operator_past_its_own_baseline_rolls_back_a_cohort_without_one(
     assert cohort["operators"]["a"]["baseline"][rate] == 0.0
     assert rules(cohort)[rule] is Verdict.ROLLBACK
     assert "baseline" not in merge(operator("a"), operator("b"))["operators"]["a"]
+
+
+def test_one_operator_under_two_spellings_is_refused(tmp_path: Path):
+    """`op-1` and `OP-1 ` (host names are case-blind) counted as two operators, so one
+    operator's two samples passed `--min-operators 2` (guide audit)."""
+    paths = []
+    for index, name in enumerate(["op-1", "OP-1 "]):
+        path = tmp_path / f"{index}.json"
+        path.write_text(json.dumps(operator(name)))
+        paths.append(str(path))
+    result = call_cli("merge", *paths, "--min-operators", "2")
+    assert result.returncode == 3, result.stdout
+    assert result.stdout == ""
+    assert f"operator 'OP-1 ' also reported in {paths[0]} (as 'op-1')" in result.stderr

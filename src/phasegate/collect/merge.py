@@ -169,6 +169,10 @@ def render(facts: Facts) -> str:
 
 def _by_operator(documents: Sequence[Facts]) -> dict[str, Facts]:
     found: dict[str, Facts] = {}
+    # Ids that differ only in case or surrounding spaces (`op-1`, `OP-1 `: host names are
+    # case-blind) name one operator twice, which would count it twice towards
+    # --min-operators.
+    spelled: dict[str, str] = {}
     for facts in documents:
         name = facts.data.get("operator")
         if not name:
@@ -176,9 +180,11 @@ def _by_operator(documents: Sequence[Facts]) -> dict[str, Facts]:
                 "no operator id: collect with --set operator=NAME (or PHASEGATE_OPERATOR)",
                 Location(facts.source),
             )
-        if name in found:
+        twin = spelled.setdefault(name.strip().casefold(), name)
+        if twin in found:
+            also = "" if twin == name else f" (as {twin!r})"
             raise InputError(
-                f"operator {name!r} also reported in {found[name].source}: "
+                f"operator {name!r} also reported in {found[twin].source}{also}: "
                 "one document per operator",
                 Location(facts.source),
             )
