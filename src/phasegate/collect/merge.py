@@ -24,32 +24,22 @@ from dataclasses import dataclass
 from typing import Any
 
 from phasegate.collect.collector import _drop_invalid_collected
-from phasegate.core.facts import Facts, facts_from_data
+from phasegate.core.facts import COUNTED_METRICS, COUNTED_RATES, WORSENS, Facts, facts_from_data
 from phasegate.errors import InputError, Location, UsageProblem
 from phasegate.files.digest import canonical_json
 from phasegate.files.schemas import rfc3339_instant as instant
 from phasegate.state.rollout import TRACKED
 
 #: The rates an operator's counts also give: (numerator counts, denominator counts, scale).
-RATES: dict[str, tuple[tuple[str, ...], tuple[str, ...], float]] = {
-    "error_rate": (("errors",), ("commands",), 1.0),
-    "lock_contention_rate": (("lock_busy",), ("commands",), 1.0),
-    "agent_completion_rate": (("agents_done",), ("agents_done", "agents_errored"), 1.0),
-    # Beads per operator-hour: comparable with a one-operator baseline.
-    "throughput": (("beads_closed",), ("interval_seconds",), 3600.0),
-}
+RATES = COUNTED_RATES
 #: Which way each rate gets worse: the cohort's is the worst any operator showed.
-WORSE = {
-    "error_rate": max,
-    "lock_contention_rate": max,
-    "agent_completion_rate": min,
-    "throughput": min,
+WORSE: dict[str, Callable[[Any, Any], Any]] = {
+    metric: max if WORSENS[metric] > 0 else min for metric in RATES
 }
 #: Metrics that are counts: the cohort's is the sum of what each operator showed, the worse
 #: of its measured value and its count (more failed agents, fewer agents in all).
 SUMMED_METRICS: dict[str, tuple[str, Callable[[Any, Any], Any]]] = {
-    "agents_total": ("agents_total", min),
-    "agents_failed": ("agents_errored", max),
+    metric: (key, max if WORSENS[metric] > 0 else min) for metric, key in COUNTED_METRICS.items()
 }
 #: Metrics that add up across operators as they are.
 ADDITIVE_METRICS = ("new_failures",)

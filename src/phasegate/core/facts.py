@@ -181,16 +181,26 @@ def contradictions(data: Any) -> list[tuple[NodePath, str]]:
     return found
 
 
-#: Each metric the counts give exactly: (numerator counts, denominator counts, scale, which
-#: way it gets worse). `phasegate merge`'s table (`collect.merge.RATES`) is the same.
-_COUNTED_RATES: dict[str, tuple[tuple[str, ...], tuple[str, ...], float, int]] = {
-    "error_rate": (("errors",), ("commands",), 1.0, 1),
-    "lock_contention_rate": (("lock_busy",), ("commands",), 1.0, 1),
-    "agent_completion_rate": (("agents_done",), ("agents_done", "agents_errored"), 1.0, -1),
-    "throughput": (("beads_closed",), ("interval_seconds",), 3600.0, -1),
+#: The metrics the counts give exactly: (numerator counts, denominator counts, scale).
+#: Loading refuses a metric healthier than its counts; `merge` takes the worse of the two.
+COUNTED_RATES: dict[str, tuple[tuple[str, ...], tuple[str, ...], float]] = {
+    "error_rate": (("errors",), ("commands",), 1.0),
+    "lock_contention_rate": (("lock_busy",), ("commands",), 1.0),
+    "agent_completion_rate": (("agents_done",), ("agents_done", "agents_errored"), 1.0),
+    # Beads per operator-hour: comparable with a one-operator baseline.
+    "throughput": (("beads_closed",), ("interval_seconds",), 3600.0),
 }
-#: Metrics that are counts themselves: (the count, which way it gets worse).
-_COUNTED_METRICS = {"agents_failed": ("agents_errored", 1), "agents_total": ("agents_total", -1)}
+#: Which way each counted metric gets worse: 1 when higher is worse, -1 when lower is.
+WORSENS = {
+    "error_rate": 1,
+    "lock_contention_rate": 1,
+    "agent_completion_rate": -1,
+    "throughput": -1,
+    "agents_total": -1,  # more agents in all dilute the failed ones' share
+    "agents_failed": 1,
+}
+#: Metrics that are counts themselves: metric -> the count that is the same number.
+COUNTED_METRICS = {"agents_total": "agents_total", "agents_failed": "agents_errored"}
 
 
 def _counted_contradictions(data: Any) -> list[tuple[NodePath, str]]:
@@ -209,7 +219,8 @@ def _counted_contradictions(data: Any) -> list[tuple[NodePath, str]]:
         return []
     given = {k: v for k, v in counts.items() if _is_number(v)}
     found: list[tuple[NodePath, str]] = []
-    for metric, (numerator, denominator, scale, worse) in _COUNTED_RATES.items():
+    for metric, (numerator, denominator, scale) in COUNTED_RATES.items():
+        worse = WORSENS[metric]
         total = sum(given.get(key, 0) for key in denominator)
         if not _is_number(metrics.get(metric)) or total <= 0:
             continue
@@ -226,9 +237,9 @@ def _counted_contradictions(data: Any) -> list[tuple[NodePath, str]]:
                     f"{' x 3600' if scale != 1.0 else ''})",
                 )
             )
-    for metric, (key, worse) in _COUNTED_METRICS.items():
+    for metric, key in COUNTED_METRICS.items():
         shown = metrics.get(metric)
-        if _is_number(shown) and key in given and worse * (given[key] - shown) > 0:
+        if _is_number(shown) and key in given and WORSENS[metric] * (given[key] - shown) > 0:
             found.append(
                 (
                     ("metrics", metric),
