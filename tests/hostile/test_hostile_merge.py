@@ -400,3 +400,15 @@ def test_one_operator_under_two_spellings_is_refused(tmp_path: Path):
     assert result.returncode == 3, result.stdout
     assert result.stdout == ""
     assert f"operator 'OP-1 ' also reported in {paths[0]} (as 'op-1')" in result.stderr
+
+
+def test_one_operator_s_categorised_burst_is_not_lost_in_the_set_of_categories():
+    """25 categorised failure events beside `new_failures: 0` pause one operator
+    (`health.new-failures`), but the cohort keeps the categories as a set (one `timeout`)
+    and summed the counts to 0: it continued (guide audit)."""
+    burst = operator("a")
+    burst["extra"] = {**burst["extra"], "new_failure_categories": ["timeout"] * 25}
+    assert rules(burst)["health.new-failures"] is Verdict.PAUSE
+    cohort = merge(burst, operator("b"))
+    assert cohort["metrics"]["new_failures"] == 25
+    assert rules(cohort)["health.new-failures"] is Verdict.PAUSE

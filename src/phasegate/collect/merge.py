@@ -277,7 +277,7 @@ def _metrics(datas: Mapping[str, Any], names: list[str], unknown: dict[str, str]
             if lacking:
                 unknown[f"metrics.{metric}"] = f"not reported by {_listed(lacking)}"
             else:
-                metrics[metric] = sum(datas[n]["metrics"][metric] for n in names)
+                metrics[metric] = sum(_events(datas[n], metric) for n in names)
     handled = {*RATES, *SUMMED_METRICS, *ADDITIVE_METRICS}
     for name in names:
         for metric in datas[name].get("metrics", {}):
@@ -286,6 +286,16 @@ def _metrics(datas: Mapping[str, Any], names: list[str], unknown: dict[str, str]
                     "no counts to combine it across operators: averaging ratios would mislead"
                 )
     return metrics
+
+
+def _events(data: Mapping[str, Any], metric: str) -> Any:
+    """An operator's new failures: at least the events it categorised (one entry each in
+    `extra.new_failure_categories`), which the cohort keeps only as a set of categories, so
+    a count written below its list must not hide a burst the operator's own rule sees."""
+    extra = data.get("extra")
+    listed = extra.get("new_failure_categories") if isinstance(extra, dict) else None
+    shown = data["metrics"][metric]
+    return max(shown, len(listed)) if isinstance(listed, list) else shown
 
 
 def _worse_of(worse: Callable[[Any, Any], Any], measured: Any, counted: Any) -> Any:
