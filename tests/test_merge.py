@@ -105,12 +105,25 @@ def test_one_operator_s_failure_is_not_diluted_by_the_others_health():
 
 def test_counts_that_say_worse_than_the_measured_rate_are_the_rate():
     """An operator's counts and its measured rate disagree (swarm rebuilds counts from a
-    rounded rate): the worse of the two stands, so neither can talk the cohort down."""
-    measured_low = operator("a", counts={"commands": 200, "errors": 60})  # counts: 30%
-    measured_low["metrics"]["error_rate"] = 0.01
+    rounded rate): the worse of the two stands, so neither can talk the cohort down. Counts
+    that say worse by more than their rounding are refused when the document loads."""
+    measured_low = operator("a", counts={**COUNTS, "commands": 200, "errors": 3})  # 1.5%
+    measured_low["metrics"]["error_rate"] = 0.0126  # within half a command of the counts
+    assert merged(measured_low, operator("c"))["metrics"]["error_rate"] == 0.015
     measured_high = operator("b", metrics={**measured({**COUNTS}), "error_rate": 0.3})
-    for member in (measured_low, measured_high):
-        assert merged(member, operator("c"))["metrics"]["error_rate"] == 0.3
+    assert merged(measured_high, operator("c"))["metrics"]["error_rate"] == 0.3
+
+
+def test_an_operator_whose_counts_say_worse_than_its_rates_is_refused(tmp_path: Path):
+    """Alone, 60 errors in 200 commands beside `error_rate: 0.01` passed the error-rate
+    rules on the rate; the cohort took the counts' 30%. Now neither decides from it."""
+    hiding = operator("a", counts={**COUNTS, "commands": 200, "errors": 60})
+    hiding["metrics"]["error_rate"] = 0.01
+    paths = written(tmp_path, hiding, operator("b"))
+    result = call_cli("merge", *map(str, paths))
+    assert result.returncode == 3, result.stderr
+    assert "a.json" in result.stderr
+    assert "metrics.error_rate is 0.01 but the counts give 0.3" in result.stderr
 
 
 def test_one_failing_operator_decides_for_the_cohort():

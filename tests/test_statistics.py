@@ -106,6 +106,7 @@ def test_scipy_is_loaded_only_when_a_rule_calls_a_statistics_function(tmp_path):
     folder.mkdir()
     (folder / "significance.yaml").write_text(SIGNIFICANT, encoding="utf-8")
     facts = healthy(counts={"commands": 40, "errors": 8})
+    facts["metrics"]["error_rate"] = 8 / 40  # the rate its counts give
     facts["baseline"].update({"commands": 100, "errors": 1})
     facts_path = write_yaml(tmp_path / "facts.yaml", facts)
     script = f"""
@@ -134,6 +135,7 @@ def test_a_policy_calling_the_tests_loads_lints_and_explains(tmp_path):
     folder.mkdir()
     (folder / "significance.yaml").write_text(SIGNIFICANT, encoding="utf-8")
     facts = healthy(counts={"commands": 40, "errors": 1})
+    facts["metrics"]["error_rate"] = 1 / 40  # the rate its counts give
     facts["baseline"].update({"commands": 100, "errors": 1})
     facts_path = tmp_path / "facts.json"
     facts_path.write_text(json.dumps(facts), encoding="utf-8")

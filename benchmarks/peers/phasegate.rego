@@ -1,4 +1,4 @@
-# The 23 live shipped rules (policies/*.yaml) translated to Rego, for the peer benchmark.
+# The 24 live shipped rules (policies/*.yaml) translated to Rego, for the peer benchmark.
 # The `mode: shadow` rules (significance.yaml) never decide, so they are not here.
 #
 # CEL's semantics kept where the facts can reach them: a rule whose facts are absent is an
@@ -15,6 +15,7 @@ phases := {
 	"checklist.checks-on-release-commit": {0, 1, 2},
 	"checklist.version-matches": {0, 1, 2},
 	"checklist.owners-assigned": {0, 1, 2},
+	"checklist.rollback-target": {0, 1, 2},
 	"freeze.active": {0, 1, 2},
 	"health.error-rate-regression": {1, 2},
 	"health.error-rate-elevated": {1, 2},
@@ -41,6 +42,7 @@ verdicts := {
 	"checklist.checks-on-release-commit": "pause",
 	"checklist.version-matches": "rollback",
 	"checklist.owners-assigned": "pause",
+	"checklist.rollback-target": "pause",
 	"freeze.active": "pause",
 	"health.error-rate-regression": "rollback",
 	"health.error-rate-elevated": "pause",
@@ -153,6 +155,28 @@ fires["checklist.owners-assigned"] if trim_space(facts.owners.release) == ""
 
 fires["checklist.owners-assigned"] if trim_space(facts.owners.rollback) == ""
 
+# the last known-good is the release itself: its tag ("v" and case aside) or its commit
+last_known_good := trim_space(facts.change.last_known_good)
+
+fires["checklist.rollback-target"] if {
+	is_string(facts.change.tag)
+	trim_prefix(lower(last_known_good), "v") == trim_prefix(lower(trim_space(facts.change.tag)), "v")
+}
+
+fires["checklist.rollback-target"] if {
+	release := lower(trim_space(facts.change.commit))
+	count(last_known_good) >= 7
+	count(release) >= 7
+	startswith(release, lower(last_known_good))
+}
+
+fires["checklist.rollback-target"] if {
+	release := lower(trim_space(facts.change.commit))
+	count(last_known_good) >= 7
+	count(release) >= 7
+	startswith(lower(last_known_good), release)
+}
+
 # --- freeze -------------------------------------------------------------------------------
 
 fires["freeze.active"] if facts.freeze.active == true
@@ -171,10 +195,15 @@ fires["health.error-rate-regression"] if {
 # a merged cohort: each operator's own rate too, so one that did not measure it (the
 # cohort's absent: an error) does not hide another's regression
 fires["health.error-rate-regression"] if {
-	limit := (facts.baseline.error_rate * health.regression_factor) + health.regression_margin
 	some summary in facts.operators
+	limit := (operator_baseline(summary).error_rate * health.regression_factor) + health.regression_margin
 	summary.metrics.error_rate > limit
 }
+
+# an operator's own baseline, kept in its summary when the cohort has none
+operator_baseline(summary) := summary.baseline if summary.baseline
+
+else := facts.baseline
 
 errs["health.error-rate-regression"] if not number(facts.metrics.error_rate)
 
@@ -197,6 +226,9 @@ fires["health.incident-open"] if {
 errs["health.incident-open"] if not is_array(facts.incidents)
 
 fires["health.new-failures"] if facts.metrics.new_failures > health.new_failures_max
+
+# one category per event: more of them than the limit is a burst, whatever the count
+fires["health.new-failures"] if count(facts.extra.new_failure_categories) > health.new_failures_max
 
 fires["health.new-failures"] if {
 	some category in facts.extra.new_failure_categories
@@ -342,8 +374,8 @@ fires["trigger.lock-contention-spike"] if {
 # a merged cohort: each operator's own rate too, so one that did not measure it (the
 # cohort's absent: an error) does not hide another's spike
 fires["trigger.lock-contention-spike"] if {
-	limit := (facts.baseline.lock_contention_rate * triggers.lock_spike_factor) + triggers.lock_spike_margin
 	some summary in facts.operators
+	limit := (operator_baseline(summary).lock_contention_rate * triggers.lock_spike_factor) + triggers.lock_spike_margin
 	summary.metrics.lock_contention_rate > limit
 }
 

@@ -72,7 +72,9 @@ def test_a_statistics_test_past_its_range_errors_and_pauses(tmp_path: Path, coun
             ],
         },
     )
-    decision = evaluate(facts_from_data(healthy(counts=counts), "f.yaml"), load_policy_set(folder))
+    data = healthy(counts=counts)
+    data["metrics"]["error_rate"] = counts["errors"] / counts["commands"]  # as counted
+    decision = evaluate(facts_from_data(data, "f.yaml"), load_policy_set(folder))
     [result] = decision.results
     assert decision.verdict is Verdict.PAUSE and result.status.value == "error"
     assert "too large to test" in (result.error or "")

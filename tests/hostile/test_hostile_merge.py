@@ -185,6 +185,10 @@ def members(draw: st.DrawFn, name: str) -> dict[str, Any]:
         "agents_errored": failed,
     }
     changes["metrics"] = {**measured(changes["counts"]), **rates}
+    # Counts saying worse than the rate are refused on load; a rate saying worse is kept.
+    changes["metrics"]["agent_completion_rate"] = min(
+        rates["agent_completion_rate"], measured(changes["counts"])["agent_completion_rate"]
+    )
     document = operator(name, **changes)
     if draw(st.booleans()):  # what this operator could not tell
         del document[draw(st.sampled_from(FIELDS))]
@@ -297,7 +301,7 @@ def test_one_operator_s_agent_cascade_rolls_the_cohort_back():
     cascading = operator(
         "a",
         counts={**COUNTS, "agents_errored": 3, "agents_total": 8, "agents_done": 5},
-        metrics={**METRICS, "agents_failed": 3, "agents_total": 8},
+        metrics={**METRICS, "agents_failed": 3, "agents_total": 8, "agent_completion_rate": 5 / 8},
     )
     calm = operator(
         "b", counts={**COUNTS, "agents_total": 100}, metrics={**METRICS, "agents_total": 100}
@@ -354,3 +358,57 @@ def test_the_sample_guard_leaves_the_cohort_s_rates_absent_but_hides_no_operator
     documents[1] = facts_from_data(calm, "b.json")
     cohort = dict(merge_facts(documents, SampleGuard(max_age_seconds=900)).data)
     assert rules(cohort)["trigger.lock-contention-spike"] is Verdict.PAUSE
+
+
+@pytest.mark.parametrize(
+    ("rate", "limit", "rule"),
+    [
+        ("error_rate", 0.02, "health.error-rate-regression"),
+        ("lock_contention_rate", 0.02, "trigger.lock-contention-spike"),
+    ],
+)
+@pytest.mark.parametrize("others", ["disagree", "give none"])
+def test_an_operator_past_its_own_baseline_rolls_back_a_cohort_without_one(
+    rate: str, limit: float, rule: str, others: str
+):
+    """Operators whose baselines disagree (or one that gave none) leave the cohort without a
+    baseline: every rule reading it errored and paused, though one operator's own document
+    rolled back against its own baseline (guide audit)."""
+    strict = operator("a", baseline={**HEALTHY_PHASE1["baseline"], rate: 0.0})
+    strict["metrics"][rate] = limit  # past 0.0 x factor + margin, within the usual baseline's
+    del strict["counts"]  # its counts would give the lower rate
+    other = operator("b")
+    if others == "give none":
+        del other["baseline"]
+    assert rules(strict)[rule] is Verdict.ROLLBACK
+    cohort = merge(strict, other)
+    assert "baseline" not in cohort
+    assert cohort["operators"]["a"]["baseline"][rate] == 0.0
+    assert rules(cohort)[rule] is Verdict.ROLLBACK
+    assert "baseline" not in merge(operator("a"), operator("b"))["operators"]["a"]
+
+
+def test_one_operator_under_two_spellings_is_refused(tmp_path: Path):
+    """`op-1` and `OP-1 ` (host names are case-blind) counted as two operators, so one
+    operator's two samples passed `--min-operators 2` (guide audit)."""
+    paths = []
+    for index, name in enumerate(["op-1", "OP-1 "]):
+        path = tmp_path / f"{index}.json"
+        path.write_text(json.dumps(operator(name)))
+        paths.append(str(path))
+    result = call_cli("merge", *paths, "--min-operators", "2")
+    assert result.returncode == 3, result.stdout
+    assert result.stdout == ""
+    assert f"operator 'OP-1 ' also reported in {paths[0]} (as 'op-1')" in result.stderr
+
+
+def test_one_operator_s_categorised_burst_is_not_lost_in_the_set_of_categories():
+    """25 categorised failure events beside `new_failures: 0` pause one operator
+    (`health.new-failures`), but the cohort keeps the categories as a set (one `timeout`)
+    and summed the counts to 0: it continued (guide audit)."""
+    burst = operator("a")
+    burst["extra"] = {**burst["extra"], "new_failure_categories": ["timeout"] * 25}
+    assert rules(burst)["health.new-failures"] is Verdict.PAUSE
+    cohort = merge(burst, operator("b"))
+    assert cohort["metrics"]["new_failures"] == 25
+    assert rules(cohort)["health.new-failures"] is Verdict.PAUSE

@@ -29,6 +29,7 @@ from phasegate.state.statedir import StateDir
         ("phase1-rollout.rolled-back", "hold", 10),
         ("phase1-rollout.phase-progression", "hold", 10),
         ("phase0-checklist.owners-assigned", "hold", 10),
+        ("phase0-checklist.rollback-target", "hold", 10),
         ("phase1-window.phase1-stable", "wait", 0),
         ("phase1-health.error-rate-elevated", "wait", 0),
     ],

@@ -24,32 +24,22 @@ from dataclasses import dataclass
 from typing import Any
 
 from phasegate.collect.collector import _drop_invalid_collected
-from phasegate.core.facts import Facts, facts_from_data
+from phasegate.core.facts import COUNTED_METRICS, COUNTED_RATES, WORSENS, Facts, facts_from_data
 from phasegate.errors import InputError, Location, UsageProblem
 from phasegate.files.digest import canonical_json
 from phasegate.files.schemas import rfc3339_instant as instant
 from phasegate.state.rollout import TRACKED
 
 #: The rates an operator's counts also give: (numerator counts, denominator counts, scale).
-RATES: dict[str, tuple[tuple[str, ...], tuple[str, ...], float]] = {
-    "error_rate": (("errors",), ("commands",), 1.0),
-    "lock_contention_rate": (("lock_busy",), ("commands",), 1.0),
-    "agent_completion_rate": (("agents_done",), ("agents_done", "agents_errored"), 1.0),
-    # Beads per operator-hour: comparable with a one-operator baseline.
-    "throughput": (("beads_closed",), ("interval_seconds",), 3600.0),
-}
+RATES = COUNTED_RATES
 #: Which way each rate gets worse: the cohort's is the worst any operator showed.
-WORSE = {
-    "error_rate": max,
-    "lock_contention_rate": max,
-    "agent_completion_rate": min,
-    "throughput": min,
+WORSE: dict[str, Callable[[Any, Any], Any]] = {
+    metric: max if WORSENS[metric] > 0 else min for metric in RATES
 }
 #: Metrics that are counts: the cohort's is the sum of what each operator showed, the worse
 #: of its measured value and its count (more failed agents, fewer agents in all).
 SUMMED_METRICS: dict[str, tuple[str, Callable[[Any, Any], Any]]] = {
-    "agents_total": ("agents_total", min),
-    "agents_failed": ("agents_errored", max),
+    metric: (key, max if WORSENS[metric] > 0 else min) for metric, key in COUNTED_METRICS.items()
 }
 #: Metrics that add up across operators as they are.
 ADDITIVE_METRICS = ("new_failures",)
@@ -143,7 +133,12 @@ def merge_facts(documents: Sequence[Facts], guard: SampleGuard = SampleGuard()) 
     frozen = [datas[n]["freeze"] for n in names if datas[n].get("freeze", {}).get("active")]
     if frozen:
         merged["freeze"] = frozen[0]
-    merged["operators"] = {name: _summary(by_operator[name], name in stale) for name in names}
+    # Without a cohort baseline (the operators disagree, or one gave none) each operator's
+    # own stays with its summary, so one whose metrics roll back against it still does.
+    own_baseline = "baseline" not in merged
+    merged["operators"] = {
+        name: _summary(by_operator[name], name in stale, own_baseline) for name in names
+    }
     collected = {f"metrics.{n}" for n in merged.get("metrics", {})}
     collected |= {f"counts.{n}" for n in merged.get("counts", {})}
     _drop_invalid_collected(merged, unknown, collected)
@@ -164,6 +159,10 @@ def render(facts: Facts) -> str:
 
 def _by_operator(documents: Sequence[Facts]) -> dict[str, Facts]:
     found: dict[str, Facts] = {}
+    # Ids that differ only in case or surrounding spaces (`op-1`, `OP-1 `: host names are
+    # case-blind) name one operator twice, which would count it twice towards
+    # --min-operators.
+    spelled: dict[str, str] = {}
     for facts in documents:
         name = facts.data.get("operator")
         if not name:
@@ -171,9 +170,11 @@ def _by_operator(documents: Sequence[Facts]) -> dict[str, Facts]:
                 "no operator id: collect with --set operator=NAME (or PHASEGATE_OPERATOR)",
                 Location(facts.source),
             )
-        if name in found:
+        twin = spelled.setdefault(name.strip().casefold(), name)
+        if twin in found:
+            also = "" if twin == name else f" (as {twin!r})"
             raise InputError(
-                f"operator {name!r} also reported in {found[name].source}: "
+                f"operator {name!r} also reported in {found[twin].source}{also}: "
                 "one document per operator",
                 Location(facts.source),
             )
@@ -276,7 +277,7 @@ def _metrics(datas: Mapping[str, Any], names: list[str], unknown: dict[str, str]
             if lacking:
                 unknown[f"metrics.{metric}"] = f"not reported by {_listed(lacking)}"
             else:
-                metrics[metric] = sum(datas[n]["metrics"][metric] for n in names)
+                metrics[metric] = sum(_events(datas[n], metric) for n in names)
     handled = {*RATES, *SUMMED_METRICS, *ADDITIVE_METRICS}
     for name in names:
         for metric in datas[name].get("metrics", {}):
@@ -285,6 +286,16 @@ def _metrics(datas: Mapping[str, Any], names: list[str], unknown: dict[str, str]
                     "no counts to combine it across operators: averaging ratios would mislead"
                 )
     return metrics
+
+
+def _events(data: Mapping[str, Any], metric: str) -> Any:
+    """An operator's new failures: at least the events it categorised (one entry each in
+    `extra.new_failure_categories`), which the cohort keeps only as a set of categories, so
+    a count written below its list must not hide a burst the operator's own rule sees."""
+    extra = data.get("extra")
+    listed = extra.get("new_failure_categories") if isinstance(extra, dict) else None
+    shown = data["metrics"][metric]
+    return max(shown, len(listed)) if isinstance(listed, list) else shown
 
 
 def _worse_of(worse: Callable[[Any, Any], Any], measured: Any, counted: Any) -> Any:
@@ -556,10 +567,10 @@ def _gravity(incident: Mapping[str, Any]) -> tuple[int, int, str]:
     )
 
 
-def _summary(facts: Facts, stale: bool) -> dict[str, Any]:
+def _summary(facts: Facts, stale: bool, own_baseline: bool) -> dict[str, Any]:
     data = facts.data
     summary: dict[str, Any] = {"source": facts.source, "collected_at": data["collected_at"]}
-    for key in ("deployed_version", "counts", "metrics"):
+    for key in ("deployed_version", "counts", "metrics", *(("baseline",) if own_baseline else ())):
         if key in data:
             summary[key] = data[key]
     unknown = (

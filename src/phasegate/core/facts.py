@@ -154,16 +154,17 @@ def normalise_part(key: str, value: Any) -> Any:
 
 
 def contradictions(data: Any) -> list[tuple[NodePath, str]]:
-    """Check results whose fields disagree, which the schema alone cannot express.
+    """Fields that disagree, which the schema alone cannot express: check results, and
+    metrics that read healthier than their counts.
 
     `ok: true` beside a failing exit code or a timeout means a collector (or a hand edit)
     got something wrong; trusting either field could turn a failure into a pass, so the
     document is refused rather than guessed at.
     """
+    found = _counted_contradictions(data) + _case_twins(data)
     checks = data.get("checks") if isinstance(data, dict) else None
     if not isinstance(checks, dict):
-        return []
-    found: list[tuple[NodePath, str]] = []
+        return found
     for name, check in checks.items():
         if not isinstance(check, dict) or check.get("ok") is not True:
             continue
@@ -178,6 +179,101 @@ def contradictions(data: Any) -> list[tuple[NodePath, str]]:
                 )
             )
     return found
+
+
+#: The metrics the counts give exactly: (numerator counts, denominator counts, scale).
+#: Loading refuses a metric healthier than its counts; `merge` takes the worse of the two.
+COUNTED_RATES: dict[str, tuple[tuple[str, ...], tuple[str, ...], float]] = {
+    "error_rate": (("errors",), ("commands",), 1.0),
+    "lock_contention_rate": (("lock_busy",), ("commands",), 1.0),
+    "agent_completion_rate": (("agents_done",), ("agents_done", "agents_errored"), 1.0),
+    # Beads per operator-hour: comparable with a one-operator baseline.
+    "throughput": (("beads_closed",), ("interval_seconds",), 3600.0),
+}
+#: Which way each counted metric gets worse: 1 when higher is worse, -1 when lower is.
+WORSENS = {
+    "error_rate": 1,
+    "lock_contention_rate": 1,
+    "agent_completion_rate": -1,
+    "throughput": -1,
+    "agents_total": -1,  # more agents in all dilute the failed ones' share
+    "agents_failed": 1,
+}
+#: Metrics that are counts themselves: metric -> the count that is the same number.
+COUNTED_METRICS = {"agents_total": "agents_total", "agents_failed": "agents_errored"}
+
+
+def _counted_contradictions(data: Any) -> list[tuple[NodePath, str]]:
+    """Metrics that read healthier than the counts written beside them.
+
+    The rules judge `metrics`; `counts` are the same measurement's numerators. A document
+    with 60 errors in 200 commands and `error_rate: 0.01` would pass the error-rate rules
+    on the rate while its own counts say 30%: refused, as merge would take the worse. Half
+    a count of slack over the denominator keeps swarm's rounding (`errors` is rebuilt from
+    a rounded success rate) from refusing what `collect` writes.
+    """
+    if not isinstance(data, dict):
+        return []
+    metrics, counts = data.get("metrics"), data.get("counts")
+    if not isinstance(metrics, dict) or not isinstance(counts, dict):
+        return []
+    given = {k: v for k, v in counts.items() if _is_number(v)}
+    found: list[tuple[NodePath, str]] = []
+    for metric, (numerator, denominator, scale) in COUNTED_RATES.items():
+        worse = WORSENS[metric]
+        total = sum(given.get(key, 0) for key in denominator)
+        if not _is_number(metrics.get(metric)) or total <= 0:
+            continue
+        if not all(key in given for key in (*numerator, *denominator)):
+            continue
+        counted = sum(given[key] for key in numerator) / total * scale
+        slack = 0.5 / total * scale + 1e-9
+        if worse * (counted - metrics[metric]) > slack:
+            found.append(
+                (
+                    ("metrics", metric),
+                    f"metrics.{metric} is {metrics[metric]:g} but the counts give "
+                    f"{counted:g} ({'+'.join(numerator)} / {'+'.join(denominator)}"
+                    f"{' x 3600' if scale != 1.0 else ''})",
+                )
+            )
+    for metric, key in COUNTED_METRICS.items():
+        shown = metrics.get(metric)
+        if _is_number(shown) and key in given and WORSENS[metric] * (given[key] - shown) > 0:
+            found.append(
+                (
+                    ("metrics", metric),
+                    f"metrics.{metric} is {shown:g} but counts.{key} is {given[key]:g}",
+                )
+            )
+    return found
+
+
+#: Maps whose names rules look up one by one: a name the rules read beside one that differs
+#: only in case (`checks.ci` passing, `checks.CI` failing) would let the rules read the
+#: healthy one and never the other.
+_NAMED_MAPS = ("checks", "metrics", "baseline", "counts")
+
+
+def _case_twins(data: Any) -> list[tuple[NodePath, str]]:
+    """Names in one map that differ only in case: which one was meant cannot be told."""
+    if not isinstance(data, dict):
+        return []
+    found: list[tuple[NodePath, str]] = []
+    for part in _NAMED_MAPS:
+        names = data.get(part)
+        if not isinstance(names, dict):
+            continue
+        seen: dict[str, str] = {}
+        for name in names:
+            twin = seen.setdefault(name.casefold(), name) if isinstance(name, str) else name
+            if twin != name:
+                found.append(((part, name), f"{part}.{name} and {part}.{twin} differ only in case"))
+    return found
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 #: Characters that render as nothing or as blank space, though Unicode files them under
@@ -267,6 +363,8 @@ class FactsStream:
             nodes += counted
         if nodes > MAX_FACT_NODES:  # the plain path refuses it, with its message
             return facts_from_data(checked_data(data, source), source)
+        if "counts" in data and "metrics" in data and _counted_contradictions(data):
+            return facts_from_data(data, source)  # refused, with its message
         if not self.digests:
             return Facts(data=normalised, source=source, digest="", parts=parts)
         keys = self._keys
