@@ -89,6 +89,7 @@ def test_a_rule_reading_now_history_or_a_computed_field_is_never_shared():
     rules = {rule.id: rule for rule in policy_set.rules}
     assert memo_paths(rules["window.phase1-stable"].when) is None  # reads now
     assert memo_paths(rules["health.error-rate-regression"].when) == (
+        ("baseline",),  # whether the cohort has one decides which baseline an operator meets
         ("baseline", "error_rate"),
         ("metrics", "error_rate"),
         ("operators",),  # each operator's own rate, in a merged cohort

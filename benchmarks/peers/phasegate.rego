@@ -200,10 +200,11 @@ fires["health.error-rate-regression"] if {
 	summary.metrics.error_rate > limit
 }
 
-# an operator's own baseline, kept in its summary when the cohort has none
-operator_baseline(summary) := summary.baseline if summary.baseline
+# an operator's own baseline, kept in its summary when the cohort has none (never instead
+# of the cohort's)
+operator_baseline(summary) := facts.baseline if facts.baseline
 
-else := facts.baseline
+else := summary.baseline
 
 errs["health.error-rate-regression"] if not number(facts.metrics.error_rate)
 

@@ -22,7 +22,7 @@ from phasegate.collect import contract as contract_shapes
 from phasegate.collect.config import Config, Source
 from phasegate.collect.output import OutputError, ParsedOutput, parse_output
 from phasegate.collect.process import CommandResult, printable, run_command
-from phasegate.core.facts import Facts, facts_from_data, load_facts
+from phasegate.core.facts import Facts, counted_worse, facts_from_data, load_facts
 from phasegate.core.recording import instant
 from phasegate.errors import InputError, Location, UsageProblem
 from phasegate.files.loading import (
@@ -154,6 +154,7 @@ def collect(
             facts["phase_started_at"], facts.get("rollout"), collected_at
         )
     facts = _printable_values(facts)
+    _take_counted_worse(facts, collected, state)
     _drop_invalid_collected(facts, unknown, collected)
     if unknown and isinstance(facts.setdefault("extra", {}), dict):
         facts["extra"]["phasegate_unknown"] = dict(sorted(unknown.items()))
@@ -710,6 +711,16 @@ def _schema_at(path: list[str]) -> dict[str, Any] | None:
         else:
             return None
     return resolve(node, schema)
+
+
+def _take_counted_worse(facts: dict[str, Any], collected: set[str], state: StateDir) -> None:
+    """A collected metric healthier than the counts beside it (two sources that disagree)
+    takes the counts' value, as `merge` takes the worse of the two: refusing the document
+    would stop a gate that the rate alone rolls back. One the user gave is refused."""
+    for metric, (value, why) in counted_worse(facts).items():
+        if f"metrics.{metric}" in collected:
+            facts["metrics"][metric] = value
+            state.report.warn("collected facts", f"{why}: the counts' value taken, the worse")
 
 
 def _drop_invalid_collected(

@@ -208,17 +208,24 @@ def _counted_contradictions(data: Any) -> list[tuple[NodePath, str]]:
 
     The rules judge `metrics`; `counts` are the same measurement's numerators. A document
     with 60 errors in 200 commands and `error_rate: 0.01` would pass the error-rate rules
-    on the rate while its own counts say 30%: refused, as merge would take the worse. Half
-    a count of slack over the denominator keeps swarm's rounding (`errors` is rebuilt from
-    a rounded success rate) from refusing what `collect` writes.
+    on the rate while its own counts say 30%: refused, as merge would take the worse.
+    """
+    return [(("metrics", metric), why) for metric, (_, why) in counted_worse(data).items()]
+
+
+def counted_worse(data: Any) -> dict[str, tuple[Any, str]]:
+    """Each metric that reads healthier than its counts: what the counts give, and why.
+
+    Half a count of slack over the denominator keeps swarm's rounding (`errors` is rebuilt
+    from a rounded success rate) from counting as a contradiction.
     """
     if not isinstance(data, dict):
-        return []
+        return {}
     metrics, counts = data.get("metrics"), data.get("counts")
     if not isinstance(metrics, dict) or not isinstance(counts, dict):
-        return []
+        return {}
     given = {k: v for k, v in counts.items() if _is_number(v)}
-    found: list[tuple[NodePath, str]] = []
+    found: dict[str, tuple[Any, str]] = {}
     for metric, (numerator, denominator, scale) in COUNTED_RATES.items():
         worse = WORSENS[metric]
         total = sum(given.get(key, 0) for key in denominator)
@@ -229,22 +236,18 @@ def _counted_contradictions(data: Any) -> list[tuple[NodePath, str]]:
         counted = sum(given[key] for key in numerator) / total * scale
         slack = 0.5 / total * scale + 1e-9
         if worse * (counted - metrics[metric]) > slack:
-            found.append(
-                (
-                    ("metrics", metric),
-                    f"metrics.{metric} is {metrics[metric]:g} but the counts give "
-                    f"{counted:g} ({'+'.join(numerator)} / {'+'.join(denominator)}"
-                    f"{' x 3600' if scale != 1.0 else ''})",
-                )
+            found[metric] = (
+                counted,
+                f"metrics.{metric} is {metrics[metric]:g} but the counts give "
+                f"{counted:g} ({'+'.join(numerator)} / {'+'.join(denominator)}"
+                f"{' x 3600' if scale != 1.0 else ''})",
             )
     for metric, key in COUNTED_METRICS.items():
         shown = metrics.get(metric)
         if _is_number(shown) and key in given and WORSENS[metric] * (given[key] - shown) > 0:
-            found.append(
-                (
-                    ("metrics", metric),
-                    f"metrics.{metric} is {shown:g} but counts.{key} is {given[key]:g}",
-                )
+            found[metric] = (
+                given[key],
+                f"metrics.{metric} is {shown:g} but counts.{key} is {given[key]:g}",
             )
     return found
 
