@@ -491,6 +491,36 @@ def test_failed_deploy_exits_4_and_says_what_is_left(fixtures_world: World):
     assert "verify" not in run.stderr  # nothing to verify after a failed deploy
 
 
+def test_a_rollback_never_deploys_the_release_as_its_own_last_known_good(
+    fixtures_world: World,
+):
+    """A last known-good that names the release (its tag, any case) would deploy the bad
+    build again and pass the version check after it: the deploy is refused, not run, and
+    the manual procedure names no target; the change does not stand rolled back."""
+    args_file = deploy_world(fixtures_world, DEPLOY_OK)
+    run = fixtures_world.run(
+        "run",
+        "--phase",
+        "1",
+        *CHANGE,
+        "--set",
+        "change.last_known_good=V0.4.3",
+        *WINDOW,
+        *at(0),
+        STANDIN_MOON_CI="fail",
+        STANDIN_ZJJ_VERSION_FILE=str(fixtures_world.path / "version"),
+    )
+    assert run.returncode == 4, run.stderr
+    assert not args_file.exists()
+    assert (
+        "FAILED: deploy last known-good: refused: the last known-good V0.4.3 is the release "
+        "being rolled back (its tag v0.4.3); set change.last_known_good to the build before it"
+    ) in run.stderr
+    assert "by hand: Deploy <last known-good tag: unknown (V0.4.3 is the release)>" in run.stderr
+    assert "verify" not in run.stderr
+    assert not [line for line in fixtures_world.log if line["event"] == "rolled_back"]
+
+
 def test_hostile_fact_stays_one_literal_argument(fixtures_world: World):
     args_file = deploy_world(
         fixtures_world,

@@ -565,3 +565,36 @@ def test_a_refused_retry_names_its_decision_line_whatever_the_state_dir_is_named
     assert refused.value.location == (str(log), 3, None)
     numbered = [(where, number) for where, number, _ in numbered_log_objects(log, LogReport())]
     assert numbered == [(f"{log}:1", 1), (f"{log}:3", 3)]
+
+
+#: (tag, commit, last known-good): whether the last known-good names the release.
+_TARGETS = [
+    ("v0.4.3", "9f2c4e1", "v0.4.2", False),
+    ("v0.4.3", "9f2c4e1", "V0.4.3", True),
+    ("v0.4.3", "9f2c4e1", " 0.4.3 ", True),
+    ("v1.2.3", "9f2c4e1", "v1.2.30", False),
+    ("v1.2.3", "9f2c4e1", "1.2.3-rc1", False),
+    ("v0.4.3", "9f2c4e1", "9F2C4E1", True),
+    ("v0.4.3", "9f2c4e1d0", "9f2c4e1", True),  # a prefix either way
+    ("v0.4.3", "9f2c4e1", "9f2c4e1d0", True),
+    ("v0.4.3", "9f2c4e1", "9f2c4e", False),  # shorter than 7: too short to name it
+    ("v0.4.3", "9f2c", "9f2c4e1", False),
+    ("vİ", "9f2c4e1", "vi", False),  # only ASCII letters are lowered, as lowerAscii() does
+]
+
+
+@pytest.mark.parametrize(("tag", "commit", "target", "refused"), _TARGETS)
+def test_the_runner_refuses_the_targets_checklist_rollback_target_holds(
+    tag: str, commit: str, target: str, refused: bool
+):
+    """The runner's guard and the shipped rule judge the same changes alike, so a rollback
+    decided beside the rule never deploys what the rule calls the release itself."""
+    from conftest import POLICIES
+    from phasegate import cel
+
+    change = {"tag": tag, "commit": commit, "last_known_good": target}
+    (rule,) = [
+        rule for rule in load_policy_set(POLICIES).rules if rule.id == "checklist.rollback-target"
+    ]
+    assert cel.evaluate(rule.when.text, {"facts": {"change": change}}) is refused
+    assert (plan.release_as_target(change) is not None) is refused

@@ -43,6 +43,7 @@ from phasegate.runner.plan import (
     fill_argv,
     on_runner,
     plan,
+    rollback_target,
     runners_of,
     variables,
 )
@@ -90,7 +91,7 @@ def manual_procedure(
             "Fix on the current branch",
             "Re-run Phase 0",
         ]
-    target = decision.change.get("last_known_good") or "<last known-good tag: unknown>"
+    target = rollback_target(decision.change)
     steps = []
     if config.runners is not None:
         if left:
@@ -322,7 +323,7 @@ def dry_run_lines(
     steps = plan(config, decision, facts, before or {})
     if before:
         lines.append(already_restored(before, runners_of(steps)))
-    target = decision.change.get("last_known_good") or "<last known-good tag: unknown>"
+    target = rollback_target(decision.change)
     for step in steps:
         if step.argv is None:
             lines.append(f"would NOT run {step.name}: {step.problem}")

@@ -10,7 +10,7 @@ an argument that cannot be filled stops its command instead of running it wrong.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from phasegate import cel
@@ -20,6 +20,7 @@ from phasegate.core.evaluate import Decision
 from phasegate.core.expressions import Template, fill
 from phasegate.core.record import decision_object
 from phasegate.core.verdict import Verdict
+from phasegate.state.rollout import same_change
 
 #: One step's outcome: what ran, whether it succeeded, and what it said.
 Outcome = tuple[str, bool, str]
@@ -71,6 +72,50 @@ def on_runner(variables: Mapping[str, Any], name: str) -> cel.Bindings:
     return cel.Bindings({**variables, "runner": name})
 
 
+#: ASCII letters only, as CEL's `lowerAscii()` lowers them in `checklist.rollback-target`.
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _version(name: str) -> str:
+    return name.strip().translate(_ASCII_LOWER).removeprefix("v")
+
+
+def release_as_target(change: Mapping[str, Any]) -> str | None:
+    """Why `change.last_known_good` cannot be deployed as the rollback target, or None.
+
+    A last known-good that names the release itself (its tag, any case, a leading "v"
+    ignored; or its commit, a prefix either way of at least 7 characters) would deploy the
+    bad build again, and the version check after it would pass: the change would stand
+    rolled back while still running it. `checklist.rollback-target` holds such a change
+    before it rolls out, but a set without that rule, or a rollback decided by another rule
+    beside it, reaches the runner all the same, so the runner never deploys it."""
+    target = change.get("last_known_good")
+    if not isinstance(target, str) or not target.strip():
+        return None
+    tag, commit = change.get("tag"), change.get("commit")
+    if isinstance(tag, str) and tag.strip() and _version(target) == _version(tag):
+        named = f"its tag {tag}"
+    elif (
+        isinstance(commit, str)
+        and min(len(target.strip()), len(commit.strip())) >= 7
+        and same_change(target, commit)
+    ):
+        named = f"its commit {commit}"
+    else:
+        return None
+    return (
+        f"refused: the last known-good {target} is the release being rolled back ({named}); "
+        "set change.last_known_good to the build before it"
+    )
+
+
+def rollback_target(change: Mapping[str, Any]) -> str:
+    """The build a rollback deploys, as the manual procedure names it."""
+    if release_as_target(change) is not None:
+        return f"<last known-good tag: unknown ({change['last_known_good']} is the release)>"
+    return str(change.get("last_known_good") or "<last known-good tag: unknown>")
+
+
 def deploys(decision: Decision) -> bool:
     """Only Phases 1 and 2 put the release on runners; a Phase 0 rollback deploys nothing."""
     return decision.verdict is Verdict.ROLLBACK and decision.phase in (1, 2)
@@ -100,6 +145,11 @@ def plan(
     if deploys(decision):  # per runner: first, as the single deploy is
         left = None if config.runners is None else set(config.runners.names) - set(restored)
         steps[:0] = deploy_steps(config, data, left, restart=decision.phase == 1)
+        refused = release_as_target(decision.change)
+        if refused is not None:  # listed, so the decision line says what was not run
+            steps = [
+                replace(step, argv=None, problem=refused) if step.deploy else step for step in steps
+            ]
     return steps
 
 
