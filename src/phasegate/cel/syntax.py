@@ -323,11 +323,15 @@ def tree_shape(root: Any) -> tuple[tuple[str, ...], ...]:
     return tuple(flat)
 
 
-def analyze(text: str, variables: tuple[str, ...] = VARIABLES) -> tuple[FactRead, ...]:
-    """The reads of `text` with `has()` guards and comprehension scopes, from the tree."""
+def analyze(
+    text: str, variables: tuple[str, ...] = VARIABLES, tree: Any = None
+) -> tuple[FactRead, ...]:
+    """The reads of `text` with `has()` guards and comprehension scopes, from the tree
+    (`tree`: `parse_expression(text)` when the caller has it already; a parse is most of
+    what `lint` costs, and nothing walking the tree changes it)."""
     analysis = _Analysis(variables)
     try:
-        analysis.walk(parse_expression(text), frozenset(), guarded=False)
+        analysis.walk(parse_expression(text) if tree is None else tree, frozenset(), guarded=False)
     except RecursionError:
         raise CelError("expression nested too deeply", 1, 1, "too-deep") from None
     return tuple(analysis.reads)

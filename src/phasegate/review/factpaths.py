@@ -67,7 +67,7 @@ def check(expression: cel.Expression, params: Mapping[str, Any] | None = None) -
         return _from_engine(expression)
     checker = _Checker(params or {})
     checker.walk(tree, {}, frozenset())
-    for read in syntax.analyze(expression.text, expression.variables):
+    for read in syntax.analyze(expression.text, expression.variables, tree):
         if read.path[0] != "facts" or read.guarded or len(read.path) < 2:
             continue
         lookup = factschema.lookup(read.path[1:])
