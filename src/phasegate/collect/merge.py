@@ -24,7 +24,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from phasegate.collect.collector import _drop_invalid_collected
-from phasegate.core.facts import COUNTED_METRICS, COUNTED_RATES, WORSENS, Facts, facts_from_data
+from phasegate.core.facts import (
+    COUNTED_METRICS,
+    COUNTED_RATES,
+    WORSENS,
+    Facts,
+    counted_rate,
+    facts_from_data,
+)
 from phasegate.errors import InputError, Location, UsageProblem
 from phasegate.files.digest import canonical_json
 from phasegate.files.schemas import rfc3339_instant as instant
@@ -250,17 +257,16 @@ def _metrics(datas: Mapping[str, Any], names: list[str], unknown: dict[str, str]
     not measure a metric leaves it absent (the rules pause): merge knows no thresholds, so
     it cannot tell whether another operator's value alone would roll back."""
     metrics: dict[str, Any] = {}
-    for metric, (numerator, denominator, scale) in RATES.items():
+    for metric in RATES:
         lacking = _missing(names, lambda n, m=metric: m in datas[n].get("metrics", {}))
         if lacking:
             unknown[f"metrics.{metric}"] = f"not measured by {_listed(lacking)}"
             continue
         shown = [datas[n]["metrics"][metric] for n in names]
         for name in names:  # an operator's counts may say worse than it measured
-            own = datas[name].get("counts", {})
-            total = sum(own.get(key, 0) for key in denominator)
-            if all(key in own for key in (*numerator, *denominator)) and total > 0:
-                shown.append(sum(own[key] for key in numerator) / total * scale)
+            counted = counted_rate(datas[name].get("counts", {}), metric)
+            if counted is not None:
+                shown.append(counted[0])
         metrics[metric] = WORSE[metric](shown)
     for metric, (key, worse) in SUMMED_METRICS.items():
         lacking = _missing(names, lambda n, m=metric: m in datas[n].get("metrics", {}))

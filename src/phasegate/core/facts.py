@@ -228,13 +228,11 @@ def counted_worse(data: Any) -> dict[str, tuple[Any, str]]:
     found: dict[str, tuple[Any, str]] = {}
     for metric, (numerator, denominator, scale) in COUNTED_RATES.items():
         worse = WORSENS[metric]
-        total = sum(given.get(key, 0) for key in denominator)
-        if not _is_number(metrics.get(metric)) or total <= 0:
+        rate = counted_rate(given, metric)
+        if not _is_number(metrics.get(metric)) or rate is None:
             continue
-        if not all(key in given for key in (*numerator, *denominator)):
-            continue
-        counted = sum(given[key] for key in numerator) / total * scale
-        slack = 0.5 / total * scale + 1e-9
+        counted, one = rate
+        slack = 0.5 * one + 1e-9
         if worse * (counted - metrics[metric]) > slack:
             found[metric] = (
                 counted,
@@ -250,6 +248,18 @@ def counted_worse(data: Any) -> dict[str, tuple[Any, str]]:
                 f"metrics.{metric} is {shown:g} but counts.{key} is {given[key]:g}",
             )
     return found
+
+
+def counted_rate(counts: Mapping[str, Any], metric: str) -> tuple[float, float] | None:
+    """What `counts` give for the rate `metric` (see COUNTED_RATES) and what one count
+    moves it by, or None when a count it needs is absent or its denominator is 0."""
+    numerator, denominator, scale = COUNTED_RATES[metric]
+    if not all(_is_number(counts.get(key)) for key in (*numerator, *denominator)):
+        return None
+    total = sum(counts[key] for key in denominator)
+    if total <= 0:
+        return None
+    return sum(counts[key] for key in numerator) / total * scale, scale / total
 
 
 #: Maps whose names rules look up one by one: a name the rules read beside one that differs
