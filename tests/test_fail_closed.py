@@ -76,10 +76,11 @@ def test_removing_a_needed_fact_never_continues(name, path):
         assert data["metrics"]["agents_failed"] < 3
         assert decision.verdict is Verdict.CONTINUE
     elif path == ("change", "last_known_good"):
-        # checklist.rollback-target judges it only when given (`has()` ahead of an `&&`
-        # group the static read analysis does not follow): absent, `run` prints the manual
-        # rollback procedure.
-        assert decision.verdict is Verdict.CONTINUE
+        # checklist.rollback-target-known holds Phases 1 and 2 without a rollback target;
+        # Phase 0's rollback is to stop promoting, and checklist.rollback-target judges it
+        # only when given (`has()` ahead of an `&&` group the static read analysis does
+        # not follow).
+        assert decision.verdict is (Verdict.PAUSE if facts.phase else Verdict.CONTINUE)
     elif needed_by_an_applicable_rule(path, facts.phase):
         assert decision.verdict is not Verdict.CONTINUE, path
     else:

@@ -22,6 +22,7 @@ FIXTURE_EXPECTATIONS = {
     "phase1-checklist.version-matches": ("rollback", ["checklist.version-matches"]),
     "phase0-checklist.owners-assigned": ("pause", ["checklist.owners-assigned"]),
     "phase0-checklist.rollback-target": ("pause", ["checklist.rollback-target"]),
+    "phase1-checklist.rollback-target-known": ("pause", ["checklist.rollback-target-known"]),
     "phase2-trigger.contract-break": ("rollback", ["trigger.contract-break"]),
     "phase1-trigger.data-corruption": ("rollback", ["trigger.data-corruption"]),
     "phase1-trigger.lock-contention-spike": ("rollback", ["trigger.lock-contention-spike"]),

@@ -28,7 +28,7 @@ def test_init_writes_a_repository_whose_checks_pass(tmp_path: Path) -> None:
         ["sh", "check.sh"], cwd=target, env=env, capture_output=True, text=True, timeout=120
     )
     assert check.returncode == 0, check.stdout + check.stderr
-    assert "rules covered both ways (fired and passed): 26/26 (100.0%)" in check.stdout
+    assert "rules covered both ways (fired and passed): 27/27 (100.0%)" in check.stdout
 
 
 def test_init_refuses_a_folder_with_files_and_writes_nothing(tmp_path: Path) -> None:

@@ -40,6 +40,7 @@ SHIPPED = {
     "rollout.closed": ({0, 1, 2}, Verdict.PAUSE),
     "rollout.rollback-unfinished": ({1, 2}, Verdict.ROLLBACK),
     "checklist.rollback-target": ({0, 1, 2}, Verdict.PAUSE),
+    "checklist.rollback-target-known": ({1, 2}, Verdict.PAUSE),
     # shadow rules (policies/significance.yaml): recorded, never part of the verdict
     "health.error-rate-significant": ({1}, Verdict.ROLLBACK),
     "health.error-rate-undecided": ({1}, Verdict.PAUSE),

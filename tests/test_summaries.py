@@ -14,4 +14,4 @@ SPIKE = "fixtures/facts/phase1-trigger.lock-contention-spike.yaml"
 def test_summary_counts_pending_even_when_zero(fmt: str) -> None:
     result = run_cli("evaluate", SPIKE, "--format", fmt, "--no-cache")
     assert result.returncode == 20, result.stderr
-    assert "26 rules: 1 fired, 0 error, 0 pending, 21 passed, 4 skipped" in result.stdout
+    assert "27 rules: 1 fired, 0 error, 0 pending, 22 passed, 4 skipped" in result.stdout

@@ -1,4 +1,4 @@
-# The 24 live shipped rules (policies/*.yaml) translated to Rego, for the peer benchmark.
+# The 25 live shipped rules (policies/*.yaml) translated to Rego, for the peer benchmark.
 # The `mode: shadow` rules (significance.yaml) never decide, so they are not here.
 #
 # CEL's semantics kept where the facts can reach them: a rule whose facts are absent is an
@@ -16,6 +16,7 @@ phases := {
 	"checklist.version-matches": {0, 1, 2},
 	"checklist.owners-assigned": {0, 1, 2},
 	"checklist.rollback-target": {0, 1, 2},
+	"checklist.rollback-target-known": {1, 2},
 	"freeze.active": {0, 1, 2},
 	"health.error-rate-regression": {1, 2},
 	"health.error-rate-elevated": {1, 2},
@@ -43,6 +44,7 @@ verdicts := {
 	"checklist.version-matches": "rollback",
 	"checklist.owners-assigned": "pause",
 	"checklist.rollback-target": "pause",
+	"checklist.rollback-target-known": "pause",
 	"freeze.active": "pause",
 	"health.error-rate-regression": "rollback",
 	"health.error-rate-elevated": "pause",
@@ -154,6 +156,11 @@ fires["checklist.owners-assigned"] if not facts.owners.rollback
 fires["checklist.owners-assigned"] if trim_space(facts.owners.release) == ""
 
 fires["checklist.owners-assigned"] if trim_space(facts.owners.rollback) == ""
+
+# from Phase 1 on, a rollback needs a named target
+fires["checklist.rollback-target-known"] if not facts.change.last_known_good
+
+fires["checklist.rollback-target-known"] if trim_space(facts.change.last_known_good) == ""
 
 # the last known-good is the release itself: its tag ("v" and case aside) or its commit
 last_known_good := trim_space(facts.change.last_known_good)

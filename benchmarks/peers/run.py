@@ -1,6 +1,6 @@
 """phasegate against its peers, side by side: one decision, and a replay, CPU from wait4.
 
-The peers (beside this file) decide the same facts with the same 24 live shipped rules:
+The peers (beside this file) decide the same facts with the same 25 live shipped rules:
 `cel_peer.py`, the `when:` expressions on the same engine (cel-expr-python) driven by hand,
 one Activation per document and every rule; `rego_peer.py`, the rules in Rego on regorus
 (PyPI `opa-eval`). tests/test_replay_peers.py checks that both give phasegate's verdicts
