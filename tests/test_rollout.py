@@ -536,11 +536,15 @@ def test_phase_1_holds_until_phase_0_passed_in_ci_and_on_an_operator(gate: Gate)
 @pytest.mark.parametrize(
     ("times", "gap"),
     [
-        (["10:00:00"], None),  # one sample: no gap yet
+        ([], None),  # no sample yet
+        (["10:00:00"], 0.0),  # one sample, at the start: no gap yet
         (["10:00:00", "10:05:00", "10:30:00"], 1500.0),
         (["10:00:00", "10:10:00", "10:20:00", "10:30:00", "10:40:00", "10:50:00"], 600.0),
-        (["10:55:00", "12:00:00"], 300.0),  # cut at the end of the first hour
-        (["11:30:00", "13:00:00"], 0.0),  # after the first hour: nothing monitored there
+        (["10:50:00"], 3000.0),  # the start counts: 50 minutes before the first sample
+        (["10:00:00", "10:55:00", "12:00:00"], 3300.0),  # cut at the end of the first hour
+        (["10:00:00", "10:55:00"], 3300.0),
+        (["11:30:00", "13:00:00"], 3600.0),  # first sampled after the first hour: none of it
+        (["09:00:00", "10:05:00"], 300.0),  # a sample before the start is not in the hour
     ],
 )
 def test_the_largest_gap_between_samples_in_phase_2_first_hour(times, gap):
@@ -574,6 +578,26 @@ def test_phase_2_samples_further_apart_than_the_interval_hold_the_continue(gate:
 
     assert sample("2026-11-20T10:14:00Z") == (540.0, RuleStatus.PASSED)
     assert sample("2026-11-20T10:30:00Z") == (1500.0, RuleStatus.FIRED)
+
+
+def test_a_hand_given_phase_2_start_counts_the_stretch_before_the_first_sample(gate: Gate):
+    """Guide audit: with `phase_started_at` given by hand, Phase 2's first sample 50 minutes
+    after the start passed: only the stretches between samples were measured."""
+    from phasegate.core.evaluate import RuleStatus, evaluate
+
+    shipped_gate(gate)
+    config = load_config(gate.path / "phasegate.yaml")
+    policies = load_policy_set(gate.path / "policies")
+    sets = (
+        *gate.sets("none"),
+        ("collected_at", "2026-11-20T10:50:00Z"),
+        ("phase_started_at", "2026-11-20T10:00:00Z"),
+    )
+    facts = collect(config, StateDir(config.state_dir), CollectOptions(2, sets), record=False)
+    assert facts.facts.data["rollout"]["sample_gap_seconds"] == 3000.0
+    decided = evaluate(facts.facts, policies)
+    [rule] = [r for r in decided.results if r.id == "rollout.phase2-sampling"]
+    assert rule.status is RuleStatus.FIRED and decided.verdict.label == "pause"
 
 
 def test_a_restarted_phase_2_window_is_monitored_at_fixed_intervals_too():

@@ -450,15 +450,19 @@ def facts_of(
 
 def largest_gap(times: Iterable[str], started_at: str) -> float | None:
     """The longest stretch without a sample during the first hour after `started_at`
-    (between two samples; the last one before the hour's end counts up to the next, cut at
-    the hour's end), or None before a second sample. Times that do not parse are ignored."""
+    (from the start to the first sample, then between two samples; the last one before the
+    hour's end counts up to the next, cut at the hour's end), or None before the first
+    sample. The start counts as a moment: a phase started by hand (`phase_started_at`
+    given) whose first sample came 50 minutes later was not monitored for those 50. Times
+    that do not parse are ignored."""
     if not is_rfc3339(started_at):
         return None
     start = rfc3339_instant(started_at)
     moments = sorted((rfc3339_instant(t) - start).total_seconds() for t in times if is_rfc3339(t))
     moments = [m for m in moments if m >= 0]
-    if len(moments) < 2:
+    if not moments:
         return None
+    moments.insert(0, 0.0)
     gaps = [
         min(later, FIRST_HOUR) - earlier
         for earlier, later in itertools.pairwise(moments)
