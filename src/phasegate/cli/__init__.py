@@ -66,8 +66,30 @@ def cli() -> None:
     """
 
 
+def hold_closed_streams() -> None:
+    """Take back the standard descriptors the caller closed (`>&-`), on /dev/null.
+
+    Python leaves `sys.stdout` None then, and click prints to None without a word: a
+    continue nobody received would exit 0. Standard output is held read-only, so a report
+    written there fails as on a closed stream (EBADF) and counts as lost. The descriptors
+    are taken so that no file opened later becomes a child's or a C library's stdin,
+    stdout or stderr; a closed stdin or stderr stays None to Python, as before.
+    """
+    for descriptor, flags in ((0, os.O_RDONLY), (1, os.O_RDONLY), (2, os.O_WRONLY)):
+        try:
+            os.fstat(descriptor)
+        except OSError:
+            null = os.open(os.devnull, flags)
+            if null != descriptor:
+                os.dup2(null, descriptor)
+                os.close(null)
+    if sys.stdout is None:
+        sys.stdout = open(1, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: every failure becomes one line on stderr and a documented exit code."""
+    hold_closed_streams()
     try:
         cli.main(args=argv, prog_name="phasegate", standalone_mode=False)
     except click.exceptions.Exit as done:

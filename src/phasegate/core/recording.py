@@ -66,6 +66,18 @@ def read_recording(path: str | Path) -> Recording:
     return Recording(reader.source, tuple(snapshots), tuple(reader.skipped))
 
 
+def read_history(path: str | Path) -> tuple[Facts, ...]:
+    """`--history`'s snapshots, every line of them: one that does not load is refused, as in
+    a policy test's history, never skipped as replay skips it. The lost line may be the
+    sample a `for:`, `keep_for:` or `history` rule needed, and its verdict, decided
+    without it, a continue."""
+    recording = read_recording(path)
+    if recording.skipped:
+        where, why = recording.skipped[0]
+        raise InputError(f"history: {why}", Location(where))
+    return recording.snapshots
+
+
 class Unordered(Exception):
     """A recording's snapshots are not in collected_at order as written; raised by a strict
     read so a streaming consumer can start again with `RecordingReader.snapshots(sort=True)`."""

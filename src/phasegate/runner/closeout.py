@@ -23,6 +23,7 @@ from phasegate.core.verdict import Verdict
 from phasegate.errors import ExitCode, InputError, Location, PhasegateError, UsageProblem
 from phasegate.files.digest import canonical_json
 from phasegate.files.durable import write_atomic
+from phasegate.files.reading import resolved
 from phasegate.files.schemas import is_rfc3339
 from phasegate.state import rollout
 from phasegate.state.statedir import DECISIONS, LOG_EVENTS, LogReport, StateDir, log_objects
@@ -85,7 +86,7 @@ def read_decisions(log: Path, rca: list[dict[str, Any]] | None = None) -> tuple[
     warning about them would hide the lines that are.
     """
     if not os.path.lexists(log):  # anything else there is named for what it is when read
-        raise InputError(f"decision log not found: {log.resolve()}", Location(str(log)))
+        raise InputError(f"decision log not found: {resolved(log)}", Location(str(log)))
     entries: list[Entry] = []
     rca = [] if rca is None else rca
     report = LogReport()

@@ -1,0 +1,136 @@
+"""What a hostile CI step hands the less-watched commands: a closed standard output, a FIFO
+nobody reads as `-o`, a symbolic link loop as a config or state dir, a damaged `--history`.
+
+Each once ended in exit 0 for a continue nobody received or decided on half its input, in
+a hang, or in "internal error"; each must be one located line and a documented exit code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import FIXTURES, ROOT, healthy, run_cli
+
+HEALTHY = FIXTURES / "phase1-healthy.yaml"
+ROLLBACK = FIXTURES / "phase1-trigger.data-corruption.yaml"
+LOOP = "a symbolic link loop (the link leads back to itself)"
+
+
+def run_stdout_closed(*args: str) -> subprocess.CompletedProcess[str]:
+    """`phasegate ARGS >&-`: the child starts with descriptor 1 closed."""
+    return subprocess.run(
+        [sys.executable, "-m", "phasegate", *args],
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=60,
+        preexec_fn=lambda: os.close(1),
+    )
+
+
+def test_a_continue_printed_to_a_closed_standard_output_does_not_exit_0():
+    result = run_stdout_closed("evaluate", str(HEALTHY))
+    assert result.returncode == 1, result.stderr
+    assert result.stderr == "phasegate: error: cannot write output: Bad file descriptor\n"
+
+
+def test_a_rollback_printed_to_a_closed_standard_output_keeps_its_exit_code():
+    result = run_stdout_closed("evaluate", str(ROLLBACK))
+    assert result.returncode == 20
+    assert "cannot write output" in result.stderr
+
+
+def test_a_reviewer_report_to_a_closed_standard_output_is_not_a_success():
+    assert run_stdout_closed("schema", "facts").returncode == 1
+    assert run_stdout_closed("explain", str(HEALTHY)).returncode == 1
+
+
+def test_with_standard_output_closed_an_o_file_is_still_written(tmp_path: Path):
+    report = tmp_path / "decision.json"
+    result = run_stdout_closed("evaluate", str(HEALTHY), "--format", "json", "-o", str(report))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(report.read_text())["verdict"] == "continue"
+
+
+def test_an_o_fifo_nobody_reads_is_refused_at_once(tmp_path: Path):
+    fifo = tmp_path / "report"
+    os.mkfifo(fifo)
+    result = run_cli("evaluate", str(HEALTHY), "-o", str(fifo))  # hung before (timeout 60)
+    assert result.returncode == 3
+    assert result.stderr == f"{fifo}: error: cannot write: a FIFO nobody reads\n"
+    rollback = run_cli("evaluate", str(ROLLBACK), "-o", str(fifo))
+    assert rollback.returncode == 20 and "a FIFO nobody reads" in rollback.stderr
+
+
+def test_an_o_fifo_with_a_reader_gets_the_whole_report(tmp_path: Path):
+    fifo = tmp_path / "report"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # a reader there, as `-o >(cmd)` has
+    try:
+        written = run_cli("evaluate", str(HEALTHY), "-o", str(fifo))
+        report = os.read(reader, 65536).decode()
+    finally:
+        os.close(reader)
+    assert written.returncode == 0, written.stderr
+    assert report.startswith("CONTINUE  phase 1") and report.endswith("\n")
+
+
+def test_a_config_that_is_a_symbolic_link_loop_is_invalid_input(tmp_path: Path):
+    loop = tmp_path / "phasegate.yaml"
+    loop.symlink_to(loop)
+    for command in (["status"], ["collect"], ["resume", "--reason", "r"]):
+        result = run_cli(*command, "--config", str(loop), cwd=tmp_path)
+        assert result.returncode == 3, (command, result.stderr)
+        assert result.stderr == f"{loop}: error: {LOOP}\n"
+
+
+def test_closeout_of_a_state_dir_that_is_a_symbolic_link_loop_is_invalid_input(tmp_path: Path):
+    loop = tmp_path / "state"
+    loop.symlink_to(loop)
+    result = run_cli(
+        "closeout", "--config", str(ROOT / "phasegate.yaml"), "--state-dir", str(loop), cwd=tmp_path
+    )
+    assert result.returncode == 3, result.stderr
+    assert "internal error" not in result.stderr
+    assert result.stderr == f"{loop}/decisions.jsonl: error: {LOOP}\n"
+
+
+SPIKE_SEEN = """\
+apiVersion: phasegate/v1
+kind: Policy
+name: p
+rules:
+  - id: p.spike-seen
+    when: history.exists(h, h.metrics.error_rate > 0.1)
+    verdict: pause
+    message: a spike in this phase's earlier samples
+"""
+
+
+def test_evaluate_history_with_a_damaged_line_is_refused_not_decided_without_it(tmp_path: Path):
+    policies = tmp_path / "policies"
+    policies.mkdir()
+    (policies / "p.yaml").write_text(SPIKE_SEEN)
+    history = tmp_path / "history.jsonl"
+    lines = []
+    for minute, rate in ((50, 0.01), (52, 0.3), (54, 0.01)):
+        data = healthy(collected_at=f"2026-11-20T09:{minute}:00Z")
+        data["metrics"]["error_rate"] = rate
+        lines.append(json.dumps(data))
+    history.write_text("\n".join(lines) + "\n")
+    facts = tmp_path / "now.json"
+    facts.write_text(json.dumps(healthy()))
+    whole = run_cli("evaluate", str(facts), "--policies", str(policies), "--history", str(history))
+    assert whole.returncode == 10, whole.stderr  # the spike is seen: pause
+    lines[1] = lines[1][: len(lines[1]) // 2]  # the spike's line torn
+    history.write_text("\n".join(lines) + "\n")
+    for command in ("evaluate", "explain"):
+        torn = run_cli(command, str(facts), "--policies", str(policies), "--history", str(history))
+        assert torn.returncode == 3, (command, torn.stdout)  # was 0: continue without the spike
+        assert torn.stderr.startswith(f"{history}:2:") and "error: history: not JSON" in torn.stderr
+        assert torn.stdout == ""
