@@ -134,3 +134,16 @@ def test_evaluate_history_with_a_damaged_line_is_refused_not_decided_without_it(
         assert torn.returncode == 3, (command, torn.stdout)  # was 0: continue without the spike
         assert torn.stderr.startswith(f"{history}:2:") and "error: history: not JSON" in torn.stderr
         assert torn.stdout == ""
+
+
+def test_contract_record_refuses_an_answer_cut_short_even_when_its_part_parses(tmp_path: Path):
+    # 8 KiB of whole JSONL lines kept to 4 KiB: the part read ends on a line boundary
+    (tmp_path / "phasegate.yaml").write_text(
+        "apiVersion: phasegate/v1\nkind: Config\ndefaults: {max_output_bytes: 4096}\n"
+        "contract:\n  baseline: baseline.json\n"
+        """  commands: [[sh, -c, 'yes "{\\"a\\":1}" | head -c 8192']]\n"""
+    )
+    result = run_cli("contract", "record", cwd=tmp_path)
+    assert result.returncode == 3, result.stderr  # was 0, a baseline of half an answer
+    assert result.stderr.endswith(": output too large; not recorded\n")
+    assert not (tmp_path / "baseline.json").exists()
