@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import FIXTURES, ROOT, healthy, run_cli
+from conftest import FIXTURES, ROOT, call_cli, healthy, run_cli
 
 HEALTHY = FIXTURES / "phase1-healthy.yaml"
 ROLLBACK = FIXTURES / "phase1-trigger.data-corruption.yaml"
@@ -147,3 +147,12 @@ def test_contract_record_refuses_an_answer_cut_short_even_when_its_part_parses(t
     assert result.returncode == 3, result.stderr  # was 0, a baseline of half an answer
     assert result.stderr.endswith(": output too large; not recorded\n")
     assert not (tmp_path / "baseline.json").exists()
+
+
+def test_init_names_a_folder_with_a_newline_on_one_line(tmp_path: Path):
+    folder = tmp_path / "repo\n::error::forged"
+    result = call_cli("init", str(folder))
+    assert result.returncode == 0, result.stderr
+    assert not any(line.startswith("::") for line in result.stdout.splitlines())
+    assert "repo\\n::error::forged: policies/" in result.stdout
+    assert (folder / "check.sh").is_file()
