@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from conftest import FIXTURES, ROOT, call_cli, healthy, run_cli
@@ -156,3 +158,48 @@ def test_init_names_a_folder_with_a_newline_on_one_line(tmp_path: Path):
     assert not any(line.startswith("::") for line in result.stdout.splitlines())
     assert "repo\\n::error::forged: policies/" in result.stdout
     assert (folder / "check.sh").is_file()
+
+
+def test_sigterm_while_a_report_is_written_leaves_no_half_report_behind(tmp_path: Path):
+    degrades = ROOT / "fixtures" / "recordings" / "phase1-error-rate-degrades.jsonl"
+    lines = degrades.read_text().splitlines()
+    recording = tmp_path / "long.jsonl"
+    with recording.open("w") as out:
+        for index in range(2000):
+            data = json.loads(lines[index % len(lines)])
+            data["collected_at"] = (
+                f"2026-11-{20 + index // 1440:02d}T{index // 60 % 24:02d}:{index % 60:02d}:00Z"
+            )
+            out.write(json.dumps(data) + "\n")
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "phasegate",
+            "replay",
+            str(recording),
+            "--format",
+            "html",
+            "-o",
+            str(reports / "replay.html"),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        for _ in range(6000):  # the report's temporary file appears: it is being written
+            if list(reports.iterdir()) or child.poll() is not None:
+                break
+            time.sleep(0.005)
+        assert child.poll() is None, "the replay ended before its report was being written"
+        child.send_signal(signal.SIGTERM)
+        _, stderr = child.communicate(timeout=60)
+    finally:
+        child.kill()
+    assert child.returncode == 143, stderr  # was -15: killed before its clean-up
+    assert stderr.endswith("phasegate: stopped by SIGTERM\n")
+    assert list(reports.iterdir()) == []  # no `.replay.html.XXXX` half report

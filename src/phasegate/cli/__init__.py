@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import signal
 import sys
 
 import click
@@ -87,9 +88,29 @@ def hold_closed_streams() -> None:
         sys.stdout = open(1, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
 
 
+def stop_by_unwinding() -> None:
+    """SIGTERM and SIGHUP (a cancelled CI job, a closed terminal) end phasegate by unwinding,
+    as SIGINT does, with 128 + the signal's number: killed outright, a command writing a
+    report left its temporary file (`.report.html.k3x9`, half a report) beside the `-o`
+    target. The commands that run children put their own handlers over these
+    (`long_running`), which kill the children first."""
+
+    def stop(signum: int, frame: object) -> None:
+        for other in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(other, signal.SIG_IGN)  # a second signal must not cut the unwinding
+        from phasegate.cli.options import say
+
+        say(f"phasegate: stopped by {signal.Signals(signum).name}")
+        raise SystemExit(128 + signum)
+
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, stop)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: every failure becomes one line on stderr and a documented exit code."""
     hold_closed_streams()
+    stop_by_unwinding()
     try:
         cli.main(args=argv, prog_name="phasegate", standalone_mode=False)
     except click.exceptions.Exit as done:
