@@ -406,12 +406,10 @@ def write_closeout(
         source=str(log),
         rca=rca,
     )
-    if output is not None:
-        markdown, data = output.with_suffix(".md"), output.with_suffix(".json")
-    else:  # the suffix is added, never swapped: release-1.2 and release-1.3 stay apart
-        name = f"closeout-{_file_safe(record['change']['commit'])}"
-        markdown = state_dir / "closeout" / f"{name}.md"
-        data = state_dir / "closeout" / f"{name}.json"
+    # the suffix is added, never swapped: `-o v0.4.2` and `-o v0.4.3` stay apart
+    if output is None:
+        output = state_dir / "closeout" / f"closeout-{_file_safe(record['change']['commit'])}"
+    markdown, data = output.with_name(f"{output.name}.md"), output.with_name(f"{output.name}.json")
     changed = str(record["change"]["commit"])
     with state.lock():  # a rollback recorded since the log was read makes the record false
         rollout.refuse_if_stopped(
