@@ -203,3 +203,41 @@ def test_sigterm_while_a_report_is_written_leaves_no_half_report_behind(tmp_path
     assert child.returncode == 143, stderr  # was -15: killed before its clean-up
     assert stderr.endswith("phasegate: stopped by SIGTERM\n")
     assert list(reports.iterdir()) == []  # no `.replay.html.XXXX` half report
+
+
+def run_bytes(*args: str | bytes, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    """`phasegate ARGS` with arguments given as bytes, as a shell passes any file name."""
+    return subprocess.run(
+        [sys.executable, "-m", "phasegate", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        errors="backslashreplace",
+        timeout=60,
+    )
+
+
+def test_an_argument_that_is_not_utf8_is_a_usage_error_not_an_internal_error(tmp_path: Path):
+    for args in (
+        ("eval", b"'\xff'"),  # was: internal error: TypeError
+        ("resume", "--reason", b"why \xff", "--state-dir", str(tmp_path)),  # UnicodeEncodeError
+        ("replay", b"r\xff.jsonl", "--format", "json"),
+    ):
+        result = run_bytes(*args)
+        assert result.returncode == 2, (args, result.stderr)
+        assert "internal error" not in result.stderr
+        assert "is not UTF-8 text" in result.stderr and result.stdout == ""
+
+
+def test_a_facts_file_named_in_bytes_that_are_not_utf8_is_skipped_in_a_folder(tmp_path: Path):
+    folder = tmp_path / "snapshots"
+    folder.mkdir()
+    (folder / "b.yaml").write_bytes(HEALTHY.read_bytes())
+    (folder / os.fsdecode(b"a\xff.yaml")).write_bytes(HEALTHY.read_bytes())
+    result = run_cli("replay", str(folder), "--format", "json")
+    assert result.returncode == 0, result.stderr  # was: internal error: UnicodeEncodeError
+    [recording] = json.loads(result.stdout)["recordings"]
+    assert len(recording["snapshots"]) == 1
+    assert recording["skipped"] == [
+        {"where": f"{folder}/a\\udcff.yaml", "reason": "a name that is not UTF-8: rename it"}
+    ]

@@ -15,7 +15,7 @@ import sys
 import click
 
 from phasegate import __version__
-from phasegate.errors import ExitCode, PhasegateError, single_line
+from phasegate.errors import ExitCode, PhasegateError, UsageProblem, single_line, undecodable
 
 #: Command name -> the module of `phasegate.cli` that defines it as `command`.
 COMMANDS = {
@@ -107,11 +107,25 @@ def stop_by_unwinding() -> None:
         signal.signal(signum, stop)
 
 
+def refuse_undecodable(args: list[str]) -> None:
+    """An argument with bytes that are not UTF-8 (which Python keeps as lone surrogates) is
+    a usage error before any command runs: phasegate writes UTF-8, and such a name or
+    value, once in a report, a decision log line or a CEL expression, ended as "internal
+    error: UnicodeEncodeError" (policy files in a folder are refused the same way)."""
+    for arg in args:
+        if undecodable(arg):
+            raise UsageProblem(
+                f"argument '{single_line(arg)}' is not UTF-8 text: phasegate reads and writes "
+                "UTF-8 only (rename the file, or pass the value as UTF-8)"
+            )
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: every failure becomes one line on stderr and a documented exit code."""
     hold_closed_streams()
     stop_by_unwinding()
     try:
+        refuse_undecodable(sys.argv[1:] if argv is None else argv)
         cli.main(args=argv, prog_name="phasegate", standalone_mode=False)
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
