@@ -241,3 +241,13 @@ def test_a_facts_file_named_in_bytes_that_are_not_utf8_is_skipped_in_a_folder(tm
     assert recording["skipped"] == [
         {"where": f"{folder}/a\\udcff.yaml", "reason": "a name that is not UTF-8: rename it"}
     ]
+
+
+def test_an_environment_fact_that_is_not_utf8_is_a_usage_error(tmp_path: Path):
+    (tmp_path / "phasegate.yaml").write_text("apiVersion: phasegate/v1\nkind: Config\n")
+    env = {**os.environ, "PHASEGATE_OPERATOR": os.fsdecode(b"op-\xff")}
+    args = ("collect", "--phase", "0", "--set", "change.commit=9f2c4e1", "-o", "facts.json")
+    result = run_cli(*args, cwd=tmp_path, env=env)
+    assert result.returncode == 2, result.stderr  # was: internal error: UnicodeEncodeError
+    assert result.stderr == "phasegate: error: $PHASEGATE_OPERATOR: not UTF-8 text: 'op-\\udcff'\n"
+    assert not (tmp_path / "facts.json").exists()
