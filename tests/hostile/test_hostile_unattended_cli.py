@@ -251,3 +251,18 @@ def test_an_environment_fact_that_is_not_utf8_is_a_usage_error(tmp_path: Path):
     assert result.returncode == 2, result.stderr  # was: internal error: UnicodeEncodeError
     assert result.stderr == "phasegate: error: $PHASEGATE_OPERATOR: not UTF-8 text: 'op-\\udcff'\n"
     assert not (tmp_path / "facts.json").exists()
+
+
+def test_status_of_a_log_of_damaged_lines_only_says_so(tmp_path: Path):
+    (tmp_path / "phasegate.yaml").write_text("apiVersion: phasegate/v1\nkind: Config\n")
+    state = tmp_path / "state"
+    state.mkdir()
+    decision = json.dumps({"event": "decision", "facts": healthy(), "decision": {}})
+    (state / "decisions.jsonl").write_text(decision[:100] + "\n" + decision[:50] + "\n")
+    result = call_cli("status", "--state-dir", str(state), cwd=tmp_path)
+    assert result.returncode == 0
+    assert result.stderr.splitlines() == [  # was the last line alone: an empty log, read so
+        f"phasegate: warning: {state}/decisions.jsonl:1: skipped: not a JSON line",
+        f"phasegate: warning: {state}/decisions.jsonl:2: skipped: not a JSON line",
+        f"phasegate: no decision recorded in {state}",
+    ]
