@@ -128,6 +128,23 @@ def test_a_recording_named_twice_is_scored_once(tmp_path):
     assert json.loads(once.stdout)["snapshots"] == 8
 
 
+def test_a_recording_named_through_a_link_or_relative_to_the_working_folder_is_scored_once(
+    tmp_path,
+):
+    """Named as `fixtures/...` and as an absolute path, or through a symbolic link, one
+    recording was scored twice: every snapshot doubled, `for:` streaks reached sooner."""
+    link = tmp_path / "link.jsonl"
+    link.symlink_to(DEGRADES)
+    relative = DEGRADES.relative_to(ROOT)
+    once = call_cli("backtest", str(relative), "--labels", str(LABELS), "--format", "json")
+    for other in (DEGRADES, link):
+        twice = call_cli(
+            "backtest", str(relative), str(other), "--labels", str(LABELS), "--format", "json"
+        )
+        assert twice.returncode == 0, twice.stderr
+        assert json.loads(twice.stdout) == json.loads(once.stdout)
+
+
 def test_nothing_to_backtest_is_an_error_not_a_clean_score(tmp_path):
     """A folder's files are one snapshot each: a recording inside one is skipped, with a
     warning naming it; a backtest that decided no snapshot at all exits 3, as `diff` does

@@ -156,6 +156,19 @@ def test_the_cli_exit_codes(state: Path, tmp_path: Path, capsys, monkeypatch):
     assert (tmp_path / "out" / "rec.md").is_file() and (tmp_path / "out" / "rec.json").is_file()
 
 
+def test_o_base_gets_its_suffixes_added_never_swapped(state: Path, tmp_path: Path):
+    """`-o out/v0.4.3` wrote out/v0.4.md and out/v0.4.json: the record of v0.4.2 overwrote
+    the same two files. BASE.md and BASE.json, as the README says."""
+    markdown, data, _ = write_closeout(
+        state, load_policy_set(POLICIES), output=tmp_path / "out" / "v0.4.3"
+    )
+    assert (markdown.name, data.name) == ("v0.4.3.md", "v0.4.3.json")
+    assert sorted(path.name for path in (tmp_path / "out").iterdir()) == [
+        "v0.4.3.json",
+        "v0.4.3.md",
+    ]
+
+
 # --- issue 16, item 8: exact windows, acted-on decisions only, the root cause ------------
 
 

@@ -55,6 +55,16 @@ def json_text(text: str) -> str:
     return text.replace(LEGACY_COMMAND, "##\\u005b")
 
 
+def undecodable(text: str) -> bool:
+    """Whether text held bytes that are not UTF-8 (Python keeps them as lone surrogates, from
+    a file name or a command-line argument): it cannot be written as UTF-8, nor digested."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def line_start(path: object) -> str:
     """A file name shown where it starts a line (compiler-style `file:line: error: ...`):
     one line, and `./` before a name that would start with `::`, which GitHub's runner

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import importlib
 import os
+import signal
 import sys
 
 import click
 
 from phasegate import __version__
-from phasegate.errors import ExitCode, PhasegateError, single_line
+from phasegate.errors import ExitCode, PhasegateError, UsageProblem, single_line, undecodable
 
 #: Command name -> the module of `phasegate.cli` that defines it as `command`.
 COMMANDS = {
@@ -66,9 +67,65 @@ def cli() -> None:
     """
 
 
+def hold_closed_streams() -> None:
+    """Take back the standard descriptors the caller closed (`>&-`), on /dev/null.
+
+    Python leaves `sys.stdout` None then, and click prints to None without a word: a
+    continue nobody received would exit 0. Standard output is held read-only, so a report
+    written there fails as on a closed stream (EBADF) and counts as lost. The descriptors
+    are taken so that no file opened later becomes a child's or a C library's stdin,
+    stdout or stderr; a closed stdin or stderr stays None to Python, as before.
+    """
+    for descriptor, flags in ((0, os.O_RDONLY), (1, os.O_RDONLY), (2, os.O_WRONLY)):
+        try:
+            os.fstat(descriptor)
+        except OSError:
+            null = os.open(os.devnull, flags)
+            if null != descriptor:
+                os.dup2(null, descriptor)
+                os.close(null)
+    if sys.stdout is None:
+        sys.stdout = open(1, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
+
+
+def stop_by_unwinding() -> None:
+    """SIGTERM and SIGHUP (a cancelled CI job, a closed terminal) end phasegate by unwinding,
+    as SIGINT does, with 128 + the signal's number: killed outright, a command writing a
+    report left its temporary file (`.report.html.k3x9`, half a report) beside the `-o`
+    target. The commands that run children put their own handlers over these
+    (`long_running`), which kill the children first."""
+
+    def stop(signum: int, frame: object) -> None:
+        for other in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(other, signal.SIG_IGN)  # a second signal must not cut the unwinding
+        from phasegate.cli.options import say
+
+        say(f"phasegate: stopped by {signal.Signals(signum).name}")
+        raise SystemExit(128 + signum)
+
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, stop)
+
+
+def refuse_undecodable(args: list[str]) -> None:
+    """An argument with bytes that are not UTF-8 (which Python keeps as lone surrogates) is
+    a usage error before any command runs: phasegate writes UTF-8, and such a name or
+    value, once in a report, a decision log line or a CEL expression, ended as "internal
+    error: UnicodeEncodeError" (policy files in a folder are refused the same way)."""
+    for arg in args:
+        if undecodable(arg):
+            raise UsageProblem(
+                f"argument '{single_line(arg)}' is not UTF-8 text: phasegate reads and writes "
+                "UTF-8 only (rename the file, or pass the value as UTF-8)"
+            )
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: every failure becomes one line on stderr and a documented exit code."""
+    hold_closed_streams()
+    stop_by_unwinding()
     try:
+        refuse_undecodable(sys.argv[1:] if argv is None else argv)
         cli.main(args=argv, prog_name="phasegate", standalone_mode=False)
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)

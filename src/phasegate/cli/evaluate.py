@@ -49,9 +49,9 @@ def command(
         loaded = load_facts(facts)
         earlier = ()
         if history is not None:
-            from phasegate.core.recording import read_recording
+            from phasegate.core.recording import read_history
 
-            earlier = read_recording(history).snapshots
+            earlier = read_history(history)
         policy_set = load_policies(policies)
         decision = evaluate(loaded, policy_set, earlier, history_window)
     except InputError as error:

@@ -41,7 +41,7 @@ def command(
 ) -> None:
     """Show why FACTS get their verdict: each rule's reads and evaluation tree. Exits 0."""
     from phasegate.core.facts import load_facts
-    from phasegate.core.recording import read_recording
+    from phasegate.core.recording import read_history
     from phasegate.review.explain import explain
 
     loaded = load_facts(facts)
@@ -49,6 +49,6 @@ def command(
     unknown = sorted(set(rule_ids) - {rule.id for rule in policy_set.rules})
     if unknown:
         raise click.BadParameter(f"no rule {', '.join(unknown)} in the set", param_hint="--rule")
-    earlier = read_recording(history).snapshots if history is not None else ()
+    earlier = read_history(history) if history is not None else ()
     explanation = explain(loaded, policy_set, earlier, history_window, rule_ids)
     click.echo(renderer(FORMATS, output_format)(explanation), nl=False)

@@ -50,7 +50,7 @@ def command(directory: Path) -> None:
     """Write a policy repository in DIRECTORY (new or empty): the shipped policies, their
     tests and fixtures, and a CI recipe (check.sh, .github/workflows/policies.yml)."""
     from phasegate import __version__
-    from phasegate.errors import InputError, UsageProblem
+    from phasegate.errors import InputError, UsageProblem, single_line
     from phasegate.files.schemas import data_dir
 
     if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
@@ -77,8 +77,8 @@ def command(directory: Path) -> None:
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
         raise InputError(f"{directory}: cannot write: {exc.strerror or exc}") from None
-    click.echo(
-        f"wrote {directory}: policies/, policies/tests/, fixtures/facts/, check.sh, "
+    click.echo(  # a folder named "x\n::error::y" must not start a line of its own
+        f"wrote {single_line(directory)}: policies/, policies/tests/, fixtures/facts/, check.sh, "
         ".github/workflows/policies.yml; run `sh check.sh` there"
     )
 

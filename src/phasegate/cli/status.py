@@ -57,12 +57,12 @@ def command(
     if state.path.exists() and not state.path.is_dir():
         raise InputError("cannot read the state dir: not a folder", Location(str(state.path)))
     target = commit.strip() if commit is not None else rollout.last_change(state.records())
-    if not target:
+    record = status(rollout.state_of(state, target), _windows(policies)) if target else None
+    for line in state.warnings:  # also without a decision: damaged lines only are no empty log
+        say(f"phasegate: warning: {line}")
+    if record is None:
         say(f"phasegate: no decision recorded in {state.path}")
         return
-    record = status(rollout.state_of(state, target), _windows(policies))
-    for line in state.warnings:
-        say(f"phasegate: warning: {line}")
     click.echo(render_json(record) if output_format == "json" else render_text(record), nl=False)
 
 

@@ -24,7 +24,7 @@ from phasegate.collect.output import OutputError, ParsedOutput, parse_output
 from phasegate.collect.process import CommandResult, printable, run_command
 from phasegate.core.facts import Facts, counted_worse, facts_from_data, load_facts
 from phasegate.core.recording import instant
-from phasegate.errors import InputError, Location, UsageProblem
+from phasegate.errors import InputError, Location, UsageProblem, single_line, undecodable
 from phasegate.files.loading import (
     INT64_MAX,
     INT64_MIN,
@@ -650,7 +650,8 @@ def _overrides(options: CollectOptions) -> tuple[dict[str, Any], dict[str, str]]
                 origins[path] = f"${name}"
                 break
     if options.environ.get("GITHUB_REF_TYPE") == "tag" and options.environ.get("GITHUB_REF_NAME"):
-        values.setdefault("change.tag", options.environ["GITHUB_REF_NAME"])
+        tag = typed_value("change.tag", options.environ["GITHUB_REF_NAME"], "$GITHUB_REF_NAME")
+        values.setdefault("change.tag", tag)
         origins.setdefault("change.tag", "$GITHUB_REF_NAME")
     for path, text in options.sets:
         values[path] = typed_value(path, text, f"--set {path}")
@@ -663,6 +664,8 @@ def typed_value(path: str, text: str, origin: str) -> Any:
     node = _schema_at(path.split("."))
     if node is None:
         raise UsageProblem(f"{origin}: {path!r} is not a fact (see `phasegate schema facts`)")
+    if undecodable(text):  # an environment variable's bytes: no fact, report or log takes it
+        raise UsageProblem(f"{origin}: not UTF-8 text: '{single_line(text)}'")
     declared = node.get("type")
     try:
         if declared == "integer" or node.get("enum") == [0, 1, 2]:

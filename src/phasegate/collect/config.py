@@ -20,6 +20,7 @@ from phasegate.core.verdict import Verdict
 from phasegate.errors import InputError, Location, raise_all
 from phasegate.files import cache
 from phasegate.files.loading import Document, NodePath, load_document
+from phasegate.files.reading import resolved
 from phasegate.files.schemas import data_dir, load_schema, validate
 
 #: The cache entry of a configuration's checked programs (`load_config`); bump the layout
@@ -187,7 +188,7 @@ def load_config(path: Path, state_dir: Path | None = None, cwd: Path | None = No
     without a problem; one that cannot be revived is rebuilt, never believed.
     """
     if not Path(path).exists():  # a FIFO or device is there: `load_document` says what it is
-        full = ((cwd or Path.cwd()) / path).resolve()
+        full = resolved((cwd or Path.cwd()) / path)  # a link loop: refused as such
         raise InputError(f"config file not found: {full}", Location(str(path)))
     document = load_document(path)
     validate(document, "config")

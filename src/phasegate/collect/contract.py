@@ -146,9 +146,12 @@ def record(
 
 
 def _unhealthy(result: CommandResult) -> str:
-    """Why a run cannot serve as the contract, or "": a baseline is a healthy answer."""
-    if result.timed_out:
-        return "timed out"
+    """Why a run cannot serve as the contract, or "": a baseline is a healthy answer, and a
+    run that timed out or was cut short (as `collect` judges it) is no answer at all: the
+    part read may parse, as whole lines of a JSONL answer do, and its shape is not the
+    command's."""
+    if result.unfinished:
+        return result.unfinished
     if result.exit_code != 0:
         return f"exit {result.exit_code} (record the baseline from a healthy system)"
     try:

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 from phasegate import cel
 from phasegate.core.expressions import Compile, DocumentCompiler, Template
 from phasegate.core.verdict import Verdict
-from phasegate.errors import InputError, Location, raise_all
+from phasegate.errors import InputError, Location, raise_all, undecodable
 from phasegate.files.digest import content_digest
 from phasegate.files.loading import Document, NodePath, entry_problem, load_document
 from phasegate.files.schemas import data_dir, validate
@@ -157,21 +157,12 @@ def policy_files(directory: Path) -> list[Path]:
         why = entry_problem(path)
         if why is not None:
             raise InputError(f"named like a policy but {why}", Location(str(path)))
-        if _undecodable(path.name):  # the name is part of every decision's policy digest
+        if undecodable(path.name):  # the name is part of every decision's policy digest
             raise InputError("a policy file's name must be UTF-8: rename it", Location(str(path)))
         files.append(path)
     if not files:
         raise InputError("no policy files (*.yaml) in this folder", where)
     return files
-
-
-def _undecodable(name: str) -> bool:
-    """Whether the name held bytes that are not UTF-8 (Python keeps them as surrogates)."""
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
 
 
 def load_policy_set(directory: Path, display: str | None = None) -> PolicySet:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from phasegate.core.facts import Facts, FactsStream, load_facts
-from phasegate.errors import InputError, Location
+from phasegate.errors import InputError, Location, single_line, undecodable
 from phasegate.files.loading import MAX_BYTES as MAX_LINE_BYTES
 from phasegate.files.loading import (
     display_path,
@@ -64,6 +64,18 @@ def read_recording(path: str | Path) -> Recording:
     with batch():
         snapshots = sorted(reader.snapshots(strict=False), key=_time)
     return Recording(reader.source, tuple(snapshots), tuple(reader.skipped))
+
+
+def read_history(path: str | Path) -> tuple[Facts, ...]:
+    """`--history`'s snapshots, every line of them: one that does not load is refused, as in
+    a policy test's history, never skipped as replay skips it. The lost line may be the
+    sample a `for:`, `keep_for:` or `history` rule needed, and its verdict, decided
+    without it, a continue."""
+    recording = read_recording(path)
+    if recording.skipped:
+        where, why = recording.skipped[0]
+        raise InputError(f"history: {why}", Location(where))
+    return recording.snapshots
 
 
 class Unordered(Exception):
@@ -266,6 +278,11 @@ def _facts_files(path: Path, skipped: list[tuple[str, str]] | None = None) -> li
         if why is not None:
             if skipped is not None:
                 skipped.append((display_path(file), f"not a regular file: {why}"))
+            continue
+        if undecodable(file.name):  # a report can name it only escaped, and read no snapshot
+            if skipped is not None:
+                where = single_line(display_path(file))
+                skipped.append((where, "a name that is not UTF-8: rename it"))
             continue
         files.append(file)
     return files

@@ -141,7 +141,7 @@ def atomic_output(path: Path, *, in_place: bool = False, state: bool = False) ->
         refuse_special(path)
     try:
         if path.exists() and not path.is_file():
-            with open(path, "w", encoding="utf-8") as stream:
+            with _special_output(path) as stream:
                 yield stream
             return
         if in_place:
@@ -168,6 +168,20 @@ def atomic_output(path: Path, *, in_place: bool = False, state: bool = False) ->
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+def _special_output(path: Path) -> TextIO:
+    """A report path that is a pipe or device, opened for writing without waiting: a FIFO
+    nobody reads (yet) is refused at once (ENXIO) instead of hanging the gate until a
+    reader comes, which may be never; `-o >(cmd)` has its reader, and is written as before."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    except OSError as exc:
+        if exc.errno == errno.ENXIO:
+            raise InputError("cannot write: a FIFO nobody reads", Location(str(path))) from None
+        raise
+    os.set_blocking(descriptor, True)  # a slow reader is waited for, as a pipe's writer does
+    return os.fdopen(descriptor, "w", encoding="utf-8")
 
 
 def _open_for_writing(path: Path, flags: int) -> int:

@@ -239,7 +239,7 @@ def replay_recordings(
     would count it twice); one written out of order is read again sorted."""
     unique: dict[str, Path] = {}
     for path in paths:
-        unique.setdefault(os.path.normpath(path), path)
+        unique.setdefault(os.path.realpath(path), path)  # a link or an absolute path too
     # No report shows a snapshot's facts digest: the reader computes none.
     readers = [
         RecordingReader(path, keep_skipped=MAX_SKIPPED_SHOWN, digests=False)

@@ -23,6 +23,7 @@ from phasegate.core.verdict import Verdict
 from phasegate.errors import ExitCode, InputError, Location, PhasegateError, UsageProblem
 from phasegate.files.digest import canonical_json
 from phasegate.files.durable import write_atomic
+from phasegate.files.reading import resolved
 from phasegate.files.schemas import is_rfc3339
 from phasegate.state import rollout
 from phasegate.state.statedir import DECISIONS, LOG_EVENTS, LogReport, StateDir, log_objects
@@ -85,7 +86,7 @@ def read_decisions(log: Path, rca: list[dict[str, Any]] | None = None) -> tuple[
     warning about them would hide the lines that are.
     """
     if not os.path.lexists(log):  # anything else there is named for what it is when read
-        raise InputError(f"decision log not found: {log.resolve()}", Location(str(log)))
+        raise InputError(f"decision log not found: {resolved(log)}", Location(str(log)))
     entries: list[Entry] = []
     rca = [] if rca is None else rca
     report = LogReport()
@@ -405,12 +406,10 @@ def write_closeout(
         source=str(log),
         rca=rca,
     )
-    if output is not None:
-        markdown, data = output.with_suffix(".md"), output.with_suffix(".json")
-    else:  # the suffix is added, never swapped: release-1.2 and release-1.3 stay apart
-        name = f"closeout-{_file_safe(record['change']['commit'])}"
-        markdown = state_dir / "closeout" / f"{name}.md"
-        data = state_dir / "closeout" / f"{name}.json"
+    # the suffix is added, never swapped: `-o v0.4.2` and `-o v0.4.3` stay apart
+    if output is None:
+        output = state_dir / "closeout" / f"closeout-{_file_safe(record['change']['commit'])}"
+    markdown, data = output.with_name(f"{output.name}.md"), output.with_name(f"{output.name}.json")
     changed = str(record["change"]["commit"])
     with state.lock():  # a rollback recorded since the log was read makes the record false
         rollout.refuse_if_stopped(
