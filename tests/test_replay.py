@@ -638,7 +638,8 @@ def test_a_folder_file_that_cannot_be_loaded_keeps_its_index(tmp_path: Path):
     folder.mkdir()
     for index, line in enumerate(lines_of(DEGRADES)[:4]):
         (folder / f"s{index}.json").write_text(line)
-    (folder / "s1.json").write_text(_with_contradictions(tmp_path, (1,)).read_text().splitlines()[1])
+    contradicts = _with_contradictions(tmp_path, (1,)).read_text().splitlines()[1]
+    (folder / "s1.json").write_text(contradicts)
     (folder / "s2.json").write_text("{not")
     [recording] = json.loads(call_cli("replay", str(folder), "--format", "json").stdout)[
         "recordings"
@@ -648,3 +649,21 @@ def test_a_folder_file_that_cannot_be_loaded_keeps_its_index(tmp_path: Path):
         (1, CONTRADICTION),
         (2, "not valid JSON: Expecting property name enclosed in double quotes"),
     ]
+
+
+@pytest.mark.parametrize("when", ["2026-11-20", "2026-11-20T10:12:00", 20261120, "soon"])
+def test_a_refused_snapshot_whose_time_is_no_instant_stands_where_written(tmp_path: Path, when):
+    """A date, a time without offset (naive to Python, which cannot compare it with the
+    others) or no time at all: the refused snapshot keeps its place as written."""
+    lines = lines_of(DEGRADES)
+    document = json.loads(lines[2])
+    document["collected_at"] = when
+    lines[2] = json.dumps(document)
+    path = tmp_path / "odd-time.jsonl"
+    path.write_text("\n".join([lines[0], lines[2], lines[1], *lines[3:]]) + "\n")
+    result = call_cli("replay", str(path), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    [recording] = json.loads(result.stdout)["recordings"]
+    assert [s["index"] for s in recording["snapshots"]] == [0, 2, 3, 4, 5, 6, 7]
+    assert [s["where"] for s in recording["snapshots"]][:2] == [f"{path}:1", f"{path}:3"]
+    assert recording["skipped"][0]["index"] == 1

@@ -313,13 +313,15 @@ def _time(facts: Facts) -> datetime:
 
 
 def _moment(value: Any) -> datetime | None:
-    """A refused document's collected_at as a time, if it is one."""
+    """A refused document's collected_at as an instant, if it is one (a date, or a time
+    without an offset, is none: Python cannot compare it with the others)."""
     if not isinstance(value, str):
         return None
     try:
-        return instant(value)
+        moment = instant(value)
     except ValueError:
         return None
+    return moment if moment.utcoffset() is not None else None
 
 
 def _placed(item: Facts | Refused) -> datetime | None:
