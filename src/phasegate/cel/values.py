@@ -7,7 +7,6 @@ package ever holds an engine value.
 
 from __future__ import annotations
 
-import base64
 import json
 import math
 import re
@@ -284,6 +283,8 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(key): jsonable(item) for key, item in value.items()}
     if isinstance(value, bytes):
+        import base64  # only for bytes: `evaluate` imports no module it does not use
+
         return base64.b64encode(value).decode("ascii")
     if isinstance(value, datetime | timedelta):
         return format_value(value)
