@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 
@@ -72,6 +73,82 @@ def test_uint_and_type_text_pastes_back_as_the_same_value(expression):
     again = cel.evaluate_shown(cel_text(shown.value), {})
     assert (cel_text(again.value), again.type) == (cel_text(shown.value), shown.type)
     assert again.value == cel.evaluate(expression, {})
+
+
+#: Values the engine holds below the microsecond a timedelta or datetime keeps.
+NANOSECONDS = [
+    ("duration('1ns')", 'duration("0.000000001s")', "duration", "0.000000001s"),
+    ("duration('-1.000000001s')", 'duration("-1.000000001s")', "duration", "-1.000000001s"),
+    ("duration('1h1m1.5ms')", 'duration("3660.0015s")', "duration", "3660.0015s"),
+    (
+        "timestamp('2026-11-20T10:00:00.123456789Z')",
+        'timestamp("2026-11-20T10:00:00.123456789Z")',
+        "timestamp",
+        "2026-11-20T10:00:00.123456789Z",
+    ),
+    (
+        "timestamp('2026-11-20T10:00:00Z') + duration('1ns')",
+        'timestamp("2026-11-20T10:00:00.000000001Z")',
+        "timestamp",
+        "2026-11-20T10:00:00.000000001Z",
+    ),
+]
+
+
+@pytest.mark.parametrize(("expression", "printed", "kind", "value"), NANOSECONDS)
+def test_durations_and_timestamps_show_the_engines_nanoseconds(
+    capsys, expression, printed, kind, value
+):
+    """`duration("1ns")` printed `0s`: the value went through Python's microseconds."""
+    assert eval_in_process(capsys, expression) == (0, f"{printed} ({kind})\n", "")
+    code, out, _ = eval_in_process(capsys, expression, "--format", "json")
+    assert (code, json.loads(out)) == (0, {"type": kind, "value": value})
+
+
+@pytest.mark.parametrize(("expression", "printed", "kind", "value"), NANOSECONDS)
+def test_nanoseconds_paste_back_as_the_same_value(expression, printed, kind, value):
+    """The text, and the JSON value given to duration() or timestamp(), are the value the
+    engine held: equal to it in CEL, where 0s (what was printed) is not 1ns."""
+    assert cel_text(cel.evaluate_shown(expression, {}).value) == printed
+    assert cel.evaluate(f"{printed} == {expression}", {}) is True
+    assert cel.evaluate(f"{kind}({json.dumps(value)}) == {expression}", {}) is True
+
+
+def test_nanoseconds_in_a_list_end_to_end():
+    result = run_cli("eval", "[duration('1ns'), {'t': timestamp(1) + duration('1ns')}]")
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout == (
+        '[duration("0.000000001s"), {"t": timestamp("1970-01-01T00:00:01.000000001Z")}] (list)\n'
+    )
+
+
+@pytest.mark.parametrize(
+    ("expression", "value"),
+    [
+        ("b'\\xff\\x00a'", "/wBh"),
+        ("b'ab'", "YWI="),
+        ("b'\\xff'", "/w=="),  # the README's example
+        ("[b'\\xfe', b'']", ["/g==", ""]),
+    ],
+)
+def test_json_bytes_are_standard_base64(expression, value):
+    """The protobuf JSON mapping CEL uses; decoded as UTF-8, b"\\xff" and b"\\xfe" were
+    both U+FFFD."""
+    result = run_cli("eval", expression, "--format", "json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["value"] == value
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"), [(0.000001, "0.000001s"), (123456.5, "123456.5s"), (-0.5, "-0.5s")]
+)
+def test_durations_in_messages_are_exact_seconds(seconds, text):
+    """Six significant digits wrote `1e-06s` (no duration() reads it) and `123456s`."""
+    assert cel.format_value(timedelta(seconds=seconds)) == text
+
+
+def test_bytes_text_stays_the_paste_back_literal(capsys):
+    assert eval_in_process(capsys, "b'\\xff\\x00a'") == (0, 'b"\\xff\\x00a" (bytes)\n', "")
 
 
 def test_facts_bind_facts_now_and_phase_normalised(capsys):

@@ -71,7 +71,10 @@ def test_bad_lines_are_skipped_counted_and_reported(tmp_path: Path):
     assert recording["summary"]["skipped_lines"] == 3
     assert len(recording["snapshots"]) == len(lines) - 1
     assert f"{path}:3:2: warning: skipped: not JSON" in result.stderr
-    assert f"{path}:4: warning: skipped: phase: must be one of 0, 1, 2" in result.stderr
+    # a snapshot refused at load keeps its index (#2), a line that is no JSON has none
+    assert f"{path}:4: warning: skipped: snapshot #2: phase: must be one of 0, 1, 2" in (
+        result.stderr
+    )
     assert f"{path}:{len(damaged) + 1}: warning: skipped: not JSON" in result.stderr
 
 
@@ -521,3 +524,146 @@ def test_a_report_reaches_a_stdout_whose_locale_says_ascii(tmp_path: Path):
     done = run_cli("replay", str(odd), "--format", "json", env=env)
     assert done.returncode == 0, done.stderr
     assert "v0.4.3-β" in json.dumps(json.loads(done.stdout), ensure_ascii=False)
+
+
+def _with_contradictions(tmp_path: Path, skipped: tuple[int, ...], order=None) -> Path:
+    """DEGRADES with the snapshots at `skipped` made to contradict themselves (metrics
+    healthier than their own counts), so they are refused at load, written in `order`."""
+    lines = lines_of(DEGRADES)
+    for index in skipped:
+        document = json.loads(lines[index])
+        document["counts"] = {"agents_errored": 3, "agents_total": 8}
+        lines[index] = json.dumps(document)
+    path = tmp_path / "contradicts.jsonl"
+    path.write_text("\n".join(lines[i] for i in order or range(len(lines))) + "\n")
+    return path
+
+
+CONTRADICTION = "metrics.agents_failed is 0 but counts.agents_errored is 3"
+
+
+def test_a_skipped_snapshot_keeps_its_index_in_every_report(tmp_path: Path):
+    """A snapshot refused at load moved every later index down by one, so an `--expect`
+    written for the recording judged each later snapshot against the next one's verdict.
+    It keeps its index: text, JSON, markdown, HTML and the warning agree."""
+    path = _with_contradictions(tmp_path, (4,))
+    result = call_cli("replay", str(path), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    Draft202012Validator(
+        json.loads((ROOT / "schemas" / "replay.schema.json").read_text())
+    ).validate(document)
+    [recording] = document["recordings"]
+    snapshots = recording["snapshots"]
+    assert [s["index"] for s in snapshots] == [0, 1, 2, 3, 5, 6, 7]
+    assert [s["where"] for s in snapshots][4] == f"{path}:6"
+    assert recording["skipped"] == [{"where": f"{path}:5", "reason": CONTRADICTION, "index": 4}]
+    assert (recording["summary"]["first_pause"], recording["summary"]["first_rollback"]) == (5, 6)
+    assert f"{path}:5: warning: skipped: snapshot #4: {CONTRADICTION}" in result.stderr
+    text = call_cli("replay", str(path)).stdout
+    assert re.search(rf"^#5 +{re.escape(str(path))}:6 +2026-11-20T10:25:00Z", text, re.M)
+    assert f"\nskipped #4 {path}:5: {CONTRADICTION}\n" in text
+    assert f"first pause #5 {path}:6 at 2026-11-20T10:25:00Z" in text
+    page = call_cli("replay", str(path), "--format", "markdown").stdout
+    assert f"| 5 | {escape(f'{path}:6')} | 9f2c4e1 phase 1 | 2026-11-20T10:25:00Z | pause |" in page
+    html = call_cli("replay", str(path), "--format", "html").stdout
+    assert '<td class="n">#5</td>' in html and '<td class="n">#4</td>' not in html
+
+
+def test_a_recording_whose_first_snapshot_is_skipped_is_valid_json(tmp_path: Path):
+    result = call_cli("replay", str(_with_contradictions(tmp_path, (0,))), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    [recording] = json.loads(result.stdout)["recordings"]
+    assert [s["index"] for s in recording["snapshots"]] == [1, 2, 3, 4, 5, 6, 7]
+
+
+def test_a_skipped_snapshot_keeps_its_time_order_index_in_a_file_out_of_order(tmp_path: Path):
+    path = _with_contradictions(tmp_path, (4,), order=[7, 6, 5, 4, 3, 2, 1, 0])
+    [recording] = json.loads(call_cli("replay", str(path), "--format", "json").stdout)["recordings"]
+    assert [s["index"] for s in recording["snapshots"]] == [0, 1, 2, 3, 5, 6, 7]
+    assert [s["where"] for s in recording["snapshots"]][4] == f"{path}:3"  # 10:25, #5
+    assert recording["skipped"] == [{"where": f"{path}:4", "reason": CONTRADICTION, "index": 4}]
+
+
+def _expect(tmp_path: Path, *lines: str) -> Path:
+    expect = tmp_path / "expect.yaml"
+    expect.write_text(
+        "apiVersion: phasegate/v1\nkind: ReplayExpectation\nexpect:\n"
+        + "".join(f"  - {line}\n" for line in lines)
+    )
+    return expect
+
+
+@pytest.mark.parametrize(
+    "expectation",
+    [
+        "{at: 4, verdict: pause}",
+        "{from: 3, to: 4, verdict: continue}",
+        '{from: "2026-11-20T10:18:00Z", to: "2026-11-20T10:22:00Z", verdict: pause}',
+    ],
+)
+def test_an_expectation_on_a_skipped_snapshot_is_not_met_and_says_why(
+    tmp_path: Path, expectation: str
+):
+    """A skipped snapshot has no verdict, so never the expected one: exit 5, and the
+    message says it was skipped and why (it never passes silently)."""
+    path = _with_contradictions(tmp_path, (4,))
+    result = run_cli("replay", str(path), "--expect", str(_expect(tmp_path, expectation)))
+    assert result.returncode == 5, result.stderr
+    verdict = re.search(r"verdict: (\w+)", expectation)[1]
+    assert (
+        f"phasegate: expectation not met: {path}:5 #4: expected {verdict}, but the snapshot "
+        f"was skipped: {CONTRADICTION}\n"
+    ) in result.stderr
+    assert "no snapshot in" not in result.stderr
+
+
+def test_expectations_after_a_skipped_snapshot_keep_their_indexes(tmp_path: Path):
+    """#5 is still the snapshot collected at 10:25 (a pause), not the 10:30 rollback."""
+    path = _with_contradictions(tmp_path, (4,))
+    expect = _expect(
+        tmp_path,
+        "{from: 0, to: 3, verdict: continue}",
+        "{at: 5, verdict: pause}",
+        "{from: 6, to: 7, verdict: rollback}",
+    )
+    result = call_cli("replay", str(path), "--expect", str(expect))
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_folder_file_that_cannot_be_loaded_keeps_its_index(tmp_path: Path):
+    """A folder's files are one snapshot each, so one refused (or not even JSON) keeps its
+    place by name: the files after it keep their indexes."""
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    for index, line in enumerate(lines_of(DEGRADES)[:4]):
+        (folder / f"s{index}.json").write_text(line)
+    contradicts = _with_contradictions(tmp_path, (1,)).read_text().splitlines()[1]
+    (folder / "s1.json").write_text(contradicts)
+    (folder / "s2.json").write_text("{not")
+    [recording] = json.loads(call_cli("replay", str(folder), "--format", "json").stdout)[
+        "recordings"
+    ]
+    assert [s["index"] for s in recording["snapshots"]] == [0, 3]
+    assert [(s["index"], s["reason"]) for s in recording["skipped"]] == [
+        (1, CONTRADICTION),
+        (2, "not valid JSON: Expecting property name enclosed in double quotes"),
+    ]
+
+
+@pytest.mark.parametrize("when", ["2026-11-20", "2026-11-20T10:12:00", 20261120, "soon"])
+def test_a_refused_snapshot_whose_time_is_no_instant_stands_where_written(tmp_path: Path, when):
+    """A date, a time without offset (naive to Python, which cannot compare it with the
+    others) or no time at all: the refused snapshot keeps its place as written."""
+    lines = lines_of(DEGRADES)
+    document = json.loads(lines[2])
+    document["collected_at"] = when
+    lines[2] = json.dumps(document)
+    path = tmp_path / "odd-time.jsonl"
+    path.write_text("\n".join([lines[0], lines[2], lines[1], *lines[3:]]) + "\n")
+    result = call_cli("replay", str(path), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    [recording] = json.loads(result.stdout)["recordings"]
+    assert [s["index"] for s in recording["snapshots"]] == [0, 2, 3, 4, 5, 6, 7]
+    assert [s["where"] for s in recording["snapshots"]][:2] == [f"{path}:1", f"{path}:3"]
+    assert recording["skipped"][0]["index"] == 1

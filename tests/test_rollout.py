@@ -767,6 +767,51 @@ def test_a_verify_check_that_timed_out_is_not_healthy_whatever_it_printed(tmp_pa
     assert answered == ("verify: answers in time", True, "healthy")
 
 
+@pytest.mark.parametrize(
+    ("agents", "healthy", "detail"),
+    [
+        ('"errors":0', True, "healthy"),
+        ('"errors":2', False, "swarm status: 2 agent(s) in error"),
+        ('"working":3', False, "swarm status: no d.errors (agents in error unknown"),
+        ('"errors":null', False, "swarm status: no d.errors"),
+        ('"errors":-1', False, "swarm status: d.errors is -1, not a count of agents"),
+        ('"errors":"0"', False, 'swarm status: d.errors is "0", not a count of agents'),
+        ('"errors":0.0', False, "swarm status: d.errors is 0.0, not a count of agents"),
+        ('"errors":false', False, "swarm status: d.errors is false, not a count of agents"),
+    ],
+)
+def test_swarm_status_verifies_healthy_only_with_no_agent_in_error(
+    tmp_path: Path, agents: str, healthy: bool, detail: str
+):
+    """Guide audit: "verify health with `swarm status`" passed on `ok:true` alone, so a
+    swarm answering with agents in error (the cascade the rollback was for) verified the
+    rollback. `d.errors` must be 0; absent or not a count is unknown, and not healthy."""
+    from phasegate.runner.apply import verify
+
+    swarm = tmp_path / "bin" / "swarm"
+    swarm.parent.mkdir()
+    answer = f'{{"ok":true,"rid":null,"t":1795168800,"ms":41,"d":{{{agents}}},"err":null}}'
+    swarm.write_text(f"#!/bin/sh\nprintf '%s\\n' '{answer}'\n")
+    swarm.chmod(0o755)
+    (tmp_path / "phasegate.yaml").write_text(
+        textwrap.dedent(f"""\
+        apiVersion: phasegate/v1
+        kind: Config
+        state_dir: state
+        rollback:
+          verify:
+            - name: swarm answers ok
+              command: [{swarm}, status]
+              parse: json
+              expect: exit_code == 0 && output.ok == true
+        """)
+    )
+    config = load_config(tmp_path / "phasegate.yaml")
+    [(name, ok, why)] = verify(config, {"collected_at": "2026-11-20T10:00:00Z"})
+    assert (name, ok) == ("verify: swarm answers ok", healthy)
+    assert why.startswith(detail), why
+
+
 def test_a_change_that_owes_its_rollback_can_be_resumed_on_the_record(
     gate: Gate, monkeypatch: pytest.MonkeyPatch
 ):

@@ -478,6 +478,32 @@ def test_phase2_rollback_deploys_verifies_and_freezes(world: World):
     assert thawed.returncode == 0, thawed.stdout
 
 
+def test_a_rollback_is_not_verified_while_swarm_has_agents_in_error(fixtures_world: World):
+    """Guide audit: `swarm status` answering `ok:true` with agents in error (`d.errors`)
+    passed "verify health with swarm status", and the change was marked rolled back over
+    a swarm still failing. Verification fails, the run exits 4 and nothing ends the change."""
+    world = fixtures_world
+    args_file = deploy_world(world, DEPLOY_OK)
+    run = world.run(
+        "run",
+        "--phase",
+        "2",
+        *CHANGE,
+        *WINDOW,
+        *at(30),
+        STANDIN_SWARM="cascade",  # 5 of 11 agents in error, before and after the deploy
+        STANDIN_ZJJ_VERSION_FILE=str(world.path / "version"),
+    )
+    assert run.returncode == 4, run.stderr
+    assert "trigger.agent-failure-cascade" in run.stdout
+    assert json.loads(args_file.read_text()) == ["--tag", "v0.4.2"]
+    assert "done: verify: zjj reports the last known-good version: healthy" in run.stderr
+    assert "FAILED: verify: swarm answers ok: swarm status: 5 agent(s) in error" in run.stderr
+    assert not [line for line in world.log if line["event"] == "rolled_back"]
+    verified = [a for a in world.actions if a["name"] == "verify: swarm answers ok"]
+    assert [a["ok"] for a in verified] == [False], world.actions
+
+
 def test_failed_deploy_exits_4_and_says_what_is_left(fixtures_world: World):
     deploy_world(fixtures_world, f"#!{sys.executable}\nimport sys\nsys.exit('no runners')\n")
     run = fixtures_world.run(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -68,11 +69,78 @@ def typed(value: Any) -> Any:
         return Uint(value.value())
     if name == "TYPE":
         return TypeValue(cel_type_name(value.value()))
+    if name == "DURATION":
+        return _exact_duration(value)
+    if name == "TIMESTAMP":
+        return _exact_timestamp(value)
     if name.startswith("LIST"):
         return [typed(item) for item in value.value()]
     if name.startswith("MAP"):
         return {key: typed(item) for key, item in value.value().items()}
     return plain(value)
+
+
+class Duration(timedelta):
+    """A CEL duration to the nanosecond, as the engine holds it: a timedelta keeps
+    microseconds, so `eval` showed `duration("1ns")` as `0s`. Only `typed` makes one; the
+    timedelta it is stays the engine's own, truncated to the microsecond."""
+
+    __slots__ = ("nanoseconds",)
+    nanoseconds: int
+
+
+class Timestamp(datetime):
+    """A CEL timestamp to the nanosecond (`nanosecond`: within its second), for the same
+    reason as `Duration`."""
+
+    __slots__ = ("nanosecond",)
+    nanosecond: int
+
+
+#: How the engine prints a duration (absl's format: `1h1m1.5s`, `-500ms`, `1ns`, `0`).
+_DURATION_PART = re.compile(r"(\d+)(?:\.(\d{1,9}))?(h|ms|m|s|us|ns)")
+_UNIT_NANOS = {"h": 3600 * 10**9, "m": 60 * 10**9, "s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
+#: How it prints a timestamp: RFC 3339 in UTC, the fraction to the nanosecond.
+_TIMESTAMP_FRACTION = re.compile(r"[^.]*T[^.]*(?:\.(\d{1,9}))?Z")
+
+
+def _exact_duration(value: Any) -> Any:
+    """The engine's duration with its nanoseconds, read from the engine's own text of it
+    (the binding hands Python no more than microseconds); the plain timedelta if that text
+    is not what is expected or disagrees with it."""
+    held = plain(value)
+    text = str(value)
+    sign, body = (-1, text[1:]) if text.startswith("-") else (1, text)
+    nanos = 0
+    if body != "0":
+        parts = list(_DURATION_PART.finditer(body))
+        if not parts or "".join(part.group(0) for part in parts) != body:
+            return held
+        for part in parts:
+            scale = _UNIT_NANOS[part.group(3)]
+            fraction = part.group(2) or ""
+            nanos += int(part.group(1)) * scale + int(fraction or 0) * scale // 10 ** len(fraction)
+    nanos *= sign
+    micros = sign * (abs(nanos) // 1000)  # the binding truncates toward zero
+    if held != timedelta(microseconds=micros):
+        return held
+    exact = Duration(microseconds=micros)
+    exact.nanoseconds = nanos
+    return exact
+
+
+def _exact_timestamp(value: Any) -> Any:
+    """The engine's timestamp with its nanoseconds (see `_exact_duration`)."""
+    held = plain(value)
+    found = _TIMESTAMP_FRACTION.fullmatch(str(value))
+    if found is None:
+        return held
+    nanos = int((found.group(1) or "").ljust(9, "0"))
+    if nanos // 1000 != held.microsecond:
+        return held
+    exact = Timestamp(*held.timetuple()[:6], held.microsecond, tzinfo=held.tzinfo)
+    exact.nanosecond = nanos
+    return exact
 
 
 #: Deepest list or map a value may nest (twice a document's 64 levels: a fact wrapped in
@@ -158,17 +226,26 @@ def _plain(value: Any) -> Any:
 def format_timestamp(value: datetime) -> str:
     """RFC 3339 in UTC with `Z`, as CEL prints a timestamp: the text rule authors wrote.
     The year always has four digits (`%Y` wrote year 1 as `1-01-01T...`, not RFC 3339)."""
+    nanos = value.nanosecond if isinstance(value, Timestamp) else value.microsecond * 1000
     value = value.astimezone(UTC)
     text = f"{value.year:04d}" + value.strftime("-%m-%dT%H:%M:%S")
-    if value.microsecond:
-        text += f".{value.microsecond:06d}".rstrip("0")
+    if nanos:
+        text += f".{nanos:09d}".rstrip("0")
     return text + "Z"
 
 
 def format_duration(value: timedelta) -> str:
-    """Seconds with an `s`, as CEL's string(duration) prints it: `3600s`, `1.5s`."""
-    seconds = value.total_seconds()
-    return f"{seconds:g}s" if seconds != int(seconds) else f"{int(seconds)}s"
+    """Seconds with an `s`, exactly, as CEL's string(duration) prints it: `3600s`, `1.5s`,
+    `0.000000001s` (not `1e-09s`, which no duration() reads back)."""
+    if isinstance(value, Duration):
+        nanos = value.nanoseconds
+    else:
+        nanos = value // timedelta(microseconds=1) * 1000
+    seconds, fraction = divmod(abs(nanos), 10**9)
+    text = ("-" if nanos < 0 else "") + str(seconds)
+    if fraction:
+        text += f".{fraction:09d}".rstrip("0")
+    return text + "s"
 
 
 def format_value(value: Any) -> str:
@@ -196,15 +273,20 @@ def format_value(value: Any) -> str:
 
 
 def jsonable(value: Any) -> Any:
-    """A plain value as JSON can spell it: timestamps, durations and bytes as CEL prints
-    them, infinities and NaN (from arithmetic) as a stable text."""
+    """A plain value as JSON can spell it: timestamps and durations as CEL prints them,
+    bytes in standard base64 (the protobuf JSON mapping CEL uses: decoding them as UTF-8
+    lost every byte that is not), infinities and NaN (from arithmetic) as a stable text."""
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
     if isinstance(value, list):
         return [jsonable(item) for item in value]
     if isinstance(value, dict):
         return {str(key): jsonable(item) for key, item in value.items()}
-    if isinstance(value, datetime | timedelta | bytes):
+    if isinstance(value, bytes):
+        import base64  # only for bytes: `evaluate` imports no module it does not use
+
+        return base64.b64encode(value).decode("ascii")
+    if isinstance(value, datetime | timedelta):
         return format_value(value)
     return value
 

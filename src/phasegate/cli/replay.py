@@ -69,7 +69,8 @@ def command(
     progress.close()
     for recording in replayed:
         for where, reason in recording.skipped:
-            warn_skipped(where, reason)
+            index = recording.skipped_indexes.get(where)
+            warn_skipped(where, reason if index is None else f"snapshot #{index}: {reason}")
         unlisted = recording.skipped_count - len(recording.skipped)
         if unlisted:
             say(

@@ -40,6 +40,19 @@ class Recording:
     skipped: tuple[tuple[str, str], ...]
 
 
+@dataclass(frozen=True)
+class Refused:
+    """A snapshot refused at load (a facts document that fails its schema or contradicts
+    itself, such as metrics healthier than its own counts): skipped, yet still a snapshot.
+    Read with `refused=True`, it keeps its place, so the snapshots after it keep theirs
+    (what `replay --expect` counts by index)."""
+
+    where: str
+    reason: str
+    #: Its collected_at when that reads as a time (where it stands in time order).
+    moment: datetime | None = None
+
+
 @contextmanager
 def batch() -> Iterator[None]:
     """Pause the cyclic garbage collector while reading or replaying a recording.
@@ -133,37 +146,53 @@ class RecordingReader:
                 with opened(self.path):
                     pass
 
-    def snapshots(self, *, strict: bool = True, sort: bool = False) -> Iterator[Facts]:
+    def snapshots(
+        self, *, strict: bool = True, sort: bool = False, refused: bool = False
+    ) -> Iterator[Facts]:
         """The usable snapshots: as written (strict: raising `Unordered` at the first one
-        earlier than the one before), or ordered by collected_at, equal times as written."""
+        earlier than the one before), or ordered by collected_at, equal times as written.
+        With `refused`, each snapshot refused at load comes too, as a `Refused` in its
+        place (its collected_at's, or as written when it has none); either way it is one
+        of the `skipped`."""
         self.skipped = Skipped(self.keep_skipped)
         if sort:
-            yield from self._sorted()
+            yield from self._sorted(refused)
             return
         last = None
-        for _, _, facts in self._read(self._entries(), self.skipped):
-            moment = _time(facts)
-            if strict and last is not None and moment < last:
-                raise Unordered(self.source)
-            last = moment
-            yield facts
+        for _, _, item in self._read(self._entries(), self.skipped):
+            moment = _placed(item)
+            if moment is not None:
+                if strict and last is not None and moment < last:
+                    raise Unordered(self.source)
+                last = moment
+            if isinstance(item, Refused):
+                self.skipped.append((item.where, item.reason))
+                if not refused:
+                    continue
+            yield item  # type: ignore[misc]  # a Refused only when asked for
 
-    def _sorted(self) -> Iterator[Facts]:
+    def _sorted(self, refused: bool) -> Iterator[Facts]:
         times, positions, numbers = array("q"), array("q"), array("q")
-        for position, number, facts in self._read(self._entries(), self.skipped):
-            times.append(_microseconds(_time(facts)))
+        last = None
+        for position, number, item in self._read(self._entries(), self.skipped):
+            last = _placed(item) or last
+            if isinstance(item, Refused):
+                self.skipped.append((item.where, item.reason))
+            times.append(_EARLIEST if last is None else _microseconds(last))
             positions.append(position)
             numbers.append(number)
         order = sorted(range(len(times)), key=times.__getitem__)
         again: list[tuple[str, str]] = []
-        last, count = None, 0
+        count = 0
         entries = self._entries([(positions[i], numbers[i]) for i in order])
-        for _, _, facts in self._read(entries, again):
-            moment = _time(facts)
-            if again or (last is not None and moment < last):
+        for _, _, item in self._read(entries, again):
+            moment = _placed(item)
+            placed = times[order[count]]
+            if again or (moment is not None and _microseconds(moment) != placed):
                 break
-            last, count = moment, count + 1
-            yield facts
+            count += 1
+            if refused or not isinstance(item, Refused):
+                yield item  # type: ignore[misc]  # a Refused only when asked for
         if again or count != len(order):
             where = again[0][0] if again else self.source
             raise InputError("recording changed while being read", Location(where))
@@ -191,19 +220,24 @@ class RecordingReader:
 
     def _read(
         self, entries: Iterator[tuple[int, int, str, Any]], skipped: list[tuple[str, str]]
-    ) -> Iterator[tuple[int, int, Facts]]:
-        """Each usable entry as facts; every other one recorded in `skipped`, never fatal.
+    ) -> Iterator[tuple[int, int, Facts | Refused]]:
+        """Each usable entry as facts, each facts document refused at load as a `Refused`;
+        every other one (not a facts document) recorded in `skipped`, never fatal.
 
         The garbage collector stays on while streaming: with it paused (see `batch`), the
         few reference cycles a snapshot leaves behind would pile up for the whole file.
         """
         stream = FactsStream(self.digests)
         for position, number, where, raw in entries:
-            if isinstance(raw, Path):
+            if isinstance(raw, Path):  # a folder's file is a snapshot, whatever it holds
                 try:
                     yield position, number, load_facts(raw)
                 except InputError as exc:
-                    skipped.append((str(exc.location or Location(where)), exc.message))
+                    yield (
+                        position,
+                        number,
+                        Refused(str(exc.location or Location(where)), exc.message),
+                    )
                 continue
             facts = _line_facts(stream, raw, where, skipped)
             if facts is not None:
@@ -212,7 +246,7 @@ class RecordingReader:
 
 def _line_facts(
     stream: FactsStream, raw: bytes, where: str, skipped: list[tuple[str, str]]
-) -> Facts | None:
+) -> Facts | Refused | None:
     if not raw.strip():
         return None
     if len(raw) > MAX_LINE_BYTES:
@@ -242,8 +276,11 @@ def _line_facts(
     try:
         return stream.facts(data, where)
     except InputError as exc:
-        skipped.append(_line_problem(text, where, exc.message))
-        return None
+        problem = _line_problem(text, where, exc.message)
+        if not isinstance(data, dict):
+            skipped.append(problem)
+            return None
+        return Refused(*problem, _moment(data.get("collected_at")))
 
 
 def _line_problem(text: str, where: str, fallback: str) -> tuple[str, str]:
@@ -292,7 +329,29 @@ def _time(facts: Facts) -> datetime:
     return instant(facts.data["collected_at"])
 
 
+def _moment(value: Any) -> datetime | None:
+    """A refused document's collected_at as an instant, if it is one (a date, or a time
+    without an offset, is none: Python cannot compare it with the others)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = instant(value)
+    except ValueError:
+        return None
+    return moment if moment.utcoffset() is not None else None
+
+
+def _placed(item: Facts | Refused) -> datetime | None:
+    """Where a snapshot stands in time: its collected_at; None for a refused one without a
+    readable time, which stands where it was written (after the one before it)."""
+    if isinstance(item, Refused):
+        return item.moment
+    return _time(item)
+
+
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+#: The place of a refused snapshot with no time before any snapshot with one.
+_EARLIEST = -(2**63)
 
 
 def _microseconds(moment: datetime) -> int:

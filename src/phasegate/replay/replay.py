@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from phasegate.core.evaluate import DEFAULT_HISTORY_WINDOW, Decision, RuleResult, RuleStatus
 from phasegate.core.facts import Facts
 from phasegate.core.policy import PolicySet
-from phasegate.core.recording import Recording, RecordingReader, Unordered, instant
+from phasegate.core.recording import Recording, RecordingReader, Refused, Unordered, instant
 from phasegate.core.verdict import Verdict
 from phasegate.errors import InputError, Location
 from phasegate.files.loading import load_document
@@ -45,6 +45,18 @@ class Step:
     #: `file:LINE` (a folder's: the file), as `diff` and the skipped lines name it: the
     #: index alone cannot be found in a file with bad lines or written out of order.
     where: str = ""
+
+
+@dataclass(frozen=True)
+class SkippedStep:
+    """A snapshot refused at load (`Refused`), in its place: it has an index, so the
+    snapshots after it keep theirs, but no decision; an expectation naming it is not met."""
+
+    index: int
+    where: str
+    reason: str
+    #: Its collected_at when readable, for an expectation over a time range.
+    moment: datetime | None = None
 
 
 #: Changes a summary follows one by one; a log with more is summarised as a whole past them.
@@ -174,7 +186,11 @@ class Replay:
     ) -> None:
         self.reader, self.policy_set, self.window, self.sort = reader, policy_set, window, sort
         self.source = reader.source
+        #: Snapshots decided (a skipped one has an index but is not counted).
         self.count = 0
+        #: The index of each of the first `MAX_SKIPPED_SHOWN` snapshots refused at load, by
+        #: where it is: the reports list it with its index among the skipped lines.
+        self.skipped_indexes: dict[str, int] = {}
         self._summary = Summary()
         self._charts = ChartRecorder(policy_set) if charts else None
 
@@ -189,8 +205,18 @@ class Replay:
 
     def steps(self) -> Iterator[Step]:
         """Raises `Unordered` (before anything is decided out of order) unless `sort`."""
+        return (step for step in self.all_steps() if isinstance(step, Step))
+
+    def all_steps(self) -> Iterator[Step | SkippedStep]:
+        """`steps`, and each snapshot refused at load as a `SkippedStep` with its index."""
         rollout = MemoRollout(self.policy_set, self.window)
-        for index, facts in enumerate(self.reader.snapshots(sort=self.sort)):
+        snapshots = self.reader.snapshots(sort=self.sort, refused=True)
+        for index, facts in enumerate(snapshots):
+            if isinstance(facts, Refused):
+                if len(self.skipped_indexes) < MAX_SKIPPED_SHOWN:
+                    self.skipped_indexes.setdefault(facts.where, index)
+                yield SkippedStep(index, facts.where, facts.reason, facts.moment)
+                continue
             try:
                 decision = rollout.decide(facts)
             except InputError as error:  # a phase no live rule judges: which snapshot, too
@@ -200,7 +226,7 @@ class Replay:
             self._summary.add(step)
             if self._charts is not None:
                 self._charts.add(step.index, facts, step.decision)
-            self.count = index + 1
+            self.count += 1
             yield step
 
     def summary(self) -> dict[str, Any]:
@@ -254,10 +280,12 @@ def replay_recordings(
             sink = output(replayed)
             check = checker.recording(replayed.source) if checker is not None else None
             try:
-                for step in replayed.steps():
-                    sink.add(step)
+                for step in replayed.all_steps():
                     if check is not None:
                         check.add(step)
+                    if isinstance(step, SkippedStep):
+                        continue
+                    sink.add(step)
                     if progress is not None:
                         progress(1)
             except Unordered:
@@ -328,10 +356,12 @@ class Expectation:
     #: The range's times read once, when it is a time range.
     times: tuple[datetime, datetime] | None = None
 
-    def covers(self, index: int, decision: Decision) -> bool:
+    def covers(self, index: int, moment: datetime | None) -> bool:
+        """Whether the snapshot at `index`, collected at `moment`, is one this expects (a
+        time range covers no snapshot whose time is unknown)."""
         if self.times is None:
             return self.first <= index <= self.last  # type: ignore[operator]
-        return self.times[0] <= instant(decision.collected_at) <= self.times[1]
+        return moment is not None and self.times[0] <= moment <= self.times[1]
 
 
 @dataclass
@@ -376,12 +406,18 @@ class _RecordingCheck:
         ]
         self.found: list[tuple[int, str]] = []
         self.matched: set[int] = set()
+        #: Whether an expectation here is a time range (each snapshot's time is read then).
+        self.times = any(check.expectations[number].times for number in self.applies)
 
-    def add(self, step: Step) -> None:
+    def add(self, step: Step | SkippedStep) -> None:
+        if isinstance(step, SkippedStep):
+            self._skipped(step)
+            return
         decision = step.decision
+        moment = instant(decision.collected_at) if self.times else None
         for number in self.applies:
             expectation = self.check.expectations[number]
-            if not expectation.covers(step.index, decision):
+            if not expectation.covers(step.index, moment):
                 continue
             self.matched.add(number)
             if decision.verdict is not expectation.verdict:
@@ -394,6 +430,22 @@ class _RecordingCheck:
                         f"{expectation.verdict.label}, got {decision.verdict.label} ({fired})",
                     )
                 )
+
+    def _skipped(self, step: SkippedStep) -> None:
+        """A skipped snapshot has no verdict, so never the expected one: a mismatch, which
+        says why it was skipped (passing it over would pass an expectation on nothing)."""
+        for number in self.applies:
+            expectation = self.check.expectations[number]
+            if not expectation.covers(step.index, step.moment):
+                continue
+            self.matched.add(number)
+            self.found.append(
+                (
+                    number,
+                    f"{step.where or self.source} #{step.index}: expected "
+                    f"{expectation.verdict.label}, but the snapshot was skipped: {step.reason}",
+                )
+            )
 
     def commit(self) -> None:
         for number, problem in self.found:

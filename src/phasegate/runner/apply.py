@@ -112,7 +112,8 @@ def manual_procedure(
     if not verified:
         steps += [
             f"Verify health: `zjj --version` reports {str(target).removeprefix('v')}, "
-            "`swarm status` answers ok, `zjj doctor` is healthy",
+            "`swarm status` answers ok with no agent in error (`errors: 0`), "
+            "`zjj doctor` is healthy",
             "Confirm the critical command paths used by automation",
         ]
     steps.append("Open a remediation bead from the remediation note")
@@ -282,8 +283,20 @@ def verify(config: Config, facts: Mapping[str, Any]) -> list[tuple[str, bool, st
             why = f"exit {result.exit_code}: failed, though it printed what was expected"
         else:
             why = "healthy" if ok else f"not as expected (exit {result.exit_code})"
+        if ok and downgrade.is_swarm_status(check.command):
+            # whatever its `expect` says: ok with agents in error is no healthy swarm
+            problem = downgrade.swarm_status_problem(_json_answer(result.stdout, check.name))
+            ok, why = problem is None, problem or why
         outcomes.append((f"verify: {check.name}", ok, why))
     return outcomes
+
+
+def _json_answer(stdout: str, name: str) -> Any:
+    """The JSON `swarm status` printed, or None when it printed none."""
+    try:
+        return parse_output(stdout, "json", name).value
+    except OutputError:
+        return None
 
 
 def _now(facts: Mapping[str, Any]) -> Any:

@@ -9,6 +9,7 @@ as its own line so an operator sees which one failed.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -89,6 +90,27 @@ def error_findings(format: str, lines: Sequence[Any], value: Any) -> list[str] |
             if isinstance(c, dict) and c.get("status") == "fail"
         ]
     return None
+
+
+def is_swarm_status(argv: Sequence[str]) -> bool:
+    """Whether a command asks `swarm status` (by any path, behind any runner prefix)."""
+    return len(argv) >= 2 and argv[-1] == "status" and argv[-2].rsplit("/", 1)[-1] == "swarm"
+
+
+def swarm_status_problem(answer: Any) -> str | None:
+    """Why a `swarm status` answer is not healthy, or None.
+
+    The guide's "verify health with `swarm status`" after a rollback: an answer that is ok
+    with agents in error is a swarm still failing (the cascade the rollback was for), and an
+    answer without a count of them says nothing of its health. `d.errors` must be 0."""
+    agents = answer.get("d") if isinstance(answer, dict) else None
+    errors = agents.get("errors") if isinstance(agents, dict) else None
+    if type(errors) is int and errors >= 0:
+        return None if errors == 0 else f"swarm status: {errors} agent(s) in error"
+    if errors is None:
+        return "swarm status: no d.errors (agents in error unknown, which is not healthy)"
+    shown = json.dumps(errors)[:40]
+    return f"swarm status: d.errors is {shown}, not a count of agents (unknown, not healthy)"
 
 
 def _id(issue: dict[str, Any]) -> str:

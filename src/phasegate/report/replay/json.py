@@ -40,6 +40,14 @@ def snapshot_object(step: Step) -> dict[str, Any]:
     }
 
 
+def skipped_object(where: str, reason: str, indexes: dict[str, int]) -> dict[str, Any]:
+    """A skipped line; a snapshot refused at load with the index it keeps."""
+    found: dict[str, Any] = {"where": where, "reason": reason}
+    if where in indexes:
+        found["index"] = indexes[where]
+    return found
+
+
 #: A string as json.dumps(..., ensure_ascii=False) writes it, by the C encoder.
 _encode = json.JSONEncoder(ensure_ascii=False).encode
 
@@ -105,9 +113,11 @@ class _JsonRecording(SpooledRecording):
     def __init__(self, out: TextIO, replay: Replay, report: JsonReport) -> None:
         super().__init__(out, replay)
         self.report = report
+        self.written = False
 
     def line(self, step: Step) -> str:
-        comma = "," if step.index else ""
+        # not `step.index`: a first snapshot skipped leaves the first written at #1
+        comma, self.written = ("," if self.written else ""), True
         return f"{comma}\n{' ' * SNAPSHOT}{snapshot_text(step, SNAPSHOT)}"
 
     def _skeleton(self) -> tuple[str, str]:
@@ -118,7 +128,8 @@ class _JsonRecording(SpooledRecording):
                 "snapshots": [],
                 "summary": self.replay.summary(),
                 "skipped": [
-                    {"where": where, "reason": reason} for where, reason in self.replay.skipped
+                    skipped_object(where, reason, self.replay.skipped_indexes)
+                    for where, reason in self.replay.skipped
                 ],
             },
             RECORDING,

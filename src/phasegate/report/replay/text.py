@@ -36,14 +36,20 @@ class _TextRecording(SpooledRecording):
         )
 
     def tail(self) -> str:
+        indexes = self.replay.skipped_indexes
         lines = [
-            f"skipped {single_line(where)}: {single_line(reason)}"
+            f"skipped {skipped_index(where, indexes)}{single_line(where)}: {single_line(reason)}"
             for where, reason in self.replay.skipped
         ]
         unlisted = self.replay.skipped_count - len(self.replay.skipped)
         if unlisted:
             lines.append(f"skipped {unlisted} more lines")
         return "".join(line + "\n" for line in [*lines, summary_line(self.replay.summary())])
+
+
+def skipped_index(where: str, indexes: dict[str, int]) -> str:
+    """`#INDEX ` of a skipped snapshot (it keeps its index), nothing for another line."""
+    return f"#{indexes[where]} " if where in indexes else ""
 
 
 def summary_line(summary: dict[str, Any]) -> str:
