@@ -259,6 +259,73 @@ def test_a_damaged_entry_is_ignored_and_rebuilt(tmp_path: Path, damage: str):
     assert entry.read_bytes() == rebuilt  # and now used, not written again
 
 
+def _expressions(policy_set: policycache.policy.PolicySet) -> list[object]:
+    """Every expression of a set: conditions, then message placeholders."""
+    return [rule.when for rule in policy_set.rules] + [
+        part
+        for rule in policy_set.rules
+        for part in (rule.message.parts if rule.message else ())
+        if not isinstance(part, str)
+    ]
+
+
+def test_a_warm_load_makes_a_program_only_for_an_expression_that_runs(tmp_path: Path):
+    """The engine makes a revived program when it first runs: a decision runs the rules of
+    its phase and the messages of the rules that fire, not the other 70-odd expressions."""
+    policycache.load_policy_set(POLICIES, "policies", tmp_path)
+    warm = policycache.load_policy_set(POLICIES, "policies", tmp_path)
+    assert [e for e in _expressions(warm) if "program" in vars(e)] == []
+    decision = evaluate(load_facts(FIXTURES / "phase1-health.error-rate-elevated.yaml"), warm)
+    ran = {result.id for result in decision.results if result.status != "skipped"}
+    fired = {result.id for result in decision.results if result.status == "fired"}
+    assert fired and ran != {rule.id for rule in warm.rules}
+    expected = {rule.when.text for rule in warm.rules if rule.id in ran} | {
+        part.text
+        for rule in warm.rules
+        if rule.id in fired and rule.message
+        for part in rule.message.parts
+        if not isinstance(part, str)
+    }
+    assert {e.text for e in _expressions(warm) if "program" in vars(e)} == expected
+
+
+@pytest.mark.parametrize("which", ["condition", "message placeholder"])
+def test_a_program_the_engine_refuses_when_it_runs_is_compiled_afresh_and_rebuilt(
+    tmp_path: Path, which: str
+):
+    """Reviving is lazy, so a program whose bytes match the entry's digest but that the
+    engine refuses is found only when it runs: the text is compiled afresh (the bytes are
+    never trusted) and the entry is rebuilt, as a load that found it would have."""
+    facts = load_facts(FIXTURES / "phase0-checklist.checks-passed.yaml")
+    fresh = load_policy_set(POLICIES, "policies")
+    expected = FORMATS["json"](evaluate(facts, fresh), False)
+    assert '"message": "checklist failed: ci"' in expected
+    rule = next(rule for rule in fresh.rules if rule.id == "checklist.checks-passed")
+    [placeholder] = [part for part in rule.message.parts if not isinstance(part, str)]
+    damaged_text = rule.when.text if which == "condition" else placeholder.text
+    policycache.load_policy_set(POLICIES, "policies", tmp_path)
+    [entry] = _entries(tmp_path)
+    header, _, body = entry.read_bytes().partition(b"\n")
+    data = json.loads(body)
+    [stored] = [stored for stored in data["expressions"] if stored[1] == damaged_text]
+    stored[2] = base64.b64encode(b"not a program").decode()
+    damaged = _with_digest(header.split()[1], json.dumps(data).encode())
+    entry.write_bytes(damaged)
+    warm = policycache.load_policy_set(POLICIES, "policies", tmp_path)
+    assert entry.read_bytes() == damaged  # no program made yet: nothing refused
+    assert FORMATS["json"](evaluate(facts, warm), False) == expected
+    # and what reads its tree (a located error) reads the fresh compile's, not the bytes
+    [refused] = [e for e in _expressions(warm) if e.text == damaged_text]
+    assert refused.structure == (rule.when if which == "condition" else placeholder).structure
+    rebuilt = entry.read_bytes()
+    assert rebuilt != damaged
+    [again] = [
+        s for s in json.loads(rebuilt.partition(b"\n")[2])["expressions"] if s[1] == damaged_text
+    ]
+    assert base64.b64decode(again[2]) != b"not a program"
+    assert cache.read_entry(tmp_path, policycache.KIND, entry.stem.split("-", 1)[1])
+
+
 def test_a_fifo_where_an_entry_should_be_is_passed_over_not_waited_on(tmp_path: Path):
     """A hunt found every command hanging on a FIFO named as an entry: opening one for
     reading waits for a writer."""

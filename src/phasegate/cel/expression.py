@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from typing import Any
@@ -51,7 +52,8 @@ class Expression:
     """A checked CEL expression, ready to evaluate, with what its checked tree tells."""
 
     text: str
-    program: Any = field(repr=False, compare=False)
+    #: The engine's program; None for one revived lazily (see `program`).
+    compiled: Any = field(repr=False, compare=False)
     variables: tuple[str, ...]
     #: The program as the engine serializes it (an Any holding a cel.expr.CheckedExpr):
     #: `revive` turns these bytes back into this expression without compiling.
@@ -60,6 +62,26 @@ class Expression:
     env: Any = field(repr=False, compare=False, default=None)
     #: The checked tree when it is at hand (compiled: the author's); None when revived.
     known_tree: Checked | None = field(repr=False, compare=False, default=None)
+    #: For one revived lazily: the text compiled afresh, should the engine refuse the bytes.
+    afresh: Callable[[], Expression] | None = field(repr=False, compare=False, default=None)
+
+    @cached_property
+    def program(self) -> Any:
+        """The program that runs. A lazily revived one is made from its bytes on first use:
+        most of a policy set's expressions never run in one `evaluate` (the rules of other
+        phases, the messages of rules that do not fire), and the engine takes about as long
+        to make each as to evaluate a rule."""
+        if self.compiled is not None:
+            return self.compiled
+        try:
+            return self.env.deserialize(self.serialized)
+        except RuntimeError:  # bytes the engine refuses are never trusted: compiled afresh
+            if self.afresh is None:
+                raise
+            fresh = self.afresh()
+            # and nothing else reads the refused bytes either (a located error, a tree)
+            vars(self).update(serialized=fresh.serialized, known_tree=fresh.known_tree)
+            return fresh.program
 
     @cached_property
     def tree(self) -> Checked:
@@ -140,23 +162,27 @@ def revive(
     serialized: bytes,
     env: Any = None,
     found: Model | None = None,
+    afresh: Callable[[], Expression] | None = None,
 ) -> Expression:
     """The expression `compile_expression` made, from its `serialize()` bytes: the engine
     turns them into a program without parsing or checking again.
 
     `found` is its model as kept beside the bytes (`Model.plain`): then nothing is decoded
     until a question only the tree answers is asked (a located error, the cost budget).
+    With `afresh` (the text compiled afresh), the program is made on first use, and
+    `afresh` is what runs if the engine then refuses the bytes; without it, bytes the engine
+    refuses raise here, at once.
     """
     if env is None:
         env = environment.environment(declared or environment.declarations(tuple(variables)))
     _ready(env)
-    program = env.deserialize(serialized)  # bytes the engine refuses fail here, at once
+    program = None if afresh is not None else env.deserialize(serialized)
     variables = tuple(variables)
     tree = None
     if found is None:
         tree = checked_expr.decode(serialized)
         found = model.build(tree, variables)
-    return Expression(text, program, variables, serialized, found, env, tree)
+    return Expression(text, program, variables, serialized, found, env, tree, afresh)
 
 
 @cache

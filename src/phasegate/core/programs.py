@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import binascii  # base64 coding, without the base64 module's import on every warm start
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from phasegate import cel
@@ -50,11 +50,17 @@ class Programs:
 
     `revive` raises KeyError for a text the entry does not hold: the caller then loads
     afresh, since an entry that lacks one of its own expressions is not one to believe.
+    The engine makes a revived program from its bytes only when it first runs (see
+    `Expression.program`); should it refuse them then, the text is compiled afresh and
+    `refused` (once) rebuilds the entry, as a load would have had it refused them at once.
     """
 
-    def __init__(self, stored: Iterable[Any] = ()) -> None:
+    def __init__(
+        self, stored: Iterable[Any] = (), refused: Callable[[], object] | None = None
+    ) -> None:
         self.stored = {(env, text): (blob, found) for env, text, blob, found in stored}
         self.compiled: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {}
+        self.refused = refused
 
     def compile(self, text: str, variables: tuple[str, ...]) -> cel.Expression:
         expression = cel.compile_expression(text, variables)
@@ -65,7 +71,15 @@ class Programs:
     def revive(self, text: str, variables: tuple[str, ...]) -> cel.Expression:
         blob, found = self.stored[(env_identity(variables), text)]
         serialized = binascii.a2b_base64(blob, strict_mode=True)
-        return cel.revive(text, variables, None, serialized, found=model.from_plain(found))
+        found_model = model.from_plain(found)
+
+        def afresh() -> cel.Expression:
+            if self.refused is not None:
+                refused, self.refused = self.refused, None
+                refused()
+            return cel.compile_expression(text, variables)
+
+        return cel.revive(text, variables, None, serialized, found=found_model, afresh=afresh)
 
     def plain(self) -> list[list[Any]]:
         """What `compile` kept, in a stable order, for a cache entry (JSON)."""
