@@ -6,7 +6,6 @@ with phasegate's wrappers added (`_changes`), revived by the engine without comp
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -43,8 +42,10 @@ MAX_COMPREHENSION_DEPTH = 2
 #: never refuses a file that loads). Real conditions use a handful.
 MAX_CHAINED_OPERATORS = 1000
 
-#: One problem in the engine's report: `ERROR: <input>:LINE:COL: MESSAGE`.
-_ENGINE_ERROR = re.compile(r"ERROR: <input>:(-?\d+):(-?\d+): ([^\n]*)")
+#: One problem in the engine's report: `ERROR: <input>:LINE:COL: MESSAGE`. The patterns of
+#: this module are compiled where they are used (`re` keeps them), not at import: every
+#: process imports this module, and only compiling or a refused text uses them.
+_ENGINE_ERROR = r"ERROR: <input>:(-?\d+):(-?\d+): ([^\n]*)"
 
 
 @dataclass(frozen=True)
@@ -300,9 +301,7 @@ def _built_range(node: checked_expr.Node) -> checked_expr.Node | None:
 
 #: A list type whose items come back from Python as they went: JSON's values (all that
 #: facts and params hold), at any depth.
-_ROUND_TRIP = re.compile(
-    r"(?:list\(|map\(string, |dyn|string|int|double|bool|bytes|null_type|\)|, )*"
-)
+_ROUND_TRIP = r"(?:list\(|map\(string, |dyn|string|int|double|bool|bytes|null_type|\)|, )*"
 
 
 def held_range(tree: Checked, node: checked_expr.Node) -> checked_expr.Node | None:
@@ -317,7 +316,7 @@ def held_range(tree: Checked, node: checked_expr.Node) -> checked_expr.Node | No
     if iterated is None:
         return None
     kind = tree.type_of(iterated.id)
-    return iterated if kind.startswith("map(") or _ROUND_TRIP.fullmatch(kind) else None
+    return iterated if kind.startswith("map(") or re.fullmatch(_ROUND_TRIP, kind) else None
 
 
 def _handed_to_python(tree: Checked, node: checked_expr.Node) -> checked_expr.Node | None:
@@ -434,7 +433,7 @@ def _changes(
 def _syntax_error(report: str, text: str, variables: tuple[str, ...]) -> CelError:
     found = [
         _problem(message, int(line), int(col), text, variables)
-        for line, col, message in _ENGINE_ERROR.findall(report)
+        for line, col, message in re.findall(_ENGINE_ERROR, report)
     ]
     if not found:
         first = _without_status(report.split("\n", 1)[0])
@@ -473,6 +472,8 @@ def _qualified_calls(
 def _call_problem(name: str) -> str:
     if name in SIGNATURES:
         return f"{name} takes ({', '.join(SIGNATURES[name])}): not these arguments"
+    import difflib  # only for this "did you mean": not every process's import
+
     close = difflib.get_close_matches(name, SIGNATURES, n=1)
     return f"unknown function {name!r}" + (f" (did you mean {close[0]}?)" if close else "")
 
