@@ -11,6 +11,7 @@ what it loads by the same code with or without them: only how a text becomes an
 from __future__ import annotations
 
 import binascii  # base64 coding, without the base64 module's import on every warm start
+import functools
 import sys
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -22,8 +23,10 @@ from phasegate.files.digest import sha256
 from phasegate.files.schemas import data_dir
 
 
+@functools.cache
 def env_identity(variables: tuple[str, ...]) -> str:
-    """Names the environment `variables` compile in (their declared types)."""
+    """Names the environment `variables` compile in (their declared types); asked for each
+    expression a warm load revives, so worked out once per set of variables."""
     return repr(cel.expression_declarations(tuple(variables)))
 
 
