@@ -51,11 +51,12 @@ def schema_digest(name: str) -> str:
 class Programs:
     """The programs of one cache entry: `revive` those stored, `compile` (and keep) others.
 
-    `revive` raises KeyError for a text the entry does not hold: the caller then loads
-    afresh, since an entry that lacks one of its own expressions is not one to believe.
-    The engine makes a revived program from its bytes only when it first runs (see
-    `Expression.program`); should it refuse them then, the text is compiled afresh and
-    `refused` (once) rebuilds the entry, as a load would have had it refused them at once.
+    What `revive` cannot revive (a text the entry does not hold, parts of another shape,
+    bytes the engine refuses) is never believed: the text is compiled afresh and `refused`
+    (once) rebuilds the entry. `revive` may be asked late (a message's placeholders are
+    revived when it is first rendered), and the engine makes a revived program from its
+    bytes only when it first runs (see `Expression.program`): so the entry's damage is
+    dealt with where it is found, not by loading the whole set again.
     """
 
     def __init__(
@@ -72,17 +73,25 @@ class Programs:
         return expression
 
     def revive(self, text: str, variables: tuple[str, ...]) -> cel.Expression:
-        blob, found = self.stored[(env_identity(variables), text)]
-        serialized = binascii.a2b_base64(blob, strict_mode=True)
-        found_model = model.from_plain(found)
+        try:
+            blob, found = self.stored[(env_identity(variables), text)]
+            serialized = binascii.a2b_base64(blob, strict_mode=True)
+            found_model = model.from_plain(found)
+        except (KeyError, TypeError, ValueError):  # not what `compile` kept
+            return self.afresh(text, variables)
 
         def afresh() -> cel.Expression:
-            if self.refused is not None:
-                refused, self.refused = self.refused, None
-                refused()
-            return cel.compile_expression(text, variables)
+            return self.afresh(text, variables)
 
         return cel.revive(text, variables, None, serialized, found=found_model, afresh=afresh)
+
+    def afresh(self, text: str, variables: tuple[str, ...]) -> cel.Expression:
+        """`text` compiled afresh, for a program of the entry that cannot be revived; the
+        entry is rebuilt (`refused`, once)."""
+        if self.refused is not None:
+            refused, self.refused = self.refused, None
+            refused()
+        return cel.compile_expression(text, variables)
 
     def plain(self) -> list[list[Any]]:
         """What `compile` kept, in a stable order, for a cache entry (JSON)."""
