@@ -72,10 +72,10 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: every failure becomes one line on stderr and a documented exit code."""
     if argv is None:  # the process's own command line: the process ends with the command
         # Python's collection of cyclic garbage at exit walks every object start-up made
-        # (7% of a warm `evaluate`'s CPU), to free memory the exit frees anyway: what is
-        # alive then is frozen out of it. phasegate leaves no cleanup to a finalizer (every
-        # file and child is closed by a `with` or a `finally`), and atexit's own handlers,
-        # registered later, run first.
+        # (7% of a warm `evaluate`'s instructions), to free memory the exit frees anyway:
+        # what is alive then is frozen out of it. phasegate leaves no cleanup to a
+        # finalizer (every file and child is closed by a `with` or a `finally`), and
+        # atexit's own handlers, registered later, run first.
         atexit.register(gc.freeze)
     try:
         cli.main(args=argv, prog_name="phasegate", standalone_mode=False)
