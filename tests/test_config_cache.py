@@ -27,17 +27,22 @@ def _entries(folder: Path) -> list[Path]:
     return sorted(folder.glob("config-*.json"))
 
 
+def _objects(value: Any) -> list[cel.Expression]:
+    """Every checked expression a loaded configuration holds."""
+    if isinstance(value, cel.Expression):
+        return [value]
+    if dataclasses.is_dataclass(value):
+        return _objects([getattr(value, f.name) for f in dataclasses.fields(value)])
+    if isinstance(value, dict):
+        return _objects(list(value.values()))
+    if isinstance(value, list | tuple):
+        return [found for item in value for found in _objects(item)]
+    return []
+
+
 def _expressions(value: Any) -> list[tuple[str, tuple[str, ...], Any]]:
     """Every checked expression a loaded configuration holds, with the model read from it."""
-    if isinstance(value, cel.Expression):
-        return [(value.text, value.variables, value.model.plain())]
-    if dataclasses.is_dataclass(value):
-        return _expressions([getattr(value, f.name) for f in dataclasses.fields(value)])
-    if isinstance(value, dict):
-        return _expressions(list(value.values()))
-    if isinstance(value, list | tuple):
-        return [found for item in value for found in _expressions(item)]
-    return []
+    return [(e.text, e.variables, e.model.plain()) for e in _objects(value)]
 
 
 def _refuse(*_: object) -> None:
@@ -103,6 +108,28 @@ def test_an_entry_that_cannot_be_revived_is_compiled_afresh_and_replaced(
     monkeypatch.setattr(cel, "compile_expression", _refuse)
     third = config.load_config(SHIPPED, cwd=ROOT)
     assert third == cold and _expressions(third) == _expressions(cold)
+
+
+def test_a_program_the_engine_refuses_when_it_runs_is_compiled_afresh_and_rebuilt(
+    folder: Path,
+):
+    """A program is made from its bytes when it first runs, so bytes the engine refuses
+    (with the entry's digest whole) are found then: compiled afresh, the entry rebuilt."""
+    cold = config.load_config(SHIPPED, cwd=ROOT)
+    [entry] = _entries(folder)
+    body = _stored(entry)
+    body["programs"][0][2] = "bm90IGEgcHJvZ3JhbQ=="  # base64 of "not a program"
+    assert cache.write_entry(folder, "config", entry.stem.removeprefix("config-"), body)
+    warm = config.load_config(SHIPPED, cwd=ROOT)
+    assert _stored(entry) == body  # no program made yet: nothing refused
+    refused = [e for e in _objects(warm) if e.text == body["programs"][0][1]]
+    assert refused
+    programs = [expression.program for expression in refused]
+    assert all(program is not None for program in programs)
+    [same] = {e.structure for e in _objects(cold) if e.text == body["programs"][0][1]}
+    assert {expression.structure for expression in refused} == {same}
+    rebuilt = _stored(entry)
+    assert rebuilt != body and len(rebuilt["programs"]) == len(body["programs"])
 
 
 def test_an_edited_expression_is_compiled_not_revived_from_the_old_text(

@@ -21,7 +21,6 @@ EVALUATE_MODULES = {
     "phasegate",
     "phasegate.cel",
     "phasegate.cel.checked",
-    "phasegate.cel.cost",
     "phasegate.cel.environment",
     "phasegate.cel.expression",
     "phasegate.cel.functions",

@@ -259,6 +259,99 @@ def test_a_damaged_entry_is_ignored_and_rebuilt(tmp_path: Path, damage: str):
     assert entry.read_bytes() == rebuilt  # and now used, not written again
 
 
+def _expressions(policy_set: policycache.policy.PolicySet) -> list[object]:
+    """Every expression of a set: conditions, then message placeholders."""
+    return [rule.when for rule in policy_set.rules] + [
+        part
+        for rule in policy_set.rules
+        for part in (rule.message.parts if rule.message else ())
+        if not isinstance(part, str)
+    ]
+
+
+def test_a_warm_load_revives_only_what_a_decision_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """A warm load reads each condition's model, and the engine makes a program when it
+    first runs; a message's placeholders are revived when it is first rendered. A decision
+    runs the rules of its phase and renders the messages of the rules that fire, not the
+    other 70-odd expressions."""
+    policycache.load_policy_set(POLICIES, "policies", tmp_path)
+    models = []
+    real = model.from_plain
+    monkeypatch.setattr(model, "from_plain", lambda data: models.append(data) or real(data))
+    warm = policycache.load_policy_set(POLICIES, "policies", tmp_path)
+    assert len(models) == len(warm.rules)  # the conditions' only
+    conditions = [rule.when for rule in warm.rules]
+    assert [e for e in conditions if "program" in vars(e)] == []
+    decision = evaluate(load_facts(FIXTURES / "phase1-health.error-rate-elevated.yaml"), warm)
+    ran = {result.id for result in decision.results if result.status != "skipped"}
+    fired = {result.id for result in decision.results if result.status == "fired"}
+    assert fired and ran != {rule.id for rule in warm.rules}
+    rendered = [rule.message for rule in warm.rules if rule.id in fired and rule.message]
+    placeholders = [
+        part for message in rendered for part in message.parts if not isinstance(part, str)
+    ]
+    assert len(models) == len(warm.rules) + len(placeholders)
+    assert {e.text for e in conditions if "program" in vars(e)} == {
+        rule.when.text for rule in warm.rules if rule.id in ran
+    }
+    assert all("program" in vars(part) for part in placeholders)
+
+
+def _damage_entry(folder: Path, text: str, damage: str) -> bytes:
+    """The entry with `text`'s stored program damaged, its digest made whole again."""
+    [entry] = _entries(folder)
+    header, _, body = entry.read_bytes().partition(b"\n")
+    data = json.loads(body)
+    [stored] = [stored for stored in data["expressions"] if stored[1] == text]
+    if damage == "refused by the engine":
+        stored[2] = base64.b64encode(b"not a program").decode()
+    elif damage == "a model of another shape":
+        stored[3]["reads"] = [["facts.a", 1]]
+    else:  # missing
+        data["expressions"].remove(stored)
+    damaged = _with_digest(header.split()[1], json.dumps(data).encode())
+    entry.write_bytes(damaged)
+    return damaged
+
+
+@pytest.mark.parametrize("damage", ["refused by the engine", "a model of another shape", "missing"])
+@pytest.mark.parametrize("which", ["condition", "message placeholder"])
+def test_a_program_that_cannot_be_revived_is_compiled_afresh_and_the_entry_rebuilt(
+    tmp_path: Path, which: str, damage: str
+):
+    """Reviving is lazy, so damage the cache's digest cannot see (bytes the engine refuses,
+    a model of another shape, a text the entry lacks) may be found only when the program
+    runs or its message is rendered: the text is compiled afresh (never believed) and the
+    entry rebuilt, and the decision is byte for byte the one without the cache."""
+    facts = load_facts(FIXTURES / "phase0-checklist.checks-passed.yaml")
+    fresh = load_policy_set(POLICIES, "policies")
+    expected = FORMATS["json"](evaluate(facts, fresh), False)
+    assert '"message": "checklist failed: ci"' in expected
+    rule = next(rule for rule in fresh.rules if rule.id == "checklist.checks-passed")
+    [placeholder] = [part for part in rule.message.parts if not isinstance(part, str)]
+    damaged_text = rule.when.text if which == "condition" else placeholder.text
+    policycache.load_policy_set(POLICIES, "policies", tmp_path)
+    [entry] = _entries(tmp_path)
+    damaged = _damage_entry(tmp_path, damaged_text, damage)
+    warm = policycache.load_policy_set(POLICIES, "policies", tmp_path)
+    if which == "message placeholder" or damage == "refused by the engine":
+        assert entry.read_bytes() == damaged  # not revived yet: nothing found
+    assert FORMATS["json"](evaluate(facts, warm), False) == expected
+    # and what reads its tree (a located error) reads the fresh compile's, not the bytes
+    [found] = [e for e in _expressions(warm) if e.text == damaged_text]
+    assert found.structure == (rule.when if which == "condition" else placeholder).structure
+    rebuilt = entry.read_bytes()
+    assert rebuilt != damaged
+    [again] = [
+        s for s in json.loads(rebuilt.partition(b"\n")[2])["expressions"] if s[1] == damaged_text
+    ]
+    assert base64.b64decode(again[2]) != b"not a program"
+    assert model.from_plain(again[3]) == found.model
+    assert cache.read_entry(tmp_path, policycache.KIND, entry.stem.split("-", 1)[1])
+
+
 def test_a_fifo_where_an_entry_should_be_is_passed_over_not_waited_on(tmp_path: Path):
     """A hunt found every command hanging on a FIFO named as an entry: opening one for
     reading waits for a writer."""

@@ -130,3 +130,27 @@ def test_a_config_deploy_of_strings_or_of_runners_reads_alike(tmp_path: Path):
         data = copy.deepcopy(config)
         data.setdefault("rollback", {})["deploy"] = deploy
         assert accepts(data, "config") == _slow("config").is_valid(data), deploy
+
+
+def test_a_decimal_is_never_a_number_to_the_generated_validators():
+    """The generated modules test numbers against a stand-in for decimal.Decimal (sparing
+    every decision the decimal module): no reader gives one, and one handed over anyway is
+    refused where a number is required, so jsonschema decides, as for every refusal."""
+    import subprocess
+    import sys
+    from decimal import Decimal
+
+    from conftest import healthy
+    from phasegate.core.facts import fast_field_validator
+
+    data = healthy()
+    assert accepts(data, "facts")
+    data["metrics"] = {**data["metrics"], "error_rate": Decimal("0.01")}
+    assert not accepts(data, "facts")
+    assert not fast_field_validator("metrics")(data["metrics"])
+    for name in GENERATED:
+        text = module_path(name).read_text(encoding="utf-8")
+        assert "import decimal" not in text and "from decimal" not in text
+    probe = "import sys, phasegate.files.validators._facts; print('decimal' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "False", done.stderr

@@ -84,3 +84,18 @@ def test_a_visible_owner_is_kept_as_written(name):
     data = healthy(owners={"release": name, "rollback": "carol"})
     assert facts_from_data(data, "facts").data["owners"]["release"] == name
     assert "checklist.owners-assigned" not in fired(data)
+
+
+def test_an_ascii_owner_is_judged_as_unicode_s_categories_judge_it():
+    """ASCII names skip Unicode's tables: each ASCII character, alone and beside a blank,
+    is visible exactly when its category says so."""
+    import unicodedata
+
+    from phasegate.core.facts import _UNSEEN, is_visible
+
+    for code in range(128):
+        char = chr(code)
+        expected = unicodedata.category(char) not in _UNSEEN
+        assert is_visible(char) is expected, repr(char)
+        assert is_visible(f" {char}\t") is expected, repr(char)
+    assert is_visible("") is False

@@ -384,23 +384,25 @@ def _overload_ids(reference: bytes) -> tuple[str, ...]:
 
 #: Runs of SourceInfo.positions entries in their common encodings (field 4, one entry per
 #: node: key 1, value 2), matched at an entry's start so no byte is read out of place.
-_SHORT_POSITIONS = re.compile(rb"(?:\x22\x04\x08[\x00-\x7f]\x10[\x00-\x7f])+")
-_TWO_BYTE_POSITIONS = re.compile(rb"(?:\x22\x05\x08[\x00-\x7f]\x10[\x80-\xff][\x00-\x7f])+")
+#: Compiled on first use (`re` keeps them), not at import: a warm start decodes no tree.
+_SHORT_POSITIONS = rb"(?:\x22\x04\x08[\x00-\x7f]\x10[\x00-\x7f])+"
+_TWO_BYTE_POSITIONS = rb"(?:\x22\x05\x08[\x00-\x7f]\x10[\x80-\xff][\x00-\x7f])+"
 
 
 def _source_info(data: bytes, positions: dict[int, int], line_offsets: list[int]) -> None:
     """SourceInfo's line offsets and node positions. A checked expression holds one
     position per node, so this loop reads the common entry (`08 id 10 offset`, one-byte
     lengths) without a call per field; anything else takes the general path."""
+    short, two_byte = re.compile(_SHORT_POSITIONS), re.compile(_TWO_BYTE_POSITIONS)
     pos, end = 0, len(data)
     while pos < end:
-        run = _SHORT_POSITIONS.match(data, pos)
+        run = short.match(data, pos)
         if run:  # a run of `22 04 08 id 10 offset`: ids and offsets under 128, sliced out
             found = run.group()
             positions.update(zip(found[3::6], found[5::6], strict=True))
             pos = run.end()
             continue
-        run = _TWO_BYTE_POSITIONS.match(data, pos)
+        run = two_byte.match(data, pos)
         if run:  # ids under 128, offsets under 16,384
             found = run.group()
             lows, highs = found[5::7], found[6::7]

@@ -45,9 +45,9 @@ from phasegate.cel.expression import held_range
 #: Comprehension steps the engine allows in one evaluation, over all its comprehensions
 #: (cel-expr-python stops the evaluation with "Iteration budget exceeded" at 10,000).
 MAX_ITERATIONS = 9_999
-#: The longest list or map an input may hold: loading refuses longer ones, so this is
-#: also what an unknown list is assumed to hold.
-MAX_LIST_LENGTH = 10_000
+#: The longest list or map an input may hold (`functions.MAX_LIST_LENGTH`): loading
+#: refuses longer ones, so this is also what an unknown list is assumed to hold.
+MAX_LIST_LENGTH = functions.MAX_LIST_LENGTH
 #: The longest string a facts document may hold (the facts caps).
 MAX_STRING = 64 * 1024
 #: The largest input (a facts document, a command's output): all that a loop's items hold.

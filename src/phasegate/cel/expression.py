@@ -6,8 +6,8 @@ with phasegate's wrappers added (`_changes`), revived by the engine without comp
 
 from __future__ import annotations
 
-import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from typing import Any
@@ -42,8 +42,10 @@ MAX_COMPREHENSION_DEPTH = 2
 #: never refuses a file that loads). Real conditions use a handful.
 MAX_CHAINED_OPERATORS = 1000
 
-#: One problem in the engine's report: `ERROR: <input>:LINE:COL: MESSAGE`.
-_ENGINE_ERROR = re.compile(r"ERROR: <input>:(-?\d+):(-?\d+): ([^\n]*)")
+#: One problem in the engine's report: `ERROR: <input>:LINE:COL: MESSAGE`. The patterns of
+#: this module are compiled where they are used (`re` keeps them), not at import: every
+#: process imports this module, and only compiling or a refused text uses them.
+_ENGINE_ERROR = r"ERROR: <input>:(-?\d+):(-?\d+): ([^\n]*)"
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,8 @@ class Expression:
     """A checked CEL expression, ready to evaluate, with what its checked tree tells."""
 
     text: str
-    program: Any = field(repr=False, compare=False)
+    #: The engine's program; None for one revived lazily (see `program`).
+    compiled: Any = field(repr=False, compare=False)
     variables: tuple[str, ...]
     #: The program as the engine serializes it (an Any holding a cel.expr.CheckedExpr):
     #: `revive` turns these bytes back into this expression without compiling.
@@ -60,6 +63,26 @@ class Expression:
     env: Any = field(repr=False, compare=False, default=None)
     #: The checked tree when it is at hand (compiled: the author's); None when revived.
     known_tree: Checked | None = field(repr=False, compare=False, default=None)
+    #: For one revived lazily: the text compiled afresh, should the engine refuse the bytes.
+    afresh: Callable[[], Expression] | None = field(repr=False, compare=False, default=None)
+
+    @cached_property
+    def program(self) -> Any:
+        """The program that runs. A lazily revived one is made from its bytes on first use:
+        most of a policy set's expressions never run in one `evaluate` (the rules of other
+        phases, the messages of rules that do not fire), and the engine takes about as long
+        to make each as to evaluate a rule."""
+        if self.compiled is not None:
+            return self.compiled
+        try:
+            return self.env.deserialize(self.serialized)
+        except RuntimeError:  # bytes the engine refuses are never trusted: compiled afresh
+            if self.afresh is None:
+                raise
+            fresh = self.afresh()
+            # and nothing else reads the refused bytes either (a located error, a tree)
+            vars(self).update(serialized=fresh.serialized, known_tree=fresh.known_tree)
+            return fresh.program
 
     @cached_property
     def tree(self) -> Checked:
@@ -140,23 +163,27 @@ def revive(
     serialized: bytes,
     env: Any = None,
     found: Model | None = None,
+    afresh: Callable[[], Expression] | None = None,
 ) -> Expression:
     """The expression `compile_expression` made, from its `serialize()` bytes: the engine
     turns them into a program without parsing or checking again.
 
     `found` is its model as kept beside the bytes (`Model.plain`): then nothing is decoded
     until a question only the tree answers is asked (a located error, the cost budget).
+    With `afresh` (the text compiled afresh), the program is made on first use, and
+    `afresh` is what runs if the engine then refuses the bytes; without it, bytes the engine
+    refuses raise here, at once.
     """
     if env is None:
         env = environment.environment(declared or environment.declarations(tuple(variables)))
     _ready(env)
-    program = env.deserialize(serialized)  # bytes the engine refuses fail here, at once
+    program = None if afresh is not None else env.deserialize(serialized)
     variables = tuple(variables)
     tree = None
     if found is None:
         tree = checked_expr.decode(serialized)
         found = model.build(tree, variables)
-    return Expression(text, program, variables, serialized, found, env, tree)
+    return Expression(text, program, variables, serialized, found, env, tree, afresh)
 
 
 @cache
@@ -274,9 +301,7 @@ def _built_range(node: checked_expr.Node) -> checked_expr.Node | None:
 
 #: A list type whose items come back from Python as they went: JSON's values (all that
 #: facts and params hold), at any depth.
-_ROUND_TRIP = re.compile(
-    r"(?:list\(|map\(string, |dyn|string|int|double|bool|bytes|null_type|\)|, )*"
-)
+_ROUND_TRIP = r"(?:list\(|map\(string, |dyn|string|int|double|bool|bytes|null_type|\)|, )*"
 
 
 def held_range(tree: Checked, node: checked_expr.Node) -> checked_expr.Node | None:
@@ -291,7 +316,7 @@ def held_range(tree: Checked, node: checked_expr.Node) -> checked_expr.Node | No
     if iterated is None:
         return None
     kind = tree.type_of(iterated.id)
-    return iterated if kind.startswith("map(") or _ROUND_TRIP.fullmatch(kind) else None
+    return iterated if kind.startswith("map(") or re.fullmatch(_ROUND_TRIP, kind) else None
 
 
 def _handed_to_python(tree: Checked, node: checked_expr.Node) -> checked_expr.Node | None:
@@ -408,7 +433,7 @@ def _changes(
 def _syntax_error(report: str, text: str, variables: tuple[str, ...]) -> CelError:
     found = [
         _problem(message, int(line), int(col), text, variables)
-        for line, col, message in _ENGINE_ERROR.findall(report)
+        for line, col, message in re.findall(_ENGINE_ERROR, report)
     ]
     if not found:
         first = _without_status(report.split("\n", 1)[0])
@@ -447,6 +472,8 @@ def _qualified_calls(
 def _call_problem(name: str) -> str:
     if name in SIGNATURES:
         return f"{name} takes ({', '.join(SIGNATURES[name])}): not these arguments"
+    import difflib  # only for this "did you mean": not every process's import
+
     close = difflib.get_close_matches(name, SIGNATURES, n=1)
     return f"unknown function {name!r}" + (f" (did you mean {close[0]}?)" if close else "")
 

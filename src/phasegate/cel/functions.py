@@ -93,6 +93,9 @@ FINITE_ROOT = "phasegate_finite_root"
 ORDERED = "phasegate_ordered"
 #: The range of a two-variable list-making comprehension (`transformList`): a list only.
 LISTED = "phasegate_listed"
+#: The longest list or map an input may hold, which the cost budget (`cost`) assumes of
+#: any list: kept here, not there, so that loading facts does not import the budget.
+MAX_LIST_LENGTH = 10_000
 #: The most items a comprehension that builds a list may range over: the engine copies the
 #: list it builds at every step, so its memory grows with the square of this.
 MAX_BUILT_ITEMS = 1000

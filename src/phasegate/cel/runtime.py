@@ -122,10 +122,11 @@ def _short(error: str) -> str:
     """The engine's text without its status name, anything past one line, or a memory
     address (`<function f at 0x7f44...>`): the same decision must be the same bytes."""
     first = error.split("\n", 1)[0]
-    return _ADDRESS.sub(" at 0x…", re.sub(r"^[A-Z_]+: ", "", first))[:300]
+    return re.sub(_ADDRESS, " at 0x…", re.sub(r"^[A-Z_]+: ", "", first))[:300]
 
 
-_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+#: Compiled on first use (`re` keeps it), not at import: only a failed evaluation needs it.
+_ADDRESS = r" at 0x[0-9a-fA-F]+"
 
 
 def _missing_read(

@@ -204,15 +204,20 @@ def load_config(path: Path, state_dir: Path | None = None, cwd: Path | None = No
             "engine": engine_fingerprint(),
         }
     )
+
+    def build() -> Config:
+        """The configuration compiled afresh, and the entry written for it."""
+        programs = Programs()
+        config = _compiled(document, Path(path), state_dir, cwd, programs.compile)
+        cache.write_entry(folder, _CACHE_KIND, key, {"programs": programs.plain()})
+        return config
+
     entry = cache.read_entry(folder, _CACHE_KIND, key)
     if entry is not None:
         with suppress(Exception):  # an entry of another shape: loaded afresh below
-            revive = Programs(entry["programs"]).revive
+            revive = Programs(entry["programs"], build).revive
             return _compiled(document, Path(path), state_dir, cwd, revive, trusted=True)
-    programs = Programs()
-    config = _compiled(document, Path(path), state_dir, cwd, programs.compile)
-    cache.write_entry(folder, _CACHE_KIND, key, {"programs": programs.plain()})
-    return config
+    return build()
 
 
 def _compiled(

@@ -11,13 +11,12 @@ import copy
 import functools
 import itertools
 import marshal
-import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from phasegate.cel import cost
+from phasegate.cel.functions import MAX_LIST_LENGTH
 from phasegate.errors import InputError, Location, raise_all
 from phasegate.files.digest import canonical_json, content_digest, text_digest
 from phasegate.files.loading import (
@@ -40,7 +39,7 @@ from phasegate.files.schemas import (
 #: Caps on one facts document. Every rule may walk any list (`exists`, `filter`, `join`) and
 #: copy any string into its message, once per snapshot of a recording: these bound what one
 #: document can make evaluation cost, far above anything a collector writes.
-MAX_LIST_ITEMS = cost.MAX_LIST_LENGTH  # the cost budget assumes this of any fact list
+MAX_LIST_ITEMS = MAX_LIST_LENGTH  # the cost budget assumes this of any fact list
 MAX_STRING_BYTES = 64 * 1024
 #: The same node limit loading applies to every document (aliases expanded).
 MAX_FACT_NODES = MAX_NODES
@@ -299,8 +298,14 @@ def is_visible(text: str) -> bool:
 
     An owner made of a zero-width space or a no-break space looks assigned to `has()` and
     even to CEL's `trim()`, yet names nobody; such owners normalise to "" so the shipped
-    `checklist.owners-assigned` rule sees them as unassigned.
+    `checklist.owners-assigned` rule sees them as unassigned. An ASCII name is decided
+    without Unicode's tables (`unicodedata`, a library to load): of ASCII, exactly `!`
+    to `~` have a glyph (the others are controls and the space).
     """
+    if text.isascii():
+        return any("!" <= char <= "~" for char in text)
+    import unicodedata
+
     return any(
         unicodedata.category(char) not in _UNSEEN and char not in _BLANK_LOOKALIKES for char in text
     )

@@ -16,6 +16,7 @@ stored: its errors come from loading it afresh.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -48,18 +49,23 @@ def load_policy_set(
         except InputError:  # every file's problem, worded as without a cache
             return policy.load_policy_set(directory, display)
     key = cache.key_of(_key_parts(texts, shown))
+
+    def build() -> policy.PolicySet:
+        """The set loaded afresh, and the entry written for it."""
+        programs = Programs()
+        documents, unreadable = policy.read_policy_documents(
+            paths, shown, lambda path: parse_document(texts[path], path)
+        )
+        built = policy.build_policy_set(documents, unreadable, shown, directory, programs.compile)
+        cache.write_entry(folder, KIND, key, _entry(documents, programs))
+        return built
+
     entry = cache.read_entry(folder, KIND, key)
     if entry is not None:
-        revived = _revive(entry, texts, shown, directory)
+        revived = _revive(entry, texts, shown, directory, build)
         if revived is not None:
             return revived
-    programs = Programs()
-    documents, unreadable = policy.read_policy_documents(
-        paths, shown, lambda path: parse_document(texts[path], path)
-    )
-    policy_set = policy.build_policy_set(documents, unreadable, shown, directory, programs.compile)
-    cache.write_entry(folder, KIND, key, _entry(documents, programs))
-    return policy_set
+    return build()
 
 
 def _key_parts(texts: dict[Path, str], shown: str) -> dict[str, Any]:
@@ -84,9 +90,14 @@ def _entry(documents: list[Document], programs: Programs) -> dict[str, Any]:
 
 
 def _revive(
-    entry: Any, texts: dict[Path, str], shown: str, directory: Path
+    entry: Any,
+    texts: dict[Path, str],
+    shown: str,
+    directory: Path,
+    rebuild: Callable[[], object],
 ) -> policy.PolicySet | None:
-    """The set an entry holds, or None when it cannot be (a damaged entry is rebuilt)."""
+    """The set an entry holds, or None when it cannot be (a damaged entry is rebuilt; one
+    whose program the engine refuses when it first runs, by `rebuild`)."""
     try:
         by_name = {path.name: text for path, text in texts.items()}
         documents = []
@@ -95,7 +106,7 @@ def _revive(
             documents.append(document_from_plain(source, by_name[stored["name"]], stored))
         if [Path(document.source).name for document in documents] != list(by_name):
             return None
-        revive = Programs(entry["expressions"]).revive
+        revive = Programs(entry["expressions"], rebuild).revive
         return policy.build_policy_set(documents, [], shown, directory, revive, trusted=True)
     except Exception:  # whatever an entry of another shape raises, it is rebuilt, not believed
         return None

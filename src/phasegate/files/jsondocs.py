@@ -67,11 +67,11 @@ def parse_json(text: str, source: str) -> Document:
 
 
 #: One JSON token after optional white space; strings keep their quotes and escapes.
-_JSON_TOKEN = re.compile(
+#: Compiled on first use (`re` keeps it), not at import: only a refused document needs it.
+_JSON_TOKEN = (
     r"""[ \t\n\r]*(?:(?P<open>[\[{])|(?P<close>[\]}])|(?P<string>"(?:[^"\\]|\\.)*")"""
     r"""|(?P<number>-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)|(?P<word>[A-Za-z]+|-Infinity)"""
-    r"""|(?P<punct>[,:]))""",
-    re.DOTALL,
+    r"""|(?P<punct>[,:]))"""
 )
 
 
@@ -88,8 +88,9 @@ def json_problem(text: str) -> tuple[int, str] | None:
     expect_key = False
     nodes = 0
     position = 0
+    tokens = re.compile(_JSON_TOKEN, re.DOTALL)
     while position < len(text):
-        match = _JSON_TOKEN.match(text, position)
+        match = tokens.match(text, position)
         if match is None:
             return None  # not JSON at all: the parser's own message says where
         position = match.end()

@@ -1,6 +1,6 @@
 """Generated from schemas/config.schema.json by phasegate.files.validators.generate."""
 VERSION = "2.22.3"
-from decimal import Decimal
+from phasegate.files.validators import Decimal
 import re
 from phasegate.files.validators import JsonSchemaValueException, JsonSchemaValuesException
 

@@ -1,7 +1,7 @@
 """Generated from schemas/facts.schema.json (each field) by phasegate.files.validators.generate."""
 
 VERSION = "2.22.3"
-from decimal import Decimal
+from phasegate.files.validators import Decimal
 import re
 from phasegate.files.validators import JsonSchemaValueException, JsonSchemaValuesException
 NoneType = type(None)

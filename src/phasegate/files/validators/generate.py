@@ -25,6 +25,10 @@ _FASTJSONSCHEMA_IMPORT = (
 _OWN_IMPORT = (
     "from phasegate.files.validators import JsonSchemaValueException, JsonSchemaValuesException"
 )
+#: fastjsonschema's numbers are int, float or decimal.Decimal; the stand-in (see
+#: `phasegate.files.validators.Decimal`) spares every decision the decimal module's import.
+_DECIMAL_IMPORT = "from decimal import Decimal"
+_OWN_DECIMAL = "from phasegate.files.validators import Decimal"
 HEADER = '"""Generated from schemas/{name}.schema.json by phasegate.files.validators.generate."""\n'
 
 
@@ -52,12 +56,13 @@ def _code(schema: Any) -> tuple[str, str]:
     code = fastjsonschema.compile_to_code(
         as_draft_2019(schema), formats={"date-time": is_rfc3339}, use_default=False
     )
-    if _FASTJSONSCHEMA_IMPORT not in code:
+    if _FASTJSONSCHEMA_IMPORT not in code or _DECIMAL_IMPORT + "\n" not in code:
         raise RuntimeError("fastjsonschema's generated imports changed: update generate.py")
     entry = re.search(r"^def (validate_\w+)\(", code, re.MULTILINE)
     if entry is None:
         raise RuntimeError("no validation function in fastjsonschema's code")
-    return code.replace(_FASTJSONSCHEMA_IMPORT, _OWN_IMPORT), entry.group(1)
+    own = code.replace(_FASTJSONSCHEMA_IMPORT, _OWN_IMPORT)
+    return own.replace(_DECIMAL_IMPORT + "\n", _OWN_DECIMAL + "\n"), entry.group(1)
 
 
 def generate(name: str) -> str:
@@ -67,7 +72,7 @@ def generate(name: str) -> str:
 
 
 #: Lines every piece of fastjsonschema's code starts with; the fields module has them once.
-_PREAMBLE = ("VERSION = ", "from decimal import", "import re", _OWN_IMPORT, "NoneType = ")
+_PREAMBLE = ("VERSION = ", _OWN_DECIMAL, "import re", _OWN_IMPORT, "NoneType = ")
 
 
 def generate_fields() -> str:
