@@ -547,6 +547,34 @@ def test_a_rollback_never_deploys_the_release_as_its_own_last_known_good(
     assert not [line for line in fixtures_world.log if line["event"] == "rolled_back"]
 
 
+def test_a_rollback_never_deploys_a_blank_last_known_good(fixtures_world: World):
+    """Review: `checklist.rollback-target-known` holds a blank last known-good as no target,
+    yet a rollback decided beside it deployed `--tag "  "` (a deploy tool may read that as
+    its default, the release itself). The deploy is refused, not run, as for no target."""
+    args_file = deploy_world(fixtures_world, DEPLOY_OK)
+    run = fixtures_world.run(
+        "run",
+        "--phase",
+        "1",
+        *CHANGE,
+        "--set",
+        "change.last_known_good=  ",
+        *WINDOW,
+        *at(0),
+        STANDIN_MOON_CI="fail",
+        STANDIN_ZJJ_VERSION_FILE=str(fixtures_world.path / "version"),
+    )
+    assert run.returncode == 4, run.stderr
+    assert "checklist.rollback-target-known" in run.stdout
+    assert not args_file.exists()
+    assert (
+        "FAILED: deploy last known-good: refused: no last known-good build named "
+        "(change.last_known_good is blank): a rollback has no target"
+    ) in run.stderr
+    assert "by hand: Deploy <last known-good tag: unknown>" in run.stderr
+    assert not [line for line in fixtures_world.log if line["event"] == "rolled_back"]
+
+
 def test_hostile_fact_stays_one_literal_argument(fixtures_world: World):
     args_file = deploy_world(
         fixtures_world,
