@@ -8,6 +8,7 @@ pays for `evaluate`, not for the reviewer tools' CEL parser or the collector.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import gc
 import importlib
 import os
@@ -100,9 +101,11 @@ def stop_by_unwinding() -> None:
     def stop(signum: int, frame: object) -> None:
         for other in (signal.SIGTERM, signal.SIGHUP):
             signal.signal(other, signal.SIG_IGN)  # a second signal must not cut the unwinding
-        from phasegate.cli.options import say
-
-        say(f"phasegate: stopped by {signal.Signals(signum).name}")
+        # To the descriptor, not through `sys.stderr`: the signal may come while that stream
+        # is mid-write (blocked on a full pipe), and writing it again here raises
+        # "reentrant call", which would end the command as an internal error, not 128+N.
+        with contextlib.suppress(OSError):
+            os.write(2, f"phasegate: stopped by {signal.Signals(signum).name}\n".encode())
         raise SystemExit(128 + signum)
 
     for signum in (signal.SIGTERM, signal.SIGHUP):
