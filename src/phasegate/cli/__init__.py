@@ -8,7 +8,6 @@ pays for `evaluate`, not for the reviewer tools' CEL parser or the collector.
 from __future__ import annotations
 
 import atexit
-import contextlib
 import gc
 import importlib
 import os
@@ -18,7 +17,14 @@ import sys
 import click
 
 from phasegate import __version__
-from phasegate.errors import ExitCode, PhasegateError, UsageProblem, single_line, undecodable
+from phasegate.errors import (
+    ExitCode,
+    PhasegateError,
+    UsageProblem,
+    say_from_signal_handler,
+    single_line,
+    undecodable,
+)
 
 #: Command name -> the module of `phasegate.cli` that defines it as `command`.
 COMMANDS = {
@@ -101,11 +107,7 @@ def stop_by_unwinding() -> None:
     def stop(signum: int, frame: object) -> None:
         for other in (signal.SIGTERM, signal.SIGHUP):
             signal.signal(other, signal.SIG_IGN)  # a second signal must not cut the unwinding
-        # To the descriptor, not through `sys.stderr`: the signal may come while that stream
-        # is mid-write (blocked on a full pipe), and writing it again here raises
-        # "reentrant call", which would end the command as an internal error, not 128+N.
-        with contextlib.suppress(OSError):
-            os.write(2, f"phasegate: stopped by {signal.Signals(signum).name}\n".encode())
+        say_from_signal_handler(f"phasegate: stopped by {signal.Signals(signum).name}")
         raise SystemExit(128 + signum)
 
     for signum in (signal.SIGTERM, signal.SIGHUP):
