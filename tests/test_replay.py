@@ -651,6 +651,26 @@ def test_a_folder_file_that_cannot_be_loaded_keeps_its_index(tmp_path: Path):
     ]
 
 
+@pytest.mark.parametrize("recording", ["jsonl", "folder"])
+def test_a_time_range_covering_a_refused_folder_file_is_not_met(tmp_path: Path, recording: str):
+    """Review: a folder's refused file kept no time, so an expectation over a time range its
+    collected_at falls in passed over it whenever another snapshot in the range had the
+    expected verdict (#5, a pause at 10:25), where the same line of a JSONL file was a
+    mismatch. The file's collected_at is read as the line's is."""
+    path = _with_contradictions(tmp_path, (4,))
+    if recording == "folder":
+        path = tmp_path / "folder"
+        path.mkdir()
+        for index, line in enumerate(lines_of(tmp_path / "contradicts.jsonl")):
+            (path / f"s{index}.json").write_text(line)
+    expect = _expect(
+        tmp_path, '{from: "2026-11-20T10:18:00Z", to: "2026-11-20T10:27:00Z", verdict: pause}'
+    )
+    result = call_cli("replay", str(path), "--expect", str(expect))
+    assert result.returncode == 5, result.stderr
+    assert f"#4: expected pause, but the snapshot was skipped: {CONTRADICTION}\n" in result.stderr
+
+
 @pytest.mark.parametrize("when", ["2026-11-20", "2026-11-20T10:12:00", 20261120, "soon"])
 def test_a_refused_snapshot_whose_time_is_no_instant_stands_where_written(tmp_path: Path, when):
     """A date, a time without offset (naive to Python, which cannot compare it with the

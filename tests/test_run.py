@@ -517,12 +517,32 @@ def test_failed_deploy_exits_4_and_says_what_is_left(fixtures_world: World):
     assert "verify" not in run.stderr  # nothing to verify after a failed deploy
 
 
+@pytest.mark.parametrize(
+    ("target", "refusal", "manual"),
+    [
+        (
+            "V0.4.3",
+            "refused: the last known-good V0.4.3 is the release being rolled back (its tag "
+            "v0.4.3); set change.last_known_good to the build before it",
+            "<last known-good tag: unknown (V0.4.3 is the release)>",
+        ),
+        # Review: `checklist.rollback-target-known` holds a blank one as no target, yet a
+        # rollback decided beside it deployed `--tag "  "` (a tool may take its default).
+        (
+            "  ",
+            "refused: no last known-good build named (change.last_known_good is blank): a "
+            "rollback has no target",
+            "<last known-good tag: unknown>",
+        ),
+    ],
+)
 def test_a_rollback_never_deploys_the_release_as_its_own_last_known_good(
-    fixtures_world: World,
+    fixtures_world: World, target: str, refusal: str, manual: str
 ):
     """A last known-good that names the release (its tag, any case) would deploy the bad
     build again and pass the version check after it: the deploy is refused, not run, and
-    the manual procedure names no target; the change does not stand rolled back."""
+    the manual procedure names no target; the change does not stand rolled back. So is a
+    blank one, which names no build at all."""
     args_file = deploy_world(fixtures_world, DEPLOY_OK)
     run = fixtures_world.run(
         "run",
@@ -530,7 +550,7 @@ def test_a_rollback_never_deploys_the_release_as_its_own_last_known_good(
         "1",
         *CHANGE,
         "--set",
-        "change.last_known_good=V0.4.3",
+        f"change.last_known_good={target}",
         *WINDOW,
         *at(0),
         STANDIN_MOON_CI="fail",
@@ -538,11 +558,8 @@ def test_a_rollback_never_deploys_the_release_as_its_own_last_known_good(
     )
     assert run.returncode == 4, run.stderr
     assert not args_file.exists()
-    assert (
-        "FAILED: deploy last known-good: refused: the last known-good V0.4.3 is the release "
-        "being rolled back (its tag v0.4.3); set change.last_known_good to the build before it"
-    ) in run.stderr
-    assert "by hand: Deploy <last known-good tag: unknown (V0.4.3 is the release)>" in run.stderr
+    assert f"FAILED: deploy last known-good: {refusal}" in run.stderr
+    assert f"by hand: Deploy {manual}" in run.stderr
     assert "verify" not in run.stderr
     assert not [line for line in fixtures_world.log if line["event"] == "rolled_back"]
 

@@ -598,3 +598,35 @@ def test_the_runner_refuses_the_targets_checklist_rollback_target_holds(
     ]
     assert cel.evaluate(rule.when.text, {"facts": {"change": change}}) is refused
     assert (plan.release_as_target(change) is not None) is refused
+
+
+@pytest.mark.parametrize(
+    ("target", "why"),
+    [
+        ("v0.4.3", "refused: the last known-good v0.4.3 is the release being rolled back"),
+        ("  ", "refused: no last known-good build named (change.last_known_good is blank)"),
+    ],
+)
+def test_a_retried_rollback_never_deploys_what_the_rollback_refused(
+    fleet: Fleet, monkeypatch: pytest.MonkeyPatch, capsys, target: str, why: str
+):
+    """Review: `run` refuses to deploy a last known-good that is the release itself (or, now,
+    blank), but `retry-rollback` of that same decision built its deploys without the guard
+    and put the release back on the runners it named. Both refuse alike."""
+    config = load_config(fleet.path / "phasegate.yaml")
+    sets = tuple(
+        (path, target if path == "change.last_known_good" else value) for path, value in SETS
+    )
+    outcome = run(
+        config,
+        load_policy_set(fleet.path / "policies"),
+        StateDir(config.state_dir),
+        CollectOptions(1, sets),
+        dry_run=False,
+    )
+    assert outcome.exit_code(allow_pause=False) == 4
+    assert fleet.deploys == []
+    args = ["retry-rollback", "--decision", fleet.log[0]["id"], "--only-runners", "op-1"]
+    assert in_process(monkeypatch, *args) == 4
+    assert f"FAILED: deploy last known-good to op-1: {why}" in capsys.readouterr().err
+    assert fleet.deploys == []

@@ -6,7 +6,9 @@ exit with a documented code instead of a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
 from enum import IntEnum
 from typing import Any, NamedTuple
 
@@ -53,6 +55,15 @@ def json_text(text: str) -> str:
     """Dumped JSON made safe to print in a CI log: `##[` can only be inside a string, where
     `##\\u005b` is the same value and no legacy workflow command."""
     return text.replace(LEGACY_COMMAND, "##\\u005b")
+
+
+def say_from_signal_handler(line: str) -> None:
+    """One line on stderr from a signal handler: to the descriptor, not through
+    `sys.stderr`. The signal may come while that stream is mid-write (blocked on a CI log
+    pipe nobody reads yet), and writing it again raises "reentrant call", which would end
+    the command as an internal error instead of 128 + the signal's number."""
+    with contextlib.suppress(OSError):  # no stderr to take it: the exit code still says it
+        os.write(2, (single_line(line) + "\n").encode("utf-8", "backslashreplace"))
 
 
 def undecodable(text: str) -> bool:

@@ -182,3 +182,39 @@ def test_an_answer_a_background_child_was_still_printing_is_no_answer(tmp_path):
     collector._run_source(config.sources[0], config, {}, now, facts, unknown)
     assert facts == {}
     assert unknown == {"metrics.agents_failed": f"source agents: {process.HELD}"}
+
+
+@pytest.mark.parametrize("handlers", ["long running", "any other command"])
+def test_a_stop_signal_while_stderr_is_mid_write_still_stops_as_signalled(
+    monkeypatch, capfd, handlers: str
+):
+    """Review: both stop handlers (`run`'s and `collect`'s; every other command's) wrote
+    their line through `sys.stderr`. Come while that stream is mid-write (blocked on a CI
+    log pipe), the write re-entered it and raised "RuntimeError: reentrant call" instead of
+    SystemExit: the command ended as "internal error", and `run` logged no "stopped"
+    outcome for the deploy it had just killed (it catches SystemExit). The line goes to the
+    descriptor itself; the exit is the signal's."""
+    import io
+
+    from phasegate import cli
+    from phasegate.collect import process
+
+    class MidWrite(io.TextIOBase):
+        def write(self, text: str) -> int:
+            raise RuntimeError("reentrant call inside <_io.BufferedWriter name='<stderr>'>")
+
+    saved = {signum: signal.getsignal(signum) for signum in process.STOP_SIGNALS}
+    try:
+        if handlers == "long running":
+            process.install_stop_handlers()
+        else:
+            cli.stop_by_unwinding()
+        monkeypatch.setattr(sys, "stderr", MidWrite())
+        with pytest.raises(SystemExit) as stopped:
+            signal.raise_signal(signal.SIGTERM)
+    finally:
+        for signum, handler in saved.items():
+            signal.signal(signum, handler)
+    assert stopped.value.code == 128 + signal.SIGTERM
+    said = capfd.readouterr().err  # how many it killed depends on what earlier tests left
+    assert said.startswith("phasegate: stopped by SIGTERM") and said.count("\n") == 1

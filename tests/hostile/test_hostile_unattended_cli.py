@@ -69,6 +69,27 @@ def test_an_o_fifo_nobody_reads_is_refused_at_once(tmp_path: Path):
     assert rollback.returncode == 20 and "a FIFO nobody reads" in rollback.stderr
 
 
+def test_an_o_that_opens_a_socket_is_not_called_a_fifo():
+    """Review: `-o /dev/stdout` with standard output on a socket (a service's journal) cannot
+    be opened (ENXIO, as for a FIFO nobody reads), and was refused as "a FIFO nobody reads":
+    the wrong thing to look for. It is refused as what the system said."""
+    import socket
+
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        result = subprocess.run(
+            [sys.executable, "-m", "phasegate", "evaluate", str(HEALTHY), "-o", "/dev/stdout"],
+            cwd=ROOT,
+            stdin=subprocess.DEVNULL,
+            stdout=theirs,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 3
+    assert result.stderr == "/dev/stdout: error: cannot write: No such device or address\n"
+
+
 def test_an_o_fifo_with_a_reader_gets_the_whole_report(tmp_path: Path):
     fifo = tmp_path / "report"
     os.mkfifo(fifo)

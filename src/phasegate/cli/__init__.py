@@ -17,7 +17,14 @@ import sys
 import click
 
 from phasegate import __version__
-from phasegate.errors import ExitCode, PhasegateError, UsageProblem, single_line, undecodable
+from phasegate.errors import (
+    ExitCode,
+    PhasegateError,
+    UsageProblem,
+    say_from_signal_handler,
+    single_line,
+    undecodable,
+)
 
 #: Command name -> the module of `phasegate.cli` that defines it as `command`.
 COMMANDS = {
@@ -100,9 +107,7 @@ def stop_by_unwinding() -> None:
     def stop(signum: int, frame: object) -> None:
         for other in (signal.SIGTERM, signal.SIGHUP):
             signal.signal(other, signal.SIG_IGN)  # a second signal must not cut the unwinding
-        from phasegate.cli.options import say
-
-        say(f"phasegate: stopped by {signal.Signals(signum).name}")
+        say_from_signal_handler(f"phasegate: stopped by {signal.Signals(signum).name}")
         raise SystemExit(128 + signum)
 
     for signum in (signal.SIGTERM, signal.SIGHUP):

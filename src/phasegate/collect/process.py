@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import IO
 
+from phasegate.errors import say_from_signal_handler
+
 #: Exit codes used when there is no real one, as shells do.
 EXIT_TIMED_OUT = 124
 EXIT_NOT_EXECUTABLE = 126
@@ -193,7 +195,7 @@ def install_stop_handlers() -> None:
             signal.signal(other, signal.SIG_IGN)  # a second signal must not cut this short
         killed = kill_running()
         name = signal.Signals(signum).name
-        sys.stderr.write(f"phasegate: stopped by {name}; killed {killed} running command(s)\n")
+        say_from_signal_handler(f"phasegate: stopped by {name}; killed {killed} running command(s)")
         raise SystemExit(128 + signum)
 
     for signum in STOP_SIGNALS:

@@ -24,6 +24,7 @@ from phasegate.files.loading import (
     display_path,
     entry_problem,
     json_problem,
+    load_document,
     loads_strict,
     opened,
     os_errors,
@@ -233,11 +234,8 @@ class RecordingReader:
                 try:
                     yield position, number, load_facts(raw)
                 except InputError as exc:
-                    yield (
-                        position,
-                        number,
-                        Refused(str(exc.location or Location(where)), exc.message),
-                    )
+                    where = str(exc.location or Location(where))
+                    yield position, number, Refused(where, exc.message, _file_moment(raw))
                 continue
             facts = _line_facts(stream, raw, where, skipped)
             if facts is not None:
@@ -339,6 +337,17 @@ def _moment(value: Any) -> datetime | None:
     except ValueError:
         return None
     return moment if moment.utcoffset() is not None else None
+
+
+def _file_moment(path: Path) -> datetime | None:
+    """A refused facts file's collected_at, when it reads as a mapping that has one: where
+    it stands in time and which time range covers it, as for a refused line of a JSONL
+    recording (read again only on this path, when loading it failed)."""
+    try:
+        data = load_document(path).data
+    except (InputError, OSError):  # changed or gone since: no time to place it by
+        return None
+    return _moment(data.get("collected_at")) if isinstance(data, dict) else None
 
 
 def _placed(item: Facts | Refused) -> datetime | None:

@@ -177,11 +177,17 @@ def _special_output(path: Path) -> TextIO:
     try:
         descriptor = os.open(path, os.O_WRONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
     except OSError as exc:
-        if exc.errno == errno.ENXIO:
+        if exc.errno == errno.ENXIO and _is_fifo(path):  # a socket says ENXIO too
             raise InputError("cannot write: a FIFO nobody reads", Location(str(path))) from None
         raise
     os.set_blocking(descriptor, True)  # a slow reader is waited for, as a pipe's writer does
     return os.fdopen(descriptor, "w", encoding="utf-8")
+
+
+def _is_fifo(path: Path) -> bool:
+    with contextlib.suppress(OSError):
+        return stat.S_ISFIFO(os.stat(path).st_mode)
+    return False
 
 
 def _open_for_writing(path: Path, flags: int) -> int:

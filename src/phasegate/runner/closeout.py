@@ -20,7 +20,14 @@ from typing import Any
 from phasegate.core.policy import PolicySet
 from phasegate.core.recording import instant
 from phasegate.core.verdict import Verdict
-from phasegate.errors import ExitCode, InputError, Location, PhasegateError, UsageProblem
+from phasegate.errors import (
+    ExitCode,
+    InputError,
+    Location,
+    PhasegateError,
+    UsageProblem,
+    single_line,
+)
 from phasegate.files.digest import canonical_json
 from phasegate.files.durable import write_atomic
 from phasegate.files.reading import resolved
@@ -385,6 +392,12 @@ def write_closeout(
     record and the gate never disagree about what "stable" and "new" mean. Returns both
     paths and how many log lines were skipped.
     """
+    if output is not None and output.name in ("", ".", ".."):
+        # `.`, `/` or `..` is a folder: BASE.md would be `.md` there, or `...md` here
+        raise UsageProblem(
+            f"-o {single_line(str(output))}: the base names no file; give one, such as "
+            "-o records/v0.4.3 (for records/v0.4.3.md and records/v0.4.3.json)"
+        )
     params = {policy.name: policy.params for policy in policy_set.policies}
     text = window if window is not None else params.get("windows", {}).get("phase2_window")
     if not isinstance(text, str):

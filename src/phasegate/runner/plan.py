@@ -109,11 +109,37 @@ def release_as_target(change: Mapping[str, Any]) -> str | None:
     )
 
 
+def undeployable_target(change: Mapping[str, Any]) -> str | None:
+    """Why a rollback of `change` must deploy nothing, or None: its last known-good is
+    blank (no target, as `checklist.rollback-target-known` holds it: a deploy tool handed
+    `--tag "  "` may take its default, the release itself) or is the release itself
+    (`release_as_target`). Absent, a deploy command that names it cannot be filled."""
+    target = change.get("last_known_good")
+    if isinstance(target, str) and not target.strip():
+        return (
+            "refused: no last known-good build named (change.last_known_good is blank): a "
+            "rollback has no target; set change.last_known_good to the build before the release"
+        )
+    return release_as_target(change)
+
+
+def refuse_undeployable(steps: list[Step], change: Mapping[str, Any]) -> list[Step]:
+    """`steps` with each deploy refused (listed, not run, so the log says what was not run)
+    when the target cannot be deployed: `run`'s plan and `retry-rollback` alike."""
+    refused = undeployable_target(change)
+    if refused is None:
+        return steps
+    return [replace(step, argv=None, problem=refused) if step.deploy else step for step in steps]
+
+
 def rollback_target(change: Mapping[str, Any]) -> str:
     """The build a rollback deploys, as the manual procedure names it."""
     if release_as_target(change) is not None:
         return f"<last known-good tag: unknown ({change['last_known_good']} is the release)>"
-    return str(change.get("last_known_good") or "<last known-good tag: unknown>")
+    target = change.get("last_known_good")
+    if isinstance(target, str) and not target.strip():
+        target = None
+    return str(target or "<last known-good tag: unknown>")
 
 
 def deploys(decision: Decision) -> bool:
@@ -145,11 +171,7 @@ def plan(
     if deploys(decision):  # per runner: first, as the single deploy is
         left = None if config.runners is None else set(config.runners.names) - set(restored)
         steps[:0] = deploy_steps(config, data, left, restart=decision.phase == 1)
-        refused = release_as_target(decision.change)
-        if refused is not None:  # listed, so the decision line says what was not run
-            steps = [
-                replace(step, argv=None, problem=refused) if step.deploy else step for step in steps
-            ]
+        steps = refuse_undeployable(steps, decision.change)
     return steps
 
 

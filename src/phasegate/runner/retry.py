@@ -24,7 +24,7 @@ from phasegate.errors import InputError, Location
 from phasegate.files.schemas import is_rfc3339
 from phasegate.runner import apply, runners
 from phasegate.runner.journal import Journal, planned_actions, restoration
-from phasegate.runner.plan import deploy_steps
+from phasegate.runner.plan import deploy_steps, refuse_undeployable
 from phasegate.state import rollout
 from phasegate.state.statedir import DECISIONS, LogReport, StateDir, numbered_log_objects
 
@@ -121,6 +121,7 @@ def retry(
     variables = {"facts": facts, "decision": record["decision"], "params": dict(config.params)}
     wanted = [name for name in only if name not in before]
     steps = [] if ended else deploy_steps(config, variables, wanted, restart=decision.phase == 1)
+    steps = refuse_undeployable(steps, decision.change)  # as `run` refused it
     outcome = apply.RunOutcome(decision, facts)
     if ended:
         outcome.planned = [f"change {commit} already stands rolled back: nothing is deployed"]
