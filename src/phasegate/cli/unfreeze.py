@@ -40,6 +40,7 @@ def command(rca: str, reason: str | None, config_path: Path | None, state_dir: P
     if reason is not None and not reason.strip():
         raise click.BadParameter("must say why the freeze may be lifted", param_hint="--reason")
     state = StateDir(config.state_dir)
+    state.check_exists()
     seen = state.freeze()
     if seen is None:
         click.echo("phasegate: no freeze was active", err=True)

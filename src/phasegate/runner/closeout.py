@@ -22,7 +22,7 @@ from phasegate.core.recording import instant
 from phasegate.core.verdict import Verdict
 from phasegate.errors import ExitCode, InputError, Location, PhasegateError, UsageProblem
 from phasegate.files.digest import canonical_json
-from phasegate.files.durable import write_atomic
+from phasegate.files.durable import write_atomic_together
 from phasegate.files.reading import resolved
 from phasegate.files.schemas import is_rfc3339
 from phasegate.state import rollout
@@ -396,6 +396,7 @@ def write_closeout(
     log = state_dir / DECISIONS
     rca: list[dict[str, Any]] = []
     state = StateDir(state_dir)
+    state.check_exists()
     mark = state.mark() if os.path.lexists(log) else None  # before the log is read
     entries, skipped = read_decisions(log, rca)
     record = closeout(
@@ -417,8 +418,7 @@ def write_closeout(
         )
         current = rollout.state_of(state, changed)
         _refuse_unfinished_rollback(current)
-        write_atomic(markdown, render_markdown(record))
-        write_atomic(data, render_json(record))
+        write_atomic_together({markdown: render_markdown(record), data: render_json(record)})
         if current.state != "closed":
             # End the change's rollout on the record (once): `status` says closed, and
             # later decisions of it hold (`rollout.closed`). At the last judged decision's
