@@ -44,7 +44,8 @@ def command(
     """Show a change's phase and state, its last decision and the rules that made it, what
     is next and from when, and what is left to do by hand. Read-only.
 
-    Exit codes: 0 shown, 3 the state dir or its decision log cannot be read.
+    Exit codes: 0 shown, 3 the state dir does not exist, or it or its decision log cannot be
+    read.
     """
     from phasegate.report.status import render_json, render_text
     from phasegate.state import rollout
