@@ -63,6 +63,8 @@ def _special(tmp_path: Path, kind: str) -> Path:
         target.write_text("")
     elif kind == "fifo":
         os.mkfifo(target)
+    elif kind == "dangling":
+        target.symlink_to("nowhere")
     else:
         target.symlink_to(target.name)  # a loop
     return target
@@ -74,6 +76,12 @@ def _special(tmp_path: Path, kind: str) -> Path:
         (("status",), "regular file", "state dir is not a directory (regular file)"),
         (("status",), "fifo", "state dir is not a directory (fifo)"),
         (("resume", "--reason", "x"), "fifo", "state dir is not a directory (fifo)"),
+        (("status",), "dangling", "state dir is a dangling link"),
+        (
+            ("collect", "--phase", "0", "--set", "change.commit=9f2c4e1"),
+            "dangling",
+            "state dir is a dangling link",
+        ),
         (
             ("collect", "--phase", "0", "--set", "change.commit=9f2c4e1"),
             "regular file",

@@ -214,6 +214,8 @@ class StateDir:
         try:
             mode = os.stat(self.path).st_mode
         except FileNotFoundError:
+            if os.path.islink(self.path):  # mkdir would say "File exists"
+                raise InputError("state dir is a dangling link", Location(str(self.path))) from None
             return False
         except OSError as exc:
             why = LINK_LOOP if exc.errno == errno.ELOOP else exc.strerror or exc
