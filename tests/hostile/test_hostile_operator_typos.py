@@ -90,12 +90,12 @@ def _special(tmp_path: Path, kind: str) -> Path:
         (
             ("status",),
             "loop",
-            "state dir cannot be read: a symbolic link loop (the link leads back to itself)",
+            "state dir is not readable: a symbolic link loop (the link leads back to itself)",
         ),
         (
             ("unfreeze", "--rca", "https://wiki.example/INC-7"),
             "loop",
-            "state dir cannot be read: a symbolic link loop (the link leads back to itself)",
+            "state dir is not readable: a symbolic link loop (the link leads back to itself)",
         ),
     ],
 )
@@ -113,6 +113,7 @@ def test_a_state_dir_that_is_no_folder_is_named_for_what_it_is(tmp_path: Path, a
     [
         ('contract:\n  baseline: b.json\n  commands:\n    - ["", --json]\n', "6:8"),
         ("checks:\n  quick: {command: ['']}\n", "4:21"),
+        ("rollback:\n  deploy: ['', v0.4.2]\n", "4:12"),
     ],
 )
 def test_a_command_whose_program_is_empty_is_refused_at_load(tmp_path: Path, section, at):
@@ -121,7 +122,9 @@ def test_a_command_whose_program_is_empty_is_refused_at_load(tmp_path: Path, sec
     (tmp_path / "cc.yaml").write_text(f"apiVersion: phasegate/v1\nkind: Config\n{section}")
     result = run_cli("contract", "record", "--config", "cc.yaml", cwd=tmp_path)
     assert result.returncode == 3
-    what = "contract.commands[0][0]" if "contract" in section else "checks.quick.command[0]"
+    what = {"contract": "contract.commands[0][0]", "checks": "checks.quick.command[0]"}.get(
+        section.split(":")[0], "rollback.deploy[0]"
+    )
     assert result.stderr == f"cc.yaml:{at}: error: {what}: must not be empty\n"
 
 

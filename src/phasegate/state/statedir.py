@@ -202,13 +202,13 @@ class StateDir:
         """Refuse a state dir that is not there, for the commands that read or extend what
         `collect` and `run` left (`status`, `closeout`, `unfreeze`, `resume`,
         `retry-rollback`): a typo in `--state-dir` must not read as "nothing recorded"."""
-        if not self._is_folder("read"):
+        if not self._is_folder("readable"):
             raise InputError(
                 "state dir does not exist (`collect` and `run` create it)",
                 Location(str(self.path)),
             )
 
-    def _is_folder(self, doing: str) -> bool:
+    def _is_folder(self, able: str) -> bool:
         """Whether the state dir exists (a symlink to a folder is one); InputError, saying
         what is there, when it is not a folder or cannot be looked at."""
         try:
@@ -219,9 +219,7 @@ class StateDir:
             return False
         except OSError as exc:
             why = LINK_LOOP if exc.errno == errno.ELOOP else exc.strerror or exc
-            raise InputError(
-                f"state dir cannot be {doing}: {why}", Location(str(self.path))
-            ) from None
+            raise InputError(f"state dir is not {able}: {why}", Location(str(self.path))) from None
         if not stat.S_ISDIR(mode):
             raise InputError(
                 f"state dir is not a directory ({file_kind(mode)})", Location(str(self.path))
@@ -231,7 +229,7 @@ class StateDir:
     def check_writable(self) -> None:
         """Fail before running anything when results could not be kept, or would be kept
         somewhere else than the state dir."""
-        self._is_folder("written")
+        self._is_folder("writable")
         try:
             self.path.mkdir(parents=True, exist_ok=True)
             with tempfile.NamedTemporaryFile(dir=self.path, prefix=".write-test-"):
