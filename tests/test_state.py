@@ -151,7 +151,8 @@ def test_status_exits_3_when_the_state_dir_cannot_be_read(tmp_path: Path):
     assert "Traceback" not in result.stderr
     (tmp_path / "file").write_text("")
     assert call_cli("status", "--state-dir", str(tmp_path / "file"), cwd=tmp_path).returncode == 3
-    empty = call_cli("status", "--state-dir", str(tmp_path / "none"), cwd=tmp_path)
+    (tmp_path / "empty").mkdir()  # a state dir `collect` made: nothing decided yet
+    empty = call_cli("status", "--state-dir", str(tmp_path / "empty"), cwd=tmp_path)
     assert empty.returncode == 0 and "no decision recorded" in empty.stderr
 
 

@@ -120,7 +120,7 @@ def test_closeout_of_a_state_dir_that_is_a_symbolic_link_loop_is_invalid_input(t
     )
     assert result.returncode == 3, result.stderr
     assert "internal error" not in result.stderr
-    assert result.stderr == f"{loop}/decisions.jsonl: error: {LOOP}\n"
+    assert result.stderr == f"{loop}: error: state dir is not readable: {LOOP}\n"  # the loop itself
 
 
 SPIKE_SEEN = """\

@@ -60,7 +60,7 @@ def command(directory: Path) -> None:
         parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=parent))
     except OSError as exc:
-        raise InputError(f"{parent}: cannot write: {exc.strerror or exc}") from None
+        raise InputError(f"{directory}: cannot write: {exc.strerror or exc}") from None
     try:  # written whole beside the target, then renamed: never half a repository
         _copy_yaml(data_dir("policies"), staging / "policies")
         _copy_yaml(data_dir("policy-tests"), staging / "policies" / "tests")

@@ -41,6 +41,7 @@ def command(
         )
     config = load_config(config_path, state_dir)
     state = StateDir(config.state_dir)
+    state.check_exists()
     state.check_writable()
     mark = state.mark()  # before the log is read: what is resumed is what it says now
     if commit is None:

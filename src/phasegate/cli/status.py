@@ -44,9 +44,9 @@ def command(
     """Show a change's phase and state, its last decision and the rules that made it, what
     is next and from when, and what is left to do by hand. Read-only.
 
-    Exit codes: 0 shown, 3 the state dir or its decision log cannot be read.
+    Exit codes: 0 shown, 3 the state dir does not exist, or it or its decision log cannot be
+    read.
     """
-    from phasegate.errors import InputError, Location
     from phasegate.report.status import render_json, render_text
     from phasegate.state import rollout
     from phasegate.state.statedir import StateDir
@@ -54,8 +54,7 @@ def command(
 
     config = load_config(config_path, state_dir)
     state = StateDir(config.state_dir)
-    if state.path.exists() and not state.path.is_dir():
-        raise InputError("cannot read the state dir: not a folder", Location(str(state.path)))
+    state.check_exists()
     target = commit.strip() if commit is not None else rollout.last_change(state.records())
     record = status(rollout.state_of(state, target), _windows(policies)) if target else None
     for line in state.warnings:  # also without a decision: damaged lines only are no empty log

@@ -28,8 +28,8 @@ def command(rca: str, reason: str | None, config_path: Path | None, state_dir: P
     """Lift the deployment freeze a Phase 2 rollback set, recording the root-cause document
     in the freeze log and the decision log (where `closeout` reads it).
 
-    Exit codes: 0 lifted (or no freeze), 2 no root-cause document, 3 the state dir cannot
-    be written or a new freeze was set meanwhile (it stands; the one error line says
+    Exit codes: 0 lifted (or no freeze), 2 no root-cause document, 3 the state dir does not
+    exist or cannot be written or a new freeze was set meanwhile (it stands; the one error line says
     whether the freeze was lifted, when only the freeze log could not be written).
     """
     from phasegate.collect.collector import utc_now
@@ -40,6 +40,7 @@ def command(rca: str, reason: str | None, config_path: Path | None, state_dir: P
     if reason is not None and not reason.strip():
         raise click.BadParameter("must say why the freeze may be lifted", param_hint="--reason")
     state = StateDir(config.state_dir)
+    state.check_exists()
     seen = state.freeze()
     if seen is None:
         click.echo("phasegate: no freeze was active", err=True)

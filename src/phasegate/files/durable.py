@@ -16,7 +16,7 @@ import json
 import os
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TextIO
 
@@ -27,6 +27,7 @@ from phasegate.files.reading import MAX_BYTES
 #: elsewhere, and a FIFO opens at once instead of blocking until a writer comes.
 _SAFE_OPEN = os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
 _KINDS = (
+    (stat.S_ISREG, "regular file"),
     (stat.S_ISLNK, "symlink"),
     (stat.S_ISFIFO, "fifo"),
     (stat.S_ISSOCK, "socket"),
@@ -43,12 +44,13 @@ def _unwritable(path: Path, exc: OSError) -> InputError:
     return InputError(f"cannot write: {reason}", Location(str(path)))
 
 
-def _kind(mode: int) -> str:
+def file_kind(mode: int) -> str:
+    """What a file is, in the words of the errors that refuse it: "fifo", "directory"..."""
     return next((name for test, name in _KINDS if test(mode)), "special file")
 
 
 def not_regular(path: Path, mode: int) -> InputError:
-    return InputError(f"not a regular file ({_kind(mode)})", Location(str(path)))
+    return InputError(f"not a regular file ({file_kind(mode)})", Location(str(path)))
 
 
 def refuse_special(path: Path) -> None:
@@ -129,12 +131,32 @@ def write_atomic(path: Path, text: str, *, in_place: bool = False, state: bool =
         stream.write(text)
 
 
+def write_atomic_together(texts: Mapping[Path, str]) -> None:
+    """Write files that make one record (a closeout's Markdown and JSON) all or none: each
+    text goes to its temporary file first, they are renamed only once every one is written,
+    and a rename that fails removes the files renamed before it. Without this, a second
+    write that failed left the first file alone, a record without its other half."""
+    renamed: list[Path] = []
+    try:
+        with contextlib.ExitStack() as stack:
+            for path, text in texts.items():
+                stack.enter_context(atomic_output(path, renamed=renamed)).write(text)
+    except BaseException:
+        for path in renamed:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+        raise
+
+
 @contextlib.contextmanager
-def atomic_output(path: Path, *, in_place: bool = False, state: bool = False) -> Iterator[TextIO]:
+def atomic_output(
+    path: Path, *, in_place: bool = False, state: bool = False, renamed: list[Path] | None = None
+) -> Iterator[TextIO]:
     """A text stream whose content replaces `path` whole once the block ends without an
     error (see write_atomic), so a report can be written as it is made. A report path that
     exists and is not a regular file (`/dev/null`, a pipe) is written straight: it cannot be
-    replaced, and nobody reads half of it as a file; a state path like that is refused."""
+    replaced, and nobody reads half of it as a file; a state path like that is refused.
+    `path` is added to `renamed` once it is replaced."""
     path = Path(path)
     mode = 0o644  # mkstemp's 0600 would hide reports
     if state:
@@ -159,6 +181,8 @@ def atomic_output(path: Path, *, in_place: bool = False, state: bool = False) ->
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temporary, path)
+        if renamed is not None:
+            renamed.append(path)
         _sync_folder(path.parent)
     except OSError as exc:
         with contextlib.suppress(OSError):

@@ -44,10 +44,10 @@ def resolved(path: Path) -> Path:
     try:
         return path.resolve()
     except (RuntimeError, OSError):  # RuntimeError up to Python 3.12, OSError (ELOOP) after
-        raise InputError(_LOOP, Location(display_path(path))) from None
+        raise InputError(LINK_LOOP, Location(display_path(path))) from None
 
 
-_LOOP = "a symbolic link loop (the link leads back to itself)"
+LINK_LOOP = "a symbolic link loop (the link leads back to itself)"
 
 
 def entry_problem(path: Path) -> str | None:
@@ -62,7 +62,7 @@ def entry_problem(path: Path) -> str | None:
         mode = os.stat(path).st_mode
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            raise InputError(_LOOP, Location(display_path(path))) from None
+            raise InputError(LINK_LOOP, Location(display_path(path))) from None
         if os.path.islink(path):
             return "a dangling link"
         return f"cannot read: {exc.strerror or exc}"

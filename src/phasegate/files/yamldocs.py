@@ -36,6 +36,12 @@ def _ruamel() -> SimpleNamespace:
         def construct_yaml_timestamp(self, node: Any, values: Any = None) -> Any:
             return self.construct_scalar(node)
 
+        def construct_yaml_int(self, node: Any) -> Any:
+            try:
+                return super().construct_yaml_int(node)
+            except ValueError:  # past Python's int-string conversion limit (4300 digits)
+                raise IntegerTooLong(node) from None
+
     class NoRecursiveAliases(Composer):
         """Refuses an alias to a collection still being read, which would make the data
         contain itself (ruamel would quietly read it as null, changing what the author
@@ -60,6 +66,7 @@ def _ruamel() -> SimpleNamespace:
     StringTimestamps.add_constructor(
         "tag:yaml.org,2002:timestamp", StringTimestamps.construct_yaml_timestamp
     )
+    StringTimestamps.add_constructor("tag:yaml.org,2002:int", StringTimestamps.construct_yaml_int)
     styles = (
         (LiteralScalarString, "|"),
         (FoldedScalarString, ">"),
@@ -78,6 +85,16 @@ def _ruamel() -> SimpleNamespace:
         NoRecursiveAliases=NoRecursiveAliases,
         styles=styles,
     )
+
+
+class IntegerTooLong(Exception):
+    """An integer with more digits than Python converts (`sys.get_int_max_str_digits`):
+    ruamel's bare ValueError named no line. Out of CEL's 64-bit range whatever its value."""
+
+    def __init__(self, node: Any) -> None:
+        super().__init__()
+        self.mark = node.start_mark
+        self.digits = sum(character.isdigit() for character in node.value)
 
 
 def parse_yaml(text: str, source: str) -> Document:
@@ -110,6 +127,11 @@ def parse_yaml(text: str, source: str) -> Document:
     except ruamel.YAMLError as exc:
         first = str(exc).strip().split("\n")[0][:200]
         raise InputError(f"not valid YAML: {first}", Location(source)) from None
+    except IntegerTooLong as exc:
+        raise InputError(
+            f"integer too long ({exc.digits} digits): out of the 64-bit range",
+            Location(source, exc.mark.line + 1, exc.mark.column + 1),
+        ) from None
     except RecursionError:
         raise InputError("nested too deeply", Location(source)) from None
     except InputError:

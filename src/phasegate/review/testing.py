@@ -32,6 +32,7 @@ from phasegate.core.recording import Recording, instant, read_recording
 from phasegate.core.verdict import Verdict
 from phasegate.errors import ExitCode, InputError, InputErrors, Location, raise_all
 from phasegate.files.loading import Document, NodePath, entry_problem, load_document
+from phasegate.files.reading import resolved
 from phasegate.files.schemas import problems, validate
 from phasegate.review.coverage import Coverage, Tracer, compute_coverage, meets, percent
 
@@ -333,6 +334,12 @@ def _history(
     if isinstance(raw, str):
         target = path.parent / raw
         if not target.exists():
+            try:
+                resolved(target)
+            except InputError as exc:  # a link loop: something is there, leading nowhere
+                raise InputError(
+                    f"{label}: history recording {raw}: {exc.message}", where
+                ) from None
             raise InputError(
                 f"{label}: history recording not found: {raw} (relative to this file: "
                 f"{os.path.normpath(target)})",

@@ -29,7 +29,7 @@ from phasegate.errors import (
     single_line,
 )
 from phasegate.files.digest import canonical_json
-from phasegate.files.durable import write_atomic
+from phasegate.files.durable import write_atomic_together
 from phasegate.files.reading import resolved
 from phasegate.files.schemas import is_rfc3339
 from phasegate.state import rollout
@@ -409,6 +409,7 @@ def write_closeout(
     log = state_dir / DECISIONS
     rca: list[dict[str, Any]] = []
     state = StateDir(state_dir)
+    state.check_exists()
     mark = state.mark() if os.path.lexists(log) else None  # before the log is read
     entries, skipped = read_decisions(log, rca)
     record = closeout(
@@ -430,8 +431,7 @@ def write_closeout(
         )
         current = rollout.state_of(state, changed)
         _refuse_unfinished_rollback(current)
-        write_atomic(markdown, render_markdown(record))
-        write_atomic(data, render_json(record))
+        write_atomic_together({markdown: render_markdown(record), data: render_json(record)})
         if current.state != "closed":
             # End the change's rollout on the record (once): `status` says closed, and
             # later decisions of it hold (`rollout.closed`). At the last judged decision's

@@ -104,6 +104,7 @@ def retry(
     one rollback that took two attempts. A runner already restored by this rollback is not
     deployed again.
     """
+    state.check_exists()
     state.check_writable()
     record = recorded_decision(state, decision_id)
     decision = _decision(record)

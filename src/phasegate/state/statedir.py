@@ -11,6 +11,7 @@ writing it could land outside the state dir.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import stat
@@ -29,6 +30,7 @@ from phasegate.files.digest import canonical_json
 from phasegate.files.durable import (
     TORN_SUFFIX,
     append_line,
+    file_kind,
     locked,
     log_position,
     not_regular,
@@ -38,6 +40,7 @@ from phasegate.files.durable import (
     write_atomic,
 )
 from phasegate.files.loading import MAX_BYTES, loads_strict, parse_json
+from phasegate.files.reading import LINK_LOOP
 from phasegate.files.schemas import is_rfc3339
 
 DECISIONS = "decisions.jsonl"
@@ -195,9 +198,38 @@ class StateDir:
             raise not_regular(folder, mode)
         return folder
 
+    def check_exists(self) -> None:
+        """Refuse a state dir that is not there, for the commands that read or extend what
+        `collect` and `run` left (`status`, `closeout`, `unfreeze`, `resume`,
+        `retry-rollback`): a typo in `--state-dir` must not read as "nothing recorded"."""
+        if not self._is_folder("readable"):
+            raise InputError(
+                "state dir does not exist (`collect` and `run` create it)",
+                Location(str(self.path)),
+            )
+
+    def _is_folder(self, able: str) -> bool:
+        """Whether the state dir exists (a symlink to a folder is one); InputError, saying
+        what is there, when it is not a folder or cannot be looked at."""
+        try:
+            mode = os.stat(self.path).st_mode
+        except FileNotFoundError:
+            if os.path.islink(self.path):  # mkdir would say "File exists"
+                raise InputError("state dir is a dangling link", Location(str(self.path))) from None
+            return False
+        except OSError as exc:
+            why = LINK_LOOP if exc.errno == errno.ELOOP else exc.strerror or exc
+            raise InputError(f"state dir is not {able}: {why}", Location(str(self.path))) from None
+        if not stat.S_ISDIR(mode):
+            raise InputError(
+                f"state dir is not a directory ({file_kind(mode)})", Location(str(self.path))
+            )
+        return True
+
     def check_writable(self) -> None:
         """Fail before running anything when results could not be kept, or would be kept
         somewhere else than the state dir."""
+        self._is_folder("writable")
         try:
             self.path.mkdir(parents=True, exist_ok=True)
             with tempfile.NamedTemporaryFile(dir=self.path, prefix=".write-test-"):

@@ -33,15 +33,16 @@ HEADER = '"""Generated from schemas/{name}.schema.json by phasegate.files.valida
 
 
 def as_draft_2019(node: Any) -> Any:
-    """`node` with `prefixItems: [...]` (2020-12) written as `items: [...]` (2019-09)."""
+    """`node` with `prefixItems: [...]` (2020-12) written as `items: [...]` (2019-09), and
+    the `items` beside it as `additionalItems`."""
     if isinstance(node, list):
         return [as_draft_2019(item) for item in node]
     if not isinstance(node, dict):
         return node
     result = {key: as_draft_2019(value) for key, value in node.items()}
     if "prefixItems" in result:
-        if "items" in result:
-            raise ValueError("prefixItems beside items: translate it by hand")
+        if "items" in result:  # the items after the prefix
+            result["additionalItems"] = result.pop("items")
         result["items"] = result.pop("prefixItems")
     if "$schema" in result:
         result["$schema"] = "https://json-schema.org/draft/2019-09/schema"
