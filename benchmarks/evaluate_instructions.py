@@ -18,7 +18,6 @@ Needs valgrind (Debian: apt-get install valgrind) and the `bench` extra.
 
 from __future__ import annotations
 
-import compileall
 import json
 import os
 import sys
@@ -29,8 +28,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from phasegate.files.loading import load_document  # noqa: E402
-from replay_instructions import instructions  # noqa: E402
-from startup_ab import export  # noqa: E402
+from replay_instructions import instructions, tree_at  # noqa: E402
 
 PY = sys.executable
 FIXTURE = HERE.parent / "fixtures" / "facts" / "phase2-healthy.yaml"
@@ -44,13 +42,7 @@ def main() -> None:
         facts.write_text(json.dumps(load_document(FIXTURE).data, indent=2) + "\n")
         figures: dict[str, int] = {}
         for index, rev in enumerate(revs):
-            tree = export(rev, folder / f"tree{index}")
-            compileall.compile_dir(tree / "src" / "phasegate", quiet=1)  # as pip install does
-            env = {
-                **os.environ,
-                "PYTHONPATH": str(tree / "src"),
-                "PHASEGATE_CACHE_DIR": str(folder / f"cache{index}"),
-            }
+            tree, env = tree_at(rev, folder, index)
             command = [PY, "-m", "phasegate", "evaluate", str(facts)]
             instructions(command, env, tree)  # the policy cache warm
             figures[f"`phasegate evaluate`, warm cache, at {rev}"] = instructions(

@@ -58,6 +58,19 @@ def instructions(command: list[str], env: dict[str, str], cwd: Path) -> int:
     return int(found.group(1))
 
 
+def tree_at(rev: str, folder: Path, index: int) -> tuple[Path, dict[str, str]]:
+    """phasegate at `rev`, exported into `folder`, its bytecode compiled (as pip install
+    does), and the environment that runs it with a policy cache of its own."""
+    tree = export(rev, folder / f"tree{index}")
+    compileall.compile_dir(tree / "src" / "phasegate", quiet=1)
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(tree / "src"),
+        "PHASEGATE_CACHE_DIR": str(folder / f"cache{index}"),
+    }
+    return tree, env
+
+
 def per_snapshot(
     command: list[str], whole: Path, first: Path, env: dict[str, str], count: int, cwd: Path
 ) -> float:
@@ -78,13 +91,7 @@ def main() -> None:
         first.write_text(lines[0])
         figures: dict[str, float] = {}
         for index, rev in enumerate(revs):
-            tree = export(rev, folder / f"tree{index}")
-            compileall.compile_dir(tree / "src" / "phasegate", quiet=1)  # as pip install does
-            env = {
-                **os.environ,
-                "PYTHONPATH": str(tree / "src"),
-                "PHASEGATE_CACHE_DIR": str(folder / f"cache{index}"),
-            }
+            tree, env = tree_at(rev, folder, index)
             command = [PY, "-m", "phasegate", "replay"]
             figures[f"`phasegate replay` at {rev}"] = per_snapshot(
                 command, whole, first, env, count, tree
