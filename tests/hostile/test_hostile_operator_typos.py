@@ -212,3 +212,33 @@ def test_a_closeout_whose_last_rename_fails_removes_the_first(tmp_path: Path, mo
         write_closeout(state, load_policy_set(POLICIES), output=tmp_path / "BASE")
     assert sorted(renames) == ["BASE.json", "BASE.md"]
     assert sorted(path.name for path in tmp_path.iterdir()) == ["state"]  # no temporary left
+
+
+def test_a_closeout_rerun_whose_last_rename_fails_keeps_the_earlier_record(
+    tmp_path: Path, monkeypatch
+):
+    """Review: a rerun over an earlier BASE.md and BASE.json whose second rename failed
+    unlinked the first file, already replaced: the earlier record lost its Markdown (half a
+    record again). A failed pair puts back what each file held before."""
+    from phasegate.core.policy import load_policy_set
+    from phasegate.errors import InputError
+    from phasegate.runner.closeout import write_closeout
+
+    state = _closeable(tmp_path)
+    (tmp_path / "BASE.md").write_text("earlier markdown\n")
+    (tmp_path / "BASE.json").write_text('{"earlier": true}\n')
+    replace = os.replace
+    calls: list[str] = []
+
+    def second_fails(source, target):
+        calls.append(Path(target).name)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        replace(source, target)
+
+    monkeypatch.setattr(os, "replace", second_fails)
+    with pytest.raises(InputError, match="No space left on device"):
+        write_closeout(state, load_policy_set(POLICIES), output=tmp_path / "BASE")
+    assert (tmp_path / "BASE.md").read_text() == "earlier markdown\n"
+    assert (tmp_path / "BASE.json").read_text() == '{"earlier": true}\n'
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["BASE.json", "BASE.md", "state"]
