@@ -132,6 +132,35 @@ def test_a_config_deploy_of_strings_or_of_runners_reads_alike(tmp_path: Path):
         assert accepts(data, "config") == _slow("config").is_valid(data), deploy
 
 
+#: Where the config takes a command (an argv: `prefixItems` for the program, `items` after
+#: it), each as a way to put one there.
+ARGV_PLACES = {
+    "source": lambda data, argv: data["sources"][0].__setitem__("command", argv),
+    "check": lambda data, argv: data["checks"]["quick"].__setitem__("command", argv),
+    "deploy": lambda data, argv: data["rollback"].__setitem__("deploy", argv),
+    "runner deploy": lambda data, argv: data["rollback"].update(
+        deploy=[{"runner": "a", "command": argv}]
+    ),
+    "on_runner": lambda data, argv: data["rollback"].__setitem__("on_runner", argv),
+}
+
+
+@pytest.mark.parametrize("place", ARGV_PLACES)
+def test_an_argv_reads_alike_before_and_after_its_program(place: str):
+    """Review: the generator translates 2020-12's `items` beside `prefixItems` to 2019-09's
+    `additionalItems`; one that dropped it (an argument `1` accepted after the program)
+    passed every other test here, the mutations rarely reaching past an argv's first item."""
+    config = YAML(typ="safe").load((ROOT / "phasegate.yaml").read_text())
+    refused = 0
+    for argv in (["x"], ["x", "y"], [""], ["", "x"], ["x", ""], ["x", 1], ["x", "y", None], [1]):
+        data = copy.deepcopy(config)
+        ARGV_PLACES[place](data, argv)
+        valid = _slow("config").is_valid(data)
+        assert accepts(data, "config") == valid, argv
+        refused += not valid
+    assert refused >= 5  # "", then a non-string after the program, are refused
+
+
 def test_a_decimal_is_never_a_number_to_the_generated_validators():
     """The generated modules test numbers against a stand-in for decimal.Decimal (sparing
     every decision the decimal module): no reader gives one, and one handed over anyway is

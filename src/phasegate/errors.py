@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import select
 from enum import IntEnum
 from typing import Any, NamedTuple
 
@@ -61,9 +62,18 @@ def say_from_signal_handler(line: str) -> None:
     """One line on stderr from a signal handler: to the descriptor, not through
     `sys.stderr`. The signal may come while that stream is mid-write (blocked on a CI log
     pipe nobody reads yet), and writing it again raises "reentrant call", which would end
-    the command as an internal error instead of 128 + the signal's number."""
+    the command as an internal error instead of 128 + the signal's number. Written only
+    once the descriptor takes it (a second at most): a full pipe nobody reads would hold a
+    blocking write for ever, and the stop with it (the other stop signals are ignored by
+    then). One write of at most PIPE_BUF bytes into a pipe said writable does not block."""
+    data = (single_line(line) + "\n").encode("utf-8", "backslashreplace")
+    if len(data) > select.PIPE_BUF:
+        data = data[: select.PIPE_BUF - 4] + b"...\n"
     with contextlib.suppress(OSError):  # no stderr to take it: the exit code still says it
-        os.write(2, (single_line(line) + "\n").encode("utf-8", "backslashreplace"))
+        poller = select.poll()
+        poller.register(2, select.POLLOUT)
+        if any(events & select.POLLOUT for _, events in poller.poll(1000)):
+            os.write(2, data)
 
 
 def undecodable(text: str) -> bool:

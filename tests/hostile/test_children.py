@@ -218,3 +218,43 @@ def test_a_stop_signal_while_stderr_is_mid_write_still_stops_as_signalled(
     assert stopped.value.code == 128 + signal.SIGTERM
     said = capfd.readouterr().err  # how many it killed depends on what earlier tests left
     assert said.startswith("phasegate: stopped by SIGTERM") and said.count("\n") == 1
+
+
+#: A process whose stderr pipe is full (nobody reads it), then waits for a stop signal.
+_STDERR_FULL = """
+import os, sys, time
+from phasegate import cli
+from phasegate.collect import process
+cli.stop_by_unwinding() if sys.argv[1] == "any other command" else process.install_stop_handlers()
+os.set_blocking(2, False)
+try:
+    while True:
+        os.write(2, b"x" * 4096)
+except BlockingIOError:
+    pass
+os.set_blocking(2, True)
+print("full", flush=True)
+time.sleep(120)
+"""
+
+
+@pytest.mark.parametrize("handlers", ["long running", "any other command"])
+def test_a_stop_signal_while_stderr_is_a_full_pipe_still_stops(handlers: str):
+    """Review: the stop line was written to descriptor 2 blocking. A CI log pipe nobody
+    reads (full) held the handler in that write for ever, with SIGTERM and SIGHUP then
+    ignored: phasegate hung until SIGKILL, instead of exiting 128 + the signal's number.
+    The line is written only when the descriptor takes it (waited for a moment, bounded)."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", _STDERR_FULL, handlers],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        assert child.stdout.readline() == b"full\n"
+        child.send_signal(signal.SIGTERM)
+        assert child.wait(timeout=60) == 128 + signal.SIGTERM
+    finally:
+        child.kill()
+        child.wait()
+        child.stdout.close()
+        child.stderr.close()

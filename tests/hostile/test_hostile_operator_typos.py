@@ -190,9 +190,9 @@ def test_a_closeout_whose_json_cannot_be_written_leaves_no_markdown(tmp_path: Pa
     assert sorted(path.name for path in tmp_path.iterdir()) == ["BASE.json", "state"]
 
 
-def test_a_closeout_whose_last_rename_fails_removes_the_first(tmp_path: Path, monkeypatch):
-    """Both are written to temporary files, then renamed: a rename that fails takes back
-    the one renamed before it."""
+def _closeout_whose_second_rename_fails(tmp_path: Path, monkeypatch) -> list[str]:
+    """Close out `_closeable`'s change to BASE.md and BASE.json, the second rename failing
+    (a full disk): exit 3's error. Returns the names renamed to, in order."""
     from phasegate.core.policy import load_policy_set
     from phasegate.errors import InputError
     from phasegate.runner.closeout import write_closeout
@@ -210,5 +210,27 @@ def test_a_closeout_whose_last_rename_fails_removes_the_first(tmp_path: Path, mo
     monkeypatch.setattr(os, "replace", second_fails)
     with pytest.raises(InputError, match="No space left on device"):
         write_closeout(state, load_policy_set(POLICIES), output=tmp_path / "BASE")
+    monkeypatch.undo()
+    return renames
+
+
+def test_a_closeout_whose_last_rename_fails_removes_the_first(tmp_path: Path, monkeypatch):
+    """Both are written to temporary files, then renamed: a rename that fails takes back
+    the one renamed before it."""
+    renames = _closeout_whose_second_rename_fails(tmp_path, monkeypatch)
     assert sorted(renames) == ["BASE.json", "BASE.md"]
     assert sorted(path.name for path in tmp_path.iterdir()) == ["state"]  # no temporary left
+
+
+def test_a_closeout_rerun_whose_last_rename_fails_keeps_the_earlier_record(
+    tmp_path: Path, monkeypatch
+):
+    """Review: a rerun over an earlier BASE.md and BASE.json whose second rename failed
+    unlinked the first file, already replaced: the earlier record lost its Markdown (half a
+    record again). A failed pair puts back what each file held before."""
+    (tmp_path / "BASE.md").write_text("earlier markdown\n")
+    (tmp_path / "BASE.json").write_text('{"earlier": true}\n')
+    _closeout_whose_second_rename_fails(tmp_path, monkeypatch)
+    assert (tmp_path / "BASE.md").read_text() == "earlier markdown\n"
+    assert (tmp_path / "BASE.json").read_text() == '{"earlier": true}\n'
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["BASE.json", "BASE.md", "state"]

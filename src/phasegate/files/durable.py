@@ -135,17 +135,48 @@ def write_atomic_together(texts: Mapping[Path, str]) -> None:
     """Write files that make one record (a closeout's Markdown and JSON) all or none: each
     text goes to its temporary file first, they are renamed only once every one is written,
     and a rename that fails removes the files renamed before it. Without this, a second
-    write that failed left the first file alone, a record without its other half."""
+    write that failed left the first file alone, a record without its other half. A file
+    renamed over an earlier one (a rerun) gets that one back, not nothing: the earlier
+    record stays whole."""
     renamed: list[Path] = []
+    earlier: dict[Path, Path] = {}
     try:
+        for path in texts:
+            kept = _keep_earlier(Path(path))
+            if kept is not None:
+                earlier[Path(path)] = kept
         with contextlib.ExitStack() as stack:
             for path, text in texts.items():
                 stack.enter_context(atomic_output(path, renamed=renamed)).write(text)
     except BaseException:
         for path in renamed:
             with contextlib.suppress(OSError):
-                os.unlink(path)
+                if path in earlier:
+                    os.replace(earlier.pop(path), path)
+                else:
+                    os.unlink(path)
+                _sync_folder(path.parent)
         raise
+    finally:
+        for kept in earlier.values():
+            with contextlib.suppress(OSError):
+                os.unlink(kept)
+
+
+def _keep_earlier(path: Path) -> Path | None:
+    """A second name (a hard link, beside it) for the file or symlink at `path`, so that
+    a rename over it can be taken back; None when there is none to keep or it cannot be
+    linked (the pair is still written all or none, the earlier file not put back)."""
+    for _ in range(8):  # a name taken is a coincidence of 48 random bits: bounded retries
+        kept = path.parent / f".{path.name}.{os.urandom(6).hex()}.earlier"
+        try:
+            os.link(path, kept, follow_symlinks=False)
+        except FileExistsError:
+            continue
+        except OSError:  # nothing there, a folder, or links not allowed
+            return None
+        return kept
+    return None
 
 
 @contextlib.contextmanager
