@@ -328,6 +328,17 @@ def frozen(tmp_path: Path) -> tuple[Path, Path]:
     return state, rca
 
 
+def unfreeze_exits_3(run, state: Path, rca: Path, cwd: Path, error: str) -> None:
+    """`unfreeze` of `frozen`'s state dir exits 3, nothing on stdout; on stderr what it was
+    lifting, then the one error line `error`."""
+    done = run("unfreeze", "--state-dir", str(state), "--rca", str(rca), cwd=cwd)
+    assert (done.returncode, done.stdout) == (3, "")
+    assert done.stderr.splitlines() == [
+        "phasegate: lifting the freeze: phase 2 rollback of v0.4.3",
+        error,
+    ]
+
+
 def test_unfreeze_whose_state_dir_cannot_be_written_exits_3_in_one_line(tmp_path: Path):
     """`--help`: exit 3 is a state dir that cannot be written. The unfreeze line cannot be
     appended to the decision log (a folder stands in its place): the freeze stands."""
@@ -335,12 +346,13 @@ def test_unfreeze_whose_state_dir_cannot_be_written_exits_3_in_one_line(tmp_path
 
     state, rca = frozen(tmp_path)
     (state / "decisions.jsonl").mkdir()
-    done = run_cli("unfreeze", "--state-dir", str(state), "--rca", str(rca), cwd=tmp_path)
-    assert (done.returncode, done.stdout) == (3, "")
-    assert done.stderr.splitlines() == [
-        "phasegate: lifting the freeze: phase 2 rollback of v0.4.3",
+    unfreeze_exits_3(
+        run_cli,
+        state,
+        rca,
+        tmp_path,
         f"{state / 'decisions.jsonl'}: error: not a regular file (directory)",
-    ]
+    )
     assert (state / "freeze.json").exists()
     # The freeze log, written first before, said "unfreeze" beside the freeze that stood.
     logged = (state / "freeze-log.jsonl").read_text().splitlines()
@@ -357,13 +369,14 @@ def test_unfreeze_whose_freeze_log_cannot_be_written_says_the_freeze_was_lifted(
     state, rca = frozen(tmp_path)
     (state / "freeze-log.jsonl").unlink()
     (state / "freeze-log.jsonl").mkdir()
-    done = call_cli("unfreeze", "--state-dir", str(state), "--rca", str(rca), cwd=tmp_path)
-    assert (done.returncode, done.stdout) == (3, "")
-    assert done.stderr.splitlines() == [
-        "phasegate: lifting the freeze: phase 2 rollback of v0.4.3",
+    unfreeze_exits_3(
+        call_cli,
+        state,
+        rca,
+        tmp_path,
         f"{state / 'freeze-log.jsonl'}: error: the freeze was lifted and recorded in "
         "decisions.jsonl, but not in freeze-log.jsonl: not a regular file (directory)",
-    ]
+    )
     assert not (state / "freeze.json").exists()
     (line,) = (state / "decisions.jsonl").read_text().splitlines()
     assert json.loads(line)["event"] == "unfreeze"
@@ -386,13 +399,14 @@ def test_unfreeze_whose_freeze_cannot_be_removed_says_it_stands(tmp_path: Path, 
         unlink(path, missing_ok)
 
     monkeypatch.setattr(Path, "unlink", refused)
-    done = call_cli("unfreeze", "--state-dir", str(state), "--rca", str(rca), cwd=tmp_path)
-    assert (done.returncode, done.stdout) == (3, "")
-    assert done.stderr.splitlines() == [
-        "phasegate: lifting the freeze: phase 2 rollback of v0.4.3",
+    unfreeze_exits_3(
+        call_cli,
+        state,
+        rca,
+        tmp_path,
         f"{state / 'freeze.json'}: error: the unfreeze was recorded in decisions.jsonl, but "
         "the freeze could not be lifted: Operation not permitted; it stands",
-    ]
+    )
     assert StateDir(state).freeze() == {
         "active": True,
         "reason": "phase 2 rollback of v0.4.3",
