@@ -28,7 +28,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from phasegate.files.loading import load_document  # noqa: E402
-from replay_instructions import instructions, tree_at  # noqa: E402
+from replay_instructions import instructions, print_ratios, tree_at  # noqa: E402
 
 PY = sys.executable
 FIXTURE = HERE.parent / "fixtures" / "facts" / "phase2-healthy.yaml"
@@ -40,7 +40,7 @@ def main() -> None:
         folder = Path(work)
         facts = folder / f"{FIXTURE.stem}.json"
         facts.write_text(json.dumps(load_document(FIXTURE).data, indent=2) + "\n")
-        figures: dict[str, int] = {}
+        figures: dict[str, float] = {}
         for index, rev in enumerate(revs):
             tree, env = tree_at(rev, folder, index)
             command = [PY, "-m", "phasegate", "evaluate", str(facts)]
@@ -70,10 +70,7 @@ def main() -> None:
         for name, command in peers.items():
             figures[name] = instructions(command, env, HERE.parent)
     print("one decision, whole process (phase2-healthy as JSON); instructions, callgrind\n")
-    ours = figures[f"`phasegate evaluate`, warm cache, at {revs[-1]}"]
-    print(f"| process | instructions | phasegate at {revs[-1]} ÷ it |\n|---|---|---|")
-    for name, value in figures.items():
-        print(f"| {name} | {value:,} | {ours / value:.2f} |")
+    print_ratios("process", f"`phasegate evaluate`, warm cache, at {revs[-1]}", revs[-1], figures)
 
 
 if __name__ == "__main__":

@@ -79,6 +79,13 @@ def per_snapshot(
     return (instructions([*command, str(whole)], env, cwd) - alone) / (count - 1)
 
 
+def print_ratios(what: str, ours: str, rev: str, figures: dict[str, float]) -> None:
+    """The figures as a Markdown table, each with phasegate's (`figures[ours]`) over it."""
+    print(f"| {what} | instructions | phasegate at {rev} ÷ it |\n|---|---|---|")
+    for name, value in figures.items():
+        print(f"| {name} | {value:,.0f} | {figures[ours] / value:.2f} |")
+
+
 def main() -> None:
     args = sys.argv[1:]
     count = int(args.pop(0)) if args and args[0].isdigit() else 500
@@ -106,10 +113,7 @@ def main() -> None:
             loads, whole, first, env, count, HERE.parent
         )
     print(f"{count} snapshots (seed 7); instructions per snapshot, from valgrind's callgrind\n")
-    ours = figures[f"`phasegate replay` at {revs[-1]}"]
-    print(f"| replay | instructions | phasegate at {revs[-1]} ÷ it |\n|---|---|---|")
-    for name, value in figures.items():
-        print(f"| {name} | {value:,.0f} | {ours / value:.2f} |")
+    print_ratios("replay", f"`phasegate replay` at {revs[-1]}", revs[-1], figures)
 
 
 if __name__ == "__main__":
